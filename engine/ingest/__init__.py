@@ -1,6 +1,134 @@
 """Stage 1 — ingest: a file on disk becomes a `Document` (lines with their source locations).
 
-Public interface (stable, used by parse and the batch runner):
+Public interface (used by parse and the batch runner):
     read_document(path) -> Document       raises IngestError
-    IngestError.status                   one of INGEST_STATUSES, with a Chinese message
+    sniff_format(path, head) -> str        the format by content first, extension second
+
+Each format has one reader module (text, pdf, docx, html) exposing `read(path, data, limits) -> Document`,
+listed in READERS below. A reader that is not installed yet is simply absent from the registry,
+and such files get the status `unsupported`.
 """
+from __future__ import annotations
+
+import hashlib
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.model import Document
+
+# Statuses an input can end with before parsing. The batch runner adds audited / not_a_report /
+# duplicate. Messages are Chinese and name the file.
+INGEST_STATUSES = (
+    "unreadable",     # missing, permission denied, I/O error, undecodable text
+    "empty",          # zero bytes or only white space
+    "binary",         # not text and not a known document format
+    "unsupported",    # a known format we do not read (e.g. .doc, old Word), or no reader installed
+    "scanned",        # a PDF without a text layer
+    "too_large",      # over the size cap
+    "timeout",        # over the time cap
+    "broken",         # a damaged document (bad zip, corrupt PDF)
+)
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int = 50 * 1024 * 1024          # per input file
+    max_unzipped_bytes: int = 200 * 1024 * 1024   # DOCX: total uncompressed size (zip bombs)
+    max_zip_ratio: float = 200.0               # DOCX: compression ratio of any member
+    max_pages: int = 300                       # PDF
+    max_seconds: float = 60.0                  # per file, enforced by the batch runner
+    max_lines: int = 200_000
+
+
+DEFAULT_LIMITS = Limits()
+
+
+class IngestError(Exception):
+    """An input that cannot become a Document. `status` is one of INGEST_STATUSES."""
+
+    def __init__(self, status: str, message: str, path: str | None = None):
+        assert status in INGEST_STATUSES, status
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.path = path
+
+
+# format -> reader module (each defines read(path: Path, data: bytes, limits: Limits) -> Document)
+READERS = {
+    "txt": "engine.ingest.text",
+    "md": "engine.ingest.text",
+    "pdf": "engine.ingest.pdf",
+    "docx": "engine.ingest.docx",
+    "html": "engine.ingest.html",
+}
+
+_TEXT_EXTENSIONS = {".txt": "txt", ".text": "txt", ".md": "md", ".markdown": "md"}
+_HTML_EXTENSIONS = {".html", ".htm", ".shtml", ".xhtml"}
+
+
+def sniff_format(path: Path, head: bytes) -> str:
+    """The document format, judged by content first (a PDF renamed .txt is a PDF), then extension.
+
+    Returns one of READERS' keys, or "doc" (old binary Word), "zip" (a zip that is not DOCX),
+    or "unknown".
+    """
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):   # OLE2: .doc / .xls / .ppt
+        return "doc"
+    if head.startswith(b"PK\x03\x04"):
+        return "docx" if path.suffix.lower() in (".docx", ".docm") or b"word/" in head else "zip"
+    low = head[:2048].lower()
+    suffix = path.suffix.lower()
+    if suffix in _HTML_EXTENSIONS or b"<html" in low or b"<!doctype html" in low or (
+            b"<table" in low and b"<td" in low):
+        return "html"
+    return _TEXT_EXTENSIONS.get(suffix, "txt")
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document:
+    path = Path(path)
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise IngestError("unreadable", f"文件不存在：{path}", str(path)) from None
+    except OSError as exc:
+        raise IngestError("unreadable", f"无法读取文件 {path}：{exc.strerror or exc}", str(path)) from None
+    if path.is_dir():
+        raise IngestError("unreadable", f"{path} 是文件夹，不是文件", str(path))
+    if size > limits.max_bytes:
+        raise IngestError("too_large",
+                          f"文件 {path} 大小为 {size / 1048576:.1f} MB，超过上限 {limits.max_bytes / 1048576:.0f} MB",
+                          str(path))
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise IngestError("unreadable", f"无法读取文件 {path}：{exc.strerror or exc}", str(path)) from None
+    if not data.strip():
+        raise IngestError("empty", f"文件 {path} 是空文件", str(path))
+
+    fmt = sniff_format(path, data[:4096])
+    if fmt == "doc":
+        raise IngestError("unsupported",
+                          f"文件 {path} 是旧版 Word（.doc）格式，暂不支持；请另存为 .docx 或 PDF 后再审核", str(path))
+    if fmt in ("zip", "unknown"):
+        raise IngestError("binary", f"文件 {path} 不是可识别的文本、PDF、Word 或网页文件", str(path))
+    module_name = READERS.get(fmt)
+    try:
+        module = importlib.import_module(module_name) if module_name else None
+    except ModuleNotFoundError as exc:
+        if exc.name != module_name:
+            raise
+        module = None
+    if module is None:
+        raise IngestError("unsupported", f"暂不支持读取 {fmt.upper()} 格式的文件：{path}", str(path))
+    doc = module.read(path, data, limits)
+    if len(doc.lines) > limits.max_lines:
+        raise IngestError("too_large", f"文件 {path} 有 {len(doc.lines)} 行，超过上限 {limits.max_lines} 行", str(path))
+    return doc
