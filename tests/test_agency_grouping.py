@@ -1,0 +1,75 @@
+"""Agency normalisation and grouping by body and year (engine/parse/agency.py)."""
+from engine.parse.agency import extends, group_reports, normalize_agency
+
+
+def test_normalize_spellings_meet():
+    assert normalize_agency("泽州县金村镇人民政府") == "泽州县金村镇政府"
+    assert normalize_agency(" 金村镇 人民政府\u3000") == "金村镇政府"
+    assert normalize_agency("ＸＸ县教育局（２）") == "XX县教育局(2)"
+    assert normalize_agency("平潭综合实验区管理委员会") == "平潭综合实验区"
+    assert normalize_agency("“平潭综合实验区”") == "平潭综合实验区"
+    assert normalize_agency("") is None and normalize_agency(None) is None
+
+
+def test_prefix_extension_needs_divisions_and_a_named_body():
+    assert extends("泽州县金村镇政府", "金村镇政府")
+    assert extends("晋城市泽州县金村镇政府", "泽州县金村镇政府")
+    assert not extends("大金村镇政府", "金村镇政府")        # 大 is not a division
+    assert not extends("泽州县政府", "县政府")              # 县政府 is not a named body
+    assert not extends("泽州县政府", "政府")
+    assert not extends("金村镇政府", "金村镇政府")
+
+
+def test_short_and_prefixed_names_are_one_body():
+    g = group_reports([("a", "泽州县金村镇人民政府", 2022), ("b", "金村镇人民政府", 2023),
+                       ("c", "晋城市泽州县金村镇政府", 2024)])
+    assert g.body["a"] == g.body["b"] == g.body["c"] == "晋城市泽州县金村镇政府"
+    assert g.previous == {"b": "a", "c": "b"}
+    assert g.same_year == {} and g.notes == []
+
+
+def test_ambiguous_short_name_is_reported_not_merged():
+    g = group_reports([("z", "泽州县教育局", 2022), ("l", "陵川县教育局", 2022), ("s", "教育局", 2023)])
+    assert g.body["s"] == "教育局"
+    assert g.body["z"] == "泽州县教育局" and g.body["l"] == "陵川县教育局"
+    assert "s" not in g.previous
+    [note] = g.notes
+    assert note.code == "AGENCY_AMBIGUOUS"
+    assert set(note.keys) == {"s", "z", "l"}
+    assert "泽州县教育局" in note.message and "陵川县教育局" in note.message
+
+
+def test_two_different_reports_same_body_and_year_name_each_other():
+    g = group_reports([("x", "金村镇人民政府", 2023, "sha1"), ("y", "泽州县金村镇政府", 2023, "sha2"),
+                       ("p", "金村镇政府", 2022, "sha0")])
+    assert g.same_year == {"x": ["y"], "y": ["x"]}
+    assert g.previous == {"x": "p", "y": "p"}
+
+
+def test_two_copies_of_one_file_are_not_two_reports():
+    g = group_reports([("x", "金村镇政府", 2023, "same"), ("y", "金村镇政府", 2023, "same")])
+    assert g.same_year == {}
+    assert [n.code for n in g.notes] == ["DUPLICATE_FILE"]
+
+
+def test_two_candidates_for_last_year_give_no_previous_and_a_note():
+    g = group_reports([("a", "金村镇政府", 2022, "1"), ("b", "金村镇政府", 2022, "2"), ("c", "金村镇政府", 2023, "3")])
+    assert "c" not in g.previous
+    assert "PREVIOUS_AMBIGUOUS" in [n.code for n in g.notes]
+
+
+def test_gap_year_is_not_previous_and_unknowns_are_noted():
+    g = group_reports([("a", "金村镇政府", 2020), ("b", "金村镇政府", 2022), ("c", None, 2022),
+                       ("d", "金村镇政府", None)])
+    assert g.previous == {}
+    codes = sorted(n.code for n in g.notes)
+    assert codes == ["AGENCY_UNKNOWN", "YEAR_UNKNOWN"]
+    assert "c" not in g.body
+
+
+def test_pingtan_spellings_group_over_seven_years():
+    names = {2019: "平潭综合实验区", 2020: "平潭综合实验区管委会", 2021: "平潭综合实验区",
+             2022: "平潭综合实验区管理委员会", 2023: "平潭综合实验区", 2024: "平潭综合实验区", 2025: "平潭综合实验区"}
+    g = group_reports([(f"pingtan-{y}", n, y) for y, n in names.items()])
+    assert set(g.body.values()) == {"平潭综合实验区"}
+    assert g.previous == {f"pingtan-{y}": f"pingtan-{y - 1}" for y in range(2020, 2026)}
