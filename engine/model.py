@@ -166,6 +166,10 @@ class Report:
     tables: dict[str, Table]          # keys active, applications, review, always all three
     diagnostics: list[Diagnostic] = field(default_factory=list)
     lines: list[SourceLine] = field(default_factory=list, repr=False)   # not in JSON by default
+    # Sources (display paths) of OTHER, different reports of the same body and year in the batch
+    # (engine.parse.agency Grouping.same_year): set by the batch runner before evaluation; the
+    # cross-year extractor turns each into a finding naming the other report.
+    same_year_sources: list[str] = field(default_factory=list, repr=False)
 
     def cell(self, address: str) -> Cell | None:
         table = self.tables.get(address.split(".", 1)[0])
