@@ -1,0 +1,339 @@
+"""PDF reader (pdfplumber): text lines with page numbers, and table rows where the page has ruled
+tables, in reading order.
+
+Per page:
+- tables are found by ruling lines (`page.find_tables()`, lines strategy). A found "table" counts
+  only when it is a real grid: two or more columns in at least one row. Word's paragraph
+  borders and shaded text boxes also produce ruled rectangles; rows at a table's start or end
+  that are one full-width cell (paragraph lines in a box, a banner like 第二十条第（六）项 closing
+  the page) are peeled off and read as text, so only the grid remains a table.
+- each grid row is one line: cells joined by TAB; a merged cell's text in its first position and
+  "" in the positions it spans; trailing positions no cell covers are left out (a short row).
+  Characters inside the table but outside every detected cell (a cell whose border is missing,
+  e.g. cut by a page break) are put back into their row/column instead of being lost.
+- the page's text outside the kept tables is read as lines (`extract_text_lines`) and merged
+  with the table rows by vertical position. Page-number lines (- 3 -, 第3页) are dropped.
+- a table that ends a page and a table that starts the next page with compatible columns are
+  one table: the row numbering and table index continue, and header rows repeated on the new
+  page are skipped.
+A PDF with no text layer at all is "scanned"; pages without text in an otherwise readable PDF get
+a note. Encrypted or damaged files are "broken". The page cap and the time cap are checked
+between pages.
+"""
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from engine.ingest import IngestError, Limits, sha256_of
+from engine.ingest.grid import (ABSENT, Deadline, LineCollector, clean_cell, collapse_cjk_gaps,
+                                row_is_empty, row_text)
+from engine.model import Diagnostic, Document
+
+# Beyond this many ruling edges on one page, table finding is skipped (it is quadratic in edges);
+# the page is still read as text.
+MAX_EDGES_PER_PAGE = 5000
+# Beyond this many characters one page is pathological.
+MAX_CHARS_PER_PAGE = 200_000
+# Geometry tolerances, in points.
+X_TOLERANCE = 4.0
+MARGIN_SHARE = 0.12          # top/bottom share of the page where page numbers live
+
+_PAGE_NUMBER = re.compile(r"^\s*(?:[-–—－_]*\s*\d{1,4}\s*[-–—－_]*|第\s*\d{1,4}\s*页(?:\s*[，,/、]?\s*共\s*\d{1,4}\s*页)?"
+                          r"|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$", re.I)
+
+
+def read(path: Path, data: bytes, limits: Limits) -> Document:
+    import pdfplumber
+    deadline = Deadline(path, limits)
+    try:
+        pdf = pdfplumber.open(io.BytesIO(data))
+    except Exception as exc:   # pdfminer raises many types (PDFSyntaxError, PSEOF, PDFPasswordIncorrect ...)
+        raise IngestError("broken", broken_message(path, exc), str(path)) from None
+    with pdf:
+        try:
+            page_count = len(pdf.pages)
+        except Exception as exc:
+            raise IngestError("broken", broken_message(path, exc), str(path)) from None
+        if page_count > limits.max_pages:
+            raise IngestError("too_large", f"文件 {path} 有 {page_count} 页，超过上限 {limits.max_pages} 页",
+                              str(path))
+        if page_count == 0:
+            raise IngestError("broken", f"PDF 文件 {path} 没有页面", str(path))
+        out = LineCollector(path, limits)
+        reader = _Reader(path, out)
+        text_chars = 0
+        for number in range(1, page_count + 1):
+            deadline.check()
+            try:
+                page = pdf.pages[number - 1]
+                text_chars += reader.read_page(page, number, deadline)
+            except IngestError:
+                raise
+            except Exception as exc:
+                raise IngestError("broken", f"PDF 文件 {path} 第{number}页无法读取：{type(exc).__name__}: {exc}",
+                                  str(path)) from None
+            finally:
+                try:
+                    page.close()
+                except Exception:
+                    pass
+    if text_chars == 0:
+        raise IngestError("scanned",
+                          f"PDF 文件 {path} 没有文字层（可能是扫描件或图片），无法读取其中的文字；"
+                          f"请提供可复制文字的 PDF，或先做文字识别（OCR）", str(path))
+    return Document(path=str(path), format="pdf", lines=out.lines, sha256=sha256_of(data), pages=page_count,
+                    notes=out.notes)
+
+
+def broken_message(path: Path, exc: Exception) -> str:
+    name = type(exc).__name__
+    if "Password" in name or "Encrypt" in name or "password" in str(exc).lower():
+        return f"PDF 文件 {path} 已加密，需要密码才能打开，无法读取"
+    return f"PDF 文件 {path} 已损坏或不是有效的 PDF：{name}: {exc}".rstrip(": ")
+
+
+# ------------------------------------------------------------------------------------------
+# Tables on one page
+# ------------------------------------------------------------------------------------------
+
+@dataclass
+class PageTable:
+    rows: list[list[str | None]]       # grid texts: "" = empty or spanned, ABSENT = no cell there
+    columns: list[float]               # x of the column boundaries
+    bbox: tuple[float, float, float, float] = (0, 0, 0, 0)
+    tail_bottom: float = 0.0           # bottom of the rows peeled off the end (read as text)
+
+
+def page_tables(page) -> list[PageTable]:
+    """The real grids of a page, banner rows peeled off, in top-to-bottom order."""
+    if len(page.edges) > MAX_EDGES_PER_PAGE:
+        return []
+    found = []
+    for table in page.find_tables():
+        grid = table_grid(page, table)
+        if grid is not None:
+            found.append(grid)
+    return sorted(found, key=lambda t: t.bbox[1])
+
+
+def table_grid(page, table) -> PageTable | None:
+    """The grid of one pdfplumber table. Positions follow pdfplumber's own layout: one per
+    distinct cell x0, rows by distinct cell top."""
+    rows = table.rows
+    if not rows:
+        return None
+    cells = table.cells
+    texts = table.extract(x_tolerance=1.5)
+    xs = sorted({c[0] for c in cells})
+    right = max(c[2] for c in cells)
+    x_ranges = [(x, xs[i + 1] if i + 1 < len(xs) else right) for i, x in enumerate(xs)]
+    y_ranges = []
+    for row in rows:
+        present = [b for b in row.cells if b is not None]
+        y_ranges.append((present[0][1], min(b[3] for b in present)))
+    grid: list[list[str | None]] = []
+    real: list[int] = []       # per row: number of cells that start in this row
+    for r, (row, row_texts) in enumerate(zip(rows, texts)):
+        line: list[str | None] = []
+        for i, (box, text) in enumerate(zip(row.cells, row_texts)):
+            if box is not None:
+                line.append(clean_cell(text))
+            elif _covered(cells, x_ranges[i], y_ranges[r]):
+                line.append("")          # a merged cell from the left or from above spans this position
+            else:
+                line.append(ABSENT)
+        grid.append(line)
+        real.append(sum(1 for b in row.cells if b is not None))
+    _restore_orphans(page, table, grid, x_ranges, y_ranges)
+    # peel full-width single-cell rows (and empty rows) off the start and the end
+    start, end = 0, len(grid)
+    x0 = min(c[0] for c in cells)
+
+    def banner(r: int) -> bool:
+        """A row that is one cell across the whole table (or has no text): paragraph lines in a
+        bordered box, or a sub-heading such as 第二十条第（六）项 that closes a page."""
+        if row_is_empty(grid[r]):
+            return True
+        boxes = [b for b in rows[r].cells if b is not None]
+        return len(boxes) == 1 and boxes[0][0] - x0 <= X_TOLERANCE and right - boxes[0][2] <= X_TOLERANCE
+
+    start, end = 0, len(grid)
+    while start < end and banner(start):
+        start += 1
+    while end > start and banner(end - 1):
+        end -= 1
+    if start >= end or max(real[start:end]) < 2:
+        return None
+    bbox = (x0, y_ranges[start][0], right, y_ranges[end - 1][1])
+    boundaries = sorted({round(c[0], 1) for c in cells} | {round(c[2], 1) for c in cells})
+    return PageTable(rows=grid[start:end], columns=_merge_close(boundaries), bbox=bbox,
+                     tail_bottom=y_ranges[-1][1])
+
+
+def _merge_close(xs: list[float]) -> list[float]:
+    out: list[float] = []
+    for x in xs:
+        if out and x - out[-1] < 2.0:
+            continue
+        out.append(x)
+    return out
+
+
+def _inside(cx: float, cy: float, box) -> bool:
+    # pdfplumber's own rule for a character in a cell: half-open on the right and bottom
+    return box[0] <= cx < box[2] and box[1] <= cy < box[3]
+
+
+def _covered(cells, x_range, y_range) -> bool:
+    """Whether some detected cell covers the centre of a grid position (a spanned position)."""
+    cx = (x_range[0] + x_range[1]) / 2
+    cy = (y_range[0] + y_range[1]) / 2
+    return any(_inside(cx, cy, c) for c in cells)
+
+
+def _restore_orphans(page, table, grid, x_ranges, y_ranges) -> None:
+    """Put characters that fall inside the table but outside every cell into their grid position
+    when that position has no text (pdfplumber drops them): a cell whose top border is missing,
+    e.g. where a page break cut the table."""
+    cells = table.cells
+    x0, top, x1, bottom = table.bbox
+    orphans = [ch for ch in page.chars
+               if ch["text"].strip() and x0 <= _cx(ch) <= x1 and top <= _cy(ch) <= bottom
+               and not any(_inside(_cx(ch), _cy(ch), c) for c in cells)]
+    if not orphans:
+        return
+    placed: dict[tuple[int, int], list] = {}
+    for ch in orphans:
+        r = next((k for k, (t, b) in enumerate(y_ranges) if t <= _cy(ch) < b), None)
+        c = next((k for k, (a, b) in enumerate(x_ranges) if a <= _cx(ch) < b), None)
+        if r is not None and c is not None:
+            placed.setdefault((r, c), []).append(ch)
+    from pdfplumber.utils import extract_text
+    for (r, c), chars in placed.items():
+        if not grid[r][c]:
+            grid[r][c] = clean_cell(extract_text(chars, x_tolerance=1.5))
+
+
+def _cx(obj) -> float:
+    return (obj["x0"] + obj["x1"]) / 2
+
+
+def _cy(obj) -> float:
+    return (obj["top"] + obj["bottom"]) / 2
+
+
+# ------------------------------------------------------------------------------------------
+# Reading pages in order and joining tables across pages
+# ------------------------------------------------------------------------------------------
+
+@dataclass
+class _OpenTable:
+    number: int
+    rows_emitted: int
+    header: list[list[str | None]]
+    columns: list[float]
+    x_range: tuple[float, float]
+
+
+@dataclass
+class _Reader:
+    path: Path
+    out: LineCollector
+    open_table: _OpenTable | None = None     # the table that ended the previous page
+    notes: list[Diagnostic] = field(default_factory=list)
+
+    def read_page(self, page, number: int, deadline: Deadline) -> int:
+        """Emit the page's lines; returns the number of text characters on the page."""
+        chars = page.chars
+        if len(chars) > MAX_CHARS_PER_PAGE:
+            raise IngestError("too_large", f"PDF 文件 {self.path} 第{number}页有 {len(chars)} 个字符，超过上限",
+                              str(self.path))
+        visible = sum(1 for ch in chars if ch["text"].strip())
+        if visible == 0:
+            if page.images:
+                self.out.notes.append(Diagnostic(
+                    code="PDF_PAGE_WITHOUT_TEXT", severity="warning", where=f"第{number}页",
+                    message=f"第{number}页没有文字层（可能是扫描图片），该页内容未能读取"))
+            self.open_table = None
+            return 0
+        tables = page_tables(page)
+        deadline.check()
+        elements = self._elements(page, tables)
+        self._emit(elements, number, page)
+        return visible
+
+    def _elements(self, page, tables: list[PageTable]) -> list[tuple[float, str, object]]:
+        def outside(obj) -> bool:
+            cx, cy = _cx(obj), _cy(obj)
+            return not any(t.bbox[0] - 1 <= cx <= t.bbox[2] + 1 and t.bbox[1] - 1 <= cy <= t.bbox[3] + 1
+                           for t in tables)
+
+        rest = page.filter(outside) if tables else page
+        elements: list[tuple[float, str, object]] = []
+        height = float(page.height)
+        for line in rest.extract_text_lines(x_tolerance=1.5, return_chars=False):
+            text = collapse_cjk_gaps(line["text"]).strip()
+            if not text:
+                continue
+            in_margin = line["top"] < height * MARGIN_SHARE or line["bottom"] > height * (1 - MARGIN_SHARE)
+            if in_margin and _PAGE_NUMBER.match(text):
+                continue
+            tail = any(t.bbox[3] - 1 <= line["top"] <= t.tail_bottom for t in tables)
+            elements.append((line["top"], "tail" if tail else "text", text))
+        for t in tables:
+            elements.append((t.bbox[1], "table", t))
+        elements.sort(key=lambda e: e[0])
+        return elements
+
+    def _emit(self, elements, page_no: int, page) -> None:
+        line_on_page = 0
+        current: _OpenTable | None = None
+        ends_with_table = False
+        for index, (_, kind, item) in enumerate(elements):
+            if kind in ("text", "tail"):
+                line_on_page += 1
+                self.out.add(item, f"第{page_no}页第{line_on_page}行", page=page_no)
+                # a peeled closing row of the table (第二十条第（六）项 at the page end) does not end it
+                ends_with_table = ends_with_table and kind == "tail"
+                continue
+            table: PageTable = item
+            rows = table.rows
+            if index == 0 and self._continues(table):
+                current = self.open_table
+                rows = rows[_repeated_header(current.header, rows):]
+            else:
+                current = _OpenTable(self.out.new_table(), 0, table.rows[:3], table.columns,
+                                     (table.bbox[0], table.bbox[2]))
+            for cells in rows:
+                self.out.count_cells(len(cells))
+                current.rows_emitted += 1
+                line_on_page += 1
+                self.out.add(row_text(cells),
+                             f"第{page_no}页（第{current.number}个表格第{current.rows_emitted}行）",
+                             page=page_no, table=current.number, row=current.rows_emitted)
+            ends_with_table = True
+        self.open_table = current if ends_with_table else None
+
+    def _continues(self, table: PageTable) -> bool:
+        """Whether a table at the top of a page continues the table that ended the previous page:
+        same horizontal extent, and the column boundaries of one are among those of the other."""
+        prev = self.open_table
+        if prev is None:
+            return False
+        if abs(prev.x_range[0] - table.bbox[0]) > X_TOLERANCE or abs(prev.x_range[1] - table.bbox[2]) > X_TOLERANCE:
+            return False
+        a, b = prev.columns[1:-1], table.columns[1:-1]
+        small, large = (a, b) if len(a) <= len(b) else (b, a)
+        return all(any(abs(x - y) <= X_TOLERANCE for y in large) for x in small)
+
+
+def _repeated_header(header: list[list[str | None]], rows: list[list[str | None]]) -> int:
+    """How many leading rows of a continued table repeat the table's first rows (a header
+    repeated on each page)."""
+    k = 0
+    while k < len(header) and k < len(rows) and rows[k] == header[k] and any(rows[k]):
+        k += 1
+    return k
