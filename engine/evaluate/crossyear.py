@@ -150,10 +150,10 @@ def continuity_rows(report: Report, previous: Report) -> list[CellComparison]:
 
 # Where the improvement measures begin: the problem section ends there.
 _MEASURES_START = re.compile(
-    r"(（[二2]）\s*改进(措施|情况)|改进措施|整改措施|下一步|下步|今后|将采取以下措施|将从以下|"
+    r"(\([二2]\)\s*改进(措施|情况)|改进措施|整改措施|下一步|下步|今后|将采取以下措施|将从以下|"
     r"将重点从|(19|20)\d\d年[，,]?\s*(我区|我县|我市|我局|我委|我办|我镇|我街道|我们|本机关|将))")
-# Enumerators that open a problem: 一是 / （一） / 1. / 1、 / 第一，
-_ENUMERATOR = re.compile(r"(?:[一二三四五六七八九十]+是|（[一二三四五六七八九十\d]+）|\(\d+\)|(?<![\d.])\d{1,2}[.、．](?!\d)|第[一二三四五六七八九十]+[，,、])")
+# Enumerators that open a problem (text is NFKC-normalised first, so （一） reads (一)): 一是 / (一) / 1. / 第一，
+_ENUMERATOR = re.compile(r"(?:[一二三四五六七八九十]+是|\([一二三四五六七八九十\d]+\)|\(\d+\)|(?<![\d.])\d{1,2}[.、．](?!\d)|第[一二三四五六七八九十]+[，,、])")
 # A sentence names a problem when it carries one of these words.
 _PROBLEM_WORDS = re.compile(r"不足|有待|不够|欠缺|缺乏|不强|不高|不均衡|单一|薄弱|滞后|不到位|不规范|不完善|不及时|仍需|需要进一步|需进一步|差距|问题")
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
@@ -197,11 +197,16 @@ def split_problems(text: str) -> list[str]:
     return out
 
 
-_LEADING = re.compile(r"^(?:[一二三四五六七八九十]+是|（[一二三四五六七八九十\d]+）|\(\d+\)|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，,、])\s*")
+_LEADING = re.compile(r"^(?:[一二三四五六七八九十]+是|\([一二三四五六七八九十\d]+\)|\(\d+\)|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，,、])\s*")
+
+
+_TRAILING = re.compile(r"\s*(?:\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+[、.])\s*$")
 
 
 def _strip_problem(piece: str) -> str:
+    """A problem without its enumerator and without a dangling next-heading number."""
     piece = _LEADING.sub("", piece.strip())
+    piece = _TRAILING.sub("", piece)
     return piece.strip(" ：:；;，,。\n")
 
 
