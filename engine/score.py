@@ -1,1 +1,239 @@
-"""Stage 5 — score: rule results become a score and a grade, by the policy in rules/scoring.yaml."""
+"""Stage 5 — score: rule results become a score and a grade, by the policy in rules/scoring.yaml.
+
+Public interface:
+    load_scoring(path) -> ScoringPolicy          raises ScoringConfigError (Chinese problems)
+    score_results(results, policy, rule_info) -> Score
+
+The policy (documented in rules/scoring.yaml and the README):
+- score = start − Σ per-category deductions, each category capped, never below 0;
+- a failed rule deducts by `repeated_findings` (once per rule, or per finding capped at
+  cap_factor × the rule's points);
+- a not-assessable rule deducts by `not_assessable` (nothing, or a fraction of its points with a total cap);
+- a rule that raised an error deducts nothing (it is the engine's fault, not the report's);
+- grade = the first entry of `grades` whose `min` the score reaches.
+Arithmetic is decimal so that scores are exact and identical on every machine.
+"""
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+import yaml
+
+from engine import SCHEMAS_DIR
+from engine.model import RuleResult
+
+SCORING_SCHEMA = SCHEMAS_DIR / "scoring.schema.json"
+
+
+class ScoringConfigError(Exception):
+    """scoring.yaml is missing, not YAML, or does not match schemas/scoring.schema.json."""
+
+    def __init__(self, path: str, problems: list[str]):
+        super().__init__(f"{path}: " + "；".join(problems))
+        self.path = path
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class RuleInfo:
+    """What scoring and rendering need to know about a rule that produced no finding."""
+    rule_id: str
+    title: str = ""
+    severity: str = "warning"
+    category: str = "其他"
+    points: float | None = None
+
+
+@dataclass
+class ScoringPolicy:
+    start: Decimal
+    repeat_policy: str
+    cap_factor: Decimal
+    na_policy: str
+    na_fraction: Decimal
+    na_cap: Decimal
+    severity_points: dict[str, Decimal]
+    default_cap: Decimal
+    category_caps: dict[str, Decimal]
+    grades: list[tuple[str, Decimal]]        # sorted by min, highest first
+    raw: dict[str, Any] = field(default_factory=dict)
+
+    def cap_of(self, category: str) -> Decimal:
+        return self.category_caps.get(category, self.default_cap)
+
+    def grade_of(self, score: Decimal) -> str:
+        for grade, minimum in self.grades:
+            if score >= minimum:
+                return grade
+        return self.grades[-1][0]
+
+
+@dataclass
+class Deduction:
+    rule_id: str
+    category: str
+    outcome: str           # fail | not_assessable
+    points: Decimal        # before the category cap
+    findings: int = 0
+
+
+@dataclass
+class Score:
+    score: Decimal
+    grade: str
+    deductions: list[Deduction]
+    by_category: dict[str, Decimal]           # after caps
+
+    def score_json(self) -> int | float:
+        return _num(self.score)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "score": _num(self.score),
+            "grade": self.grade,
+            "by_category": {k: _num(v) for k, v in self.by_category.items()},
+            "deductions": [{"rule_id": d.rule_id, "category": d.category, "outcome": d.outcome,
+                            "points": _num(d.points), "findings": d.findings} for d in self.deductions],
+        }
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+def load_scoring(path: str | Path) -> ScoringPolicy:
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ScoringConfigError(str(path), ["评分配置文件不存在"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScoringConfigError(str(path), [f"无法读取评分配置文件：{exc}"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"第{mark.line + 1}行：" if mark else ""
+        raise ScoringConfigError(str(path), [f"{where}不是有效的 YAML（{getattr(exc, 'problem', exc)}）"]) from None
+    problems = validate_scoring(data)
+    if problems:
+        raise ScoringConfigError(str(path), problems)
+    return _policy_from(data)
+
+
+def validate_scoring(data: Any) -> list[str]:
+    """Chinese problems of a scoring config (empty when valid)."""
+    import jsonschema
+
+    schema = json.loads(SCORING_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    problems = [_explain(err) for err in sorted(validator.iter_errors(data), key=lambda e: list(e.path))]
+    if not problems:
+        mins = [g["min"] for g in data["grades"]]
+        if 0 not in mins and min(mins) > 0:
+            problems.append("grades：至少要有一个 min 为 0 的等级，否则低分报告没有等级")
+        if len({g["grade"] for g in data["grades"]}) != len(data["grades"]):
+            problems.append("grades：等级名称重复")
+    return problems
+
+
+def _explain(err: Any) -> str:
+    where = "".join(f"[{p}]" if isinstance(p, int) else (f".{p}" if i else str(p))
+                    for i, p in enumerate(err.path)) or "（顶层）"
+    v = err.validator
+    if v == "required":
+        missing = err.message.split("'")[1] if "'" in err.message else err.message
+        return f"{where}：缺少必填项 {missing}"
+    if v == "additionalProperties":
+        return f"{where}：有不认识的配置项（{err.message.split('(')[-1].rstrip(')')}）"
+    if v == "type":
+        names = {"object": "映射（键: 值）", "number": "数字", "string": "文字", "array": "列表"}
+        expected = err.validator_value if isinstance(err.validator_value, str) else "/".join(err.validator_value)
+        return f"{where}：应为{names.get(expected, expected)}，实际为 {err.instance!r}"
+    if v in ("enum", "const"):
+        allowed = err.validator_value if v == "enum" else [err.validator_value]
+        return f"{where}：取值 {err.instance!r} 无效，可选值：{'、'.join(map(str, allowed))}"
+    if v in ("minimum", "exclusiveMinimum"):
+        return f"{where}：{err.instance!r} 太小（应{'大于' if v == 'exclusiveMinimum' else '不小于'} {err.validator_value}）"
+    if v == "maximum":
+        return f"{where}：{err.instance!r} 太大（应不大于 {err.validator_value}）"
+    if v in ("minItems", "minLength"):
+        return f"{where}：不能为空"
+    return f"{where}：{err.message}"
+
+
+def _policy_from(data: dict[str, Any]) -> ScoringPolicy:
+    d = lambda x: Decimal(str(x))   # noqa: E731 — exact decimals from YAML numbers
+    rep = data["repeated_findings"]
+    na = data["not_assessable"]
+    grades = sorted(((g["grade"], d(g["min"])) for g in data["grades"]), key=lambda g: g[1], reverse=True)
+    return ScoringPolicy(
+        start=d(data["start"]),
+        repeat_policy=rep["policy"],
+        cap_factor=d(rep.get("cap_factor", 1)),
+        na_policy=na["policy"],
+        na_fraction=d(na.get("fraction", 0)),
+        na_cap=d(na.get("cap", data["start"])),
+        severity_points={k: d(v) for k, v in data["severity_points"].items()},
+        default_cap=d(data["default_cap"]),
+        category_caps={k: d(v) for k, v in (data.get("categories") or {}).items()},
+        grades=grades,
+        raw=data,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Scoring
+# --------------------------------------------------------------------------------------------
+
+def rule_points(info: RuleInfo | None, severity: str, policy: ScoringPolicy) -> Decimal:
+    if info is not None and info.points is not None:
+        return Decimal(str(info.points))
+    return policy.severity_points.get(severity, Decimal(0))
+
+
+def failed_rule_deduction(result: RuleResult, policy: ScoringPolicy) -> Decimal:
+    """Points a failed rule deducts, by the repeated-findings policy."""
+    points = [Decimal(str(f.points)) for f in result.findings]
+    if not points:
+        return Decimal(0)
+    top = max(points)
+    if policy.repeat_policy == "once":
+        return top
+    return min(sum(points, Decimal(0)), top * policy.cap_factor)
+
+
+def score_results(results: Iterable[RuleResult], policy: ScoringPolicy,
+                  rule_info: Callable[[str], RuleInfo | None] = lambda _id: None) -> Score:
+    deductions: list[Deduction] = []
+    na_total = Decimal(0)
+    for result in sorted(results, key=lambda r: r.rule_id):
+        if result.outcome == "fail" and result.findings:
+            category = result.findings[0].category
+            deductions.append(Deduction(result.rule_id, category, "fail",
+                                        failed_rule_deduction(result, policy), len(result.findings)))
+        elif result.outcome == "not_assessable" and policy.na_policy == "fraction":
+            info = rule_info(result.rule_id)
+            severity = info.severity if info else "warning"
+            points = rule_points(info, severity, policy) * policy.na_fraction
+            points = max(Decimal(0), min(points, policy.na_cap - na_total))
+            na_total += points
+            if points:
+                deductions.append(Deduction(result.rule_id, info.category if info else "其他",
+                                            "not_assessable", points))
+    raw_by_category: dict[str, Decimal] = defaultdict(Decimal)
+    for ded in deductions:
+        raw_by_category[ded.category] += ded.points
+    by_category = {cat: min(total, policy.cap_of(cat)) for cat, total in sorted(raw_by_category.items())}
+    score = max(Decimal(0), policy.start - sum(by_category.values(), Decimal(0)))
+    score = score.quantize(Decimal("0.01"))
+    return Score(score=score, grade=policy.grade_of(score), deductions=deductions, by_category=by_category)
+
+
+def _num(value: Decimal) -> int | float:
+    return int(value) if value == value.to_integral_value() else float(value)

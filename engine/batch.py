@@ -1,0 +1,709 @@
+"""The batch runner: every input file → a status, and for annual reports a scored audit and a letter.
+
+Public interface (used by engine/cli/audit_cmd.py and benchmarks/audit.py):
+
+    run_audit(inputs, out, options) -> AuditRun          raises InputPathError, RuleLoadError,
+                                                          ScoringConfigError, OfficeConfigError
+Phases:
+  (A) ingest + parse every input in a worker process pool (`jobs` workers, a time cap per file).
+      Byte-identical inputs (sha256) are not parsed twice: the first in sorted path order is audited,
+      the others get the status `duplicate` and point at it. Parsed reports are spilled to a private
+      work directory (pickles) so the main process keeps only small summaries: memory does not grow
+      with the number of reports.
+  (B) group by body and year (engine.parse.agency.group_reports) so each report is paired with the
+      same body's report of the year before — from the batch or from `previous_dirs` (reports that
+      are compared against but not audited themselves).
+  (C) evaluate every report with durable-rules in worker processes (the catalog is loaded once per
+      worker), (D) score it and (E) render its letter there as well. A worker that dies (a native
+      crash in the rule engine) breaks only the reports it was running: they are retried, finally
+      alone in a fresh worker; a report that still kills its worker is evaluated in this process
+      with the reference engine and flagged (`engine_fallback`, with a note in findings.json and
+      the letter).
+  (E) findings.json, index.html, summary.xlsx and summary.csv are written from the records.
+
+Determinism: inputs are sorted by their display path (the path as given, or relative to the current
+directory), outputs carry no timestamp except the run date (`AuditOptions.run_date`), so the outputs
+are byte-identical whatever `jobs` and whatever the order of the inputs.
+Atomicity: everything is written to a temporary directory beside OUT and moved into place at the end.
+Nothing here prints: progress goes through the `progress` callback the CLI passes in.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import importlib
+import multiprocessing
+import os
+import pickle
+import shutil
+import signal
+import tempfile
+from collections import Counter
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator
+
+from engine import DEFAULT_RULES_DIR, __version__
+from engine.ingest import DEFAULT_LIMITS, IngestError, Limits
+from engine.model import Evidence, Report, RuleResult
+from engine.render.labels import SEVERITY_ORDER
+from engine.render.office import Office, load_office
+from engine.score import RuleInfo, ScoringPolicy, load_scoring, score_results
+
+# --------------------------------------------------------------------------------------------
+# Options and results
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Hooks:
+    """Where the pipeline's stages live, as "module:function" names (picklable for workers).
+
+    The defaults are the real stages; tests substitute their own to exercise the runner alone.
+    """
+    read_document: str = "engine.ingest:read_document"
+    parse_document: str = "engine.parse:parse_document"
+    load_catalog: str = "engine.rules:load_catalog"
+    evaluate: str = "engine.evaluate:evaluate"
+    not_a_report_error: str = "engine.parse:NotAReportError"
+
+
+@dataclass
+class AuditOptions:
+    rules_dir: Path = DEFAULT_RULES_DIR
+    scoring_path: Path | None = None          # default: rules_dir/scoring.yaml
+    office_path: Path | None = None           # default: rules_dir/office.yaml when present
+    previous_dirs: list[Path] = field(default_factory=list)
+    jobs: int = 1
+    run_date: dt.date = field(default_factory=dt.date.today)
+    limits: Limits = DEFAULT_LIMITS
+    hooks: Hooks = field(default_factory=Hooks)
+    # progress(description, total) -> object with update(n=1) and close(); None: no progress
+    progress: Callable[[str, int], Any] | None = None
+
+
+@dataclass
+class AuditRun:
+    out: Path
+    document: dict[str, Any]                  # the findings.json document
+    records: list[dict[str, Any]]
+
+    def count_by_status(self) -> Counter:
+        return Counter(r["status"] for r in self.records)
+
+    def count_findings(self, severities: Iterable[str]) -> int:
+        wanted = set(severities)
+        return sum(1 for r in self.records for f in r.get("findings", []) if f["severity"] in wanted)
+
+
+class InputPathError(Exception):
+    """An INPUT given on the command line does not exist (bad usage, not a batch status)."""
+
+
+class PipelineUnavailable(Exception):
+    """A stage the batch needs (parser, rule engine) cannot be imported."""
+
+
+class OutputPathError(Exception):
+    """OUT cannot be used (a file, or a non-empty folder that is not a previous audit)."""
+
+
+# --------------------------------------------------------------------------------------------
+# Input expansion
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class InputFile:
+    path: Path          # to open
+    display: str        # as shown in every output: as given, or relative to the current directory
+
+
+def display_path(path: Path, given_root: Path, inside: Path | None) -> str:
+    """The path as the user gave it (relative stays relative); an absolute path outside the current
+    directory is shown from the given folder's name on, so outputs never carry machine-specific
+    absolute paths."""
+    if given_root.is_absolute():
+        try:
+            base = given_root.relative_to(Path.cwd())
+        except ValueError:
+            base = Path(given_root.name)
+    else:
+        base = given_root
+    full = base / inside if inside is not None else base
+    return full.as_posix()
+
+
+def expand_inputs(inputs: Iterable[str | Path]) -> list[InputFile]:
+    """Every file under the inputs (folders recursively), sorted by display path; the same file
+    reached twice (a folder and a file inside it) is listed once."""
+    found: dict[str, InputFile] = {}
+    seen_real: set[str] = set()
+    for raw in inputs:
+        given = Path(raw)
+        if not given.exists() and not given.is_symlink():
+            raise InputPathError(f"输入路径不存在：{raw}")
+        if given.is_dir():
+            for dirpath, dirnames, filenames in os.walk(given):
+                dirnames.sort()
+                for name in sorted(filenames):
+                    p = Path(dirpath) / name
+                    found.setdefault(display_path(p, given, p.relative_to(given)), InputFile(p, ""))
+        else:
+            found.setdefault(display_path(given, given, None), InputFile(given, ""))
+    out = []
+    for disp in sorted(found):
+        item = found[disp]
+        real = os.path.realpath(item.path)
+        if real in seen_real:
+            continue
+        seen_real.add(real)
+        out.append(InputFile(item.path, disp))
+    return out
+
+
+def file_digest(path: Path, limits: Limits) -> str | None:
+    """sha256 of a file, or None when it cannot be read or is over the size cap (the worker then
+    gives it its proper status)."""
+    try:
+        if path.stat().st_size > limits.max_bytes:
+            return None
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            for chunk in iter(lambda: fh.read(1 << 20), b""):
+                h.update(chunk)
+        return h.hexdigest()
+    except OSError:
+        return None
+
+
+def rules_digest(rules_dir: Path, scoring_path: Path) -> tuple[str, int]:
+    """sha256 over the rule and scoring files (relative names and bytes), and how many files."""
+    files = sorted(p for p in Path(rules_dir).rglob("*")
+                   if p.is_file() and p.suffix in (".yaml", ".yml") and p.name != "office.yaml")
+    if scoring_path.exists() and scoring_path.resolve() not in {p.resolve() for p in files}:
+        files.append(scoring_path)
+    h = hashlib.sha256()
+    for p in files:
+        try:
+            name = p.relative_to(rules_dir).as_posix()
+        except ValueError:
+            name = p.name
+        h.update(name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return "sha256:" + h.hexdigest(), len(files)
+
+
+# --------------------------------------------------------------------------------------------
+# Worker plumbing
+# --------------------------------------------------------------------------------------------
+
+
+def resolve(name: str) -> Callable[..., Any]:
+    module, _, attr = name.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+class TimeCapExceeded(BaseException):
+    """Raised by the per-file alarm. A BaseException so that no `except Exception` swallows it."""
+
+
+@contextmanager
+def time_cap(seconds: float | None) -> Iterator[None]:
+    if not seconds or seconds <= 0:
+        yield
+        return
+
+    def _alarm(_signum: int, _frame: Any) -> None:
+        raise TimeCapExceeded()
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _pool(jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:
+    # fork: workers start in milliseconds and inherit the loaded modules.
+    return ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("fork"),
+                               initializer=initializer, initargs=initargs)
+
+
+@dataclass
+class Crashed:
+    """The task killed its worker even when run alone in a fresh one."""
+    message: str
+
+
+def run_resilient(fn: Callable[[Any], Any], tasks: dict[str, Any], jobs: int,
+                  initializer: Callable[..., None] | None = None, initargs: tuple = (),
+                  on_done: Callable[[], None] | None = None) -> dict[str, Any]:
+    """fn(task) for every task in worker processes. A dying worker (BrokenProcessPool) fails every
+    task it had in flight; those are retried in fresh pools, halving the group each time, until a
+    task that still kills its worker when it runs alone gets `Crashed`. Results do not depend on
+    `jobs` or scheduling because only a task that crashes alone is declared crashed."""
+    results: dict[str, Any] = {}
+
+    def attempt(keys: list[str]) -> None:
+        broken: list[str] = []
+        with _pool(min(jobs, len(keys)), initializer, initargs) as pool:
+            futures = {pool.submit(fn, tasks[k]): k for k in keys}
+            for fut in as_completed(futures):
+                key = futures[fut]
+                try:
+                    results[key] = fut.result()
+                    if on_done:
+                        on_done()
+                except BrokenProcessPool:
+                    broken.append(key)
+        if not broken:
+            return
+        broken.sort()
+        if len(keys) == 1:
+            results[keys[0]] = Crashed("审核进程异常退出（单独重试后仍然如此）")
+            if on_done:
+                on_done()
+            return
+        if len(broken) == 1:
+            attempt(broken)
+            return
+        half = len(broken) // 2
+        attempt(broken[:half])
+        attempt(broken[half:])
+
+    keys = sorted(tasks)
+    if keys:
+        attempt(keys)
+    return results
+
+
+# --------------------------------------------------------------------------------------------
+# Phase A: ingest + parse (in workers)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParseTask:
+    key: str
+    path: str
+    display: str
+    spill: str            # where the worker pickles the Report
+    hooks: Hooks
+    limits: Limits
+
+
+def _clean_message(message: str, task: ParseTask) -> str:
+    # Messages name the file by the path opened; outputs show the display path instead.
+    return message.replace(task.path, task.display) if task.path != task.display else message
+
+
+def parse_task(task: ParseTask) -> dict[str, Any]:
+    """Worker: one input → a summary dict; the Report itself is pickled to task.spill."""
+    read_document = resolve(task.hooks.read_document)
+    parse_document = resolve(task.hooks.parse_document)
+    try:
+        NotAReportError = resolve(task.hooks.not_a_report_error)    # noqa: N806
+    except (ImportError, AttributeError):                           # parser not installed yet
+        NotAReportError = _NeverRaised                              # noqa: N806
+    try:
+        with time_cap(task.limits.max_seconds):
+            try:
+                doc = read_document(task.path, task.limits)
+            except IngestError as exc:
+                return {"status": exc.status, "message": _clean_message(exc.message, task)}
+            doc.path = task.display
+            try:
+                report = parse_document(doc)
+            except NotAReportError as exc:
+                return {"status": "not_a_report", "message": _clean_message(str(exc), task),
+                        "format": doc.format}
+    except TimeCapExceeded:
+        return {"status": "timeout",
+                "message": f"文件 {task.display} 处理时间超过上限 {task.limits.max_seconds:g} 秒，已跳过"}
+    except Exception as exc:   # a bug in a reader or the parser must not stop the batch
+        return {"status": "broken",
+                "message": f"程序在读取或解析文件 {task.display} 时出错（{type(exc).__name__}：{exc}），"
+                           f"请将该文件提供给维护人员"}
+    report.source = task.display
+    with open(task.spill, "wb") as fh:
+        pickle.dump(report, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    md = report.metadata
+    return {"status": "audited", "message": None, "format": report.format,
+            "agency": md.agency, "year": md.year, "template": md.template, "body_kind": md.body_kind,
+            "title": md.title}
+
+
+class _NeverRaised(Exception):
+    pass
+
+
+# --------------------------------------------------------------------------------------------
+# Phase C–E: evaluate, score, letter (in workers)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvalContext:
+    hooks: Hooks
+    rules_dir: str
+    scoring_path: str
+    office: Office
+    run_date: dt.date
+    letters_dir: str
+    max_seconds: float
+
+
+@dataclass(frozen=True)
+class EvalTask:
+    key: str
+    spill: str
+    previous_spill: str | None
+    base: dict[str, Any]        # the record so far (source, status, agency, letter name, ref no …)
+    same_year_sources: tuple[str, ...] = ()
+
+
+_WORKER: dict[str, Any] = {}
+
+
+def init_eval_worker(ctx: EvalContext) -> None:
+    """Worker initializer: the catalog, scoring policy and letter templates, once per worker."""
+    from engine.render import letters
+
+    catalog = resolve(ctx.hooks.load_catalog)(Path(ctx.rules_dir))
+    _WORKER.update(ctx=ctx, catalog=catalog, rule_info=catalog_rule_info(catalog),
+                   policy=load_scoring(ctx.scoring_path), env=letters.letter_env(),
+                   evaluate=resolve(ctx.hooks.evaluate))
+
+
+def eval_task(task: EvalTask) -> dict[str, Any]:
+    """Worker: evaluate with durable-rules, score, write the letter; returns the record."""
+    ctx: EvalContext = _WORKER["ctx"]
+    report, previous = load_spills(task)
+    try:
+        with time_cap(ctx.max_seconds):
+            results = _WORKER["evaluate"](report, _WORKER["catalog"], previous=previous, engine="durable")
+    except TimeCapExceeded:
+        return {"engine_error": f"规则引擎处理时间超过 {ctx.max_seconds:g} 秒"}
+    except Exception as exc:
+        return {"engine_error": f"{type(exc).__name__}：{exc}"}
+    record = build_record(task.base, report, results, _WORKER["policy"], _WORKER["rule_info"], "durable")
+    write_letter(record, ctx, _WORKER["env"])
+    return record
+
+
+def load_spills(task: EvalTask) -> tuple[Report, Report | None]:
+    with open(task.spill, "rb") as fh:
+        report = pickle.load(fh)
+    report.same_year_sources = list(task.same_year_sources)
+    previous = None
+    if task.previous_spill:
+        with open(task.previous_spill, "rb") as fh:
+            previous = pickle.load(fh)
+    return report, previous
+
+
+def write_letter(record: dict[str, Any], ctx: EvalContext, env: Any) -> None:
+    from engine.render import letters
+
+    html = letters.render_letter(record, ctx.office, ctx.run_date, env)
+    Path(ctx.letters_dir, Path(record["letter"]).name).write_text(html, encoding="utf-8")
+
+
+def catalog_rule_info(catalog: Any) -> dict[str, RuleInfo]:
+    """Rule metadata by id, read from the catalog whatever its container (list or mapping)."""
+    rules = getattr(catalog, "rules", None)
+    if rules is None:
+        return {}
+    items = rules.values() if isinstance(rules, dict) else rules
+    out: dict[str, RuleInfo] = {}
+    for rule in items:
+        rid = getattr(rule, "id", None) or getattr(rule, "rule_id", None)
+        if not rid:
+            continue
+        points = getattr(rule, "points", None)
+        out[rid] = RuleInfo(rule_id=rid, title=str(getattr(rule, "title", "") or ""),
+                            severity=str(getattr(rule, "severity", "warning") or "warning"),
+                            category=str(getattr(rule, "category", "其他") or "其他"),
+                            points=float(points) if isinstance(points, (int, float)) else None)
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Records
+# --------------------------------------------------------------------------------------------
+
+
+def _part_rank(part: str | None) -> int:
+    return "一二三四五六".find(part) if part and part in "一二三四五六" else 9
+
+
+def finding_sort_key(f: dict[str, Any]) -> tuple:
+    ev = f["evidence"]
+    return (SEVERITY_ORDER.get(f["severity"], 9), _part_rank(ev.get("part")), ev.get("line") or 10**9,
+            f["rule_id"], ",".join(ev.get("cells") or []), f["message"])
+
+
+def _complete_evidence(ev: Evidence, report: Report) -> dict[str, Any]:
+    """Evidence as JSON, with the quoted source line and its location filled in from the report
+    when the rule gave only a line number (quoting, never guessing)."""
+    data = ev.to_json()
+    if data.get("line") and report.lines:
+        line = report.lines[data["line"] - 1] if 0 < data["line"] <= len(report.lines) else None
+        if line is not None:
+            if not data.get("excerpt"):
+                data["excerpt"] = line.text.strip() or None
+            if not data.get("where"):
+                data["where"] = line.where
+    return data
+
+
+def build_record(base: dict[str, Any], report: Report, results: list[RuleResult], policy: ScoringPolicy,
+                 rule_info: dict[str, RuleInfo], engine: str) -> dict[str, Any]:
+    findings = []
+    for result in results:
+        if result.outcome != "fail":
+            continue
+        for f in result.findings:
+            data = f.to_json()
+            data["evidence"] = _complete_evidence(f.evidence, report)
+            findings.append(data)
+    findings.sort(key=finding_sort_key)
+    not_assessable = sorted(
+        ({"rule_id": r.rule_id, "title": rule_info.get(r.rule_id, RuleInfo(r.rule_id)).title or r.rule_id,
+          "reason": r.reason, "cells": list(r.cells)} for r in results if r.outcome == "not_assessable"),
+        key=lambda x: x["rule_id"])
+    rule_errors = sorted(({"rule_id": r.rule_id, "reason": r.reason} for r in results if r.outcome == "error"),
+                         key=lambda x: x["rule_id"])
+    score = score_results(results, policy, rule_info.get)
+    counts = Counter(f["severity"] for f in findings)
+    md = report.metadata
+    record = dict(base)
+    record.update({
+        "agency": md.agency, "year": md.year, "template": md.template, "body_kind": md.body_kind,
+        "title": md.title, "format": report.format,
+        "engine": engine,
+        "score": score.score_json(), "grade": score.grade,
+        "scoring": score.to_json(),
+        "counts": {s: counts.get(s, 0) for s in ("error", "warning", "info")},
+        "rules_evaluated": len(results),
+        "findings": findings,
+        "not_assessable": not_assessable,
+        "rule_errors": rule_errors,
+        "diagnostics": [d.to_json() for d in report.diagnostics],
+    })
+    return record
+
+
+STATUS_FIELDS = ("source", "status", "message", "sha256", "duplicate_of", "format", "agency", "year",
+                 "template", "body_kind", "title")
+
+
+def input_record(display: str, sha: str | None, summary: dict[str, Any]) -> dict[str, Any]:
+    rec = {k: None for k in STATUS_FIELDS}
+    rec.update({"source": display, "sha256": sha})
+    rec.update({k: v for k, v in summary.items() if k in STATUS_FIELDS})
+    return rec
+
+
+# --------------------------------------------------------------------------------------------
+# The run
+# --------------------------------------------------------------------------------------------
+
+
+class _NullProgress:
+    def update(self, n: int = 1) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) -> AuditRun:
+    from engine.parse.agency import group_reports
+    from engine.render import dashboard, json_out, letters, tables
+
+    out = Path(out)
+    check_output_path(out)
+    for hook in (options.hooks.read_document, options.hooks.parse_document, options.hooks.load_catalog,
+                 options.hooks.evaluate):
+        try:
+            resolve(hook)
+        except (ImportError, AttributeError) as exc:
+            raise PipelineUnavailable(f"审核流程的组成部分 {hook} 无法加载（{exc}）") from None
+    rules_dir = Path(options.rules_dir)
+    scoring_path = Path(options.scoring_path or rules_dir / "scoring.yaml")
+    office_path = options.office_path or (rules_dir / "office.yaml" if (rules_dir / "office.yaml").exists() else None)
+    office = load_office(office_path)
+    policy = load_scoring(scoring_path)
+    catalog = resolve(options.hooks.load_catalog)(rules_dir)     # RuleLoadError → the CLI, exit 3
+    rule_info = catalog_rule_info(catalog)
+    digest, n_rule_files = rules_digest(rules_dir, scoring_path)
+
+    files = expand_inputs(inputs)
+    previous_files = [f for d in options.previous_dirs for f in expand_inputs([d])]
+    progress = options.progress or (lambda _d, _t: _NullProgress())
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    try:
+        with tempfile.TemporaryDirectory(prefix="xxgk-audit-work-") as work:
+            records = _run_phases(files, previous_files, options, policy, rule_info, office, staging,
+                                  Path(work), progress, group_reports, letters)
+        reports = [r for r in records if not r.get("previous_only")]
+        document = json_out.build_document(
+            reports, tool_version=__version__, rules_version=str(getattr(catalog, "version", "") or digest[7:19]),
+            rules_digest=digest, rule_files=n_rule_files, run_date=options.run_date, office=office,
+            previous_inputs=_previous_inputs_of(records))
+        json_out.write_findings(staging / "findings.json", document)
+        (staging / "index.html").write_text(dashboard.render_dashboard(document, rule_info), encoding="utf-8")
+        tables.write_tables(document, staging, options.run_date)
+        replace_output(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return AuditRun(out=out, document=document, records=reports)
+
+
+def _previous_inputs_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{k: r.get(k) for k in ("source", "status", "message", "agency", "year")}
+            for r in records if r.get("previous_only")]
+
+
+def _run_phases(files: list[InputFile], previous_files: list[InputFile], options: AuditOptions,
+                policy: ScoringPolicy, rule_info: dict[str, RuleInfo], office: Office, staging: Path,
+                work: Path, progress: Callable[[str, int], Any], group_reports: Callable, letters: Any
+                ) -> list[dict[str, Any]]:
+    # --- duplicates (before parsing: a duplicate is never parsed twice) -------------------------
+    records: dict[str, dict[str, Any]] = {}
+    first_of_digest: dict[str, str] = {}
+    parse_tasks: dict[str, ParseTask] = {}
+    all_files = [(f"in:{i:06d}", f, False) for i, f in enumerate(files)] + \
+                [(f"prev:{i:06d}", f, True) for i, f in enumerate(previous_files)]
+    for key, f, is_previous in all_files:
+        sha = file_digest(f.path, options.limits)
+        rec = input_record(f.display, sha, {})
+        if is_previous:
+            rec["previous_only"] = True
+        records[key] = rec
+        if sha is not None and not is_previous:
+            if sha in first_of_digest:
+                first = records[first_of_digest[sha]]["source"]
+                rec.update(status="duplicate", duplicate_of=first,
+                           message=f"与 {first} 内容完全相同，只审核 {first}")
+                continue
+            first_of_digest[sha] = key
+        parse_tasks[key] = ParseTask(key, str(f.path), f.display, str(work / f"{key.replace(':', '_')}.pkl"),
+                                     options.hooks, options.limits)
+
+    # --- (A) ingest + parse ---------------------------------------------------------------------
+    bar = progress("读取并解析", len(parse_tasks))
+    parsed = run_resilient(parse_task, parse_tasks, options.jobs, on_done=bar.update)
+    bar.close()
+    for key, summary in parsed.items():
+        if isinstance(summary, Crashed):
+            summary = {"status": "broken",
+                       "message": f"程序在读取或解析文件 {records[key]['source']} 时异常退出，请将该文件提供给维护人员"}
+        records[key].update({k: v for k, v in summary.items() if k in STATUS_FIELDS})
+
+    # --- (B) group by body and year -------------------------------------------------------------
+    parsed_ok = sorted(k for k, r in records.items() if r["status"] == "audited")
+    grouping = group_reports([(k, records[k]["agency"], records[k]["year"], records[k]["sha256"]) for k in parsed_ok])
+    notes: dict[str, list[str]] = {}
+    for note in grouping.notes:
+        for k in note.keys:
+            notes.setdefault(k, []).append(note.message)
+
+    # --- letter names and reference numbers, in source order ----------------------------------
+    audited = [k for k in parsed_ok if not records[k].get("previous_only")]
+    names = letters.assign_letter_names([(records[k]["agency"], records[k]["year"]) for k in audited])
+    eval_tasks: dict[str, EvalTask] = {}
+    for i, key in enumerate(audited):
+        rec = records[key]
+        prev_key = grouping.previous.get(key)
+        rec.update({
+            "letter": f"letters/{names[i]}",
+            "sequence": office.sequence_start + i,
+            "reference_number": office.reference_number(office.sequence_start + i, options.run_date),
+            "previous_source": records[prev_key]["source"] if prev_key else None,
+            "same_year_sources": [records[k]["source"] for k in grouping.same_year.get(key, [])],
+            "agency_notes": notes.get(key, []),
+            "engine_fallback": False,
+            "engine_note": None,
+        })
+        eval_tasks[key] = EvalTask(key, parse_tasks[key].spill, parse_tasks[prev_key].spill if prev_key else None,
+                                   dict(rec), tuple(rec["same_year_sources"]))
+
+    # --- (C–E) evaluate, score, letter ------------------------------------------------------------
+    (staging / "letters").mkdir()
+    ctx = EvalContext(options.hooks, str(options.rules_dir), str(options.scoring_path or Path(options.rules_dir) / "scoring.yaml"),
+                      office, options.run_date, str(staging / "letters"), options.limits.max_seconds)
+    bar = progress("审核", len(eval_tasks))
+    evaluated = run_resilient(eval_task, eval_tasks, options.jobs, init_eval_worker, (ctx,), on_done=bar.update)
+    bar.close()
+    fallback_needed = sorted(k for k, v in evaluated.items() if isinstance(v, Crashed) or "engine_error" in v)
+    if fallback_needed:
+        init_eval_worker(ctx)     # this process now plays the worker, with the reference engine
+        for key in fallback_needed:
+            evaluated[key] = _reference_fallback(eval_tasks[key], evaluated[key], ctx)
+    for key, rec in evaluated.items():
+        records[key] = rec
+    return [records[k] for k in sorted(records, key=lambda k: (records[k]["source"], k))]
+
+
+def _reference_fallback(task: EvalTask, failure: Any, ctx: EvalContext) -> dict[str, Any]:
+    why = failure.message if isinstance(failure, Crashed) else failure["engine_error"]
+    report, previous = load_spills(task)
+    try:
+        results = _WORKER["evaluate"](report, _WORKER["catalog"], previous=previous, engine="reference")
+    except Exception as exc:
+        rec = dict(task.base)
+        rec.update(status="broken", letter=None, reference_number=None,
+                   message=f"规则引擎无法审核本报告（{why}；参考引擎也出错：{type(exc).__name__}：{exc}）")
+        return rec
+    record = build_record(task.base, report, results, _WORKER["policy"], _WORKER["rule_info"], "reference")
+    record["engine_fallback"] = True
+    record["engine_note"] = (f"规则引擎 durable-rules 处理本报告时失败（{why}），"
+                             f"本报告改用参考引擎审核，审核规则相同。")
+    write_letter(record, ctx, _WORKER["env"])
+    return record
+
+
+# --------------------------------------------------------------------------------------------
+# Output directory
+# --------------------------------------------------------------------------------------------
+
+
+def check_output_path(out: Path) -> None:
+    if out.exists() and not out.is_dir():
+        raise OutputPathError(f"输出路径 {out} 是一个文件，不是文件夹")
+    if out.is_dir():
+        visible = [p for p in out.iterdir() if not p.name.startswith(".")]
+        if visible and not (out / "findings.json").exists():
+            raise OutputPathError(
+                f"输出文件夹 {out} 不是空的，也不是以前的审核结果（没有 findings.json）；"
+                f"为免误删其中的文件，请指定一个新的或空的输出文件夹")
+
+
+def replace_output(staging: Path, out: Path) -> None:
+    """Move the finished outputs into OUT. An existing OUT is replaced only now; its hidden files
+    (e.g. .gitkeep) are kept."""
+    if out.exists():
+        for hidden in out.iterdir():
+            if hidden.name.startswith(".") and not (staging / hidden.name).exists():
+                shutil.move(str(hidden), str(staging / hidden.name))
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        os.rename(out, old)
+        try:
+            os.rename(staging, out)
+        except OSError:
+            os.rename(old, out)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        os.rename(staging, out)
+    os.chmod(out, 0o755)   # mkdtemp creates 0700

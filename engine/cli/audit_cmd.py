@@ -1,0 +1,157 @@
+"""`xxgk-audit audit INPUT... [-o OUT]`: audit a folder of annual reports (engine/batch.py does the work)."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from pathlib import Path
+
+from engine import DEFAULT_RULES_DIR
+from engine.cli import EXIT_FINDINGS, EXIT_OK, EXIT_RULES, EXIT_USAGE
+
+DEFAULT_INPUT = "reports_in"
+DEFAULT_OUTPUT = "audit_out"
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    p = subparsers.add_parser(
+        "audit", help="审核一批年度报告，输出评分、审核意见书、总览和汇总表",
+        description="审核文件或文件夹（递归）中的全部政府信息公开工作年度报告。"
+                    "每个输入文件都会得到一个状态；审核结果先写入临时文件夹，完成后再替换输出文件夹。")
+    p.add_argument("inputs", nargs="*", metavar="INPUT", default=[DEFAULT_INPUT],
+                   help=f"报告文件或文件夹，可以有多个（默认：{DEFAULT_INPUT}/）")
+    p.add_argument("-o", "--output", default=DEFAULT_OUTPUT, metavar="OUT",
+                   help=f"输出文件夹（默认：{DEFAULT_OUTPUT}/）；已存在时在审核完成后整体替换")
+    p.add_argument("--jobs", "-j", type=_positive_int, default=_default_jobs(), metavar="N",
+                   help="并行工作进程数（默认：CPU 核数，最多 8）；结果与 N 无关")
+    p.add_argument("--fail-on", choices=("error", "warning"), default=None,
+                   help="发现该级别（warning 含 error）的问题时以退出码 1 结束，便于流水线判断")
+    p.add_argument("--rules", type=Path, default=DEFAULT_RULES_DIR, metavar="DIR",
+                   help="规则文件夹（含 scoring.yaml、office.yaml；默认：本程序的 rules/）")
+    p.add_argument("--office", type=Path, default=None, metavar="FILE",
+                   help="审核单位配置文件（默认：规则文件夹中的 office.yaml）")
+    p.add_argument("--previous", type=Path, action="append", default=[], metavar="DIR",
+                   help="上一年度报告所在的文件夹：只用于跨年度比对，本身不审核（可重复）")
+    p.add_argument("--date", type=_iso_date, default=None, metavar="YYYY-MM-DD",
+                   help="审核日期（印在意见书上，并据此计算整改期限；默认：今天）")
+    p.add_argument("--timeout", type=float, default=None, metavar="秒",
+                   help="每个文件的处理时间上限（默认：60 秒）")
+    p.set_defaults(func=run)
+
+
+def _default_jobs() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为正整数：{text}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"应为正整数：{text}")
+    return value
+
+
+def _iso_date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
+
+
+def _progress_factory():
+    """A tqdm bar per phase, only when stderr is a terminal (no noise in logs and pipes)."""
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    return lambda desc, total: tqdm(total=total, desc=desc, unit="份", file=sys.stderr, leave=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from engine.batch import AuditOptions, InputPathError, OutputPathError, PipelineUnavailable, run_audit
+    from engine.ingest import DEFAULT_LIMITS
+    from engine.render.labels import STATUS_LABELS
+    from engine.render.office import OfficeConfigError
+    from engine.score import ScoringConfigError
+
+    rule_load_error = _rule_load_error_class()
+    if not args.rules.is_dir():
+        print(f"错误：规则文件夹不存在：{args.rules}", file=sys.stderr)
+        return EXIT_USAGE
+    limits = DEFAULT_LIMITS if args.timeout is None else replace(DEFAULT_LIMITS, max_seconds=args.timeout)
+    options = AuditOptions(rules_dir=args.rules, office_path=args.office, previous_dirs=list(args.previous),
+                           jobs=args.jobs, run_date=args.date or dt.date.today(), limits=limits,
+                           progress=_progress_factory())
+    try:
+        run_result = run_audit(args.inputs, Path(args.output), options)
+    except (InputPathError, OutputPathError) as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except PipelineUnavailable as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_RULES
+    except OfficeConfigError as exc:
+        print(f"错误：审核单位配置文件 {exc.path} 有误：", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {exc.path}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
+    except ScoringConfigError as exc:
+        print(f"错误：评分配置文件 {exc.path} 有误：", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {exc.path}: {problem}", file=sys.stderr)
+        return EXIT_RULES
+    except rule_load_error as exc:
+        print("错误：规则文件有误，未进行审核：", file=sys.stderr)
+        for line in _rule_problems(exc):
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_RULES
+
+    counts = run_result.count_by_status()
+    total = sum(counts.values())
+    parts = [f"{STATUS_LABELS.get(s, s)} {n} 个" for s, n in sorted(counts.items(), key=_status_order) if n]
+    summary = run_result.document["summary"]["findings"]
+    fallbacks = run_result.document["summary"]["engine_fallbacks"]
+    out = run_result.out
+    print(f"审核完成：共 {total} 个输入文件（{'，'.join(parts) or '无'}）；"
+          f"发现错误 {summary['error']} 项、警告 {summary['warning']} 项、提示 {summary['info']} 项"
+          f"{f'；{fallbacks} 份报告改用参考引擎审核' if fallbacks else ''}。"
+          f"结果在 {out}/（总览 {out / 'index.html'}，审核意见书在 {out / 'letters'}/）。")
+    if args.fail_on:
+        wanted = ("error",) if args.fail_on == "error" else ("error", "warning")
+        if run_result.count_findings(wanted):
+            return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _status_order(item: tuple[str, int]) -> int:
+    from engine.render.labels import STATUS_LABELS
+
+    keys = list(STATUS_LABELS)
+    return keys.index(item[0]) if item[0] in keys else len(keys)
+
+
+def _rule_load_error_class() -> type[BaseException]:
+    try:
+        from engine.rules import RuleLoadError   # type: ignore[attr-defined]
+    except ImportError:
+        class RuleLoadError(Exception):          # the rule engine is not installed yet
+            pass
+    return RuleLoadError
+
+
+def _rule_problems(exc: BaseException) -> list[str]:
+    """file:line: message lines from RuleLoadError.problems, whatever shape each problem has."""
+    lines = []
+    for p in getattr(exc, "problems", None) or [exc]:
+        if isinstance(p, (tuple, list)) and len(p) >= 3:
+            file, line, message = p[0], p[1], p[2]
+        else:
+            file, line, message = getattr(p, "file", None), getattr(p, "line", None), getattr(p, "message", str(p))
+        where = f"{file}:{line}" if file and line else (str(file) if file else "")
+        lines.append(f"{where}: {message}" if where else str(message))
+    return lines

@@ -1,0 +1,82 @@
+"""OUT/index.html: the overview — every agency with score, grade, counts and letter; the most
+frequently failed rules; the score distribution (inline SVG); the inputs that were not audited.
+Self-contained: inline CSS, a few lines of inline JS for sorting, no network.
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from typing import Any
+
+from engine.render.labels import STATUS_LABELS
+from engine.render.letters import letter_env
+from engine.score import RuleInfo
+
+# Score buckets of the distribution chart: (label, low inclusive, high exclusive)
+BUCKETS = (("0–59", 0, 60), ("60–69", 60, 70), ("70–79", 70, 80), ("80–89", 80, 90), ("90–100", 90, 101))
+TOP_RULES = 10
+
+
+@dataclass
+class Bar:
+    label: str
+    count: int
+    x: float
+    y: float
+    height: float
+
+
+def ranked_reports(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Audited reports, best score first; ties by source path (stable, deterministic)."""
+    audited = [r for r in reports if r["status"] == "audited"]
+    return sorted(audited, key=lambda r: (-r["score"], r["source"]))
+
+
+def frequent_rules(reports: list[dict[str, Any]], rule_info: dict[str, RuleInfo]) -> list[dict[str, Any]]:
+    reports_failing: Counter = Counter()
+    findings: Counter = Counter()
+    titles: dict[str, str] = {}
+    severities: dict[str, str] = {}
+    for r in reports:
+        seen = set()
+        for f in r.get("findings") or []:
+            findings[f["rule_id"]] += 1
+            titles.setdefault(f["rule_id"], f["title"])
+            severities.setdefault(f["rule_id"], f["severity"])
+            seen.add(f["rule_id"])
+        reports_failing.update(seen)
+    ranked = sorted(reports_failing, key=lambda rid: (-reports_failing[rid], -findings[rid], rid))
+    return [{"rule_id": rid, "title": titles.get(rid) or (rule_info.get(rid).title if rid in rule_info else rid),
+             "severity": severities.get(rid, ""), "reports": reports_failing[rid], "findings": findings[rid]}
+            for rid in ranked[:TOP_RULES]]
+
+
+def score_bars(reports: list[dict[str, Any]], width: int = 520, height: int = 200) -> tuple[list[Bar], int]:
+    counts = defaultdict(int)
+    for r in reports:
+        for label, low, high in BUCKETS:
+            if low <= r["score"] < high:
+                counts[label] += 1
+    top = max(counts.values(), default=0) or 1
+    slot = width / len(BUCKETS)
+    bars = []
+    for i, (label, _low, _high) in enumerate(BUCKETS):
+        h = round((height - 30) * counts[label] / top, 1)
+        bars.append(Bar(label, counts[label], round(i * slot + slot * 0.15, 1), round(height - 20 - h, 1), h))
+    return bars, round(slot * 0.7, 1)
+
+
+def render_dashboard(document: dict[str, Any], rule_info: dict[str, RuleInfo] | None = None) -> str:
+    reports = document["reports"]
+    ranked = ranked_reports(reports)
+    bars, bar_width = score_bars(ranked)
+    others = [r for r in reports if r["status"] != "audited"]
+    env = letter_env()
+    env.filters["status"] = lambda s: STATUS_LABELS.get(s, s)
+    return env.get_template("dashboard.html.j2").render(
+        doc=document, ranked=ranked, others=others, bars=bars, bar_width=bar_width,
+        rules=frequent_rules(ranked, rule_info or {}),
+        by_status=Counter(r["status"] for r in reports),
+        status_labels=STATUS_LABELS,
+        grades=Counter(r["grade"] for r in ranked),
+    )

@@ -1,0 +1,71 @@
+"""OUT/findings.json: the machine-readable audit, described by schemas/findings.schema.json.
+
+Every other output (letters, index.html, spreadsheets) renders from this same document, so they can
+never disagree with it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from engine import SCHEMAS_DIR
+from engine.render.labels import STATUS_LABELS
+from engine.render.office import Office
+
+FINDINGS_SCHEMA = SCHEMAS_DIR / "findings.schema.json"
+FORMAT_ID = "xxgk-audit/findings/1"
+
+
+def build_document(reports: list[dict[str, Any]], *, tool_version: str, rules_version: str, rules_digest: str,
+                   rule_files: int, run_date: dt.date, office: Office,
+                   previous_inputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    by_status = Counter(r["status"] for r in reports)
+    severities = Counter(f["severity"] for r in reports for f in r.get("findings") or [])
+    return {
+        "format": FORMAT_ID,
+        "tool": {"name": "xxgk-audit", "version": tool_version},
+        "rules": {"version": rules_version, "digest": rules_digest, "files": rule_files},
+        "run_date": run_date.isoformat(),
+        "office": office.to_json(),
+        "summary": {
+            "inputs": len(reports),
+            "by_status": {s: by_status[s] for s in STATUS_LABELS if by_status[s]},
+            "findings": {s: severities.get(s, 0) for s in ("error", "warning", "info")},
+            "engine_fallbacks": sum(1 for r in reports if r.get("engine_fallback")),
+        },
+        "reports": reports,
+        "previous_inputs": previous_inputs or [],
+    }
+
+
+def dumps(document: dict[str, Any]) -> str:
+    return json.dumps(document, ensure_ascii=False, indent=2, default=_json_default) + "\n"
+
+
+def write_findings(path: Path, document: dict[str, Any]) -> None:
+    Path(path).write_text(dumps(document), encoding="utf-8")
+
+
+def validate_findings(document: dict[str, Any]) -> list[str]:
+    """Schema problems of a findings document, as "path: message" strings (empty when valid)."""
+    import jsonschema
+
+    schema = json.loads(FINDINGS_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+            for e in sorted(validator.iter_errors(json.loads(dumps(document))), key=lambda e: list(e.absolute_path))]
+
+
+def _json_default(value: Any) -> Any:
+    from decimal import Decimal
+
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if isinstance(value, (set, frozenset, tuple)):
+        return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")

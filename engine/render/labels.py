@@ -1,0 +1,30 @@
+"""Chinese labels shared by every output (letters, dashboard, spreadsheets, CLI summary)."""
+from __future__ import annotations
+
+from engine.template import PART_TITLES, TABLE_TITLES
+
+# Every status an input can end with, in the order outputs list them.
+STATUS_LABELS = {
+    "audited": "已审核",
+    "not_a_report": "不是政府信息公开年度报告",
+    "duplicate": "重复文件（与另一份输入完全相同）",
+    "unreadable": "无法读取",
+    "empty": "空文件",
+    "binary": "无法识别的二进制文件",
+    "unsupported": "不支持的格式",
+    "scanned": "扫描件（没有文字层）",
+    "too_large": "文件过大",
+    "timeout": "处理超时",
+    "broken": "文件损坏或无法解析",
+}
+
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
+
+TABLE_LABELS = {name: f"表{'二三四'[i]}（{title}）" for i, (name, title) in enumerate(TABLE_TITLES.items())}
+
+
+def part_label(part: str | None) -> str:
+    if not part:
+        return ""
+    return f"第{part}部分“{PART_TITLES.get(part, '')}”" if part in PART_TITLES else f"第{part}部分"

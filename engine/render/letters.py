@@ -1,0 +1,88 @@
+"""OUT/letters/<agency>-<year>.html: one 审核意见书 per audited report, ready to send.
+
+    letter_env() -> jinja2.Environment                  autoescape on: report text is always escaped
+    assign_letter_names([(agency, year), ...]) -> [file name, ...]   safe and unique, in the given order
+    render_letter(record, office, run_date, env) -> str
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from typing import Any
+
+import jinja2
+
+from engine.render.labels import SEVERITY_LABELS, TABLE_LABELS, part_label
+from engine.render.office import Office
+from engine.template import describe_address
+
+LEGAL_BASIS = ("《中华人民共和国政府信息公开条例》第四十七条、第五十条和《国务院办公厅政府信息与政务公开办公室"
+               "关于印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》（国办公开办函〔2021〕30号）")
+
+# Characters Windows, macOS or Linux forbid in file names, plus controls and white space.
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\s]+')
+_MAX_STEM = 60
+
+
+def letter_env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("engine.render", "templates"),
+        autoescape=True,                  # every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+    )
+    env.filters["cn_date"] = cn_date
+    env.filters["cell"] = describe_address
+    env.filters["part"] = part_label
+    env.filters["table"] = lambda t: TABLE_LABELS.get(t, t or "")
+    env.filters["severity"] = lambda s: SEVERITY_LABELS.get(s, s)
+    env.filters["num"] = format_number
+    return env
+
+
+def cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def format_number(value: Any) -> str:
+    if value is None:
+        return "（未填写）"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def safe_stem(agency: str | None, year: int | None) -> str:
+    name = _UNSAFE.sub("", unicodedata.normalize("NFC", agency or "")).strip(".") or "未识别单位"
+    return f"{name[:_MAX_STEM]}-{year if year is not None else '年度不详'}"
+
+
+def assign_letter_names(items: list[tuple[str | None, int | None]]) -> list[str]:
+    """File names for the letters, in the order given (the batch passes source-path order): the
+    first of a name keeps it, later ones get -2, -3 … (compared case-insensitively)."""
+    used: set[str] = set()
+    names = []
+    for agency, year in items:
+        stem = safe_stem(agency, year)
+        candidate, n = stem, 1
+        while candidate.lower() in used:
+            n += 1
+            candidate = f"{stem}-{n}"
+        used.add(candidate.lower())
+        names.append(f"{candidate}.html")
+    return names
+
+
+def render_letter(record: dict[str, Any], office: Office, run_date: dt.date, env: jinja2.Environment) -> str:
+    findings = record.get("findings") or []
+    return env.get_template("letter.html.j2").render(
+        r=record,
+        findings=findings,
+        office=office,
+        legal_basis=LEGAL_BASIS,
+        run_date=run_date,
+        deadline=office.deadline(run_date),
+        counts=record.get("counts") or {"error": 0, "warning": 0, "info": 0},
+        diagnostics=[d for d in record.get("diagnostics") or [] if d.get("severity") in ("error", "warning")],
+    )

@@ -1,0 +1,110 @@
+"""OUT/summary.xlsx (sheet 报告: a row per input; sheet 问题: a row per finding) and OUT/summary.csv
+(the per-input rows, UTF-8 with BOM so that Excel on a Chinese Windows opens it correctly).
+
+The xlsx is made reproducible: workbook properties carry the run date and the zip members a fixed
+timestamp, so two runs on the same inputs give the same bytes.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from engine.render.labels import SEVERITY_LABELS, STATUS_LABELS, TABLE_LABELS, part_label
+from engine.template import describe_address
+
+_CORE_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
+
+REPORT_COLUMNS = ("来源文件", "状态", "说明", "单位", "年度", "模板", "得分", "等级", "错误", "警告", "提示",
+                  "无法核对", "审核意见书", "文号", "审核引擎", "上年报告", "重复于", "SHA256")
+FINDING_COLUMNS = ("来源文件", "单位", "年度", "规则编号", "严重程度", "类别", "问题", "说明", "扣分", "部分", "表格",
+                   "单元格", "数值", "行号", "位置", "原文", "整改要求", "依据")
+
+
+def report_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for r in document["reports"]:
+        audited = r["status"] == "audited"
+        counts = r.get("counts") or {}
+        rows.append({
+            "来源文件": r["source"],
+            "状态": STATUS_LABELS.get(r["status"], r["status"]),
+            "说明": r.get("message") or (r.get("engine_note") or ""),
+            "单位": r.get("agency") or "",
+            "年度": r.get("year"),
+            "模板": r.get("template") or "",
+            "得分": r.get("score") if audited else None,
+            "等级": r.get("grade") or "",
+            "错误": counts.get("error") if audited else None,
+            "警告": counts.get("warning") if audited else None,
+            "提示": counts.get("info") if audited else None,
+            "无法核对": len(r.get("not_assessable") or []) if audited else None,
+            "审核意见书": r.get("letter") or "",
+            "文号": r.get("reference_number") or "",
+            "审核引擎": {"durable": "durable-rules", "reference": "参考引擎"}.get(r.get("engine") or "", ""),
+            "上年报告": r.get("previous_source") or "",
+            "重复于": r.get("duplicate_of") or "",
+            "SHA256": r.get("sha256") or "",
+        })
+    return rows
+
+
+def finding_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for r in document["reports"]:
+        for f in r.get("findings") or []:
+            ev = f["evidence"]
+            values = ev.get("values") or {}
+            rows.append({
+                "来源文件": r["source"], "单位": r.get("agency") or "", "年度": r.get("year"),
+                "规则编号": f["rule_id"], "严重程度": SEVERITY_LABELS.get(f["severity"], f["severity"]),
+                "类别": f["category"], "问题": f["title"], "说明": f["message"], "扣分": f["points"],
+                "部分": part_label(ev.get("part")), "表格": TABLE_LABELS.get(ev.get("table") or "", ""),
+                "单元格": "；".join(describe_address(c) for c in ev.get("cells") or []),
+                "数值": "；".join(f"{describe_address(k)}={v}" for k, v in values.items()),
+                "行号": ev.get("line"), "位置": ev.get("where") or "", "原文": ev.get("excerpt") or "",
+                "整改要求": f.get("remedy") or "", "依据": f.get("basis") or "",
+            })
+    return rows
+
+
+def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date) -> None:
+    reports = pd.DataFrame(report_rows(document), columns=list(REPORT_COLUMNS))
+    findings = pd.DataFrame(finding_rows(document), columns=list(FINDING_COLUMNS))
+    for frame in (reports, findings):
+        frame["年度"] = frame["年度"].astype("Int64")
+    reports.to_csv(out_dir / "summary.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    xlsx = out_dir / "summary.xlsx"
+    stamp = dt.datetime.combine(run_date, dt.time())
+    with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:
+        reports.to_excel(writer, sheet_name="报告", index=False)
+        findings.to_excel(writer, sheet_name="问题", index=False)
+        book = writer.book
+        book.properties.creator = "xxgk-audit"
+        book.properties.created = stamp
+        book.properties.modified = stamp
+        book.properties.lastModifiedBy = "xxgk-audit"
+        for sheet, widths in ((book["报告"], (34, 12, 40, 24)), (book["问题"], (34, 24, 8, 22, 8, 10, 30, 60))):
+            for i, w in enumerate(widths):
+                sheet.column_dimensions[chr(ord("A") + i)].width = w
+            sheet.freeze_panes = "A2"
+    normalise_zip(xlsx, stamp)
+
+
+def normalise_zip(path: Path, stamp: dt.datetime) -> None:
+    """Rewrite a zip with every member's timestamp set to `stamp` (in order, same compression)."""
+    with zipfile.ZipFile(path) as src:
+        members = [(info, src.read(info)) for info in src.infolist()]
+    date_time = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
+    with zipfile.ZipFile(path, "w") as dst:
+        for info, data in members:
+            fixed = zipfile.ZipInfo(info.filename, date_time=date_time)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            if info.filename == "docProps/core.xml":   # openpyxl stamps the save time here
+                data = _CORE_MODIFIED.sub(rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", data)
+            dst.writestr(fixed, data)
