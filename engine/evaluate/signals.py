@@ -1,0 +1,399 @@
+"""Named text signals: "part 六 states the information-processing fee", "part 五 reviews last year's
+problems" … declared in YAML (rules/signals.yaml) as phrase/pattern sets over parts.
+
+    signal_set = load_signals()                      # rules/signals.yaml; SignalLoadError with file:line
+    values = signal_set.evaluate(report)             # {signal id: SignalValue}
+
+A signal is a list of groups (a simple signal has one implicit group); each group is a set of
+literal `phrases` and Python-`re` `patterns`. A group is hit when one of them matches the narrative
+of one of the signal's parts (book titles 《…》 masked, table rows skipped, see text_source.py).
+`require: all` (the default) makes the signal present only when every group is hit; `require: any`
+when at least one is. The signal's `missing` lists the groups without a hit (for the message).
+
+Negation: every hit carries a polarity. It is "negative" when a negation cue (the file's
+`negation` list: 未, 没有, 无…, 不存在, 0元 …) occurs in the clause of the match (between ，；。):
+"未收取政府信息公开信息处理费", "本年度没有产生信息公开处理费", "无收取信息处理费情况". A signal's
+`accept` says which polarities count: any (a statement that no fee was charged IS a fee statement),
+affirmative, or negative (e.g. "states that no fee was charged"). A bare "无" never matches anything,
+because every phrase or pattern needs its own keyword.
+
+Placeholders {year}, {prev_year}, {next_year} in phrases and patterns are filled from the report's
+reporting year. When the year is unknown such entries cannot be used: if nothing else matched, the
+signal is unknown (present = None, reason says why) rather than absent — never a guess.
+
+The regexes run in Python (never in durable-rules); the engine only sees the resulting booleans.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError
+
+from engine.evaluate.text_source import PART_IDS, TextView, part_views
+from engine.model import Report
+
+DEFAULT_SIGNALS_FILE = Path(__file__).resolve().parents[2] / "rules" / "signals.yaml"
+
+Polarity = Literal["affirmative", "negative"]
+_PLACEHOLDER = re.compile(r"\{(year|prev_year|next_year)\}")
+MAX_HITS = 20
+
+
+class SignalLoadError(Exception):
+    """The signal file is broken; `problems` are "file:line: message" strings (Chinese)."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass(frozen=True)
+class SignalHit:
+    signal: str
+    group: str
+    part: str
+    phrase: str          # the matched text
+    polarity: Polarity
+    line: int | None
+    where: str | None
+    excerpt: str         # the sentence the match sits in
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SignalValue:
+    id: str
+    present: bool | None                 # None: cannot be decided (part missing, year unknown)
+    hits: list[SignalHit] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)     # groups without an accepted hit
+    reason: str | None = None
+
+    @property
+    def first(self) -> SignalHit | None:
+        return self.hits[0] if self.hits else None
+
+    @property
+    def negative_only(self) -> bool:
+        """True when there are accepted hits and every one is a negative statement."""
+        return bool(self.hits) and all(h.polarity == "negative" for h in self.hits)
+
+
+@dataclass
+class _Matcher:
+    source: str               # phrase or pattern as written (for messages)
+    regex: str                # regex text, placeholders not yet filled
+    line: int                 # line in the signal file
+    needs_year: bool
+
+
+@dataclass
+class _Group:
+    name: str
+    matchers: list[_Matcher]
+
+
+@dataclass
+class SignalDef:
+    id: str
+    title: str
+    parts: tuple[str, ...]
+    groups: list[_Group]
+    require: Literal["all", "any"] = "all"
+    accept: Literal["any", "affirmative", "negative"] = "any"
+    exclude: list[re.Pattern] = field(default_factory=list)
+    description: str = ""
+    line: int = 0
+
+
+# --------------------------------------------------------------------------------------------
+# Loading
+# --------------------------------------------------------------------------------------------
+
+_SIGNAL_KEYS = {"id", "title", "description", "parts", "phrases", "patterns", "groups", "require",
+                "accept", "exclude"}
+_GROUP_KEYS = {"name", "phrases", "patterns"}
+_TOP_KEYS = {"version", "negation", "signals", "figures"}   # figures: read by narrative.py
+
+
+def _line(node: Any, key: Any = None, fallback: int = 0) -> int:
+    """1-based line of a mapping key / sequence item in the YAML file (ruamel keeps 0-based)."""
+    try:
+        if key is None:
+            return node.lc.line + 1
+        if isinstance(node, CommentedMap):
+            return node.lc.key(key)[0] + 1
+        if isinstance(node, CommentedSeq):
+            return node.lc.item(key)[0] + 1
+    except (AttributeError, KeyError, TypeError, IndexError):
+        pass
+    return fallback
+
+
+def load_yaml_document(path: Path) -> Any:
+    """The round-trip YAML tree of a rules file (line numbers kept); SignalLoadError on bad YAML."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SignalLoadError([f"{path}: 无法读取文件：{exc}"]) from exc
+    try:
+        return YAML(typ="rt").load(text)
+    except MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 0
+        raise SignalLoadError([f"{path}:{line}: YAML 语法错误：{exc.problem or exc}"]) from exc
+
+
+def compile_checked(regex: str, where: str, problems: list[str]) -> re.Pattern | None:
+    try:
+        return re.compile(regex)
+    except re.error as exc:
+        problems.append(f"{where}: 正则表达式无法编译（{exc}）：{regex}")
+        return None
+
+
+def _fill(regex: str, year: int | None) -> str | None:
+    if _PLACEHOLDER.search(regex) is None:
+        return regex
+    if year is None:
+        return None
+    values = {"year": str(year), "prev_year": str(year - 1), "next_year": str(year + 1)}
+    return _PLACEHOLDER.sub(lambda m: values[m.group(1)], regex)
+
+
+def _str_list(node: Any, key: str, where: str, problems: list[str]) -> list[tuple[str, int]]:
+    value = node.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(f"{where}:{_line(node, key)}: 字段 {key} 应为字符串列表")
+        return []
+    out = []
+    for i, item in enumerate(value):
+        ln = _line(value, i, _line(node, key))
+        if not isinstance(item, str) or not item.strip():
+            problems.append(f"{where}:{ln}: 字段 {key} 的第 {i + 1} 项应为非空字符串")
+            continue
+        out.append((item, ln))
+    return out
+
+
+def _matchers(node: Any, path: str, problems: list[str]) -> list[_Matcher]:
+    out = []
+    for phrase, ln in _str_list(node, "phrases", path, problems):
+        # a phrase is literal text; placeholders stay usable inside it
+        parts = _PLACEHOLDER.split(phrase)
+        regex = "".join(re.escape(p) if i % 2 == 0 else "{" + p + "}" for i, p in enumerate(parts))
+        out.append(_Matcher(phrase, regex, ln, bool(_PLACEHOLDER.search(phrase))))
+    for pattern, ln in _str_list(node, "patterns", path, problems):
+        probe = _fill(pattern, 2000)
+        if compile_checked(probe or pattern, f"{path}:{ln}", problems) is None:
+            continue
+        out.append(_Matcher(pattern, pattern, ln, bool(_PLACEHOLDER.search(pattern))))
+    return out
+
+
+def _unknown_keys(node: CommentedMap, allowed: set[str], path: str, what: str, problems: list[str]) -> None:
+    for key in node:
+        if key not in allowed:
+            problems.append(f"{path}:{_line(node, key)}: {what}中有未知字段 {key!r}"
+                            f"（允许：{', '.join(sorted(allowed))}）")
+
+
+def _parse_signal(node: Any, path: str, problems: list[str]) -> SignalDef | None:
+    ln = _line(node)
+    if not isinstance(node, CommentedMap):
+        problems.append(f"{path}:{ln}: 每个信号应为一个映射（含 id、title、parts …）")
+        return None
+    _unknown_keys(node, _SIGNAL_KEYS, path, "信号定义", problems)
+    sid = node.get("id")
+    if not isinstance(sid, str) or not re.fullmatch(r"[a-z][a-z0-9_]*", sid):
+        problems.append(f"{path}:{ln}: 信号 id 缺失或不合法（应为小写字母、数字、下划线）：{sid!r}")
+        return None
+    title = node.get("title")
+    if not isinstance(title, str) or not title.strip():
+        problems.append(f"{path}:{ln}: 信号 {sid} 缺少中文标题 title")
+    parts = node.get("parts")
+    if not isinstance(parts, list) or not parts:
+        problems.append(f"{path}:{_line(node, 'parts', ln)}: 信号 {sid} 的 parts 应为非空列表（一 … 六）")
+        parts = []
+    for i, p in enumerate(parts):
+        if p not in PART_IDS:
+            problems.append(f"{path}:{_line(parts, i, ln)}: 信号 {sid} 引用了未知部分 {p!r}（应为 一 … 六）")
+    require = node.get("require", "all")
+    if require not in ("all", "any"):
+        problems.append(f"{path}:{_line(node, 'require', ln)}: 信号 {sid} 的 require 应为 all 或 any")
+    accept = node.get("accept", "any")
+    if accept not in ("any", "affirmative", "negative"):
+        problems.append(f"{path}:{_line(node, 'accept', ln)}: 信号 {sid} 的 accept 应为 any、affirmative 或 negative")
+    groups: list[_Group] = []
+    if "groups" in node:
+        if "phrases" in node or "patterns" in node:
+            problems.append(f"{path}:{ln}: 信号 {sid} 不能同时有 groups 和 phrases/patterns")
+        gnodes = node["groups"]
+        if not isinstance(gnodes, list) or not gnodes:
+            problems.append(f"{path}:{_line(node, 'groups', ln)}: 信号 {sid} 的 groups 应为非空列表")
+            gnodes = []
+        for i, g in enumerate(gnodes):
+            gln = _line(gnodes, i, ln)
+            if not isinstance(g, CommentedMap) or not isinstance(g.get("name"), str):
+                problems.append(f"{path}:{gln}: 信号 {sid} 的第 {i + 1} 组应含 name 与 phrases/patterns")
+                continue
+            _unknown_keys(g, _GROUP_KEYS, path, f"信号 {sid} 的分组", problems)
+            ms = _matchers(g, path, problems)
+            if not ms:
+                problems.append(f"{path}:{gln}: 信号 {sid} 的分组 {g['name']} 没有任何 phrases 或 patterns")
+            groups.append(_Group(str(g["name"]), ms))
+    else:
+        ms = _matchers(node, path, problems)
+        if not ms:
+            problems.append(f"{path}:{ln}: 信号 {sid} 没有任何 phrases 或 patterns")
+        groups.append(_Group(str(title or sid), ms))
+    exclude = []
+    for pattern, pln in _str_list(node, "exclude", path, problems):
+        compiled = compile_checked(pattern, f"{path}:{pln}", problems)
+        if compiled is not None:
+            exclude.append(compiled)
+    return SignalDef(id=sid, title=str(title or ""), parts=tuple(str(p) for p in parts), groups=groups,
+                     require=require if require in ("all", "any") else "all",
+                     accept=accept if accept in ("any", "affirmative", "negative") else "any",
+                     exclude=exclude, description=str(node.get("description") or ""), line=ln)
+
+
+def parse_signal_file(path: Path) -> tuple[list[re.Pattern], list[SignalDef]]:
+    doc = load_yaml_document(path)
+    problems: list[str] = []
+    if not isinstance(doc, CommentedMap):
+        raise SignalLoadError([f"{path}:1: 信号文件应为映射，含 negation 与 signals"])
+    _unknown_keys(doc, _TOP_KEYS, str(path), "信号文件顶层", problems)
+    negation = []
+    for pattern, ln in _str_list(doc, "negation", str(path), problems):
+        compiled = compile_checked(pattern, f"{path}:{ln}", problems)
+        if compiled is not None:
+            negation.append(compiled)
+    signals: list[SignalDef] = []
+    nodes = doc.get("signals")
+    if not isinstance(nodes, list):
+        problems.append(f"{path}:{_line(doc, 'signals', 1)}: 缺少 signals 列表")
+        nodes = []
+    seen: dict[str, int] = {}
+    for node in nodes:
+        sig = _parse_signal(node, str(path), problems)
+        if sig is None:
+            continue
+        if sig.id in seen:
+            problems.append(f"{path}:{sig.line}: 信号 id 重复：{sig.id}（第 {seen[sig.id]} 行已定义）")
+            continue
+        seen[sig.id] = sig.line
+        signals.append(sig)
+    if problems:
+        raise SignalLoadError(problems)
+    return negation, signals
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluation
+# --------------------------------------------------------------------------------------------
+
+class SignalSet:
+    def __init__(self, negation: list[re.Pattern], signals: list[SignalDef], source: str = ""):
+        self.negation = negation
+        self.signals = {s.id: s for s in signals}
+        self.source = source
+        self._cache: dict[tuple[str, int | None], re.Pattern] = {}
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self.signals)
+
+    def _regex(self, m: _Matcher, year: int | None) -> re.Pattern | None:
+        key = (m.regex, year if m.needs_year else None)
+        if key not in self._cache:
+            filled = _fill(m.regex, year)
+            if filled is None:
+                return None
+            self._cache[key] = re.compile(filled)
+        return self._cache[key]
+
+    def polarity(self, view: TextView, start: int, end: int) -> Polarity:
+        """negative when a negation cue sits in the match's clause (between ，；。): "未收取…信息处理费",
+        "收取信息处理费0元"."""
+        clause = view.masked[view.clause_start(start):view.clause_end(end)]
+        return "negative" if any(cue.search(clause) for cue in self.negation) else "affirmative"
+
+    def evaluate(self, report: Report, ids: list[str] | None = None) -> dict[str, SignalValue]:
+        year = report.metadata.year if report.metadata else None
+        views = {v.part: v for v in part_views(report)}
+        return {sid: self.evaluate_one(self.signals[sid], views, year)
+                for sid in (ids or self.signals)}
+
+    def evaluate_one(self, sig: SignalDef, views: dict[str, TextView], year: int | None) -> SignalValue:
+        scanned = [views[p] for p in sig.parts if p in views]
+        if not scanned:
+            return SignalValue(sig.id, None, reason=f"报告缺少第{'、'.join(sig.parts)}部分，无法判断")
+        hits: list[SignalHit] = []
+        missing: list[str] = []
+        unusable = False
+        for group in sig.groups:
+            group_hits = []
+            for m in group.matchers:
+                rx = self._regex(m, year)
+                if rx is None:
+                    unusable = True
+                    continue
+                for view in scanned:
+                    group_hits.extend(self._hits(sig, group.name, rx, view))
+                    if len(group_hits) >= MAX_HITS:
+                        break
+            if group_hits:
+                hits.extend(sorted(group_hits, key=lambda h: (PART_IDS.index(h.part), h.line or 0)))
+            else:
+                missing.append(group.name)
+        present = not missing if sig.require == "all" else len(missing) < len(sig.groups)
+        if not present and unusable:
+            return SignalValue(sig.id, None, hits, missing,
+                               reason="报告年度未知，部分表述（如“上一年度”对应的年份）无法判断")
+        return SignalValue(sig.id, present, hits[:MAX_HITS], missing)
+
+    def _hits(self, sig: SignalDef, group: str, rx: re.Pattern, view: TextView) -> list[SignalHit]:
+        out = []
+        masked = view.masked
+        for match in rx.finditer(masked):
+            if match.end() == match.start():
+                continue
+            start, end = match.span()
+            s, e = view.sentence_span(start, end)
+            if any(x.search(view.text[s:e]) for x in sig.exclude):
+                continue
+            polarity = self.polarity(view, start, end)
+            if sig.accept != "any" and polarity != sig.accept:
+                continue
+            out.append(SignalHit(signal=sig.id, group=group, part=view.part,
+                                 phrase=view.text[start:end], polarity=polarity,
+                                 line=view.line_at(start), where=view.where_at(start),
+                                 excerpt=view.sentence(start, end)))
+        return out
+
+
+_DEFAULT: SignalSet | None = None
+
+
+def load_signals(path: str | Path | None = None) -> SignalSet:
+    """The signal set of a file (default rules/signals.yaml). Raises SignalLoadError (file:line)."""
+    p = Path(path) if path is not None else DEFAULT_SIGNALS_FILE
+    negation, signals = parse_signal_file(p)
+    return SignalSet(negation, signals, str(p))
+
+
+def default_signals() -> SignalSet:
+    """rules/signals.yaml, loaded once per process."""
+    global _DEFAULT
+    if _DEFAULT is None:
+        _DEFAULT = load_signals()
+    return _DEFAULT
