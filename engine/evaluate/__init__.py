@@ -1,5 +1,163 @@
 """Stage 4 — evaluate: a `Report` (and optionally last year's) becomes facts, then `RuleResult`s.
 
 Public interface:
-    evaluate(report, catalog, previous=None) -> list[RuleResult]
+    evaluate(report, catalog, previous=None, engine="durable") -> list[RuleResult]
+
+Pipeline: facts (engine/evaluate/facts.py, extractors registered in extractors/registry.py) ->
+activations (durable.py: our driver over durable-rules; or reference.py: the pure-Python
+evaluator of the same compiled conditions) -> one RuleResult per applicable rule, in catalog order.
+
+Outcomes:
+  pass            no clause of the rule fired
+  fail            a "fail" clause fired: one Finding per activation (rule id, severity, category,
+                  title, message, points = the rule's points — deducted ONCE per failed rule by the
+                  scorer, basis, remedy, evidence: part, table, canonical cells, stated values,
+                  line, where, excerpt = the source line's text)
+  not_assessable  only "unknown" clauses fired (an input is blank, missing, unparsed), or the rule's
+                  `applies` cannot be decided (year / template / kind of body not recognised);
+                  `reason` says why and `cells` lists the unknown inputs. Never a pass, never a
+                  violation.
+  error           the rule broke while evaluating (its fact extractor or its message raised):
+                  `reason` carries the error; the other rules of the report are unaffected.
+Not applicable: a rule whose `applies` excludes the report (another template, year or kind of
+body; a cross-year rule without last year's report) yields NO result at all.
+
+A durable-rules failure for the whole report raises durable.EngineFailure; the batch runner
+(engine/batch.py) retries in a fresh worker and falls back to engine="reference".
 """
+from __future__ import annotations
+
+import string
+from typing import Any
+
+from engine.evaluate.facts import FactSet, build_facts
+from engine.model import Finding, Report, RuleResult
+
+ENGINES = ("durable", "reference")
+
+
+def evaluate(report: Report, catalog, previous: Report | None = None,
+             engine: str = "durable") -> list[RuleResult]:
+    if engine not in ENGINES:
+        raise ValueError(f"unknown engine {engine!r}")
+    facts = build_facts(report, previous, catalog.requests)
+    activations = run_engine(catalog, facts, engine)
+    fired: dict[str, list[tuple[Any, dict[str, dict]]]] = {}
+    for name, ids in activations:
+        clause = catalog.clauses[name]
+        fired.setdefault(clause.rule_id, []).append(
+            (clause, {alias: facts.by_id(fid) for alias, fid in ids.items()}))
+    results = []
+    for rule in catalog.rules:
+        scope = applicability(rule, report, previous)
+        if scope == "not_applicable":
+            continue
+        if scope is not None:
+            results.append(RuleResult(rule_id=rule.id, outcome="not_assessable", reason=scope))
+            continue
+        results.append(rule_result(rule, fired.get(rule.id, []), report, facts))
+    return results
+
+
+def run_engine(catalog, facts: FactSet, engine: str) -> list[tuple[str, dict[str, str]]]:
+    engine_facts = facts.engine_facts()
+    if engine == "durable":
+        from engine.evaluate import durable
+        acts = durable.run(catalog.ruleset, engine_facts, key=catalog.digest,
+                           ruleset_json=catalog.ruleset_json)
+    else:
+        from engine.evaluate import reference
+        acts = reference.run(catalog.ruleset, engine_facts)
+    # one canonical order whatever the engine: by clause order, then fact ids
+    order = {name: i for i, name in enumerate(catalog.clauses)}
+    return sorted(acts, key=lambda a: (order.get(a[0], 1 << 30),
+                                       [int(v) for v in a[1].values()]))
+
+
+def applicability(rule, report: Report, previous: Report | None) -> str | None:
+    """None: applies; "not_applicable"; or a Chinese reason why it cannot be decided."""
+    ap = rule.applies or {}
+    md = report.metadata
+    if ap.get("previous") and previous is None:
+        return "not_applicable"
+    if ap.get("templates"):
+        if md.template is None:
+            return "未能识别报告所用格式（2019年版或2021年版），无法判断本规则是否适用"
+        if md.template not in ap["templates"]:
+            return "not_applicable"
+    years = ap.get("years")
+    if years:
+        if md.year is None:
+            return "未能识别报告年度，无法判断本规则是否适用"
+        if md.year < years.get("from", md.year) or md.year > years.get("to", md.year):
+            return "not_applicable"
+    if ap.get("body_kinds"):
+        if md.body_kind is None:
+            return "未能识别发布机关类型（人民政府或部门），无法判断本规则是否适用"
+        if md.body_kind not in ap["body_kinds"]:
+            return "not_applicable"
+    return None
+
+
+def rule_result(rule, fired: list, report: Report, facts: FactSet) -> RuleResult:
+    broken = rule.fact_types & facts.failed_types
+    if broken:
+        why = "；".join(f"{k}: {v}" for k, v in facts.failures.items())
+        return RuleResult(rule_id=rule.id, outcome="error",
+                          reason=f"事实提取失败（{'、'.join(sorted(broken))}）：{why}")
+    try:
+        fails = [(c, f) for c, f in fired if c.role == "fail"]
+        if fails:
+            return RuleResult(rule_id=rule.id, outcome="fail",
+                              findings=[finding(rule, c, f, report) for c, f in fails])
+        unknown = [(c, f) for c, f in fired if c.role == "unknown"]
+        if unknown:
+            reasons, cells = [], []
+            for c, f in unknown:
+                values = message_values(rule, c, f, report)
+                text = render(c.reason or rule.reason or "有输入未知，无法核对", values)
+                if text not in reasons:
+                    reasons.append(text)
+                for a in evidence_of(rule, c, f, report).cells:
+                    if a not in cells:
+                        cells.append(a)
+            return RuleResult(rule_id=rule.id, outcome="not_assessable",
+                              reason="；".join(reasons), cells=cells)
+        return RuleResult(rule_id=rule.id, outcome="pass")
+    except Exception as exc:   # a rule that breaks is reported loudly, never kills the report
+        return RuleResult(rule_id=rule.id, outcome="error",
+                          reason=f"规则求值出错：{type(exc).__name__}: {exc}")
+
+
+def message_values(rule, clause, facts: dict[str, dict], report: Report) -> dict[str, Any]:
+    from engine.rules.blocks import default_describe
+    block = rule.block
+    values = default_describe(clause, facts, report)
+    if hasattr(block, "describe"):
+        values.update(block.describe(clause, facts, report))
+    return values
+
+
+def evidence_of(rule, clause, facts: dict[str, dict], report: Report):
+    from engine.rules.blocks import default_evidence
+    block = rule.block
+    if hasattr(block, "evidence"):
+        return block.evidence(clause, facts, report)
+    return default_evidence(clause, facts, report)
+
+
+def finding(rule, clause, facts: dict[str, dict], report: Report) -> Finding:
+    values = message_values(rule, clause, facts, report)
+    return Finding(rule_id=rule.id, severity=rule.severity, category=rule.category,
+                   title=rule.title, message=render(rule.message, values), points=rule.points,
+                   basis=rule.basis, remedy=render(rule.remedy, values),
+                   evidence=evidence_of(rule, clause, facts, report))
+
+
+class _Values(dict):
+    def __missing__(self, key):
+        return "（无）"
+
+
+def render(template: str, values: dict[str, Any]) -> str:
+    return string.Formatter().vformat(template, (), _Values(values))

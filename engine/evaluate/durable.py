@@ -1,0 +1,83 @@
+"""Our thin driver over durable-rules' C API (`durable_rules_engine`), nothing from its Host.
+
+Why so thin (shared notes on durable-rules 2.0.28, §6.1): the stock Host runs background threads
+that read freed memory, raises before dispatching when one fact matches no rule, and re-runs slow
+actions. This driver follows the safe subset:
+
+* `create_ruleset` once per process per catalog (ruleset creation leaks in the library);
+* facts only (`assert_facts`), never events; one report at a time on a handle, under a lock;
+* a constant sid ("w") and decimal fact ids "0".."N-1" (collision-free in its 32-bit hashes);
+* an always-firing sentinel fact/rule, so at least one action ran before `delete_state`
+  (deleting a sid that never dispatched frees an uninitialised pointer);
+* `start_action_for_state` / `complete_and_start_action` until None; payloads are decoded here,
+  and findings are built in Python from the fact ids;
+* after any engine error the handle is abandoned (its sid may be unsafe to delete) and a new one
+  is created for the next report. The error is raised as EngineFailure: the batch runner decides
+  (retry in a fresh worker, then the reference evaluator).
+"""
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+SID = "w"
+
+_LOCK = threading.Lock()
+_HANDLES: dict[str, int] = {}      # catalog ruleset digest -> handle
+
+
+class EngineFailure(Exception):
+    """durable-rules returned an error for this report."""
+
+
+def _engine():
+    import durable_rules_engine
+    return durable_rules_engine
+
+
+def _handle(key: str, ruleset_json: str) -> int:
+    h = _HANDLES.get(key)
+    if h is None:
+        from engine.rules.compile import RULESET_NAME
+        try:
+            h = _engine().create_ruleset(RULESET_NAME, ruleset_json)
+        except Exception as exc:
+            raise EngineFailure(f"durable-rules 无法创建规则集：{exc}") from exc
+        _HANDLES[key] = h
+    return h
+
+
+def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]], key: str,
+        ruleset_json: str | None = None) -> list[tuple[str, dict[str, str]]]:
+    """Activations [(rule name, {alias: fact id})] of one report's facts (sentinel excluded)."""
+    from engine.rules.compile import SENTINEL_RULE
+    E = _engine()
+    payload = json.dumps(engine_facts, ensure_ascii=False)
+    with _LOCK:
+        h = _handle(key, ruleset_json or json.dumps(ruleset, ensure_ascii=False))
+        out: list[tuple[str, dict[str, str]]] = []
+        try:
+            code, offset = E.assert_facts(h, payload)
+            if code not in (0, 1):      # 1 = some fact matched no rule: fine
+                raise EngineFailure(f"durable-rules assert_facts 返回错误码 {code}")
+            started = E.start_action_for_state(h, offset)
+            msg = started[1] if started else None
+            sentinel_seen = False
+            while msg:
+                for name, frame in json.loads(msg).items():
+                    if name == SENTINEL_RULE:
+                        sentinel_seen = True
+                    else:
+                        out.append((name, {alias: str(f["id"]) for alias, f in frame.items()}))
+                msg = E.complete_and_start_action(h, offset)
+            if not sentinel_seen:
+                raise EngineFailure("durable-rules 未触发哨兵规则")
+            E.delete_state(h, SID)
+        except EngineFailure:
+            _HANDLES.pop(key, None)
+            raise
+        except Exception as exc:
+            _HANDLES.pop(key, None)     # the sid may be unsafe to delete: abandon the handle
+            raise EngineFailure(f"durable-rules 运行出错：{type(exc).__name__}: {exc}") from exc
+    return out

@@ -1,0 +1,123 @@
+"""Parts, tables, rows and cells as facts.
+
+Rows and cells are enumerated from the layout the table itself follows (its template and, for
+`applications`, its （六） variant): a report that used the 2019 format is held to the 2019 rows, and
+the template rule — not a cascade of missing-row findings — reports the wrong format.
+Cells the layout expects but the parser did not produce are facts of kind "missing".
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Iterable
+
+from engine import template as T
+from engine.model import Cell, Report, Table
+
+ID = "structure"
+
+FACT_TYPES = {
+    "part": {"part": "str", "present": "bool", "chars": "int", "line": "int", "heading": "py"},
+    "table": {"name": "str", "present": "bool", "template": "str", "variant": "str",
+              "line": "int", "part": "str", "n_missing": "int", "n_blank": "int"},
+    "row": {"table": "str", "row": "str", "present": "bool", "n_cells": "int", "n_missing": "int",
+            "n_blank": "int", "n_dash": "int", "n_none": "int", "n_text": "int", "line": "int",
+            "label": "py", "cells": "py", "blank_cells": "py", "dash_cells": "py", "none_cells": "py",
+            "text_cells": "py", "missing_cells": "py", "part": "str"},
+    "cell": {"addr": "str", "table": "str", "row": "str", "col": "str", "kind": "str", "v": "dec",
+             "integral": "bool", "negative": "bool", "amount": "bool", "signed": "bool",
+             "line": "int", "raw": "py", "part": "str", "label": "py"},
+}
+
+
+def table_template(report: Report, table: Table) -> str:
+    """The template whose layout the table follows (its own detection first)."""
+    t = table.template or report.metadata.template
+    return t if t in T.TEMPLATES else "2021"
+
+
+def table_layout(report: Report, table: Table) -> list[tuple[str, str, list[str]]]:
+    """[(row key, row label, [addresses…])] for the layout this table follows."""
+    name = table.name
+    if name == "active":
+        return [(f"{it.key}.{row}", f"{it.label}“{row}”",
+                 [f"active.{it.key}.{row}.{col}" for col in it.columns])
+                for it in T.ACTIVE_ITEMS[table_template(report, table)] for row in it.rows]
+    if name == "applications":
+        variant = table.variant or T.DEFAULT_APPLICATION_VARIANT[table_template(report, table)]
+        return [(r.key, r.label, [f"applications.{r.key}.{c}" for c in T.APPLICANT_COLUMNS])
+                for r in T.application_rows(variant)]
+    if name == "review":
+        return [(g, g, [f"review.{g}.{c}" for c in T.REVIEW_COLUMNS]) for g in T.REVIEW_GROUPS]
+    return []
+
+
+def split_address(addr: str) -> tuple[str, str, str]:
+    """(table, row key, column) of an address; active rows are 'item1.规章'."""
+    table, rest = addr.split(".", 1)
+    row, col = rest.rsplit(".", 1)
+    return table, row, col
+
+
+def extract(ctx) -> Iterable[dict[str, Any]]:
+    report = ctx.report
+    for pid in T.PART_IDS:
+        yield _part_fact(report, pid)
+    for name in T.TABLE_NAMES:
+        table = report.tables.get(name) or Table(name=name, present=False)
+        yield from _table_facts(report, table)
+
+
+def _part_fact(report: Report, pid: str) -> dict[str, Any]:
+    part = report.parts.get(pid)
+    present = bool(part and part.present)
+    return {"type": "part", "part": pid, "present": present,
+            "chars": len(part.text.strip()) if present else 0,
+            "line": part.line_start if present else None,
+            "heading": part.heading if present else None}
+
+
+def _table_facts(report: Report, table: Table) -> Iterable[dict[str, Any]]:
+    part = T.PART_OF_TABLE[table.name]
+    layout = table_layout(report, table) if table.present else []
+    row_facts, cell_facts = [], []
+    for row_key, label, addresses in layout:
+        cells = [table.cells.get(a) or Cell(address=a, kind="missing") for a in addresses]
+        cell_facts.extend(_cell_fact(c, row_key, label, part) for c in cells)
+        row_facts.append(_row_fact(table.name, row_key, label, cells, part))
+    expected = {a for _, _, addrs in layout for a in addrs}
+    # cells the parser produced outside the layout (another variant's rows) are still facts
+    for addr, cell in sorted(table.cells.items()):
+        if addr not in expected and table.present:
+            _, row_key, _ = split_address(addr)
+            cell_facts.append(_cell_fact(cell, row_key, row_key, part))
+    yield {"type": "table", "name": table.name, "present": table.present,
+           "template": table_template(report, table) if table.present else None,
+           "variant": table.variant, "line": table.line_start, "part": part,
+           "n_missing": sum(1 for c in cell_facts if c["kind"] == "missing"),
+           "n_blank": sum(1 for c in cell_facts if c["kind"] == "blank")}
+    yield from row_facts
+    yield from cell_facts
+
+
+def _row_fact(table: str, row_key: str, label: str, cells: list[Cell], part: str) -> dict[str, Any]:
+    def of(kind: str) -> list[str]:
+        return [c.address for c in cells if c.kind == kind]
+    lines = [c.line for c in cells if c.line is not None]
+    return {"type": "row", "table": table, "row": row_key, "label": label, "part": part,
+            "present": any(c.kind != "missing" for c in cells), "n_cells": len(cells),
+            "n_missing": len(of("missing")), "n_blank": len(of("blank")), "n_dash": len(of("dash")),
+            "n_none": len(of("none")), "n_text": len(of("text")),
+            "line": min(lines) if lines else None, "cells": [c.address for c in cells],
+            "blank_cells": of("blank"), "dash_cells": of("dash"), "none_cells": of("none"),
+            "text_cells": of("text"), "missing_cells": of("missing")}
+
+
+def _cell_fact(cell: Cell, row_key: str, label: str, part: str) -> dict[str, Any]:
+    table, _, col = split_address(cell.address)
+    value: Decimal | None = cell.value if cell.known else None
+    return {"type": "cell", "addr": cell.address, "table": table, "row": row_key, "col": col,
+            "kind": cell.kind, "v": value,
+            "integral": None if value is None else value == value.to_integral_value(),
+            "negative": None if value is None else value < 0,
+            "amount": T.is_amount(cell.address), "signed": T.is_signed(cell.address),
+            "line": cell.line, "raw": cell.raw, "part": part, "label": label}

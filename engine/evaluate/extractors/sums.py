@@ -1,0 +1,95 @@
+"""Identity instances (template Relations 1–4) as facts: the sums are done here, in Decimal.
+
+Each request comes from one expanded instance of the `sum_identity` block:
+
+    {"rule": "XXGK-R301", "inst": "row:一", "table": "applications",
+     "axis": "row" | "column", "at": "<row key or column>",
+     "left": [terms…], "right": [terms…], "params": {…}}
+
+With axis "column" the terms are row keys of the table (a trailing ".*" means every leaf row under
+that key in the layout the table follows; when there is none, the key itself: 三.六.* is 三.六.1–3
+in the 2021 layout and the single 三.六 row in the 2019 one); with axis "row" they are columns.
+
+The comparison is made with the precision of the stated values (Arelle): the right-hand side is
+rounded to the fewest decimals among the stated left-hand values before it is compared.
+An instance with any input unknown (blank, dash, 无, text, missing) is `known: false`: the rule is
+not assessable there — never a pass, never a violation. A row the table's layout does not have
+yields no fact at all.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any, Iterable
+
+from engine.evaluate.extractors.structure import table_layout
+from engine.model import Cell, Report
+
+ID = "sums"
+
+FACT_TYPES = {
+    "sum": {"rule": "str", "inst": "str", "table": "str", "present": "bool", "known": "bool",
+            "stated": "dec", "computed": "dec", "line": "int", "part": "str",
+            "cells": "py", "left_cells": "py", "right_cells": "py", "unknown": "py",
+            "values": "py", "params": "py"},
+}
+
+
+def extract(ctx) -> Iterable[dict[str, Any]]:
+    for req in ctx.requests:
+        fact = sum_fact(ctx.report, req)
+        if fact is not None:
+            yield fact
+
+
+def resolve_terms(report: Report, table_name: str, axis: str, at: str,
+                  terms: list[str]) -> list[str] | None:
+    """Addresses of the terms in the layout the table follows; None if `at` is not in it."""
+    table = report.tables[table_name]
+    layout = table_layout(report, table)
+    rows = [key for key, _, _ in layout]
+    if axis == "column":
+        out: list[str] = []
+        for term in terms:
+            if term.endswith(".*"):
+                base = term[:-2]
+                leaves = [r for r in rows if r.startswith(base + ".")]
+                out.extend(leaves or ([base] if base in rows else []))
+            elif term in rows:
+                out.append(term)
+        return [f"{table_name}.{r}.{at}" for r in out]
+    if at not in rows:
+        return None
+    return [f"{table_name}.{at}.{col}" for col in terms]
+
+
+def sum_fact(report: Report, req: dict[str, Any]) -> dict[str, Any] | None:
+    table = report.tables.get(req["table"])
+    base = {"type": "sum", "rule": req["rule"], "inst": req["inst"], "table": req["table"],
+            "params": dict(req.get("params", {})), "part": req.get("part")}
+    if table is None or not table.present:
+        return {**base, "present": False, "known": False, "cells": [], "left_cells": [],
+                "right_cells": [], "unknown": [], "values": {}}
+    left = resolve_terms(report, req["table"], req["axis"], req["at"], req["left"])
+    right = resolve_terms(report, req["table"], req["axis"], req["at"], req["right"])
+    if left is None or right is None or not left or not right:
+        return None
+    cells = {a: table.cells.get(a) or Cell(address=a, kind="missing") for a in left + right}
+    unknown = [a for a, c in cells.items() if not c.known]
+    lines = [cells[a].line for a in left if cells[a].line is not None] or \
+            [c.line for c in cells.values() if c.line is not None]
+    fact = {**base, "present": True, "known": not unknown, "cells": list(cells),
+            "left_cells": left, "right_cells": right, "unknown": unknown,
+            "values": {a: c.value for a, c in cells.items() if c.known},
+            "line": lines[0] if lines else None}
+    if not unknown:
+        stated = sum((cells[a].value for a in left), Decimal(0))
+        computed = sum((cells[a].value for a in right), Decimal(0))
+        fact["stated"] = stated
+        fact["computed"] = at_precision_of(computed, [cells[a].value for a in left])
+    return fact
+
+
+def at_precision_of(value: Decimal, stated: list[Decimal]) -> Decimal:
+    """`value` rounded to the fewest decimals among the stated values (integers: no decimals)."""
+    places = min(max(0, -v.as_tuple().exponent) for v in stated) if stated else 0
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)

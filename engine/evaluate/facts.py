@@ -1,0 +1,163 @@
+"""Facts: a Report (and optionally last year's Report) as a flat list of type-discriminated dicts.
+
+Why flat facts: the rule engine (durable-rules, through engine/evaluate/durable.py) and the reference
+evaluator (engine/evaluate/reference.py) both match conditions against single facts or pairs of
+facts. Everything the engine is bad at — text matching, absence, sums, number normalisation — is
+computed HERE, in Python, and reaches the engine as plain fact fields.
+
+A fact is a dict with at least ``type``. Its fields are declared by the extractor that produces it
+(``FACT_TYPES`` in the extractor module) with one of these kinds:
+
+    "str"  short identifier string (engine-visible, ≤ 200 chars, no newlines)
+    "int"  integer (engine-visible)
+    "bool" boolean (engine-visible)
+    "dec"  Decimal (engine-visible as an integer scaled by SCALE, so 1.5 万元 -> 15000)
+    "py"   anything else (lists, long text, labels): kept on the Python side for messages and
+           evidence, never sent to the engine
+
+Fields whose value is None are left out of the engine JSON: a condition on them never matches
+(durable-rules' own semantics, copied by the reference evaluator).
+
+Extension point — a fact extractor is one small module in engine/evaluate/extractors/ listed in
+engine/evaluate/extractors/registry.py:
+
+    ID = "sums"                                   # stable id; blocks address requests to it
+    FACT_TYPES = {"sum": {"rule": "str", ...}}    # the fact types it produces and their fields
+    def extract(ctx: FactContext) -> Iterable[dict]
+
+``ctx.report`` / ``ctx.previous`` are the Reports; ``ctx.requests`` are the requests the compiled
+catalog addressed to this extractor (e.g. one per identity instance), so rule-specific aggregates
+are computed only when a rule asks for them. An extractor that raises does not stop the report:
+the rules that use its fact types get outcome "error".
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, Iterable
+
+from engine.model import Report
+
+SCALE = 10_000          # "dec" fields travel to the engine as integers in units of 1/10000
+FIELD_KINDS = ("str", "int", "bool", "dec", "py")
+ENGINE_KINDS = frozenset({"str", "int", "bool", "dec"})
+SENTINEL_TYPE = "__eval__"
+MAX_ENGINE_STR = 200
+
+
+class FactError(Exception):
+    """A fact that cannot be sent to the engine (an extractor bug)."""
+
+
+def scaled(value: Decimal | int) -> int:
+    """The engine form of a Decimal: an integer in units of 1/SCALE (exact for ≤ 4 decimals)."""
+    d = Decimal(value) * SCALE
+    if d != d.to_integral_value():
+        raise FactError(f"数值 {value} 超出引擎精度（最多 4 位小数）")
+    return int(d)
+
+
+def unscaled(value: int) -> Decimal:
+    return (Decimal(value) / SCALE).normalize()
+
+
+@dataclass
+class FactContext:
+    report: Report
+    previous: Report | None = None
+    requests: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class FactSet:
+    """The facts of one report. ``facts[i]["id"] == str(i)``: decimal ids are collision-free in
+    durable-rules' 32-bit hash (notes §1.7)."""
+    facts: list[dict[str, Any]]
+    failures: dict[str, str] = field(default_factory=dict)   # extractor id -> error text
+    failed_types: frozenset[str] = frozenset()
+
+    def by_id(self, fact_id: str) -> dict[str, Any]:
+        return self.facts[int(fact_id)]
+
+    def engine_facts(self, sid: str = "w") -> list[dict[str, Any]]:
+        """The engine-visible JSON form, with the always-firing sentinel fact last."""
+        types = fact_types()
+        out = []
+        for f in self.facts:
+            out.append(engine_form(f, types[f["type"]], sid))
+        out.append({"sid": sid, "id": str(len(self.facts)), "type": SENTINEL_TYPE})
+        return out
+
+
+def engine_form(fact: dict[str, Any], declared: dict[str, str], sid: str) -> dict[str, Any]:
+    out: dict[str, Any] = {"sid": sid, "id": fact["id"], "type": fact["type"]}
+    for name, kind in declared.items():
+        value = fact.get(name)
+        if value is None or kind == "py":
+            continue
+        if kind == "dec":
+            out[name] = scaled(value)
+        elif kind == "str":
+            if not isinstance(value, str) or len(value) > MAX_ENGINE_STR or "\n" in value:
+                raise FactError(f"事实 {fact['type']}.{name} 不是短字符串：{value!r}")
+            out[name] = value
+        elif kind == "bool":
+            out[name] = bool(value)
+        else:
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise FactError(f"事实 {fact['type']}.{name} 不是整数：{value!r}")
+            out[name] = value
+    return out
+
+
+@functools.lru_cache(maxsize=1)
+def fact_types() -> dict[str, dict[str, str]]:
+    """Every declared fact type -> {field: kind}, over all registered extractors."""
+    from engine.evaluate.extractors.registry import EXTRACTORS
+    out: dict[str, dict[str, str]] = {"__eval__": {}}
+    for ex in EXTRACTORS:
+        for name, fields in ex.FACT_TYPES.items():
+            reserved = {"id", "sid", "type"} & set(fields)
+            if reserved:   # the engine owns these names (fact numbering, partition)
+                raise FactError(f"extractor {ex.ID}: fact {name} declares reserved field(s) {reserved}")
+            out[name] = {"type": "str", **fields}
+    return out
+
+
+def producers() -> dict[str, str]:
+    """fact type -> id of the extractor producing it."""
+    from engine.evaluate.extractors.registry import EXTRACTORS
+    return {name: ex.ID for ex in EXTRACTORS for name in ex.FACT_TYPES}
+
+
+def build_facts(report: Report, previous: Report | None = None,
+                requests: dict[str, list[dict[str, Any]]] | None = None) -> FactSet:
+    """Run every registered extractor; number the facts 0..N-1."""
+    from engine.evaluate.extractors.registry import EXTRACTORS
+    requests = requests or {}
+    facts: list[dict[str, Any]] = []
+    failures: dict[str, str] = {}
+    failed_types: set[str] = set()
+    for ex in EXTRACTORS:
+        ctx = FactContext(report=report, previous=previous, requests=requests.get(ex.ID, []))
+        try:
+            produced = list(_checked(ex, ex.extract(ctx)))
+        except Exception as exc:   # an extractor bug must not kill the report: its rules error out
+            failures[ex.ID] = f"{type(exc).__name__}: {exc}"
+            failed_types.update(ex.FACT_TYPES)
+            continue
+        facts.extend(produced)
+    for i, f in enumerate(facts):
+        f["id"] = str(i)
+    return FactSet(facts=facts, failures=failures, failed_types=frozenset(failed_types))
+
+
+def _checked(ex: Any, produced: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+    for f in produced:
+        if f.get("type") not in ex.FACT_TYPES:
+            raise FactError(f"提取器 {ex.ID} 产生了未声明的事实类型 {f.get('type')!r}")
+        unknown = set(f) - set(ex.FACT_TYPES[f["type"]]) - {"type"}
+        if unknown:
+            raise FactError(f"提取器 {ex.ID} 的事实 {f['type']} 含未声明字段 {sorted(unknown)}")
+        yield dict(f)

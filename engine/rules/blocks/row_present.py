@@ -1,0 +1,43 @@
+"""Block `row_present`: every row of the listed tables, in the layout the table follows, is present
+(at least one of its cells appears in the source). A table that is absent makes the rule not
+assessable for it (the missing table is the finding of `table_present`)."""
+from __future__ import annotations
+
+from engine import template as T
+from engine.rules.blocks import Clause, all_of, eq, is_type, one_of
+
+ID = "row_present"
+SUMMARY = "统计表按其所用格式的各行齐全"
+OPTIONS = {
+    "type": "object",
+    "additionalProperties": False,
+    "properties": {
+        "tables": {"type": "array", "minItems": 1, "uniqueItems": True,
+                   "items": {"enum": list(T.TABLE_NAMES)}},
+    },
+}
+MESSAGE_FIELDS = {"table_title": "表格标准名称", "label": "行的名称", "row": "行代号"}
+FACT_TYPES_USED = ("row", "table")
+
+
+def expand(options, ctx):
+    tables = options.get("tables") or list(T.TABLE_NAMES)
+    return [
+        Clause(role="fail", all=[("r", all_of(is_type("row"), one_of("table", tables),
+                                              eq("present", False)))]),
+        Clause(role="unknown", all=[("t", all_of(is_type("table"), one_of("name", tables),
+                                                 eq("present", False)))],
+               reason="{table_title}缺失，无法核对其各行"),
+    ]
+
+
+def describe(clause, facts, report):
+    f = next(iter(facts.values()))
+    name = f.get("table") or f.get("name")
+    return {"table_title": T.TABLE_TITLES[name], "label": f.get("label", ""), "row": f.get("row", "")}
+
+
+def evidence(clause, facts, report):
+    from engine.rules.blocks import default_evidence
+    f = next(iter(facts.values()))
+    return default_evidence(clause, facts, report, cells=list(f.get("cells") or []))

@@ -1,0 +1,53 @@
+"""Block `template_in_force`: the report uses the template in force for its reporting year
+(template Relation 11): 国办公开办函〔2019〕60号 for the 2019–2020 reports, 〔2021〕30号 from the 2021
+report on. A report whose year or template could not be determined is not assessable."""
+from __future__ import annotations
+
+from engine import template as T
+from engine.rules.blocks import Clause, all_of, eq, gte, is_type, lte, neq, not_exists, any_of
+
+ID = "template_in_force"
+SUMMARY = "报告使用其报告年度适用的格式（2019年版或2021年版）"
+OPTIONS = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["periods"],
+    "properties": {
+        "periods": {
+            "type": "array", "minItems": 1,
+            "items": {"type": "object", "additionalProperties": False,
+                      "required": ["template", "from"],
+                      "properties": {"template": {"enum": list(T.TEMPLATES)},
+                                     "from": {"type": "integer", "minimum": 2000},
+                                     "to": {"type": "integer", "minimum": 2000},
+                                     "name": {"type": "string"}}},
+        },
+    },
+}
+MESSAGE_FIELDS = {"year": "报告年度", "template": "报告所用格式", "expected": "应使用的格式",
+                  "expected_name": "应使用格式的文件名称", "template_evidence": "判断所用格式的依据"}
+FACT_TYPES_USED = ("report",)
+
+
+def expand(options, ctx):
+    clauses = []
+    for i, p in enumerate(options["periods"]):
+        if "to" in p and p["to"] < p["from"]:
+            raise ctx.error("“to”不能早于“from”", "periods", i, "to")
+        years = [gte("year", p["from"])] + ([lte("year", p["to"])] if "to" in p else [])
+        clauses.append(Clause(
+            role="fail", params={"expected": p["template"], "expected_name": p.get("name", "")},
+            all=[("r", all_of(is_type("report"), *years, neq("template", p["template"])))]))
+    clauses.append(Clause(role="unknown",
+                          all=[("r", all_of(is_type("report"),
+                                            any_of(not_exists("year"), not_exists("template"))))],
+                          reason="未能识别报告年度或所用格式，无法核对格式是否适用"))
+    return clauses
+
+
+def evidence(clause, facts, report):
+    """Point at the proactive-disclosure table: its columns reveal the format used."""
+    from engine.rules.blocks import default_evidence
+    ev = default_evidence(clause, facts, report, cells=[])
+    ev.part, ev.table = "二", "active"
+    return ev

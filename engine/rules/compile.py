@@ -1,0 +1,174 @@
+"""Compiler: expanded block clauses -> one durable-rules ruleset (JSON), within the safe subset.
+
+The safe subset (docs: shared notes on durable-rules 2.0.28 §6.1, issue 3 item 3), enforced here
+for every clause whatever block produced it:
+
+* facts only (the driver never posts events), no `count`/`cap`, no `pri` except the sentinel's;
+* one or two facts per clause (2-fact joins; never three);
+* every fact expression starts with the positive `type` discriminator;
+* operators: equality, $neq/$lt/$lte/$gt/$gte, $ex/$nex, $and/$or — never $not, $mt/$imt,
+  $iall/$iany, $s, arithmetic ($add/$sub/$mul/$div);
+* fields exist on the fact type and are engine-visible; constants have the field's JSON type
+  (mixed types compare as strings in durable-rules); size comparisons on numbers only;
+* a right-hand reference names a field of the same fact ($m) or of the FIRST fact of the clause;
+* at most MAX_ALPHA_SHARE clauses that can match one fact (error 303 beyond 64);
+* one always-firing sentinel rule (`__sentinel__`, pri 65000) so `delete_state` is safe.
+
+Problems are returned as (path, message) pairs; the loader turns them into file:line.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from typing import Any
+
+from engine.evaluate.facts import SENTINEL_TYPE
+from engine.rules.blocks import Clause
+
+RULESET_NAME = "xxgk"
+SENTINEL_RULE = "__sentinel__"
+SENTINEL_PRI = 65000
+MAX_ALPHA_SHARE = 60          # durable-rules fails with error 303 beyond 64
+COMPARISONS = ("$neq", "$lt", "$lte", "$gt", "$gte", "$eq")
+ORDERINGS = ("$lt", "$lte", "$gt", "$gte")
+UNSAFE = {"$not": "否定（$not）", "$mt": "正则（$mt）", "$imt": "正则（$imt）",
+          "$iall": "数组条件（$iall）", "$iany": "数组条件（$iany）", "$s": "状态事实（$s）",
+          "$add": "运算", "$sub": "运算", "$mul": "运算", "$div": "运算",
+          "count": "计数（count）", "cap": "计数（cap）", "$all": "嵌套（$all）", "$any": "嵌套（$any）"}
+_ALIAS = re.compile(r"^[a-z][a-z0-9_]*$")
+
+
+class UnsafeConstruct(Exception):
+    pass
+
+
+def check_clause(clause: Clause, types: dict[str, dict[str, str]]) -> list[str]:
+    """Problems (Chinese) of one clause against the safe subset; [] when it is fine."""
+    problems: list[str] = []
+    if clause.role not in ("fail", "unknown"):
+        problems.append(f"未知的子句角色“{clause.role}”")
+    if not 1 <= len(clause.all) <= 2:
+        problems.append(f"一个条件关联 {len(clause.all)} 个事实：安全子集最多两个")
+        return problems
+    aliases: dict[str, str] = {}
+    for i, (alias, expr) in enumerate(clause.all):
+        if not isinstance(alias, str) or not _ALIAS.match(alias) or alias in aliases:
+            problems.append(f"别名“{alias}”无效或重复（{'$not' if '$' in str(alias) else ''}）"
+                            if "$" not in str(alias) else f"“{alias}”：否定（$not）不在安全子集内")
+            continue
+        ftype = _discriminator(expr)
+        if ftype is None:
+            problems.append(f"事实“{alias}”的条件没有以 type 判别开头")
+            continue
+        if ftype not in types:
+            problems.append(f"未知的事实类型“{ftype}”")
+            continue
+        env = {"types": types, "aliases": dict(aliases), "ftype": ftype}
+        try:
+            _check_expr(expr, env)
+        except UnsafeConstruct as exc:
+            problems.append(f"事实“{alias}”：{exc}")
+        aliases[alias] = ftype
+    return problems
+
+
+def _discriminator(expr: Any) -> str | None:
+    if isinstance(expr, dict) and set(expr) == {"type"} and isinstance(expr["type"], str):
+        return expr["type"]
+    if isinstance(expr, dict) and set(expr) == {"$and"} and isinstance(expr["$and"], list) \
+            and expr["$and"]:
+        return _discriminator(expr["$and"][0])
+    return None
+
+
+def _check_expr(expr: Any, env: dict) -> None:
+    if not isinstance(expr, dict) or len(expr) != 1:
+        raise UnsafeConstruct(f"条件应为只含一个键的映射：{json.dumps(expr, ensure_ascii=False)}")
+    (key, value), = expr.items()
+    if key in UNSAFE:
+        raise UnsafeConstruct(f"{UNSAFE[key]}不在 durable-rules 安全子集内")
+    if key in ("$and", "$or"):
+        if not isinstance(value, list) or not value:
+            raise UnsafeConstruct(f"{key} 需要非空列表")
+        for sub in value:
+            _check_expr(sub, env)
+        return
+    if key in ("$ex", "$nex"):
+        if not isinstance(value, dict) or len(value) != 1:
+            raise UnsafeConstruct(f"{key} 需要一个字段")
+        _field_kind(next(iter(value)), env)
+        return
+    if key in COMPARISONS:
+        if not isinstance(value, dict) or len(value) != 1:
+            raise UnsafeConstruct(f"{key} 需要一个字段")
+        (fld, rv), = value.items()
+        kind = _field_kind(fld, env)
+        if key in ORDERINGS and kind not in ("int", "dec"):
+            raise UnsafeConstruct(f"字段“{fld}”不是数值，不能比较大小")
+        _check_rvalue(rv, kind, env)
+        return
+    if key.startswith("$"):
+        raise UnsafeConstruct(f"不支持的运算符“{key}”")
+    kind = _field_kind(key, env)
+    _check_rvalue(value, kind, env)
+
+
+def _field_kind(fld: str, env: dict) -> str:
+    kinds = env["types"][env["ftype"]]
+    kind = kinds.get(fld)
+    if kind is None or kind == "py":
+        raise UnsafeConstruct(f"事实类型“{env['ftype']}”没有可比较的字段“{fld}”")
+    return kind
+
+
+def _check_rvalue(rv: Any, kind: str, env: dict) -> None:
+    if isinstance(rv, dict):
+        if len(rv) != 1:
+            raise UnsafeConstruct("引用应写作 {\"$m\": 字段} 或 {别名: 字段}")
+        (ref, fld), = rv.items()
+        if ref == "$m":
+            other = _field_kind(fld, env)
+        elif ref in env["aliases"]:
+            if list(env["aliases"])[0] != ref:
+                raise UnsafeConstruct("只能引用第一个事实")
+            other = env["types"][env["aliases"][ref]].get(fld)
+        elif ref in UNSAFE:
+            raise UnsafeConstruct(f"{UNSAFE[ref]}不在 durable-rules 安全子集内")
+        else:
+            raise UnsafeConstruct(f"引用了未知的别名“{ref}”")
+        if other != kind:
+            raise UnsafeConstruct(f"比较的两个字段类型不同（{kind} 与 {other}）")
+        return
+    ok = {"str": isinstance(rv, str) and "\n" not in rv,
+          "bool": isinstance(rv, bool),
+          "int": isinstance(rv, int) and not isinstance(rv, bool),
+          "dec": isinstance(rv, int) and not isinstance(rv, bool)}[kind]
+    if not ok:
+        raise UnsafeConstruct(f"取值 {rv!r} 与字段类型 {kind} 不符"
+                              + ("（dec 字段的常量须按 SCALE 换算为整数）" if kind == "dec" else ""))
+
+
+def alpha_share_problems(clauses: list[Clause]) -> list[str]:
+    """Clauses whose first fact can match one and the same fact: at most MAX_ALPHA_SHARE.
+
+    Clauses keyed by their own `rule` equality (derived facts) cannot share a fact."""
+    keys: Counter = Counter()
+    for c in clauses:
+        for _, expr in c.all:
+            items = expr["$and"] if "$and" in expr else [expr]
+            rule = next((x["rule"] for x in items if isinstance(x, dict) and "rule" in x
+                         and isinstance(x["rule"], str)), None)
+            keys[(_discriminator(expr), rule)] += 1
+    return [f"事实类型“{t}”上有 {n} 个条件（上限 {MAX_ALPHA_SHARE}，durable-rules 错误 303）"
+            for (t, _), n in keys.items() if n > MAX_ALPHA_SHARE]
+
+
+def build_ruleset(clauses: list[Clause]) -> dict[str, Any]:
+    """The durable-rules ruleset (the rules mapping given to create_ruleset under RULESET_NAME):
+    one rule per clause, named by the clause, plus the sentinel."""
+    rules: dict[str, Any] = {}
+    for c in clauses:
+        rules[c.name] = {"all": [{alias: expr} for alias, expr in c.all]}
+    rules[SENTINEL_RULE] = {"pri": SENTINEL_PRI, "all": [{"m": {"type": SENTINEL_TYPE}}]}
+    return rules

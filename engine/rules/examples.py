@@ -1,0 +1,220 @@
+"""Rule examples: small report descriptions in YAML that a rule must pass or fail (Semgrep-style
+fixtures with expected findings), and the runner behind `xxgk-audit rules test`.
+
+A description states only what differs from a complete, consistent report:
+
+    report:
+      year: 2024                 # default 2024
+      template: "2021"           # default "2021"; also the layout of the tables
+      body_kind: government      # default government
+      agency: 示例镇人民政府      # null = not found
+      period: true               # statistics period found (default true)
+      fill: 0                    # value of every cell not listed (default 0; "blank" etc. allowed)
+      parts: {六: "本年度未收取信息处理费。", 五: null}     # text, or null = part absent
+      tables: {review: absent, applications: {variant: single}}
+      cells:                     # number, or blank / — / 无 / missing / any other text
+        applications.一.自然人: 3
+        review.行政复议.总计: blank
+      diagnostics: [{code: ROW_TOO_FEW_VALUES, line: 12, table: applications}]
+      lines: ["第一行原文", …]   # optional source lines (evidence excerpts)
+      file: ../tests/fixtures/seeds/000_07ac6476bfab88c2.txt   # or: parse a fixture file
+
+An example: {name, expect: pass|fail|not_assessable|not_applicable, findings: N (optional, exact),
+cells: [addresses the findings must point at] (optional), message_contains: [...] (optional),
+report: {...}, previous: {...} (last year's report, optional)}.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+from engine import template as T
+from engine.model import Cell, Diagnostic, Metadata, Part, Report, SourceLine, Table
+
+DASHES = {"—", "-", "/", "／", "－", "——", "--", "–"}
+EXPECTS = ("pass", "fail", "not_assessable", "not_applicable")
+
+
+def cell_from_value(address: str, value: Any) -> Cell | None:
+    """A Cell from an example value; None for "missing" (the cell is not in the source)."""
+    if value is None or value == "missing":
+        return None
+    if isinstance(value, bool):
+        return Cell(address=address, kind="text", raw=str(value))
+    if isinstance(value, (int, float)):
+        return Cell(address=address, kind="number", value=Decimal(str(value)), raw=str(value))
+    text = str(value).strip()
+    if text in ("blank", ""):
+        return Cell(address=address, kind="blank", raw="")
+    if text in DASHES:
+        return Cell(address=address, kind="dash", raw=text)
+    if text == "无":
+        return Cell(address=address, kind="none", raw=text)
+    try:
+        return Cell(address=address, kind="number", value=Decimal(text), raw=text)
+    except InvalidOperation:
+        return Cell(address=address, kind="text", raw=text)
+
+
+def _layout(table: str, template: str, variant: str | None) -> list[str]:
+    if table == "applications":
+        return T.application_addresses(variant or T.DEFAULT_APPLICATION_VARIANT[template])
+    return T.table_addresses(table, template)
+
+
+def build_report(desc: dict[str, Any], directory: Path | None = None) -> Report:
+    """The Report an example describes."""
+    if desc.get("file"):
+        return _parsed_fixture(desc, directory)
+    year = desc.get("year", 2024)
+    template = desc.get("template", "2021")
+    lines = [SourceLine(no=i + 1, text=t, where=f"第{i + 1}行")
+             for i, t in enumerate(desc.get("lines") or [])]
+    agency = desc.get("agency", "示例镇人民政府")
+    period = desc.get("period", True)
+    md = Metadata(title=f"{agency or ''}{year or ''}年政府信息公开工作年度报告", agency=agency,
+                  year=year, year_source="title" if year else None, template=template,
+                  body_kind=desc.get("body_kind", "government"),
+                  period_start=f"{year}-01-01" if period and year else None,
+                  period_end=f"{year}-12-31" if period and year else None)
+    parts = {}
+    for pid in T.PART_IDS:
+        spec = (desc.get("parts") or {}).get(pid, "（示例正文）")
+        if spec is None:
+            parts[pid] = Part(id=pid, present=False)
+        else:
+            text = spec if isinstance(spec, str) else spec.get("text", "")
+            heading = None if isinstance(spec, str) else spec.get("heading")
+            parts[pid] = Part(id=pid, present=True, heading=heading or
+                              f"{pid}、{T.PART_TITLES[pid]}", text=text)
+    fill = desc.get("fill", 0)
+    tables = {}
+    for name in T.TABLE_NAMES:
+        spec = (desc.get("tables") or {}).get(name, {})
+        if spec in ("absent", None):
+            tables[name] = Table(name=name, present=False)
+            continue
+        t_template = spec.get("template", template)
+        variant = spec.get("variant") if name == "applications" else None
+        if name == "applications" and variant is None:
+            variant = T.DEFAULT_APPLICATION_VARIANT[t_template]
+        table = Table(name=name, present=True, template=t_template, variant=variant)
+        for addr in _layout(name, t_template, variant):
+            cell = cell_from_value(addr, fill)
+            if cell is not None:
+                table.cells[addr] = cell
+        tables[name] = table
+    for addr, value in (desc.get("cells") or {}).items():
+        table = tables[addr.split(".", 1)[0]]
+        cell = cell_from_value(addr, value)
+        if cell is None:
+            table.cells.pop(addr, None)
+        else:
+            table.cells[addr] = cell
+    diags = [Diagnostic(code=d["code"], message=d.get("message", d["code"]), line=d.get("line"),
+                        table=d.get("table"), severity=d.get("severity", "warning"),
+                        cells=list(d.get("cells") or []))
+             for d in desc.get("diagnostics") or []]
+    return Report(source="<example>", format="txt", sha256="0" * 64, metadata=md, parts=parts,
+                  tables=tables, diagnostics=diags, lines=lines)
+
+
+def _parsed_fixture(desc: dict[str, Any], directory: Path | None) -> Report:
+    from engine.parse import parse_file   # the parser stage (engine/parse)
+    path = Path(desc["file"])
+    if not path.is_absolute() and directory is not None:
+        path = directory / path
+    return parse_file(str(path))
+
+
+def check_example(example: dict[str, Any], directory: Path) -> list[tuple[tuple, str]]:
+    """Semantic problems of one example: (path inside the example, Chinese message)."""
+    out: list[tuple[tuple, str]] = []
+    known = T.all_known_addresses()
+    for key in ("report", "previous"):
+        desc = example.get(key)
+        if not desc:
+            continue
+        for addr in desc.get("cells") or {}:
+            if addr not in known:
+                out.append(((key, "cells", addr), f"未知的单元格地址“{addr}”"))
+        if desc.get("file"):
+            p = Path(desc["file"])
+            if not (p if p.is_absolute() else directory / p).is_file():
+                out.append(((key, "file"), f"示例文件不存在：{desc['file']}"))
+    for k, addr in enumerate(example.get("cells") or []):
+        if addr not in known:
+            out.append((("cells", k), f"未知的单元格地址“{addr}”"))
+    return out
+
+
+@dataclass
+class ExampleOutcome:
+    rule_id: str
+    index: int
+    name: str
+    file: str
+    line: int
+    expected: str
+    got: str
+    ok: bool
+    detail: str = ""
+
+
+def run_examples(catalog, engines: tuple[str, ...] = ("durable", "reference"),
+                 rule_ids: set[str] | None = None) -> list[ExampleOutcome]:
+    """Run every example of every rule (or of `rule_ids`) with each engine."""
+    from engine.evaluate import evaluate
+    out = []
+    for rule in catalog.rules:
+        if rule_ids is not None and rule.id not in rule_ids:
+            continue
+        sub = catalog.subset({rule.id})
+        for k, ex in enumerate(rule.examples):
+            directory = Path(rule.file).parent
+            name = ex.get("name") or f"示例{k + 1}"
+            line = rule.example_lines[k] if k < len(rule.example_lines) else rule.line
+            try:
+                report = build_report(ex["report"], directory)
+                prev = build_report(ex["previous"], directory) if ex.get("previous") else None
+            except Exception as exc:   # a broken fixture is a failed example, not a crash
+                out.append(ExampleOutcome(rule.id, k, name, rule.file, line, ex["expect"], "error",
+                                          False, f"示例报告无法构造：{type(exc).__name__}: {exc}"))
+                continue
+            for engine in engines:
+                results = evaluate(report, sub, previous=prev, engine=engine)
+                out.append(_judge(rule, k, name, line, ex, results, engine))
+    return out
+
+
+def _judge(rule, k, name, line, ex, results, engine) -> ExampleOutcome:
+    got_res = next((r for r in results if r.rule_id == rule.id), None)
+    got = got_res.outcome if got_res is not None else "not_applicable"
+    problems = []
+    if got != ex["expect"]:
+        detail = f"期望 {ex['expect']}，实际 {got}"
+        if got_res is not None and got_res.reason:
+            detail += f"（{got_res.reason}）"
+        if got_res is not None and got_res.findings:
+            detail += "：" + "；".join(f.message for f in got_res.findings[:3])
+        problems.append(detail)
+    elif got == "fail":
+        if ex.get("findings") is not None and len(got_res.findings) != ex["findings"]:
+            problems.append(f"期望 {ex['findings']} 条问题，实际 {len(got_res.findings)} 条："
+                            + "；".join(f.message for f in got_res.findings[:5]))
+        pointed = {c for f in got_res.findings for c in f.evidence.cells}
+        missing = [c for c in ex.get("cells") or [] if c not in pointed]
+        if missing:
+            problems.append(f"问题未指向单元格 {'、'.join(missing)}")
+        text = " ".join(f.message for f in got_res.findings)
+        for s in ex.get("message_contains") or []:
+            if s not in text:
+                problems.append(f"消息中没有“{s}”：{text}")
+    return ExampleOutcome(rule.id, k, name, rule.file, line, ex["expect"], got, not problems,
+                          f"[{engine}] " + "；".join(problems) if problems else "")
+
+
+def rules_lacking(catalog, expect: str) -> list[str]:
+    return [r.id for r in catalog.rules if not any(e["expect"] == expect for e in r.examples)]
