@@ -13,6 +13,7 @@ The fake stages are module-level functions (workers find them by "module:functio
 """
 from __future__ import annotations
 
+import faulthandler
 import hashlib
 import os
 import re
@@ -95,6 +96,7 @@ def fake_evaluate(report: Report, catalog, previous=None, engine="durable") -> l
     if "CRASHALL" in text and engine == "reference":
         raise RuntimeError("参考引擎也失败")
     if "CRASH" in text and engine == "durable":
+        faulthandler.disable()    # pytest's fault handler would print the worker's stack: noise
         os.kill(os.getpid(), signal.SIGSEGV)
     results = [RuleResult("R-OK", "pass")]
     missing = [ln for ln in report.lines if ln.text.startswith("缺少：")]
@@ -129,3 +131,14 @@ def fake_evaluate(report: Report, catalog, previous=None, engine="durable") -> l
 
 def report_text(agency: str, year: int = 2024, *extra: str) -> str:
     return "\n".join([f"{agency}{year}年政府信息公开工作年度报告", f"单位：{agency}", f"年度：{year}", *extra]) + "\n"
+
+
+def broken_load_catalog(path):
+    from engine.rules import RuleLoadError
+
+    raise RuleLoadError([(f"{path}/bad.yaml", 7, "未知的检查块 sum_of")])
+
+
+BROKEN_RULES_HOOKS = Hooks(read_document=FAKE_HOOKS.read_document, parse_document=FAKE_HOOKS.parse_document,
+                           load_catalog="audit_support:broken_load_catalog", evaluate=FAKE_HOOKS.evaluate,
+                           not_a_report_error=FAKE_HOOKS.not_a_report_error)

@@ -75,9 +75,12 @@ def finding_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
 def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date) -> None:
     reports = pd.DataFrame(report_rows(document), columns=list(REPORT_COLUMNS))
     findings = pd.DataFrame(finding_rows(document), columns=list(FINDING_COLUMNS))
-    for frame in (reports, findings):
-        frame["年度"] = frame["年度"].astype("Int64")
-    reports.to_csv(out_dir / "summary.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n")
+    for frame, columns in ((reports, ("年度", "错误", "警告", "提示", "无法核对")), (findings, ("年度", "行号"))):
+        for column in columns:
+            frame[column] = frame[column].astype("Int64")
+    # %g: scores read 85 and 99.5, as in the letters
+    reports.to_csv(out_dir / "summary.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n",
+                   float_format="%g")
     xlsx = out_dir / "summary.xlsx"
     stamp = dt.datetime.combine(run_date, dt.time())
     with pd.ExcelWriter(xlsx, engine="openpyxl") as writer:

@@ -1,0 +1,211 @@
+"""Renderers (engine/render/): letters, dashboard, spreadsheets, findings.json schema, office config."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from audit_support import FAKE_HOOKS, report_text
+from engine import DEFAULT_RULES_DIR
+from engine.batch import AuditOptions, run_audit
+from engine.render.dashboard import ranked_reports, render_dashboard
+from engine.render.json_out import validate_findings
+from engine.render.letters import assign_letter_names, letter_env, render_letter, safe_stem
+from engine.render.office import Office, OfficeConfigError, load_office
+from engine.render.tables import write_tables
+
+RUN_DATE = dt.date(2026, 11, 20)     # a Friday
+
+
+@pytest.fixture(scope="module")
+def audit(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("render")
+    d = base / "in"
+    d.mkdir()
+    (d / "a.txt").write_text(report_text("甲镇人民政府", 2024, "缺少：五", "警告：<script>alert('x')</script>",
+                                         "列：自然人,总计"), encoding="utf-8")
+    (d / "b.txt").write_text(report_text("乙镇人民政府", 2024), encoding="utf-8")
+    (d / "c.txt").write_text(report_text("丙镇人民政府", 2023, "表格缺失", "警告"), encoding="utf-8")
+    (d / "empty.txt").write_bytes(b"")
+    cwd = Path.cwd()
+    import os
+    os.chdir(base)
+    try:
+        run_audit(["in"], base / "out", AuditOptions(rules_dir=DEFAULT_RULES_DIR, jobs=2, run_date=RUN_DATE,
+                                                      hooks=FAKE_HOOKS))
+    finally:
+        os.chdir(cwd)
+    return base / "out"
+
+
+def doc_of(out: Path) -> dict:
+    return json.loads((out / "findings.json").read_text(encoding="utf-8"))
+
+
+def letter_of(out: Path, source: str) -> str:
+    rec = next(r for r in doc_of(out)["reports"] if r["source"] == source)
+    return (out / rec["letter"]).read_text(encoding="utf-8")
+
+
+# --- letters -----------------------------------------------------------------------------------
+
+def test_letter_contains_everything_an_office_sends(audit):
+    html = letter_of(audit, "in/a.txt")
+    for expected in ("审核意见书", "公开审〔2026〕001号", "甲镇人民政府：", "第四十七条、第五十条", "国办公开办函〔2021〕30号",
+                     "85 分", "良好", "报告缺少第五部分", "按模板补充该部分", "第五部分“存在的主要问题及改进情况”",
+                     "原文第4行", "<blockquote>缺少：五</blockquote>", "表三“（七）总计”行“自然人”列：5",
+                     "2026年12月11日", "15 个工作日内", "县政务公开工作领导小组办公室", "2026年11月20日"):
+        assert expected in html, expected
+
+
+def test_letter_escapes_report_text(audit):
+    html = letter_of(audit, "in/a.txt")
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in html
+
+
+def test_letter_is_self_contained_and_prints_on_a4(audit):
+    for p in (audit / "letters").glob("*.html"):
+        html = p.read_text(encoding="utf-8")
+        assert "@page { size: A4" in html
+        assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), p
+        assert "@import" not in html and "url(" not in html
+
+
+def test_letter_without_findings_says_so(audit):
+    html = letter_of(audit, "in/b.txt")
+    assert "未发现需要整改的问题" in html and "100 分" in html and "优秀" in html
+    assert "前（15 个工作日内）完成整改" not in html
+
+
+def test_letter_lists_not_assessable_items(audit):
+    html = letter_of(audit, "in/c.txt")
+    assert "无法核对的事项" in html and "表二数字核对" in html and "表二缺失" in html
+
+
+def test_letter_names_are_safe_and_unique():
+    assert safe_stem('A/B:C*?"<>| 镇', 2024) == "ABC镇-2024"
+    assert safe_stem(None, None) == "未识别单位-年度不详"
+    assert safe_stem("..", 2020) == "未识别单位-2020"
+    assert assign_letter_names([("甲镇", 2024), ("甲镇", 2024), ("甲 镇", 2024), ("乙镇", None)]) == [
+        "甲镇-2024.html", "甲镇-2024-2.html", "甲镇-2024-3.html", "乙镇-年度不详.html"]
+
+
+def test_render_letter_with_fallback_note_and_values():
+    rec = {"source": "x.txt", "agency": "丁镇", "year": 2024, "title": None, "template": None,
+           "reference_number": "X〔2026〕9号", "score": 99.5, "grade": "优秀", "rules_evaluated": 3,
+           "counts": {"error": 0, "warning": 0, "info": 1}, "engine_fallback": True,
+           "engine_note": "规则引擎失败，改用参考引擎", "previous_source": None, "agency_notes": [],
+           "not_assessable": [], "diagnostics": [{"code": "ROW", "message": "行数不足", "line": 7, "where": "第7行",
+                                                   "severity": "warning"}],
+           "findings": [{"rule_id": "R", "severity": "info", "category": "c", "title": "标题", "message": "消息",
+                         "points": 0.5, "basis": "", "remedy": "",
+                         "evidence": {"part": "四", "table": "review", "cells": ["review.行政复议.总计"],
+                                      "values": {"review.行政复议.总计": 3}, "line": None, "where": None,
+                                      "excerpt": None, "previous_source": None, "previous_cells": [],
+                                      "previous_values": {}, "previous_line": None, "previous_where": None,
+                                      "previous_excerpt": None}}]}
+    html = render_letter(rec, Office(), RUN_DATE, letter_env())
+    assert "改用参考引擎" in html and "99.5 分" in html and "表四“行政复议”之“总计”：3" in html
+    assert "第7行：行数不足" in html and "请核实并更正上述内容。" in html
+
+
+# --- office config -----------------------------------------------------------------------------
+
+def test_deadline_counts_working_days():
+    office = Office(deadline_working_days=3)
+    assert office.deadline(dt.date(2026, 11, 20)) == dt.date(2026, 11, 25)      # Fri → Wed
+    assert office.deadline(dt.date(2026, 11, 21)) == dt.date(2026, 11, 25)      # Sat → Wed
+    hol = Office(deadline_working_days=3, holidays=("2026-11-23",), extra_working_days=("2026-11-22",))
+    assert hol.deadline(dt.date(2026, 11, 20)) == dt.date(2026, 11, 25)          # Sun worked, Mon off
+
+
+def test_office_config_loading(tmp_path):
+    shipped = load_office(DEFAULT_RULES_DIR / "office.yaml")
+    assert shipped.reference_number(7, RUN_DATE) == "公开审〔2026〕007号"
+    p = tmp_path / "office.yaml"
+    p.write_text("name: 某县政务公开办\nholidays:\n  - 2026-10-01\n", encoding="utf-8")
+    office = load_office(p)
+    assert office.name == "某县政务公开办" and office.holidays == ("2026-10-01",)
+    assert office.deadline_working_days == 15          # default
+    p.write_text("name: 办\ndeadline_working_days: 0\nreference_format: '{nope}'\ncolour: red\n", encoding="utf-8")
+    with pytest.raises(OfficeConfigError) as info:
+        load_office(p)
+    text = "\n".join(info.value.problems)
+    assert "deadline_working_days：0 太小" in text and "有不认识的配置项" in text
+    p.write_text("reference_format: '{nope}'\n", encoding="utf-8")
+    with pytest.raises(OfficeConfigError, match="reference_format"):
+        load_office(p)
+
+
+# --- dashboard ---------------------------------------------------------------------------------
+
+def test_dashboard_ranks_links_and_lists_everything(audit):
+    html = (audit / "index.html").read_text(encoding="utf-8")
+    doc = doc_of(audit)
+    ranked = ranked_reports(doc["reports"])
+    assert [r["source"] for r in ranked] == ["in/b.txt", "in/c.txt", "in/a.txt"]
+    rows = re.findall(r'<a href="(letters/[^"]+)">', html)
+    assert rows == [r["letter"] for r in ranked]
+    assert all((audit / link).is_file() for link in rows)
+    assert "<svg id=\"distribution\"" in html and "<rect" in html
+    assert "in/empty.txt" in html and "空文件" in html
+    assert "表三总计不等于各列之和" in html           # most frequent failed rules
+    assert "<script>alert" not in html
+    assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html)
+
+
+def test_dashboard_with_no_audited_report():
+    doc = {"reports": [{"source": "x", "status": "empty", "message": "空"}], "run_date": "2026-01-01",
+           "office": {"name": "办"}, "tool": {"version": "0"}, "rules": {"version": "v", "files": 0},
+           "summary": {"inputs": 1, "findings": {"error": 0, "warning": 0, "info": 0}}, "previous_inputs": []}
+    html = render_dashboard(doc)
+    assert "没有审核任何报告" in html and "空文件" in html
+
+
+# --- spreadsheets ------------------------------------------------------------------------------
+
+def test_summary_csv_has_bom_and_one_row_per_input(audit):
+    raw = (audit / "summary.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
+    assert [r["来源文件"] for r in rows] == ["in/a.txt", "in/b.txt", "in/c.txt", "in/empty.txt"]
+    assert rows[0]["得分"] == "85" and rows[0]["等级"] == "良好" and rows[3]["状态"] == "空文件"
+
+
+def test_summary_xlsx_sheets(audit):
+    reports = pd.read_excel(audit / "summary.xlsx", sheet_name="报告")
+    findings = pd.read_excel(audit / "summary.xlsx", sheet_name="问题")
+    assert list(reports["来源文件"]) == ["in/a.txt", "in/b.txt", "in/c.txt", "in/empty.txt"]
+    assert len(findings) == sum(len(r.get("findings", [])) for r in doc_of(audit)["reports"])
+    assert "表三“（七）总计”行“自然人”列" in set(findings["单元格"])
+
+
+def test_xlsx_is_reproducible(audit, tmp_path):
+    doc = doc_of(audit)
+    (tmp_path / "1").mkdir()
+    (tmp_path / "2").mkdir()
+    write_tables(doc, tmp_path / "1", RUN_DATE)
+    import time
+    time.sleep(1.1)       # openpyxl stamps the save time: it must not reach the file
+    write_tables(doc, tmp_path / "2", RUN_DATE)
+    assert (tmp_path / "1" / "summary.xlsx").read_bytes() == (tmp_path / "2" / "summary.xlsx").read_bytes()
+
+
+# --- findings.json -----------------------------------------------------------------------------
+
+def test_findings_json_validates_and_schema_catches_errors(audit):
+    doc = doc_of(audit)
+    assert validate_findings(doc) == []
+    broken = json.loads(json.dumps(doc))
+    broken["reports"][0]["findings"][0]["evidence"]["part"] = "七"
+    del broken["reports"][1]["score"]
+    broken["reports"][3]["status"] = "lost"
+    problems = validate_findings(broken)
+    assert len(problems) >= 3, problems
