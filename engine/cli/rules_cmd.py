@@ -1,0 +1,108 @@
+"""`xxgk-audit rules check|test|doc` and `xxgk-audit explain RULE_ID`: tools for rule authors."""
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def register(subparsers) -> None:
+    rules = subparsers.add_parser("rules", help="规则文件工具：检查、测试、生成规则目录")
+    sub = rules.add_subparsers(dest="rules_command", metavar="子命令")
+    check = sub.add_parser("check", help="检查规则文件（格式、字段、单元格地址、编号、安全子集）")
+    check.add_argument("dir", nargs="?", default=None, help="规则目录（默认 rules/）")
+    check.set_defaults(func=cmd_check)
+    test = sub.add_parser("test", help="运行每条规则的示例")
+    test.add_argument("dir", nargs="?", default=None, help="规则目录（默认 rules/）")
+    test.add_argument("--engine", choices=("durable", "reference", "both"), default="both",
+                      help="用哪个求值器运行示例（默认两者都用）")
+    test.add_argument("--rule", action="append", default=None, help="只测试这条规则（可重复）")
+    test.set_defaults(func=cmd_test)
+    doc = sub.add_parser("doc", help="由规则生成规则目录页")
+    doc.add_argument("dir", nargs="?", default=None, help="规则目录（默认 rules/）")
+    doc.add_argument("-o", "--output", default="docs/rules.md",
+                     help="输出文件（.md 或 .html，默认 docs/rules.md；- 为标准输出）")
+    doc.set_defaults(func=cmd_doc)
+    rules.set_defaults(func=lambda a: (rules.print_help(sys.stderr), 2)[1])
+    explain = subparsers.add_parser("explain", help="显示一条规则的说明")
+    explain.add_argument("rule_id", help="规则编号，例如 XXGK-R303")
+    explain.add_argument("--rules", default=None, help="规则目录（默认 rules/）")
+    explain.set_defaults(func=cmd_explain)
+
+
+def _load(directory):
+    from engine.cli import EXIT_RULES
+    from engine.rules import DEFAULT_RULES_DIR, RuleLoadError, load_catalog
+    try:
+        return load_catalog(directory or DEFAULT_RULES_DIR), None
+    except RuleLoadError as exc:
+        for f, line, msg in exc.problems:
+            print(f"{f}:{line}: {msg}", file=sys.stderr)
+        print(f"规则文件有 {len(exc.problems)} 处错误。", file=sys.stderr)
+        return None, EXIT_RULES
+
+
+def cmd_check(args) -> int:
+    catalog, code = _load(args.dir)
+    if catalog is None:
+        return code
+    print(f"规则检查通过：{len(catalog.files)} 个文件，{len(catalog.rules)} 条规则，"
+          f"{len(catalog.clauses)} 个引擎条件。")
+    return 0
+
+
+def cmd_test(args) -> int:
+    from engine.cli import EXIT_RULES
+    from engine.rules.examples import rules_lacking, run_examples
+    catalog, code = _load(args.dir)
+    if catalog is None:
+        return code
+    engines = ("durable", "reference") if args.engine == "both" else (args.engine,)
+    outcomes = run_examples(catalog, engines=engines,
+                            rule_ids=set(args.rule) if args.rule else None)
+    failed = [o for o in outcomes if not o.ok]
+    for o in failed:
+        print(f"{o.file}:{o.line}: {o.rule_id} 示例“{o.name}”未通过：{o.detail}", file=sys.stderr)
+    lacking_fail = rules_lacking(catalog, "fail")
+    lacking_pass = rules_lacking(catalog, "pass")
+    for rid in lacking_fail:
+        print(f"{rid}：缺少“不通过”（fail）示例", file=sys.stderr)
+    for rid in lacking_pass:
+        print(f"{rid}：缺少“通过”（pass）示例", file=sys.stderr)
+    n_examples = len({(o.rule_id, o.index) for o in outcomes})
+    print(f"示例 {n_examples} 个（{'、'.join(engines)}）：{len(outcomes) - len(failed)} 次通过，"
+          f"{len(failed)} 次未通过；缺少不通过示例的规则 {len(lacking_fail)} 条。")
+    return EXIT_RULES if failed or lacking_fail or lacking_pass else 0
+
+
+def cmd_doc(args) -> int:
+    from engine.rules.doc import catalog_html, catalog_markdown
+    catalog, code = _load(args.dir)
+    if catalog is None:
+        return code
+    text = catalog_html(catalog) if str(args.output).endswith((".html", ".htm")) \
+        else catalog_markdown(catalog)
+    if args.output == "-":
+        sys.stdout.write(text)
+        return 0
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(text, encoding="utf-8")
+    print(f"已生成规则目录：{out}（{len(catalog.rules)} 条规则）")
+    return 0
+
+
+def cmd_explain(args) -> int:
+    from engine.cli import EXIT_USAGE
+    from engine.rules.doc import explain_text
+    catalog, code = _load(args.rules)
+    if catalog is None:
+        return code
+    try:
+        rule = catalog.rule(args.rule_id.strip().upper())
+    except KeyError:
+        ids = "、".join(sorted(r.id for r in catalog.rules))
+        print(f"没有编号为 {args.rule_id} 的规则。现有规则：{ids}", file=sys.stderr)
+        return EXIT_USAGE
+    print(explain_text(rule))
+    return 0
