@@ -61,7 +61,7 @@ def score_bars(reports: list[dict[str, Any]], width: int = 520, height: int = 20
     slot = width / len(BUCKETS)
     bars = []
     for i, (label, _low, _high) in enumerate(BUCKETS):
-        h = round((height - 30) * counts[label] / top, 1)
+        h = round((height - 45) * counts[label] / top, 1)   # room for the count above the bar
         bars.append(Bar(label, counts[label], round(i * slot + slot * 0.15, 1), round(height - 20 - h, 1), h))
     return bars, round(slot * 0.7, 1)
 
