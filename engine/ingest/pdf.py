@@ -105,6 +105,8 @@ class PageTable:
     columns: list[float]               # x of the column boundaries
     bbox: tuple[float, float, float, float] = (0, 0, 0, 0)
     tail_bottom: float = 0.0           # bottom of the rows peeled off the end (read as text)
+    positions: list[float] = field(default_factory=list)   # x of each grid position
+    source: object = None              # the pdfplumber table, to lay it out again when it continues
 
 
 def page_tables(page) -> list[PageTable]:
@@ -119,16 +121,19 @@ def page_tables(page) -> list[PageTable]:
     return sorted(found, key=lambda t: t.bbox[1])
 
 
-def table_grid(page, table) -> PageTable | None:
-    """The grid of one pdfplumber table. Positions follow pdfplumber's own layout: one per
-    distinct cell x0, rows by distinct cell top."""
+def table_grid(page, table, reference_xs: list[float] | None = None) -> PageTable | None:
+    """The grid of one pdfplumber table: one position per distinct cell left edge (as pdfplumber
+    lays rows out), rows by distinct cell top. `reference_xs` are the positions of the table this
+    one continues: a continuation whose rows happen to lack a column boundary (only merged label
+    cells on the new page) still gets the full width, so its cells stay in their columns."""
     rows = table.rows
     if not rows:
         return None
     cells = table.cells
     texts = table.extract(x_tolerance=1.5)
-    xs = sorted({c[0] for c in cells})
     right = max(c[2] for c in cells)
+    x0 = min(c[0] for c in cells)
+    xs = _positions(sorted({c[0] for c in cells}), reference_xs or [], x0, right)
     x_ranges = [(x, xs[i + 1] if i + 1 < len(xs) else right) for i, x in enumerate(xs)]
     y_ranges = []
     for row in rows:
@@ -137,16 +142,18 @@ def table_grid(page, table) -> PageTable | None:
     grid: list[list[str | None]] = []
     real: list[int] = []       # per row: number of cells that start in this row
     for r, (row, row_texts) in enumerate(zip(rows, texts)):
+        starts = {_position_of(box[0], xs): clean_cell(text)
+                  for box, text in zip(row.cells, row_texts) if box is not None}
         line: list[str | None] = []
-        for i, (box, text) in enumerate(zip(row.cells, row_texts)):
-            if box is not None:
-                line.append(clean_cell(text))
+        for i in range(len(xs)):
+            if i in starts:
+                line.append(starts[i])
             elif _covered(cells, x_ranges[i], y_ranges[r]):
                 line.append("")          # a merged cell from the left or from above spans this position
             else:
                 line.append(ABSENT)
         grid.append(line)
-        real.append(sum(1 for b in row.cells if b is not None))
+        real.append(len(starts))
     _restore_orphans(page, table, grid, x_ranges, y_ranges)
     # peel full-width single-cell rows (and empty rows) off the start and the end
     start, end = 0, len(grid)
@@ -170,7 +177,21 @@ def table_grid(page, table) -> PageTable | None:
     bbox = (x0, y_ranges[start][0], right, y_ranges[end - 1][1])
     boundaries = sorted({round(c[0], 1) for c in cells} | {round(c[2], 1) for c in cells})
     return PageTable(rows=grid[start:end], columns=_merge_close(boundaries), bbox=bbox,
-                     tail_bottom=y_ranges[-1][1])
+                     tail_bottom=y_ranges[-1][1], positions=xs, source=table)
+
+
+def _positions(own: list[float], reference: list[float], left: float, right: float) -> list[float]:
+    """This table's column positions plus those of the table it continues that fall inside it."""
+    out = list(own)
+    shift = left - reference[0] if reference else 0.0    # the parts of a table may sit a little apart
+    for x in (x + shift for x in reference):
+        if left - X_TOLERANCE <= x < right - X_TOLERANCE and not any(abs(x - y) <= X_TOLERANCE for y in out):
+            out.append(x)
+    return sorted(out)
+
+
+def _position_of(x: float, xs: list[float]) -> int:
+    return min(range(len(xs)), key=lambda i: abs(xs[i] - x))
 
 
 def _merge_close(xs: list[float]) -> list[float]:
@@ -236,6 +257,7 @@ class _OpenTable:
     header: list[list[str | None]]
     columns: list[float]
     x_range: tuple[float, float]
+    positions: list[float]
 
 
 @dataclass
@@ -303,10 +325,12 @@ class _Reader:
             rows = table.rows
             if index == 0 and self._continues(table):
                 current = self.open_table
-                rows = rows[_repeated_header(current.header, rows):]
+                if table.positions != current.positions:
+                    table = table_grid(page, table.source, current.positions) or table
+                rows = table.rows[_repeated_header(current.header, table.rows):]
             else:
                 current = _OpenTable(self.out.new_table(), 0, table.rows[:3], table.columns,
-                                     (table.bbox[0], table.bbox[2]))
+                                     (table.bbox[0], table.bbox[2]), table.positions)
             for cells in rows:
                 self.out.count_cells(len(cells))
                 current.rows_emitted += 1
