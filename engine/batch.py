@@ -645,6 +645,10 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
     bar = progress("审核", len(eval_tasks))
     evaluated = run_resilient(eval_task, eval_tasks, options.jobs, init_eval_worker, (ctx,), on_done=bar.update)
     bar.close()
+    # A durable-rules failure raised as an exception (durable.EngineFailure) may come from the state
+    # the worker built up on earlier reports: retry each such report alone in a fresh worker first.
+    for key in sorted(k for k, v in evaluated.items() if isinstance(v, dict) and "engine_error" in v):
+        evaluated.update(run_resilient(eval_task, {key: eval_tasks[key]}, 1, init_eval_worker, (ctx,)))
     fallback_needed = sorted(k for k, v in evaluated.items() if isinstance(v, Crashed) or "engine_error" in v)
     if fallback_needed:
         init_eval_worker(ctx)     # this process now plays the worker, with the reference engine

@@ -9,7 +9,8 @@ The fake stages are module-level functions (workers find them by "module:functio
 - fake_evaluate: one finding per "缺少：<part>" line (rule R-PART, error, 5 points), one warning per
   "警告" line (rule R-WARN), an identity failing in every column listed in "列：a,b,c" (rule R-SUM), a
   not-assessable rule when "表格缺失" appears; "CRASH" makes the durable engine kill its worker
-  with SIGSEGV (the reference engine survives); "CRASHALL" kills the reference engine too (raises).
+  with SIGSEGV (the reference engine survives); "CRASHALL" kills the reference engine too (raises);
+  "RAISE" makes the durable engine raise an exception (as durable.EngineFailure does).
 """
 from __future__ import annotations
 
@@ -95,6 +96,8 @@ def fake_evaluate(report: Report, catalog, previous=None, engine="durable") -> l
     text = "\n".join(ln.text for ln in report.lines)
     if "CRASHALL" in text and engine == "reference":
         raise RuntimeError("参考引擎也失败")
+    if "RAISE" in text and engine == "durable":
+        raise RuntimeError("durable-rules 出错（模拟）")
     if "CRASH" in text and engine == "durable":
         faulthandler.disable()    # pytest's fault handler would print the worker's stack: noise
         os.kill(os.getpid(), signal.SIGSEGV)

@@ -71,7 +71,7 @@ def test_mixed_batch_finishes_with_a_status_for_every_input(mixed, tmp_path):
     assert recs["in/scan.txt"]["format"] is None and "PDF" in recs["in/scan.txt"]["message"]
     # the audited ones have scores, letters and findings
     a = recs["in/a.txt"]
-    assert a["score"] == 85 and a["grade"] == "良好"          # 5 + 2 + min(8, 2×4)
+    assert a["score"] == 89 and a["grade"] == "良好"          # 5 + 2 + 4 (R-SUM failing twice counts once)
     assert a["counts"] == {"error": 3, "warning": 1, "info": 0}
     assert (tmp_path / "out" / a["letter"]).is_file()
     assert recs["in/sub/b.txt"]["score"] == 100 and recs["in/sub/b.txt"]["findings"] == []
@@ -128,16 +128,18 @@ def test_worker_crash_falls_back_to_reference_engine_for_that_report_only(tmp_pa
         write(tmp_path / "in" / f"r{i}.txt", report_text(f"{i}号镇", 2024, "警告"))
     write(tmp_path / "in" / "r2.txt", report_text("2号镇", 2024, "警告", "CRASH"))
     write(tmp_path / "in" / "r4.txt", report_text("4号镇", 2024, "CRASHALL"))
+    write(tmp_path / "in" / "r5.txt", report_text("5号镇", 2024, "RAISE"))
     run = run_audit(["in"], tmp_path / "out", options(jobs=2))
     recs = by_source(run)
-    assert [s for s, r in recs.items() if r.get("engine_fallback")] == ["in/r2.txt"]
+    assert [s for s, r in recs.items() if r.get("engine_fallback")] == ["in/r2.txt", "in/r5.txt"]
+    assert "模拟" in recs["in/r5.txt"]["engine_note"]
     assert recs["in/r2.txt"]["engine"] == "reference" and recs["in/r2.txt"]["status"] == "audited"
     assert recs["in/r2.txt"]["score"] == 98       # same rules, same findings
     assert all(recs[f"in/r{i}.txt"]["engine"] == "durable" for i in (0, 1, 3))
     assert recs["in/r4.txt"]["status"] == "broken" and "参考引擎也出错" in recs["in/r4.txt"]["message"]
     letter = (tmp_path / "out" / recs["in/r2.txt"]["letter"]).read_text(encoding="utf-8")
     assert "改用参考引擎审核" in letter
-    assert run.document["summary"]["engine_fallbacks"] == 1
+    assert run.document["summary"]["engine_fallbacks"] == 2
 
 
 def _square(x):

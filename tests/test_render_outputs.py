@@ -58,7 +58,7 @@ def letter_of(out: Path, source: str) -> str:
 def test_letter_contains_everything_an_office_sends(audit):
     html = letter_of(audit, "in/a.txt")
     for expected in ("审核意见书", "公开审〔2026〕001号", "甲镇人民政府：", "第四十七条、第五十条", "国办公开办函〔2021〕30号",
-                     "85 分", "良好", "报告缺少第五部分", "按模板补充该部分", "第五部分“存在的主要问题及改进情况”",
+                     "89 分", "良好", "报告缺少第五部分", "按模板补充该部分", "第五部分“存在的主要问题及改进情况”",
                      "原文第4行", "<blockquote>缺少：五</blockquote>", "表三“（七）总计”行“自然人”列：5",
                      "2026年12月11日", "15 个工作日内", "县政务公开工作领导小组办公室", "2026年11月20日"):
         assert expected in html, expected
@@ -176,7 +176,7 @@ def test_summary_csv_has_bom_and_one_row_per_input(audit):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [r["来源文件"] for r in rows] == ["in/a.txt", "in/b.txt", "in/c.txt", "in/empty.txt"]
-    assert rows[0]["得分"] == "85" and rows[0]["等级"] == "良好" and rows[3]["状态"] == "空文件"
+    assert rows[0]["得分"] == "89" and rows[0]["等级"] == "良好" and rows[3]["状态"] == "空文件"
 
 
 def test_summary_xlsx_sheets(audit):
