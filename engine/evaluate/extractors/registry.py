@@ -3,10 +3,15 @@
 Order matters only for fact numbering (facts are numbered in the order produced), never for results.
 """
 from engine.evaluate.extractors import diagnostics, metadata, structure, sums
+from engine.evaluate.extractors import text_figures, text_signals
+from engine.evaluate.extractors import crossyear
 
 EXTRACTORS = (
     structure,      # part, table, row, cell
     metadata,       # report, meta
     diagnostics,    # diagnostic
     sums,           # sum (one per identity instance requested by the catalog)
+    text_signals,   # signal (one per rule and signal requested; rules/signals.yaml)
+    text_figures,   # figure, fee_conflict (narrative figures vs tables, Relations 9 and 10)
+    crossyear,      # xy_* (this year's report against last year's; same-year peers)
 )

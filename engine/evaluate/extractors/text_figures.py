@@ -15,6 +15,7 @@ Requests, each {"rule": RULE_ID, "kind": …, "file": signals.yaml path or ""}:
 """
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -59,7 +60,12 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
             figures_by_file[file] = extract_figures(ctx.report, figure_set(file))
         return figures_by_file[file]
 
+    seen: set[str] = set()
     for req in ctx.requests:
+        key = json.dumps(req, sort_keys=True, ensure_ascii=False)
+        if key in seen:
+            continue    # the same request from two clauses of one rule: one set of facts
+        seen.add(key)
         file = req.get("file") or ""
         if req["kind"] == "figures":
             yield from figure_facts(ctx.report, req, figures_of(file))

@@ -37,7 +37,12 @@ def signal_set(path: str | Path | None) -> SignalSet:
 
 def extract(ctx) -> Iterable[dict[str, Any]]:
     by_file: dict[str, list[dict]] = {}
+    seen: set[tuple] = set()
     for req in ctx.requests:
+        key = (req["rule"], req["signal"], req.get("file") or "")
+        if key in seen:
+            continue    # the same request from two clauses of one rule: one fact
+        seen.add(key)
         by_file.setdefault(req.get("file") or "", []).append(req)
     for file, reqs in by_file.items():
         sset = signal_set(file or None)

@@ -46,7 +46,7 @@ def expand(options: dict, ctx) -> list[Clause]:
     base = (is_type("fee_conflict"), eq("rule", ctx.rule_id), one_of("source", sources))
     return [
         Clause("fail", [("c", all_of(*base, eq("known", True)))], [request]),
-        Clause("unknown", [("c", all_of(*base, eq("known", False)))], [request],
+        Clause("unknown", [("c", all_of(*base, eq("known", False)))],
                reason="报告称“{statement}”，但{label}未填有效数值，无法核对"),
     ]
 

@@ -44,7 +44,7 @@ def expand(options: dict, ctx) -> list[Clause]:
     base = (is_type("figure"), eq("rule", ctx.rule_id))
     return [
         Clause("fail", [("f", all_of(*base, eq("status", "contradict")))], [request]),
-        Clause("unknown", [("f", all_of(*base, eq("status", "unknown")))], [request],
+        Clause("unknown", [("f", all_of(*base, eq("status", "unknown")))],
                reason="叙述中的{label}“{phrase}”无法与表格核对：{unknown}未填有效数值"),
     ]
 

@@ -33,7 +33,7 @@ def expand(options: dict, ctx) -> list[Clause]:
     base = (is_type("figure"), eq("rule", ctx.rule_id))
     return [
         Clause("fail", [("f", all_of(*base, eq("status", "contradict")))], [request]),
-        Clause("unknown", [("f", all_of(*base, eq("status", "unknown")))], [request],
+        Clause("unknown", [("f", all_of(*base, eq("status", "unknown")))],
                reason="叙述称“{phrase}”，但{unknown}未填有效数值，无法核对"),
     ]
 

@@ -30,6 +30,8 @@ MESSAGE_FIELDS = {
     "parts": "查找的各部分",
     "excerpt": "该部分的原文（未找到时）",
     "reason": "无法判断的原因（不可评估时）",
+    "year": "报告年度",
+    "prev_year": "上一年度",
 }
 FACT_TYPES_USED = ("signal",)
 
@@ -43,7 +45,7 @@ def expand(options: dict, ctx) -> list[Clause]:
     base = (is_type("signal"), eq("rule", ctx.rule_id))
     return [
         Clause("fail", [("s", all_of(*base, eq("known", True), eq("present", False)))], [request]),
-        Clause("unknown", [("s", all_of(*base, eq("known", False)))], [request], reason="{reason}"),
+        Clause("unknown", [("s", all_of(*base, eq("known", False)))], reason="{reason}"),
     ]
 
 
@@ -54,6 +56,9 @@ def describe(clause: Clause, facts: dict[str, dict], report) -> dict[str, Any]:
     out["parts"] = "、".join(f"第{p}部分" for p in fact.get("parts") or [])
     out["excerpt"] = fact.get("excerpt") or "（该部分无正文）"
     out["reason"] = fact.get("reason") or "无法判断"
+    year = report.metadata.year if report.metadata else None
+    out["year"] = str(year) if year else "（未知）"
+    out["prev_year"] = str(year - 1) if year else "上一"
     return out
 
 
