@@ -1,0 +1,166 @@
+"""Benchmark of the whole audit run: N synthetic text reports → `xxgk-audit audit` outputs.
+
+    .venv/bin/python benchmarks/audit.py [-n 1000] [--jobs 2] [--sizes 250,1000] [--defects 0.2] [--keep DIR]
+
+The reports are made from the five seeds (tests/fixtures/seeds): each copy gets its own agency name
+and, where the seed's tables are laid out as text rows, its own consistent figures (every identity of
+docs/template.md holds; the narrative's 未接收到申请 sentence is rewritten to the new count). A share
+of them (--defects) gets an injected defect: a broken column total, or part 六's fee statement removed.
+
+Prints, per size: reports/s for the whole run (parse, evaluate, score, letters, dashboard, tables),
+the peak RSS of the main process and of the largest worker, and the statuses. Target on a 2-core
+machine: ≥ 100 reports/s with --jobs 2 for 1,000 reports, and peak memory that does not grow with N
+(compare --sizes 250,1000).
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import random
+import re
+import resource
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from engine.batch import AuditOptions, run_audit                      # noqa: E402
+from engine.template import APPLICANT_PARTS, REVIEW_GROUPS, application_rows  # noqa: E402
+
+SEEDS = ROOT / "tests" / "fixtures" / "seeds"
+# the short agency name of each seed, replaced by a numbered one in every copy
+SEED_NAMES = {"000": "金村镇", "001": "阎村镇", "002": "木厂镇", "003": "南岭镇", "004": "陈区镇"}
+# the rows of the text-layout seeds, by how many there are: 2019-style （六） (23) or 2021 split (25)
+ROWS_BY_COUNT = {len(rows): [r.key for r in rows] for rows in map(application_rows, ("single", "split"))}
+NUM = re.compile(r"^\s*[0-9]+\s*$")
+
+
+def numeric_tail(line: str, n: int) -> list[int] | None:
+    """Indexes of the last n numeric tab fields of a line, when it ends with exactly such fields."""
+    fields = line.rstrip("\n").split("\t")
+    while fields and not fields[-1].strip():
+        fields.pop()
+    if len(fields) < n or not all(NUM.match(f) for f in fields[-n:]):
+        return None
+    return list(range(len(fields) - n, len(fields)))
+
+
+def replace_tail(line: str, values: list[int]) -> str:
+    fields = line.rstrip("\n").split("\t")
+    while fields and not fields[-1].strip():
+        fields.pop()
+    fields[-len(values):] = [str(v) for v in values]
+    return "\t".join(fields)
+
+
+def application_figures(rng: random.Random, keys: list[str]) -> dict[str, list[int]]:
+    """Rows → 7 values (six applicant columns + 总计) satisfying relations 1–3."""
+    leaves = [k for k in keys if k not in ("一", "二", "三.七", "四")]
+    rows = {k: [0] * 6 for k in keys}
+    for c in range(6):
+        new = rng.choice([0, 0, 1, 2, 3, 5, 8, 13]) if c in (0, 1, 5) else rng.choice([0, 0, 0, 1])
+        carry = rng.choice([0, 0, 0, 1, 2])
+        carry_next = rng.randint(0, min(2, new + carry))
+        handled = new + carry - carry_next
+        rows["一"][c], rows["二"][c], rows["四"][c], rows["三.七"][c] = new, carry, carry_next, handled
+        for _ in range(handled):
+            rows[rng.choice(leaves[:4] + leaves)][c] += 1
+    return {k: v + [sum(v)] for k, v in rows.items()}
+
+
+def review_figures(rng: random.Random) -> list[int]:
+    out = []
+    for _ in REVIEW_GROUPS:
+        parts = [rng.choice([0, 0, 0, 1, 2]) for _ in range(4)]
+        out += parts + [sum(parts)]
+    return out
+
+
+def vary(text: str, rng: random.Random, defect: str | None) -> str:
+    lines = text.split("\n")
+    start = next((i for i, ln in enumerate(lines) if "收到和处理政府信息公开申请情况" in ln and "三" in ln[:6]), None)
+    end = next((i for i, ln in enumerate(lines) if "行政复议、行政诉讼情况" in ln and i > (start or 0)), None)
+    if start is None or end is None:
+        return text
+    rows = [i for i in range(start, end) if numeric_tail(lines[i], 7)]
+    keys = ROWS_BY_COUNT.get(len(rows))
+    if keys is None:
+        return text
+    figures = application_figures(rng, keys)
+    if defect == "total":
+        figures["三.七"][0] += 1
+    for i, key in zip(rows, keys):
+        lines[i] = replace_tail(lines[i], figures[key])
+    review = next((i for i in range(end, min(end + 10, len(lines))) if numeric_tail(lines[i], 15)), None)
+    if review is not None:
+        lines[review] = replace_tail(lines[review], review_figures(rng))
+    received = figures["一"][6]
+    text = "\n".join(lines)
+    if received:
+        text = text.replace("未接收到依申请公开申请", f"共收到政府信息公开申请{received}件")
+    if defect == "fee":
+        text = re.sub(r"[^\n]*信息处理费[^\n]*", "", text)
+    return text
+
+
+def generate(n: int, folder: Path, defects: float, seed: int = 7) -> Counter:
+    rng = random.Random(seed)
+    seeds = sorted(SEEDS.glob("*.txt"))
+    made: Counter = Counter()
+    for i in range(n):
+        src = seeds[i % len(seeds)]
+        short = SEED_NAMES[src.name[:3]]
+        defect = rng.choice(["total", "fee"]) if rng.random() < defects else None
+        text = vary(src.read_text(encoding="utf-8"), rng, defect)
+        text = text.replace(short, f"{short[:-1]}{i:05d}{short[-1]}")
+        (folder / f"{i:05d}_{src.stem[:3]}.txt").write_text(text, encoding="utf-8")
+        made[defect or "clean"] += 1
+    return made
+
+
+def peak_rss_mb(who: int) -> float:
+    return resource.getrusage(who).ru_maxrss / 1024     # Linux: KiB
+
+
+def run(n: int, jobs: int, defects: float, keep: Path | None) -> None:
+    with tempfile.TemporaryDirectory(prefix="xxgk-bench-") as tmp:
+        base = keep or Path(tmp)
+        inputs = base / "reports"
+        inputs.mkdir(parents=True, exist_ok=True)
+        made = generate(n, inputs, defects)
+        options = AuditOptions(jobs=jobs, run_date=dt.date(2026, 1, 5))
+        t0 = time.perf_counter()
+        result = run_audit([inputs], base / "out", options)
+        elapsed = time.perf_counter() - t0
+        statuses = result.count_by_status()
+        findings = result.document["summary"]["findings"]
+        print(f"N={n:>5}  jobs={jobs}  {elapsed:7.2f} s  {n / elapsed:7.1f} reports/s  "
+              f"peak RSS main {peak_rss_mb(resource.RUSAGE_SELF):6.1f} MB, largest worker "
+              f"{peak_rss_mb(resource.RUSAGE_CHILDREN):6.1f} MB")
+        print(f"         generated {dict(made)}; statuses {dict(statuses)}; findings {findings}; "
+              f"reference-engine fallbacks {result.document['summary']['engine_fallbacks']}")
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=1000)
+    ap.add_argument("--sizes", default=None, help="comma-separated N values, each run in a fresh process")
+    ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--defects", type=float, default=0.2)
+    ap.add_argument("--keep", type=Path, default=None, help="keep the generated reports and outputs here")
+    args = ap.parse_args()
+    if args.sizes:
+        import subprocess
+        for size in args.sizes.split(","):     # a fresh process per size: peak RSS is per run
+            subprocess.run([sys.executable, __file__, "-n", size, "--jobs", str(args.jobs),
+                            "--defects", str(args.defects)], check=True)
+        return
+    run(args.n, args.jobs, args.defects, args.keep)
+
+
+if __name__ == "__main__":
+    main()
