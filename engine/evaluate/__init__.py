@@ -80,6 +80,12 @@ def applicability(rule, report: Report, previous: Report | None) -> str | None:
     md = report.metadata
     if ap.get("previous") and previous is None:
         return "not_applicable"
+    if ap.get("previous_templates") and previous is not None:
+        # cross-year rules comparing template-specific cells (e.g. 2019 vs 2021 `active` columns)
+        if previous.metadata.template is None:
+            return "未能识别上一年度报告所用格式（2019年版或2021年版），无法判断本规则是否适用"
+        if previous.metadata.template not in ap["previous_templates"]:
+            return "not_applicable"
     if ap.get("templates"):
         if md.template is None:
             return "未能识别报告所用格式（2019年版或2021年版），无法判断本规则是否适用"

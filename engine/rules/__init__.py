@@ -216,8 +216,11 @@ def _compile_rule(raw: dict, root: Any, i: int, path: Path, directory: Path, see
         problems.append((fname, at("options", *exc.path), exc.message))
         return None
     types = fact_types()
+    from engine.rules.compile import guard_references
     for n, c in enumerate(clauses):
         c.name, c.rule_id = f"{rid}#{n}", rid
+        if all(isinstance(e, dict) for _, e in c.all):
+            guard_references(c)
         for msg in check_clause(c, types):
             problems.append((fname, at("options") if "options" in raw else at("check"),
                              f"构件 {block.ID} 生成的条件不在安全子集内：{msg}"))

@@ -11,6 +11,10 @@ for every clause whatever block produced it:
 * fields exist on the fact type and are engine-visible; constants have the field's JSON type
   (mixed types compare as strings in durable-rules); size comparisons on numbers only;
 * a right-hand reference names a field of the same fact ($m) or of the FIRST fact of the clause;
+* every field taking part in a reference comparison is guarded by `$ex` in its fact's top-level
+  conjunction (`guard_references` adds the guards): measured here, durable-rules matches
+  comparisons against an ABSENT referenced field inconsistently and a join whose first fact lacks
+  the referenced field fails the whole report with error 311;
 * at most MAX_ALPHA_SHARE clauses that can match one fact (error 303 beyond 64);
 * one always-firing sentinel rule (`__sentinel__`, pri 65000) so `delete_state` is safe.
 
@@ -43,9 +47,72 @@ class UnsafeConstruct(Exception):
     pass
 
 
+def _references(expr: Any, out: list[tuple[str, str, str]]) -> None:
+    """Collect (left field, ref source, ref field) of every reference comparison in `expr`."""
+    if not isinstance(expr, dict) or len(expr) != 1:
+        return
+    (key, value), = expr.items()
+    if key in ("$and", "$or") and isinstance(value, list):
+        for sub in value:
+            _references(sub, out)
+        return
+    if key in COMPARISONS and isinstance(value, dict) and len(value) == 1:
+        (fld, rv), = value.items()
+    elif not key.startswith("$"):
+        fld, rv = key, value
+    else:
+        return
+    if isinstance(rv, dict) and len(rv) == 1:
+        (src, g), = rv.items()
+        out.append((fld, src, g))
+
+
+def _guards_needed(clause: Clause) -> dict[str, set[str]]:
+    """alias -> fields that must be guarded by $ex in that alias' top-level conjunction."""
+    need: dict[str, set[str]] = {alias: set() for alias, _ in clause.all}
+    for alias, expr in clause.all:
+        refs: list[tuple[str, str, str]] = []
+        _references(expr, refs)
+        for fld, src, g in refs:
+            need[alias].add(fld)
+            target = alias if src == "$m" else src
+            if target in need and isinstance(g, str):
+                need[target].add(g)
+    return need
+
+
+def _top_level(expr: dict) -> list:
+    return expr["$and"] if set(expr) == {"$and"} else [expr]
+
+
+def _has_guard(expr: dict, fld: str) -> bool:
+    return any(x == {"$ex": {fld: 1}} for x in _top_level(expr))
+
+
+def guard_references(clause: Clause) -> Clause:
+    """Add `$ex` guards for every field a reference comparison uses (see module docstring)."""
+    need = _guards_needed(clause)
+    new_all = []
+    for alias, expr in clause.all:
+        missing = sorted(f for f in need.get(alias, ()) if not _has_guard(expr, f))
+        if missing and _discriminator(expr) is not None:
+            items = _top_level(expr)
+            expr = {"$and": [items[0]] + [{"$ex": {f: 1}} for f in missing] + items[1:]}
+        new_all.append((alias, expr))
+    clause.all = new_all
+    return clause
+
+
 def check_clause(clause: Clause, types: dict[str, dict[str, str]]) -> list[str]:
     """Problems (Chinese) of one clause against the safe subset; [] when it is fine."""
     problems: list[str] = []
+    if len(clause.all) <= 2 and all(isinstance(e, dict) for _, e in clause.all):
+        for alias, fields in _guards_needed(clause).items():
+            expr = dict(clause.all)[alias]
+            for f in sorted(fields):
+                if not _has_guard(expr, f):
+                    problems.append(f"事实“{alias}”的字段“{f}”参与引用比较，须先以 $ex 判定存在"
+                                    "（由 guard_references 自动加入）")
     if clause.role not in ("fail", "unknown"):
         problems.append(f"未知的子句角色“{clause.role}”")
     if not 1 <= len(clause.all) <= 2:

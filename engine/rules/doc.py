@@ -23,6 +23,8 @@ def applies_text(applies: dict) -> str:
         parts.append("机关：" + "、".join(kinds[k] for k in applies["body_kinds"]))
     if applies.get("previous"):
         parts.append("需上一年度报告")
+    if applies.get("previous_templates"):
+        parts.append("上一年度报告格式：" + "、".join(f"{t}年版" for t in applies["previous_templates"]))
     return "；".join(parts) or "全部报告"
 
 

@@ -18,6 +18,8 @@ A description states only what differs from a complete, consistent report:
       diagnostics: [{code: ROW_TOO_FEW_VALUES, line: 12, table: applications}]
       lines: ["第一行原文", …]   # optional source lines (evidence excerpts)
       file: ../tests/fixtures/seeds/000_07ac6476bfab88c2.txt   # or: parse a fixture file
+      source: 金村镇2023年报.docx  # file name the report stands for (default "<example>")
+      same_year_sources: [other.docx]   # other reports of the same body and year (batch grouping)
 
 An example: {name, expect: pass|fail|not_assessable|not_applicable, findings: N (optional, exact),
 cells: [addresses the findings must point at] (optional), message_contains: [...] (optional),
@@ -117,8 +119,9 @@ def build_report(desc: dict[str, Any], directory: Path | None = None) -> Report:
                         table=d.get("table"), severity=d.get("severity", "warning"),
                         cells=list(d.get("cells") or []))
              for d in desc.get("diagnostics") or []]
-    return Report(source="<example>", format="txt", sha256="0" * 64, metadata=md, parts=parts,
-                  tables=tables, diagnostics=diags, lines=lines)
+    return Report(source=desc.get("source", "<example>"), format="txt", sha256="0" * 64, metadata=md,
+                  parts=parts, tables=tables, diagnostics=diags, lines=lines,
+                  same_year_sources=list(desc.get("same_year_sources") or []))
 
 
 def _parsed_fixture(desc: dict[str, Any], directory: Path | None) -> Report:

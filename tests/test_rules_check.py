@@ -1,0 +1,211 @@
+"""Broken rule files fail `rules check` with the file and the line of the problem."""
+from __future__ import annotations
+
+import pytest
+
+from engine.cli import EXIT_RULES, main
+from engine.rules import RuleLoadError, load_catalog
+from rules_support import MINIMAL_RULE, write_rules
+
+
+def problems_of(tmp_path, text):
+    d = write_rules(tmp_path, text)
+    with pytest.raises(RuleLoadError) as exc:
+        load_catalog(d)
+    return [(p[0].rsplit("/", 1)[-1], p[1], p[2]) for p in exc.value.problems]
+
+
+def line_of(text: str, needle: str) -> int:
+    return next(i + 1 for i, ln in enumerate(text.splitlines()) if needle in ln)
+
+
+def test_minimal_rule_loads(tmp_path):
+    cat = load_catalog(write_rules(tmp_path, MINIMAL_RULE))
+    assert [r.id for r in cat.rules] == ["XXGK-T901"]
+    assert cat.rules[0].line == 2
+
+
+def test_bad_yaml_names_file_and_line(tmp_path):
+    text = MINIMAL_RULE.replace("    message: 缺少第{part}部分。", "    message: {part}部分缺少。")
+    probs = problems_of(tmp_path, text)
+    assert probs[0][0] == "test.yaml"
+    assert probs[0][1] == line_of(text, "message:")
+    assert "YAML" in probs[0][2]
+
+
+def test_unknown_field(tmp_path):
+    text = MINIMAL_RULE.replace("    points: 1\n", "    points: 1\n    pointz: 2\n")
+    (f, line, msg), = problems_of(tmp_path, text)
+    assert line == line_of(text, "pointz") - 1 or line == line_of(text, "id:")
+    assert "pointz" in msg
+
+
+def test_unknown_field_inside_options_points_at_it(tmp_path):
+    text = MINIMAL_RULE.replace("      parts: [六]\n", "      parts: [六]\n      partz: 1\n")
+    (f, line, msg), = problems_of(tmp_path, text)
+    assert line == line_of(text, "options:")
+    assert "partz" in msg
+
+
+def test_wrong_type(tmp_path):
+    text = MINIMAL_RULE.replace("points: 1", "points: 很多")
+    (f, line, msg), = problems_of(tmp_path, text)
+    assert line == line_of(text, "points:")
+    assert "points" in msg
+
+
+def test_wrong_enum(tmp_path):
+    text = MINIMAL_RULE.replace("severity: error", "severity: fatal")
+    (f, line, msg), = problems_of(tmp_path, text)
+    assert line == line_of(text, "severity:")
+
+
+def test_unknown_cell_in_identity(tmp_path):
+    text = MINIMAL_RULE.replace("""    check: part_present
+    options:
+      parts: [六]""", """    check: sum_identity
+    options:
+      table: applications
+      for_each: column
+      left: [三.七]
+      right: [三.一, 三.九]""")
+    (f, line, msg), = problems_of(tmp_path, text)
+    assert line == line_of(text, "right:")
+    assert "三.九" in msg
+
+
+def test_unknown_cell_in_example(tmp_path):
+    text = MINIMAL_RULE.replace("report: {parts: {六: null}}",
+                                "report: {cells: {applications.九.自然人: 1}}")
+    (f, line, msg), = problems_of(tmp_path, text)
+    assert line == line_of(text, "applications.九")
+    assert "applications.九.自然人" in msg
+
+
+def test_unknown_block(tmp_path):
+    text = MINIMAL_RULE.replace("check: part_present", "check: part_exists")
+    (f, line, msg), = problems_of(tmp_path, text)
+    assert line == line_of(text, "check:")
+    assert "part_exists" in msg
+
+
+def test_duplicate_id_across_files(tmp_path):
+    write_rules(tmp_path, MINIMAL_RULE, "a.yaml")
+    d = write_rules(tmp_path, MINIMAL_RULE, "b.yaml")
+    with pytest.raises(RuleLoadError) as exc:
+        load_catalog(d)
+    (f, line, msg), = exc.value.problems
+    assert f.endswith("b.yaml") and line == 2 and "a.yaml:2" in msg
+
+
+def test_unknown_placeholder(tmp_path):
+    text = MINIMAL_RULE.replace("缺少第{part}部分。", "缺少第{prat}部分。")
+    (f, line, msg), = problems_of(tmp_path, text)
+    assert line == line_of(text, "message:") and "prat" in msg
+
+
+UNSAFE = """\
+rules:
+  - id: XXGK-T902
+    title: 不安全的条件
+    severity: error
+    category: 准确性
+    points: 1
+    basis: 测试
+    rationale: 测试
+    remedy: 测试
+    check: match
+    options:
+      fail:
+        - type: report
+          where:
+            template: {OP}
+    message: 测试
+    examples:
+      - {expect: pass, report: {}}
+"""
+
+
+@pytest.mark.parametrize("op,word", [("{matches: '20.*'}", "正则"), ("{not: '2019'}", "否定"),
+                                     ("{count: 2}", "计数")])
+def test_unsafe_construct_is_refused(tmp_path, op, word):
+    text = UNSAFE.replace("{OP}", op)
+    (f, line, msg), = problems_of(tmp_path, text)
+    assert line == line_of(text, "template:")
+    assert word in msg and "安全子集" in msg
+
+
+def test_three_fact_join_is_refused(tmp_path):
+    text = UNSAFE.replace("""        - type: report
+          where:
+            template: {OP}""", """        - {type: cell}
+        - {type: cell}
+        - {type: cell}""")
+    (f, line, msg), = problems_of(tmp_path, text)
+    assert "两个事实" in msg
+
+
+def test_ordering_on_text_field_is_refused(tmp_path):
+    text = UNSAFE.replace("{OP}", "{gt: '2019'}")
+    (f, line, msg), = problems_of(tmp_path, text)
+    assert line == line_of(text, "template:") and "不是数值" in msg
+
+
+def test_compiler_refuses_unsafe_clause_from_a_block():
+    """Whatever a block emits, the compiler checks it (a buggy block cannot slip $mt/$not in)."""
+    from engine.evaluate.facts import fact_types
+    from engine.rules.blocks import Clause
+    from engine.rules.compile import check_clause, guard_references
+    types = fact_types()
+    assert check_clause(Clause("fail", [("a", {"$and": [{"type": "report"},
+                                                        {"$mt": {"template": "20.*"}}]})]), types)
+    assert check_clause(Clause("fail", [("a", {"type": "report"}),
+                                        ("b$not", {"type": "cell"})]), types)
+    assert check_clause(Clause("fail", [("a", {"$neq": {"template": "2019"}})]), types)  # no type
+    assert check_clause(Clause("fail", [("a", {"$and": [{"type": "cell"}, {"v": 1.5}]})]), types)
+    assert check_clause(Clause("fail", [("a", {"$and": [{"type": "cell"}, {"raw": "x"}]})]), types)
+    ok = Clause("fail", [("a", {"type": "cell"}),
+                         ("b", {"$and": [{"type": "cell"}, {"addr": {"a": "addr"}},
+                                         {"$lt": {"v": {"a": "v"}}}]})])
+    assert check_clause(ok, types)                      # references not guarded yet
+    assert check_clause(guard_references(ok), types) == []
+
+
+def test_cli_check_exits_with_rules_code(tmp_path, capsys):
+    text = MINIMAL_RULE.replace("check: part_present", "check: nope")
+    d = write_rules(tmp_path, text)
+    assert main(["rules", "check", str(d)]) == EXIT_RULES
+    err = capsys.readouterr().err
+    assert f"test.yaml:{line_of(text, 'check:')}:" in err
+
+
+def test_cli_check_ok(tmp_path, capsys):
+    d = write_rules(tmp_path, MINIMAL_RULE)
+    assert main(["rules", "check", str(d)]) == 0
+
+
+def test_cli_test_lists_rules_without_failing_example(tmp_path, capsys):
+    text = MINIMAL_RULE.replace("      - {expect: fail, report: {parts: {六: null}}}\n", "")
+    d = write_rules(tmp_path, text)
+    assert main(["rules", "test", str(d)]) == EXIT_RULES
+    assert "XXGK-T901：缺少“不通过”" in capsys.readouterr().err
+
+
+def test_cli_test_reports_wrong_example(tmp_path, capsys):
+    text = MINIMAL_RULE.replace("{expect: pass, report: {}}", "{expect: fail, report: {}}")
+    d = write_rules(tmp_path, text)
+    assert main(["rules", "test", str(d)]) == EXIT_RULES
+    assert "期望 fail，实际 pass" in capsys.readouterr().err
+
+
+def test_cli_doc_and_explain(tmp_path, capsys):
+    d = write_rules(tmp_path, MINIMAL_RULE)
+    out = tmp_path / "rules.md"
+    assert main(["rules", "doc", str(d), "-o", str(out)]) == 0
+    assert "XXGK-T901 测试规则" in out.read_text(encoding="utf-8")
+    html = tmp_path / "rules.html"
+    assert main(["rules", "doc", str(d), "-o", str(html)]) == 0
+    assert "<section id='XXGK-T901'>" in html.read_text(encoding="utf-8")
+    assert main(["explain", "XXGK-T901", "--rules", str(d)]) == 0
+    assert "测试理由" in capsys.readouterr().out
+    assert main(["explain", "XXGK-T999", "--rules", str(d)]) != 0
