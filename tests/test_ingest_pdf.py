@@ -8,7 +8,7 @@ import zlib
 import pytest
 
 from engine.ingest import IngestError, Limits, read_document
-from ingest_support import (HONGZE, HUAIAN, REAL, cells, expected_cells, parse_or_skip, row_with,
+from ingest_support import (DOCUMENTS, HONGZE, HUAIAN, REAL, cells, expected_cells, parse_or_skip, row_with,
                             table_lines, values_after)
 
 HUAIAN_PDF = REAL / "huaian-shizhengfu-2024.pdf"
@@ -197,3 +197,14 @@ def test_pdf_renamed_txt_is_still_read_as_pdf(tmp_path):
     path = tmp_path / "report.txt"
     path.write_bytes(text_pdf())
     assert read_document(path).format == "pdf"
+
+
+def test_row_broken_across_a_page_break_is_joined():
+    # LibreOffice let the （六）2 row of seed 002 break across pages 2 and 3: the label's end and the
+    # 总计 cell are on page 3. The two halves are one row.
+    doc = read_document(DOCUMENTS / "seed-002.pdf")
+    line = row_with(doc, "2.申请人逾期未按收费通知要求缴纳费用")
+    assert cells(line) == ["", "", "2.申请人逾期未按收费通知要求缴纳费用、行政机关不再处理其政府信息公开申请",
+                           *["0"] * 7]
+    following = doc.lines[line.no]
+    assert cells(following)[2] == "3.其他" and following.page == 3 and following.row == line.row + 1

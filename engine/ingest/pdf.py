@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engine.ingest import IngestError, Limits, sha256_of
@@ -258,6 +258,7 @@ class _OpenTable:
     columns: list[float]
     x_range: tuple[float, float]
     positions: list[float]
+    last_cells: list[str | None] = field(default_factory=list)
 
 
 @dataclass
@@ -328,11 +329,13 @@ class _Reader:
                 if table.positions != current.positions:
                     table = table_grid(page, table.source, current.positions) or table
                 rows = table.rows[_repeated_header(current.header, table.rows):]
+                rows = self._join_split_row(current, rows)
             else:
                 current = _OpenTable(self.out.new_table(), 0, table.rows[:3], table.columns,
                                      (table.bbox[0], table.bbox[2]), table.positions)
             for cells in rows:
                 self.out.count_cells(len(cells))
+                current.last_cells = cells
                 current.rows_emitted += 1
                 line_on_page += 1
                 self.out.add(row_text(cells),
@@ -340,6 +343,17 @@ class _Reader:
                              page=page_no, table=current.number, row=current.rows_emitted)
             ends_with_table = True
         self.open_table = current if ends_with_table else None
+
+    def _join_split_row(self, current: _OpenTable, rows: list[list[str | None]]) -> list[list[str | None]]:
+        """When the page break fell inside a row (Word and LibreOffice let a row break across
+        pages), the new page starts with the rest of that row: join it to the row already read."""
+        last = self.out.lines[-1] if self.out.lines else None
+        if not rows or last is None or last.table != current.number or not _is_fragment(current.last_cells, rows[0]):
+            return rows
+        merged = _merge_rows(current.last_cells, rows[0])
+        current.last_cells = merged
+        self.out.lines[-1] = replace(last, text=row_text(merged))
+        return rows[1:]
 
     def _continues(self, table: PageTable) -> bool:
         """Whether a table at the top of a page continues the table that ended the previous page:
@@ -352,6 +366,33 @@ class _Reader:
         a, b = prev.columns[1:-1], table.columns[1:-1]
         small, large = (a, b) if len(a) <= len(b) else (b, a)
         return all(any(abs(x - y) <= X_TOLERANCE for y in large) for x in small)
+
+
+_NUMBER = re.compile(r"^[-+]?\d[\d,，.]*\s*(?:万元|元|件|个)?$")
+
+
+def _is_fragment(previous: list[str | None], first: list[str | None]) -> bool:
+    """Whether `first` is the rest of `previous` cut by a page break: it fills positions the row
+    above left empty, and where both have text it is label text going on. A figure never meets
+    a figure or a label there: a new row states its own figures in the columns of the row above.
+    (Two label-only rows cannot be told from a split label, so they are left apart.)"""
+    if len(previous) != len(first):
+        return False
+    for a, b in zip(previous, first):
+        if a and b and (_NUMBER.match(a) or _NUMBER.match(b)):
+            return False
+    return any(b and not a for a, b in zip(previous, first))
+
+
+def _merge_rows(previous: list[str | None], rest: list[str | None]) -> list[str | None]:
+    from engine.ingest.grid import join_wrapped
+    out: list[str | None] = []
+    for a, b in zip(previous, rest):
+        if a is ABSENT and b is ABSENT:
+            out.append(ABSENT)
+        else:
+            out.append(join_wrapped([a or "", b or ""]))
+    return out
 
 
 def _repeated_header(header: list[list[str | None]], rows: list[list[str | None]]) -> int:
