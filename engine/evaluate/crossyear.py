@@ -170,7 +170,8 @@ _INTRO_WINDOW = 160
 def problem_section(text: str) -> str:
     """The part of a part-五 text that names problems: after its introduction ("存在的主要问题:",
     "…不足,如:") and up to where the improvement measures begin."""
-    text = unicodedata.normalize("NFKC", text).strip()
+    # Whitespace carries no meaning in Chinese prose, but line wraps (PDF, folded YAML) split words.
+    text = _flat(text)
     intro = _PROBLEMS_INTRO.search(text[:_INTRO_WINDOW])
     if intro:
         text = text[intro.end():]

@@ -55,7 +55,7 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
     report, previous = ctx.report, ctx.previous
     if previous is not None and not is_year_before(report, previous):
         previous = None
-    for req in ctx.requests:
+    for req in unique_requests(ctx.requests):
         kind = req.get("kind")
         if kind == "same_year":
             yield from same_year_facts(report, req)
@@ -71,6 +71,18 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
             yield from similarity_facts(report, previous, req)
         else:
             raise ValueError(f"未知的跨年度事实请求：{kind!r}")
+
+
+def unique_requests(requests: list[dict]) -> list[dict]:
+    """One request per rule and kind: a rule's fail and unknown clauses ask for the same facts."""
+    seen: set[tuple] = set()
+    out = []
+    for req in requests:
+        key = (req.get("rule"), req.get("kind"))
+        if key not in seen:
+            seen.add(key)
+            out.append(req)
+    return out
 
 
 def is_year_before(report: Report, previous: Report) -> bool:

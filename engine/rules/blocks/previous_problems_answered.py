@@ -36,6 +36,7 @@ MESSAGE_FIELDS = {
     "keywords": "问题的关键词",
     "previous_source": "上年报告的文件",
     "previous_year": "上年报告的年度",
+    "threshold_percent": "规则设定的阈值（百分数）",
 }
 FACT_TYPES_USED = ("xy_problem",)
 

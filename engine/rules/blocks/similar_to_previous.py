@@ -33,6 +33,9 @@ MESSAGE_FIELDS = {
     "previous_chars": "上年该部分字数",
     "previous_source": "上年报告的文件",
     "previous_year": "上年报告的年度",
+    "threshold_percent": "规则设定的阈值（百分数）",
+    "excerpt": "本年该部分开头摘录",
+    "previous_excerpt": "上年该部分开头摘录",
 }
 FACT_TYPES_USED = ("xy_similarity",)
 
