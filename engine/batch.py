@@ -368,13 +368,19 @@ class EvalTask:
 
 
 _WORKER: dict[str, Any] = {}
+# The catalog the main process loaded (to validate the rules before anything runs); forked workers
+# inherit it instead of compiling the rule files again. Rule-engine handles are created lazily in
+# each worker, never in the main process, so no native state is shared.
+_PRELOADED: dict[tuple[str, str], Any] = {}
 
 
 def init_eval_worker(ctx: EvalContext) -> None:
     """Worker initializer: the catalog, scoring policy and letter templates, once per worker."""
     from engine.render import letters
 
-    catalog = resolve(ctx.hooks.load_catalog)(Path(ctx.rules_dir))
+    catalog = _PRELOADED.get((ctx.hooks.load_catalog, ctx.rules_dir))
+    if catalog is None:
+        catalog = resolve(ctx.hooks.load_catalog)(Path(ctx.rules_dir))
     _WORKER.update(ctx=ctx, catalog=catalog, rule_info=catalog_rule_info(catalog),
                    policy=load_scoring(ctx.scoring_path), env=letters.letter_env(),
                    evaluate=resolve(ctx.hooks.evaluate))
@@ -541,6 +547,8 @@ def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) 
     office = load_office(office_path)
     policy = load_scoring(scoring_path)
     catalog = resolve(options.hooks.load_catalog)(rules_dir)     # RuleLoadError → the CLI, exit 3
+    _PRELOADED.clear()
+    _PRELOADED[(options.hooks.load_catalog, str(options.rules_dir))] = catalog
     rule_info = catalog_rule_info(catalog)
     digest, n_rule_files = rules_digest(rules_dir, scoring_path)
 
