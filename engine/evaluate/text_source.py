@@ -15,6 +15,7 @@ What normalisation does, and why:
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from engine.model import Report
@@ -34,6 +35,8 @@ _TITLE = re.compile(r"《[^《》\n]{0,120}》|〈[^〈〉\n]{0,120}〉|<[^<>\n]
 
 def strip_spaces(text: str) -> str:
     """Remove horizontal whitespace, keeping one space between two digits."""
+    if _HSPACE.search(text) is None:
+        return text
     def repl(m: re.Match) -> str:
         s, e = m.start(), m.end()
         before = text[s - 1] if s > 0 else ""
@@ -53,12 +56,18 @@ class TextView:
     part: str
     text: str
     line_of: list[int | None]            # per character: source line number (1-based) or None
-    where_of_line: dict[int, str] = field(default_factory=dict)
+    lines: list = field(default_factory=list, repr=False)   # Report.lines, for SourceLine.where
     fallback_line: int | None = None     # the part's heading line
+    masked: str = field(init=False, repr=False)
+    _sentence_ends: list[int] = field(init=False, repr=False)
+    _clause_ends: list[int] = field(init=False, repr=False)
 
-    @property
-    def masked(self) -> str:
-        return mask_titles(self.text)
+    def __post_init__(self) -> None:
+        # computed once: every match asks for its sentence, clause and the masked text
+        self.masked = mask_titles(self.text)
+        self._sentence_ends = [i for i, ch in enumerate(self.text)
+                               if ch in _SENTENCE_END or ch == "\n"]
+        self._clause_ends = [i for i, ch in enumerate(self.text) if ch in _CLAUSE_BREAK]
 
     def line_at(self, pos: int) -> int | None:
         if 0 <= pos < len(self.line_of) and self.line_of[pos] is not None:
@@ -69,16 +78,23 @@ class TextView:
         line = self.line_at(pos)
         if line is None:
             return None
-        return self.where_of_line.get(line) or f"第{line}行"
+        if 1 <= line <= len(self.lines):
+            return self.lines[line - 1].where
+        return f"第{line}行"
+
+    @staticmethod
+    def _around(bounds: list[int], start: int, end: int, length: int) -> tuple[int, int]:
+        """(first index after the boundary before `start`, index of the boundary at/after `end`)."""
+        i = bisect_left(bounds, start)
+        s = bounds[i - 1] + 1 if i > 0 else 0
+        j = bisect_left(bounds, end)
+        e = bounds[j] if j < len(bounds) else length
+        return s, e
 
     def sentence_span(self, start: int, end: int) -> tuple[int, int]:
-        """The sentence around text[start:end] (bounded by 。！？ and paragraph breaks)."""
-        s = start
-        while s > 0 and self.text[s - 1] not in _SENTENCE_END and self.text[s - 1] != "\n":
-            s -= 1
-        e = end
-        while e < len(self.text) and self.text[e] not in _SENTENCE_END and self.text[e] != "\n":
-            e += 1
+        """The sentence around text[start:end] (bounded by 。！？ and paragraph breaks; the closing
+        punctuation included)."""
+        s, e = self._around(self._sentence_ends, start, end, len(self.text))
         if e < len(self.text) and self.text[e] in _SENTENCE_END:
             e += 1
         return s, e
@@ -95,16 +111,12 @@ class TextView:
 
     def clause_start(self, pos: int) -> int:
         """Start of the clause that holds position pos (after the previous ，；。 or line break)."""
-        s = pos
-        while s > 0 and self.text[s - 1] not in _CLAUSE_BREAK:
-            s -= 1
-        return s
+        return self._around(self._clause_ends, pos, pos, len(self.text))[0]
 
     def clause_end(self, pos: int) -> int:
-        e = pos
-        while e < len(self.text) and self.text[e] not in _CLAUSE_BREAK:
-            e += 1
-        return e
+        """End of the clause that holds position pos-1 (the next ，；。 or line break, or the end)."""
+        i = bisect_left(self._clause_ends, pos)
+        return self._clause_ends[i] if i < len(self._clause_ends) else len(self.text)
 
 
 def _compact(text: str) -> str:
@@ -117,20 +129,22 @@ def _source_lines_for(report: Report, part_start: int | None, part_end: int | No
 
     The parser keeps a part's text as its lines joined by "\\n", but a single physical line may hold
     several parts (crawled pages put a whole report on one line), so lines are matched by content,
-    moving forward, never by arithmetic on offsets.
+    moving forward, never by arithmetic on offsets. Empty local lines get None.
     """
     result: list[int | None] = [None] * len(local_lines)
     if not report.lines:
         return result
     lo = max(1, part_start or 1)
     hi = min(len(report.lines), part_end or len(report.lines))
-    compact_src = {no: _compact(report.lines[no - 1].text) for no in range(lo, hi + 1)}
+    compact_src: dict[int, str] = {}
     cursor = lo
     for i, local in enumerate(local_lines):
-        key = _compact(local)[:40]
+        key = _compact(local)[:40] if local else ""
         if not key:
             continue
         for no in range(cursor, hi + 1):
+            if no not in compact_src:
+                compact_src[no] = _compact(report.lines[no - 1].text)
             if key in compact_src[no]:
                 result[i] = no
                 cursor = no
@@ -143,15 +157,13 @@ def part_view(report: Report, part_id: str, keep_table_rows: bool = False) -> Te
     part = report.parts.get(part_id)
     if part is None or not part.present:
         return None
-    local_lines = part.text.split("\n")
+    local_lines = [ln if (keep_table_rows or "\t" not in ln) else "" for ln in part.text.split("\n")]
     src = _source_lines_for(report, part.line_start, part.line_end, local_lines)
     chars: list[str] = []
     line_of: list[int | None] = []
     prev_soft = False   # previous kept line ended mid-sentence: join without a break
     for local, line_no in zip(local_lines, src):
-        if not keep_table_rows and "\t" in local:
-            continue
-        text = strip_spaces(local).strip()
+        text = strip_spaces(local).strip() if local else ""
         if not text:
             continue    # blank lines are layout: seeds and PDFs put them inside sentences too
         if chars:
@@ -162,18 +174,35 @@ def part_view(report: Report, part_id: str, keep_table_rows: bool = False) -> Te
         line_of.extend([line_no] * len(text))
         is_heading = bool(_SUBHEADING.match(text)) and len(text) <= 40 and "。" not in text
         prev_soft = not is_heading and text[-1] not in _SOFT_END_OK and len(text) >= 8
-    wheres = {ln.no: ln.where for ln in report.lines} if report.lines else {}
-    return TextView(part=part_id, text="".join(chars), line_of=line_of, where_of_line=wheres,
+    return TextView(part=part_id, text="".join(chars), line_of=line_of, lines=report.lines,
                     fallback_line=part.line_start)
 
 
-def part_views(report: Report, part_ids: list[str] | tuple[str, ...] | None = None) -> list[TextView]:
-    """Views of the given parts (all six when None), absent parts skipped, in part order."""
-    ids = part_ids or PART_IDS
-    views = []
+# The views of the most recent reports: signals and figures of one report are computed by several
+# extractors in a row, and normalising the parts is the costly step. Keyed by identity, and the
+# report object itself is kept to make sure an id is never reused for another report.
+_VIEW_CACHE: list[tuple[Report, dict[str, TextView]]] = []
+_VIEW_CACHE_SIZE = 4
+
+
+def _all_views(report: Report) -> dict[str, TextView]:
+    for cached, views in _VIEW_CACHE:
+        if cached is report:
+            return views
+    views = {}
     for pid in PART_IDS:
-        if pid in ids:
-            view = part_view(report, pid)
-            if view is not None:
-                views.append(view)
+        view = part_view(report, pid)
+        if view is not None:
+            views[pid] = view
+    _VIEW_CACHE.insert(0, (report, views))
+    del _VIEW_CACHE[_VIEW_CACHE_SIZE:]
     return views
+
+
+def part_views(report: Report, part_ids: list[str] | tuple[str, ...] | None = None) -> list[TextView]:
+    """Views of the given parts (all six when None), absent parts skipped, in part order.
+
+    Reports are not modified after parsing, so views are cached for the last few reports."""
+    ids = part_ids or PART_IDS
+    views = _all_views(report)
+    return [views[pid] for pid in PART_IDS if pid in ids and pid in views]

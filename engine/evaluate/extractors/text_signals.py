@@ -29,7 +29,7 @@ _CACHE: dict[tuple[str, float], SignalSet] = {}
 def signal_set(path: str | Path | None) -> SignalSet:
     """The signal set of a file, loaded once per process (and again if the file changed)."""
     p = Path(path) if path else DEFAULT_SIGNALS_FILE
-    key = (str(p.resolve()), p.stat().st_mtime)
+    key = (str(p), p.stat().st_mtime)
     if key not in _CACHE:
         _CACHE[key] = load_signals(p)
     return _CACHE[key]
