@@ -39,7 +39,7 @@ import shutil
 import signal
 import tempfile
 from collections import Counter
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -81,6 +81,8 @@ class AuditOptions:
     run_date: dt.date = field(default_factory=dt.date.today)
     limits: Limits = DEFAULT_LIMITS
     hooks: Hooks = field(default_factory=Hooks)
+    # a pool where nothing finishes for max_seconds + stall_grace has a worker stuck in native code
+    stall_grace: float = 30.0
     # progress(description, total) -> object with update(n=1) and close(); None: no progress
     progress: Callable[[str, int], Any] | None = None
 
@@ -236,38 +238,64 @@ def _pool(jobs: int, initializer: Callable[..., None] | None = None, initargs: t
 
 @dataclass
 class Crashed:
-    """The task killed its worker even when run alone in a fresh one."""
+    """The task killed (or hung) its worker even when run alone in a fresh one."""
+    message: str
+    stalled: bool = False
+
+
+@dataclass
+class TaskError:
+    """The task raised an exception in its worker (a bug, not a crash)."""
     message: str
 
 
 def run_resilient(fn: Callable[[Any], Any], tasks: dict[str, Any], jobs: int,
                   initializer: Callable[..., None] | None = None, initargs: tuple = (),
-                  on_done: Callable[[], None] | None = None) -> dict[str, Any]:
-    """fn(task) for every task in worker processes. A dying worker (BrokenProcessPool) fails every
-    task it had in flight; those are retried in fresh pools, halving the group each time, until a
-    task that still kills its worker when it runs alone gets `Crashed`. Results do not depend on
-    `jobs` or scheduling because only a task that crashes alone is declared crashed."""
+                  on_done: Callable[[], None] | None = None,
+                  stall_seconds: float | None = None) -> dict[str, Any]:
+    """fn(task) for every task in worker processes; returns key -> result | Crashed | TaskError.
+
+    A dying worker (BrokenProcessPool) fails every task it had in flight; those are retried in fresh
+    pools, halving the group each time, until a task that still kills its worker when it runs alone
+    gets `Crashed`. A pool where no task finishes for `stall_seconds` (a worker stuck in native
+    code, where the per-task alarm cannot fire) has its workers killed and is treated the same way.
+    Results do not depend on `jobs` or scheduling: only a task that fails alone is declared failed.
+    """
     results: dict[str, Any] = {}
+
+    def finish(key: str, value: Any) -> None:
+        results[key] = value
+        if on_done:
+            on_done()
 
     def attempt(keys: list[str]) -> None:
         broken: list[str] = []
+        stalled = False
         with _pool(min(jobs, len(keys)), initializer, initargs) as pool:
             futures = {pool.submit(fn, tasks[k]): k for k in keys}
-            for fut in as_completed(futures):
-                key = futures[fut]
-                try:
-                    results[key] = fut.result()
-                    if on_done:
-                        on_done()
-                except BrokenProcessPool:
-                    broken.append(key)
+            pending = set(futures)
+            while pending:
+                done, pending = wait(pending, timeout=stall_seconds, return_when=FIRST_COMPLETED)
+                if not done:
+                    stalled = True
+                    _kill_workers(pool)
+                    done, pending = wait(pending, timeout=60)
+                    broken.extend(futures[f] for f in pending)
+                    pending = set()
+                for fut in done:
+                    key = futures[fut]
+                    try:
+                        finish(key, fut.result())
+                    except BrokenProcessPool:
+                        broken.append(key)
+                    except Exception as exc:       # noqa: BLE001 — reported per task, never fatal
+                        finish(key, TaskError(f"{type(exc).__name__}：{exc}"))
         if not broken:
             return
         broken.sort()
         if len(keys) == 1:
-            results[keys[0]] = Crashed("审核进程异常退出（单独重试后仍然如此）")
-            if on_done:
-                on_done()
+            finish(keys[0], Crashed("处理时间过长，工作进程被终止" if stalled else
+                                    "工作进程异常退出（单独重试后仍然如此）", stalled))
             return
         if len(broken) == 1:
             attempt(broken)
@@ -280,6 +308,16 @@ def run_resilient(fn: Callable[[Any], Any], tasks: dict[str, Any], jobs: int,
     if keys:
         attempt(keys)
     return results
+
+
+def _kill_workers(pool: ProcessPoolExecutor) -> None:
+    # ProcessPoolExecutor has no public way to stop a running task; killing its processes makes
+    # the pool broken, which fails the in-flight futures with BrokenProcessPool.
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.kill()
+        except (OSError, AttributeError):
+            pass
 
 
 # --------------------------------------------------------------------------------------------
@@ -610,12 +648,17 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
 
     # --- (A) ingest + parse ---------------------------------------------------------------------
     bar = progress("读取并解析", len(parse_tasks))
-    parsed = run_resilient(parse_task, parse_tasks, options.jobs, on_done=bar.update)
+    stall = options.limits.max_seconds + options.stall_grace if options.limits.max_seconds else None
+    parsed = run_resilient(parse_task, parse_tasks, options.jobs, on_done=bar.update, stall_seconds=stall)
     bar.close()
     for key, summary in parsed.items():
-        if isinstance(summary, Crashed):
+        source = records[key]["source"]
+        if isinstance(summary, Crashed) and summary.stalled:
+            summary = {"status": "timeout",
+                       "message": f"文件 {source} 处理时间过长（超过 {stall:g} 秒无响应），已跳过"}
+        elif isinstance(summary, (Crashed, TaskError)):
             summary = {"status": "broken",
-                       "message": f"程序在读取或解析文件 {records[key]['source']} 时异常退出，请将该文件提供给维护人员"}
+                       "message": f"程序在读取或解析文件 {source} 时出错（{summary.message}），请将该文件提供给维护人员"}
         records[key].update({k: v for k, v in summary.items() if k in STATUS_FIELDS})
 
     # --- (B) group by body and year -------------------------------------------------------------
@@ -651,12 +694,17 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
     ctx = EvalContext(options.hooks, str(options.rules_dir), str(options.scoring_path or Path(options.rules_dir) / "scoring.yaml"),
                       office, options.run_date, str(staging / "letters"), options.limits.max_seconds)
     bar = progress("审核", len(eval_tasks))
-    evaluated = run_resilient(eval_task, eval_tasks, options.jobs, init_eval_worker, (ctx,), on_done=bar.update)
+    evaluated = run_resilient(eval_task, eval_tasks, options.jobs, init_eval_worker, (ctx,), on_done=bar.update,
+                              stall_seconds=stall)
     bar.close()
+    for key, value in evaluated.items():
+        if isinstance(value, TaskError):
+            evaluated[key] = {"engine_error": value.message}
     # A durable-rules failure raised as an exception (durable.EngineFailure) may come from the state
     # the worker built up on earlier reports: retry each such report alone in a fresh worker first.
     for key in sorted(k for k, v in evaluated.items() if isinstance(v, dict) and "engine_error" in v):
-        evaluated.update(run_resilient(eval_task, {key: eval_tasks[key]}, 1, init_eval_worker, (ctx,)))
+        retry = run_resilient(eval_task, {key: eval_tasks[key]}, 1, init_eval_worker, (ctx,), stall_seconds=stall)
+        evaluated[key] = ({"engine_error": retry[key].message} if isinstance(retry[key], TaskError) else retry[key])
     fallback_needed = sorted(k for k, v in evaluated.items() if isinstance(v, Crashed) or "engine_error" in v)
     if fallback_needed:
         init_eval_worker(ctx)     # this process now plays the worker, with the reference engine
@@ -669,20 +717,20 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
 
 def _reference_fallback(task: EvalTask, failure: Any, ctx: EvalContext) -> dict[str, Any]:
     why = failure.message if isinstance(failure, Crashed) else failure["engine_error"]
-    report, previous = load_spills(task)
     try:
+        report, previous = load_spills(task)
         results = _WORKER["evaluate"](report, _WORKER["catalog"], previous=previous, engine="reference")
-    except Exception as exc:
+        record = build_record(task.base, report, results, _WORKER["policy"], _WORKER["rule_info"], "reference")
+        record["engine_fallback"] = True
+        record["engine_note"] = (f"规则引擎 durable-rules 处理本报告时失败（{why}），"
+                                 f"本报告改用参考引擎审核，审核规则相同。")
+        write_letter(record, ctx, _WORKER["env"])
+        return record
+    except Exception as exc:      # noqa: BLE001 — one report, never the batch
         rec = dict(task.base)
         rec.update(status="broken", letter=None, reference_number=None,
                    message=f"规则引擎无法审核本报告（{why}；参考引擎也出错：{type(exc).__name__}：{exc}）")
         return rec
-    record = build_record(task.base, report, results, _WORKER["policy"], _WORKER["rule_info"], "reference")
-    record["engine_fallback"] = True
-    record["engine_note"] = (f"规则引擎 durable-rules 处理本报告时失败（{why}），"
-                             f"本报告改用参考引擎审核，审核规则相同。")
-    write_letter(record, ctx, _WORKER["env"])
-    return record
 
 
 # --------------------------------------------------------------------------------------------

@@ -5,7 +5,7 @@ The fake stages are module-level functions (workers find them by "module:functio
 - fake_read: text files decoded as UTF-8 (NUL bytes → binary); everything else goes to the real
   engine.ingest.read_document (PDF renamed .txt, DOCX …);
 - fake_parse: a file is a report when it contains 年度报告; agency from a line "单位：…", year from
-  "年度：…"; "SLEEP" in the text sleeps 30 s (timeouts);
+  "年度：…"; "SLEEP" in the text sleeps 30 s (timeouts); "HANG" sleeps with the alarm blocked;
 - fake_evaluate: one finding per "缺少：<part>" line (rule R-PART, error, 5 points), one warning per
   "警告" line (rule R-WARN), an identity failing in every column listed in "列：a,b,c" (rule R-SUM), a
   not-assessable rule when "表格缺失" appears; "CRASH" makes the durable engine kill its worker
@@ -58,6 +58,9 @@ def fake_parse(doc: Document) -> Report:
         raise FakeNotAReport(f"文件 {doc.path} 不是政府信息公开工作年度报告")
     if "SLEEP" in text:
         time.sleep(30)
+    if "HANG" in text:      # like native code: the per-file alarm cannot interrupt it
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGALRM])
+        time.sleep(60)
     agency = re.search(r"单位：(\S+)", text)
     year = re.search(r"年度：(\d{4})", text)
     md = Metadata(title=doc.lines[0].text.strip(), agency=agency.group(1) if agency else None,

@@ -166,6 +166,17 @@ def test_time_cap_gives_timeout_status(tmp_path, monkeypatch):
     assert recs["in/fast.txt"]["status"] == "audited"
 
 
+def test_worker_stuck_where_the_alarm_cannot_fire_is_killed(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    write(tmp_path / "in" / "hang.txt", report_text("卡镇", 2024, "HANG"))
+    for i in range(3):
+        write(tmp_path / "in" / f"ok{i}.txt", report_text(f"好{i}镇", 2024))
+    run = run_audit(["in"], tmp_path / "out", options(limits=Limits(max_seconds=1), stall_grace=1))
+    recs = by_source(run)
+    assert recs["in/hang.txt"]["status"] == "timeout" and "无响应" in recs["in/hang.txt"]["message"]
+    assert [recs[f"in/ok{i}.txt"]["status"] for i in range(3)] == ["audited"] * 3
+
+
 def test_existing_output_is_replaced_only_at_the_end(mixed, tmp_path):
     out = tmp_path / "out"
     run_audit(["in"], out, options())
