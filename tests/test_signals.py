@@ -29,6 +29,8 @@ def _value(signals, sid, **parts_and_meta):
     ("全年收取政府信息公开信息处理费0元。", "negative"),
     ("全年收取政府信息公开信息处理费3940元。", "affirmative"),
     ("本年度共发出收费通知2件，收取信息处理费120元。", "affirmative"),
+    ("2023年度，本机关依申请公开不存在收费情况。", "negative"),
+    ("本机关办理政府信息公开申请均未收取任何费用。", "negative"),
 ])
 def test_fee_statement_is_a_statement_whatever_its_polarity(signals, text, polarity):
     value = _value(signals, "fee_statement", 六=text)
