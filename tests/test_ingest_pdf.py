@@ -2,6 +2,7 @@
 locations, and the statuses for broken, scanned and oversized files."""
 from __future__ import annotations
 
+import io
 import re
 import zlib
 
@@ -113,11 +114,11 @@ def test_parser_reads_every_cell_of_the_real_pdfs(name, expected):
 # Statuses
 # ------------------------------------------------------------------------------------------
 
-def minimal_pdf(content: bytes, resources: bytes = b"<< >>", extra_objects: list[bytes] = ()) -> bytes:
+def minimal_pdf(content: bytes, resources: bytes = b"<< >>", extra_objects: list[bytes] = (), size: int = 200) -> bytes:
     """A small, valid PDF (correct xref offsets) with one page and the given content stream."""
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>",
                b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] /Contents 4 0 R /Resources " + resources + b" >>",
+               b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 %d %d] /Contents" % (size, size) + b" 4 0 R /Resources " + resources + b" >>",
                b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
                *extra_objects]
     out = bytearray(b"%PDF-1.4\n")
@@ -208,3 +209,20 @@ def test_row_broken_across_a_page_break_is_joined():
                            *["0"] * 7]
     following = doc.lines[line.no]
     assert cells(following)[2] == "3.其他" and following.page == 3 and following.row == line.row + 1
+
+
+def test_huge_ruled_grid_is_read_as_text(tmp_path):
+    # 60 × 60 ruling lines = 3481 cells: beyond any report table, so no per-cell work is done
+    ops = [b"BT /F1 8 Tf 20 5 Td (Annual report 2024) Tj ET"]
+    for i in range(60):
+        at = 10 + i * 9
+        ops.append(b"10 %d m 541 %d l S %d 10 m %d 541 l S" % (at, at, at, at))
+    font = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    data = minimal_pdf(b"\n".join(ops), b"<< /Font << /F1 5 0 R >> >>", [font], size=600)
+    import pdfplumber
+    with pdfplumber.open(io.BytesIO(data)) as pdf:        # the grid is there to be found
+        assert max(len(t.cells) for t in pdf.pages[0].find_tables()) > 3000
+    path = tmp_path / "grid.pdf"
+    path.write_bytes(data)
+    doc = read_document(path)
+    assert [ln.text for ln in doc.lines] == ["Annual report 2024"] and not table_lines(doc)

@@ -35,6 +35,8 @@ from engine.model import Diagnostic, Document
 # Beyond this many ruling edges on one page, table finding is skipped (it is quadratic in edges);
 # the page is still read as text.
 MAX_EDGES_PER_PAGE = 5000
+# A report's tables have a few hundred cells; a grid beyond this is read as text instead.
+MAX_CELLS_PER_TABLE = 3000
 # Beyond this many characters one page is pathological.
 MAX_CHARS_PER_PAGE = 200_000
 # Geometry tolerances, in points.
@@ -126,10 +128,10 @@ def table_grid(page, table, reference_xs: list[float] | None = None) -> PageTabl
     lays rows out), rows by distinct cell top. `reference_xs` are the positions of the table this
     one continues: a continuation whose rows happen to lack a column boundary (only merged label
     cells on the new page) still gets the full width, so its cells stay in their columns."""
-    rows = table.rows
-    if not rows:
-        return None
     cells = table.cells
+    if not cells or len(cells) > MAX_CELLS_PER_TABLE:
+        return None      # read as text: the per-cell work below is quadratic in cells
+    rows = table.rows
     texts = table.extract(x_tolerance=1.5)
     right = max(c[2] for c in cells)
     x0 = min(c[0] for c in cells)
