@@ -154,3 +154,18 @@ def test_jieba_does_not_write_to_stderr():
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""
     assert "解读" in done.stdout
+
+
+def test_problem_extraction_skips_the_review_of_last_year_and_reads_sentences():
+    text = ("（一）上年度问题整改情况：针对政策解读形式单一的问题，新增图解12期。"
+            "（二）存在的主要问题：一是答复文书不够规范；另有档案数字化扫描进度缓慢，历史文件尚未全部上网。"
+            "（三）改进措施：加强审核。")
+    assert cy.split_problems(text) == ["答复文书不够规范", "另有档案数字化扫描进度缓慢,历史文件尚未全部上网"]
+
+
+def test_problem_with_only_generic_words_is_not_assessable():
+    current, previous = consistent_pair()
+    previous.parts["五"].text = "存在的主要问题：一是工作机制有待进一步完善；二是村务公开栏更新不及时。"
+    problems = by_type(facts_of(current, previous, ["problems"]), "xy_problem")
+    assert [(p["index"], p["known"]) for p in problems] == [(1, False), (2, True)]
+    assert problems[0]["score"] is None

@@ -155,7 +155,8 @@ _MEASURES_START = re.compile(
 # Enumerators that open a problem (text is NFKC-normalised first, so （一） reads (一)): 一是 / (一) / 1. / 第一，
 _ENUMERATOR = re.compile(r"(?:[一二三四五六七八九十]+是|\([一二三四五六七八九十\d]+\)|\(\d+\)|(?<![\d.])\d{1,2}[.、．](?!\d)|第[一二三四五六七八九十]+[，,、])")
 # A sentence names a problem when it carries one of these words.
-_PROBLEM_WORDS = re.compile(r"不足|有待|不够|欠缺|缺乏|不强|不高|不均衡|单一|薄弱|滞后|不到位|不规范|不完善|不及时|仍需|需要进一步|需进一步|差距|问题")
+_PROBLEM_WORDS = re.compile(r"不足|有待|不够|欠缺|缺乏|不强|不高|不均衡|单一|薄弱|滞后|不到位|不规范|不完善|不及时|仍需|需要进一步|需进一步|"
+                            r"差距|问题|缓慢|尚未|较少|偏少|较弱|不全|不畅|不严|不深|不力|不佳|不明显|不充分|困难")
 _SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
 _MIN_PROBLEM_CHARS = 6
 
@@ -165,6 +166,9 @@ _PROBLEMS_INTRO = re.compile(
     r"(?:存在的?主要问题|存在的问题|问题和不足|不足和问题|不足之处|薄弱环节|不足|问题)"
     r"[^。:;；]{0,14}?(?:如[:]?|[:]|主要(?:是|有|表现在)[:]?)")
 _INTRO_WINDOW = 160
+# An explicit sub-heading of the problems, wherever it stands (a review of last year's problems may
+# come first): "(二)存在的主要问题:".
+_PROBLEMS_HEADING = re.compile(r"(?:存在的?主要问题|存在的问题|存在问题|主要问题)(?:和不足|及不足|及原因)?[:]")
 
 
 def problem_section(text: str) -> str:
@@ -172,7 +176,8 @@ def problem_section(text: str) -> str:
     "…不足,如:") and up to where the improvement measures begin."""
     # Whitespace carries no meaning in Chinese prose, but line wraps (PDF, folded YAML) split words.
     text = _flat(text)
-    intro = _PROBLEMS_INTRO.search(text[:_INTRO_WINDOW])
+    heading = _PROBLEMS_HEADING.search(text)
+    intro = heading or _PROBLEMS_INTRO.search(text[:_INTRO_WINDOW])
     if intro:
         text = text[intro.end():]
     m = _MEASURES_START.search(text, 1)
@@ -201,12 +206,14 @@ def split_problems(text: str) -> list[str]:
 _LEADING = re.compile(r"^(?:[一二三四五六七八九十]+是|\([一二三四五六七八九十\d]+\)|\(\d+\)|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，,、])\s*")
 
 
+_HEADING_ONLY = re.compile(r"^(?:存在的?)?(?:主要)?(?:问题|不足)(?:和不足|及不足|及原因)?[:]?$")
 _TRAILING = re.compile(r"\s*(?:\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+[、.])\s*$")
 
 
 def _strip_problem(piece: str) -> str:
     """A problem without its enumerator and without a dangling next-heading number."""
     piece = _LEADING.sub("", piece.strip())
+    piece = _HEADING_ONLY.sub("", piece)
     piece = _TRAILING.sub("", piece)
     return piece.strip(" ：:；;，,。\n")
 
