@@ -139,9 +139,12 @@ def display_path(path: Path, given_root: Path, inside: Path | None) -> str:
     return full.as_posix()
 
 
-def expand_inputs(inputs: Iterable[str | Path]) -> list[InputFile]:
+def expand_inputs(inputs: Iterable[str | Path], exclude: Path | None = None) -> list[InputFile]:
     """Every file under the inputs (folders recursively), sorted by display path; the same file
-    reached twice (a folder and a file inside it) is listed once."""
+    reached twice (a folder and a file inside it) is listed once. `exclude` (the output folder, when
+    it lies inside an input folder) and its temporary siblings are not inputs."""
+    skip = os.path.realpath(exclude) if exclude is not None else None
+    skip_prefixes = (f".{exclude.name}.tmp-", f".{exclude.name}.old-") if exclude is not None else ()
     found: dict[str, InputFile] = {}
     seen_real: set[str] = set()
     for raw in inputs:
@@ -150,7 +153,8 @@ def expand_inputs(inputs: Iterable[str | Path]) -> list[InputFile]:
             raise InputPathError(f"输入路径不存在：{raw}")
         if given.is_dir():
             for dirpath, dirnames, filenames in os.walk(given):
-                dirnames.sort()
+                dirnames[:] = sorted(n for n in dirnames if not n.startswith(skip_prefixes)
+                                     and os.path.realpath(os.path.join(dirpath, n)) != skip)
                 for name in sorted(filenames):
                     p = Path(dirpath) / name
                     found.setdefault(display_path(p, given, p.relative_to(given)), InputFile(p, ""))
@@ -590,8 +594,8 @@ def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) 
     rule_info = catalog_rule_info(catalog)
     digest, n_rule_files = rules_digest(rules_dir, scoring_path)
 
-    files = expand_inputs(inputs)
-    previous_files = [f for d in options.previous_dirs for f in expand_inputs([d])]
+    files = expand_inputs(inputs, exclude=out)
+    previous_files = [f for d in options.previous_dirs for f in expand_inputs([d], exclude=out)]
     progress = options.progress or (lambda _d, _t: _NullProgress())
 
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -249,6 +249,13 @@ def test_same_body_and_year_reports_get_distinct_letters(tmp_path, monkeypatch):
     assert recs["in/1.txt"]["same_year_sources"] == ["in/2.txt"]
 
 
+def test_output_folder_inside_the_input_folder_is_not_an_input(mixed, tmp_path):
+    run_audit(["in"], tmp_path / "in" / "out", options())
+    run = run_audit(["in"], tmp_path / "in" / "out", options())
+    assert not [s for s in by_source(run) if s.startswith("in/out")]
+    assert len(run.records) == 7
+
+
 def test_expand_inputs_sorted_and_same_file_once(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "d" / "b.txt", "x")
