@@ -14,6 +14,13 @@ import pytest
 from engine.cli import EXIT_OK, EXIT_RULES, main
 from engine.render.json_out import validate_findings
 
+import engine.parse
+import importlib.util
+
+if not hasattr(engine.parse, "parse_document") or importlib.util.find_spec("engine.ingest.text") is None:
+    # the parser and the text reader are written in parallel; until they land there is no pipeline
+    pytest.skip("解析器尚未就绪（engine.parse.parse_document / engine.ingest.text）", allow_module_level=True)
+
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 REAL = Path(__file__).parent / "fixtures" / "real"
 RULES = Path(__file__).parent.parent / "rules"
