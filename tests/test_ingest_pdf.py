@@ -226,3 +226,9 @@ def test_huge_ruled_grid_is_read_as_text(tmp_path):
     path.write_bytes(data)
     doc = read_document(path)
     assert [ln.text for ln in doc.lines] == ["Annual report 2024"] and not table_lines(doc)
+
+
+def test_encrypted_pdf_is_broken_with_the_reason():
+    with pytest.raises(IngestError) as info:
+        read_document(DOCUMENTS / "encrypted.pdf")
+    assert info.value.status == "broken" and "已加密" in info.value.message

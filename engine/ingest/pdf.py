@@ -91,10 +91,16 @@ def read(path: Path, data: bytes, limits: Limits) -> Document:
 
 
 def broken_message(path: Path, exc: Exception) -> str:
-    name = type(exc).__name__
-    if "Password" in name or "Encrypt" in name or "password" in str(exc).lower():
+    if _is_password_error(exc):
         return f"PDF 文件 {path} 已加密，需要密码才能打开，无法读取"
-    return f"PDF 文件 {path} 已损坏或不是有效的 PDF：{name}: {exc}".rstrip(": ")
+    detail = f"{type(exc).__name__}: {exc}".rstrip(": ")
+    return f"PDF 文件 {path} 已损坏或不是有效的 PDF（{detail}）"
+
+
+def _is_password_error(exc: BaseException) -> bool:
+    """pdfplumber wraps pdfminer's PDFPasswordIncorrect / encryption errors in PdfminerException."""
+    seen = [exc, exc.__cause__, exc.__context__, *[a for a in exc.args if isinstance(a, BaseException)]]
+    return any(e is not None and ("Password" in type(e).__name__ or "Encrypt" in type(e).__name__) for e in seen)
 
 
 # ------------------------------------------------------------------------------------------
