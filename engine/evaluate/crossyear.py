@@ -150,7 +150,8 @@ def continuity_rows(report: Report, previous: Report) -> list[CellComparison]:
 
 # Where the improvement measures begin: the problem section ends there.
 _MEASURES_START = re.compile(
-    r"(\([二2]\)\s*改进(措施|情况)|改进措施|整改措施|下一步|下步|今后|将采取以下措施|将从以下|"
+    r"(?:\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+、)?"   # the measures' own sub-heading number
+    r"(改进(措施|情况)|整改措施|下一步|下步|今后|将采取以下措施|将从以下|"
     r"将重点从|(19|20)\d\d年[，,]?\s*(我区|我县|我市|我局|我委|我办|我镇|我街道|我们|本机关|将))")
 # Enumerators that open a problem (text is NFKC-normalised first, so （一） reads (一)): 一是 / (一) / 1. / 第一，
 _ENUMERATOR = re.compile(r"(?:[一二三四五六七八九十]+是|\([一二三四五六七八九十\d]+\)|\(\d+\)|(?<![\d.])\d{1,2}[.、．](?!\d)|第[一二三四五六七八九十]+[，,、])")
