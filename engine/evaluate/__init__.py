@@ -67,7 +67,7 @@ def run_engine(catalog, facts: FactSet, engine: str) -> list[tuple[str, dict[str
                            ruleset_json=catalog.ruleset_json)
     else:
         from engine.evaluate import reference
-        acts = reference.run(catalog.ruleset, engine_facts)
+        acts = reference.run(catalog.ruleset, engine_facts, key=catalog.digest)
     # one canonical order whatever the engine: by clause order, then fact ids
     order = {name: i for i, name in enumerate(catalog.clauses)}
     return sorted(acts, key=lambda a: (order.get(a[0], 1 << 30),

@@ -52,6 +52,8 @@ class FactError(Exception):
 
 def scaled(value: Decimal | int) -> int:
     """The engine form of a Decimal: an integer in units of 1/SCALE (exact for ≤ 4 decimals)."""
+    if value.__class__ is int:
+        return value * SCALE
     d = Decimal(value) * SCALE
     if d != d.to_integral_value():
         raise FactError(f"数值 {value} 超出引擎精度（最多 4 位小数）")
@@ -82,33 +84,39 @@ class FactSet:
 
     def engine_facts(self, sid: str = "w") -> list[dict[str, Any]]:
         """The engine-visible JSON form, with the always-firing sentinel fact last."""
-        types = fact_types()
-        out = []
-        for f in self.facts:
-            out.append(engine_form(f, types[f["type"]], sid))
+        visible = engine_fields()
+        out = [engine_form(f, visible[f["type"]], sid) for f in self.facts]
         out.append({"sid": sid, "id": str(len(self.facts)), "type": SENTINEL_TYPE})
         return out
 
 
-def engine_form(fact: dict[str, Any], declared: dict[str, str], sid: str) -> dict[str, Any]:
+def engine_form(fact: dict[str, Any], visible: tuple[tuple[str, str], ...], sid: str) -> dict[str, Any]:
     out: dict[str, Any] = {"sid": sid, "id": fact["id"], "type": fact["type"]}
-    for name, kind in declared.items():
-        value = fact.get(name)
-        if value is None or kind == "py":
+    get = fact.get
+    for name, kind in visible:
+        value = get(name)
+        if value is None:
             continue
         if kind == "dec":
             out[name] = scaled(value)
         elif kind == "str":
-            if not isinstance(value, str) or len(value) > MAX_ENGINE_STR or "\n" in value:
+            if value.__class__ is not str or len(value) > MAX_ENGINE_STR or "\n" in value:
                 raise FactError(f"事实 {fact['type']}.{name} 不是短字符串：{value!r}")
             out[name] = value
         elif kind == "bool":
             out[name] = bool(value)
         else:
-            if isinstance(value, bool) or not isinstance(value, int):
+            if value.__class__ is not int:
                 raise FactError(f"事实 {fact['type']}.{name} 不是整数：{value!r}")
             out[name] = value
     return out
+
+
+@functools.lru_cache(maxsize=1)
+def engine_fields() -> dict[str, tuple[tuple[str, str], ...]]:
+    """fact type -> its engine-visible (field, kind) pairs."""
+    return {t: tuple((n, k) for n, k in fields.items() if k in ENGINE_KINDS and n != "type")
+            for t, fields in fact_types().items()}
 
 
 @functools.lru_cache(maxsize=1)

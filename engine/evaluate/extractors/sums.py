@@ -35,18 +35,22 @@ FACT_TYPES = {
 
 
 def extract(ctx) -> Iterable[dict[str, Any]]:
+    rows_of: dict[str, list[str]] = {}     # table -> row keys of its layout (computed once)
     for req in ctx.requests:
-        fact = sum_fact(ctx.report, req)
+        fact = sum_fact(ctx.report, req, rows_of)
         if fact is not None:
             yield fact
 
 
+def layout_rows(report: Report, table_name: str) -> list[str]:
+    return [key for key, _, _ in table_layout(report, report.tables[table_name])]
+
+
 def resolve_terms(report: Report, table_name: str, axis: str, at: str,
-                  terms: list[str]) -> list[str] | None:
+                  terms: list[str], rows: list[str] | None = None) -> list[str] | None:
     """Addresses of the terms in the layout the table follows; None if `at` is not in it."""
-    table = report.tables[table_name]
-    layout = table_layout(report, table)
-    rows = [key for key, _, _ in layout]
+    if rows is None:
+        rows = layout_rows(report, table_name)
     if axis == "column":
         out: list[str] = []
         for term in terms:
@@ -62,15 +66,20 @@ def resolve_terms(report: Report, table_name: str, axis: str, at: str,
     return [f"{table_name}.{at}.{col}" for col in terms]
 
 
-def sum_fact(report: Report, req: dict[str, Any]) -> dict[str, Any] | None:
+def sum_fact(report: Report, req: dict[str, Any],
+             rows_of: dict[str, list[str]] | None = None) -> dict[str, Any] | None:
     table = report.tables.get(req["table"])
     base = {"type": "sum", "rule": req["rule"], "inst": req["inst"], "table": req["table"],
             "params": dict(req.get("params", {})), "part": req.get("part")}
     if table is None or not table.present:
         return {**base, "present": False, "known": False, "cells": [], "left_cells": [],
                 "right_cells": [], "unknown": [], "values": {}}
-    left = resolve_terms(report, req["table"], req["axis"], req["at"], req["left"])
-    right = resolve_terms(report, req["table"], req["axis"], req["at"], req["right"])
+    rows_of = {} if rows_of is None else rows_of
+    if req["table"] not in rows_of:
+        rows_of[req["table"]] = layout_rows(report, req["table"])
+    rows = rows_of[req["table"]]
+    left = resolve_terms(report, req["table"], req["axis"], req["at"], req["left"], rows)
+    right = resolve_terms(report, req["table"], req["axis"], req["at"], req["right"], rows)
     if left is None or right is None or not left or not right:
         return None
     cells = {a: table.cells.get(a) or Cell(address=a, kind="missing") for a in left + right}

@@ -165,6 +165,12 @@ def one_of(fld: str, values: list[Any]) -> dict:
     return any_of(*[eq(fld, v) for v in values])
 
 
+def within(fld: str, values: list[Any], universe: list[Any] | tuple[Any, ...]) -> tuple[dict, ...]:
+    """() when `values` cover every possible value of the field (no test needed: cheaper for
+    both engines), else (one_of(fld, values),). Splice into all_of(...)."""
+    return () if set(values) >= set(universe) else (one_of(fld, list(values)),)
+
+
 # ---------------------------------------------------------------------------------------------
 # Default message values and evidence
 # ---------------------------------------------------------------------------------------------
@@ -257,6 +263,6 @@ def stated_values(report: Report, cells: list[str]) -> dict[str, Any]:
 Describe = Callable[[Clause, dict, Report], dict]
 
 __all__ = ["BlockError", "Clause", "CompileContext", "all_of", "any_of", "one_of", "eq", "neq",
-           "lt", "lte", "gt", "gte", "exists", "not_exists", "same_fact", "joined", "is_type",
+           "lt", "lte", "gt", "gte", "exists", "within", "not_exists", "same_fact", "joined", "is_type",
            "dec_const", "default_describe", "default_evidence", "fmt_value", "describe_cells",
            "unscaled"]

@@ -4,7 +4,7 @@ naming the cells concerned (template Relation 12)."""
 from __future__ import annotations
 
 from engine import template as T
-from engine.rules.blocks import Clause, all_of, any_of, describe_cells, gt, is_type, one_of
+from engine.rules.blocks import Clause, all_of, any_of, describe_cells, gt, is_type, within
 
 ID = "cell_blank"
 SUMMARY = "统计表单元格未留空（可选：未以“—”“无”等符号代替数字）"
@@ -34,7 +34,7 @@ def expand(options, ctx):
     tables = options.get("tables") or list(T.TABLE_NAMES)
     kinds = options.get("kinds") or ["blank"]
     return [Clause(role="fail", params={"kinds": kinds},
-                   all=[("r", all_of(is_type("row"), one_of("table", tables),
+                   all=[("r", all_of(is_type("row"), *within("table", tables, T.TABLE_NAMES),
                                      any_of(*[gt(KINDS[k], 0) for k in kinds])))])]
 
 

@@ -5,7 +5,7 @@ Blank, dash and 无 are not judged here (see `cell_blank`)."""
 from __future__ import annotations
 
 from engine import template as T
-from engine.rules.blocks import Clause, all_of, eq, is_type, one_of
+from engine.rules.blocks import Clause, all_of, eq, is_type, within
 
 ID = "cell_value_valid"
 SUMMARY = "统计表数值有效：件数为非负整数，万元金额为非负数，增减数为整数"
@@ -25,7 +25,7 @@ FACT_TYPES_USED = ("cell",)
 
 def expand(options, ctx):
     tables = options.get("tables") or list(T.TABLE_NAMES)
-    base = (is_type("cell"), one_of("table", tables))
+    base = (is_type("cell"), *within("table", tables, T.TABLE_NAMES))
     clauses = [
         Clause(role="fail", params={"problem": "为负数"},
                all=[("c", all_of(*base, eq("kind", "number"), eq("negative", True),

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine import template as T
-from engine.rules.blocks import Clause, all_of, eq, is_type, one_of
+from engine.rules.blocks import Clause, all_of, eq, is_type, within
 
 ID = "part_present"
 SUMMARY = "报告包含所列部分（一至六）"
@@ -21,7 +21,7 @@ FACT_TYPES_USED = ("part",)
 
 def expand(options, ctx):
     parts = options.get("parts") or list(T.PART_IDS)
-    return [Clause(role="fail", all=[("p", all_of(is_type("part"), one_of("part", parts),
+    return [Clause(role="fail", all=[("p", all_of(is_type("part"), *within("part", parts, T.PART_IDS),
                                                   eq("present", False)))])]
 
 

@@ -4,7 +4,7 @@ assessable for it (the missing table is the finding of `table_present`)."""
 from __future__ import annotations
 
 from engine import template as T
-from engine.rules.blocks import Clause, all_of, eq, is_type, one_of
+from engine.rules.blocks import Clause, all_of, eq, is_type, within
 
 ID = "row_present"
 SUMMARY = "统计表按其所用格式的各行齐全"
@@ -23,9 +23,9 @@ FACT_TYPES_USED = ("row", "table")
 def expand(options, ctx):
     tables = options.get("tables") or list(T.TABLE_NAMES)
     return [
-        Clause(role="fail", all=[("r", all_of(is_type("row"), one_of("table", tables),
+        Clause(role="fail", all=[("r", all_of(is_type("row"), *within("table", tables, T.TABLE_NAMES),
                                               eq("present", False)))]),
-        Clause(role="unknown", all=[("t", all_of(is_type("table"), one_of("name", tables),
+        Clause(role="unknown", all=[("t", all_of(is_type("table"), *within("name", tables, T.TABLE_NAMES),
                                                  eq("present", False)))],
                reason="{table_title}缺失，无法核对其各行"),
     ]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine import template as T
-from engine.rules.blocks import Clause, all_of, eq, is_type, one_of
+from engine.rules.blocks import Clause, all_of, eq, is_type, within
 
 ID = "table_present"
 SUMMARY = "报告包含所列统计表（active 表二、applications 表三、review 表四）"
@@ -20,7 +20,7 @@ FACT_TYPES_USED = ("table",)
 
 def expand(options, ctx):
     tables = options.get("tables") or list(T.TABLE_NAMES)
-    return [Clause(role="fail", all=[("t", all_of(is_type("table"), one_of("name", tables),
+    return [Clause(role="fail", all=[("t", all_of(is_type("table"), *within("name", tables, T.TABLE_NAMES),
                                                   eq("present", False)))])]
 
 
