@@ -248,15 +248,21 @@ def agency_level(agency: str | None) -> str | None:
     return _LEVEL_ALIASES.get(level, level)
 
 
+# The body speaking of itself ("我镇收到申请2件"): after such a word the figure is its own again.
+_OWN = re.compile(r"(?:我|本)(?:镇|乡|街道|区|县|市|局|委|办|厅|单位|机关|部门|中心|府)")
+
+
 def scope_of(sentence_prefix: str) -> str | None:
-    """The scope word governing a figure: the 全X word of its sentence, else a 各… word."""
+    """The scope word governing a figure: the 全X word of its sentence (else a 各… word) before it,
+    unless the body names itself after that word ("全县共收到120件，我镇收到2件")."""
     found = list(_SCOPE.finditer(sentence_prefix))
     if not found:
         return None
-    for m in found:
-        if m.group("level"):
-            return m.group(0)
-    return found[-1].group(0)
+    chosen = next((m for m in found if m.group("level")), found[-1])
+    last_scope_end = found[-1].end()
+    if any(m.start() >= last_scope_end for m in _OWN.finditer(sentence_prefix)):
+        return None
+    return chosen.group(0)
 
 
 def scope_is_own(scope: str | None, metadata: Metadata | None) -> bool | None:
