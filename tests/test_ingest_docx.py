@@ -91,6 +91,22 @@ def test_cell_paragraphs_and_grid_before(tmp_path):
     assert [ln.where for ln in doc.lines] == ["第1段", "第1个表格第1行", "第1个表格第2行", "第2段", "第2段"]
 
 
+def test_layout_tables_are_read_as_paragraphs_and_tables(tmp_path):
+    document = docx.Document()
+    box = document.add_table(rows=1, cols=1)            # a box around the title
+    box.cell(0, 0).text = "某镇人民政府2024年政府信息公开工作年度报告"
+    frame = document.add_table(rows=1, cols=2)          # a layout table holding the data table
+    frame.cell(0, 0).text = "一、总体情况"
+    inner = frame.cell(0, 1).add_table(rows=1, cols=2)
+    inner.cell(0, 0).text = "规章"
+    inner.cell(0, 1).text = "3"
+    path = tmp_path / "layout.docx"
+    document.save(path)
+    doc = read_document(path)
+    assert [(ln.text, ln.table) for ln in doc.lines] == [
+        ("某镇人民政府2024年政府信息公开工作年度报告", None), ("一、总体情况", None), ("规章\t3", 1)]
+
+
 def _run(text):
     from docx.oxml import OxmlElement
     r = OxmlElement("w:r")

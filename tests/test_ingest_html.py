@@ -149,11 +149,18 @@ def test_rowspan_and_colspan_make_a_grid(tmp_path):
     assert [ln.where for ln in doc.lines] == [f"第1个表格第{i}行" for i in range(1, 5)]
 
 
-def test_nested_table_is_part_of_its_cell_and_scripts_are_skipped(tmp_path):
+def test_layout_tables_are_read_as_blocks_and_scripts_are_skipped(tmp_path):
+    # government sites wrap the whole article in a layout table; a one-cell table is a box
     doc = _read(tmp_path, """<script>var x = "不要";</script><style>p{}</style>
-        <div>一、总体情况<br>正文</div>
-        <table><tr><td>外<table><tr><td>内</td></tr></table></td><td>1</td></tr></table>""")
-    assert [ln.text for ln in doc.lines] == ["一、总体情况", "正文", "外内\t1"]
+        <table width="100%"><tr><td class="nav">首页</td></tr><tr><td>
+          <div>一、总体情况<br>正文</div>
+          <table border="1"><tr><td>规章</td><td>1</td></tr><tr><td>行政规范性文件</td><td></td></tr></table>
+          <p>二、结尾</p>
+        </td></tr></table>
+        <table><tr><td><p>方框里的话</p></td></tr></table>""")
+    assert [ln.text for ln in doc.lines] == ["首页", "一、总体情况", "正文", "规章\t1", "行政规范性文件\t",
+                                             "二、结尾", "方框里的话"]
+    assert [ln.table for ln in doc.lines] == [None, None, None, 1, 1, None, None]
 
 
 def test_hostile_spans_are_capped(tmp_path):

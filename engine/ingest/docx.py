@@ -31,20 +31,43 @@ def read(path: Path, data: bytes, limits: Limits) -> Document:
     check_zip(path, data, limits)
     body = open_body(path, data)
     out = LineCollector(path, limits)
-    paragraph_no = 0
-    for block in body_blocks(body):
+    read_blocks(body, out, deadline, [0])
+    return Document(path=str(path), format="docx", lines=out.lines, sha256=sha256_of(data),
+                    notes=out.notes)
+
+
+def read_blocks(container, out: LineCollector, deadline: Deadline, paragraph_no: list[int]) -> None:
+    """Paragraphs and tables of a container (the body, or a layout table's cell) in order."""
+    for block in body_blocks(container):
         deadline.check()
         if block.tag == W + "p":
             texts = paragraph_lines(block)
             if any(t.strip() for t in texts):
-                paragraph_no += 1
+                paragraph_no[0] += 1
                 for text in texts:
                     if text.strip():
-                        out.add(text, f"第{paragraph_no}段")
-        elif block.tag == W + "tbl":
+                        out.add(text, f"第{paragraph_no[0]}段")
+        elif is_layout_table(block):
+            for tc in block.iter(W + "tc"):
+                if tc.getparent() is not None and _owning_table(tc) is block:
+                    read_blocks(tc, out, deadline, paragraph_no)
+        else:
             emit_table(block, out, deadline)
-    return Document(path=str(path), format="docx", lines=out.lines, sha256=sha256_of(data),
-                    notes=out.notes)
+
+
+def is_layout_table(tbl) -> bool:
+    """A table used for layout, not data: it holds other tables, or it is a single cell (a box
+    around text). Its content is read as paragraphs and tables."""
+    if tbl.find(".//" + W + "tbl") is not None:
+        return True
+    return len([tc for tc in tbl.iter(W + "tc")]) <= 1
+
+
+def _owning_table(el):
+    parent = el.getparent()
+    while parent is not None and parent.tag != W + "tbl":
+        parent = parent.getparent()
+    return parent
 
 
 # ------------------------------------------------------------------------------------------

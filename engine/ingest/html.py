@@ -7,8 +7,8 @@ UTF-8, otherwise charset-normalizer's guess.
 
 Tables are expanded into a grid with rowspan/colspan (a spanned position is "", see
 engine.ingest.grid); each row is one line, cells joined by TAB. Text outside tables becomes one
-line per block (p, div, li, h1…, br-separated runs). A table nested in a cell is part of that
-cell's text.
+line per block (p, div, li, h1…, br-separated runs). A layout table (one that holds other
+tables, or a single cell) is not data: its content is read as blocks and tables.
 """
 from __future__ import annotations
 
@@ -139,14 +139,14 @@ class _Walker:
             if el.tail:
                 self.buffer.append(el.tail)
             return
-        if tag == "table":
+        if tag == "table" and not is_layout_table(el):
             self.flush()
             self.deadline.check()
             self.emit_table(el)
         elif tag == "br":
             self.flush()
         else:
-            block = tag in _BLOCK or tag == "tr"
+            block = tag in _BLOCK or tag in ("tr", "td", "th", "table")   # (a layout table's cells are blocks)
             if block:
                 self.flush()
             if el.text:
@@ -167,6 +167,16 @@ class _Walker:
             self.deadline.check()
             self.out.count_cells(len(row))
             self.out.add(row_text(row), f"第{number}个表格第{index}行", table=number, row=index)
+
+
+def is_layout_table(table) -> bool:
+    """A table used for page layout, not data: it holds other tables, or it is one single cell
+    (a box around text). Government sites often wrap the whole report in one; its content is
+    read as ordinary blocks and its inner tables as tables."""
+    if table.find(".//table") is not None:
+        return True
+    cells = table.xpath("./tr/td|./tr/th|./*/tr/td|./*/tr/th")
+    return len(cells) <= 1
 
 
 def _span(el, name: str, cap: int) -> int:
