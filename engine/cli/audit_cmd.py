@@ -65,8 +65,10 @@ def _progress_factory():
     """A tqdm bar per phase, only when stderr is a terminal (no noise in logs and pipes)."""
     if not sys.stderr.isatty():
         return None
+    import tqdm as tqdm_module
     from tqdm import tqdm
 
+    tqdm_module.tqdm.monitor_interval = 0     # no monitor thread: the batch forks worker processes
     return lambda desc, total: tqdm(total=total, desc=desc, unit="份", file=sys.stderr, leave=False)
 
 

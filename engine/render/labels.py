@@ -7,7 +7,7 @@ from engine.template import PART_TITLES, TABLE_TITLES
 STATUS_LABELS = {
     "audited": "已审核",
     "not_a_report": "不是政府信息公开年度报告",
-    "duplicate": "重复文件（与另一份输入完全相同）",
+    "duplicate": "重复文件",
     "unreadable": "无法读取",
     "empty": "空文件",
     "binary": "无法识别的二进制文件",
