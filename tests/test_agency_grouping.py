@@ -73,3 +73,18 @@ def test_pingtan_spellings_group_over_seven_years():
     g = group_reports([(f"pingtan-{y}", n, y) for y, n in names.items()])
     assert set(g.body.values()) == {"平潭综合实验区"}
     assert g.previous == {f"pingtan-{y}": f"pingtan-{y - 1}" for y in range(2020, 2026)}
+
+
+def test_reference_only_reports_are_previous_year_never_same_year_peers():
+    g = group_reports([("in:2023", "金村镇政府", 2023), ("prev:2022", "金村镇人民政府", 2022),
+                       ("prev:2023", "泽州县金村镇政府", 2023)],
+                      reference_only={"prev:2022", "prev:2023"})
+    assert g.previous == {"in:2023": "prev:2022"}
+    assert g.same_year == {}
+
+
+def test_an_audited_report_is_preferred_over_a_reference_copy_as_previous_year():
+    g = group_reports([("in:2022", "金村镇政府", 2022), ("in:2023", "金村镇政府", 2023),
+                       ("prev:2022", "金村镇政府", 2022)], reference_only={"prev:2022"})
+    assert g.previous["in:2023"] == "in:2022"
+    assert "PREVIOUS_AMBIGUOUS" not in [n.code for n in g.notes]

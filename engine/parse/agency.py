@@ -6,6 +6,8 @@ Interface used by the batch runner (engine/batch.py):
         items: list of (key, agency, year) or (key, agency, year, sha256) — key is the batch's own id
                for a report; sha256 (optional) lets two copies of the *same* file be told apart from
                two *different* reports of one body and year.
+        reference_only (optional): keys of reports given only for comparison (--previous DIR):
+               used as previous year, never counted as a same-year peer of an audited report.
         Grouping.previous: dict key -> key of the same body's report of the year before (if any)
         Grouping.same_year: dict key -> list of keys of *other, different* reports of the same body
                and year (both are audited; each gets a finding naming the other)
@@ -142,8 +144,12 @@ def _unpack(item: tuple) -> tuple[str, str | None, int | None, str | None]:
     return key, agency, year, None
 
 
-def group_reports(items: list[tuple]) -> Grouping:
-    """Group reports by body and year; see the module docstring for the contract."""
+def group_reports(items: list[tuple], reference_only: set[str] | frozenset[str] = frozenset()) -> Grouping:
+    """Group reports by body and year; see the module docstring for the contract.
+
+    `reference_only`: keys of reports given only for comparison (`--previous DIR`): they can be a
+    report's previous year, but they are never a "same-year peer" of an audited report, and when an
+    audited report of the same body and year exists, it is the one used as previous year."""
     grouping = Grouping()
     rows = [_unpack(it) for it in items]
     normalised = {key: normalize_agency(agency) for key, agency, _, _ in rows}
@@ -171,19 +177,21 @@ def group_reports(items: list[tuple]) -> Grouping:
             by_body_year[(grouping.body[key], year)].append(key)
 
     for (body, year), keys in by_body_year.items():
-        distinct = _distinct_reports(keys, sha_of, grouping, body, year)
-        for key in keys:
+        audited = [k for k in keys if k not in reference_only]
+        distinct = _distinct_reports(audited, sha_of, grouping, body, year)
+        for key in audited:
             others = [k for k in distinct.get(key, []) if k != key]
             if others:
                 grouping.same_year[key] = others
         prev = by_body_year.get((body, year - 1), [])
-        prev_distinct = _representatives(prev, sha_of)
-        for key in keys:
+        prev_audited = [k for k in prev if k not in reference_only]
+        prev_distinct = _representatives(prev_audited or prev, sha_of)
+        for key in audited:
             if len(prev_distinct) == 1:
                 grouping.previous[key] = prev_distinct[0]
-        if len(prev_distinct) > 1:
+        if len(prev_distinct) > 1 and audited:
             grouping.notes.append(AgencyNote(
-                [*keys, *prev_distinct],
+                [*audited, *prev_distinct],
                 f"“{body}”{year - 1}年有{len(prev_distinct)}份不同的报告，无法确定与哪一份进行跨年度比对",
                 "PREVIOUS_AMBIGUOUS"))
     return grouping
