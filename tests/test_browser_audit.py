@@ -105,3 +105,35 @@ def test_letter_without_findings(audit_out, browser):
     browser.navigate((audit_out / "letters" / "乙镇人民政府-2024.html").as_uri())
     assert "未发现需要整改的问题" in browser.evaluate("document.body.innerText")
     assert browser.console_errors() == []
+
+
+def test_seed_audit_in_the_browser(tmp_path, browser, monkeypatch):
+    """The real pipeline on the five seeds: every letter and the dashboard load cleanly; screenshots
+    of the dashboard and of 木厂镇's letter go to tests/_artifacts/."""
+    import importlib.util
+    import shutil
+
+    import engine.parse
+    from engine.cli import main
+
+    if not hasattr(engine.parse, "parse_document") or importlib.util.find_spec("engine.ingest.text") is None:
+        pytest.skip("解析器尚未就绪")
+    monkeypatch.chdir(tmp_path)
+    shutil.copytree(Path(__file__).parent / "fixtures" / "seeds", tmp_path / "reports_in")
+    assert main(["audit", "reports_in", "-o", "audit_out", "--date", "2026-01-05"]) == 0
+    out = tmp_path / "audit_out"
+    browser.navigate((out / "index.html").as_uri())
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.screenshot(ARTIFACTS / "dashboard-seeds.png")
+    links = browser.evaluate("Array.from(document.querySelectorAll('#ranking a')).map(a => a.href)")
+    assert len(links) == 5
+    for i, link in enumerate(links):
+        browser.navigate(link)
+        assert browser.evaluate("document.querySelector('.refno').textContent").startswith("公开审〔2026〕")
+        if "%E6%9C%A8%E5%8E%82%E9%95%87" in link or "木厂镇" in link:     # 木厂镇
+            browser.screenshot(ARTIFACTS / "letter-seed-muchang.png")
+        elif i == len(links) - 1:
+            browser.screenshot(ARTIFACTS / "letter-seed-lowest.png")
+    assert browser.console_errors() == []
+    assert only_local(browser.requested_urls()) == []
+    assert (ARTIFACTS / "letter-seed-muchang.png").exists()
