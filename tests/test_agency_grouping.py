@@ -8,6 +8,7 @@ def test_normalize_spellings_meet():
     assert normalize_agency("ＸＸ县教育局（２）") == "XX县教育局(2)"
     assert normalize_agency("平潭综合实验区管理委员会") == "平潭综合实验区"
     assert normalize_agency("“平潭综合实验区”") == "平潭综合实验区"
+    assert normalize_agency("泽州县南街街道办事处") == normalize_agency("泽州县南街街道")
     assert normalize_agency("") is None and normalize_agency(None) is None
 
 

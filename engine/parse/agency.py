@@ -85,6 +85,9 @@ def normalize_agency(name: str | None) -> str | None:
     # The committee that governs a zone reports as the zone: 平潭综合实验区管委会 = 平潭综合实验区.
     if text.endswith("区管委会"):
         text = text[: -len("管委会")]
+    # A sub-district office reports as the sub-district: 南街街道办事处 = 南街街道.
+    if text.endswith("街道办事处"):
+        text = text[: -len("办事处")]
     return text or None
 
 
