@@ -122,6 +122,8 @@ def test_default_file_loads_with_the_documented_signals(signals):
      "  - id: fee\n    title: 费\n    parts: [六]\n    phrases: [处理费]\n", 8, "重复"),
     ("  - id: fee\n    title: 费\n    parts: [六]\n    accept: maybe\n    phrases: [处理费]\n", 7, "accept"),
     ("  - id: Fee\n    title: 费\n    parts: [六]\n    phrases: [处理费]\n", 4, "不合法"),
+    ("  - id: fee\n    title: 费\n    parts: [六]\n    patterns: ['(?P<a>处理费)', '(?P<a>收费)']\n", 7,
+     "命名分组"),
 ])
 def test_broken_signal_files_name_file_and_line(tmp_path, body, line, words):
     path = _write(tmp_path, GOOD_HEAD + body)

@@ -115,6 +115,7 @@ class _FigurePattern:
     unless: re.Pattern | None
     context: re.Pattern | None
     line: int
+    needs: re.Pattern | None = None      # speed only: skip a part whose text lacks this
 
 
 @dataclass
@@ -162,14 +163,14 @@ def load_figures(path: str | Path | None = None) -> FigureSet:
 
 def _parse_entry(kind: str, entry: Any, where: str, line: int, problems: list[str]) -> _FigurePattern | None:
     value = None
-    unless = context = None
+    unless = context = needs = None
     if isinstance(entry, str):
         pattern = entry
     elif isinstance(entry, CommentedMap):
-        unknown = set(entry) - {"pattern", "value", "unless", "context"}
+        unknown = set(entry) - {"pattern", "value", "unless", "context", "needs"}
         if unknown:
             problems.append(f"{where}: 模式中有未知字段 {', '.join(sorted(map(str, unknown)))}"
-                            f"（允许：pattern, value, unless, context）")
+                            f"（允许：pattern, value, unless, context, needs）")
         pattern = entry.get("pattern")
         if not isinstance(pattern, str):
             problems.append(f"{where}: 缺少 pattern（正则表达式字符串）")
@@ -180,13 +181,12 @@ def _parse_entry(kind: str, entry: Any, where: str, line: int, problems: list[st
             except InvalidOperation:
                 problems.append(f"{where}: value 应为数字：{entry['value']!r}")
                 return None
-        for key in ("unless", "context"):
+        compiled_opts = {}
+        for key in ("unless", "context", "needs"):
             if key in entry:
-                compiled = compile_checked(str(entry[key]), where, problems)
-                if key == "unless":
-                    unless = compiled
-                else:
-                    context = compiled
+                compiled_opts[key] = compile_checked(str(entry[key]), where, problems)
+        unless, context = compiled_opts.get("unless"), compiled_opts.get("context")
+        needs = compiled_opts.get("needs")
     else:
         problems.append(f"{where}: 模式应为字符串或含 pattern 的映射")
         return None
@@ -203,7 +203,7 @@ def _parse_entry(kind: str, entry: Any, where: str, line: int, problems: list[st
     regex = compile_checked(_expand(pattern), where, problems)
     if regex is None:
         return None
-    return _FigurePattern(kind, regex, value, unless, context, line)
+    return _FigurePattern(kind, regex, value, unless, context, line, needs)
 
 
 _DEFAULT: FigureSet | None = None
@@ -316,6 +316,8 @@ def figures_in_view(view: TextView, figure_set: FigureSet, metadata: Metadata | 
     out: list[Figure] = []
     taken: set[tuple[str, int, int]] = set()
     for fp in figure_set.patterns:
+        if fp.needs is not None and fp.needs.search(masked) is None:
+            continue
         for match in fp.regex.finditer(masked):
             start, end = match.span()
             if any(k == fp.kind and not (end <= s or start >= e) for k, s, e in taken):

@@ -41,7 +41,8 @@ DEFAULT_SIGNALS_FILE = Path(__file__).resolve().parents[2] / "rules" / "signals.
 
 Polarity = Literal["affirmative", "negative"]
 _PLACEHOLDER = re.compile(r"\{(year|prev_year|next_year)\}")
-MAX_HITS = 20
+MAX_HITS = 20          # per signal
+MAX_GROUP_HITS = 5     # per group: evidence quotes the first; more only costs time
 
 
 class SignalLoadError(Exception):
@@ -255,6 +256,16 @@ def _parse_signal(node: Any, path: str, problems: list[str]) -> SignalDef | None
         if not ms:
             problems.append(f"{path}:{ln}: 信号 {sid} 没有任何 phrases 或 patterns")
         groups.append(_Group(str(title or sid), ms))
+    for group in groups:
+        # the group's entries are matched as one alternation: they must combine (e.g. no named
+        # group defined twice)
+        combined = "|".join(f"(?:{_fill(m.regex, 2000)})" for m in group.matchers)
+        if group.matchers:
+            try:
+                re.compile(combined)
+            except re.error as exc:
+                problems.append(f"{path}:{group.matchers[0].line}: 信号 {sid} 的分组 {group.name} "
+                                f"的各项无法合并为一个正则表达式（{exc}），请勿使用命名分组")
     exclude = []
     for pattern, pln in _str_list(node, "exclude", path, problems):
         compiled = compile_checked(pattern, f"{path}:{pln}", problems)
@@ -306,19 +317,22 @@ class SignalSet:
         self.negation = negation
         self.signals = {s.id: s for s in signals}
         self.source = source
-        self._cache: dict[tuple[str, int | None], re.Pattern] = {}
+        self._cache: dict[tuple[str, int, int | None], tuple[re.Pattern | None, bool]] = {}
 
     @property
     def ids(self) -> list[str]:
         return list(self.signals)
 
-    def _regex(self, m: _Matcher, year: int | None) -> re.Pattern | None:
-        key = (m.regex, year if m.needs_year else None)
+    def _group_regex(self, sig: SignalDef, index: int, year: int | None) -> tuple[re.Pattern | None, bool]:
+        """One alternation of the group's phrases and patterns (one scan per part instead of one
+        per phrase), and whether some entry had to be left out because the year is unknown."""
+        group = sig.groups[index]
+        key = (sig.id, index, year)
         if key not in self._cache:
-            filled = _fill(m.regex, year)
-            if filled is None:
-                return None
-            self._cache[key] = re.compile(filled)
+            filled = [_fill(m.regex, year) for m in group.matchers]
+            usable = [f for f in filled if f is not None]
+            regex = re.compile("|".join(f"(?:{f})" for f in usable)) if usable else None
+            self._cache[key] = (regex, len(usable) < len(filled))
         return self._cache[key]
 
     def polarity(self, view: TextView, start: int, end: int) -> Polarity:
@@ -340,19 +354,18 @@ class SignalSet:
         hits: list[SignalHit] = []
         missing: list[str] = []
         unusable = False
-        for group in sig.groups:
-            group_hits = []
-            for m in group.matchers:
-                rx = self._regex(m, year)
-                if rx is None:
-                    unusable = True
-                    continue
+        for index, group in enumerate(sig.groups):
+            rx, left_out = self._group_regex(sig, index, year)
+            unusable = unusable or left_out
+            group_hits: list[SignalHit] = []
+            if rx is not None:
                 for view in scanned:
-                    group_hits.extend(self._hits(sig, group.name, rx, view))
-                    if len(group_hits) >= MAX_HITS:
+                    group_hits.extend(self._hits(sig, group.name, rx, view,
+                                                 MAX_GROUP_HITS - len(group_hits)))
+                    if len(group_hits) >= MAX_GROUP_HITS:
                         break
             if group_hits:
-                hits.extend(sorted(group_hits, key=lambda h: (PART_IDS.index(h.part), h.line or 0)))
+                hits.extend(group_hits)
             else:
                 missing.append(group.name)
         present = not missing if sig.require == "all" else len(missing) < len(sig.groups)
@@ -361,8 +374,9 @@ class SignalSet:
                                reason="报告年度未知，部分表述（如“上一年度”对应的年份）无法判断")
         return SignalValue(sig.id, present, hits[:MAX_HITS], missing)
 
-    def _hits(self, sig: SignalDef, group: str, rx: re.Pattern, view: TextView) -> list[SignalHit]:
-        out = []
+    def _hits(self, sig: SignalDef, group: str, rx: re.Pattern, view: TextView,
+              limit: int = MAX_GROUP_HITS) -> list[SignalHit]:
+        out: list[SignalHit] = []
         masked = view.masked
         for match in rx.finditer(masked):
             if match.end() == match.start():
@@ -378,6 +392,8 @@ class SignalSet:
                                  phrase=view.text[start:end], polarity=polarity,
                                  line=view.line_at(start), where=view.where_at(start),
                                  excerpt=view.sentence(start, end)))
+            if len(out) >= limit:
+                break
         return out
 
 
