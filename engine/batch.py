@@ -620,8 +620,15 @@ def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) 
 
 
 def _previous_inputs_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [{k: r.get(k) for k in ("source", "status", "message", "agency", "year")}
-            for r in records if r.get("previous_only")]
+    """--previous reports: `parsed` when read as a report (compared against, not audited)."""
+    out = []
+    for r in records:
+        if r.get("previous_only"):
+            item = {k: r.get(k) for k in ("source", "status", "message", "agency", "year")}
+            if item["status"] == "audited":
+                item["status"] = "parsed"
+            out.append(item)
+    return out
 
 
 def _run_phases(files: list[InputFile], previous_files: list[InputFile], options: AuditOptions,

@@ -233,7 +233,9 @@ def test_previous_year_reports_are_paired_but_not_audited(tmp_path, monkeypatch)
     prev = next(f for f in recs["in/a.txt"]["findings"] if f["rule_id"] == "R-PREV")
     assert prev["message"] == "上年报告为 last/a2023.txt"
     assert [(p["source"], p["status"]) for p in run.document["previous_inputs"]] == [
-        ("last/a2023.txt", "audited"), ("last/junk.txt", "not_a_report")]
+        ("last/a2023.txt", "parsed"), ("last/junk.txt", "not_a_report")]
+    assert validate_findings(run.document) == []
+    assert "已读取（仅用于跨年度比对）" in (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
 
 
 def test_same_body_and_year_reports_get_distinct_letters(tmp_path, monkeypatch):

@@ -8,7 +8,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from typing import Any
 
-from engine.render.labels import STATUS_LABELS
+from engine.render.labels import PREVIOUS_STATUS_LABELS, STATUS_LABELS
 from engine.render.letters import letter_env
 from engine.score import RuleInfo
 
@@ -72,7 +72,7 @@ def render_dashboard(document: dict[str, Any], rule_info: dict[str, RuleInfo] | 
     bars, bar_width = score_bars(ranked)
     others = [r for r in reports if r["status"] != "audited"]
     env = letter_env()
-    env.filters["status"] = lambda s: STATUS_LABELS.get(s, s)
+    env.filters["status"] = lambda s: PREVIOUS_STATUS_LABELS.get(s, s)
     return env.get_template("dashboard.html.j2").render(
         doc=document, ranked=ranked, others=others, bars=bars, bar_width=bar_width,
         rules=frequent_rules(ranked, rule_info or {}),

@@ -17,6 +17,8 @@ STATUS_LABELS = {
     "timeout": "处理超时",
     "broken": "文件损坏或无法解析",
 }
+# --previous inputs read as reports (compared against, not audited)
+PREVIOUS_STATUS_LABELS = {**STATUS_LABELS, "parsed": "已读取（仅用于跨年度比对）"}
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
