@@ -19,7 +19,7 @@ FACT_TYPES = {
     "part": {"part": "str", "present": "bool", "chars": "int", "line": "int", "heading": "py"},
     "table": {"name": "str", "present": "bool", "template": "str", "variant": "str",
               "line": "int", "part": "str", "n_missing": "int", "n_blank": "int"},
-    "row": {"table": "str", "row": "str", "present": "bool", "n_cells": "int", "n_missing": "int",
+    "row": {"table": "str", "row": "str", "present": "bool", "in_force": "bool", "n_cells": "int", "n_missing": "int",
             "n_blank": "int", "n_dash": "int", "n_none": "int", "n_text": "int", "line": "int",
             "label": "py", "cells": "py", "blank_cells": "py", "dash_cells": "py", "none_cells": "py",
             "text_cells": "py", "missing_cells": "py", "part": "str"},
@@ -27,6 +27,22 @@ FACT_TYPES = {
              "integral": "bool", "negative": "bool", "amount": "bool", "signed": "bool",
              "line": "int", "raw": "py", "part": "str", "label": "py"},
 }
+
+
+def template_for_year(year: int | None) -> str | None:
+    """The template in force for a reporting year (docs/template.md, Relation 11)."""
+    if year is None:
+        return None
+    return "2021" if year >= 2021 else "2019"
+
+
+def demanded(report: Report, table: Table) -> bool:
+    """Whether the rows of this table's own layout are demanded: not when `active` follows a
+    template that is not the one in force for the year — the template rule reports that, and
+    neither the old format's rows (政府集中采购) nor the new one's are then asked for row by row."""
+    in_force = template_for_year(report.metadata.year)
+    return not (table.name == "active" and in_force is not None
+                and table_template(report, table) != in_force)
 
 
 def table_template(report: Report, table: Table) -> str:
@@ -83,7 +99,8 @@ def _table_facts(report: Report, table: Table) -> Iterable[dict[str, Any]]:
     for row_key, label, addresses in layout:
         cells = [table.cells.get(a) or Cell(address=a, kind="missing") for a in addresses]
         cell_facts.extend(_cell_fact(c, row_key, label, part) for c in cells)
-        row_facts.append(_row_fact(table.name, row_key, label, cells, part))
+        row_facts.append(_row_fact(table.name, row_key, label, cells, part,
+                                   demanded(report, table)))
     expected = {a for _, _, addrs in layout for a in addrs}
     # cells the parser produced outside the layout (another variant's rows) are still facts
     for addr, cell in sorted(table.cells.items()):
@@ -99,12 +116,14 @@ def _table_facts(report: Report, table: Table) -> Iterable[dict[str, Any]]:
     yield from cell_facts
 
 
-def _row_fact(table: str, row_key: str, label: str, cells: list[Cell], part: str) -> dict[str, Any]:
+def _row_fact(table: str, row_key: str, label: str, cells: list[Cell], part: str,
+              in_force: bool = True) -> dict[str, Any]:
     def of(kind: str) -> list[str]:
         return [c.address for c in cells if c.kind == kind]
     lines = [c.line for c in cells if c.line is not None]
     return {"type": "row", "table": table, "row": row_key, "label": label, "part": part,
-            "present": any(c.kind != "missing" for c in cells), "n_cells": len(cells),
+            "present": any(c.kind != "missing" for c in cells), "in_force": in_force,
+            "n_cells": len(cells),
             "n_missing": len(of("missing")), "n_blank": len(of("blank")), "n_dash": len(of("dash")),
             "n_none": len(of("none")), "n_text": len(of("text")),
             "line": min(lines) if lines else None, "cells": [c.address for c in cells],

@@ -1,6 +1,8 @@
 """Block `row_present`: every row of the listed tables, in the layout the table follows, is present
 (at least one of its cells appears in the source). A table that is absent makes the rule not
-assessable for it (the missing table is the finding of `table_present`)."""
+assessable for it (the missing table is the finding of `table_present`). Rows of an `active`
+table drawn in a template not in force for the year are not demanded (row fact `in_force`):
+the template rule reports the wrong format once, instead of a cascade of missing rows."""
 from __future__ import annotations
 
 from engine import template as T
@@ -24,7 +26,7 @@ def expand(options, ctx):
     tables = options.get("tables") or list(T.TABLE_NAMES)
     return [
         Clause(role="fail", all=[("r", all_of(is_type("row"), *within("table", tables, T.TABLE_NAMES),
-                                              eq("present", False)))]),
+                                              eq("in_force", True), eq("present", False)))]),
         Clause(role="unknown", all=[("t", all_of(is_type("table"), *within("name", tables, T.TABLE_NAMES),
                                                  eq("present", False)))],
                reason="{table_title}缺失，无法核对其各行"),
