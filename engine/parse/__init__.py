@@ -2,5 +2,126 @@
 
 Public interface:
     parse_document(doc: Document) -> Report      raises NotAReportError
-    parse_file(path) -> Report                   ingest + parse
+    parse_file(path) -> Report                   ingest + parse (raises IngestError, NotAReportError)
+
+The parser reads only `Document.lines`, so every input format is parsed the same way. Modules:
+    normalize     folding text for matching (full-width, brackets, quotes, 其它) — evidence stays original
+    parts         the six parts found by meaning (engine/parse/parts.py)
+    metadata      title, agency, year, body kind, dates
+    grid, cells   label anchoring, row segments, the value policy (blank / too few / too many)
+    active, applications, review    one module per table
+    digits        splitting values run together, only when the identities allow one split
+    diagnostics   codes and Chinese messages
+(agency.py — grouping reports by body — belongs to the batch runner and is not used here.)
 """
+from __future__ import annotations
+
+from pathlib import Path
+
+from engine.model import Document, Report, Table
+from engine.parse import active as active_table
+from engine.parse import applications as applications_table
+from engine.parse import diagnostics as D
+from engine.parse import review as review_table
+from engine.parse.grid import Pos, Region
+from engine.parse.metadata import extract_metadata
+from engine.parse.parts import Heading, build_parts, find_headings, fold_lines
+from engine.template import DEFAULT_APPLICATION_VARIANT, PART_IDS
+
+__all__ = ["NotAReportError", "parse_document", "parse_file"]
+
+_REPORT_WORDS = ("信息公开", "政务公开")
+
+
+class NotAReportError(Exception):
+    """The document is readable but is not a government information-disclosure annual report."""
+
+    def __init__(self, message: str, path: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.path = path
+
+
+def parse_file(path: str | Path) -> Report:
+    from engine.ingest import read_document
+
+    return parse_document(read_document(path))
+
+
+def parse_document(doc: Document) -> Report:
+    lines = doc.lines
+    folded = fold_lines(lines)
+    headings = find_headings(folded, lines)
+    parts = build_parts(headings, lines)
+    end = _doc_end(folded)
+
+    active_region = _region_of("二", headings, end)
+    apps_region = _region_of("三", headings, end)
+    review_region = _region_of("四", headings, end)
+
+    diagnostics = []
+    active_template, active_labels = active_table.detect_template(folded, active_region)
+    variant, variant_evidence = applications_table.detect_variant(lines, folded, apps_region)
+    template = active_template or ({"split": "2021", "single": "2019"}.get(variant) if variant else None)
+
+    act, d = active_table.extract(lines, folded, active_region, active_template or template or "2021")
+    if active_template is None and act.present is False:
+        act.template = None
+    diagnostics.extend(d)
+    apps_variant = variant or DEFAULT_APPLICATION_VARIANT.get(template or "2021", "split")
+    apps, d = applications_table.extract(lines, folded, apps_region, apps_variant, template)
+    diagnostics.extend(d)
+    rev, d = review_table.extract(lines, folded, review_region, template)
+    diagnostics.extend(d)
+    tables: dict[str, Table] = {"active": act, "applications": apps, "review": rev}
+
+    found_parts = sum(1 for p in parts.values() if p.present)
+    found_tables = sum(1 for t in tables.values() if t.present)
+    if not _looks_like_report(folded, found_parts, found_tables):
+        raise NotAReportError(
+            f"文件 {doc.path} 不是政府信息公开工作年度报告：找到 {found_parts} 个部分标题（应有“一、总体情况”至"
+            f"“六、其他需要报告的事项”）、{found_tables} 张统计表", doc.path)
+
+    if active_template and variant and active_template == "2019" and variant == "split":
+        diagnostics.append(D.template_mixed("2019", "2021"))
+    first_heading = min((h.line_index for h in headings.values()), default=None)
+    meta = extract_metadata(lines, parts, first_heading)
+    meta.template = template
+    meta.template_evidence = _evidence(active_labels, variant_evidence)
+    return Report(source=doc.path, format=doc.format, sha256=doc.sha256, metadata=meta, parts=parts,
+                  tables=tables, diagnostics=diagnostics, lines=list(lines))
+
+
+def _looks_like_report(folded: list[str], found_parts: int, found_tables: int) -> bool:
+    if found_parts < 2 and found_tables == 0:
+        return False
+    head = "".join(folded[:400])
+    return any(w in head.replace(" ", "") for w in _REPORT_WORDS) or found_tables >= 2
+
+
+def _evidence(active_labels: list[str], variant_evidence: str) -> str | None:
+    bits = []
+    if active_labels:
+        bits.append("表二列名：" + "、".join(active_labels))
+    if variant_evidence:
+        bits.append(variant_evidence)
+    return "；".join(bits) or None
+
+
+def _doc_end(folded: list[str]) -> Pos:
+    if not folded:
+        return Pos(0, 0)
+    return Pos(len(folded) - 1, len(folded[-1]))
+
+
+def _region_of(pid: str, headings: dict[str, Heading], end: Pos) -> Region:
+    """From the part's heading (or the previous heading found) to the next heading found."""
+    idx = PART_IDS.index(pid)
+    before = [headings[p] for p in PART_IDS[:idx + 1] if p in headings]
+    after = [headings[p] for p in PART_IDS[idx + 1:] if p in headings]
+    start = Pos(before[-1].line_index, before[-1].end) if before else Pos(0, 0)
+    stop = Pos(after[0].line_index, after[0].start) if after else end
+    if (stop.line, stop.col) < (start.line, start.col):
+        stop = end
+    return Region(start, stop)
+

@@ -1,0 +1,96 @@
+"""Reader for plain-text reports (.txt, .md): bytes -> Document, one SourceLine per physical line.
+
+Encoding is detected, not assumed:
+- a byte-order mark decides (UTF-8, UTF-16 LE/BE);
+- otherwise strict UTF-8 is tried first (valid UTF-8 of any length is practically never another
+  encoding by accident, and it is by far the commonest case);
+- otherwise charset-normalizer chooses (GB18030/GBK, UTF-16 without BOM, Big5 …).
+Line ends CRLF and CR become LF; line numbers are the physical line numbers of the file, so
+`where` ("第N行") can be checked by opening the file in any editor.
+
+Content that is not text raises IngestError("binary"); bytes no detector can decode raise
+IngestError("unreadable"). Full-width characters are NOT changed here: the original text is kept for
+evidence, normalisation for matching is the parser's business (engine/parse/normalize.py).
+"""
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+from engine.ingest import DEFAULT_LIMITS, IngestError, Limits, sha256_of
+from engine.model import Document, SourceLine
+
+# Share of characters that must be ordinary text (letters, digits, punctuation, white space)
+# for decoded content to count as a text file rather than binary data that happened to decode.
+_MIN_PRINTABLE_SHARE = 0.95
+
+
+def read(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Document:
+    text, encoding = decode_text(path, data)
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise IngestError("empty", f"文件 {path} 没有任何文字内容", str(path))
+    lines = split_lines(text)
+    fmt = "md" if Path(path).suffix.lower() in (".md", ".markdown") else "txt"
+    return Document(
+        path=str(path),
+        format=fmt,
+        lines=[SourceLine(no=i, text=t, where=f"第{i}行") for i, t in enumerate(lines, start=1)],
+        sha256=sha256_of(data),
+        encoding=encoding,
+    )
+
+
+def split_lines(text: str) -> list[str]:
+    """Physical lines, whatever the line ends (CRLF, CR, LF); a final line end adds no empty line."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = text.split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return lines
+
+
+def decode_text(path: Path, data: bytes) -> tuple[str, str]:
+    """The decoded text and the name of the encoding it was found in."""
+    for bom, name in ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+                      (codecs.BOM_UTF16_BE, "utf-16")):
+        if data.startswith(bom):
+            try:
+                return _checked(path, data.decode(name), name)
+            except UnicodeDecodeError:
+                raise IngestError("unreadable", f"文件 {path} 以 {name} 标记开头，但内容无法按该编码解码",
+                                  str(path)) from None
+    if b"\x00" not in data:
+        try:
+            return _checked(path, data.decode("utf-8"), "utf-8")
+        except UnicodeDecodeError:
+            pass
+    return _detected(path, data)
+
+
+def _detected(path: Path, data: bytes) -> tuple[str, str]:
+    from charset_normalizer import from_bytes
+
+    best = from_bytes(data).best()
+    if best is None:
+        if b"\x00" in data:
+            raise IngestError("binary", f"文件 {path} 含有二进制内容，不是文本文件", str(path))
+        raise IngestError("unreadable", f"文件 {path} 的文字编码无法识别（已尝试 UTF-8、GB18030、UTF-16 等）",
+                          str(path))
+    return _checked(path, str(best), best.encoding)
+
+
+def _checked(path: Path, text: str, encoding: str) -> tuple[str, str]:
+    """Refuse decoded content that is really binary data (NUL characters, mostly control bytes)."""
+    if "\x00" in text or printable_share(text) < _MIN_PRINTABLE_SHARE:
+        raise IngestError("binary", f"文件 {path} 含有二进制内容，不是文本文件", str(path))
+    return text, encoding
+
+
+def printable_share(text: str) -> float:
+    if not text:
+        return 1.0
+    sample = text[:20000]
+    bad = sum(1 for ch in sample if (ch < " " and ch not in "\t\n\r\f\v") or "\x7f" <= ch < "\xa0"
+              or ch == "\ufffd")
+    return 1.0 - bad / len(sample)

@@ -1,0 +1,148 @@
+"""Table `active` (part 二): 第二十条 items, rows anchored on the template's row labels.
+
+Template detection: the column labels decide (本年新制作数量 / 本年新公开数量 / 对外公开总数量 /
+上一年项目数量 / 采购项目数量 ⇒ 2019; 本年制发件数 / 本年废止件数 / 现行有效件数 / 本年收费金额 ⇒ 2021).
+
+Digit runs (flattened pages: "规章000行政规范性文件8855698"): this table has no identities, so a run is
+split only when exactly one split exists (three digits for three cells: 0 / 0 / 0); a single-cell row
+takes its run as the value, except a 万元 amount with more than four decimals, which is evidently
+another number run into it ("24252.311082") and stays unknown.
+"""
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+from engine.model import Cell, Diagnostic, SourceLine, Table
+from engine.parse import diagnostics as D
+from engine.parse import digits
+from engine.parse.applications import place_row
+from engine.parse.grid import AnchorSet, Region, RowRead, chain, padding, read_rows, stop_label_pattern
+from engine.parse.normalize import label_pattern
+from engine.template import ACTIVE_ITEMS, AMOUNT_COLUMNS
+
+_MARKERS = {
+    "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "采购项目数量", "采购总金额"),
+    "2021": ("本年制发件数", "本年废止件数", "现行有效件数", "本年收费金额"),
+}
+_MARKER_RX = {t: re.compile("|".join(label_pattern(m) for m in ms)) for t, ms in _MARKERS.items()}
+ITEM_HEADER = r"第[ ]*二[ ]*十[ ]*条[ ]*第?[ ]*\([ ]*[一二三四五六七八九十]+[ ]*\)[ ]*项"
+ITEM_HEADER_RX = re.compile(ITEM_HEADER)
+_MAX_AMOUNT_DECIMALS = 4
+
+
+def detect_template(folded: list[str], region: Region) -> tuple[str | None, list[str]]:
+    """('2019' | '2021' | None, the column labels seen)."""
+    seen: dict[str, list[str]] = {"2019": [], "2021": []}
+    for li in range(region.start.line, min(region.end.line, len(folded) - 1) + 1):
+        text = folded[li]
+        a = region.start.col if li == region.start.line else 0
+        b = region.end.col if li == region.end.line else len(text)
+        for t, rx in _MARKER_RX.items():
+            for m in rx.finditer(text, a, b):
+                label = re.sub(r"\s+", "", m.group())
+                if label not in seen[t]:
+                    seen[t].append(label)
+    if not seen["2019"] and not seen["2021"]:
+        return None, []
+    t = "2019" if len(seen["2019"]) > len(seen["2021"]) else "2021"
+    return t, seen[t]
+
+
+def _anchor_set(template: str) -> AnchorSet:
+    items = ACTIVE_ITEMS[template]
+    rows = [(f"{it.key}.{row}", label_pattern(row)) for it in items for row in it.rows]
+    columns = {it.label_of(c) for t in ACTIVE_ITEMS.values() for it in t for c in it.columns}
+    stops = [("item", ITEM_HEADER), ("信息内容", label_pattern("信息内容"))]
+    stops += [(c, stop_label_pattern(c)) for c in sorted(columns)]
+    return AnchorSet(rows, stops)
+
+
+ANCHORS = {t: _anchor_set(t) for t in ACTIVE_ITEMS}
+
+
+def table_start(folded: list[str], region: Region) -> Region:
+    """The region from the first 第二十条 item header on (narrative before the table is skipped)."""
+    for li in range(region.start.line, min(region.end.line, len(folded) - 1) + 1):
+        text = folded[li]
+        a = region.start.col if li == region.start.line else 0
+        b = region.end.col if li == region.end.line else len(text)
+        m = ITEM_HEADER_RX.search(text, a, b)
+        if m:
+            from engine.parse.grid import Pos
+            return Region(Pos(li, m.start()), region.end)
+    return region
+
+
+def extract(lines: list[SourceLine], folded: list[str], region: Region, template: str
+            ) -> tuple[Table, list[Diagnostic]]:
+    items = ACTIVE_ITEMS[template]
+    table = Table(name="active", present=False, template=template)
+    region = table_start(folded, region)
+    aset = ANCHORS[template]
+    anchors = aset.find(folded, region)
+    order = [f"{it.key}.{row}" for it in items for row in it.rows]
+    chosen = chain(anchors, order)
+    diags: list[Diagnostic] = []
+    if not chosen:
+        for it in items:
+            for row in it.rows:
+                for col in it.columns:
+                    a = f"active.{it.key}.{row}.{col}"
+                    table.cells[a] = Cell(a, "missing")
+        return table, [D.table_missing("active")]
+    table.present = True
+    reads = read_rows(lines, folded, anchors, chosen, region)
+    width = {f"{it.key}.{row}": len(it.columns) for it in items for row in it.rows}
+    lead, trail = padding(list(reads.values()), width)
+    for it in items:
+        for row in it.rows:
+            key = f"{it.key}.{row}"
+            addrs = [f"active.{key}.{c}" for c in it.columns]
+            read = reads.get(key)
+            if read is None:
+                for a in addrs:
+                    table.cells[a] = Cell(a, "missing")
+                diags.append(D.row_missing("active", key, addrs))
+                continue
+            runs: dict[str, RowRead] = {}
+            diags.extend(place_row("active", key, addrs, read, lines, table, lead, trail, runs))
+            if runs:
+                diags.extend(_recover(key, read, addrs, lines, table))
+            diags.extend(_check_amounts(key, read, addrs, lines, table, it.columns))
+    nos = [a.line for a in chosen.values()] + [t.line for r in reads.values() for t in r.tokens]
+    table.line_start, table.line_end = lines[min(nos)].no, lines[max(nos)].no
+    return table, diags
+
+
+def _recover(key: str, read: RowRead, addrs: list[str], lines: list[SourceLine], table: Table) -> list[Diagnostic]:
+    run_text = " ".join(t.raw for t in read.values)
+    line = lines[read.values[0].line]
+    try:
+        cands = digits.splits([t.text for t in read.values], len(addrs))
+    except digits.TooMany:
+        cands = [(), ()]
+    if len(cands) == 1:
+        for a, v in zip(addrs, cands[0]):
+            table.cells[a] = Cell(a, "number", Decimal(v), run_text, line.no, line.where, recovered=True)
+        return [D.digits_recovered("active", key, run_text, [str(v) for v in cands[0]], line, addrs,
+                                   "只有一种拆分方式")]
+    why = "本表没有可用于校验的合计关系，可能的拆分方式不止一种" if cands else "没有任何拆分方式能得到所需个数的数值"
+    return [D.digits_ambiguous("active", key, run_text, len(addrs), line, addrs, why)]
+
+
+def _check_amounts(key: str, read: RowRead, addrs: list[str], lines: list[SourceLine], table: Table,
+                   columns: tuple[str, ...]) -> list[Diagnostic]:
+    out = []
+    for a, col in zip(addrs, columns):
+        cell = table.cells.get(a)
+        if col not in AMOUNT_COLUMNS or cell is None or not cell.known or "." not in cell.raw:
+            continue
+        decimals = len(cell.raw.rsplit(".", 1)[1])
+        tok = next((t for t in read.values if t.raw == cell.raw), None)
+        if decimals > _MAX_AMOUNT_DECIMALS and tok is not None and not tok.tabbed:
+            line = lines[tok.line]
+            table.cells[a] = Cell(a, "text", None, cell.raw, line.no, line.where)
+            out.append(D.digits_ambiguous("active", key, cell.raw, len(addrs), line, [a],
+                                          f"金额有 {decimals} 位小数，显然连着其他数字，无法确定金额本身"))
+    return out

@@ -1,0 +1,183 @@
+"""Table `applications` (part 三): rows anchored on the template's row labels, 7 columns each.
+
+The variant is decided first: the numbered （六） rows "1.申请人无正当理由…" / "2.申请人逾期未按…"
+seen ⇒ "split" (2021 template), else a "（六）其他处理" row with values ⇒ "single".
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine.model import Cell, Diagnostic, SourceLine, Table
+from engine.parse import diagnostics as D
+from engine.parse import digits
+from engine.parse.grid import (AnchorSet, Region, RowRead, cell_from_token, chain, padding, positional_slots,
+                               read_rows, row_label_pattern, stop_label_pattern, unknown_cell)
+from engine.parse.normalize import squeeze
+from engine.template import APPLICANT_COLUMNS, APPLICATION_ROWS, OUTCOME_GROUPS, outcome_leaf_rows
+
+NCOL = len(APPLICANT_COLUMNS)
+MIN_ROWS_FOR_TABLE = 3
+
+
+def _anchor_sets() -> dict[str, AnchorSet]:
+    groups = {r.group for v in APPLICATION_ROWS.values() for r in v if r.group}
+    out = {}
+    for variant, rows in APPLICATION_ROWS.items():
+        row_specs = [(r.key, row_label_pattern(r.label)) for r in rows]
+        row_squeezed = {squeeze(r.label) for r in rows}
+        stops = [(g, stop_label_pattern(g)) for g in sorted(groups) if squeeze(g) not in row_squeezed]
+        out[variant] = AnchorSet(row_specs, stops)
+    return out
+
+
+ANCHORS = _anchor_sets()
+_SPLIT_ONLY = [r.key for r in APPLICATION_ROWS["split"] if r.key.startswith("三.六.")][:2]
+
+
+def detect_variant(lines: list[SourceLine], folded: list[str], region: Region) -> tuple[str | None, str]:
+    anchors = ANCHORS["split"].find(folded, region)
+    keys = {a.key for a in anchors}
+    if any(k in keys for k in _SPLIT_ONLY):
+        return "split", "表三“（六）其他处理”分为 3 行"
+    single = ANCHORS["single"].find(folded, region)
+    if any(a.key == "三.六" for a in single):
+        return "single", "表三“（六）其他处理”为 1 行"
+    return None, ""
+
+
+def extract(lines: list[SourceLine], folded: list[str], region: Region, variant: str,
+            template: str | None) -> tuple[Table, list[Diagnostic]]:
+    rows = APPLICATION_ROWS[variant]
+    order = [r.key for r in rows]
+    aset = ANCHORS[variant]
+    anchors = aset.find(folded, region)
+    chosen = chain(anchors, order)
+    table = Table(name="applications", present=False, template=template, variant=variant)
+    diags: list[Diagnostic] = []
+    if len(chosen) < MIN_ROWS_FOR_TABLE:
+        for key in order:
+            for col in APPLICANT_COLUMNS:
+                addr = f"applications.{key}.{col}"
+                table.cells[addr] = Cell(addr, "missing")
+        diags.append(D.table_missing("applications"))
+        return table, diags
+    table.present = True
+    reads = read_rows(lines, folded, anchors, chosen, region)
+    lead, trail = padding(list(reads.values()), {k: NCOL for k in reads})
+    runs: dict[str, RowRead] = {}
+    for key in order:
+        addrs = [f"applications.{key}.{c}" for c in APPLICANT_COLUMNS]
+        read = reads.get(key)
+        if read is None:
+            for a in addrs:
+                table.cells[a] = Cell(a, "missing")
+            diags.append(D.row_missing("applications", key, addrs))
+            continue
+        diags.extend(place_row("applications", key, addrs, read, lines, table, lead, trail, runs))
+    if runs:
+        diags.extend(recover_runs(runs, lines, table, variant))
+    _set_span(table, anchors, chosen, reads, lines)
+    return table, diags
+
+
+def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines: list[SourceLine],
+              table: Table, lead: int, trail: int, runs: dict[str, RowRead]) -> list[Diagnostic]:
+    """Cells of one row from its tokens, following the value policy of engine/parse/grid.py."""
+    values = read.values
+    n = len(addrs)
+    row_line = lines[read.anchor.line] if read.anchor else (lines[values[0].line] if values else None)
+    if len(values) == n:
+        for a, t in zip(addrs, values):
+            table.cells[a] = cell_from_token(a, t, lines[t.line])
+        return []
+    raw = [t.raw for t in values]
+    if len(values) > n:
+        for a in addrs:
+            table.cells[a] = unknown_cell(a, "text", " ".join(raw), row_line)
+        return [D.too_many(table_name, key, n, raw, row_line, addrs)]
+    slots = positional_slots(read.tokens, n, lead, trail)
+    if slots is not None:
+        blanks = []
+        for a, t, col in zip(addrs, slots, _columns(table_name, addrs)):
+            table.cells[a] = cell_from_token(a, t, lines[t.line])
+            if t.kind == "empty":
+                blanks.append((a, col))
+        line = lines[slots[0].line] if slots else row_line
+        return [D.cell_blank(table_name, key, [c for _, c in blanks], line, [a for a, _ in blanks])]
+    if values and all(not t.tabbed and t.value_kind == "number" and t.text.isdigit() for t in values) \
+            and sum(len(t.text) for t in values) >= n:
+        runs[key] = read
+        for a in addrs:        # provisional: replaced when recovered
+            table.cells[a] = unknown_cell(a, "text", " ".join(raw), row_line)
+        return []
+    for a in addrs:
+        table.cells[a] = unknown_cell(a, "missing", " ".join(raw), row_line)
+    return [D.too_few(table_name, key, n, raw, row_line, addrs)]
+
+
+def _columns(table_name: str, addrs: list[str]) -> list[str]:
+    if table_name == "review":
+        return [".".join(a.split(".")[1:]) for a in addrs]
+    return [a.rsplit(".", 1)[-1] for a in addrs]
+
+
+def recover_runs(runs: dict[str, RowRead], lines: list[SourceLine], table: Table, variant: str) -> list[Diagnostic]:
+    candidates: dict[str, list[tuple[int, ...]]] = {}
+    too_many: set[str] = set()
+    for key, read in runs.items():
+        try:
+            candidates[key] = digits.splits([t.text for t in read.values], NCOL)
+        except digits.TooMany:
+            too_many.add(key)
+    leaves = outcome_leaf_rows(variant)
+
+    def row_ok(_key: str, c: tuple[int, ...]) -> bool:
+        return sum(c[:-1]) == c[-1]
+
+    def known(key: str, trial: dict[str, tuple[int, ...]]) -> list[Decimal] | None:
+        if key in trial:
+            return [Decimal(v) for v in trial[key]]
+        if key in runs:
+            return None
+        vals = [table.cells.get(f"applications.{key}.{c}") for c in APPLICANT_COLUMNS]
+        if all(v is not None and v.known for v in vals):
+            return [v.value for v in vals]
+        return None
+
+    def table_ok(trial: dict[str, tuple[int, ...]]) -> bool:
+        total = known("三.七", trial)
+        leaf_vals = [known(k, trial) for k in leaves]
+        if total is not None and all(v is not None for v in leaf_vals):
+            for c in range(NCOL):
+                if sum(v[c] for v in leaf_vals) != total[c]:
+                    return False
+        one, two, four = known("一", trial), known("二", trial), known("四", trial)
+        if total is not None and one is not None and two is not None and four is not None:
+            for c in range(NCOL):
+                if one[c] + two[c] != total[c] + four[c]:
+                    return False
+        return True
+
+    fixed, why = digits.choose_rows(candidates, row_ok, table_ok)
+    diags = []
+    for key, read in runs.items():
+        addrs = [f"applications.{key}.{c}" for c in APPLICANT_COLUMNS]
+        run_text = " ".join(t.raw for t in read.values)
+        line = lines[read.values[0].line]
+        if key in fixed:
+            for a, v in zip(addrs, fixed[key]):
+                table.cells[a] = Cell(a, "number", Decimal(v), run_text, line.no, line.where, recovered=True)
+            diags.append(D.digits_recovered("applications", key, run_text, [str(v) for v in fixed[key]],
+                                            line, addrs, why[key]))
+        else:
+            reason = why.get(key, "可能的拆分方式过多")
+            diags.append(D.digits_ambiguous("applications", key, run_text, NCOL, line, addrs, reason))
+    return diags
+
+
+def _set_span(table: Table, anchors, chosen, reads, lines: list[SourceLine]) -> None:
+    nos = [a.line for a in chosen.values()]
+    for r in reads.values():
+        nos.extend(t.line for t in r.tokens)
+    if nos:
+        table.line_start, table.line_end = lines[min(nos)].no, lines[max(nos)].no

@@ -1,0 +1,106 @@
+"""Tokenising the text of a table row into value slots.
+
+The parser sees every format as lines (engine/model.SourceLine). Table grids arrive as one line per
+row with cells joined by TAB; PDF text as values separated by spaces; crawled pages sometimes with a
+row's values run together ("713000074"). A row's text (from the end of its label to the next label)
+becomes a list of tokens:
+
+    EMPTY  an empty TAB cell (a blank cell, or layout padding — decided later by the table)
+    VALUE  a number (integer, decimal, thousands commas, full-width digits), a dash (— - / ／), or 无
+    TEXT   anything else: a label continuation ("反复申请", "理"), a group label, a unit
+
+Spaces separate values ("0 1 1 0"), but spaces inside words are not separators. Runs of three or
+more hyphens (markdown table rules "---") are TEXT, not dashes.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+EMPTY, VALUE, TEXT = "empty", "value", "text"
+
+_WORD = re.compile(r"[^ \t]+")
+_PIECES = re.compile(r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?|[^\d+-]+|[+-]")
+_NUMBER = re.compile(r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?")
+_DASH = re.compile(r"(?:—{1,2}|-|/|\\|-{2})")
+_UNIT = re.compile(r"(?:万元|元|件|条|个|项|人次|次|%)")
+_DIGIT_RUN = re.compile(r"\d+")
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str                 # EMPTY | VALUE | TEXT
+    text: str                 # folded text of the token
+    raw: str                  # the original text at the same place
+    line: int                 # 0-based index into Document.lines
+    start: int                # column in that line
+    value_kind: str = ""      # for VALUE: number | dash | none
+    tabbed: bool = True       # the token's line is a TAB-separated row
+
+    @property
+    def value(self) -> Decimal | None:
+        if self.value_kind != "number":
+            return None
+        try:
+            return Decimal(self.text.replace(",", ""))
+        except InvalidOperation:
+            return None
+
+    @property
+    def is_digit_run(self) -> bool:
+        """An unsigned integer of two or more digits: a candidate for being several cells run together."""
+        return self.value_kind == "number" and len(self.text) > 1 and self.text.isdigit()
+
+
+def tokens_of_piece(folded: str, raw: str, line: int, start: int, tabbed: bool) -> list[Token]:
+    """Tokens of one cell (or one slice of an untabbed line)."""
+    if not folded.strip():
+        return [Token(EMPTY, "", "", line, start, tabbed=tabbed)]
+    out: list[Token] = []
+    for w in _WORD.finditer(folded):
+        word = w.group()
+        ws = start + w.start()
+        kind = classify_word(word)
+        if kind:
+            out.append(Token(VALUE, word, raw[w.start():w.end()], line, ws, kind, tabbed))
+            continue
+        for p in _PIECES.finditer(word):
+            piece = p.group()
+            ps = ws + p.start()
+            rs = w.start() + p.start()
+            pk = classify_word(piece)
+            if pk == "number":
+                out.append(Token(VALUE, piece, raw[rs:rs + len(piece)], line, ps, pk, tabbed))
+            elif _UNIT.fullmatch(piece) and out and out[-1].kind == VALUE:
+                continue          # a unit right after a number: 5 万元, 3件
+            else:
+                if out and out[-1].kind == TEXT and out[-1].start + len(out[-1].text) == ps:
+                    prev = out.pop()
+                    out.append(Token(TEXT, prev.text + piece, prev.raw + raw[rs:rs + len(piece)], line,
+                                     prev.start, tabbed=tabbed))
+                else:
+                    out.append(Token(TEXT, piece, raw[rs:rs + len(piece)], line, ps, tabbed=tabbed))
+    return out
+
+
+def classify_word(word: str) -> str:
+    """'number' | 'dash' | 'none' | '' (not a value)."""
+    if _NUMBER.fullmatch(word):
+        return "number"
+    if _DASH.fullmatch(word):
+        return "dash"
+    if word == "无":
+        return "none"
+    return ""
+
+
+def split_cells(folded: str, raw: str, c0: int, c1: int) -> list[tuple[int, str, str]]:
+    """(column, folded, raw) of each TAB-separated cell of line[c0:c1]."""
+    out = []
+    pos = c0
+    seg = folded[c0:c1]
+    for part in seg.split("\t"):
+        out.append((pos, part, raw[pos:pos + len(part)]))
+        pos += len(part) + 1
+    return out

@@ -1,0 +1,103 @@
+"""Parse diagnostic codes and their Chinese messages (one place, stable codes).
+
+Codes:
+    TABLE_MISSING        a table of the template is not in the report                      (error)
+    ROW_MISSING          a row of a table is not in the report                              (error)
+    ROW_TOO_FEW_VALUES   a row states fewer values than the template has columns           (error)
+    ROW_TOO_MANY_VALUES  a row states more values than the template has columns            (error)
+    CELL_BLANK           a cell of the grid is empty (not 0, not a dash)                    (warning)
+    DIGITS_RECOVERED     values run together were split, the table's identities allowing
+                         exactly one split                                                  (info)
+    DIGITS_AMBIGUOUS     values run together admit several splits (or none consistent with
+                         the identities): the cells stay unknown                            (error)
+    TEMPLATE_MIXED       the tables follow different template generations                   (warning)
+"""
+from __future__ import annotations
+
+from engine.model import Diagnostic, SourceLine
+from engine.template import ACTIVE_ITEMS, APPLICATION_ROWS, TABLE_TITLES
+
+TABLE_NUMBERS = {"active": "表二", "applications": "表三", "review": "表四"}
+
+SEVERITY = {
+    "TABLE_MISSING": "error",
+    "ROW_MISSING": "error",
+    "ROW_TOO_FEW_VALUES": "error",
+    "ROW_TOO_MANY_VALUES": "error",
+    "CELL_BLANK": "warning",
+    "DIGITS_RECOVERED": "info",
+    "DIGITS_AMBIGUOUS": "error",
+    "TEMPLATE_MIXED": "warning",
+}
+
+
+def row_title(table: str, row: str) -> str:
+    """表三“（三）不予公开 1.属于国家秘密”行 / 表二第二十条第（一）项“规章”行 / 表四数据行."""
+    if table == "applications":
+        app = next((r for v in APPLICATION_ROWS.values() for r in v if r.key == row), None)
+        if app is None:
+            return f"表三“{row}”行"
+        label = app.label
+        if row.count(".") == 2 and app.group:
+            label = f"{app.group} {label}"
+        return f"表三“{label}”行"
+    if table == "active":
+        item, _, name = row.partition(".")
+        it = next((i for t in ACTIVE_ITEMS.values() for i in t if i.key == item), None)
+        return f"表二{it.label if it else item}“{name}”行"
+    return "表四数据行"
+
+
+def make(code: str, message: str, line: SourceLine | None = None, table: str | None = None,
+         cells: list[str] | None = None) -> Diagnostic:
+    return Diagnostic(code=code, message=message, line=line.no if line else None,
+                      where=line.where if line else None, severity=SEVERITY[code], table=table,
+                      cells=list(cells or []))
+
+
+def table_missing(table: str) -> Diagnostic:
+    return make("TABLE_MISSING", f"未找到{TABLE_NUMBERS[table]}“{TABLE_TITLES[table]}”", table=table)
+
+
+def row_missing(table: str, row: str, cells: list[str]) -> Diagnostic:
+    return make("ROW_MISSING", f"{row_title(table, row)}缺失：报告中找不到该行", table=table, cells=cells)
+
+
+def too_few(table: str, row: str, expected: int, got: list[str], line: SourceLine | None,
+            cells: list[str]) -> Diagnostic:
+    seen = "、".join(got) if got else "无"
+    return make("ROW_TOO_FEW_VALUES",
+                f"{row_title(table, row)}应有 {expected} 个数值，实际只有 {len(got)} 个（{seen}），"
+                f"无法确定各数值所属的列，该行数值按未知处理", line, table, cells)
+
+
+def too_many(table: str, row: str, expected: int, got: list[str], line: SourceLine | None,
+             cells: list[str]) -> Diagnostic:
+    return make("ROW_TOO_MANY_VALUES",
+                f"{row_title(table, row)}应有 {expected} 个数值，实际有 {len(got)} 个（{'、'.join(got)}），"
+                f"无法确定多出的是哪一个，该行数值按未知处理", line, table, cells)
+
+
+def cell_blank(table: str, row: str, columns: list[str], line: SourceLine | None, cells: list[str]) -> Diagnostic:
+    cols = "、".join(f"“{c}”" for c in columns)
+    return make("CELL_BLANK", f"{row_title(table, row)}{cols}{'列' if table != 'review' else ''}为空白（未填写数值）",
+                line, table, cells)
+
+
+def digits_recovered(table: str, row: str, run: str, values: list[str], line: SourceLine | None,
+                     cells: list[str], why: str) -> Diagnostic:
+    return make("DIGITS_RECOVERED",
+                f"{row_title(table, row)}的数字连在一起（“{run}”），{why}，拆分为 {' / '.join(values)}",
+                line, table, cells)
+
+
+def digits_ambiguous(table: str, row: str, run: str, expected: int, line: SourceLine | None,
+                     cells: list[str], why: str) -> Diagnostic:
+    return make("DIGITS_AMBIGUOUS",
+                f"{row_title(table, row)}的数字连在一起（“{run}”），应拆成 {expected} 个数值，但{why}，"
+                f"该行数值按未知处理", line, table, cells)
+
+
+def template_mixed(active: str, applications: str) -> Diagnostic:
+    return make("TEMPLATE_MIXED",
+                f"表二按 {active} 年版格式填写，表三按 {applications} 年版格式填写，两表格式不一致")

@@ -1,0 +1,124 @@
+"""Recovering values that run together ("713000074" for 71 / 3 / 0 / 0 / 0 / 0 / 74).
+
+Crawled pages sometimes lose the cell borders: a row's values become one digit run, or a few runs
+("230 000023", "20 0 00 0 121"). A split is only accepted when it is the ONLY one possible:
+
+- every candidate split cuts each run into pieces without leading zeros ("0" itself is fine), and the
+  pieces of all runs make exactly the row's number of cells;
+- if several candidates exist, the table's own identities choose: a row whose columns must add up
+  (requests table: 总计 = the six applicant columns; review table: each group's 总计 = its four
+  results) keeps the candidates that add up; rows still ambiguous are combined with the column
+  identities (三.七 = sum of the outcome rows; 一 + 二 = 三.七 + 四) and a row is fixed only when every
+  combination that satisfies all identities gives it the same split;
+- otherwise the row's cells stay unknown (DIGITS_AMBIGUOUS).
+
+Only rows from lines WITHOUT TAB separators are candidates: in a TAB grid a short row is a short row.
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+from itertools import product
+from typing import Callable, Iterable
+
+MAX_CANDIDATES = 20000      # splits of one row beyond which the row is declared ambiguous
+MAX_COMBINATIONS = 200000   # combinations of ambiguous rows checked against column identities
+
+
+class TooMany(Exception):
+    pass
+
+
+def _pieces(run: str, k: int) -> Iterable[tuple[str, ...]]:
+    """All ways to cut `run` into k numbers without leading zeros."""
+    if k == 1:
+        if len(run) == 1 or run[0] != "0":
+            yield (run,)
+        return
+    if len(run) < k:
+        return
+    if run[0] == "0":
+        for rest in _pieces(run[1:], k - 1):
+            yield ("0",) + rest
+        return
+    for cut in range(1, len(run) - k + 2):
+        for rest in _pieces(run[cut:], k - 1):
+            yield (run[:cut],) + rest
+
+
+def splits(runs: list[str], n: int) -> list[tuple[int, ...]]:
+    """Every way to read the digit runs as exactly n integers (raises TooMany past the cap)."""
+    out: list[tuple[int, ...]] = []
+
+    def rec(i: int, left: int, acc: tuple[int, ...]) -> None:
+        if i == len(runs):
+            if left == 0:
+                out.append(acc)
+                if len(out) > MAX_CANDIDATES:
+                    raise TooMany
+            return
+        remaining_runs = len(runs) - i - 1
+        max_k = min(len(runs[i]), left - remaining_runs)
+        for k in range(1, max_k + 1):
+            for p in _pieces(runs[i], k):
+                rec(i + 1, left - k, acc + tuple(int(x) for x in p))
+
+    rec(0, n, ())
+    return out
+
+
+def choose_rows(candidates: dict[str, list[tuple[int, ...]]],
+                row_ok: Callable[[str, tuple[int, ...]], bool],
+                table_ok: Callable[[dict[str, tuple[int, ...]]], bool] | None) -> tuple[dict[str, tuple[int, ...]], dict[str, str]]:
+    """Fix rows whose split is unique under the identities.
+
+    Returns (fixed splits, reasons): reasons[key] says why a row was fixed ("唯一拆分" …) or, for rows
+    left out of the first dict, why it stays ambiguous.
+    """
+    fixed: dict[str, tuple[int, ...]] = {}
+    why: dict[str, str] = {}
+    pending: dict[str, list[tuple[int, ...]]] = {}
+    for key, cands in candidates.items():
+        if len(cands) == 1:
+            fixed[key], why[key] = cands[0], "只有一种拆分方式"
+            continue
+        if not cands:
+            why[key] = "没有任何拆分方式能得到所需个数的数值"
+            continue
+        ok = [c for c in cands if row_ok(key, c)]
+        if len(ok) == 1:
+            fixed[key], why[key] = ok[0], "满足本行合计关系的拆分只有一种"
+        elif not ok:
+            why[key] = f"{len(cands)} 种拆分方式都不满足本行合计关系"
+        else:
+            pending[key] = ok
+    if pending and table_ok is not None:
+        keys = list(pending)
+        size = 1
+        for k in keys:
+            size *= len(pending[k])
+        if size <= MAX_COMBINATIONS:
+            survivors = []
+            for combo in product(*(pending[k] for k in keys)):
+                trial = dict(fixed)
+                trial.update(zip(keys, combo))
+                if table_ok(trial):
+                    survivors.append(combo)
+            for idx, k in enumerate(keys):
+                options = {c[idx] for c in survivors}
+                if len(options) == 1:
+                    fixed[k], why[k] = options.pop(), "结合本表行列勾稽关系，只有一种拆分成立"
+                else:
+                    why[k] = (f"满足本行合计关系的拆分有 {len(pending[k])} 种，结合行列勾稽关系仍有"
+                              f" {len(options)} 种可能" if options else
+                              f"满足本行合计关系的拆分有 {len(pending[k])} 种，且没有一种与全表勾稽关系一致")
+        else:
+            for k in keys:
+                why[k] = f"满足本行合计关系的拆分有 {len(pending[k])} 种，组合过多无法唯一确定"
+    else:
+        for k, c in pending.items():
+            why[k] = f"满足本行合计关系的拆分有 {len(c)} 种"
+    return fixed, why
+
+
+def as_decimal(values: tuple[int, ...]) -> list[Decimal]:
+    return [Decimal(v) for v in values]

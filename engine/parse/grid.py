@@ -1,0 +1,246 @@
+"""Shared machinery of table extraction: regions, label anchors, row segments and the value policy.
+
+A table is read by ANCHORING ON THE TEMPLATE'S LABELS, not on layout:
+1. the table's region is the text between two part headings (positions, so a flattened one-line
+   body works the same as a TAB grid or one cell per line);
+2. every row label of the template is searched in the region (folded text, spaces allowed inside
+   labels, a label's numbering "1." / "（一）" / "一、" optional unless the label is too short to be
+   distinctive, e.g. "（七）总计", "3.其他"); a row label is matched on its first characters only, so a
+   label broken over two cells or lines ("4.无正当理由大量" … "反复申请") is still found, and the rest of
+   it is ignored as text;
+3. of all label matches, the longest chain in template order is kept (a label seen twice, or out of
+   order, does not derail the table);
+4. a row's values are the tokens from the end of its label to the next label (row label or a known
+   group/column label) — they may continue on following lines (one cell per line, PDF rows); the row
+   ends at the first text token after its first value.
+
+Value policy (documented here because rules depend on it):
+- n values == expected columns: assigned in order; empty TAB cells around them are layout.
+- fewer values: empty TAB cells may be blank cells. Leading/trailing empty cells are layout padding
+  up to the amount that the table's COMPLETE rows show (e.g. rows "label⇥⇥0⇥…⇥0⇥" teach one leading and
+  one trailing padding cell). If, after removing that padding, the row has exactly the expected
+  number of cells, the mapping is positional and the empty ones are kind "blank" (+ CELL_BLANK).
+  Otherwise the row is malformed: ROW_TOO_FEW_VALUES, and ALL its cells are kind "missing" (which
+  value belongs to which column cannot be known; the diagnostic quotes the values seen).
+- more values: ROW_TOO_MANY_VALUES, ALL the row's cells are kind "text" with raw = the row's values
+  (we never choose which ones to keep).
+- values run together without separators (lines without TAB): see engine/parse/digits.py.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from engine.model import Cell, SourceLine
+from engine.parse.cells import EMPTY, TEXT, VALUE, Token, split_cells, tokens_of_piece
+from engine.parse.normalize import label_pattern, squeeze
+
+_PREFIX_SPLIT = re.compile(r"^(?P<prefix>[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)?(?P<core>.*?)(?:（[^）]*）)?$")
+HEAD_CHARS = 6           # characters of a label's core that identify the row
+SHORT_CORE = 4           # cores shorter than this need their numbering to be recognised
+
+
+@dataclass(frozen=True)
+class Pos:
+    line: int      # 0-based index into Document.lines
+    col: int
+
+    def key(self) -> tuple[int, int]:
+        return (self.line, self.col)
+
+
+@dataclass(frozen=True)
+class Region:
+    start: Pos
+    end: Pos       # exclusive
+
+
+@dataclass(frozen=True)
+class Anchor:
+    key: str
+    kind: str      # "row" | "stop"
+    line: int
+    start: int
+    end: int
+
+    @property
+    def pos(self) -> tuple[int, int]:
+        return (self.line, self.start)
+
+
+@dataclass
+class RowRead:
+    """What the text says for one row: its anchor and the tokens after it."""
+    key: str
+    anchor: Anchor | None
+    tokens: list[Token] = field(default_factory=list)
+
+    @property
+    def values(self) -> list[Token]:
+        return [t for t in self.tokens if t.kind == VALUE]
+
+
+def prefix_pattern(prefix: str) -> str:
+    p = squeeze(prefix)
+    if p.endswith("、"):
+        return rf"{re.escape(p[:-1])}[ ]*[、.,]"
+    if p.startswith("("):
+        inner = re.escape(p[1:-1])
+        return rf"\([ ]*{inner}[ ]*\)"
+    num = re.escape(p.rstrip("."))
+    return rf"(?:{num}[ ]*[.、,]|\([ ]*{num}[ ]*\))"
+
+
+def row_label_pattern(label: str) -> str:
+    """Regex source for a row label: its numbering (optional when the core is distinctive) + core head."""
+    m = _PREFIX_SPLIT.match(label)
+    prefix, core = (m.group("prefix") or ""), m.group("core")
+    core_sq = squeeze(core)
+    head = label_pattern(core_sq[:HEAD_CHARS])
+    if not prefix:
+        return head
+    pfx = prefix_pattern(prefix)
+    if len(core_sq) < SHORT_CORE:
+        return rf"{pfx}[ ]*{head}"
+    return rf"(?:{pfx}[ ]*)?{head}"
+
+
+def stop_label_pattern(label: str) -> str:
+    return label_pattern(label)
+
+
+class AnchorSet:
+    """All labels of one table compiled into one alternation (searched once per region line)."""
+
+    def __init__(self, rows: list[tuple[str, str]], stops: list[tuple[str, str]]):
+        self.kinds: dict[str, tuple[str, str]] = {}
+        alts = []
+        specs = [(k, "row", p) for k, p in rows] + [(k, "stop", p) for k, p in stops]
+        # longer patterns first: at one position the most specific label wins
+        specs.sort(key=lambda s: -len(s[2]))
+        for i, (key, kind, pat) in enumerate(specs):
+            name = f"a{i}"
+            self.kinds[name] = (key, kind)
+            alts.append(f"(?P<{name}>{pat})")
+        self.rx = re.compile("|".join(alts))
+
+    def find(self, folded: list[str], region: Region) -> list[Anchor]:
+        out = []
+        for li in range(region.start.line, region.end.line + 1):
+            if li >= len(folded):
+                break
+            text = folded[li]
+            a = region.start.col if li == region.start.line else 0
+            b = region.end.col if li == region.end.line else len(text)
+            if a >= b:
+                continue
+            for m in self.rx.finditer(text, a, b):
+                key, kind = self.kinds[m.lastgroup]
+                out.append(Anchor(key, kind, li, m.start(), m.end()))
+        return out
+
+
+def chain(anchors: list[Anchor], order: list[str]) -> dict[str, Anchor]:
+    """The longest run of row anchors in document order whose keys follow the template order."""
+    rank = {k: i for i, k in enumerate(order)}
+    rows = [a for a in anchors if a.kind == "row" and a.key in rank]
+    n = len(rows)
+    if not n:
+        return {}
+    best = [1] * n
+    prev = [-1] * n
+    for i in range(n):
+        ri = rank[rows[i].key]
+        for j in range(i):
+            if rank[rows[j].key] < ri and best[j] + 1 > best[i]:
+                best[i], prev[i] = best[j] + 1, j
+    i = max(range(n), key=lambda k: (best[k], -k))
+    out: dict[str, Anchor] = {}
+    while i >= 0:
+        out[rows[i].key] = rows[i]
+        i = prev[i]
+    return out
+
+
+def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: Pos) -> list[Token]:
+    """Tokens from `start` (just after a label) to `end` (the next label), with the row-end rule."""
+    toks: list[Token] = []
+    started = False
+    for li in range(start.line, min(end.line, len(lines) - 1) + 1):
+        f = folded[li]
+        a = start.col if li == start.line else 0
+        b = end.col if li == end.line else len(f)
+        if a >= b or not f[a:b].strip():
+            continue
+        tabbed = "\t" in f
+        raw = lines[li].text
+        for k, (col, fc, rc) in enumerate(split_cells(f, raw, a, b)):
+            if k == 0 and li == start.line and not fc.strip():
+                continue            # the rest of the label's own cell
+            for t in tokens_of_piece(fc, rc, li, col, tabbed):
+                if t.kind == TEXT:
+                    if started:
+                        return toks
+                    continue
+                if t.kind == VALUE:
+                    started = True
+                toks.append(t)
+    # trailing empties after the last line of the row belong to the layout of the NEXT label's line
+    return toks
+
+
+def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor], chosen: dict[str, Anchor],
+              region: Region) -> dict[str, RowRead]:
+    """For each chosen row anchor, the tokens up to the next anchor of any kind."""
+    ordered = sorted(anchors, key=lambda a: a.pos)
+    chosen_ids = {id(a) for a in chosen.values()}
+    out: dict[str, RowRead] = {}
+    for i, a in enumerate(ordered):
+        if id(a) not in chosen_ids:
+            continue
+        nxt = next((b for b in ordered[i + 1:] if b.pos >= (a.line, a.end) and
+                    (b.kind == "stop" or id(b) in chosen_ids)), None)
+        end = Pos(nxt.line, nxt.start) if nxt else region.end
+        out[a.key] = RowRead(a.key, a, collect_tokens(lines, folded, Pos(a.line, a.end), end))
+    return out
+
+
+def padding(rows: list[RowRead], expected: dict[str, int]) -> tuple[int, int]:
+    """Layout padding (leading, trailing empty cells) seen on the table's complete rows."""
+    lead = trail = 0
+    for r in rows:
+        toks = r.tokens
+        if len(r.values) != expected[r.key]:
+            continue
+        first = next(i for i, t in enumerate(toks) if t.kind == VALUE)
+        last = max(i for i, t in enumerate(toks) if t.kind == VALUE)
+        lead = max(lead, sum(1 for t in toks[:first] if t.kind == EMPTY))
+        trail = max(trail, sum(1 for t in toks[last + 1:] if t.kind == EMPTY))
+    return lead, trail
+
+
+def positional_slots(tokens: list[Token], expected: int, lead: int, trail: int) -> list[Token] | None:
+    """The row's cells position by position, when the layout shows blank cells in place; else None."""
+    toks = list(tokens)
+    k = 0
+    while toks and toks[0].kind == EMPTY and k < lead:
+        toks.pop(0)
+        k += 1
+    k = 0
+    while toks and toks[-1].kind == EMPTY and k < trail:
+        toks.pop()
+        k += 1
+    if len(toks) == expected and any(t.kind == EMPTY for t in toks) and all(t.tabbed for t in toks):
+        return toks
+    return None
+
+
+def cell_from_token(address: str, tok: Token, line: SourceLine) -> Cell:
+    if tok.kind == EMPTY:
+        return Cell(address, "blank", None, "", line.no, line.where)
+    kind = {"number": "number", "dash": "dash", "none": "none"}[tok.value_kind]
+    return Cell(address, kind, tok.value if kind == "number" else None, tok.raw, line.no, line.where)
+
+
+def unknown_cell(address: str, kind: str, raw: str, line: SourceLine | None) -> Cell:
+    return Cell(address, kind, None, raw, line.no if line else None, line.where if line else None)

@@ -1,0 +1,146 @@
+"""Report metadata: title, agency, reporting year, kind of body, publication date, statistics period.
+
+- Title: the crawler/CMS header "标题: …" when present, else the short lines at the top of the text
+  before the first body sentence or part heading (a title split over two lines is joined:
+  "六安市金安区木厂镇2024年政府" + "信息公开工作年度报告").
+- Agency: what the title states before the year ("六安市金安区木厂镇"), or the title without the
+  report-name suffix when it has no year ("阎村镇人民政府"). Taken as written, never completed.
+- Year (the REPORTING year): the title's year (year_source "title"); else the end of the statistics
+  period "…2024年1月1日至2024年12月31日" ("period"); else the commonest "20xx年" in the opening text
+  and part 一 ("text"). Years in document numbers (渭临政办函〔2024〕1号) are not followed by 年 and
+  never count.
+- Kind of body: people's governments (…人民政府, 乡/镇/街道/区/县/市/省, and 管委会-type local
+  governments such as 平潭综合实验区) are "government"; 局/委/办/厅/中心… are "department".
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from engine.model import Metadata, Part, SourceLine
+from engine.parse.normalize import fold
+
+_HEADER_TITLE = re.compile(r"^\s*标题\s*[:：]\s*(?P<t>\S.*?)\s*$")
+_HEADER_DATE = re.compile(r"^\s*(?:发布时间|发布日期|发文日期|成文日期|日期)\s*[:：]\s*"
+                          r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})")
+_BODY_START = re.compile(r"^(?:根据|本报告|本年度|按照|依据|为|\[bookmark|一、|\(一\))")
+_REPORT_WORDS = re.compile(r"报告|年报")
+_YEAR_IN_TITLE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年")
+_TITLE_SUFFIX = re.compile(r"(?:关于)?(?:\d{4}\s*年度?)?(?:本级)?(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)$")
+_PERIOD = re.compile(
+    r"(?P<y1>\d{4})\s*年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日\s*(?:起)?\s*(?:至|到|—|-|~)\s*"
+    r"(?P<y2>\d{4})\s*年\s*(?P<m2>\d{1,2})\s*月\s*(?P<d2>\d{1,2})\s*日")
+_TEXT_YEAR = re.compile(r"(?<![\d(〔])(?P<y>20\d{2})\s*年")
+_INLINE_DATE = re.compile(r"(?:发布时间|发布日期)\s*[:：]\s*(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})")
+
+_GOV_SUFFIX = re.compile(r"(?:人民政府|政府|管委会|管理委员会|实验区|新区|开发区|高新区|示范区|"
+                         r"街道办事处|街道|镇|乡|苏木|区|县|市|省|州|旗|盟)$")
+_DEPT_SUFFIX = re.compile(r"(?:办公室|办公厅|局|厅|委员会|委|办|中心|院|署|所|站|队|处|社|馆|会|部|司|科)$")
+_GOV_AREA_BODY = re.compile(r"(?:管委会|管理委员会|街道办事处|街道办)$")
+
+
+def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_heading_line: int | None) -> Metadata:
+    meta = Metadata()
+    title, title_line = _title(lines, first_heading_line)
+    meta.title = title
+    if title:
+        meta.agency = agency_from_title(title)
+        meta.agency_line = title_line if meta.agency else None
+        m = _YEAR_IN_TITLE.search(title)
+        if m:
+            meta.year, meta.year_source = int(m.group("y")), "title"
+    head_text = "\n".join(ln.text for ln in lines[:first_heading_line or min(len(lines), 40)])
+    body_text = head_text + "\n" + (parts["一"].text if parts["一"].present else "")
+    period = _PERIOD.search(fold(body_text)) or _PERIOD.search(fold(_all_text(lines, 400_000)))
+    if period:
+        meta.period_start = _iso(period.group("y1"), period.group("m1"), period.group("d1"))
+        meta.period_end = _iso(period.group("y2"), period.group("m2"), period.group("d2"))
+        if meta.year is None:
+            meta.year, meta.year_source = int(period.group("y2")), "period"
+    if meta.year is None:
+        years = Counter(int(m.group("y")) for m in _TEXT_YEAR.finditer(fold(body_text)))
+        if years:
+            meta.year, meta.year_source = years.most_common(1)[0][0], "text"
+    meta.publication_date = _publication_date(lines)
+    meta.body_kind = body_kind(meta.agency)
+    return meta
+
+
+def _all_text(lines: list[SourceLine], limit: int) -> str:
+    return "\n".join(ln.text for ln in lines)[:limit]
+
+
+def _iso(y: str, m: str, d: str) -> str | None:
+    mi, di = int(m), int(d)
+    if not (1 <= mi <= 12 and 1 <= di <= 31):
+        return None
+    return f"{int(y):04d}-{mi:02d}-{di:02d}"
+
+
+def _publication_date(lines: list[SourceLine]) -> str | None:
+    for ln in lines[:15]:
+        m = _HEADER_DATE.match(fold(ln.text))
+        if m:
+            return _iso(m.group("y"), m.group("m"), m.group("d"))
+    for ln in lines[:60]:
+        m = _INLINE_DATE.search(fold(ln.text))
+        if m:
+            return _iso(m.group("y"), m.group("m"), m.group("d"))
+    return None
+
+
+def _title(lines: list[SourceLine], first_heading_line: int | None) -> tuple[str | None, int | None]:
+    """The report title as written and the line it starts on."""
+    for ln in lines[:15]:
+        m = _HEADER_TITLE.match(ln.text)
+        if m:
+            return m.group("t"), ln.no
+    limit = first_heading_line if first_heading_line is not None else min(len(lines), 30)
+    chunks: list[str] = []
+    start = None
+    for ln in lines[:limit]:
+        text = ln.text.strip().lstrip("#").strip().strip("*").strip()
+        if not text:
+            continue
+        if (len(text) > 60 or "。" in text or _BODY_START.match(fold(text).replace(" ", ""))
+                or text.startswith("=")):
+            break
+        if start is None:
+            start = ln.no
+        chunks.append(text)
+        if len(chunks) == 3 or _REPORT_WORDS.search(text):
+            break
+    if not chunks:
+        return None, None
+    title = "".join(chunks)
+    if not _REPORT_WORDS.search(title) and len(chunks) == 1 and "政府" not in title:
+        return None, None
+    return title, start
+
+
+def agency_from_title(title: str) -> str | None:
+    """The issuing body as the title states it (text before the year, or before the report name)."""
+    t = re.sub(r"\s+", "", fold(title))
+    m = re.search(r"(?:19|20)\d{2}年", t)
+    if m:
+        name = t[:m.start()]
+    else:
+        name = _TITLE_SUFFIX.sub("", t)
+    name = re.sub(r"关于$", "", name).strip("《》\"' ")
+    if not name or name == t or len(name) < 2:
+        return None if not name or len(name) < 2 else name
+    return name
+
+
+def body_kind(agency: str | None) -> str | None:
+    """'government' for people's governments (incl. 管委会-type local governments), else 'department'."""
+    if not agency:
+        return None
+    a = agency.strip()
+    if a.endswith("人民政府") or _GOV_AREA_BODY.search(a):
+        return "government"
+    if _DEPT_SUFFIX.search(a):
+        return "department"
+    if _GOV_SUFFIX.search(a):
+        return "government"
+    return None

@@ -1,0 +1,71 @@
+"""Normalisation of report text for MATCHING (never for evidence: the original text is kept).
+
+`fold(text)` is length-preserving (one character in, one character out), so a position found in the
+folded text is the same position in the original line. It maps:
+- NFKC compatibility forms that are one character (full-width ０-９ Ａ-Ｚ （）：，． etc. → ASCII,
+  ideographic space → space, circled digits → digits);
+- the bracket, quote and dash variants real reports use to one form each (【〔［ → (, “”‘’「」 → ", …);
+- 其它 → 其他.
+
+`squeeze(text)` additionally removes all white space: what labels are compared on
+("自 然 人" == "自然人", "结果 维持" == "结果维持").
+
+`label_pattern(label)` builds a regex matching a label in folded text with any run of spaces between
+its characters (but not TAB or line breaks: those separate cells).
+"""
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_EXPLICIT = {
+    "【": "(", "】": ")", "〔": "(", "〕": ")", "［": "(", "］": ")", "[": "(", "]": ")",
+    "（": "(", "）": ")", "｛": "(", "｝": ")",
+    "“": '"', "”": '"', "„": '"', "‟": '"', "「": '"', "」": '"', "『": '"', "』": '"',
+    "‘": "'", "’": "'", "＂": '"', "＇": "'",
+    "：": ":", "；": ";", "，": ",", "、": "、", "。": "。", "．": ".",
+    "\u3000": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200b": " ",
+    "\ufeff": " ", "\u202f": " ", "\u2007": " ",
+    "－": "-", "﹣": "-", "‐": "-", "‑": "-", "—": "—", "–": "—", "―": "—", "─": "—", "━": "—",
+    "／": "/", "∕": "/",
+}
+
+
+class _FoldTable(dict):
+    """str.translate table computed lazily per character (NFKC when it yields ONE character)."""
+
+    def __missing__(self, key: int) -> int:
+        ch = chr(key)
+        mapped = _EXPLICIT.get(ch)
+        if mapped is None:
+            if ch.isascii():
+                mapped = ch
+            else:
+                nf = unicodedata.normalize("NFKC", ch)
+                mapped = nf if len(nf) == 1 else ch
+                mapped = _EXPLICIT.get(mapped, mapped)
+        self[key] = ord(mapped)
+        return self[key]
+
+
+_TABLE = _FoldTable()
+_WS = re.compile(r"\s+")
+
+
+def fold(text: str) -> str:
+    """Length-preserving normalisation for matching (see module docstring)."""
+    out = text.translate(_TABLE)
+    if "其它" in out:
+        out = out.replace("其它", "其他")
+    return out
+
+
+def squeeze(text: str) -> str:
+    """fold() with every white-space character removed: the form labels are compared in."""
+    return _WS.sub("", fold(text))
+
+
+def label_pattern(label: str, *, gap: str = r"[ ]*") -> str:
+    """Regex source matching `label` (any spelling fold() unifies) with `gap` between characters."""
+    chars = [c for c in squeeze(label)]
+    return gap.join(re.escape(c) for c in chars)

@@ -1,0 +1,173 @@
+"""Finding the six parts 一…六 by meaning.
+
+A part heading is the part's Chinese numeral followed by 、 (or . / space) and words that carry the
+part's meaning (engine/template.PART_TITLES and the variants real reports use). Two ways to find one:
+
+1. At the start of a line (after markdown #'s and spaces): the numeral and, within the heading's first
+   characters, a keyword of the part (四: 复议/诉讼, 六: 其他/需要报告 …). This takes headings with
+   variants and typos ("行政法复议", "其它需要报告事项", "因政府信息公开工作被申请行政复议、提起行政诉讼情况").
+   A sub-heading "（一）…" / "(五) 监督保障方面" never qualifies: its numeral is in brackets.
+   "四、结转下年度继续办理" (a row of the requests table) carries no keyword of part 四, so it is a row.
+2. Anywhere inside a line — for texts whose body is flattened into one long line (pingtan) — the
+   numeral followed by a full title variant ("二、主动公开政府信息情况"). Only used for a part that has
+   no line-start heading after the previous part.
+
+Parts must appear in order: each is searched after the previous one found. A missing part stays
+present=False. A Part's line range runs from its heading line to the line before the next heading
+(the same line when the text is flattened), and its text is the exact text segment in between.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from engine.model import Part, SourceLine
+from engine.parse.normalize import fold, label_pattern
+from engine.template import PART_IDS
+
+_NUMERAL = {"一": "一", "二": "二", "三": "三", "四": "四", "五": "五", "六": "六"}
+
+# Keywords that must occur within the first characters of a line-start heading.
+_KEYWORDS = {
+    "一": ("总体情况", "总体概述", "概述", "基本情况", "总体"),
+    "二": ("主动公开",),
+    "三": ("收到和处理", "依申请公开", "公开申请", "申请情况", "处理政府信息"),
+    "四": ("复议", "诉讼"),
+    "五": ("问题", "改进", "不足"),
+    "六": ("其他需要", "需要报告", "其他事项", "其他需报告"),
+}
+_KEYWORD_WINDOW = 24       # heading characters (spaces removed) in which a keyword must start
+_SHORT_HEADING = 60        # a line-start heading longer than this continues with body text
+
+# Full title variants for headings found inside a flattened line.
+_TITLE_VARIANTS = {
+    "一": ("总体情况", "总体概述"),
+    "二": ("主动公开政府信息情况", "主动公开政府信息"),
+    "三": ("收到和处理政府信息公开申请情况", "收到和处理政府信息公开申请"),
+    "四": ("政府信息公开行政复议、行政诉讼情况", "政府信息公开行政法复议、行政诉讼情况",
+          "因政府信息公开工作被申请行政复议、提起行政诉讼情况", "政府信息公开行政复议、行政诉讼",
+          "因政府信息公开工作被申请行政复议和提起行政诉讼情况"),
+    "五": ("存在的主要问题及改进情况", "政府信息公开工作存在的主要问题及改进情况", "存在的主要问题和改进情况",
+          "主要问题及改进情况"),
+    "六": ("其他需要报告的事项", "其他需要报告事项"),
+}
+
+_LINE_START = re.compile(r"^[ \t]*(?:#+[ \t]*)?(?:\*\*)?[ \t]*(?P<num>[一二三四五六])[ \t]*(?:[、.,:]|[ \t])[ \t]*(?P<rest>.*)$")
+
+
+def _title_regex(pid: str) -> re.Pattern[str]:
+    variants = sorted(_TITLE_VARIANTS[pid], key=len, reverse=True)
+    alts = "|".join(label_pattern(v) for v in variants)
+    return re.compile(rf"{pid}[ ]*[、.][ ]*(?:{alts})")
+
+
+_TITLE_RES = {pid: _title_regex(pid) for pid in PART_IDS}
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True)
+class Heading:
+    pid: str
+    line_index: int      # 0-based index into the document lines
+    start: int           # column of the heading's first character (in the line)
+    end: int             # column after the heading
+    text: str            # the heading as written (markdown marks and outer spaces removed)
+    at_line_start: bool
+
+
+def find_headings(folded: list[str], lines: list[SourceLine]) -> dict[str, Heading]:
+    """The heading of each part found, in document order."""
+    line_start = _line_start_candidates(folded)
+    found: dict[str, Heading] = {}
+    pos = (-1, -1)
+    for pid in PART_IDS:
+        cand = next((h for h in line_start.get(pid, ()) if (h.line_index, h.start) > pos), None)
+        inline = _inline_candidate(pid, folded, lines, pos)
+        if cand is None or (inline is not None and (inline.line_index, inline.start) < (cand.line_index, cand.start)
+                            and _is_flattened(folded[inline.line_index])):
+            cand = inline
+        if cand is None:
+            continue
+        found[pid] = cand
+        pos = (cand.line_index, cand.start)
+    return found
+
+
+def _is_flattened(line: str) -> bool:
+    return len(line) > 300
+
+
+def _line_start_candidates(folded: list[str]) -> dict[str, list[Heading]]:
+    out: dict[str, list[Heading]] = {}
+    for i, text in enumerate(folded):
+        if not text or text[0] not in " \t#*一二三四五六":
+            continue
+        m = _LINE_START.match(text)
+        if not m:
+            continue
+        pid = m.group("num")
+        rest = _SPACES.sub("", m.group("rest"))
+        window = rest[:_KEYWORD_WINDOW + 6]
+        if not any(0 <= window.find(k) <= _KEYWORD_WINDOW for k in _KEYWORDS[pid]):
+            continue
+        start = m.start("num")
+        end = len(text.rstrip())
+        if len(rest) > _SHORT_HEADING:
+            tm = _TITLE_RES[pid].match(text, start)
+            if not tm:
+                continue          # a long paragraph that starts with a numeral: not a heading
+            end = tm.end()
+        out.setdefault(pid, []).append(Heading(pid, i, start, end, "", True))
+    return out
+
+
+def _inline_candidate(pid: str, folded: list[str], lines: list[SourceLine], after: tuple[int, int]) -> Heading | None:
+    rx = _TITLE_RES[pid]
+    first = max(after[0], 0)
+    for i in range(first, len(folded)):
+        text = folded[i]
+        if pid not in text:
+            continue
+        m = rx.search(text, after[1] + 1 if i == after[0] else 0)
+        if m:
+            return Heading(pid, i, m.start(), m.end(), "", False)
+    return None
+
+
+def build_parts(headings: dict[str, Heading], lines: list[SourceLine]) -> dict[str, Part]:
+    """Part objects (all six) with heading as written, line range and body text."""
+    ordered = sorted(headings.values(), key=lambda h: (h.line_index, h.start))
+    parts: dict[str, Part] = {pid: Part(id=pid, present=False) for pid in PART_IDS}
+    for k, h in enumerate(ordered):
+        nxt = ordered[k + 1] if k + 1 < len(ordered) else None
+        raw_line = lines[h.line_index].text
+        heading = raw_line[h.start:h.end].strip().strip("*").strip()
+        if nxt is None:
+            end_line, end_col = len(lines) - 1, None
+        else:
+            end_line, end_col = nxt.line_index, nxt.start
+        body = segment_text(lines, h.line_index, h.end, end_line, end_col)
+        if nxt is not None and end_col is not None and not lines[end_line].text[:end_col].strip(" \t#*") \
+                and end_line > h.line_index:
+            last = end_line - 1           # next heading starts its own line
+        else:
+            last = end_line
+        while last > h.line_index and not lines[last].text.strip():
+            last -= 1
+        parts[h.pid] = Part(id=h.pid, present=True, heading=heading, line_start=lines[h.line_index].no,
+                            line_end=lines[last].no, text=body.strip())
+    return parts
+
+
+def segment_text(lines: list[SourceLine], l0: int, c0: int, l1: int, c1: int | None) -> str:
+    """Original text from (line l0, column c0) to (line l1, column c1) — c1 None = end of line."""
+    if l0 == l1:
+        return lines[l0].text[c0:c1]
+    chunks = [lines[l0].text[c0:]]
+    chunks.extend(ln.text for ln in lines[l0 + 1:l1])
+    chunks.append(lines[l1].text[:c1] if c1 is not None else lines[l1].text)
+    return "\n".join(chunks)
+
+
+def fold_lines(lines: list[SourceLine]) -> list[str]:
+    return [fold(ln.text) for ln in lines]

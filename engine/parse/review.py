@@ -1,0 +1,67 @@
+"""Table `review` (part 四): one data row of 15 cells after the table's header labels.
+
+The header (行政复议 / 行政诉讼 / 未经复议直接起诉 / 复议后起诉 / 结果维持 … 总计, in any layout) is
+located by its labels; the data row is the tokens after the LAST header label. Its cells map in
+template order (three groups × five columns). Blank cells, too few / too many values and digit runs
+follow the policy of engine/parse/grid.py; runs are split with the group identities
+(总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结).
+"""
+from __future__ import annotations
+
+from decimal import Decimal
+
+from engine.model import Cell, Diagnostic, SourceLine, Table
+from engine.parse import diagnostics as D
+from engine.parse import digits
+from engine.parse.applications import place_row
+from engine.parse.grid import AnchorSet, Pos, Region, RowRead, collect_tokens, stop_label_pattern
+from engine.template import REVIEW_COLUMNS, REVIEW_GROUPS, review_addresses
+
+NCELLS = len(REVIEW_GROUPS) * len(REVIEW_COLUMNS)
+_HEADER = AnchorSet([], [(lbl, stop_label_pattern(lbl)) for lbl in
+                         (*REVIEW_GROUPS, "行政诉讼", *REVIEW_COLUMNS)])
+
+
+def extract(lines: list[SourceLine], folded: list[str], region: Region, template: str | None
+            ) -> tuple[Table, list[Diagnostic]]:
+    table = Table(name="review", present=False, template=template)
+    addrs = review_addresses()
+    header = _HEADER.find(folded, region)
+    if len({a.key for a in header}) < 3:
+        for a in addrs:
+            table.cells[a] = Cell(a, "missing")
+        return table, [D.table_missing("review")]
+    table.present = True
+    last = max(header, key=lambda a: (a.line, a.end))
+    tokens = collect_tokens(lines, folded, Pos(last.line, last.end), region.end)
+    read = RowRead("data", None, tokens)
+    runs: dict[str, RowRead] = {}
+    diags = place_row("review", "data", addrs, read, lines, table, 0, 0, runs)
+    if runs:
+        diags.extend(_recover(read, lines, table, addrs))
+    first = min(a.line for a in header)
+    end = max([t.line for t in tokens] + [last.line])
+    table.line_start, table.line_end = lines[first].no, lines[end].no
+    return table, diags
+
+
+def _recover(read: RowRead, lines: list[SourceLine], table: Table, addrs: list[str]) -> list[Diagnostic]:
+    run_text = " ".join(t.raw for t in read.values)
+    line = lines[read.values[0].line]
+    width = len(REVIEW_COLUMNS)
+
+    def row_ok(_k: str, c: tuple[int, ...]) -> bool:
+        return all(sum(c[g * width:g * width + width - 1]) == c[g * width + width - 1]
+                   for g in range(len(REVIEW_GROUPS)))
+
+    try:
+        cands = {"data": digits.splits([t.text for t in read.values], NCELLS)}
+    except digits.TooMany:
+        return [D.digits_ambiguous("review", "data", run_text, NCELLS, line, addrs, "可能的拆分方式过多")]
+    fixed, why = digits.choose_rows(cands, row_ok, None)
+    if "data" not in fixed:
+        return [D.digits_ambiguous("review", "data", run_text, NCELLS, line, addrs, why.get("data", ""))]
+    for a, v in zip(addrs, fixed["data"]):
+        table.cells[a] = Cell(a, "number", Decimal(v), run_text, line.no, line.where, recovered=True)
+    return [D.digits_recovered("review", "data", run_text, [str(v) for v in fixed["data"]], line, addrs,
+                               why["data"].replace("本行合计关系", "各组“总计”等于前四项之和的关系"))]
