@@ -63,8 +63,7 @@ def run_engine(catalog, facts: FactSet, engine: str) -> list[tuple[str, dict[str
     engine_facts = facts.engine_facts()
     if engine == "durable":
         from engine.evaluate import durable
-        acts = durable.run(catalog.ruleset, engine_facts, key=catalog.digest,
-                           ruleset_json=catalog.ruleset_json)
+        acts = durable.run(catalog.ruleset, engine_facts, key=catalog.digest)
     else:
         from engine.evaluate import reference
         acts = reference.run(catalog.ruleset, engine_facts, key=catalog.digest)

@@ -36,12 +36,13 @@ def _engine():
     return durable_rules_engine
 
 
-def _handle(key: str, ruleset_json: str) -> int:
+def _handle(key: str, ruleset: dict[str, Any], ruleset_json: str | None) -> int:
     h = _HANDLES.get(key)
     if h is None:
         from engine.rules.compile import RULESET_NAME
         try:
-            h = _engine().create_ruleset(RULESET_NAME, ruleset_json)
+            h = _engine().create_ruleset(
+                RULESET_NAME, ruleset_json or json.dumps(ruleset, ensure_ascii=False))
         except Exception as exc:
             raise EngineFailure(f"durable-rules 无法创建规则集：{exc}") from exc
         _HANDLES[key] = h
@@ -55,7 +56,7 @@ def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]], key: str,
     E = _engine()
     payload = json.dumps(engine_facts, ensure_ascii=False)
     with _LOCK:
-        h = _handle(key, ruleset_json or json.dumps(ruleset, ensure_ascii=False))
+        h = _handle(key, ruleset, ruleset_json)
         out: list[tuple[str, dict[str, str]]] = []
         try:
             code, offset = E.assert_facts(h, payload)
