@@ -104,3 +104,13 @@ def test_same_findings_in_every_format(seed):
     expected = findings(reports["txt"])
     for form in ("docx", "pdf"):
         assert findings(reports[form]) == expected, form
+
+
+def test_running_header_and_footer_do_not_break_tables_apart():
+    plain = read_document(DOCUMENTS / "seed-001.docx")
+    headed = read_document(DOCUMENTS / "seed-001-running-header.pdf")
+    assert data_rows(headed) == data_rows(plain)
+    apps = {ln.table for ln in headed.lines if "本年新收" in ln.text or "结转下年度" in ln.text}
+    assert len(apps) == 1
+    assert {ln.page for ln in headed.lines if ln.table in apps} == {1, 2}   # split over two pages, joined
+    assert sum(ln.text == "阎村镇人民政府政府信息公开工作年度报告" for ln in headed.lines) == headed.pages

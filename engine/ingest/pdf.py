@@ -42,6 +42,7 @@ MAX_CHARS_PER_PAGE = 200_000
 # Geometry tolerances, in points.
 X_TOLERANCE = 4.0
 MARGIN_SHARE = 0.12          # top/bottom share of the page where page numbers live
+HEADER_SHARE = 0.075         # top/bottom share where running headers and footers live (above the body)
 
 _PAGE_NUMBER = re.compile(r"^\s*(?:[-–—－_]*\s*\d{1,4}\s*[-–—－_]*|第\s*\d{1,4}\s*页(?:\s*[，,/、]?\s*共\s*\d{1,4}\s*页)?"
                           r"|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$", re.I)
@@ -313,7 +314,8 @@ class _Reader:
             if in_margin and _PAGE_NUMBER.match(text):
                 continue
             tail = any(t.bbox[3] - 1 <= line["top"] <= t.tail_bottom for t in tables)
-            elements.append((line["top"], "tail" if tail else "text", text))
+            running = line["bottom"] < height * HEADER_SHARE or line["top"] > height * (1 - HEADER_SHARE)
+            elements.append((line["top"], "tail" if tail else "margin" if running else "text", text))
         for t in tables:
             elements.append((t.bbox[1], "table", t))
         elements.sort(key=lambda e: e[0])
@@ -324,15 +326,17 @@ class _Reader:
         current: _OpenTable | None = None
         ends_with_table = False
         for index, (_, kind, item) in enumerate(elements):
-            if kind in ("text", "tail"):
+            if kind != "table":
                 line_on_page += 1
                 self.out.add(item, f"第{page_no}页第{line_on_page}行", page=page_no)
-                # a peeled closing row of the table (第二十条第（六）项 at the page end) does not end it
-                ends_with_table = ends_with_table and kind == "tail"
+                # neither a peeled closing row of the table (第二十条第（六）项 at the page end) nor a
+                # running header or footer ends the table
+                ends_with_table = ends_with_table and kind in ("tail", "margin")
                 continue
             table: PageTable = item
             rows = table.rows
-            if index == 0 and self._continues(table):
+            first = all(kind == "margin" for _, kind, _ in elements[:index])
+            if first and self._continues(table):
                 current = self.open_table
                 if table.positions != current.positions:
                     table = table_grid(page, table.source, current.positions) or table
@@ -381,7 +385,8 @@ _NUMBER = re.compile(r"^[-+]?\d[\d,，.]*\s*(?:万元|元|件|个)?$")
 
 def _is_fragment(previous: list[str | None], first: list[str | None]) -> bool:
     """Whether `first` is the rest of `previous` cut by a page break: it fills positions the row
-    above left empty, and where both have text it is label text going on. A figure never meets
+    above left empty and leaves empty some the row above filled, and where both have text it is
+    label text going on. A figure never meets
     a figure or a label there: a new row states its own figures in the columns of the row above.
     (Two label-only rows cannot be told from a split label, so they are left apart.)"""
     if len(previous) != len(first):
@@ -389,7 +394,9 @@ def _is_fragment(previous: list[str | None], first: list[str | None]) -> bool:
     for a, b in zip(previous, first):
         if a and b and (_NUMBER.match(a) or _NUMBER.match(b)):
             return False
-    return any(b and not a for a, b in zip(previous, first))
+    # each half has cells the other lacks (the figures on one page, the rest on the next); two
+    # rows whose texts only meet (a header cut inside a tall merged cell) are different rows
+    return any(b and not a for a, b in zip(previous, first)) and any(a and not b for a, b in zip(previous, first))
 
 
 def _merge_rows(previous: list[str | None], rest: list[str | None]) -> list[str | None]:
