@@ -5,6 +5,7 @@ seen ⇒ "split" (2021 template), else a "（六）其他处理" row with values
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
@@ -16,6 +17,7 @@ from engine.parse.normalize import squeeze
 from engine.template import APPLICANT_COLUMNS, APPLICATION_ROWS, OUTCOME_GROUPS, outcome_leaf_rows
 
 NCOL = len(APPLICANT_COLUMNS)
+_RUN = re.compile(r"-?\d+(?:\.\d+)?")
 MIN_ROWS_FOR_TABLE = 3
 
 
@@ -104,8 +106,8 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
                 blanks.append((a, col))
         line = lines[slots[0].line] if slots else row_line
         return [D.cell_blank(table_name, key, [c for _, c in blanks], line, [a for a, _ in blanks])]
-    if values and all(not t.tabbed and t.value_kind == "number" and t.text.isdigit() for t in values) \
-            and sum(len(t.text) for t in values) >= n:
+    if values and all(not t.tabbed and is_run(t.text) for t in values) \
+            and sum(len(t.text.lstrip("+-").partition(".")[0]) for t in values) >= n:
         runs[key] = read
         for a in addrs:        # provisional: replaced when recovered
             table.cells[a] = unknown_cell(a, "text", " ".join(raw), row_line)
@@ -115,6 +117,11 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
     return [D.too_few(table_name, key, n, raw, row_line, addrs)]
 
 
+def is_run(text: str) -> bool:
+    """Digits, possibly signed, possibly with decimals: what a flattened row's values look like."""
+    return _RUN.fullmatch(text) is not None
+
+
 def _columns(table_name: str, addrs: list[str]) -> list[str]:
     if table_name == "review":
         return [".".join(a.split(".")[1:]) for a in addrs]
@@ -122,7 +129,7 @@ def _columns(table_name: str, addrs: list[str]) -> list[str]:
 
 
 def recover_runs(runs: dict[str, RowRead], lines: list[SourceLine], table: Table, variant: str) -> list[Diagnostic]:
-    candidates: dict[str, list[tuple[int, ...]]] = {}
+    candidates: dict[str, list[tuple[Decimal, ...]]] = {}
     too_many: set[str] = set()
     for key, read in runs.items():
         try:
@@ -131,12 +138,12 @@ def recover_runs(runs: dict[str, RowRead], lines: list[SourceLine], table: Table
             too_many.add(key)
     leaves = outcome_leaf_rows(variant)
 
-    def row_ok(_key: str, c: tuple[int, ...]) -> bool:
+    def row_ok(_key: str, c: tuple[Decimal, ...]) -> bool:
         return sum(c[:-1]) == c[-1]
 
-    def known(key: str, trial: dict[str, tuple[int, ...]]) -> list[Decimal] | None:
+    def known(key: str, trial: dict[str, tuple[Decimal, ...]]) -> list[Decimal] | None:
         if key in trial:
-            return [Decimal(v) for v in trial[key]]
+            return list(trial[key])
         if key in runs:
             return None
         vals = [table.cells.get(f"applications.{key}.{c}") for c in APPLICANT_COLUMNS]
@@ -144,7 +151,7 @@ def recover_runs(runs: dict[str, RowRead], lines: list[SourceLine], table: Table
             return [v.value for v in vals]
         return None
 
-    def table_ok(trial: dict[str, tuple[int, ...]]) -> bool:
+    def table_ok(trial: dict[str, tuple[Decimal, ...]]) -> bool:
         total = known("三.七", trial)
         leaf_vals = [known(k, trial) for k in leaves]
         if total is not None and all(v is not None for v in leaf_vals):
@@ -166,7 +173,7 @@ def recover_runs(runs: dict[str, RowRead], lines: list[SourceLine], table: Table
         line = lines[read.values[0].line]
         if key in fixed:
             for a, v in zip(addrs, fixed[key]):
-                table.cells[a] = Cell(a, "number", Decimal(v), run_text, line.no, line.where, recovered=True)
+                table.cells[a] = Cell(a, "number", v, run_text, line.no, line.where, recovered=True)
             diags.append(D.digits_recovered("applications", key, run_text, [str(v) for v in fixed[key]],
                                             line, addrs, why[key]))
         else:

@@ -45,11 +45,28 @@ def _pieces(run: str, k: int) -> Iterable[tuple[str, ...]]:
             yield (run[:cut],) + rest
 
 
-def splits(runs: list[str], n: int) -> list[tuple[int, ...]]:
-    """Every way to read the digit runs as exactly n integers (raises TooMany past the cap)."""
-    out: list[tuple[int, ...]] = []
+def _signed_pieces(run: str, k: int) -> Iterable[tuple[Decimal, ...]]:
+    """_pieces() for a run that may carry a sign (on its first piece) and decimals (on its last)."""
+    sign = -1 if run.startswith("-") else 1
+    body = run.lstrip("+-")
+    digits_part, _, decimals = body.partition(".")
+    for p in _pieces(digits_part, k):
+        vals = [Decimal(x) for x in p]
+        if decimals:
+            vals[-1] = Decimal(f"{p[-1]}.{decimals}")
+        vals[0] *= sign
+        yield tuple(vals)
 
-    def rec(i: int, left: int, acc: tuple[int, ...]) -> None:
+
+def splits(runs: list[str], n: int) -> list[tuple[Decimal, ...]]:
+    """Every way to read the runs as exactly n numbers (raises TooMany past the cap).
+
+    A run is digits, optionally with a leading minus (a signed column: 本年增/减) and decimals
+    (an amount: the decimals belong to the run's last number).
+    """
+    out: list[tuple[Decimal, ...]] = []
+
+    def rec(i: int, left: int, acc: tuple[Decimal, ...]) -> None:
         if i == len(runs):
             if left == 0:
                 out.append(acc)
@@ -57,26 +74,26 @@ def splits(runs: list[str], n: int) -> list[tuple[int, ...]]:
                     raise TooMany
             return
         remaining_runs = len(runs) - i - 1
-        max_k = min(len(runs[i]), left - remaining_runs)
+        max_k = min(len(runs[i].lstrip("+-").partition(".")[0]), left - remaining_runs)
         for k in range(1, max_k + 1):
-            for p in _pieces(runs[i], k):
-                rec(i + 1, left - k, acc + tuple(int(x) for x in p))
+            for p in _signed_pieces(runs[i], k):
+                rec(i + 1, left - k, acc + p)
 
     rec(0, n, ())
     return out
 
 
-def choose_rows(candidates: dict[str, list[tuple[int, ...]]],
-                row_ok: Callable[[str, tuple[int, ...]], bool],
-                table_ok: Callable[[dict[str, tuple[int, ...]]], bool] | None) -> tuple[dict[str, tuple[int, ...]], dict[str, str]]:
+def choose_rows(candidates: dict[str, list[tuple[Decimal, ...]]],
+                row_ok: Callable[[str, tuple[Decimal, ...]], bool],
+                table_ok: Callable[[dict[str, tuple[Decimal, ...]]], bool] | None) -> tuple[dict[str, tuple[Decimal, ...]], dict[str, str]]:
     """Fix rows whose split is unique under the identities.
 
     Returns (fixed splits, reasons): reasons[key] says why a row was fixed ("唯一拆分" …) or, for rows
     left out of the first dict, why it stays ambiguous.
     """
-    fixed: dict[str, tuple[int, ...]] = {}
+    fixed: dict[str, tuple[Decimal, ...]] = {}
     why: dict[str, str] = {}
-    pending: dict[str, list[tuple[int, ...]]] = {}
+    pending: dict[str, list[tuple[Decimal, ...]]] = {}
     for key, cands in candidates.items():
         if len(cands) == 1:
             fixed[key], why[key] = cands[0], "只有一种拆分方式"
@@ -120,5 +137,3 @@ def choose_rows(candidates: dict[str, list[tuple[int, ...]]],
     return fixed, why
 
 
-def as_decimal(values: tuple[int, ...]) -> list[Decimal]:
-    return [Decimal(v) for v in values]

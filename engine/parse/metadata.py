@@ -46,7 +46,7 @@ def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_head
     if title:
         meta.agency = agency_from_title(title)
         meta.agency_line = title_line if meta.agency else None
-        m = _YEAR_IN_TITLE.search(title)
+        m = _YEAR_IN_TITLE.search(fold(title))
         if m:
             meta.year, meta.year_source = int(m.group("y")), "title"
     head_text = "\n".join(ln.text for ln in lines[:first_heading_line or min(len(lines), 40)])

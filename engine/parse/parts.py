@@ -146,9 +146,10 @@ def build_parts(headings: dict[str, Heading], lines: list[SourceLine]) -> dict[s
             end_line, end_col = len(lines) - 1, None
         else:
             end_line, end_col = nxt.line_index, nxt.start
+            if not lines[end_line].text[:end_col].strip(" \t#*"):
+                end_col = 0           # markdown marks of the next heading are not this part's text
         body = segment_text(lines, h.line_index, h.end, end_line, end_col)
-        if nxt is not None and end_col is not None and not lines[end_line].text[:end_col].strip(" \t#*") \
-                and end_line > h.line_index:
+        if nxt is not None and end_col == 0 and end_line > h.line_index:
             last = end_line - 1           # next heading starts its own line
         else:
             last = end_line

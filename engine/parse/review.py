@@ -50,7 +50,7 @@ def _recover(read: RowRead, lines: list[SourceLine], table: Table, addrs: list[s
     line = lines[read.values[0].line]
     width = len(REVIEW_COLUMNS)
 
-    def row_ok(_k: str, c: tuple[int, ...]) -> bool:
+    def row_ok(_k: str, c: tuple[Decimal, ...]) -> bool:
         return all(sum(c[g * width:g * width + width - 1]) == c[g * width + width - 1]
                    for g in range(len(REVIEW_GROUPS)))
 
@@ -62,6 +62,6 @@ def _recover(read: RowRead, lines: list[SourceLine], table: Table, addrs: list[s
     if "data" not in fixed:
         return [D.digits_ambiguous("review", "data", run_text, NCELLS, line, addrs, why.get("data", ""))]
     for a, v in zip(addrs, fixed["data"]):
-        table.cells[a] = Cell(a, "number", Decimal(v), run_text, line.no, line.where, recovered=True)
+        table.cells[a] = Cell(a, "number", v, run_text, line.no, line.where, recovered=True)
     return [D.digits_recovered("review", "data", run_text, [str(v) for v in fixed["data"]], line, addrs,
                                why["data"].replace("本行合计关系", "各组“总计”等于前四项之和的关系"))]

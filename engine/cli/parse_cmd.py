@@ -1,0 +1,37 @@
+"""`xxgk-audit parse FILE [--with-lines]`: print the report model as JSON (schemas/report.schema.json).
+
+Errors (missing file, binary, empty, unsupported, not an annual report) print one Chinese message on
+stderr and exit with EXIT_INPUT; never a traceback.
+"""
+from __future__ import annotations
+
+import json
+import sys
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("parse", help="解析一份年度报告，输出 JSON 模型",
+                              description="解析一份政府信息公开工作年度报告（.txt/.md/.docx/.pdf/.html），"
+                                          "以 JSON 输出报告模型（各部分、三张表的单元格、元数据、解析诊断）。")
+    p.add_argument("file", metavar="FILE", help="报告文件")
+    p.add_argument("--with-lines", action="store_true", help="同时输出报告的全部文本行（用于核对出处）")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    from engine.cli import EXIT_INPUT, EXIT_OK
+    from engine.ingest import IngestError, read_document
+    from engine.parse import NotAReportError, parse_document
+
+    try:
+        doc = read_document(args.file)
+        report = parse_document(doc)
+    except IngestError as exc:
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return EXIT_INPUT
+    except NotAReportError as exc:
+        print(f"错误：{exc.message}", file=sys.stderr)
+        return EXIT_INPUT
+    json.dump(report.to_json(with_lines=args.with_lines), sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return EXIT_OK
