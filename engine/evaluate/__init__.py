@@ -34,6 +34,7 @@ from engine.evaluate.facts import FactSet, build_facts
 from engine.model import Finding, Report, RuleResult
 
 ENGINES = ("durable", "reference")
+MAX_REASONS = 3      # not-assessable reasons quoted in full; RuleResult.cells lists every input
 
 
 def evaluate(report: Report, catalog, previous: Report | None = None,
@@ -126,6 +127,8 @@ def rule_result(rule, fired: list, report: Report, facts: FactSet) -> RuleResult
                 for a in evidence_of(rule, c, f, report).cells:
                     if a not in cells:
                         cells.append(a)
+            if len(reasons) > MAX_REASONS:
+                reasons = reasons[:MAX_REASONS] + [f"另有 {len(reasons) - MAX_REASONS} 处同样无法核对"]
             return RuleResult(rule_id=rule.id, outcome="not_assessable",
                               reason="；".join(reasons), cells=cells)
         return RuleResult(rule_id=rule.id, outcome="pass")

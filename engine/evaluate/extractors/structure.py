@@ -4,6 +4,9 @@ Rows and cells are enumerated from the layout the table itself follows (its temp
 `applications`, its （六） variant): a report that used the 2019 format is held to the 2019 rows, and
 the template rule — not a cascade of missing-row findings — reports the wrong format.
 Cells the layout expects but the parser did not produce are facts of kind "missing".
+Cells of a malformed row (a parse diagnostic in SHAPE_CODES names them: too few / too many
+values, digits run together beyond recovery) are `malformed`: their row is present, their values
+are unknown, and no per-cell rule judges them — the diagnostic is the finding.
 """
 from __future__ import annotations
 
@@ -15,17 +18,21 @@ from engine.model import Cell, Report, Table
 
 ID = "structure"
 
+# parse diagnostics meaning "the row is there but its values cannot be assigned to columns"
+SHAPE_CODES = frozenset({"ROW_TOO_FEW_VALUES", "ROW_TOO_MANY_VALUES", "DIGITS_AMBIGUOUS"})
+
 FACT_TYPES = {
     "part": {"part": "str", "present": "bool", "chars": "int", "line": "int", "heading": "py"},
     "table": {"name": "str", "present": "bool", "template": "str", "variant": "str",
               "line": "int", "part": "str", "n_missing": "int", "n_blank": "int"},
-    "row": {"table": "str", "row": "str", "present": "bool", "in_force": "bool", "n_cells": "int", "n_missing": "int",
+    "row": {"table": "str", "row": "str", "present": "bool", "in_force": "bool",
+            "malformed": "bool", "n_cells": "int", "n_missing": "int",
             "n_blank": "int", "n_dash": "int", "n_none": "int", "n_text": "int", "line": "int",
             "label": "py", "cells": "py", "blank_cells": "py", "dash_cells": "py", "none_cells": "py",
             "text_cells": "py", "missing_cells": "py", "part": "str"},
     "cell": {"addr": "str", "table": "str", "row": "str", "col": "str", "kind": "str", "v": "dec",
              "integral": "bool", "negative": "bool", "amount": "bool", "signed": "bool",
-             "line": "int", "raw": "py", "part": "str", "label": "py"},
+             "malformed": "bool", "line": "int", "raw": "py", "part": "str", "label": "py"},
 }
 
 
@@ -95,18 +102,20 @@ def _part_fact(report: Report, pid: str) -> dict[str, Any]:
 def _table_facts(report: Report, table: Table) -> Iterable[dict[str, Any]]:
     part = T.PART_OF_TABLE[table.name]
     layout = table_layout(report, table) if table.present else []
+    malformed = {a for d in report.diagnostics if d.code in SHAPE_CODES for a in d.cells}
     row_facts, cell_facts = [], []
     for row_key, label, addresses in layout:
         cells = [table.cells.get(a) or Cell(address=a, kind="missing") for a in addresses]
-        cell_facts.extend(_cell_fact(c, row_key, label, part) for c in cells)
+        cell_facts.extend(_cell_fact(c, row_key, label, part, c.address in malformed)
+                          for c in cells)
         row_facts.append(_row_fact(table.name, row_key, label, cells, part,
-                                   demanded(report, table)))
+                                   demanded(report, table), malformed))
     expected = {a for _, _, addrs in layout for a in addrs}
     # cells the parser produced outside the layout (another variant's rows) are still facts
     for addr, cell in sorted(table.cells.items()):
         if addr not in expected and table.present:
             _, row_key, _ = split_address(addr)
-            cell_facts.append(_cell_fact(cell, row_key, row_key, part))
+            cell_facts.append(_cell_fact(cell, row_key, row_key, part, addr in malformed))
     yield {"type": "table", "name": table.name, "present": table.present,
            "template": table_template(report, table) if table.present else None,
            "variant": table.variant, "line": table.line_start, "part": part,
@@ -117,12 +126,14 @@ def _table_facts(report: Report, table: Table) -> Iterable[dict[str, Any]]:
 
 
 def _row_fact(table: str, row_key: str, label: str, cells: list[Cell], part: str,
-              in_force: bool = True) -> dict[str, Any]:
+              in_force: bool = True, malformed: frozenset | set = frozenset()) -> dict[str, Any]:
     def of(kind: str) -> list[str]:
-        return [c.address for c in cells if c.kind == kind]
+        return [c.address for c in cells if c.kind == kind and c.address not in malformed]
     lines = [c.line for c in cells if c.line is not None]
+    bad = any(c.address in malformed for c in cells)
     return {"type": "row", "table": table, "row": row_key, "label": label, "part": part,
-            "present": any(c.kind != "missing" for c in cells), "in_force": in_force,
+            "present": bad or any(c.kind != "missing" or c.line is not None for c in cells),
+            "in_force": in_force, "malformed": bad,
             "n_cells": len(cells),
             "n_missing": len(of("missing")), "n_blank": len(of("blank")), "n_dash": len(of("dash")),
             "n_none": len(of("none")), "n_text": len(of("text")),
@@ -131,7 +142,8 @@ def _row_fact(table: str, row_key: str, label: str, cells: list[Cell], part: str
             "text_cells": of("text"), "missing_cells": of("missing")}
 
 
-def _cell_fact(cell: Cell, row_key: str, label: str, part: str) -> dict[str, Any]:
+def _cell_fact(cell: Cell, row_key: str, label: str, part: str,
+               malformed: bool = False) -> dict[str, Any]:
     table, _, col = split_address(cell.address)
     value: Decimal | None = cell.value if cell.known else None
     return {"type": "cell", "addr": cell.address, "table": table, "row": row_key, "col": col,
@@ -139,4 +151,4 @@ def _cell_fact(cell: Cell, row_key: str, label: str, part: str) -> dict[str, Any
             "integral": None if value is None else value == value.to_integral_value(),
             "negative": None if value is None else value < 0,
             "amount": T.is_amount(cell.address), "signed": T.is_signed(cell.address),
-            "line": cell.line, "raw": cell.raw, "part": part, "label": label}
+            "malformed": malformed, "line": cell.line, "raw": cell.raw, "part": part, "label": label}

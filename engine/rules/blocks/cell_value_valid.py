@@ -1,7 +1,8 @@
 """Block `cell_value_valid`: every stated value of the listed tables is valid for its cell
 (template Relation 5): counts are non-negative integers, 万元 amounts non-negative numbers,
 本年增/减 may be negative but must be whole; a value that is not a number at all (text) is invalid.
-Blank, dash and 无 are not judged here (see `cell_blank`)."""
+Blank, dash and 无 are not judged here (see `cell_blank`), nor are the cells of a malformed row
+(the parse diagnostic is the finding: `diagnostic_present`)."""
 from __future__ import annotations
 
 from engine import template as T
@@ -25,7 +26,7 @@ FACT_TYPES_USED = ("cell",)
 
 def expand(options, ctx):
     tables = options.get("tables") or list(T.TABLE_NAMES)
-    base = (is_type("cell"), *within("table", tables, T.TABLE_NAMES))
+    base = (is_type("cell"), *within("table", tables, T.TABLE_NAMES), eq("malformed", False))
     clauses = [
         Clause(role="fail", params={"problem": "为负数"},
                all=[("c", all_of(*base, eq("kind", "number"), eq("negative", True),

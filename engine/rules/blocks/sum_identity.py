@@ -143,7 +143,13 @@ def describe(clause, facts, report):
             "computed_total": fmt_value(s.get("computed")) if s.get("computed") is not None else "未知",
             "left_items": _items(s, s["left_cells"], axis_is_column),
             "items": _items(s, s["right_cells"], axis_is_column),
-            "missing": describe_cells(s["unknown"])}
+            "missing": _few(s["unknown"])}
+
+
+def _few(cells: list[str], limit: int = 3) -> str:
+    """At most `limit` cells in words, then how many more (the result lists them all)."""
+    text = describe_cells(cells[:limit])
+    return text + (f"等 {len(cells)} 个单元格" if len(cells) > limit else "")
 
 
 def evidence(clause, facts, report):
