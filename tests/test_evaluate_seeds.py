@@ -96,3 +96,30 @@ def test_no_seed_breaks_a_rule(catalog):
     for seed in ("000", "001", "002", "003", "004"):
         res = results(catalog, seed)
         assert outcomes(res, "error") == [], seed
+
+
+REAL = Path(__file__).parent / "fixtures" / "real"
+
+
+def test_hongze_2023_review_totals_contradicting_their_rows_are_found(catalog):
+    rep = parse.parse_file(str(REAL / "hongze-quzhengfu-2023.pdf"))
+    res = {r.rule_id: r for r in evaluate(rep, catalog)}
+    r304 = res["XXGK-R304"]
+    assert r304.outcome == "fail"
+    found = {tuple(sorted(f.evidence.cells))[0].split(".")[1]: f for f in r304.findings}
+    assert sorted(found) == ["复议后起诉", "行政复议"]
+    assert "填报 0" in found["行政复议"].message and "之和为 11" in found["行政复议"].message
+    assert "填报 0" in found["复议后起诉"].message and "之和为 5" in found["复议后起诉"].message
+    assert found["行政复议"].evidence.where and "第4页" in found["行政复议"].evidence.where
+    for rid in ("XXGK-R301", "XXGK-R302", "XXGK-R303"):
+        assert res[rid].outcome == "pass", rid      # the requests table is consistent
+
+
+def test_pingtan_2020_outcome_total_contradiction_is_found(catalog):
+    rep = parse.parse_file(str(REAL / "pingtan-2020.txt"))
+    res = {r.rule_id: r for r in evaluate(rep, catalog)}
+    assert res["XXGK-F401"].outcome == "pass"        # a 2020 report in the 2019 format
+    msgs = [f.message for f in res["XXGK-R302"].findings]
+    assert len(msgs) == 2
+    assert any("“自然人”列" in m and "填报 20" in m and "之和为 26" in m for m in msgs)
+    assert any("“总计”列" in m and "填报 21" in m and "之和为 27" in m for m in msgs)
