@@ -43,14 +43,26 @@ def test_identical_on_every_example_report(catalog):
     assert n >= 30
 
 
-def test_identical_on_seeds(catalog):
+REAL = Path(__file__).parent / "fixtures" / "real"
+
+
+def test_identical_on_the_fixture_corpus(catalog):
+    """Seeds and real reports (text, HTML, PDF), pingtan with its previous year (cross-year rules)."""
     parse = pytest.importorskip("engine.parse").__dict__.get("parse_file")
     if parse is None:
         pytest.skip("parser not available yet")
-    for path in SEEDS:
-        rep = parse(str(path))
-        assert as_comparable(evaluate(rep, catalog, engine="durable")) == \
-            as_comparable(evaluate(rep, catalog, engine="reference")), path.name
+    files = SEEDS + sorted(REAL.glob("pingtan-*.txt")) + sorted(REAL.glob("*.html")) \
+        + sorted(REAL.glob("*.pdf"))
+    reports = {p.name: parse(str(p)) for p in files}
+    for name, rep in reports.items():
+        prev = None
+        if name.startswith("pingtan-"):
+            prev = reports.get(f"pingtan-{int(name[8:12]) - 1}.txt")
+        a = evaluate(rep, catalog, previous=prev, engine="durable")
+        b = evaluate(rep, catalog, previous=prev, engine="reference")
+        assert as_comparable(a) == as_comparable(b), name
+        assert not [r for r in a if r.outcome == "error"], name
+    assert len(reports) >= 15
 
 
 CELL_VALUES = st.one_of(st.integers(0, 6), st.integers(-3, 30), st.sampled_from(
