@@ -61,7 +61,7 @@ def parse_document(doc: Document) -> Report:
 
     diagnostics = []
     active_template, active_labels = active_table.detect_template(folded, active_region)
-    variant, variant_evidence = applications_table.detect_variant(lines, folded, apps_region)
+    variant, variant_evidence, app_anchors = applications_table.detect_variant(lines, folded, apps_region)
     template = active_template or ({"split": "2021", "single": "2019"}.get(variant) if variant else None)
 
     act, d = active_table.extract(lines, folded, active_region, active_template or template or "2021")
@@ -69,7 +69,7 @@ def parse_document(doc: Document) -> Report:
         act.template = None
     diagnostics.extend(d)
     apps_variant = variant or DEFAULT_APPLICATION_VARIANT.get(template or "2021", "split")
-    apps, d = applications_table.extract(lines, folded, apps_region, apps_variant, template)
+    apps, d = applications_table.extract(lines, folded, apps_region, apps_variant, template, app_anchors)
     diagnostics.extend(d)
     rev, d = review_table.extract(lines, folded, review_region, template)
     diagnostics.extend(d)

@@ -17,7 +17,8 @@ from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse import digits
 from engine.parse.applications import place_row
-from engine.parse.grid import AnchorSet, Region, RowRead, chain, padding, read_rows, stop_label_pattern
+from engine.parse.grid import (AnchorSet, Region, RowRead, chain, label_first_chars, padding, read_rows,
+                               stop_label_pattern)
 from engine.parse.normalize import label_pattern
 from engine.template import ACTIVE_ITEMS, AMOUNT_COLUMNS
 
@@ -51,10 +52,10 @@ def detect_template(folded: list[str], region: Region) -> tuple[str | None, list
 
 def _anchor_set(template: str) -> AnchorSet:
     items = ACTIVE_ITEMS[template]
-    rows = [(f"{it.key}.{row}", label_pattern(row)) for it in items for row in it.rows]
+    rows = [(f"{it.key}.{row}", label_pattern(row), label_first_chars(row)) for it in items for row in it.rows]
     columns = {it.label_of(c) for t in ACTIVE_ITEMS.values() for it in t for c in it.columns}
-    stops = [("item", ITEM_HEADER), ("信息内容", label_pattern("信息内容"))]
-    stops += [(c, stop_label_pattern(c)) for c in sorted(columns)]
+    stops = [("item", ITEM_HEADER, "第"), ("信息内容", label_pattern("信息内容"), "信")]
+    stops += [(c, stop_label_pattern(c), label_first_chars(c)) for c in sorted(columns)]
     return AnchorSet(rows, stops)
 
 
@@ -109,7 +110,8 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
             diags.extend(place_row("active", key, addrs, read, lines, table, lead, trail, runs))
             if runs:
                 diags.extend(_recover(key, read, addrs, lines, table))
-            diags.extend(_check_amounts(key, read, addrs, lines, table, it.columns))
+            if AMOUNT_COLUMNS.intersection(it.columns):
+                diags.extend(_check_amounts(key, read, addrs, lines, table, it.columns))
     nos = [a.line for a in chosen.values()] + [t.line for r in reads.values() for t in r.tokens]
     table.line_start, table.line_end = lines[min(nos)].no, lines[max(nos)].no
     return table, diags

@@ -11,8 +11,9 @@ from decimal import Decimal
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse import digits
-from engine.parse.grid import (AnchorSet, Region, RowRead, cell_from_token, chain, padding, positional_slots,
-                               read_rows, row_label_pattern, stop_label_pattern, unknown_cell)
+from engine.parse.grid import (Anchor, AnchorSet, Region, RowRead, cell_from_token, chain, padding, positional_slots,
+                               label_first_chars, read_rows, row_label_pattern, stop_label_pattern,
+                               unknown_cell)
 from engine.parse.normalize import squeeze
 from engine.template import APPLICANT_COLUMNS, APPLICATION_ROWS, OUTCOME_GROUPS, outcome_leaf_rows
 
@@ -25,9 +26,10 @@ def _anchor_sets() -> dict[str, AnchorSet]:
     groups = {r.group for v in APPLICATION_ROWS.values() for r in v if r.group}
     out = {}
     for variant, rows in APPLICATION_ROWS.items():
-        row_specs = [(r.key, row_label_pattern(r.label)) for r in rows]
+        row_specs = [(r.key, row_label_pattern(r.label), label_first_chars(r.label)) for r in rows]
         row_squeezed = {squeeze(r.label) for r in rows}
-        stops = [(g, stop_label_pattern(g)) for g in sorted(groups) if squeeze(g) not in row_squeezed]
+        stops = [(g, stop_label_pattern(g), label_first_chars(g)) for g in sorted(groups)
+                 if squeeze(g) not in row_squeezed]
         out[variant] = AnchorSet(row_specs, stops)
     return out
 
@@ -36,23 +38,26 @@ ANCHORS = _anchor_sets()
 _SPLIT_ONLY = [r.key for r in APPLICATION_ROWS["split"] if r.key.startswith("三.六.")][:2]
 
 
-def detect_variant(lines: list[SourceLine], folded: list[str], region: Region) -> tuple[str | None, str]:
-    anchors = ANCHORS["split"].find(folded, region)
-    keys = {a.key for a in anchors}
+def detect_variant(lines: list[SourceLine], folded: list[str], region: Region
+                   ) -> tuple[str | None, str, dict[str, list[Anchor]]]:
+    """(variant or None, evidence, the anchors found per variant — reused by extract())."""
+    found = {"split": ANCHORS["split"].find(folded, region)}
+    keys = {a.key for a in found["split"]}
     if any(k in keys for k in _SPLIT_ONLY):
-        return "split", "表三“（六）其他处理”分为 3 行"
-    single = ANCHORS["single"].find(folded, region)
-    if any(a.key == "三.六" for a in single):
-        return "single", "表三“（六）其他处理”为 1 行"
-    return None, ""
+        return "split", "表三“（六）其他处理”分为 3 行", found
+    found["single"] = ANCHORS["single"].find(folded, region)
+    if any(a.key == "三.六" for a in found["single"]):
+        return "single", "表三“（六）其他处理”为 1 行", found
+    return None, "", found
 
 
 def extract(lines: list[SourceLine], folded: list[str], region: Region, variant: str,
-            template: str | None) -> tuple[Table, list[Diagnostic]]:
+            template: str | None, found: dict[str, list[Anchor]] | None = None) -> tuple[Table, list[Diagnostic]]:
     rows = APPLICATION_ROWS[variant]
     order = [r.key for r in rows]
-    aset = ANCHORS[variant]
-    anchors = aset.find(folded, region)
+    anchors = (found or {}).get(variant)
+    if anchors is None:
+        anchors = ANCHORS[variant].find(folded, region)
     chosen = chain(anchors, order)
     table = Table(name="applications", present=False, template=template, variant=variant)
     diags: list[Diagnostic] = []

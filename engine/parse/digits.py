@@ -65,6 +65,8 @@ def splits(runs: list[str], n: int) -> list[tuple[Decimal, ...]]:
     (an amount: the decimals belong to the run's last number).
     """
     out: list[tuple[Decimal, ...]] = []
+    sizes = [len(r.lstrip("+-").partition(".")[0]) for r in runs]
+    capacity = [sum(sizes[i:]) for i in range(len(runs) + 1)]
 
     def rec(i: int, left: int, acc: tuple[Decimal, ...]) -> None:
         if i == len(runs):
@@ -74,8 +76,9 @@ def splits(runs: list[str], n: int) -> list[tuple[Decimal, ...]]:
                     raise TooMany
             return
         remaining_runs = len(runs) - i - 1
-        max_k = min(len(runs[i].lstrip("+-").partition(".")[0]), left - remaining_runs)
-        for k in range(1, max_k + 1):
+        max_k = min(sizes[i], left - remaining_runs)
+        min_k = max(1, left - capacity[i + 1])     # the runs after this one hold at most that many
+        for k in range(min_k, max_k + 1):
             for p in _signed_pieces(runs[i], k):
                 rec(i + 1, left - k, acc + p)
 

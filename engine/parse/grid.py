@@ -109,20 +109,40 @@ def stop_label_pattern(label: str) -> str:
     return label_pattern(label)
 
 
-class AnchorSet:
-    """All labels of one table compiled into one alternation (searched once per region line)."""
+def label_first_chars(label: str) -> str:
+    """Characters a match of row_label_pattern(label) / stop_label_pattern(label) can start with."""
+    m = _PREFIX_SPLIT.match(label)
+    prefix, core = (m.group("prefix") or ""), squeeze(m.group("core"))
+    out = {squeeze(label)[:1], core[:1]}
+    if prefix:
+        p = squeeze(prefix)
+        out.add(p[:1])
+        if p[:1].isdigit():
+            out.add("(")
+    return "".join(sorted(c for c in out if c))
 
-    def __init__(self, rows: list[tuple[str, str]], stops: list[tuple[str, str]]):
+
+class AnchorSet:
+    """All labels of one table compiled into one alternation (searched once per region line).
+
+    Each spec is (key, regex source, first characters). A look-ahead on the union of first
+    characters lets the regex engine skip most positions without trying every label.
+    """
+
+    def __init__(self, rows: list[tuple[str, str, str]], stops: list[tuple[str, str, str]]):
         self.kinds: dict[str, tuple[str, str]] = {}
         alts = []
-        specs = [(k, "row", p) for k, p in rows] + [(k, "stop", p) for k, p in stops]
+        specs = [(k, "row", p, f) for k, p, f in rows] + [(k, "stop", p, f) for k, p, f in stops]
         # longer patterns first: at one position the most specific label wins
         specs.sort(key=lambda s: -len(s[2]))
-        for i, (key, kind, pat) in enumerate(specs):
+        firsts: set[str] = set()
+        for i, (key, kind, pat, first) in enumerate(specs):
             name = f"a{i}"
             self.kinds[name] = (key, kind)
             alts.append(f"(?P<{name}>{pat})")
-        self.rx = re.compile("|".join(alts))
+            firsts.update(first)
+        klass = "".join(re.escape(c) for c in sorted(firsts))
+        self.rx = re.compile(f"(?=[{klass}])(?:{'|'.join(alts)})")
 
     def find(self, folded: list[str], region: Region) -> list[Anchor]:
         out = []
@@ -230,6 +250,16 @@ def positional_slots(tokens: list[Token], expected: int, lead: int, trail: int) 
     while toks and toks[-1].kind == EMPTY and k < trail:
         toks.pop()
         k += 1
+    # A row of a real grid (DOCX/HTML/ruled PDF) is one line that keeps the grid width: empty cells
+    # before the values beyond the row's value count are the positions its label cell spans
+    # ("一、…\t\t\t821\t35\t\t…"), whatever the table's complete rows showed (Shanghai 2019 has none).
+    # Empty cells on the following line are that line's own label positions.
+    if toks and all(t.tabbed for t in toks):
+        own = [t for t in toks if t.line == toks[0].line]
+        if len(own) >= expected and all(t.kind == EMPTY for t in toks[len(own):]):
+            toks = own
+            while len(toks) > expected and toks[0].kind == EMPTY:
+                toks.pop(0)
     if len(toks) == expected and any(t.kind == EMPTY for t in toks) and all(t.tabbed for t in toks):
         return toks
     return None

@@ -79,10 +79,14 @@ def _iso(y: str, m: str, d: str) -> str | None:
 
 def _publication_date(lines: list[SourceLine]) -> str | None:
     for ln in lines[:15]:
+        if "日" not in ln.text and "时间" not in ln.text:
+            continue
         m = _HEADER_DATE.match(fold(ln.text))
         if m:
             return _iso(m.group("y"), m.group("m"), m.group("d"))
     for ln in lines[:60]:
+        if "发布" not in ln.text:
+            continue
         m = _INLINE_DATE.search(fold(ln.text))
         if m:
             return _iso(m.group("y"), m.group("m"), m.group("d"))

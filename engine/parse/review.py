@@ -14,11 +14,12 @@ from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse import digits
 from engine.parse.applications import place_row
-from engine.parse.grid import AnchorSet, Pos, Region, RowRead, collect_tokens, stop_label_pattern
+from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, collect_tokens, label_first_chars,
+                               stop_label_pattern)
 from engine.template import REVIEW_COLUMNS, REVIEW_GROUPS, review_addresses
 
 NCELLS = len(REVIEW_GROUPS) * len(REVIEW_COLUMNS)
-_HEADER = AnchorSet([], [(lbl, stop_label_pattern(lbl)) for lbl in
+_HEADER = AnchorSet([], [(lbl, stop_label_pattern(lbl), label_first_chars(lbl)) for lbl in
                          (*REVIEW_GROUPS, "行政诉讼", *REVIEW_COLUMNS)])
 
 

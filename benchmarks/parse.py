@@ -1,0 +1,88 @@
+"""Parse-time benchmark: median time to parse one report, per input kind.
+
+Usage:  .venv/bin/python benchmarks/parse.py [--repeat N]
+
+Target (issue 2): under 5 ms median per seed-sized report (text already read: parse_document only).
+Each section is one function returning rows (name, median ms, min ms); other engineers append their
+own sections (PDF/DOCX timings) to SECTIONS.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from engine.ingest import read_document  # noqa: E402
+from engine.parse import parse_document  # noqa: E402
+
+SEEDS = sorted((ROOT / "tests" / "fixtures" / "seeds").glob("*.txt"))
+PINGTAN = sorted((ROOT / "tests" / "fixtures" / "real").glob("pingtan-*.txt"))
+TARGET_MS = 5.0
+
+
+def timed(fn, repeat: int) -> tuple[float, float]:
+    """(median ms, min ms) of `repeat` calls, after one warm-up call."""
+    fn()
+    runs = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        runs.append((time.perf_counter() - t0) * 1000)
+    return statistics.median(runs), min(runs)
+
+
+def section_parse_seeds(repeat: int) -> list[tuple[str, float, float]]:
+    """parse_document on each seed (Document already read): the 5 ms target."""
+    rows = []
+    for path in SEEDS:
+        doc = read_document(path)
+        rows.append((f"parse {path.name}", *timed(lambda d=doc: parse_document(d), repeat)))
+    return rows
+
+
+def section_parse_flattened(repeat: int) -> list[tuple[str, float, float]]:
+    """parse_document on the pingtan texts (one flattened line, digit-run recovery)."""
+    rows = []
+    for path in PINGTAN:
+        doc = read_document(path)
+        rows.append((f"parse {path.name}", *timed(lambda d=doc: parse_document(d), repeat)))
+    return rows
+
+
+def section_read_text(repeat: int) -> list[tuple[str, float, float]]:
+    """read_document for text files (encoding detection included): for information."""
+    return [(f"read {p.name}", *timed(lambda p=p: read_document(p), repeat)) for p in SEEDS[:2]]
+
+
+SECTIONS = [
+    ("解析（种子报告，已读入）", section_parse_seeds),
+    ("解析（平潭，正文压成一行）", section_parse_flattened),
+    ("读取文本文件", section_read_text),
+]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeat", type=int, default=50)
+    args = ap.parse_args(argv)
+    seed_medians = []
+    for title, fn in SECTIONS:
+        print(f"== {title}")
+        for name, med, best in fn(args.repeat):
+            print(f"  {name:<40} median {med:7.2f} ms   min {best:7.2f} ms")
+            if fn is section_parse_seeds:
+                seed_medians.append(med)
+    if seed_medians:
+        overall = statistics.median(seed_medians)
+        verdict = "OK" if overall < TARGET_MS else "OVER TARGET"
+        print(f"\nmedian parse time per seed report: {overall:.2f} ms (target < {TARGET_MS} ms): {verdict}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
