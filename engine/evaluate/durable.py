@@ -49,11 +49,36 @@ def _handle(key: str, ruleset: dict[str, Any], ruleset_json: str | None) -> int:
     return h
 
 
+MAX_PROPERTIES = 250          # error 302 beyond 254 (sid and id included)
+MAX_STRING = 4096             # string lengths are truncated mod 2**16 in comparisons
+MAX_INT = 2 ** 62             # integers are read with atoll and saturate
+
+
+def check_facts(engine_facts: list[dict[str, Any]]) -> None:
+    """Refuse, before the C code sees them, facts it mishandles: measured here, a float in
+    exponent form or a fact with too many properties makes assert_facts return code 0 with a
+    garbage state offset, and dispatching that offset crashes the process."""
+    for f in engine_facts:
+        if len(f) > MAX_PROPERTIES:
+            raise EngineFailure(f"事实 {f.get('type')} 的字段过多（{len(f)} 个）")
+        for k, v in f.items():
+            cls = v.__class__
+            if cls is str:
+                if len(v) > MAX_STRING:
+                    raise EngineFailure(f"事实 {f.get('type')}.{k} 的字符串过长")
+            elif cls is int:
+                if not -MAX_INT < v < MAX_INT:
+                    raise EngineFailure(f"事实 {f.get('type')}.{k} 的整数超出范围")
+            elif cls is not bool:
+                raise EngineFailure(f"事实 {f.get('type')}.{k} 的取值类型 {cls.__name__} 不能交给规则引擎")
+
+
 def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]], key: str,
         ruleset_json: str | None = None) -> list[tuple[str, dict[str, str]]]:
     """Activations [(rule name, {alias: fact id})] of one report's facts (sentinel excluded)."""
     from engine.rules.compile import SENTINEL_RULE
     E = _engine()
+    check_facts(engine_facts)
     payload = json.dumps(engine_facts, ensure_ascii=False)
     with _LOCK:
         h = _handle(key, ruleset, ruleset_json)
@@ -75,10 +100,10 @@ def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]], key: str,
             if not sentinel_seen:
                 raise EngineFailure("durable-rules 未触发哨兵规则")
             E.delete_state(h, SID)
-        except EngineFailure:
+        except BaseException as exc:
+            # the sid may be unsafe to delete (no action ran): abandon the handle either way
             _HANDLES.pop(key, None)
-            raise
-        except Exception as exc:
-            _HANDLES.pop(key, None)     # the sid may be unsafe to delete: abandon the handle
-            raise EngineFailure(f"durable-rules 运行出错：{type(exc).__name__}: {exc}") from exc
+            if isinstance(exc, getattr(E, "error", ())) or isinstance(exc, (ValueError, KeyError)):
+                raise EngineFailure(f"durable-rules 运行出错：{type(exc).__name__}: {exc}") from exc
+            raise          # EngineFailure itself, or an interruption (time cap, Ctrl-C): unchanged
     return out
