@@ -209,3 +209,9 @@ def test_cli_doc_and_explain(tmp_path, capsys):
     assert main(["explain", "XXGK-T901", "--rules", str(d)]) == 0
     assert "测试理由" in capsys.readouterr().out
     assert main(["explain", "XXGK-T999", "--rules", str(d)]) != 0
+
+
+def test_folded_chinese_text_loses_the_folding_space(tmp_path):
+    text = MINIMAL_RULE.replace("    rationale: 测试理由\n", "    rationale: >-\n      第一行中文，\n      第二行中文 and English\n")
+    rule = load_catalog(write_rules(tmp_path, text)).rules[0]
+    assert rule.rationale == "第一行中文，第二行中文 and English"

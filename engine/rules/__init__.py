@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import string
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,17 @@ from engine.rules.loader import (REPO_ROOT, YamlProblem, is_rule_file, line_of, 
                                  rule_schema, schema_message)
 
 DEFAULT_RULES_DIR = REPO_ROOT / "rules"
+# A folded YAML string (`>-`) joins lines with a space; between two Chinese characters that space
+# is an artefact, never intended: rule authors may wrap long Chinese text freely.
+_FOLD_SPACE = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’]) "
+                         r"(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’])")
+TEXT_FIELDS = ("title", "basis", "rationale", "remedy", "message", "reason")
+
+
+def unfold(text: str) -> str:
+    return _FOLD_SPACE.sub("", text)
+
+
 GENERIC_MESSAGE_FIELDS = {"cell": "第一个相关单元格的中文描述", "cells_desc": "相关单元格的中文描述"}
 
 
@@ -187,6 +199,7 @@ def _compile_rule(raw: dict, root: Any, i: int, path: Path, directory: Path, see
     from engine.rules.examples import check_example
     fname = str(path)
     at = lambda *p: line_of(root, ("rules", i) + p)   # noqa: E731
+    raw = {**raw, **{k: unfold(raw[k]) for k in TEXT_FIELDS if isinstance(raw.get(k), str)}}
     n_before = len(problems)
     rid = raw["id"]
     if rid in seen:
