@@ -190,7 +190,13 @@ def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: 
         f = folded[li]
         a = start.col if li == start.line else 0
         b = end.col if li == end.line else len(f)
-        if a >= b or not f[a:b].strip():
+        # a grid row's empty cells after its label (on the label's own line) are blank cells, not
+        # nothing — whether the row came from a DOCX/HTML grid or a TAB-separated text line
+        # (also a line of nothing but empty cells: a grid row left blank, e.g. the review table's)
+        # — but not the empty cells in front of the NEXT label on its line: those are that row's)
+        grid_row = (li == start.line and "\t" in f[a:b]) or (
+            f[a:b].count("\t") >= 2 and not f[a:b].strip(" \t") and b == len(f))
+        if a >= b or not (f[a:b].strip() or grid_row):
             continue
         tabbed = "\t" in f
         raw = lines[li].text
