@@ -125,12 +125,16 @@ def _title(lines: list[SourceLine], first_heading_line: int | None) -> tuple[str
 def agency_from_title(title: str) -> str | None:
     """The issuing body as the title states it (text before the year, or before the report name)."""
     t = re.sub(r"\s+", "", fold(title))
-    m = re.search(r"(?:19|20)\d{2}年", t)
-    if m:
+    m = re.search(r"(?:19|20)\d{2}年度?", t)
+    if m and m.start() > 0:
         name = t[:m.start()]
+    elif m:           # "2019年上海市人民政府办公厅政府信息公开工作年度报告": the body follows the year
+        name = _TITLE_SUFFIX.sub("", t[m.end():])
     else:
         name = _TITLE_SUFFIX.sub("", t)
     name = re.sub(r"关于$", "", name).strip("《》\"' ")
+    if re.search(r"报告|年报|信息公开|模板", name):
+        return None       # the title names the report, not the body (a template, a generic title)
     if not name or name == t or len(name) < 2:
         return None if not name or len(name) < 2 else name
     return name
