@@ -215,3 +215,13 @@ def test_folded_chinese_text_loses_the_folding_space(tmp_path):
     text = MINIMAL_RULE.replace("    rationale: 测试理由\n", "    rationale: >-\n      第一行中文，\n      第二行中文 and English\n")
     rule = load_catalog(write_rules(tmp_path, text)).rules[0]
     assert rule.rationale == "第一行中文，第二行中文 and English"
+
+
+def test_unknown_cell_address_in_a_match_condition(tmp_path):
+    text = UNSAFE.replace("""        - type: report
+          where:
+            template: {OP}""", """        - type: cell
+          where:
+            addr: applications.三.九.自然人""")
+    (f, line, msg), = problems_of(tmp_path, text)
+    assert line == line_of(text, "addr:") and "applications.三.九.自然人" in msg

@@ -153,6 +153,10 @@ def _rvalue(value: Any, kind: str, fields: dict, env: dict, ctx, p: tuple) -> An
 
 
 def _const(value: Any, kind: str, ctx, p: tuple) -> Any:
+    if "addr" in p and isinstance(value, str):
+        from engine.template import all_known_addresses
+        if value not in all_known_addresses():
+            raise ctx.error(f"未知的单元格地址“{value}”", *p)
     ok = {"str": isinstance(value, str), "bool": isinstance(value, bool),
           "int": isinstance(value, int) and not isinstance(value, bool),
           "dec": isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)}[kind]
