@@ -84,5 +84,42 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+# --------------------------------------------------------------------------------------------
+# Documents (PDF, DOCX, HTML) — appended by the documents engineer (issue 5); the part above is
+# the parser's. Times are read_document + parse_document, the whole way from the file.
+# --------------------------------------------------------------------------------------------
+
+DOCUMENT_REPEAT_CAP = 5     # a PDF takes ~0.1 s a page: a few runs are enough for a median
+
+
+def section_documents(repeat: int) -> list[tuple[str, float, float]]:
+    """Median ingest+parse time per PDF page (real PDFs and the seeds' LibreOffice PDFs) and per
+    DOCX / HTML report (the seeds' DOCX forms, the blank template, the Shanghai page)."""
+    fixtures = ROOT / "tests" / "fixtures"
+    pdfs = sorted((fixtures / "real").glob("*.pdf")) + sorted((fixtures / "documents").glob("seed-*.pdf"))
+    docxs = sorted((fixtures / "documents").glob("seed-*.docx")) + [fixtures / "real" / "template-2021-blank.docx"]
+    htmls = sorted((fixtures / "real").glob("*.html"))
+    runs = max(1, min(repeat, DOCUMENT_REPEAT_CAP))
+    rows: list[tuple[str, float, float]] = []
+    per_page, per_docx = [], []
+    for path in pdfs:
+        pages = read_document(path).pages or 1
+        med, best = timed(lambda p=path: parse_document(read_document(p)), runs)
+        rows.append((f"PDF {path.name} ({pages} 页) 每页", med / pages, best / pages))
+        per_page.append(med / pages)
+    for path in docxs:
+        med, best = timed(lambda p=path: parse_document(read_document(p)), runs)
+        rows.append((f"DOCX {path.name}", med, best))
+        per_docx.append(med)
+    for path in htmls:
+        rows.append((f"HTML {path.name}", *timed(lambda p=path: parse_document(read_document(p)), runs)))
+    rows.append(("PDF 每页（中位数）", statistics.median(per_page), min(per_page)))
+    rows.append(("DOCX 每份报告（中位数）", statistics.median(per_docx), min(per_docx)))
+    return rows
+
+
+SECTIONS.append(("读取并解析 PDF / DOCX / HTML", section_documents))
+
+
 if __name__ == "__main__":
     sys.exit(main())
