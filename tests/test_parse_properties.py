@@ -1,0 +1,110 @@
+"""Property tests: the way a report is encoded or laid out never changes a parsed value.
+
+Re-encoding (GB18030, UTF-16 with/without BOM, UTF-8 with BOM), CRLF/CR line ends, full-width
+digits, extra blank lines and extra spaces inside table labels are applied (alone and combined) to
+the seeds; the parsed cells (kind and value), metadata and diagnostic codes must stay the same.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine.ingest.text import read
+from engine.parse import parse_document
+
+ROOT = Path(__file__).parent / "fixtures"
+FILES = [*sorted((ROOT / "seeds").glob("*.txt")), ROOT / "real" / "pingtan-2022.txt"]
+ENCODINGS = ["utf-8", "utf-8-sig", "gb18030", "utf-16", "utf-16-le"]
+NEWLINES = ["\n", "\r\n", "\r"]
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+_CJK_PAIR = re.compile(r"(?<=[\u4e00-\u9fff])(?=[\u4e00-\u9fff])")
+
+
+def signature(report) -> dict:
+    cells = {a: (c.kind, c.value) for t in report.tables.values() for a, c in t.cells.items()}
+    m = report.metadata
+    return {
+        "cells": cells,
+        "meta": (m.agency, m.year, m.template, m.body_kind, m.period_start, m.period_end),
+        "parts": tuple(p.present for p in report.parts.values()),
+        "diagnostics": sorted(d.code for d in report.diagnostics),
+        "variant": report.tables["applications"].variant,
+    }
+
+
+def parse_text(text: str, encoding: str = "utf-8") -> dict:
+    return signature(parse_document(read(Path("report.txt"), text.encode(encoding))))
+
+
+@lru_cache(maxsize=None)
+def original(i: int) -> tuple[str, dict]:
+    text = FILES[i].read_text(encoding="utf-8")
+    return text, parse_text(text)
+
+
+def spaced_labels(text: str, picks: list[int]) -> str:
+    """Insert a space between two CJK characters in some TAB-separated (table) lines."""
+    lines = text.split("\n")
+    table_lines = [k for k, ln in enumerate(lines) if "\t" in ln and _CJK_PAIR.search(ln)]
+    for p in picks:
+        if not table_lines:
+            break
+        k = table_lines[p % len(table_lines)]
+        gaps = [m.start() for m in _CJK_PAIR.finditer(lines[k])]
+        if gaps:
+            pos = gaps[p % len(gaps)]
+            lines[k] = lines[k][:pos] + " " + lines[k][pos:]
+    return "\n".join(lines)
+
+
+def extra_blank_lines(text: str, picks: list[int]) -> str:
+    lines = text.split("\n")
+    for p in sorted(set(picks), reverse=True):
+        lines.insert(p % (len(lines) + 1), "")
+    return "\n".join(lines)
+
+
+variants = st.fixed_dictionaries({
+    "file": st.integers(0, len(FILES) - 1),
+    "encoding": st.sampled_from(ENCODINGS),
+    "newline": st.sampled_from(NEWLINES),
+    "full_width": st.booleans(),
+    "blank_lines": st.lists(st.integers(0, 10_000), max_size=8),
+    "spaces": st.lists(st.integers(0, 10_000), max_size=12),
+})
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(variants)
+def test_layout_and_encoding_never_change_a_parsed_value(v):
+    text, expected = original(v["file"])
+    if v["spaces"]:
+        text = spaced_labels(text, v["spaces"])
+    if v["blank_lines"]:
+        text = extra_blank_lines(text, v["blank_lines"])
+    if v["full_width"]:
+        text = text.translate(FULL_WIDTH)
+    text = text.replace("\n", v["newline"])
+    assert parse_text(text, v["encoding"]) == expected
+
+
+def test_each_transformation_alone_on_every_file():
+    for i in range(len(FILES)):
+        text, expected = original(i)
+        assert parse_text(text, "gb18030") == expected
+        assert parse_text(text, "utf-16") == expected
+        assert parse_text(text.replace("\n", "\r\n"), "utf-8-sig") == expected
+        assert parse_text(text.translate(FULL_WIDTH)) == expected
+        assert parse_text(text.replace("\n", "\n\n")) == expected
+        assert parse_text(spaced_labels(text, list(range(0, 400, 7)))) == expected
+
+
+def test_full_width_digits_keep_their_raw_text():
+    text, _ = original(0)
+    report = parse_document(read(Path("r.txt"), text.translate(FULL_WIDTH).encode("utf-8")))
+    cell = report.cell("review.复议后起诉.总计")
+    assert cell.value == 0 and cell.raw == "０"
