@@ -209,3 +209,24 @@ def test_findings_json_validates_and_schema_catches_errors(audit):
     broken["reports"][3]["status"] = "lost"
     problems = validate_findings(broken)
     assert len(problems) >= 3, problems
+
+
+def test_letter_lists_at_most_eight_cells_and_no_long_raw_values():
+    cells = [f"review.{g}.{c}" for g in ("行政复议", "未经复议直接起诉", "复议后起诉")
+             for c in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")]
+    rec = {"source": "x.txt", "agency": "丁镇", "year": 2024, "title": None, "template": "2021",
+           "reference_number": "X", "score": 95, "grade": "优秀", "rules_evaluated": 1,
+           "counts": {"error": 1, "warning": 0, "info": 0}, "engine_fallback": False, "engine_note": None,
+           "previous_source": None, "agency_notes": [], "not_assessable": [], "diagnostics": [],
+           "findings": [{"rule_id": "D", "severity": "error", "category": "c", "title": "行数值个数不对",
+                         "message": "m", "points": 5, "basis": "", "remedy": "",
+                         "evidence": {"part": "四", "table": "review", "cells": cells,
+                                      "values": {c: "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0" for c in cells} |
+                                                {cells[0]: "—", cells[1]: 7},
+                                      "line": 9, "where": "第9行", "excerpt": "0\t0", "previous_source": None,
+                                      "previous_cells": [], "previous_values": {}, "previous_line": None,
+                                      "previous_where": None, "previous_excerpt": None}}]}
+    html = render_letter(rec, Office(), RUN_DATE, letter_env())
+    assert html.count("<li>表四") == 8 and "等，共 15 个单元格" in html
+    assert "0 0 0 0" not in html
+    assert "表四“行政复议”之“结果维持”：—" in html and "表四“行政复议”之“结果纠正”：7" in html

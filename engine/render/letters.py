@@ -23,6 +23,7 @@ LEGAL_BASIS = ("《中华人民共和国政府信息公开条例》第四十七�
 # Characters Windows, macOS or Linux forbid in file names, plus controls and white space.
 _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\s]+')
 _MAX_STEM = 60
+MAX_CELLS_LISTED = 8      # a finding about a whole row lists its first cells and counts the rest
 
 
 def letter_env() -> jinja2.Environment:
@@ -38,7 +39,20 @@ def letter_env() -> jinja2.Environment:
     env.filters["table"] = lambda t: TABLE_LABELS.get(t, t or "")
     env.filters["severity"] = lambda s: SEVERITY_LABELS.get(s, s)
     env.filters["num"] = format_number
+    env.filters["shown_value"] = shown_value
+    env.globals["MAX_CELLS_LISTED"] = MAX_CELLS_LISTED
     return env
+
+
+def shown_value(value: Any) -> str | None:
+    """The stated value of a cell as the letter shows it: numbers, and short text (—, 无, 空白);
+    a long text (a whole source row) is already quoted as 原文 and not repeated per cell."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return format_number(value)
+    text = str(value).strip()
+    return text if 0 < len(text) <= 12 else None
 
 
 def cn_date(day: dt.date) -> str:
@@ -84,5 +98,13 @@ def render_letter(record: dict[str, Any], office: Office, run_date: dt.date, env
         run_date=run_date,
         deadline=office.deadline(run_date),
         counts=record.get("counts") or {"error": 0, "warning": 0, "info": 0},
-        diagnostics=[d for d in record.get("diagnostics") or [] if d.get("severity") in ("error", "warning")],
+        diagnostics=letter_diagnostics(record),
     )
+
+
+def letter_diagnostics(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """Parse diagnostics worth telling the agency: errors and warnings on lines no finding already
+    covers (rules turn most format problems into findings of their own)."""
+    covered = {f["evidence"].get("line") for f in record.get("findings") or []} - {None}
+    return [d for d in record.get("diagnostics") or []
+            if d.get("severity") in ("error", "warning") and (d.get("line") is None or d.get("line") not in covered)]
