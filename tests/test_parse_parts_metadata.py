@@ -1,0 +1,105 @@
+"""Parts found by meaning, metadata, normalisation (engine/parse/parts.py, metadata.py, normalize.py)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.ingest.text import read
+from engine.parse import NotAReportError, parse_document
+from engine.parse.metadata import agency_from_title, body_kind
+from engine.parse.normalize import fold, squeeze
+
+
+def parse(text: str):
+    return parse_document(read(Path("r.md"), text.encode("utf-8")))
+
+
+BODY = """乙县市场监督管理局2023年度政府信息公开工作年度报告
+
+本报告数据统计期限为2023年1月1日至2023年12月31日。
+
+# 一、总体情况
+
+（一）主动公开
+（五）监督保障
+五、是一段列举，不是标题，因为这里没有关键词
+
+## 二、主动公开政府信息情况
+
+## 三、收到和处理政府信息公开申请情况
+
+四、结转下年度继续办理\t\t0\t0\t0\t0\t0\t0\t0
+
+### 四、因政府信息公开工作被申请行政复议、提起行政诉讼情况
+
+五、存在的主要问题
+及改进情况
+
+六、其它需要报告的事项
+
+本年度未收取信息处理费。
+"""
+
+
+def test_heading_variants_and_non_headings():
+    r = parse(BODY)
+    p = r.parts
+    assert [x.present for x in p.values()] == [True] * 6
+    assert p["一"].line_start == 5 and p["一"].heading == "一、总体情况"
+    assert "（五）监督保障" in p["一"].text                 # a sub-heading is not a part
+    assert p["四"].heading == "四、因政府信息公开工作被申请行政复议、提起行政诉讼情况"
+    assert p["四"].line_start == 17                          # not the requests-table row on line 15
+    assert p["五"].heading == "五、存在的主要问题" and p["五"].line_start == 19
+    assert "及改进情况" in p["五"].text
+    assert p["六"].heading == "六、其它需要报告的事项"
+    assert p["六"].text == "本年度未收取信息处理费。"
+    assert p["三"].line_end == 15
+
+
+def test_missing_part_stays_absent():
+    r = parse(BODY.replace("## 二、主动公开政府信息情况", "主动公开情况见下表"))
+    assert not r.parts["二"].present and r.parts["二"].heading is None
+    assert r.parts["三"].present
+
+
+def test_metadata_of_a_department_report():
+    m = parse(BODY).metadata
+    assert m.agency == "乙县市场监督管理局"
+    assert (m.year, m.year_source) == (2023, "title")
+    assert m.body_kind == "department"
+    assert (m.period_start, m.period_end) == ("2023-01-01", "2023-12-31")
+
+
+def test_year_from_period_when_the_title_has_none():
+    text = BODY.replace("乙县市场监督管理局2023年度政府信息公开工作年度报告", "乙县市场监督管理局政府信息公开工作年度报告")
+    m = parse(text).metadata
+    assert m.agency == "乙县市场监督管理局"
+    assert (m.year, m.year_source) == (2023, "period")
+
+
+@pytest.mark.parametrize("title,agency,kind", [
+    ("平潭综合实验区2022年度政府信息公开工作年度报告", "平潭综合实验区", "government"),
+    ("泽州县南岭镇人民政府2024年政府信息公开工作年度报告", "泽州县南岭镇人民政府", "government"),
+    ("2019年上海市人民政府办公厅政府信息公开工作年度报告", "上海市人民政府办公厅", "department"),
+    ("某某开发区管理委员会2023年政府信息公开工作年度报告", "某某开发区管理委员会", "government"),
+    ("某市教育局政府信息公开工作年度报告", "某市教育局", "department"),
+    ("某区某某街道办事处2024年度政府信息公开工作年度报告", "某区某某街道办事处", "government"),
+    ("政府信息公开工作年度报告", None, None),
+])
+def test_agency_and_body_kind(title, agency, kind):
+    assert agency_from_title(title) == agency
+    assert body_kind(agency) == kind
+
+
+def test_fold_is_length_preserving_and_unifies_variants():
+    s = "（一）其它 ０１２３“三安全”　－／"
+    assert len(fold(s)) == len(s)
+    assert fold(s) == '(一)其他 0123"三安全" -/'
+    assert squeeze("自 然\t人") == "自然人"
+
+
+def test_not_a_report():
+    with pytest.raises(NotAReportError) as exc:
+        parse("一、会议议程\n二、讨论\n")
+    assert "不是政府信息公开工作年度报告" in exc.value.message
