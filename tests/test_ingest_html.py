@@ -183,3 +183,14 @@ def test_html_time_cap(tmp_path):
     with pytest.raises(IngestError) as info:
         read_document(SHANGHAI, Limits(max_seconds=0))
     assert info.value.status == "timeout"
+
+
+def test_deep_nesting_is_read_or_refused_never_silently_emptied(tmp_path):
+    path = tmp_path / "deep.html"
+    path.write_text("<html><body>" + "<div>" * 300 + "深处的正文" + "</div>" * 300 + "<p>结尾</p></body></html>",
+                    encoding="utf-8")
+    assert [ln.text for ln in read_document(path).lines] == ["深处的正文", "结尾"]
+    path.write_text("<html><body>" + "<div>" * 20000 + "深" + "</div>" * 20000 + "</body></html>", encoding="utf-8")
+    with pytest.raises(IngestError) as info:
+        read_document(path)
+    assert info.value.status == "broken" and "嵌套" in info.value.message

@@ -43,7 +43,10 @@ def read(path: Path, data: bytes, limits: Limits) -> Document:
     out = LineCollector(path, limits)
     out.notes.extend(notes)
     walker = _Walker(out, deadline)
-    walker.walk(root)
+    try:
+        walker.walk(root)
+    except RecursionError:
+        raise IngestError("broken", f"网页文件 {path} 的标签嵌套层级过深，无法读取", str(path)) from None
     walker.flush()
     return Document(path=str(path), format="html", lines=out.lines, sha256=sha256_of(data),
                     encoding=encoding, notes=out.notes)
@@ -103,7 +106,8 @@ def parse_html(path: Path, text: str):
     if not text.strip():
         raise IngestError("empty", f"网页文件 {path} 没有内容", str(path))
     try:
-        return lxml.html.document_fromstring(text)
+        # huge_tree: libxml2 otherwise drops, silently, everything nested deeper than 255 levels
+        return lxml.html.document_fromstring(text, parser=lxml.html.HTMLParser(huge_tree=True))
     except (etree.ParserError, ValueError) as exc:
         raise IngestError("broken", f"网页文件 {path} 无法解析：{exc}", str(path)) from None
 
