@@ -69,6 +69,18 @@ def test_missing_part_makes_the_signal_unknown_not_absent(signals):
     assert "第六部分" in value.reason
 
 
+@pytest.mark.parametrize("text, found", [
+    ("将政务公开纳入年度工作考核。", True),
+    ("将巡查通报情况列入绩效考核评估范围。", True),
+    ("细化年度政务公开考核标准，制定考核细则。", True),
+    ("将政务公开纳入绩效管理指标体系。", True),
+    ("公开国有企业基本信息、生产经营、业绩考核等总体情况。", False),   # not the body's own appraisal
+])
+def test_work_appraisal_wording(signals, text, found):
+    value = _value(signals, "appraisal_evaluation_accountability", 一=text)
+    assert ("工作考核" not in value.missing) is found
+
+
 def test_groups_report_what_is_missing(signals):
     value = _value(signals, "appraisal_evaluation_accountability",
                    一="将政务公开纳入年度绩效考核，未发生责任追究情况。")
@@ -207,13 +219,13 @@ def test_seed_001_part_six_says_only_wu(signals):
 # ------------------------------------------------------------------------------------ pingtan series
 
 @pytest.mark.parametrize("year, fee, appraisal_missing", [
-    (2019, False, ["社会评议", "责任追究"]),
+    (2019, False, ["工作考核", "社会评议", "责任追究"]),   # "业绩考核" there is about state firms' info
     (2020, False, ["社会评议", "责任追究"]),     # "无其他需要报告的事项": no fee statement
     (2021, True, ["责任追究"]),
     (2022, True, []),                          # "落实社会评议和责任追究制度…"
     (2023, True, ["社会评议"]),                 # 考核 and 问责, no 社会评议
     (2024, True, ["社会评议", "责任追究"]),
-    (2025, True, ["社会评议", "责任追究"]),     # 绩效管理 counts as 考核
+    (2025, True, ["社会评议", "责任追究"]),     # "纳入绩效管理指标体系" counts as 考核
 ])
 def test_pingtan_series(signals, year, fee, appraisal_missing):
     values = signals.evaluate(pingtan_report(year))
