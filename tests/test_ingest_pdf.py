@@ -232,3 +232,31 @@ def test_encrypted_pdf_is_broken_with_the_reason():
     with pytest.raises(IngestError) as info:
         read_document(DOCUMENTS / "encrypted.pdf")
     assert info.value.status == "broken" and "已加密" in info.value.message
+
+
+def _cid_pdf(hex_codes: bytes, plain: bytes = b"") -> bytes:
+    """A page whose text uses a CID font without a ToUnicode map (glyph numbers, no characters)."""
+    font = b"<< /Type /Font /Subtype /Type0 /BaseFont /NoMap /Encoding /Identity-H /DescendantFonts [6 0 R] >>"
+    descendant = (b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /NoMap /CIDSystemInfo << /Registry (Adobe) "
+                  b"/Ordering (Identity) /Supplement 0 >> /DW 1000 >>")
+    helvetica = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    content = b"BT /F1 12 Tf 20 100 Td <" + hex_codes + b"> Tj ET"
+    if plain:
+        content += b" BT /F2 12 Tf 20 150 Td (" + plain + b") Tj ET"
+    return minimal_pdf(content, b"<< /Font << /F1 5 0 R /F2 7 0 R >> >>", [font, descendant, helvetica])
+
+
+def test_pdf_whose_text_cannot_be_decoded_is_unreadable(tmp_path):
+    path = tmp_path / "nomap.pdf"
+    path.write_bytes(_cid_pdf(b"0041004200430044"))
+    with pytest.raises(IngestError) as info:
+        read_document(path)
+    assert info.value.status == "unreadable" and "无法解码" in info.value.message
+
+
+def test_a_few_undecodable_glyphs_are_noted(tmp_path):
+    path = tmp_path / "partly.pdf"
+    path.write_bytes(_cid_pdf(b"0041", plain=b"Annual report 2024"))
+    doc = read_document(path)
+    assert "Annual report 2024" in [ln.text for ln in doc.lines]
+    assert [n.code for n in doc.notes] == ["PDF_UNMAPPED_GLYPHS"]

@@ -67,12 +67,14 @@ def read(path: Path, data: bytes, limits: Limits) -> Document:
             raise IngestError("broken", f"PDF 文件 {path} 没有页面", str(path))
         out = LineCollector(path, limits)
         reader = _Reader(path, out)
-        text_chars = 0
+        text_chars = unmapped = 0
         for number in range(1, page_count + 1):
             deadline.check()
             try:
                 page = pdf.pages[number - 1]
-                text_chars += reader.read_page(page, number, deadline)
+                visible, cids = reader.read_page(page, number, deadline)
+                text_chars += visible
+                unmapped += cids
             except IngestError:
                 raise
             except Exception as exc:
@@ -87,6 +89,13 @@ def read(path: Path, data: bytes, limits: Limits) -> Document:
         raise IngestError("scanned",
                           f"PDF 文件 {path} 没有文字层（可能是扫描件或图片），无法读取其中的文字；"
                           f"请提供可复制文字的 PDF，或先做文字识别（OCR）", str(path))
+    if unmapped * 2 >= text_chars:
+        raise IngestError("unreadable",
+                          f"PDF 文件 {path} 的文字无法解码（字体没有字符映射，提取出的是字形编号），无法读取；"
+                          f"请提供可复制文字的 PDF，或先做文字识别（OCR）", str(path))
+    if unmapped:
+        out.notes.append(Diagnostic(code="PDF_UNMAPPED_GLYPHS", severity="warning",
+                                    message=f"PDF 中有 {unmapped} 个字符无法解码（字体没有字符映射），相关文字可能缺失或显示为编号"))
     return Document(path=str(path), format="pdf", lines=out.lines, sha256=sha256_of(data), pages=page_count,
                     notes=out.notes)
 
@@ -277,25 +286,32 @@ class _Reader:
     open_table: _OpenTable | None = None     # the table that ended the previous page
     notes: list[Diagnostic] = field(default_factory=list)
 
-    def read_page(self, page, number: int, deadline: Deadline) -> int:
-        """Emit the page's lines; returns the number of text characters on the page."""
+    def read_page(self, page, number: int, deadline: Deadline) -> tuple[int, int]:
+        """Emit the page's lines; returns (text characters, characters without a Unicode mapping)."""
         chars = page.chars
         if len(chars) > MAX_CHARS_PER_PAGE:
             raise IngestError("too_large", f"PDF 文件 {self.path} 第{number}页有 {len(chars)} 个字符，超过上限",
                               str(self.path))
         visible = sum(1 for ch in chars if ch["text"].strip())
+        unmapped = sum(1 for ch in chars if ch["text"].startswith("(cid:"))
         if visible == 0:
             if page.images:
                 self.out.notes.append(Diagnostic(
                     code="PDF_PAGE_WITHOUT_TEXT", severity="warning", where=f"第{number}页",
                     message=f"第{number}页没有文字层（可能是扫描图片），该页内容未能读取"))
             self.open_table = None
-            return 0
-        tables = page_tables(page)
+            return 0, 0
+        try:
+            tables = page_tables(page)
+        except Exception as exc:   # a malformed drawing must not cost the page its text
+            self.out.notes.append(Diagnostic(
+                code="PDF_TABLES_UNREADABLE", severity="warning", where=f"第{number}页",
+                message=f"第{number}页的表格线无法识别（{type(exc).__name__}），该页按文字读取"))
+            tables = []
         deadline.check()
         elements = self._elements(page, tables)
         self._emit(elements, number, page)
-        return visible
+        return visible, unmapped
 
     def _elements(self, page, tables: list[PageTable]) -> list[tuple[float, str, object]]:
         def outside(obj) -> bool:
