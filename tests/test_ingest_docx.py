@@ -184,3 +184,20 @@ def test_docx_line_cap():
 
 def test_table_rows_are_marked_with_their_table(template):
     assert {ln.table for ln in table_lines(template)} == {1, 2, 3}
+
+
+def test_text_box_stored_twice_is_read_once(tmp_path):
+    from lxml import etree
+    document = docx.Document()
+    paragraph = document.add_paragraph("正文")
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    mc = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+    box = (f'<w:r xmlns:w="{w}" xmlns:mc="{mc}"><mc:AlternateContent>'
+           f'<mc:Choice Requires="wps"><w:drawing><w:txbxContent><w:p><w:r><w:t>框内文字</w:t></w:r></w:p>'
+           f'</w:txbxContent></w:drawing></mc:Choice>'
+           f'<mc:Fallback><w:pict><w:txbxContent><w:p><w:r><w:t>框内文字</w:t></w:r></w:p></w:txbxContent>'
+           f'</w:pict></mc:Fallback></mc:AlternateContent></w:r>')
+    paragraph._p.append(etree.fromstring(box))
+    path = tmp_path / "box.docx"
+    document.save(path)
+    assert [ln.text for ln in read_document(path).lines] == ["正文框内文字"]

@@ -135,7 +135,7 @@ def paragraph_lines(p) -> list[str]:
     """A paragraph's text, split at manual line breaks (w:br, w:cr); w:tab is a TAB as in the text
     a copy-paste would give. Deleted text (w:delText) and field codes (w:instrText) are not text."""
     lines = [""]
-    for el in p.iter(W + "t", W + "tab", W + "br", W + "cr", W + "noBreakHyphen", W + "sym"):
+    for el in _text_elements(p):
         tag = el.tag
         if tag == W + "t":
             lines[-1] += el.text or ""
@@ -148,6 +148,25 @@ def paragraph_lines(p) -> list[str]:
         elif tag == W + "noBreakHyphen":
             lines[-1] += "-"
     return lines
+
+
+_TEXT_TAGS = frozenset({W + "t", W + "tab", W + "br", W + "cr", W + "noBreakHyphen"})
+MC_FALLBACK = "{http://schemas.openxmlformats.org/markup-compatibility/2006}Fallback"
+
+
+def _text_elements(p):
+    """The paragraph's text-bearing elements in order, skipping mc:Fallback: a text box is stored
+    twice (DrawingML in mc:Choice, VML in mc:Fallback) and must be read once."""
+    stack = [iter(p)]
+    while stack:
+        el = next(stack[-1], None)
+        if el is None:
+            stack.pop()
+            continue
+        if el.tag in _TEXT_TAGS:
+            yield el
+        elif el.tag != MC_FALLBACK and len(el):
+            stack.append(iter(el))
 
 
 def cell_text(tc) -> str:
