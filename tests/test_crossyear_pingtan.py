@@ -102,18 +102,39 @@ def test_cross_year_outcomes(audited, year):
     assert {k: r.outcome for k, r in results[year].items()} == EXPECTED_OUTCOMES[year]
 
 
-def test_carryover_2022_reads_the_request_carried_over_from_2021(audited):
-    """2021 carried 1 request (自然人) over; 2022 reports it in row 二: every column agrees."""
+def _facts(report, previous, kind):
+    from engine.evaluate.extractors import crossyear
+    from engine.evaluate.facts import FactContext
+    return list(crossyear.extract(FactContext(report, previous, [{"rule": "T", "kind": kind}])))
+
+
+def test_carryover_2022_reads_the_request_carried_over_from_2021(pingtan, audited):
+    """2021 carried 1 request (自然人) over ("1000001"); 2022 reports it in row 二 ("1000001")."""
     _, results = audited
     assert results[2022]["XXGK-X701"].outcome == "pass"
+    facts = _facts(pingtan[2022], pingtan[2021], "carryover")
+    assert [(f["column"], int(f["this_v"]), int(f["prev_v"])) for f in facts] == [
+        ("自然人", 1, 1), ("商业企业", 0, 0), ("科研机构", 0, 0), ("社会公益组织", 0, 0),
+        ("法律服务机构", 0, 0), ("其他", 0, 0), ("总计", 1, 1)]
+    assert all(f["previous_source"].endswith("pingtan-2021.txt") for f in facts)
+
+
+def test_template_change_2020_to_2021(pingtan, audited):
+    """2020 (2019 format) → 2021 (2021 format): 二/四 compared (all zero), continuity suspended."""
+    _, results = audited
+    carry = _facts(pingtan[2021], pingtan[2020], "carryover")
+    assert all(f["template_change"] and f["holds"] and f["this_v"] == 0 == f["prev_v"] for f in carry)
+    assert _facts(pingtan[2021], pingtan[2020], "continuity") == []
+    assert "XXGK-X702" not in results[2021] and "XXGK-X702" not in results[2020]
 
 
 def test_valid_count_unknown_cells_are_the_flattened_row(audited):
     _, results = audited
     for year in range(2022, 2026):
         result = results[year]["XXGK-X702"]
-        assert "行政规范性文件" in result.reason
-        assert all("行政规范性文件" in c for c in result.cells) if result.cells else True
+        assert "“行政规范性文件”行的件数无法读取" in result.reason
+        assert "上年报告表二第二十条第（一）项“行政规范性文件”行“现行有效件数”列" in result.reason
+        assert "规章" not in result.reason      # 规章 "000" is read: 0/0/0, consistent
 
 
 @pytest.mark.parametrize("year", sorted(EXPECTED_UNANSWERED))

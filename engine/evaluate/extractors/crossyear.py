@@ -209,7 +209,9 @@ def message_values(fact: dict[str, Any]) -> dict[str, Any]:
     from engine.template import describe_address
 
     prev_cells = fact.get("previous_cells") or []
-    out = {"previous_cell": describe_address(prev_cells[0]) if prev_cells else "",
+    unknown = [("上年报告" + describe_address(a[3:])) if a.startswith("上年:") else ("本年报告" + describe_address(a))
+               for a in fact.get("unknown") or []]
+    out = {"unknown": "、".join(unknown),"previous_cell": describe_address(prev_cells[0]) if prev_cells else "",
            "previous_source": fact.get("previous_source") or "",
            "template_note": ("（上年报告使用2019年版格式，本年使用2021年版格式；此项两版口径相同，可以比对）"
                              if fact.get("template_change") else "")}
