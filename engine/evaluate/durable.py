@@ -11,6 +11,8 @@ actions. This driver follows the safe subset:
   (deleting a sid that never dispatched frees an uninitialised pointer);
 * `start_action_for_state` / `complete_and_start_action` until None; payloads are decoded here,
   and findings are built in Python from the fact ids;
+* activations are de-duplicated: measured here, a fact matching two branches of an `$or` (even two
+  identical branches) is activated once per branch; a condition is a set of matching facts;
 * after any engine error the handle is abandoned (its sid may be unsafe to delete) and a new one
   is created for the next report. The error is raised as EngineFailure: the batch runner decides
   (retry in a fresh worker, then the reference evaluator).
@@ -83,6 +85,7 @@ def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]], key: str,
     with _LOCK:
         h = _handle(key, ruleset, ruleset_json)
         out: list[tuple[str, dict[str, str]]] = []
+        seen: set[tuple] = set()
         try:
             code, offset = E.assert_facts(h, payload)
             if code not in (0, 1):      # 1 = some fact matched no rule: fine
@@ -95,7 +98,11 @@ def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]], key: str,
                     if name == SENTINEL_RULE:
                         sentinel_seen = True
                     else:
-                        out.append((name, {alias: str(f["id"]) for alias, f in frame.items()}))
+                        ids = {alias: str(f["id"]) for alias, f in frame.items()}
+                        key_ = (name, tuple(sorted(ids.items())))
+                        if key_ not in seen:      # one activation per $or branch: keep one
+                            seen.add(key_)
+                            out.append((name, ids))
                 msg = E.complete_and_start_action(h, offset)
             if not sentinel_seen:
                 raise EngineFailure("durable-rules 未触发哨兵规则")
