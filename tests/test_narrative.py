@@ -122,6 +122,10 @@ def test_kinds(text, kind, value):
     "本年度共办理人大代表建议12件、政协提案8件，办结率100%。",                   # proposals, not requests
     "坚持第一时间登记受理、第一时间回复申请的“三个一”工作机制。",
     "申请人逾期未按收费通知要求缴纳费用的，不再处理其申请。",
+    "本年度收到申请人补正材料3件。",               # the applicant's documents, not requests
+    "截至年底未收到申请人的补正材料。",
+    "及时答复申请人咨询5件。",
+    "信息处理费按件计收的标准为每件100元。",      # a rate, not an amount charged
 ])
 def test_no_figure_in_these(text):
     assert figures(text) == []
