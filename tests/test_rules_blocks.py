@@ -133,7 +133,16 @@ REPORTS = [report(), report(cells={"applications.一.自然人": 5, "review.行�
            report(tables={"review": "absent"}, cells={"applications.一.总计": "—"})]
 
 
-@settings(max_examples=int(__import__("os").environ.get("XXGK_RANDOM_RULES", "30")), deadline=None,
+_FACTS: list = []
+
+
+def report_facts() -> list:
+    if not _FACTS:
+        _FACTS.extend(build_facts(rep).engine_facts() for rep in REPORTS)
+    return _FACTS
+
+
+@settings(max_examples=int(__import__("os").environ.get("XXGK_RANDOM_RULES", "25")), deadline=None,
           suppress_health_check=[HealthCheck.too_slow])
 @given(match_options())
 def test_random_match_conditions_agree_between_engines(options):
@@ -148,8 +157,7 @@ def test_random_match_conditions_agree_between_engines(options):
         assert check_clause(c, fact_types()) == []
     ruleset = build_ruleset(clauses)
     key = "random-" + str(hash(repr(ruleset)))
-    for rep in REPORTS:
-        facts = build_facts(rep).engine_facts()
+    for facts in report_facts():
         a = durable.run(ruleset, facts, key=key)
         b = reference.run(ruleset, facts, key=key)
         norm = lambda acts: sorted((n, sorted(ids.items())) for n, ids in acts)   # noqa: E731
