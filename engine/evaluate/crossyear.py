@@ -358,6 +358,11 @@ def _chars(text: str) -> int:
     return len(re.sub(r"\s+", "", text))
 
 
+def opening(text: str, limit: int = 80) -> str:
+    """The first `limit` characters of a text, whitespace collapsed, for quoting."""
+    return _excerpt(text, limit)
+
+
 def _excerpt(text: str, limit: int = 80) -> str:
     flat = re.sub(r"\s+", " ", text).strip()
     return flat if len(flat) <= limit else flat[:limit] + "…"

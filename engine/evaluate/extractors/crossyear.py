@@ -158,7 +158,10 @@ def problem_facts(report: Report, previous: Report, req: dict) -> Iterable[dict[
                "percent": round(m.score * 100) if known else None,
                "problem": m.problem, "keywords": m.keywords, "found": m.found,
                "missing": [k for k in m.keywords if k not in m.found], "best_sentence": m.best_sentence,
-               "line": part.line_start if part else None, "part": "五", "excerpt": m.best_sentence,
+               # the letter quotes the opening of this year's part 五, not a sentence that merely
+               # shares a word with the problem
+               "line": part.line_start if part else None, "part": "五",
+               "excerpt": cy.opening(part.text) if part else None,
                **previous_fields(report, previous, None, m.previous_line, m.problem)}
 
 
