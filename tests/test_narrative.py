@@ -140,6 +140,19 @@ def test_no_requests_statements():
     assert sorted(kinds(review_only)) == [("litigation", 0), ("reconsideration", 0)]
 
 
+@pytest.mark.parametrize("text, kind", [
+    ("本年度未收到新的政府信息公开申请，上年结转的1件已办结。", "no_new_requests"),
+    ("本年未新收政府信息公开申请。", "no_new_requests"),
+    ("本年未收到政府信息公开申请，上年结转申请1件已于1月办结。", "no_new_requests"),
+    ("本年未收到政府信息公开申请。", "no_requests"),
+])
+def test_no_new_requests_only_speaks_of_row_one(text, kind):
+    figs = [f for f in figures(text) if f.kind in ("no_requests", "no_new_requests")]
+    assert [f.kind for f in figs] == [kind]
+    report = report_from_parts({"一": text}, agency="金村镇人民政府", cells={A1: 0, A2: 1})
+    assert compare_figure(figs[0], report).status == ("agree" if kind == "no_new_requests" else "contradict")
+
+
 def test_no_requests_means_rows_one_and_two_are_zero():
     text = "2024年我镇未收到政府信息公开申请。"
     [fig] = figures(text)

@@ -6,6 +6,7 @@
 Kinds (the patterns are in rules/signals.yaml, so authors tune wording without code):
     received         本年新收/收到/受理…申请N件          applications 一.总计  (or 一 + 二, see below)
     no_requests      未收到申请 / 未接收到依申请公开申请 / 受理依申请公开0件    一 and 二 must be 0
+    no_new_requests  未收到新的申请 / 本年未新收申请 (or 未收到申请 next to a 结转 figure)  一 must be 0
     carried_over     上年结转…N件                        applications 二.总计
     carried_forward  结转下年度/结转至2026年…N件          applications 四.总计
     handled          办结/答复/办理…申请N件              applications 三.七.总计
@@ -45,7 +46,7 @@ from engine.evaluate.text_source import PART_IDS, TextView, part_views
 from engine.model import Metadata, Report
 from engine.template import APPLICANT_COLUMNS, REVIEW_COLUMNS
 
-FIGURE_KINDS = ("received", "no_requests", "carried_over", "carried_forward", "handled",
+FIGURE_KINDS = ("received", "no_requests", "no_new_requests", "carried_over", "carried_forward", "handled",
                 "reconsideration", "litigation", "fee", "fee_notices")
 
 _TOTAL = APPLICANT_COLUMNS[-1]          # 总计
@@ -56,6 +57,7 @@ CELL_READINGS: dict[str, list[list[str]]] = {
     "received": [[f"applications.一.{_TOTAL}"],
                  [f"applications.一.{_TOTAL}", f"applications.二.{_TOTAL}"]],
     "no_requests": [[f"applications.一.{_TOTAL}", f"applications.二.{_TOTAL}"]],
+    "no_new_requests": [[f"applications.一.{_TOTAL}"]],
     "carried_over": [[f"applications.二.{_TOTAL}"]],
     "carried_forward": [[f"applications.四.{_TOTAL}"]],
     "handled": [[f"applications.三.七.{_TOTAL}"]],
@@ -64,7 +66,8 @@ CELL_READINGS: dict[str, list[list[str]]] = {
 }
 
 KIND_LABELS = {
-    "received": "收到申请数", "no_requests": "未收到申请", "carried_over": "上年结转申请数",
+    "received": "收到申请数", "no_requests": "未收到申请",
+    "no_new_requests": "未收到新的申请", "carried_over": "上年结转申请数",
     "carried_forward": "结转下年度申请数", "handled": "办结（答复）申请数",
     "reconsideration": "行政复议案件数", "litigation": "行政诉讼案件数",
     "fee": "信息处理费金额", "fee_notices": "收费通知数",

@@ -21,7 +21,7 @@ from engine.rules.blocks.text_common import signals_path, text_evidence
 
 ID = "figure_agrees_with_cells"
 SUMMARY = "叙述中的数字（收到、结转、办结申请数，复议、诉讼案件数）与统计表一致"
-KINDS = [k for k in CELL_READINGS if k != "no_requests"]
+KINDS = [k for k in CELL_READINGS if k not in ("no_requests", "no_new_requests")]
 OPTIONS: dict[str, Any] = {
     "type": "object", "additionalProperties": False, "required": ["kinds"],
     "properties": {"kinds": {"type": "array", "minItems": 1, "uniqueItems": True,

@@ -1,11 +1,12 @@
 """Block `no_requests_statement_consistent` (template Relation 9): a statement that no request was
 received ("未收到政府信息公开申请", "未接收到依申请公开申请", "受理依申请公开0件") means rows 一 and 二
-of the requests table are zero.
+of the requests table are zero; a statement about NEW requests only ("未收到新的申请", or one next to
+a 结转 figure: "本年未收到申请，上年结转1件") means row 一 is zero.
 
     check: no_requests_statement_consistent
     options: {}
 
-Facts: `figure` facts of kind no_requests from the extractor `text_figures`. One finding per
+Facts: `figure` facts of kinds no_requests / no_new_requests from the extractor `text_figures`. One finding per
 contradicted statement; not assessable when 一 or 二 总计 is not a stated number.
 """
 from __future__ import annotations
@@ -21,14 +22,14 @@ OPTIONS: dict[str, Any] = {"type": "object", "additionalProperties": False, "pro
 MESSAGE_FIELDS = {
     "phrase": "叙述中的原话（如“未收到政府信息公开申请”）",
     "excerpt": "所在句子",
-    "readings": "表三第一、二项总计及其和",
+    "readings": "表三第一项（及第二项）总计",
     "unknown": "未填有效数值的单元格（不可评估时）",
 }
 FACT_TYPES_USED = ("figure",)
 
 
 def expand(options: dict, ctx) -> list[Clause]:
-    request = ("text_figures", {"rule": ctx.rule_id, "kind": "figures", "kinds": ["no_requests"],
+    request = ("text_figures", {"rule": ctx.rule_id, "kind": "figures", "kinds": ["no_requests", "no_new_requests"],
                                 "file": str(signals_path(ctx))})
     base = (is_type("figure"), eq("rule", ctx.rule_id))
     return [
