@@ -197,6 +197,18 @@ def test_broken_signals_file_in_the_rules_dir_refuses_the_catalog(tmp_path):
     assert "signals.yaml:6" in message and "无法编译" in message
 
 
+def test_broken_figure_patterns_refuse_the_catalog(tmp_path):
+    rule = (RULE.replace("SIGNAL", "fee").replace("check: signal_present", "check: figure_agrees_with_cells")
+            .replace("options: {signal: fee}", "options: {kinds: [received]}"))
+    d = _rules_dir(tmp_path, rule,
+                   "version: 1\nsignals:\n  - id: fee\n    title: 费\n    parts: [六]\n    phrases: [规费]\n"
+                   "figures:\n  received:\n    - '收到{N}件('\n")
+    with pytest.raises(RuleLoadError) as err:
+        load_catalog(d)
+    message = err.value.problems[0][2]
+    assert "figures" in message and "signals.yaml:9" in message
+
+
 def test_the_rules_dir_signals_file_is_the_one_used(tmp_path):
     d = _rules_dir(tmp_path, RULE.replace("SIGNAL", "fee"),
                    "version: 1\nnegation: ['未']\nsignals:\n"

@@ -15,7 +15,7 @@ from typing import Any
 
 from engine.evaluate.extractors.text_figures import FEE_SOURCES
 from engine.rules.blocks import Clause, all_of, default_describe, eq, fmt_value, is_type, one_of
-from engine.rules.blocks.text_common import catalog_signals, text_evidence
+from engine.rules.blocks.text_common import catalog_figures, catalog_signals, text_evidence
 
 ID = "fee_statement_consistent"
 SUMMARY = "声明未收取信息处理费时，不得另有收费金额、收费通知或因逾期未缴费不再处理的申请"
@@ -40,6 +40,7 @@ def expand(options: dict, ctx) -> list[Clause]:
     path, sset = catalog_signals(ctx)
     if "no_fee_statement" not in sset.signals:
         raise ctx.error(f"{path.name} 中缺少信号 no_fee_statement（本规则据此识别“未收取信息处理费”的表述）")
+    catalog_figures(ctx)
     sources = list(options["sources"])
     request = ("text_figures", {"rule": ctx.rule_id, "kind": "fee", "sources": sources,
                                 "file": str(path)})

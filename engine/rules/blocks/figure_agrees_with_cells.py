@@ -17,7 +17,7 @@ from typing import Any
 
 from engine.evaluate.narrative import CELL_READINGS
 from engine.rules.blocks import Clause, all_of, default_describe, eq, fmt_value, is_type
-from engine.rules.blocks.text_common import signals_path, text_evidence
+from engine.rules.blocks.text_common import catalog_figures, text_evidence
 
 ID = "figure_agrees_with_cells"
 SUMMARY = "叙述中的数字（收到、结转、办结申请数，复议、诉讼案件数）与统计表一致"
@@ -40,7 +40,7 @@ FACT_TYPES_USED = ("figure",)
 
 def expand(options: dict, ctx) -> list[Clause]:
     request = ("text_figures", {"rule": ctx.rule_id, "kind": "figures",
-                                "kinds": list(options["kinds"]), "file": str(signals_path(ctx))})
+                                "kinds": list(options["kinds"]), "file": str(catalog_figures(ctx))})
     base = (is_type("figure"), eq("rule", ctx.rule_id))
     return [
         Clause("fail", [("f", all_of(*base, eq("status", "contradict")))], [request]),

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.rules.blocks import Clause, all_of, default_describe, eq, is_type
-from engine.rules.blocks.text_common import signals_path, text_evidence
+from engine.rules.blocks.text_common import catalog_figures, text_evidence
 
 ID = "no_requests_statement_consistent"
 SUMMARY = "叙述称未收到申请时，表三“本年新收”“上年结转”均为0"
@@ -30,7 +30,7 @@ FACT_TYPES_USED = ("figure",)
 
 def expand(options: dict, ctx) -> list[Clause]:
     request = ("text_figures", {"rule": ctx.rule_id, "kind": "figures", "kinds": ["no_requests", "no_new_requests"],
-                                "file": str(signals_path(ctx))})
+                                "file": str(catalog_figures(ctx))})
     base = (is_type("figure"), eq("rule", ctx.rule_id))
     return [
         Clause("fail", [("f", all_of(*base, eq("status", "contradict")))], [request]),

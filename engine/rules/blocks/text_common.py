@@ -31,6 +31,23 @@ def catalog_signals(ctx) -> tuple[Path, SignalSet]:
     return path, value
 
 
+def catalog_figures(ctx) -> Path:
+    """Check the `figures:` section of the catalog's signals file (a broken pattern is a compile
+    error, not a failure at evaluation time); returns the file's path for the extractor."""
+    from engine.evaluate.narrative import load_figures
+    path = signals_path(ctx)
+    key = ("figures", str(path))
+    if key not in ctx.cache:
+        try:
+            load_figures(path)
+            ctx.cache[key] = None
+        except SignalLoadError as exc:
+            ctx.cache[key] = exc
+    if isinstance(ctx.cache[key], SignalLoadError):
+        raise ctx.error("信号文件的 figures 部分有误：" + "；".join(ctx.cache[key].problems[:3]))
+    return path
+
+
 def text_evidence(fact: dict[str, Any], report: Report) -> Evidence:
     """Evidence of a text fact: its part, sentence, line; and the table cells it was compared with."""
     from engine.rules.blocks import stated_values
