@@ -5,6 +5,7 @@ The expected values of the real reports were read by a person from the rendered 
 """
 from __future__ import annotations
 
+import functools
 import importlib
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +20,13 @@ REAL = FIXTURES / "real"
 DOCUMENTS = FIXTURES / "documents"
 SEEDS = FIXTURES / "seeds"
 SEED_IDS = ("000", "001", "002", "003", "004")
+
+
+@functools.lru_cache(maxsize=None)
+def read_cached(path: Path) -> Document:
+    """read_document, once per file and test process (Documents are not changed by their readers)."""
+    from engine.ingest import read_document
+    return read_document(path)
 
 
 def seed_text(seed: str) -> Path:

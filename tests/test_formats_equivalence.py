@@ -12,8 +12,8 @@ import sys
 import pytest
 
 from engine.ingest import read_document
-from ingest_support import (DOCUMENTS, SEED_IDS, cells, parse_or_skip, rules_or_skip, seed_text,
-                            text_reader_or_skip)
+from ingest_support import (DOCUMENTS, SEED_IDS, cells, parse_or_skip, read_cached, rules_or_skip,
+                            seed_text, text_reader_or_skip)
 
 
 def _generator():
@@ -33,8 +33,8 @@ def data_rows(doc) -> list[list[str]]:
 
 @pytest.mark.parametrize("seed", SEED_IDS)
 def test_docx_and_pdf_give_the_same_table_rows(seed):
-    docx_doc = read_document(DOCUMENTS / f"seed-{seed}.docx")
-    pdf_doc = read_document(DOCUMENTS / f"seed-{seed}.pdf")
+    docx_doc = read_cached(DOCUMENTS / f"seed-{seed}.docx")
+    pdf_doc = read_cached(DOCUMENTS / f"seed-{seed}.pdf")
     assert data_rows(docx_doc) == data_rows(pdf_doc)
     assert len(data_rows(docx_doc)) >= 30
 
@@ -51,13 +51,13 @@ def test_committed_docx_matches_its_generator(seed, tmp_path):
 
 def test_seed_specifics_survive_the_conversion():
     for form in ("docx", "pdf"):
-        d000 = read_document(DOCUMENTS / f"seed-000.{form}")
+        d000 = read_cached(DOCUMENTS / f"seed-000.{form}")
         review = [r for r in data_rows(d000) if len(r) == 15]
         assert review == [[""] * 5 + ["0"] * 10], form
-        d004 = read_document(DOCUMENTS / f"seed-004.{form}")
+        d004 = read_cached(DOCUMENTS / f"seed-004.{form}")
         short = [r for r in data_rows(d004) if r[-6:] == ["0"] * 6 and len(r) == 9]
         assert len(short) == 9, form                      # （一）（二）and 三.三.1–7 have six values
-        d003 = read_document(DOCUMENTS / f"seed-003.{form}")
+        d003 = read_cached(DOCUMENTS / f"seed-003.{form}")
         assert [r for r in data_rows(d003) if len(r) == 16] == [["0"] * 16], form
         assert not any("政府集中采购" in ln.text for ln in d003.lines), form
 
@@ -74,7 +74,7 @@ def _cells(report) -> dict[str, tuple]:
 def _reports(seed: str):
     parse = parse_or_skip()
     text_reader_or_skip()
-    return {form: parse(read_document(path)) for form, path in (
+    return {form: parse(read_cached(path)) for form, path in (
         ("txt", seed_text(seed)), ("docx", DOCUMENTS / f"seed-{seed}.docx"), ("pdf", DOCUMENTS / f"seed-{seed}.pdf"))}
 
 
