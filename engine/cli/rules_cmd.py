@@ -1,7 +1,6 @@
 """`xxgk-audit rules check|test|doc` and `xxgk-audit explain RULE_ID`: tools for rule authors."""
 from __future__ import annotations
 
-import argparse
 import sys
 from pathlib import Path
 

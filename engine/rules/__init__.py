@@ -130,7 +130,6 @@ def load_catalog(path: str | Path = DEFAULT_RULES_DIR) -> Catalog:
         rules.extend(_load_file(f, directory, seen, cache, problems))
     if not files:
         problems.append((str(directory), 0, "规则目录中没有规则文件（*.yaml）"))
-    from engine.evaluate.facts import fact_types
     from engine.rules.compile import alpha_share_problems, build_ruleset
     clauses = [c for r in rules for c in r.clauses]
     for msg in alpha_share_problems(clauses):

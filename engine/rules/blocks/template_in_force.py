@@ -4,7 +4,7 @@ report on. A report whose year or template could not be determined is not assess
 from __future__ import annotations
 
 from engine import template as T
-from engine.rules.blocks import Clause, all_of, eq, gte, is_type, lte, neq, not_exists, any_of
+from engine.rules.blocks import Clause, all_of, any_of, gte, is_type, lte, neq, not_exists
 
 ID = "template_in_force"
 SUMMARY = "报告使用其报告年度适用的格式（2019年版或2021年版）"
