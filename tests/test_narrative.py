@@ -126,6 +126,7 @@ def test_kinds(text, kind, value):
     "截至年底未收到申请人的补正材料。",
     "及时答复申请人咨询5件。",
     "信息处理费按件计收的标准为每件100元。",      # a rate, not an amount charged
+    "申请人因未获答复提起行政复议，现已审结。",     # not a statement that there was none
 ])
 def test_no_figure_in_these(text):
     assert figures(text) == []
