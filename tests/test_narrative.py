@@ -254,3 +254,18 @@ def test_pingtan_2022_received_contradicts_when_neither_reading_fits():
     [received] = [f for f in extract_figures(report) if f.kind == "received"]
     assert received.scope == "全区"
     assert compare_figure(received, report).status == "contradict"
+
+
+# ------------------------------------------------------------------------------- property checks
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(min_value=0, max_value=99999), chinese=st.booleans(),
+       approx=st.sampled_from(["", "余", "多"]))
+def test_any_stated_count_is_read_back(n, chinese, approx):
+    import cn2an
+    written = cn2an.an2cn(n) if chinese else str(n)
+    [fig] = figures(f"本年度共收到政府信息公开申请{written}{approx}件，均已按期答复。")
+    assert fig.kind == "received" and fig.value == n and fig.approx == bool(approx)
