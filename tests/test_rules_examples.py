@@ -36,3 +36,10 @@ def test_catalog_covers_the_structural_and_identity_relations(catalog):
     for rid in ("XXGK-S101", "XXGK-S102", "XXGK-S103", "XXGK-V201", "XXGK-V202", "XXGK-R301",
                 "XXGK-R302", "XXGK-R303", "XXGK-R304", "XXGK-F401", "XXGK-M501", "XXGK-D601"):
         assert rid in ids
+
+
+def test_cli_rules_check_and_test_pass_on_the_catalog(capsys):
+    from engine.cli import main
+    assert main(["rules", "check"]) == 0
+    assert main(["rules", "test", "--engine", "durable"]) == 0, capsys.readouterr().err
+    assert "0 次未通过" in capsys.readouterr().out
