@@ -169,3 +169,13 @@ def test_problem_with_only_generic_words_is_not_assessable():
     problems = by_type(facts_of(current, previous, ["problems"]), "xy_problem")
     assert [(p["index"], p["known"]) for p in problems] == [(1, False), (2, True)]
     assert problems[0]["score"] is None
+
+
+def test_problem_extraction_on_a_seed_text():
+    # seed 004 (陈区镇 2024), part 五 as extracted: three problems, the measures start at 为此
+    text = ("2024年，陈区镇政府信息公开工作虽取得了新的进展，但对照上级要求、群众需求仍存在差距：一是对政务公开的界定还不够"
+            "明确，并存在公开不及时的情况；二是政府信息公  开形式单一,有待加强宣传推广;三是推进政务公开规范化、科学化、"
+            "常态化方面还有待进一步探索和完善。为此，我镇将进一步加强政务公开工作。")
+    assert cy.split_problems(text) == ["对政务公开的界定还不够明确,并存在公开不及时的情况",
+                                       "政府信息公开形式单一,有待加强宣传推广",
+                                       "推进政务公开规范化、科学化、常态化方面还有待进一步探索和完善"]

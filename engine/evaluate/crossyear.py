@@ -151,7 +151,7 @@ def continuity_rows(report: Report, previous: Report) -> list[CellComparison]:
 # Where the improvement measures begin: the problem section ends there.
 _MEASURES_START = re.compile(
     r"(?:\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+、)?"   # the measures' own sub-heading number
-    r"(改进(措施|情况)|整改措施|下一步|下步|今后|将采取以下措施|将从以下|"
+    r"(改进(措施|情况)|整改措施|下一步|下步|今后|为此|将采取以下措施|将从以下|"
     r"将重点从|(19|20)\d\d年[，,]?\s*(我区|我县|我市|我局|我委|我办|我镇|我街道|我们|本机关|将))")
 # Enumerators that open a problem (text is NFKC-normalised first, so （一） reads (一)): 一是 / (一) / 1. / 第一，
 _ENUMERATOR = re.compile(r"(?:[一二三四五六七八九十]+是|\([一二三四五六七八九十\d]+\)|\(\d+\)|(?<![\d.])\d{1,2}[.、．](?!\d)|第[一二三四五六七八九十]+[，,、])")
@@ -216,7 +216,7 @@ def _strip_problem(piece: str) -> str:
     piece = _LEADING.sub("", piece.strip())
     piece = _HEADING_ONLY.sub("", piece)
     piece = _TRAILING.sub("", piece)
-    return piece.strip(" ：:；;，,。\n")
+    return piece.strip(" ：:；;，,。\n-—•·*")
 
 
 DEFAULT_GENERIC_WORDS = frozenset(
@@ -226,6 +226,7 @@ DEFAULT_GENERIC_WORDS = frozenset(
     "取得 成绩 成效 但 虽然 仍存 有待于 需 需进一步 更加 更好 充分 深入 年度 本年 今年 去年 上年 "
     # words that describe a shortcoming or a verb of improvement, not what the problem is about
     "欠缺 缺少 缺乏 单一 难以 导致 较大 仍待 还要 进行 有力 突出 不齐 不过 程度 少数 多个 完善 机制 调整 "
+    "不能 严格 按照 为主 其他 作用 充分发挥 多以 为此 "
     "健全 优化 强化 落实 规范 进展 成果 以下 几个 做好 重点从 下一步 采取".split())
 
 
