@@ -93,8 +93,8 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
                     table.cells[a] = Cell(a, "missing")
         return table, [D.table_missing("active")]
     table.present = True
-    reads = read_rows(lines, folded, anchors, chosen, region)
     width = {f"{it.key}.{row}": len(it.columns) for it in items for row in it.rows}
+    reads = read_rows(lines, folded, anchors, chosen, region, width)
     lead, trail = padding(list(reads.values()), width)
     for it in items:
         for row in it.rows:

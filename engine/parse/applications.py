@@ -69,7 +69,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
         diags.append(D.table_missing("applications"))
         return table, diags
     table.present = True
-    reads = read_rows(lines, folded, anchors, chosen, region)
+    reads = read_rows(lines, folded, anchors, chosen, region, {k: NCOL for k in order})
     lead, trail = padding(list(reads.values()), {k: NCOL for k in reads})
     runs: dict[str, RowRead] = {}
     for key in order:

@@ -216,19 +216,47 @@ def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: 
 
 
 def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor], chosen: dict[str, Anchor],
-              region: Region) -> dict[str, RowRead]:
-    """For each chosen row anchor, the tokens up to the next anchor of any kind."""
-    ordered = sorted(anchors, key=lambda a: a.pos)
+              region: Region, expected: dict[str, int] | None = None) -> dict[str, RowRead]:
+    """For each chosen row anchor, the tokens up to the next anchor of any kind.
+
+    PDF text sometimes puts a row's values on the line BEFORE its label. When no row has a value on
+    its label's own line and more rows find exactly their number of values before their label than
+    after it, the values before each label are taken (`expected`: values per row, enables the check).
+    """
+    ordered = [a for a in sorted(anchors, key=lambda a: a.pos)]
     chosen_ids = {id(a) for a in chosen.values()}
-    out: dict[str, RowRead] = {}
-    for i, a in enumerate(ordered):
-        if id(a) not in chosen_ids:
-            continue
-        nxt = next((b for b in ordered[i + 1:] if b.pos >= (a.line, a.end) and
-                    (b.kind == "stop" or id(b) in chosen_ids)), None)
-        end = Pos(nxt.line, nxt.start) if nxt else region.end
-        out[a.key] = RowRead(a.key, a, collect_tokens(lines, folded, Pos(a.line, a.end), end))
-    return out
+    relevant = [a for a in ordered if a.kind == "stop" or id(a) in chosen_ids]
+    after: dict[str, RowRead] = {}
+    before: dict[str, RowRead] = {}
+    prev_end = region.start
+    for i, a in enumerate(relevant):
+        nxt = relevant[i + 1] if i + 1 < len(relevant) else None
+        if id(a) in chosen_ids:
+            end = Pos(nxt.line, nxt.start) if nxt else region.end
+            after[a.key] = RowRead(a.key, a, collect_tokens(lines, folded, Pos(a.line, a.end), end))
+            if expected is not None:
+                before[a.key] = RowRead(a.key, a, _values_before(lines, folded, prev_end, a))
+        prev_end = Pos(a.line, a.end)
+    if expected is not None and _values_precede_labels(after, before, expected):
+        return before
+    return after
+
+
+def _values_before(lines: list[SourceLine], folded: list[str], start: Pos, a: Anchor) -> list[Token]:
+    """Value tokens on the lines between `start` and anchor `a`'s line (not on either of them)."""
+    if a.line - start.line < 2 and not (start.line == 0 and start.col == 0):
+        return []
+    first = Pos(start.line + 1, 0) if start.col else start
+    toks = collect_tokens(lines, folded, first, Pos(a.line, 0))
+    return [t for t in toks if t.kind == VALUE]
+
+
+def _values_precede_labels(after: dict[str, RowRead], before: dict[str, RowRead], expected: dict[str, int]) -> bool:
+    if any(t.kind == VALUE and t.line == r.anchor.line for r in after.values() for t in r.tokens):
+        return False
+    fits_after = sum(1 for k, r in after.items() if len(r.values) == expected[k])
+    fits_before = sum(1 for k, r in before.items() if len(r.values) == expected[k])
+    return fits_before > fits_after
 
 
 def padding(rows: list[RowRead], expected: dict[str, int]) -> tuple[int, int]:
