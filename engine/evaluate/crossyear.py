@@ -20,8 +20,9 @@ What is compared, and when (docs/template.md, Relations 6–8):
   improvement measures — and each problem's keywords (jieba precise mode, generic words removed) are
   looked for in this year's whole part 五 (as substrings, so 解读 is found in 政策解读). The share of a problem's keywords found is its score; the
   threshold lives in the rule.
-- Copy detection (`part_similarities`): per narrative part, the Jaccard similarity of word-trigram
-  shingles after masking every number (so a copy with the dates changed scores 1.0).
+- Copy detection (`part_similarities`): per narrative part, the Jaccard similarity of character
+  4-gram shingles after masking every number and dropping punctuation (so a copy with the dates
+  changed scores 1.0).
 
 Unknown inputs are never guessed: a comparison whose cell is not a stated number carries
 `known = False` and the names of the unknown cells, and the rule reports it as not assessable.
@@ -302,28 +303,29 @@ def _line_of(report: Report, text: str, fallback: int | None) -> int | None:
 
 _NUMBER = re.compile(r"[0-9０-９]+(?:[.．][0-9]+)?|[〇零一二三四五六七八九十百千万]{2,}(?=年|月|日|件|条|个|次|项)")
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
-SHINGLE = 3
+SHINGLE = 4     # characters: Chinese copy detection needs no word segmentation (and jieba is slow)
 
 
-def masked_tokens(text: str) -> list[str]:
-    """Tokens of a text with every number masked and punctuation/whitespace dropped, so that a copy
-    with the years and figures changed reads the same."""
+def masked_chars(text: str) -> str:
+    """The text with every number masked as # and punctuation/whitespace dropped, so that a copy with
+    the years and figures changed reads the same."""
     text = _NUMBER.sub("#", unicodedata.normalize("NFKC", text))
-    return [t for t in (tok.strip() for tok in segment(text)) if t and (t == "#" or not _NOISE.fullmatch(t))]
+    return _NOISE.sub("", text)
 
 
 def similarity(a: str, b: str, n: int = SHINGLE) -> float:
-    """Jaccard similarity of word n-gram shingles of two texts (numbers masked); 0.0 if either is empty."""
-    sa, sb = _shingles(masked_tokens(a), n), _shingles(masked_tokens(b), n)
+    """Jaccard similarity of the character n-gram shingles of two texts (numbers masked);
+    0.0 if either is empty."""
+    sa, sb = _shingles(masked_chars(a), n), _shingles(masked_chars(b), n)
     if not sa or not sb:
         return 0.0
     return round(len(sa & sb) / len(sa | sb), 3)
 
 
-def _shingles(tokens: list[str], n: int) -> set[tuple[str, ...]]:
-    if len(tokens) < n:
-        return {tuple(tokens)} if tokens else set()
-    return {tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)}
+def _shingles(text: str, n: int) -> set[str]:
+    if len(text) < n:
+        return {text} if text else set()
+    return {text[i:i + n] for i in range(len(text) - n + 1)}
 
 
 @dataclass

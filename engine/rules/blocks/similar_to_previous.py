@@ -2,7 +2,7 @@
 report — a copy with the dates changed.
 
 Facts: `xy_similarity`, one per part listed in `parts` present in both reports: the Jaccard
-similarity of word-trigram shingles (jieba) after masking every number, so changed years and figures
+similarity of character 4-gram shingles after masking every number, so changed years and figures
 do not hide a copy. Parts shorter than `min_chars` in either year are not judged (a one-line fee
 statement may honestly repeat).
 """
