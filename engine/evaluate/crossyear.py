@@ -274,6 +274,7 @@ def problem_matches(report: Report, previous: Report,
     this_text = _flat(this_part.text or "")
     sentences = [s for s in re.split(r"(?<=[。；;！!？?])", this_text) if s]
     out = []
+    prev_lines = _flat_lines(previous, prev_part.line_start, prev_part.line_end)
     for i, problem in enumerate(split_problems(prev_part.text or ""), 1):
         kws = keywords(problem, generic)
         # A keyword is taken up when this year's text contains it: 解读 is found in 政策解读.
@@ -282,19 +283,22 @@ def problem_matches(report: Report, previous: Report,
         best = max(sentences, key=lambda s: sum(k in s for k in found), default=None)
         best_sentence = best if best is not None and found and any(k in best for k in found) else None
         out.append(ProblemMatch(i, problem, kws, found, score, best_sentence,
-                                _line_of(previous, problem, prev_part.line_start)))
+                                _line_of(prev_lines, problem, prev_part.line_start)))
     return out
 
 
-def _line_of(report: Report, text: str, fallback: int | None) -> int | None:
-    """The source line where `text` begins (first 12 characters, spaces ignored)."""
-    probe = re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))[:12]
+def _flat_lines(report: Report, first: int | None, last: int | None) -> list[tuple[int, str]]:
+    """(line number, text without whitespace) of the part's lines (all lines if the part has no range)."""
+    lo, hi = first or 1, last or len(report.lines)
+    return [(ln.no, _flat(ln.text)) for ln in report.lines if lo <= ln.no <= hi]
+
+
+def _line_of(lines: list[tuple[int, str]], text: str, fallback: int | None) -> int | None:
+    """The source line where `text` begins (its first 12 characters, whitespace ignored)."""
+    probe = _flat(text)[:12]
     if not probe:
         return fallback
-    for ln in report.lines:
-        if probe in re.sub(r"\s+", "", unicodedata.normalize("NFKC", ln.text)):
-            return ln.no
-    return fallback
+    return next((no for no, flat in lines if probe in flat), fallback)
 
 
 # --------------------------------------------------------------------------------------------
