@@ -79,9 +79,15 @@ def too_many(table: str, row: str, expected: int, got: list[str], line: SourceLi
 
 
 def cell_blank(table: str, row: str, columns: list[str], line: SourceLine | None, cells: list[str]) -> Diagnostic:
+    if table == "review":       # columns are "group.column": name them by group
+        groups: dict[str, list[str]] = {}
+        for c in columns:
+            g, _, col = c.partition(".")
+            groups.setdefault(g, []).append(f"“{col}”")
+        what = "；".join(f"表四“{g}”的{'、'.join(cols)}" for g, cols in groups.items())
+        return make("CELL_BLANK", f"{what}为空白（未填写数值）", line, table, cells)
     cols = "、".join(f"“{c}”" for c in columns)
-    return make("CELL_BLANK", f"{row_title(table, row)}{cols}{'列' if table != 'review' else ''}为空白（未填写数值）",
-                line, table, cells)
+    return make("CELL_BLANK", f"{row_title(table, row)}{cols}列为空白（未填写数值）", line, table, cells)
 
 
 def digits_recovered(table: str, row: str, run: str, values: list[str], line: SourceLine | None,

@@ -22,6 +22,7 @@ from typing import Callable, Iterable
 
 MAX_CANDIDATES = 20000      # splits of one row beyond which the row is declared ambiguous
 MAX_COMBINATIONS = 200000   # combinations of ambiguous rows checked against column identities
+MAX_DIGITS_PER_CELL = 9     # a run longer than this many digits per cell is not split at all
 
 
 class TooMany(Exception):
@@ -66,6 +67,8 @@ def splits(runs: list[str], n: int) -> list[tuple[Decimal, ...]]:
     """
     out: list[tuple[Decimal, ...]] = []
     sizes = [len(r.lstrip("+-").partition(".")[0]) for r in runs]
+    if sum(sizes) > MAX_DIGITS_PER_CELL * n:
+        raise TooMany          # far more digits than any row of counts holds: not a row run together
     capacity = [sum(sizes[i:]) for i in range(len(runs) + 1)]
 
     def rec(i: int, left: int, acc: tuple[Decimal, ...]) -> None:

@@ -38,6 +38,7 @@ from engine.parse.normalize import label_pattern, squeeze
 _PREFIX_SPLIT = re.compile(r"^(?P<prefix>[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)?(?P<core>.*?)(?:（[^）]*）)?$")
 HEAD_CHARS = 6           # characters of a label's core that identify the row
 SHORT_CORE = 4           # cores shorter than this need their numbering to be recognised
+MAX_ROW_MATCHES = 600    # label matches considered per table (guards the quadratic chain search)
 
 
 @dataclass(frozen=True)
@@ -163,7 +164,8 @@ class AnchorSet:
 def chain(anchors: list[Anchor], order: list[str]) -> dict[str, Anchor]:
     """The longest run of row anchors in document order whose keys follow the template order."""
     rank = {k: i for i, k in enumerate(order)}
-    rows = [a for a in anchors if a.kind == "row" and a.key in rank]
+    # the chain search is quadratic: a table region never holds more than a few matches per row
+    rows = [a for a in anchors if a.kind == "row" and a.key in rank][:MAX_ROW_MATCHES]
     n = len(rows)
     if not n:
         return {}

@@ -71,7 +71,6 @@ class Heading:
     line_index: int      # 0-based index into the document lines
     start: int           # column of the heading's first character (in the line)
     end: int             # column after the heading
-    text: str            # the heading as written (markdown marks and outer spaces removed)
     at_line_start: bool
 
 
@@ -117,7 +116,7 @@ def _line_start_candidates(folded: list[str]) -> dict[str, list[Heading]]:
             if not tm:
                 continue          # a long paragraph that starts with a numeral: not a heading
             end = tm.end()
-        out.setdefault(pid, []).append(Heading(pid, i, start, end, "", True))
+        out.setdefault(pid, []).append(Heading(pid, i, start, end, True))
     return out
 
 
@@ -130,7 +129,7 @@ def _inline_candidate(pid: str, folded: list[str], lines: list[SourceLine], afte
             continue
         m = rx.search(text, after[1] + 1 if i == after[0] else 0)
         if m:
-            return Heading(pid, i, m.start(), m.end(), "", False)
+            return Heading(pid, i, m.start(), m.end(), False)
     return None
 
 
