@@ -114,3 +114,13 @@ def test_running_header_and_footer_do_not_break_tables_apart():
     assert len(apps) == 1
     assert {ln.page for ln in headed.lines if ln.table in apps} == {1, 2}   # split over two pages, joined
     assert sum(ln.text == "阎村镇人民政府政府信息公开工作年度报告" for ln in headed.lines) == headed.pages
+
+
+def test_header_rows_repeated_on_the_next_page_are_read_once():
+    plain = read_cached(DOCUMENTS / "seed-004.docx")
+    repeated = read_cached(DOCUMENTS / "seed-004-repeated-header.pdf")
+    assert data_rows(repeated) == data_rows(plain)
+    apps = [ln for ln in repeated.lines if ln.table == 2]
+    assert {ln.page for ln in apps} == {2, 3}
+    assert sum("申请人情况" in ln.text for ln in repeated.lines) == 1
+    assert [ln.row for ln in apps] == list(range(1, len(apps) + 1))
