@@ -70,6 +70,7 @@ def read(path: Path, data: bytes, limits: Limits) -> Document:
         text_chars = unmapped = 0
         for number in range(1, page_count + 1):
             deadline.check()
+            page = None
             try:
                 page = pdf.pages[number - 1]
                 visible, cids = reader.read_page(page, number, deadline)
@@ -81,10 +82,8 @@ def read(path: Path, data: bytes, limits: Limits) -> Document:
                 raise IngestError("broken", f"PDF 文件 {path} 第{number}页无法读取：{type(exc).__name__}: {exc}",
                                   str(path)) from None
             finally:
-                try:
-                    page.close()
-                except Exception:
-                    pass
+                if page is not None:
+                    page.close()      # frees the page's parsed objects: memory stays flat over many pages
     if text_chars == 0:
         raise IngestError("scanned",
                           f"PDF 文件 {path} 没有文字层（可能是扫描件或图片），无法读取其中的文字；"
@@ -174,8 +173,6 @@ def table_grid(page, table, reference_xs: list[float] | None = None) -> PageTabl
         real.append(len(starts))
     _restore_orphans(page, table, grid, x_ranges, y_ranges)
     # peel full-width single-cell rows (and empty rows) off the start and the end
-    start, end = 0, len(grid)
-    x0 = min(c[0] for c in cells)
 
     def banner(r: int) -> bool:
         """A row that is one cell across the whole table (or has no text): paragraph lines in a
