@@ -115,20 +115,31 @@ def expand(options, ctx):
     ]
 
 
-def _short(addr: str) -> str:
-    table, rest = addr.split(".", 1)
-    row, col = rest.rsplit(".", 1)
-    return row if table != "review" and row else col
+def _short_row(table: str, key: str) -> str:
+    """A row as a reader knows it, without numbering or notes: 三.四.1 -> 本机关不掌握相关政府信息."""
+    import re
+    label = _row_label(table, key)
+    label = re.sub(r"^[一二三四五六七八九十]+、|^（[一二三四五六七八九十]+）|^\d+\.", "", label)
+    return re.sub(r"（[^）]*）$", "", label) or key
 
 
 def _items(fact, cells, axis_is_column: bool) -> str:
-    out = []
+    """"三.一=6、三.四.1=4，其余 14 项为 0": zero items are counted, not listed (the evidence
+    keeps every stated value)."""
+    out, zeros = [], 0
     for a in cells:
         table, rest = a.split(".", 1)
         row, col = rest.rsplit(".", 1)
-        name = row if axis_is_column else col
-        out.append(f"{name}={fmt_value(fact['values'][a]) if a in fact['values'] else '？'}")
-    return "、".join(out)
+        name = _short_row(table, row) if axis_is_column else col
+        value = fact["values"].get(a)
+        if value is not None and value == 0 and len(cells) > 2:
+            zeros += 1
+            continue
+        out.append(f"{name}={fmt_value(value) if value is not None else '？'}")
+    text = "、".join(out) or "各项均为 0"
+    if zeros and out:
+        text += f"，其余 {zeros} 项为 0"
+    return text
 
 
 def describe(clause, facts, report):
