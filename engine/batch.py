@@ -43,12 +43,13 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from dataclasses import fields as dataclass_fields
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 from engine import DEFAULT_RULES_DIR, __version__
 from engine.ingest import DEFAULT_LIMITS, IngestError, Limits
-from engine.model import Evidence, Report, RuleResult
+from engine.model import Evidence, Finding, Report, RuleResult
 from engine.render.labels import SEVERITY_ORDER
 from engine.render.office import Office, load_office
 from engine.score import RuleInfo, ScoringPolicy, load_scoring, score_results
@@ -496,10 +497,24 @@ def finding_sort_key(f: dict[str, Any]) -> tuple:
             f["rule_id"], ",".join(ev.get("cells") or []), f["message"])
 
 
+def _shallow_json(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    # dataclasses.asdict deep-copies recursively and is the slowest part of a record; findings
+    # hold only scalars, lists of strings and flat dicts.
+    out = {}
+    for name in names:
+        v = getattr(obj, name)
+        out[name] = list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v
+    return out
+
+
+_FINDING_FIELDS = tuple(f.name for f in dataclass_fields(Finding) if f.name != "evidence")
+_EVIDENCE_FIELDS = tuple(f.name for f in dataclass_fields(Evidence))
+
+
 def _complete_evidence(ev: Evidence, report: Report) -> dict[str, Any]:
     """Evidence as JSON, with the quoted source line and its location filled in from the report
     when the rule gave only a line number (quoting, never guessing)."""
-    data = ev.to_json()
+    data = _shallow_json(ev, _EVIDENCE_FIELDS)
     if data.get("line") and report.lines:
         line = report.lines[data["line"] - 1] if 0 < data["line"] <= len(report.lines) else None
         if line is not None:
@@ -517,7 +532,7 @@ def build_record(base: dict[str, Any], report: Report, results: list[RuleResult]
         if result.outcome != "fail":
             continue
         for f in result.findings:
-            data = f.to_json()
+            data = _shallow_json(f, _FINDING_FIELDS)
             data["evidence"] = _complete_evidence(f.evidence, report)
             findings.append(data)
     findings.sort(key=finding_sort_key)

@@ -99,10 +99,13 @@ def test_findings_carry_evidence_with_quoted_line(mixed, tmp_path):
 
 
 def test_outputs_identical_whatever_jobs_and_input_order(mixed, tmp_path):
-    run_audit(["in"], tmp_path / "o1", options(jobs=1))
+    import shutil
+
+    rules = shutil.copytree(DEFAULT_RULES_DIR, tmp_path / "rules")   # a snapshot: rule files may change meanwhile
+    run_audit(["in"], tmp_path / "o1", options(jobs=1, rules_dir=rules))
     files = [str(p.relative_to(tmp_path)) for p in sorted((tmp_path / "in").rglob("*")) if p.is_file()]
-    run_audit(list(reversed(files)), tmp_path / "o2", options(jobs=2))
-    run_audit(["in/sub", "in/a.txt", "in"], tmp_path / "o3", options(jobs=3))
+    run_audit(list(reversed(files)), tmp_path / "o2", options(jobs=2, rules_dir=rules))
+    run_audit(["in/sub", "in/a.txt", "in"], tmp_path / "o3", options(jobs=3, rules_dir=rules))
     names = sorted(str(p.relative_to(tmp_path / "o1")) for p in (tmp_path / "o1").rglob("*"))
     for other in ("o2", "o3"):
         assert sorted(str(p.relative_to(tmp_path / other)) for p in (tmp_path / other).rglob("*")) == names

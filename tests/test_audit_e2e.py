@@ -114,9 +114,12 @@ def test_odd_inputs_each_get_a_status_and_the_rest_is_audited(tmp_path, monkeypa
 def test_same_bytes_whatever_jobs_and_order(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     shutil.copytree(SEEDS, tmp_path / "r")
+    shutil.copytree(RULES, tmp_path / "rules")     # a snapshot: rule files may change meanwhile
+    (tmp_path / "tests").symlink_to(Path(__file__).parent)    # rule examples cite ../tests/fixtures
     files = [f"r/{p.name}" for p in sorted(SEEDS.glob("*.txt"))]
-    assert main(["audit", *files, "-o", "o1", "--jobs", "1", "--date", "2026-01-05"]) == EXIT_OK
-    assert main(["audit", *reversed(files), "-o", "o2", "--jobs", "2", "--date", "2026-01-05"]) == EXIT_OK
+    common = ["--date", "2026-01-05", "--rules", "rules"]
+    assert main(["audit", *files, "-o", "o1", "--jobs", "1", *common]) == EXIT_OK
+    assert main(["audit", *reversed(files), "-o", "o2", "--jobs", "2", *common]) == EXIT_OK
     names = sorted(str(p.relative_to(tmp_path / "o1")) for p in (tmp_path / "o1").rglob("*") if p.is_file())
     assert names == sorted(str(p.relative_to(tmp_path / "o2")) for p in (tmp_path / "o2").rglob("*") if p.is_file())
     for name in names:
