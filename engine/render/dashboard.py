@@ -78,5 +78,5 @@ def render_dashboard(document: dict[str, Any], rule_info: dict[str, RuleInfo] | 
         rules=frequent_rules(ranked, rule_info or {}),
         by_status=Counter(r["status"] for r in reports),
         status_labels=STATUS_LABELS,
-        grades=Counter(r["grade"] for r in ranked),
+        grades=list(Counter(r["grade"] for r in ranked).items()),     # best grade first (ranked order)
     )
