@@ -68,6 +68,7 @@ def test_003_uses_the_2019_template_in_a_2024_report(catalog, engine):
     (f,) = res["XXGK-F401"].findings
     assert "2024年度" in f.message and "2019年版" in f.message
     assert f.evidence.table == "active" and f.evidence.part == "二"
+    assert "本年新制作数量" in f.evidence.excerpt      # the line showing the 2019 columns
     # neither the 2019 rows (政府集中采购) nor the 2021 rows are demanded row by row
     assert res["XXGK-S103"].outcome == "pass"
     # its review row has sixteen values: malformed (one finding), not sixteen bad cells

@@ -46,8 +46,35 @@ def expand(options, ctx):
 
 
 def evidence(clause, facts, report):
-    """Point at the proactive-disclosure table: its columns reveal the format used."""
+    """Point at the proactive-disclosure table, at the line whose column or row labels exist only
+    in the format used (e.g. 本年新制作数量 for 2019): that line shows the reader why."""
     from engine.rules.blocks import default_evidence
     ev = default_evidence(clause, facts, report, cells=[])
     ev.part, ev.table = "二", "active"
+    line = telltale_line(report, facts["r"].get("template"))
+    if line is not None:
+        ev.line, ev.excerpt = line.no, line.text
+        ev.where = line.where
     return ev
+
+
+def telltale_line(report, template: str | None):
+    """The first source line carrying a label that only the `template` format has."""
+    if template not in T.TEMPLATES:
+        return None
+    other = next(t for t in T.TEMPLATES if t != template)
+    def labels(t):
+        return {x for it in T.ACTIVE_ITEMS[t] for x in it.columns + it.rows}
+    theirs = labels(other)
+    # 规范性文件 (2019) is inside 行政规范性文件 (2021): such labels prove nothing
+    own = [x for x in labels(template) - theirs if not any(x in y for y in theirs)]
+    table = report.tables.get("active")
+    lo, hi = 1, len(report.lines)
+    if table is not None and table.present and table.line_start:
+        lo = max(1, table.line_start - 8)
+        hi = min(hi, (table.line_end or table.line_start) + 2)
+    for ln in report.lines[lo - 1:hi]:
+        squashed = "".join(ln.text.split())
+        if any(label in squashed for label in own):
+            return ln
+    return None
