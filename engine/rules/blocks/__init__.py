@@ -30,6 +30,7 @@ CLAUSES — what `expand` returns. A Clause is one durable-rules rule of the com
                       (only when no "fail" clause of the same rule fired)
     all:  [(alias, expression), …]   ONE or TWO facts; expression in durable-rules JSON, built with
           the helpers below (`all_of(is_type("cell"), eq("table", "review"), lt("v", 0))`).
+          `within(field, chosen, universe)` leaves out a test that all values pass (cheaper).
           The compiler refuses anything outside the safe subset (engine/rules/compile.py): every
           expression starts with the `type` discriminator; operators: equality, $neq/$lt/$lte/
           $gt/$gte, $ex/$nex, $and/$or; right-hand sides: constants, {"$m": field} (same fact) or
@@ -41,7 +42,9 @@ CLAUSES — what `expand` returns. A Clause is one durable-rules rule of the com
     params: static values for placeholders (e.g. the part's name).
 
 A rule passes when no clause fired; it is not assessable when only "unknown" clauses fired; it
-fails when a "fail" clause fired. Numbers: fields declared "dec" travel to the engine scaled by
+fails when a "fail" clause fired. An activation is a SET of matched facts: a fact matching two
+branches of an $or is one activation (the durable driver de-duplicates), and the compiler adds
+`$ex` guards for every field a reference comparison uses (compile.guard_references). Numbers: fields declared "dec" travel to the engine scaled by
 facts.SCALE — build constants with `dec_const(...)` (the helpers `lt`/`gt`/… do it for you when
 given a Decimal or float).
 
