@@ -225,3 +225,18 @@ def test_unknown_cell_address_in_a_match_condition(tmp_path):
             addr: applications.三.九.自然人""")
     (f, line, msg), = problems_of(tmp_path, text)
     assert line == line_of(text, "addr:") and "applications.三.九.自然人" in msg
+
+
+def test_yaml_tags_never_execute_code(tmp_path):
+    marker = tmp_path / "pwned"
+    text = MINIMAL_RULE.replace("title: 测试规则",
+                                f"title: !!python/object/apply:os.system [\"touch {marker}\"]")
+    probs = problems_of(tmp_path, text)
+    assert not marker.exists()
+    assert any(line == line_of(text, "title:") for _, line, _ in probs)
+
+
+def test_each_missing_field_is_named_once(tmp_path):
+    text = MINIMAL_RULE.replace("    severity: error\n", "").replace("    points: 1\n", "")
+    msgs = [m for _, _, m in problems_of(tmp_path, text)]
+    assert sorted(msgs) == ["规则 XXGK-T901：缺少必填字段 points", "规则 XXGK-T901：缺少必填字段 severity"]

@@ -45,7 +45,7 @@ class RuleLoadError(Exception):
     """Broken rule files. `.problems` is a list of (file, line, message) with Chinese messages."""
 
     def __init__(self, problems: list[tuple[str, int, str]]):
-        self.problems = sorted(problems, key=lambda p: (p[0], p[1]))
+        self.problems = sorted(set(problems), key=lambda p: (p[0], p[1], p[2]))
         super().__init__("\n".join(f"{f}:{ln}: {m}" for f, ln, m in self.problems))
 
 
@@ -172,7 +172,7 @@ def _load_file(path: Path, directory: Path, seen: dict, cache: dict,
     file_level = False
     for err in sorted(validator.iter_errors(data), key=lambda e: list(map(str, e.absolute_path))):
         path_ = list(err.absolute_path)
-        problems.append((fname, line_of(root, path_), schema_message(err)))
+        problems.append((fname, line_of(root, path_), _name_rule(schema_message(err), data, path_)))
         if len(path_) >= 2 and path_[0] == "rules" and isinstance(path_[1], int):
             bad_rules.add(path_[1])
         else:
@@ -190,8 +190,33 @@ def _load_file(path: Path, directory: Path, seen: dict, cache: dict,
     return out
 
 
+def _name_rule(message: str, data: Any, path: list) -> str:
+    """'rules.3.points：…' -> '规则 XXGK-R303 的 points：…' (authors know rules by id)."""
+    if len(path) >= 2 and path[0] == "rules" and isinstance(path[1], int):
+        try:
+            rid = data["rules"][path[1]].get("id")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            rid = None
+        prefix = f"rules.{path[1]}"
+        if isinstance(rid, str) and message.startswith(prefix):
+            rest = message[len(prefix):].lstrip(".")
+            head, sep, tail = rest.partition("：") if not rest.startswith("：") else ("", "：", rest[1:])
+            return f"规则 {rid}" + (f" 的 {head}" if head else "") + "：" + tail
+    return message
+
+
 def _compile_rule(raw: dict, root: Any, i: int, path: Path, directory: Path, seen: dict,
                   cache: dict, problems: list) -> Rule | None:
+    """The compiled rule, or None with its problems appended (each naming the rule id)."""
+    n_before = len(problems)
+    rule = _compile_rule_checked(raw, root, i, path, directory, seen, cache, problems)
+    problems[n_before:] = [(f, ln, m if m.startswith("规则 ") else f"规则 {raw['id']}：{m}")
+                           for f, ln, m in problems[n_before:]]
+    return rule
+
+
+def _compile_rule_checked(raw: dict, root: Any, i: int, path: Path, directory: Path, seen: dict,
+                          cache: dict, problems: list) -> Rule | None:
     from engine.evaluate.facts import fact_types
     from engine.rules.blocks.registry import BLOCKS
     from engine.rules.compile import check_clause

@@ -6,6 +6,7 @@ objects from tags, so YAML can carry no executable code. Duplicate keys are erro
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -112,7 +113,9 @@ def schema_message(err) -> str:
         extra = sorted(set(err.instance) - set(err.schema.get("properties", {})))
         return f"{where}：未知字段 {'、'.join(map(str, extra))}"
     if v == "required":
-        missing = [p for p in err.validator_value if p not in err.instance]
+        # jsonschema reports each missing property as an error of its own
+        m = re.match(r"'([^']+)' is a required property", err.message)
+        missing = [m.group(1)] if m else [p for p in err.validator_value if p not in err.instance]
         return f"{where}：缺少必填字段 {'、'.join(missing)}"
     if v == "enum":
         return f"{where}：取值 {err.instance!r} 不在允许范围（{'、'.join(map(str, err.validator_value))}）"
