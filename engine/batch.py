@@ -689,7 +689,8 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
 
     # --- (B) group by body and year -------------------------------------------------------------
     parsed_ok = sorted(k for k, r in records.items() if r["status"] == "audited")
-    grouping = group_reports([(k, records[k]["agency"], records[k]["year"], records[k]["sha256"]) for k in parsed_ok])
+    grouping = group_reports([(k, records[k]["agency"], records[k]["year"], records[k]["sha256"]) for k in parsed_ok],
+                             reference_only={k for k in parsed_ok if records[k].get("previous_only")})
     notes: dict[str, list[str]] = {}
     for note in grouping.notes:
         for k in note.keys:

@@ -77,3 +77,19 @@ def test_two_different_reports_of_one_year_name_each_other(tmp_path, monkeypatch
         other = next(r["source"] for r in records if r is not record)
         [finding] = _rule_findings(record, "XXGK-X705")
         assert other in finding["message"]
+
+
+def test_previous_folder_report_is_never_a_same_year_peer(tmp_path, monkeypatch):
+    """The --previous folder holds last year's report and an older draft of this year's: the draft is
+    no second report of the year (no XXGK-X705), and last year's report is still the one compared."""
+    monkeypatch.chdir(tmp_path)
+    _copy([2022], tmp_path / "in")
+    prev = _copy([2021], tmp_path / "prev")
+    text = (REAL / "pingtan-2022.txt").read_text(encoding="utf-8")
+    (prev / "pingtan-2022-初稿.txt").write_text(text.replace("2023年，我区将采取", "2023年，我区拟采取"),
+                                              encoding="utf-8")
+    run = run_audit(["in"], tmp_path / "out", _options(previous_dirs=[Path("prev")]))
+    [record] = _by_year(run).values()
+    assert record["previous_source"] == "prev/pingtan-2021.txt"
+    assert record["same_year_sources"] == []
+    assert _rule_findings(record, "XXGK-X705") == []
