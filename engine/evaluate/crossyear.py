@@ -1,8 +1,10 @@
 """Cross-year facts: a report held against the same body's report of the year before.
 
-Everything here is pure computation on two `Report`s (this year's and last year's); the rule engine's
-extractor (engine/evaluate/extractors/crossyear.py style registration, see `facts_for_pair`) turns
-the results into flat facts and the YAML rules in rules/crossyear.yaml judge them.
+Everything here is pure computation on two `Report`s (this year's and last year's); the fact
+extractor engine/evaluate/extractors/crossyear.py turns the results into flat `xy_*` facts, the
+blocks engine/rules/blocks/previous_*.py / similar_to_previous.py / same_year_duplicate.py compile
+conditions on them, and the YAML rules in rules/crossyear.yaml (XXGK-X701…X705) judge them.
+Which report is "last year's" is decided by engine/parse/agency.py (group_reports).
 
 What is compared, and when (docs/template.md, Relations 6–8):
 
@@ -14,7 +16,9 @@ What is compared, and when (docs/template.md, Relations 6–8):
   现行有效件数 + 本年制发件数 − 本年废止件数. Only when BOTH reports use the 2021 `active` table: the 2019
   columns (本年新制作数量 / 本年新公开数量 / 对外公开总数量) count something else (documents made and
   published, no repeals) and the row names differ (规范性文件 vs 行政规范性文件), so 2020→2021 and
-  2019→2020 are suspended — no result at all.
+  2019→2020 are suspended — no result at all (the rule says so in `applies`: templates and
+  previous_templates ["2021"]). docs/template.md states Relation 7 for the 2021 columns only; no
+  2019↔2019 relation is invented here.
 - Relation 8, problems answered (`problem_matches`): last year's part 五 is cut into the problems it
   names (一是…二是…, （一）…, or sentences carrying a problem word) — only the problem section, not the
   improvement measures — and each problem's keywords (jieba precise mode, generic words removed) are
