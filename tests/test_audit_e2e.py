@@ -102,6 +102,7 @@ def test_odd_inputs_each_get_a_status_and_the_rest_is_audited(tmp_path, monkeypa
     assert status["in/empty.txt"] == "empty"
     assert status["in/binary.bin"] == "binary"
     assert status["in/renamed-pdf.txt"] == "audited"         # a PDF is read as a PDF whatever its name
+    assert next(r for r in doc["reports"] if r["source"] == "in/renamed-pdf.txt")["format"] == "pdf"
     assert status["in/unrelated.txt"] == "not_a_report"
     assert status["in/zz-copy-of-000.txt"] == "duplicate"
     assert sum(1 for s in status.values() if s == "audited") == 6
