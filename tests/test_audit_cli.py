@@ -78,3 +78,9 @@ def test_office_option(workdir, capsys):
     assert main(["audit", "--office", "office.yaml", "--date", "2026-01-05"]) == EXIT_OK
     letter = (workdir / "audit_out" / "letters" / "甲镇人民政府-2024.html").read_text(encoding="utf-8")
     assert "测试县政务公开办" in letter and "测审〔2026〕001号" in letter
+
+
+def test_output_that_cannot_be_created_exits_2(workdir, capsys):
+    (workdir / "afile").write_text("x")
+    assert main(["audit", "-o", "afile/out"]) == EXIT_USAGE
+    assert "无法写入审核结果 afile/out" in capsys.readouterr().err

@@ -112,6 +112,10 @@ def run(args: argparse.Namespace) -> int:
         for line in _rule_problems(exc):
             print(f"  {line}", file=sys.stderr)
         return EXIT_RULES
+    except OSError as exc:       # e.g. OUT's folder not writable, disk full
+        print(f"错误：无法写入审核结果 {args.output}：{exc.strerror or exc}"
+              f"{f'（{exc.filename}）' if exc.filename else ''}", file=sys.stderr)
+        return EXIT_USAGE
 
     counts = run_result.count_by_status()
     total = sum(counts.values())
