@@ -240,3 +240,14 @@ def test_each_missing_field_is_named_once(tmp_path):
     text = MINIMAL_RULE.replace("    severity: error\n", "").replace("    points: 1\n", "")
     msgs = [m for _, _, m in problems_of(tmp_path, text)]
     assert sorted(msgs) == ["规则 XXGK-T901：缺少必填字段 points", "规则 XXGK-T901：缺少必填字段 severity"]
+
+
+def test_too_many_conditions_on_one_fact_type_are_refused(tmp_path):
+    """durable-rules fails with error 303 when more than 64 conditions can match one fact."""
+    one = UNSAFE.replace("{OP}", "'2019'")
+    rules = "rules:\n" + "".join(
+        one.split("rules:\n", 1)[1].replace("XXGK-T902", f"XXGK-T{k:03d}") for k in range(100, 162))
+    d = write_rules(tmp_path, rules)
+    with pytest.raises(RuleLoadError) as exc:
+        load_catalog(d)
+    assert any("303" in m for _, _, m in exc.value.problems)
