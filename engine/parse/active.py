@@ -50,9 +50,19 @@ def detect_template(folded: list[str], region: Region) -> tuple[str | None, list
     return t, seen[t]
 
 
+# Row labels real reports write differently (the 2021 table's 行政规范性文件 is often just 规范性文件).
+_ALIASES = {"行政规范性文件": ("规范性文件",)}
+_ALIAS_FIRSTS = {k: "".join(a[0] for a in v) for k, v in _ALIASES.items()}
+
+
+def _row_pattern(row: str) -> str:
+    return "|".join(label_pattern(x) for x in (row, *_ALIASES.get(row, ())))
+
+
 def _anchor_set(template: str) -> AnchorSet:
     items = ACTIVE_ITEMS[template]
-    rows = [(f"{it.key}.{row}", label_pattern(row), label_first_chars(row)) for it in items for row in it.rows]
+    rows = [(f"{it.key}.{row}", _row_pattern(row), label_first_chars(row) + _ALIAS_FIRSTS.get(row, ""))
+            for it in items for row in it.rows]
     columns = {it.label_of(c) for t in ACTIVE_ITEMS.values() for it in t for c in it.columns}
     stops = [("item", ITEM_HEADER, "第"), ("信息内容", label_pattern("信息内容"), "信")]
     stops += [(c, stop_label_pattern(c), label_first_chars(c)) for c in sorted(columns)]

@@ -55,8 +55,14 @@ class Token:
 
 def tokens_of_piece(folded: str, raw: str, line: int, start: int, tabbed: bool) -> list[Token]:
     """Tokens of one cell (or one slice of an untabbed line)."""
-    if not folded.strip():
+    stripped = folded.strip()
+    if not stripped:
         return [Token(EMPTY, "", "", line, start, tabbed=tabbed)]
+    if " " not in stripped:            # the common case: one word in the cell
+        kind = classify_word(stripped)
+        if kind:
+            off = folded.index(stripped)
+            return [Token(VALUE, stripped, raw[off:off + len(stripped)], line, start + off, kind, tabbed)]
     out: list[Token] = []
     for w in _WORD.finditer(folded):
         word = w.group()

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from engine.model import Cell, SourceLine
 from engine.parse.cells import EMPTY, TEXT, VALUE, Token, split_cells, tokens_of_piece
@@ -76,7 +77,7 @@ class RowRead:
     anchor: Anchor | None
     tokens: list[Token] = field(default_factory=list)
 
-    @property
+    @cached_property
     def values(self) -> list[Token]:
         return [t for t in self.tokens if t.kind == VALUE]
 
@@ -192,14 +193,19 @@ def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: 
         f = folded[li]
         a = start.col if li == start.line else 0
         b = end.col if li == end.line else len(f)
-        # a grid row's empty cells after its label (on the label's own line) are blank cells, not
-        # nothing — whether the row came from a DOCX/HTML grid or a TAB-separated text line
-        # (also a line of nothing but empty cells: a grid row left blank, e.g. the review table's)
-        # — but not the empty cells in front of the NEXT label on its line: those are that row's)
-        grid_row = (li == start.line and "\t" in f[a:b]) or (
-            f[a:b].count("\t") >= 2 and not f[a:b].strip(" \t") and b == len(f))
-        if a >= b or not (f[a:b].strip() or grid_row):
+        if a >= b:
             continue
+        seg = f[a:b] if (a or b != len(f)) else f
+        if not seg.strip():
+            # a grid row's empty cells after its label (on the label's own line) are blank cells,
+            # not nothing — whether the row came from a DOCX/HTML grid or a TAB-separated text
+            # line; so is a line of nothing but empty cells (a grid row left blank, e.g. the review
+            # table's) — but not the empty cells in front of the NEXT label on its line: those are
+            # that row's
+            grid_row = (li == start.line and "\t" in seg) or (seg.count("\t") >= 2 and b == len(f)
+                                                              and not seg.strip(" \t"))
+            if not grid_row:
+                continue
         tabbed = "\t" in f
         raw = lines[li].text
         for k, (col, fc, rc) in enumerate(split_cells(f, raw, a, b)):
@@ -229,19 +235,25 @@ def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor],
     chosen_ids = {id(a) for a in chosen.values()}
     relevant = [a for a in ordered if a.kind == "stop" or id(a) in chosen_ids]
     after: dict[str, RowRead] = {}
-    before: dict[str, RowRead] = {}
-    prev_end = region.start
     for i, a in enumerate(relevant):
-        nxt = relevant[i + 1] if i + 1 < len(relevant) else None
         if id(a) in chosen_ids:
+            nxt = relevant[i + 1] if i + 1 < len(relevant) else None
             end = Pos(nxt.line, nxt.start) if nxt else region.end
             after[a.key] = RowRead(a.key, a, collect_tokens(lines, folded, Pos(a.line, a.end), end))
-            if expected is not None:
-                before[a.key] = RowRead(a.key, a, _values_before(lines, folded, prev_end, a))
+    if expected is None or _has_inline_values(after) or all(
+            len(r.values) == expected[k] for k, r in after.items()):
+        return after
+    before: dict[str, RowRead] = {}
+    prev_end = region.start
+    for a in relevant:
+        if id(a) in chosen_ids:
+            before[a.key] = RowRead(a.key, a, _values_before(lines, folded, prev_end, a))
         prev_end = Pos(a.line, a.end)
-    if expected is not None and _values_precede_labels(after, before, expected):
-        return before
-    return after
+    return before if _values_precede_labels(after, before, expected) else after
+
+
+def _has_inline_values(reads: dict[str, RowRead]) -> bool:
+    return any(t.kind == VALUE and t.line == r.anchor.line for r in reads.values() for t in r.tokens)
 
 
 def _values_before(lines: list[SourceLine], folded: list[str], start: Pos, a: Anchor) -> list[Token]:
@@ -254,8 +266,6 @@ def _values_before(lines: list[SourceLine], folded: list[str], start: Pos, a: An
 
 
 def _values_precede_labels(after: dict[str, RowRead], before: dict[str, RowRead], expected: dict[str, int]) -> bool:
-    if any(t.kind == VALUE and t.line == r.anchor.line for r in after.values() for t in r.tokens):
-        return False
     fits_after = sum(1 for k, r in after.items() if len(r.values) == expected[k])
     fits_before = sum(1 for k, r in before.items() if len(r.values) == expected[k])
     return fits_before > fits_after

@@ -65,7 +65,10 @@ def squeeze(text: str) -> str:
     return _WS.sub("", fold(text))
 
 
+_OPTIONAL = {'"', "'"}      # quotes: 危及“三安全一稳定” is also written without them
+
+
 def label_pattern(label: str, *, gap: str = r"[ ]*") -> str:
     """Regex source matching `label` (any spelling fold() unifies) with `gap` between characters."""
     chars = [c for c in squeeze(label)]
-    return gap.join(re.escape(c) for c in chars)
+    return gap.join(f"{re.escape(c)}?" if c in _OPTIONAL else re.escape(c) for c in chars)

@@ -77,11 +77,14 @@ class Heading:
 def find_headings(folded: list[str], lines: list[SourceLine]) -> dict[str, Heading]:
     """The heading of each part found, in document order."""
     line_start = _line_start_candidates(folded)
+    # Headings on their own lines for most parts: the text is laid out in lines, and a numbered list
+    # inside a long paragraph ("本报告包括：一、总体情况；二、主动公开政府信息情况…") is not a heading.
+    line_mode = len(line_start) >= 3
     found: dict[str, Heading] = {}
     pos = (-1, -1)
     for pid in PART_IDS:
         cand = next((h for h in line_start.get(pid, ()) if (h.line_index, h.start) > pos), None)
-        inline = _inline_candidate(pid, folded, lines, pos)
+        inline = None if (line_mode and cand is not None) else _inline_candidate(pid, folded, lines, pos)
         if cand is None or (inline is not None and (inline.line_index, inline.start) < (cand.line_index, cand.start)
                             and _is_flattened(folded[inline.line_index])):
             cand = inline
