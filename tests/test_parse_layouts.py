@@ -141,3 +141,20 @@ def test_missing_row_and_missing_table():
     assert sorted(d.code for d in r2.diagnostics) == ["ROW_MISSING", "TABLE_MISSING"]
     assert next(d for d in r2.diagnostics if d.code == "TABLE_MISSING").table == "review"
     assert {c.kind for c in r2.tables["review"].cells.values()} == {"missing"}
+
+
+def test_label_spelling_variants():
+    text = build(lambda k, lab, v: f"{lab.replace('“', '').replace('”', '')} {nums(v)}\n")
+    text = text.replace("行政规范性文件 2 1 15", "规范性文件 2 1 15")
+    r = parse(text)
+    check_all_rows(r)                     # 3.危及三安全一稳定 without quotes
+    assert r.cell("active.item1.行政规范性文件.现行有效件数").value == 15
+
+
+def test_2019_active_table_with_2021_requests_table_is_flagged():
+    text = build(lambda k, lab, v: f"{lab} {nums(v)}\n")
+    text = text.replace("本年制发件数 本年废止件数 现行有效件数", "本年新制作数量 本年新公开数量 对外公开总数量")
+    r = parse(text)
+    assert r.tables["active"].template == "2019" and r.tables["applications"].variant == "split"
+    mixed = [d for d in r.diagnostics if d.code == "TEMPLATE_MIXED"]
+    assert len(mixed) == 1 and "2019" in mixed[0].message and "2021" in mixed[0].message

@@ -103,3 +103,14 @@ def test_not_a_report():
     with pytest.raises(NotAReportError) as exc:
         parse("一、会议议程\n二、讨论\n")
     assert "不是政府信息公开工作年度报告" in exc.value.message
+
+
+def test_numbered_list_inside_a_long_paragraph_is_not_a_heading():
+    intro = ("本报告包括：一、总体情况；二、主动公开政府信息情况；三、收到和处理政府信息公开申请情况；"
+             "四、政府信息公开行政复议、行政诉讼情况；五、存在的主要问题及改进情况；六、其他需要报告的事项。" * 3)
+    text = BODY.replace("本报告数据统计期限为2023年1月1日至2023年12月31日。",
+                        intro + "本报告数据统计期限为2023年1月1日至2023年12月31日。")
+    r = parse(text)
+    assert r.parts["一"].line_start == 5
+    assert r.parts["二"].heading == "二、主动公开政府信息情况" and r.parts["二"].line_start == 11
+    assert r.parts["四"].line_start == 17

@@ -11,8 +11,9 @@ from engine.cli import EXIT_INPUT, main
 from engine.parse import NotAReportError, parse_file
 
 ROOT = Path(__file__).resolve().parents[1]
-FIXTURES = sorted((ROOT / "tests" / "fixtures" / "seeds").glob("*.txt")) + \
-    sorted((ROOT / "tests" / "fixtures" / "real").glob("pingtan-*.txt"))
+REAL = ROOT / "tests" / "fixtures" / "real"
+FIXTURES = sorted((ROOT / "tests" / "fixtures" / "seeds").glob("*.txt")) + sorted(REAL.glob("pingtan-*.txt")) + [
+    REAL / "shanghai-bangongting-2019.html", REAL / "template-2021-blank.docx", REAL / "hongze-quzhengfu-2023.pdf"]
 SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
