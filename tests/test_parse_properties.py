@@ -1,7 +1,8 @@
 """Property tests: the way a report is encoded or laid out never changes a parsed value.
 
 Re-encoding (GB18030, UTF-16 with/without BOM, UTF-8 with BOM), CRLF/CR line ends, full-width
-digits, extra blank lines and extra spaces inside table labels are applied (alone and combined) to
+digits, extra blank lines, extra spaces inside table labels and TAB rows rewritten as markdown table rows
+are applied (alone and combined) to
 the seeds; the parsed cells (kind and value), metadata and diagnostic codes must stay the same.
 """
 from __future__ import annotations
@@ -61,6 +62,11 @@ def spaced_labels(text: str, picks: list[int]) -> str:
     return "\n".join(lines)
 
 
+def markdown_tables(text: str) -> str:
+    """Every TAB row written as a markdown table row: "| 规章 | 0 | 0 | 0 |"."""
+    return "\n".join("| " + ln.replace("\t", " | ") + " |" if "\t" in ln else ln for ln in text.split("\n"))
+
+
 def extra_blank_lines(text: str, picks: list[int]) -> str:
     lines = text.split("\n")
     for p in sorted(set(picks), reverse=True):
@@ -75,6 +81,7 @@ variants = st.fixed_dictionaries({
     "full_width": st.booleans(),
     "blank_lines": st.lists(st.integers(0, 10_000), max_size=8),
     "spaces": st.lists(st.integers(0, 10_000), max_size=12),
+    "markdown": st.booleans(),
 })
 
 
@@ -84,6 +91,8 @@ def test_layout_and_encoding_never_change_a_parsed_value(v):
     text, expected = original(v["file"])
     if v["spaces"]:
         text = spaced_labels(text, v["spaces"])
+    if v["markdown"]:
+        text = markdown_tables(text)
     if v["blank_lines"]:
         text = extra_blank_lines(text, v["blank_lines"])
     if v["full_width"]:
@@ -101,6 +110,7 @@ def test_each_transformation_alone_on_every_file():
         assert parse_text(text.translate(FULL_WIDTH)) == expected
         assert parse_text(text.replace("\n", "\n\n")) == expected
         assert parse_text(spaced_labels(text, list(range(0, 400, 7)))) == expected
+        assert parse_text(markdown_tables(text)) == expected
 
 
 def test_full_width_digits_keep_their_raw_text():

@@ -72,3 +72,17 @@ def label_pattern(label: str, *, gap: str = r"[ ]*") -> str:
     """Regex source matching `label` (any spelling fold() unifies) with `gap` between characters."""
     chars = [c for c in squeeze(label)]
     return gap.join(f"{re.escape(c)}?" if c in _OPTIONAL else re.escape(c) for c in chars)
+
+
+_MD_ROW = re.compile(r"^[ ]*\|.*\|[ ]*$")
+
+
+def markdown_row_as_tabs(folded: str) -> str:
+    """A markdown table row "| 规章 | 0 | 0 |" as a TAB row (length-preserving): the outer pipes become
+    spaces and the inner ones TABs, so markdown tables read like any other grid."""
+    if "|" not in folded or not _MD_ROW.match(folded):
+        return folded
+    first = folded.index("|")
+    last = folded.rindex("|")
+    inner = folded[first + 1:last].replace("|", "\t")
+    return f"{folded[:first]} {inner} {folded[last + 1:]}"

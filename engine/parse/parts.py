@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from engine.model import Part, SourceLine
-from engine.parse.normalize import fold, label_pattern
+from engine.parse.normalize import fold, label_pattern, markdown_row_as_tabs
 from engine.template import PART_IDS
 
 _NUMERAL = {"一": "一", "二": "二", "三": "三", "四": "四", "五": "五", "六": "六"}
@@ -173,4 +173,5 @@ def segment_text(lines: list[SourceLine], l0: int, c0: int, l1: int, c1: int | N
 
 
 def fold_lines(lines: list[SourceLine]) -> list[str]:
-    return [fold(ln.text) for ln in lines]
+    """Folded text of every line (same length as the original: positions stay valid)."""
+    return [markdown_row_as_tabs(fold(ln.text)) for ln in lines]
