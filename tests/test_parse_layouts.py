@@ -158,3 +158,18 @@ def test_2019_active_table_with_2021_requests_table_is_flagged():
     assert r.tables["active"].template == "2019" and r.tables["applications"].variant == "split"
     mixed = [d for d in r.diagnostics if d.code == "TEMPLATE_MIXED"]
     assert len(mixed) == 1 and "2019" in mixed[0].message and "2021" in mixed[0].message
+
+
+def test_narrative_without_tables_is_not_a_table():
+    text = build(lambda k, lab, v: f"{lab} {nums(v)}\n")
+    text = text.split("二、主动公开政府信息情况")[0] + (
+        "二、主动公开政府信息情况\n本年度办理行政许可120件，行政处罚4件，行政强制2件。\n"
+        "三、收到和处理政府信息公开申请情况\n" + text.split("（本列数据的勾稽关系为")[1].split("\n", 1)[1])
+    text = text.split("四、政府信息公开行政复议")[0] + (
+        "四、政府信息公开行政复议、行政诉讼情况\n本年度行政复议1件，行政诉讼0件，总计1件。\n"
+        "五、存在的主要问题及改进情况\n无。\n六、其他需要报告的事项\n无。\n")
+    r = parse(text)
+    assert not r.tables["active"].present and not r.tables["review"].present
+    assert r.tables["applications"].present
+    assert sorted(d.code for d in r.diagnostics) == ["TABLE_MISSING", "TABLE_MISSING"]
+    assert r.cell("active.item5.行政许可.本年处理决定数量").kind == "missing"

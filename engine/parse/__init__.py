@@ -64,7 +64,8 @@ def parse_document(doc: Document) -> Report:
     variant, variant_evidence, app_anchors = applications_table.detect_variant(lines, folded, apps_region)
     template = active_template or ({"split": "2021", "single": "2019"}.get(variant) if variant else None)
 
-    act, d = active_table.extract(lines, folded, active_region, active_template or template or "2021")
+    act, d = active_table.extract(lines, folded, active_region, active_template or template or "2021",
+                                  has_columns=bool(active_labels))
     if active_template is None and act.present is False:
         act.template = None
     diagnostics.extend(d)

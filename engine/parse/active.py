@@ -17,7 +17,7 @@ from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse import digits
 from engine.parse.applications import place_row
-from engine.parse.grid import (AnchorSet, Region, RowRead, chain, label_first_chars, padding, read_rows,
+from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, chain, label_first_chars, padding, read_rows,
                                stop_label_pattern)
 from engine.parse.normalize import label_pattern
 from engine.template import ACTIVE_ITEMS, AMOUNT_COLUMNS
@@ -72,24 +72,34 @@ def _anchor_set(template: str) -> AnchorSet:
 ANCHORS = {t: _anchor_set(t) for t in ACTIVE_ITEMS}
 
 
-def table_start(folded: list[str], region: Region) -> Region:
-    """The region from the first 第二十条 item header on (narrative before the table is skipped)."""
+def table_start(folded: list[str], region: Region) -> Region | None:
+    """The region from the first 第二十条 item header on (narrative before the table is skipped);
+    None when the part has no item header at all."""
     for li in range(region.start.line, min(region.end.line, len(folded) - 1) + 1):
         text = folded[li]
         a = region.start.col if li == region.start.line else 0
         b = region.end.col if li == region.end.line else len(text)
         m = ITEM_HEADER_RX.search(text, a, b)
         if m:
-            from engine.parse.grid import Pos
             return Region(Pos(li, m.start()), region.end)
-    return region
+    return None
 
 
-def extract(lines: list[SourceLine], folded: list[str], region: Region, template: str
-            ) -> tuple[Table, list[Diagnostic]]:
+def extract(lines: list[SourceLine], folded: list[str], region: Region, template: str,
+            has_columns: bool = True) -> tuple[Table, list[Diagnostic]]:
     items = ACTIVE_ITEMS[template]
     table = Table(name="active", present=False, template=template)
-    region = table_start(folded, region)
+    # The table is there when its item headers (第二十条第（一）项) or its column labels are: row names
+    # alone (行政许可, 行政处罚 …) also occur in narrative ("办理行政许可120件") and are no table.
+    start = table_start(folded, region)
+    if start is None and not has_columns:
+        for it in items:
+            for row in it.rows:
+                for col in it.columns:
+                    a = f"active.{it.key}.{row}.{col}"
+                    table.cells[a] = Cell(a, "missing")
+        return table, [D.table_missing("active")]
+    region = start or region
     aset = ANCHORS[template]
     anchors = aset.find(folded, region)
     order = [f"{it.key}.{row}" for it in items for row in it.rows]

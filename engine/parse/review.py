@@ -16,7 +16,7 @@ from engine.parse import digits
 from engine.parse.applications import place_row
 from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, collect_tokens, label_first_chars,
                                stop_label_pattern)
-from engine.template import REVIEW_COLUMNS, REVIEW_GROUPS, review_addresses
+from engine.template import REVIEW_COLUMNS, REVIEW_GROUPS, REVIEW_PARTS, review_addresses
 
 NCELLS = len(REVIEW_GROUPS) * len(REVIEW_COLUMNS)
 _HEADER = AnchorSet([], [(lbl, stop_label_pattern(lbl), label_first_chars(lbl)) for lbl in
@@ -28,7 +28,8 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
     table = Table(name="review", present=False, template=template)
     addrs = review_addresses()
     header = _HEADER.find(folded, region)
-    if len({a.key for a in header}) < 3:
+    # the result columns identify the table: narrative also says 行政复议 / 行政诉讼 / 总计
+    if len({a.key for a in header} & set(REVIEW_PARTS)) < 2:
         for a in addrs:
             table.cells[a] = Cell(a, "missing")
         return table, [D.table_missing("review")]
