@@ -137,12 +137,12 @@ def run(n: int, jobs: int, defects: float, keep: Path | None) -> None:
         result = run_audit([inputs], base / "out", options)
         elapsed = time.perf_counter() - t0
         statuses = result.count_by_status()
-        findings = result.document["summary"]["findings"]
+        findings = result.summary["findings"]
         print(f"N={n:>5}  jobs={jobs}  {elapsed:7.2f} s  {n / elapsed:7.1f} reports/s  "
               f"peak RSS main {peak_rss_mb(resource.RUSAGE_SELF):6.1f} MB, largest worker "
               f"{peak_rss_mb(resource.RUSAGE_CHILDREN):6.1f} MB")
         print(f"         generated {dict(made)}; statuses {dict(statuses)}; findings {findings}; "
-              f"reference-engine fallbacks {result.document['summary']['engine_fallbacks']}")
+              f"reference-engine fallbacks {result.summary['engine_fallbacks']}")
 
 
 def main() -> None:

@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import importlib
+import json
 import multiprocessing
 import os
 import pickle
@@ -90,16 +91,28 @@ class AuditOptions:
 
 @dataclass
 class AuditRun:
+    """What a finished run returns. `summary` is findings.json's summary; the full document is read
+    back from OUT/findings.json on first access (the run itself never holds every finding in memory)."""
     out: Path
-    document: dict[str, Any]                  # the findings.json document
-    records: list[dict[str, Any]]
+    summary: dict[str, Any]
+    statuses: Counter
+    _document: dict[str, Any] | None = field(default=None, repr=False)
+
+    @property
+    def document(self) -> dict[str, Any]:
+        if self._document is None:
+            self._document = json.loads((self.out / "findings.json").read_text(encoding="utf-8"))
+        return self._document
+
+    @property
+    def records(self) -> list[dict[str, Any]]:
+        return self.document["reports"]
 
     def count_by_status(self) -> Counter:
-        return Counter(r["status"] for r in self.records)
+        return Counter(self.statuses)
 
     def count_findings(self, severities: Iterable[str]) -> int:
-        wanted = set(severities)
-        return sum(1 for r in self.records for f in r.get("findings", []) if f["severity"] in wanted)
+        return sum(self.summary["findings"].get(s, 0) for s in severities)
 
 
 class InputPathError(Exception):
@@ -257,7 +270,8 @@ class TaskError:
 def run_resilient(fn: Callable[[Any], Any], tasks: dict[str, Any], jobs: int,
                   initializer: Callable[..., None] | None = None, initargs: tuple = (),
                   on_done: Callable[[], None] | None = None,
-                  stall_seconds: float | None = None) -> dict[str, Any]:
+                  stall_seconds: float | None = None,
+                  keep: Callable[[str, Any], Any] | None = None) -> dict[str, Any]:
     """fn(task) for every task in worker processes; returns key -> result | Crashed | TaskError.
 
     A dying worker (BrokenProcessPool) fails every task it had in flight; those are retried in fresh
@@ -265,11 +279,12 @@ def run_resilient(fn: Callable[[Any], Any], tasks: dict[str, Any], jobs: int,
     gets `Crashed`. A pool where no task finishes for `stall_seconds` (a worker stuck in native
     code, where the per-task alarm cannot fire) has its workers killed and is treated the same way.
     Results do not depend on `jobs` or scheduling: only a task that fails alone is declared failed.
+    `keep(key, result)` gives what is kept of each result as it arrives (e.g. spilled to disk).
     """
     results: dict[str, Any] = {}
 
     def finish(key: str, value: Any) -> None:
-        results[key] = value
+        results[key] = keep(key, value) if keep else value
         if on_done:
             on_done()
 
@@ -562,6 +577,37 @@ def build_record(base: dict[str, Any], report: Report, results: list[RuleResult]
     return record
 
 
+class RecordStore:
+    """Finished records spilled to disk as JSON, with a slim summary of each kept in memory for the
+    dashboard and the per-report rows: the main process's memory does not grow with the findings."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.summaries: dict[str, dict[str, Any]] = {}
+
+    def put(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
+        from engine.render.json_out import dumps
+
+        (self.folder / f"{key.replace(':', '_')}.json").write_text(dumps(record), encoding="utf-8")
+        self.summaries[key] = slim_record(record)
+        return self.summaries[key]
+
+    def get(self, key: str) -> dict[str, Any]:
+        return json.loads((self.folder / f"{key.replace(':', '_')}.json").read_text(encoding="utf-8"))
+
+
+def slim_record(record: dict[str, Any]) -> dict[str, Any]:
+    """A record without the weight: findings reduced to rule id, title and severity."""
+    slim = {k: v for k, v in record.items() if k not in ("findings", "not_assessable", "diagnostics", "scoring",
+                                                          "rule_errors")}
+    if "findings" in record:
+        slim["findings"] = [{"rule_id": f["rule_id"], "title": f["title"], "severity": f["severity"]}
+                            for f in record["findings"]]
+        slim["not_assessable"] = [{"rule_id": n["rule_id"]} for n in record.get("not_assessable") or []]
+    return slim
+
+
 STATUS_FIELDS = ("source", "status", "message", "sha256", "duplicate_of", "format", "agency", "year",
                  "template", "body_kind", "title")
 
@@ -617,21 +663,27 @@ def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) 
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
     try:
         with tempfile.TemporaryDirectory(prefix="xxgk-audit-work-") as work:
-            records = _run_phases(files, previous_files, options, policy, rule_info, office, staging,
-                                  Path(work), progress, group_reports, letters)
-        reports = [r for r in records if not r.get("previous_only")]
-        document = json_out.build_document(
-            reports, tool_version=__version__, rules_version=str(getattr(catalog, "version", "") or digest[7:19]),
-            rules_digest=digest, rule_files=n_rule_files, run_date=options.run_date, office=office,
-            previous_inputs=_previous_inputs_of(records))
-        json_out.write_findings(staging / "findings.json", document)
-        (staging / "index.html").write_text(dashboard.render_dashboard(document, rule_info), encoding="utf-8")
-        tables.write_tables(document, staging, options.run_date)
+            store = RecordStore(Path(work) / "records")
+            keys = _run_phases(files, previous_files, options, policy, rule_info, office, staging,
+                               Path(work), progress, group_reports, letters, store)
+            report_keys = [k for k in keys if not store.summaries[k].get("previous_only")]
+            summaries = [store.summaries[k] for k in report_keys]
+            head = json_out.document_head(
+                summaries, tool_version=__version__,
+                rules_version=str(getattr(catalog, "version", "") or digest[7:19]),
+                rules_digest=digest, rule_files=n_rule_files, run_date=options.run_date, office=office)
+            previous_inputs = _previous_inputs_of([store.summaries[k] for k in keys])
+            json_out.write_findings_stream(staging / "findings.json", head, (store.get(k) for k in report_keys),
+                                           previous_inputs)
+            overview = {**head, "reports": summaries, "previous_inputs": previous_inputs}
+            (staging / "index.html").write_text(dashboard.render_dashboard(overview, rule_info), encoding="utf-8")
+            tables.write_tables(overview, staging, options.run_date,
+                                findings_of=lambda: (store.get(k) for k in report_keys))
         replace_output(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return AuditRun(out=out, document=document, records=reports)
+    return AuditRun(out=out, summary=head["summary"], statuses=Counter(r["status"] for r in summaries))
 
 
 def _previous_inputs_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -648,8 +700,9 @@ def _previous_inputs_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def _run_phases(files: list[InputFile], previous_files: list[InputFile], options: AuditOptions,
                 policy: ScoringPolicy, rule_info: dict[str, RuleInfo], office: Office, staging: Path,
-                work: Path, progress: Callable[[str, int], Any], group_reports: Callable, letters: Any
-                ) -> list[dict[str, Any]]:
+                work: Path, progress: Callable[[str, int], Any], group_reports: Callable, letters: Any,
+                store: RecordStore) -> list[str]:
+    """Runs phases A–C, every record ending in `store`; returns the keys in output order."""
     # --- duplicates (before parsing: a duplicate is never parsed twice) -------------------------
     records: dict[str, dict[str, Any]] = {}
     first_of_digest: dict[str, str] = {}
@@ -721,8 +774,12 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
     ctx = EvalContext(options.hooks, str(options.rules_dir), str(options.scoring_path or Path(options.rules_dir) / "scoring.yaml"),
                       office, options.run_date, str(staging / "letters"), options.limits.max_seconds)
     bar = progress("审核", len(eval_tasks))
+    def keep(key: str, value: Any) -> Any:
+        # a finished record goes to disk at once; failures stay in memory to be retried
+        return store.put(key, value) if isinstance(value, dict) and "engine_error" not in value else value
+
     evaluated = run_resilient(eval_task, eval_tasks, options.jobs, init_eval_worker, (ctx,), on_done=bar.update,
-                              stall_seconds=stall)
+                              stall_seconds=stall, keep=keep)
     bar.close()
     for key, value in evaluated.items():
         if isinstance(value, TaskError):
@@ -730,16 +787,18 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
     # A durable-rules failure raised as an exception (durable.EngineFailure) may come from the state
     # the worker built up on earlier reports: retry each such report alone in a fresh worker first.
     for key in sorted(k for k, v in evaluated.items() if isinstance(v, dict) and "engine_error" in v):
-        retry = run_resilient(eval_task, {key: eval_tasks[key]}, 1, init_eval_worker, (ctx,), stall_seconds=stall)
+        retry = run_resilient(eval_task, {key: eval_tasks[key]}, 1, init_eval_worker, (ctx,), stall_seconds=stall,
+                              keep=keep)
         evaluated[key] = ({"engine_error": retry[key].message} if isinstance(retry[key], TaskError) else retry[key])
     fallback_needed = sorted(k for k, v in evaluated.items() if isinstance(v, Crashed) or "engine_error" in v)
     if fallback_needed:
         init_eval_worker(ctx)     # this process now plays the worker, with the reference engine
         for key in fallback_needed:
-            evaluated[key] = _reference_fallback(eval_tasks[key], evaluated[key], ctx)
-    for key, rec in evaluated.items():
-        records[key] = rec
-    return [records[k] for k in sorted(records, key=lambda k: (records[k]["source"], k))]
+            store.put(key, _reference_fallback(eval_tasks[key], evaluated[key], ctx))
+    for key, rec in records.items():
+        if key not in store.summaries:          # not evaluated: the status record is all there is
+            store.put(key, rec)
+    return sorted(records, key=lambda k: (records[k]["source"], k))
 
 
 def _reference_fallback(task: EvalTask, failure: Any, ctx: EvalContext) -> dict[str, Any]:

@@ -120,8 +120,8 @@ def run(args: argparse.Namespace) -> int:
     counts = run_result.count_by_status()
     total = sum(counts.values())
     parts = [f"{STATUS_LABELS.get(s, s)} {n} 个" for s, n in sorted(counts.items(), key=_status_order) if n]
-    summary = run_result.document["summary"]["findings"]
-    fallbacks = run_result.document["summary"]["engine_fallbacks"]
+    summary = run_result.summary["findings"]
+    fallbacks = run_result.summary["engine_fallbacks"]
     out = run_result.out
     print(f"审核完成：共 {total} 个输入文件（{'，'.join(parts) or '无'}）；"
           f"发现错误 {summary['error']} 项、警告 {summary['warning']} 项、提示 {summary['info']} 项"

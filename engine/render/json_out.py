@@ -9,7 +9,7 @@ import datetime as dt
 import json
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from engine import SCHEMAS_DIR
 from engine.render.labels import STATUS_LABELS
@@ -19,9 +19,10 @@ FINDINGS_SCHEMA = SCHEMAS_DIR / "findings.schema.json"
 FORMAT_ID = "xxgk-audit/findings/1"
 
 
-def build_document(reports: list[dict[str, Any]], *, tool_version: str, rules_version: str, rules_digest: str,
-                   rule_files: int, run_date: dt.date, office: Office,
-                   previous_inputs: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+def document_head(reports: list[dict[str, Any]], *, tool_version: str, rules_version: str, rules_digest: str,
+                  rule_files: int, run_date: dt.date, office: Office) -> dict[str, Any]:
+    """Everything in findings.json before `reports`; `reports` may be slim records (status, counts,
+    findings' severities) — that is all the summary needs."""
     by_status = Counter(r["status"] for r in reports)
     severities = Counter(f["severity"] for r in reports for f in r.get("findings") or [])
     return {
@@ -36,9 +37,29 @@ def build_document(reports: list[dict[str, Any]], *, tool_version: str, rules_ve
             "findings": {s: severities.get(s, 0) for s in ("error", "warning", "info")},
             "engine_fallbacks": sum(1 for r in reports if r.get("engine_fallback")),
         },
-        "reports": reports,
-        "previous_inputs": previous_inputs or [],
     }
+
+
+def write_findings_stream(path: Path, head: dict[str, Any], reports: Iterable[dict[str, Any]],
+                          previous_inputs: list[dict[str, Any]]) -> None:
+    """findings.json written report by report (the reports come from disk one at a time), laid out
+    exactly as json.dumps(document, indent=2) would."""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.write("{\n")
+        for key, value in head.items():
+            fh.write(f"  {json.dumps(key)}: {_nested(value, 2)},\n")
+        fh.write('  "reports": [')
+        first = True
+        for record in reports:
+            fh.write(("\n" if first else ",\n") + "    " + _nested(record, 4))
+            first = False
+        fh.write("]" if first else "\n  ]")
+        fh.write(f',\n  "previous_inputs": {_nested(previous_inputs, 2)}\n}}\n')
+
+
+def _nested(value: Any, indent: int) -> str:
+    text = json.dumps(value, ensure_ascii=False, indent=2, default=_json_default)
+    return text.replace("\n", "\n" + " " * indent)
 
 
 def dumps(document: dict[str, Any]) -> str:

@@ -10,7 +10,7 @@ import datetime as dt
 import re
 import zipfile
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Iterable, Iterator
 
 import pandas as pd
 
@@ -53,13 +53,12 @@ def report_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
-def finding_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for r in document["reports"]:
+def finding_rows(reports: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    for r in reports:
         for f in r.get("findings") or []:
             ev = f["evidence"]
             values = ev.get("values") or {}
-            rows.append({
+            yield {
                 "来源文件": r["source"], "单位": r.get("agency") or "", "年度": r.get("year"),
                 "规则编号": f["rule_id"], "严重程度": SEVERITY_LABELS.get(f["severity"], f["severity"]),
                 "类别": f["category"], "问题": f["title"], "说明": f["message"], "扣分": f["points"],
@@ -68,26 +67,27 @@ def finding_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
                 "数值": "；".join(f"{describe_address(k)}={v}" for k, v in values.items()),
                 "行号": ev.get("line"), "位置": ev.get("where") or "", "原文": ev.get("excerpt") or "",
                 "整改要求": f.get("remedy") or "", "依据": f.get("basis") or "",
-            })
-    return rows
+            }
 
 
-def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date) -> None:
+def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
+                 findings_of: Callable[[], Iterable[dict[str, Any]]] | None = None) -> None:
+    """summary.csv and summary.xlsx. `document["reports"]` may be slim records; `findings_of()` then
+    yields the full records one at a time for the 问题 sheet (default: document["reports"])."""
     reports = pd.DataFrame(report_rows(document), columns=list(REPORT_COLUMNS))
-    findings = pd.DataFrame(finding_rows(document), columns=list(FINDING_COLUMNS))
-    for frame, columns in ((reports, ("年度", "错误", "警告", "提示", "无法核对")), (findings, ("年度", "行号"))):
-        for column in columns:
-            frame[column] = frame[column].astype("Int64")
+    for column in ("年度", "错误", "警告", "提示", "无法核对"):
+        reports[column] = reports[column].astype("Int64")
     # %g: scores read 85 and 99.5, as in the letters
     reports.to_csv(out_dir / "summary.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n",
                    float_format="%g")
-    write_xlsx(out_dir / "summary.xlsx", (("报告", reports, (34, 12, 40, 24)), ("问题", findings, (34, 24, 8, 22, 8, 10, 30, 60))),
-               run_date)
+    full = findings_of() if findings_of else document["reports"]
+    write_xlsx(out_dir / "summary.xlsx", reports, finding_rows(full), run_date)
 
 
-def write_xlsx(path: Path, sheets: tuple[tuple[str, pd.DataFrame, tuple[int, ...]], ...], run_date: dt.date) -> None:
-    """The frames as sheets of one workbook. openpyxl's write-only mode streams the rows (three times
-    faster than DataFrame.to_excel on thousands of findings); the header row is bold and frozen."""
+def write_xlsx(path: Path, reports: pd.DataFrame, findings: Iterable[dict[str, Any]], run_date: dt.date) -> None:
+    """Sheet 报告 from the per-report frame, sheet 问题 streamed row by row. openpyxl's write-only
+    mode streams to disk (three times faster than DataFrame.to_excel on thousands of findings and
+    flat in memory); the header rows are bold and frozen."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
@@ -97,19 +97,26 @@ def write_xlsx(path: Path, sheets: tuple[tuple[str, pd.DataFrame, tuple[int, ...
     book.properties.creator = book.properties.lastModifiedBy = "xxgk-audit"
     book.properties.created = book.properties.modified = stamp
     bold = Font(bold=True)
-    for name, frame, widths in sheets:
+
+    def sheet_with_header(name: str, columns: Iterable[str], widths: tuple[int, ...]):
         sheet = book.create_sheet(name)
         for i, width in enumerate(widths):
             sheet.column_dimensions[chr(ord("A") + i)].width = width
         sheet.freeze_panes = "A2"
         header = []
-        for column in frame.columns:
+        for column in columns:
             cell = WriteOnlyCell(sheet, value=str(column))
             cell.font = bold
             header.append(cell)
         sheet.append(header)
-        for row in frame.astype(object).itertuples(index=False, name=None):
-            sheet.append([None if pd.isna(v) else v for v in row])
+        return sheet
+
+    sheet = sheet_with_header("报告", reports.columns, (34, 12, 40, 24))
+    for row in reports.astype(object).itertuples(index=False, name=None):
+        sheet.append([None if pd.isna(v) else v for v in row])
+    sheet = sheet_with_header("问题", FINDING_COLUMNS, (34, 24, 8, 22, 8, 10, 30, 60))
+    for row in findings:
+        sheet.append([row[c] for c in FINDING_COLUMNS])
     book.save(path)
     normalise_zip(path, stamp)
 
