@@ -64,7 +64,8 @@ def run_engine(catalog, facts: FactSet, engine: str) -> list[tuple[str, dict[str
     engine_facts = facts.engine_facts()
     if engine == "durable":
         from engine.evaluate import durable
-        acts = durable.run(catalog.ruleset, engine_facts, key=catalog.digest)
+        # facts from FactSet.engine_facts are already checked field by field (engine_form)
+        acts = durable.run(catalog.ruleset, engine_facts, key=catalog.digest, checked=True)
     else:
         from engine.evaluate import reference
         acts = reference.run(catalog.ruleset, engine_facts, key=catalog.digest)
@@ -138,12 +139,12 @@ def rule_result(rule, fired: list, report: Report, facts: FactSet) -> RuleResult
 
 
 def message_values(rule, clause, facts: dict[str, dict], report: Report) -> dict[str, Any]:
+    """The block's own values; every other placeholder falls back to `default_describe`, which
+    is computed only if a message asks for something the block did not provide."""
     from engine.rules.blocks import default_describe
     block = rule.block
-    values = default_describe(clause, facts, report)
-    if hasattr(block, "describe"):
-        values.update(block.describe(clause, facts, report))
-    return values
+    explicit = block.describe(clause, facts, report) if hasattr(block, "describe") else {}
+    return _Values(explicit, lambda: default_describe(clause, facts, report))
 
 
 def evidence_of(rule, clause, facts: dict[str, dict], report: Report):
@@ -163,9 +164,22 @@ def finding(rule, clause, facts: dict[str, dict], report: Report) -> Finding:
 
 
 class _Values(dict):
+    """Message values: explicit ones first, then the lazily computed defaults, then "（无）"."""
+
+    def __init__(self, explicit: dict[str, Any], defaults=None):
+        super().__init__(explicit)
+        self._defaults, self._computed = defaults, None
+
     def __missing__(self, key):
+        if self._defaults is not None:
+            if self._computed is None:
+                self._computed = self._defaults()
+            if key in self._computed:
+                return self._computed[key]
         return "（无）"
 
 
 def render(template: str, values: dict[str, Any]) -> str:
-    return string.Formatter().vformat(template, (), _Values(values))
+    if not isinstance(values, _Values):
+        values = _Values(values)
+    return string.Formatter().vformat(template, (), values)

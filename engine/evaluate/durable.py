@@ -76,11 +76,13 @@ def check_facts(engine_facts: list[dict[str, Any]]) -> None:
 
 
 def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]], key: str,
-        ruleset_json: str | None = None) -> list[tuple[str, dict[str, str]]]:
-    """Activations [(rule name, {alias: fact id})] of one report's facts (sentinel excluded)."""
+        ruleset_json: str | None = None, checked: bool = False) -> list[tuple[str, dict[str, str]]]:
+    """Activations [(rule name, {alias: fact id})] of one report's facts (sentinel excluded).
+    `checked`: the facts come from FactSet.engine_facts, which already enforces check_facts."""
     from engine.rules.compile import SENTINEL_RULE
     E = _engine()
-    check_facts(engine_facts)
+    if not checked:
+        check_facts(engine_facts)
     payload = json.dumps(engine_facts, ensure_ascii=False)
     with _LOCK:
         h = _handle(key, ruleset, ruleset_json)

@@ -44,6 +44,8 @@ FIELD_KINDS = ("str", "int", "bool", "dec", "py")
 ENGINE_KINDS = frozenset({"str", "int", "bool", "dec"})
 SENTINEL_TYPE = "__eval__"
 MAX_ENGINE_STR = 200
+MAX_ENGINE_INT = 2 ** 62       # durable-rules reads integers with atoll: larger ones saturate
+MAX_ENGINE_FIELDS = 240        # durable-rules: 254 properties per message (sid, id included)
 
 
 class FactError(Exception):
@@ -98,7 +100,9 @@ def engine_form(fact: dict[str, Any], visible: tuple[tuple[str, str], ...], sid:
         if value is None:
             continue
         if kind == "dec":
-            out[name] = scaled(value)
+            out[name] = v = scaled(value)
+            if not -MAX_ENGINE_INT < v < MAX_ENGINE_INT:
+                raise FactError(f"事实 {fact['type']}.{name} 的数值 {value} 超出引擎范围")
         elif kind == "str":
             if value.__class__ is not str or len(value) > MAX_ENGINE_STR or "\n" in value:
                 raise FactError(f"事实 {fact['type']}.{name} 不是短字符串：{value!r}")
@@ -106,8 +110,8 @@ def engine_form(fact: dict[str, Any], visible: tuple[tuple[str, str], ...], sid:
         elif kind == "bool":
             out[name] = bool(value)
         else:
-            if value.__class__ is not int:
-                raise FactError(f"事实 {fact['type']}.{name} 不是整数：{value!r}")
+            if value.__class__ is not int or not -MAX_ENGINE_INT < value < MAX_ENGINE_INT:
+                raise FactError(f"事实 {fact['type']}.{name} 不是引擎可用的整数：{value!r}")
             out[name] = value
     return out
 
@@ -129,6 +133,8 @@ def fact_types() -> dict[str, dict[str, str]]:
             reserved = {"id", "sid", "type"} & set(fields)
             if reserved:   # the engine owns these names (fact numbering, partition)
                 raise FactError(f"extractor {ex.ID}: fact {name} declares reserved field(s) {reserved}")
+            if len(fields) > MAX_ENGINE_FIELDS:
+                raise FactError(f"extractor {ex.ID}: fact {name} declares too many fields")
             out[name] = {"type": "str", **fields}
     return out
 

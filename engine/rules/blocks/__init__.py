@@ -180,6 +180,11 @@ def within(fld: str, values: list[Any], universe: list[Any] | tuple[Any, ...]) -
 
 def fmt_value(value: Any) -> str:
     """A value as a person reads it: Decimal without exponent, lists joined with 、."""
+    cls = value.__class__
+    if cls is str:
+        return value
+    if cls is int:
+        return str(value)
     if isinstance(value, Decimal):
         return format(value.normalize(), "f") if value == value else str(value)
     if isinstance(value, bool):
