@@ -114,3 +114,9 @@ def test_numbered_list_inside_a_long_paragraph_is_not_a_heading():
     assert r.parts["一"].line_start == 5
     assert r.parts["二"].heading == "二、主动公开政府信息情况" and r.parts["二"].line_start == 11
     assert r.parts["四"].line_start == 17
+
+
+def test_publication_date_under_the_signature():
+    r = parse(BODY + "\n乙县市场监督管理局\n2024年1月18日\n")
+    assert r.metadata.publication_date == "2024-01-18"
+    assert parse(BODY).metadata.publication_date is None

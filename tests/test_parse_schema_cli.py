@@ -76,3 +76,15 @@ def test_not_a_report_error_is_raised_by_the_parser(tmp_path):
     path.write_text("会议纪要\n一、会议议程\n二、讨论事项\n", encoding="utf-8")
     with pytest.raises(NotAReportError):
         parse_file(path)
+
+
+def test_cli_internal_error_is_one_message_not_a_traceback(monkeypatch, capsys):
+    import engine.parse
+
+    def broken(doc):
+        raise ValueError("boom")
+
+    monkeypatch.setattr(engine.parse, "parse_document", broken)
+    rc = main(["parse", str(FIXTURES[0])])
+    err = capsys.readouterr().err
+    assert rc == EXIT_INPUT and "内部错误" in err and "boom" in err and "Traceback" not in err

@@ -32,6 +32,10 @@ def run(args) -> int:
     except NotAReportError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return EXIT_INPUT
+    except Exception as exc:        # a defect of ours must still not end in a traceback
+        print(f"错误：解析 {args.file} 时发生内部错误（{type(exc).__name__}: {exc}），请将该文件提交给维护人员",
+              file=sys.stderr)
+        return EXIT_INPUT
     json.dump(report.to_json(with_lines=args.with_lines), sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK

@@ -9,6 +9,8 @@
   period "…2024年1月1日至2024年12月31日" ("period"); else the commonest "20xx年" in the opening text
   and part 一 ("text"). Years in document numbers (渭临政办函〔2024〕1号) are not followed by 年 and
   never count.
+- Publication date: a CMS header ("发布时间: 2023-02-20 15:07", "发布日期：2020-01-31"), or the date
+  alone on a line under the signature at the end of the report.
 - Kind of body: people's governments (…人民政府, 乡/镇/街道/区/县/市/省, and 管委会-type local
   governments such as 平潭综合实验区) are "government"; 局/委/办/厅/中心… are "department".
 """
@@ -31,6 +33,7 @@ _PERIOD = re.compile(
     r"(?P<y1>\d{4})\s*年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日\s*(?:起)?\s*(?:至|到|—|-|~)\s*"
     r"(?P<y2>\d{4})\s*年\s*(?P<m2>\d{1,2})\s*月\s*(?P<d2>\d{1,2})\s*日")
 _TEXT_YEAR = re.compile(r"(?<![\d(〔])(?P<y>20\d{2})\s*年")
+_SIGNATURE_DATE = re.compile(r"^[ \t]*(?P<y>20\d{2})[ ]*年[ ]*(?P<m>\d{1,2})[ ]*月[ ]*(?P<d>\d{1,2})[ ]*日[ \t]*$")
 _INLINE_DATE = re.compile(r"(?:发布时间|发布日期)\s*[:：]\s*(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})")
 
 _GOV_SUFFIX = re.compile(r"(?:人民政府|政府|管委会|管理委员会|实验区|新区|开发区|高新区|示范区|"
@@ -88,6 +91,12 @@ def _publication_date(lines: list[SourceLine]) -> str | None:
         if "发布" not in ln.text:
             continue
         m = _INLINE_DATE.search(fold(ln.text))
+        if m:
+            return _iso(m.group("y"), m.group("m"), m.group("d"))
+    # the date under the signature at the end of the report ("XX镇人民政府 / 2024年1月15日")
+    tail = [ln for ln in lines[-8:] if ln.text.strip()][-3:]
+    for ln in reversed(tail):
+        m = _SIGNATURE_DATE.match(fold(ln.text))
         if m:
             return _iso(m.group("y"), m.group("m"), m.group("d"))
     return None
