@@ -11,12 +11,11 @@ another number run into it ("24252.311082") and stays unknown.
 from __future__ import annotations
 
 import re
-from decimal import Decimal
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse import digits
-from engine.parse.applications import place_row
+from engine.parse.rows import place_row
 from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, chain, label_first_chars, padding, read_rows,
                                stop_label_pattern)
 from engine.parse.normalize import label_pattern

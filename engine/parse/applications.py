@@ -5,20 +5,18 @@ seen ⇒ "split" (2021 template), else a "（六）其他处理" row with values
 """
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse import digits
-from engine.parse.grid import (Anchor, AnchorSet, Region, RowRead, cell_from_token, chain, padding, positional_slots,
-                               label_first_chars, read_rows, row_label_pattern, stop_label_pattern,
-                               unknown_cell)
+from engine.parse.grid import (Anchor, AnchorSet, Region, RowRead, chain, label_first_chars, padding, read_rows,
+                               row_label_pattern, stop_label_pattern)
+from engine.parse.rows import place_row
 from engine.parse.normalize import squeeze
-from engine.template import APPLICANT_COLUMNS, APPLICATION_ROWS, OUTCOME_GROUPS, outcome_leaf_rows
+from engine.template import APPLICANT_COLUMNS, APPLICATION_ROWS, outcome_leaf_rows
 
 NCOL = len(APPLICANT_COLUMNS)
-_RUN = re.compile(r"-?\d+(?:\.\d+)?")
 MIN_ROWS_FOR_TABLE = 3
 
 
@@ -85,52 +83,6 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
         diags.extend(recover_runs(runs, lines, table, variant))
     _set_span(table, anchors, chosen, reads, lines)
     return table, diags
-
-
-def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines: list[SourceLine],
-              table: Table, lead: int, trail: int, runs: dict[str, RowRead]) -> list[Diagnostic]:
-    """Cells of one row from its tokens, following the value policy of engine/parse/grid.py."""
-    values = read.values
-    n = len(addrs)
-    row_line = lines[read.anchor.line] if read.anchor else (lines[values[0].line] if values else None)
-    if len(values) == n:
-        for a, t in zip(addrs, values):
-            table.cells[a] = cell_from_token(a, t, lines[t.line])
-        return []
-    raw = [t.raw for t in values]
-    if len(values) > n:
-        for a in addrs:
-            table.cells[a] = unknown_cell(a, "text", " ".join(raw), row_line)
-        return [D.too_many(table_name, key, n, raw, row_line, addrs)]
-    slots = positional_slots(read.tokens, n, lead, trail)
-    if slots is not None:
-        blanks = []
-        for a, t, col in zip(addrs, slots, _columns(table_name, addrs)):
-            table.cells[a] = cell_from_token(a, t, lines[t.line])
-            if t.kind == "empty":
-                blanks.append((a, col))
-        line = lines[slots[0].line] if slots else row_line
-        return [D.cell_blank(table_name, key, [c for _, c in blanks], line, [a for a, _ in blanks])]
-    if values and all(not t.tabbed and is_run(t.text) for t in values) \
-            and sum(len(t.text.lstrip("+-").partition(".")[0]) for t in values) >= n:
-        runs[key] = read
-        for a in addrs:        # provisional: replaced when recovered
-            table.cells[a] = unknown_cell(a, "text", " ".join(raw), row_line)
-        return []
-    for a in addrs:
-        table.cells[a] = unknown_cell(a, "missing", " ".join(raw), row_line)
-    return [D.too_few(table_name, key, n, raw, row_line, addrs)]
-
-
-def is_run(text: str) -> bool:
-    """Digits, possibly signed, possibly with decimals: what a flattened row's values look like."""
-    return _RUN.fullmatch(text) is not None
-
-
-def _columns(table_name: str, addrs: list[str]) -> list[str]:
-    if table_name == "review":
-        return [".".join(a.split(".")[1:]) for a in addrs]
-    return [a.rsplit(".", 1)[-1] for a in addrs]
 
 
 def recover_runs(runs: dict[str, RowRead], lines: list[SourceLine], table: Table, variant: str) -> list[Diagnostic]:

@@ -13,7 +13,7 @@ from decimal import Decimal
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse import digits
-from engine.parse.applications import place_row
+from engine.parse.rows import place_row
 from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, collect_tokens, label_first_chars,
                                stop_label_pattern)
 from engine.template import REVIEW_COLUMNS, REVIEW_GROUPS, REVIEW_PARTS, review_addresses

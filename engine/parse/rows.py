@@ -1,0 +1,63 @@
+"""Placing one row's tokens into its cells (the value policy of engine/parse/grid.py), for any table.
+
+    n values == n cells           -> in order
+    more values                   -> ROW_TOO_MANY_VALUES, cells "text" (raw = the row's values)
+    fewer, blanks in place        -> positional, empty cells "blank" + CELL_BLANK
+    fewer, an untabbed digit run  -> left to engine/parse/digits.py (registered in `runs`)
+    fewer otherwise               -> ROW_TOO_FEW_VALUES, cells "missing" (raw = the row's values)
+"""
+from __future__ import annotations
+
+import re
+
+from engine.model import Diagnostic, SourceLine, Table
+from engine.parse import diagnostics as D
+from engine.parse.grid import RowRead, cell_from_token, positional_slots, unknown_cell
+
+_RUN = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines: list[SourceLine],
+              table: Table, lead: int, trail: int, runs: dict[str, RowRead]) -> list[Diagnostic]:
+    """Cells of one row from its tokens, following the value policy of engine/parse/grid.py."""
+    values = read.values
+    n = len(addrs)
+    row_line = lines[read.anchor.line] if read.anchor else (lines[values[0].line] if values else None)
+    if len(values) == n:
+        for a, t in zip(addrs, values):
+            table.cells[a] = cell_from_token(a, t, lines[t.line])
+        return []
+    raw = [t.raw for t in values]
+    if len(values) > n:
+        for a in addrs:
+            table.cells[a] = unknown_cell(a, "text", " ".join(raw), row_line)
+        return [D.too_many(table_name, key, n, raw, row_line, addrs)]
+    slots = positional_slots(read.tokens, n, lead, trail)
+    if slots is not None:
+        blanks = []
+        for a, t, col in zip(addrs, slots, _columns(table_name, addrs)):
+            table.cells[a] = cell_from_token(a, t, lines[t.line])
+            if t.kind == "empty":
+                blanks.append((a, col))
+        line = lines[slots[0].line] if slots else row_line
+        return [D.cell_blank(table_name, key, [c for _, c in blanks], line, [a for a, _ in blanks])]
+    if values and all(not t.tabbed and is_run(t.text) for t in values) \
+            and sum(len(t.text.lstrip("+-").partition(".")[0]) for t in values) >= n:
+        runs[key] = read
+        for a in addrs:        # provisional: replaced when recovered
+            table.cells[a] = unknown_cell(a, "text", " ".join(raw), row_line)
+        return []
+    for a in addrs:
+        table.cells[a] = unknown_cell(a, "missing", " ".join(raw), row_line)
+    return [D.too_few(table_name, key, n, raw, row_line, addrs)]
+
+
+def is_run(text: str) -> bool:
+    """Digits, possibly signed, possibly with decimals: what a flattened row's values look like."""
+    return _RUN.fullmatch(text) is not None
+
+
+def _columns(table_name: str, addrs: list[str]) -> list[str]:
+    if table_name == "review":
+        return [".".join(a.split(".")[1:]) for a in addrs]
+    return [a.rsplit(".", 1)[-1] for a in addrs]
