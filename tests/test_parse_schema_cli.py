@@ -88,3 +88,15 @@ def test_cli_internal_error_is_one_message_not_a_traceback(monkeypatch, capsys):
     rc = main(["parse", str(FIXTURES[0])])
     err = capsys.readouterr().err
     assert rc == EXIT_INPUT and "内部错误" in err and "boom" in err and "Traceback" not in err
+
+
+def test_reader_notes_are_kept_as_diagnostics():
+    from engine.ingest import read_document
+    from engine.model import Diagnostic
+    from engine.parse import parse_document
+
+    doc = read_document(FIXTURES[0])
+    doc.notes.append(Diagnostic(code="PDF_UNMAPPED_GLYPHS", message="第2页有无法识别的字符", severity="warning"))
+    report = parse_document(doc)
+    assert report.diagnostics[0].code == "PDF_UNMAPPED_GLYPHS"
+    VALIDATOR.validate(report.to_json())

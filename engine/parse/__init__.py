@@ -60,7 +60,7 @@ def parse_document(doc: Document) -> Report:
     apps_region = _region_of("三", headings, end)
     review_region = _region_of("四", headings, end)
 
-    diagnostics = []
+    diagnostics = list(doc.notes)        # what the reader noticed (charset mismatch, unmapped glyphs …)
     active_template, active_labels = active_table.detect_template(folded, active_region)
     variant, variant_evidence, app_anchors = applications_table.detect_variant(lines, folded, apps_region)
     template = active_template or ({"split": "2021", "single": "2019"}.get(variant) if variant else None)
