@@ -251,3 +251,10 @@ def test_too_many_conditions_on_one_fact_type_are_refused(tmp_path):
     with pytest.raises(RuleLoadError) as exc:
         load_catalog(d)
     assert any("303" in m for _, _, m in exc.value.problems)
+
+
+def test_empty_year_range_is_refused(tmp_path):
+    text = MINIMAL_RULE.replace("    check: part_present\n",
+                                "    applies: {years: {from: 2024, to: 2021}}\n    check: part_present\n")
+    (f, line, msg), = problems_of(tmp_path, text)
+    assert line == line_of(text, "applies:") and "from" in msg

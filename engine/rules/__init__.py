@@ -233,6 +233,9 @@ def _compile_rule_checked(raw: dict, root: Any, i: int, path: Path, directory: P
     seen[rid] = (fname, at("id"))
     if raw.get("enabled") is False:
         return None
+    years = (raw.get("applies") or {}).get("years") or {}
+    if "from" in years and "to" in years and years["from"] > years["to"]:
+        problems.append((fname, at("applies", "years"), "适用年度的 from 晚于 to：规则永远不会适用"))
     block = BLOCKS.get(raw["check"])
     if block is None:
         problems.append((fname, at("check"),
