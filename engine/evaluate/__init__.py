@@ -10,8 +10,9 @@ evaluator of the same compiled conditions) -> one RuleResult per applicable rule
 Outcomes:
   pass            no clause of the rule fired
   fail            a "fail" clause fired: one Finding per activation (rule id, severity, category,
-                  title, message, points = the rule's points — deducted ONCE per failed rule by the
-                  scorer, basis, remedy, evidence: part, table, canonical cells, stated values,
+                  title, message, points = the rule's points (how several findings of one rule
+                  add up is the scoring policy's: rules/scoring.yaml), basis, remedy, evidence:
+                  part, table, canonical cells, stated values,
                   line, where, excerpt = the source line's text)
   not_assessable  only "unknown" clauses fired (an input is blank, missing, unparsed), or the rule's
                   `applies` cannot be decided (year / template / kind of body not recognised);
