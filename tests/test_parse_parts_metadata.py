@@ -120,3 +120,12 @@ def test_publication_date_under_the_signature():
     r = parse(BODY + "\n乙县市场监督管理局\n2024年1月18日\n")
     assert r.metadata.publication_date == "2024-01-18"
     assert parse(BODY).metadata.publication_date is None
+
+
+def test_year_in_chinese_numerals_and_cms_fields_before_the_title():
+    text = BODY.replace("乙县市场监督管理局2023年度政府信息公开工作年度报告",
+                        "索引号：11330000/2024-00012\n发布机构：乙县市场监督管理局\n"
+                        "乙县市场监督管理局二〇二三年度政府信息公开工作年度报告")
+    m = parse(text).metadata
+    assert m.title == "乙县市场监督管理局二〇二三年度政府信息公开工作年度报告"
+    assert (m.agency, m.year, m.year_source) == ("乙县市场监督管理局", 2023, "title")

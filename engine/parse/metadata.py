@@ -25,6 +25,7 @@ from engine.parse.normalize import fold
 _HEADER_TITLE = re.compile(r"^\s*标题\s*[:：]\s*(?P<t>\S.*?)\s*$")
 _HEADER_DATE = re.compile(r"^\s*(?:发布时间|发布日期|发文日期|成文日期|日期)\s*[:：]\s*"
                           r"(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})")
+_HEADER_FIELD = re.compile(r"^[\u4e00-\u9fff]{2,6}[ ]*[:：]")
 _BODY_START = re.compile(r"^(?:根据|本报告|本年度|按照|依据|为|\[bookmark|一、|\(一\))")
 _REPORT_WORDS = re.compile(r"报告|年报")
 _YEAR_IN_TITLE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年")
@@ -42,6 +43,17 @@ _DEPT_SUFFIX = re.compile(r"(?:办公室|办公厅|局|厅|委员会|委|办|中
 _GOV_AREA_BODY = re.compile(r"(?:管委会|管理委员会|街道办事处|街道办)$")
 
 
+_CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678" + "9")
+_CN_YEAR = re.compile(r"[〇零○一二三四五六七八九]{4}(?=[ ]*年)")
+
+
+def arabic_years(text: str) -> str:
+    """二〇二三年 → 2023年 (length-preserving), so years written in Chinese numerals are found too."""
+    if "年" not in text:
+        return text
+    return _CN_YEAR.sub(lambda m: m.group().translate(_CN_DIGITS), text)
+
+
 def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_heading_line: int | None) -> Metadata:
     meta = Metadata()
     title, title_line = _title(lines, first_heading_line)
@@ -49,19 +61,19 @@ def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_head
     if title:
         meta.agency = agency_from_title(title)
         meta.agency_line = title_line if meta.agency else None
-        m = _YEAR_IN_TITLE.search(fold(title))
+        m = _YEAR_IN_TITLE.search(arabic_years(fold(title)))
         if m:
             meta.year, meta.year_source = int(m.group("y")), "title"
     head_text = "\n".join(ln.text for ln in lines[:first_heading_line or min(len(lines), 40)])
     body_text = head_text + "\n" + (parts["一"].text if parts["一"].present else "")
-    period = _PERIOD.search(fold(body_text)) or _PERIOD.search(fold(_all_text(lines, 400_000)))
+    period = _PERIOD.search(arabic_years(fold(body_text))) or _PERIOD.search(arabic_years(fold(_all_text(lines, 400_000))))
     if period:
         meta.period_start = _iso(period.group("y1"), period.group("m1"), period.group("d1"))
         meta.period_end = _iso(period.group("y2"), period.group("m2"), period.group("d2"))
         if meta.year is None:
             meta.year, meta.year_source = int(period.group("y2")), "period"
     if meta.year is None:
-        years = Counter(int(m.group("y")) for m in _TEXT_YEAR.finditer(fold(body_text)))
+        years = Counter(int(m.group("y")) for m in _TEXT_YEAR.finditer(arabic_years(fold(body_text))))
         if years:
             meta.year, meta.year_source = years.most_common(1)[0][0], "text"
     meta.publication_date = _publication_date(lines)
@@ -115,6 +127,8 @@ def _title(lines: list[SourceLine], first_heading_line: int | None) -> tuple[str
         text = ln.text.strip().lstrip("#").strip().strip("*").strip()
         if not text:
             continue
+        if _HEADER_FIELD.match(text):
+            continue          # a CMS field (索引号：…, 发布机构：…), not the title
         if (len(text) > 60 or "。" in text or _BODY_START.match(fold(text).replace(" ", ""))
                 or text.startswith("=")):
             break
@@ -133,7 +147,7 @@ def _title(lines: list[SourceLine], first_heading_line: int | None) -> tuple[str
 
 def agency_from_title(title: str) -> str | None:
     """The issuing body as the title states it (text before the year, or before the report name)."""
-    t = re.sub(r"\s+", "", fold(title))
+    t = re.sub(r"\s+", "", arabic_years(fold(title)))
     m = re.search(r"(?:19|20)\d{2}年度?", t)
     if m and m.start() > 0:
         name = t[:m.start()]
