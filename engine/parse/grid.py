@@ -12,7 +12,10 @@ A table is read by ANCHORING ON THE TEMPLATE'S LABELS, not on layout:
    order, does not derail the table);
 4. a row's values are the tokens from the end of its label to the next label (row label or a known
    group/column label) — they may continue on following lines (one cell per line, PDF rows); the row
-   ends at the first text token after its first value.
+   ends at the first text token after its first value. When no row has a value on its label's line
+   and the values BEFORE each label fit the rows better, those are taken (PDF text that prints a
+   row's figures on the line above its label). Markdown rows "| a | b |" are TAB rows
+   (engine/parse/normalize.markdown_row_as_tabs).
 
 Value policy (documented here because rules depend on it):
 - n values == expected columns: assigned in order; empty TAB cells around them are layout.
@@ -20,6 +23,10 @@ Value policy (documented here because rules depend on it):
   up to the amount that the table's COMPLETE rows show (e.g. rows "label⇥⇥0⇥…⇥0⇥" teach one leading and
   one trailing padding cell). If, after removing that padding, the row has exactly the expected
   number of cells, the mapping is positional and the empty ones are kind "blank" (+ CELL_BLANK).
+  A grid row (one line of TAB cells from DOCX/HTML/ruled PDF, which keep the grid's width) may also
+  show more empty cells than its value count in front of its values: those are the positions its
+  label cell spans, dropped from the front until the row has its width (Shanghai 2019 has no
+  complete row to learn padding from). A row whose value cells are all empty is all blank.
   Otherwise the row is malformed: ROW_TOO_FEW_VALUES, and ALL its cells are kind "missing" (which
   value belongs to which column cannot be known; the diagnostic quotes the values seen).
 - more values: ROW_TOO_MANY_VALUES, ALL the row's cells are kind "text" with raw = the row's values
