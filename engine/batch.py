@@ -300,10 +300,10 @@ def run_resilient(fn: Callable[[Any], Any], tasks: dict[str, Any], jobs: int,
                     stalled = True
                     _kill_workers(pool)
                     done, pending = wait(pending, timeout=60)
-                    broken.extend(futures[f] for f in pending)
+                    broken.extend(futures.pop(f) for f in pending)
                     pending = set()
                 for fut in done:
-                    key = futures[fut]
+                    key = futures.pop(fut)     # drop the future: it holds the result (memory flat in N)
                     try:
                         finish(key, fut.result())
                     except BrokenProcessPool:

@@ -122,15 +122,22 @@ def write_xlsx(path: Path, reports: pd.DataFrame, findings: Iterable[dict[str, A
 
 
 def normalise_zip(path: Path, stamp: dt.datetime) -> None:
-    """Rewrite a zip with every member's timestamp set to `stamp` (in order, same compression)."""
-    with zipfile.ZipFile(path) as src:
-        members = [(info, src.read(info)) for info in src.infolist()]
+    """Rewrite a zip with every member's timestamp set to `stamp` (in order, same compression),
+    member by member so that memory does not grow with the workbook."""
+    import shutil
+
     date_time = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
-    with zipfile.ZipFile(path, "w") as dst:
-        for info, data in members:
+    tmp = path.with_name(path.name + ".tmp")
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w") as dst:
+        for info in src.infolist():
             fixed = zipfile.ZipInfo(info.filename, date_time=date_time)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
             if info.filename == "docProps/core.xml":   # openpyxl stamps the save time here
-                data = _CORE_MODIFIED.sub(rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>", data)
-            dst.writestr(fixed, data)
+                data = _CORE_MODIFIED.sub(rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>",
+                                          src.read(info))
+                dst.writestr(fixed, data)
+                continue
+            with src.open(info) as fin, dst.open(fixed, "w") as fout:
+                shutil.copyfileobj(fin, fout, 1 << 20)
+    tmp.replace(path)
