@@ -129,3 +129,11 @@ def test_year_in_chinese_numerals_and_cms_fields_before_the_title():
     m = parse(text).metadata
     assert m.title == "乙县市场监督管理局二〇二三年度政府信息公开工作年度报告"
     assert (m.agency, m.year, m.year_source) == ("乙县市场监督管理局", 2023, "title")
+
+
+def test_part_headings_written_as_numbered_parts():
+    text = (BODY.replace("# 一、总体情况", "第一部分 总体情况")
+            .replace("## 二、主动公开政府信息情况", "第二部分、主动公开政府信息情况"))
+    r = parse(text)
+    assert r.parts["一"].heading == "第一部分 总体情况" and r.parts["一"].line_start == 5
+    assert r.parts["二"].heading == "第二部分、主动公开政府信息情况"

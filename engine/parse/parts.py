@@ -52,7 +52,8 @@ _TITLE_VARIANTS = {
     "六": ("其他需要报告的事项", "其他需要报告事项"),
 }
 
-_LINE_START = re.compile(r"^[ \t]*(?:#+[ \t]*)?(?:\*\*)?[ \t]*(?P<num>[一二三四五六])[ \t]*(?:[、.,:]|[ \t])[ \t]*(?P<rest>.*)$")
+_LINE_START = re.compile(r"^[ \t]*(?:#+[ \t]*)?(?:\*\*)?[ \t]*(?P<di>第[ \t]*)?(?P<num>[一二三四五六])[ \t]*"
+                         r"(?:部分[ \t]*[、.,:]?|[、.,:]|[ \t])[ \t]*(?P<rest>.*)$")
 
 
 def _title_regex(pid: str) -> re.Pattern[str]:
@@ -102,7 +103,7 @@ def _is_flattened(line: str) -> bool:
 def _line_start_candidates(folded: list[str]) -> dict[str, list[Heading]]:
     out: dict[str, list[Heading]] = {}
     for i, text in enumerate(folded):
-        if not text or text[0] not in " \t#*一二三四五六":
+        if not text or text[0] not in " \t#*第一二三四五六":
             continue
         m = _LINE_START.match(text)
         if not m:
@@ -112,7 +113,7 @@ def _line_start_candidates(folded: list[str]) -> dict[str, list[Heading]]:
         window = rest[:_KEYWORD_WINDOW + 6]
         if not any(0 <= window.find(k) <= _KEYWORD_WINDOW for k in _KEYWORDS[pid]):
             continue
-        start = m.start("num")
+        start = m.start("di") if m.group("di") else m.start("num")
         end = len(text.rstrip())
         if len(rest) > _SHORT_HEADING:
             tm = _TITLE_RES[pid].match(text, start)
