@@ -118,3 +118,29 @@ def test_full_width_digits_keep_their_raw_text():
     report = parse_document(read(Path("r.txt"), text.translate(FULL_WIDTH).encode("utf-8")))
     cell = report.cell("review.复议后起诉.总计")
     assert cell.value == 0 and cell.raw == "０"
+
+
+FRAGMENTS = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+             "四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项",
+             "第二十条第（一）项", "规章", "行政许可", "本年制发件数", "（一）予以公开", "1.属于国家秘密",
+             "（六）其他处理", "3.其他", "（七）总计", "四、结转下年度继续办理", "结果维持", "尚未审结", "总计",
+             "0", "12", "713000074", "3.5", "—", "无", "-", "|", "\t", "\n", " ", "　", "２０２４年", "信息公开"]
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(FRAGMENTS), min_size=1, max_size=120))
+def test_any_jumble_of_report_fragments_parses_or_is_not_a_report(pieces):
+    from engine.parse import NotAReportError
+
+    text = "".join(pieces)
+    if not text.strip():
+        return
+    try:
+        report = parse_document(read(Path("fuzz.txt"), text.encode("utf-8")))
+    except NotAReportError:
+        return
+    for table in report.tables.values():
+        for cell in table.cells.values():
+            assert (cell.kind == "number") == (cell.value is not None)
+            if cell.line is not None:
+                assert 1 <= cell.line <= len(report.lines)
