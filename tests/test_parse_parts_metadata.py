@@ -137,3 +137,11 @@ def test_part_headings_written_as_numbered_parts():
     r = parse(text)
     assert r.parts["一"].heading == "第一部分 总体情况" and r.parts["一"].line_start == 5
     assert r.parts["二"].heading == "第二部分、主动公开政府信息情况"
+
+
+def test_title_year_and_period_year_in_conflict():
+    r = parse(BODY.replace("统计期限为2023年1月1日至2023年12月31日", "统计期限为2022年1月1日至2022年12月31日"))
+    assert r.metadata.year == 2023
+    (d,) = [d for d in r.diagnostics if d.code == "YEAR_CONFLICT"]
+    assert "2023" in d.message and "2022-12-31" in d.message and d.line == 1
+    assert not [d for d in parse(BODY).diagnostics if d.code == "YEAR_CONFLICT"]

@@ -88,6 +88,10 @@ def parse_document(doc: Document) -> Report:
         diagnostics.append(D.template_mixed("2019", "2021"))
     first_heading = min((h.line_index for h in headings.values()), default=None)
     meta = extract_metadata(lines, parts, first_heading)
+    if (meta.year_source == "title" and meta.period_end and meta.period_start
+            and int(meta.period_end[:4]) != meta.year):
+        title_line = lines[meta.agency_line - 1] if meta.agency_line else None
+        diagnostics.append(D.year_conflict(meta.year, meta.period_start, meta.period_end, title_line))
     meta.template = template
     meta.template_evidence = _evidence(active_labels, variant_evidence)
     return Report(source=doc.path, format=doc.format, sha256=doc.sha256, metadata=meta, parts=parts,

@@ -11,6 +11,7 @@ Codes:
     DIGITS_AMBIGUOUS     values run together admit several splits (or none consistent with
                          the identities): the cells stay unknown                            (error)
     TEMPLATE_MIXED       the tables follow different template generations                   (warning)
+    YEAR_CONFLICT        the title's year and the statistics period's year differ            (warning)
 """
 from __future__ import annotations
 
@@ -28,6 +29,7 @@ SEVERITY = {
     "DIGITS_RECOVERED": "info",
     "DIGITS_AMBIGUOUS": "error",
     "TEMPLATE_MIXED": "warning",
+    "YEAR_CONFLICT": "warning",
 }
 
 
@@ -107,3 +109,9 @@ def digits_ambiguous(table: str, row: str, run: str, expected: int, line: Source
 def template_mixed(active: str, applications: str) -> Diagnostic:
     return make("TEMPLATE_MIXED",
                 f"表二按 {active} 年版格式填写，表三按 {applications} 年版格式填写，两表格式不一致")
+
+
+def year_conflict(title_year: int, period_start: str, period_end: str, line: SourceLine | None) -> Diagnostic:
+    return make("YEAR_CONFLICT",
+                f"标题所示年度为 {title_year} 年，而统计期限为 {period_start} 至 {period_end}，两者不一致",
+                line)
