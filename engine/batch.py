@@ -457,7 +457,21 @@ def eval_task(task: EvalTask) -> dict[str, Any]:
         return {"engine_error": f"{type(exc).__name__}：{exc}"}
     record = build_record(task.base, report, results, _WORKER["policy"], _WORKER["rule_info"], "durable")
     write_letter(record, ctx, _WORKER["env"])
-    return record
+    return Finished.of(record)
+
+
+@dataclass
+class Finished:
+    """A finished record as the worker hands it back: its findings.json text (rendered in the
+    worker, where the CPU is parallel) and the slim summary the main process keeps."""
+    text: str
+    slim: dict[str, Any]
+
+    @classmethod
+    def of(cls, record: dict[str, Any]) -> "Finished":
+        from engine.render.json_out import report_text
+
+        return cls(report_text(record), slim_record(record))
 
 
 def load_spills(task: EvalTask) -> tuple[Report, Report | None]:
@@ -578,23 +592,29 @@ def build_record(base: dict[str, Any], report: Report, results: list[RuleResult]
 
 
 class RecordStore:
-    """Finished records spilled to disk as JSON, with a slim summary of each kept in memory for the
-    dashboard and the per-report rows: the main process's memory does not grow with the findings."""
+    """Finished records spilled to disk as their findings.json text, with a slim summary of each kept
+    in memory for the dashboard and the per-report rows: the main process's memory does not grow
+    with the findings."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.summaries: dict[str, dict[str, Any]] = {}
 
-    def put(self, key: str, record: dict[str, Any]) -> dict[str, Any]:
-        from engine.render.json_out import dumps
+    def _path(self, key: str) -> Path:
+        return self.folder / f"{key.replace(':', '_')}.json"
 
-        (self.folder / f"{key.replace(':', '_')}.json").write_text(dumps(record), encoding="utf-8")
-        self.summaries[key] = slim_record(record)
-        return self.summaries[key]
+    def put(self, key: str, record: "dict[str, Any] | Finished") -> dict[str, Any]:
+        finished = record if isinstance(record, Finished) else Finished.of(record)
+        self._path(key).write_text(finished.text, encoding="utf-8")
+        self.summaries[key] = finished.slim
+        return finished.slim
+
+    def text(self, key: str) -> str:
+        return self._path(key).read_text(encoding="utf-8")
 
     def get(self, key: str) -> dict[str, Any]:
-        return json.loads((self.folder / f"{key.replace(':', '_')}.json").read_text(encoding="utf-8"))
+        return json.loads(self.text(key))
 
 
 def slim_record(record: dict[str, Any]) -> dict[str, Any]:
@@ -673,17 +693,27 @@ def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) 
                 rules_version=str(getattr(catalog, "version", "") or digest[7:19]),
                 rules_digest=digest, rule_files=n_rule_files, run_date=options.run_date, office=office)
             previous_inputs = _previous_inputs_of([store.summaries[k] for k in keys])
-            json_out.write_findings_stream(staging / "findings.json", head, (store.get(k) for k in report_keys),
-                                           previous_inputs)
             overview = {**head, "reports": summaries, "previous_inputs": previous_inputs}
-            (staging / "index.html").write_text(dashboard.render_dashboard(overview, rule_info), encoding="utf-8")
-            tables.write_tables(overview, staging, options.run_date,
-                                findings_of=lambda: (store.get(k) for k in report_keys))
+            # the spreadsheets (the slowest output) are written by a forked process meanwhile
+            with _pool(1) as side:
+                sheets = side.submit(_write_tables_job, overview, staging, options.run_date, store, report_keys)
+                json_out.write_findings_stream(staging / "findings.json", head,
+                                               (store.text(k) for k in report_keys), previous_inputs)
+                (staging / "index.html").write_text(dashboard.render_dashboard(overview, rule_info),
+                                                    encoding="utf-8")
+                sheets.result()
         replace_output(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return AuditRun(out=out, summary=head["summary"], statuses=Counter(r["status"] for r in summaries))
+
+
+def _write_tables_job(overview: dict[str, Any], staging: Path, run_date: dt.date, store: RecordStore,
+                      report_keys: list[str]) -> None:
+    from engine.render import tables
+
+    tables.write_tables(overview, staging, run_date, findings_of=lambda: (store.get(k) for k in report_keys))
 
 
 def _previous_inputs_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -776,7 +806,7 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
     bar = progress("审核", len(eval_tasks))
     def keep(key: str, value: Any) -> Any:
         # a finished record goes to disk at once; failures stay in memory to be retried
-        return store.put(key, value) if isinstance(value, dict) and "engine_error" not in value else value
+        return store.put(key, value) if isinstance(value, Finished) else value
 
     evaluated = run_resilient(eval_task, eval_tasks, options.jobs, init_eval_worker, (ctx,), on_done=bar.update,
                               stall_seconds=stall, keep=keep)

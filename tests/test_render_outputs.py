@@ -233,11 +233,11 @@ def test_letter_lists_at_most_eight_cells_and_no_long_raw_values():
 
 
 def test_streamed_findings_json_is_laid_out_like_json_dumps(audit, tmp_path):
-    from engine.render.json_out import dumps, write_findings_stream
+    from engine.render.json_out import dumps, report_text, write_findings_stream
 
     doc = doc_of(audit)
     head = {k: v for k, v in doc.items() if k not in ("reports", "previous_inputs")}
     for reports, previous in ((doc["reports"], []), ([], [{"source": "p", "status": "parsed"}])):
-        write_findings_stream(tmp_path / "f.json", head, iter(reports), previous)
+        write_findings_stream(tmp_path / "f.json", head, (report_text(r) for r in reports), previous)
         expected = dumps({**head, "reports": reports, "previous_inputs": previous})
         assert (tmp_path / "f.json").read_text(encoding="utf-8") == expected

@@ -40,18 +40,23 @@ def document_head(reports: list[dict[str, Any]], *, tool_version: str, rules_ver
     }
 
 
-def write_findings_stream(path: Path, head: dict[str, Any], reports: Iterable[dict[str, Any]],
+def report_text(record: dict[str, Any]) -> str:
+    """One report's JSON as it appears inside findings.json's `reports` list."""
+    return _nested(record, 4)
+
+
+def write_findings_stream(path: Path, head: dict[str, Any], reports: Iterable[str],
                           previous_inputs: list[dict[str, Any]]) -> None:
-    """findings.json written report by report (the reports come from disk one at a time), laid out
-    exactly as json.dumps(document, indent=2) would."""
+    """findings.json written report by report (`reports`: each report's report_text(), read from
+    disk one at a time), laid out exactly as json.dumps(document, indent=2) would."""
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("{\n")
         for key, value in head.items():
             fh.write(f"  {json.dumps(key)}: {_nested(value, 2)},\n")
         fh.write('  "reports": [')
         first = True
-        for record in reports:
-            fh.write(("\n" if first else ",\n") + "    " + _nested(record, 4))
+        for text in reports:
+            fh.write(("\n" if first else ",\n") + "    " + text)
             first = False
         fh.write("]" if first else "\n  ]")
         fh.write(f',\n  "previous_inputs": {_nested(previous_inputs, 2)}\n}}\n')
