@@ -18,7 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = subparsers.add_parser(
         "audit", help="审核一批年度报告，输出评分、审核意见书、总览和汇总表",
         description="审核文件或文件夹（递归）中的全部政府信息公开工作年度报告。"
-                    "每个输入文件都会得到一个状态；审核结果先写入临时文件夹，完成后再替换输出文件夹。")
+                    "每个输入文件都会得到一个状态；审核结果先写入临时文件夹，完成后再替换输出文件夹。",
+        epilog="退出码：0 审核完成（无论发现多少问题）；1 使用 --fail-on 且发现相应级别的问题；"
+               "2 用法错误；3 规则文件或评分配置有误。",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("inputs", nargs="*", metavar="INPUT", default=[DEFAULT_INPUT],
                    help=f"报告文件或文件夹，可以有多个（默认：{DEFAULT_INPUT}/）")
     p.add_argument("-o", "--output", default=DEFAULT_OUTPUT, metavar="OUT",
@@ -35,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="上一年度报告所在的文件夹：只用于跨年度比对，本身不审核（可重复）")
     p.add_argument("--date", type=_iso_date, default=None, metavar="YYYY-MM-DD",
                    help="审核日期（印在意见书上，并据此计算整改期限；默认：今天）")
-    p.add_argument("--timeout", type=float, default=None, metavar="秒",
+    p.add_argument("--timeout", type=_positive_float, default=None, metavar="秒",
                    help="每个文件的处理时间上限（默认：60 秒）")
     p.set_defaults(func=run)
 
@@ -51,6 +54,16 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"应为正整数：{text}") from None
     if value < 1:
         raise argparse.ArgumentTypeError(f"应为正整数：{text}")
+    return value
+
+
+def _positive_float(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"应为正数：{text}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"应为正数：{text}")
     return value
 
 
