@@ -98,6 +98,7 @@ def render_letter(record: dict[str, Any], office: Office, run_date: dt.date, env
         run_date=run_date,
         deadline=office.deadline(run_date),
         counts=record.get("counts") or {"error": 0, "warning": 0, "info": 0},
+        point_notes=point_notes(record),
         diagnostics=letter_diagnostics(record),
     )
 
@@ -108,3 +109,21 @@ def letter_diagnostics(record: dict[str, Any]) -> list[dict[str, Any]]:
     covered = {f["evidence"].get("line") for f in record.get("findings") or []} - {None}
     return [d for d in record.get("diagnostics") or []
             if d.get("severity") in ("error", "warning") and (d.get("line") is None or d.get("line") not in covered)]
+
+
+def point_notes(record: dict[str, Any]) -> list[str]:
+    """What each finding costs, as the letter says it: the rule's deduction on its first finding
+    (after the scoring policy: a rule failing several times may count once), and on its further
+    findings that they belong to the same rule."""
+    deducted = {d["rule_id"]: d["points"] for d in (record.get("scoring") or {}).get("deductions", [])
+                if d["outcome"] == "fail"}
+    seen: set[str] = set()
+    notes = []
+    for f in record.get("findings") or []:
+        rid = f["rule_id"]
+        if rid in seen:
+            notes.append("同一规则，已合并计分")
+        else:
+            notes.append(f"扣 {format_number(deducted.get(rid, f['points']))} 分")
+        seen.add(rid)
+    return notes
