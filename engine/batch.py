@@ -19,7 +19,10 @@ Phases:
       alone in a fresh worker; a report that still kills its worker is evaluated in this process
       with the reference engine and flagged (`engine_fallback`, with a note in findings.json and
       the letter).
-  (E) findings.json, index.html, summary.xlsx and summary.csv are written from the records.
+  (E) findings.json, index.html, summary.xlsx and summary.csv are written from the records. Each
+      finished record is spilled to disk as it arrives (RecordStore) and the main process keeps only
+      a slim summary; findings.json and the 问题 sheet are streamed report by report, the
+      spreadsheets by a forked process while findings.json and the dashboard are written.
 
 Determinism: inputs are sorted by their display path (the path as given, or relative to the current
 directory), outputs carry no timestamp except the run date (`AuditOptions.run_date`), so the outputs
