@@ -152,7 +152,7 @@ def _explain(err: Any) -> str:
     if v == "additionalProperties":
         return f"{where}：有不认识的配置项（{err.message.split('(')[-1].rstrip(')')}）"
     if v == "type":
-        names = {"object": "映射（键: 值）", "number": "数字", "string": "文字", "array": "列表"}
+        names = {"object": "映射（键: 值）", "number": "数字", "integer": "整数", "string": "文字", "array": "列表"}
         expected = err.validator_value if isinstance(err.validator_value, str) else "/".join(err.validator_value)
         return f"{where}：应为{names.get(expected, expected)}，实际为 {err.instance!r}"
     if v in ("enum", "const"):
@@ -162,6 +162,9 @@ def _explain(err: Any) -> str:
         return f"{where}：{err.instance!r} 太小（应{'大于' if v == 'exclusiveMinimum' else '不小于'} {err.validator_value}）"
     if v == "maximum":
         return f"{where}：{err.instance!r} 太大（应不大于 {err.validator_value}）"
+    if v == "pattern":
+        hint = "YYYY-MM-DD" if "\\d{4}-" in err.validator_value else err.validator_value
+        return f"{where}：{err.instance!r} 格式不对（应为 {hint}）"
     if v in ("minItems", "minLength"):
         return f"{where}：不能为空"
     return f"{where}：{err.message}"

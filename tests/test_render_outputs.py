@@ -140,6 +140,11 @@ def test_office_config_loading(tmp_path):
         load_office(p)
     text = "\n".join(info.value.problems)
     assert "deadline_working_days：0 太小" in text and "有不认识的配置项" in text
+    p.write_text("holidays: ['10/1']\nsequence_start: 1.5\n", encoding="utf-8")
+    with pytest.raises(OfficeConfigError) as info:
+        load_office(p)
+    assert "holidays[0]：'10/1' 格式不对（应为 YYYY-MM-DD）" in info.value.problems
+    assert "sequence_start：应为整数，实际为 1.5" in info.value.problems
     p.write_text("reference_format: '{nope}'\n", encoding="utf-8")
     with pytest.raises(OfficeConfigError, match="reference_format"):
         load_office(p)
