@@ -30,6 +30,8 @@ def test_shanghai_2019_metadata(shanghai):
     assert m.agency == "上海市人民政府办公厅"
     assert m.body_kind == "department"
     assert (m.year, m.template, m.publication_date) == (2019, "2019", "2020-01-31")
+    # "本年度报告中所列数据统计期限从2019年1月1日到12月31日止": the end's year is the start's
+    assert (m.period_start, m.period_end) == ("2019-01-01", "2019-12-31")
 
 
 def test_shanghai_blank_total_cells_are_blank_not_zero(shanghai):
@@ -46,6 +48,8 @@ def test_shanghai_blank_total_cells_are_blank_not_zero(shanghai):
 def test_hongze_2023_pdf_review_totals_as_printed():
     r = parse_file(REAL / "hongze-quzhengfu-2023.pdf")
     assert r.metadata.year == 2023 and r.metadata.template == "2021"
+    # "统计期限自 2023 年 1 月 1 日" / "起至 2023 年 12 月 31 日止": the period runs over two lines
+    assert (r.metadata.period_start, r.metadata.period_end) == ("2023-01-01", "2023-12-31")
     assert r.tables["applications"].variant == "single"        # a 2021-format report keeping one （六） row
     assert values(r, "review.行政复议", REVIEW_COLUMNS) == [10, 1, 0, 0, 0]
     assert values(r, "review.复议后起诉", REVIEW_COLUMNS) == [5, 0, 0, 0, 0]

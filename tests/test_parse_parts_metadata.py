@@ -7,7 +7,7 @@ import pytest
 
 from engine.ingest.text import read
 from engine.parse import NotAReportError, parse_document
-from engine.parse.metadata import agency_from_title, body_kind
+from engine.parse.metadata import agency_from_title, body_kind, statistics_period
 from engine.parse.normalize import fold, squeeze
 
 
@@ -145,3 +145,31 @@ def test_title_year_and_period_year_in_conflict():
     (d,) = [d for d in r.diagnostics if d.code == "YEAR_CONFLICT"]
     assert "2023" in d.message and "2022-12-31" in d.message and d.line == 1
     assert not [d for d in parse(BODY).diagnostics if d.code == "YEAR_CONFLICT"]
+
+
+@pytest.mark.parametrize("sentence,period", [
+    ("本年度报告中所列数据统计期限从2019年1月1日到12月31日止。", ("2019-01-01", "2019-12-31")),
+    ("本年度报告中所列数据的统计期限自 2024 年 1 月 1 日起至 2024 年 12 月 31 日止。", ("2024-01-01", "2024-12-31")),
+    ("本报告中所列数据的统计时限为２０２２年１月１日至１２月３１日。", ("2022-01-01", "2022-12-31")),
+    ("本报告统计期为二〇二一年一月一日至十二月三十一日。", ("2021-01-01", "2021-12-31")),
+    ("数据统计周期：2020年1月1日—2020年12月31日。", ("2020-01-01", "2020-12-31")),
+    ("内容涵盖 2024 年 1 月 1 日至 2024 年 12 月 31 日期间的工作。", ("2024-01-01", "2024-12-31")),
+    # a date range that is not the statistics period and lacks the end's year: no period
+    ("2023年3月1日至5月31日开展专项整治。", None),
+    # a backwards range is not read as a period (the end's year would have to be guessed)
+    ("统计期限从2019年12月1日到1月31日止。", None),
+    ("统计期限从2019年13月1日到12月31日止。", None),
+])
+def test_statistics_period_variants(sentence, period):
+    assert statistics_period(sentence) == period
+
+
+def test_statistics_period_without_the_end_year_in_a_report():
+    text = BODY.replace("统计期限为2023年1月1日至2023年12月31日", "统计期限从2023年1月1日到12月31日止")
+    m = parse(text).metadata
+    assert (m.period_start, m.period_end) == ("2023-01-01", "2023-12-31")
+    # the named period wins over an earlier, unrelated date range
+    text = BODY.replace("本报告数据统计期限为2023年1月1日至2023年12月31日。",
+                        "2022年6月1日至2022年6月30日开展专项检查。本报告数据统计期限为2023年1月1日至12月31日。")
+    m = parse(text).metadata
+    assert (m.period_start, m.period_end) == ("2023-01-01", "2023-12-31")

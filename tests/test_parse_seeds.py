@@ -98,7 +98,7 @@ def test_001_year_from_text_not_from_document_number(reports):
     m = reports["001"].metadata
     assert m.agency == "阎村镇人民政府"
     assert (m.year, m.year_source) == (2023, "text")
-    assert m.period_start is None
+    assert (m.period_start, m.period_end) == (None, None)   # the report states no statistics period
     assert m.title == "阎村镇人民政府政府信息公开工作年度报告"
 
 
@@ -125,6 +125,8 @@ def test_002_title_split_over_two_lines(reports):
     assert m.title == "六安市金安区木厂镇2024年政府信息公开工作年度报告"
     assert m.agency == "六安市金安区木厂镇"
     assert (m.year, m.body_kind) == (2024, "government")
+    # the report states no statistics period ("截至2024年底" is a point in time, not a period)
+    assert (m.period_start, m.period_end) == (None, None)
 
 
 def test_002_one_cell_per_line_layout(reports):

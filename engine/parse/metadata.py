@@ -5,8 +5,11 @@
   "六安市金安区木厂镇2024年政府" + "信息公开工作年度报告").
 - Agency: what the title states before the year ("六安市金安区木厂镇"), or the title without the
   report-name suffix when it has no year ("阎村镇人民政府"). Taken as written, never completed.
+- Statistics period: named as such first ("统计期限从2019年1月1日到12月31日止", "统计时限为…",
+  "统计期…", "统计周期…"; the end's year may be omitted and is the start's; full-width digits and
+  Chinese numerals read), else the first date range with both years ("2024年1月1日至2024年12月31日").
 - Year (the REPORTING year): the title's year (year_source "title"); else the end of the statistics
-  period "…2024年1月1日至2024年12月31日" ("period"); else the commonest "20xx年" in the opening text
+  period ("period"); else the commonest "20xx年" in the opening text
   and part 一 ("text"). Years in document numbers (渭临政办函〔2024〕1号) are not followed by 年 and
   never count.
 - Publication date: a CMS header ("发布时间: 2023-02-20 15:07", "发布日期：2020-01-31"), or the date
@@ -30,9 +33,19 @@ _BODY_START = re.compile(r"^(?:根据|本报告|本年度|按照|依据|为|\[bo
 _REPORT_WORDS = re.compile(r"报告|年报")
 _YEAR_IN_TITLE = re.compile(r"(?P<y>(?:19|20)\d{2})\s*年")
 _TITLE_SUFFIX = re.compile(r"(?:关于)?(?:\d{4}\s*年度?)?(?:本级)?(?:政府)?(?:信息公开|政务公开)(?:工作)?(?:年度)?(?:报告|年报)$")
-_PERIOD = re.compile(
-    r"(?P<y1>\d{4})\s*年\s*(?P<m1>\d{1,2})\s*月\s*(?P<d1>\d{1,2})\s*日\s*(?:起)?\s*(?:至|到|—|-|~)\s*"
-    r"(?P<y2>\d{4})\s*年\s*(?P<m2>\d{1,2})\s*月\s*(?P<d2>\d{1,2})\s*日")
+# Month and day in Arabic digits or Chinese numerals (一月一日, 十二月三十一日); years are converted to
+# Arabic digits beforehand by arabic_years().
+_MD = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
+_RANGE = (r"(?P<y1>\d{4})\s*年\s*(?P<m1>" + _MD + r")\s*月\s*(?P<d1>" + _MD + r")\s*[日号]\s*(?:起)?\s*"
+          r"(?:至|到|—{1,2}|-|~|〜)\s*")
+# A range with both years, wherever it is written (the historical reading).
+_PERIOD = re.compile(_RANGE + r"(?P<y2>\d{4})\s*年\s*(?P<m2>" + _MD + r")\s*月\s*(?P<d2>" + _MD + r")\s*[日号]")
+# The statistics period named as such ("统计期限从2019年1月1日到12月31日止"): the end's year may be
+# omitted and is then the start's. A few words may stand between the name and the date ("为", "自",
+# "是从"), but no sentence end.
+_PERIOD_NAMED = re.compile(
+    r"统计(?:期限|时限|周期|期间|时段|时间|区间|期)[^。；;!?\n]{0,12}?" + _RANGE
+    + r"(?:(?P<y2>\d{4})\s*年\s*)?(?P<m2>" + _MD + r")\s*月\s*(?P<d2>" + _MD + r")\s*[日号]")
 _TEXT_YEAR = re.compile(r"(?<![\d(〔])(?P<y>20\d{2})\s*年")
 _SIGNATURE_DATE = re.compile(r"^[ \t]*(?P<y>20\d{2})[ ]*年[ ]*(?P<m>\d{1,2})[ ]*月[ ]*(?P<d>\d{1,2})[ ]*日[ \t]*$")
 _INLINE_DATE = re.compile(r"(?:发布时间|发布日期)\s*[:：]\s*(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})")
@@ -66,12 +79,11 @@ def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_head
             meta.year, meta.year_source = int(m.group("y")), "title"
     head_text = "\n".join(ln.text for ln in lines[:first_heading_line or min(len(lines), 40)])
     body_text = head_text + "\n" + (parts["一"].text if parts["一"].present else "")
-    period = _PERIOD.search(arabic_years(fold(body_text))) or _PERIOD.search(arabic_years(fold(_all_text(lines, 400_000))))
+    period = statistics_period(body_text) or statistics_period(_all_text(lines, 400_000))
     if period:
-        meta.period_start = _iso(period.group("y1"), period.group("m1"), period.group("d1"))
-        meta.period_end = _iso(period.group("y2"), period.group("m2"), period.group("d2"))
+        meta.period_start, meta.period_end = period
         if meta.year is None:
-            meta.year, meta.year_source = int(period.group("y2")), "period"
+            meta.year, meta.year_source = int(period[1][:4]), "period"
     if meta.year is None:
         years = Counter(int(m.group("y")) for m in _TEXT_YEAR.finditer(arabic_years(fold(body_text))))
         if years:
@@ -79,6 +91,38 @@ def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_head
     meta.publication_date = _publication_date(lines)
     meta.body_kind = body_kind(meta.agency)
     return meta
+
+
+def statistics_period(text: str) -> tuple[str, str] | None:
+    """(start, end) as ISO dates of the statistics period the text states, or None.
+
+    A period named as such (统计期限/统计时限/统计期/统计周期 … 从/自 Y年M月D日 到/至 [Y年]M月D日[止])
+    comes first; else the first date range with both years written out. Full-width digits and
+    Chinese numerals are read; a range that is not a valid, forward range is no period."""
+    t = arabic_years(fold(text))
+    for rx in (_PERIOD_NAMED, _PERIOD):
+        for m in rx.finditer(t):
+            y2 = m.group("y2") or m.group("y1")
+            start = _iso(m.group("y1"), _md(m.group("m1")), _md(m.group("d1")))
+            end = _iso(y2, _md(m.group("m2")), _md(m.group("d2")))
+            if start and end and start <= end:
+                return start, end
+    return None
+
+
+_CN_UNITS = {c: i for i, c in enumerate("〇一二三四五六七八九")}
+
+
+def _md(s: str) -> str:
+    """A month or day as Arabic digits: "12" → "12", "十二" → "12", "三十一" → "31", "十" → "10"."""
+    if s.isdigit():
+        return s
+    if "十" not in s:
+        return "".join(str(_CN_UNITS[c]) for c in s) if all(c in _CN_UNITS for c in s) else "0"
+    tens, _, ones = s.partition("十")
+    if tens and tens not in _CN_UNITS or ones and ones not in _CN_UNITS or "十" in ones:
+        return "0"              # not a number of a date: _iso rejects it
+    return str((_CN_UNITS[tens] if tens else 1) * 10 + (_CN_UNITS[ones] if ones else 0))
 
 
 def _all_text(lines: list[SourceLine], limit: int) -> str:
