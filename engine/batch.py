@@ -174,9 +174,9 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: Path | None = None) -> 
                                      and os.path.realpath(os.path.join(dirpath, n)) != skip)
                 for name in sorted(filenames):
                     p = Path(dirpath) / name
-                    found.setdefault(display_path(p, given, p.relative_to(given)), InputFile(p, ""))
+                    _add_input(found, display_path(p, given, p.relative_to(given)), p)
         else:
-            found.setdefault(display_path(given, given, None), InputFile(given, ""))
+            _add_input(found, display_path(given, given, None), given)
     out = []
     for disp in sorted(found):
         item = found[disp]
@@ -186,6 +186,15 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: Path | None = None) -> 
         seen_real.add(real)
         out.append(InputFile(item.path, disp))
     return out
+
+
+def _add_input(found: dict[str, InputFile], display: str, path: Path) -> None:
+    """Two different files that would show the same display path (two absolute folders outside the
+    current directory with the same name) are both kept: the second is shown by its full path."""
+    existing = found.get(display)
+    if existing is not None and os.path.realpath(existing.path) != os.path.realpath(path):
+        display = Path(os.path.abspath(path)).as_posix()
+    found.setdefault(display, InputFile(path, ""))
 
 
 def file_digest(path: Path, limits: Limits) -> str | None:

@@ -261,6 +261,16 @@ def test_output_folder_inside_the_input_folder_is_not_an_input(mixed, tmp_path):
     assert len(run.records) == 7
 
 
+def test_same_named_folders_outside_the_current_directory_are_both_kept(tmp_path, monkeypatch):
+    write(tmp_path / "a" / "reports" / "x.txt", "1")
+    write(tmp_path / "b" / "reports" / "x.txt", "2")
+    (tmp_path / "cwd").mkdir()
+    monkeypatch.chdir(tmp_path / "cwd")
+    files = expand_inputs([tmp_path / "a" / "reports", tmp_path / "b" / "reports"])
+    assert len(files) == 2
+    assert sorted(f.display for f in files)[1] == "reports/x.txt"
+
+
 def test_expand_inputs_sorted_and_same_file_once(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "d" / "b.txt", "x")
