@@ -13,6 +13,7 @@ The parser reads only `Document.lines`, so every input format is parsed the same
     digits        splitting values run together, only when the identities allow one split
     diagnostics   codes and Chinese messages
     rows          placing a row's tokens into cells (shared by the three tables)
+    units         a unit printed with a value: converted exactly to the column's unit, or refused
 (agency.py — grouping reports by body — belongs to the batch runner and is not used here.)
 """
 from __future__ import annotations

@@ -14,7 +14,7 @@ import re
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
-from engine.parse import digits
+from engine.parse import digits, units
 from engine.parse.rows import place_row
 from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, chain, label_first_chars, padding, read_rows,
                                stop_label_pattern)
@@ -131,6 +131,8 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
                 diags.extend(_recover(key, read, addrs, lines, table))
             if AMOUNT_COLUMNS.intersection(it.columns):
                 diags.extend(_check_amounts(key, read, addrs, lines, table, it.columns))
+            diags.extend(units.reconcile("active", key, addrs, [units.column_unit(it.label_of(c)) for c in it.columns],
+                                         read, lines, table))
     nos = [a.line for a in chosen.values()] + [t.line for r in reads.values() for t in r.tokens]
     table.line_start, table.line_end = lines[min(nos)].no, lines[max(nos)].no
     return table, diags

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
-from engine.parse import digits
+from engine.parse import digits, units
 from engine.parse.grid import (Anchor, AnchorSet, Region, RowRead, chain, label_first_chars, padding, read_rows,
                                row_label_pattern, stop_label_pattern)
 from engine.parse.rows import place_row
@@ -79,6 +79,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
             diags.append(D.row_missing("applications", key, addrs))
             continue
         diags.extend(place_row("applications", key, addrs, read, lines, table, lead, trail, runs))
+        diags.extend(units.reconcile("applications", key, addrs, [None] * NCOL, read, lines, table))
     if runs:
         diags.extend(recover_runs(runs, lines, table, variant))
     _set_span(table, anchors, chosen, reads, lines)

@@ -7,7 +7,11 @@ becomes a list of tokens:
 
     EMPTY  an empty TAB cell (a blank cell, or layout padding — decided later by the table)
     VALUE  a number (integer, decimal, thousands commas, full-width digits), a dash (— - / ／), or 无
-    TEXT   anything else: a label continuation ("反复申请", "理"), a group label, a unit
+    TEXT   anything else: a label continuation ("反复申请", "理"), a group label
+
+A unit printed right after a number ("251000元", "5 万元", "3件") is not a token of its own: it is kept
+on the number (Token.unit, raw = number and unit as printed) for engine/parse/units.py to reconcile
+with the column's unit.
 
 Spaces separate values ("0 1 1 0"), but spaces inside words are not separators. Runs of three or
 more hyphens (markdown table rules "---") are TEXT, not dashes.
@@ -15,7 +19,7 @@ more hyphens (markdown table rules "---") are TEXT, not dashes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
 
 EMPTY, VALUE, TEXT = "empty", "value", "text"
@@ -24,7 +28,7 @@ _WORD = re.compile(r"[^ \t]+")
 _PIECES = re.compile(r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?|[^\d+-]+|[+-]")
 _NUMBER = re.compile(r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?")
 _DASH = re.compile(r"(?:—{1,2}|-|/|\\|-{2})")
-_UNIT = re.compile(r"(?:万元|元|件|条|个|项|人次|次|%)")
+_UNIT = re.compile(r"(?:亿元|万元|千元|元|万|件|条|个|项|人次|次|%)")
 _DIGIT_RUN = re.compile(r"\d+")
 
 
@@ -37,6 +41,7 @@ class Token:
     start: int                # column in that line
     value_kind: str = ""      # for VALUE: number | dash | none
     tabbed: bool = True       # the token's line is a TAB-separated row
+    unit: str = ""            # for VALUE: a unit printed right after it ("251000元"); raw then includes it
 
     @property
     def value(self) -> Decimal | None:
@@ -78,8 +83,12 @@ def tokens_of_piece(folded: str, raw: str, line: int, start: int, tabbed: bool) 
             pk = classify_word(piece)
             if pk == "number":
                 out.append(Token(VALUE, piece, raw[rs:rs + len(piece)], line, ps, pk, tabbed))
-            elif _UNIT.fullmatch(piece) and out and out[-1].kind == VALUE:
-                continue          # a unit right after a number: 5 万元, 3件
+            elif _UNIT.fullmatch(piece) and out and out[-1].kind == VALUE and not out[-1].unit:
+                # a unit right after a number (5 万元, 3件): kept on the value, whose raw now shows
+                # both, so that the table can convert or refuse it (engine/parse/units.py)
+                prev = out.pop()
+                r0 = prev.start - start
+                out.append(replace(prev, unit=piece, raw=raw[r0:rs + len(piece)]))
             else:
                 if out and out[-1].kind == TEXT and out[-1].start + len(out[-1].text) == ps:
                     prev = out.pop()

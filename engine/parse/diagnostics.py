@@ -10,6 +10,10 @@ Codes:
                          exactly one split                                                  (info)
     DIGITS_AMBIGUOUS     values run together admit several splits (or none consistent with
                          the identities): the cells stay unknown                            (error)
+    UNIT_CONVERTED       a value printed with another money unit than its column's was converted
+                         exactly to the column's unit (251000元 → 25.1 万元)                  (info)
+    UNIT_MISMATCH        a value printed with a unit its column cannot take (件 in a 万元
+                         column): the cell is kind "text", its value unknown                 (error)
     TEMPLATE_MIXED       the tables follow different template generations                   (warning)
     YEAR_CONFLICT        the title's year and the statistics period's year differ            (warning)
 """
@@ -28,6 +32,8 @@ SEVERITY = {
     "CELL_BLANK": "warning",
     "DIGITS_RECOVERED": "info",
     "DIGITS_AMBIGUOUS": "error",
+    "UNIT_CONVERTED": "info",
+    "UNIT_MISMATCH": "error",
     "TEMPLATE_MIXED": "warning",
     "YEAR_CONFLICT": "warning",
 }
@@ -104,6 +110,28 @@ def digits_ambiguous(table: str, row: str, run: str, expected: int, line: Source
     return make("DIGITS_AMBIGUOUS",
                 f"{row_title(table, row)}的数字连在一起（“{run}”），应拆成 {expected} 个数值，但{why}，"
                 f"该行数值按未知处理", line, table, cells)
+
+
+def _cell_title(table: str, row: str, address: str) -> str:
+    if table == "review":
+        _, group, col = address.split(".")
+        return f"表四“{group}”的“{col}”"
+    return f"{row_title(table, row)}“{address.rsplit('.', 1)[-1]}”列"
+
+
+def unit_converted(table: str, row: str, address: str, printed: str, value: str, column_unit: str,
+                   line: SourceLine | None) -> Diagnostic:
+    return make("UNIT_CONVERTED",
+                f"{_cell_title(table, row, address)}填写为“{printed}”，该列以{column_unit}为单位，"
+                f"已按原值换算为 {value} {column_unit}", line, table, [address])
+
+
+def unit_mismatch(table: str, row: str, address: str, printed: str, unit: str, column_unit: str | None,
+                  line: SourceLine | None) -> Diagnostic:
+    expected = f"以{column_unit}为单位的金额" if column_unit else "件数（计数）"
+    return make("UNIT_MISMATCH",
+                f"{_cell_title(table, row, address)}填写为“{printed}”，单位“{unit}”与该列（{expected}）"
+                f"不符，无法换算，该单元格按未知处理", line, table, [address])
 
 
 def template_mixed(active: str, applications: str) -> Diagnostic:

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
-from engine.parse import digits
+from engine.parse import digits, units
 from engine.parse.rows import place_row
 from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, collect_tokens, label_first_chars,
                                stop_label_pattern)
@@ -39,6 +39,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
     read = RowRead("data", None, tokens)
     runs: dict[str, RowRead] = {}
     diags = place_row("review", "data", addrs, read, lines, table, 0, 0, runs)
+    diags += units.reconcile("review", "data", addrs, [None] * len(addrs), read, lines, table)
     if runs:
         diags.extend(_recover(read, lines, table, addrs))
     first = min(a.line for a in header)
