@@ -10,6 +10,7 @@ The parser reads only `Document.lines`, so every input format is parsed the same
     metadata      title, agency, year, body kind, dates
     grid, cells   label anchoring, row segments, the value policy (blank / too few / too many)
     active, applications, review    one module per table
+    app_header    the requests table's column order read from its header (another order, a 小计 column)
     digits        splitting values run together, only when the identities allow one split
     diagnostics   codes and Chinese messages
     rows          placing a row's tokens into cells (shared by the three tables)

@@ -1,5 +1,10 @@
 """Table `applications` (part 三): rows anchored on the template's row labels, 7 columns each.
 
+Columns: in template order, unless the table's header (engine/parse/app_header.py) shows another
+order or an extra column (小计) AND the rows have the header's width: then each row's values are
+placed by the header, the extra column's values are not kept (they have no template address), and
+HEADER_COLUMNS says so. A header that cannot be read leaves the template order.
+
 The variant is decided first: the numbered （六） rows "1.申请人无正当理由…" / "2.申请人逾期未按…"
 seen ⇒ "split" (2021 template), else a "（六）其他处理" row with values ⇒ "single".
 """
@@ -10,7 +15,8 @@ from decimal import Decimal
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse import digits, units
-from engine.parse.grid import (Anchor, AnchorSet, Region, RowRead, chain, label_first_chars, padding, read_rows,
+from engine.parse.app_header import header_columns
+from engine.parse.grid import (Anchor, AnchorSet, Pos, Region, RowRead, chain, label_first_chars, padding, read_rows,
                                row_label_pattern, stop_label_pattern)
 from engine.parse.rows import place_row
 from engine.parse.normalize import squeeze
@@ -67,23 +73,70 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
         diags.append(D.table_missing("applications"))
         return table, diags
     table.present = True
-    reads = read_rows(lines, folded, anchors, chosen, region, {k: NCOL for k in order})
-    lead, trail = padding(list(reads.values()), {k: NCOL for k in reads})
+    first = min(chosen.values(), key=lambda a: a.pos)
+    header = header_columns(folded, region, Pos(first.line, first.start))
+    columns = header.columns if header else APPLICANT_COLUMNS
+    reads = read_rows(lines, folded, anchors, chosen, region, {k: len(columns) for k in order})
+    if header and columns != APPLICANT_COLUMNS and not _rows_fit(reads, len(columns)):
+        # the rows do not have the header's width: the header was misread, keep the template order
+        columns, header = APPLICANT_COLUMNS, None
+        reads = read_rows(lines, folded, anchors, chosen, region, {k: NCOL for k in order})
+    by_header = columns != APPLICANT_COLUMNS
+    if by_header:
+        diags.append(D.header_columns("applications", list(columns), list(APPLICANT_COLUMNS),
+                                      lines[header.line]))
+    width = len(columns)
+    lead, trail = padding(list(reads.values()), {k: width for k in reads})
     runs: dict[str, RowRead] = {}
     for key in order:
-        addrs = [f"applications.{key}.{c}" for c in APPLICANT_COLUMNS]
+        addrs = [f"applications.{key}.{c}" for c in columns]
         read = reads.get(key)
         if read is None:
-            for a in addrs:
+            canonical = [f"applications.{key}.{c}" for c in APPLICANT_COLUMNS]
+            for a in canonical:
                 table.cells[a] = Cell(a, "missing")
-            diags.append(D.row_missing("applications", key, addrs))
+            diags.append(D.row_missing("applications", key, canonical))
             continue
-        diags.extend(place_row("applications", key, addrs, read, lines, table, lead, trail, runs))
-        diags.extend(units.reconcile("applications", key, addrs, [None] * NCOL, read, lines, table))
+        row_diags = place_row("applications", key, addrs, read, lines, table, lead, trail, runs)
+        row_diags += units.reconcile("applications", key, addrs, [None] * width, read, lines, table)
+        if by_header:
+            row_diags = _drop_extra_columns(key, addrs, table, row_diags, runs, lines)
+        diags.extend(row_diags)
     if runs:
         diags.extend(recover_runs(runs, lines, table, variant))
     _set_span(table, anchors, chosen, reads, lines)
     return table, diags
+
+
+def _rows_fit(reads: dict[str, RowRead], width: int) -> bool:
+    """Whether the rows read show the header's width more often than the template's."""
+    counts = [len(r.values) for r in reads.values()]
+    return counts.count(width) > 0 and counts.count(width) >= counts.count(NCOL)
+
+
+def _drop_extra_columns(key: str, addrs: list[str], table: Table, row_diags: list[Diagnostic],
+                        runs: dict[str, RowRead], lines: list[SourceLine]) -> list[Diagnostic]:
+    """Cells of columns the template does not have (小计) leave the table; their addresses leave the
+    diagnostics. A digit run is not split against a non-template header: the identities assume the
+    template's columns."""
+    canonical = [a for a in addrs if a.rsplit(".", 1)[-1] in APPLICANT_COLUMNS]
+    for a in addrs:
+        if a not in canonical:
+            table.cells.pop(a, None)
+    out = []
+    for d in row_diags:
+        had = bool(d.cells)
+        d.cells = [a for a in d.cells if a in canonical]
+        if had and not d.cells and d.code == "CELL_BLANK":
+            continue          # only the extra column is blank: no template cell concerned
+        out.append(d)
+    read = runs.pop(key, None)
+    if read is not None:
+        line = lines[read.values[0].line]
+        run_text = " ".join(t.raw for t in read.values)
+        out.append(D.digits_ambiguous("applications", key, run_text, len(addrs), line, canonical,
+                                      "表头的列与模板不同，不按模板的合计关系拆分"))
+    return out
 
 
 def recover_runs(runs: dict[str, RowRead], lines: list[SourceLine], table: Table, variant: str) -> list[Diagnostic]:

@@ -14,6 +14,8 @@ Codes:
                          exactly to the column's unit (251000元 → 25.1 万元)                  (info)
     UNIT_MISMATCH        a value printed with a unit its column cannot take (件 in a 万元
                          column): the cell is kind "text", its value unknown                 (error)
+    HEADER_COLUMNS       the requests table's header shows another column order or an extra
+                         column (小计): values placed by the header                          (warning)
     TEMPLATE_MIXED       the tables follow different template generations                   (warning)
     YEAR_CONFLICT        the title's year and the statistics period's year differ            (warning)
 """
@@ -34,6 +36,7 @@ SEVERITY = {
     "DIGITS_AMBIGUOUS": "error",
     "UNIT_CONVERTED": "info",
     "UNIT_MISMATCH": "error",
+    "HEADER_COLUMNS": "warning",
     "TEMPLATE_MIXED": "warning",
     "YEAR_CONFLICT": "warning",
 }
@@ -132,6 +135,15 @@ def unit_mismatch(table: str, row: str, address: str, printed: str, unit: str, c
     return make("UNIT_MISMATCH",
                 f"{_cell_title(table, row, address)}填写为“{printed}”，单位“{unit}”与该列（{expected}）"
                 f"不符，无法换算，该单元格按未知处理", line, table, [address])
+
+
+def header_columns(table: str, columns: list[str], template: list[str], line: SourceLine | None) -> Diagnostic:
+    extra = [c for c in columns if c not in template]
+    msg = (f"{TABLE_NUMBERS[table]}表头的列依次为“{'、'.join(columns)}”，与模板的列（{'、'.join(template)}）"
+           f"{'顺序不同' if not extra else '不同'}，各行数值按表头的列读取")
+    if extra:
+        msg += f"；“{'、'.join(extra)}”列不属于模板，其数值未采用"
+    return make("HEADER_COLUMNS", msg, line, table)
 
 
 def template_mixed(active: str, applications: str) -> Diagnostic:
