@@ -57,7 +57,8 @@ CellKind = Literal["number", "blank", "dash", "none", "text", "missing"]
 # dash   : —, -, /, ／ and the like
 # none   : 无
 # text   : something else that is not a number (kept in raw)
-# missing: the source does not contain the cell at all (missing table/row, too few values)
+# missing: the source does not contain the cell at all (missing table/row), or the cell's value
+#          cannot be located in its row (too few / too many values, an ambiguous digit run; raw = the row)
 
 
 @dataclass

@@ -64,6 +64,7 @@ def test_ambiguous_row_stays_unknown_with_a_diagnostic():
     r = flattened("一、本年新收政府信息公开申请数量291209445二、上年结转政府信息公开申请数量0000000"
                   "三、本年度办理结果（一）予以公开0000000")
     assert all(c.value is None for c in row_of(r, "一"))
+    assert {(c.kind, c.raw) for c in row_of(r, "一")} == {("missing", "291209445")}
     amb = [d for d in r.diagnostics if d.code == "DIGITS_AMBIGUOUS"]
     assert len(amb) == 1 and "291209445" in amb[0].message and amb[0].table == "applications"
     assert [int(c.value) for c in row_of(r, "二")] == [0] * 7

@@ -123,7 +123,8 @@ def test_tab_row_with_too_many_values_keeps_no_value():
     text = text.replace("二、上年结转政府信息公开申请数量\t4\t1\t0\t0\t0\t0\t5", "二、上年结转政府信息公开申请数量\t4\t1\t0\t0\t0\t0\t5\t5")
     r = parse(text)
     cells = [r.cell(f"applications.二.{c}") for c in APPLICANT_COLUMNS]
-    assert {c.kind for c in cells} == {"text"} and all(c.value is None for c in cells)
+    assert {c.kind for c in cells} == {"missing"} and all(c.value is None for c in cells)
+    assert {c.raw for c in cells} == {"4 1 0 0 0 0 5 5"}
     (d,) = [d for d in r.diagnostics if d.code == "ROW_TOO_MANY_VALUES"]
     assert "应有 7 个数值，实际有 8 个" in d.message
     assert d.line == cells[0].line

@@ -168,7 +168,10 @@ def test_003_2024_report_in_2019_format(reports):
 
 def test_003_review_row_with_16_values_is_malformed(reports):
     r = reports["003"]
-    assert all(r.cell(f"review.{g}.{c}").kind == "text" for g in REVIEW_GROUPS for c in REVIEW_COLUMNS)
+    # an unreadable row: every cell "missing" (value unknown), raw = the row's values as printed
+    cells = [r.cell(f"review.{g}.{c}") for g in REVIEW_GROUPS for c in REVIEW_COLUMNS]
+    assert {(c.kind, c.value) for c in cells} == {("missing", None)}
+    assert len(cells[0].raw.split()) == 16 and cells[0].line == 86
     too_many = [d for d in r.diagnostics if d.code == "ROW_TOO_MANY_VALUES"]
     assert len(too_many) == 1 and too_many[0].line == 86 and too_many[0].table == "review"
     assert "16" in too_many[0].message and "15" in too_many[0].message

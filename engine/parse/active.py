@@ -165,7 +165,7 @@ def _check_amounts(key: str, read: RowRead, addrs: list[str], lines: list[Source
         tok = next((t for t in read.values if t.raw == cell.raw), None)
         if decimals > _MAX_AMOUNT_DECIMALS and tok is not None and not tok.tabbed:
             line = lines[tok.line]
-            table.cells[a] = Cell(a, "text", None, cell.raw, line.no, line.where)
+            table.cells[a] = Cell(a, "missing", None, cell.raw, line.no, line.where)
             out.append(D.digits_ambiguous("active", key, cell.raw, len(addrs), line, [a],
                                           f"金额有 {decimals} 位小数，显然连着其他数字，无法确定金额本身"))
     return out

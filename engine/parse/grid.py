@@ -29,9 +29,16 @@ Value policy (documented here because rules depend on it):
   complete row to learn padding from). A row whose value cells are all empty is all blank.
   Otherwise the row is malformed: ROW_TOO_FEW_VALUES, and ALL its cells are kind "missing" (which
   value belongs to which column cannot be known; the diagnostic quotes the values seen).
-- more values: ROW_TOO_MANY_VALUES, ALL the row's cells are kind "text" with raw = the row's values
+- more values: ROW_TOO_MANY_VALUES, ALL the row's cells are kind "missing" with raw = the row's values
   (we never choose which ones to keep).
-- values run together without separators (lines without TAB): see engine/parse/digits.py.
+- values run together without separators (lines without TAB): see engine/parse/digits.py; a run
+  that cannot be split leaves ALL the row's cells kind "missing" (raw = the run) + DIGITS_AMBIGUOUS.
+
+One convention for an UNREADABLE ROW (too few values, too many, an ambiguous digit run): every cell
+of the row is kind "missing" — the cell's value cannot be located in the source — with raw = what
+the row states and the row's line; the diagnostic (ROW_TOO_FEW_VALUES / ROW_TOO_MANY_VALUES /
+DIGITS_AMBIGUOUS, engine/evaluate/extractors/structure.SHAPE_CODES) says why. Kind "text" is kept
+for a CELL that states something that is not a number ("见附件", "3件" in a 万元 column).
 """
 from __future__ import annotations
 

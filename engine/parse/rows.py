@@ -1,10 +1,12 @@
 """Placing one row's tokens into its cells (the value policy of engine/parse/grid.py), for any table.
 
     n values == n cells           -> in order
-    more values                   -> ROW_TOO_MANY_VALUES, cells "text" (raw = the row's values)
+    more values                   -> ROW_TOO_MANY_VALUES, cells "missing" (raw = the row's values)
     fewer, blanks in place        -> positional, empty cells "blank" + CELL_BLANK
-    fewer, an untabbed digit run  -> left to engine/parse/digits.py (registered in `runs`)
+    fewer, an untabbed digit run  -> left to engine/parse/digits.py (registered in `runs`; cells
+                                     "missing" until recovered)
     fewer otherwise               -> ROW_TOO_FEW_VALUES, cells "missing" (raw = the row's values)
+(an unreadable row is always kind "missing": see the convention in engine/parse/grid.py)
 """
 from __future__ import annotations
 
@@ -30,7 +32,7 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
     raw = [t.raw for t in values]
     if len(values) > n:
         for a in addrs:
-            table.cells[a] = unknown_cell(a, "text", " ".join(raw), row_line)
+            table.cells[a] = unknown_cell(a, "missing", " ".join(raw), row_line)
         return [D.too_many(table_name, key, n, raw, row_line, addrs)]
     slots = positional_slots(read.tokens, n, lead, trail)
     if slots is not None:
@@ -45,7 +47,7 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
             and sum(len(t.text.lstrip("+-").partition(".")[0]) for t in values) >= n:
         runs[key] = read
         for a in addrs:        # provisional: replaced when recovered
-            table.cells[a] = unknown_cell(a, "text", " ".join(raw), row_line)
+            table.cells[a] = unknown_cell(a, "missing", " ".join(raw), row_line)
         return []
     for a in addrs:
         table.cells[a] = unknown_cell(a, "missing", " ".join(raw), row_line)
