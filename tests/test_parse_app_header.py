@@ -106,3 +106,21 @@ def test_seed_headers_with_broken_labels_read_in_template_order():
     assert h2 is not None and not h2.grid and h2.columns == APPLICANT_COLUMNS
     h0 = _seed_header("000_07ac6476bfab88c2.txt")        # 总计 on the first header line, far right
     assert h0 is not None and h0.grid and h0.columns == APPLICANT_COLUMNS
+
+
+def test_text_header_with_total_on_the_first_line_keeps_the_template_order():
+    # PDF text of a two-line header: 总计 spans both lines and is printed on the first, before 自然人;
+    # without a grid its place in the text says nothing about its column
+    header = "申请人情况 总计\n自然人 法人或其他组织\n商业企业 科研机构 社会公益组织 法律服务机构 其他\n"
+    r = parse(report(header, lambda lab, v: f"{lab} {' '.join(map(str, v))}\n"))
+    check_template_cells(r)
+    assert r.diagnostics == []
+
+
+def test_grid_header_the_totals_contradict_keeps_the_template_order():
+    # the grid header puts 总计 first, but the rows add up only when read in template order
+    header = ("\t\t总计\t自然人\t法人或其他组织\t\t\t\t\n"
+              "\t\t\t\t商业企业\t科研机构\t社会公益组织\t法律服务机构\t其他\n")
+    r = parse(report(header, lambda lab, v: f"{lab}\t\t" + "\t".join(map(str, v)) + "\n"))
+    check_template_cells(r)
+    assert not [d for d in r.diagnostics if d.code == "HEADER_COLUMNS"]

@@ -11,9 +11,10 @@ or lines: "社 会 公 益" + "组 织", "商业" + "企业"). Two ways to order
 - grid: every label sits in a TAB row at its own cell index (DOCX/HTML/ruled PDF, TAB text): the
   columns are ordered by cell index, whatever header line each label is on ("总计" printed on the
   first header line at the far right, the group members on the second);
-- reading order otherwise (one cell per line, space-separated text): the top level — 自然人, the
-  法人或其他组织 group (or its first member when the group label is missing), 总计 — in reading order,
-  the group standing for its members (and a 小计/合计), themselves in reading order.
+- reading order otherwise (one cell per line, space-separated text): only the group's members (and a
+  小计/合计) are ordered, by reading order; the top level stays 自然人, the group, 总计 — a label that
+  spans the two header lines (总计, 自然人) is printed on either line, so its place in the text says
+  nothing about its column.
 
 `header_columns` returns None — the caller keeps the template order — when the header is absent or
 does not show every template column exactly once (a header that cannot be read is never a failure).
@@ -78,7 +79,7 @@ def header_columns(folded: list[str], region: Region, first_row: Pos) -> Header 
         order = sorted(leaves, key=lambda x: x.cell)
         grid = True
     else:
-        order = _reading_order(leaves, next((x for x in labels if x.column == GROUP), None))
+        order = _reading_order(leaves)
         grid = False
     return Header(tuple(x.column for x in order), min(x.line for x in leaves), grid)
 
@@ -116,12 +117,7 @@ def _first_of_each(labels: list[HeaderLabel]) -> list[HeaderLabel]:
     return list(seen.values())
 
 
-def _reading_order(leaves: list[HeaderLabel], group: HeaderLabel | None) -> list[HeaderLabel]:
+def _reading_order(leaves: list[HeaderLabel]) -> list[HeaderLabel]:
     members = sorted((x for x in leaves if x.column in _MEMBERS), key=lambda x: (x.line, x.col))
-    top = [x for x in leaves if x.column not in _MEMBERS]
-    anchor = group or (members[0] if members else None)
-    slots: list[tuple[tuple[int, int], list[HeaderLabel]]] = [((x.line, x.col), [x]) for x in top]
-    if anchor is not None:
-        slots.append(((anchor.line, anchor.col), members))
-    slots.sort(key=lambda s: s[0])
-    return [x for _, xs in slots for x in xs]
+    by_name = {x.column: x for x in leaves}
+    return [by_name["自然人"], *members, by_name["总计"]]

@@ -77,8 +77,9 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
     header = header_columns(folded, region, Pos(first.line, first.start))
     columns = header.columns if header else APPLICANT_COLUMNS
     reads = read_rows(lines, folded, anchors, chosen, region, {k: len(columns) for k in order})
-    if header and columns != APPLICANT_COLUMNS and not _rows_fit(reads, len(columns)):
-        # the rows do not have the header's width: the header was misread, keep the template order
+    if header and columns != APPLICANT_COLUMNS and not _rows_fit(reads, columns):
+        # the rows contradict the header (its width, or 总计 adds up only in template order):
+        # the header was misread, keep the template order
         columns, header = APPLICANT_COLUMNS, None
         reads = read_rows(lines, folded, anchors, chosen, region, {k: NCOL for k in order})
     by_header = columns != APPLICANT_COLUMNS
@@ -108,10 +109,26 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
     return table, diags
 
 
-def _rows_fit(reads: dict[str, RowRead], width: int) -> bool:
-    """Whether the rows read show the header's width more often than the template's."""
+def _rows_fit(reads: dict[str, RowRead], columns: tuple[str, ...]) -> bool:
+    """Whether the rows agree with the header's columns at least as well as with the template's:
+    as many rows of the header's width, and (same width) 总计 = the six columns as often."""
     counts = [len(r.values) for r in reads.values()]
-    return counts.count(width) > 0 and counts.count(width) >= counts.count(NCOL)
+    width = len(columns)
+    if width != NCOL:
+        return counts.count(width) > 0 and counts.count(width) >= counts.count(NCOL)
+    return _rows_adding_up(reads, columns) >= _rows_adding_up(reads, APPLICANT_COLUMNS)
+
+
+def _rows_adding_up(reads: dict[str, RowRead], columns: tuple[str, ...]) -> int:
+    """Complete rows whose 总计 equals the sum of the six applicant columns, read in `columns` order."""
+    n = 0
+    for r in reads.values():
+        vals = [t.value for t in r.values]
+        if len(vals) != len(columns) or any(v is None for v in vals):
+            continue
+        row = dict(zip(columns, vals))
+        n += sum(row[c] for c in APPLICANT_COLUMNS[:-1]) == row["总计"]
+    return n
 
 
 def _drop_extra_columns(key: str, addrs: list[str], table: Table, row_diags: list[Diagnostic],
