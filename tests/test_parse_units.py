@@ -117,3 +117,15 @@ def test_unit_of_a_recovered_digit_run_belongs_to_its_last_cell():
     assert (table.cells[addrs[0]].kind, table.cells[addrs[0]].value) == ("number", 6)
     assert table.cells[addrs[1]].value == Decimal("25.1")
     assert [d.code for d in diags] == ["UNIT_CONVERTED"]
+
+
+def test_amount_column_whose_header_declares_yuan():
+    text = build(lambda k, lab, v: f"{lab} {nums(v)}\n").replace("本年收费金额（单位：万元）", "本年收费金额（单位：元）")
+    r = parse(text.replace("行政事业性收费 1.25\n", "行政事业性收费 12500\n"))
+    cell = r.cell(FEE)
+    assert (cell.kind, cell.value, cell.raw) == ("number", Decimal("1.25"), "12500")
+    (d,) = unit_diags(r)
+    assert d.code == "UNIT_CONVERTED" and "表头单位：元" in d.message and "1.25 万元" in d.message
+    # a value carrying its own unit keeps it, whatever the header says
+    r = parse(text.replace("行政事业性收费 1.25\n", "行政事业性收费 1.25万元\n"))
+    assert r.cell(FEE).value == Decimal("1.25") and unit_diags(r) == []

@@ -113,6 +113,8 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
         return table, [D.table_missing("active")]
     table.present = True
     width = {f"{it.key}.{row}": len(it.columns) for it in items for row in it.rows}
+    declared = units.declared_units(region_text(folded, region), {
+        c: u for it in items for c in it.columns if (u := units.column_unit(it.label_of(c)))})
     reads = read_rows(lines, folded, anchors, chosen, region, width)
     lead, trail = padding(list(reads.values()), width)
     for it in items:
@@ -132,10 +134,22 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
             if AMOUNT_COLUMNS.intersection(it.columns):
                 diags.extend(_check_amounts(key, read, addrs, lines, table, it.columns))
             diags.extend(units.reconcile("active", key, addrs, [units.column_unit(it.label_of(c)) for c in it.columns],
-                                         read, lines, table))
+                                         read, lines, table, [declared.get(c) for c in it.columns]))
     nos = [a.line for a in chosen.values()] + [t.line for r in reads.values() for t in r.tokens]
     table.line_start, table.line_end = lines[min(nos)].no, lines[max(nos)].no
     return table, diags
+
+
+def region_text(folded: list[str], region: Region) -> str:
+    """The region's folded text (lines joined by newlines)."""
+    last = min(region.end.line, len(folded) - 1)
+    parts = []
+    for li in range(region.start.line, last + 1):
+        text = folded[li]
+        a = region.start.col if li == region.start.line else 0
+        b = region.end.col if li == region.end.line else len(text)
+        parts.append(text[a:b])
+    return "\n".join(parts)
 
 
 def _recover(key: str, read: RowRead, addrs: list[str], lines: list[SourceLine], table: Table) -> list[Diagnostic]:

@@ -7,6 +7,8 @@ template fixes each column's unit: the 万元 amounts of table 二 (本年收费
 - a money unit in a money column is converted EXACTLY to the column's unit (Decimal, powers of ten:
   251000元 → 25.1 万元); `raw` keeps what was printed; UNIT_CONVERTED (info) quotes both;
 - the column's own unit (5万元 in a 万元 column, 3件 in a count column) changes nothing;
+- a report whose header declares another money unit for an amount column ("本年收费金额（单位：元）")
+  has its unit-less values in that unit: they are converted the same way (UNIT_CONVERTED says so);
 - a unit that cannot be reconciled (件 in a 万元 column, 元 or % in a count column) makes the cell
   kind "text" (raw = as printed, value unknown) with UNIT_MISMATCH: we never guess what was meant.
 """
@@ -17,7 +19,9 @@ from decimal import Decimal
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
+from engine.parse.cells import Token
 from engine.parse.grid import RowRead
+from engine.parse.normalize import label_pattern
 
 # Money units as powers of ten of 元.
 MONEY_EXPONENT = {"元": 0, "千元": 3, "万元": 4, "万": 4, "亿元": 8}
@@ -42,32 +46,56 @@ def convert(value: Decimal, unit: str, to: str) -> Decimal:
     return out
 
 
+def declared_units(text: str, columns: dict[str, str]) -> dict[str, str]:
+    """column -> the money unit the report's own header declares for it, when it differs from the
+    template's ("本年收费金额（单位：元）" in a report: its unit-less values are in 元). `text`: the table's
+    folded text; `columns`: column -> template unit."""
+    out = {}
+    for col, unit in columns.items():
+        m = re.search(label_pattern(col) + r"\s*\(\s*(?:单位\s*:?\s*)?(?P<u>亿元|万元|千元|元)\s*\)", text)
+        if m and MONEY_EXPONENT[m.group("u")] != MONEY_EXPONENT[unit]:
+            out[col] = m.group("u")
+    return out
+
+
 def reconcile(table_name: str, key: str, addrs: list[str], units: list[str | None], read: RowRead,
-              lines: list[SourceLine], table: Table) -> list[Diagnostic]:
+              lines: list[SourceLine], table: Table, header_units: list[str | None] | None = None
+              ) -> list[Diagnostic]:
     """Convert or refuse the units printed in one row's cells (units[i]: the money unit of column i,
-    None for a count column)."""
+    None for a count column; header_units[i]: the unit the report's header declares for column i
+    when it differs — the unit of its values printed without one)."""
     diags: list[Diagnostic] = []
-    for addr, col_unit in zip(addrs, units):
+    for i, (addr, col_unit) in enumerate(zip(addrs, units)):
         cell = table.cells.get(addr)
         if cell is None or not cell.known:
             continue
-        if cell.recovered:
-            # a digit run split into cells: its unit belongs to the run's last piece only
-            last = read.values[-1] if read.values else None
-            tok = last if addr == addrs[-1] and last is not None and last.unit else None
-        else:
-            tok = next((t for t in read.values
-                        if t.unit and t.raw == cell.raw and lines[t.line].no == cell.line), None)
-        if tok is None or tok.unit == col_unit or (col_unit is None and tok.unit in COUNT_UNITS):
+        tok = _unit_token(addr, addrs, cell, read, lines)
+        header_unit = header_units[i] if header_units else None
+        unit = tok.unit if tok is not None else header_unit
+        if unit is None or unit == col_unit or (col_unit is None and unit in COUNT_UNITS):
             continue
-        if col_unit is not None and MONEY_EXPONENT.get(tok.unit) == MONEY_EXPONENT[col_unit]:
+        if col_unit is not None and MONEY_EXPONENT.get(unit) == MONEY_EXPONENT[col_unit]:
             continue          # 25.1万 in a 万元 column
-        line = lines[tok.line]
-        if col_unit is not None and tok.unit in MONEY_EXPONENT:
-            value = convert(cell.value, tok.unit, col_unit)
+        line = lines[tok.line] if tok is not None else _line_of(cell, lines)
+        if col_unit is not None and unit in MONEY_EXPONENT:
+            value = convert(cell.value, unit, col_unit)
             table.cells[addr] = Cell(addr, "number", value, cell.raw, cell.line, cell.where, cell.recovered)
-            diags.append(D.unit_converted(table_name, key, addr, cell.raw, str(value), col_unit, line))
+            printed = cell.raw if tok is not None else f"{cell.raw}（表头单位：{unit}）"
+            diags.append(D.unit_converted(table_name, key, addr, printed, str(value), col_unit, line))
         else:
             table.cells[addr] = Cell(addr, "text", None, cell.raw, cell.line, cell.where)
-            diags.append(D.unit_mismatch(table_name, key, addr, cell.raw, tok.unit, col_unit, line))
+            diags.append(D.unit_mismatch(table_name, key, addr, cell.raw, unit, col_unit, line))
     return diags
+
+
+def _unit_token(addr: str, addrs: list[str], cell: Cell, read: RowRead, lines: list[SourceLine]) -> Token | None:
+    """The token that printed the cell's value with a unit, if any."""
+    if cell.recovered:
+        # a digit run split into cells: its unit belongs to the run's last piece only
+        last = read.values[-1] if read.values else None
+        return last if addr == addrs[-1] and last is not None and last.unit else None
+    return next((t for t in read.values if t.unit and t.raw == cell.raw and lines[t.line].no == cell.line), None)
+
+
+def _line_of(cell: Cell, lines: list[SourceLine]) -> SourceLine | None:
+    return lines[cell.line - 1] if cell.line and 0 < cell.line <= len(lines) else None
