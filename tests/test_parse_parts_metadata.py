@@ -156,6 +156,12 @@ def test_title_year_and_period_year_in_conflict():
     ("内容涵盖 2024 年 1 月 1 日至 2024 年 12 月 31 日期间的工作。", ("2024-01-01", "2024-12-31")),
     # a date range that is not the statistics period and lacks the end's year: no period
     ("2023年3月1日至5月31日开展专项整治。", None),
+    # an unnamed range is the period only when it covers a whole calendar year
+    ("2023年3月1日至2023年5月31日开展专项整治。", None),
+    ("2023年3月1日至2023年5月31日开展专项整治。本报告统计期限为2023年1月1日至2023年12月31日。",
+     ("2023-01-01", "2023-12-31")),
+    ("2023年3月1日至2023年5月31日开展专项整治；本报告涵盖2023年1月1日至2023年12月31日期间的工作。",
+     ("2023-01-01", "2023-12-31")),
     # a backwards range is not read as a period (the end's year would have to be guessed)
     ("统计期限从2019年12月1日到1月31日止。", None),
     ("统计期限从2019年13月1日到12月31日止。", None),

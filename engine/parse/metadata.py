@@ -7,7 +7,8 @@
   report-name suffix when it has no year ("阎村镇人民政府"). Taken as written, never completed.
 - Statistics period: named as such first ("统计期限从2019年1月1日到12月31日止", "统计时限为…",
   "统计期…", "统计周期…"; the end's year may be omitted and is the start's; full-width digits and
-  Chinese numerals read), else the first date range with both years ("2024年1月1日至2024年12月31日").
+  Chinese numerals read), else the first unnamed range with both years covering a whole calendar
+  year ("2024年1月1日至2024年12月31日"; a shorter unnamed range is a campaign's dates, not the period).
 - Year (the REPORTING year): the title's year (year_source "title"); else the end of the statistics
   period ("period"); else the commonest "20xx年" in the opening text
   and part 一 ("text"). Years in document numbers (渭临政办函〔2024〕1号) are not followed by 年 and
@@ -97,16 +98,21 @@ def statistics_period(text: str) -> tuple[str, str] | None:
     """(start, end) as ISO dates of the statistics period the text states, or None.
 
     A period named as such (统计期限/统计时限/统计期/统计周期 … 从/自 Y年M月D日 到/至 [Y年]M月D日[止])
-    comes first; else the first date range with both years written out. Full-width digits and
-    Chinese numerals are read; a range that is not a valid, forward range is no period."""
+    comes first; else the first unnamed date range with both years written out that covers a whole
+    calendar year ("内容涵盖2024年1月1日至2024年12月31日期间") — an unnamed shorter range is some
+    campaign's dates, not the statistics period. Full-width digits and Chinese numerals are read; a
+    range that is not a valid, forward range is no period."""
     t = arabic_years(fold(text))
     for rx in (_PERIOD_NAMED, _PERIOD):
         for m in rx.finditer(t):
             y2 = m.group("y2") or m.group("y1")
             start = _iso(m.group("y1"), _md(m.group("m1")), _md(m.group("d1")))
             end = _iso(y2, _md(m.group("m2")), _md(m.group("d2")))
-            if start and end and start <= end:
-                return start, end
+            if not (start and end and start <= end):
+                continue
+            if rx is _PERIOD and not (start.endswith("-01-01") and end.endswith("-12-31")):
+                continue
+            return start, end
     return None
 
 
