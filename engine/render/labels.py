@@ -20,6 +20,14 @@ STATUS_LABELS = {
 # --previous inputs read as reports (compared against, not audited)
 PREVIOUS_STATUS_LABELS = {**STATUS_LABELS, "parsed": "已读取（仅用于跨年度比对）"}
 
+# How a cell that states no number appeared (model.CellKind), as letters show it.
+CELL_KIND_LABELS = {
+    "missing": "（缺失或无法读取）",
+    "blank": "（空白）",
+    "dash": "（填“—”）",
+    "none": "（填“无”）",
+}
+
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 

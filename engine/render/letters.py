@@ -13,7 +13,7 @@ from typing import Any
 
 import jinja2
 
-from engine.render.labels import SEVERITY_LABELS, TABLE_LABELS, part_label
+from engine.render.labels import CELL_KIND_LABELS, SEVERITY_LABELS, TABLE_LABELS, part_label
 from engine.render.office import Office
 from engine.template import describe_address
 
@@ -52,6 +52,8 @@ def shown_value(value: Any) -> str | None:
     if isinstance(value, (int, float)):
         return format_number(value)
     text = str(value).strip()
+    if text in CELL_KIND_LABELS:      # evidence carries the cell's kind where no number was stated
+        return CELL_KIND_LABELS[text]
     return text if 0 < len(text) <= 12 else None
 
 
