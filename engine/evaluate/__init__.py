@@ -62,7 +62,8 @@ def evaluate(report: Report, catalog, previous: Report | None = None,
 
 
 def run_engine(catalog, facts: FactSet, engine: str) -> list[tuple[str, dict[str, str]]]:
-    engine_facts = facts.engine_facts()
+    # only the fields the catalog's conditions read are sent (smaller JSON, faster engine)
+    engine_facts = facts.engine_facts(used=fields_used(catalog))
     if engine == "durable":
         from engine.evaluate import durable
         # facts from FactSet.engine_facts are already checked field by field (engine_form)
@@ -74,6 +75,22 @@ def run_engine(catalog, facts: FactSet, engine: str) -> list[tuple[str, dict[str
     order = {name: i for i, name in enumerate(catalog.clauses)}
     return sorted(acts, key=lambda a: (order.get(a[0], 1 << 30),
                                        [int(v) for v in a[1].values()]))
+
+
+_FIELDS_USED: dict[tuple[str, int], tuple[dict, dict[str, frozenset[str]]]] = {}
+
+
+def fields_used(catalog) -> dict[str, frozenset[str]]:
+    """The catalog's fact type -> fields read by its conditions, computed once per ruleset."""
+    from engine.rules.compile import fields_used as compute
+    key = (catalog.digest, id(catalog.ruleset))
+    hit = _FIELDS_USED.get(key)
+    if hit is None or hit[0] is not catalog.ruleset:
+        if len(_FIELDS_USED) > 64:
+            _FIELDS_USED.clear()
+        # the ruleset is kept with its result so its id cannot be reused by another one
+        _FIELDS_USED[key] = hit = (catalog.ruleset, compute(catalog.ruleset))
+    return hit[1]
 
 
 def applicability(rule, report: Report, previous: Report | None) -> str | None:

@@ -84,35 +84,65 @@ class FactSet:
     def by_id(self, fact_id: str) -> dict[str, Any]:
         return self.facts[int(fact_id)]
 
-    def engine_facts(self, sid: str = "w") -> list[dict[str, Any]]:
-        """The engine-visible JSON form, with the always-firing sentinel fact last."""
-        visible = engine_fields()
-        out = [engine_form(f, visible[f["type"]], sid) for f in self.facts]
+    def engine_facts(self, sid: str = "w",
+                     used: dict[str, frozenset[str]] | None = None) -> list[dict[str, Any]]:
+        """The engine-visible JSON form, with the always-firing sentinel fact last.
+
+        `used` (fact type -> the fields some condition of the ruleset reads, from
+        engine.rules.compile.fields_used): only those fields are sent. A condition can only test
+        the fields it names, so leaving the others out changes no match, and it makes the payload
+        (JSON encoding, the C engine's parsing) much smaller. Every engine-visible field is still
+        checked as before, so an extractor bug raises FactError whether or not the field is sent."""
+        plans = _plans(used)
+        out = [engine_form(f, plans[f["type"]], sid) for f in self.facts]
         out.append({"sid": sid, "id": str(len(self.facts)), "type": SENTINEL_TYPE})
         return out
 
 
-def engine_form(fact: dict[str, Any], visible: tuple[tuple[str, str], ...], sid: str) -> dict[str, Any]:
+_PLAN_CACHE: dict[Any, dict[str, tuple[tuple[str, str, bool], ...]]] = {}
+
+
+def _plans(used: dict[str, frozenset[str]] | None) -> dict[str, tuple[tuple[str, str, bool], ...]]:
+    """fact type -> its engine-visible (field, kind, sent) triples (`sent`: the field goes into
+    the engine JSON; always True when `used` is None)."""
+    key = None if used is None else id(used)
+    hit = _PLAN_CACHE.get(key)
+    if hit is None or (used is not None and hit[0] is not used):
+        visible = engine_fields()
+        plans = {t: tuple((n, k, used is None or n in used.get(t, ())) for n, k in fields)
+                 for t, fields in visible.items()}
+        if len(_PLAN_CACHE) > 64:
+            _PLAN_CACHE.clear()
+        _PLAN_CACHE[key] = hit = (used, plans)   # `used` kept alive: its id stays unique
+    return hit[1]
+
+
+def engine_form(fact: dict[str, Any], visible: tuple[tuple[str, str, bool], ...],
+                sid: str) -> dict[str, Any]:
+    """A fact's engine JSON form. `visible`: (field, kind, sent) triples; a field not `sent` is
+    checked exactly like a sent one but left out of the result."""
     out: dict[str, Any] = {"sid": sid, "id": fact["id"], "type": fact["type"]}
     get = fact.get
-    for name, kind in visible:
+    for name, kind, sent in visible:
         value = get(name)
         if value is None:
             continue
         if kind == "dec":
-            out[name] = v = scaled(value)
+            v = scaled(value)
             if not -MAX_ENGINE_INT < v < MAX_ENGINE_INT:
                 raise FactError(f"事实 {fact['type']}.{name} 的数值 {value} 超出引擎范围")
         elif kind == "str":
             if value.__class__ is not str or len(value) > MAX_ENGINE_STR or "\n" in value:
                 raise FactError(f"事实 {fact['type']}.{name} 不是短字符串：{value!r}")
-            out[name] = value
+            v = value
         elif kind == "bool":
-            out[name] = bool(value)
+            v = bool(value)
         else:
             if value.__class__ is not int or not -MAX_ENGINE_INT < value < MAX_ENGINE_INT:
                 raise FactError(f"事实 {fact['type']}.{name} 不是引擎可用的整数：{value!r}")
-            out[name] = value
+            v = value
+        if sent:
+            out[name] = v
     return out
 
 
@@ -156,7 +186,7 @@ def build_facts(report: Report, previous: Report | None = None,
     for ex in EXTRACTORS:
         ctx = FactContext(report=report, previous=previous, requests=requests.get(ex.ID, []))
         try:
-            produced = list(_checked(ex, ex.extract(ctx)))
+            produced = _checked(ex, ex.extract(ctx))
         except Exception as exc:   # an extractor bug must not kill the report: its rules error out
             failures[ex.ID] = f"{type(exc).__name__}: {exc}"
             failed_types.update(ex.FACT_TYPES)
@@ -167,11 +197,16 @@ def build_facts(report: Report, previous: Report | None = None,
     return FactSet(facts=facts, failures=failures, failed_types=frozenset(failed_types))
 
 
-def _checked(ex: Any, produced: Iterable[dict[str, Any]]) -> Iterable[dict[str, Any]]:
+def _checked(ex: Any, produced: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Copies of the produced facts, each of a type the extractor declares with only declared
+    fields (the field kinds are checked when the facts are sent: engine_form)."""
+    allowed = {name: frozenset(fields).union(("type",)) for name, fields in ex.FACT_TYPES.items()}
+    out = []
     for f in produced:
-        if f.get("type") not in ex.FACT_TYPES:
+        keys = allowed.get(f.get("type"))
+        if keys is None:
             raise FactError(f"提取器 {ex.ID} 产生了未声明的事实类型 {f.get('type')!r}")
-        unknown = set(f) - set(ex.FACT_TYPES[f["type"]]) - {"type"}
-        if unknown:
-            raise FactError(f"提取器 {ex.ID} 的事实 {f['type']} 含未声明字段 {sorted(unknown)}")
-        yield dict(f)
+        if not f.keys() <= keys:
+            raise FactError(f"提取器 {ex.ID} 的事实 {f['type']} 含未声明字段 {sorted(set(f) - keys)}")
+        out.append(dict(f))
+    return out

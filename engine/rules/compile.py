@@ -239,3 +239,39 @@ def build_ruleset(clauses: list[Clause]) -> dict[str, Any]:
         rules[c.name] = {"all": [{alias: expr} for alias, expr in c.all]}
     rules[SENTINEL_RULE] = {"pri": SENTINEL_PRI, "all": [{"m": {"type": SENTINEL_TYPE}}]}
     return rules
+
+
+def fields_used(ruleset: dict[str, Any]) -> dict[str, frozenset[str]]:
+    """fact type -> the fields some condition of the ruleset reads (tested, compared, referenced
+    through {"$m": f} or {alias: f}, or required by $ex/$nex). The evaluator sends only these to
+    the engine (FactSet.engine_facts): a condition cannot depend on a field it does not name."""
+    used: dict[str, set[str]] = {}
+    for rule in ruleset.values():
+        aliases: dict[str, str | None] = {}
+        for cond in rule["all"]:
+            (alias, expr), = cond.items()
+            ftype = _discriminator(expr)
+            aliases[alias] = ftype
+            _collect_fields(expr, ftype, aliases, used)
+    return {t: frozenset(f) for t, f in used.items() if t is not None}
+
+
+def _collect_fields(expr: Any, ftype: str | None, aliases: dict[str, str | None],
+                    used: dict[str, set[str]]) -> None:
+    mine = used.setdefault(ftype, set())
+    (key, value), = expr.items()
+    if key in ("$and", "$or"):
+        for sub in value:
+            _collect_fields(sub, ftype, aliases, used)
+        return
+    if key in ("$ex", "$nex"):
+        mine.update(value)
+        return
+    if key.startswith("$"):
+        (fld, rv), = value.items()
+    else:
+        fld, rv = key, value
+    mine.add(fld)
+    if isinstance(rv, dict):
+        (src, other), = rv.items()
+        used.setdefault(ftype if src == "$m" else aliases.get(src), set()).add(other)
