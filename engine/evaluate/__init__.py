@@ -28,7 +28,6 @@ A durable-rules failure for the whole report raises durable.EngineFailure; the b
 """
 from __future__ import annotations
 
-import string
 from typing import Any
 
 from engine.evaluate.facts import FactSet, build_facts
@@ -200,4 +199,7 @@ class _Values(dict):
 def render(template: str, values: dict[str, Any]) -> str:
     if not isinstance(values, _Values):
         values = _Values(values)
-    return string.Formatter().vformat(template, (), values)
+    # str.format_map looks names up with values[key] (so _Values.__missing__ applies), like
+    # string.Formatter().vformat(template, (), values), at a fraction of the cost; templates
+    # have named placeholders only (checked when the catalog loads)
+    return template.format_map(values)
