@@ -10,6 +10,7 @@ are unknown, and no per-cell rule judges them — the diagnostic is the finding.
 """
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -60,18 +61,51 @@ def table_template(report: Report, table: Table) -> str:
 
 def table_layout(report: Report, table: Table) -> list[tuple[str, str, list[str]]]:
     """[(row key, row label, [addresses…])] for the layout this table follows."""
-    name = table.name
+    return [(key, label, list(addrs)) for key, label, addrs in _layout_of(report, table)]
+
+
+def _layout_of(report: Report, table: Table) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
+    """table_layout as shared tuples: the layout depends only on the table's name, template and
+    variant, so it is built once per process for each of them (not once per report)."""
+    template = table_template(report, table) if table.name in ("active", "applications") else None
+    return _layout(table.name, template, table.variant if table.name == "applications" else None)
+
+
+@functools.lru_cache(maxsize=None)
+def _layout(name: str, template: str | None,
+            variant: str | None) -> tuple[tuple[str, str, tuple[str, ...]], ...]:
     if name == "active":
-        return [(f"{it.key}.{row}", f"{it.label}“{row}”",
-                 [f"active.{it.key}.{row}.{col}" for col in it.columns])
-                for it in T.ACTIVE_ITEMS[table_template(report, table)] for row in it.rows]
+        return tuple((f"{it.key}.{row}", f"{it.label}“{row}”",
+                      tuple(f"active.{it.key}.{row}.{col}" for col in it.columns))
+                     for it in T.ACTIVE_ITEMS[template] for row in it.rows)
     if name == "applications":
-        variant = table.variant or T.DEFAULT_APPLICATION_VARIANT[table_template(report, table)]
-        return [(r.key, r.label, [f"applications.{r.key}.{c}" for c in T.APPLICANT_COLUMNS])
-                for r in T.application_rows(variant)]
+        variant = variant or T.DEFAULT_APPLICATION_VARIANT[template]
+        return tuple((r.key, r.label, tuple(f"applications.{r.key}.{c}" for c in T.APPLICANT_COLUMNS))
+                     for r in T.application_rows(variant))
     if name == "review":
-        return [(g, g, [f"review.{g}.{c}" for c in T.REVIEW_COLUMNS]) for g in T.REVIEW_GROUPS]
-    return []
+        return tuple((g, g, tuple(f"review.{g}.{c}" for c in T.REVIEW_COLUMNS))
+                     for g in T.REVIEW_GROUPS)
+    return ()
+
+
+@functools.lru_cache(maxsize=None)
+def layout_row_keys(name: str, template: str | None, variant: str | None) -> tuple[str, ...]:
+    """The row keys of a layout (see _layout), in layout order."""
+    return tuple(key for key, _, _ in _layout(name, template, variant))
+
+
+def row_keys_of(report: Report, table: Table) -> tuple[str, ...]:
+    """The row keys of the layout this table follows."""
+    template = table_template(report, table) if table.name in ("active", "applications") else None
+    return layout_row_keys(table.name, template,
+                           table.variant if table.name == "applications" else None)
+
+
+@functools.lru_cache(maxsize=4096)
+def _address_info(addr: str) -> tuple[str, str, bool, bool]:
+    """(table, column, amount, signed) of a cell address: fixed by the template."""
+    table, _, col = split_address(addr)
+    return table, col, T.is_amount(addr), T.is_signed(addr)
 
 
 def split_address(addr: str) -> tuple[str, str, str]:
@@ -101,21 +135,23 @@ def _part_fact(report: Report, pid: str) -> dict[str, Any]:
 
 def _table_facts(report: Report, table: Table) -> Iterable[dict[str, Any]]:
     part = T.PART_OF_TABLE[table.name]
-    layout = table_layout(report, table) if table.present else []
+    layout = _layout_of(report, table) if table.present else ()
     malformed = {a for d in report.diagnostics if d.code in SHAPE_CODES for a in d.cells}
+    in_force = demanded(report, table) if layout else True
     row_facts, cell_facts = [], []
+    get = table.cells.get
     for row_key, label, addresses in layout:
-        cells = [table.cells.get(a) or Cell(address=a, kind="missing") for a in addresses]
+        cells = [get(a) or Cell(address=a, kind="missing") for a in addresses]
         cell_facts.extend(_cell_fact(c, row_key, label, part, c.address in malformed)
                           for c in cells)
-        row_facts.append(_row_fact(table.name, row_key, label, cells, part,
-                                   demanded(report, table), malformed))
-    expected = {a for _, _, addrs in layout for a in addrs}
-    # cells the parser produced outside the layout (another variant's rows) are still facts
-    for addr, cell in sorted(table.cells.items()):
-        if addr not in expected and table.present:
+        row_facts.append(_row_fact(table.name, row_key, label, cells, part, in_force, malformed))
+    if table.present:
+        # cells the parser produced outside the layout (another variant's rows) are still facts
+        expected = _layout_addresses(layout)
+        for addr in sorted(a for a in table.cells if a not in expected):
             _, row_key, _ = split_address(addr)
-            cell_facts.append(_cell_fact(cell, row_key, row_key, part, addr in malformed))
+            cell_facts.append(_cell_fact(table.cells[addr], row_key, row_key, part,
+                                         addr in malformed))
     yield {"type": "table", "name": table.name, "present": table.present,
            "template": table_template(report, table) if table.present else None,
            "variant": table.variant, "line": table.line_start, "part": part,
@@ -125,30 +161,49 @@ def _table_facts(report: Report, table: Table) -> Iterable[dict[str, Any]]:
     yield from cell_facts
 
 
+@functools.lru_cache(maxsize=64)
+def _layout_addresses(layout: tuple) -> frozenset[str]:
+    return frozenset(a for _, _, addrs in layout for a in addrs)
+
+
+_ROW_KINDS = ("missing", "blank", "dash", "none", "text")
+
+
 def _row_fact(table: str, row_key: str, label: str, cells: list[Cell], part: str,
               in_force: bool = True, malformed: frozenset | set = frozenset()) -> dict[str, Any]:
-    def of(kind: str) -> list[str]:
-        return [c.address for c in cells if c.kind == kind and c.address not in malformed]
-    lines = [c.line for c in cells if c.line is not None]
-    bad = any(c.address in malformed for c in cells)
+    # one pass over the cells: addresses by kind (malformed cells left out), in cell order
+    by_kind: dict[str, list[str]] = {k: [] for k in _ROW_KINDS}
+    lines = []
+    bad = present = False
+    for c in cells:
+        if c.address in malformed:
+            bad = True
+        elif c.kind in by_kind:
+            by_kind[c.kind].append(c.address)
+        if c.line is not None:
+            lines.append(c.line)
+        if c.kind != "missing" or c.line is not None:
+            present = True
     return {"type": "row", "table": table, "row": row_key, "label": label, "part": part,
-            "present": bad or any(c.kind != "missing" or c.line is not None for c in cells),
+            "present": bad or present,
             "in_force": in_force, "malformed": bad,
             "n_cells": len(cells),
-            "n_missing": len(of("missing")), "n_blank": len(of("blank")), "n_dash": len(of("dash")),
-            "n_none": len(of("none")), "n_text": len(of("text")),
+            "n_missing": len(by_kind["missing"]), "n_blank": len(by_kind["blank"]),
+            "n_dash": len(by_kind["dash"]), "n_none": len(by_kind["none"]),
+            "n_text": len(by_kind["text"]),
             "line": min(lines) if lines else None, "cells": [c.address for c in cells],
-            "blank_cells": of("blank"), "dash_cells": of("dash"), "none_cells": of("none"),
-            "text_cells": of("text"), "missing_cells": of("missing")}
+            "blank_cells": by_kind["blank"], "dash_cells": by_kind["dash"],
+            "none_cells": by_kind["none"], "text_cells": by_kind["text"],
+            "missing_cells": by_kind["missing"]}
 
 
 def _cell_fact(cell: Cell, row_key: str, label: str, part: str,
                malformed: bool = False) -> dict[str, Any]:
-    table, _, col = split_address(cell.address)
+    table, col, amount, signed = _address_info(cell.address)
     value: Decimal | None = cell.value if cell.known else None
     return {"type": "cell", "addr": cell.address, "table": table, "row": row_key, "col": col,
             "kind": cell.kind, "v": value,
             "integral": None if value is None else value == value.to_integral_value(),
             "negative": None if value is None else value < 0,
-            "amount": T.is_amount(cell.address), "signed": T.is_signed(cell.address),
+            "amount": amount, "signed": signed,
             "malformed": malformed, "line": cell.line, "raw": cell.raw, "part": part, "label": label}

@@ -21,7 +21,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
 
-from engine.evaluate.extractors.structure import table_layout
+from engine.evaluate.extractors.structure import row_keys_of
 from engine.model import Cell, Report
 
 ID = "sums"
@@ -35,15 +35,14 @@ FACT_TYPES = {
 
 
 def extract(ctx) -> Iterable[dict[str, Any]]:
-    rows_of: dict[str, list[str]] = {}     # table -> row keys of its layout (computed once)
     for req in ctx.requests:
-        fact = sum_fact(ctx.report, req, rows_of)
+        fact = sum_fact(ctx.report, req)
         if fact is not None:
             yield fact
 
 
 def layout_rows(report: Report, table_name: str) -> list[str]:
-    return [key for key, _, _ in table_layout(report, report.tables[table_name])]
+    return list(row_keys_of(report, report.tables[table_name]))
 
 
 def resolve_terms(report: Report, table_name: str, axis: str, at: str,
@@ -68,26 +67,24 @@ def resolve_terms(report: Report, table_name: str, axis: str, at: str,
 
 def sum_fact(report: Report, req: dict[str, Any],
              rows_of: dict[str, list[str]] | None = None) -> dict[str, Any] | None:
+    """The `sum` fact of one request (None when the layout has no such row). `rows_of` is
+    accepted for compatibility and unused: the resolved terms are cached per layout."""
     table = report.tables.get(req["table"])
     base = {"type": "sum", "rule": req["rule"], "inst": req["inst"], "table": req["table"],
             "params": dict(req.get("params", {})), "part": req.get("part")}
     if table is None or not table.present:
         return {**base, "present": False, "known": False, "cells": [], "left_cells": [],
                 "right_cells": [], "unknown": [], "values": {}}
-    rows_of = {} if rows_of is None else rows_of
-    if req["table"] not in rows_of:
-        rows_of[req["table"]] = layout_rows(report, req["table"])
-    rows = rows_of[req["table"]]
-    left = resolve_terms(report, req["table"], req["axis"], req["at"], req["left"], rows)
-    right = resolve_terms(report, req["table"], req["axis"], req["at"], req["right"], rows)
+    left, right = _resolved(report, req, row_keys_of(report, table))
     if left is None or right is None or not left or not right:
         return None
-    cells = {a: table.cells.get(a) or Cell(address=a, kind="missing") for a in left + right}
+    get = table.cells.get
+    cells = {a: get(a) or Cell(address=a, kind="missing") for a in left + right}
     unknown = [a for a, c in cells.items() if not c.known]
     lines = [cells[a].line for a in left if cells[a].line is not None] or \
             [c.line for c in cells.values() if c.line is not None]
     fact = {**base, "present": True, "known": not unknown, "cells": list(cells),
-            "left_cells": left, "right_cells": right, "unknown": unknown,
+            "left_cells": list(left), "right_cells": list(right), "unknown": unknown,
             "values": {a: c.value for a, c in cells.items() if c.known},
             "line": lines[0] if lines else None}
     if not unknown:
@@ -96,6 +93,29 @@ def sum_fact(report: Report, req: dict[str, Any],
         fact["stated"] = stated
         fact["computed"] = at_precision_of(computed, [cells[a].value for a in left])
     return fact
+
+
+# (id(request), id(row keys)) -> (request, row keys, left, right): a request's terms resolve to the
+# same addresses for every report whose table follows the same layout (row keys are the shared
+# tuples of structure.layout_row_keys); the objects are kept so that their ids stay unique
+_RESOLVED: dict[tuple[int, int], tuple] = {}
+
+
+def _resolved(report: Report, req: dict[str, Any],
+              rows: tuple[str, ...]) -> tuple[list[str] | None, list[str] | None]:
+    """(left, right) addresses of a request in a layout (resolve_terms), computed once."""
+    key = (id(req), id(rows))
+    hit = _RESOLVED.get(key)
+    if hit is None or hit[0] is not req or hit[1] is not rows \
+            or hit[2] != (req["axis"], req["at"], req["left"], req["right"]):
+        if len(_RESOLVED) > 4096:
+            _RESOLVED.clear()
+        left = resolve_terms(report, req["table"], req["axis"], req["at"], req["left"], list(rows))
+        right = resolve_terms(report, req["table"], req["axis"], req["at"], req["right"], list(rows))
+        hit = (req, rows, (req["axis"], req["at"], list(req["left"]), list(req["right"])),
+               left, right)
+        _RESOLVED[key] = hit
+    return hit[3], hit[4]
 
 
 def at_precision_of(value: Decimal, stated: list[Decimal]) -> Decimal:
