@@ -124,7 +124,7 @@ def applicability(rule, report: Report, previous: Report | None) -> str | None:
 
 
 def rule_result(rule, fired: list, report: Report, facts: FactSet) -> RuleResult:
-    broken = rule.fact_types & facts.failed_types
+    broken = rule.fact_types & facts.failed_types if facts.failed_types else None
     if broken:
         why = "；".join(f"{k}: {v}" for k, v in facts.failures.items())
         return RuleResult(rule_id=rule.id, outcome="error",

@@ -35,7 +35,7 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from engine.model import Report
 
@@ -93,57 +93,87 @@ class FactSet:
         the fields it names, so leaving the others out changes no match, and it makes the payload
         (JSON encoding, the C engine's parsing) much smaller. Every engine-visible field is still
         checked as before, so an extractor bug raises FactError whether or not the field is sent."""
-        plans = _plans(used)
-        out = [engine_form(f, plans[f["type"]], sid) for f in self.facts]
+        forms = _forms(used)
+        out = [forms[f["type"]](f, sid) for f in self.facts]
         out.append({"sid": sid, "id": str(len(self.facts)), "type": SENTINEL_TYPE})
         return out
 
 
-_PLAN_CACHE: dict[Any, dict[str, tuple[tuple[str, str, bool], ...]]] = {}
+FormFn = Callable[[dict[str, Any], str], dict[str, Any]]
+_FORMS_CACHE: dict[Any, tuple[Any, dict[str, FormFn]]] = {}
 
 
-def _plans(used: dict[str, frozenset[str]] | None) -> dict[str, tuple[tuple[str, str, bool], ...]]:
-    """fact type -> its engine-visible (field, kind, sent) triples (`sent`: the field goes into
-    the engine JSON; always True when `used` is None)."""
+def _forms(used: dict[str, frozenset[str]] | None) -> dict[str, FormFn]:
+    """fact type -> the function giving its engine form, for the fields `used` (all when None)."""
     key = None if used is None else id(used)
-    hit = _PLAN_CACHE.get(key)
-    if hit is None or (used is not None and hit[0] is not used):
+    hit = _FORMS_CACHE.get(key)
+    if hit is None or hit[0] is not used:
         visible = engine_fields()
-        plans = {t: tuple((n, k, used is None or n in used.get(t, ())) for n, k in fields)
+        forms = {t: form_function(tuple((n, k, used is None or n in used.get(t, ()))
+                                        for n, k in fields))
                  for t, fields in visible.items()}
-        if len(_PLAN_CACHE) > 64:
-            _PLAN_CACHE.clear()
-        _PLAN_CACHE[key] = hit = (used, plans)   # `used` kept alive: its id stays unique
+        if len(_FORMS_CACHE) > 64:
+            _FORMS_CACHE.clear()
+        _FORMS_CACHE[key] = hit = (used, forms)   # `used` kept alive: its id stays unique
     return hit[1]
 
 
 def engine_form(fact: dict[str, Any], visible: tuple[tuple[str, str, bool], ...],
                 sid: str) -> dict[str, Any]:
-    """A fact's engine JSON form. `visible`: (field, kind, sent) triples; a field not `sent` is
-    checked exactly like a sent one but left out of the result."""
-    out: dict[str, Any] = {"sid": sid, "id": fact["id"], "type": fact["type"]}
-    get = fact.get
+    """A fact's engine JSON form. `visible`: (field, kind, sent) triples, in declaration order;
+    every field is checked (an extractor bug raises FactError, the first bad field in declaration
+    order), a field not `sent` is left out of the result."""
+    return form_function(visible)(fact, sid)
+
+
+def _bad_str(fact: dict[str, Any], name: str, value: Any) -> None:
+    raise FactError(f"事实 {fact['type']}.{name} 不是短字符串：{value!r}")
+
+
+def _bad_int(fact: dict[str, Any], name: str, value: Any) -> None:
+    raise FactError(f"事实 {fact['type']}.{name} 不是引擎可用的整数：{value!r}")
+
+
+def _dec(fact: dict[str, Any], name: str, value: Any) -> int:
+    v = scaled(value)
+    if not -MAX_ENGINE_INT < v < MAX_ENGINE_INT:
+        raise FactError(f"事实 {fact['type']}.{name} 的数值 {value} 超出引擎范围")
+    return v
+
+
+@functools.lru_cache(maxsize=256)
+def form_function(visible: tuple[tuple[str, str, bool], ...]) -> FormFn:
+    """engine_form for one fact type, as straight-line code (built once per type and field
+    selection): this runs for every fact of every report, and a generic loop over the fields
+    with a branch per kind cost more than the rest of fact building. Field names are declared
+    identifiers (FACT_TYPES), inserted with repr(). A `bool` field that is not sent needs no
+    check (any value converts)."""
+    code = ["def form(fact, sid):",
+            "    get = fact.get",
+            "    out = {'sid': sid, 'id': fact['id'], 'type': fact['type']}"]
     for name, kind, sent in visible:
-        value = get(name)
-        if value is None:
+        if kind not in ENGINE_KINDS:
+            raise FactError(f"字段 {name} 的类型 {kind} 不能交给规则引擎")
+        if kind == "bool" and not sent:
             continue
-        if kind == "dec":
-            v = scaled(value)
-            if not -MAX_ENGINE_INT < v < MAX_ENGINE_INT:
-                raise FactError(f"事实 {fact['type']}.{name} 的数值 {value} 超出引擎范围")
-        elif kind == "str":
-            if value.__class__ is not str or len(value) > MAX_ENGINE_STR or "\n" in value:
-                raise FactError(f"事实 {fact['type']}.{name} 不是短字符串：{value!r}")
-            v = value
+        n = repr(name)
+        code.append(f"    v = get({n})")
+        code.append("    if v is not None:")
+        if kind == "str":
+            code.append(f"        if v.__class__ is not str or len(v) > {MAX_ENGINE_STR} "
+                        f"or '\\n' in v: _bad_str(fact, {n}, v)")
+        elif kind == "int":
+            code.append(f"        if v.__class__ is not int or not {-MAX_ENGINE_INT} < v < "
+                        f"{MAX_ENGINE_INT}: _bad_int(fact, {n}, v)")
+        elif kind == "dec":
+            code.append(f"        v = _dec(fact, {n}, v)")
         elif kind == "bool":
-            v = bool(value)
-        else:
-            if value.__class__ is not int or not -MAX_ENGINE_INT < value < MAX_ENGINE_INT:
-                raise FactError(f"事实 {fact['type']}.{name} 不是引擎可用的整数：{value!r}")
-            v = value
-        if sent:
-            out[name] = v
-    return out
+            code.append("        v = bool(v)")
+        code.append(f"        out[{n}] = v" if sent else "        pass")
+    code.append("    return out")
+    namespace: dict[str, Any] = {"_bad_str": _bad_str, "_bad_int": _bad_int, "_dec": _dec}
+    exec(compile("\n".join(code), f"<engine form {len(visible)} fields>", "exec"), namespace)
+    return namespace["form"]
 
 
 @functools.lru_cache(maxsize=1)
