@@ -248,6 +248,7 @@ def keywords(text: str, generic: frozenset[str] = DEFAULT_GENERIC_WORDS) -> list
     return list(out)
 
 
+@lru_cache(maxsize=256)
 def _flat(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
@@ -324,10 +325,17 @@ def masked_chars(text: str) -> str:
 def similarity(a: str, b: str, n: int = SHINGLE) -> float:
     """Jaccard similarity of the character n-gram shingles of two texts (numbers masked);
     0.0 if either is empty."""
-    sa, sb = _shingles(masked_chars(a), n), _shingles(masked_chars(b), n)
+    sa, sb = _shingle_set(a, n), _shingle_set(b, n)
     if not sa or not sb:
         return 0.0
     return round(len(sa & sb) / len(sa | sb), 3)
+
+
+@lru_cache(maxsize=32)
+def _shingle_set(text: str, n: int) -> frozenset[str]:
+    """Shingles of a part's text; cached because a worker meets each report twice (as this year's
+    report and as the next year's previous one)."""
+    return frozenset(_shingles(masked_chars(text), n))
 
 
 def _shingles(text: str, n: int) -> set[str]:
