@@ -62,14 +62,15 @@ def evaluate(report: Report, catalog, previous: Report | None = None,
 
 def run_engine(catalog, facts: FactSet, engine: str) -> list[tuple[str, dict[str, str]]]:
     # only the fields the catalog's conditions read are sent (smaller JSON, faster engine)
-    engine_facts = facts.engine_facts(used=fields_used(catalog))
+    used = fields_used(catalog)
     if engine == "durable":
         from engine.evaluate import durable
-        # facts from FactSet.engine_facts are already checked field by field (engine_form)
-        acts = durable.run(catalog.ruleset, engine_facts, key=catalog.digest, checked=True)
+        # the JSON text of FactSet.engine_facts, written directly and checked field by field
+        acts = durable.run(catalog.ruleset, None, key=catalog.digest, checked=True,
+                           payload=facts.engine_payload(used=used))
     else:
         from engine.evaluate import reference
-        acts = reference.run(catalog.ruleset, engine_facts, key=catalog.digest)
+        acts = reference.run(catalog.ruleset, facts.engine_facts(used=used), key=catalog.digest)
     # one canonical order whatever the engine: by clause order, then fact ids
     order = {name: i for i, name in enumerate(catalog.clauses)}
     return sorted(acts, key=lambda a: (order.get(a[0], 1 << 30),

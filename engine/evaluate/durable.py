@@ -75,15 +75,21 @@ def check_facts(engine_facts: list[dict[str, Any]]) -> None:
                 raise EngineFailure(f"事实 {f.get('type')}.{k} 的取值类型 {cls.__name__} 不能交给规则引擎")
 
 
-def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]], key: str,
-        ruleset_json: str | None = None, checked: bool = False) -> list[tuple[str, dict[str, str]]]:
+def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]] | None, key: str,
+        ruleset_json: str | None = None, checked: bool = False,
+        payload: str | None = None) -> list[tuple[str, dict[str, str]]]:
     """Activations [(rule name, {alias: fact id})] of one report's facts (sentinel excluded).
-    `checked`: the facts come from FactSet.engine_facts, which already enforces check_facts."""
+    `checked`: the facts come from FactSet.engine_facts / engine_payload, which already enforce
+    check_facts. `payload`: the facts' JSON text already written (FactSet.engine_payload, only
+    with `checked`); `engine_facts` is then not used."""
     from engine.rules.compile import SENTINEL_RULE
     E = _engine()
-    if not checked:
-        check_facts(engine_facts)
-    payload = json.dumps(engine_facts, ensure_ascii=False)
+    if payload is None or not checked:
+        if engine_facts is None:
+            engine_facts = json.loads(payload)
+        if not checked:
+            check_facts(engine_facts)
+        payload = json.dumps(engine_facts, ensure_ascii=False)
     with _LOCK:
         h = _handle(key, ruleset, ruleset_json)
         out: list[tuple[str, dict[str, str]]] = []

@@ -33,6 +33,7 @@ the rules that use its fact types get outcome "error".
 from __future__ import annotations
 
 import functools
+import json
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Callable, Iterable
@@ -99,18 +100,30 @@ class FactSet:
         return out
 
 
-FormFn = Callable[[dict[str, Any], str], dict[str, Any]]
+    def engine_payload(self, sid: str = "w", used: dict[str, frozenset[str]] | None = None) -> str:
+        """``json.dumps(self.engine_facts(sid, used), ensure_ascii=False)``, character for
+        character, written directly (no intermediate dicts): what durable-rules is given. The
+        same checks run in the same order and raise the same FactError."""
+        forms = _forms(used, as_json=True)
+        out = [forms[f["type"]](f, sid) for f in self.facts]
+        out.append(f'{{"sid": {_enc(sid)}, "id": {_enc(str(len(self.facts)))}, '
+                   f'"type": {_enc(SENTINEL_TYPE)}}}')
+        return "[" + ", ".join(out) + "]"
+
+
+FormFn = Callable[[dict[str, Any], str], Any]
 _FORMS_CACHE: dict[Any, tuple[Any, dict[str, FormFn]]] = {}
 
 
-def _forms(used: dict[str, frozenset[str]] | None) -> dict[str, FormFn]:
-    """fact type -> the function giving its engine form, for the fields `used` (all when None)."""
-    key = None if used is None else id(used)
+def _forms(used: dict[str, frozenset[str]] | None, as_json: bool = False) -> dict[str, FormFn]:
+    """fact type -> the function giving its engine form (a dict, or its JSON text), for the
+    fields `used` (all when None)."""
+    key = (None if used is None else id(used), as_json)
     hit = _FORMS_CACHE.get(key)
     if hit is None or hit[0] is not used:
         visible = engine_fields()
-        forms = {t: form_function(tuple((n, k, used is None or n in used.get(t, ()))
-                                        for n, k in fields))
+        make = json_form_function if as_json else form_function
+        forms = {t: make(tuple((n, k, used is None or n in used.get(t, ())) for n, k in fields))
                  for t, fields in visible.items()}
         if len(_FORMS_CACHE) > 64:
             _FORMS_CACHE.clear()
@@ -141,6 +154,63 @@ def _dec(fact: dict[str, Any], name: str, value: Any) -> int:
     return v
 
 
+# json.dumps(..., ensure_ascii=False) encodes strings with this function (the C one when available)
+_enc = json.encoder.encode_basestring
+
+
+def _check_lines(name: str, kind: str, n: str) -> list[str]:
+    """Generated code: the check of field `name` (value in `v`), as in engine_form."""
+    if kind == "str":
+        return [f"        if v.__class__ is not str or len(v) > {MAX_ENGINE_STR} "
+                f"or '\\n' in v: _bad_str(fact, {n}, v)"]
+    if kind == "int":
+        return [f"        if v.__class__ is not int or not {-MAX_ENGINE_INT} < v < "
+                f"{MAX_ENGINE_INT}: _bad_int(fact, {n}, v)"]
+    if kind == "dec":
+        return [f"        v = _dec(fact, {n}, v)"]
+    if kind == "bool":
+        return []
+    raise FactError(f"字段 {name} 的类型 {kind} 不能交给规则引擎")
+
+
+@functools.lru_cache(maxsize=256)
+def json_form_function(visible: tuple[tuple[str, str, bool], ...]) -> FormFn:
+    """Like form_function, but the function returns the JSON text json.dumps(ensure_ascii=False)
+    would give for that dict (default separators; ints and scaled decimals by int.__repr__,
+    strings by json's own encode_basestring, bools as true/false)."""
+    code = ["def form(fact, sid):",
+            "    get = fact.get",
+            "    parts = ['{\"sid\": ', _enc(sid), ', \"id\": ', _enc(fact['id']), "
+            "', \"type\": ', _enc(fact['type'])]"]
+    for name, kind, sent in visible:
+        if kind == "bool" and not sent:
+            continue
+        n = repr(name)
+        key = repr(", " + _enc(name) + ": ")
+        code.append(f"    v = get({n})")
+        code.append("    if v is not None:")
+        code.extend(_check_lines(name, kind, n))
+        if not sent:
+            code.append("        pass")
+        elif kind == "bool":
+            code.append(f"        parts.append({repr(', ' + _enc(name) + ': true')} if v else "
+                        f"{repr(', ' + _enc(name) + ': false')})")
+        elif kind == "str":
+            code.append(f"        parts.append({key}); parts.append(_enc(v))")
+        else:
+            code.append(f"        parts.append({key}); parts.append(_int_repr(v))")
+    code.append("    parts.append('}')")
+    code.append("    return ''.join(parts)")
+    return _compiled_form(code, visible)
+
+
+def _compiled_form(code: list[str], visible: tuple) -> FormFn:
+    namespace: dict[str, Any] = {"_bad_str": _bad_str, "_bad_int": _bad_int, "_dec": _dec,
+                                 "_enc": _enc, "_int_repr": int.__repr__}
+    exec(compile("\n".join(code), f"<engine form {len(visible)} fields>", "exec"), namespace)
+    return namespace["form"]
+
+
 @functools.lru_cache(maxsize=256)
 def form_function(visible: tuple[tuple[str, str, bool], ...]) -> FormFn:
     """engine_form for one fact type, as straight-line code (built once per type and field
@@ -152,28 +222,17 @@ def form_function(visible: tuple[tuple[str, str, bool], ...]) -> FormFn:
             "    get = fact.get",
             "    out = {'sid': sid, 'id': fact['id'], 'type': fact['type']}"]
     for name, kind, sent in visible:
-        if kind not in ENGINE_KINDS:
-            raise FactError(f"字段 {name} 的类型 {kind} 不能交给规则引擎")
         if kind == "bool" and not sent:
             continue
         n = repr(name)
         code.append(f"    v = get({n})")
         code.append("    if v is not None:")
-        if kind == "str":
-            code.append(f"        if v.__class__ is not str or len(v) > {MAX_ENGINE_STR} "
-                        f"or '\\n' in v: _bad_str(fact, {n}, v)")
-        elif kind == "int":
-            code.append(f"        if v.__class__ is not int or not {-MAX_ENGINE_INT} < v < "
-                        f"{MAX_ENGINE_INT}: _bad_int(fact, {n}, v)")
-        elif kind == "dec":
-            code.append(f"        v = _dec(fact, {n}, v)")
-        elif kind == "bool":
+        code.extend(_check_lines(name, kind, n))
+        if kind == "bool":
             code.append("        v = bool(v)")
         code.append(f"        out[{n}] = v" if sent else "        pass")
     code.append("    return out")
-    namespace: dict[str, Any] = {"_bad_str": _bad_str, "_bad_int": _bad_int, "_dec": _dec}
-    exec(compile("\n".join(code), f"<engine form {len(visible)} fields>", "exec"), namespace)
-    return namespace["form"]
+    return _compiled_form(code, visible)
 
 
 @functools.lru_cache(maxsize=1)
