@@ -57,7 +57,8 @@ def scaled(value: Decimal | int) -> int:
     """The engine form of a Decimal: an integer in units of 1/SCALE (exact for ≤ 4 decimals)."""
     if value.__class__ is int:
         return value * SCALE
-    d = Decimal(value) * SCALE
+    # a Decimal is used as is (Decimal(d) is an exact copy of d): same product, one copy less
+    d = (value if value.__class__ is Decimal else Decimal(value)) * SCALE
     if d != d.to_integral_value():
         raise FactError(f"数值 {value} 超出引擎精度（最多 4 位小数）")
     return int(d)
