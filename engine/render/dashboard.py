@@ -32,6 +32,19 @@ def ranked_reports(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return sorted(audited, key=lambda r: (-r["score"], r["source"]))
 
 
+def score_changes(reports: list[dict[str, Any]]) -> dict[str, float]:
+    """source -> score change since last year's report of the same body, for the reports whose
+    previous-year report (engine.parse.agency grouping) was audited in the same run (same catalog,
+    same scoring policy). A previous-year report only read for comparison (--previous) has no score."""
+    scores = {r["source"]: r["score"] for r in reports if r["status"] == "audited"}
+    out: dict[str, float] = {}
+    for r in reports:
+        prev = r.get("previous_source")
+        if r["status"] == "audited" and prev in scores:
+            out[r["source"]] = round(r["score"] - scores[prev], 2)
+    return out
+
+
 def frequent_rules(reports: list[dict[str, Any]], rule_info: dict[str, RuleInfo]) -> list[dict[str, Any]]:
     reports_failing: Counter = Counter()
     findings: Counter = Counter()
@@ -75,7 +88,7 @@ def render_dashboard(document: dict[str, Any], rule_info: dict[str, RuleInfo] | 
     env.filters["status"] = lambda s: PREVIOUS_STATUS_LABELS.get(s, s)
     return env.get_template("dashboard.html.j2").render(
         doc=document, ranked=ranked, others=others, bars=bars, bar_width=bar_width,
-        rules=frequent_rules(ranked, rule_info or {}),
+        rules=frequent_rules(ranked, rule_info or {}), changes=score_changes(reports),
         by_status=Counter(r["status"] for r in reports),
         status_labels=STATUS_LABELS,
         grades=list(Counter(r["grade"] for r in ranked).items()),     # best grade first (ranked order)
