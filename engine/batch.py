@@ -18,7 +18,9 @@ Phases:
       crash in the rule engine) breaks only the reports it was running: they are retried, finally
       alone in a fresh worker; a report that still kills its worker is evaluated in this process
       with the reference engine and flagged (`engine_fallback`, with a note in findings.json and
-      the letter).
+      the letter). Workers get at most 2 × jobs tasks at a time, the next submitted as each finishes
+      (waiting on a handful of futures, not all N; a crash breaks only those in flight), and each
+      eval worker writes its finished record file itself, sending back only the slim summary.
   (E) findings.json, index.html, summary.xlsx and summary.csv are written from the records. Each
       finished record is spilled to disk as it arrives (RecordStore) and the main process keeps only
       a slim summary; findings.json and the 问题 sheet are streamed report by report, the
@@ -42,7 +44,7 @@ import pickle
 import shutil
 import signal
 import tempfile
-from collections import Counter
+from collections import Counter, deque
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -300,28 +302,55 @@ def run_resilient(fn: Callable[[Any], Any], tasks: dict[str, Any], jobs: int,
         if on_done:
             on_done()
 
-    def attempt(keys: list[str]) -> None:
+    def run_pool(queue: deque[str]) -> tuple[list[str], bool]:
+        """Runs tasks from the front of `queue` in one pool, at most `window` in flight (each wait
+        is then over a handful of futures, not all N, and a dying worker fails only the few tasks
+        in flight, not the whole batch). Returns the tasks in flight when the pool broke or stalled;
+        what was never submitted stays in `queue`."""
         broken: list[str] = []
         stalled = False
-        with _pool(min(jobs, len(keys)), initializer, initargs) as pool:
-            futures = {pool.submit(fn, tasks[k]): k for k in keys}
-            pending = set(futures)
-            while pending:
-                done, pending = wait(pending, timeout=stall_seconds, return_when=FIRST_COMPLETED)
+        window = 2 * max(1, jobs)
+        with _pool(min(jobs, len(queue)), initializer, initargs) as pool:
+            in_flight: dict[Any, str] = {}
+            pool_ok = True
+            while in_flight or (pool_ok and queue):
+                while pool_ok and queue and len(in_flight) < window:
+                    key = queue[0]
+                    try:
+                        in_flight[pool.submit(fn, tasks[key])] = key
+                    except BrokenProcessPool:
+                        pool_ok = False
+                        break
+                    queue.popleft()
+                if not in_flight:
+                    break
+                done, _ = wait(in_flight, timeout=stall_seconds, return_when=FIRST_COMPLETED)
                 if not done:
                     stalled = True
+                    pool_ok = False
                     _kill_workers(pool)
-                    done, pending = wait(pending, timeout=60)
-                    broken.extend(futures.pop(f) for f in pending)
-                    pending = set()
+                    done, still = wait(in_flight, timeout=60)
+                    for fut in still:
+                        broken.append(in_flight.pop(fut))
                 for fut in done:
-                    key = futures.pop(fut)     # drop the future: it holds the result (memory flat in N)
+                    key = in_flight.pop(fut)   # drop the future: it holds the result (memory flat in N)
                     try:
                         finish(key, fut.result())
                     except BrokenProcessPool:
+                        pool_ok = False
                         broken.append(key)
                     except Exception as exc:       # noqa: BLE001 — reported per task, never fatal
                         finish(key, TaskError(f"{type(exc).__name__}：{exc}"))
+        return broken, stalled
+
+    def attempt(keys: list[str]) -> None:
+        queue = deque(keys)
+        broken: list[str] = []
+        stalled = False
+        while queue:                  # a fresh pool for what is left each time one breaks
+            pool_broken, pool_stalled = run_pool(queue)
+            broken.extend(pool_broken)
+            stalled = stalled or pool_stalled
         if not broken:
             return
         broken.sort()
@@ -426,6 +455,7 @@ class EvalContext:
     run_date: dt.date
     letters_dir: str
     max_seconds: float
+    records_dir: str = ""       # where the worker writes each finished record (RecordStore's folder)
 
 
 @dataclass(frozen=True)
@@ -469,14 +499,20 @@ def eval_task(task: EvalTask) -> dict[str, Any]:
         return {"engine_error": f"{type(exc).__name__}：{exc}"}
     record = build_record(task.base, report, results, _WORKER["policy"], _WORKER["rule_info"], "durable")
     write_letter(record, ctx, _WORKER["env"])
-    return Finished.of(record)
+    finished = Finished.of(record)
+    if not ctx.records_dir:
+        return finished
+    # the worker writes the record file itself: only the slim summary travels back
+    record_path(Path(ctx.records_dir), task.key).write_text(finished.text, encoding="utf-8")
+    return Finished(None, finished.slim)
 
 
 @dataclass
 class Finished:
     """A finished record as the worker hands it back: its findings.json text (rendered in the
-    worker, where the CPU is parallel) and the slim summary the main process keeps."""
-    text: str
+    worker, where the CPU is parallel) and the slim summary the main process keeps. `text` is None
+    when the worker has already written it to the record store's file."""
+    text: str | None
     slim: dict[str, Any]
 
     @classmethod
@@ -603,6 +639,11 @@ def build_record(base: dict[str, Any], report: Report, results: list[RuleResult]
     return record
 
 
+def record_path(folder: Path, key: str) -> Path:
+    """The file of one finished record (written by the worker that built it, or by RecordStore)."""
+    return folder / f"{key.replace(':', '_')}.json"
+
+
 class RecordStore:
     """Finished records spilled to disk as their findings.json text, with a slim summary of each kept
     in memory for the dashboard and the per-report rows: the main process's memory does not grow
@@ -614,11 +655,12 @@ class RecordStore:
         self.summaries: dict[str, dict[str, Any]] = {}
 
     def _path(self, key: str) -> Path:
-        return self.folder / f"{key.replace(':', '_')}.json"
+        return record_path(self.folder, key)
 
     def put(self, key: str, record: "dict[str, Any] | Finished") -> dict[str, Any]:
         finished = record if isinstance(record, Finished) else Finished.of(record)
-        self._path(key).write_text(finished.text, encoding="utf-8")
+        if finished.text is not None:          # None: the worker wrote the file
+            self._path(key).write_text(finished.text, encoding="utf-8")
         self.summaries[key] = finished.slim
         return finished.slim
 
@@ -814,7 +856,8 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
     # --- (C–E) evaluate, score, letter ------------------------------------------------------------
     (staging / "letters").mkdir()
     ctx = EvalContext(options.hooks, str(options.rules_dir), str(options.scoring_path or Path(options.rules_dir) / "scoring.yaml"),
-                      office, options.run_date, str(staging / "letters"), options.limits.max_seconds)
+                      office, options.run_date, str(staging / "letters"), options.limits.max_seconds,
+                      str(store.folder))
     bar = progress("审核", len(eval_tasks))
     def keep(key: str, value: Any) -> Any:
         # a finished record goes to disk at once; failures stay in memory to be retried

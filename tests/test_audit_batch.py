@@ -159,6 +159,31 @@ def test_run_resilient_isolates_the_crashing_task():
     assert out == {f"k{i}": i * i for i in range(8) if i != 3}
 
 
+def _count_and_square(task):
+    folder, i = task
+    with open(os.path.join(folder, f"{i}.runs"), "a") as fh:     # one byte per run of the task
+        fh.write("x")
+    if i == 13:
+        faulthandler.disable()
+        os.kill(os.getpid(), 11)
+    return i * i
+
+
+def test_run_resilient_retries_only_the_tasks_in_flight_when_a_worker_dies(tmp_path):
+    tasks = {f"k{i:02d}": (str(tmp_path), i) for i in range(60)}
+    out = run_resilient(_count_and_square, tasks, jobs=2)
+    assert isinstance(out.pop("k13"), Crashed)
+    assert out == {f"k{i:02d}": i * i for i in range(60) if i != 13}
+    runs = {i: (tmp_path / f"{i}.runs").stat().st_size for i in range(60) if (tmp_path / f"{i}.runs").exists()}
+    assert sorted(runs) == list(range(60))            # every task ran, the ones after the crash too
+    # at most 2 × jobs = 4 tasks are in flight: the crash breaks those, not every task not yet run,
+    # so the crashing task runs once, then in halving groups of ≤ 4 (4 → 2 → 1): at most 4 times
+    # (when all N were queued at once it ran 1 + log2(~47) ≈ 6 times)
+    assert runs[13] <= 4, runs[13]
+    rerun = [i for i, n in runs.items() if n > 1 and i != 13]
+    assert len(rerun) <= 3, rerun
+
+
 def test_time_cap_gives_timeout_status(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     write(tmp_path / "in" / "slow.txt", report_text("慢镇", 2024, "SLEEP"))
