@@ -707,11 +707,19 @@ class _NullProgress:
 
 
 def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) -> AuditRun:
-    from engine.parse.agency import group_reports
-    from engine.render import dashboard, json_out, letters, tables
-
     out = Path(out)
     check_output_path(out)
+    sheets = TableWriter()       # imports pandas + openpyxl on the idle core while this one starts up
+    try:
+        return _run_audit(inputs, out, options, sheets)
+    finally:
+        sheets.close()
+
+
+def _run_audit(inputs: list[str | Path], out: Path, options: AuditOptions, sheets: "TableWriter") -> AuditRun:
+    from engine.parse.agency import group_reports
+    from engine.render import dashboard, json_out, letters
+
     for hook in (options.hooks.read_document, options.hooks.parse_document, options.hooks.load_catalog,
                  options.hooks.evaluate):
         try:
@@ -748,19 +756,73 @@ def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) 
                 rules_digest=digest, rule_files=n_rule_files, run_date=options.run_date, office=office)
             previous_inputs = _previous_inputs_of([store.summaries[k] for k in keys])
             overview = {**head, "reports": summaries, "previous_inputs": previous_inputs}
-            # the spreadsheets (the slowest output) are written by a forked process meanwhile
-            with _pool(1) as side:
-                sheets = side.submit(_write_tables_job, overview, staging, options.run_date, store, report_keys)
-                json_out.write_findings_stream(staging / "findings.json", head,
-                                               (store.text(k) for k in report_keys), previous_inputs)
-                (staging / "index.html").write_text(dashboard.render_dashboard(overview, rule_info),
-                                                    encoding="utf-8")
-                sheets.result()
+            # the spreadsheets (the slowest output) are written by the side process meanwhile
+            sheets.submit(overview, staging, options.run_date, store, report_keys)
+            json_out.write_findings_stream(staging / "findings.json", head,
+                                           (store.text(k) for k in report_keys), previous_inputs)
+            (staging / "index.html").write_text(dashboard.render_dashboard(overview, rule_info),
+                                                encoding="utf-8")
+            sheets.result()
         replace_output(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
     return AuditRun(out=out, summary=head["summary"], statuses=Counter(r["status"] for r in summaries))
+
+
+class TableWriter:
+    """The process that writes summary.xlsx and summary.csv. It is forked when the run starts, so
+    that importing pandas and openpyxl (~0.5 s) happens on the core the main process leaves idle while
+    it loads the rules, not at the end of the run; it then waits for the job. A plain forked Process
+    with a pipe (no executor thread in this process while the worker pools fork later)."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_table_writer_main, args=(child,), name="xxgk-audit-tables", daemon=True)
+        self._proc.start()
+        child.close()
+
+    def submit(self, *args: Any) -> None:
+        self._conn.send(args)
+
+    def result(self) -> None:
+        """Waits for the spreadsheets; an exception in the writer is raised here."""
+        try:
+            outcome = self._conn.recv()
+        except EOFError:
+            self._proc.join()
+            raise RuntimeError(f"写表格的子进程异常退出（退出码 {self._proc.exitcode}）") from None
+        self._proc.join()
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+    def close(self) -> None:
+        # after result() the writer has exited; otherwise the run failed: it has nothing to finish
+        self._conn.close()
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join()
+
+
+def _table_writer_main(conn: Any) -> None:
+    try:
+        from openpyxl.cell import WriteOnlyCell      # noqa: F401 — imported now, used by tables.write_xlsx
+        from openpyxl.styles import Font             # noqa: F401
+
+        from engine.render import tables             # noqa: F401 — pandas
+        args = conn.recv()
+    except (EOFError, KeyboardInterrupt, OSError):   # the run ended (or was interrupted) before the job
+        return
+    try:
+        _write_tables_job(*args)
+        outcome: BaseException | None = None
+    except BaseException as exc:     # noqa: BLE001 — handed to the main process, raised there
+        outcome = exc
+    try:
+        conn.send(outcome)
+    except Exception:                # noqa: BLE001 — an exception that does not pickle
+        conn.send(RuntimeError(f"{type(outcome).__name__}：{outcome}"))
 
 
 def _write_tables_job(overview: dict[str, Any], staging: Path, run_date: dt.date, store: RecordStore,
