@@ -117,27 +117,47 @@ def write_xlsx(path: Path, reports: pd.DataFrame, findings: Iterable[dict[str, A
     sheet = sheet_with_header("问题", FINDING_COLUMNS, (34, 24, 8, 22, 8, 10, 30, 60))
     for row in findings:
         sheet.append([row[c] for c in FINDING_COLUMNS])
-    book.save(path)
-    normalise_zip(path, stamp)
+    save_reproducibly(book, path, stamp)
 
 
-def normalise_zip(path: Path, stamp: dt.datetime) -> None:
-    """Rewrite a zip with every member's timestamp set to `stamp` (in order, same compression),
-    member by member so that memory does not grow with the workbook."""
-    import shutil
+def save_reproducibly(book: Any, path: Path, stamp: dt.datetime) -> None:
+    """Save through openpyxl's own writer into an archive that stamps every member with the run
+    date as it is written, so the workbook is compressed once (a rewrite pass used to cost a
+    decompress and a second deflate of the whole file)."""
+    from openpyxl.writer.excel import ExcelWriter
 
-    date_time = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
-    tmp = path.with_name(path.name + ".tmp")
-    with zipfile.ZipFile(path) as src, zipfile.ZipFile(tmp, "w") as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=date_time)
-            fixed.compress_type = zipfile.ZIP_DEFLATED
-            fixed.external_attr = 0o644 << 16
-            if info.filename == "docProps/core.xml":   # openpyxl stamps the save time here
-                data = _CORE_MODIFIED.sub(rb"\g<1>" + stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode() + rb"\g<2>",
-                                          src.read(info))
-                dst.writestr(fixed, data)
-                continue
-            with src.open(info) as fin, dst.open(fixed, "w") as fout:
-                shutil.copyfileobj(fin, fout, 1 << 20)
-    tmp.replace(path)
+    with FixedTimeZip(path, stamp) as archive:
+        ExcelWriter(book, archive).save()
+
+
+class FixedTimeZip(zipfile.ZipFile):
+    """A zip for writing whose members all carry one timestamp and plain file permissions;
+    docProps/core.xml gets its save-time stamp replaced by the same date."""
+
+    def __init__(self, path: Path, stamp: dt.datetime):
+        super().__init__(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self._stamp = stamp
+        self._date_time = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
+
+    def _info(self, name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=self._date_time)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        return info
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # noqa: D102
+        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if name == "docProps/core.xml":   # openpyxl stamps the save time here
+            data = _CORE_MODIFIED.sub(rb"\g<1>" + self._stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+                                      + rb"\g<2>", data)
+        super().writestr(self._info(name), data)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # noqa: D102
+        import shutil
+
+        info = self._info(arcname or Path(filename).name)
+        info.file_size = Path(filename).stat().st_size   # lets zipfile decide on zip64 as write() does
+        with open(filename, "rb") as fin, self.open(info, "w") as fout:
+            shutil.copyfileobj(fin, fout, 1 << 20)
