@@ -23,8 +23,11 @@ Phases:
       eval worker writes its finished record file itself, sending back only the slim summary.
   (E) findings.json, index.html, summary.xlsx and summary.csv are written from the records. Each
       finished record is spilled to disk as it arrives (RecordStore) and the main process keeps only
-      a slim summary; findings.json and the 问题 sheet are streamed report by report, the
-      spreadsheets by a forked process while findings.json and the dashboard are written.
+      a slim summary; findings.json and the 问题 sheet are streamed report by report. The
+      spreadsheets are written by a process forked when the run starts: it fills the 问题 sheet during
+      phase C, as the records become final in output order (the main process tells it each finished
+      key; tasks are submitted in that order, so they finish nearly in it), and the 报告 sheet and
+      summary.csv while findings.json and the dashboard are written.
 
 Determinism: inputs are sorted by their display path (the path as given, or relative to the current
 directory), outputs carry no timestamp except the run date (`AuditOptions.run_date`), so the outputs
@@ -747,7 +750,7 @@ def _run_audit(inputs: list[str | Path], out: Path, options: AuditOptions, sheet
         with tempfile.TemporaryDirectory(prefix="xxgk-audit-work-") as work:
             store = RecordStore(Path(work) / "records")
             keys = _run_phases(files, previous_files, options, policy, rule_info, office, staging,
-                               Path(work), progress, group_reports, letters, store)
+                               Path(work), progress, group_reports, letters, store, sheets)
             report_keys = [k for k in keys if not store.summaries[k].get("previous_only")]
             summaries = [store.summaries[k] for k in report_keys]
             head = json_out.document_head(
@@ -757,7 +760,7 @@ def _run_audit(inputs: list[str | Path], out: Path, options: AuditOptions, sheet
             previous_inputs = _previous_inputs_of([store.summaries[k] for k in keys])
             overview = {**head, "reports": summaries, "previous_inputs": previous_inputs}
             # the spreadsheets (the slowest output) are written by the side process meanwhile
-            sheets.submit(overview, staging, options.run_date, store, report_keys)
+            sheets.finish(overview, staging, report_keys)
             json_out.write_findings_stream(staging / "findings.json", head,
                                            (store.text(k) for k in report_keys), previous_inputs)
             (staging / "index.html").write_text(dashboard.render_dashboard(overview, rule_info),
@@ -773,8 +776,16 @@ def _run_audit(inputs: list[str | Path], out: Path, options: AuditOptions, sheet
 class TableWriter:
     """The process that writes summary.xlsx and summary.csv. It is forked when the run starts, so
     that importing pandas and openpyxl (~0.5 s) happens on the core the main process leaves idle while
-    it loads the rules, not at the end of the run; it then waits for the job. A plain forked Process
-    with a pipe (no executor thread in this process while the worker pools fork later)."""
+    it loads the rules, not at the end of the run. A plain forked Process with a pipe (no executor
+    thread in this process while the worker pools fork later). Messages, in this order:
+
+        start(records_dir, run_date, order)   the keys whose records can have findings, in output order
+        ready(key)                            that key's record file is final (any order)
+        finish(overview, staging, report_keys)
+
+    Between start and finish the writer fills the 问题 sheet with every record of `order` whose
+    predecessors are all ready, so most of the sheet is written while the workers are still
+    evaluating; finish writes the rest, the 报告 sheet and summary.csv."""
 
     def __init__(self) -> None:
         ctx = multiprocessing.get_context("fork")
@@ -783,8 +794,14 @@ class TableWriter:
         self._proc.start()
         child.close()
 
-    def submit(self, *args: Any) -> None:
-        self._conn.send(args)
+    def start(self, records_dir: Path, run_date: dt.date, order: list[str]) -> None:
+        self._conn.send(("start", records_dir, run_date, order))
+
+    def ready(self, key: str) -> None:
+        self._conn.send(("ready", key))
+
+    def finish(self, overview: dict[str, Any], staging: Path, report_keys: list[str]) -> None:
+        self._conn.send(("finish", overview, staging, report_keys))
 
     def result(self) -> None:
         """Waits for the spreadsheets; an exception in the writer is raised here."""
@@ -805,17 +822,61 @@ class TableWriter:
         self._proc.join()
 
 
+class _FindingsStream:
+    """The writer's side of start/ready: the 问题 sheet filled in `order` as far as records are ready."""
+
+    def __init__(self, records_dir: Path, run_date: dt.date, order: list[str]):
+        from engine.render import tables
+
+        self.records_dir = Path(records_dir)
+        self.run_date = run_date
+        self.order = order
+        self.done = 0                      # order[:done] are in the sheet
+        self.ready_keys: set[str] = set()
+        self.book = tables.SummaryWorkbook(run_date)
+
+    def record(self, key: str) -> dict[str, Any]:
+        return json.loads(record_path(self.records_dir, key).read_text(encoding="utf-8"))
+
+    def ready(self, key: str) -> None:
+        self.ready_keys.add(key)
+        while self.done < len(self.order) and self.order[self.done] in self.ready_keys:
+            key = self.order[self.done]
+            self.ready_keys.discard(key)
+            self.book.add_findings([self.record(key)])
+            self.done += 1
+
+    def remaining(self) -> list[str]:
+        return self.order[self.done:]
+
+
 def _table_writer_main(conn: Any) -> None:
     try:
         from openpyxl.cell import WriteOnlyCell      # noqa: F401 — imported now, used by tables.write_xlsx
         from openpyxl.styles import Font             # noqa: F401
 
         from engine.render import tables             # noqa: F401 — pandas
-        args = conn.recv()
-    except (EOFError, KeyboardInterrupt, OSError):   # the run ended (or was interrupted) before the job
+        stream: _FindingsStream | None = None
+        failure: BaseException | None = None         # raised in the main process at finish
+        while True:
+            message = conn.recv()
+            if message[0] == "finish":
+                break
+            try:
+                if failure is not None:
+                    continue
+                if message[0] == "start":
+                    stream = _FindingsStream(*message[1:])
+                elif message[0] == "ready" and stream is not None:
+                    stream.ready(message[1])
+            except Exception as exc:    # noqa: BLE001 — handed to the main process at finish
+                failure = exc
+    except (EOFError, KeyboardInterrupt, OSError):   # the run ended (or was interrupted) before finish
         return
     try:
-        _write_tables_job(*args)
+        if failure is not None:
+            raise failure
+        _write_tables_job(*message[1:], stream=stream)
         outcome: BaseException | None = None
     except BaseException as exc:     # noqa: BLE001 — handed to the main process, raised there
         outcome = exc
@@ -825,11 +886,23 @@ def _table_writer_main(conn: Any) -> None:
         conn.send(RuntimeError(f"{type(outcome).__name__}：{outcome}"))
 
 
-def _write_tables_job(overview: dict[str, Any], staging: Path, run_date: dt.date, store: RecordStore,
-                      report_keys: list[str]) -> None:
+def _write_tables_job(overview: dict[str, Any], staging: Path, report_keys: list[str],
+                      stream: _FindingsStream | None) -> None:
     from engine.render import tables
 
-    tables.write_tables(overview, staging, run_date, findings_of=lambda: (store.get(k) for k in report_keys))
+    if stream is None:
+        raise RuntimeError("写表格的子进程没有收到审核开始的消息")
+    # the 问题 sheet is in report_keys order: `order` must be that order, and no other record may
+    # carry findings (only evaluated reports do)
+    streamed = set(stream.order)
+    if [k for k in report_keys if k in streamed] != stream.order:
+        raise RuntimeError("问题表的报告顺序与 findings.json 不一致")
+    for key, summary in zip(report_keys, overview["reports"]):
+        if key not in streamed and summary.get("findings"):
+            raise RuntimeError(f"报告 {summary.get('source')} 有问题记录，但未经审核流程")
+    rest = stream.remaining()
+    tables.write_tables(overview, staging, stream.run_date, workbook=stream.book,
+                        findings_of=lambda: (stream.record(k) for k in rest))
 
 
 def _previous_inputs_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -847,8 +920,9 @@ def _previous_inputs_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
 def _run_phases(files: list[InputFile], previous_files: list[InputFile], options: AuditOptions,
                 policy: ScoringPolicy, rule_info: dict[str, RuleInfo], office: Office, staging: Path,
                 work: Path, progress: Callable[[str, int], Any], group_reports: Callable, letters: Any,
-                store: RecordStore) -> list[str]:
-    """Runs phases A–C, every record ending in `store`; returns the keys in output order."""
+                store: RecordStore, sheets: TableWriter) -> list[str]:
+    """Runs phases A–C, every record ending in `store`; returns the keys in output order. `sheets`
+    is told the evaluated reports' output order, then each key whose record is final."""
     # --- duplicates (before parsing: a duplicate is never parsed twice) -------------------------
     records: dict[str, dict[str, Any]] = {}
     first_of_digest: dict[str, str] = {}
@@ -920,10 +994,17 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
     ctx = EvalContext(options.hooks, str(options.rules_dir), str(options.scoring_path or Path(options.rules_dir) / "scoring.yaml"),
                       office, options.run_date, str(staging / "letters"), options.limits.max_seconds,
                       str(store.folder))
+    # the output order (as the final sort below); `audited` is sorted by key, and tasks run in it
+    sheets.start(store.folder, options.run_date, sorted(eval_tasks, key=lambda k: (records[k]["source"], k)))
     bar = progress("审核", len(eval_tasks))
+
     def keep(key: str, value: Any) -> Any:
-        # a finished record goes to disk at once; failures stay in memory to be retried
-        return store.put(key, value) if isinstance(value, Finished) else value
+        # a finished record goes to disk at once (and is final); failures stay in memory to be retried
+        if not isinstance(value, Finished):
+            return value
+        slim = store.put(key, value)
+        sheets.ready(key)
+        return slim
 
     evaluated = run_resilient(eval_task, eval_tasks, options.jobs, init_eval_worker, (ctx,), on_done=bar.update,
                               stall_seconds=stall, keep=keep)
@@ -942,6 +1023,7 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
         init_eval_worker(ctx)     # this process now plays the worker, with the reference engine
         for key in fallback_needed:
             store.put(key, _reference_fallback(eval_tasks[key], evaluated[key], ctx))
+            sheets.ready(key)
     for key, rec in records.items():
         if key not in store.summaries:          # not evaluated: the status record is all there is
             store.put(key, rec)

@@ -71,9 +71,12 @@ def finding_rows(reports: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
 
 
 def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
-                 findings_of: Callable[[], Iterable[dict[str, Any]]] | None = None) -> None:
+                 findings_of: Callable[[], Iterable[dict[str, Any]]] | None = None,
+                 workbook: "SummaryWorkbook | None" = None) -> None:
     """summary.csv and summary.xlsx. `document["reports"]` may be slim records; `findings_of()` then
-    yields the full records one at a time for the 问题 sheet (default: document["reports"])."""
+    yields the full records one at a time for the 问题 sheet (default: document["reports"]).
+    `workbook`: a SummaryWorkbook whose 问题 sheet already holds the findings of the first reports
+    (filled while the run was still evaluating); `findings_of()` then yields the remaining ones."""
     reports = pd.DataFrame(report_rows(document), columns=list(REPORT_COLUMNS))
     for column in ("年度", "错误", "警告", "提示", "无法核对"):
         reports[column] = reports[column].astype("Int64")
@@ -81,25 +84,44 @@ def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
     reports.to_csv(out_dir / "summary.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n",
                    float_format="%g")
     full = findings_of() if findings_of else document["reports"]
-    write_xlsx(out_dir / "summary.xlsx", reports, finding_rows(full), run_date)
+    book = workbook if workbook is not None else SummaryWorkbook(run_date)
+    book.add_findings(full)
+    book.save(out_dir / "summary.xlsx", reports)
 
 
 def write_xlsx(path: Path, reports: pd.DataFrame, findings: Iterable[dict[str, Any]], run_date: dt.date) -> None:
-    """Sheet 报告 from the per-report frame, sheet 问题 streamed row by row. openpyxl's write-only
-    mode streams to disk (three times faster than DataFrame.to_excel on thousands of findings and
-    flat in memory); the header rows are bold and frozen."""
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """Sheet 报告 from the per-report frame, sheet 问题 from the finding rows (finding_rows)."""
+    book = SummaryWorkbook(run_date)
+    book.add_finding_rows(findings)
+    book.save(path, reports)
 
-    stamp = dt.datetime.combine(run_date, dt.time())
-    book = Workbook(write_only=True)
-    book.properties.creator = book.properties.lastModifiedBy = "xxgk-audit"
-    book.properties.created = book.properties.modified = stamp
-    bold = Font(bold=True)
 
-    def sheet_with_header(name: str, columns: Iterable[str], widths: tuple[int, ...]):
-        sheet = book.create_sheet(name)
+class SummaryWorkbook:
+    """summary.xlsx built in two steps: the 问题 sheet is filled report by report as records become
+    available (add_findings, in output order), the 报告 sheet when every record is known (save).
+
+    openpyxl's write-only mode streams each sheet to its own temporary file (three times faster than
+    DataFrame.to_excel on thousands of findings and flat in memory) and writes strings inline, so the
+    order in which the two sheets receive their rows does not change the bytes: the workbook is the
+    same as when 报告 is written first. 报告 is created first so it stays the first sheet; the
+    header rows are bold and frozen."""
+
+    def __init__(self, run_date: dt.date):
+        from openpyxl import Workbook
+
+        self._stamp = dt.datetime.combine(run_date, dt.time())
+        self._book = Workbook(write_only=True)
+        self._book.properties.creator = self._book.properties.lastModifiedBy = "xxgk-audit"
+        self._book.properties.created = self._book.properties.modified = self._stamp
+        self._reports = self._sheet_with_header("报告", REPORT_COLUMNS, (34, 12, 40, 24))
+        self._findings = self._sheet_with_header("问题", FINDING_COLUMNS, (34, 24, 8, 22, 8, 10, 30, 60))
+
+    def _sheet_with_header(self, name: str, columns: Iterable[str], widths: tuple[int, ...]) -> Any:
+        from openpyxl.cell import WriteOnlyCell
+        from openpyxl.styles import Font
+
+        bold = Font(bold=True)
+        sheet = self._book.create_sheet(name)
         for i, width in enumerate(widths):
             sheet.column_dimensions[chr(ord("A") + i)].width = width
         sheet.freeze_panes = "A2"
@@ -111,13 +133,22 @@ def write_xlsx(path: Path, reports: pd.DataFrame, findings: Iterable[dict[str, A
         sheet.append(header)
         return sheet
 
-    sheet = sheet_with_header("报告", reports.columns, (34, 12, 40, 24))
-    for row in reports.astype(object).itertuples(index=False, name=None):
-        sheet.append([None if pd.isna(v) else v for v in row])
-    sheet = sheet_with_header("问题", FINDING_COLUMNS, (34, 24, 8, 22, 8, 10, 30, 60))
-    for row in findings:
-        sheet.append([row[c] for c in FINDING_COLUMNS])
-    save_reproducibly(book, path, stamp)
+    def add_findings(self, reports: Iterable[dict[str, Any]]) -> None:
+        """The findings of these full records (in output order) as rows of the 问题 sheet."""
+        self.add_finding_rows(finding_rows(reports))
+
+    def add_finding_rows(self, rows: Iterable[dict[str, Any]]) -> None:
+        append = self._findings.append
+        for row in rows:
+            append([row[c] for c in FINDING_COLUMNS])
+
+    def save(self, path: Path, reports: pd.DataFrame) -> None:
+        """Fills the 报告 sheet from the per-report frame (columns REPORT_COLUMNS) and saves."""
+        if tuple(reports.columns) != REPORT_COLUMNS:
+            raise ValueError(f"报告表的列与 REPORT_COLUMNS 不一致：{list(reports.columns)}")
+        for row in reports.astype(object).itertuples(index=False, name=None):
+            self._reports.append([None if pd.isna(v) else v for v in row])
+        save_reproducibly(self._book, path, self._stamp)
 
 
 def save_reproducibly(book: Any, path: Path, stamp: dt.datetime) -> None:
