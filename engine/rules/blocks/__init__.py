@@ -100,6 +100,10 @@ class CompileContext:
 # Expression helpers (durable-rules JSON)
 # ---------------------------------------------------------------------------------------------
 
+# The `tables` option shared by the blocks that check the listed statistics tables.
+TABLES_OPTION = {"type": "array", "minItems": 1, "uniqueItems": True, "items": {"enum": list(T.TABLE_NAMES)}}
+
+
 def _rv(value: Any) -> Any:
     if isinstance(value, (Decimal, float)):
         return scaled(Decimal(str(value)))

@@ -4,7 +4,7 @@ naming the cells concerned (template Relation 12)."""
 from __future__ import annotations
 
 from engine import template as T
-from engine.rules.blocks import Clause, all_of, any_of, describe_cells, gt, is_type, within
+from engine.rules.blocks import TABLES_OPTION, Clause, all_of, any_of, describe_cells, gt, is_type, within
 
 ID = "cell_blank"
 SUMMARY = "统计表单元格未留空（可选：未以“—”“无”等符号代替数字）"
@@ -14,8 +14,7 @@ OPTIONS = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "tables": {"type": "array", "minItems": 1, "uniqueItems": True,
-                   "items": {"enum": list(T.TABLE_NAMES)}},
+        "tables": TABLES_OPTION,
         "kinds": {"type": "array", "minItems": 1, "uniqueItems": True,
                   "items": {"enum": list(KINDS)},
                   "description": "视为问题的单元格状态：blank 空白、dash 横线斜线、none 填“无”、text 文字、missing 缺少"},

@@ -6,7 +6,7 @@ Blank, dash and 无 are not judged here (see `cell_blank`), nor are the cells of
 from __future__ import annotations
 
 from engine import template as T
-from engine.rules.blocks import Clause, all_of, eq, is_type, within
+from engine.rules.blocks import TABLES_OPTION, Clause, all_of, eq, is_type, within
 
 ID = "cell_value_valid"
 SUMMARY = "统计表数值有效：件数为非负整数，万元金额为非负数，增减数为整数"
@@ -14,8 +14,7 @@ OPTIONS = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "tables": {"type": "array", "minItems": 1, "uniqueItems": True,
-                   "items": {"enum": list(T.TABLE_NAMES)}},
+        "tables": TABLES_OPTION,
         "text_is_invalid": {"type": "boolean", "description": "把无法识别为数字的文字视为无效值（默认是）"},
     },
 }

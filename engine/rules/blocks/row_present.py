@@ -6,7 +6,7 @@ the template rule reports the wrong format once, instead of a cascade of missing
 from __future__ import annotations
 
 from engine import template as T
-from engine.rules.blocks import Clause, all_of, eq, is_type, within
+from engine.rules.blocks import TABLES_OPTION, Clause, all_of, eq, is_type, within
 
 ID = "row_present"
 SUMMARY = "统计表按其所用格式的各行齐全"
@@ -14,8 +14,7 @@ OPTIONS = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "tables": {"type": "array", "minItems": 1, "uniqueItems": True,
-                   "items": {"enum": list(T.TABLE_NAMES)}},
+        "tables": TABLES_OPTION,
     },
 }
 MESSAGE_FIELDS = {"table_title": "表格标准名称", "label": "行的名称", "row": "行代号"}

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from engine import template as T
-from engine.rules.blocks import Clause, all_of, eq, is_type, within
+from engine.rules.blocks import TABLES_OPTION, Clause, all_of, eq, is_type, within
 
 ID = "table_present"
 SUMMARY = "报告包含所列统计表（active 表二、applications 表三、review 表四）"
@@ -10,8 +10,7 @@ OPTIONS = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "tables": {"type": "array", "minItems": 1, "uniqueItems": True,
-                   "items": {"enum": list(T.TABLE_NAMES)}},
+        "tables": TABLES_OPTION,
     },
 }
 MESSAGE_FIELDS = {"name": "表格代号", "table_title": "表格标准名称", "part": "所在部分"}
