@@ -8,8 +8,8 @@ Phases:
   (A) ingest + parse every input in a worker process pool (`jobs` workers, a time cap per file).
       Byte-identical inputs (sha256) are not parsed twice: the first in sorted path order is audited,
       the others get the status `duplicate` and point at it. Parsed reports are spilled to a private
-      work directory (pickles) so the main process keeps only small summaries: memory does not grow
-      with the number of reports.
+      work directory (pickles, appended to one spool file per worker: engine/spool.py) so the main
+      process keeps only small summaries: memory does not grow with the number of reports.
   (B) group by body and year (engine.parse.agency.group_reports) so each report is paired with the
       same body's report of the year before — from the batch or from `previous_dirs` (reports that
       are compared against but not audited themselves).
@@ -20,7 +20,8 @@ Phases:
       with the reference engine and flagged (`engine_fallback`, with a note in findings.json and
       the letter). Workers get at most 2 × jobs tasks at a time, the next submitted as each finishes
       (waiting on a handful of futures, not all N; a crash breaks only those in flight), and each
-      eval worker writes its finished record file itself, sending back only the slim summary.
+      eval worker spools its finished record itself, sending back only the slim summary and where
+      the record is (a spool Blob).
   (E) findings.json, index.html, summary.xlsx and summary.csv are written from the records. Each
       finished record is spilled to disk as it arrives (RecordStore) and the main process keeps only
       a slim summary; findings.json and the 问题 sheet are streamed report by report. The
@@ -62,6 +63,7 @@ from engine.model import Evidence, Finding, Report, RuleResult
 from engine.render.labels import SEVERITY_ORDER
 from engine.render.office import Office, load_office
 from engine.score import RuleInfo, ScoringPolicy, load_scoring, score_results
+from engine.spool import Blob, Spool, read_blob, read_text, spool_for
 
 # --------------------------------------------------------------------------------------------
 # Options and results
@@ -394,7 +396,7 @@ class ParseTask:
     key: str
     path: str
     display: str
-    spill: str            # where the worker pickles the Report
+    spill_dir: str        # the folder where the worker spools the Report (a pickle)
     hooks: Hooks
     limits: Limits
 
@@ -405,7 +407,8 @@ def _clean_message(message: str, task: ParseTask) -> str:
 
 
 def parse_task(task: ParseTask) -> dict[str, Any]:
-    """Worker: one input → a summary dict; the Report itself is pickled to task.spill."""
+    """Worker: one input → a summary dict; the Report itself is pickled into this worker's spool
+    file in task.spill_dir, and the summary's "spill" says where (a Blob)."""
     read_document = resolve(task.hooks.read_document)
     parse_document = resolve(task.hooks.parse_document)
     try:
@@ -432,12 +435,11 @@ def parse_task(task: ParseTask) -> dict[str, Any]:
                 "message": f"程序在读取或解析文件 {task.display} 时出错（{type(exc).__name__}：{exc}），"
                            f"请将该文件提供给维护人员"}
     report.source = task.display
-    with open(task.spill, "wb") as fh:
-        pickle.dump(report, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    spill = spool_for(task.spill_dir, "report").put(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
     md = report.metadata
     return {"status": "audited", "message": None, "format": report.format,
             "agency": md.agency, "year": md.year, "template": md.template, "body_kind": md.body_kind,
-            "title": md.title}
+            "title": md.title, "spill": spill}
 
 
 class _NeverRaised(Exception):
@@ -458,14 +460,14 @@ class EvalContext:
     run_date: dt.date
     letters_dir: str
     max_seconds: float
-    records_dir: str = ""       # where the worker writes each finished record (RecordStore's folder)
+    records_dir: str = ""       # where the worker spools each finished record (RecordStore's folder)
 
 
 @dataclass(frozen=True)
 class EvalTask:
     key: str
-    spill: str
-    previous_spill: str | None
+    spill: Blob
+    previous_spill: Blob | None
     base: dict[str, Any]        # the record so far (source, status, agency, letter name, ref no …)
     same_year_sources: tuple[str, ...] = ()
 
@@ -505,18 +507,18 @@ def eval_task(task: EvalTask) -> dict[str, Any]:
     finished = Finished.of(record)
     if not ctx.records_dir:
         return finished
-    # the worker writes the record file itself: only the slim summary travels back
-    record_path(Path(ctx.records_dir), task.key).write_text(finished.text, encoding="utf-8")
-    return Finished(None, finished.slim)
+    # the worker spools the record itself: only the slim summary and the Blob travel back
+    return Finished(None, finished.slim, spool_for(ctx.records_dir, "record").put_text(finished.text))
 
 
 @dataclass
 class Finished:
     """A finished record as the worker hands it back: its findings.json text (rendered in the
     worker, where the CPU is parallel) and the slim summary the main process keeps. `text` is None
-    when the worker has already written it to the record store's file."""
+    when the worker has already spooled it into the record store's folder, at `blob`."""
     text: str | None
     slim: dict[str, Any]
+    blob: Blob | None = None
 
     @classmethod
     def of(cls, record: dict[str, Any]) -> "Finished":
@@ -526,13 +528,9 @@ class Finished:
 
 
 def load_spills(task: EvalTask) -> tuple[Report, Report | None]:
-    with open(task.spill, "rb") as fh:
-        report = pickle.load(fh)
+    report = pickle.loads(read_blob(task.spill))
     report.same_year_sources = list(task.same_year_sources)
-    previous = None
-    if task.previous_spill:
-        with open(task.previous_spill, "rb") as fh:
-            previous = pickle.load(fh)
+    previous = pickle.loads(read_blob(task.previous_spill)) if task.previous_spill else None
     return report, previous
 
 
@@ -642,33 +640,34 @@ def build_record(base: dict[str, Any], report: Report, results: list[RuleResult]
     return record
 
 
-def record_path(folder: Path, key: str) -> Path:
-    """The file of one finished record (written by the worker that built it, or by RecordStore)."""
-    return folder / f"{key.replace(':', '_')}.json"
-
-
 class RecordStore:
-    """Finished records spilled to disk as their findings.json text, with a slim summary of each kept
-    in memory for the dashboard and the per-report rows: the main process's memory does not grow
-    with the findings."""
+    """Finished records spooled to disk as their findings.json text (by the eval workers, or here),
+    with a slim summary of each and where its text is kept in memory for the dashboard and the
+    per-report rows: the main process's memory does not grow with the findings."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
         self.summaries: dict[str, dict[str, Any]] = {}
-
-    def _path(self, key: str) -> Path:
-        return record_path(self.folder, key)
+        self.blobs: dict[str, Blob] = {}
+        self._spool = Spool(folder, "record-main")
 
     def put(self, key: str, record: "dict[str, Any] | Finished") -> dict[str, Any]:
         finished = record if isinstance(record, Finished) else Finished.of(record)
-        if finished.text is not None:          # None: the worker wrote the file
-            self._path(key).write_text(finished.text, encoding="utf-8")
+        if finished.text is not None:          # None: the worker spooled it
+            self.blobs[key] = self._spool.put_text(finished.text)
+        elif finished.blob is not None:
+            self.blobs[key] = finished.blob
+        else:
+            raise ValueError(f"记录 {key} 既没有文本也没有暂存位置")
         self.summaries[key] = finished.slim
         return finished.slim
 
     def text(self, key: str) -> str:
-        return self._path(key).read_text(encoding="utf-8")
+        return read_text(self.blobs[key])
+
+    def close(self) -> None:
+        self._spool.close()
 
     def get(self, key: str) -> dict[str, Any]:
         return json.loads(self.text(key))
@@ -760,12 +759,13 @@ def _run_audit(inputs: list[str | Path], out: Path, options: AuditOptions, sheet
             previous_inputs = _previous_inputs_of([store.summaries[k] for k in keys])
             overview = {**head, "reports": summaries, "previous_inputs": previous_inputs}
             # the spreadsheets (the slowest output) are written by the side process meanwhile
-            sheets.finish(overview, staging, report_keys)
+            sheets.finish(overview, staging, report_keys, {k: store.blobs[k] for k in report_keys})
             json_out.write_findings_stream(staging / "findings.json", head,
                                            (store.text(k) for k in report_keys), previous_inputs)
             (staging / "index.html").write_text(dashboard.render_dashboard(overview, rule_info),
                                                 encoding="utf-8")
             sheets.result()
+            store.close()
         replace_output(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -779,9 +779,9 @@ class TableWriter:
     it loads the rules, not at the end of the run. A plain forked Process with a pipe (no executor
     thread in this process while the worker pools fork later). Messages, in this order:
 
-        start(records_dir, run_date, order)   the keys whose records can have findings, in output order
-        ready(key)                            that key's record file is final (any order)
-        finish(overview, staging, report_keys)
+        start(run_date, order)                the keys whose records can have findings, in output order
+        ready(key, blob)                      that key's record is final, spooled at blob (any order)
+        finish(overview, staging, report_keys, blobs)
 
     Between start and finish the writer fills the 问题 sheet with every record of `order` whose
     predecessors are all ready, so most of the sheet is written while the workers are still
@@ -794,14 +794,15 @@ class TableWriter:
         self._proc.start()
         child.close()
 
-    def start(self, records_dir: Path, run_date: dt.date, order: list[str]) -> None:
-        self._conn.send(("start", records_dir, run_date, order))
+    def start(self, run_date: dt.date, order: list[str]) -> None:
+        self._conn.send(("start", run_date, order))
 
-    def ready(self, key: str) -> None:
-        self._conn.send(("ready", key))
+    def ready(self, key: str, blob: Blob) -> None:
+        self._conn.send(("ready", key, blob))
 
-    def finish(self, overview: dict[str, Any], staging: Path, report_keys: list[str]) -> None:
-        self._conn.send(("finish", overview, staging, report_keys))
+    def finish(self, overview: dict[str, Any], staging: Path, report_keys: list[str],
+               blobs: dict[str, Blob]) -> None:
+        self._conn.send(("finish", overview, staging, report_keys, blobs))
 
     def result(self) -> None:
         """Waits for the spreadsheets; an exception in the writer is raised here."""
@@ -825,25 +826,24 @@ class TableWriter:
 class _FindingsStream:
     """The writer's side of start/ready: the 问题 sheet filled in `order` as far as records are ready."""
 
-    def __init__(self, records_dir: Path, run_date: dt.date, order: list[str]):
+    def __init__(self, run_date: dt.date, order: list[str]):
         from engine.render import tables
 
-        self.records_dir = Path(records_dir)
         self.run_date = run_date
         self.order = order
         self.done = 0                      # order[:done] are in the sheet
-        self.ready_keys: set[str] = set()
+        self.ready_blobs: dict[str, Blob] = {}
         self.book = tables.SummaryWorkbook(run_date)
 
-    def record(self, key: str) -> dict[str, Any]:
-        return json.loads(record_path(self.records_dir, key).read_text(encoding="utf-8"))
+    @staticmethod
+    def record(blob: Blob) -> dict[str, Any]:
+        return json.loads(read_text(blob))
 
-    def ready(self, key: str) -> None:
-        self.ready_keys.add(key)
-        while self.done < len(self.order) and self.order[self.done] in self.ready_keys:
+    def ready(self, key: str, blob: Blob) -> None:
+        self.ready_blobs[key] = blob
+        while self.done < len(self.order) and self.order[self.done] in self.ready_blobs:
             key = self.order[self.done]
-            self.ready_keys.discard(key)
-            self.book.add_findings([self.record(key)])
+            self.book.add_findings([self.record(self.ready_blobs.pop(key))])
             self.done += 1
 
     def remaining(self) -> list[str]:
@@ -868,7 +868,7 @@ def _table_writer_main(conn: Any) -> None:
                 if message[0] == "start":
                     stream = _FindingsStream(*message[1:])
                 elif message[0] == "ready" and stream is not None:
-                    stream.ready(message[1])
+                    stream.ready(message[1], message[2])
             except Exception as exc:    # noqa: BLE001 — handed to the main process at finish
                 failure = exc
     except (EOFError, KeyboardInterrupt, OSError):   # the run ended (or was interrupted) before finish
@@ -886,7 +886,7 @@ def _table_writer_main(conn: Any) -> None:
         conn.send(RuntimeError(f"{type(outcome).__name__}：{outcome}"))
 
 
-def _write_tables_job(overview: dict[str, Any], staging: Path, report_keys: list[str],
+def _write_tables_job(overview: dict[str, Any], staging: Path, report_keys: list[str], blobs: dict[str, Blob],
                       stream: _FindingsStream | None) -> None:
     from engine.render import tables
 
@@ -902,7 +902,7 @@ def _write_tables_job(overview: dict[str, Any], staging: Path, report_keys: list
             raise RuntimeError(f"报告 {summary.get('source')} 有问题记录，但未经审核流程")
     rest = stream.remaining()
     tables.write_tables(overview, staging, stream.run_date, workbook=stream.book,
-                        findings_of=lambda: (stream.record(k) for k in rest))
+                        findings_of=lambda: (stream.record(blobs[k]) for k in rest))
 
 
 def _previous_inputs_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -942,14 +942,14 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
                            message=f"与 {first} 内容完全相同，只审核 {first}")
                 continue
             first_of_digest[sha] = key
-        parse_tasks[key] = ParseTask(key, str(f.path), f.display, str(work / f"{key.replace(':', '_')}.pkl"),
-                                     options.hooks, options.limits)
+        parse_tasks[key] = ParseTask(key, str(f.path), f.display, str(work), options.hooks, options.limits)
 
     # --- (A) ingest + parse ---------------------------------------------------------------------
     bar = progress("读取并解析", len(parse_tasks))
     stall = options.limits.max_seconds + options.stall_grace if options.limits.max_seconds else None
     parsed = run_resilient(parse_task, parse_tasks, options.jobs, on_done=bar.update, stall_seconds=stall)
     bar.close()
+    spills: dict[str, Blob] = {}
     for key, summary in parsed.items():
         source = records[key]["source"]
         if isinstance(summary, Crashed) and summary.stalled:
@@ -959,6 +959,8 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
             summary = {"status": "broken",
                        "message": f"程序在读取或解析文件 {source} 时出错（{summary.message}），请将该文件提供给维护人员"}
         records[key].update({k: v for k, v in summary.items() if k in STATUS_FIELDS})
+        if summary.get("spill") is not None:
+            spills[key] = summary["spill"]
 
     # --- (B) group by body and year -------------------------------------------------------------
     parsed_ok = sorted(k for k, r in records.items() if r["status"] == "audited")
@@ -986,7 +988,7 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
             "engine_fallback": False,
             "engine_note": None,
         })
-        eval_tasks[key] = EvalTask(key, parse_tasks[key].spill, parse_tasks[prev_key].spill if prev_key else None,
+        eval_tasks[key] = EvalTask(key, spills[key], spills[prev_key] if prev_key else None,
                                    dict(rec), tuple(rec["same_year_sources"]))
 
     # --- (C–E) evaluate, score, letter ------------------------------------------------------------
@@ -995,7 +997,7 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
                       office, options.run_date, str(staging / "letters"), options.limits.max_seconds,
                       str(store.folder))
     # the output order (as the final sort below); `audited` is sorted by key, and tasks run in it
-    sheets.start(store.folder, options.run_date, sorted(eval_tasks, key=lambda k: (records[k]["source"], k)))
+    sheets.start(options.run_date, sorted(eval_tasks, key=lambda k: (records[k]["source"], k)))
     bar = progress("审核", len(eval_tasks))
 
     def keep(key: str, value: Any) -> Any:
@@ -1003,7 +1005,7 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
         if not isinstance(value, Finished):
             return value
         slim = store.put(key, value)
-        sheets.ready(key)
+        sheets.ready(key, store.blobs[key])
         return slim
 
     evaluated = run_resilient(eval_task, eval_tasks, options.jobs, init_eval_worker, (ctx,), on_done=bar.update,
@@ -1023,7 +1025,7 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
         init_eval_worker(ctx)     # this process now plays the worker, with the reference engine
         for key in fallback_needed:
             store.put(key, _reference_fallback(eval_tasks[key], evaluated[key], ctx))
-            sheets.ready(key)
+            sheets.ready(key, store.blobs[key])
     for key, rec in records.items():
         if key not in store.summaries:          # not evaluated: the status record is all there is
             store.put(key, rec)

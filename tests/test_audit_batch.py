@@ -310,8 +310,9 @@ def test_findings_sheet_streamed_in_output_order_whatever_the_ready_order(tmp_pa
     bytes as the one written in one go at the end."""
     import pandas as pd
 
-    from engine.batch import _FindingsStream, record_path
+    from engine.batch import _FindingsStream
     from engine.render import tables
+    from engine.spool import Spool
 
     def finding(i: int) -> dict:
         return {"rule_id": f"R{i}", "severity": "error", "category": "完整性", "title": f"问题{i}",
@@ -320,22 +321,22 @@ def test_findings_sheet_streamed_in_output_order_whatever_the_ready_order(tmp_pa
 
     records = {k: {"source": f"in/{k}.txt", "agency": k, "year": 2024, "findings": [finding(i), finding(i + 10)]}
                for i, k in enumerate(["in:000000", "in:000001", "in:000002"])}
-    for key, rec in records.items():
-        record_path(tmp_path, key).write_text(json.dumps(rec, ensure_ascii=False), encoding="utf-8")
+    spool = Spool(tmp_path)
+    blobs = {key: spool.put_text(json.dumps(rec, ensure_ascii=False)) for key, rec in records.items()}
     order = list(records)
-    stream = _FindingsStream(tmp_path, RUN_DATE, order)
-    stream.ready("in:000002")
-    stream.ready("in:000001")
+    stream = _FindingsStream(RUN_DATE, order)
+    stream.ready("in:000002", blobs["in:000002"])
+    stream.ready("in:000001", blobs["in:000001"])
     assert stream.done == 0 and stream.remaining() == order     # waits for the first in order
-    stream.ready("in:000000")
+    stream.ready("in:000000", blobs["in:000000"])
     assert stream.done == 3 and stream.remaining() == []
     frame = pd.DataFrame([{c: None for c in tables.REPORT_COLUMNS}], columns=list(tables.REPORT_COLUMNS))
     stream.book.save(tmp_path / "streamed.xlsx", frame)
     tables.write_xlsx(tmp_path / "at_once.xlsx", frame, tables.finding_rows(records.values()), RUN_DATE)
     assert (tmp_path / "streamed.xlsx").read_bytes() == (tmp_path / "at_once.xlsx").read_bytes()
     # a different ready order changes nothing either
-    other = _FindingsStream(tmp_path, RUN_DATE, order)
+    other = _FindingsStream(RUN_DATE, order)
     for key in ("in:000001", "in:000000", "in:000002"):
-        other.ready(key)
+        other.ready(key, blobs[key])
     other.book.save(tmp_path / "other.xlsx", frame)
     assert (tmp_path / "other.xlsx").read_bytes() == (tmp_path / "at_once.xlsx").read_bytes()

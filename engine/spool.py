@@ -1,0 +1,92 @@
+"""Append-only spool files: the batch runner's intermediate blobs, many to a file.
+
+The runner hands every parsed Report (a pickle) and every finished record (its findings.json text)
+from one process to another through disk, so that no process holds all of them in memory. Creating
+a file is the costly part of that on common file systems (on ext4 it costs more CPU than writing
+20 KB into an open file), so each writing process appends its blobs to one file of its own and hands
+on a `Blob` (file, offset, length) instead of a path.
+
+A file is owned by the process that created it (its name carries that pid and a random token): a
+forked child never appends to its parent's file. A writer that dies mid-write leaves a torn tail
+that no Blob points at, so what was handed on is always complete.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class SpoolError(Exception):
+    """A blob that cannot be read back whole (the spool file was truncated or removed)."""
+
+
+@dataclass(frozen=True)
+class Blob:
+    path: str
+    offset: int
+    length: int
+
+
+class Spool:
+    """A writer of blobs into `folder`, one file per writing process, created on first use."""
+
+    def __init__(self, folder: str | Path, prefix: str = "spool"):
+        self.folder = str(folder)
+        self.prefix = prefix
+        self._pid: int | None = None
+        self._fd: int | None = None
+        self._path = ""
+        self._offset = 0
+
+    def put(self, data: bytes) -> Blob:
+        if self._pid != os.getpid():
+            self._open()
+        offset = self._offset
+        view = memoryview(data)
+        while view:
+            written = os.write(self._fd, view)
+            view = view[written:]
+        self._offset += len(data)
+        return Blob(self._path, offset, len(data))
+
+    def put_text(self, text: str) -> Blob:
+        return self.put(text.encode("utf-8"))
+
+    def _open(self) -> None:
+        # a forked child inherits the parent's descriptor: it is left alone (the parent owns it)
+        self._pid = os.getpid()
+        self._path = os.path.join(self.folder, f"{self.prefix}-{self._pid}-{secrets.token_hex(4)}.bin")
+        self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_APPEND, 0o600)
+        self._offset = 0
+
+    def close(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            os.close(self._fd)
+        self._fd, self._pid = None, None
+
+
+def read_blob(blob: Blob) -> bytes:
+    with open(blob.path, "rb") as fh:
+        data = os.pread(fh.fileno(), blob.length, blob.offset)
+    if len(data) != blob.length:
+        raise SpoolError(f"暂存文件 {blob.path} 不完整：偏移 {blob.offset} 处应有 {blob.length} 字节，"
+                         f"只读到 {len(data)} 字节")
+    return data
+
+
+def read_text(blob: Blob) -> str:
+    return read_blob(blob).decode("utf-8")
+
+
+_SPOOLS: dict[tuple[str, str], Spool] = {}
+
+
+def spool_for(folder: str | Path, prefix: str = "spool") -> Spool:
+    """This process's spool in `folder` (one per folder and prefix, kept for the process's life)."""
+    key = (str(folder), prefix)
+    spool = _SPOOLS.get(key)
+    if spool is None:
+        spool = _SPOOLS[key] = Spool(folder, prefix)
+    return spool

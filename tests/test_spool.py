@@ -1,0 +1,46 @@
+"""engine/spool.py: blobs appended to one file per writing process, read back whole."""
+import multiprocessing
+import os
+
+import pytest
+
+from engine.spool import Blob, Spool, SpoolError, read_blob, read_text, spool_for
+
+
+def test_blobs_read_back_in_any_order(tmp_path):
+    spool = Spool(tmp_path)
+    texts = ["", "审核意见", "x" * 70000, "第二行\n第三行"]
+    blobs = [spool.put_text(t) for t in texts]
+    assert [read_text(b) for b in reversed(blobs)] == list(reversed(texts))
+    assert len({b.path for b in blobs}) == 1          # one file for all of them
+    assert len(list(tmp_path.iterdir())) == 1
+
+
+def _child_put(folder: str, conn) -> None:
+    conn.send(spool_for(folder).put(f"子进程 {os.getpid()}".encode()))
+
+
+def test_a_forked_child_writes_its_own_file(tmp_path):
+    parent = spool_for(tmp_path)
+    first = parent.put(b"parent-1")
+    ctx = multiprocessing.get_context("fork")
+    recv, send = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child_put, args=(str(tmp_path), send))
+    proc.start()
+    child_blob = recv.recv()
+    proc.join()
+    second = parent.put(b"parent-2")
+    assert child_blob.path != first.path
+    assert read_text(child_blob).startswith("子进程")
+    # the child's writes did not move the parent's offsets
+    assert read_blob(first) == b"parent-1" and read_blob(second) == b"parent-2"
+    assert second.path == first.path and second.offset == first.offset + len(b"parent-1")
+
+
+def test_a_truncated_spool_is_an_error_not_short_data(tmp_path):
+    blob = Spool(tmp_path).put(b"0123456789")
+    os.truncate(blob.path, 4)
+    with pytest.raises(SpoolError, match="不完整"):
+        read_blob(blob)
+    with pytest.raises(SpoolError):
+        read_blob(Blob(blob.path, 100, 3))
