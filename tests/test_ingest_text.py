@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from engine.ingest import IngestError, read_document
-from engine.ingest.text import read, split_lines
+from engine.ingest.text import printable_share, read, split_lines
 
 SAMPLE = "南岭镇人民政府 2024 年度信息公开年报\n\n一、总体情况\n规章\t０\t0\t0\n其它需要报告的事项：无\n"
 
@@ -91,3 +91,18 @@ def test_read_document_missing_and_empty(tmp_path):
     with pytest.raises(IngestError) as exc:
         read_document(empty)
     assert exc.value.status == "empty"
+
+
+@pytest.mark.parametrize("text, share", [
+    ("", 1.0),
+    ("报告\t正文\r\n\f\v", 1.0),                  # white-space controls are text
+    ("ab\x00d", 0.75),
+    ("\x1b\x7f\x85\x9f\ufffd" + "文" * 5, 0.5),     # C0, DEL, C1 and the replacement character
+    ("\xa0\xa0", 1.0),                            # no-break space is text
+])
+def test_printable_share_counts_non_text_characters(text, share):
+    assert printable_share(text) == share
+
+
+def test_printable_share_looks_at_the_first_20000_characters_only():
+    assert printable_share("文" * 20000 + "\x00" * 5000) == 1.0
