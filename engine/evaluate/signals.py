@@ -36,6 +36,7 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from engine.evaluate.text_source import PART_IDS, TextView, part_views
 from engine.model import Report
+from engine.rules.loader import NOT_PLAIN, round_trip_tree
 
 DEFAULT_SIGNALS_FILE = Path(__file__).resolve().parents[2] / "rules" / "signals.yaml"
 
@@ -143,6 +144,9 @@ def load_yaml_document(path: Path) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise SignalLoadError([f"{path}: 无法读取文件：{exc}"]) from exc
+    tree = round_trip_tree(text)       # libyaml for plain YAML, ruamel for the rest and for errors
+    if tree is not NOT_PLAIN:
+        return tree
     try:
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:

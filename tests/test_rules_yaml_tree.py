@@ -1,0 +1,81 @@
+"""engine/rules/loader.round_trip_tree: the tree ruamel's round-trip loader gives (types, values,
+line and column of every key and item), built from libyaml; anything else is left to ruamel."""
+from pathlib import Path
+
+import pytest
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.scalarfloat import ScalarFloat
+
+from engine.rules.loader import NOT_PLAIN, round_trip_tree
+
+RULES = Path(__file__).resolve().parent.parent / "rules"
+
+
+def ruamel_tree(text: str):
+    return YAML(typ="rt", pure=True).load(text)
+
+
+def assert_same_tree(fast, ref, where="$"):
+    if isinstance(ref, ScalarFloat):           # documented: a plain float (same value)
+        assert type(fast) is float and fast == ref, where
+        return
+    assert type(fast) is type(ref), (where, type(fast), type(ref))
+    if isinstance(ref, (CommentedMap, CommentedSeq)):
+        assert (fast.lc.line, fast.lc.col) == (ref.lc.line, ref.lc.col), where
+        keys = list(ref) if isinstance(ref, CommentedMap) else range(len(ref))
+        assert list(fast if isinstance(ref, CommentedMap) else range(len(fast))) == list(keys), where
+        for k in keys:
+            assert fast.lc.data[k] == ref.lc.data[k], (where, k)
+            assert_same_tree(fast[k], ref[k], f"{where}/{k}")
+    else:
+        assert fast == ref, (where, fast, ref)
+
+
+@pytest.mark.parametrize("path", sorted(RULES.glob("*.yaml")), ids=lambda p: p.name)
+def test_every_shipped_yaml_file_gives_ruamels_tree(path):
+    text = path.read_text(encoding="utf-8")
+    fast = round_trip_tree(text)
+    assert fast is not NOT_PLAIN               # the shipped files take the fast path
+    assert_same_tree(fast, ruamel_tree(text))
+
+
+PLAIN_DOCUMENTS = {
+    "yaml 1.2 words stay strings": "a: yes\nb: no\nc: on\nd: Off\ne: y\n",
+    "booleans and nulls": "a: true\nb: FALSE\nc: ~\nd: null\n",
+    "numbers": "a: 12\nb: -3\nc: 0\nd: 007\ne: 1.25\nf: -0.5\ng: '12'\n",
+    "block scalars": "a: |\n  第一行\n  第二行\nb: >\n  折叠的\n  一段\nc: >-\n  x\n",
+    "nested flow and block": "rules:\n  - id: R1\n    tags: [a, b]\n    options: {x: 1, y: [1, 2]}\n  -\n    id: R2\n",
+    "empty document": "",
+    "comments only": "# 只有注释\n",
+    "top-level list": "- 1\n- 二\n- - nested\n",
+    "integer keys": "1: a\n2: b\n",
+}
+
+
+@pytest.mark.parametrize("text", PLAIN_DOCUMENTS.values(), ids=PLAIN_DOCUMENTS.keys())
+def test_plain_documents_give_ruamels_tree(text):
+    fast = round_trip_tree(text)
+    assert fast is not NOT_PLAIN
+    assert_same_tree(fast, ruamel_tree(text))
+
+
+LEFT_TO_RUAMEL = {
+    "anchor and alias": "a: &x [1]\nb: *x\n",
+    "merge key": "base: &b {x: 1}\nc:\n  <<: *b\n  y: 2\n",
+    "duplicate key": "a: 1\na: 2\n",
+    "custom tag": "a: !thing 1\n",
+    "hex": "a: 0x1F\n",
+    "underscores": "a: 1_000\n",
+    "exponent": "a: 1e3\n",
+    "infinity": "a: .inf\n",
+    "timestamp": "a: 2024-01-05\n",
+    "syntax error": "a: [1, 2\n",
+    "tab indentation": "a:\n\t- 1\n",
+    "empty value": "a:\nb: 1\n",          # ruamel places the empty scalar at the next token
+}
+
+
+@pytest.mark.parametrize("text", LEFT_TO_RUAMEL.values(), ids=LEFT_TO_RUAMEL.keys())
+def test_other_yaml_is_left_to_ruamel(text):
+    assert round_trip_tree(text) is NOT_PLAIN
