@@ -49,6 +49,7 @@ import shutil
 import signal
 import tempfile
 from collections import Counter, deque
+from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
@@ -63,7 +64,7 @@ from engine.model import Evidence, Finding, Report, RuleResult
 from engine.render.labels import SEVERITY_ORDER
 from engine.render.office import Office, load_office
 from engine.score import RuleInfo, ScoringPolicy, load_scoring, score_results
-from engine.spool import Blob, Spool, read_blob, read_text, spool_for
+from engine.spool import Blob, Spool, SpooledSequence, put_object, read_blob, read_text, spool_for
 
 # --------------------------------------------------------------------------------------------
 # Options and results
@@ -286,7 +287,28 @@ class TaskError:
     message: str
 
 
-def run_resilient(fn: Callable[[Any], Any], tasks: dict[str, Any], jobs: int,
+class TaskTable(Mapping):
+    """key -> task for run_resilient, each task built when it is asked for: the main process does
+    not hold a task (with its copy of the record so far) for every report at once."""
+
+    def __init__(self, keys: Iterable[str], build: Callable[[str], Any]):
+        self._keys = list(keys)
+        self._known = set(self._keys)
+        self._build = build
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._known:
+            raise KeyError(key)
+        return self._build(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def run_resilient(fn: Callable[[Any], Any], tasks: Mapping[str, Any], jobs: int,
                   initializer: Callable[..., None] | None = None, initargs: tuple = (),
                   on_done: Callable[[], None] | None = None,
                   stall_seconds: float | None = None,
@@ -641,18 +663,20 @@ def build_record(base: dict[str, Any], report: Report, results: list[RuleResult]
 
 
 class RecordStore:
-    """Finished records spooled to disk as their findings.json text (by the eval workers, or here),
-    with a slim summary of each and where its text is kept in memory for the dashboard and the
-    per-report rows: the main process's memory does not grow with the findings."""
+    """Finished records spooled to disk: each record's findings.json text (by the eval worker that
+    built it, or here) and its slim summary (pickled here). In memory it keeps only where each is,
+    so the main process does not hold the records, nor even their summaries: the dashboard, the
+    summary and the per-report rows read the summaries back one at a time (`slims`)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self.summaries: dict[str, dict[str, Any]] = {}
-        self.blobs: dict[str, Blob] = {}
+        self.blobs: dict[str, Blob] = {}        # key -> the record's findings.json text
+        self.slim_blobs: dict[str, Blob] = {}   # key -> its slim summary (pickled)
+        self.previous_only: set[str] = set()    # --previous inputs: compared against, not audited
         self._spool = Spool(folder, "record-main")
 
-    def put(self, key: str, record: "dict[str, Any] | Finished") -> dict[str, Any]:
+    def put(self, key: str, record: "dict[str, Any] | Finished") -> None:
         finished = record if isinstance(record, Finished) else Finished.of(record)
         if finished.text is not None:          # None: the worker spooled it
             self.blobs[key] = self._spool.put_text(finished.text)
@@ -660,8 +684,16 @@ class RecordStore:
             self.blobs[key] = finished.blob
         else:
             raise ValueError(f"记录 {key} 既没有文本也没有暂存位置")
-        self.summaries[key] = finished.slim
-        return finished.slim
+        self.slim_blobs[key] = put_object(self._spool, finished.slim)
+        if finished.slim.get("previous_only"):
+            self.previous_only.add(key)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.slim_blobs
+
+    def slims(self, keys: Iterable[str]) -> SpooledSequence:
+        """The slim summaries of `keys`, in that order, read from disk as they are iterated."""
+        return SpooledSequence([self.slim_blobs[k] for k in keys])
 
     def text(self, key: str) -> str:
         return read_text(self.blobs[key])
@@ -750,27 +782,29 @@ def _run_audit(inputs: list[str | Path], out: Path, options: AuditOptions, sheet
             store = RecordStore(Path(work) / "records")
             keys = _run_phases(files, previous_files, options, policy, rule_info, office, staging,
                                Path(work), progress, group_reports, letters, store, sheets)
-            report_keys = [k for k in keys if not store.summaries[k].get("previous_only")]
-            summaries = [store.summaries[k] for k in report_keys]
+            report_keys = [k for k in keys if k not in store.previous_only]
+            # the summaries are read back from disk at each pass: never all in memory at once
+            summaries = store.slims(report_keys)
             head = json_out.document_head(
                 summaries, tool_version=__version__,
                 rules_version=str(getattr(catalog, "version", "") or digest[7:19]),
                 rules_digest=digest, rule_files=n_rule_files, run_date=options.run_date, office=office)
-            previous_inputs = _previous_inputs_of([store.summaries[k] for k in keys])
+            previous_inputs = _previous_inputs_of(store.slims(k for k in keys if k in store.previous_only))
             overview = {**head, "reports": summaries, "previous_inputs": previous_inputs}
-            # the spreadsheets (the slowest output) are written by the side process meanwhile
+            # the spreadsheets (the slowest output) are written by the side process meanwhile;
+            # `summaries` travels there as the list of where each one is
             sheets.finish(overview, staging, report_keys, {k: store.blobs[k] for k in report_keys})
             json_out.write_findings_stream(staging / "findings.json", head,
                                            (store.text(k) for k in report_keys), previous_inputs)
-            (staging / "index.html").write_text(dashboard.render_dashboard(overview, rule_info),
-                                                encoding="utf-8")
+            dashboard.write_dashboard(staging / "index.html", overview, rule_info)
             sheets.result()
+            statuses = Counter(r["status"] for r in summaries)
             store.close()
         replace_output(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return AuditRun(out=out, summary=head["summary"], statuses=Counter(r["status"] for r in summaries))
+    return AuditRun(out=out, summary=head["summary"], statuses=statuses)
 
 
 class TableWriter:
@@ -905,7 +939,7 @@ def _write_tables_job(overview: dict[str, Any], staging: Path, report_keys: list
                         findings_of=lambda: (stream.record(blobs[k]) for k in rest))
 
 
-def _previous_inputs_of(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _previous_inputs_of(records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """--previous reports: `parsed` when read as a report (compared against, not audited)."""
     out = []
     for r in records:
@@ -961,6 +995,7 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
         records[key].update({k: v for k, v in summary.items() if k in STATUS_FIELDS})
         if summary.get("spill") is not None:
             spills[key] = summary["spill"]
+    del parsed, parse_tasks          # what phase A leaves is in `records` and `spills`
 
     # --- (B) group by body and year -------------------------------------------------------------
     parsed_ok = sorted(k for k, r in records.items() if r["status"] == "audited")
@@ -974,7 +1009,6 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
     # --- letter names and reference numbers, in source order ----------------------------------
     audited = [k for k in parsed_ok if not records[k].get("previous_only")]
     names = letters.assign_letter_names([(records[k]["agency"], records[k]["year"]) for k in audited])
-    eval_tasks: dict[str, EvalTask] = {}
     for i, key in enumerate(audited):
         rec = records[key]
         prev_key = grouping.previous.get(key)
@@ -988,8 +1022,14 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
             "engine_fallback": False,
             "engine_note": None,
         })
-        eval_tasks[key] = EvalTask(key, spills[key], spills[prev_key] if prev_key else None,
-                                   dict(rec), tuple(rec["same_year_sources"]))
+
+    def eval_task_of(key: str) -> EvalTask:
+        prev_key = grouping.previous.get(key)
+        rec = records[key]
+        return EvalTask(key, spills[key], spills[prev_key] if prev_key else None, dict(rec),
+                        tuple(rec["same_year_sources"]))
+
+    eval_tasks = TaskTable(audited, eval_task_of)
 
     # --- (C–E) evaluate, score, letter ------------------------------------------------------------
     (staging / "letters").mkdir()
@@ -1004,9 +1044,9 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
         # a finished record goes to disk at once (and is final); failures stay in memory to be retried
         if not isinstance(value, Finished):
             return value
-        slim = store.put(key, value)
+        store.put(key, value)
         sheets.ready(key, store.blobs[key])
-        return slim
+        return STORED
 
     evaluated = run_resilient(eval_task, eval_tasks, options.jobs, init_eval_worker, (ctx,), on_done=bar.update,
                               stall_seconds=stall, keep=keep)
@@ -1016,20 +1056,27 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
             evaluated[key] = {"engine_error": value.message}
     # A durable-rules failure raised as an exception (durable.EngineFailure) may come from the state
     # the worker built up on earlier reports: retry each such report alone in a fresh worker first.
-    for key in sorted(k for k, v in evaluated.items() if isinstance(v, dict) and "engine_error" in v):
+    for key in sorted(k for k, v in evaluated.items() if _engine_error(v)):
         retry = run_resilient(eval_task, {key: eval_tasks[key]}, 1, init_eval_worker, (ctx,), stall_seconds=stall,
                               keep=keep)
         evaluated[key] = ({"engine_error": retry[key].message} if isinstance(retry[key], TaskError) else retry[key])
-    fallback_needed = sorted(k for k, v in evaluated.items() if isinstance(v, Crashed) or "engine_error" in v)
+    fallback_needed = sorted(k for k, v in evaluated.items() if isinstance(v, Crashed) or _engine_error(v))
     if fallback_needed:
         init_eval_worker(ctx)     # this process now plays the worker, with the reference engine
         for key in fallback_needed:
             store.put(key, _reference_fallback(eval_tasks[key], evaluated[key], ctx))
             sheets.ready(key, store.blobs[key])
     for key, rec in records.items():
-        if key not in store.summaries:          # not evaluated: the status record is all there is
+        if key not in store:                    # not evaluated: the status record is all there is
             store.put(key, rec)
     return sorted(records, key=lambda k: (records[k]["source"], k))
+
+
+STORED = "stored"     # what run_resilient keeps of a finished record (the record itself is on disk)
+
+
+def _engine_error(value: Any) -> bool:
+    return isinstance(value, dict) and "engine_error" in value
 
 
 def _reference_fallback(task: EvalTask, failure: Any, ctx: EvalContext) -> dict[str, Any]:

@@ -13,17 +13,19 @@ that no Blob points at, so what was handed on is always complete.
 from __future__ import annotations
 
 import os
+import pickle
 import secrets
-from dataclasses import dataclass
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any, NamedTuple
 
 
 class SpoolError(Exception):
     """A blob that cannot be read back whole (the spool file was truncated or removed)."""
 
 
-@dataclass(frozen=True)
-class Blob:
+class Blob(NamedTuple):
+    """Where one blob is: a tuple, because the main process keeps one or two per report."""
     path: str
     offset: int
     length: int
@@ -90,3 +92,28 @@ def spool_for(folder: str | Path, prefix: str = "spool") -> Spool:
     if spool is None:
         spool = _SPOOLS[key] = Spool(folder, prefix)
     return spool
+
+
+class SpooledSequence(Sequence):
+    """A read-only sequence of objects pickled into spools, unpickled each time one is fetched: a
+    pass over it holds one item at a time. It pickles as its list of Blobs (a few dozen bytes an
+    item), so it can be handed to another process cheaply."""
+
+    def __init__(self, blobs: list[Blob]):
+        self.blobs = blobs
+
+    def __len__(self) -> int:
+        return len(self.blobs)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return SpooledSequence(self.blobs[i])
+        return pickle.loads(read_blob(self.blobs[i]))
+
+    def __iter__(self):
+        for blob in self.blobs:
+            yield pickle.loads(read_blob(blob))
+
+
+def put_object(spool: Spool, obj: Any) -> Blob:
+    return spool.put(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))

@@ -175,6 +175,20 @@ def test_dashboard_with_no_audited_report():
     assert "没有审核任何报告" in html and "空文件" in html
 
 
+def test_dashboard_rendered_from_records_read_back_from_disk_is_the_same(audit, tmp_path):
+    """The batch runner hands the dashboard records read back from its spool one at a time and has
+    the page written as it renders: the page is the same as from a list in memory."""
+    from engine.render.dashboard import write_dashboard
+    from engine.spool import Spool, SpooledSequence, put_object
+
+    doc = doc_of(audit)
+    spool = Spool(tmp_path)
+    spooled = {**doc, "reports": SpooledSequence([put_object(spool, r) for r in doc["reports"]])}
+    write_dashboard(tmp_path / "index.html", spooled)
+    assert (tmp_path / "index.html").read_text(encoding="utf-8") == render_dashboard(doc)
+    assert render_dashboard(doc) == (audit / "index.html").read_text(encoding="utf-8")
+
+
 # --- spreadsheets ------------------------------------------------------------------------------
 
 def test_summary_csv_has_bom_and_one_row_per_input(audit):
@@ -202,6 +216,22 @@ def test_xlsx_is_reproducible(audit, tmp_path):
     time.sleep(1.1)       # openpyxl stamps the save time: it must not reach the file
     write_tables(doc, tmp_path / "2", RUN_DATE)
     assert (tmp_path / "1" / "summary.xlsx").read_bytes() == (tmp_path / "2" / "summary.xlsx").read_bytes()
+
+
+def test_report_rows_written_in_chunks_give_the_same_files(audit, tmp_path, monkeypatch):
+    """summary.csv and the 报告 sheet are written a chunk of rows at a time (memory flat in the number
+    of reports): chunks of one row give the same bytes as one chunk."""
+    from engine.render import tables
+
+    doc = doc_of(audit)
+    write_tables(doc, tmp_path, RUN_DATE)
+    whole = {n: (tmp_path / n).read_bytes() for n in ("summary.csv", "summary.xlsx")}
+    (tmp_path / "chunked").mkdir()
+    monkeypatch.setattr(tables, "REPORT_CHUNK", 1)
+    assert len(list(tables.report_frames(doc["reports"]))) == len(doc["reports"])
+    write_tables(doc, tmp_path / "chunked", RUN_DATE)
+    assert {n: (tmp_path / "chunked" / n).read_bytes() for n in whole} == whole
+    assert whole["summary.csv"] == (audit / "summary.csv").read_bytes()
 
 
 # --- findings.json -----------------------------------------------------------------------------

@@ -5,7 +5,9 @@ Self-contained: inline CSS, a few lines of inline JS for sorting, no network.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from engine.render.labels import PREVIOUS_STATUS_LABELS, STATUS_LABELS
@@ -26,13 +28,39 @@ class Bar:
     height: float
 
 
-def ranked_reports(reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+class Subset(Sequence):
+    """The records of `reports` at `indexes`, in that order, fetched as they are iterated: the
+    reports may be a list or a sequence read back from disk one record at a time (the batch runner's
+    spooled records), so that the dashboard never needs every record in memory at once."""
+
+    def __init__(self, reports: Sequence[dict[str, Any]], indexes: list[int]):
+        self._reports, self._indexes = reports, indexes
+
+    def __len__(self) -> int:
+        return len(self._indexes)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return Subset(self._reports, self._indexes[i])
+        return self._reports[self._indexes[i]]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for i in self._indexes:
+            yield self._reports[i]
+
+
+def ranked_reports(reports: Sequence[dict[str, Any]]) -> Subset:
     """Audited reports, best score first; ties by source path (stable, deterministic)."""
-    audited = [r for r in reports if r["status"] == "audited"]
-    return sorted(audited, key=lambda r: (-r["score"], r["source"]))
+    order = sorted((-r["score"], r["source"], i) for i, r in enumerate(reports) if r["status"] == "audited")
+    return Subset(reports, [i for _score, _source, i in order])
 
 
-def score_changes(reports: list[dict[str, Any]]) -> dict[str, float]:
+def other_reports(reports: Sequence[dict[str, Any]]) -> Subset:
+    """The inputs that were not audited, in output order."""
+    return Subset(reports, [i for i, r in enumerate(reports) if r["status"] != "audited"])
+
+
+def score_changes(reports: Iterable[dict[str, Any]]) -> dict[str, float]:
     """source -> score change since last year's report of the same body, for the reports whose
     previous-year report (engine.parse.agency grouping) was audited in the same run (same catalog,
     same scoring policy). A previous-year report only read for comparison (--previous) has no score."""
@@ -45,7 +73,7 @@ def score_changes(reports: list[dict[str, Any]]) -> dict[str, float]:
     return out
 
 
-def frequent_rules(reports: list[dict[str, Any]], rule_info: dict[str, RuleInfo]) -> list[dict[str, Any]]:
+def frequent_rules(reports: Iterable[dict[str, Any]], rule_info: dict[str, RuleInfo]) -> list[dict[str, Any]]:
     reports_failing: Counter = Counter()
     findings: Counter = Counter()
     titles: dict[str, str] = {}
@@ -64,7 +92,7 @@ def frequent_rules(reports: list[dict[str, Any]], rule_info: dict[str, RuleInfo]
             for rid in ranked[:TOP_RULES]]
 
 
-def score_bars(reports: list[dict[str, Any]], width: int = 520, height: int = 200) -> tuple[list[Bar], int]:
+def score_bars(reports: Iterable[dict[str, Any]], width: int = 520, height: int = 200) -> tuple[list[Bar], int]:
     counts = defaultdict(int)
     for r in reports:
         for label, low, high in BUCKETS:
@@ -80,14 +108,24 @@ def score_bars(reports: list[dict[str, Any]], width: int = 520, height: int = 20
 
 
 def render_dashboard(document: dict[str, Any], rule_info: dict[str, RuleInfo] | None = None) -> str:
+    return "".join(_dashboard_chunks(document, rule_info))
+
+
+def write_dashboard(path: Path, document: dict[str, Any], rule_info: dict[str, RuleInfo] | None = None) -> None:
+    """index.html written as the template renders it (the page of a large audit is never one
+    string in memory; `document["reports"]` may be read back from disk as it is iterated)."""
+    with open(path, "w", encoding="utf-8") as fh:
+        fh.writelines(_dashboard_chunks(document, rule_info))
+
+
+def _dashboard_chunks(document: dict[str, Any], rule_info: dict[str, RuleInfo] | None) -> Iterator[str]:
     reports = document["reports"]
     ranked = ranked_reports(reports)
     bars, bar_width = score_bars(ranked)
-    others = [r for r in reports if r["status"] != "audited"]
     env = letter_env()
     env.filters["status"] = lambda s: PREVIOUS_STATUS_LABELS.get(s, s)
-    return env.get_template("dashboard.html.j2").render(
-        doc=document, ranked=ranked, others=others, bars=bars, bar_width=bar_width,
+    return env.get_template("dashboard.html.j2").generate(
+        doc=document, ranked=ranked, others=other_reports(reports), bars=bars, bar_width=bar_width,
         rules=frequent_rules(ranked, rule_info or {}), changes=score_changes(reports),
         by_status=Counter(r["status"] for r in reports),
         status_labels=STATUS_LABELS,

@@ -25,32 +25,34 @@ FINDING_COLUMNS = ("来源文件", "单位", "年度", "规则编号", "严重�
                    "单元格", "数值", "行号", "位置", "原文", "整改要求", "依据")
 
 
-def report_rows(document: dict[str, Any]) -> list[dict[str, Any]]:
-    rows = []
-    for r in document["reports"]:
-        audited = r["status"] == "audited"
-        counts = r.get("counts") or {}
-        rows.append({
-            "来源文件": r["source"],
-            "状态": STATUS_LABELS.get(r["status"], r["status"]),
-            "说明": r.get("message") or (r.get("engine_note") or ""),
-            "单位": r.get("agency") or "",
-            "年度": r.get("year"),
-            "模板": r.get("template") or "",
-            "得分": r.get("score") if audited else None,
-            "等级": r.get("grade") or "",
-            "错误": counts.get("error") if audited else None,
-            "警告": counts.get("warning") if audited else None,
-            "提示": counts.get("info") if audited else None,
-            "无法核对": len(r.get("not_assessable") or []) if audited else None,
-            "审核意见书": r.get("letter") or "",
-            "文号": r.get("reference_number") or "",
-            "审核引擎": {"durable": "durable-rules", "reference": "参考引擎"}.get(r.get("engine") or "", ""),
-            "上年报告": r.get("previous_source") or "",
-            "重复于": r.get("duplicate_of") or "",
-            "SHA256": r.get("sha256") or "",
-        })
-    return rows
+# Rows of the 报告 sheet and summary.csv are turned into frames this many at a time, so that a
+# large audit never has all of them in one frame (memory flat in the number of reports).
+REPORT_CHUNK = 500
+
+
+def report_row(r: dict[str, Any]) -> dict[str, Any]:
+    audited = r["status"] == "audited"
+    counts = r.get("counts") or {}
+    return {
+        "来源文件": r["source"],
+        "状态": STATUS_LABELS.get(r["status"], r["status"]),
+        "说明": r.get("message") or (r.get("engine_note") or ""),
+        "单位": r.get("agency") or "",
+        "年度": r.get("year"),
+        "模板": r.get("template") or "",
+        "得分": r.get("score") if audited else None,
+        "等级": r.get("grade") or "",
+        "错误": counts.get("error") if audited else None,
+        "警告": counts.get("warning") if audited else None,
+        "提示": counts.get("info") if audited else None,
+        "无法核对": len(r.get("not_assessable") or []) if audited else None,
+        "审核意见书": r.get("letter") or "",
+        "文号": r.get("reference_number") or "",
+        "审核引擎": {"durable": "durable-rules", "reference": "参考引擎"}.get(r.get("engine") or "", ""),
+        "上年报告": r.get("previous_source") or "",
+        "重复于": r.get("duplicate_of") or "",
+        "SHA256": r.get("sha256") or "",
+    }
 
 
 def finding_rows(reports: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
@@ -77,16 +79,37 @@ def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
     yields the full records one at a time for the 问题 sheet (default: document["reports"]).
     `workbook`: a SummaryWorkbook whose 问题 sheet already holds the findings of the first reports
     (filled while the run was still evaluating); `findings_of()` then yields the remaining ones."""
-    reports = pd.DataFrame(report_rows(document), columns=list(REPORT_COLUMNS))
-    for column in ("年度", "错误", "警告", "提示", "无法核对"):
-        reports[column] = reports[column].astype("Int64")
-    # %g: scores read 85 and 99.5, as in the letters
-    reports.to_csv(out_dir / "summary.csv", index=False, encoding="utf-8-sig", lineterminator="\r\n",
-                   float_format="%g")
-    full = findings_of() if findings_of else document["reports"]
     book = workbook if workbook is not None else SummaryWorkbook(run_date)
+    # utf-8-sig: the BOM once, at the top; each frame adds its rows
+    with open(out_dir / "summary.csv", "w", encoding="utf-8-sig", newline="") as csv_file:
+        for i, frame in enumerate(report_frames(document["reports"])):
+            # %g: scores read 85 and 99.5, as in the letters
+            frame.to_csv(csv_file, index=False, header=(i == 0), lineterminator="\r\n", float_format="%g")
+            book.add_report_frame(frame)
+    full = findings_of() if findings_of else document["reports"]
     book.add_findings(full)
-    book.save(out_dir / "summary.xlsx", reports)
+    book.save(out_dir / "summary.xlsx")
+
+
+def report_frames(reports: Iterable[dict[str, Any]], chunk: int | None = None) -> Iterator[pd.DataFrame]:
+    """The per-report rows as frames of at most `chunk` (REPORT_CHUNK) rows; at least one frame."""
+    chunk = chunk or REPORT_CHUNK
+    rows: list[dict[str, Any]] = []
+    first = True
+    for r in reports:
+        rows.append(report_row(r))
+        if len(rows) == chunk:
+            yield report_frame(rows)
+            rows, first = [], False
+    if rows or first:
+        yield report_frame(rows)
+
+
+def report_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=list(REPORT_COLUMNS))
+    for column in ("年度", "错误", "警告", "提示", "无法核对"):
+        frame[column] = frame[column].astype("Int64")
+    return frame
 
 
 def write_xlsx(path: Path, reports: pd.DataFrame, findings: Iterable[dict[str, Any]], run_date: dt.date) -> None:
@@ -142,12 +165,17 @@ class SummaryWorkbook:
         for row in rows:
             append([row[c] for c in FINDING_COLUMNS])
 
-    def save(self, path: Path, reports: pd.DataFrame) -> None:
-        """Fills the 报告 sheet from the per-report frame (columns REPORT_COLUMNS) and saves."""
+    def add_report_frame(self, reports: pd.DataFrame) -> None:
+        """Rows of the 报告 sheet from a per-report frame (columns REPORT_COLUMNS), in output order."""
         if tuple(reports.columns) != REPORT_COLUMNS:
             raise ValueError(f"报告表的列与 REPORT_COLUMNS 不一致：{list(reports.columns)}")
         for row in reports.astype(object).itertuples(index=False, name=None):
             self._reports.append([None if pd.isna(v) else v for v in row])
+
+    def save(self, path: Path, reports: pd.DataFrame | None = None) -> None:
+        """Saves the workbook; `reports`: a last (or the only) per-report frame to add first."""
+        if reports is not None:
+            self.add_report_frame(reports)
         save_reproducibly(self._book, path, self._stamp)
 
 
