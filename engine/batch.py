@@ -64,7 +64,7 @@ from engine.model import Evidence, Finding, Report, RuleResult
 from engine.render.labels import SEVERITY_ORDER
 from engine.render.office import Office, load_office
 from engine.score import RuleInfo, ScoringPolicy, load_scoring, score_results
-from engine.spool import Blob, Spool, SpooledSequence, put_object, read_blob, read_text, spool_for
+from engine.spool import Blob, Spool, SpooledSequence, put_object, read_blob, read_text, shared_path, spool_for
 
 # --------------------------------------------------------------------------------------------
 # Options and results
@@ -681,7 +681,7 @@ class RecordStore:
         if finished.text is not None:          # None: the worker spooled it
             self.blobs[key] = self._spool.put_text(finished.text)
         elif finished.blob is not None:
-            self.blobs[key] = finished.blob
+            self.blobs[key] = shared_path(finished.blob)
         else:
             raise ValueError(f"记录 {key} 既没有文本也没有暂存位置")
         self.slim_blobs[key] = put_object(self._spool, finished.slim)
@@ -994,7 +994,7 @@ def _run_phases(files: list[InputFile], previous_files: list[InputFile], options
                        "message": f"程序在读取或解析文件 {source} 时出错（{summary.message}），请将该文件提供给维护人员"}
         records[key].update({k: v for k, v in summary.items() if k in STATUS_FIELDS})
         if summary.get("spill") is not None:
-            spills[key] = summary["spill"]
+            spills[key] = shared_path(summary["spill"])
     del parsed, parse_tasks          # what phase A leaves is in `records` and `spills`
 
     # --- (B) group by body and year -------------------------------------------------------------

@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import pickle
 import secrets
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -69,9 +70,18 @@ class Spool:
         self._fd, self._pid = None, None
 
 
+def shared_path(blob: Blob) -> Blob:
+    """The same Blob with its file name interned: a process keeping many Blobs received from other
+    processes (each with its own copy of the name) then keeps one name per spool file."""
+    return blob._replace(path=sys.intern(blob.path))
+
+
 def read_blob(blob: Blob) -> bytes:
     with open(blob.path, "rb") as fh:
-        data = os.pread(fh.fileno(), blob.length, blob.offset)
+        return _checked(blob, os.pread(fh.fileno(), blob.length, blob.offset))
+
+
+def _checked(blob: Blob, data: bytes) -> bytes:
     if len(data) != blob.length:
         raise SpoolError(f"暂存文件 {blob.path} 不完整：偏移 {blob.offset} 处应有 {blob.length} 字节，"
                          f"只读到 {len(data)} 字节")
@@ -111,8 +121,17 @@ class SpooledSequence(Sequence):
         return pickle.loads(read_blob(self.blobs[i]))
 
     def __iter__(self):
-        for blob in self.blobs:
-            yield pickle.loads(read_blob(blob))
+        # one descriptor per spool file for the whole pass (a pass reads thousands of blobs)
+        fds: dict[str, int] = {}
+        try:
+            for blob in self.blobs:
+                fd = fds.get(blob.path)
+                if fd is None:
+                    fd = fds[blob.path] = os.open(blob.path, os.O_RDONLY)
+                yield pickle.loads(_checked(blob, os.pread(fd, blob.length, blob.offset)))
+        finally:
+            for fd in fds.values():
+                os.close(fd)
 
 
 def put_object(spool: Spool, obj: Any) -> Blob:

@@ -44,3 +44,19 @@ def test_a_truncated_spool_is_an_error_not_short_data(tmp_path):
         read_blob(blob)
     with pytest.raises(SpoolError):
         read_blob(Blob(blob.path, 100, 3))
+
+
+def test_a_spooled_sequence_reads_items_back_in_order_and_pickles_small(tmp_path):
+    import pickle
+
+    from engine.spool import SpooledSequence, put_object
+
+    first, second = Spool(tmp_path, "a"), Spool(tmp_path, "b")
+    items = [{"i": i, "名称": "单位" * i} for i in range(50)]
+    seq = SpooledSequence([put_object(first if i % 2 else second, x) for i, x in enumerate(items)])
+    assert list(seq) == items and list(seq) == items        # re-iterable
+    assert len(seq) == 50 and seq[7] == items[7] and list(seq[3:6]) == items[3:6]
+    assert len(pickle.dumps(seq)) < sum(len(pickle.dumps(x)) for x in items)
+    os.truncate(seq.blobs[-1].path, seq.blobs[-1].offset + 1)
+    with pytest.raises(SpoolError):
+        list(seq)
