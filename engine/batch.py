@@ -23,8 +23,10 @@ Phases:
       eval worker spools its finished record itself, sending back only the slim summary and where
       the record is (a spool Blob).
   (E) findings.json, index.html, summary.xlsx and summary.csv are written from the records. Each
-      finished record is spilled to disk as it arrives (RecordStore) and the main process keeps only
-      a slim summary; findings.json and the 问题 sheet are streamed report by report. The
+      finished record and its slim summary are spooled to disk as they arrive (RecordStore); the
+      main process keeps only where they are (a few hundred bytes a report) and every output is
+      streamed report by report: findings.json, the dashboard (ranked through an index of scores),
+      the 问题 sheet, and summary.csv and the 报告 sheet in chunks of rows. The
       spreadsheets are written by a process forked when the run starts: it fills the 问题 sheet during
       phase C, as the records become final in output order (the main process tells it each finished
       key; tasks are submitted in that order, so they finish nearly in it), and the 报告 sheet and
