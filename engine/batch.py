@@ -782,26 +782,28 @@ def _run_audit(inputs: list[str | Path], out: Path, options: AuditOptions, sheet
     try:
         with tempfile.TemporaryDirectory(prefix="xxgk-audit-work-") as work:
             store = RecordStore(Path(work) / "records")
-            keys = _run_phases(files, previous_files, options, policy, rule_info, office, staging,
-                               Path(work), progress, group_reports, letters, store, sheets)
-            report_keys = [k for k in keys if k not in store.previous_only]
-            # the summaries are read back from disk at each pass: never all in memory at once
-            summaries = store.slims(report_keys)
-            head = json_out.document_head(
-                summaries, tool_version=__version__,
-                rules_version=str(getattr(catalog, "version", "") or digest[7:19]),
-                rules_digest=digest, rule_files=n_rule_files, run_date=options.run_date, office=office)
-            previous_inputs = _previous_inputs_of(store.slims(k for k in keys if k in store.previous_only))
-            overview = {**head, "reports": summaries, "previous_inputs": previous_inputs}
-            # the spreadsheets (the slowest output) are written by the side process meanwhile;
-            # `summaries` travels there as the list of where each one is
-            sheets.finish(overview, staging, report_keys, {k: store.blobs[k] for k in report_keys})
-            json_out.write_findings_stream(staging / "findings.json", head,
-                                           (store.text(k) for k in report_keys), previous_inputs)
-            dashboard.write_dashboard(staging / "index.html", overview, rule_info)
-            sheets.result()
-            statuses = Counter(r["status"] for r in summaries)
-            store.close()
+            try:
+                keys = _run_phases(files, previous_files, options, policy, rule_info, office, staging,
+                                   Path(work), progress, group_reports, letters, store, sheets)
+                report_keys = [k for k in keys if k not in store.previous_only]
+                # the summaries are read back from disk at each pass: never all in memory at once
+                summaries = store.slims(report_keys)
+                head = json_out.document_head(
+                    summaries, tool_version=__version__,
+                    rules_version=str(getattr(catalog, "version", "") or digest[7:19]),
+                    rules_digest=digest, rule_files=n_rule_files, run_date=options.run_date, office=office)
+                previous_inputs = _previous_inputs_of(store.slims(k for k in keys if k in store.previous_only))
+                overview = {**head, "reports": summaries, "previous_inputs": previous_inputs}
+                # the spreadsheets (the slowest output) are written by the side process meanwhile;
+                # `summaries` travels there as the list of where each one is
+                sheets.finish(overview, staging, report_keys, {k: store.blobs[k] for k in report_keys})
+                json_out.write_findings_stream(staging / "findings.json", head,
+                                               (store.text(k) for k in report_keys), previous_inputs)
+                dashboard.write_dashboard(staging / "index.html", overview, rule_info)
+                sheets.result()
+                statuses = Counter(r["status"] for r in summaries)
+            finally:
+                store.close()
         replace_output(staging, out)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

@@ -48,9 +48,15 @@ class Spool:
             self._open()
         offset = self._offset
         view = memoryview(data)
-        while view:
-            written = os.write(self._fd, view)
-            view = view[written:]
+        try:
+            while view:
+                written = os.write(self._fd, view)
+                view = view[written:]
+        except BaseException:
+            # part of the blob may be in the file: later offsets would be wrong, so the next
+            # blob goes to a new file (nothing points at this one's torn tail)
+            self.close()
+            raise
         self._offset += len(data)
         return Blob(self._path, offset, len(data))
 

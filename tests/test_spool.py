@@ -60,3 +60,28 @@ def test_a_spooled_sequence_reads_items_back_in_order_and_pickles_small(tmp_path
     os.truncate(seq.blobs[-1].path, seq.blobs[-1].offset + 1)
     with pytest.raises(SpoolError):
         list(seq)
+
+
+def test_a_failed_write_sends_later_blobs_to_a_new_file(tmp_path, monkeypatch):
+    """A write that fails part-way may leave bytes in the file: later blobs must not be located by
+    offsets that no longer match, so they go to a fresh file."""
+    import engine.spool as spool_module
+
+    spool = Spool(tmp_path)
+    first = spool.put(b"first")
+    real_write = os.write
+    calls = {"n": 0}
+
+    def half_then_fail(fd, data):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            return real_write(fd, bytes(data[:2]))     # a partial write …
+        raise OSError(28, "No space left on device")   # … then the disk is full
+
+    monkeypatch.setattr(spool_module.os, "write", half_then_fail)
+    with pytest.raises(OSError):
+        spool.put(b"torn blob")
+    monkeypatch.setattr(spool_module.os, "write", real_write)
+    after = spool.put(b"after")
+    assert after.path != first.path and after.offset == 0
+    assert read_blob(first) == b"first" and read_blob(after) == b"after"
