@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Iterable, Literal
 
 # --------------------------------------------------------------------------------------------
 # Ingest: a document as a sequence of lines, whatever its format
@@ -96,6 +96,11 @@ class Table:
     line_start: int | None = None
     line_end: int | None = None
     cells: dict[str, Cell] = field(default_factory=dict)
+
+    def mark_missing(self, addresses: Iterable[str]) -> None:
+        """These cells were not found in the report (a missing table or row)."""
+        for a in addresses:
+            self.cells[a] = Cell(a, "missing")
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -19,7 +19,7 @@ from engine.parse.rows import place_row
 from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, chain, label_first_chars, padding, read_rows,
                                stop_label_pattern)
 from engine.parse.normalize import label_pattern
-from engine.template import ACTIVE_ITEMS, AMOUNT_COLUMNS
+from engine.template import ACTIVE_ITEMS, AMOUNT_COLUMNS, active_addresses
 
 _MARKERS = {
     "2019": ("本年新制作数量", "本年新公开数量", "对外公开总数量", "上一年项目数量", "采购项目数量", "采购总金额"),
@@ -92,11 +92,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
     # alone (行政许可, 行政处罚 …) also occur in narrative ("办理行政许可120件") and are no table.
     start = table_start(folded, region)
     if start is None and not has_columns:
-        for it in items:
-            for row in it.rows:
-                for col in it.columns:
-                    a = f"active.{it.key}.{row}.{col}"
-                    table.cells[a] = Cell(a, "missing")
+        table.mark_missing(active_addresses(template))
         return table, [D.table_missing("active")]
     region = start or region
     aset = ANCHORS[template]
@@ -105,11 +101,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
     chosen = chain(anchors, order)
     diags: list[Diagnostic] = []
     if not chosen:
-        for it in items:
-            for row in it.rows:
-                for col in it.columns:
-                    a = f"active.{it.key}.{row}.{col}"
-                    table.cells[a] = Cell(a, "missing")
+        table.mark_missing(active_addresses(template))
         return table, [D.table_missing("active")]
     table.present = True
     width = {f"{it.key}.{row}": len(it.columns) for it in items for row in it.rows}
@@ -123,8 +115,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
             addrs = [f"active.{key}.{c}" for c in it.columns]
             read = reads.get(key)
             if read is None:
-                for a in addrs:
-                    table.cells[a] = Cell(a, "missing")
+                table.mark_missing(addrs)
                 diags.append(D.row_missing("active", key, addrs))
                 continue
             runs: dict[str, RowRead] = {}

@@ -20,7 +20,7 @@ from engine.parse.grid import (Anchor, AnchorSet, Pos, Region, RowRead, chain, l
                                row_label_pattern, stop_label_pattern)
 from engine.parse.rows import place_row
 from engine.parse.normalize import squeeze
-from engine.template import APPLICANT_COLUMNS, APPLICATION_ROWS, outcome_leaf_rows
+from engine.template import APPLICANT_COLUMNS, APPLICATION_ROWS, application_addresses, outcome_leaf_rows
 
 NCOL = len(APPLICANT_COLUMNS)
 MIN_ROWS_FOR_TABLE = 3
@@ -66,10 +66,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
     table = Table(name="applications", present=False, template=template, variant=variant)
     diags: list[Diagnostic] = []
     if len(chosen) < MIN_ROWS_FOR_TABLE:
-        for key in order:
-            for col in APPLICANT_COLUMNS:
-                addr = f"applications.{key}.{col}"
-                table.cells[addr] = Cell(addr, "missing")
+        table.mark_missing(application_addresses(variant))
         diags.append(D.table_missing("applications"))
         return table, diags
     table.present = True
@@ -94,8 +91,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
         read = reads.get(key)
         if read is None:
             canonical = [f"applications.{key}.{c}" for c in APPLICANT_COLUMNS]
-            for a in canonical:
-                table.cells[a] = Cell(a, "missing")
+            table.mark_missing(canonical)
             diags.append(D.row_missing("applications", key, canonical))
             continue
         row_diags = place_row("applications", key, addrs, read, lines, table, lead, trail, runs)

@@ -30,8 +30,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
     header = _HEADER.find(folded, region)
     # the result columns identify the table: narrative also says 行政复议 / 行政诉讼 / 总计
     if len({a.key for a in header} & set(REVIEW_PARTS)) < 2:
-        for a in addrs:
-            table.cells[a] = Cell(a, "missing")
+        table.mark_missing(addrs)
         return table, [D.table_missing("review")]
     table.present = True
     last = max(header, key=lambda a: (a.line, a.end))
