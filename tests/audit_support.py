@@ -139,6 +139,27 @@ def report_text(agency: str, year: int = 2024, *extra: str) -> str:
     return "\n".join([f"{agency}{year}年政府信息公开工作年度报告", f"单位：{agency}", f"年度：{year}", *extra]) + "\n"
 
 
+def audit_with_fake_hooks(base: Path, inputs: dict[str, str | bytes], run_date) -> Path:
+    """The batch run with FAKE_HOOKS on `inputs` (name -> content, written to base/in), run from
+    `base` so the sources read in/<name>; returns the output folder base/out."""
+    import contextlib
+
+    from engine import DEFAULT_RULES_DIR
+    from engine.batch import AuditOptions, run_audit
+
+    (base / "in").mkdir()
+    for name, content in inputs.items():
+        target = base / "in" / name
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+    with contextlib.chdir(base):
+        run_audit(["in"], base / "out", AuditOptions(rules_dir=DEFAULT_RULES_DIR, jobs=2, run_date=run_date,
+                                                      hooks=FAKE_HOOKS))
+    return base / "out"
+
+
 def broken_load_catalog(path):
     from engine.rules import RuleLoadError
 

@@ -4,16 +4,13 @@ works, a letter prints on A4; screenshots go to tests/_artifacts/ for a person t
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 from pathlib import Path
 
 import pytest
 
-from audit_support import FAKE_HOOKS, report_text
+from audit_support import audit_with_fake_hooks, report_text
 from browser_support import Browser, chromium_path
-from engine import DEFAULT_RULES_DIR
-from engine.batch import AuditOptions, run_audit
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(chromium_path() is None, reason="chromium 未安装（scripts/test.sh 会自动安装）")]
@@ -23,22 +20,12 @@ ARTIFACTS = Path(__file__).parent / "_artifacts"
 
 @pytest.fixture(scope="module")
 def audit_out(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("browser")
-    d = base / "in"
-    d.mkdir()
-    (d / "a.txt").write_text(report_text("甲镇人民政府", 2024, "缺少：五", "警告：<img src=x onerror=alert(1)>",
-                                         "列：自然人,总计"), encoding="utf-8")
-    (d / "b.txt").write_text(report_text("乙镇人民政府", 2024), encoding="utf-8")
-    (d / "c.txt").write_text(report_text("丙镇人民政府", 2023, "表格缺失", "警告"), encoding="utf-8")
-    (d / "x.txt").write_text("无关文本\n", encoding="utf-8")
-    cwd = Path.cwd()
-    os.chdir(base)
-    try:
-        run_audit(["in"], base / "out", AuditOptions(rules_dir=DEFAULT_RULES_DIR, jobs=2,
-                                                      run_date=dt.date(2026, 11, 20), hooks=FAKE_HOOKS))
-    finally:
-        os.chdir(cwd)
-    return base / "out"
+    return audit_with_fake_hooks(tmp_path_factory.mktemp("browser"), {
+        "a.txt": report_text("甲镇人民政府", 2024, "缺少：五", "警告：<img src=x onerror=alert(1)>", "列：自然人,总计"),
+        "b.txt": report_text("乙镇人民政府", 2024),
+        "c.txt": report_text("丙镇人民政府", 2023, "表格缺失", "警告"),
+        "x.txt": "无关文本\n",
+    }, dt.date(2026, 11, 20))
 
 
 @pytest.fixture

@@ -11,9 +11,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from audit_support import FAKE_HOOKS, report_text
+from audit_support import audit_with_fake_hooks, report_text
 from engine import DEFAULT_RULES_DIR
-from engine.batch import AuditOptions, run_audit
 from engine.render.dashboard import ranked_reports, render_dashboard
 from engine.render.json_out import validate_findings
 from engine.render.letters import assign_letter_names, letter_env, render_letter, safe_stem
@@ -25,23 +24,12 @@ RUN_DATE = dt.date(2026, 11, 20)     # a Friday
 
 @pytest.fixture(scope="module")
 def audit(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("render")
-    d = base / "in"
-    d.mkdir()
-    (d / "a.txt").write_text(report_text("甲镇人民政府", 2024, "缺少：五", "警告：<script>alert('x')</script>",
-                                         "列：自然人,总计"), encoding="utf-8")
-    (d / "b.txt").write_text(report_text("乙镇人民政府", 2024), encoding="utf-8")
-    (d / "c.txt").write_text(report_text("丙镇人民政府", 2023, "表格缺失", "警告"), encoding="utf-8")
-    (d / "empty.txt").write_bytes(b"")
-    cwd = Path.cwd()
-    import os
-    os.chdir(base)
-    try:
-        run_audit(["in"], base / "out", AuditOptions(rules_dir=DEFAULT_RULES_DIR, jobs=2, run_date=RUN_DATE,
-                                                      hooks=FAKE_HOOKS))
-    finally:
-        os.chdir(cwd)
-    return base / "out"
+    return audit_with_fake_hooks(tmp_path_factory.mktemp("render"), {
+        "a.txt": report_text("甲镇人民政府", 2024, "缺少：五", "警告：<script>alert('x')</script>", "列：自然人,总计"),
+        "b.txt": report_text("乙镇人民政府", 2024),
+        "c.txt": report_text("丙镇人民政府", 2023, "表格缺失", "警告"),
+        "empty.txt": b"",
+    }, RUN_DATE)
 
 
 def doc_of(out: Path) -> dict:
