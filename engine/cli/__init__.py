@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "engine.cli.parse_cmd",
     "engine.cli.rules_cmd",
     "engine.cli.audit_cmd",
+    "engine.cli.review_cmd",
 )
 
 
