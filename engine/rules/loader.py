@@ -30,7 +30,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 SCHEMA_PATH = REPO_ROOT / "schemas" / "rule.schema.json"
 
 # Files in a rules directory that are not rule files (other stages' configuration).
-NON_RULE_FILES = frozenset({"scoring.yaml", "office.yaml"})
+NON_RULE_FILES = frozenset({"scoring.yaml", "office.yaml", "deadlines.yaml"})
 NON_RULE_PREFIXES = ("signals",)
 
 
