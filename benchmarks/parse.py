@@ -134,3 +134,61 @@ SECTIONS.append(("读取并解析 PDF / DOCX / HTML", section_documents))
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# --------------------------------------------------------------------------------------------
+# PDF libraries (issue 14 item 3) — the PDF reader's section: ms per page on the real PDFs, the
+# pdfplumber way (pdfminer objects, pdfplumber's table finder and text lines: what the reader did
+# until it moved to PDFium) beside the PDFium reader, and the whole way to the parsed report.
+# Target: ≤ 10 ms per page, read and parsed.
+# --------------------------------------------------------------------------------------------
+
+PDF_TARGET_MS = 10.0
+
+
+def real_pdfs() -> list[Path]:
+    """The real PDFs: ../shared/real (the external clone), else the copies still in tests/."""
+    for folder in (ROOT.parent / "shared" / "real", ROOT / "tests" / "fixtures" / "real"):
+        found = sorted(folder.glob("*.pdf"))
+        if found:
+            return found
+    return []
+
+
+def _pdfplumber_pages(path: Path) -> None:
+    """The page work of the pdfplumber-era reader: characters, ruled tables and their cell texts,
+    text lines."""
+    import pdfplumber
+    with pdfplumber.open(path) as pdf:
+        for page in pdf.pages:
+            _ = page.chars
+            for table in page.find_tables():
+                table.extract(x_tolerance=1.5)
+            page.extract_text_lines(x_tolerance=1.5, return_chars=False)
+            page.close()
+
+
+def section_pdf_libraries(repeat: int) -> list[tuple[str, float, float]]:
+    """ms per page of each real PDF: pdfplumber, the PDFium reader, and the PDFium reader + parse."""
+    runs = max(1, min(repeat, DOCUMENT_REPEAT_CAP))
+    rows: list[tuple[str, float, float]] = []
+    whole: list[float] = []
+    for path in real_pdfs():
+        pages = read_document(path).pages or 1
+        try:
+            med, best = timed(lambda p=path: _pdfplumber_pages(p), runs)
+            rows.append((f"pdfplumber {path.name} 每页", med / pages, best / pages))
+        except ImportError:
+            rows.append((f"pdfplumber {path.name}（未安装）", float("nan"), float("nan")))
+        med, best = timed(lambda p=path: read_document(p), runs)
+        rows.append((f"pypdfium2  {path.name} 每页", med / pages, best / pages))
+        med, best = timed(lambda p=path: parse_document(read_document(p)), runs)
+        rows.append((f"pypdfium2+解析 {path.name} 每页", med / pages, best / pages))
+        whole.append(med / pages)
+    if whole:
+        verdict = "OK" if max(whole) <= PDF_TARGET_MS else "OVER TARGET"
+        rows.append((f"读取+解析 每页最大值（目标 ≤ {PDF_TARGET_MS:g} ms）{verdict}", max(whole), min(whole)))
+    return rows
+
+
+SECTIONS.append(("PDF 每页耗时：pdfplumber 与 pypdfium2（真实 PDF）", section_pdf_libraries))

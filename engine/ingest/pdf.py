@@ -1,8 +1,11 @@
-"""PDF reader (pdfplumber): text lines with page numbers, and table rows where the page has ruled
-tables, in reading order.
+"""PDF reader: text lines with page numbers, and table rows where the page has ruled tables, in
+reading order. Characters and ruling edges come from PDFium (engine/ingest/pdf_page.py), tables
+from those edges (engine/ingest/pdf_grid.py), words and lines from the characters
+(engine/ingest/pdf_text.py); the geometry is pdfplumber's, so the cells are those the reader gave
+when it ran on pdfplumber, at a fraction of the time (no pdfminer objects per glyph).
 
 Per page:
-- tables are found by ruling lines (`page.find_tables()`, lines strategy). A found "table" counts
+- tables are found by ruling lines (lines strategy). A found "table" counts
   only when it is a real grid: two or more columns in at least one row. Word's paragraph
   borders and shaded text boxes also produce ruled rectangles; rows at a table's start or end
   that are one full-width cell (paragraph lines in a box, a banner like 第二十条第（六）项 closing
@@ -11,7 +14,7 @@ Per page:
   "" in the positions it spans; trailing positions no cell covers are left out (a short row).
   Characters inside the table but outside every detected cell (a cell whose border is missing,
   e.g. cut by a page break) are put back into their row/column instead of being lost.
-- the page's text outside the kept tables is read as lines (`extract_text_lines`) and merged
+- the page's text outside the kept tables is read as lines (`pdf_text.lines`) and merged
   with the table rows by vertical position. Page-number lines (- 3 -, 第3页) are dropped.
 - a table that ends a page and a table that starts the next page with compatible columns are
   one table: the row numbering and table index continue, and header rows repeated on the new
@@ -22,7 +25,6 @@ between pages.
 """
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -30,6 +32,8 @@ from pathlib import Path
 from engine.ingest import IngestError, Limits, sha256_of
 from engine.ingest.grid import (ABSENT, Deadline, LineCollector, clean_cell, collapse_cjk_gaps,
                                 row_is_empty, row_text)
+from engine.ingest.pdf_page import (PASSWORD_ERRORS, cell_text, chars_in_box, find_tables, load_page, open_document,
+                                    table_cells_text, text_lines)
 from engine.model import Diagnostic, Document
 
 # Beyond this many ruling edges on one page, table finding is skipped (it is quadratic in edges);
@@ -49,17 +53,13 @@ _PAGE_NUMBER = re.compile(r"^\s*(?:[-–—－_]*\s*\d{1,4}\s*[-–—－_]*|第
 
 
 def read(path: Path, data: bytes, limits: Limits) -> Document:
-    import pdfplumber
     deadline = Deadline(path, limits)
     try:
-        pdf = pdfplumber.open(io.BytesIO(data))
-    except Exception as exc:   # pdfminer raises many types (PDFSyntaxError, PSEOF, PDFPasswordIncorrect ...)
+        pdf = open_document(data)
+        page_count = len(pdf)
+    except Exception as exc:   # PdfiumError: a damaged file, a password, an unsupported security handler
         raise IngestError("broken", broken_message(path, exc), str(path)) from None
-    with pdf:
-        try:
-            page_count = len(pdf.pages)
-        except Exception as exc:
-            raise IngestError("broken", broken_message(path, exc), str(path)) from None
+    try:
         if page_count > limits.max_pages:
             raise IngestError("too_large", f"文件 {path} 有 {page_count} 页，超过上限 {limits.max_pages} 页",
                               str(path))
@@ -70,9 +70,12 @@ def read(path: Path, data: bytes, limits: Limits) -> Document:
         text_chars = unmapped = 0
         for number in range(1, page_count + 1):
             deadline.check()
-            page = None
             try:
-                page = pdf.pages[number - 1]
+                page = load_page(pdf, number - 1)
+            except Exception as exc:
+                raise IngestError("broken", f"PDF 文件 {path} 第{number}页无法读取：{type(exc).__name__}: {exc}",
+                                  str(path)) from None
+            try:
                 visible, cids = reader.read_page(page, number, deadline)
                 text_chars += visible
                 unmapped += cids
@@ -82,8 +85,9 @@ def read(path: Path, data: bytes, limits: Limits) -> Document:
                 raise IngestError("broken", f"PDF 文件 {path} 第{number}页无法读取：{type(exc).__name__}: {exc}",
                                   str(path)) from None
             finally:
-                if page is not None:
-                    page.close()      # frees the page's parsed objects: memory stays flat over many pages
+                page.close()      # frees PDFium's page: memory stays flat over many pages
+    finally:
+        pdf.close()
     if text_chars == 0:
         raise IngestError("scanned",
                           f"PDF 文件 {path} 没有文字层（可能是扫描件或图片），无法读取其中的文字；"
@@ -107,9 +111,9 @@ def broken_message(path: Path, exc: Exception) -> str:
 
 
 def _is_password_error(exc: BaseException) -> bool:
-    """pdfplumber wraps pdfminer's PDFPasswordIncorrect / encryption errors in PdfminerException."""
-    seen = [exc, exc.__cause__, exc.__context__, *[a for a in exc.args if isinstance(a, BaseException)]]
-    return any(e is not None and ("Password" in type(e).__name__ or "Encrypt" in type(e).__name__) for e in seen)
+    """PDFium reports a missing or wrong password as FPDF_ERR_PASSWORD; an encryption it does not
+    support as FPDF_ERR_SECURITY."""
+    return getattr(exc, "err_code", None) in PASSWORD_ERRORS
 
 
 # ------------------------------------------------------------------------------------------
@@ -123,7 +127,7 @@ class PageTable:
     bbox: tuple[float, float, float, float] = (0, 0, 0, 0)
     tail_bottom: float = 0.0           # bottom of the rows peeled off the end (read as text)
     positions: list[float] = field(default_factory=list)   # x of each grid position
-    source: object = None              # the pdfplumber table, to lay it out again when it continues
+    source: object = None              # the RuledTable, to lay it out again when it continues
 
 
 def page_tables(page) -> list[PageTable]:
@@ -131,7 +135,7 @@ def page_tables(page) -> list[PageTable]:
     if len(page.edges) > MAX_EDGES_PER_PAGE:
         return []
     found = []
-    for table in page.find_tables():
+    for table in find_tables(page):
         grid = table_grid(page, table)
         if grid is not None:
             found.append(grid)
@@ -139,7 +143,7 @@ def page_tables(page) -> list[PageTable]:
 
 
 def table_grid(page, table, reference_xs: list[float] | None = None) -> PageTable | None:
-    """The grid of one pdfplumber table: one position per distinct cell left edge (as pdfplumber
+    """The grid of one ruled table: one position per distinct cell left edge (as RuledTable.rows
     lays rows out), rows by distinct cell top. `reference_xs` are the positions of the table this
     one continues: a continuation whose rows happen to lack a column boundary (only merged label
     cells on the new page) still gets the full width, so its cells stay in their columns."""
@@ -147,7 +151,7 @@ def table_grid(page, table, reference_xs: list[float] | None = None) -> PageTabl
     if not cells or len(cells) > MAX_CELLS_PER_TABLE:
         return None      # read as text: the per-cell work below is quadratic in cells
     rows = table.rows
-    texts = table.extract(x_tolerance=1.5)
+    texts, placed = table_cells_text(page, table)
     right = max(c[2] for c in cells)
     x0 = min(c[0] for c in cells)
     xs = _positions(sorted({c[0] for c in cells}), reference_xs or [], x0, right)
@@ -161,17 +165,19 @@ def table_grid(page, table, reference_xs: list[float] | None = None) -> PageTabl
     for r, (row, row_texts) in enumerate(zip(rows, texts)):
         starts = {_position_of(box[0], xs): clean_cell(text)
                   for box, text in zip(row.cells, row_texts) if box is not None}
+        cy = (y_ranges[r][0] + y_ranges[r][1]) / 2
+        across = [c for c in cells if c[1] <= cy < c[3]]      # the cells this row's middle crosses
         line: list[str | None] = []
         for i in range(len(xs)):
             if i in starts:
                 line.append(starts[i])
-            elif _covered(cells, x_ranges[i], y_ranges[r]):
+            elif _covered(across, x_ranges[i], y_ranges[r]):
                 line.append("")          # a merged cell from the left or from above spans this position
             else:
                 line.append(ABSENT)
         grid.append(line)
         real.append(len(starts))
-    _restore_orphans(page, table, grid, x_ranges, y_ranges)
+    _restore_orphans(page, table, grid, x_ranges, y_ranges, placed)
     # peel full-width single-cell rows (and empty rows) off the start and the end
 
     def banner(r: int) -> bool:
@@ -230,15 +236,13 @@ def _covered(cells, x_range, y_range) -> bool:
     return any(_inside(cx, cy, c) for c in cells)
 
 
-def _restore_orphans(page, table, grid, x_ranges, y_ranges) -> None:
+def _restore_orphans(page, table, grid, x_ranges, y_ranges, placed: set[int]) -> None:
     """Put characters that fall inside the table but outside every cell into their grid position
     when that position has no text (pdfplumber drops them): a cell whose top border is missing,
-    e.g. where a page break cut the table."""
-    cells = table.cells
+    e.g. where a page break cut the table. `placed`: ids of the characters already in a cell."""
     x0, top, x1, bottom = table.bbox
-    orphans = [ch for ch in page.chars
-               if ch["text"].strip() and x0 <= _cx(ch) <= x1 and top <= _cy(ch) <= bottom
-               and not any(_inside(_cx(ch), _cy(ch), c) for c in cells)]
+    orphans = [ch for ch in chars_in_box(page, (x0, top, x1 + 1e-6, bottom + 1e-6))
+               if id(ch) not in placed and ch["text"].strip()]
     if not orphans:
         return
     placed: dict[tuple[int, int], list] = {}
@@ -247,10 +251,9 @@ def _restore_orphans(page, table, grid, x_ranges, y_ranges) -> None:
         c = next((k for k, (a, b) in enumerate(x_ranges) if a <= _cx(ch) < b), None)
         if r is not None and c is not None:
             placed.setdefault((r, c), []).append(ch)
-    from pdfplumber.utils import extract_text
     for (r, c), chars in placed.items():
         if not grid[r][c]:
-            grid[r][c] = clean_cell(extract_text(chars, x_tolerance=1.5))
+            grid[r][c] = clean_cell(cell_text(chars))
 
 
 def _cx(obj) -> float:
@@ -292,7 +295,7 @@ class _Reader:
         visible = sum(1 for ch in chars if ch["text"].strip())
         unmapped = sum(1 for ch in chars if ch["text"].startswith("(cid:"))
         if visible == 0:
-            if page.images:
+            if page.has_images:
                 self.out.notes.append(Diagnostic(
                     code="PDF_PAGE_WITHOUT_TEXT", severity="warning", where=f"第{number}页",
                     message=f"第{number}页没有文字层（可能是扫描图片），该页内容未能读取"))
@@ -316,10 +319,10 @@ class _Reader:
             return not any(t.bbox[0] - 1 <= cx <= t.bbox[2] + 1 and t.bbox[1] - 1 <= cy <= t.bbox[3] + 1
                            for t in tables)
 
-        rest = page.filter(outside) if tables else page
+        rest = [ch for ch in page.chars if outside(ch)] if tables else page.chars
         elements: list[tuple[float, str, object]] = []
-        height = float(page.height)
-        for line in rest.extract_text_lines(x_tolerance=1.5, return_chars=False):
+        height = page.height
+        for line in text_lines(rest):
             text = collapse_cjk_gaps(line["text"]).strip()
             if not text:
                 continue

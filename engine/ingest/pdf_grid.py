@@ -1,0 +1,205 @@
+"""Ruled tables from a page's edges: the lines-strategy geometry the PDF tests were written
+against (pdfplumber's table finder with its default settings), implemented here on plain tuples so
+reading a page needs neither pdfminer nor pdfplumber, and the cell search is not quadratic in
+crossings.
+
+The steps, all tolerances in points:
+1. edges shorter than 1 are dropped; vertical edges within 3 of one another (by x) are snapped to
+   their mean, horizontal ones likewise (by top);
+2. collinear edges that overlap or lie within 3 of one another are joined; edges shorter than 3
+   are dropped;
+3. crossings: a vertical and a horizontal edge that meet within 3;
+4. cells: for each crossing (in (x, top) order), the smallest rectangle to its lower right whose
+   four corners are crossings joined by common edges;
+5. tables: cells grouped by shared corners; a "table" of one cell is not a table.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cached_property
+from itertools import groupby
+
+SNAP = 3.0
+JOIN = 3.0
+CROSS = 3.0
+MIN_LENGTH_BEFORE = 1.0
+MIN_LENGTH_AFTER = 3.0
+
+Box = tuple[float, float, float, float]     # x0, top, x1, bottom
+
+
+@dataclass(frozen=True, slots=True)
+class Edge:
+    orientation: str       # "h" | "v"
+    x0: float
+    top: float
+    x1: float
+    bottom: float
+
+    @property
+    def length(self) -> float:
+        return self.x1 - self.x0 if self.orientation == "h" else self.bottom - self.top
+
+    @property
+    def box(self) -> Box:
+        return (self.x0, self.top, self.x1, self.bottom)
+
+
+@dataclass
+class Row:
+    cells: list[Box | None]        # one entry per distinct cell left edge of the table
+    bbox: Box
+
+
+@dataclass
+class RuledTable:
+    cells: list[Box]
+
+    @property
+    def bbox(self) -> Box:
+        c = self.cells
+        return (min(b[0] for b in c), min(b[1] for b in c), max(b[2] for b in c), max(b[3] for b in c))
+
+    @cached_property
+    def rows(self) -> list[Row]:
+        """Cells grouped by their top, each row laid over the table's distinct left edges."""
+        xs = sorted({c[0] for c in self.cells})
+        rows = []
+        for _, group in groupby(sorted(self.cells, key=lambda c: (c[1], c[0])), key=lambda c: c[1]):
+            by_x = {c[0]: c for c in group}
+            present = list(by_x.values())
+            bbox = (min(b[0] for b in present), min(b[1] for b in present),
+                    max(b[2] for b in present), max(b[3] for b in present))
+            rows.append(Row([by_x.get(x) for x in xs], bbox))
+        return rows
+
+
+def find_tables(edges: list[Edge]) -> list[RuledTable]:
+    merged = [e for e in _merge([e for e in edges if e.length >= MIN_LENGTH_BEFORE]) if e.length >= MIN_LENGTH_AFTER]
+    return [RuledTable(group) for group in _tables(_cells(_crossings(merged)))]
+
+
+def _snap(edges: list[Edge], vertical: bool) -> list[Edge]:
+    """Edges within SNAP of one another (chained, by x for vertical, top for horizontal) moved to
+    the cluster's mean position."""
+    def key(e: Edge) -> float:
+        return e.x0 if vertical else e.top
+    ids = _cluster_ids([key(e) for e in edges], SNAP)
+    ordered = sorted(edges, key=lambda e: ids[key(e)])
+    out: list[Edge] = []
+    for _, group in groupby(ordered, key=lambda e: ids[key(e)]):
+        group = list(group)
+        mean = sum(key(e) for e in group) / len(group)
+        for e in group:
+            d = mean - key(e)
+            out.append(Edge("v", e.x0 + d, e.top, e.x1 + d, e.bottom) if vertical
+                       else Edge("h", e.x0, e.top + d, e.x1, e.bottom + d))
+    return out
+
+
+def _cluster_ids(values: list[float], tolerance: float) -> dict[float, int]:
+    out: dict[float, int] = {}
+    group, last = -1, None
+    for v in sorted(set(values)):
+        if last is None or v > last + tolerance:
+            group += 1
+        out[v] = group
+        last = v
+    return out
+
+
+def _merge(edges: list[Edge]) -> list[Edge]:
+    """Snap, then join collinear edges that overlap or nearly touch."""
+    snapped = (_snap([e for e in edges if e.orientation == "v"], True)
+               + _snap([e for e in edges if e.orientation == "h"], False))
+
+    def line(e: Edge) -> tuple[str, float]:
+        return ("h", e.top) if e.orientation == "h" else ("v", e.x0)
+    out: list[Edge] = []
+    for (orientation, _), group in groupby(sorted(snapped, key=line), key=line):
+        horizontal = orientation == "h"
+        ordered = sorted(group, key=lambda e: e.x0 if horizontal else e.top)
+        joined = [ordered[0]]
+        for e in ordered[1:]:
+            last = joined[-1]
+            if horizontal and e.x0 <= last.x1 + JOIN:
+                if e.x1 > last.x1:
+                    joined[-1] = Edge("h", last.x0, last.top, e.x1, last.bottom)
+            elif not horizontal and e.top <= last.bottom + JOIN:
+                if e.bottom > last.bottom:
+                    joined[-1] = Edge("v", last.x0, last.top, last.x1, e.bottom)
+            else:
+                joined.append(e)
+        out.extend(joined)
+    return out
+
+
+def _crossings(edges: list[Edge]) -> dict[tuple[float, float], tuple[list[Edge], list[Edge]]]:
+    """Points where a vertical and a horizontal edge meet (within CROSS): point -> (verticals,
+    horizontals)."""
+    verticals = sorted((e for e in edges if e.orientation == "v"), key=lambda e: (e.x0, e.top))
+    horizontals = sorted((e for e in edges if e.orientation == "h"), key=lambda e: (e.top, e.x0))
+    out: dict[tuple[float, float], tuple[list[Edge], list[Edge]]] = {}
+    for v in verticals:
+        for h in horizontals:
+            if v.top <= h.top + CROSS and v.bottom >= h.top - CROSS and h.x0 - CROSS <= v.x0 <= h.x1 + CROSS:
+                found = out.setdefault((v.x0, h.top), ([], []))
+                found[0].append(v)
+                found[1].append(h)
+    return out
+
+
+def _cells(crossings) -> list[Box]:
+    """For each crossing, in (x, top) order, the smallest rectangle to its lower right whose four
+    corners are crossings joined by common edges."""
+    vertical = {p: frozenset(e.box for e in vs) for p, (vs, _) in crossings.items()}
+    horizontal = {p: frozenset(e.box for e in hs) for p, (_, hs) in crossings.items()}
+    points = sorted(crossings)
+    by_x: dict[float, list] = {}
+    by_y: dict[float, list] = {}
+    for p in points:
+        by_x.setdefault(p[0], []).append(p)
+        by_y.setdefault(p[1], []).append(p)
+    cells = []
+    for p in points:
+        below = [q for q in by_x[p[0]] if q > p and not vertical[p].isdisjoint(vertical[q])]
+        right = [q for q in by_y[p[1]] if q > p and not horizontal[p].isdisjoint(horizontal[q])]
+        cell = _smallest(p, below, right, crossings, vertical, horizontal)
+        if cell is not None:
+            cells.append(cell)
+    return cells
+
+
+def _smallest(p, below, right, crossings, vertical, horizontal) -> Box | None:
+    for b in below:
+        for r in right:
+            corner = (r[0], b[1])
+            if (corner in crossings and not vertical[corner].isdisjoint(vertical[r])
+                    and not horizontal[corner].isdisjoint(horizontal[b])):
+                return (p[0], p[1], corner[0], corner[1])
+    return None
+
+
+def _tables(cells: list[Box]) -> list[list[Box]]:
+    """Cells grouped into tables by shared corners, tables in (top, x0) order; single cells dropped."""
+    def corners(c: Box):
+        x0, top, x1, bottom = c
+        return ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
+    remaining = list(cells)
+    tables: list[list[Box]] = []
+    current: list[Box] = []
+    seen: set = set()
+    while remaining:
+        before = len(current)
+        for cell in list(remaining):
+            if not current or any(c in seen for c in corners(cell)):
+                seen.update(corners(cell))
+                current.append(cell)
+                remaining.remove(cell)
+        if len(current) == before:
+            tables.append(current)
+            current, seen = [], set()
+    if current:
+        tables.append(current)
+    tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
+    return [t for t in tables if len(t) > 1]

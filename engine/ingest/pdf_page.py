@@ -1,0 +1,336 @@
+"""What one PDF page holds, read with pypdfium2 (PDFium, Apache/BSD): characters with their boxes
+and the ruling edges drawn on the page, in top-down page coordinates (y grows downwards, as in
+pdfplumber), as plain dicts the table and text logic of engine/ingest/pdf.py works on.
+
+Every access to PDFium's page objects goes through the functions below (`page_chars`,
+`page_edges`, `walk_objects`, `page_has_images`), so limits on hostile content (objects per page,
+nested form XObjects) can be enforced in one place.
+
+Why PDFium: pdfminer (under pdfplumber) spends ~90% of a page's time building Python objects for
+every glyph and path; PDFium parses the content stream in C and we copy out only what we use.
+"""
+from __future__ import annotations
+
+import bisect
+import ctypes
+import math
+from dataclasses import dataclass
+
+import pypdfium2 as pdfium
+import pypdfium2.raw as raw
+
+from engine.ingest import pdf_grid, pdf_text
+from engine.ingest.pdf_grid import Edge
+
+# Nesting depth of form XObjects beyond which their objects are not visited (a form drawing a
+# form drawing a form ... is a content bomb, not a report).
+MAX_FORM_DEPTH = 12
+# Path objects with more segments than this are pictures (maps, logos), not table rulings.
+MAX_SEGMENTS_PER_PATH = 2000
+
+_SEGMENT_MOVETO = raw.FPDF_SEGMENT_MOVETO
+_PATH = raw.FPDF_PAGEOBJ_PATH
+_FORM = raw.FPDF_PAGEOBJ_FORM
+_IMAGE = raw.FPDF_PAGEOBJ_IMAGE
+
+
+def open_document(data: bytes) -> pdfium.PdfDocument:
+    """The PDF held in `data` (raises pypdfium2's PdfiumError when it cannot be opened)."""
+    return pdfium.PdfDocument(data)
+
+
+# ------------------------------------------------------------------------------------------
+# Characters
+# ------------------------------------------------------------------------------------------
+
+def page_chars(page: pdfium.PdfPage, height: float) -> list[dict]:
+    """The page's characters in content order, each {"text", "x0", "x1", "top", "bottom", ...}.
+
+    The box is PDFium's "loose" box: the glyph's advance across and the font's ascent to descent
+    down, like pdfminer's (a word gap is measured between advances, not between ink). Characters
+    PDFium generates itself (spaces and line ends it infers) are left out: words are split by the
+    distance between characters, as pdfplumber does. A character without a Unicode mapping gets
+    the text "(cid:N)" as pdfminer gives it, so the caller can count undecodable glyphs."""
+    textpage = page.get_textpage()
+    try:
+        handle = textpage.raw
+        count = raw.FPDFText_CountChars(handle)
+        rect = raw.FS_RECTF()
+        rect_ref = ctypes.byref(rect)
+        get_unicode = raw.FPDFText_GetUnicode
+        is_generated = raw.FPDFText_IsGenerated
+        loose_box = raw.FPDFText_GetLooseCharBox
+        map_error = raw.FPDFText_HasUnicodeMapError
+        font_size = raw.FPDFText_GetFontSize
+        char_matrix = raw.FPDFText_GetMatrix
+        matrix = raw.FS_MATRIX()
+        matrix_ref = ctypes.byref(matrix)
+        origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+        origin_x_ref, origin_y_ref = ctypes.byref(origin_x), ctypes.byref(origin_y)
+        chars: list[dict] = []
+        for i in range(count):
+            if is_generated(handle, i) == 1:
+                continue
+            code = get_unicode(handle, i)
+            if code == 0 or not loose_box(handle, i, rect_ref):
+                continue
+            if map_error(handle, i) == 1:
+                text = f"(cid:{code})"
+            else:
+                text = _char_text(code)
+            if not text:
+                continue
+            size = font_size(handle, i) * (math.hypot(matrix.c, matrix.d) if char_matrix(handle, i, matrix_ref) else 1.0)
+            x0, x1, bottom = rect.left, rect.right, height - rect.bottom
+            if x1 - x0 > 2 * size or rect.top - rect.bottom > 2 * size:
+                # PDFium lays a glyph of a vertical-writing (-V) font out unscaled; pdfminer reads
+                # it as an upright glyph of one font size at its origin: do the same
+                raw.FPDFText_GetCharOrigin(handle, i, origin_x_ref, origin_y_ref)
+                x0, bottom = origin_x.value, height - origin_y.value
+                x1 = x0 + size
+            # pdfminer's glyph box is one font size tall above the descent; PDFium's loose box
+            # reaches the font's ascent, which differs between the CJK and Latin fonts of a line
+            top = bottom - size
+            chars.append({"text": text, "x0": x0, "x1": x1, "top": top, "bottom": bottom,
+                          "doctop": top, "upright": True, "width": x1 - x0,
+                          "height": bottom - top})
+        return chars
+    finally:
+        textpage.close()
+
+
+def _char_text(code: int) -> str:
+    if 0xD800 <= code <= 0xDFFF:        # a lone surrogate half (PDFium splits astral characters)
+        return ""
+    text = chr(code)
+    if text in "\r\n\x00\ufffe\uffff":
+        return ""
+    return text
+
+
+# ------------------------------------------------------------------------------------------
+# Page objects: ruling edges and images
+# ------------------------------------------------------------------------------------------
+
+def walk_objects(page: pdfium.PdfPage, kinds: tuple[int, ...] = (_PATH,)):
+    """The page objects of the given kinds with the matrix that maps their own coordinates to the
+    page, form XObjects entered (to MAX_FORM_DEPTH): yields (raw object handle, kind, matrix
+    (a, b, c, d, e, f))."""
+    handle = page.raw
+    get_type = raw.FPDFPageObj_GetType
+    top = [raw.FPDFPage_GetObject(handle, i) for i in range(raw.FPDFPage_CountObjects(handle))]
+    stack = [(obj, _IDENTITY, 0) for obj in reversed(top)]
+    while stack:
+        obj, parent, depth = stack.pop()
+        kind = get_type(obj)
+        if kind == _FORM:
+            if depth < MAX_FORM_DEPTH:
+                matrix = _compose(_object_matrix(obj), parent)
+                inner = [raw.FPDFFormObj_GetObject(obj, i) for i in range(raw.FPDFFormObj_CountObjects(obj))]
+                stack.extend((o, matrix, depth + 1) for o in reversed(inner))
+        elif kind in kinds:
+            yield obj, kind, _compose(_object_matrix(obj), parent)
+
+
+_IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
+
+
+def _object_matrix(obj) -> tuple[float, ...]:
+    m = raw.FS_MATRIX()
+    if not raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(m)):
+        return _IDENTITY
+    return (m.a, m.b, m.c, m.d, m.e, m.f)
+
+
+def _compose(inner: tuple[float, ...], outer: tuple[float, ...]) -> tuple[float, ...]:
+    """inner then outer (PDF row-vector convention: p' = p · inner · outer)."""
+    a, b, c, d, e, f = inner
+    A, B, C, D, E, F = outer
+    return (a * A + b * C, a * B + b * D, c * A + d * C, c * B + d * D, e * A + f * C + E, e * B + f * D + F)
+
+
+def page_has_images(page: pdfium.PdfPage) -> bool:
+    return any(True for _ in walk_objects(page, (_IMAGE,)))
+
+
+def page_edges(page: pdfium.PdfPage, height: float) -> list[Edge]:
+    """Horizontal and vertical edges of the page's painted paths, following pdfminer's
+    reading of paths: a two-point subpath is a line (one edge), an axis-aligned closed
+    four-cornered subpath a rectangle (its four sides), any other subpath a polyline whose
+    axis-aligned steps are edges."""
+    edges: list[Edge] = []
+    for obj, _, matrix in walk_objects(page, (_PATH,)):
+        for points, closed in _subpaths(obj, matrix):
+            edges.extend(_subpath_edges(points, closed, height))
+    return edges
+
+
+def _subpaths(obj, matrix) -> list[tuple[list[tuple[float, float]], bool]]:
+    count = raw.FPDFPath_CountSegments(obj)
+    if count <= 0 or count > MAX_SEGMENTS_PER_PATH:
+        return []
+    a, b, c, d, e, f = matrix
+    x, y = ctypes.c_float(), ctypes.c_float()
+    xr, yr = ctypes.byref(x), ctypes.byref(y)
+    out: list[tuple[list[tuple[float, float]], bool]] = []
+    points: list[tuple[float, float]] = []
+    closed = False
+    for i in range(count):
+        segment = raw.FPDFPath_GetPathSegment(obj, i)
+        if not raw.FPDFPathSegment_GetPoint(segment, xr, yr):
+            continue
+        px, py = x.value, y.value
+        point = (px * a + py * c + e, px * b + py * d + f)
+        if raw.FPDFPathSegment_GetType(segment) == _SEGMENT_MOVETO:
+            if points:
+                out.append((points, closed))
+            points, closed = [point], False
+        else:
+            points.append(point)
+        if raw.FPDFPathSegment_GetClose(segment):
+            closed = True
+    if points:
+        out.append((points, closed))
+    return out
+
+
+_EPS = 1e-3
+
+
+def _subpath_edges(points, closed: bool, height: float) -> list[Edge]:
+    if len(points) < 2:
+        return []
+    if len(points) == 5 and _same(points[0], points[4]):
+        points, closed = points[:4], True
+    if len(points) == 4 and closed and _is_box(points):
+        pairs = list(zip(points, points[1:] + points[:1]))
+    else:
+        pairs = list(zip(points, points[1:]))
+    out = []
+    for (x0, y0), (x1, y1) in pairs:
+        if abs(y0 - y1) <= _EPS:
+            orientation = "h"
+        elif abs(x0 - x1) <= _EPS:
+            orientation = "v"
+        else:
+            continue
+        left, right = min(x0, x1), max(x0, x1)
+        top, bottom = height - max(y0, y1), height - min(y0, y1)
+        out.append(Edge(orientation, left, top, right, bottom))
+    return out
+
+
+def _same(p, q) -> bool:
+    return abs(p[0] - q[0]) <= _EPS and abs(p[1] - q[1]) <= _EPS
+
+
+def _is_box(points) -> bool:
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = points
+
+    def eq(u, v):
+        return abs(u - v) <= _EPS
+    return (eq(y0, y1) and eq(x1, x2) and eq(y2, y3) and eq(x3, x0)) or \
+           (eq(x0, x1) and eq(y1, y2) and eq(x2, x3) and eq(y3, y0))
+
+
+# ------------------------------------------------------------------------------------------
+# One page, as the reader sees it
+# ------------------------------------------------------------------------------------------
+
+PASSWORD_ERRORS = (raw.FPDF_ERR_PASSWORD, raw.FPDF_ERR_SECURITY)
+
+
+class PageView:
+    """One page: its characters (read at once) and its ruling edges and images (read when first
+    asked for: a page without text needs only its images, a page of plain text no edges)."""
+
+    def __init__(self, page: pdfium.PdfPage):
+        self._page = page
+        self.width = float(page.get_width())
+        self.height = float(page.get_height())
+        self.bbox = (0.0, 0.0, self.width, self.height)
+        self.chars = page_chars(page, self.height)
+        self._edges: list[Edge] | None = None
+        self._by_centre: _CentreIndex | None = None
+
+    def by_centre(self) -> "_CentreIndex":
+        """The characters sorted by the height of their centre (built once per page)."""
+        if self._by_centre is None:
+            items = sorted(((n, ch) for n, ch in enumerate(self.chars)),
+                           key=lambda item: (item[1]["top"] + item[1]["bottom"]) / 2)
+            self._by_centre = _CentreIndex([(ch["top"] + ch["bottom"]) / 2 for _, ch in items], items)
+        return self._by_centre
+
+    @property
+    def edges(self) -> list[Edge]:
+        if self._edges is None:
+            self._edges = page_edges(self._page, self.height)
+        return self._edges
+
+    @property
+    def has_images(self) -> bool:
+        return page_has_images(self._page)
+
+    def close(self) -> None:
+        self._page.close()
+
+
+@dataclass
+class _CentreIndex:
+    keys: list[float]                  # centre heights, ascending
+    items: list[tuple[int, dict]]      # (content order, character), in the same order
+
+
+def load_page(pdf: pdfium.PdfDocument, index: int) -> PageView:
+    page = pdf[index]
+    try:
+        return PageView(page)
+    except Exception:
+        page.close()
+        raise
+
+
+def find_tables(view: PageView) -> list[pdf_grid.RuledTable]:
+    """The ruled tables of the page (engine/ingest/pdf_grid.py)."""
+    return pdf_grid.find_tables(view.edges)
+
+
+def cell_text(chars: list[dict]) -> str:
+    """The text of some characters, lines top to bottom (pdfplumber's word and line grouping)."""
+    return pdf_text.text(chars)
+
+
+def text_lines(chars: list[dict]) -> list[dict]:
+    """Lines of text ({"text", "x0", "top", "x1", "bottom"}) made of `chars`, top to bottom."""
+    return pdf_text.lines(chars)
+
+
+def chars_in_box(view: PageView, box) -> list[dict]:
+    """The page's characters whose centre is in `box` (x0, top, x1, bottom), half-open on the
+    right and the bottom as pdfplumber has it, in content order."""
+    index = view.by_centre()
+    x0, top, x1, bottom = box
+    lo = bisect.bisect_left(index.keys, top)
+    hi = bisect.bisect_left(index.keys, bottom)
+    found = [(n, ch) for n, ch in index.items[lo:hi] if x0 <= (ch["x0"] + ch["x1"]) / 2 < x1]
+    found.sort(key=lambda item: item[0])
+    return [ch for _, ch in found]
+
+
+def table_cells_text(view: PageView, table) -> tuple[list[list[str | None]], set[int]]:
+    """What pdfplumber's Table.extract(x_tolerance=1.5) gives (per row, per cell: the text, "" for
+    a cell without characters, None where the row has no cell), and the ids of the characters
+    placed in some cell."""
+    placed: set[int] = set()
+    out: list[list[str | None]] = []
+    for row in table.rows:
+        texts: list[str | None] = []
+        for cell in row.cells:
+            if cell is None:
+                texts.append(None)
+                continue
+            chars = chars_in_box(view, cell)
+            placed.update(id(ch) for ch in chars)
+            texts.append(cell_text(chars) if chars else "")
+        out.append(texts)
+    return out, placed
