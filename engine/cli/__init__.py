@@ -9,6 +9,7 @@ import argparse
 import sys
 
 from engine import __version__
+from engine.cli.zh_argparse import ChineseArgumentParser
 
 # Exit codes (documented in the README).
 EXIT_OK = 0
@@ -29,11 +30,12 @@ COMMAND_MODULES = (
 def build_parser() -> argparse.ArgumentParser:
     import importlib
 
-    parser = argparse.ArgumentParser(
+    parser = ChineseArgumentParser(
         prog="xxgk-audit",
         description="政府信息公开工作年度报告合规审核工具",
     )
-    parser.add_argument("--version", action="version", version=f"xxgk-audit {__version__}")
+    parser.add_argument("--version", action="version", version=f"xxgk-audit {__version__}",
+                        help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", metavar="命令")
     for name in COMMAND_MODULES:
         try:

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from engine import DEFAULT_RULES_DIR
 from engine.cli import EXIT_FINDINGS, EXIT_OK, EXIT_RULES, EXIT_USAGE
+from engine.cli.zh_argparse import iso_date, positive_float, positive_int
 
 DEFAULT_INPUT = "reports_in"
 DEFAULT_OUTPUT = "audit_out"
@@ -26,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=f"报告文件或文件夹，可以有多个（默认：{DEFAULT_INPUT}/）")
     p.add_argument("-o", "--output", default=DEFAULT_OUTPUT, metavar="OUT",
                    help=f"输出文件夹（默认：{DEFAULT_OUTPUT}/）；已存在时在审核完成后整体替换")
-    p.add_argument("--jobs", "-j", type=_positive_int, default=_default_jobs(), metavar="N",
+    p.add_argument("--jobs", "-j", type=positive_int, default=_default_jobs(), metavar="N",
                    help="并行工作进程数（默认：CPU 核数，最多 8）；结果与 N 无关")
     p.add_argument("--fail-on", choices=("error", "warning"), default=None,
                    help="发现该级别（warning 含 error）的问题时以退出码 1 结束，便于流水线判断")
@@ -36,42 +37,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="审核单位配置文件（默认：规则文件夹中的 office.yaml）")
     p.add_argument("--previous", type=Path, action="append", default=[], metavar="DIR",
                    help="上一年度报告所在的文件夹：只用于跨年度比对，本身不审核（可重复）")
-    p.add_argument("--date", type=_iso_date, default=None, metavar="YYYY-MM-DD",
+    p.add_argument("--date", type=iso_date, default=None, metavar="YYYY-MM-DD",
                    help="审核日期（印在意见书上，并据此计算整改期限；默认：今天）")
-    p.add_argument("--timeout", type=_positive_float, default=None, metavar="秒",
+    p.add_argument("--timeout", type=positive_float, default=None, metavar="秒",
                    help="每个文件的处理时间上限（默认：60 秒）")
     p.set_defaults(func=run)
 
 
 def _default_jobs() -> int:
     return max(1, min(8, os.cpu_count() or 1))
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"应为正整数：{text}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"应为正整数：{text}")
-    return value
-
-
-def _positive_float(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"应为正数：{text}") from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError(f"应为正数：{text}")
-    return value
-
-
-def _iso_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
 
 
 def _progress_factory():

@@ -9,23 +9,23 @@ def register(subparsers) -> None:
     rules = subparsers.add_parser("rules", help="规则文件工具：检查、测试、生成规则目录")
     sub = rules.add_subparsers(dest="rules_command", metavar="子命令")
     check = sub.add_parser("check", help="检查规则文件（格式、字段、单元格地址、编号、安全子集）")
-    check.add_argument("dir", nargs="?", default=None, help="规则目录（默认 rules/）")
+    check.add_argument("dir", nargs="?", default=None, metavar="DIR", help="规则目录（默认 rules/）")
     check.set_defaults(func=cmd_check)
     test = sub.add_parser("test", help="运行每条规则的示例")
-    test.add_argument("dir", nargs="?", default=None, help="规则目录（默认 rules/）")
+    test.add_argument("dir", nargs="?", default=None, metavar="DIR", help="规则目录（默认 rules/）")
     test.add_argument("--engine", choices=("durable", "reference", "both"), default="both",
                       help="用哪个求值器运行示例（默认两者都用）")
-    test.add_argument("--rule", action="append", default=None, help="只测试这条规则（可重复）")
+    test.add_argument("--rule", action="append", default=None, metavar="RULE_ID", help="只测试这条规则（可重复）")
     test.set_defaults(func=cmd_test)
     doc = sub.add_parser("doc", help="由规则生成规则目录页")
-    doc.add_argument("dir", nargs="?", default=None, help="规则目录（默认 rules/）")
+    doc.add_argument("dir", nargs="?", default=None, metavar="DIR", help="规则目录（默认 rules/）")
     doc.add_argument("-o", "--output", default="docs/rules.md",
-                     help="输出文件（.md 或 .html，默认 docs/rules.md；- 为标准输出）")
+                     metavar="FILE", help="输出文件（.md 或 .html，默认 docs/rules.md；- 为标准输出）")
     doc.set_defaults(func=cmd_doc)
     rules.set_defaults(func=lambda a: (rules.print_help(sys.stderr), 2)[1])
     explain = subparsers.add_parser("explain", help="显示一条规则的说明")
-    explain.add_argument("rule_id", help="规则编号，例如 XXGK-R303")
-    explain.add_argument("--rules", default=None, help="规则目录（默认 rules/）")
+    explain.add_argument("rule_id", metavar="RULE_ID", help="规则编号，例如 XXGK-R303，也可只写 R303")
+    explain.add_argument("--rules", default=None, metavar="DIR", help="规则目录（默认 rules/）")
     explain.set_defaults(func=cmd_explain)
 
 
@@ -97,11 +97,28 @@ def cmd_explain(args) -> int:
     catalog, code = _load(args.rules)
     if catalog is None:
         return code
-    try:
-        rule = catalog.rule(args.rule_id.strip().upper())
-    except KeyError:
-        ids = "、".join(sorted(r.id for r in catalog.rules))
-        print(f"没有编号为 {args.rule_id} 的规则。现有规则：{ids}", file=sys.stderr)
+    matches = find_rules(catalog, args.rule_id)
+    if len(matches) != 1:
+        shown = matches or [r.id for r in catalog.rules]
+        what = "有多条规则与" if matches else "没有编号为"
+        tail = "相符，请写完整编号：" if matches else " 的规则。现有规则："
+        print(f"{what} {args.rule_id}{tail}{'、'.join(sorted(shown))}", file=sys.stderr)
         return EXIT_USAGE
-    print(explain_text(rule))
+    print(explain_text(catalog.rule(matches[0])))
     return 0
+
+
+def find_rules(catalog, text: str) -> list[str]:
+    """Rule ids meant by `text`: the exact id (any case), else those whose number part matches —
+    `R302`, `r302` and `302` all mean XXGK-R302 (an office quotes the short form from a letter)."""
+    wanted = text.strip().upper()
+    ids = [r.id for r in catalog.rules]
+    exact = [i for i in ids if i.upper() == wanted]
+    if exact or not wanted:
+        return exact
+    return [i for i in ids if wanted in _short_forms(i)]
+
+
+def _short_forms(rule_id: str) -> set[str]:
+    last = rule_id.upper().rsplit("-", 1)[-1]          # XXGK-R302 → R302
+    return {last, last.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ")} - {""}     # → 302

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from engine import SCHEMAS_DIR
+from engine.dates import date_problem
 from engine.score import _explain
 
 OFFICE_SCHEMA = SCHEMAS_DIR / "office.schema.json"
@@ -65,7 +66,7 @@ def load_office(path: str | Path | None) -> Office:
         return Office()
     path = Path(path)
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDateLoader)
     except FileNotFoundError:
         raise OfficeConfigError(str(path), ["审核单位配置文件不存在"]) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -74,8 +75,8 @@ def load_office(path: str | Path | None) -> Office:
         mark = getattr(exc, "problem_mark", None)
         where = f"第{mark.line + 1}行：" if mark else ""
         raise OfficeConfigError(str(path), [f"{where}不是有效的 YAML（{getattr(exc, 'problem', exc)}）"]) from None
-    data = _dates_as_text(data if data is not None else {})
-    problems = _validate(data)
+    data = data if data is not None else {}
+    problems = _validate(data) or _date_problems(data)
     if not problems:
         try:
             Office(**{k: v for k, v in data.items() if k == "reference_format"}).reference_number(1, dt.date(2000, 1, 1))
@@ -89,15 +90,24 @@ def load_office(path: str | Path | None) -> Office:
     return Office(**data)
 
 
-def _dates_as_text(data: Any) -> Any:
-    # YAML reads an unquoted 2026-10-01 as a date; the schema expects text.
-    if isinstance(data, dict):
-        return {k: _dates_as_text(v) for k, v in data.items()}
-    if isinstance(data, list):
-        return [_dates_as_text(v) for v in data]
-    if isinstance(data, dt.date):
-        return data.isoformat()
-    return data
+class _TextDateLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: an unquoted 2025-02-30 stays text, so an impossible date is
+    reported by name (below) instead of failing inside the YAML reader."""
+
+
+_TextDateLoader.yaml_implicit_resolvers = {
+    ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+
+
+def _date_problems(data: dict[str, Any]) -> list[str]:
+    problems = []
+    for key in ("holidays", "extra_working_days"):
+        for i, value in enumerate(data.get(key) or []):
+            problem = date_problem(str(value))
+            if problem:
+                problems.append(f"{key} 第{i + 1}项：{problem}")
+    return problems
 
 
 def _validate(data: Any) -> list[str]:

@@ -17,7 +17,7 @@ A description states only what differs from a complete, consistent report:
         review.行政复议.总计: blank
       diagnostics: [{code: ROW_TOO_FEW_VALUES, line: 12, table: applications}]
       lines: ["第一行原文", …]   # optional source lines (evidence excerpts)
-      file: ../tests/fixtures/seeds/000_07ac6476bfab88c2.txt   # or: parse a fixture file
+      file: examples/000_07ac6476bfab88c2.txt   # or: parse a report file (relative to the rule file: keep it inside the rules folder)
       source: 金村镇2023年报.docx  # file name the report stands for (default "<example>")
       same_year_sources: [other.docx]   # other reports of the same body and year (batch grouping)
 
@@ -145,8 +145,12 @@ def check_example(example: dict[str, Any], directory: Path) -> list[tuple[tuple,
                 out.append(((key, "cells", addr), f"未知的单元格地址“{addr}”"))
         if desc.get("file"):
             p = Path(desc["file"])
-            if not (p if p.is_absolute() else directory / p).is_file():
+            full = p if p.is_absolute() else directory / p
+            if not full.is_file():
                 out.append(((key, "file"), f"示例文件不存在：{desc['file']}"))
+            elif not full.resolve().is_relative_to(directory.resolve()):
+                # a copy of the rules folder must work anywhere (`--rules DIR`): no file outside it
+                out.append(((key, "file"), f"示例文件应放在规则文件夹之内（例如 examples/ 下）：{desc['file']}"))
     for k, addr in enumerate(example.get("cells") or []):
         if addr not in known:
             out.append((("cells", k), f"未知的单元格地址“{addr}”"))
