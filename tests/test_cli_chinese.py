@@ -2,6 +2,7 @@
 translated), impossible dates, office.yaml errors (exit 2, no traceback); `explain` takes short ids."""
 from __future__ import annotations
 
+import argparse
 import re
 import subprocess
 import sys
@@ -9,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from engine.cli import EXIT_USAGE, main
+from engine.cli import EXIT_USAGE, build_parser, main
 from engine.cli.zh_argparse import translate_error
 
 SEED = Path(__file__).parent / "fixtures" / "seeds" / "000_07ac6476bfab88c2.txt"
@@ -28,9 +29,17 @@ def run_cli(argv: list[str], capsys) -> tuple[int, str, str]:
     return code, captured.out, captured.err
 
 
-HELP_COMMANDS = [["--help"], ["audit", "--help"], ["parse", "--help"], ["rules", "--help"],
-                 ["rules", "check", "--help"], ["rules", "test", "--help"], ["rules", "doc", "--help"],
-                 ["explain", "--help"]]
+def _command_paths(parser: argparse.ArgumentParser, prefix: list[str]) -> list[list[str]]:
+    """Every command and subcommand of the parser tree, so a command added later is covered too."""
+    paths = [prefix]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                paths += _command_paths(sub, prefix + [name])
+    return paths
+
+
+HELP_COMMANDS = [path + ["--help"] for path in _command_paths(build_parser(), [])]
 
 
 @pytest.mark.parametrize("argv", HELP_COMMANDS, ids=" ".join)
@@ -43,7 +52,7 @@ def test_help_is_chinese(argv, capsys):
 
 
 USAGE_ERRORS = {
-    "unknown command": (["bogus"], "无效的取值 bogus（可选：parse、rules、explain、audit）"),
+    "unknown command": (["bogus"], "无效的取值 bogus（可选：parse、rules、explain、"),
     "bad choice": (["audit", "--fail-on", "x"], "参数 --fail-on：无效的取值 x（可选：error、warning）"),
     "missing value": (["audit", "--jobs"], "需要给出一个值"),
     "not a number": (["audit", "--jobs", "zwei"], "应为正整数：zwei"),
