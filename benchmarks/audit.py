@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from engine.batch import AuditOptions, run_audit                      # noqa: E402
+from engine.run import AuditOptions, run_audit                      # noqa: E402
 from engine.template import APPLICANT_PARTS, REVIEW_GROUPS, application_rows  # noqa: E402
 
 SEEDS = ROOT / "tests" / "fixtures" / "seeds"

@@ -1,13 +1,13 @@
 """The data that flows through the engine, one way:
 
-    file --ingest--> Document --parse--> Report --evaluate--> [RuleResult] --score--> ReportAudit --render--> outputs
+    file --ingest--> Document --parse--> Report --evaluate--> [RuleResult] --score--> AuditRecord --render--> outputs
 
 Every stage takes the previous stage's dataclasses and returns its own; nothing here does I/O.
 JSON forms are produced by `to_json()` methods and described by the schemas in `schemas/`.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 from typing import Any, Iterable, Literal
 
@@ -263,6 +263,166 @@ class RuleResult:
             "reason": self.reason,
             "cells": self.cells,
         }
+
+
+# --------------------------------------------------------------------------------------------
+# Audit record: one input file after the run (status, and for a report its score and findings)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class NotAssessable:
+    """A check item the run could not assess on this report (an input it needs is unknown)."""
+    rule_id: str
+    title: str
+    reason: str | None = None
+    cells: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RuleError:
+    """A rule that broke on this report (a bug in the rule or the engine, not a finding)."""
+    rule_id: str
+    reason: str | None = None
+
+
+@dataclass
+class FindingBrief:
+    """What an AuditSummary keeps of a finding: enough to count and rank the rules that fail."""
+    rule_id: str
+    title: str
+    severity: str
+
+
+@dataclass
+class RecordHead:
+    """The light part of every record, in the order of its JSON form. Three groups, each present
+    from a stage of the run on (AuditRecord.to_json writes a group only when it was reached):
+    status (every input), dispatch (audited reports: letter file, 文号, pairing with last year;
+    present when `sequence` is set), evaluation (evaluated reports; present when `engine` is set)."""
+    # status: every input file
+    source: str                                # display path: as given, or relative to the cwd
+    status: str                                # audited | duplicate | not_a_report | … (labels.STATUS_LABELS)
+    message: str | None = None                 # why it was not audited (Chinese)
+    sha256: str | None = None
+    duplicate_of: str | None = None            # status duplicate: the source audited instead
+    format: str | None = None
+    agency: str | None = None
+    year: int | None = None
+    template: str | None = None
+    body_kind: str | None = None
+    title: str | None = None
+    previous_only: bool = False                # a --previous input: compared against, not audited
+    # dispatch: audited reports
+    letter: str | None = None                  # "letters/<name>.html", relative to OUT
+    sequence: int | None = None                # the letter's sequence number (in the 文号)
+    reference_number: str | None = None        # 文号
+    previous_source: str | None = None         # last year's report of the same body, if any
+    same_year_sources: list[str] = field(default_factory=list)   # other reports of that body and year
+    agency_notes: list[str] = field(default_factory=list)        # grouping notes (engine.parse.agency)
+    engine_fallback: bool = False              # evaluated with the reference engine after durable-rules failed
+    engine_note: str | None = None             # why (Chinese), shown in the letter
+    # evaluation: evaluated reports
+    engine: str | None = None                  # durable | reference
+    score: int | float | None = None
+    grade: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)         # severity -> number of findings
+    rules_evaluated: int | None = None
+
+
+_STATUS_KEYS = ("source", "status", "message", "sha256", "duplicate_of", "format", "agency", "year",
+                "template", "body_kind", "title")
+_DISPATCH_KEYS = ("letter", "sequence", "reference_number", "previous_source", "same_year_sources",
+                  "agency_notes", "engine_fallback", "engine_note")
+_HEAD_KEYS = tuple(f.name for f in fields(RecordHead))
+
+
+@dataclass
+class AuditSummary(RecordHead):
+    """A record without the weight, as the run keeps it for the outputs that read every report at
+    once (findings.json's summary, index.html, the 报告 sheet): findings reduced to briefs,
+    not-assessable items to their rule ids."""
+    findings: list[FindingBrief] = field(default_factory=list)
+    not_assessable: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AuditRecord(RecordHead):
+    """One input file after the run: what findings.json holds for it, and what every output renders.
+    Its JSON form is defined here once (to_json / from_json)."""
+    scoring: dict[str, Any] = field(default_factory=dict)          # engine.score: the deductions
+    findings: list[Finding] = field(default_factory=list)          # in letter order
+    not_assessable: list[NotAssessable] = field(default_factory=list)
+    rule_errors: list[RuleError] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)    # the parser's notes on the source
+
+    @property
+    def evaluated(self) -> bool:
+        return self.engine is not None
+
+    def summary(self) -> AuditSummary:
+        head = {k: getattr(self, k) for k in _HEAD_KEYS}
+        return AuditSummary(**head, findings=[FindingBrief(f.rule_id, f.title, f.severity) for f in self.findings],
+                            not_assessable=[n.rule_id for n in self.not_assessable])
+
+    def to_json(self) -> dict[str, Any]:
+        out = {k: getattr(self, k) for k in _STATUS_KEYS}
+        if self.previous_only:
+            out["previous_only"] = True
+        if self.sequence is not None:
+            out.update((k, getattr(self, k)) for k in _DISPATCH_KEYS)
+        if self.engine is not None:
+            out.update({
+                "engine": self.engine, "score": self.score, "grade": self.grade, "scoring": self.scoring,
+                "counts": self.counts, "rules_evaluated": self.rules_evaluated,
+                "findings": [finding_json(f) for f in self.findings],
+                "not_assessable": [_flat_json(n, _NOT_ASSESSABLE_KEYS) for n in self.not_assessable],
+                "rule_errors": [_flat_json(e, _RULE_ERROR_KEYS) for e in self.rule_errors],
+                "diagnostics": [_flat_json(d, _DIAGNOSTIC_KEYS) for d in self.diagnostics],
+            })
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "AuditRecord":
+        """The record of one entry of findings.json's `reports` (inverse of to_json)."""
+        head = {k: data[k] for k in _HEAD_KEYS if k in data}
+        return cls(**head, scoring=data.get("scoring") or {},
+                   findings=[finding_from_json(f) for f in data.get("findings") or []],
+                   not_assessable=[NotAssessable(**_known(n, _NOT_ASSESSABLE_KEYS)) for n in data.get("not_assessable") or []],
+                   rule_errors=[RuleError(**_known(e, _RULE_ERROR_KEYS)) for e in data.get("rule_errors") or []],
+                   diagnostics=[Diagnostic(**_known(d, _DIAGNOSTIC_KEYS)) for d in data.get("diagnostics") or []])
+
+
+_FINDING_KEYS = tuple(f.name for f in fields(Finding) if f.name != "evidence")
+_EVIDENCE_KEYS = tuple(f.name for f in fields(Evidence))
+_NOT_ASSESSABLE_KEYS = tuple(f.name for f in fields(NotAssessable))
+_RULE_ERROR_KEYS = tuple(f.name for f in fields(RuleError))
+_DIAGNOSTIC_KEYS = tuple(f.name for f in fields(Diagnostic))
+
+
+def _flat_json(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    # dataclasses.asdict deep-copies recursively and would be the slowest part of a record; these
+    # objects hold only scalars, lists of strings and flat dicts, so a shallow copy is the JSON form.
+    out = {}
+    for name in names:
+        v = getattr(obj, name)
+        out[name] = list(v) if isinstance(v, list) else dict(v) if isinstance(v, dict) else v
+    return out
+
+
+def _known(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    return {k: data[k] for k in names if k in data}
+
+
+def finding_json(f: Finding) -> dict[str, Any]:
+    """A finding's JSON form (as Finding.to_json, without its deep copy)."""
+    out = _flat_json(f, _FINDING_KEYS)
+    out["evidence"] = _flat_json(f.evidence, _EVIDENCE_KEYS)
+    return out
+
+
+def finding_from_json(data: dict[str, Any]) -> Finding:
+    return Finding(**_known(data, _FINDING_KEYS), evidence=Evidence(**_known(data.get("evidence") or {}, _EVIDENCE_KEYS)))
 
 
 # --------------------------------------------------------------------------------------------

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from engine.batch import Hooks
+from engine.run import Hooks
 from engine.ingest import IngestError, read_document, sniff_format
 from engine.model import (Document, Evidence, Finding, Metadata, Part, Report, RuleResult, SourceLine,
                           Table)
@@ -145,7 +145,7 @@ def audit_with_fake_hooks(base: Path, inputs: dict[str, str | bytes], run_date) 
     import contextlib
 
     from engine import DEFAULT_RULES_DIR
-    from engine.batch import AuditOptions, run_audit
+    from engine.run import AuditOptions, run_audit
 
     (base / "in").mkdir()
     for name, content in inputs.items():

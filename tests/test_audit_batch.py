@@ -1,4 +1,4 @@
-"""The batch runner (engine/batch.py) with stand-in parser and rule engine (tests/audit_support.py):
+"""The batch runner (engine/run/) with stand-in parser and rule engine (tests/audit_support.py):
 statuses, duplicates, crash isolation, timeouts, determinism, atomic output, previous-year hook."""
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 
 from audit_support import FAKE_HOOKS, report_text
 from engine import DEFAULT_RULES_DIR
-from engine.batch import (AuditOptions, InputPathError, OutputPathError, expand_inputs, run_audit,
-                          run_resilient, Crashed)
+from engine.run import (AuditOptions, InputPathError, OutputPathError, expand_inputs, run_audit,
+                        run_resilient, Crashed)
 from engine.ingest import Limits
 from engine.render.json_out import validate_findings
 
@@ -310,7 +310,8 @@ def test_findings_sheet_streamed_in_output_order_whatever_the_ready_order(tmp_pa
     bytes as the one written in one go at the end."""
     import pandas as pd
 
-    from engine.batch import _FindingsStream
+    from engine.run.outputs import FindingsStream as _FindingsStream
+    from engine.model import AuditRecord
     from engine.render import tables
     from engine.spool import Spool
 
@@ -319,7 +320,7 @@ def test_findings_sheet_streamed_in_output_order_whatever_the_ready_order(tmp_pa
                 "message": "说明", "points": 2, "basis": "", "remedy": "",
                 "evidence": {"part": "二", "table": "active", "cells": [], "line": i, "excerpt": "原文"}}
 
-    records = {k: {"source": f"in/{k}.txt", "agency": k, "year": 2024, "findings": [finding(i), finding(i + 10)]}
+    records = {k: {"source": f"in/{k}.txt", "status": "audited", "agency": k, "year": 2024, "findings": [finding(i), finding(i + 10)]}
                for i, k in enumerate(["in:000000", "in:000001", "in:000002"])}
     spool = Spool(tmp_path)
     blobs = {key: spool.put_text(json.dumps(rec, ensure_ascii=False)) for key, rec in records.items()}
@@ -332,7 +333,7 @@ def test_findings_sheet_streamed_in_output_order_whatever_the_ready_order(tmp_pa
     assert stream.done == 3 and stream.remaining() == []
     frame = pd.DataFrame([{c: None for c in tables.REPORT_COLUMNS}], columns=list(tables.REPORT_COLUMNS))
     stream.book.save(tmp_path / "streamed.xlsx", frame)
-    tables.write_xlsx(tmp_path / "at_once.xlsx", frame, tables.finding_rows(records.values()), RUN_DATE)
+    tables.write_xlsx(tmp_path / "at_once.xlsx", frame, tables.finding_rows(map(AuditRecord.from_json, records.values())), RUN_DATE)
     assert (tmp_path / "streamed.xlsx").read_bytes() == (tmp_path / "at_once.xlsx").read_bytes()
     # a different ready order changes nothing either
     other = _FindingsStream(RUN_DATE, order)

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-import engine.batch
+import engine.run
 from audit_support import BROKEN_RULES_HOOKS, FAKE_HOOKS, report_text
 from engine.cli import EXIT_FINDINGS, EXIT_OK, EXIT_RULES, EXIT_USAGE, main
 
@@ -15,7 +15,7 @@ from engine.cli import EXIT_FINDINGS, EXIT_OK, EXIT_RULES, EXIT_USAGE, main
 @pytest.fixture
 def workdir(tmp_path, monkeypatch) -> Path:
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(engine.batch, "AuditOptions", functools.partial(engine.batch.AuditOptions, hooks=FAKE_HOOKS))
+    monkeypatch.setattr(engine.run, "AuditOptions", functools.partial(engine.run.AuditOptions, hooks=FAKE_HOOKS))
     (tmp_path / "reports_in").mkdir()
     (tmp_path / "reports_in" / "a.txt").write_text(report_text("甲镇人民政府", 2024, "警告"), encoding="utf-8")
     (tmp_path / "reports_in" / "b.txt").write_text(report_text("乙镇人民政府", 2024), encoding="utf-8")
@@ -57,8 +57,8 @@ def test_bad_usage_exits_2(workdir, capsys):
 
 
 def test_broken_rules_exit_3_with_file_and_line(workdir, capsys, monkeypatch):
-    monkeypatch.setattr(engine.batch, "AuditOptions",
-                        functools.partial(engine.batch.AuditOptions.func, hooks=BROKEN_RULES_HOOKS))
+    monkeypatch.setattr(engine.run, "AuditOptions",
+                        functools.partial(engine.run.AuditOptions.func, hooks=BROKEN_RULES_HOOKS))
     assert main(["audit", "-o", "o"]) == EXIT_RULES
     err = capsys.readouterr().err
     assert "规则文件有误" in err and "bad.yaml:7: 未知的检查块 sum_of" in err

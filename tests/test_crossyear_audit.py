@@ -1,4 +1,4 @@
-"""Cross-year through the real audit run (engine.batch.run_audit): grouping of the inputs, `--previous`
+"""Cross-year through the real audit run (engine.run.run_audit): grouping of the inputs, `--previous`
 folders, and two different reports of one body and year.
 
 Expected values: see tests/test_crossyear_pingtan.py (read off the pingtan texts by hand)."""
@@ -8,7 +8,7 @@ import datetime as dt
 import shutil
 from pathlib import Path
 
-from engine.batch import AuditOptions, run_audit
+from engine.run import AuditOptions, run_audit
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 

@@ -8,7 +8,7 @@ import re
 import shutil
 from pathlib import Path
 
-from engine.batch import AuditOptions, run_audit
+from engine.run import AuditOptions, run_audit
 
 REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 

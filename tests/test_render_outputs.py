@@ -13,6 +13,7 @@ import pytest
 
 from audit_support import audit_with_fake_hooks, report_text
 from engine import DEFAULT_RULES_DIR
+from engine.model import AuditRecord
 from engine.render.dashboard import ranked_reports, render_dashboard
 from engine.render.json_out import validate_findings
 from engine.render.letters import assign_letter_names, letter_env, render_letter, safe_stem
@@ -34,6 +35,11 @@ def audit(tmp_path_factory) -> Path:
 
 def doc_of(out: Path) -> dict:
     return json.loads((out / "findings.json").read_text(encoding="utf-8"))
+
+
+def typed(doc: dict) -> dict:
+    """The document with its reports as the renderers take them (AuditRecord)."""
+    return {**doc, "reports": [AuditRecord.from_json(r) for r in doc["reports"]]}
 
 
 def letter_of(out: Path, source: str) -> str:
@@ -87,7 +93,7 @@ def test_letter_names_are_safe_and_unique():
 
 
 def test_render_letter_with_fallback_note_and_values():
-    rec = {"source": "x.txt", "agency": "丁镇", "year": 2024, "title": None, "template": None,
+    rec = {"source": "x.txt", "status": "audited", "agency": "丁镇", "year": 2024, "title": None, "template": None,
            "reference_number": "X〔2026〕9号", "score": 99.5, "grade": "优秀", "rules_evaluated": 3,
            "counts": {"error": 0, "warning": 0, "info": 1}, "engine_fallback": True,
            "engine_note": "规则引擎失败，改用参考引擎", "previous_source": None, "agency_notes": [],
@@ -100,7 +106,7 @@ def test_render_letter_with_fallback_note_and_values():
                                       "excerpt": None, "previous_source": None, "previous_cells": [],
                                       "previous_values": {}, "previous_line": None, "previous_where": None,
                                       "previous_excerpt": None}}]}
-    html = render_letter(rec, Office(), RUN_DATE, letter_env())
+    html = render_letter(AuditRecord.from_json(rec), Office(), RUN_DATE, letter_env())
     assert "改用参考引擎" in html and "99.5 分" in html and "表四“行政复议”之“总计”：3" in html
     assert "第7行：行数不足" in html and "请核实并更正上述内容。" in html
 
@@ -143,10 +149,10 @@ def test_office_config_loading(tmp_path):
 def test_dashboard_ranks_links_and_lists_everything(audit):
     html = (audit / "index.html").read_text(encoding="utf-8")
     doc = doc_of(audit)
-    ranked = ranked_reports(doc["reports"])
-    assert [r["source"] for r in ranked] == ["in/b.txt", "in/c.txt", "in/a.txt"]
+    ranked = ranked_reports(typed(doc)["reports"])
+    assert [r.source for r in ranked] == ["in/b.txt", "in/c.txt", "in/a.txt"]
     rows = re.findall(r'<a href="(letters/[^"]+)">', html)
-    assert rows == [r["letter"] for r in ranked]
+    assert rows == [r.letter for r in ranked]
     assert all((audit / link).is_file() for link in rows)
     assert "<svg id=\"distribution\"" in html and "<rect" in html
     assert "in/empty.txt" in html and "空文件" in html
@@ -159,7 +165,7 @@ def test_dashboard_with_no_audited_report():
     doc = {"reports": [{"source": "x", "status": "empty", "message": "空"}], "run_date": "2026-01-01",
            "office": {"name": "办"}, "tool": {"version": "0"}, "rules": {"version": "v", "files": 0},
            "summary": {"inputs": 1, "findings": {"error": 0, "warning": 0, "info": 0}}, "previous_inputs": []}
-    html = render_dashboard(doc)
+    html = render_dashboard(typed(doc))
     assert "没有审核任何报告" in html and "空文件" in html
 
 
@@ -169,7 +175,7 @@ def test_dashboard_rendered_from_records_read_back_from_disk_is_the_same(audit, 
     from engine.render.dashboard import write_dashboard
     from engine.spool import Spool, SpooledSequence, put_object
 
-    doc = doc_of(audit)
+    doc = typed(doc_of(audit))
     spool = Spool(tmp_path)
     spooled = {**doc, "reports": SpooledSequence([put_object(spool, r) for r in doc["reports"]])}
     write_dashboard(tmp_path / "index.html", spooled)
@@ -196,7 +202,7 @@ def test_summary_xlsx_sheets(audit):
 
 
 def test_xlsx_is_reproducible(audit, tmp_path):
-    doc = doc_of(audit)
+    doc = typed(doc_of(audit))
     (tmp_path / "1").mkdir()
     (tmp_path / "2").mkdir()
     write_tables(doc, tmp_path / "1", RUN_DATE)
@@ -211,7 +217,7 @@ def test_report_rows_written_in_chunks_give_the_same_files(audit, tmp_path, monk
     of reports): chunks of one row give the same bytes as one chunk."""
     from engine.render import tables
 
-    doc = doc_of(audit)
+    doc = typed(doc_of(audit))
     write_tables(doc, tmp_path, RUN_DATE)
     whole = {n: (tmp_path / n).read_bytes() for n in ("summary.csv", "summary.xlsx")}
     (tmp_path / "chunked").mkdir()
@@ -238,7 +244,7 @@ def test_findings_json_validates_and_schema_catches_errors(audit):
 def test_letter_lists_at_most_eight_cells_and_no_long_raw_values():
     cells = [f"review.{g}.{c}" for g in ("行政复议", "未经复议直接起诉", "复议后起诉")
              for c in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")]
-    rec = {"source": "x.txt", "agency": "丁镇", "year": 2024, "title": None, "template": "2021",
+    rec = {"source": "x.txt", "status": "audited", "agency": "丁镇", "year": 2024, "title": None, "template": "2021",
            "reference_number": "X", "score": 95, "grade": "优秀", "rules_evaluated": 1,
            "counts": {"error": 1, "warning": 0, "info": 0}, "engine_fallback": False, "engine_note": None,
            "previous_source": None, "agency_notes": [], "not_assessable": [], "diagnostics": [],
@@ -250,7 +256,7 @@ def test_letter_lists_at_most_eight_cells_and_no_long_raw_values():
                                       "line": 9, "where": "第9行", "excerpt": "0\t0", "previous_source": None,
                                       "previous_cells": [], "previous_values": {}, "previous_line": None,
                                       "previous_where": None, "previous_excerpt": None}}]}
-    html = render_letter(rec, Office(), RUN_DATE, letter_env())
+    html = render_letter(AuditRecord.from_json(rec), Office(), RUN_DATE, letter_env())
     assert html.count("<li>表四") == 8 and "等，共 15 个单元格" in html
     assert "0 0 0 0" not in html
     assert "表四“行政复议”之“结果维持”：—" in html and "表四“行政复议”之“结果纠正”：7" in html
@@ -262,6 +268,7 @@ def test_streamed_findings_json_is_laid_out_like_json_dumps(audit, tmp_path):
     doc = doc_of(audit)
     head = {k: v for k, v in doc.items() if k not in ("reports", "previous_inputs")}
     for reports, previous in ((doc["reports"], []), ([], [{"source": "p", "status": "parsed"}])):
-        write_findings_stream(tmp_path / "f.json", head, (report_text(r) for r in reports), previous)
+        write_findings_stream(tmp_path / "f.json", head, (report_text(AuditRecord.from_json(r)) for r in reports),
+                              previous)
         expected = dumps({**head, "reports": reports, "previous_inputs": previous})
         assert (tmp_path / "f.json").read_text(encoding="utf-8") == expected

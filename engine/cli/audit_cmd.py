@@ -1,4 +1,4 @@
-"""`xxgk-audit audit INPUT... [-o OUT]`: audit a folder of annual reports (engine/batch.py does the work)."""
+"""`xxgk-audit audit INPUT... [-o OUT]`: audit a folder of annual reports (engine/run/ does the work)."""
 from __future__ import annotations
 
 import argparse
@@ -62,7 +62,7 @@ def _progress_factory():
 def run(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
-    from engine.batch import AuditOptions, InputPathError, OutputPathError, PipelineUnavailable, run_audit
+    from engine import run as audit_run
     from engine.ingest import DEFAULT_LIMITS
     from engine.render.labels import STATUS_LABELS
     from engine.render.office import OfficeConfigError
@@ -73,17 +73,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"错误：规则文件夹不存在：{args.rules}", file=sys.stderr)
         return EXIT_USAGE
     limits = DEFAULT_LIMITS if args.timeout is None else replace(DEFAULT_LIMITS, max_seconds=args.timeout)
-    options = AuditOptions(rules_dir=args.rules, office_path=args.office, previous_dirs=list(args.previous),
+    options = audit_run.AuditOptions(rules_dir=args.rules, office_path=args.office, previous_dirs=list(args.previous),
                            jobs=args.jobs, run_date=args.date or dt.date.today(), limits=limits,
                            progress=_progress_factory())
     try:
-        run_result = run_audit(args.inputs, Path(args.output), options)
-    except (InputPathError, OutputPathError) as exc:
+        run_result = audit_run.run_audit(args.inputs, Path(args.output), options)
+    except (audit_run.InputPathError, audit_run.OutputPathError) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
-    except PipelineUnavailable as exc:
-        print(f"错误：{exc}", file=sys.stderr)
-        return EXIT_RULES
     except OfficeConfigError as exc:
         print(f"错误：审核单位配置文件 {exc.path} 有误：", file=sys.stderr)
         for problem in exc.problems:

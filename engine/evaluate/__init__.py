@@ -24,7 +24,7 @@ Not applicable: a rule whose `applies` excludes the report (another template, ye
 body; a cross-year rule without last year's report) yields NO result at all.
 
 A durable-rules failure for the whole report raises durable.EngineFailure; the batch runner
-(engine/batch.py) retries in a fresh worker and falls back to engine="reference".
+(engine/run/) retries in a fresh worker and falls back to engine="reference".
 """
 from __future__ import annotations
 

@@ -36,9 +36,10 @@ from ruamel.yaml.error import MarkedYAMLError
 
 from engine.evaluate.text_source import PART_IDS, TextView, part_views
 from engine.model import Report
+from engine.paths import SIGNALS_FILE
 from engine.rules.loader import NOT_PLAIN, round_trip_tree
 
-DEFAULT_SIGNALS_FILE = Path(__file__).resolve().parents[2] / "rules" / "signals.yaml"
+DEFAULT_SIGNALS_FILE = SIGNALS_FILE
 
 Polarity = Literal["affirmative", "negative"]
 _PLACEHOLDER = re.compile(r"\{(year|prev_year|next_year)\}")

@@ -1,6 +1,6 @@
 """Which reports belong to the same body: agency-name normalisation and grouping by body and year.
 
-Interface used by the batch runner (engine/batch.py):
+Interface used by the audit run (engine/run/audit.py):
 
     group_reports(items) -> Grouping
         items: list of (key, agency, year) or (key, agency, year, sha256) — key is the batch's own id

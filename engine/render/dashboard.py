@@ -1,6 +1,8 @@
 """OUT/index.html: the overview — every agency with score, grade, counts and letter; the most
 frequently failed rules; the score distribution (inline SVG); the inputs that were not audited.
 Self-contained: inline CSS, a few lines of inline JS for sorting, no network.
+
+The records it reads are AuditSummary (or full AuditRecord) objects: `document["reports"]`.
 """
 from __future__ import annotations
 
@@ -10,8 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.model import RecordHead
 from engine.render.labels import PREVIOUS_STATUS_LABELS, STATUS_LABELS
 from engine.render.letters import letter_env
+from engine.render.output import FinishedRun, RunOutput
 from engine.score import RuleInfo
 
 # Score buckets of the distribution chart: (label, low inclusive, high exclusive)
@@ -33,7 +37,7 @@ class Subset(Sequence):
     reports may be a list or a sequence read back from disk one record at a time (the batch runner's
     spooled records), so that the dashboard never needs every record in memory at once."""
 
-    def __init__(self, reports: Sequence[dict[str, Any]], indexes: list[int]):
+    def __init__(self, reports: Sequence[RecordHead], indexes: list[int]):
         self._reports, self._indexes = reports, indexes
 
     def __len__(self) -> int:
@@ -44,47 +48,47 @@ class Subset(Sequence):
             return Subset(self._reports, self._indexes[i])
         return self._reports[self._indexes[i]]
 
-    def __iter__(self) -> Iterator[dict[str, Any]]:
+    def __iter__(self) -> Iterator[RecordHead]:
         for i in self._indexes:
             yield self._reports[i]
 
 
-def ranked_reports(reports: Sequence[dict[str, Any]]) -> Subset:
+def ranked_reports(reports: Sequence[RecordHead]) -> Subset:
     """Audited reports, best score first; ties by source path (stable, deterministic)."""
-    order = sorted((-r["score"], r["source"], i) for i, r in enumerate(reports) if r["status"] == "audited")
+    order = sorted((-r.score, r.source, i) for i, r in enumerate(reports) if r.status == "audited")
     return Subset(reports, [i for _score, _source, i in order])
 
 
-def other_reports(reports: Sequence[dict[str, Any]]) -> Subset:
+def other_reports(reports: Sequence[RecordHead]) -> Subset:
     """The inputs that were not audited, in output order."""
-    return Subset(reports, [i for i, r in enumerate(reports) if r["status"] != "audited"])
+    return Subset(reports, [i for i, r in enumerate(reports) if r.status != "audited"])
 
 
-def score_changes(reports: Iterable[dict[str, Any]]) -> dict[str, float]:
+def score_changes(reports: Iterable[RecordHead]) -> dict[str, float]:
     """source -> score change since last year's report of the same body, for the reports whose
     previous-year report (engine.parse.agency grouping) was audited in the same run (same catalog,
     same scoring policy). A previous-year report only read for comparison (--previous) has no score."""
-    scores = {r["source"]: r["score"] for r in reports if r["status"] == "audited"}
+    scores = {r.source: r.score for r in reports if r.status == "audited"}
     out: dict[str, float] = {}
     for r in reports:
-        prev = r.get("previous_source")
-        if r["status"] == "audited" and prev in scores:
-            out[r["source"]] = round(r["score"] - scores[prev], 2)
+        prev = r.previous_source
+        if r.status == "audited" and prev in scores:
+            out[r.source] = round(r.score - scores[prev], 2)
     return out
 
 
-def frequent_rules(reports: Iterable[dict[str, Any]], rule_info: dict[str, RuleInfo]) -> list[dict[str, Any]]:
+def frequent_rules(reports: Iterable[Any], rule_info: dict[str, RuleInfo]) -> list[dict[str, Any]]:
     reports_failing: Counter = Counter()
     findings: Counter = Counter()
     titles: dict[str, str] = {}
     severities: dict[str, str] = {}
     for r in reports:
         seen = set()
-        for f in r.get("findings") or []:
-            findings[f["rule_id"]] += 1
-            titles.setdefault(f["rule_id"], f["title"])
-            severities.setdefault(f["rule_id"], f["severity"])
-            seen.add(f["rule_id"])
+        for f in r.findings:             # FindingBrief or Finding
+            findings[f.rule_id] += 1
+            titles.setdefault(f.rule_id, f.title)
+            severities.setdefault(f.rule_id, f.severity)
+            seen.add(f.rule_id)
         reports_failing.update(seen)
     ranked = sorted(reports_failing, key=lambda rid: (-reports_failing[rid], -findings[rid], rid))
     return [{"rule_id": rid, "title": titles.get(rid) or (rule_info.get(rid).title if rid in rule_info else rid),
@@ -92,11 +96,11 @@ def frequent_rules(reports: Iterable[dict[str, Any]], rule_info: dict[str, RuleI
             for rid in ranked[:TOP_RULES]]
 
 
-def score_bars(reports: Iterable[dict[str, Any]], width: int = 520, height: int = 200) -> tuple[list[Bar], int]:
+def score_bars(reports: Iterable[RecordHead], width: int = 520, height: int = 200) -> tuple[list[Bar], int]:
     counts = defaultdict(int)
     for r in reports:
         for label, low, high in BUCKETS:
-            if low <= r["score"] < high:
+            if low <= r.score < high:
                 counts[label] += 1
     top = max(counts.values(), default=0) or 1
     slot = width / len(BUCKETS)
@@ -127,7 +131,14 @@ def _dashboard_chunks(document: dict[str, Any], rule_info: dict[str, RuleInfo] |
     return env.get_template("dashboard.html.j2").generate(
         doc=document, ranked=ranked, others=other_reports(reports), bars=bars, bar_width=bar_width,
         rules=frequent_rules(ranked, rule_info or {}), changes=score_changes(reports),
-        by_status=Counter(r["status"] for r in reports),
+        by_status=Counter(r.status for r in reports),
         status_labels=STATUS_LABELS,
-        grades=list(Counter(r["grade"] for r in ranked).items()),     # best grade first (ranked order)
+        grades=list(Counter(r.grade for r in ranked).items()),     # best grade first (ranked order)
     )
+
+
+class Dashboard(RunOutput):
+    """The Output that writes OUT/index.html."""
+
+    def write(self, run: FinishedRun) -> None:
+        write_dashboard(self.ctx.out_dir / "index.html", run.overview, run.rule_info)

@@ -12,19 +12,21 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from engine import SCHEMAS_DIR
+from engine.model import AuditRecord, RecordHead
 from engine.render.labels import STATUS_LABELS
 from engine.render.office import Office
+from engine.render.output import FinishedRun, RunOutput
 
 FINDINGS_SCHEMA = SCHEMAS_DIR / "findings.schema.json"
 FORMAT_ID = "xxgk-audit/findings/1"
 
 
-def document_head(reports: list[dict[str, Any]], *, tool_version: str, rules_version: str, rules_digest: str,
+def document_head(reports: Iterable[RecordHead], *, tool_version: str, rules_version: str, rules_digest: str,
                   rule_files: int, run_date: dt.date, office: Office) -> dict[str, Any]:
-    """Everything in findings.json before `reports`; `reports` may be slim records (status, counts,
+    """Everything in findings.json before `reports`; `reports` may be AuditSummary objects (status,
     findings' severities) — that is all the summary needs."""
-    by_status = Counter(r["status"] for r in reports)
-    severities = Counter(f["severity"] for r in reports for f in r.get("findings") or [])
+    by_status = Counter(r.status for r in reports)
+    severities = Counter(f.severity for r in reports for f in r.findings)
     return {
         "format": FORMAT_ID,
         "tool": {"name": "xxgk-audit", "version": tool_version},
@@ -35,14 +37,14 @@ def document_head(reports: list[dict[str, Any]], *, tool_version: str, rules_ver
             "inputs": len(reports),
             "by_status": {s: by_status[s] for s in STATUS_LABELS if by_status[s]},
             "findings": {s: severities.get(s, 0) for s in ("error", "warning", "info")},
-            "engine_fallbacks": sum(1 for r in reports if r.get("engine_fallback")),
+            "engine_fallbacks": sum(1 for r in reports if r.engine_fallback),
         },
     }
 
 
-def report_text(record: dict[str, Any]) -> str:
+def report_text(record: AuditRecord) -> str:
     """One report's JSON as it appears inside findings.json's `reports` list."""
-    return _nested(record, 4)
+    return _nested(record.to_json(), 4)
 
 
 def write_findings_stream(path: Path, head: dict[str, Any], reports: Iterable[str],
@@ -71,10 +73,6 @@ def dumps(document: dict[str, Any]) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2, default=_json_default) + "\n"
 
 
-def write_findings(path: Path, document: dict[str, Any]) -> None:
-    Path(path).write_text(dumps(document), encoding="utf-8")
-
-
 def validate_findings(document: dict[str, Any]) -> list[str]:
     """Schema problems of a findings document, as "path: message" strings (empty when valid)."""
     import jsonschema
@@ -95,3 +93,10 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, (set, frozenset, tuple)):
         return sorted(value) if isinstance(value, (set, frozenset)) else list(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+class FindingsJson(RunOutput):
+    """The Output that writes OUT/findings.json, streamed record by record."""
+
+    def write(self, run: FinishedRun) -> None:
+        write_findings_stream(self.ctx.out_dir / "findings.json", run.head, run.texts(), run.previous_inputs)

@@ -2,19 +2,23 @@
 
     letter_env() -> jinja2.Environment                  autoescape on: report text is always escaped
     assign_letter_names([(agency, year), ...]) -> [file name, ...]   safe and unique, in the given order
-    render_letter(record, office, run_date, env) -> str
+    render_letter(record, office, run_date, env) -> str    record: an AuditRecord
+    HtmlLetters                                          the Output (engine/render/output.py) that writes them
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
 import unicodedata
+from pathlib import Path
 from typing import Any
 
 import jinja2
 
+from engine.model import AuditRecord, Diagnostic
 from engine.render.labels import CELL_KIND_LABELS, SEVERITY_LABELS, TABLE_LABELS, part_label
 from engine.render.office import Office
+from engine.render.output import OutputContext, ReportOutput
 from engine.template import describe_address
 
 LEGAL_BASIS = ("《中华人民共和国政府信息公开条例》第四十七条、第五十条和《国务院办公厅政府信息与政务公开办公室"
@@ -90,42 +94,53 @@ def assign_letter_names(items: list[tuple[str | None, int | None]]) -> list[str]
     return names
 
 
-def render_letter(record: dict[str, Any], office: Office, run_date: dt.date, env: jinja2.Environment) -> str:
-    findings = record.get("findings") or []
+def render_letter(record: AuditRecord, office: Office, run_date: dt.date, env: jinja2.Environment) -> str:
     return env.get_template("letter.html.j2").render(
         r=record,
-        findings=findings,
+        findings=record.findings,
         office=office,
         legal_basis=LEGAL_BASIS,
         run_date=run_date,
         deadline=office.deadline(run_date),
-        counts=record.get("counts") or {"error": 0, "warning": 0, "info": 0},
+        counts=record.counts or {"error": 0, "warning": 0, "info": 0},
         point_notes=point_notes(record),
         diagnostics=letter_diagnostics(record),
     )
 
 
-def letter_diagnostics(record: dict[str, Any]) -> list[dict[str, Any]]:
+def letter_diagnostics(record: AuditRecord) -> list[Diagnostic]:
     """Parse diagnostics worth telling the agency: errors and warnings on lines no finding already
     covers (rules turn most format problems into findings of their own)."""
-    covered = {f["evidence"].get("line") for f in record.get("findings") or []} - {None}
-    return [d for d in record.get("diagnostics") or []
-            if d.get("severity") in ("error", "warning") and (d.get("line") is None or d.get("line") not in covered)]
+    covered = {f.evidence.line for f in record.findings} - {None}
+    return [d for d in record.diagnostics
+            if d.severity in ("error", "warning") and (d.line is None or d.line not in covered)]
 
 
-def point_notes(record: dict[str, Any]) -> list[str]:
+def point_notes(record: AuditRecord) -> list[str]:
     """What each finding costs, as the letter says it: the rule's deduction on its first finding
     (after the scoring policy: a rule failing several times may count once), and on its further
     findings that they belong to the same rule."""
-    deducted = {d["rule_id"]: d["points"] for d in (record.get("scoring") or {}).get("deductions", [])
-                if d["outcome"] == "fail"}
+    deducted = {d["rule_id"]: d["points"] for d in record.scoring.get("deductions", []) if d["outcome"] == "fail"}
     seen: set[str] = set()
     notes = []
-    for f in record.get("findings") or []:
-        rid = f["rule_id"]
-        if rid in seen:
+    for f in record.findings:
+        if f.rule_id in seen:
             notes.append("同一规则，已合并计分")
         else:
-            notes.append(f"扣 {format_number(deducted.get(rid, f['points']))} 分")
-        seen.add(rid)
+            notes.append(f"扣 {format_number(deducted.get(f.rule_id, f.points))} 分")
+        seen.add(f.rule_id)
     return notes
+
+
+class HtmlLetters(ReportOutput):
+    """OUT/letters/<name>.html for every audited report (the name is the record's `letter`)."""
+
+    folder = "letters"
+
+    def __init__(self, ctx: OutputContext):
+        super().__init__(ctx)
+        self.env = letter_env()
+
+    def write(self, record: AuditRecord) -> None:
+        html = render_letter(record, self.ctx.office, self.ctx.run_date, self.env)
+        Path(self.ctx.out_dir, self.folder, Path(record.letter).name).write_text(html, encoding="utf-8")

@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Iterator
 
 import pandas as pd
 
+from engine.model import AuditRecord, AuditSummary
 from engine.render.labels import SEVERITY_LABELS, STATUS_LABELS, TABLE_LABELS, part_label
 from engine.template import describe_address
 
@@ -30,53 +31,53 @@ FINDING_COLUMNS = ("来源文件", "单位", "年度", "规则编号", "严重�
 REPORT_CHUNK = 500
 
 
-def report_row(r: dict[str, Any]) -> dict[str, Any]:
-    audited = r["status"] == "audited"
-    counts = r.get("counts") or {}
+def report_row(r: AuditSummary | AuditRecord) -> dict[str, Any]:
+    audited = r.status == "audited"
+    counts = r.counts
     return {
-        "来源文件": r["source"],
-        "状态": STATUS_LABELS.get(r["status"], r["status"]),
-        "说明": r.get("message") or (r.get("engine_note") or ""),
-        "单位": r.get("agency") or "",
-        "年度": r.get("year"),
-        "模板": r.get("template") or "",
-        "得分": r.get("score") if audited else None,
-        "等级": r.get("grade") or "",
+        "来源文件": r.source,
+        "状态": STATUS_LABELS.get(r.status, r.status),
+        "说明": r.message or (r.engine_note or ""),
+        "单位": r.agency or "",
+        "年度": r.year,
+        "模板": r.template or "",
+        "得分": r.score if audited else None,
+        "等级": r.grade or "",
         "错误": counts.get("error") if audited else None,
         "警告": counts.get("warning") if audited else None,
         "提示": counts.get("info") if audited else None,
-        "无法核对": len(r.get("not_assessable") or []) if audited else None,
-        "审核意见书": r.get("letter") or "",
-        "文号": r.get("reference_number") or "",
-        "审核引擎": {"durable": "durable-rules", "reference": "参考引擎"}.get(r.get("engine") or "", ""),
-        "上年报告": r.get("previous_source") or "",
-        "重复于": r.get("duplicate_of") or "",
-        "SHA256": r.get("sha256") or "",
+        "无法核对": len(r.not_assessable) if audited else None,
+        "审核意见书": r.letter or "",
+        "文号": r.reference_number or "",
+        "审核引擎": {"durable": "durable-rules", "reference": "参考引擎"}.get(r.engine or "", ""),
+        "上年报告": r.previous_source or "",
+        "重复于": r.duplicate_of or "",
+        "SHA256": r.sha256 or "",
     }
 
 
-def finding_rows(reports: Iterable[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+def finding_rows(reports: Iterable[AuditRecord]) -> Iterator[dict[str, Any]]:
     for r in reports:
-        for f in r.get("findings") or []:
-            ev = f["evidence"]
-            values = ev.get("values") or {}
+        for f in r.findings:
+            ev = f.evidence
+            values = ev.values or {}
             yield {
-                "来源文件": r["source"], "单位": r.get("agency") or "", "年度": r.get("year"),
-                "规则编号": f["rule_id"], "严重程度": SEVERITY_LABELS.get(f["severity"], f["severity"]),
-                "类别": f["category"], "问题": f["title"], "说明": f["message"], "扣分": f["points"],
-                "部分": part_label(ev.get("part")), "表格": TABLE_LABELS.get(ev.get("table") or "", ""),
-                "单元格": "；".join(describe_address(c) for c in ev.get("cells") or []),
+                "来源文件": r.source, "单位": r.agency or "", "年度": r.year,
+                "规则编号": f.rule_id, "严重程度": SEVERITY_LABELS.get(f.severity, f.severity),
+                "类别": f.category, "问题": f.title, "说明": f.message, "扣分": f.points,
+                "部分": part_label(ev.part), "表格": TABLE_LABELS.get(ev.table or "", ""),
+                "单元格": "；".join(describe_address(c) for c in ev.cells or []),
                 "数值": "；".join(f"{describe_address(k)}={v}" for k, v in values.items()),
-                "行号": ev.get("line"), "位置": ev.get("where") or "", "原文": ev.get("excerpt") or "",
-                "整改要求": f.get("remedy") or "", "依据": f.get("basis") or "",
+                "行号": ev.line, "位置": ev.where or "", "原文": ev.excerpt or "",
+                "整改要求": f.remedy or "", "依据": f.basis or "",
             }
 
 
 def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
-                 findings_of: Callable[[], Iterable[dict[str, Any]]] | None = None,
+                 findings_of: Callable[[], Iterable[AuditRecord]] | None = None,
                  workbook: "SummaryWorkbook | None" = None) -> None:
-    """summary.csv and summary.xlsx. `document["reports"]` may be slim records; `findings_of()` then
-    yields the full records one at a time for the 问题 sheet (default: document["reports"]).
+    """summary.csv and summary.xlsx. `document["reports"]` may be AuditSummary objects; `findings_of()`
+    then yields the full AuditRecords one at a time for the 问题 sheet (default: document["reports"]).
     `workbook`: a SummaryWorkbook whose 问题 sheet already holds the findings of the first reports
     (filled while the run was still evaluating); `findings_of()` then yields the remaining ones."""
     book = workbook if workbook is not None else SummaryWorkbook(run_date)
@@ -91,7 +92,7 @@ def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
     book.save(out_dir / "summary.xlsx")
 
 
-def report_frames(reports: Iterable[dict[str, Any]], chunk: int | None = None) -> Iterator[pd.DataFrame]:
+def report_frames(reports: Iterable[AuditSummary | AuditRecord], chunk: int | None = None) -> Iterator[pd.DataFrame]:
     """The per-report rows as frames of at most `chunk` (REPORT_CHUNK) rows; at least one frame."""
     chunk = chunk or REPORT_CHUNK
     rows: list[dict[str, Any]] = []
@@ -156,7 +157,7 @@ class SummaryWorkbook:
         sheet.append(header)
         return sheet
 
-    def add_findings(self, reports: Iterable[dict[str, Any]]) -> None:
+    def add_findings(self, reports: Iterable[AuditRecord]) -> None:
         """The findings of these full records (in output order) as rows of the 问题 sheet."""
         self.add_finding_rows(finding_rows(reports))
 

@@ -22,11 +22,10 @@ from typing import Any
 
 import jsonschema
 
+from engine.paths import RULES_DIR as DEFAULT_RULES_DIR
 from engine.rules.blocks import BlockError, Clause, CompileContext
-from engine.rules.loader import (REPO_ROOT, YamlProblem, is_rule_file, line_of, plain, read_yaml,
-                                 rule_schema, schema_message)
-
-DEFAULT_RULES_DIR = REPO_ROOT / "rules"
+from engine.rules.loader import (YamlProblem, is_rule_file, line_of, plain, read_yaml, rule_schema,
+                                 schema_message)
 # A folded YAML string (`>-`) joins lines with a space; between two Chinese characters that space
 # is an artefact, never intended: rule authors may wrap long Chinese text freely.
 _FOLD_SPACE = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’]) "

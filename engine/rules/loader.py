@@ -26,8 +26,9 @@ from ruamel.yaml.error import MarkedYAMLError, YAMLError
 from ruamel.yaml.scalarint import ScalarInt
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-SCHEMA_PATH = REPO_ROOT / "schemas" / "rule.schema.json"
+from engine.paths import SCHEMAS_DIR
+
+SCHEMA_PATH = SCHEMAS_DIR / "rule.schema.json"
 
 # Files in a rules directory that are not rule files (other stages' configuration).
 NON_RULE_FILES = frozenset({"scoring.yaml", "office.yaml", "deadlines.yaml"})

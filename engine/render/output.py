@@ -1,0 +1,101 @@
+"""The Output interface: what every format the run writes implements.
+
+Two kinds, both listed in engine/run/outputs.py (REPORT_OUTPUTS, RUN_OUTPUTS):
+
+    ReportOutput   one file per audited report (the HTML letter), written by the evaluation worker
+                   right after it scored the report, from its AuditRecord.
+    RunOutput      one file (or a few) per run, from every record (findings.json, index.html,
+                   summary.xlsx + summary.csv), written by the main process at the end.
+
+Adding a format is one module with one class implementing one of these, plus one line in
+engine/run/outputs.py. The run never holds every record in memory: a RunOutput reads the records
+through `FinishedRun` (slim summaries for overviews, full records one at a time for details).
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.model import AuditRecord, AuditSummary
+from engine.render.office import Office
+from engine.score import RuleInfo
+from engine.spool import Blob, read_text
+
+
+@dataclass(frozen=True)
+class OutputContext:
+    """What every output may need besides the records (picklable: it travels to the workers)."""
+    out_dir: Path            # the run's staging folder, moved into place as OUT when the run succeeds
+    office: Office           # the reviewing office (name, 文号, deadline)
+    run_date: dt.date        # the only date an output may carry (outputs are deterministic)
+
+
+class ReportOutput:
+    """A file per audited report. An instance is made once per worker process (load templates in
+    __init__), then `write` is called for each report that worker evaluated."""
+
+    folder: str = ""         # created under OUT before any report is evaluated (prepare)
+
+    def __init__(self, ctx: OutputContext):
+        self.ctx = ctx
+
+    @classmethod
+    def prepare(cls, out_dir: Path) -> None:
+        """Called once per run in the main process, before any worker starts."""
+        if cls.folder:
+            (out_dir / cls.folder).mkdir(parents=True, exist_ok=True)
+
+    def write(self, record: AuditRecord) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class FinishedRun:
+    """Every record of a finished run, as the run-level outputs read them, in output order (by
+    source path). `summaries` is read back from disk as it is iterated (it may be iterated several
+    times); `records()` and `texts()` read the full records one at a time."""
+    head: dict[str, Any]                   # findings.json before `reports` (json_out.document_head)
+    summaries: Sequence[AuditSummary]      # every input file except --previous ones
+    previous_inputs: list[dict[str, Any]]  # the --previous inputs: source, status, message, agency, year
+    rule_info: dict[str, RuleInfo]         # rule metadata by id (titles of rules that no report fails)
+    blobs: dict[str, Blob]                 # the findings.json text of each record of `summaries`, in order
+
+    @property
+    def overview(self) -> dict[str, Any]:
+        """findings.json's document with slim records: what the dashboard renders."""
+        return {**self.head, "reports": self.summaries, "previous_inputs": self.previous_inputs}
+
+    def texts(self) -> Iterator[str]:
+        """Each record's JSON text, as it appears in findings.json's `reports`."""
+        return (read_text(b) for b in self.blobs.values())
+
+    def records(self) -> Iterator[AuditRecord]:
+        return (AuditRecord.from_json(json.loads(t)) for t in self.texts())
+
+
+class RunOutput:
+    """Files written once per run. Instances are made when the run starts, before the rules load
+    (an output may start a side process then: the spreadsheets do). The run calls, in this order:
+    start(ctx, order) once the evaluated reports' output order is known; ready(key, blob) as each
+    of their records is final (in any order; an output may render it at once); write(run) when every
+    record is known; wait() after every output's write (an error in a side process is raised there);
+    close() always, even when the run failed."""
+
+    def start(self, ctx: OutputContext, order: list[str]) -> None:
+        self.ctx = ctx
+
+    def ready(self, key: str, blob: Blob) -> None:
+        pass
+
+    def write(self, run: FinishedRun) -> None:
+        raise NotImplementedError
+
+    def wait(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass

@@ -1,0 +1,272 @@
+"""The audit run: every input file → a status, and for annual reports a scored audit and a letter.
+
+    run_audit(inputs, out, options) -> AuditRun
+
+The steps, each a method of `Audit` below:
+  load the rules      catalog, scoring policy and office, checked before any input is read
+  list the inputs     every file, its display path and sha256; byte-identical files are audited
+                      once (inputs.py)
+  parse               ingest + parse every input in a pool of worker processes (pool.py,
+                      workers.py); each parsed Report is spilled to disk
+  pair and name       group the reports by body and year (engine.parse.agency), so each report is
+                      compared with the same body's report of the year before — from the batch or
+                      from --previous; give each audited report its letter's file name and 文号
+  evaluate            evaluate with durable-rules, score and write the per-report outputs, in
+                      workers; a report durable-rules cannot evaluate is retried alone, then
+                      evaluated here with the reference engine and flagged (workers.py)
+  write the outputs   findings.json, index.html, summary.xlsx/csv from the stored records
+                      (outputs.py), in a staging folder swapped into place as OUT (outdir.py)
+
+Memory stays flat in the number of reports: parsed reports and finished records live on disk
+(records.py: RecordStore); the main process keeps where each one is.
+Determinism: inputs are sorted by display path, outputs carry no timestamp but the run date, so
+they are byte-identical whatever `jobs` and whatever the order of the inputs.
+Nothing here prints: progress goes through the `progress` callback the CLI passes in.
+"""
+from __future__ import annotations
+
+import hashlib
+import tempfile
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine import __version__
+from engine.model import AuditRecord, AuditSummary
+from engine.parse.agency import group_reports
+from engine.render.json_out import document_head
+from engine.render.letters import HtmlLetters, assign_letter_names
+from engine.render.office import Office, load_office
+from engine.render.output import FinishedRun, OutputContext, RunOutput
+from engine.run.inputs import InputFile, expand_inputs, input_records
+from engine.run.options import AuditOptions, AuditRun, NullProgress
+from engine.run.outdir import check_output_path, staging_folder
+from engine.run.outputs import REPORT_OUTPUTS, RUN_OUTPUTS
+from engine.run.pool import Crashed, TaskError, TaskTable, run_resilient
+from engine.run.records import STORED, Finished, RecordStore, catalog_rule_info
+from engine.run.workers import (EngineFailed, EvalContext, EvalTask, Parsed, ParseTask, eval_task, init_eval_worker,
+                                parse_task, preload_catalog, reference_fallback)
+from engine.score import RuleInfo, load_scoring
+from engine.spool import Blob, shared_path
+
+
+def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) -> AuditRun:
+    out = Path(out)
+    check_output_path(out)
+    outputs = [cls() for cls in RUN_OUTPUTS]      # the spreadsheet writer forks now (outputs.py)
+    try:
+        rules = load_rules(options)
+        files = expand_inputs(inputs, exclude=out)
+        previous = [f for d in options.previous_dirs for f in expand_inputs([d], exclude=out)]
+        with staging_folder(out) as staging, tempfile.TemporaryDirectory(prefix="xxgk-audit-work-") as work:
+            audit = Audit(options, rules, OutputContext(staging, rules.office, options.run_date), Path(work), outputs)
+            try:
+                audit.list_inputs(files, previous)
+                audit.parse()
+                audit.pair_and_name()
+                audit.evaluate()
+                summary, statuses = audit.write_outputs()
+            finally:
+                audit.store.close()
+        return AuditRun(out=out, summary=summary, statuses=statuses)
+    finally:
+        for output in outputs:
+            output.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The rules
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Rules:
+    """What the run loads before reading any input (a mistake in any of it stops the run)."""
+    catalog: Any
+    rule_info: dict[str, RuleInfo]
+    office: Office
+    digest: str             # "sha256:…" over the rule and scoring files
+    files: int              # how many files that digest covers
+
+    @property
+    def version(self) -> str:
+        return str(getattr(self.catalog, "version", "") or self.digest[7:19])
+
+
+def load_rules(options: AuditOptions) -> Rules:
+    """Raises OfficeConfigError, ScoringConfigError, RuleLoadError (the CLI's exit codes)."""
+    office = load_office(options.office_file)
+    load_scoring(options.scoring_file)      # checked here; each worker loads it for itself
+    catalog = preload_catalog(options.hooks, Path(options.rules_dir))
+    digest, files = rules_digest(Path(options.rules_dir), options.scoring_file)
+    return Rules(catalog, catalog_rule_info(catalog), office, digest, files)
+
+
+def rules_digest(rules_dir: Path, scoring_path: Path) -> tuple[str, int]:
+    """sha256 over the rule and scoring files (relative names and bytes), and how many files."""
+    files = sorted(p for p in Path(rules_dir).rglob("*")
+                   if p.is_file() and p.suffix in (".yaml", ".yml") and p.name != "office.yaml")
+    if scoring_path.exists() and scoring_path.resolve() not in {p.resolve() for p in files}:
+        files.append(scoring_path)
+    h = hashlib.sha256()
+    for p in files:
+        try:
+            name = p.relative_to(rules_dir).as_posix()
+        except ValueError:
+            name = p.name
+        h.update(name.encode() + b"\0" + p.read_bytes() + b"\0")
+    return "sha256:" + h.hexdigest(), len(files)
+
+
+# --------------------------------------------------------------------------------------------
+# The run's steps
+# --------------------------------------------------------------------------------------------
+
+
+class Audit:
+    """One run's state as its steps fill it in: a record per input file (key -> AuditRecord, keys
+    as inputs.input_records gives them), where each parsed report is spilled, the pairing by body
+    and year, and the store of finished records."""
+
+    def __init__(self, options: AuditOptions, rules: Rules, out: OutputContext, work: Path,
+                 outputs: list[RunOutput]):
+        self.options, self.rules, self.out, self.work, self.outputs = options, rules, out, work, outputs
+        self.progress = options.progress or (lambda _description, _total: NullProgress())
+        self.records: dict[str, AuditRecord] = {}
+        self.to_parse: dict[str, InputFile] = {}
+        self.spills: dict[str, Blob] = {}              # key -> the parsed Report (a pickle)
+        self.previous_of: dict[str, str] = {}          # key -> key of last year's report
+        self.audited: list[str] = []                   # the keys to evaluate, in key order
+        self.store = RecordStore(work / "records")
+
+    def list_inputs(self, files: list[InputFile], previous: list[InputFile]) -> None:
+        found = input_records(files, previous, self.options.limits)
+        self.records, self.to_parse = found.records, found.to_parse
+
+    def parse(self) -> None:
+        options = self.options
+        tasks = {key: ParseTask(key, str(f.path), f.display, str(self.work), options.hooks, options.limits)
+                 for key, f in self.to_parse.items()}
+        bar = self.progress("读取并解析", len(tasks))
+        parsed = run_resilient(parse_task, tasks, options.jobs, on_done=bar.update, stall_seconds=options.stall_seconds)
+        bar.close()
+        for key, outcome in parsed.items():
+            record = self.records[key]
+            if isinstance(outcome, Crashed) and outcome.stalled:
+                outcome = Parsed("timeout", f"文件 {record.source} 处理时间过长（超过 {options.stall_seconds:g} 秒无响应），已跳过")
+            elif isinstance(outcome, (Crashed, TaskError)):
+                outcome = Parsed("broken", f"程序在读取或解析文件 {record.source} 时出错（{outcome.message}），"
+                                           f"请将该文件提供给维护人员")
+            outcome.apply_to(record)
+            if outcome.spill is not None:
+                self.spills[key] = shared_path(outcome.spill)
+
+    def pair_and_name(self) -> None:
+        """Pairs each report with last year's (and notes same-year peers), then names the letters
+        and numbers them, in source order."""
+        records = self.records
+        parsed = sorted(k for k, r in records.items() if r.status == "audited")
+        grouping = group_reports([(k, records[k].agency, records[k].year, records[k].sha256) for k in parsed],
+                                 reference_only={k for k in parsed if records[k].previous_only})
+        notes: dict[str, list[str]] = {}
+        for note in grouping.notes:
+            for k in note.keys:
+                notes.setdefault(k, []).append(note.message)
+        self.previous_of = grouping.previous
+        self.audited = [k for k in parsed if not records[k].previous_only]
+        names = assign_letter_names([(records[k].agency, records[k].year) for k in self.audited])
+        office, run_date = self.rules.office, self.options.run_date
+        for i, key in enumerate(self.audited):
+            record, previous = records[key], grouping.previous.get(key)
+            record.letter = f"{HtmlLetters.folder}/{names[i]}"
+            record.sequence = office.sequence_start + i
+            record.reference_number = office.reference_number(record.sequence, run_date)
+            record.previous_source = records[previous].source if previous else None
+            record.same_year_sources = [records[k].source for k in grouping.same_year.get(key, [])]
+            record.agency_notes = notes.get(key, [])
+
+    def eval_task(self, key: str) -> EvalTask:
+        previous = self.previous_of.get(key)
+        return EvalTask(key, self.spills[key], self.spills[previous] if previous else None, self.records[key])
+
+    def keep(self, key: str, value: Any) -> Any:
+        """A finished record goes to the store at once (and is final); failures stay in memory to
+        be retried."""
+        if not isinstance(value, Finished):
+            return value
+        self.store.add(key, value)
+        self._ready(key)
+        return STORED
+
+    def _ready(self, key: str) -> None:
+        for output in self.outputs:
+            output.ready(key, self.store.blobs[key])
+
+    def evaluate(self) -> None:
+        """Every audited report evaluated, scored and its per-report outputs written; then every
+        record (evaluated or not) is in the store."""
+        options, records = self.options, self.records
+        tasks = TaskTable(self.audited, self.eval_task)
+        for cls in REPORT_OUTPUTS:
+            cls.prepare(self.out.out_dir)
+        ctx = EvalContext(options.hooks, str(options.rules_dir), str(options.scoring_file), self.out.office,
+                          options.run_date, str(self.out.out_dir), options.limits.max_seconds, str(self.store.folder))
+        # the output order (as write_outputs sorts); tasks run in key order, which is nearly it
+        order = sorted(tasks, key=lambda k: (records[k].source, k))
+        for output in self.outputs:
+            output.start(self.out, order)
+        bar = self.progress("审核", len(tasks))
+        evaluated = run_resilient(eval_task, tasks, options.jobs, init_eval_worker, (ctx,), on_done=bar.update,
+                                  stall_seconds=options.stall_seconds, keep=self.keep)
+        bar.close()
+        # A durable-rules failure raised as an exception may come from the state the worker built up
+        # on earlier reports: retry each such report alone in a fresh worker first.
+        for key in sorted(k for k, v in evaluated.items() if isinstance(v, (TaskError, EngineFailed))):
+            retry = run_resilient(eval_task, {key: tasks[key]}, 1, init_eval_worker, (ctx,),
+                                  stall_seconds=options.stall_seconds, keep=self.keep)
+            evaluated[key] = EngineFailed(retry[key].message) if isinstance(retry[key], TaskError) else retry[key]
+        failed = sorted(k for k, v in evaluated.items() if isinstance(v, (Crashed, EngineFailed)))
+        if failed:
+            init_eval_worker(ctx)     # this process now plays the worker, with the reference engine
+            for key in failed:
+                self.store.put(key, reference_fallback(tasks[key], evaluated[key].message))
+                self._ready(key)
+        for key, record in records.items():
+            if key not in self.store:               # not evaluated: the status record is all there is
+                self.store.put(key, record)
+
+    def write_outputs(self) -> tuple[dict[str, Any], Counter]:
+        """Every run-level output written; returns findings.json's summary and the statuses."""
+        run = self.finished_run()
+        for output in self.outputs:
+            output.write(run)
+        for output in self.outputs:
+            output.wait()
+        return run.head["summary"], Counter(s.status for s in run.summaries)
+
+    def finished_run(self) -> FinishedRun:
+        records, store = self.records, self.store
+        keys = sorted(records, key=lambda k: (records[k].source, k))
+        report_keys = [k for k in keys if k not in store.previous_only]
+        # the summaries are read back from disk at each pass: never all in memory at once
+        summaries = store.slims(report_keys)
+        head = document_head(summaries, tool_version=__version__, rules_version=self.rules.version,
+                             rules_digest=self.rules.digest, rule_files=self.rules.files,
+                             run_date=self.options.run_date, office=self.rules.office)
+        previous_inputs = previous_inputs_of(store.slims(k for k in keys if k in store.previous_only))
+        return FinishedRun(head, summaries, previous_inputs, self.rules.rule_info,
+                           {k: store.blobs[k] for k in report_keys})
+
+
+def previous_inputs_of(summaries: Iterable[AuditSummary]) -> list[dict[str, Any]]:
+    """findings.json's `previous_inputs`: a --previous report read as a report is `parsed` (it was
+    compared against, not audited)."""
+    out = []
+    for s in summaries:
+        item = {"source": s.source, "status": s.status, "message": s.message, "agency": s.agency, "year": s.year}
+        if item["status"] == "audited":
+            item["status"] = "parsed"
+        out.append(item)
+    return out

@@ -1,0 +1,175 @@
+"""The list of outputs the run writes, and the spreadsheet writer's side process.
+
+    REPORT_OUTPUTS   one file per audited report, written by the evaluation workers
+    RUN_OUTPUTS      files written once per run, from every record
+
+The interface is engine/render/output.py (ReportOutput, RunOutput, OutputContext, FinishedRun).
+To add a format — say a DOCX letter — write one module with one class:
+
+    # engine/render/docx_letters.py
+    class DocxLetters(ReportOutput):
+        folder = "letters"                          # created under OUT before any report is evaluated
+        def __init__(self, ctx): ...                # once per worker: load templates here
+        def write(self, record: AuditRecord): ...   # one report: write under ctx.out_dir
+
+and add it to REPORT_OUTPUTS below (a per-run format: a RunOutput subclass with `write(run)`, added
+to RUN_OUTPUTS). Nothing else changes: the run prepares the folders, hands every output the same
+records, and moves everything written under ctx.out_dir into OUT atomically at the end.
+
+Spreadsheets: summary.xlsx and summary.csv are written by a process forked when the run starts, so
+that importing pandas and openpyxl (~0.5 s) happens on the core the main process leaves idle while
+it loads the rules, not at the end of the run. A plain forked Process with a pipe (no executor
+thread in this process while the worker pools fork later). Messages, in this order:
+
+    start(run_date, order)      the keys whose records can have findings, in output order
+    ready(key, blob)            that key's record is final, spooled at blob (any order)
+    finish(run, out_dir)        every record is final: the FinishedRun
+
+Between start and finish the writer fills the 问题 sheet with every record of `order` whose
+predecessors are all ready, so most of the sheet is written while the workers are still
+evaluating; finish writes the rest, the 报告 sheet and summary.csv.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import multiprocessing
+from pathlib import Path
+from typing import Any
+
+from engine.model import AuditRecord
+from engine.render.dashboard import Dashboard
+from engine.render.json_out import FindingsJson
+from engine.render.letters import HtmlLetters
+from engine.render.output import FinishedRun, OutputContext, ReportOutput, RunOutput
+from engine.spool import Blob, read_text
+
+
+class Spreadsheets(RunOutput):
+    """The Output that writes OUT/summary.xlsx and OUT/summary.csv, in a side process (above)."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(target=_table_writer_main, args=(child,), name="xxgk-audit-tables", daemon=True)
+        self._proc.start()
+        child.close()
+
+    def start(self, ctx: OutputContext, order: list[str]) -> None:
+        super().start(ctx, order)
+        self._conn.send(("start", ctx.run_date, order))
+
+    def ready(self, key: str, blob: Blob) -> None:
+        self._conn.send(("ready", key, blob))
+
+    def write(self, run: FinishedRun) -> None:
+        # `run.summaries` travels as the list of where each summary is
+        self._conn.send(("finish", run, self.ctx.out_dir))
+
+    def wait(self) -> None:
+        """Waits for the spreadsheets; an exception in the writer is raised here."""
+        try:
+            outcome = self._conn.recv()
+        except EOFError:
+            self._proc.join()
+            raise RuntimeError(f"写表格的子进程异常退出（退出码 {self._proc.exitcode}）") from None
+        self._proc.join()
+        if isinstance(outcome, BaseException):
+            raise outcome
+
+    def close(self) -> None:
+        # after wait() the writer has exited; otherwise the run failed: it has nothing to finish
+        self._conn.close()
+        if self._proc.is_alive():
+            self._proc.kill()
+        self._proc.join()
+
+
+class FindingsStream:
+    """The writer's side of start/ready: the 问题 sheet filled in `order` as far as records are ready."""
+
+    def __init__(self, run_date: dt.date, order: list[str]):
+        from engine.render import tables     # lazy: pandas, imported in the writer process only
+
+        self.run_date = run_date
+        self.order = order
+        self.done = 0                      # order[:done] are in the sheet
+        self.ready_blobs: dict[str, Blob] = {}
+        self.book = tables.SummaryWorkbook(run_date)
+
+    @staticmethod
+    def record(blob: Blob) -> AuditRecord:
+        return AuditRecord.from_json(json.loads(read_text(blob)))
+
+    def ready(self, key: str, blob: Blob) -> None:
+        self.ready_blobs[key] = blob
+        while self.done < len(self.order) and self.order[self.done] in self.ready_blobs:
+            key = self.order[self.done]
+            self.book.add_findings([self.record(self.ready_blobs.pop(key))])
+            self.done += 1
+
+    def remaining(self) -> list[str]:
+        return self.order[self.done:]
+
+
+def _table_writer_main(conn: Any) -> None:
+    try:
+        # lazy, deliberately: pandas and openpyxl are imported here, in the forked writer, on the
+        # core the main process leaves idle while it loads the rules — never in the main process
+        from openpyxl.cell import WriteOnlyCell      # noqa: F401 — used by tables.SummaryWorkbook
+        from openpyxl.styles import Font             # noqa: F401
+
+        from engine.render import tables             # noqa: F401
+        stream: FindingsStream | None = None
+        failure: BaseException | None = None         # raised in the main process at finish
+        while True:
+            message = conn.recv()
+            if message[0] == "finish":
+                break
+            try:
+                if failure is not None:
+                    continue
+                if message[0] == "start":
+                    stream = FindingsStream(*message[1:])
+                elif message[0] == "ready" and stream is not None:
+                    stream.ready(message[1], message[2])
+            except Exception as exc:    # noqa: BLE001 — handed to the main process at finish
+                failure = exc
+    except (EOFError, KeyboardInterrupt, OSError):   # the run ended (or was interrupted) before finish
+        return
+    try:
+        if failure is not None:
+            raise failure
+        _write_tables(*message[1:], stream=stream)
+        outcome: BaseException | None = None
+    except BaseException as exc:     # noqa: BLE001 — handed to the main process, raised there
+        outcome = exc
+    try:
+        conn.send(outcome)
+    except Exception:                # noqa: BLE001 — an exception that does not pickle
+        conn.send(RuntimeError(f"{type(outcome).__name__}：{outcome}"))
+
+
+def _write_tables(run: FinishedRun, out_dir: Path, stream: FindingsStream | None) -> None:
+    from engine.render import tables     # already imported by _table_writer_main
+
+    if stream is None:
+        raise RuntimeError("写表格的子进程没有收到审核开始的消息")
+    # the 问题 sheet is in output order: `order` must be that order, and no other record may carry
+    # findings (only evaluated reports do)
+    report_keys = list(run.blobs)
+    streamed = set(stream.order)
+    if [k for k in report_keys if k in streamed] != stream.order:
+        raise RuntimeError("问题表的报告顺序与 findings.json 不一致")
+    for key, summary in zip(report_keys, run.summaries):
+        if key not in streamed and summary.findings:
+            raise RuntimeError(f"报告 {summary.source} 有问题记录，但未经审核流程")
+    rest = stream.remaining()
+    tables.write_tables(run.overview, out_dir, stream.run_date, workbook=stream.book,
+                        findings_of=lambda: (stream.record(run.blobs[k]) for k in rest))
+
+
+# The outputs, in the order they are written: the spreadsheets first (their side process then works
+# while this one writes the others).
+REPORT_OUTPUTS: tuple[type[ReportOutput], ...] = (HtmlLetters,)
+RUN_OUTPUTS: tuple[type[RunOutput], ...] = (Spreadsheets, FindingsJson, Dashboard)

@@ -1,0 +1,180 @@
+"""The crash-resilient process pool: a task that kills or hangs its worker fails alone.
+
+    run_resilient(fn, tasks, jobs, ...) -> {key: result | Crashed | TaskError}
+
+A worker that dies (a native crash in the rule engine or a reader) breaks only the tasks it had in
+flight: those are retried in fresh pools, halving the group each time, until a task that still
+kills its worker when it runs alone is declared `Crashed`. Results therefore do not depend on
+`jobs` or on scheduling. Each task also runs under a per-file time cap (time_cap: SIGALRM), and a
+pool where nothing finishes for `stall_seconds` (a worker stuck in native code, where the alarm
+cannot fire) has its workers killed and is treated the same way.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import signal
+from collections import deque
+from collections.abc import Mapping
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator
+
+
+class TimeCapExceeded(BaseException):
+    """Raised by the per-file alarm. A BaseException so that no `except Exception` swallows it."""
+
+
+@contextmanager
+def time_cap(seconds: float | None) -> Iterator[None]:
+    if not seconds or seconds <= 0:
+        yield
+        return
+
+    def _alarm(_signum: int, _frame: Any) -> None:
+        raise TimeCapExceeded()
+
+    previous = signal.signal(signal.SIGALRM, _alarm)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+@dataclass
+class Crashed:
+    """The task killed (or hung) its worker even when run alone in a fresh one."""
+    message: str
+    stalled: bool = False
+
+
+@dataclass
+class TaskError:
+    """The task raised an exception in its worker (a bug, not a crash)."""
+    message: str
+
+
+class TaskTable(Mapping):
+    """key -> task for run_resilient, each task built when it is asked for: the main process does
+    not hold a task (with its copy of the record so far) for every report at once."""
+
+    def __init__(self, keys: Iterable[str], build: Callable[[str], Any]):
+        self._keys = list(keys)
+        self._known = set(self._keys)
+        self._build = build
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._known:
+            raise KeyError(key)
+        return self._build(key)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+
+def new_pool(jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:
+    # fork: workers start in milliseconds and inherit the loaded modules.
+    return ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("fork"),
+                               initializer=initializer, initargs=initargs)
+
+
+def run_resilient(fn: Callable[[Any], Any], tasks: Mapping[str, Any], jobs: int,
+                  initializer: Callable[..., None] | None = None, initargs: tuple = (),
+                  on_done: Callable[[], None] | None = None,
+                  stall_seconds: float | None = None,
+                  keep: Callable[[str, Any], Any] | None = None) -> dict[str, Any]:
+    """fn(task) for every task in worker processes; returns key -> result | Crashed | TaskError.
+
+    `keep(key, result)` gives what is kept of each result as it arrives (e.g. spilled to disk);
+    `on_done()` is called after each (a progress bar).
+    """
+    results: dict[str, Any] = {}
+
+    def finish(key: str, value: Any) -> None:
+        results[key] = keep(key, value) if keep else value
+        if on_done:
+            on_done()
+
+    def run_pool(queue: deque[str]) -> tuple[list[str], bool]:
+        """Runs tasks from the front of `queue` in one pool, at most `window` in flight (each wait
+        is then over a handful of futures, not all N, and a dying worker fails only the few tasks
+        in flight, not the whole batch). Returns the tasks in flight when the pool broke or stalled;
+        what was never submitted stays in `queue`."""
+        broken: list[str] = []
+        stalled = False
+        window = 2 * max(1, jobs)
+        with new_pool(min(jobs, len(queue)), initializer, initargs) as pool:
+            in_flight: dict[Any, str] = {}
+            pool_ok = True
+            while in_flight or (pool_ok and queue):
+                while pool_ok and queue and len(in_flight) < window:
+                    key = queue[0]
+                    try:
+                        in_flight[pool.submit(fn, tasks[key])] = key
+                    except BrokenProcessPool:
+                        pool_ok = False
+                        break
+                    queue.popleft()
+                if not in_flight:
+                    break
+                done, _ = wait(in_flight, timeout=stall_seconds, return_when=FIRST_COMPLETED)
+                if not done:
+                    stalled = True
+                    pool_ok = False
+                    kill_workers(pool)
+                    done, still = wait(in_flight, timeout=60)
+                    for fut in still:
+                        broken.append(in_flight.pop(fut))
+                for fut in done:
+                    key = in_flight.pop(fut)   # drop the future: it holds the result (memory flat in N)
+                    try:
+                        finish(key, fut.result())
+                    except BrokenProcessPool:
+                        pool_ok = False
+                        broken.append(key)
+                    except Exception as exc:       # noqa: BLE001 — reported per task, never fatal
+                        finish(key, TaskError(f"{type(exc).__name__}：{exc}"))
+        return broken, stalled
+
+    def attempt(keys: list[str]) -> None:
+        queue = deque(keys)
+        broken: list[str] = []
+        stalled = False
+        while queue:                  # a fresh pool for what is left each time one breaks
+            pool_broken, pool_stalled = run_pool(queue)
+            broken.extend(pool_broken)
+            stalled = stalled or pool_stalled
+        if not broken:
+            return
+        broken.sort()
+        if len(keys) == 1:
+            finish(keys[0], Crashed("处理时间过长，工作进程被终止" if stalled else
+                                    "工作进程异常退出（单独重试后仍然如此）", stalled))
+            return
+        if len(broken) == 1:
+            attempt(broken)
+            return
+        half = len(broken) // 2
+        attempt(broken[:half])
+        attempt(broken[half:])
+
+    keys = sorted(tasks)
+    if keys:
+        attempt(keys)
+    return results
+
+
+def kill_workers(pool: ProcessPoolExecutor) -> None:
+    # ProcessPoolExecutor has no public way to stop a running task; killing its processes makes
+    # the pool broken, which fails the in-flight futures with BrokenProcessPool.
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            proc.kill()
+        except (OSError, AttributeError):
+            pass

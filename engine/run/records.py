@@ -1,0 +1,155 @@
+"""The audit record of a report (built and scored from the rule results) and the record store.
+
+    build_record(base, report, results, policy, rule_info, engine) -> AuditRecord
+    RecordStore(folder)          every finished record spooled to disk, summaries read back as needed
+
+Words used here:
+  spool     an append-only file of blobs (engine/spool.py): one per writing process, so that a
+            record or a parsed report crosses from one process to another through disk without a
+            file being created for each.
+  Blob      where one blob is in a spool file: (path, offset, length) — what the main process keeps
+            of a record instead of the record.
+  spill     a parsed Report pickled into a spool by the parse worker (the Blob the evaluation
+            worker reads it back from).
+  slim      a record's summary (AuditSummary: findings reduced to rule id, title, severity), what
+            the overview outputs read for every report.
+  Finished  what an evaluation worker sends back for a finished record: its summary and the Blob
+            of its findings.json text (which the worker spooled itself).
+  STORED    what run_resilient keeps in memory of a finished record once it is in the store.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from engine.model import AuditRecord, AuditSummary, Evidence, Finding, NotAssessable, Report, RuleError, RuleResult
+from engine.render.json_out import report_text
+from engine.render.labels import SEVERITY_ORDER
+from engine.score import RuleInfo, ScoringPolicy, score_results
+from engine.spool import Blob, Spool, SpooledSequence, put_object, read_text, shared_path
+
+STORED = "stored"     # what run_resilient keeps of a finished record (the record itself is on disk)
+
+
+def catalog_rule_info(catalog: Any) -> dict[str, RuleInfo]:
+    """Rule metadata by id, read from the catalog whatever its container (list or mapping)."""
+    rules = getattr(catalog, "rules", None)
+    if rules is None:
+        return {}
+    items = rules.values() if isinstance(rules, dict) else rules
+    out: dict[str, RuleInfo] = {}
+    for rule in items:
+        rid = getattr(rule, "id", None) or getattr(rule, "rule_id", None)
+        if not rid:
+            continue
+        points = getattr(rule, "points", None)
+        out[rid] = RuleInfo(rule_id=rid, title=str(getattr(rule, "title", "") or ""),
+                            severity=str(getattr(rule, "severity", "warning") or "warning"),
+                            category=str(getattr(rule, "category", "其他") or "其他"),
+                            points=float(points) if isinstance(points, (int, float)) else None)
+    return out
+
+
+def _part_rank(part: str | None) -> int:
+    return "一二三四五六".find(part) if part and part in "一二三四五六" else 9
+
+
+def finding_sort_key(f: Finding) -> tuple:
+    """The letter's order: severity, part, source line, rule, cells, message."""
+    ev = f.evidence
+    return (SEVERITY_ORDER.get(f.severity, 9), _part_rank(ev.part), ev.line or 10**9,
+            f.rule_id, ",".join(ev.cells or []), f.message)
+
+
+def complete_evidence(ev: Evidence, report: Report) -> Evidence:
+    """The evidence with the quoted source line and its location filled in from the report when the
+    rule gave only a line number (quoting, never guessing)."""
+    if not (ev.line and report.lines and 0 < ev.line <= len(report.lines)):
+        return ev
+    line = report.lines[ev.line - 1]
+    excerpt = ev.excerpt or (line.text.strip() or None)
+    where = ev.where or line.where
+    if excerpt == ev.excerpt and where == ev.where:
+        return ev
+    return replace(ev, excerpt=excerpt, where=where)
+
+
+def _quoted(f: Finding, report: Report) -> Finding:
+    evidence = complete_evidence(f.evidence, report)
+    return f if evidence is f.evidence else replace(f, evidence=evidence)
+
+
+def build_record(base: AuditRecord, report: Report, results: list[RuleResult], policy: ScoringPolicy,
+                 rule_info: dict[str, RuleInfo], engine: str) -> AuditRecord:
+    """The evaluated record: `base` (status and dispatch) with the report's metadata, its score and
+    every finding, not-assessable item and rule error."""
+    findings = [_quoted(f, report) for result in results if result.outcome == "fail" for f in result.findings]
+    findings.sort(key=finding_sort_key)
+    not_assessable = sorted(
+        (NotAssessable(r.rule_id, rule_info.get(r.rule_id, RuleInfo(r.rule_id)).title or r.rule_id, r.reason,
+                       list(r.cells)) for r in results if r.outcome == "not_assessable"),
+        key=lambda n: n.rule_id)
+    rule_errors = sorted((RuleError(r.rule_id, r.reason) for r in results if r.outcome == "error"),
+                         key=lambda e: e.rule_id)
+    score = score_results(results, policy, rule_info.get)
+    counts = Counter(f.severity for f in findings)
+    md = report.metadata
+    return replace(base, agency=md.agency, year=md.year, template=md.template, body_kind=md.body_kind,
+                   title=md.title, format=report.format, engine=engine,
+                   score=score.score_json(), grade=score.grade, scoring=score.to_json(),
+                   counts={s: counts.get(s, 0) for s in ("error", "warning", "info")},
+                   rules_evaluated=len(results), findings=findings, not_assessable=not_assessable,
+                   rule_errors=rule_errors, diagnostics=list(report.diagnostics))
+
+
+@dataclass
+class Finished:
+    """A finished record as an evaluation worker hands it back: the worker rendered its findings.json
+    text (where the CPU is parallel) and spooled it at `blob`; `slim` is the summary the store keeps."""
+    slim: AuditSummary
+    blob: Blob
+
+
+class RecordStore:
+    """Finished records spooled to disk: each record's findings.json text (by the evaluation worker
+    that built it, or here) and its slim summary (pickled here). In memory it keeps only where each
+    is, so the main process does not hold the records, nor even their summaries: the dashboard, the
+    summary and the per-report rows read the summaries back one at a time (`slims`)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        folder.mkdir(parents=True, exist_ok=True)
+        self.blobs: dict[str, Blob] = {}        # key -> the record's findings.json text
+        self.slim_blobs: dict[str, Blob] = {}   # key -> its slim summary (pickled)
+        self.previous_only: set[str] = set()    # --previous inputs: compared against, not audited
+        self._spool = Spool(folder, "record-main")
+
+    def put(self, key: str, record: AuditRecord) -> None:
+        """A record finished in this process."""
+        self._add(key, self._spool.put_text(report_text(record)), record.summary())
+
+    def add(self, key: str, finished: Finished) -> None:
+        """A record a worker finished and spooled."""
+        self._add(key, shared_path(finished.blob), finished.slim)
+
+    def _add(self, key: str, blob: Blob, slim: AuditSummary) -> None:
+        self.blobs[key] = blob
+        self.slim_blobs[key] = put_object(self._spool, slim)
+        if slim.previous_only:
+            self.previous_only.add(key)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.slim_blobs
+
+    def slims(self, keys: Iterable[str]) -> SpooledSequence:
+        """The slim summaries of `keys`, in that order, read from disk as they are iterated."""
+        return SpooledSequence([self.slim_blobs[k] for k in keys])
+
+    def text(self, key: str) -> str:
+        return read_text(self.blobs[key])
+
+    def close(self) -> None:
+        self._spool.close()

@@ -1,0 +1,225 @@
+"""The tasks the run's worker processes execute: parse one input, evaluate one report.
+
+    parse_task(ParseTask) -> Parsed          ingest + parse; the Report is spilled to a spool
+    eval_task(EvalTask) -> Finished | EngineFailed
+                                             evaluate with durable-rules, score, write the per-report
+                                             outputs, spool the record
+    reference_fallback(task, why) -> AuditRecord
+                                             the same with the reference engine, in the main process,
+                                             for a report durable-rules could not evaluate
+
+The pipeline's stages are named by the run's Hooks ("module:function"), resolved in the worker.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import importlib
+import pickle
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable
+
+from engine.ingest import IngestError, Limits
+from engine.model import AuditRecord, Report
+from engine.render.office import Office
+from engine.render.output import OutputContext, ReportOutput
+from engine.render.json_out import report_text
+from engine.run.options import Hooks
+from engine.run.outputs import REPORT_OUTPUTS
+from engine.run.pool import TimeCapExceeded, time_cap
+from engine.run.records import Finished, build_record, catalog_rule_info
+from engine.score import RuleInfo, ScoringPolicy, load_scoring
+from engine.spool import Blob, read_blob, spool_for
+
+
+def resolve(name: str) -> Callable[..., Any]:
+    """The object a hook names ("module:attribute")."""
+    module, _, attr = name.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+# --------------------------------------------------------------------------------------------
+# Parse: one input file -> its status, and for a report its metadata and spilled Report
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParseTask:
+    key: str
+    path: str
+    display: str
+    spill_dir: str        # the folder where the worker spools the Report (a pickle)
+    hooks: Hooks
+    limits: Limits
+
+
+@dataclass
+class Parsed:
+    """What a parse worker sends back: the file's status, and for a report (status "audited": to
+    be audited) its metadata and where the Report is spilled."""
+    status: str
+    message: str | None = None
+    format: str | None = None
+    agency: str | None = None
+    year: int | None = None
+    template: str | None = None
+    body_kind: str | None = None
+    title: str | None = None
+    spill: Blob | None = None
+
+    def apply_to(self, record: AuditRecord) -> None:
+        record.status, record.message, record.format = self.status, self.message, self.format
+        record.agency, record.year, record.template = self.agency, self.year, self.template
+        record.body_kind, record.title = self.body_kind, self.title
+
+
+def _clean_message(message: str, task: ParseTask) -> str:
+    # Messages name the file by the path opened; outputs show the display path instead.
+    return message.replace(task.path, task.display) if task.path != task.display else message
+
+
+def parse_task(task: ParseTask) -> Parsed:
+    """Worker: one input → its Parsed; the Report itself is pickled into this worker's spool file
+    in task.spill_dir."""
+    read_document = resolve(task.hooks.read_document)
+    parse_document = resolve(task.hooks.parse_document)
+    not_a_report_error = resolve(task.hooks.not_a_report_error)
+    try:
+        with time_cap(task.limits.max_seconds):
+            try:
+                doc = read_document(task.path, task.limits)
+            except IngestError as exc:
+                return Parsed(exc.status, _clean_message(exc.message, task))
+            doc.path = task.display
+            try:
+                report = parse_document(doc)
+            except not_a_report_error as exc:
+                return Parsed("not_a_report", _clean_message(str(exc), task), format=doc.format)
+    except TimeCapExceeded:
+        return Parsed("timeout", f"文件 {task.display} 处理时间超过上限 {task.limits.max_seconds:g} 秒，已跳过")
+    except Exception as exc:   # a bug in a reader or the parser must not stop the batch
+        return Parsed("broken", f"程序在读取或解析文件 {task.display} 时出错（{type(exc).__name__}：{exc}），"
+                                f"请将该文件提供给维护人员")
+    report.source = task.display
+    spill = spool_for(task.spill_dir, "report").put(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+    md = report.metadata
+    return Parsed("audited", None, report.format, md.agency, md.year, md.template, md.body_kind, md.title, spill)
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluate: one report -> its scored record, the per-report outputs, the record spooled
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EvalContext:
+    hooks: Hooks
+    rules_dir: str
+    scoring_path: str
+    office: Office
+    run_date: dt.date
+    out_dir: str          # the run's staging folder (per-report outputs write there)
+    max_seconds: float
+    records_dir: str      # where the worker spools each finished record (RecordStore's folder)
+
+
+@dataclass(frozen=True)
+class EvalTask:
+    key: str
+    spill: Blob
+    previous_spill: Blob | None
+    base: AuditRecord           # the record so far (status, metadata, letter name, 文号 …)
+
+
+@dataclass
+class EngineFailed:
+    """durable-rules raised (or ran out of time) on this report: retried alone, then the fallback."""
+    message: str
+
+
+@dataclass
+class EvalWorker:
+    """What an evaluation worker loads once: the catalog, scoring policy and per-report outputs."""
+    ctx: EvalContext
+    catalog: Any
+    rule_info: dict[str, RuleInfo]
+    policy: ScoringPolicy
+    evaluate: Callable[..., Any]
+    outputs: list[ReportOutput]
+
+    def record(self, task: EvalTask, report: Report, previous: Report | None, engine: str) -> AuditRecord:
+        results = self.evaluate(report, self.catalog, previous=previous, engine=engine)
+        return build_record(task.base, report, results, self.policy, self.rule_info, engine)
+
+    def write_outputs(self, record: AuditRecord) -> None:
+        for output in self.outputs:
+            output.write(record)
+
+
+# Module globals, both set before the pool forks its workers and read by the tasks:
+# - _preloaded: the catalog the main process loaded (to validate the rules before anything runs);
+#   forked workers inherit it instead of compiling the rule files again. Rule-engine handles are
+#   created lazily in each worker, never in the main process, so no native state is shared.
+# - _worker: the evaluation worker's state, set by init_eval_worker (a ProcessPoolExecutor
+#   initializer can hand state to the tasks only through a global). The main process sets it too
+#   when it evaluates the reports no worker could (reference_fallback).
+_preloaded: dict[tuple[str, str], Any] = {}
+_worker: EvalWorker | None = None
+
+
+def preload_catalog(hooks: Hooks, rules_dir: Path) -> Any:
+    """Loads the catalog in the main process (RuleLoadError goes to the CLI) for the workers to inherit."""
+    catalog = resolve(hooks.load_catalog)(rules_dir)
+    _preloaded.clear()
+    _preloaded[(hooks.load_catalog, str(rules_dir))] = catalog
+    return catalog
+
+
+def init_eval_worker(ctx: EvalContext) -> None:
+    """Worker initializer: the catalog, scoring policy and per-report outputs, once per worker."""
+    global _worker
+    catalog = _preloaded.get((ctx.hooks.load_catalog, ctx.rules_dir))
+    if catalog is None:
+        catalog = resolve(ctx.hooks.load_catalog)(Path(ctx.rules_dir))
+    output_ctx = OutputContext(Path(ctx.out_dir), ctx.office, ctx.run_date)
+    _worker = EvalWorker(ctx, catalog, catalog_rule_info(catalog), load_scoring(ctx.scoring_path),
+                         resolve(ctx.hooks.evaluate), [cls(output_ctx) for cls in REPORT_OUTPUTS])
+
+
+def eval_task(task: EvalTask) -> Finished | EngineFailed:
+    """Worker: evaluate with durable-rules, score, write the per-report outputs, spool the record;
+    only its summary and where it is travel back."""
+    worker = _worker
+    report, previous = load_spills(task)
+    try:
+        with time_cap(worker.ctx.max_seconds):
+            record = worker.record(task, report, previous, "durable")
+    except TimeCapExceeded:
+        return EngineFailed(f"规则引擎处理时间超过 {worker.ctx.max_seconds:g} 秒")
+    except Exception as exc:
+        return EngineFailed(f"{type(exc).__name__}：{exc}")
+    worker.write_outputs(record)
+    blob = spool_for(worker.ctx.records_dir, "record").put_text(report_text(record))
+    return Finished(record.summary(), blob)
+
+
+def reference_fallback(task: EvalTask, why: str) -> AuditRecord:
+    """In the main process (after init_eval_worker): the report evaluated with the reference
+    engine and flagged; a report that fails there too is `broken`."""
+    try:
+        report, previous = load_spills(task)
+        record = _worker.record(task, report, previous, "reference")
+        record.engine_fallback = True
+        record.engine_note = f"规则引擎 durable-rules 处理本报告时失败（{why}），本报告改用参考引擎审核，审核规则相同。"
+        _worker.write_outputs(record)
+        return record
+    except Exception as exc:      # noqa: BLE001 — one report, never the batch
+        return replace(task.base, status="broken", letter=None, reference_number=None,
+                       message=f"规则引擎无法审核本报告（{why}；参考引擎也出错：{type(exc).__name__}：{exc}）")
+
+
+def load_spills(task: EvalTask) -> tuple[Report, Report | None]:
+    report = pickle.loads(read_blob(task.spill))
+    report.same_year_sources = list(task.base.same_year_sources)
+    previous = pickle.loads(read_blob(task.previous_spill)) if task.previous_spill else None
+    return report, previous
