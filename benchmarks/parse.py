@@ -21,7 +21,8 @@ from engine.ingest import read_document  # noqa: E402
 from engine.parse import parse_document  # noqa: E402
 
 SEEDS = sorted((ROOT / "tests" / "fixtures" / "seeds").glob("*.txt"))
-PINGTAN = sorted((ROOT / "tests" / "fixtures" / "real").glob("pingtan-*.txt"))
+REAL = ROOT.parent / "shared" / "real"     # the real reports: read in place, never copied into the project
+PINGTAN = sorted(REAL.glob("pingtan-*.txt"))
 TARGET_MS = 5.0
 
 
@@ -107,9 +108,9 @@ def section_documents(repeat: int) -> list[tuple[str, float, float]]:
     """Median ingest+parse time per PDF page (real PDFs and the seeds' LibreOffice PDFs) and per
     DOCX / HTML report (the seeds' DOCX forms, the blank template, the Shanghai page)."""
     fixtures = ROOT / "tests" / "fixtures"
-    pdfs = sorted((fixtures / "real").glob("*.pdf")) + sorted((fixtures / "documents").glob("seed-*.pdf"))
-    docxs = sorted((fixtures / "documents").glob("seed-*.docx")) + [fixtures / "real" / "template-2021-blank.docx"]
-    htmls = sorted((fixtures / "real").glob("*.html"))
+    pdfs = sorted(REAL.glob("*.pdf")) + sorted((fixtures / "documents").glob("seed-*.pdf"))
+    docxs = sorted((fixtures / "documents").glob("seed-*.docx")) + sorted(REAL.glob("template-*.docx"))
+    htmls = sorted(REAL.glob("*.html"))
     runs = max(1, min(repeat, DOCUMENT_REPEAT_CAP))
     rows: list[tuple[str, float, float]] = []
     per_page, per_docx = [], []

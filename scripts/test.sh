@@ -13,9 +13,11 @@ fi
 "$VENV/bin/python" -m pip install --quiet --upgrade pip >/dev/null
 "$VENV/bin/python" -m pip install --quiet -e '.[test]'
 
-# Browser tests need Debian's headless chromium and a CJK font to render the letters.
+# Browser tests need Debian's headless chromium and a CJK font to render the letters; the layout
+# corpus (tests/layouts.py) needs poppler's pdftotext.
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 fc-list 2>/dev/null | grep -qiE 'Noto (Sans|Serif) CJK|WenQuanYi|Droid Sans Fallback' || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -16,7 +16,6 @@ from engine.model import Document, SourceLine
 from engine.template import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS
 
 FIXTURES = Path(__file__).parent / "fixtures"
-REAL = FIXTURES / "real"
 DOCUMENTS = FIXTURES / "documents"
 SEEDS = FIXTURES / "seeds"
 SEED_IDS = ("000", "001", "002", "003", "004")

@@ -16,13 +16,13 @@ from engine.render.json_out import validate_findings
 
 import engine.parse
 import importlib.util
+from real_support import real_file
 
 if not hasattr(engine.parse, "parse_document") or importlib.util.find_spec("engine.ingest.text") is None:
     # the parser and the text reader are written in parallel; until they land there is no pipeline
     pytest.skip("解析器尚未就绪（engine.parse.parse_document / engine.ingest.text）", allow_module_level=True)
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
-REAL = Path(__file__).parent / "fixtures" / "real"
 RULES = Path(__file__).parent.parent / "rules"
 
 
@@ -92,7 +92,7 @@ def test_odd_inputs_each_get_a_status_and_the_rest_is_audited(tmp_path, monkeypa
     shutil.copytree(SEEDS, d)
     (d / "empty.txt").write_bytes(b"")
     (d / "binary.bin").write_bytes(bytes(range(256)) * 8)
-    shutil.copy(REAL / "hongze-quzhengfu-2023.pdf", d / "renamed-pdf.txt")
+    shutil.copy(real_file("hongze-quzhengfu-2023.pdf"), d / "renamed-pdf.txt")
     (d / "unrelated.txt").write_text("关于举办2024年职工运动会的通知\n各部门：定于10月举办运动会，请积极报名。\n",
                                      encoding="utf-8")
     shutil.copy(d / "000_07ac6476bfab88c2.txt", d / "zz-copy-of-000.txt")

@@ -9,14 +9,14 @@ import shutil
 from pathlib import Path
 
 from engine.run import AuditOptions, run_audit
+from real_support import real_file
 
-REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 
 
 def _copy(years, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     for y in years:
-        shutil.copy(REAL / f"pingtan-{y}.txt", folder / f"pingtan-{y}.txt")
+        shutil.copy(real_file(f"pingtan-{y}.txt"), folder / f"pingtan-{y}.txt")
     return folder
 
 
@@ -67,7 +67,7 @@ def test_previous_folder_is_compared_not_audited(tmp_path, monkeypatch):
 def test_two_different_reports_of_one_year_name_each_other(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     folder = _copy([2023], tmp_path / "in")
-    text = (REAL / "pingtan-2023.txt").read_text(encoding="utf-8")
+    text = (real_file("pingtan-2023.txt")).read_text(encoding="utf-8")
     (folder / "pingtan-2023-修订版.txt").write_text(text.replace("2024年，我区将采取", "2024年，我区将继续采取"),
                                                  encoding="utf-8")
     run = run_audit(["in"], tmp_path / "out", _options())
@@ -85,7 +85,7 @@ def test_previous_folder_report_is_never_a_same_year_peer(tmp_path, monkeypatch)
     monkeypatch.chdir(tmp_path)
     _copy([2022], tmp_path / "in")
     prev = _copy([2021], tmp_path / "prev")
-    text = (REAL / "pingtan-2022.txt").read_text(encoding="utf-8")
+    text = (real_file("pingtan-2022.txt")).read_text(encoding="utf-8")
     (prev / "pingtan-2022-初稿.txt").write_text(text.replace("2023年，我区将采取", "2023年，我区拟采取"),
                                               encoding="utf-8")
     run = run_audit(["in"], tmp_path / "out", _options(previous_dirs=[Path("prev")]))

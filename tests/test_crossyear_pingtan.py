@@ -1,6 +1,6 @@
 """平潭综合实验区 2019–2025: seven consecutive reports of one body, audited together.
 
-Expected values are read off the texts by hand (tests/fixtures/real/pingtan-*.txt, README.md):
+Expected values are read off the texts by hand (../shared/real/pingtan-*.txt, README.md):
 
 表三 row 二 (this year) vs row 四 (last year), Relation 6:
     2019 四 "0 0 00 00 0" → all 0      2020 二 "0000000" → all 0     pass
@@ -37,9 +37,9 @@ import pytest
 from engine.evaluate import evaluate
 from engine.parse.agency import group_reports
 from engine.rules import load_catalog
+from real_support import real_file
 
 ROOT = Path(__file__).resolve().parent.parent
-REAL = ROOT / "tests" / "fixtures" / "real"
 YEARS = range(2019, 2026)
 CROSS = ("XXGK-X701", "XXGK-X702", "XXGK-X703", "XXGK-X704", "XXGK-X705")
 
@@ -72,7 +72,7 @@ def pingtan():
     parse = pytest.importorskip("engine.parse")
     if not hasattr(parse, "parse_file"):
         pytest.skip("engine.parse.parse_file is not there yet")
-    return {y: parse.parse_file(str(REAL / f"pingtan-{y}.txt")) for y in YEARS}
+    return {y: parse.parse_file(str(real_file(f"pingtan-{y}.txt"))) for y in YEARS}
 
 
 @pytest.fixture(scope="module")

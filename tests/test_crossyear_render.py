@@ -9,8 +9,8 @@ import shutil
 from pathlib import Path
 
 from engine.run import AuditOptions, run_audit
+from real_support import real_file
 
-REAL = Path(__file__).resolve().parent / "fixtures" / "real"
 
 
 def _run(tmp_path, monkeypatch, years, edit=None):
@@ -18,7 +18,7 @@ def _run(tmp_path, monkeypatch, years, edit=None):
     folder = tmp_path / "in"
     folder.mkdir()
     for y in years:
-        text = (REAL / f"pingtan-{y}.txt").read_text(encoding="utf-8")
+        text = (real_file(f"pingtan-{y}.txt")).read_text(encoding="utf-8")
         if edit and y in edit:
             old, new = edit[y]
             assert old in text

@@ -15,6 +15,7 @@ from engine import template as T
 from engine.evaluate import durable, evaluate, reference
 from engine.rules import load_catalog
 from engine.rules.examples import build_report
+from real_support import require_real
 
 SEEDS = sorted((Path(__file__).parent / "fixtures" / "seeds").glob("*.txt"))
 
@@ -43,7 +44,6 @@ def test_identical_on_every_example_report(catalog):
     assert n >= 30
 
 
-REAL = Path(__file__).parent / "fixtures" / "real"
 
 
 def test_identical_on_the_fixture_corpus(catalog):
@@ -51,8 +51,9 @@ def test_identical_on_the_fixture_corpus(catalog):
     parse = pytest.importorskip("engine.parse").__dict__.get("parse_file")
     if parse is None:
         pytest.skip("parser not available yet")
-    files = SEEDS + sorted(REAL.glob("pingtan-*.txt")) + sorted(REAL.glob("*.html")) \
-        + sorted(REAL.glob("*.pdf"))
+    real = require_real()
+    files = SEEDS + sorted(real.glob("pingtan-*.txt")) + sorted(real.glob("*.html")) \
+        + sorted(real.glob("*.pdf"))
     reports = {p.name: parse(str(p)) for p in files}
     for name, rep in reports.items():
         prev = None

@@ -9,6 +9,7 @@ import pytest
 
 from engine.evaluate import evaluate
 from engine.rules import load_catalog
+from real_support import real_file
 
 parse = pytest.importorskip("engine.parse")
 if not hasattr(parse, "parse_file"):
@@ -99,11 +100,10 @@ def test_no_seed_breaks_a_rule(catalog):
         assert outcomes(res, "error") == [], seed
 
 
-REAL = Path(__file__).parent / "fixtures" / "real"
 
 
 def test_hongze_2023_review_totals_contradicting_their_rows_are_found(catalog):
-    rep = parse.parse_file(str(REAL / "hongze-quzhengfu-2023.pdf"))
+    rep = parse.parse_file(str(real_file("hongze-quzhengfu-2023.pdf")))
     res = {r.rule_id: r for r in evaluate(rep, catalog)}
     r304 = res["XXGK-R304"]
     assert r304.outcome == "fail"
@@ -117,7 +117,7 @@ def test_hongze_2023_review_totals_contradicting_their_rows_are_found(catalog):
 
 
 def test_pingtan_2020_outcome_total_contradiction_is_found(catalog):
-    rep = parse.parse_file(str(REAL / "pingtan-2020.txt"))
+    rep = parse.parse_file(str(real_file("pingtan-2020.txt")))
     res = {r.rule_id: r for r in evaluate(rep, catalog)}
     assert res["XXGK-F401"].outcome == "pass"        # a 2020 report in the 2019 format
     msgs = [f.message for f in res["XXGK-R302"].findings]

@@ -10,14 +10,15 @@ import pytest
 from docx.oxml.ns import qn
 
 from engine.ingest import IngestError, Limits, read_document
-from ingest_support import DOCUMENTS, REAL, cells, row_with, table_lines
+from ingest_support import DOCUMENTS, cells, row_with, table_lines
+from real_support import real_file
 
-TEMPLATE = REAL / "template-2021-blank.docx"
+TEMPLATE = "template-2021-blank.docx"
 
 
 @pytest.fixture(scope="module")
 def template():
-    return read_document(TEMPLATE)
+    return read_document(real_file(TEMPLATE))
 
 
 def test_horizontal_merges_appear_once_with_empty_spanned_positions(template):

@@ -9,9 +9,10 @@ import pytest
 
 from engine.ingest import IngestError, Limits, read_document
 from engine.template import APPLICANT_COLUMNS
-from ingest_support import REAL, cells, parse_or_skip, row_with
+from ingest_support import cells, parse_or_skip, row_with
+from real_support import real_file
 
-SHANGHAI = REAL / "shanghai-bangongting-2019.html"
+SHANGHAI = "shanghai-bangongting-2019.html"
 
 # Read by hand from the page's table: 自然人, 商业企业, 科研机构, 社会公益组织, 法律服务机构, 其他, 总计
 # ("" = the cell is there and empty). The 总计 column of the outcome rows is blank in the source.
@@ -38,7 +39,7 @@ SHANGHAI_REVIEW = ("5", "", "", "2", "7", "8", "", "", "1", "9", "", "", "", "",
 
 @pytest.fixture(scope="module")
 def shanghai():
-    return read_document(SHANGHAI)
+    return read_document(real_file(SHANGHAI))
 
 
 def test_shanghai_requests_table_with_blank_cells(shanghai):
@@ -181,7 +182,7 @@ def test_too_many_cells_is_too_large(tmp_path):
 
 def test_html_time_cap(tmp_path):
     with pytest.raises(IngestError) as info:
-        read_document(SHANGHAI, Limits(max_seconds=0))
+        read_document(real_file(SHANGHAI), Limits(max_seconds=0))
     assert info.value.status == "timeout"
 
 

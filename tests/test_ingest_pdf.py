@@ -8,21 +8,22 @@ import zlib
 import pytest
 
 from engine.ingest import IngestError, Limits, read_document
-from ingest_support import (DOCUMENTS, HONGZE, HUAIAN, REAL, cells, expected_cells, parse_or_skip, row_with,
+from ingest_support import (DOCUMENTS, HONGZE, HUAIAN, cells, expected_cells, parse_or_skip, row_with,
                             table_lines, values_after)
+from real_support import real_file
 
-HUAIAN_PDF = REAL / "huaian-shizhengfu-2024.pdf"
-HONGZE_PDF = REAL / "hongze-quzhengfu-2023.pdf"
+HUAIAN_PDF = "huaian-shizhengfu-2024.pdf"
+HONGZE_PDF = "hongze-quzhengfu-2023.pdf"
 
 
 @pytest.fixture(scope="module")
 def huaian():
-    return read_document(HUAIAN_PDF)
+    return read_document(real_file(HUAIAN_PDF))
 
 
 @pytest.fixture(scope="module")
 def hongze():
-    return read_document(HONGZE_PDF)
+    return read_document(real_file(HONGZE_PDF))
 
 
 @pytest.mark.parametrize("name", ["huaian", "hongze"])
@@ -96,8 +97,8 @@ def test_boxed_paragraphs_are_text_not_tables(huaian, hongze):
 @pytest.mark.parametrize("name,expected", [("huaian", HUAIAN), ("hongze", HONGZE)])
 def test_parser_reads_every_cell_of_the_real_pdfs(name, expected):
     parse = parse_or_skip()
-    report = parse(read_document(REAL / {"huaian": "huaian-shizhengfu-2024.pdf",
-                                         "hongze": "hongze-quzhengfu-2023.pdf"}[name]))
+    report = parse(read_document(real_file({"huaian": "huaian-shizhengfu-2024.pdf",
+                                         "hongze": "hongze-quzhengfu-2023.pdf"}[name])))
     wrong = {}
     for address, value in expected_cells(expected).items():
         cell = report.cell(address)
@@ -163,7 +164,7 @@ def test_pdf_without_text_layer_is_scanned(tmp_path):
 
 @pytest.mark.parametrize("damage", ["truncated", "garbage", "no_pages"])
 def test_corrupt_pdf_is_broken(tmp_path, damage):
-    data = HUAIAN_PDF.read_bytes()
+    data = real_file(HUAIAN_PDF).read_bytes()
     content = {"truncated": data[:4000],
                "garbage": b"%PDF-1.7\n" + bytes(range(256)) * 40,
                "no_pages": b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"}[damage]
@@ -177,19 +178,19 @@ def test_corrupt_pdf_is_broken(tmp_path, damage):
 
 def test_pdf_page_cap(tmp_path):
     with pytest.raises(IngestError) as info:
-        read_document(HUAIAN_PDF, Limits(max_pages=5))
+        read_document(real_file(HUAIAN_PDF), Limits(max_pages=5))
     assert info.value.status == "too_large" and "6 页" in info.value.message
 
 
 def test_pdf_time_cap():
     with pytest.raises(IngestError) as info:
-        read_document(HUAIAN_PDF, Limits(max_seconds=0))
+        read_document(real_file(HUAIAN_PDF), Limits(max_seconds=0))
     assert info.value.status == "timeout"
 
 
 def test_oversized_pdf(tmp_path):
     with pytest.raises(IngestError) as info:
-        read_document(HUAIAN_PDF, Limits(max_bytes=100_000))
+        read_document(real_file(HUAIAN_PDF), Limits(max_bytes=100_000))
     assert info.value.status == "too_large"
 
 

@@ -8,7 +8,8 @@ import pytest
 from engine.evaluate.narrative import compare_figure, extract_figures
 from engine.evaluate.signals import load_signals
 from engine.ingest import read_document
-from text_support import REAL, report_from_lines
+from text_support import report_from_lines
+from real_support import REAL, real_file
 
 HUAIAN_PARTS = {"一": (9, 57), "二": (58, 72), "三": (73, 101), "四": (102, 106), "五": (107, 118),
                 "六": (119, 121)}
@@ -18,7 +19,7 @@ HONGZE_PARTS = {"一": (10, 37), "二": (38, 52), "三": (53, 79), "四": (80, 8
 
 @pytest.fixture(scope="module")
 def huaian():
-    doc = read_document(REAL / "huaian-shizhengfu-2024.pdf")
+    doc = read_document(real_file("huaian-shizhengfu-2024.pdf"))
     cells = {"applications.一.总计": 3119, "applications.二.总计": 34, "applications.三.七.总计": 3050,
              "applications.四.总计": 103}
     return report_from_lines(doc.lines, HUAIAN_PARTS, agency="淮安市人民政府", year=2024, cells=cells)
@@ -26,7 +27,7 @@ def huaian():
 
 @pytest.fixture(scope="module")
 def hongze():
-    doc = read_document(REAL / "hongze-quzhengfu-2023.pdf")
+    doc = read_document(real_file("hongze-quzhengfu-2023.pdf"))
     cells = {"applications.一.总计": 21, "applications.二.总计": 0}
     return report_from_lines(doc.lines, HONGZE_PARTS, agency="淮安市洪泽区人民政府", year=2023,
                              cells=cells)

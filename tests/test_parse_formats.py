@@ -1,5 +1,5 @@
 """The parser on the other input formats (readers in engine/ingest): facts from
-tests/fixtures/real/README.md, read by hand from the PDFs / HTML / DOCX."""
+../shared/real/README.md, read by hand from the PDFs / HTML / DOCX."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,8 +8,8 @@ import pytest
 
 from engine.parse import parse_file
 from engine.template import APPLICANT_COLUMNS, REVIEW_COLUMNS, application_rows
+from real_support import real_file
 
-REAL = Path(__file__).parent / "fixtures" / "real"
 
 
 def values(report, prefix: str, columns):
@@ -22,7 +22,7 @@ def values(report, prefix: str, columns):
 
 @pytest.fixture(scope="module")
 def shanghai():
-    return parse_file(REAL / "shanghai-bangongting-2019.html")
+    return parse_file(real_file("shanghai-bangongting-2019.html"))
 
 
 def test_shanghai_2019_metadata(shanghai):
@@ -47,7 +47,7 @@ def test_shanghai_blank_total_cells_are_blank_not_zero(shanghai):
 
 
 def test_hongze_2023_pdf_review_totals_as_printed():
-    r = parse_file(REAL / "hongze-quzhengfu-2023.pdf")
+    r = parse_file(real_file("hongze-quzhengfu-2023.pdf"))
     assert r.metadata.year == 2023 and r.metadata.template == "2021"
     # "统计期限自 2023 年 1 月 1 日" / "起至 2023 年 12 月 31 日止": the period runs over two lines
     assert (r.metadata.period_start, r.metadata.period_end) == ("2023-01-01", "2023-12-31")
@@ -59,7 +59,7 @@ def test_hongze_2023_pdf_review_totals_as_printed():
 
 
 def test_blank_2021_template_docx_is_all_blank():
-    r = parse_file(REAL / "template-2021-blank.docx")
+    r = parse_file(real_file("template-2021-blank.docx"))
     assert r.metadata.agency is None and r.metadata.year is None
     kinds = {c.kind for t in r.tables.values() for c in t.cells.values()}
     assert kinds == {"blank"}

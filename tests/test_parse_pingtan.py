@@ -1,5 +1,5 @@
 """Seven years of 平潭综合实验区 reports, crawled text with the body flattened into one line and the
-table values run together. Expected values are the ones tests/fixtures/real/README.md states, or
+table values run together. Expected values are the ones ../shared/real/README.md states, or
 read from the runs by hand (each checked against the row identity in the comment)."""
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ import pytest
 
 from engine.parse import parse_file
 from engine.template import APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS
+from real_support import real_file
 
-REAL = Path(__file__).parent / "fixtures" / "real"
 
 
 @pytest.fixture(scope="module")
 def pingtan():
-    return {y: parse_file(REAL / f"pingtan-{y}.txt") for y in range(2019, 2026)}
+    return {y: parse_file(real_file(f"pingtan-{y}.txt")) for y in range(2019, 2026)}
 
 
 def values(report, table: str, key: str, columns=APPLICANT_COLUMNS):

@@ -9,17 +9,19 @@ import pytest
 
 from engine.cli import EXIT_INPUT, main
 from engine.parse import NotAReportError, parse_file
+from real_support import real_file, real_names
 
 ROOT = Path(__file__).resolve().parents[1]
-REAL = ROOT / "tests" / "fixtures" / "real"
-FIXTURES = sorted((ROOT / "tests" / "fixtures" / "seeds").glob("*.txt")) + sorted(REAL.glob("pingtan-*.txt")) + [
-    REAL / "shanghai-bangongting-2019.html", REAL / "template-2021-blank.docx", REAL / "hongze-quzhengfu-2023.pdf"]
+FIXTURES = sorted((ROOT / "tests" / "fixtures" / "seeds").glob("*.txt"))
+REAL_NAMES = [*real_names("pingtan-*.txt"), "shanghai-bangongting-2019.html", "template-2021-blank.docx",
+              "hongze-quzhengfu-2023.pdf"]
 SCHEMA = json.loads((ROOT / "schemas" / "report.schema.json").read_text(encoding="utf-8"))
 VALIDATOR = jsonschema.Draft202012Validator(SCHEMA)
 
 
-@pytest.mark.parametrize("path", FIXTURES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", [*FIXTURES, *REAL_NAMES], ids=lambda p: getattr(p, "name", p))
 def test_every_parsed_fixture_validates(path):
+    path = real_file(path) if isinstance(path, str) else path
     report = parse_file(path)
     errors = sorted(VALIDATOR.iter_errors(report.to_json()), key=str)
     assert not errors, errors[0]

@@ -13,8 +13,8 @@ from engine.parse.cells import Token
 from engine.parse.grid import RowRead
 from engine.parse.units import column_unit, convert, reconcile
 from tests.test_parse_layouts import build, nums, parse
+from real_support import real_file
 
-REAL = Path(__file__).parent / "fixtures" / "real"
 FEE = "active.item8.行政事业性收费.本年收费金额"
 
 
@@ -30,7 +30,7 @@ def unit_diags(r):
 
 def test_shanghai_2019_purchase_amount_in_yuan_is_converted_to_wanyuan():
     # the page prints "政府集中采购 | 6 | 251000元" in the 采购总金额 column of the 2019 format (万元)
-    r = parse_file(REAL / "shanghai-bangongting-2019.html")
+    r = parse_file(real_file("shanghai-bangongting-2019.html"))
     cell = r.cell("active.item9.政府集中采购.采购总金额")
     assert (cell.kind, cell.value, cell.raw) == ("number", Decimal("25.1"), "251000元")
     assert r.cell("active.item9.政府集中采购.采购项目数量").value == 6

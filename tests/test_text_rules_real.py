@@ -17,8 +17,8 @@ if not hasattr(parse, "parse_file"):
     pytest.skip("engine.parse.parse_file is not there yet", allow_module_level=True)
 
 from test_text_rules import TEXT_RULES  # noqa: E402
+from real_support import real_file
 
-REAL = Path(__file__).parent / "fixtures" / "real"
 RULES_DIR = Path(__file__).resolve().parents[1] / "rules"
 NA = None   # not applicable: no result at all
 
@@ -50,7 +50,7 @@ def catalog():
 
 @pytest.fixture(scope="module")
 def parsed():
-    return {name: parse.parse_file(REAL / name) for name in EXPECTED}
+    return {name: parse.parse_file(real_file(name)) for name in EXPECTED}
 
 
 @pytest.mark.parametrize("engine", ("durable", "reference"))

@@ -11,10 +11,10 @@ from pathlib import Path
 
 from engine.model import Cell, Metadata, Part, Report, SourceLine, Table
 from engine.template import PART_IDS
+from real_support import real_file
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SEEDS = FIXTURES / "seeds"
-REAL = FIXTURES / "real"
 
 # Part ranges (heading line, last line) per seed, read off the files by hand.
 SEED_PARTS = {
@@ -91,7 +91,7 @@ def seed_report(stem: str, cells: dict[str, object] | None = None) -> Report:
 
 def pingtan_report(year: int, cells: dict[str, object] | None = None) -> Report:
     """A pingtan crawl: the whole report is one physical line; parts are cut at their headings."""
-    raw = (REAL / f"pingtan-{year}.txt").read_text(encoding="utf-8")
+    raw = (real_file(f"pingtan-{year}.txt")).read_text(encoding="utf-8")
     body = raw.split("==================== 正文 ====================", 1)[1].strip()
     heads = ["一、总体情况", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
              "四、政府信息公开行政", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"]
