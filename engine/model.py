@@ -61,6 +61,16 @@ CellKind = Literal["number", "blank", "dash", "none", "text", "missing"]
 #          cannot be located in its row (too few / too many values, an ambiguous digit run; raw = the row)
 
 
+# How a cell's value was read, from the most to the least certain placement:
+#   grid    : a cell of a structured table (HTML/DOCX/ruled PDF grid): the source states its column
+#   aligned : placed under a header column by position (x-range, character column, TAB position)
+#   order   : by order within a row whose value count matched the row's cells exactly
+#   digits  : recovered from a run of digits by the table's identities (engine/parse/digits.py)
+READ_HOW = ("grid", "aligned", "order", "digits")
+# A table's reading status: every template cell read / some left unknown / none read (or not found).
+READINGS = ("complete", "partial", "unreadable")
+
+
 @dataclass
 class Cell:
     address: str
@@ -70,6 +80,8 @@ class Cell:
     line: int | None = None
     where: str | None = None
     recovered: bool = False   # value recovered from a digit run by the table's identities
+    # How the value was read (None: nothing read, kind "missing"). See READ_HOW.
+    read: str | None = None
 
     @property
     def known(self) -> bool:
@@ -84,6 +96,7 @@ class Cell:
             "line": self.line,
             "where": self.where,
             "recovered": self.recovered,
+            "read": self.read,
         }
 
 
@@ -96,6 +109,10 @@ class Table:
     line_start: int | None = None
     line_end: int | None = None
     cells: dict[str, Cell] = field(default_factory=dict)
+    # True when the table came from a real grid (HTML, DOCX, ruled PDF): a blank cell or a missing
+    # row is then what the agency published, not a limit of our reading.
+    structured: bool = False
+    reading: str = "unreadable"       # one of READINGS
 
     def mark_missing(self, addresses: Iterable[str]) -> None:
         """These cells were not found in the report (a missing table or row)."""
@@ -110,6 +127,8 @@ class Table:
             "variant": self.variant,
             "line_start": self.line_start,
             "line_end": self.line_end,
+            "structured": self.structured,
+            "reading": self.reading,
             "cells": {k: c.to_json() for k, c in self.cells.items()},
         }
 

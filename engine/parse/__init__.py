@@ -78,6 +78,8 @@ def parse_document(doc: Document) -> Report:
     rev, d = review_table.extract(lines, folded, review_region, template)
     diagnostics.extend(d)
     tables: dict[str, Table] = {"active": act, "applications": apps, "review": rev}
+    for table in tables.values():
+        set_reading(table, lines)
 
     found_parts = sum(1 for p in parts.values() if p.present)
     found_tables = sum(1 for t in tables.values() if t.present)
@@ -98,6 +100,26 @@ def parse_document(doc: Document) -> Report:
     meta.template_evidence = _evidence(active_labels, variant_evidence)
     return Report(source=doc.path, format=doc.format, sha256=doc.sha256, metadata=meta, parts=parts,
                   tables=tables, diagnostics=diagnostics, lines=list(lines))
+
+
+def set_reading(table: Table, lines: list) -> None:
+    """Table.structured and Table.reading from the cells as read (contract: engine/model.py).
+
+    structured: the table was found and every cell located in it sits on a line a grid reader emitted
+    (SourceLine.table: HTML, DOCX, ruled PDF), unreadable rows included. reading: "complete" when every template cell was read
+    (a number, a blank, a dash, 无 or text), "unreadable" when the table was not found or no cell was
+    read, "partial" otherwise (some cells unknown, each with a diagnostic saying why).
+    """
+    read = [c for c in table.cells.values() if c.kind != "missing"]
+    located = [c for c in table.cells.values() if c.line is not None]     # unreadable rows keep their line
+    table.structured = bool(table.present and located) and all(
+        0 < c.line <= len(lines) and lines[c.line - 1].table is not None for c in located)
+    if not table.present or not read:
+        table.reading = "unreadable"
+    elif len(read) == len(table.cells):
+        table.reading = "complete"
+    else:
+        table.reading = "partial"
 
 
 def _looks_like_report(folded: list[str], found_parts: int, found_tables: int) -> bool:

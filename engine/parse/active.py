@@ -152,7 +152,7 @@ def _recover(key: str, read: RowRead, addrs: list[str], lines: list[SourceLine],
         cands = [(), ()]
     if len(cands) == 1:
         for a, v in zip(addrs, cands[0]):
-            table.cells[a] = Cell(a, "number", v, run_text, line.no, line.where, recovered=True)
+            table.cells[a] = Cell(a, "number", v, run_text, line.no, line.where, recovered=True, read="digits")
         return [D.digits_recovered("active", key, run_text, [str(v) for v in cands[0]], line, addrs,
                                    "只有一种拆分方式")]
     why = "本表没有可用于校验的合计关系，可能的拆分方式不止一种" if cands else "没有任何拆分方式能得到所需个数的数值"

@@ -197,7 +197,7 @@ def recover_runs(runs: dict[str, RowRead], lines: list[SourceLine], table: Table
         line = lines[read.values[0].line]
         if key in fixed:
             for a, v in zip(addrs, fixed[key]):
-                table.cells[a] = Cell(a, "number", v, run_text, line.no, line.where, recovered=True)
+                table.cells[a] = Cell(a, "number", v, run_text, line.no, line.where, recovered=True, read="digits")
             diags.append(D.digits_recovered("applications", key, run_text, [str(v) for v in fixed[key]],
                                             line, addrs, why[key]))
         else:

@@ -64,6 +64,6 @@ def _recover(read: RowRead, lines: list[SourceLine], table: Table, addrs: list[s
     if "data" not in fixed:
         return [D.digits_ambiguous("review", "data", run_text, NCELLS, line, addrs, why.get("data", ""))]
     for a, v in zip(addrs, fixed["data"]):
-        table.cells[a] = Cell(a, "number", v, run_text, line.no, line.where, recovered=True)
+        table.cells[a] = Cell(a, "number", v, run_text, line.no, line.where, recovered=True, read="digits")
     return [D.digits_recovered("review", "data", run_text, [str(v) for v in fixed["data"]], line, addrs,
                                why["data"].replace("本行合计关系", "各组“总计”等于前四项之和的关系"))]

@@ -26,8 +26,9 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
     n = len(addrs)
     row_line = lines[read.anchor.line] if read.anchor else (lines[values[0].line] if values else None)
     if len(values) == n:
+        how = "grid" if _from_grid(values, lines) else "order"
         for a, t in zip(addrs, values):
-            table.cells[a] = cell_from_token(a, t, lines[t.line])
+            table.cells[a] = cell_from_token(a, t, lines[t.line], how)
         return []
     raw = [t.raw for t in values]
     if len(values) > n:
@@ -37,8 +38,10 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
     slots = positional_slots(read.tokens, n, lead, trail)
     if slots is not None:
         blanks = []
+        # TAB positions: the cells of a real grid, or columns of tab-separated text (copy-paste)
+        how = "grid" if _from_grid(slots, lines) else "aligned"
         for a, t, col in zip(addrs, slots, _columns(table_name, addrs)):
-            table.cells[a] = cell_from_token(a, t, lines[t.line])
+            table.cells[a] = cell_from_token(a, t, lines[t.line], how)
             if t.kind == "empty":
                 blanks.append((a, col))
         line = lines[slots[0].line] if slots else row_line
@@ -52,6 +55,11 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
     for a in addrs:
         table.cells[a] = unknown_cell(a, "missing", " ".join(raw), row_line)
     return [D.too_few(table_name, key, n, raw, row_line, addrs)]
+
+
+def _from_grid(tokens, lines: list[SourceLine]) -> bool:
+    """The tokens are cells of a structured table (lines a grid reader emitted: SourceLine.table)."""
+    return bool(tokens) and all(lines[t.line].table is not None for t in tokens)
 
 
 def is_run(text: str) -> bool:

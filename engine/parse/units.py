@@ -79,11 +79,11 @@ def reconcile(table_name: str, key: str, addrs: list[str], units: list[str | Non
         line = lines[tok.line] if tok is not None else _line_of(cell, lines)
         if col_unit is not None and unit in MONEY_EXPONENT:
             value = convert(cell.value, unit, col_unit)
-            table.cells[addr] = Cell(addr, "number", value, cell.raw, cell.line, cell.where, cell.recovered)
+            table.cells[addr] = Cell(addr, "number", value, cell.raw, cell.line, cell.where, cell.recovered, cell.read)
             printed = cell.raw if tok is not None else f"{cell.raw}（表头单位：{unit}）"
             diags.append(D.unit_converted(table_name, key, addr, printed, str(value), col_unit, line))
         else:
-            table.cells[addr] = Cell(addr, "text", None, cell.raw, cell.line, cell.where)
+            table.cells[addr] = Cell(addr, "text", None, cell.raw, cell.line, cell.where, read=cell.read)
             diags.append(D.unit_mismatch(table_name, key, addr, cell.raw, unit, col_unit, line))
     return diags
 
