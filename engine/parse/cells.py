@@ -30,6 +30,7 @@ _NUMBER = re.compile(r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?")
 _DASH = re.compile(r"(?:—{1,2}|-|/|\\|-{2})")
 _UNIT = re.compile(r"(?:亿元|万元|千元|元|万|件|条|个|项|人次|次|%)")
 _DIGIT_RUN = re.compile(r"\d+")
+_NAME_WITH_NUMBER = re.compile(r"(?:数据|列|栏|字段|[A-Za-z]+) ?\d{1,2}")
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,10 @@ def tokens_of_piece(folded: str, raw: str, line: int, start: int, tabbed: bool) 
     stripped = folded.strip()
     if not stripped:
         return [Token(EMPTY, "", "", line, start, tabbed=tabbed)]
+    if _NAME_WITH_NUMBER.fullmatch(stripped) and not _UNIT.fullmatch(stripped.rstrip("0123456789 ")):
+        # a column name with a number (数据1, 列2, Column3): a converter's placeholder header, not a value
+        off = folded.index(stripped)
+        return [Token(TEXT, stripped, raw[off:off + len(stripped)], line, start + off, tabbed=tabbed)]
     if " " not in stripped:            # the common case: one word in the cell
         kind = classify_word(stripped)
         if kind:

@@ -5,6 +5,8 @@ Codes:
     ROW_MISSING          a row of a table is not in the report                              (error)
     ROW_TOO_FEW_VALUES   a row states fewer values than the template has columns           (error)
     ROW_TOO_MANY_VALUES  a row states more values than the template has columns            (error)
+    ROW_UNPLACED         the values near a row's label cannot be given to it with certainty
+                         (reading-order text with labels out of place): cells unknown       (error)
     CELL_BLANK           a cell of the grid is empty (not 0, not a dash)                    (warning)
     DIGITS_RECOVERED     values run together were split, the table's identities allowing
                          exactly one split                                                  (info)
@@ -16,6 +18,9 @@ Codes:
                          column): the cell is kind "text", its value unknown                 (error)
     HEADER_COLUMNS       the requests table's header shows another column order or an extra
                          column (小计): values placed by the header                          (warning)
+    REVIEW_BY_ORDER      the review table's header lacks its column labels (a conversion kept
+                         only 行政复议 / 行政诉讼): its one row of exactly fifteen values is read
+                         in the template's order                                            (info)
     TEMPLATE_MIXED       the tables follow different template generations                   (warning)
     YEAR_CONFLICT        the title's year and the statistics period's year differ            (warning)
 """
@@ -31,12 +36,14 @@ SEVERITY = {
     "ROW_MISSING": "error",
     "ROW_TOO_FEW_VALUES": "error",
     "ROW_TOO_MANY_VALUES": "error",
+    "ROW_UNPLACED": "error",
     "CELL_BLANK": "warning",
     "DIGITS_RECOVERED": "info",
     "DIGITS_AMBIGUOUS": "error",
     "UNIT_CONVERTED": "info",
     "UNIT_MISMATCH": "error",
     "HEADER_COLUMNS": "warning",
+    "REVIEW_BY_ORDER": "info",
     "TEMPLATE_MIXED": "warning",
     "YEAR_CONFLICT": "warning",
 }
@@ -87,6 +94,12 @@ def too_many(table: str, row: str, expected: int, got: list[str], line: SourceLi
     return make("ROW_TOO_MANY_VALUES",
                 f"{row_title(table, row)}应有 {expected} 个数值，实际有 {len(got)} 个（{'、'.join(got)}），"
                 f"无法确定多出的是哪一个，该行数值按未知处理", line, table, cells)
+
+
+def row_unplaced(table: str, row: str, why: str, got: list[str], line: SourceLine | None,
+                 cells: list[str]) -> Diagnostic:
+    seen = f"（附近的数值：{' '.join(got)}）" if got else ""
+    return make("ROW_UNPLACED", f"{row_title(table, row)}：{why}{seen}，该行数值按未知处理", line, table, cells)
 
 
 def cell_blank(table: str, row: str, columns: list[str], line: SourceLine | None, cells: list[str]) -> Diagnostic:
@@ -144,6 +157,12 @@ def header_columns(table: str, columns: list[str], template: list[str], line: So
     if extra:
         msg += f"；“{'、'.join(extra)}”列不属于模板，其数值未采用"
     return make("HEADER_COLUMNS", msg, line, table)
+
+
+def review_by_order(line: SourceLine | None, cells: list[str]) -> Diagnostic:
+    return make("REVIEW_BY_ORDER",
+                "表四表头不完整（未见“结果维持”“尚未审结”等列名），其下一行恰有15个数值，按模板顺序"
+                "（行政复议、未经复议直接起诉、复议后起诉各五列）读取", line, "review", cells)
 
 
 def template_mixed(active: str, applications: str) -> Diagnostic:

@@ -90,6 +90,8 @@ class RowRead:
     key: str
     anchor: Anchor | None
     tokens: list[Token] = field(default_factory=list)
+    # why the tokens cannot be given to this row with certainty (then its cells stay unknown)
+    doubt: str = ""
 
     @cached_property
     def values(self) -> list[Token]:
@@ -263,7 +265,38 @@ def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor],
         if id(a) in chosen_ids:
             before[a.key] = RowRead(a.key, a, _values_before(lines, folded, prev_end, a))
         prev_end = Pos(a.line, a.end)
-    return before if _values_precede_labels(after, before, expected) else after
+    keys = [a.key for a in relevant if id(a) in chosen_ids]
+    first, last = keys[0], keys[-1]
+    if not _values_precede_labels(after, before, expected):
+        # values after their labels: then none may stand before the first label as a full row
+        edge = "表格第一行标签之前另有一整行数值" if len(before[first].values) == expected.get(first) else ""
+        return _doubt_off_line(after, list(expected), chosen, +1, edge)
+    # values before their labels: then none may follow the last label
+    edge = "表格最后一行标签之后另有数值" if after[last].values else ""
+    return _doubt_off_line(before, list(expected), chosen, -1, edge)
+
+
+def _doubt_off_line(reads: dict[str, RowRead], order: list[str], chosen: dict[str, Anchor],
+                    step: int, edge: str) -> dict[str, RowRead]:
+    """Rows read away from their label's line (values on the lines after it, step +1, or before it,
+    step -1) are certain only when the table's edges agree with that side (`edge` says how they do
+    not) and the neighbouring template row on that side was found in its place: otherwise labels
+    and values are scrambled (reading-order text of a PDF) and the values could be another row's."""
+    out = dict(reads)
+    side = "之后" if step > 0 else "之前"
+    for key, read in reads.items():
+        if read.anchor is None or not read.values or any(t.line == read.anchor.line for t in read.values):
+            continue
+        i = order.index(key) if key in order else -1
+        j = i + step
+        why = edge or ("表格中有的行标签找不到或不在其应有位置" if len(chosen) < len(order) else "")
+        if not why and i >= 0 and 0 <= j < len(order) and (
+                order[j] not in chosen or (chosen[order[j]].pos < read.anchor.pos) != (step < 0)):
+            why = "相邻一行的标签不在其应有位置"
+        if why:
+            out[key] = RowRead(key, read.anchor, read.tokens,
+                               doubt=f"数值不在该行标签所在行，而在标签{side}；{why}，无法确定这些数值属于哪一行")
+    return out
 
 
 def _has_inline_values(reads: dict[str, RowRead]) -> bool:

@@ -14,6 +14,7 @@ from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse import digits, units
 from engine.parse.rows import place_row
+from engine.parse.cells import EMPTY, VALUE
 from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, collect_tokens, label_first_chars,
                                stop_label_pattern)
 from engine.template import REVIEW_COLUMNS, REVIEW_GROUPS, REVIEW_PARTS, review_addresses
@@ -28,23 +29,47 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
     table = Table(name="review", present=False, template=template)
     addrs = review_addresses()
     header = _HEADER.find(folded, region)
+    diags: list[Diagnostic] = []
     # the result columns identify the table: narrative also says 行政复议 / 行政诉讼 / 总计
     if len({a.key for a in header} & set(REVIEW_PARTS)) < 2:
-        table.mark_missing(addrs)
-        return table, [D.table_missing("review")]
+        tokens = _row_of_fifteen(lines, folded, region, header)
+        if tokens is None:
+            table.mark_missing(addrs)
+            return table, [D.table_missing("review")]
+        diags.append(D.review_by_order(lines[tokens[0].line], addrs))
+    else:
+        last = max(header, key=lambda a: (a.line, a.end))
+        tokens = collect_tokens(lines, folded, Pos(last.line, last.end), region.end)
     table.present = True
-    last = max(header, key=lambda a: (a.line, a.end))
-    tokens = collect_tokens(lines, folded, Pos(last.line, last.end), region.end)
     read = RowRead("data", None, tokens)
     runs: dict[str, RowRead] = {}
-    diags = place_row("review", "data", addrs, read, lines, table, 0, 0, runs)
+    diags += place_row("review", "data", addrs, read, lines, table, 0, 0, runs)
     diags += units.reconcile("review", "data", addrs, [None] * len(addrs), read, lines, table)
     if runs:
         diags.extend(_recover(read, lines, table, addrs))
-    first = min(a.line for a in header)
-    end = max([t.line for t in tokens] + [last.line])
+    first = min([a.line for a in header] + [t.line for t in tokens])
+    end = max([t.line for t in tokens] + [a.line for a in header])
     table.line_start, table.line_end = lines[first].no, lines[end].no
     return table, diags
+
+
+def _row_of_fifteen(lines: list[SourceLine], folded: list[str], region: Region, header: list) -> list | None:
+    """Under a broken header (行政复议 / 行政诉讼 seen, no column labels): the first row of values
+    after it, when it holds exactly the template's fifteen values, none of them empty, all on one
+    line or one per line with nothing else between: only then is each value's column certain."""
+    groups = [a for a in header if a.key in ("行政复议", "行政诉讼", *REVIEW_GROUPS)]
+    if not groups:
+        return None
+    last = max(groups, key=lambda a: (a.line, a.end))
+    tokens = collect_tokens(lines, folded, Pos(last.line, last.end), region.end)
+    values = [t for t in tokens if t.kind == VALUE]
+    if len(values) != NCELLS or any(t.kind == EMPTY for t in tokens if values[0].line <= t.line <= values[-1].line
+                                    and (t.line, t.start) > (values[0].line, values[0].start)
+                                    and (t.line, t.start) < (values[-1].line, values[-1].start)):
+        return None
+    if any(t.unit for t in values) or any(t.is_digit_run and len(t.text) > 6 for t in values):
+        return None
+    return values
 
 
 def _recover(read: RowRead, lines: list[SourceLine], table: Table, addrs: list[str]) -> list[Diagnostic]:

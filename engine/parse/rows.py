@@ -25,6 +25,11 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
     values = read.values
     n = len(addrs)
     row_line = lines[read.anchor.line] if read.anchor else (lines[values[0].line] if values else None)
+    if read.doubt:
+        raw = " ".join(t.raw for t in values)
+        for a in addrs:
+            table.cells[a] = unknown_cell(a, "missing", raw, row_line)
+        return [D.row_unplaced(table_name, key, read.doubt, [t.raw for t in values], row_line, addrs)]
     if len(values) == n:
         how = "grid" if _from_grid(values, lines) else "order"
         for a, t in zip(addrs, values):
@@ -46,7 +51,7 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
                 blanks.append((a, col))
         line = lines[slots[0].line] if slots else row_line
         return [D.cell_blank(table_name, key, [c for _, c in blanks], line, [a for a, _ in blanks])]
-    if values and all(not t.tabbed and is_run(t.text) for t in values) \
+    if values and all(not t.tabbed and is_run(t.text) for t in values) and not _spaced_columns(values, lines) \
             and sum(len(t.text.lstrip("+-").partition(".")[0]) for t in values) >= n:
         runs[key] = read
         for a in addrs:        # provisional: replaced when recovered
@@ -60,6 +65,16 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
 def _from_grid(tokens, lines: list[SourceLine]) -> bool:
     """The tokens are cells of a structured table (lines a grid reader emitted: SourceLine.table)."""
     return bool(tokens) and all(lines[t.line].table is not None for t in tokens)
+
+
+def _spaced_columns(values, lines: list[SourceLine]) -> bool:
+    """Values set apart by wide gaps (2+ spaces, or one value per line): text laid out in columns
+    (pdftotext -layout, reading-order text), where each token is one cell and a missing cell is a
+    gap — never digits run together, so no split is attempted."""
+    if len({t.line for t in values}) > 1:
+        return True
+    text = lines[values[0].line].text
+    return any("  " in text[a.start + len(a.raw):b.start] for a, b in zip(values, values[1:]))
 
 
 def is_run(text: str) -> bool:

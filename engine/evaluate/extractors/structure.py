@@ -20,7 +20,7 @@ from engine.model import Cell, Report, Table
 ID = "structure"
 
 # parse diagnostics meaning "the row is there but its values cannot be assigned to columns"
-SHAPE_CODES = frozenset({"ROW_TOO_FEW_VALUES", "ROW_TOO_MANY_VALUES", "DIGITS_AMBIGUOUS"})
+SHAPE_CODES = frozenset({"ROW_TOO_FEW_VALUES", "ROW_TOO_MANY_VALUES", "DIGITS_AMBIGUOUS", "ROW_UNPLACED"})
 
 FACT_TYPES = {
     "part": {"part": "str", "present": "bool", "chars": "int", "line": "int", "heading": "py"},
