@@ -15,7 +15,8 @@ import pytest
 from engine.ingest import read_document
 from engine.parse import parse_document
 from engine.template import APPLICANT_COLUMNS, REVIEW_COLUMNS
-from ingest_support import DOCUMENTS, HONGZE, HUAIAN, REAL, expected_cells
+from ingest_support import DOCUMENTS, HONGZE, HUAIAN, expected_cells
+from real_support import real_file
 
 EXPECTED: dict[str, dict[str, str]] = {
     'seed-000.pdf': {
@@ -344,7 +345,7 @@ def test_every_cell_of_the_seed_pdfs_is_unchanged(name):
 
 @pytest.mark.parametrize("name,expected", [("huaian-shizhengfu-2024.pdf", HUAIAN), ("hongze-quzhengfu-2023.pdf", HONGZE)])
 def test_every_cell_of_the_real_pdfs_is_unchanged(name, expected):
-    got = report_tokens(REAL / name)
+    got = report_tokens(real_file(name))
     want = {a: str(v) for a, v in expected_cells(expected).items()}
     assert sorted(got) == sorted(want)
     assert {a: v for a, v in got.items() if want[a] != v} == {}
@@ -352,7 +353,7 @@ def test_every_cell_of_the_real_pdfs_is_unchanged(name, expected):
 
 def test_hongze_review_totals_are_read_as_printed():
     # the report's own defect (10 + 1 + 0 + 0 printed with 总计 0) must reach the audit unchanged
-    got = report_tokens(REAL / "hongze-quzhengfu-2023.pdf")
+    got = report_tokens(real_file("hongze-quzhengfu-2023.pdf"))
     assert [got[f"review.行政复议.{c}"] for c in REVIEW_COLUMNS] == ["10", "1", "0", "0", "0"]
     assert [got[f"review.复议后起诉.{c}"] for c in REVIEW_COLUMNS] == ["5", "0", "0", "0", "0"]
     assert Decimal(got["applications.一.总计"]) == 21
