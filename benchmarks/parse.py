@@ -1,6 +1,9 @@
 """Parse-time benchmark: median time to parse one report, per input kind.
 
-Usage:  .venv/bin/python benchmarks/parse.py [--repeat N]
+Usage:  .venv/bin/python benchmarks/parse.py [--repeat N] [--layouts-only]
+
+First a table of the layout corpus (tests/layouts.py): for each layout family, the original
+reports' cells that the variants give right, leave unknown (with a diagnostic), or get wrong.
 
 Target (issue 2): under 5 ms median per seed-sized report (text already read: parse_document only).
 Each section is one function returning rows (name, median ms, min ms); other engineers append their
@@ -73,12 +76,41 @@ SECTIONS = [
 ]
 
 
+def print_layout_table() -> None:
+    """Layout family × cells right / unknown / wrong over the layout corpus (built in a temporary
+    folder: the variants of ../shared/real are never kept)."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import layouts as L
+    from engine.parse import parse_file
+
+    tallies: dict[str, L.Tally] = {f: L.Tally() for f in L.FAMILIES}
+    with tempfile.TemporaryDirectory() as tmp:
+        originals = L.originals()
+        for original in originals:
+            report = parse_file(original.path)
+            for family, path in L.build_variants(original, report, Path(tmp) / original.name).items():
+                tallies[family].add(L.compare(report, parse_file(path)))
+    print(f"== 版式语料：{len(originals)} 份原件（种子{'与 ../shared/real' if L.REAL.is_dir() else ''}）各版式的单元格")
+    print(f"  {'layout family':<18} {'cells':>6} {'right':>6} {'unknown':>8} {'wrong':>6} {'right %':>8}")
+    for family, t in tallies.items():
+        if t.total == 0:
+            print(f"  {family:<18} {'(not made here)':>38}")
+            continue
+        print(f"  {family:<18} {t.total:>6} {t.right:>6} {t.unknown:>8} {t.wrong:>6} {100 * t.right / t.total:>7.1f}%")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=50)
     ap.add_argument("--clock", choices=sorted(CLOCKS), default="cpu",
                     help="cpu: process CPU time (default, robust on a loaded machine); wall: elapsed time")
+    ap.add_argument("--layouts-only", action="store_true", help="only the layout table (cells right / unknown / wrong)")
     args = ap.parse_args(argv)
+    print_layout_table()
+    if args.layouts_only:
+        return 0
     global CLOCK
     CLOCK = CLOCKS[args.clock]
     print(f"clock: {args.clock}, {args.repeat} runs per file")

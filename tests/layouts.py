@@ -482,6 +482,20 @@ def compare(original: Report, variant: Report) -> Tally:
     return tally
 
 
+def error_findings(results) -> set[str]:
+    """Rule ids with an error finding charged to the agency (a finding without `charge` counts)."""
+    return {f.rule_id for r in results if r.outcome == "fail" for f in r.findings
+            if f.severity == "error" and getattr(f, "charge", "agency") == "agency"}
+
+
+def new_error_findings(original: Report, variant: Report, catalog) -> set[str]:
+    """Error findings the variant gets and its original does not (reading limits must not become
+    the agency's defects)."""
+    from engine.evaluate import evaluate
+
+    return error_findings(evaluate(variant, catalog)) - error_findings(evaluate(original, catalog))
+
+
 def main(argv: list[str]) -> int:
     from engine.parse import parse_file
 

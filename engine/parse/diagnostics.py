@@ -19,8 +19,8 @@ Codes:
     HEADER_COLUMNS       the requests table's header shows another column order or an extra
                          column (小计): values placed by the header                          (warning)
     REVIEW_BY_ORDER      the review table's header lacks its column labels (a conversion kept
-                         only 行政复议 / 行政诉讼): its one row of exactly fifteen values is read
-                         in the template's order                                            (info)
+                         only 行政复议 / 行政诉讼): the row under it is read in the template's order
+                         (only when it has exactly fifteen cells)                          (info)
     TEMPLATE_MIXED       the tables follow different template generations                   (warning)
     YEAR_CONFLICT        the title's year and the statistics period's year differ            (warning)
 """
@@ -161,8 +161,8 @@ def header_columns(table: str, columns: list[str], template: list[str], line: So
 
 def review_by_order(line: SourceLine | None, cells: list[str]) -> Diagnostic:
     return make("REVIEW_BY_ORDER",
-                "表四表头不完整（未见“结果维持”“尚未审结”等列名），其下一行恰有15个数值，按模板顺序"
-                "（行政复议、未经复议直接起诉、复议后起诉各五列）读取", line, "review", cells)
+                "表四表头不完整（未见“结果维持”“尚未审结”等列名），其下一行的数值按模板顺序"
+                "（行政复议、未经复议直接起诉、复议后起诉各五列）读取，个数不是15个时按未知处理", line, "review", cells)
 
 
 def template_mixed(active: str, applications: str) -> Diagnostic:

@@ -20,6 +20,7 @@ from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, collect_tokens, 
 from engine.template import REVIEW_COLUMNS, REVIEW_GROUPS, REVIEW_PARTS, review_addresses
 
 NCELLS = len(REVIEW_GROUPS) * len(REVIEW_COLUMNS)
+MIN_ROW_VALUES = 5      # under a broken header, fewer values than one group's are not the data row
 _HEADER = AnchorSet([], [(lbl, stop_label_pattern(lbl), label_first_chars(lbl)) for lbl in
                          (*REVIEW_GROUPS, "行政诉讼", *REVIEW_COLUMNS)])
 
@@ -55,19 +56,23 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
 
 def _row_of_fifteen(lines: list[SourceLine], folded: list[str], region: Region, header: list) -> list | None:
     """Under a broken header (行政复议 / 行政诉讼 seen, no column labels): the first row of values
-    after it, when it holds exactly the template's fifteen values, none of them empty, all on one
-    line or one per line with nothing else between: only then is each value's column certain."""
+    after it (one TAB row with its empty cells, or values with no empty cell between them). Its
+    cells are placed by the value policy: only a row of exactly fifteen cells is read (by order, or
+    by TAB position for a grid row with blank cells); another count leaves them unknown."""
     groups = [a for a in header if a.key in ("行政复议", "行政诉讼", *REVIEW_GROUPS)]
     if not groups:
         return None
     last = max(groups, key=lambda a: (a.line, a.end))
     tokens = collect_tokens(lines, folded, Pos(last.line, last.end), region.end)
     values = [t for t in tokens if t.kind == VALUE]
-    if len(values) != NCELLS or any(t.kind == EMPTY for t in tokens if values[0].line <= t.line <= values[-1].line
-                                    and (t.line, t.start) > (values[0].line, values[0].start)
-                                    and (t.line, t.start) < (values[-1].line, values[-1].start)):
+    if len(values) < MIN_ROW_VALUES:
         return None
-    if any(t.unit for t in values) or any(t.is_digit_run and len(t.text) > 6 for t in values):
+    # one grid row (TAB cells, empty ones included) keeps its positions: blank cells stay in place
+    row = [t for t in tokens if t.line == values[0].line]
+    if all(t.tabbed for t in row) and len({t.line for t in values}) == 1:
+        return row
+    if any(t.kind == EMPTY for t in tokens if (values[0].line, values[0].start) < (t.line, t.start)
+           < (values[-1].line, values[-1].start)):
         return None
     return values
 
