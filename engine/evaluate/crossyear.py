@@ -154,12 +154,15 @@ def continuity_rows(report: Report, previous: Report) -> list[CellComparison]:
 # --------------------------------------------------------------------------------------------
 
 # Where the improvement measures begin: the problem section ends there.
+# A numeral run is only tried from its first character ((?<![一…十]) below and in the patterns that
+# follow): a match inside the run is also one from its start, and trying every position of a long
+# run would make the scan quadratic.
 _MEASURES_START = re.compile(
-    r"(?:\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+、)?"   # the measures' own sub-heading number
+    r"(?:\([一二三四五六七八九十\d]+\)|(?<![一二三四五六七八九十])[一二三四五六七八九十]++、)?"   # the measures' own sub-heading number
     r"(改进(措施|情况)|整改措施|下一步|下步|今后|为此|将采取以下措施|将从以下|"
     r"将重点从|(19|20)\d\d年[，,]?\s*(我区|我县|我市|我局|我委|我办|我镇|我街道|我们|本机关|将))")
 # Enumerators that open a problem (text is NFKC-normalised first, so （一） reads (一)): 一是 / (一) / 1. / 第一，
-_ENUMERATOR = re.compile(r"(?:[一二三四五六七八九十]+是|\([一二三四五六七八九十\d]+\)|\(\d+\)|(?<![\d.])\d{1,2}[.、．](?!\d)|第[一二三四五六七八九十]+[，,、])")
+_ENUMERATOR = re.compile(r"(?:(?<![一二三四五六七八九十])[一二三四五六七八九十]++是|\([一二三四五六七八九十\d]+\)|\(\d+\)|(?<![\d.])\d{1,2}[.、．](?!\d)|第[一二三四五六七八九十]+[，,、])")
 # A sentence names a problem when it carries one of these words.
 _PROBLEM_WORDS = re.compile(r"不足|有待|不够|欠缺|缺乏|不强|不高|不均衡|单一|薄弱|滞后|不到位|不规范|不完善|不及时|仍需|需要进一步|需进一步|"
                             r"差距|问题|缓慢|尚未|较少|偏少|较弱|不全|不畅|不严|不深|不力|不佳|不明显|不充分|困难")
@@ -213,7 +216,7 @@ _LEADING = re.compile(r"^(?:[一二三四五六七八九十]+是|\([一二三四
 
 
 _HEADING_ONLY = re.compile(r"^(?:存在的?)?(?:主要)?(?:问题|不足)(?:和不足|及不足|及原因)?[:]?$")
-_TRAILING = re.compile(r"\s*(?:\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+[、.])\s*$")
+_TRAILING = re.compile(r"(?<!\s)\s*+(?:\([一二三四五六七八九十\d]+\)|(?<![一二三四五六七八九十])[一二三四五六七八九十]++[、.])\s*+$")
 
 
 def _strip_problem(piece: str) -> str:
@@ -310,7 +313,8 @@ def _line_of(lines: list[tuple[int, str]], text: str, fallback: int | None) -> i
 # Copy detection: similarity per part
 # --------------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"[0-9０-９]+(?:[.．][0-9]+)?|[〇零一二三四五六七八九十百千万]{2,}(?=年|月|日|件|条|个|次|项)")
+_NUMBER = re.compile(r"[0-9０-９]++(?:[.．][0-9]+)?|(?<![〇零一二三四五六七八九十百千万])[〇零一二三四五六七八九十百千万]{2,}+"
+                     r"(?=年|月|日|件|条|个|次|项)")
 _NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
 SHINGLE = 4     # characters: Chinese copy detection needs no word segmentation (and jieba is slow)
 

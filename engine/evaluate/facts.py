@@ -49,6 +49,10 @@ MAX_ENGINE_INT = 2 ** 62       # durable-rules reads integers with atoll: larger
 MAX_ENGINE_FIELDS = 240        # durable-rules: 254 properties per message (sid, id included)
 
 
+# "dec" values whose scaled form fits the engine: |value| < ENGINE_DEC_BOUND.
+ENGINE_DEC_BOUND = Decimal(MAX_ENGINE_INT) / SCALE
+
+
 class FactError(Exception):
     """A fact that cannot be sent to the engine (an extractor bug)."""
 
@@ -148,11 +152,15 @@ def _bad_int(fact: dict[str, Any], name: str, value: Any) -> None:
     raise FactError(f"事实 {fact['type']}.{name} 不是引擎可用的整数：{value!r}")
 
 
-def _dec(fact: dict[str, Any], name: str, value: Any) -> int:
-    v = scaled(value)
-    if not -MAX_ENGINE_INT < v < MAX_ENGINE_INT:
-        raise FactError(f"事实 {fact['type']}.{name} 的数值 {value} 超出引擎范围")
-    return v
+def _dec(fact: dict[str, Any], name: str, value: Any) -> int | None:
+    """The engine form of a "dec" field, or None when the number is beyond what the engine can
+    hold (|value| ≥ 2^62 / SCALE ≈ 4.6 × 10^14, e.g. a 16-digit cell of a hostile report): the field
+    is then left out of the engine's fact, so no engine comparison can fire on a saturated number,
+    while the Python-computed fields (integral, negative, known …) still describe it. A report
+    value is data, not an extractor bug: it must never make the whole report unauditable."""
+    if not -ENGINE_DEC_BOUND < value < ENGINE_DEC_BOUND:
+        return None
+    return scaled(value)
 
 
 # json.dumps(..., ensure_ascii=False) encodes strings with this function (the C one when available)
@@ -167,8 +175,8 @@ def _check_lines(name: str, kind: str, n: str) -> list[str]:
     if kind == "int":
         return [f"        if v.__class__ is not int or not {-MAX_ENGINE_INT} < v < "
                 f"{MAX_ENGINE_INT}: _bad_int(fact, {n}, v)"]
-    if kind == "dec":
-        return [f"        v = _dec(fact, {n}, v)"]
+    if kind == "dec":      # _dec gives None for a number beyond the engine's range: not sent
+        return [f"        v = _dec(fact, {n}, v)", "    if v is not None:"]
     if kind == "bool":
         return []
     raise FactError(f"字段 {name} 的类型 {kind} 不能交给规则引擎")

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -88,28 +90,54 @@ def sniff_format(path: Path, head: bytes) -> str:
     return _TEXT_EXTENSIONS.get(suffix, "txt")
 
 
+_SPECIAL_KINDS = ((stat.S_ISFIFO, "命名管道（FIFO）"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"),
+                  (stat.S_ISSOCK, "套接字"))
+
+
+def read_bytes_bounded(path: Path, limits: Limits) -> bytes:
+    """The file's bytes, read only if it is a regular file (after following links) of at most
+    limits.max_bytes. Opened without blocking and checked on the open descriptor: a FIFO, a device
+    (a link to /dev/zero) or a socket would otherwise block forever or never end."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
+    except FileNotFoundError:
+        raise IngestError("unreadable", f"文件不存在：{path}", str(path)) from None
+    except IsADirectoryError:
+        raise IngestError("unreadable", f"{path} 是文件夹，不是文件", str(path)) from None
+    except OSError as exc:
+        raise IngestError("unreadable", f"无法读取文件 {path}：{exc.strerror or exc}", str(path)) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise IngestError("unreadable", f"{path} 是文件夹，不是文件", str(path))
+        if not stat.S_ISREG(st.st_mode):
+            kind = next((name for test, name in _SPECIAL_KINDS if test(st.st_mode)), "特殊文件")
+            raise IngestError("unsupported", f"{path} 是{kind}，不是普通文件，不读取", str(path))
+        if st.st_size > limits.max_bytes:
+            raise IngestError("too_large", f"文件 {path} 大小为 {st.st_size / 1048576:.1f} MB，超过上限 "
+                              f"{limits.max_bytes / 1048576:.0f} MB", str(path))
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        with os.fdopen(fd, "rb", closefd=True) as fh:
+            fd = -1
+            data = fh.read(limits.max_bytes + 1)     # a file growing while read stays bounded
+    except OSError as exc:
+        raise IngestError("unreadable", f"无法读取文件 {path}：{exc.strerror or exc}", str(path)) from None
+    finally:
+        if fd >= 0:
+            os.close(fd)
+    if len(data) > limits.max_bytes:
+        raise IngestError("too_large", f"文件 {path} 超过大小上限 {limits.max_bytes / 1048576:.0f} MB", str(path))
+    return data
+
+
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
 def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document:
     path = Path(path)
-    try:
-        size = path.stat().st_size
-    except FileNotFoundError:
-        raise IngestError("unreadable", f"文件不存在：{path}", str(path)) from None
-    except OSError as exc:
-        raise IngestError("unreadable", f"无法读取文件 {path}：{exc.strerror or exc}", str(path)) from None
-    if path.is_dir():
-        raise IngestError("unreadable", f"{path} 是文件夹，不是文件", str(path))
-    if size > limits.max_bytes:
-        raise IngestError("too_large",
-                          f"文件 {path} 大小为 {size / 1048576:.1f} MB，超过上限 {limits.max_bytes / 1048576:.0f} MB",
-                          str(path))
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise IngestError("unreadable", f"无法读取文件 {path}：{exc.strerror or exc}", str(path)) from None
+    data = read_bytes_bounded(path, limits)
     if not data.strip():
         raise IngestError("empty", f"文件 {path} 是空文件", str(path))
 
@@ -128,7 +156,12 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document
         module = None
     if module is None:
         raise IngestError("unsupported", f"暂不支持读取 {fmt.upper()} 格式的文件：{path}", str(path))
-    doc = module.read(path, data, limits)
+    try:
+        doc = module.read(path, data, limits)
+    except RecursionError:      # hostile nesting the reader's library walks recursively
+        raise IngestError("broken", f"文件 {path} 的内部结构嵌套层级过深，无法读取", str(path)) from None
+    except MemoryError:
+        raise IngestError("too_large", f"文件 {path} 展开后所需内存超过上限，已停止读取", str(path)) from None
     if len(doc.lines) > limits.max_lines:
         raise IngestError("too_large", f"文件 {path} 有 {len(doc.lines)} 行，超过上限 {limits.max_lines} 行", str(path))
     return doc

@@ -22,6 +22,9 @@ from engine.model import Document
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 MAX_ZIP_MEMBERS = 10_000
+# Compression methods Python's zipfile can inflate (Word writes only stored and deflated members);
+# any other method would raise NotImplementedError deep inside python-docx.
+_READABLE_COMPRESSION = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 # Ratios are judged only for members large enough to matter: small XML parts compress very well.
 RATIO_MIN_BYTES = 1024 * 1024
 
@@ -82,6 +85,14 @@ def check_zip(path: Path, data: bytes, limits: Limits) -> None:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as exc:
         raise IngestError("broken", f"文件 {path} 不是有效的 Word（.docx）文件：压缩包已损坏（{exc}）",
                           str(path)) from None
+    for m in members:
+        if m.flag_bits & 0x1:
+            raise IngestError("unsupported", f"文件 {path} 是加密的 Word 文件（内部文件 {m.filename} 有密码保护），"
+                              "无法读取；请另存为未加密的 .docx 后再审核", str(path))
+        if m.compress_type not in _READABLE_COMPRESSION:
+            raise IngestError("unsupported", f"文件 {path} 的内部文件 {m.filename} 使用了不支持的压缩方式"
+                              f"（编号 {m.compress_type}），无法读取；请用 Word 或 WPS 重新另存为 .docx 后再审核",
+                              str(path))
     if len(members) > MAX_ZIP_MEMBERS:
         raise IngestError("too_large", f"文件 {path} 包含 {len(members)} 个内部文件，超过上限 {MAX_ZIP_MEMBERS}",
                           str(path))

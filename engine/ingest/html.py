@@ -17,8 +17,8 @@ import re
 from pathlib import Path
 
 from engine.ingest import IngestError, Limits, sha256_of
-from engine.ingest.grid import (ABSENT, MAX_GRID_COLUMNS, Deadline, LineCollector, clean_cell,
-                                join_wrapped, row_text)
+from engine.ingest.grid import (ABSENT, MAX_GRID_COLUMNS, MAX_TABLE_CELLS, Deadline, LineCollector,
+                                clean_cell, join_wrapped, row_text)
 from engine.model import Diagnostic, Document
 
 # Browsers clamp rowspan at 65534; we also stop it at the end of its table section.
@@ -32,6 +32,7 @@ _BLOCK = {"p", "div", "section", "article", "header", "footer", "main", "aside",
 
 _META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.I)
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.\-]+)["']""", re.I)
+_NOT_ENCODINGS = {"undefined", "idna", "punycode", "unicode-escape", "raw-unicode-escape", "palmos"}
 _GB_FAMILY = {"gb2312", "gbk", "gb_2312-80", "x-gbk", "gb18030", "cp936", "ms936", "euc-cn", "csgb2312",
               "windows-936", "hz-gb-2312"}
 
@@ -66,9 +67,14 @@ def declared_charset(data: bytes) -> str | None:
             if name in _GB_FAMILY:
                 return "gb18030"
             try:
-                return codecs.lookup(name).name
+                info = codecs.lookup(name)
             except LookupError:
                 return None
+            # bytes-to-bytes and str-to-str codecs (uu, hex, base64, zlib, rot13 …) and "undefined"
+            # are codec names but not character encodings: the declaration is unusable.
+            if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_ENCODINGS:
+                return None
+            return info.name
     return None
 
 
@@ -81,7 +87,7 @@ def decode(path: Path, data: bytes) -> tuple[str, str, list[Diagnostic]]:
     if declared:
         try:
             return data.decode(declared), declared, notes
-        except UnicodeDecodeError:
+        except (UnicodeError, LookupError, ValueError):     # e.g. idna/punycode refuse some bytes
             notes.append(Diagnostic(code="HTML_CHARSET_MISMATCH", severity="info",
                                     message=f"网页声明的编码 {declared} 与内容不符，已自动识别编码"))
     try:
@@ -163,7 +169,11 @@ class _Walker:
             self.buffer.append(el.tail)
 
     def emit_table(self, table) -> None:
-        grid = table_grid(table)
+        try:
+            grid = table_grid(table, MAX_TABLE_CELLS - self.out.cells)
+        except GridTooLarge:
+            raise IngestError("too_large", f"网页文件 {self.out.path} 的表格合并单元格展开后超过 {MAX_TABLE_CELLS} 个"
+                              "单元格上限，已停止读取", str(self.out.path)) from None
         if not any(any(c for c in row if c) for row in grid):
             return
         number = self.out.new_table()
@@ -233,23 +243,41 @@ def cell_text(cell) -> str:
     return clean_cell(join_wrapped([re.sub(r"\s+", " ", p) for p in pieces]))
 
 
-def table_grid(table) -> list[list[str | None]]:
+class GridTooLarge(Exception):
+    """A table whose spans would expand beyond the cell cap (raised before expanding)."""
+
+
+def _section_ends(rows: list[tuple[list, int]]) -> list[int]:
+    """For each row, the index of the last row of its table section (one pass from the end)."""
+    ends = [0] * len(rows)
+    for r in range(len(rows) - 1, -1, -1):
+        ends[r] = ends[r + 1] if r + 1 < len(rows) and rows[r + 1][1] == rows[r][1] else r
+    return ends
+
+
+def table_grid(table, max_cells: int = MAX_TABLE_CELLS) -> list[list[str | None]]:
     """Rows of cell texts with rowspan/colspan expanded: a spanning cell's text in its first
-    position, "" in the others; ABSENT where the row has no cell."""
+    position, "" in the others; ABSENT where the row has no cell.
+
+    Linear in the grid's size: section ends are computed once, and the positions a cell would fill
+    (rowspan × colspan) are counted against `max_cells` before anything is expanded, so rowspan=0
+    on every row or colspan=1000 cannot build a huge grid first (GridTooLarge)."""
     rows = table_rows(table)
+    ends = _section_ends(rows)
     grid: list[list[str | None]] = [[] for _ in rows]
-    for r, (cells, section) in enumerate(rows):
+    filled = 0
+    for r, (cells, _section) in enumerate(rows):
         col = 0
         for cell in cells:
             while col < len(grid[r]) and grid[r][col] is not ABSENT:
                 col += 1   # skip positions filled by rowspans from above
             colspan = _span(cell, "colspan", MAX_GRID_COLUMNS)
             # a rowspan stops at the end of its section (as browsers do); 0 means "to the end"
-            last = r
-            while last + 1 < len(rows) and rows[last + 1][1] == section:
-                last += 1
             rowspan = _span(cell, "rowspan", MAX_ROWSPAN) if cell.get("rowspan", "1").strip() != "0" else MAX_ROWSPAN
-            rowspan = min(rowspan, last - r + 1)
+            rowspan = min(rowspan, ends[r] - r + 1)
+            filled += rowspan * colspan
+            if filled > max_cells:
+                raise GridTooLarge(filled)
             text = cell_text(cell)
             for dr in range(rowspan):
                 target = grid[r + dr]

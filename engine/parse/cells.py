@@ -30,7 +30,8 @@ _NUMBER = re.compile(r"[+-]?\d+(?:,\d{3})*(?:\.\d+)?")
 _DASH = re.compile(r"(?:—{1,2}|-|/|\\|-{2})")
 _UNIT = re.compile(r"(?:亿元|万元|千元|元|万|件|条|个|项|人次|次|%)")
 _DIGIT_RUN = re.compile(r"\d+")
-_NAME_WITH_NUMBER = re.compile(r"(?:数据|列|栏|字段|[A-Za-z]+) ?\d{1,2}")
+_NAME_WITH_NUMBER = re.compile(r"(?:数据|列|栏|字段|(?<![A-Za-z])[A-Za-z]++) ?\d{1,2}")   # linear under search too
+MAX_NUMBER_CHARS = 200
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,11 @@ def tokens_of_piece(folded: str, raw: str, line: int, start: int, tabbed: bool) 
 
 
 def classify_word(word: str) -> str:
-    """'number' | 'dash' | 'none' | '' (not a value)."""
+    """'number' | 'dash' | 'none' | '' (not a value). A digit string longer than MAX_NUMBER_CHARS
+    is no figure anyone published (a whole row of values run together stays far below): it is
+    text, so no value of thousands of digits reaches the arithmetic or the JSON output."""
     if _NUMBER.fullmatch(word):
-        return "number"
+        return "number" if len(word) <= MAX_NUMBER_CHARS else ""
     if _DASH.fullmatch(word):
         return "dash"
     if word == "无":

@@ -68,8 +68,12 @@ def squeeze(text: str) -> str:
 _OPTIONAL = {'"', "'"}      # quotes: 危及“三安全一稳定” is also written without them
 
 
-def label_pattern(label: str, *, gap: str = r"[ ]*") -> str:
-    """Regex source matching `label` (any spelling fold() unifies) with `gap` between characters."""
+def label_pattern(label: str, *, gap: str = r"[ ]*+") -> str:
+    """Regex source matching `label` (any spelling fold() unifies) with `gap` between characters.
+
+    The gap is possessive: a label character is never a space, so handing spaces back could never
+    help a match, and an optional quote between two gaps would otherwise make a long run of spaces
+    quadratic."""
     chars = [c for c in squeeze(label)]
     return gap.join(f"{re.escape(c)}?" if c in _OPTIONAL else re.escape(c) for c in chars)
 

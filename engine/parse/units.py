@@ -15,7 +15,7 @@ template fixes each column's unit: the 万元 amounts of table 二 (本年收费
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
@@ -40,9 +40,13 @@ def column_unit(label: str) -> str | None:
 
 def convert(value: Decimal, unit: str, to: str) -> Decimal:
     """value in `unit` expressed in `to` (both money units), exactly; trailing zeros dropped."""
-    out = value.scaleb(MONEY_EXPONENT[unit] - MONEY_EXPONENT[to]).normalize()
+    shift = MONEY_EXPONENT[unit] - MONEY_EXPONENT[to]
+    # Exact whatever the number of digits: the default context (28 digits) would round a long
+    # amount in normalize() and refuse it in quantize() (InvalidOperation for ≥ 25 digits in 亿元).
+    ctx = Context(prec=len(value.as_tuple().digits) + abs(shift) + 2, Emax=MAX_EMAX, Emin=MIN_EMIN)
+    out = value.scaleb(shift, context=ctx).normalize(context=ctx)
     if out.as_tuple().exponent > 0:          # 2亿元 → 20000, not 2E+4
-        out = out.quantize(Decimal(1))
+        out = out.quantize(Decimal(1), context=ctx)
     return out
 
 

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
 
 from engine.evaluate.extractors.structure import row_keys_of
+from engine.evaluate.facts import ENGINE_DEC_BOUND
 from engine.model import Cell, Report
 
 ID = "sums"
@@ -80,7 +81,9 @@ def sum_fact(report: Report, req: dict[str, Any],
         return None
     get = table.cells.get
     cells = {a: get(a) or Cell(address=a, kind="missing") for a in left + right}
-    unknown = [a for a, c in cells.items() if not c.known]
+    # a value beyond the engine's range (a 16-digit cell) cannot be compared there: the identity is
+    # not assessable (待人工核对) instead of a report the engines refuse
+    unknown = [a for a, c in cells.items() if not c.known or not -ENGINE_DEC_BOUND < c.value < ENGINE_DEC_BOUND]
     lines = [cells[a].line for a in left if cells[a].line is not None] or \
             [c.line for c in cells.values() if c.line is not None]
     fact = {**base, "present": True, "known": not unknown, "cells": list(cells),
@@ -92,6 +95,9 @@ def sum_fact(report: Report, req: dict[str, Any],
         computed = sum((cells[a].value for a in right), Decimal(0))
         fact["stated"] = stated
         fact["computed"] = at_precision_of(computed, [cells[a].value for a in left])
+        if not (-ENGINE_DEC_BOUND < stated < ENGINE_DEC_BOUND and -ENGINE_DEC_BOUND < computed < ENGINE_DEC_BOUND):
+            fact.update(known=False, unknown=list(cells))
+            del fact["stated"], fact["computed"]
     return fact
 
 
