@@ -26,6 +26,7 @@ import yaml
 
 from engine import SCHEMAS_DIR
 from engine.model import RuleResult
+from engine.yaml_guard import YamlLimitError, read_yaml_text
 
 SCORING_SCHEMA = SCHEMAS_DIR / "scoring.schema.json"
 
@@ -109,11 +110,13 @@ class Score:
 def load_scoring(path: str | Path) -> ScoringPolicy:
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_yaml_text(path)       # bounded in size, aliases and depth (engine/yaml_guard.py)
     except FileNotFoundError:
         raise ScoringConfigError(str(path), ["评分配置文件不存在"]) from None
     except (OSError, UnicodeDecodeError) as exc:
         raise ScoringConfigError(str(path), [f"无法读取评分配置文件：{exc}"]) from None
+    except YamlLimitError as exc:
+        raise ScoringConfigError(str(path), [f"第{exc.line}行：{exc.problem}"]) from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -38,6 +38,7 @@ from engine.evaluate.text_source import PART_IDS, TextView, part_views
 from engine.model import Report
 from engine.paths import SIGNALS_FILE
 from engine.rules.loader import NOT_PLAIN, round_trip_tree
+from engine.yaml_guard import YamlLimitError, read_yaml_text
 
 DEFAULT_SIGNALS_FILE = SIGNALS_FILE
 
@@ -142,9 +143,11 @@ def _line(node: Any, key: Any = None, fallback: int = 0) -> int:
 def load_yaml_document(path: Path) -> Any:
     """The round-trip YAML tree of a rules file (line numbers kept); SignalLoadError on bad YAML."""
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
+        text = read_yaml_text(path)
+    except (OSError, UnicodeDecodeError) as exc:
         raise SignalLoadError([f"{path}: 无法读取文件：{exc}"]) from exc
+    except YamlLimitError as exc:
+        raise SignalLoadError([f"{path}:{exc.line}: {exc.problem}"]) from None
     tree = round_trip_tree(text)       # libyaml for plain YAML, ruamel for the rest and for errors
     if tree is not NOT_PLAIN:
         return tree

@@ -48,8 +48,10 @@ X_TOLERANCE = 4.0
 MARGIN_SHARE = 0.12          # top/bottom share of the page where page numbers live
 HEADER_SHARE = 0.075         # top/bottom share where running headers and footers live (above the body)
 
-_PAGE_NUMBER = re.compile(r"^\s*(?:[-–—－_]*\s*\d{1,4}\s*[-–—－_]*|第\s*\d{1,4}\s*页(?:\s*[，,/、]?\s*共\s*\d{1,4}\s*页)?"
-                          r"|\d{1,4}\s*/\s*\d{1,4}|page\s*\d{1,4}(?:\s*of\s*\d{1,4})?)\s*$", re.I)
+# Possessive runs: adjacent blank runs never trade characters (a line of blanks stays linear).
+_PAGE_NUMBER = re.compile(r"^\s*+(?:[-–—－_]*+\s*+\d{1,4}+\s*+[-–—－_]*+|第\s*+\d{1,4}+\s*+页"
+                          r"(?:\s*+[，,/、]?\s*+共\s*+\d{1,4}+\s*+页)?"
+                          r"|\d{1,4}+\s*+/\s*+\d{1,4}+|page\s*+\d{1,4}+(?:\s*+of\s*+\d{1,4}+)?)\s*+$", re.I)
 
 
 def read(path: Path, data: bytes, limits: Limits) -> Document:

@@ -17,6 +17,7 @@ import yaml
 from engine import SCHEMAS_DIR
 from engine.dates import date_problem
 from engine.score import _explain
+from engine.yaml_guard import read_yaml_text
 
 OFFICE_SCHEMA = SCHEMAS_DIR / "office.schema.json"
 
@@ -66,7 +67,7 @@ def load_office(path: str | Path | None) -> Office:
         return Office()
     path = Path(path)
     try:
-        data = yaml.load(path.read_text(encoding="utf-8"), Loader=_TextDateLoader)
+        data = yaml.load(read_yaml_text(path), Loader=_TextDateLoader)
     except FileNotFoundError:
         raise OfficeConfigError(str(path), ["审核单位配置文件不存在"]) from None
     except (OSError, UnicodeDecodeError) as exc:

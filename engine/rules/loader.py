@@ -27,6 +27,7 @@ from ruamel.yaml.scalarint import ScalarInt
 from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
 from engine.paths import SCHEMAS_DIR
+from engine.yaml_guard import YamlLimitError, read_yaml_text
 
 SCHEMA_PATH = SCHEMAS_DIR / "rule.schema.json"
 
@@ -51,9 +52,11 @@ def read_yaml(path: Path) -> Any:
     yaml = YAML(typ="rt", pure=True)
     yaml.allow_duplicate_keys = False
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_yaml_text(path)
     except UnicodeDecodeError as exc:
         raise YamlProblem(1, f"文件不是 UTF-8 编码：{exc}") from None
+    except YamlLimitError as exc:
+        raise YamlProblem(exc.line, exc.problem) from None
     tree = round_trip_tree(text)
     if tree is not NOT_PLAIN:
         return tree
