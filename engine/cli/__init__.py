@@ -24,6 +24,7 @@ COMMAND_MODULES = (
     "engine.cli.rules_cmd",
     "engine.cli.audit_cmd",
     "engine.cli.review_cmd",
+    "engine.cli.serve_cmd",
 )
 
 

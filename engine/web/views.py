@@ -1,0 +1,136 @@
+"""findings.json of a batch → what the pages and the API show. Read-only, no engine internals."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
+STATUS_LABELS = {
+    "audited": "已审核", "not_a_report": "不是年度报告", "duplicate": "重复文件", "unreadable": "无法读取",
+    "empty": "空文件", "binary": "二进制文件", "unsupported": "不支持的格式", "scanned": "扫描件（无文字层）",
+    "too_large": "文件过大", "timeout": "处理超时", "broken": "文件损坏",
+}
+DECISION_LABELS = {"confirmed": "已确认", "dismissed": "已排除", "pending": "待审核"}
+
+
+@dataclass
+class FindingView:
+    id: str | None
+    rule_id: str
+    short_rule: str
+    severity: str
+    severity_label: str
+    title: str
+    message: str
+    points: float
+    where: str
+    excerpt: str
+    cells: list[str]
+    charge: str
+    decision: dict[str, Any] | None
+
+    @property
+    def decision_status(self) -> str:
+        return (self.decision or {}).get("status", "pending")
+
+    @property
+    def decision_label(self) -> str:
+        return DECISION_LABELS.get(self.decision_status, self.decision_status)
+
+    def to_api(self) -> dict[str, Any]:
+        return {"id": self.id, "rule_id": self.rule_id, "severity": self.severity, "message": self.message,
+                "charge": self.charge, "decision": self.decision}
+
+
+@dataclass
+class ReportView:
+    id: str
+    source: str
+    status: str
+    status_label: str
+    message: str
+    agency: str
+    year: int | None
+    score: float | None
+    grade: str | None
+    letter: str | None
+    counts: dict[str, int]
+    findings: list[FindingView] = field(default_factory=list)
+    unassessed: list[dict[str, Any]] = field(default_factory=list)
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def letter_docx(self) -> str | None:
+        docx = (self.raw.get("letters") or {}).get("docx") if isinstance(self.raw.get("letters"), dict) else None
+        if docx:
+            return docx
+        if self.letter and self.letter.endswith(".html"):
+            return self.letter[:-5] + ".docx"
+        return None
+
+    @property
+    def manual_count(self) -> int:
+        return sum(1 for f in self.findings if f.charge == "manual") + \
+            sum(1 for u in self.unassessed if u.get("charge") == "manual")
+
+    def to_api(self) -> dict[str, Any]:
+        return {"id": self.id, "source": self.source, "status": self.status, "agency": self.agency,
+                "year": self.year, "score": self.score, "grade": self.grade,
+                "findings": [f.to_api() for f in self.findings]}
+
+
+def report_id(record: dict[str, Any]) -> str:
+    """Stable within a batch: the file's digest (a duplicate points at the audited copy anyway)."""
+    sha = record.get("sha256") or ""
+    return sha[:16] if sha else "src-" + str(abs(hash(record.get("source"))) % 10 ** 12)
+
+
+def report_views(document: dict[str, Any] | None) -> list[ReportView]:
+    if not document:
+        return []
+    return [_report_view(r) for r in document.get("reports", [])]
+
+
+def _report_view(r: dict[str, Any]) -> ReportView:
+    counts = r.get("counts") or {}
+    return ReportView(
+        id=report_id(r), source=r.get("source", ""), status=r.get("status", ""),
+        status_label=STATUS_LABELS.get(r.get("status", ""), r.get("status", "")),
+        message=r.get("message") or "", agency=r.get("agency") or "（未识别单位）", year=r.get("year"),
+        score=r.get("score"), grade=r.get("grade"), letter=r.get("letter"),
+        counts={k: int(counts.get(k, 0)) for k in ("error", "warning", "info")},
+        findings=[_finding_view(f) for f in r.get("findings") or []],
+        unassessed=list(r.get("not_assessable") or r.get("unassessed") or []),
+        raw=r)
+
+
+def _finding_view(f: dict[str, Any]) -> FindingView:
+    ev = f.get("evidence") or {}
+    where = "，".join(x for x in (_part(ev.get("part")), _table(ev.get("table")), ev.get("where") or "") if x)
+    rule_id = f.get("rule_id", "")
+    return FindingView(
+        id=f.get("id"), rule_id=rule_id, short_rule=rule_id.split("-")[-1], severity=f.get("severity", ""),
+        severity_label=SEVERITY_LABELS.get(f.get("severity", ""), f.get("severity", "")),
+        title=f.get("title", ""), message=f.get("message", ""), points=f.get("points", 0), where=where,
+        excerpt=(ev.get("excerpt") or "")[:400], cells=list(ev.get("cells") or [])[:12],
+        charge=f.get("charge", "agency"), decision=f.get("decision"))
+
+
+def _part(part: str | None) -> str:
+    return f"第{part}部分" if part else ""
+
+
+def _table(table: str | None) -> str:
+    return {"active": "主动公开表", "applications": "依申请公开表", "review": "复议诉讼表"}.get(table or "", "")
+
+
+def find_report(document: dict[str, Any] | None, rid: str) -> ReportView | None:
+    return next((v for v in report_views(document) if v.id == rid), None)
+
+
+def find_finding(document: dict[str, Any] | None, fid: str) -> tuple[ReportView, FindingView] | None:
+    for view in report_views(document):
+        for f in view.findings:
+            if f.id == fid:
+                return view, f
+    return None

@@ -1,0 +1,65 @@
+"""One batch's audit, run as its own process: `python -m engine.web.worker BATCH_DIR LEDGER ...`.
+
+The web server never audits in its own process: a hostile file that stalls a reader, or a native
+crash in the rule engine, takes down at most this process, and the server marks the batch failed.
+Progress is written to the batch's row in the web tables, which the pages poll.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+from engine.web.db import WebDB
+
+
+class _Progress:
+    """The run's progress callback: one phase at a time, written through to the batch row."""
+
+    def __init__(self, db: WebDB, batch_id: str, phase: str, total: int):
+        self.db, self.batch_id, self.done = db, batch_id, 0
+        db.update_batch(batch_id, phase=phase, done=0, total=total)
+
+    def update(self, n: int = 1) -> None:
+        self.done += n
+        self.db.update_batch(self.batch_id, done=self.done)
+
+    def close(self) -> None:
+        pass
+
+
+def run_batch(batch_dir: Path, ledger: Path, batch_id: str, jobs: int, timeout: float) -> int:
+    # Lazy: the engine's run machinery is heavy and only this process needs it.
+    from engine.web.engine_api import audit_folder
+
+    db = WebDB(ledger)
+    db.update_batch(batch_id, status="running", phase="准备", message="")
+
+    def progress(description: str, total: int) -> Any:
+        return _Progress(db, batch_id, description, total)
+
+    try:
+        summary = audit_folder(Path("in"), batch_dir / "out", ledger, jobs, timeout, progress)
+    except Exception as exc:          # reported on the page; the server stays up
+        db.update_batch(batch_id, status="failed", message=f"审核未能完成：{exc}",
+                        finished_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+        return 1
+    db.update_batch(batch_id, status="done", phase="完成", message=summary,
+                    finished_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m engine.web.worker")
+    p.add_argument("batch_dir", type=Path)
+    p.add_argument("ledger", type=Path)
+    p.add_argument("batch_id")
+    p.add_argument("--jobs", type=int, default=1)
+    p.add_argument("--timeout", type=float, default=60.0)
+    args = p.parse_args(argv)
+    return run_batch(args.batch_dir, args.ledger, args.batch_id, args.jobs, args.timeout)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
