@@ -34,6 +34,7 @@ def create_app(settings: WebSettings) -> FastAPI:
     db = WebDB(settings.ledger)
     state = AppState(settings, db, BatchRunner(settings, db),
                      security.LoginLimiter(settings.login_window_seconds, settings.login_max_failures),
+                     security.LoginLimiter(settings.login_window_seconds, settings.login_max_failures * 5),
                      Jinja2Templates(directory=str(HERE / "templates")))
     state.initial_password = ensure_admin(db)
 

@@ -55,15 +55,16 @@ def require_admin(session: Session) -> None:
 def login(request: Request, response: Response, username: str, password: str) -> Session:
     """Checks the password (rate-limited per user name and per address) and opens a session."""
     state = state_of(request)
-    keys = (f"user:{username}", f"addr:{request.client.host if request.client else '-'}")
-    wait = state.limiter.retry_after(*keys)
+    user_key, address = f"user:{username}", request.client.host if request.client else "-"
+    wait = max(state.limiter.retry_after(user_key), state.address_limiter.retry_after(address))
     if wait:
-        raise WebError(429, f"登录失败次数过多，请 {max(1, wait // 60)} 分钟后再试。")
+        raise WebError(429, f"登录失败次数过多，请 {max(1, -(-wait // 60))} 分钟后再试。")
     found = state.db.user_password(username)
     if found is None or not security.verify_password(password, found[1]):
-        state.limiter.failed(*keys)
+        state.limiter.failed(user_key)
+        state.address_limiter.failed(address)
         raise WebError(401, "用户名或密码错误。")
-    state.limiter.succeeded(*keys)
+    state.limiter.succeeded(user_key)
     token, csrf = security.new_token(), security.new_token()
     state.db.open_session(security.token_digest(token), found[0], csrf, state.settings.session_hours)
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="strict", path="/",

@@ -17,7 +17,8 @@ class AppState:
     settings: WebSettings
     db: WebDB
     runner: BatchRunner
-    limiter: LoginLimiter
+    limiter: LoginLimiter             # failed logins per user name
+    address_limiter: LoginLimiter     # … and per client address (looser: an office shares one NAT address)
     templates: Jinja2Templates
     initial_password: str | None = None      # generated admin password, shown once by `serve`
 
