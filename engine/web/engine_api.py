@@ -23,7 +23,7 @@ def audit_folder(inputs: Path, out: Path, ledger: Path, jobs: int, timeout: floa
                  progress: Callable[[str, int], Any]) -> str:
     """Audit every file under `inputs` into `out` (replaced atomically); returns the Chinese summary."""
     # Lazy: the run machinery (process pools, pandas in the spreadsheet writer) is only for workers.
-    from engine.batch import AuditOptions, run_audit
+    from engine.run import AuditOptions, run_audit
     from engine.ingest import Limits
 
     options = AuditOptions(jobs=jobs, limits=Limits(max_seconds=timeout), progress=progress)
