@@ -89,3 +89,36 @@ def test_an_audited_report_is_preferred_over_a_reference_copy_as_previous_year()
                        ("prev:2022", "金村镇政府", 2022)], reference_only={"prev:2022"})
     assert g.previous["in:2023"] == "in:2022"
     assert "PREVIOUS_AMBIGUOUS" not in [n.code for n in g.notes]
+
+
+def _all_pairs_resolve(names: list[str]):
+    """The definition of resolve_bodies, compared pair by pair (what the indexed version replaced)."""
+    unique = sorted(set(names), key=lambda n: (-len(n), n))
+    body: dict[str, str] = {}
+    ambiguities = []
+    for name in unique:
+        longer = [n for n in unique if extends(n, name)]
+        tops = sorted({body[n] for n in longer})
+        body[name] = tops[0] if len(tops) == 1 else name
+        if len(tops) > 1:
+            ambiguities.append((name, tops))
+    return body, ambiguities
+
+
+def test_indexed_resolution_equals_the_all_pairs_definition():
+    import random
+
+    from engine.parse.agency import resolve_bodies
+    rng = random.Random(20261206)
+    prefixes = (["福建省", "山西省", "江苏省", ""], ["晋城市", "淮安市", "平潭", ""], ["泽州县", "陵川县", "洪泽区", ""])
+    bodies = ["金村镇政府", "教育局", "南岭镇政府", "政府", "政府办公室", "卫生健康委员会", "财政局", "县政府", "区教育局"]
+    for _ in range(300):
+        names = [normalize_agency("".join(rng.choice(p) for p in prefixes) + rng.choice(bodies))
+                 for _ in range(rng.randint(1, 40))]
+        assert resolve_bodies(names) == _all_pairs_resolve(names), names
+
+
+def test_ambiguity_note_lists_keys_in_input_order():
+    g = group_reports([("z", "泽州县教育局", 2023), ("a", "教育局", 2023), ("m", "陵川县教育局", 2023)])
+    note = next(n for n in g.notes if n.code == "AGENCY_AMBIGUOUS")
+    assert note.keys == ["z", "a", "m"]

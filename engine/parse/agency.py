@@ -121,23 +121,40 @@ def resolve_bodies(names: list[str]) -> tuple[dict[str, str], list[tuple[str, li
 
     A name maps to the fullest spelling that extends it when all the names extending it lie on one
     chain (金村镇政府 < 泽州县金村镇政府 < 晋城市泽州县金村镇政府). When they branch (教育局 extended by
-    both 泽州县教育局 and 陵川县教育局) the name keeps its own body and the branch is reported."""
+    both 泽州县教育局 and 陵川县教育局) the name keeps its own body and the branch is reported.
+
+    Linear in the number of names (times their length): a name can only be extended by names that
+    end with it, so each name looks up its own proper suffixes in a set instead of being compared
+    with every other name (all pairs took ~24 minutes at 160,000 agencies)."""
     unique = sorted(set(names), key=lambda n: (-len(n), n))   # longest first
+    extenders = extenders_by_name(unique)
     body: dict[str, str] = {}
     ambiguities: list[tuple[str, list[str]]] = []
     for name in unique:
-        extenders = [n for n in unique if extends(n, name)]
-        if not extenders:
+        longer = extenders.get(name)
+        if not longer:
             body[name] = name
             continue
-        # The maximal extenders: the ones no other extender extends.
-        tops = sorted({body[n] for n in extenders})
+        # The maximal extenders: the ones no other extender extends (already resolved: longer first).
+        tops = sorted({body[n] for n in longer})
         if len(tops) == 1:
             body[name] = tops[0]
         else:
             body[name] = name
             ambiguities.append((name, tops))
     return body, ambiguities
+
+
+def extenders_by_name(names: list[str]) -> dict[str, list[str]]:
+    """For each name, the names in `names` that extend it (a county/city prefix in front of it)."""
+    known = set(names)
+    out: dict[str, list[str]] = defaultdict(list)
+    for longer in names:
+        for start in range(1, len(longer)):
+            suffix = longer[start:]
+            if suffix in known and extends(longer, suffix):
+                out[suffix].append(longer)
+    return out
 
 
 def _unpack(item: tuple) -> tuple[str, str | None, int | None, str | None]:
@@ -167,8 +184,18 @@ def group_reports(items: list[tuple], reference_only: set[str] | frozenset[str] 
         if year is None:
             grouping.notes.append(AgencyNote(
                 [key], f"未能识别{agency}报告的年度，无法进行跨年度比对", "YEAR_UNKNOWN"))
+    position = {k: i for i, k in enumerate(normalised)}
+    keys_by_body: dict[str, list[str]] = defaultdict(list)     # an index: no scan of every key per note
+    for k, n in normalised.items():
+        if n:
+            keys_by_body[bodies[n]].append(k)
+    keys_by_name: dict[str, list[str]] = defaultdict(list)
+    for k, n in normalised.items():
+        if n:
+            keys_by_name[n].append(k)
     for name, tops in ambiguities:
-        keys = [k for k, n in normalised.items() if n == name or (n and bodies.get(n) in tops)]
+        wanted = set(keys_by_name[name]).union(*(keys_by_body[t] for t in tops))
+        keys = sorted(wanted, key=position.__getitem__)      # input order, as before
         grouping.notes.append(AgencyNote(
             keys, f"发布机关“{name}”可能是{'、'.join(f'“{t}”' for t in tops)}中的任一个，"
                   f"未予合并，请核实", "AGENCY_AMBIGUOUS"))
