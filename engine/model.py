@@ -226,6 +226,7 @@ class Report:
 
 Severity = Literal["error", "warning", "info"]
 Outcome = Literal["pass", "fail", "not_assessable", "error"]
+Charge = Literal["agency", "manual"]
 
 
 @dataclass
@@ -260,6 +261,16 @@ class Finding:
     basis: str
     remedy: str = ""                  # what to correct (Chinese)
     evidence: Evidence = field(default_factory=Evidence)
+    # Who the finding is charged to (CONTRACTS.md "Finding charge"): "agency" — a defect in what the
+    # agency published (scored, in the letter); "manual" — 待人工核对, it rests on our own reading
+    # uncertainty (listed, never scored, never in the letter unless a person confirms it).
+    charge: Charge = "agency"
+    # Set by the audit ledger (engine/ledger/season.py): the stable id (agency, year, rule, place),
+    # the review decision in force (JSON form) and whether the finding counts — scored and in the
+    # letter — after that decision and its charge.
+    id: str | None = None
+    decision: dict[str, Any] | None = None
+    counted: bool = True
 
     def to_json(self) -> dict[str, Any]:
         return {**{k: v for k, v in asdict(self).items() if k != "evidence"},
@@ -341,12 +352,17 @@ class RecordHead:
     agency_notes: list[str] = field(default_factory=list)        # grouping notes (engine.parse.agency)
     engine_fallback: bool = False              # evaluated with the reference engine after durable-rules failed
     engine_note: str | None = None             # why (Chinese), shown in the letter
+    # with an audit ledger (engine/ledger): the rectification round — number, 首次审核/复核, the
+    # earlier round's 文号 and each finding of its letter (已整改/未整改 once evaluated)
+    round: dict[str, Any] | None = None
     # evaluation: evaluated reports
     engine: str | None = None                  # durable | reference
     score: int | float | None = None
     grade: str | None = None
     counts: dict[str, int] = field(default_factory=dict)         # severity -> number of findings
     rules_evaluated: int | None = None
+    # with an audit ledger: the body on the list of agencies (on_list, listed_name, kind, kind_source)
+    agency_list: dict[str, Any] | None = None
 
 
 _STATUS_KEYS = ("source", "status", "message", "sha256", "duplicate_of", "format", "agency", "year",
@@ -381,7 +397,8 @@ class AuditRecord(RecordHead):
 
     def summary(self) -> AuditSummary:
         head = {k: getattr(self, k) for k in _HEAD_KEYS}
-        return AuditSummary(**head, findings=[FindingBrief(f.rule_id, f.title, f.severity) for f in self.findings],
+        return AuditSummary(**head, findings=[FindingBrief(f.rule_id, f.title, f.severity) for f in self.findings
+                                                        if f.counted],
                             not_assessable=[n.rule_id for n in self.not_assessable])
 
     def to_json(self) -> dict[str, Any]:
@@ -390,10 +407,13 @@ class AuditRecord(RecordHead):
             out["previous_only"] = True
         if self.sequence is not None:
             out.update((k, getattr(self, k)) for k in _DISPATCH_KEYS)
+            if self.round is not None:            # only with an audit ledger
+                out["round"] = self.round
         if self.engine is not None:
             out.update({
                 "engine": self.engine, "score": self.score, "grade": self.grade, "scoring": self.scoring,
                 "counts": self.counts, "rules_evaluated": self.rules_evaluated,
+                **({"agency_list": self.agency_list} if self.agency_list is not None else {}),
                 "findings": [finding_json(f) for f in self.findings],
                 "not_assessable": [_flat_json(n, _NOT_ASSESSABLE_KEYS) for n in self.not_assessable],
                 "rule_errors": [_flat_json(e, _RULE_ERROR_KEYS) for e in self.rule_errors],

@@ -10,3 +10,11 @@ def pytest_configure(config: pytest.Config) -> None:
     # Tests on the real reports skip in an outside clone; a CI run must not pass by skipping them.
     if under_ci() and not REAL.is_dir():
         raise pytest.UsageError(f"CI=true：{SKIP_MESSAGE}（CI 中不允许跳过），应有 {REAL}")
+
+
+@pytest.fixture(autouse=True)
+def _ledger_in_tmp(tmp_path, monkeypatch):
+    """An audit or review run without --ledger would create xxgk-audit.sqlite in the working directory
+    (the checkout, for tests that do not chdir): every test gets its own default ledger in its
+    temporary folder instead, so no test writes into the checkout or sees another's decisions."""
+    monkeypatch.setattr("engine.ledger.db.DEFAULT_LEDGER", str(tmp_path / "xxgk-audit.sqlite"))

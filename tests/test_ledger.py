@@ -86,7 +86,7 @@ def test_rounds_follow_file_content(ledger):
 
 def test_reference_numbers_are_kept_and_the_next_is_free(ledger):
     def ref(agency, year=2023, round_no=1, ref_year=2024):
-        return ledger.reference_number(agency, year, round_no, ref_year, 1, lambda s: f"公开审〔{ref_year}〕{s:03d}号")
+        return ledger.reference_number(agency, year, round_no, ref_year, 1, lambda s: f"公开审〔{ref_year}〕{s:03d}号").text
     assert [ref("乙局"), ref("甲局")] == ["公开审〔2024〕001号", "公开审〔2024〕002号"]
     assert ref("丙局") == "公开审〔2024〕003号"           # a newcomer takes the next number …
     assert [ref("乙局"), ref("甲局")] == ["公开审〔2024〕001号", "公开审〔2024〕002号"]   # … the others keep theirs

@@ -1,4 +1,6 @@
 """How letters show the stated value of a cell: numbers as written, no-number cells in Chinese."""
+from pathlib import Path
+
 import pytest
 
 from engine.render.letters import shown_value
@@ -17,7 +19,8 @@ def test_shown_value(value, shown):
 def test_no_english_kind_word_reaches_a_seed_letter(tmp_path):
     from engine.cli import main
     out = tmp_path / "out"
-    assert main(["audit", "reports_in", "-o", str(out), "--jobs", "1"]) == 0
+    inputs = Path(__file__).resolve().parents[1] / "reports_in"
+    assert main(["audit", str(inputs), "-o", str(out), "--jobs", "1", "--ledger", str(tmp_path / "l.sqlite")]) == 0
     for letter in (out / "letters").glob("*.html"):
         text = letter.read_text(encoding="utf-8")
         for word in ("：missing<", "：blank<", "：dash<"):

@@ -10,6 +10,7 @@ from pathlib import Path
 from engine import DEFAULT_RULES_DIR
 from engine.cli import EXIT_FINDINGS, EXIT_OK, EXIT_RULES, EXIT_USAGE
 from engine.cli.zh_argparse import iso_date, positive_float, positive_int
+from engine.ledger.db import DEFAULT_LEDGER, default_ledger
 
 DEFAULT_INPUT = "reports_in"
 DEFAULT_OUTPUT = "audit_out"
@@ -41,6 +42,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="审核日期（印在意见书上，并据此计算整改期限；默认：今天）")
     p.add_argument("--timeout", type=positive_float, default=None, metavar="秒",
                    help="每个文件的处理时间上限（默认：60 秒）")
+    p.add_argument("--ledger", type=Path, default=None, metavar="FILE",
+                   help=f"审核台账文件：记录人工复核决定、整改轮次、文号和单位名单，供以后的审核沿用"
+                        f"（默认：当前文件夹中的 {DEFAULT_LEDGER}）")
+    p.add_argument("--agencies", type=Path, default=None, metavar="FILE",
+                   help="单位名单（CSV 或 XLSX，列：单位名称、类型，可选 别名、发布日期、链接），导入审核台账")
+    p.add_argument("--by", default=None, metavar="姓名", help="审核人（记入审核台账；默认：当前系统用户）")
     p.set_defaults(func=run)
 
 
@@ -64,6 +71,9 @@ def run(args: argparse.Namespace) -> int:
 
     from engine import run as audit_run
     from engine.ingest import DEFAULT_LIMITS
+    from engine.ledger import LedgerError, current_user
+    from engine.ledger.agencies import AgencyListError
+    from engine.ledger.deadlines import DeadlineConfigError
     from engine.render.labels import STATUS_LABELS
     from engine.render.office import OfficeConfigError
     from engine.score import ScoringConfigError
@@ -75,7 +85,8 @@ def run(args: argparse.Namespace) -> int:
     limits = DEFAULT_LIMITS if args.timeout is None else replace(DEFAULT_LIMITS, max_seconds=args.timeout)
     options = audit_run.AuditOptions(rules_dir=args.rules, office_path=args.office, previous_dirs=list(args.previous),
                            jobs=args.jobs, run_date=args.date or dt.date.today(), limits=limits,
-                           progress=_progress_factory())
+                           progress=_progress_factory(), ledger=args.ledger or default_ledger(), agencies=args.agencies,
+                           by=(args.by or "").strip() or current_user())
     try:
         run_result = audit_run.run_audit(args.inputs, Path(args.output), options)
     except (audit_run.InputPathError, audit_run.OutputPathError) as exc:
@@ -91,6 +102,15 @@ def run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {exc.path}: {problem}", file=sys.stderr)
         return EXIT_RULES
+    except LedgerError as exc:
+        print(f"错误：{exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except (AgencyListError, DeadlineConfigError) as exc:
+        what = "单位名单" if isinstance(exc, AgencyListError) else "公布期限配置文件"
+        print(f"错误：{what} {exc.path} 有误：", file=sys.stderr)
+        for problem in exc.problems:
+            print(f"  {exc.path}: {problem}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(exc, AgencyListError) else EXIT_RULES
     except rule_load_error as exc:
         print("错误：规则文件有误，未进行审核：", file=sys.stderr)
         for line in _rule_problems(exc):

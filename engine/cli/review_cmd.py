@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 from engine.cli import EXIT_OK, EXIT_USAGE
+from engine.cli.zh_argparse import iso_date
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 CHARGE_LABELS = {"agency": "问题", "manual": "待人工核对"}
@@ -26,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     "（附决定），但不扣分、不写入审核意见书；确认“待人工核对”的事项后，它作为问题写入意见书。")
     sub = p.add_subparsers(dest="review_command", metavar="操作")
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--ledger", type=Path, default=Path(DEFAULT_LEDGER), metavar="FILE",
+    common.add_argument("--ledger", type=Path, default=None, metavar="FILE",
                         help=f"审核台账文件（默认：当前文件夹中的 {DEFAULT_LEDGER}）")
     who = argparse.ArgumentParser(add_help=False)
     who.add_argument("--by", default=None, metavar="姓名", help="作出决定的人（默认：当前系统用户）")
@@ -34,7 +35,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ls = sub.add_parser("list", parents=[common], help="列出最近一轮审核的问题及其复核状态")
     ls.add_argument("--agency", default=None, metavar="单位", help="只列出该单位（名称或其一部分）")
     ls.add_argument("--pending", action="store_true", help="只列出尚未作出决定（或豁免已到期）的事项")
-    ls.add_argument("--date", type=_iso_date, default=None, metavar="YYYY-MM-DD", help="判断豁免是否到期的日期（默认：今天）")
+    ls.add_argument("--date", type=iso_date, default=None, metavar="YYYY-MM-DD", help="判断豁免是否到期的日期（默认：今天）")
     ls.set_defaults(func=list_items)
 
     cf = sub.add_parser("confirm", parents=[common, who], help="确认问题（“待人工核对”事项确认后写入审核意见书）")
@@ -45,7 +46,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ds = sub.add_parser("dismiss", parents=[common, who], help="排除问题（误报），或以 --until 豁免至某日")
     ds.add_argument("id", metavar="ID", help="问题编号")
     ds.add_argument("--reason", required=True, metavar="理由", help="排除或豁免的理由（必填）")
-    ds.add_argument("--until", type=_iso_date, default=None, metavar="YYYY-MM-DD",
+    ds.add_argument("--until", type=iso_date, default=None, metavar="YYYY-MM-DD",
                     help="豁免截止日期：此后该问题重新计入")
     ds.set_defaults(func=dismiss)
 
@@ -60,16 +61,11 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return EXIT_USAGE
 
 
-def _iso_date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"日期格式应为 YYYY-MM-DD：{text}") from None
-
-
 def _open(args: argparse.Namespace, must_exist: bool = True):
     from engine.ledger import Ledger, LedgerError
+    from engine.ledger.db import default_ledger
 
+    args.ledger = args.ledger or default_ledger()
     if must_exist and not args.ledger.is_file():
         raise LedgerError(f"审核台账 {args.ledger} 不存在：请先用 audit 命令审核（或用 --ledger 指定台账文件）")
     return Ledger(args.ledger)

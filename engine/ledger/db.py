@@ -15,6 +15,14 @@ from typing import Iterator
 from engine.ledger.schema import MIGRATIONS, VERSION
 
 DEFAULT_LEDGER = "xxgk-audit.sqlite"
+
+
+def default_ledger() -> Path:
+    """The ledger used when --ledger is not given: DEFAULT_LEDGER in the working directory (read at
+    call time, so the test suite can point it into a temporary folder)."""
+    return Path(DEFAULT_LEDGER)
+
+
 BUSY_TIMEOUT_S = 30.0
 
 

@@ -51,21 +51,42 @@ def make_id(agency: str, year: int | None, rule_id: str, anchor: str) -> str:
     return ID_PREFIX + hashlib.sha256(key.encode("utf-8")).hexdigest()[:_HEX_DIGITS]
 
 
-def assign_ids(items: Iterable[MutableMapping[str, Any]], agency: str | None, year: int | None) -> None:
-    """Set `id` on each finding (dicts with rule_id and evidence) of one report, in place.
+def evidence_map(evidence: Any) -> Mapping[str, Any]:
+    """Evidence as a mapping, whether given as findings.json's dict or as an Evidence object."""
+    if evidence is None:
+        return {}
+    return evidence if isinstance(evidence, Mapping) else vars(evidence)
 
-    Items must come in the report's deterministic order (as findings.json lists them): the
-    ordinal that separates fully identical findings follows it."""
-    items = list(items)
-    anchors = [(it["rule_id"], anchor_of(it.get("evidence"))) for it in items]
+
+def finding_ids(items: list[tuple[str, Any]], agency: str | None, year: int | None,
+                tiebreak: list[tuple] | None = None) -> list[str]:
+    """Ids of one report's findings, given as (rule_id, evidence) pairs, in the order given.
+
+    `tiebreak` (per item, e.g. (line, message)) orders findings that point at the very same place
+    with the same text before they are numbered, so the numbering does not follow the input order."""
+    evs = [evidence_map(ev) for _, ev in items]
+    anchors = [(rule_id, anchor_of(ev)) for (rule_id, _), ev in zip(items, evs)]
     shared = Counter(anchors)
-    full = [a if shared[a] == 1 else (a[0], f"{a[1]}|{_text(it.get('evidence'))}")
-            for a, it in zip(anchors, items)]
+    full = [a if shared[a] == 1 else (a[0], f"{a[1]}|{_text(ev)}") for a, ev in zip(anchors, evs)]
+    ties = tiebreak or [(ev.get("line") or 0,) for ev in evs]
+    order = sorted(range(len(items)), key=lambda i: (full[i], tuple(str(t) for t in ties[i])))
+    ids: list[str] = [""] * len(items)
     seen: Counter = Counter()
-    for (rule_id, anchor), it in zip(full, items):
-        seen[(rule_id, anchor)] += 1
-        n = seen[(rule_id, anchor)]
-        it["id"] = make_id(agency or "", year, rule_id, anchor if n == 1 else f"{anchor}#{n}")
+    for i in order:
+        seen[full[i]] += 1
+        n = seen[full[i]]
+        rule_id, anchor = full[i]
+        ids[i] = make_id(agency or "", year, rule_id, anchor if n == 1 else f"{anchor}#{n}")
+    return ids
+
+
+def assign_ids(items: Iterable[MutableMapping[str, Any]], agency: str | None, year: int | None) -> None:
+    """Set `id` on each finding of one report given in findings.json's form (dicts), in place."""
+    items = list(items)
+    ids = finding_ids([(it["rule_id"], it.get("evidence")) for it in items], agency, year,
+                      [((it.get("evidence") or {}).get("line") or 0, it.get("message") or "") for it in items])
+    for it, fid in zip(items, ids):
+        it["id"] = fid
 
 
 def item_id(agency: str | None, year: int | None, rule_id: str, cells: Iterable[str] = ()) -> str:

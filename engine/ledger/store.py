@@ -5,7 +5,7 @@
     .report_round(agency, year, sha256, source, run_id) -> Round
     .record_findings(report_id, items)            the findings a report had in this run
     .letter_items(report_id) -> list[StoredFinding]   what that report's letter listed
-    .reference_number(agency, year, round, ref_year, start, fmt) -> str
+    .reference_number(agency, year, round, ref_year, start, fmt) -> LetterNumber
     .decide(finding_id, status, by, ...) / .undo(finding_id, by) / .decision(s)(...)
     .review_items(agency=None) -> list[ReviewItem]
     .import_agencies(entries) / .agencies()
@@ -37,6 +37,12 @@ class Round:
     @property
     def is_review(self) -> bool:
         return self.number > 1
+
+
+@dataclass(frozen=True)
+class LetterNumber:
+    sequence: int
+    text: str                         # the 文号 as printed
 
 
 @dataclass(frozen=True)
@@ -123,22 +129,27 @@ class Ledger:
             "SELECT * FROM findings WHERE report_id=? AND in_letter=1 ORDER BY rowid", (report_id,))]
 
     def reference_number(self, agency: str | None, year: int, round_no: int, ref_year: int, start: int,
-                         fmt: Callable[[int], str]) -> str:
+                         fmt: Callable[[int], str]) -> LetterNumber:
         """The letter's 文号: the one given before to this agency, year and round, else the next
         free sequence number of `ref_year` (at least `start`), formatted by `fmt`."""
         key = agency_key(agency)
         with transaction(self.conn) as c:
-            row = c.execute("SELECT reference_number FROM letters WHERE agency_key=? AND year=? AND round=?",
+            row = c.execute("SELECT sequence, reference_number FROM letters WHERE agency_key=? AND year=? AND round=?",
                             (key, year, round_no)).fetchone()
             if row:
-                return str(row["reference_number"])
+                return LetterNumber(int(row["sequence"]), str(row["reference_number"]))
             top = c.execute("SELECT MAX(sequence) FROM letters WHERE ref_year=?", (ref_year,)).fetchone()[0]
             seq = max(start, (top or 0) + 1)
             number = fmt(seq)
             c.execute("INSERT INTO letters (agency_key, year, round, ref_year, sequence, reference_number,"
                       " assigned_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
                       (key, year, round_no, ref_year, seq, number, now_iso()))
-            return number
+            return LetterNumber(seq, number)
+
+    def existing_reference(self, agency: str | None, year: int, round_no: int) -> str | None:
+        row = self.conn.execute("SELECT reference_number FROM letters WHERE agency_key=? AND year=? AND round=?",
+                                (agency_key(agency), year, round_no)).fetchone()
+        return str(row["reference_number"]) if row else None
 
     # --- review decisions ----------------------------------------------------------------------
 

@@ -95,9 +95,10 @@ def assign_letter_names(items: list[tuple[str | None, int | None]]) -> list[str]
 
 
 def render_letter(record: AuditRecord, office: Office, run_date: dt.date, env: jinja2.Environment) -> str:
+    rectified = rectified_items(record)
     return env.get_template("letter.html.j2").render(
         r=record,
-        findings=record.findings,
+        findings=letter_findings(record),
         office=office,
         legal_basis=LEGAL_BASIS,
         run_date=run_date,
@@ -105,7 +106,21 @@ def render_letter(record: AuditRecord, office: Office, run_date: dt.date, env: j
         counts=record.counts or {"error": 0, "warning": 0, "info": 0},
         point_notes=point_notes(record),
         diagnostics=letter_diagnostics(record),
+        rectified=rectified,
+        remaining={e["id"] for e in rectified if e["status"] == "未整改"},
     )
+
+
+def letter_findings(record: AuditRecord) -> list:
+    """The findings the letter lists: those that count (a review decision or the 待人工核对 charge
+    can keep one in findings.json but out of the letter — engine/ledger/season.py)."""
+    return [f for f in record.findings if f.counted]
+
+
+def rectified_items(record: AuditRecord) -> list[dict[str, Any]]:
+    """In a 复核 round, each finding of the earlier letter with 已整改/未整改 (已排除 ones are left out)."""
+    earlier = (record.round or {}).get("earlier") or []
+    return [e for e in earlier if e.get("status") in ("已整改", "未整改")]
 
 
 def letter_diagnostics(record: AuditRecord) -> list[Diagnostic]:
@@ -123,7 +138,7 @@ def point_notes(record: AuditRecord) -> list[str]:
     deducted = {d["rule_id"]: d["points"] for d in record.scoring.get("deductions", []) if d["outcome"] == "fail"}
     seen: set[str] = set()
     notes = []
-    for f in record.findings:
+    for f in letter_findings(record):
         if f.rule_id in seen:
             notes.append("同一规则，已合并计分")
         else:

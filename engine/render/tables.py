@@ -89,6 +89,8 @@ def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
             book.add_report_frame(frame)
     full = findings_of() if findings_of else document["reports"]
     book.add_findings(full)
+    if document.get("missing_agencies"):
+        book.add_missing_agencies(document["missing_agencies"])
     book.save(out_dir / "summary.xlsx")
 
 
@@ -165,6 +167,12 @@ class SummaryWorkbook:
         append = self._findings.append
         for row in rows:
             append([row[c] for c in FINDING_COLUMNS])
+
+    def add_missing_agencies(self, agencies: Iterable[dict[str, Any]]) -> None:
+        """Sheet 未报送单位: the listed agencies with no audited report (findings.json's missing_agencies)."""
+        sheet = self._sheet_with_header("未报送单位", ("单位名称", "类型", "链接"), (40, 8, 50))
+        for a in agencies:
+            sheet.append([a["name"], a["kind"], a.get("url") or ""])
 
     def add_report_frame(self, reports: pd.DataFrame) -> None:
         """Rows of the 报告 sheet from a per-report frame (columns REPORT_COLUMNS), in output order."""

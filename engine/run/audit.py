@@ -26,6 +26,7 @@ Nothing here prints: progress goes through the `progress` callback the CLI passe
 from __future__ import annotations
 
 import hashlib
+import json
 import tempfile
 from collections import Counter
 from collections.abc import Iterable
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from engine import __version__
+from engine.ledger.season import Season, SeasonOptions
 from engine.model import AuditRecord, AuditSummary
 from engine.parse.agency import group_reports
 from engine.render.json_out import document_head
@@ -56,22 +58,29 @@ def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) 
     out = Path(out)
     check_output_path(out)
     outputs = [cls() for cls in RUN_OUTPUTS]      # the spreadsheet writer forks now (outputs.py)
+    season = None
     try:
         rules = load_rules(options)
         files = expand_inputs(inputs, exclude=out)
         previous = [f for d in options.previous_dirs for f in expand_inputs([d], exclude=out)]
+        season = Season.open(SeasonOptions(options.ledger, options.run_date, options.agencies, options.deadlines_file,
+                                           options.by, str(out)))
         with staging_folder(out) as staging, tempfile.TemporaryDirectory(prefix="xxgk-audit-work-") as work:
-            audit = Audit(options, rules, OutputContext(staging, rules.office, options.run_date), Path(work), outputs)
+            audit = Audit(options, rules, OutputContext(staging, rules.office, options.run_date), Path(work), outputs,
+                          season)
             try:
                 audit.list_inputs(files, previous)
                 audit.parse()
                 audit.pair_and_name()
                 audit.evaluate()
+                audit.remember()
                 summary, statuses = audit.write_outputs()
             finally:
                 audit.store.close()
         return AuditRun(out=out, summary=summary, statuses=statuses)
     finally:
+        if season is not None:
+            season.close()
         for output in outputs:
             output.close()
 
@@ -131,8 +140,10 @@ class Audit:
     and year, and the store of finished records."""
 
     def __init__(self, options: AuditOptions, rules: Rules, out: OutputContext, work: Path,
-                 outputs: list[RunOutput]):
+                 outputs: list[RunOutput], season: Season):
         self.options, self.rules, self.out, self.work, self.outputs = options, rules, out, work, outputs
+        self.season = season
+        self.ledger_ids: dict[str, int] = {}           # key -> the report's row in the audit ledger
         self.progress = options.progress or (lambda _description, _total: NullProgress())
         self.records: dict[str, AuditRecord] = {}
         self.to_parse: dict[str, InputFile] = {}
@@ -183,6 +194,15 @@ class Audit:
             record.letter = f"{HtmlLetters.folder}/{names[i]}"
             record.sequence = office.sequence_start + i
             record.reference_number = office.reference_number(record.sequence, run_date)
+            # with a ledger, the 文号 is the one this agency, year and round had before (or the
+            # next free one), and a resubmission is a 复核 round
+            dispatch = self.season.dispatch(record.agency, record.year, record.sha256 or "", record.source,
+                                            run_date.year, office.sequence_start,
+                                            lambda seq: office.reference_number(seq, run_date))
+            if dispatch is not None:
+                record.sequence, record.reference_number = dispatch.sequence, dispatch.reference_number
+                record.round = dispatch.round
+                self.ledger_ids[key] = dispatch.report_id
             record.previous_source = records[previous].source if previous else None
             record.same_year_sources = [records[k].source for k in grouping.same_year.get(key, [])]
             record.agency_notes = notes.get(key, [])
@@ -212,7 +232,8 @@ class Audit:
         for cls in REPORT_OUTPUTS:
             cls.prepare(self.out.out_dir)
         ctx = EvalContext(options.hooks, str(options.rules_dir), str(options.scoring_file), self.out.office,
-                          options.run_date, str(self.out.out_dir), options.limits.max_seconds, str(self.store.folder))
+                          options.run_date, str(self.out.out_dir), options.limits.max_seconds, str(self.store.folder),
+                          self.season.context)
         # the output order (as write_outputs sorts); tasks run in key order, which is nearly it
         order = sorted(tasks, key=lambda k: (records[k].source, k))
         for output in self.outputs:
@@ -237,6 +258,12 @@ class Audit:
             if key not in self.store:               # not evaluated: the status record is all there is
                 self.store.put(key, record)
 
+    def remember(self) -> None:
+        """The ledger learns each evaluated report's findings (ids, charge, in the letter or not)."""
+        for key, report_id in self.ledger_ids.items():
+            if key in self.store:
+                self.season.remember(report_id, json.loads(self.store.text(key)).get("findings") or [])
+
     def write_outputs(self) -> tuple[dict[str, Any], Counter]:
         """Every run-level output written; returns findings.json's summary and the statuses."""
         run = self.finished_run()
@@ -255,6 +282,9 @@ class Audit:
         head = document_head(summaries, tool_version=__version__, rules_version=self.rules.version,
                              rules_digest=self.rules.digest, rule_files=self.rules.files,
                              run_date=self.options.run_date, office=self.rules.office)
+        if self.season.context.registry:
+            head["missing_agencies"] = self.season.missing_agencies(
+                s.agency for s in summaries if s.status == "audited")
         previous_inputs = previous_inputs_of(store.slims(k for k in keys if k in store.previous_only))
         return FinishedRun(head, summaries, previous_inputs, self.rules.rule_info,
                            {k: store.blobs[k] for k in report_keys})

@@ -40,6 +40,11 @@ class AuditOptions:
     stall_grace: float = 30.0
     # progress(description, total) -> object with update(n=1) and close(); None: no progress
     progress: Callable[[str, int], Any] | None = None
+    # the audit ledger (engine/ledger): None runs without one (nothing carries over between runs)
+    ledger: Path | None = None
+    agencies: Path | None = None              # the list of agencies (CSV/XLSX), imported into the ledger
+    deadlines_path: Path | None = None        # default: rules_dir/deadlines.yaml when present
+    by: str | None = None                     # who runs the audit (recorded in the ledger)
 
     @property
     def scoring_file(self) -> Path:
@@ -50,6 +55,13 @@ class AuditOptions:
         if self.office_path:
             return self.office_path
         default = Path(self.rules_dir) / "office.yaml"
+        return default if default.exists() else None
+
+    @property
+    def deadlines_file(self) -> Path | None:
+        if self.deadlines_path:
+            return self.deadlines_path
+        default = Path(self.rules_dir) / "deadlines.yaml"
         return default if default.exists() else None
 
     @property

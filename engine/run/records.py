@@ -83,9 +83,10 @@ def _quoted(f: Finding, report: Report) -> Finding:
 
 
 def build_record(base: AuditRecord, report: Report, results: list[RuleResult], policy: ScoringPolicy,
-                 rule_info: dict[str, RuleInfo], engine: str) -> AuditRecord:
+                 rule_info: dict[str, RuleInfo], engine: str, scored: list[RuleResult] | None = None) -> AuditRecord:
     """The evaluated record: `base` (status and dispatch) with the report's metadata, its score and
-    every finding, not-assessable item and rule error."""
+    every finding, not-assessable item and rule error. `scored`: the results to score when review
+    decisions took findings out (engine/ledger/season.py); every finding is listed all the same."""
     findings = [_quoted(f, report) for result in results if result.outcome == "fail" for f in result.findings]
     findings.sort(key=finding_sort_key)
     not_assessable = sorted(
@@ -94,8 +95,8 @@ def build_record(base: AuditRecord, report: Report, results: list[RuleResult], p
         key=lambda n: n.rule_id)
     rule_errors = sorted((RuleError(r.rule_id, r.reason) for r in results if r.outcome == "error"),
                          key=lambda e: e.rule_id)
-    score = score_results(results, policy, rule_info.get)
-    counts = Counter(f.severity for f in findings)
+    score = score_results(results if scored is None else scored, policy, rule_info.get)
+    counts = Counter(f.severity for f in findings if f.counted)
     md = report.metadata
     return replace(base, agency=md.agency, year=md.year, template=md.template, body_kind=md.body_kind,
                    title=md.title, format=report.format, engine=engine,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.ingest import IngestError, Limits
+from engine.ledger.season import SeasonContext
 from engine.model import AuditRecord, Report
 from engine.render.office import Office
 from engine.render.output import OutputContext, ReportOutput
@@ -121,6 +122,7 @@ class EvalContext:
     out_dir: str          # the run's staging folder (per-report outputs write there)
     max_seconds: float
     records_dir: str      # where the worker spools each finished record (RecordStore's folder)
+    season: SeasonContext | None = None   # the list of agencies, deadlines, review decisions (engine/ledger)
 
 
 @dataclass(frozen=True)
@@ -148,8 +150,19 @@ class EvalWorker:
     outputs: list[ReportOutput]
 
     def record(self, task: EvalTask, report: Report, previous: Report | None, engine: str) -> AuditRecord:
+        season = self.ctx.season
+        if season is None:
+            results = self.evaluate(report, self.catalog, previous=previous, engine=engine)
+            return build_record(task.base, report, results, self.policy, self.rule_info, engine)
+        listing = season.listing(report)          # the list's body type, before the rules run
         results = self.evaluate(report, self.catalog, previous=previous, engine=engine)
-        return build_record(task.base, report, results, self.policy, self.rule_info, engine)
+        late = season.deadline_result(report, listing)
+        if late is not None:
+            results = [*results, late]
+        scored = season.review(results, report)   # ids and decisions: what is scored
+        record = build_record(task.base, report, results, self.policy, self.rule_info, engine, scored=scored)
+        season.finish(record, listing)
+        return record
 
     def write_outputs(self, record: AuditRecord) -> None:
         for output in self.outputs:
