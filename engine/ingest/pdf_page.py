@@ -25,6 +25,8 @@ from engine.ingest.pdf_grid import Edge
 # Nesting depth of form XObjects beyond which their objects are not visited (a form drawing a
 # form drawing a form ... is a content bomb, not a report).
 MAX_FORM_DEPTH = 12
+# Below the baseline, in font sizes, where a glyph box ends when PDFium gives none (CJK fonts: ~0.12).
+TYPICAL_DESCENT = 0.12
 # Path objects with more segments than this are pictures (maps, logos), not table rulings.
 MAX_SEGMENTS_PER_PATH = 2000
 
@@ -82,12 +84,18 @@ def page_chars(page: pdfium.PdfPage, height: float) -> list[dict]:
                 continue
             size = font_size(handle, i) * (math.hypot(matrix.c, matrix.d) if char_matrix(handle, i, matrix_ref) else 1.0)
             x0, x1, bottom = rect.left, rect.right, height - rect.bottom
-            if x1 - x0 > 2 * size or rect.top - rect.bottom > 2 * size:
+            tall = rect.top - rect.bottom
+            if x1 - x0 > 2 * size or tall > 2 * size:
                 # PDFium lays a glyph of a vertical-writing (-V) font out unscaled; pdfminer reads
                 # it as an upright glyph of one font size at its origin: do the same
                 raw.FPDFText_GetCharOrigin(handle, i, origin_x_ref, origin_y_ref)
                 x0, bottom = origin_x.value, height - origin_y.value
                 x1 = x0 + size
+            elif tall < 0.5 * size:
+                # a glyph PDFium boxes by its ink alone (一 in a font chromium embeds): put it on
+                # its baseline, with a typical descent below it
+                raw.FPDFText_GetCharOrigin(handle, i, origin_x_ref, origin_y_ref)
+                bottom = height - origin_y.value + TYPICAL_DESCENT * size
             # pdfminer's glyph box is one font size tall above the descent; PDFium's loose box
             # reaches the font's ascent, which differs between the CJK and Latin fonts of a line
             top = bottom - size
@@ -303,6 +311,11 @@ def cell_text(chars: list[dict]) -> str:
 def text_lines(chars: list[dict]) -> list[dict]:
     """Lines of text ({"text", "x0", "top", "x1", "bottom"}) made of `chars`, top to bottom."""
     return pdf_text.lines(chars)
+
+
+def word_lines(chars: list[dict]) -> list[tuple[dict, list[dict]]]:
+    """The lines of `text_lines` with their words."""
+    return pdf_text.word_lines(chars)
 
 
 def chars_in_box(view: PageView, box) -> list[dict]:

@@ -113,9 +113,15 @@ def text(chars: list[dict]) -> str:
 def lines(chars: list[dict]) -> list[dict]:
     """pdfplumber's extract_text_lines(x_tolerance=1.5, return_chars=False): one dict per line,
     {"text", "x0", "top", "x1", "bottom"}, top to bottom."""
+    return [line for line, _ in word_lines(chars)]
+
+
+def word_lines(chars: list[dict]) -> list[tuple[dict, list[dict]]]:
+    """The lines of `lines` with their words, left to right."""
     out = []
     for line in _cluster(words(chars), Y_TOLERANCE, preserve_order=True):
-        out.append({"text": " ".join(w["text"] for w in line).strip(" "),
-                    "x0": min(w["x0"] for w in line), "top": min(w["top"] for w in line),
-                    "x1": max(w["x1"] for w in line), "bottom": max(w["bottom"] for w in line)})
-    return [ln for ln in out if ln["text"]]
+        text = " ".join(w["text"] for w in line).strip(" ")
+        if text:
+            out.append(({"text": text, "x0": min(w["x0"] for w in line), "top": min(w["top"] for w in line),
+                         "x1": max(w["x1"] for w in line), "bottom": max(w["bottom"] for w in line)}, line))
+    return out

@@ -1,0 +1,397 @@
+"""Tables without ruling lines (a PDF printed from WPS/Word without borders, or from a web page):
+rows and columns from the words' positions.
+
+A page's words outside its ruled tables come as visual lines (engine/ingest/pdf_text.py). Here:
+- a *value* is a number (or a dash, 无) standing alone: at least VALUE_GAP em clear of the words
+  beside it; a *value line* has one or more values and nothing but values right of its first one;
+- a *block* is a run of value lines whose values fall under the same columns: a column is the
+  union of the values' x-ranges that overlap one another (values are centred, left- or right-
+  aligned in their cell: either way the values of one column overlap and those of two columns do
+  not). A value line whose values would straddle two columns, or put two values in one column,
+  starts a new block; so does a paragraph (a line wider than PARAGRAPH_SHARE of the page);
+- each value line is a row; the words left of the block's first column on lines without values
+  are the row labels that wrapped (a label wraps above and below its values when the cell is
+  centred vertically): each such fragment joins the row whose values are nearest to it, and is
+  left out (the row then read as text) when two rows are about as near;
+- a row's label fragments are grouped by x (a category cell beside an item cell) into label cells;
+  its value cells are the block's columns, left to right, "" where the row has no value.
+
+Never a wrong number: a row is emitted as an aligned table row only when every value sits under
+exactly one column and its label fragments are unambiguous; otherwise its words are kept as a text
+line (the parser reads it by order or leaves the cells unknown) and the document gets a note.
+"""
+from __future__ import annotations
+
+import re
+import statistics
+from dataclasses import dataclass, field
+
+from engine.ingest.grid import join_wrapped
+
+VALUE_GAP = 0.45          # em: a value stands at least this far from the words beside it
+PARAGRAPH_SHARE = 0.6     # a line wider than this share of the page is running text
+BLOCK_GAP_LINES = 15.0    # value lines further apart than this many line heights are two tables
+AMBIGUOUS = 0.2           # a label fragment this close (in line heights) to equidistant is ambiguous
+MAX_HEADER_LINES = 8      # column headers: at most this many lines above the first row
+HEADER_GAP_LINES = 2.0    # ... each at most this many line heights below the one above it
+
+_NUMBER = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?$")
+_OTHER_VALUE = re.compile(r"^(?:[—–\-－/／]+|无)$")
+
+
+@dataclass
+class Segment:
+    """Words of one visual line that stand together (gaps under VALUE_GAP em)."""
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+
+    @property
+    def cy(self) -> float:
+        return (self.top + self.bottom) / 2
+
+    @property
+    def is_number(self) -> bool:
+        return _NUMBER.match(self.text) is not None
+
+    @property
+    def is_value(self) -> bool:
+        return self.is_number or _OTHER_VALUE.match(self.text) is not None
+
+
+@dataclass
+class Line:
+    """One visual line: its text as the text reader gives it, and its segments."""
+    text: str
+    top: float
+    bottom: float
+    x0: float
+    x1: float
+    segments: list[Segment]
+
+    def values(self) -> list[Segment]:
+        """The values of a value line (none if it is not one)."""
+        first = next((i for i, s in enumerate(self.segments) if s.is_number), None)
+        if first is None:
+            return []
+        rest = self.segments[first:]
+        return rest if all(s.is_value for s in rest) else []
+
+
+@dataclass
+class Column:
+    x0: float
+    x1: float
+
+    def overlaps(self, s: Segment) -> bool:
+        return s.x0 < self.x1 and self.x0 < s.x1
+
+
+@dataclass
+class Row:
+    top: float
+    line: Line
+    values: list[Segment]
+    fragments: list[Segment] = field(default_factory=list)
+    fragment_lines: list[Line] = field(default_factory=list)    # label lines without values joined to it
+    ambiguous: bool = False
+
+
+@dataclass
+class Block:
+    """An aligned table found on one page: its columns and its lines in order, each either a row
+    (cells) or text."""
+    top: float
+    columns: list[Column]
+    entries: list[tuple[str, object]]     # ("row", list[str]) | ("text", Line)
+    uncertain: list[str] = field(default_factory=list)    # why rows were read as text
+
+
+def aligned_line(line: dict, words: list[dict], text: str) -> Line:
+    """A visual line of the text reader (pdf_text.word_lines) with its segments."""
+    return Line(text, line["top"], line["bottom"], line["x0"], line["x1"], segments_of(words))
+
+
+def same_columns(a: list[Column], b: list[Column]) -> bool:
+    """Two blocks' value columns are the same: as many, each overlapping its counterpart."""
+    return len(a) == len(b) and all(x.x0 < y.x1 and y.x0 < x.x1 for x, y in zip(a, b))
+
+
+def segments_of(words: list[dict]) -> list[Segment]:
+    out: list[Segment] = []
+    for w in sorted(words, key=lambda w: w["x0"]):
+        em = max(w["bottom"] - w["top"], 1.0)
+        if out and w["x0"] - out[-1].x1 < VALUE_GAP * em:
+            s = out[-1]
+            s.text += " " + w["text"]
+            s.x1, s.top, s.bottom = max(s.x1, w["x1"]), min(s.top, w["top"]), max(s.bottom, w["bottom"])
+        else:
+            out.append(Segment(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]))
+    return out
+
+
+def find_blocks(lines: list[Line], page_width: float) -> list[tuple[int, int, Block]]:
+    """The aligned tables among a page's lines: (first line index, last line index, block); a
+    block starts at its column headers, the lines just above its first value line."""
+    found = []
+    floor = 0
+    height = _line_height(lines)
+    for start, end in _spans(lines, page_width):
+        top = start
+        while top - 1 >= floor and start - top < MAX_HEADER_LINES and not lines[top - 1].values() \
+                and lines[top - 1].x1 - lines[top - 1].x0 <= PARAGRAPH_SHARE * page_width \
+                and lines[top].top - lines[top - 1].bottom <= HEADER_GAP_LINES * height:
+            top -= 1
+        block = _block(lines[top:start], lines[start:end + 1])
+        if block is not None:
+            found.append((top, end, block))
+            floor = end + 1
+    return found
+
+
+def _spans(lines: list[Line], page_width: float) -> list[tuple[int, int]]:
+    """Index ranges of runs of compatible value lines (with the label lines between them)."""
+    spans = []
+    columns: list[Column] = []
+    start = last = None
+    height = _line_height(lines)
+    for i, line in enumerate(lines):
+        values = line.values()
+        if not values:
+            # a paragraph ends the table; so do column headers below its rows (the next table's)
+            if start is not None and (line.x1 - line.x0 > PARAGRAPH_SHARE * page_width or _is_header(line, columns)):
+                spans.append((start, last))
+                start, columns = None, []
+            continue
+        fits = start is not None and line.top - lines[last].bottom <= BLOCK_GAP_LINES * height \
+            and _fits(columns, values)
+        if not fits:
+            if start is not None:
+                spans.append((start, last))
+            start, columns = i, []
+        _add_columns(columns, values)
+        last = i
+    if start is not None:
+        spans.append((start, last))
+    return spans
+
+
+def _line_height(lines: list[Line]) -> float:
+    heights = [ln.bottom - ln.top for ln in lines]
+    return statistics.median(heights) if heights else 10.0
+
+
+def _fits(columns: list[Column], values: list[Segment]) -> bool:
+    """Every value under exactly one column, no two values under the same one; a value under no
+    column only between the block's columns (a column blank in the rows above), never beside them
+    (another table's columns)."""
+    taken: set[int] = set()
+    left, right = columns[0].x0, columns[-1].x1
+    for v in values:
+        under = [k for k, c in enumerate(columns) if c.overlaps(v)]
+        if len(under) > 1 or (under and under[0] in taken):
+            return False
+        if not under and not (left < v.x0 and v.x1 < right):
+            return False
+        taken.update(under)
+    return True
+
+
+def _is_header(line: Line, columns: list[Column]) -> bool:
+    """A line without values with words over the value columns: a table's column headers."""
+    return bool(columns) and not line.values() and any(
+        s.x1 > columns[0].x0 and s.x0 < columns[-1].x1 for s in line.segments)
+
+
+def _add_columns(columns: list[Column], values: list[Segment]) -> None:
+    for v in values:
+        under = [c for c in columns if c.overlaps(v)]
+        if under:
+            under[0].x0, under[0].x1 = min(under[0].x0, v.x0), max(under[0].x1, v.x1)
+        else:
+            columns.append(Column(v.x0, v.x1))
+    columns.sort(key=lambda c: c.x0)
+    # a widened column may now touch its neighbour: merge (the block is then checked row by row)
+    merged: list[Column] = []
+    for c in columns:
+        if merged and merged[-1].x1 > c.x0:
+            merged[-1].x1 = max(merged[-1].x1, c.x1)
+        else:
+            merged.append(c)
+    columns[:] = merged
+
+
+def _block(header: list[Line], lines: list[Line]) -> Block | None:
+    """The aligned table of a span of lines (from its first to its last value line), with the
+    lines just above it that may hold its column headers."""
+    value_columns: list[Column] = []
+    rows: list[Row] = []
+    for line in lines:
+        values = line.values()
+        if values:
+            _add_columns(value_columns, values)
+            rows.append(Row(line.top, line, values))
+    if not rows or (len(rows) < 2 and len(value_columns) < 2):
+        return None       # one lone figure: text reading is as good
+    left = value_columns[0].x0
+    labels_end = max((s.x1 for r in rows for s in r.line.segments if s.x1 <= left), default=0.0)
+    header_columns = _header_columns(header, labels_end)
+    columns = _with_headers(value_columns, header_columns) or value_columns
+    titles = _titles(header, columns, labels_end) if columns is not value_columns else None
+    left = min(left, columns[0].x0)
+    height = _line_height(lines)
+    for row in rows:
+        row.fragments = [s for s in row.line.segments if s.x1 <= left]
+        # words between the label and the values that reach into a value column: not certain
+        row.ambiguous = any(s.x1 > left and not s.is_value for s in row.line.segments)
+    own_rows: list[Row] = []
+    for line in lines:
+        if line.values() or any(s.x1 > left for s in line.segments):
+            continue          # a row, or a header or a note across the value columns (text)
+        empty = _attach(line, rows, height)
+        if empty is not None:
+            own_rows.append(empty)
+    block = Block((header or lines)[0].top, columns, [])
+    cells = {id(r.line): _cells(r, columns) for r in rows + own_rows}
+    joined = {id(ln) for r in rows if cells[id(r.line)] is not None for ln in r.fragment_lines}
+    for line in header:
+        block.entries.append(("text", line))
+    if titles:
+        # the column headers as one row, each wrapped header joined (结果维 / 持 → 结果维持)
+        block.entries.append(("row", titles))
+    for line in lines:
+        if id(line) in cells:
+            if cells[id(line)] is None:
+                block.entries.append(("text", line))
+                block.uncertain.append(line.text)
+            else:
+                block.entries.append(("row", cells[id(line)]))
+        elif id(line) not in joined:
+            block.entries.append(("text", line))
+    return block
+
+
+def _header_columns(header: list[Line], labels_end: float) -> list[Column]:
+    """Leaf column headers above the values: header words right of the row labels, grouped by
+    overlapping x (a header wrapped over lines is one column); a header spanning several columns
+    (申请人情况, 法人或其他组织) is left out, narrowest first so the leaves are found first."""
+    pieces = sorted((s for line in header for s in line.segments if s.x0 >= labels_end - 1.0),
+                    key=lambda s: s.x1 - s.x0)
+    columns: list[Column] = []
+    for s in pieces:
+        under = [c for c in columns if c.overlaps(s)]
+        if len(under) == 1:
+            under[0].x0, under[0].x1 = min(under[0].x0, s.x0), max(under[0].x1, s.x1)
+        elif not under:
+            columns.append(Column(s.x0, s.x1))
+    columns.sort(key=lambda c: c.x0)
+    return [c for i, c in enumerate(columns) if i == 0 or columns[i - 1].x1 <= c.x0]
+
+
+def _titles(header: list[Line], columns: list[Column], labels_end: float) -> list[str] | None:
+    """Each column's header text, its wrapped pieces joined top to bottom; None unless every column
+    has one and every header piece falls under one column (a header spanning columns is left to
+    the text lines above)."""
+    titles: list[list[Segment]] = [[] for _ in columns]
+    for line in header:
+        for s in line.segments:
+            if s.x0 < labels_end - 1.0:
+                continue
+            under = [k for k, c in enumerate(columns) if c.overlaps(s)]
+            if len(under) == 1:
+                titles[under[0]].append(s)
+    if not all(titles):
+        return None
+    return [join_wrapped([s.text for s in sorted(t, key=lambda s: s.top)]) for t in titles]
+
+
+def _with_headers(values: list[Column], headers: list[Column]) -> list[Column] | None:
+    """The columns the headers and the values show together: each header column widened to the
+    values under it, a value column under no header kept as it is (its header may be on the page
+    before). None when the two disagree (a value column under two headers, two under one)."""
+    if not headers:
+        return None
+    used: set[int] = set()
+    out = [Column(h.x0, h.x1) for h in headers]
+    for v in values:
+        under = [k for k, h in enumerate(headers) if h.x0 < v.x1 and v.x0 < h.x1]
+        if len(under) > 1 or (under and under[0] in used):
+            return None
+        if not under:
+            out.append(Column(v.x0, v.x1))
+            continue
+        used.add(under[0])
+        out[under[0]].x0, out[under[0]].x1 = min(out[under[0]].x0, v.x0), max(out[under[0]].x1, v.x1)
+    out.sort(key=lambda c: c.x0)
+    if any(a.x1 > b.x0 for a, b in zip(out, out[1:])):
+        return None
+    return out
+
+
+_ROW_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d+\s*[.、．]|[（(]\d+[)）])")
+
+
+def _attach(line: Line, rows: list[Row], height: float) -> Row | None:
+    """A label line without values joins the row nearest to it (by centre), if it is near enough
+    and not about as near to another row. A numbered label (1. / （二） / 三、) beside a row whose
+    label in that place is numbered too is a row of its own, with no values: returned."""
+    cy = (line.top + line.bottom) / 2
+    centres = sorted((abs(cy - _centre(r)), k) for k, r in enumerate(rows))
+    d, k = centres[0]
+    row = rows[k]
+    if _ROW_START.match(line.text) and any(
+            _ROW_START.match(s.text) for s in row.fragments if s.x0 < line.x1 and line.x0 < s.x1):
+        own = Row(line.top, line, [])
+        own.fragments = list(line.segments)
+        return own
+    if d > _reach(rows, k, cy):
+        return None       # a header line or a paragraph beside the table: stays text
+    if len(centres) > 1 and centres[1][0] - d < AMBIGUOUS * height:
+        row.ambiguous = rows[centres[1][1]].ambiguous = True
+    row.fragments.extend(line.segments)
+    row.fragment_lines.append(line)
+    return None
+
+
+def _centre(row: Row) -> float:
+    return statistics.fmean(v.cy for v in row.values)
+
+
+def _reach(rows: list[Row], k: int, cy: float) -> float:
+    """How far from its values a row's wrapped label may stand, on the side of `cy`: half the
+    distance to the next row on that side; at the table's edge, half the distance to the row on
+    the other side."""
+    c = _centre(rows[k])
+    neighbours = [abs(_centre(rows[j]) - c) for j in (k - 1, k + 1) if 0 <= j < len(rows)]
+    side = k - 1 if cy < c else k + 1
+    if 0 <= side < len(rows):
+        return abs(_centre(rows[side]) - c) / 2
+    return min(neighbours) / 2 if neighbours else (rows[k].line.bottom - rows[k].line.top)
+
+
+def _cells(row: Row, columns: list[Column]) -> list[str] | None:
+    """Label cells then one cell per column; None when the row is not certain."""
+    if row.ambiguous:
+        return None
+    placed: dict[int, str] = {}
+    for v in row.values:
+        under = [k for k, c in enumerate(columns) if c.overlaps(v)]
+        if len(under) != 1 or under[0] in placed:
+            return None
+        placed[under[0]] = v.text
+    labels = _label_cells(row.fragments)
+    return labels + [placed.get(k, "") for k in range(len(columns))]
+
+
+def _label_cells(fragments: list[Segment]) -> list[str]:
+    """Label fragments grouped by x (overlapping ranges: one cell), left to right, each cell's
+    pieces top to bottom."""
+    groups: list[list[Segment]] = []
+    for s in sorted(fragments, key=lambda s: s.x0):
+        if groups and s.x0 < max(g.x1 for g in groups[-1]):
+            groups[-1].append(s)
+        else:
+            groups.append([s])
+    return [join_wrapped([s.text for s in sorted(g, key=lambda s: s.top)]) for g in groups]
