@@ -27,6 +27,13 @@ p { margin: 3pt 0; }
 table { border-collapse: collapse; margin: 6pt 0; width: 100%; }
 td { border: none; padding: 2pt 3pt; text-align: center; font-size: 9pt; }
 """
+# Cell styles a borderless table comes in: centred (web pages), Word's defaults (left, top, tight
+# padding), figures right-aligned in the middle of the row.
+STYLES = {
+    "centred": "",
+    "word": "td { text-align: left; vertical-align: top; padding: 0 2pt; font-size: 10.5pt; }",
+    "right": "td { text-align: right; vertical-align: middle; padding: 1pt 4pt; }",
+}
 _NUMBER = re.compile(r"^[-+]?\d[\d,，.]*$")
 
 
@@ -38,7 +45,7 @@ def is_row(line) -> bool:
     return line.table is not None or "\t" in line.text
 
 
-def document_html(doc: Document, title: str = "报告") -> str:
+def document_html(doc: Document, title: str = "报告", style: str = "centred") -> str:
     body: list[str] = []
     rows: list[list[str]] = []
     table_id = None
@@ -66,7 +73,7 @@ def document_html(doc: Document, title: str = "报告") -> str:
     if rows:
         body.append(_table(rows))
     return (f"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{html.escape(title)}</title>"
-            f"<style>{PAGE_CSS}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
+            f"<style>{PAGE_CSS}{STYLES[style]}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n")
 
 
 def _table(rows: list[list[str]]) -> str:
@@ -132,10 +139,38 @@ def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 60.0) -> None:
         raise RuntimeError(f"chromium did not print {html_path}")
 
 
-def borderless_pdf(doc: Document, folder: Path, stem: str) -> Path:
-    """The borderless-PDF variant of a document, written into `folder`."""
-    page = folder / f"{stem}.borderless.html"
-    page.write_text(document_html(doc, stem), encoding="utf-8")
-    out = folder / f"{stem}.borderless.pdf"
+def has_rows(doc: Document, minimum: int = 10) -> bool:
+    """Whether the document states its tables row by row (a line per row, cells apart): a text
+    that puts every cell on a line of its own has no rows to lay out again."""
+    return sum(1 for line in doc.lines if is_row(line) and len(line.text.split("\t")) >= 3) >= minimum
+
+
+def borderless_pdf(doc: Document, folder: Path, stem: str, style: str = "centred") -> Path:
+    """The borderless-PDF variant of a document, written into `folder` (one chromium run)."""
+    page = folder / f"{stem}.borderless-{style}.html"
+    page.write_text(document_html(doc, stem, style), encoding="utf-8")
+    out = folder / f"{stem}.borderless-{style}.pdf"
     print_pdf(page, out)
+    return out
+
+
+def borderless_pdfs(docs: dict[str, Document], folder: Path, styles=tuple(STYLES)) -> dict[tuple[str, str], Path]:
+    """The borderless-PDF variants of several documents in several cell styles, printed by one
+    headless chromium driven over its DevTools pipe (tests/browser_support.py): (name, style) -> PDF."""
+    from browser_support import Browser
+    browser = Browser(folder / ".chromium-profile", timeout=60.0)
+    out: dict[tuple[str, str], Path] = {}
+    try:
+        browser.open_page()
+        for name, doc in docs.items():
+            for style in styles:
+                page = folder / f"{name}.borderless-{style}.html"
+                page.write_text(document_html(doc, name, style), encoding="utf-8")
+                browser.navigate(page.resolve().as_uri())
+                pdf = folder / f"{name}.borderless-{style}.pdf"
+                pdf.write_bytes(browser.print_pdf())
+                out[(name, style)] = pdf
+    finally:
+        browser.close()
+        shutil.rmtree(folder / ".chromium-profile", ignore_errors=True)
     return out

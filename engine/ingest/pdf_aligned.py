@@ -33,6 +33,7 @@ PARAGRAPH_SHARE = 0.6     # a line wider than this share of the page is running 
 BLOCK_GAP_LINES = 15.0    # value lines further apart than this many line heights are two tables
 AMBIGUOUS = 0.2           # a label fragment this close (in line heights) to equidistant is ambiguous
 MAX_HEADER_LINES = 8      # column headers: at most this many lines above the first row
+ALIGN_TOLERANCE = 1.0     # pt: values of one column share a left edge, a centre or a right edge
 HEADER_GAP_LINES = 2.0    # ... each at most this many line heights below the one above it
 
 _NUMBER = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?$")
@@ -97,6 +98,7 @@ class Row:
     fragments: list[Segment] = field(default_factory=list)
     fragment_lines: list[Line] = field(default_factory=list)    # label lines without values joined to it
     ambiguous: bool = False
+    index: int = -2                    # position among the block's value rows (-2: a row without values)
 
 
 @dataclass
@@ -240,22 +242,28 @@ def _block(header: list[Line], lines: list[Line]) -> Block | None:
     header_columns = _header_columns(header, labels_end)
     columns = _with_headers(value_columns, header_columns) or value_columns
     titles = _titles(header, columns, labels_end) if columns is not value_columns else None
+    if len(rows) < 2 and not titles:
+        return None       # one row whose columns nothing confirms: read as text, by order
     left = min(left, columns[0].x0)
     height = _line_height(lines)
     for row in rows:
         row.fragments = [s for s in row.line.segments if s.x1 <= left]
         # words between the label and the values that reach into a value column: not certain
         row.ambiguous = any(s.x1 > left and not s.is_value for s in row.line.segments)
-    own_rows: list[Row] = []
-    for line in lines:
-        if line.values() or any(s.x1 > left for s in line.segments):
-            continue          # a row, or a header or a note across the value columns (text)
-        empty = _attach(line, rows, height)
-        if empty is not None:
-            own_rows.append(empty)
+    # lines of label text only (a header or a note across the value columns stays text)
+    labels = [ln for ln in lines if not ln.values() and not any(s.x1 > left for s in ln.segments)]
+    own_rows = [r for r in (_own_row(ln, rows) for ln in labels) if r is not None]
+    own = {id(r.line) for r in own_rows}
+    targets = sorted(rows + own_rows, key=_centre)
+    for line in labels:
+        if id(line) not in own:
+            _attach(line, targets, height)
     block = Block((header or lines)[0].top, columns, [])
-    cells = {id(r.line): _cells(r, columns) for r in rows + own_rows}
-    joined = {id(ln) for r in rows if cells[id(r.line)] is not None for ln in r.fragment_lines}
+    for i, r in enumerate(rows):
+        r.index = i
+    anchors = _anchors(rows, header, columns, labels_end)
+    cells = {id(r.line): _cells(r, columns, anchors) for r in rows + own_rows}
+    joined = {id(ln) for r in rows + own_rows if cells[id(r.line)] is not None for ln in r.fragment_lines}
     for line in header:
         block.entries.append(("text", line))
     if titles:
@@ -330,32 +338,51 @@ def _with_headers(values: list[Column], headers: list[Column]) -> list[Column] |
     return out
 
 
-_ROW_START = re.compile(r"^\s*(?:[一二三四五六七八九十]+、|[（(][一二三四五六七八九十]+[)）]|\d+\s*[.、．]|[（(]\d+[)）])")
+_LEVELS = (re.compile(r"^\s*[一二三四五六七八九十]+\s*、"), re.compile(r"^\s*[（(]\s*[一二三四五六七八九十]+\s*[)）]"),
+           re.compile(r"^\s*\d+\s*[.、．]"), re.compile(r"^\s*[（(]\s*\d+\s*[)）]"))
 
 
-def _attach(line: Line, rows: list[Row], height: float) -> Row | None:
-    """A label line without values joins the row nearest to it (by centre), if it is near enough
-    and not about as near to another row. A numbered label (1. / （二） / 三、) beside a row whose
-    label in that place is numbered too is a row of its own, with no values: returned."""
+def _level(text: str) -> int | None:
+    """The numbering level a row label starts with: 一、 / （一） / 1. / （1）; None if unnumbered."""
+    return next((k for k, pattern in enumerate(_LEVELS) if pattern.match(text)), None)
+
+
+def _own_row(line: Line, rows: list[Row]) -> Row | None:
+    """A numbered label line without values is a row of its own (every cell blank) when the
+    nearest row's label already has a number of the same level (1.属于国家秘密 beside
+    2.其他法律…), or no row is near it. Otherwise it is a wrapped part of that row's label (the
+    first line of a label whose figures stand lower, a category cell such as （三）不予公开)."""
+    level = _level(line.text)
+    if level is None:
+        return None
+    cy = (line.top + line.bottom) / 2
+    d, k = min((abs(cy - _centre(r)), k) for k, r in enumerate(rows))
+    row = rows[k]
+    if d <= _reach(rows, k, cy) and not any(_level(s.text) == level for s in row.fragments):
+        return None
+    own = Row(line.top, line, [])
+    own.fragments = list(line.segments)
+    return own
+
+
+def _attach(line: Line, rows: list[Row], height: float) -> None:
+    """A label line without values joins the row (or the row of its own) nearest to it, by
+    centre, if it is near enough; when two rows are about as near, both are left uncertain."""
     cy = (line.top + line.bottom) / 2
     centres = sorted((abs(cy - _centre(r)), k) for k, r in enumerate(rows))
     d, k = centres[0]
     row = rows[k]
-    if _ROW_START.match(line.text) and any(
-            _ROW_START.match(s.text) for s in row.fragments if s.x0 < line.x1 and line.x0 < s.x1):
-        own = Row(line.top, line, [])
-        own.fragments = list(line.segments)
-        return own
     if d > _reach(rows, k, cy):
-        return None       # a header line or a paragraph beside the table: stays text
+        return       # a header line or a paragraph beside the table: stays text
     if len(centres) > 1 and centres[1][0] - d < AMBIGUOUS * height:
         row.ambiguous = rows[centres[1][1]].ambiguous = True
     row.fragments.extend(line.segments)
     row.fragment_lines.append(line)
-    return None
 
 
 def _centre(row: Row) -> float:
+    if not row.values:
+        return (row.line.top + row.line.bottom) / 2
     return statistics.fmean(v.cy for v in row.values)
 
 
@@ -371,7 +398,33 @@ def _reach(rows: list[Row], k: int, cy: float) -> float:
     return min(neighbours) / 2 if neighbours else (rows[k].line.bottom - rows[k].line.top)
 
 
-def _cells(row: Row, columns: list[Column]) -> list[str] | None:
+def _anchors(rows: list[Row], header: list[Line], columns: list[Column], labels_end: float
+             ) -> list[list[tuple[int, float, float, float]]]:
+    """Per column, where its values and header pieces stand: (row index or -1 for a header,
+    left, centre, right)."""
+    out: list[list[tuple[int, float, float, float]]] = [[] for _ in columns]
+    pieces = [(i, v) for i, r in enumerate(rows) for v in r.values]
+    pieces += [(-1, s) for line in header for s in line.segments if s.x0 >= labels_end - 1.0]
+    for i, s in pieces:
+        under = [k for k, c in enumerate(columns) if c.overlaps(s)]
+        if len(under) == 1:
+            out[under[0]].append((i, s.x0, (s.x0 + s.x1) / 2, s.x1))
+    return out
+
+
+def _aligned(v: Segment, row: int, anchors: list[tuple[int, float, float, float]]) -> bool:
+    """A value stands in its column the way the column's other values or its header stand (same
+    left edge, centre or right edge): figures typed into one wide cell, which merely happen to lie
+    over the columns, do not. A column with nothing else in it cannot tell: accepted."""
+    others = [a for a in anchors if a[0] != row]
+    if not others:
+        return True
+    cx = (v.x0 + v.x1) / 2
+    return any(abs(v.x0 - a[1]) <= ALIGN_TOLERANCE or abs(cx - a[2]) <= ALIGN_TOLERANCE
+               or abs(v.x1 - a[3]) <= ALIGN_TOLERANCE for a in others)
+
+
+def _cells(row: Row, columns: list[Column], anchors) -> list[str] | None:
     """Label cells then one cell per column; None when the row is not certain."""
     if row.ambiguous:
         return None
@@ -379,6 +432,8 @@ def _cells(row: Row, columns: list[Column]) -> list[str] | None:
     for v in row.values:
         under = [k for k, c in enumerate(columns) if c.overlaps(v)]
         if len(under) != 1 or under[0] in placed:
+            return None
+        if not _aligned(v, row.index, anchors[under[0]]):
             return None
         placed[under[0]] = v.text
     labels = _label_cells(row.fragments)
