@@ -34,10 +34,6 @@ class SourceLine:
     page: int | None = None
     table: int | None = None  # 1-based table index for DOCX/HTML/PDF grid rows
     row: int | None = None    # 1-based row within that table
-    # How a table row's cells were placed: None/"grid" = the cells of a structured table (DOCX,
-    # HTML, ruled PDF); "aligned" = a borderless PDF row whose values were put under the header
-    # columns by x-position (engine/ingest/pdf_aligned.py): not structured (CONTRACTS.md).
-    read: str | None = None
 
 
 @dataclass

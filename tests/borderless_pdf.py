@@ -139,6 +139,71 @@ def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 60.0) -> None:
         raise RuntimeError(f"chromium did not print {html_path}")
 
 
+NO_BORDERS = "<style>table, tr, td, th { border: none !important; }</style>"
+
+
+def borderless_from_html(html_path: Path, out_pdf: Path) -> Path | None:
+    """The layout corpus's borderless-PDF family (tests/layouts.py hook BORDERLESS_PDF): the page
+    with every table border removed, printed by headless chromium; None without chromium.
+
+    A row with fewer cells than its table (the values of a row the original could not place) would
+    look, without borders, exactly like a row with blank cells at its end: its figures are put in
+    one cell across the row's remaining width instead, as a run of figures whose columns the page
+    does not show."""
+    if chromium() is None:
+        return None
+    from lxml import html as lxml_html
+    tree = lxml_html.fromstring(html_path.read_bytes())
+    for table in tree.iter("table"):
+        _merge_short_rows(table)
+    head = tree.find(".//head")
+    style = lxml_html.fragment_fromstring(NO_BORDERS)
+    (head if head is not None else tree).append(style)
+    page = out_pdf.with_suffix(".borderless.html")
+    page.write_bytes(lxml_html.tostring(tree, encoding="utf-8", doctype="<!DOCTYPE html>"))
+    print_pdf(page, out_pdf)
+    return out_pdf
+
+
+def _merge_short_rows(table) -> None:
+    rows = [tr for tr in table.iter("tr") if tr.getparent() is not None and _own_table(tr) is table]
+    taken: dict[tuple[int, int], bool] = {}
+    widths: list[int] = []
+    for r, tr in enumerate(rows):
+        col = 0
+        for td in tr.findall("td") + tr.findall("th"):
+            while taken.get((r, col)):
+                col += 1
+            span, down = int(td.get("colspan", "1") or 1), int(td.get("rowspan", "1") or 1)
+            for dr in range(down):
+                for dc in range(span):
+                    taken[(r + dr, col + dc)] = True
+            col += span
+        widths.append(max([c + 1 for (rr, c) in taken if rr == r], default=0))
+    width = max(widths, default=0)
+    for tr, used in zip(rows, widths):
+        cells = tr.findall("td")
+        figures = [td for td in cells if _NUMBER.match(td.text_content().strip())]
+        if used >= width or not figures:
+            continue
+        first = cells.index(figures[0])
+        run = " ".join(td.text_content().strip() for td in cells[first:] if td.text_content().strip())
+        for td in cells[first + 1:]:
+            tr.remove(td)
+        keep = cells[first]
+        for child in list(keep):
+            keep.remove(child)
+        keep.text = run
+        keep.set("colspan", str(width - used + len(cells) - first))
+
+
+def _own_table(tr):
+    node = tr.getparent()
+    while node is not None and node.tag != "table":
+        node = node.getparent()
+    return node
+
+
 def has_rows(doc: Document, minimum: int = 10) -> bool:
     """Whether the document states its tables row by row (a line per row, cells apart): a text
     that puts every cell on a line of its own has no rows to lay out again."""

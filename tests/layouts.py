@@ -42,6 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from borderless_pdf import borderless_from_html  # noqa: E402
 from engine.model import Report  # noqa: E402
 from engine.template import (ACTIVE_ITEMS, APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS,  # noqa: E402
                              application_rows)
@@ -55,7 +56,7 @@ FAMILIES = ("pdftotext-layout", "pdftotext-raw", "tabs", "md-whole", "md-per-row
 
 # Hook for the borderless PDF printed from HTML by headless chromium: (html_path, out_pdf) -> the
 # PDF path, or None when it cannot be made here. Filled by the owner of engine/ingest/pdf.py.
-BORDERLESS_PDF: Callable[[Path, Path], Path | None] | None = None
+BORDERLESS_PDF: Callable[[Path, Path], Path | None] | None = borderless_from_html
 
 
 # ------------------------------------------------------------------------------------------

@@ -32,7 +32,7 @@ from pathlib import Path
 from engine.ingest import IngestError, Limits, sha256_of
 from engine.ingest.grid import (ABSENT, Deadline, LineCollector, clean_cell, collapse_cjk_gaps,
                                 row_is_empty, row_text)
-from engine.ingest.pdf_aligned import Block, aligned_line, find_blocks, same_columns
+from engine.ingest.pdf_aligned import Block, aligned_line, find_blocks
 from engine.ingest.pdf_page import (PASSWORD_ERRORS, cell_text, chars_in_box, find_tables, load_page, open_document,
                                     table_cells_text, word_lines)
 from engine.model import Diagnostic, Document
@@ -280,7 +280,6 @@ class _OpenTable:
     x_range: tuple[float, float]
     positions: list[float]
     last_cells: list[str | None] = field(default_factory=list)
-    aligned: list | None = None         # a table without ruling lines: its value columns (pdf_aligned.Column)
 
 
 @dataclass
@@ -288,6 +287,7 @@ class _Reader:
     path: Path
     out: LineCollector
     open_table: _OpenTable | None = None     # the table that ended the previous page
+    carry: list = field(default_factory=list)  # column headers a borderless table may continue under
     notes: list[Diagnostic] = field(default_factory=list)
 
     def read_page(self, page, number: int, deadline: Deadline) -> tuple[int, int]:
@@ -336,7 +336,8 @@ class _Reader:
                 continue
             kept.append((line, words, text))
         # tables without ruling lines: rows and columns from the words' places (pdf_aligned.py)
-        blocks = find_blocks([aligned_line(line, words, text) for line, words, text in kept], page.width)
+        blocks, self.carry = find_blocks([aligned_line(line, words, text) for line, words, text in kept],
+                                         page.width, self.carry, footer=height * (1 - HEADER_SHARE))
         in_block = {i for start, end, _ in blocks for i in range(start, end + 1)}
         for start, _, block in blocks:
             elements.append((kept[start][0]["top"], "aligned", block))
@@ -357,9 +358,8 @@ class _Reader:
         ends_with_table = False
         for index, (_, kind, item) in enumerate(elements):
             if kind == "aligned":
-                first = all(k in ("margin", "text") for _, k, _ in elements[:index])
-                current, line_on_page = self._emit_aligned(item, page_no, line_on_page, first)
-                ends_with_table = True
+                line_on_page = self._emit_aligned(item, page_no, line_on_page)
+                ends_with_table = False
                 continue
             if kind != "table":
                 line_on_page += 1
@@ -371,7 +371,7 @@ class _Reader:
             table: PageTable = item
             rows = table.rows
             first = all(kind == "margin" for _, kind, _ in elements[:index])
-            if first and self.open_table is not None and self.open_table.aligned is None and self._continues(table):
+            if first and self._continues(table):
                 current = self.open_table
                 if table.positions != current.positions:
                     table = table_grid(page, table.source, current.positions) or table
@@ -391,32 +391,26 @@ class _Reader:
             ends_with_table = True
         self.open_table = current if ends_with_table else None
 
-    def _emit_aligned(self, block: Block, page_no: int, line_on_page: int, first: bool) -> tuple[_OpenTable, int]:
-        """A table without ruling lines: its rows as table rows read "aligned", its other lines as
-        text. At the top of a page (below at most a repeated header) it continues the aligned table
-        that ended the previous page when the value columns are the same."""
-        prev = self.open_table
-        if first and prev is not None and prev.aligned is not None and same_columns(prev.aligned, block.columns):
-            current = prev
-        else:
-            current = _OpenTable(self.out.new_table(), 0, [], [], (block.columns[0].x0, block.columns[-1].x1), [],
-                                 aligned=block.columns)
+    def _emit_aligned(self, block: Block, page_no: int, line_on_page: int) -> int:
+        """A table without ruling lines: each row whose cells are certain as one line of TAB-joined
+        cells (label cells, then one cell per value column, "" where the row shows no value), its
+        other lines as text. These are not grid rows (SourceLine.table stays None: the table is not
+        structured, a blank there is not the agency's, CONTRACTS.md), so the parser reads their TAB
+        positions as "aligned"."""
         for kind, entry in block.entries:
             line_on_page += 1
+            where = f"第{page_no}页第{line_on_page}行"
             if kind == "text":
-                self.out.add(entry.text, f"第{page_no}页第{line_on_page}行", page=page_no)
+                self.out.add(entry.text, where, page=page_no)
                 continue
             cells = [clean_cell(c) for c in entry]
             self.out.count_cells(len(cells))
-            current.rows_emitted += 1
-            line = self.out.add(row_text(cells), f"第{page_no}页（第{current.number}个表格第{current.rows_emitted}行）",
-                                page=page_no, table=current.number, row=current.rows_emitted)
-            self.out.lines[-1] = replace(line, read="aligned")
+            self.out.add(row_text(cells), where, page=page_no)
         for text in block.uncertain:
             self.out.notes.append(Diagnostic(
                 code="PDF_ROW_NOT_ALIGNED", severity="warning", where=f"第{page_no}页",
                 message=f"第{page_no}页无框线表格中的一行无法确定其所在行或列，已按文字读取：{text}"))
-        return current, line_on_page
+        return line_on_page
 
     def _join_split_row(self, current: _OpenTable, rows: list[list[str | None]]) -> list[list[str | None]]:
         """When the page break fell inside a row (Word and LibreOffice let a row break across

@@ -27,6 +27,7 @@ import statistics
 from dataclasses import dataclass, field
 
 from engine.ingest.grid import join_wrapped
+from engine.template import PART_TITLES
 
 VALUE_GAP = 0.45          # em: a value stands at least this far from the words beside it
 PARAGRAPH_SHARE = 0.6     # a line wider than this share of the page is running text
@@ -34,7 +35,7 @@ BLOCK_GAP_LINES = 15.0    # value lines further apart than this many line height
 AMBIGUOUS = 0.2           # a label fragment this close (in line heights) to equidistant is ambiguous
 MAX_HEADER_LINES = 8      # column headers: at most this many lines above the first row
 ALIGN_TOLERANCE = 1.0     # pt: values of one column share a left edge, a centre or a right edge
-HEADER_GAP_LINES = 2.0    # ... each at most this many line heights below the one above it
+HEADER_GAP_LINES = 6.0    # ... each at most this many line heights below the one above it
 
 _NUMBER = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?$")
 _OTHER_VALUE = re.compile(r"^(?:[—–\-－/／]+|无)$")
@@ -71,6 +72,7 @@ class Line:
     x0: float
     x1: float
     segments: list[Segment]
+    words: list[Segment] = field(default_factory=list)     # each word on its own (header columns)
 
     def values(self) -> list[Segment]:
         """The values of a value line (none if it is not one)."""
@@ -109,16 +111,13 @@ class Block:
     columns: list[Column]
     entries: list[tuple[str, object]]     # ("row", list[str]) | ("text", Line)
     uncertain: list[str] = field(default_factory=list)    # why rows were read as text
+    header: list[Line] = field(default_factory=list)       # the header lines its columns came from
 
 
 def aligned_line(line: dict, words: list[dict], text: str) -> Line:
     """A visual line of the text reader (pdf_text.word_lines) with its segments."""
-    return Line(text, line["top"], line["bottom"], line["x0"], line["x1"], segments_of(words))
-
-
-def same_columns(a: list[Column], b: list[Column]) -> bool:
-    """Two blocks' value columns are the same: as many, each overlapping its counterpart."""
-    return len(a) == len(b) and all(x.x0 < y.x1 and y.x0 < x.x1 for x, y in zip(a, b))
+    return Line(text, line["top"], line["bottom"], line["x0"], line["x1"], segments_of(words),
+                [Segment(w["text"], w["x0"], w["x1"], w["top"], w["bottom"]) for w in words])
 
 
 def segments_of(words: list[dict]) -> list[Segment]:
@@ -134,27 +133,70 @@ def segments_of(words: list[dict]) -> list[Segment]:
     return out
 
 
-def find_blocks(lines: list[Line], page_width: float) -> list[tuple[int, int, Block]]:
+def find_blocks(lines: list[Line], page_width: float, carry: list[Line] | None = None, footer: float = 1e9
+                ) -> tuple[list[tuple[int, int, Block]], list[Line]]:
     """The aligned tables among a page's lines: (first line index, last line index, block); a
-    block starts at its column headers, the lines just above its first value line."""
+    block starts at its column headers (the lines just above its first value line) and ends after
+    its last rows (rows without values included). `carry`: the column headers the previous page
+    ended with (a table continued, or a header printed just before the page break), used by a
+    table that starts the page without headers of its own; lines below `footer` (running
+    footers) are never carried. Returns the blocks and the headers to carry to the next page."""
     found = []
     floor = 0
     height = _line_height(lines)
-    for start, end in _spans(lines, page_width):
-        top = start
-        while top - 1 >= floor and start - top < MAX_HEADER_LINES and not lines[top - 1].values() \
-                and lines[top - 1].x1 - lines[top - 1].x0 <= PARAGRAPH_SHARE * page_width \
-                and lines[top].top - lines[top - 1].bottom <= HEADER_GAP_LINES * height:
-            top -= 1
-        block = _block(lines[top:start], lines[start:end + 1])
+    for number, (start, end) in enumerate(_spans(lines, page_width, carry or [])):
+        top = start - len(_header_above(lines, start, floor, page_width, height))
+        left = min(v.x0 for ln in lines[start:end + 1] for v in ln.values())
+        last = end
+        while last + 1 < len(lines) and last - end < MAX_HEADER_LINES and _near(lines, last, last + 1, height) \
+                and not lines[last + 1].values() and not _paragraph(lines[last + 1], page_width) \
+                and all(s.x1 <= left for s in lines[last + 1].segments):
+            last += 1       # rows after the last figures, every cell blank (or wrapped labels)
+        carried = carry if number == 0 and top == start and not any(
+            _paragraph(ln, page_width) for ln in lines[:start]) else None
+        block = _block(lines[top:start], lines[start:last + 1], carried or [])
         if block is not None:
-            found.append((top, end, block))
-            floor = end + 1
-    return found
+            found.append((top, last, block))
+            floor = last + 1
+    return found, _carry_out([ln for ln in lines if ln.top < footer], found, page_width, height)
 
 
-def _spans(lines: list[Line], page_width: float) -> list[tuple[int, int]]:
-    """Index ranges of runs of compatible value lines (with the label lines between them)."""
+def _near(lines: list[Line], above: int, below: int, height: float) -> bool:
+    return lines[below].top - lines[above].bottom <= HEADER_GAP_LINES * height
+
+
+def _paragraph(line: Line, page_width: float) -> bool:
+    """Running text or a part heading (四、政府信息公开行政复议、行政诉讼情况): no table line."""
+    return line.x1 - line.x0 > PARAGRAPH_SHARE * page_width or _PART_HEADING.match(line.text) is not None
+
+
+# the template's part headings, numbered or not: they end a table, they are never one of its rows
+_PART_HEADING = re.compile(r"^\s*(?:[一二三四五六]\s*[、.．]\s*)?(?:%s)" % "|".join(
+    re.escape(title[:6]) for title in PART_TITLES.values()))
+
+
+def _carry_out(lines: list[Line], found, page_width: float, height: float) -> list[Line]:
+    """The headers a table on the next page may continue under: those of the table that ends
+    this page, or the header-like lines the page ends with (a header printed before the break)."""
+    end = found[-1][1] if found else -1
+    tail = lines[end + 1:]
+    if found and not tail:
+        return found[-1][2].header
+    kept: list[Line] = []
+    for k in range(len(lines) - 1, end, -1):
+        line = lines[k]
+        if line.values() or _paragraph(line, page_width) or len(kept) >= MAX_HEADER_LINES:
+            break
+        if kept and not _near(lines, k, k + 1, height):
+            break
+        kept.insert(0, line)
+    return kept
+
+
+def _spans(lines: list[Line], page_width: float, carry: list[Line]) -> list[tuple[int, int]]:
+    """Index ranges of runs of compatible value lines (with the label lines between them). A run
+    starts with the columns its headers show (those above it, or `carry` at the top of the page),
+    so a column blank in its first rows is known from the start."""
     spans = []
     columns: list[Column] = []
     start = last = None
@@ -163,7 +205,7 @@ def _spans(lines: list[Line], page_width: float) -> list[tuple[int, int]]:
         values = line.values()
         if not values:
             # a paragraph ends the table; so do column headers below its rows (the next table's)
-            if start is not None and (line.x1 - line.x0 > PARAGRAPH_SHARE * page_width or _is_header(line, columns)):
+            if start is not None and (_paragraph(line, page_width) or _is_header(line, columns)):
                 spans.append((start, last))
                 start, columns = None, []
             continue
@@ -172,12 +214,36 @@ def _spans(lines: list[Line], page_width: float) -> list[tuple[int, int]]:
         if not fits:
             if start is not None:
                 spans.append((start, last))
-            start, columns = i, []
-        _add_columns(columns, values)
+            start = i
+            floor = spans[-1][1] + 1 if spans else 0
+            header = _header_above(lines, i, floor, page_width, height)
+            if not header and not spans and not any(_paragraph(ln, page_width) for ln in lines[:i]):
+                header = carry
+            columns = _start_columns(line, header)
+        else:
+            _add_columns(columns, values)
         last = i
     if start is not None:
         spans.append((start, last))
     return spans
+
+
+def _header_above(lines: list[Line], start: int, floor: int, page_width: float, height: float) -> list[Line]:
+    """The lines just above a table's first value line that may be its column headers."""
+    top = start
+    while top - 1 >= floor and start - top < MAX_HEADER_LINES and _near(lines, top - 1, top, height) \
+            and not lines[top - 1].values() and not _paragraph(lines[top - 1], page_width):
+        top -= 1
+    return lines[top:start]
+
+
+def _start_columns(line: Line, header: list[Line]) -> list[Column]:
+    """A run's columns from its first value line and its headers (blank columns included)."""
+    columns: list[Column] = []
+    values = line.values()
+    _add_columns(columns, values)
+    labels_end = max((s.x1 for s in line.segments if s.x1 <= values[0].x0), default=0.0)
+    return _with_headers(columns, _header_columns(header, labels_end)) or columns
 
 
 def _line_height(lines: list[Line]) -> float:
@@ -202,9 +268,10 @@ def _fits(columns: list[Column], values: list[Segment]) -> bool:
 
 
 def _is_header(line: Line, columns: list[Column]) -> bool:
-    """A line without values with words over the value columns: a table's column headers."""
+    """A line without values with words starting over the value columns: a table's column
+    headers (a row label running on to the right of the label column is not one)."""
     return bool(columns) and not line.values() and any(
-        s.x1 > columns[0].x0 and s.x0 < columns[-1].x1 for s in line.segments)
+        s.x0 >= columns[0].x0 - 1.0 and s.x0 < columns[-1].x1 for s in line.segments)
 
 
 def _add_columns(columns: list[Column], values: list[Segment]) -> None:
@@ -225,9 +292,12 @@ def _add_columns(columns: list[Column], values: list[Segment]) -> None:
     columns[:] = merged
 
 
-def _block(header: list[Line], lines: list[Line]) -> Block | None:
-    """The aligned table of a span of lines (from its first to its last value line), with the
-    lines just above it that may hold its column headers."""
+def _block(header: list[Line], lines: list[Line], carried: list[Line]) -> Block | None:
+    """The aligned table of a span of lines (from its first value line to its last row), with the
+    lines just above it that may hold its column headers, or else the headers carried over from
+    the previous page."""
+    own_header = header
+    header = header or carried
     value_columns: list[Column] = []
     rows: list[Row] = []
     for line in lines:
@@ -239,9 +309,8 @@ def _block(header: list[Line], lines: list[Line]) -> Block | None:
         return None       # one lone figure: text reading is as good
     left = value_columns[0].x0
     labels_end = max((s.x1 for r in rows for s in r.line.segments if s.x1 <= left), default=0.0)
-    header_columns = _header_columns(header, labels_end)
-    columns = _with_headers(value_columns, header_columns) or value_columns
-    titles = _titles(header, columns, labels_end) if columns is not value_columns else None
+    columns = _with_headers(value_columns, _header_columns(header, labels_end)) or value_columns
+    titles = _titles(header, columns, labels_end)
     if len(rows) < 2 and not titles:
         return None       # one row whose columns nothing confirms: read as text, by order
     left = min(left, columns[0].x0)
@@ -258,15 +327,15 @@ def _block(header: list[Line], lines: list[Line]) -> Block | None:
     for line in labels:
         if id(line) not in own:
             _attach(line, targets, height)
-    block = Block((header or lines)[0].top, columns, [])
+    block = Block((own_header or lines)[0].top, columns, [], header=header)
     for i, r in enumerate(rows):
         r.index = i
     anchors = _anchors(rows, header, columns, labels_end)
     cells = {id(r.line): _cells(r, columns, anchors) for r in rows + own_rows}
     joined = {id(ln) for r in rows + own_rows if cells[id(r.line)] is not None for ln in r.fragment_lines}
-    for line in header:
+    for line in own_header:
         block.entries.append(("text", line))
-    if titles:
+    if titles and own_header:
         # the column headers as one row, each wrapped header joined (结果维 / 持 → 结果维持)
         block.entries.append(("row", titles))
     for line in lines:
@@ -283,56 +352,46 @@ def _block(header: list[Line], lines: list[Line]) -> Block | None:
 
 def _header_columns(header: list[Line], labels_end: float) -> list[Column]:
     """Leaf column headers above the values: header words right of the row labels, grouped by
-    overlapping x (a header wrapped over lines is one column); a header spanning several columns
-    (申请人情况, 法人或其他组织) is left out, narrowest first so the leaves are found first."""
-    pieces = sorted((s for line in header for s in line.segments if s.x0 >= labels_end - 1.0),
-                    key=lambda s: s.x1 - s.x0)
+    overlapping x (a header wrapped over lines is one column), narrowest first so the leaves are
+    found first; a header spanning several leaves (申请人情况, 法人或其他组织) is left out."""
+    pieces = sorted((w for line in header for w in line.words if w.x0 >= labels_end - 1.0),
+                    key=lambda w: w.x1 - w.x0)
     columns: list[Column] = []
-    for s in pieces:
-        under = [c for c in columns if c.overlaps(s)]
+    for w in pieces:
+        under = [c for c in columns if c.overlaps(w)]
         if len(under) == 1:
-            under[0].x0, under[0].x1 = min(under[0].x0, s.x0), max(under[0].x1, s.x1)
+            under[0].x0, under[0].x1 = min(under[0].x0, w.x0), max(under[0].x1, w.x1)
         elif not under:
-            columns.append(Column(s.x0, s.x1))
+            columns.append(Column(w.x0, w.x1))
     columns.sort(key=lambda c: c.x0)
     return [c for i, c in enumerate(columns) if i == 0 or columns[i - 1].x1 <= c.x0]
 
 
 def _titles(header: list[Line], columns: list[Column], labels_end: float) -> list[str] | None:
-    """Each column's header text, its wrapped pieces joined top to bottom; None unless every column
-    has one and every header piece falls under one column (a header spanning columns is left to
-    the text lines above)."""
+    """Each column's header text, its pieces joined top to bottom, left to right (结果维 / 持 →
+    结果维持); None unless every column has one. Words over two columns (a spanning header) are
+    left to the text lines above."""
     titles: list[list[Segment]] = [[] for _ in columns]
     for line in header:
-        for s in line.segments:
-            if s.x0 < labels_end - 1.0:
+        for w in line.words:
+            if w.x0 < labels_end - 1.0:
                 continue
-            under = [k for k, c in enumerate(columns) if c.overlaps(s)]
+            under = [k for k, c in enumerate(columns) if c.overlaps(w)]
             if len(under) == 1:
-                titles[under[0]].append(s)
+                titles[under[0]].append(w)
     if not all(titles):
         return None
-    return [join_wrapped([s.text for s in sorted(t, key=lambda s: s.top)]) for t in titles]
+    return [join_wrapped([w.text for w in sorted(t, key=lambda w: (round(w.top), w.x0))]) for t in titles]
 
 
 def _with_headers(values: list[Column], headers: list[Column]) -> list[Column] | None:
-    """The columns the headers and the values show together: each header column widened to the
-    values under it, a value column under no header kept as it is (its header may be on the page
-    before). None when the two disagree (a value column under two headers, two under one)."""
-    if not headers:
+    """The value columns, and a blank column for each header column over no value (a column
+    blank in every row). None when there is no such header column, or when the headers disagree
+    with the values (a header column that would sit inside a value column's neighbours)."""
+    blank = [h for h in headers if not any(h.x0 < v.x1 and v.x0 < h.x1 for v in values)]
+    if not blank:
         return None
-    used: set[int] = set()
-    out = [Column(h.x0, h.x1) for h in headers]
-    for v in values:
-        under = [k for k, h in enumerate(headers) if h.x0 < v.x1 and v.x0 < h.x1]
-        if len(under) > 1 or (under and under[0] in used):
-            return None
-        if not under:
-            out.append(Column(v.x0, v.x1))
-            continue
-        used.add(under[0])
-        out[under[0]].x0, out[under[0]].x1 = min(out[under[0]].x0, v.x0), max(out[under[0]].x1, v.x1)
-    out.sort(key=lambda c: c.x0)
+    out = sorted([Column(v.x0, v.x1) for v in values] + [Column(h.x0, h.x1) for h in blank], key=lambda c: c.x0)
     if any(a.x1 > b.x0 for a, b in zip(out, out[1:])):
         return None
     return out
@@ -404,7 +463,7 @@ def _anchors(rows: list[Row], header: list[Line], columns: list[Column], labels_
     left, centre, right)."""
     out: list[list[tuple[int, float, float, float]]] = [[] for _ in columns]
     pieces = [(i, v) for i, r in enumerate(rows) for v in r.values]
-    pieces += [(-1, s) for line in header for s in line.segments if s.x0 >= labels_end - 1.0]
+    pieces += [(-1, w) for line in header for w in line.words if w.x0 >= labels_end - 1.0]
     for i, s in pieces:
         under = [k for k, c in enumerate(columns) if c.overlaps(s)]
         if len(under) == 1:
