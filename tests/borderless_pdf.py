@@ -17,6 +17,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from lxml import html as lxml_html
+
+from browser_support import Browser
 from engine.model import Document
 
 PAGE_CSS = """
@@ -152,7 +155,6 @@ def borderless_from_html(html_path: Path, out_pdf: Path) -> Path | None:
     does not show."""
     if chromium() is None:
         return None
-    from lxml import html as lxml_html
     tree = lxml_html.fromstring(html_path.read_bytes())
     for table in tree.iter("table"):
         _merge_short_rows(table)
@@ -222,7 +224,6 @@ def borderless_pdf(doc: Document, folder: Path, stem: str, style: str = "centred
 def borderless_pdfs(docs: dict[str, Document], folder: Path, styles=tuple(STYLES)) -> dict[tuple[str, str], Path]:
     """The borderless-PDF variants of several documents in several cell styles, printed by one
     headless chromium driven over its DevTools pipe (tests/browser_support.py): (name, style) -> PDF."""
-    from browser_support import Browser
     browser = Browser(folder / ".chromium-profile", timeout=60.0)
     out: dict[tuple[str, str], Path] = {}
     try:

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engine.ingest import IngestError, Limits, sha256_of
-from engine.ingest.grid import (ABSENT, Deadline, LineCollector, clean_cell, collapse_cjk_gaps,
+from engine.ingest.grid import (ABSENT, Deadline, LineCollector, clean_cell, collapse_cjk_gaps, join_wrapped,
                                 row_is_empty, row_text)
 from engine.ingest.pdf_aligned import Block, aligned_line, find_blocks
 from engine.ingest.pdf_page import (PASSWORD_ERRORS, cell_text, chars_in_box, find_tables, load_page, open_document,
@@ -456,7 +456,6 @@ def _is_fragment(previous: list[str | None], first: list[str | None]) -> bool:
 
 
 def _merge_rows(previous: list[str | None], rest: list[str | None]) -> list[str | None]:
-    from engine.ingest.grid import join_wrapped
     out: list[str | None] = []
     for a, b in zip(previous, rest):
         if a is ABSENT and b is ABSENT:
