@@ -45,7 +45,7 @@ from engine.render.output import FinishedRun, OutputContext, RunOutput
 from engine.run.inputs import InputFile, expand_inputs, input_records
 from engine.run.options import AuditOptions, AuditRun, NullProgress
 from engine.run.outdir import check_output_path, staging_folder
-from engine.run.outputs import REPORT_OUTPUTS, RUN_OUTPUTS
+from engine.run import outputs
 from engine.run.pool import Crashed, TaskError, TaskTable, run_resilient
 from engine.run.records import STORED, Finished, RecordStore, catalog_rule_info
 from engine.run.workers import (EngineFailed, EvalContext, EvalTask, Parsed, ParseTask, eval_task, init_eval_worker,
@@ -57,7 +57,7 @@ from engine.spool import Blob, shared_path
 def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) -> AuditRun:
     out = Path(out)
     check_output_path(out)
-    outputs = [cls() for cls in RUN_OUTPUTS]      # the spreadsheet writer forks now (outputs.py)
+    run_outputs = [cls() for cls in outputs.RUN_OUTPUTS]     # the spreadsheet writer forks now
     season = None
     try:
         rules = load_rules(options)
@@ -66,8 +66,8 @@ def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) 
         season = Season.open(SeasonOptions(options.ledger, options.run_date, options.agencies, options.deadlines_file,
                                            options.by, str(out)))
         with staging_folder(out) as staging, tempfile.TemporaryDirectory(prefix="xxgk-audit-work-") as work:
-            audit = Audit(options, rules, OutputContext(staging, rules.office, options.run_date), Path(work), outputs,
-                          season)
+            out_ctx = OutputContext(staging, rules.office, options.run_date)
+            audit = Audit(options, rules, out_ctx, Path(work), run_outputs, season)
             try:
                 audit.list_inputs(files, previous)
                 audit.parse()
@@ -81,7 +81,7 @@ def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) 
     finally:
         if season is not None:
             season.close()
-        for output in outputs:
+        for output in run_outputs:
             output.close()
 
 
@@ -140,8 +140,8 @@ class Audit:
     and year, and the store of finished records."""
 
     def __init__(self, options: AuditOptions, rules: Rules, out: OutputContext, work: Path,
-                 outputs: list[RunOutput], season: Season):
-        self.options, self.rules, self.out, self.work, self.outputs = options, rules, out, work, outputs
+                 run_outputs: list[RunOutput], season: Season):
+        self.options, self.rules, self.out, self.work, self.outputs = options, rules, out, work, run_outputs
         self.season = season
         self.ledger_ids: dict[str, int] = {}           # key -> the report's row in the audit ledger
         self.progress = options.progress or (lambda _description, _total: NullProgress())
@@ -229,7 +229,7 @@ class Audit:
         record (evaluated or not) is in the store."""
         options, records = self.options, self.records
         tasks = TaskTable(self.audited, self.eval_task)
-        for cls in REPORT_OUTPUTS:
+        for cls in outputs.REPORT_OUTPUTS:
             cls.prepare(self.out.out_dir)
         ctx = EvalContext(options.hooks, str(options.rules_dir), str(options.scoring_file), self.out.office,
                           options.run_date, str(self.out.out_dir), options.limits.max_seconds, str(self.store.folder),

@@ -23,10 +23,10 @@ from engine.ingest import IngestError, Limits
 from engine.ledger.season import SeasonContext
 from engine.model import AuditRecord, Report
 from engine.render.office import Office
-from engine.render.output import OutputContext, ReportOutput
 from engine.render.json_out import report_text
+from engine.render.output import OutputContext, ReportOutput
+from engine.run import outputs
 from engine.run.options import Hooks
-from engine.run.outputs import REPORT_OUTPUTS
 from engine.run.pool import TimeCapExceeded, time_cap
 from engine.run.records import Finished, build_record, catalog_rule_info
 from engine.score import RuleInfo, ScoringPolicy, load_scoring
@@ -196,7 +196,7 @@ def init_eval_worker(ctx: EvalContext) -> None:
         catalog = resolve(ctx.hooks.load_catalog)(Path(ctx.rules_dir))
     output_ctx = OutputContext(Path(ctx.out_dir), ctx.office, ctx.run_date)
     _worker = EvalWorker(ctx, catalog, catalog_rule_info(catalog), load_scoring(ctx.scoring_path),
-                         resolve(ctx.hooks.evaluate), [cls(output_ctx) for cls in REPORT_OUTPUTS])
+                         resolve(ctx.hooks.evaluate), [cls(output_ctx) for cls in outputs.REPORT_OUTPUTS])
 
 
 def eval_task(task: EvalTask) -> Finished | EngineFailed:
