@@ -5,12 +5,14 @@ import argparse
 import datetime as dt
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from engine import DEFAULT_RULES_DIR
 from engine.cli import EXIT_FINDINGS, EXIT_OK, EXIT_RULES, EXIT_USAGE
 from engine.cli.zh_argparse import iso_date, positive_float, positive_int
 from engine.ledger.db import DEFAULT_LEDGER, default_ledger
+from engine.render.labels import STATUS_LABELS
 
 DEFAULT_INPUT = "reports_in"
 DEFAULT_OUTPUT = "audit_out"
@@ -59,34 +61,34 @@ def _progress_factory():
     """A tqdm bar per phase, only when stderr is a terminal (no noise in logs and pipes)."""
     if not sys.stderr.isatty():
         return None
-    import tqdm as tqdm_module
+    # lazy, deliberately: tqdm only when there is a terminal to draw on
     from tqdm import tqdm
 
-    tqdm_module.tqdm.monitor_interval = 0     # no monitor thread: the batch forks worker processes
+    tqdm.monitor_interval = 0     # no monitor thread: the run forks worker processes
     return lambda desc, total: tqdm(total=total, desc=desc, unit="份", file=sys.stderr, leave=False)
 
 
 def run(args: argparse.Namespace) -> int:
-    from dataclasses import replace
-
+    # lazy, deliberately: the CLI imports every command module to build its parser, and the run's
+    # modules (parser, rule loader, renderers, ledger: ~0.3 s) are needed only when auditing
     from engine import run as audit_run
     from engine.ingest import DEFAULT_LIMITS
     from engine.ledger import LedgerError, current_user
     from engine.ledger.agencies import AgencyListError
     from engine.ledger.deadlines import DeadlineConfigError
-    from engine.render.labels import STATUS_LABELS
     from engine.render.office import OfficeConfigError
+    from engine.rules import RuleLoadError
     from engine.score import ScoringConfigError
 
-    rule_load_error = _rule_load_error_class()
     if not args.rules.is_dir():
         print(f"错误：规则文件夹不存在：{args.rules}", file=sys.stderr)
         return EXIT_USAGE
     limits = DEFAULT_LIMITS if args.timeout is None else replace(DEFAULT_LIMITS, max_seconds=args.timeout)
-    options = audit_run.AuditOptions(rules_dir=args.rules, office_path=args.office, previous_dirs=list(args.previous),
-                           jobs=args.jobs, run_date=args.date or dt.date.today(), limits=limits,
-                           progress=_progress_factory(), ledger=args.ledger or default_ledger(), agencies=args.agencies,
-                           by=(args.by or "").strip() or current_user())
+    options = audit_run.AuditOptions(rules_dir=args.rules, office_path=args.office,
+                                     previous_dirs=list(args.previous), jobs=args.jobs,
+                                     run_date=args.date or dt.date.today(), limits=limits,
+                                     progress=_progress_factory(), ledger=args.ledger or default_ledger(),
+                                     agencies=args.agencies, by=(args.by or "").strip() or current_user())
     try:
         run_result = audit_run.run_audit(args.inputs, Path(args.output), options)
     except (audit_run.InputPathError, audit_run.OutputPathError) as exc:
@@ -111,7 +113,7 @@ def run(args: argparse.Namespace) -> int:
         for problem in exc.problems:
             print(f"  {exc.path}: {problem}", file=sys.stderr)
         return EXIT_USAGE if isinstance(exc, AgencyListError) else EXIT_RULES
-    except rule_load_error as exc:
+    except RuleLoadError as exc:
         print("错误：规则文件有误，未进行审核：", file=sys.stderr)
         for line in _rule_problems(exc):
             print(f"  {line}", file=sys.stderr)
@@ -139,19 +141,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _status_order(item: tuple[str, int]) -> int:
-    from engine.render.labels import STATUS_LABELS
-
     keys = list(STATUS_LABELS)
     return keys.index(item[0]) if item[0] in keys else len(keys)
-
-
-def _rule_load_error_class() -> type[BaseException]:
-    try:
-        from engine.rules import RuleLoadError   # type: ignore[attr-defined]
-    except ImportError:
-        class RuleLoadError(Exception):          # the rule engine is not installed yet
-            pass
-    return RuleLoadError
 
 
 def _rule_problems(exc: BaseException) -> list[str]:
