@@ -22,7 +22,7 @@ sys.path.insert(0, str(ROOT))
 
 from engine import template as T                       # noqa: E402
 from engine.evaluate import evaluate, run_engine       # noqa: E402
-from engine.evaluate.facts import build_facts          # noqa: E402
+from engine.facts import build_facts          # noqa: E402
 from engine.rules import DEFAULT_RULES_DIR, load_catalog   # noqa: E402
 from engine.rules.examples import build_report         # noqa: E402
 

@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
+import jsonschema
 import yaml
 
 from engine import SCHEMAS_DIR
@@ -131,8 +132,6 @@ def load_scoring(path: str | Path) -> ScoringPolicy:
 
 def validate_scoring(data: Any) -> list[str]:
     """Chinese problems of a scoring config (empty when valid)."""
-    import jsonschema
-
     schema = json.loads(SCORING_SCHEMA.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     problems = [_explain(err) for err in sorted(validator.iter_errors(data), key=lambda e: list(e.path))]

@@ -13,7 +13,7 @@ import re
 import re._parser as sre_parse
 from re._constants import CATEGORY, IN, LITERAL, NOT_LITERAL, RANGE
 
-PACKAGES = ("engine.ingest", "engine.parse", "engine.evaluate", "engine.evaluate.extractors")
+PACKAGES = ("engine.ingest", "engine.parse", "engine.facts", "engine.facts.extractors", "engine.evaluate")
 # Patterns that never see report text (template labels, rule ids, file names) are not pumped.
 EXEMPT = {"engine.parse.grid._PREFIX_SPLIT", "engine.parse.units._LABEL_UNIT"}
 MAX_PAIR_CHARS = 10

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from crossyear_support import PART_FIVE_2023_SILENT, consistent_pair, make_report
 
-from engine.evaluate import crossyear as cy
-from engine.evaluate.extractors import crossyear as ex
-from engine.evaluate.facts import FactContext
+from engine.facts import crossyear as cy
+from engine.facts.extractors import crossyear as ex
+from engine.facts import FactContext
+from engine.rules.blocks.verdict import verdict_evidence
 
 ALL_KINDS = ["carryover", "continuity", "problems", "similarity", "same_year"]
 
@@ -51,7 +52,7 @@ def test_evidence_fields_name_last_years_file_and_cells():
     assert f["previous_cells"] == ["applications.四.商业企业"]
     assert f["previous_values"] == {"applications.四.商业企业": 1}
     assert f["previous_year"] == 2022 and f["template_change"] is False
-    evidence = ex.evidence_of(f, current)
+    evidence = verdict_evidence(f, current)
     assert evidence.previous_source == "jincun-2022.txt"
     assert evidence.values == {"applications.二.商业企业": 1}
     assert evidence.previous_values == {"applications.四.商业企业": 1}
@@ -149,7 +150,7 @@ def test_jieba_does_not_write_to_stderr():
     # A fresh interpreter: jieba announces its dictionary loading on first use unless silenced.
     import subprocess
     import sys
-    code = "from engine.evaluate.crossyear import keywords; print(keywords('政策解读形式单一'))"
+    code = "from engine.facts.crossyear import keywords; print(keywords('政策解读形式单一'))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""

@@ -103,8 +103,8 @@ def test_cross_year_outcomes(audited, year):
 
 
 def _facts(report, previous, kind):
-    from engine.evaluate.extractors import crossyear
-    from engine.evaluate.facts import FactContext
+    from engine.facts.extractors import crossyear
+    from engine.facts import FactContext
     return list(crossyear.extract(FactContext(report, previous, [{"rule": "T", "kind": kind}])))
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from crossyear_support import consistent_pair
 
-from engine.evaluate import crossyear as cy
+from engine.facts import crossyear as cy
 from engine.evaluate import evaluate
 from engine.rules import load_catalog
 

@@ -188,7 +188,7 @@ def test_identical_activations_on_random_facts(facts):
 
 
 def test_unguarded_reference_is_refused_by_the_compiler():
-    from engine.evaluate.facts import fact_types
+    from engine.facts import fact_types
     from engine.rules.blocks import Clause
     from engine.rules.compile import check_clause, guard_references
     c = Clause("fail", [("m", {"$and": [{"type": "sum"}, {"$neq": {"stated": {"$m": "computed"}}}]})])

@@ -154,13 +154,13 @@ def test_applies_scope_unknown_is_not_assessable_and_excluded_is_absent(tmp_path
     assert res["XXGK-T960"].outcome == "not_assessable" and "机关类型" in res["XXGK-T960"].reason
     assert "XXGK-T961" not in res
     assert by_id(evaluate(report(year=2020, template="2019"), cat)) == {}
-    from engine.rules.examples import run_examples
+    from engine.evaluate.examples import run_examples
     assert all(o.ok for o in run_examples(cat)), [o.detail for o in run_examples(cat) if not o.ok]
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_broken_extractor_is_an_error_outcome_for_its_rules_only(catalog, engine, monkeypatch):
-    from engine.evaluate.extractors import sums
+    from engine.facts.extractors import sums
 
     def boom(ctx):
         raise RuntimeError("测试故障")

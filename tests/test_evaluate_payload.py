@@ -17,7 +17,7 @@ import pytest
 
 from engine.evaluate import fields_used, run_engine
 from engine.evaluate import durable, reference
-from engine.evaluate.facts import FactError, build_facts
+from engine.facts import FactError, build_facts
 from engine.parse import parse_file
 from engine.rules import DEFAULT_RULES_DIR, load_catalog
 from engine.rules.examples import build_report

@@ -40,7 +40,7 @@ def test_billion_laughs_in_office_yaml_is_a_configuration_error(tmp_path):
 
 
 def test_deep_nesting_in_a_rule_file_is_a_yaml_problem(tmp_path):
-    from engine.rules.loader import YamlProblem, read_yaml
+    from engine.yamlfile import YamlProblem, read_yaml
     path = tmp_path / "deep.yaml"
     path.write_text(DEEP_FLOW, encoding="utf-8")
     with pytest.raises(YamlProblem) as err:
@@ -49,7 +49,7 @@ def test_deep_nesting_in_a_rule_file_is_a_yaml_problem(tmp_path):
 
 
 def test_deep_nesting_in_a_signal_file_is_a_load_error(tmp_path):
-    from engine.evaluate.signals import SignalLoadError, load_yaml_document
+    from engine.facts.signals import SignalLoadError, load_yaml_document
     path = tmp_path / "signals.yaml"
     path.write_text(DEEP_BLOCK, encoding="utf-8")
     with pytest.raises(SignalLoadError) as err:

@@ -79,7 +79,7 @@ def test_adversarial_lines_through_the_parser_finish(tmp_path):
 def test_adversarial_text_through_the_cross_year_scans_finishes():
     result = run_bounded(f"""
         import json
-        from engine.evaluate.crossyear import masked_chars, split_problems
+        from engine.facts.crossyear import masked_chars, split_problems
         from tests.hostile_support import ADVERSARIAL_LINES
         lines = list(ADVERSARIAL_LINES.values())
         n = 0
@@ -91,7 +91,7 @@ def test_adversarial_text_through_the_cross_year_scans_finishes():
 
 
 def test_every_pattern_of_the_readers_and_parser_is_linear_on_pumped_lines():
-    """Every module-level compiled pattern of engine.parse / engine.evaluate / engine.ingest, searched
+    """Every module-level compiled pattern of engine.parse / engine.facts / engine.evaluate / engine.ingest, searched
     over lines pumping each character its pattern names (and pairs of them): 10,000 characters per
     line. A pattern with nested or adjacent overlapping quantifiers, or an unanchored leading run,
     takes minutes here."""
@@ -219,7 +219,7 @@ def test_parse_prints_a_report_with_a_5000_digit_cell(tmp_path):
 
 
 def test_a_sixteen_digit_cell_is_left_out_of_the_engine_fact_not_a_broken_report():
-    from engine.evaluate.facts import ENGINE_DEC_BOUND, _dec, engine_form, json_form_function
+    from engine.facts import ENGINE_DEC_BOUND, _dec, engine_form, json_form_function
     big = Decimal("1234567890123456")
     assert big > ENGINE_DEC_BOUND
     assert _dec({"type": "cell"}, "v", big) is None
@@ -232,7 +232,7 @@ def test_a_sixteen_digit_cell_is_left_out_of_the_engine_fact_not_a_broken_report
 
 
 def test_a_sum_with_a_sixteen_digit_cell_is_not_assessable():
-    from engine.evaluate.extractors.sums import sum_fact
+    from engine.facts.extractors.sums import sum_fact
     from tests.text_support import report_from_parts
     cells = {f"review.行政复议.{c}": 0 for c in ("结果维持", "结果纠正", "其他结果", "尚未审结")}
     report = report_from_parts({"一": "总体情况"}, cells={**cells, "review.行政复议.总计": "1234567890123456"})

@@ -1,4 +1,4 @@
-"""Narrative figures (engine/evaluate/narrative.py): numerals, approximation, scope, the comparison
+"""Narrative figures (engine/facts/narrative.py): numerals, approximation, scope, the comparison
 with the tables, the seeds and the pingtan series (values read off the texts by hand)."""
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from engine.evaluate.narrative import (agency_level, compare_figure, extract_figures, load_figures,
+from engine.facts.narrative import (agency_level, compare_figure, extract_figures, load_figures,
                                        parse_number, scope_is_own)
-from engine.evaluate.signals import SignalLoadError
+from engine.facts.signals import SignalLoadError
 from engine.model import Metadata
 from text_support import SEED_PARTS, pingtan_report, report_from_parts, seed_report
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.evaluate.narrative import compare_figure, extract_figures
-from engine.evaluate.signals import load_signals
+from engine.facts.narrative import compare_figure, extract_figures
+from engine.facts.signals import load_signals
 from engine.ingest import read_document
 from text_support import report_from_lines
 from real_support import REAL, real_file

@@ -7,7 +7,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from engine.evaluate import evaluate
-from engine.evaluate.facts import build_facts, fact_types
+from engine.facts import build_facts, fact_types
 from engine.evaluate import durable, reference
 from engine.rules import load_catalog
 from engine.rules.blocks import BlockError, CompileContext
@@ -77,7 +77,7 @@ def test_sum_identity_terms_follow_the_layout_of_each_report(tmp_path):
     cat = load_catalog()
     rule = cat.rule("XXGK-R302")
     req = next(req for c in rule.clauses for _, req in c.requests if req["at"] == "自然人")
-    from engine.evaluate.extractors.sums import sum_fact
+    from engine.facts.extractors.sums import sum_fact
     split = sum_fact(report(), req)
     single = sum_fact(report(year=2020, template="2019"), req)
     assert "applications.三.六.2.自然人" in split["right_cells"]

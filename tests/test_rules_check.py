@@ -153,7 +153,7 @@ def test_ordering_on_text_field_is_refused(tmp_path):
 
 def test_compiler_refuses_unsafe_clause_from_a_block():
     """Whatever a block emits, the compiler checks it (a buggy block cannot slip $mt/$not in)."""
-    from engine.evaluate.facts import fact_types
+    from engine.facts import fact_types
     from engine.rules.blocks import Clause
     from engine.rules.compile import check_clause, guard_references
     types = fact_types()

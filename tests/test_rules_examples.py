@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from engine.rules import load_catalog
-from engine.rules.examples import rules_lacking, run_examples
+from engine.evaluate.examples import rules_lacking, run_examples
 
 
 @pytest.fixture(scope="module")

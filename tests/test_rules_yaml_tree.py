@@ -1,4 +1,4 @@
-"""engine/rules/loader.round_trip_tree: the tree ruamel's round-trip loader gives (types, values,
+"""engine/yamlfile.round_trip_tree: the tree ruamel's round-trip loader gives (types, values,
 line and column of every key and item), built from libyaml; anything else is left to ruamel."""
 from pathlib import Path
 
@@ -7,7 +7,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.scalarfloat import ScalarFloat
 
-from engine.rules.loader import NOT_PLAIN, round_trip_tree
+from engine.yamlfile import NOT_PLAIN, round_trip_tree
 
 RULES = Path(__file__).resolve().parent.parent / "rules"
 

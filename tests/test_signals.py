@@ -1,10 +1,10 @@
-"""Text signals (engine/evaluate/signals.py, rules/signals.yaml): wording, negation, loading errors,
+"""Text signals (engine/facts/signals.py, rules/signals.yaml): wording, negation, loading errors,
 and the signals of every seed and of the pingtan series, decided by reading each text by hand."""
 from __future__ import annotations
 
 import pytest
 
-from engine.evaluate.signals import SignalLoadError, load_signals
+from engine.facts.signals import SignalLoadError, load_signals
 from text_support import SEED_PARTS, pingtan_report, report_from_parts, seed_report
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from engine.evaluate import evaluate
-from engine.evaluate.narrative import compare_figure, extract_figures
+from engine.facts.narrative import compare_figure, extract_figures
 from engine.rules import load_catalog
 
 parse = pytest.importorskip("engine.parse")

@@ -9,28 +9,17 @@ import argparse
 import sys
 
 from engine import __version__
+from engine.cli import audit_cmd, parse_cmd, review_cmd, rules_cmd, serve_cmd
+from engine.cli.exits import EXIT_FINDINGS, EXIT_INPUT, EXIT_OK, EXIT_RULES, EXIT_USAGE
 from engine.cli.zh_argparse import ChineseArgumentParser
 
-# Exit codes (documented in the README).
-EXIT_OK = 0
-EXIT_FINDINGS = 1        # --fail-on threshold reached
-EXIT_USAGE = 2           # bad usage (argparse uses 2 as well)
-EXIT_RULES = 3           # broken rule files
-EXIT_INPUT = 4           # the input could not be read / is not a report (single-file commands)
+__all__ = ["main", "build_parser", "EXIT_OK", "EXIT_FINDINGS", "EXIT_USAGE", "EXIT_RULES", "EXIT_INPUT"]
 
-# module name -> it must define register(subparsers)
-COMMAND_MODULES = (
-    "engine.cli.parse_cmd",
-    "engine.cli.rules_cmd",
-    "engine.cli.audit_cmd",
-    "engine.cli.review_cmd",
-    "engine.cli.serve_cmd",
-)
+# each defines register(subparsers)
+COMMANDS = (parse_cmd, rules_cmd, audit_cmd, review_cmd, serve_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:
-    import importlib
-
     parser = ChineseArgumentParser(
         prog="xxgk-audit",
         description="政府信息公开工作年度报告合规审核工具",
@@ -38,13 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"xxgk-audit {__version__}",
                         help="显示版本号并退出")
     sub = parser.add_subparsers(dest="command", metavar="命令")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name == name:     # a command not written yet: leave it out
-                continue
-            raise
+    for module in COMMANDS:
         module.register(sub)
     return parser
 

@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from engine import DEFAULT_RULES_DIR
-from engine.cli import EXIT_FINDINGS, EXIT_OK, EXIT_RULES, EXIT_USAGE
+from engine.cli.exits import EXIT_FINDINGS, EXIT_OK, EXIT_RULES, EXIT_USAGE
 from engine.cli.zh_argparse import iso_date, positive_float, positive_int
 from engine.ledger.db import DEFAULT_LEDGER, default_ledger
 from engine.render.labels import STATUS_LABELS

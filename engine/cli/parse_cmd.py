@@ -8,6 +8,10 @@ from __future__ import annotations
 import json
 import sys
 
+from engine.cli.exits import EXIT_INPUT, EXIT_OK
+from engine.ingest import IngestError, read_document
+from engine import parse
+
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("parse", help="解析一份年度报告，输出 JSON 模型",
@@ -19,17 +23,13 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
-    from engine.cli import EXIT_INPUT, EXIT_OK
-    from engine.ingest import IngestError, read_document
-    from engine.parse import NotAReportError, parse_document
-
     try:
         doc = read_document(args.file)
-        report = parse_document(doc)
+        report = parse.parse_document(doc)
     except IngestError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return EXIT_INPUT
-    except NotAReportError as exc:
+    except parse.NotAReportError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return EXIT_INPUT
     except Exception as exc:        # a defect of ours must still not end in a traceback

@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from engine.cli import EXIT_OK, EXIT_USAGE
+from engine.cli.exits import EXIT_OK, EXIT_USAGE
 from engine.cli.zh_argparse import iso_date
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}

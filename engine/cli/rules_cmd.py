@@ -4,6 +4,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from engine.cli.exits import EXIT_RULES, EXIT_USAGE
+from engine.evaluate.examples import rules_lacking, run_examples
+from engine.rules import DEFAULT_RULES_DIR, RuleLoadError, load_catalog
+from engine.rules.doc import catalog_html, catalog_markdown, explain_text
+
 
 def register(subparsers) -> None:
     rules = subparsers.add_parser("rules", help="规则文件工具：检查、测试、生成规则目录")
@@ -30,8 +35,6 @@ def register(subparsers) -> None:
 
 
 def _load(directory):
-    from engine.cli import EXIT_RULES
-    from engine.rules import DEFAULT_RULES_DIR, RuleLoadError, load_catalog
     try:
         return load_catalog(directory or DEFAULT_RULES_DIR), None
     except RuleLoadError as exc:
@@ -51,8 +54,6 @@ def cmd_check(args) -> int:
 
 
 def cmd_test(args) -> int:
-    from engine.cli import EXIT_RULES
-    from engine.rules.examples import rules_lacking, run_examples
     catalog, code = _load(args.dir)
     if catalog is None:
         return code
@@ -75,7 +76,6 @@ def cmd_test(args) -> int:
 
 
 def cmd_doc(args) -> int:
-    from engine.rules.doc import catalog_html, catalog_markdown
     catalog, code = _load(args.dir)
     if catalog is None:
         return code
@@ -92,8 +92,6 @@ def cmd_doc(args) -> int:
 
 
 def cmd_explain(args) -> int:
-    from engine.cli import EXIT_USAGE
-    from engine.rules.doc import explain_text
     catalog, code = _load(args.rules)
     if catalog is None:
         return code

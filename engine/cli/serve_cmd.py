@@ -5,7 +5,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from engine.cli import EXIT_USAGE
+from engine.cli.exits import EXIT_USAGE
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

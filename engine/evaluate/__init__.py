@@ -1,9 +1,10 @@
-"""Stage 4 — evaluate: a `Report` (and optionally last year's) becomes facts, then `RuleResult`s.
+"""Stage 4 — evaluate: a `Report` (and optionally last year's) becomes facts, then `RuleResult`s,
+by the rules of a compiled catalog.
 
 Public interface:
     evaluate(report, catalog, previous=None, engine="durable") -> list[RuleResult]
 
-Pipeline: facts (engine/evaluate/facts.py, extractors registered in extractors/registry.py) ->
+Pipeline: facts (engine/facts, extractors registered in engine/facts/extractors/registry.py) ->
 activations (durable.py: our driver over durable-rules; or reference.py: the pure-Python
 evaluator of the same compiled conditions) -> one RuleResult per applicable rule, in catalog order.
 
@@ -30,8 +31,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.evaluate.facts import FactSet, build_facts
+from engine.evaluate import durable, reference
+from engine.facts import FactSet, build_facts
 from engine.model import Finding, Report, RuleResult
+from engine.rules.blocks import default_describe, default_evidence
+from engine.rules.compile import fields_used as compute_fields_used
 
 ENGINES = ("durable", "reference")
 MAX_REASONS = 3      # not-assessable reasons quoted in full; RuleResult.cells lists every input
@@ -64,12 +68,10 @@ def run_engine(catalog, facts: FactSet, engine: str) -> list[tuple[str, dict[str
     # only the fields the catalog's conditions read are sent (smaller JSON, faster engine)
     used = fields_used(catalog)
     if engine == "durable":
-        from engine.evaluate import durable
         # the JSON text of FactSet.engine_facts, written directly and checked field by field
         acts = durable.run(catalog.ruleset, None, key=catalog.digest, checked=True,
                            payload=facts.engine_payload(used=used))
     else:
-        from engine.evaluate import reference
         acts = reference.run(catalog.ruleset, facts.engine_facts(used=used), key=catalog.digest)
     # one canonical order whatever the engine: by clause order, then fact ids
     order = {name: i for i, name in enumerate(catalog.clauses)}
@@ -82,14 +84,13 @@ _FIELDS_USED: dict[tuple[str, int], tuple[dict, dict[str, frozenset[str]]]] = {}
 
 def fields_used(catalog) -> dict[str, frozenset[str]]:
     """The catalog's fact type -> fields read by its conditions, computed once per ruleset."""
-    from engine.rules.compile import fields_used as compute
     key = (catalog.digest, id(catalog.ruleset))
     hit = _FIELDS_USED.get(key)
     if hit is None or hit[0] is not catalog.ruleset:
         if len(_FIELDS_USED) > 64:
             _FIELDS_USED.clear()
         # the ruleset is kept with its result so its id cannot be reused by another one
-        _FIELDS_USED[key] = hit = (catalog.ruleset, compute(catalog.ruleset))
+        _FIELDS_USED[key] = hit = (catalog.ruleset, compute_fields_used(catalog.ruleset))
     return hit[1]
 
 
@@ -159,14 +160,12 @@ def rule_result(rule, fired: list, report: Report, facts: FactSet) -> RuleResult
 def message_values(rule, clause, facts: dict[str, dict], report: Report) -> dict[str, Any]:
     """The block's own values; every other placeholder falls back to `default_describe`, which
     is computed only if a message asks for something the block did not provide."""
-    from engine.rules.blocks import default_describe
     block = rule.block
     explicit = block.describe(clause, facts, report) if hasattr(block, "describe") else {}
     return _Values(explicit, lambda: default_describe(clause, facts, report))
 
 
 def evidence_of(rule, clause, facts: dict[str, dict], report: Report):
-    from engine.rules.blocks import default_evidence
     block = rule.block
     if hasattr(block, "evidence"):
         return block.evidence(clause, facts, report)

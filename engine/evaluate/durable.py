@@ -1,6 +1,6 @@
 """Our thin driver over durable-rules' C API (`durable_rules_engine`), nothing from its Host.
 
-Why so thin (shared notes on durable-rules 2.0.28, §6.1): the stock Host runs background threads
+Why so thin (docs/durable-rules.md §1 and §3): the stock Host runs background threads
 that read freed memory, raises before dispatching when one fact matches no rule, and re-runs slow
 actions. This driver follows the safe subset:
 
@@ -23,6 +23,8 @@ import json
 import threading
 from typing import Any
 
+from engine.dialect import RULESET_NAME, SENTINEL_RULE
+
 SID = "w"
 
 _LOCK = threading.Lock()
@@ -34,6 +36,7 @@ class EngineFailure(Exception):
 
 
 def _engine():
+    # a deliberate lazy load: the C extension is loaded only by processes that run it
     import durable_rules_engine
     return durable_rules_engine
 
@@ -41,7 +44,6 @@ def _engine():
 def _handle(key: str, ruleset: dict[str, Any], ruleset_json: str | None) -> int:
     h = _HANDLES.get(key)
     if h is None:
-        from engine.rules.compile import RULESET_NAME
         try:
             h = _engine().create_ruleset(
                 RULESET_NAME, ruleset_json or json.dumps(ruleset, ensure_ascii=False))
@@ -82,7 +84,6 @@ def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]] | None, key:
     `checked`: the facts come from FactSet.engine_facts / engine_payload, which already enforce
     check_facts. `payload`: the facts' JSON text already written (FactSet.engine_payload, only
     with `checked`); `engine_facts` is then not used."""
-    from engine.rules.compile import SENTINEL_RULE
     E = _engine()
     if payload is None or not checked:
         if engine_facts is None:

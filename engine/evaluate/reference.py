@@ -17,6 +17,8 @@ import json
 import operator
 from typing import Any, Callable
 
+from engine.dialect import SENTINEL_RULE, discriminator
+
 _OPS = {"$eq": operator.eq, "$neq": operator.ne, "$lt": operator.lt, "$lte": operator.le,
         "$gt": operator.gt, "$gte": operator.ge}
 _MISSING = object()
@@ -49,7 +51,6 @@ def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]],
 
 
 def _compiled(ruleset: dict[str, Any], key: str | None) -> list:
-    from engine.rules.compile import SENTINEL_RULE, _discriminator
     key = key or json.dumps(ruleset, sort_keys=True, ensure_ascii=False)
     hit = _CACHE.get(key)
     if hit is None:
@@ -60,7 +61,7 @@ def _compiled(ruleset: dict[str, Any], key: str | None) -> list:
             conds = []
             for c in rule["all"]:
                 (alias, expr), = c.items()
-                conds.append((alias, _discriminator(expr), compile_expr(expr)))
+                conds.append((alias, discriminator(expr), compile_expr(expr)))
             hit.append((name, conds))
         if len(_CACHE) > 64:
             _CACHE.clear()

@@ -22,10 +22,16 @@ from typing import Any
 
 import jsonschema
 
+from engine.dialect import discriminator
+from engine.facts import fact_types
 from engine.paths import RULES_DIR as DEFAULT_RULES_DIR
 from engine.rules.blocks import BlockError, Clause, CompileContext
-from engine.rules.loader import (YamlProblem, is_rule_file, line_of, plain, read_yaml, rule_schema,
-                                 schema_message)
+from engine.rules.blocks.registry import BLOCKS
+from engine.rules.compile import alpha_share_problems, build_ruleset, check_clause, guard_references
+from engine.rules.examples import check_example
+from engine.rules.loader import is_rule_file, rule_schema, schema_message
+from engine.yamlfile import YamlProblem, line_of, plain, read_yaml
+
 # A folded YAML string (`>-`) joins lines with a space; between two Chinese characters that space
 # is an artefact, never intended: rule authors may wrap long Chinese text freely.
 _FOLD_SPACE = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’]) "
@@ -71,13 +77,11 @@ class Rule:
 
     @property
     def block(self):
-        from engine.rules.blocks.registry import BLOCKS
         return BLOCKS[self.check]
 
     @property
     def fact_types(self) -> set[str]:
-        from engine.rules.compile import _discriminator
-        return {_discriminator(expr) for c in self.clauses for _, expr in c.all}
+        return {discriminator(expr) for c in self.clauses for _, expr in c.all}
 
     def to_json(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in ("id", "title", "severity", "category", "points",
@@ -107,7 +111,6 @@ class Catalog:
 
     def subset(self, rule_ids: set[str]) -> "Catalog":
         """The same catalog restricted to some rules (used by `rules test`)."""
-        from engine.rules.compile import build_ruleset
         rules = [r for r in self.rules if r.id in rule_ids]
         clauses = [c for r in rules for c in r.clauses]
         return Catalog(rules=rules, ruleset=build_ruleset(clauses),
@@ -129,7 +132,6 @@ def load_catalog(path: str | Path = DEFAULT_RULES_DIR) -> Catalog:
         rules.extend(_load_file(f, directory, seen, cache, problems))
     if not files:
         problems.append((str(directory), 0, "规则目录中没有规则文件（*.yaml）"))
-    from engine.rules.compile import alpha_share_problems, build_ruleset
     clauses = [c for r in rules for c in r.clauses]
     for msg in alpha_share_problems(clauses):
         problems.append((str(directory), 0, msg))
@@ -216,10 +218,6 @@ def _compile_rule(raw: dict, root: Any, i: int, path: Path, directory: Path, see
 
 def _compile_rule_checked(raw: dict, root: Any, i: int, path: Path, directory: Path, seen: dict,
                           cache: dict, problems: list) -> Rule | None:
-    from engine.evaluate.facts import fact_types
-    from engine.rules.blocks.registry import BLOCKS
-    from engine.rules.compile import check_clause
-    from engine.rules.examples import check_example
     fname = str(path)
     at = lambda *p: line_of(root, ("rules", i) + p)   # noqa: E731
     raw = {**raw, **{k: unfold(raw[k]) for k in TEXT_FIELDS if isinstance(raw.get(k), str)}}
@@ -255,7 +253,6 @@ def _compile_rule_checked(raw: dict, root: Any, i: int, path: Path, directory: P
         problems.append((fname, at("options", *exc.path), exc.message))
         return None
     types = fact_types()
-    from engine.rules.compile import guard_references
     for n, c in enumerate(clauses):
         c.name, c.rule_id = f"{rid}#{n}", rid
         if all(isinstance(e, dict) for _, e in c.all):
@@ -268,9 +265,8 @@ def _compile_rule_checked(raw: dict, root: Any, i: int, path: Path, directory: P
                    else block.MESSAGE_FIELDS)
     for c in clauses:
         allowed.update(dict.fromkeys(c.params, ""))
-        from engine.rules.compile import _discriminator
         for _, expr in c.all:
-            allowed.update(dict.fromkeys(types.get(_discriminator(expr), {}), ""))
+            allowed.update(dict.fromkeys(types.get(discriminator(expr), {}), ""))
     for key in ("message", "reason", "remedy"):
         if raw.get(key):
             for msg in _placeholder_problems(raw[key], allowed):

@@ -1,6 +1,6 @@
 """Compiler: expanded block clauses -> one durable-rules ruleset (JSON), within the safe subset.
 
-The safe subset (docs: shared notes on durable-rules 2.0.28 §6.1, issue 3 item 3), enforced here
+The safe subset (docs/durable-rules.md §4), enforced here
 for every clause whatever block produced it:
 
 * facts only (the driver never posts events), no `count`/`cap`, no `pri` except the sentinel's;
@@ -27,12 +27,9 @@ import re
 from collections import Counter
 from typing import Any
 
-from engine.evaluate.facts import SENTINEL_TYPE
+from engine.dialect import SENTINEL_PRI, SENTINEL_RULE, SENTINEL_TYPE, discriminator
 from engine.rules.blocks import Clause
 
-RULESET_NAME = "xxgk"
-SENTINEL_RULE = "__sentinel__"
-SENTINEL_PRI = 65000
 MAX_ALPHA_SHARE = 60          # durable-rules fails with error 303 beyond 64
 COMPARISONS = ("$neq", "$lt", "$lte", "$gt", "$gte", "$eq")
 ORDERINGS = ("$lt", "$lte", "$gt", "$gte")
@@ -95,7 +92,7 @@ def guard_references(clause: Clause) -> Clause:
     new_all = []
     for alias, expr in clause.all:
         missing = sorted(f for f in need.get(alias, ()) if not _has_guard(expr, f))
-        if missing and _discriminator(expr) is not None:
+        if missing and discriminator(expr) is not None:
             items = _top_level(expr)
             expr = {"$and": [items[0]] + [{"$ex": {f: 1}} for f in missing] + items[1:]}
         new_all.append((alias, expr))
@@ -124,7 +121,7 @@ def check_clause(clause: Clause, types: dict[str, dict[str, str]]) -> list[str]:
             problems.append(f"别名“{alias}”无效或重复（{'$not' if '$' in str(alias) else ''}）"
                             if "$" not in str(alias) else f"“{alias}”：否定（$not）不在安全子集内")
             continue
-        ftype = _discriminator(expr)
+        ftype = discriminator(expr)
         if ftype is None:
             problems.append(f"事实“{alias}”的条件没有以 type 判别开头")
             continue
@@ -138,15 +135,6 @@ def check_clause(clause: Clause, types: dict[str, dict[str, str]]) -> list[str]:
             problems.append(f"事实“{alias}”：{exc}")
         aliases[alias] = ftype
     return problems
-
-
-def _discriminator(expr: Any) -> str | None:
-    if isinstance(expr, dict) and set(expr) == {"type"} and isinstance(expr["type"], str):
-        return expr["type"]
-    if isinstance(expr, dict) and set(expr) == {"$and"} and isinstance(expr["$and"], list) \
-            and expr["$and"]:
-        return _discriminator(expr["$and"][0])
-    return None
 
 
 def _check_expr(expr: Any, env: dict) -> None:
@@ -226,7 +214,7 @@ def alpha_share_problems(clauses: list[Clause]) -> list[str]:
             items = expr["$and"] if "$and" in expr else [expr]
             rule = next((x["rule"] for x in items if isinstance(x, dict) and "rule" in x
                          and isinstance(x["rule"], str)), None)
-            keys[(_discriminator(expr), rule)] += 1
+            keys[(discriminator(expr), rule)] += 1
     return [f"事实类型“{t}”上有 {n} 个条件（上限 {MAX_ALPHA_SHARE}，durable-rules 错误 303）"
             for (t, _), n in keys.items() if n > MAX_ALPHA_SHARE]
 
@@ -250,7 +238,7 @@ def fields_used(ruleset: dict[str, Any]) -> dict[str, frozenset[str]]:
         aliases: dict[str, str | None] = {}
         for cond in rule["all"]:
             (alias, expr), = cond.items()
-            ftype = _discriminator(expr)
+            ftype = discriminator(expr)
             aliases[alias] = ftype
             _collect_fields(expr, ftype, aliases, used)
     return {t: frozenset(f) for t, f in used.items() if t is not None}

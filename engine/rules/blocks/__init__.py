@@ -21,7 +21,6 @@ BLOCK INTERFACE — a block module defines:
         # Decimals, lists). Default: `default_describe` (every fact field + clause params).
     def evidence(clause: Clause, facts: dict[str, dict], report) -> engine.model.Evidence
         # Default: `default_evidence` (fields addr/cells/line/part/table of the matched facts).
-    FACT_TYPES_USED: tuple[str, ...]   # informative (docs)
 
 CLAUSES — what `expand` returns. A Clause is one durable-rules rule of the compiled ruleset:
 
@@ -44,12 +43,14 @@ CLAUSES — what `expand` returns. A Clause is one durable-rules rule of the com
 A rule passes when no clause fired; it is not assessable when only "unknown" clauses fired; it
 fails when a "fail" clause fired. An activation is a SET of matched facts: a fact matching two
 branches of an $or is one activation (the durable driver de-duplicates), and the compiler adds
-`$ex` guards for every field a reference comparison uses (compile.guard_references). Numbers: fields declared "dec" travel to the engine scaled by
-facts.SCALE — build constants with `dec_const(...)` (the helpers `lt`/`gt`/… do it for you when
-given a Decimal or float).
+`$ex` guards for every field a reference comparison uses (compile.guard_references). Numbers:
+fields declared "dec" travel to the engine scaled by engine.dialect.SCALE — build constants with
+`dec_const(...)` (the helpers `lt`/`gt`/… do it for you when given a Decimal or float).
 
 To add a block: write engine/rules/blocks/<id>.py with the names above, add one line to
 registry.py, document it in rules/README.md, give it a test in tests/test_rules_blocks*.py.
+A judgement computed in Python needs no block of its own: declare it as a computed check
+(engine/facts/verdict.py) and the generic block (verdict.py) judges it.
 """
 from __future__ import annotations
 
@@ -59,7 +60,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine import template as T
-from engine.evaluate.facts import scaled, unscaled
+from engine.dialect import scaled
+from engine.evidence import fmt_value, location, stated_values
 from engine.model import Evidence, Report
 
 
@@ -182,24 +184,6 @@ def within(fld: str, values: list[Any], universe: list[Any] | tuple[Any, ...]) -
 # Default message values and evidence
 # ---------------------------------------------------------------------------------------------
 
-def fmt_value(value: Any) -> str:
-    """A value as a person reads it: Decimal without exponent, lists joined with 、."""
-    cls = value.__class__
-    if cls is str:
-        return value
-    if cls is int:
-        return str(value)
-    if isinstance(value, Decimal):
-        return format(value.normalize(), "f") if value == value else str(value)
-    if isinstance(value, bool):
-        return "是" if value else "否"
-    if isinstance(value, (list, tuple)):
-        return "、".join(fmt_value(v) for v in value)
-    if value is None:
-        return "（无）"
-    return str(value)
-
-
 def describe_cells(addresses: list[str]) -> str:
     return "、".join(T.describe_address(a) for a in addresses)
 
@@ -244,37 +228,15 @@ def default_evidence(clause: Clause, facts: dict[str, dict], report: Report,
     if line is None and cells:
         line = next((c.line for c in (report.cell(a) for a in cells) if c and c.line), None)
     return Evidence(part=part, table=table, cells=cells, values=stated_values(report, cells),
-                    line=line, where=_where(report, line), excerpt=report.line_text(line))
+                    line=line, where=location(report, line), excerpt=report.line_text(line))
 
 
 def _part_of(fact: dict) -> str | None:
     return fact.get("part") if isinstance(fact.get("part"), str) else None
 
 
-def _where(report: Report, line: int | None) -> str | None:
-    if line is None or line < 1 or line > len(report.lines):
-        return f"第{line}行" if line else None
-    return report.lines[line - 1].where
-
-
-def stated_values(report: Report, cells: list[str]) -> dict[str, Any]:
-    """address -> what the report states there: the number, or the kind (blank/dash/无/text…)."""
-    from engine.model import decimal_to_json
-    out: dict[str, Any] = {}
-    for a in cells:
-        c = report.cell(a)
-        if c is None:
-            out[a] = "missing"
-        elif c.known:
-            out[a] = decimal_to_json(c.value)
-        else:
-            out[a] = c.raw if c.kind == "text" else c.kind
-    return out
-
-
 Describe = Callable[[Clause, dict, Report], dict]
 
 __all__ = ["BlockError", "Clause", "CompileContext", "all_of", "any_of", "one_of", "eq", "neq",
            "lt", "lte", "gt", "gte", "exists", "within", "not_exists", "same_fact", "joined", "is_type",
-           "dec_const", "default_describe", "default_evidence", "fmt_value", "describe_cells",
-           "unscaled"]
+           "dec_const", "default_describe", "default_evidence", "fmt_value", "describe_cells"]

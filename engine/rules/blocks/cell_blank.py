@@ -4,7 +4,8 @@ naming the cells concerned (template Relation 12)."""
 from __future__ import annotations
 
 from engine import template as T
-from engine.rules.blocks import TABLES_OPTION, Clause, all_of, any_of, describe_cells, gt, is_type, within
+from engine.rules.blocks import (TABLES_OPTION, Clause, all_of, any_of, default_evidence, describe_cells, gt,
+                                 is_type, within)
 
 ID = "cell_blank"
 SUMMARY = "统计表单元格未留空（可选：未以“—”“无”等符号代替数字）"
@@ -22,7 +23,6 @@ OPTIONS = {
 }
 MESSAGE_FIELDS = {"table_title": "表格标准名称", "label": "行的名称", "count": "问题单元格个数",
                   "cells_desc": "问题单元格的中文描述", "raws": "问题单元格的原文"}
-FACT_TYPES_USED = ("row",)
 
 
 def _kinds(clause) -> list[str]:
@@ -53,5 +53,4 @@ def describe(clause, facts, report):
 
 
 def evidence(clause, facts, report):
-    from engine.rules.blocks import default_evidence
     return default_evidence(clause, facts, report, cells=_cells(clause, facts["r"]))

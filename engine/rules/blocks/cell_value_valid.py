@@ -20,7 +20,6 @@ OPTIONS = {
 }
 MESSAGE_FIELDS = {"cell": "单元格的中文描述", "raw": "原文填写的内容", "v": "识别出的数值",
                   "problem": "问题（为负数 / 不是整数 / 不是数字）"}
-FACT_TYPES_USED = ("cell",)
 
 
 def expand(options, ctx):

@@ -19,7 +19,6 @@ OPTIONS = {
     },
 }
 MESSAGE_FIELDS = {"code": "诊断代码", "message": "解析器的说明（中文）", "line": "行号"}
-FACT_TYPES_USED = ("diagnostic",)
 
 
 def expand(options, ctx):

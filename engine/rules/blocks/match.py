@@ -22,7 +22,9 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from engine.facts import fact_types
 from engine.rules.blocks import Clause, all_of, any_of, dec_const, is_type
+from engine.template import all_known_addresses
 
 ID = "match"
 SUMMARY = "通用条件：直接对事实字段写比较条件（安全子集：不含正则、否定、计数、三方关联）"
@@ -50,11 +52,9 @@ OPTIONS = {
     },
 }
 MESSAGE_FIELDS: dict[str, str] = {}   # any field of the matched facts (see message_fields)
-FACT_TYPES_USED: tuple[str, ...] = ()
 
 
 def message_fields(options) -> dict[str, str]:
-    from engine.evaluate.facts import fact_types
     types = fact_types()
     out: dict[str, str] = {}
     for role in ("fail", "unknown"):
@@ -67,7 +67,6 @@ def message_fields(options) -> dict[str, str]:
 
 
 def expand(options, ctx):
-    from engine.evaluate.facts import fact_types
     types = fact_types()
     clauses = []
     for role in ("fail", "unknown"):
@@ -154,7 +153,6 @@ def _rvalue(value: Any, kind: str, fields: dict, env: dict, ctx, p: tuple) -> An
 
 def _const(value: Any, kind: str, ctx, p: tuple) -> Any:
     if "addr" in p and isinstance(value, str):
-        from engine.template import all_known_addresses
         if value not in all_known_addresses():
             raise ctx.error(f"未知的单元格地址“{value}”", *p)
     ok = {"str": isinstance(value, str), "bool": isinstance(value, bool),

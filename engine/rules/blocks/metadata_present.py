@@ -1,7 +1,7 @@
 """Block `metadata_present`: the listed metadata (发布机关, 报告年度, 统计期限 …) were found."""
 from __future__ import annotations
 
-from engine.evaluate.extractors.metadata import META_FIELDS
+from engine.facts.extractors.metadata import META_FIELDS
 from engine.rules.blocks import Clause, all_of, eq, is_type, one_of
 
 ID = "metadata_present"
@@ -16,7 +16,6 @@ OPTIONS = {
     },
 }
 MESSAGE_FIELDS = {"label": "信息名称（如 发布机关）", "field": "信息代号"}
-FACT_TYPES_USED = ("meta",)
 
 
 def expand(options, ctx):

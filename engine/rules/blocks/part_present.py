@@ -16,7 +16,6 @@ OPTIONS = {
     },
 }
 MESSAGE_FIELDS = {"part": "部分编号（一…六）", "part_title": "部分的标准标题"}
-FACT_TYPES_USED = ("part",)
 
 
 def expand(options, ctx):

@@ -6,7 +6,7 @@ the template rule reports the wrong format once, instead of a cascade of missing
 from __future__ import annotations
 
 from engine import template as T
-from engine.rules.blocks import TABLES_OPTION, Clause, all_of, eq, is_type, within
+from engine.rules.blocks import TABLES_OPTION, Clause, all_of, default_evidence, eq, is_type, within
 
 ID = "row_present"
 SUMMARY = "统计表按其所用格式的各行齐全"
@@ -18,7 +18,6 @@ OPTIONS = {
     },
 }
 MESSAGE_FIELDS = {"table_title": "表格标准名称", "label": "行的名称", "row": "行代号"}
-FACT_TYPES_USED = ("row", "table")
 
 
 def expand(options, ctx):
@@ -39,6 +38,5 @@ def describe(clause, facts, report):
 
 
 def evidence(clause, facts, report):
-    from engine.rules.blocks import default_evidence
     f = next(iter(facts.values()))
     return default_evidence(clause, facts, report, cells=list(f.get("cells") or []))

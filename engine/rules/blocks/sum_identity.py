@@ -12,6 +12,8 @@ not assessable. Messages can quote the stated total, the computed total and the 
 """
 from __future__ import annotations
 
+import re
+
 from engine import template as T
 from engine.rules.blocks import (Clause, all_of, describe_cells, eq, fmt_value, is_type, same_fact,
                                  default_evidence)
@@ -41,7 +43,6 @@ MESSAGE_FIELDS = {
     "items": "右边各项及数值",
     "missing": "未填有效数值的单元格（不可核对时）",
 }
-FACT_TYPES_USED = ("sum",)
 
 
 def _rows(table: str) -> list[str]:
@@ -117,7 +118,6 @@ def expand(options, ctx):
 
 def _short_row(table: str, key: str) -> str:
     """A row as a reader knows it, without numbering or notes: 三.四.1 -> 本机关不掌握相关政府信息."""
-    import re
     label = _row_label(table, key)
     label = re.sub(r"^[一二三四五六七八九十]+、|^（[一二三四五六七八九十]+）|^\d+\.", "", label)
     return re.sub(r"（[^）]*）$", "", label) or key

@@ -14,7 +14,6 @@ OPTIONS = {
     },
 }
 MESSAGE_FIELDS = {"name": "表格代号", "table_title": "表格标准名称", "part": "所在部分"}
-FACT_TYPES_USED = ("table",)
 
 
 def expand(options, ctx):

@@ -4,7 +4,7 @@ report on. A report whose year or template could not be determined is not assess
 from __future__ import annotations
 
 from engine import template as T
-from engine.rules.blocks import Clause, all_of, any_of, gte, is_type, lte, neq, not_exists
+from engine.rules.blocks import Clause, all_of, any_of, default_evidence, gte, is_type, lte, neq, not_exists
 
 ID = "template_in_force"
 SUMMARY = "报告使用其报告年度适用的格式（2019年版或2021年版）"
@@ -26,7 +26,6 @@ OPTIONS = {
 }
 MESSAGE_FIELDS = {"year": "报告年度", "template": "报告所用格式", "expected": "应使用的格式",
                   "expected_name": "应使用格式的文件名称", "template_evidence": "判断所用格式的依据"}
-FACT_TYPES_USED = ("report",)
 
 
 def expand(options, ctx):
@@ -48,7 +47,6 @@ def expand(options, ctx):
 def evidence(clause, facts, report):
     """Point at the proactive-disclosure table, at the line whose column or row labels exist only
     in the format used (e.g. 本年新制作数量 for 2019): that line shows the reader why."""
-    from engine.rules.blocks import default_evidence
     ev = default_evidence(clause, facts, report, cells=[])
     ev.part, ev.table = "二", "active"
     line = telltale_line(report, facts["r"].get("template"))

@@ -1,10 +1,11 @@
 """The explicit list of fact extractors. Adding an extractor = one module + one line here.
 
 Order matters only for fact numbering (facts are numbered in the order produced), never for results.
+The computed checks a rule can name in `check:` are the ones the extractors declare (CHECKS).
 """
-from engine.evaluate.extractors import diagnostics, metadata, structure, sums
-from engine.evaluate.extractors import text_figures, text_signals
-from engine.evaluate.extractors import crossyear
+from engine.facts.extractors import diagnostics, metadata, structure, sums
+from engine.facts.extractors import text_figures, text_signals
+from engine.facts.extractors import crossyear
 
 EXTRACTORS = (
     structure,      # part, table, row, cell
@@ -15,3 +16,5 @@ EXTRACTORS = (
     text_figures,   # figure, fee_conflict (narrative figures vs tables, Relations 9 and 10)
     crossyear,      # xy_* (this year's report against last year's; same-year peers)
 )
+
+COMPUTED_CHECKS = tuple(check for ex in EXTRACTORS for check in getattr(ex, "CHECKS", ()))

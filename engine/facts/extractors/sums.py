@@ -21,8 +21,8 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
 
-from engine.evaluate.extractors.structure import row_keys_of
-from engine.evaluate.facts import ENGINE_DEC_BOUND
+from engine.dialect import ENGINE_DEC_BOUND
+from engine.facts.extractors.structure import row_keys_of
 from engine.model import Cell, Report
 
 ID = "sums"

@@ -34,11 +34,11 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from engine.evaluate.text_source import PART_IDS, TextView, part_views
+from engine.facts.text_source import PART_IDS, TextView, part_views
 from engine.model import Report
 from engine.paths import SIGNALS_FILE
-from engine.rules.loader import NOT_PLAIN, round_trip_tree
 from engine.yaml_guard import YamlLimitError, read_yaml_text
+from engine.yamlfile import NOT_PLAIN, round_trip_tree
 
 DEFAULT_SIGNALS_FILE = SIGNALS_FILE
 
@@ -421,3 +421,29 @@ def default_signals() -> SignalSet:
     if _DEFAULT is None:
         _DEFAULT = load_signals()
     return _DEFAULT
+
+
+# --------------------------------------------------------------------------------------------
+# Compile time: the signals file of the rules directory being compiled. `ctx` is the rules'
+# CompileContext (rules_dir, cache shared per catalog load, error(message, *option path)).
+# --------------------------------------------------------------------------------------------
+
+def signals_path(ctx) -> Path:
+    """The signals file of the rules directory being compiled (rules/signals.yaml by default)."""
+    candidate = Path(ctx.rules_dir) / "signals.yaml" if ctx.rules_dir else None
+    return candidate if candidate is not None and candidate.is_file() else DEFAULT_SIGNALS_FILE
+
+
+def catalog_signals(ctx) -> tuple[Path, SignalSet]:
+    """The SignalSet of the catalog (cached in ctx.cache); a broken file is a compile error."""
+    path = signals_path(ctx)
+    key = ("signals", str(path))
+    if key not in ctx.cache:
+        try:
+            ctx.cache[key] = load_signals(path)
+        except SignalLoadError as exc:
+            ctx.cache[key] = exc
+    value = ctx.cache[key]
+    if isinstance(value, SignalLoadError):
+        raise ctx.error("信号文件有误：" + "；".join(value.problems[:3]))
+    return path, value

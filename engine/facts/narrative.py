@@ -40,9 +40,9 @@ from typing import Any, Literal
 import cn2an
 from ruamel.yaml.comments import CommentedMap
 
-from engine.evaluate.signals import (DEFAULT_SIGNALS_FILE, SignalLoadError, _line, compile_checked,
-                                     load_yaml_document)
-from engine.evaluate.text_source import PART_IDS, TextView, part_views
+from engine.facts.signals import (DEFAULT_SIGNALS_FILE, SignalLoadError, _line, compile_checked,
+                                     load_yaml_document, signals_path)
+from engine.facts.text_source import TextView, part_views
 from engine.model import Metadata, Report
 from engine.template import APPLICANT_COLUMNS, REVIEW_COLUMNS
 
@@ -407,3 +407,20 @@ def compare_figure(figure: Figure, report: Report) -> Comparison:
     else:
         status = "contradict"
     return Comparison(figure, status, readings, totals, values, unknown)
+
+
+def catalog_figures(ctx) -> Path:
+    """Compile time: check the `figures:` section of the catalog's signals file (a broken pattern
+    is a compile error, not a failure at evaluation time); returns the file's path for the
+    extractor. `ctx` is the rules' CompileContext."""
+    path = signals_path(ctx)
+    key = ("figures", str(path))
+    if key not in ctx.cache:
+        try:
+            load_figures(path)
+            ctx.cache[key] = None
+        except SignalLoadError as exc:
+            ctx.cache[key] = exc
+    if isinstance(ctx.cache[key], SignalLoadError):
+        raise ctx.error("信号文件的 figures 部分有误：" + "；".join(ctx.cache[key].problems[:3]))
+    return path

@@ -1,9 +1,10 @@
 """Cross-year facts: a report held against the same body's report of the year before.
 
 Everything here is pure computation on two `Report`s (this year's and last year's); the fact
-extractor engine/evaluate/extractors/crossyear.py turns the results into flat `xy_*` facts, the
-blocks engine/rules/blocks/previous_*.py / similar_to_previous.py / same_year_duplicate.py compile
-conditions on them, and the YAML rules in rules/crossyear.yaml (XXGK-X701…X705) judge them.
+extractor engine/facts/extractors/crossyear.py turns the results into flat `xy_*` verdict facts
+of its computed checks (previous_carryover, previous_valid_count, previous_problems_answered,
+similar_to_previous, same_year_duplicate), which the YAML rules in rules/crossyear.yaml
+(XXGK-X701…X705) name.
 Which report is "last year's" is decided by engine/parse/agency.py (group_reports).
 
 What is compared, and when (docs/template.md, Relations 6–8):
@@ -50,6 +51,8 @@ from engine.template import ACTIVE_ITEMS, APPLICANT_COLUMNS
 
 @lru_cache(maxsize=1)
 def _jieba():
+    # a deliberate lazy load: jieba's dictionary takes ~1 s to load, and only reports with last
+    # year's report alongside need it
     import jieba
 
     jieba.setLogLevel(logging.ERROR)

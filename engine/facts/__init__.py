@@ -1,4 +1,11 @@
-"""Facts: a Report (and optionally last year's Report) as a flat list of type-discriminated dicts.
+"""Facts — the layer between parse and rules: a Report (and optionally last year's Report) as a
+flat list of type-discriminated dicts.
+
+Public interface:
+    build_facts(report, previous=None, requests=None) -> FactSet
+    fact_types() -> {fact type: {field: kind}}          the declared schema, read by the compiler
+    FactContext, FactSet, FactError
+    engine/facts/verdict.py                             the contract of computed checks
 
 Why flat facts: the rule engine (durable-rules, through engine/evaluate/durable.py) and the reference
 evaluator (engine/evaluate/reference.py) both match conditions against single facts or pairs of
@@ -11,19 +18,20 @@ A fact is a dict with at least ``type``. Its fields are declared by the extracto
     "str"  short identifier string (engine-visible, ≤ 200 chars, no newlines)
     "int"  integer (engine-visible)
     "bool" boolean (engine-visible)
-    "dec"  Decimal (engine-visible as an integer scaled by SCALE, so 1.5 万元 -> 15000)
+    "dec"  Decimal (engine-visible as an integer scaled by engine.dialect.SCALE: 1.5 万元 -> 15000)
     "py"   anything else (lists, long text, labels): kept on the Python side for messages and
            evidence, never sent to the engine
 
 Fields whose value is None are left out of the engine JSON: a condition on them never matches
 (durable-rules' own semantics, copied by the reference evaluator).
 
-Extension point — a fact extractor is one small module in engine/evaluate/extractors/ listed in
-engine/evaluate/extractors/registry.py:
+Extension point — a fact extractor is one small module in engine/facts/extractors/ listed in
+engine/facts/extractors/registry.py:
 
     ID = "sums"                                   # stable id; blocks address requests to it
     FACT_TYPES = {"sum": {"rule": "str", ...}}    # the fact types it produces and their fields
     def extract(ctx: FactContext) -> Iterable[dict]
+    CHECKS = (ComputedCheck(...), ...)            # optional: computed checks (engine/facts/verdict.py)
 
 ``ctx.report`` / ``ctx.previous`` are the Reports; ``ctx.requests`` are the requests the compiled
 catalog addressed to this extractor (e.g. one per identity instance), so rule-specific aggregates
@@ -35,41 +43,16 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any, Callable, Iterable
 
+from engine.dialect import ENGINE_DEC_BOUND, MAX_ENGINE_INT, SENTINEL_TYPE, FactError, scaled
+from engine.facts.extractors.registry import EXTRACTORS
 from engine.model import Report
 
-SCALE = 10_000          # "dec" fields travel to the engine as integers in units of 1/10000
 FIELD_KINDS = ("str", "int", "bool", "dec", "py")
 ENGINE_KINDS = frozenset({"str", "int", "bool", "dec"})
-SENTINEL_TYPE = "__eval__"
 MAX_ENGINE_STR = 200
-MAX_ENGINE_INT = 2 ** 62       # durable-rules reads integers with atoll: larger ones saturate
 MAX_ENGINE_FIELDS = 240        # durable-rules: 254 properties per message (sid, id included)
-
-
-# "dec" values whose scaled form fits the engine: |value| < ENGINE_DEC_BOUND.
-ENGINE_DEC_BOUND = Decimal(MAX_ENGINE_INT) / SCALE
-
-
-class FactError(Exception):
-    """A fact that cannot be sent to the engine (an extractor bug)."""
-
-
-def scaled(value: Decimal | int) -> int:
-    """The engine form of a Decimal: an integer in units of 1/SCALE (exact for ≤ 4 decimals)."""
-    if value.__class__ is int:
-        return value * SCALE
-    # a Decimal is used as is (Decimal(d) is an exact copy of d): same product, one copy less
-    d = (value if value.__class__ is Decimal else Decimal(value)) * SCALE
-    if d != d.to_integral_value():
-        raise FactError(f"数值 {value} 超出引擎精度（最多 4 位小数）")
-    return int(d)
-
-
-def unscaled(value: int) -> Decimal:
-    return (Decimal(value) / SCALE).normalize()
 
 
 @dataclass
@@ -82,7 +65,7 @@ class FactContext:
 @dataclass
 class FactSet:
     """The facts of one report. ``facts[i]["id"] == str(i)``: decimal ids are collision-free in
-    durable-rules' 32-bit hash (notes §1.7)."""
+    durable-rules' 32-bit hash (docs/durable-rules.md §1)."""
     facts: list[dict[str, Any]]
     failures: dict[str, str] = field(default_factory=dict)   # extractor id -> error text
     failed_types: frozenset[str] = frozenset()
@@ -168,7 +151,7 @@ _enc = json.encoder.encode_basestring
 
 
 def _check_lines(name: str, kind: str, n: str) -> list[str]:
-    """Generated code: the check of field `name` (value in `v`), as in engine_form."""
+    """Generated code: the check of field `name` (value in `v`)."""
     if kind == "str":
         return [f"        if v.__class__ is not str or len(v) > {MAX_ENGINE_STR} "
                 f"or '\\n' in v: _bad_str(fact, {n}, v)"]
@@ -222,7 +205,7 @@ def _compiled_form(code: list[str], visible: tuple) -> FormFn:
 
 @functools.lru_cache(maxsize=256)
 def form_function(visible: tuple[tuple[str, str, bool], ...]) -> FormFn:
-    """engine_form for one fact type, as straight-line code (built once per type and field
+    """The engine form of one fact type (a dict), as straight-line code (built once per type and field
     selection): this runs for every fact of every report, and a generic loop over the fields
     with a branch per kind cost more than the rest of fact building. Field names are declared
     identifiers (FACT_TYPES), inserted with repr(). A `bool` field that is not sent needs no
@@ -254,7 +237,6 @@ def engine_fields() -> dict[str, tuple[tuple[str, str], ...]]:
 @functools.lru_cache(maxsize=1)
 def fact_types() -> dict[str, dict[str, str]]:
     """Every declared fact type -> {field: kind}, over all registered extractors."""
-    from engine.evaluate.extractors.registry import EXTRACTORS
     out: dict[str, dict[str, str]] = {"__eval__": {}}
     for ex in EXTRACTORS:
         for name, fields in ex.FACT_TYPES.items():
@@ -267,16 +249,9 @@ def fact_types() -> dict[str, dict[str, str]]:
     return out
 
 
-def producers() -> dict[str, str]:
-    """fact type -> id of the extractor producing it."""
-    from engine.evaluate.extractors.registry import EXTRACTORS
-    return {name: ex.ID for ex in EXTRACTORS for name in ex.FACT_TYPES}
-
-
 def build_facts(report: Report, previous: Report | None = None,
                 requests: dict[str, list[dict[str, Any]]] | None = None) -> FactSet:
     """Run every registered extractor; number the facts 0..N-1."""
-    from engine.evaluate.extractors.registry import EXTRACTORS
     requests = requests or {}
     facts: list[dict[str, Any]] = []
     failures: dict[str, str] = {}
@@ -297,7 +272,7 @@ def build_facts(report: Report, previous: Report | None = None,
 
 def _checked(ex: Any, produced: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Copies of the produced facts, each of a type the extractor declares with only declared
-    fields (the field kinds are checked when the facts are sent: engine_form)."""
+    fields (the field kinds are checked when the facts are sent: form_function)."""
     allowed = {name: frozenset(fields).union(("type",)) for name, fields in ex.FACT_TYPES.items()}
     out = []
     for f in produced:
