@@ -24,11 +24,12 @@ LAYERS = (
     ("evaluate", ("engine.evaluate",)),
     ("score", ("engine.score",)),
     ("render", ("engine.render",)),
+    ("ledger", ("engine.ledger",)),
     ("run", ("engine.run", "engine.batch")),
     ("cli", ("engine.cli", "engine.__main__")),
 )
 BASE_MODULES = ("engine", "engine.model", "engine.template", "engine.dialect", "engine.evidence",
-                "engine.yamlfile", "engine.spool", "engine.paths")
+                "engine.yamlfile", "engine.spool", "engine.paths", "engine.dates")
 
 
 def module_name(path: Path) -> str:
