@@ -26,10 +26,12 @@ LAYERS = (
     ("render", ("engine.render",)),
     ("ledger", ("engine.ledger",)),
     ("run", ("engine.run",)),
+    ("web", ("engine.web",)),
     ("cli", ("engine.cli", "engine.__main__")),
 )
 BASE_MODULES = ("engine", "engine.model", "engine.template", "engine.dialect", "engine.evidence",
-                "engine.yamlfile", "engine.spool", "engine.paths", "engine.dates")
+                "engine.yamlfile", "engine.yaml_guard", "engine.spool", "engine.paths",
+                "engine.dates")
 
 
 def module_name(path: Path) -> str:
