@@ -73,12 +73,14 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
     first = min(chosen.values(), key=lambda a: a.pos)
     header = header_columns(folded, region, Pos(first.line, first.start))
     columns = header.columns if header else APPLICANT_COLUMNS
-    reads = read_rows(lines, folded, anchors, chosen, region, {k: len(columns) for k in order})
+    labels = {r.key: ("三、本年度办理结果" if r.key.startswith("三.") else "") + (r.group or "") + r.label
+              for r in rows}
+    reads = read_rows(lines, folded, anchors, chosen, region, {k: len(columns) for k in order}, labels)
     if header and columns != APPLICANT_COLUMNS and not _rows_fit(reads, columns):
         # the rows contradict the header (its width, or 总计 adds up only in template order):
         # the header was misread, keep the template order
         columns, header = APPLICANT_COLUMNS, None
-        reads = read_rows(lines, folded, anchors, chosen, region, {k: NCOL for k in order})
+        reads = read_rows(lines, folded, anchors, chosen, region, {k: NCOL for k in order}, labels)
     by_header = columns != APPLICANT_COLUMNS
     if by_header:
         diags.append(D.header_columns("applications", list(columns), list(APPLICANT_COLUMNS),

@@ -43,12 +43,15 @@ for a CELL that states something that is not a number ("见附件", "3件" in a 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from engine.model import Cell, SourceLine
 from engine.parse.cells import EMPTY, TEXT, VALUE, Token, split_cells, tokens_of_piece
 from engine.parse.normalize import label_pattern, squeeze
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
 
 _PREFIX_SPLIT = re.compile(r"^(?P<prefix>[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)?(?P<core>.*?)(?:（[^）]*）)?$")
 HEAD_CHARS = 6           # characters of a label's core that identify the row
@@ -201,10 +204,16 @@ def chain(anchors: list[Anchor], order: list[str]) -> dict[str, Anchor]:
     return out
 
 
-def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: Pos) -> list[Token]:
-    """Tokens from `start` (just after a label) to `end` (the next label), with the row-end rule."""
+def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: Pos, label: str = "") -> list[Token]:
+    """Tokens from `start` (just after a label) to `end` (the next label), with the row-end rule.
+
+    `label`: the row's full label (with its group labels); a text token that is a piece of it is
+    the label wrapped onto the next line ("行政机关不再处理其政府信息公开" / "申请", a group label's
+    "他处理"), not the end of the row: values printed beside a wrapped label's lines stay the row's.
+    """
     toks: list[Token] = []
     started = False
+    whole = squeeze(label)
     for li in range(start.line, min(end.line, len(lines) - 1) + 1):
         f = folded[li]
         a = start.col if li == start.line else 0
@@ -229,7 +238,7 @@ def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: 
                 continue            # the rest of the label's own cell
             for t in tokens_of_piece(fc, rc, li, col, tabbed):
                 if t.kind == TEXT:
-                    if started:
+                    if started and not (whole and not tabbed and _label_piece(t.text, whole)):
                         return toks
                     continue
                 if t.kind == VALUE:
@@ -239,8 +248,14 @@ def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: 
     return toks
 
 
+def _label_piece(text: str, whole: str) -> bool:
+    piece = squeeze(text)
+    return bool(piece) and piece in whole and (len(piece) >= 2 or _CJK.fullmatch(piece) is not None)
+
+
 def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor], chosen: dict[str, Anchor],
-              region: Region, expected: dict[str, int] | None = None) -> dict[str, RowRead]:
+              region: Region, expected: dict[str, int] | None = None,
+              labels: dict[str, str] | None = None) -> dict[str, RowRead]:
     """For each chosen row anchor, the tokens up to the next anchor of any kind.
 
     PDF text sometimes puts a row's values on the line BEFORE its label. When no row has a value on
@@ -255,7 +270,11 @@ def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor],
         if id(a) in chosen_ids:
             nxt = relevant[i + 1] if i + 1 < len(relevant) else None
             end = Pos(nxt.line, nxt.start) if nxt else region.end
-            after[a.key] = RowRead(a.key, a, collect_tokens(lines, folded, Pos(a.line, a.end), end))
+            after[a.key] = RowRead(a.key, a, collect_tokens(lines, folded, Pos(a.line, a.end), end,
+                                                            (labels or {}).get(a.key, "")))
+    if expected is not None:
+        _hand_on_full_lines(after, expected)
+    after = {k: by_column(r, lines) for k, r in after.items()}
     if expected is None or _has_inline_values(after) or all(
             len(r.values) == expected[k] for k, r in after.items()):
         return after
@@ -265,15 +284,26 @@ def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor],
         if id(a) in chosen_ids:
             before[a.key] = RowRead(a.key, a, _values_before(lines, folded, prev_end, a))
         prev_end = Pos(a.line, a.end)
+    # Which side of its label a row's values stand on is decided by the table's edges, where only
+    # one reading fits: nothing before the first row's label (or a full row after the last row's)
+    # means "after"; nothing after the last row's label (or a full row before the first row's)
+    # means "before". Both or neither: the rows read away from their label stay unknown.
+    order = list(expected)
     keys = [a.key for a in relevant if id(a) in chosen_ids]
     first, last = keys[0], keys[-1]
-    if not _values_precede_labels(after, before, expected):
-        # values after their labels: then none may stand before the first label as a full row
-        edge = "表格第一行标签之前另有一整行数值" if len(before[first].values) == expected.get(first) else ""
-        return _doubt_off_line(after, list(expected), chosen, +1, edge)
-    # values before their labels: then none may follow the last label
-    edge = "表格最后一行标签之后另有数值" if after[last].values else ""
-    return _doubt_off_line(before, list(expected), chosen, -1, edge)
+    # (the edge rows must be the template's own first and last rows: a label found out of place
+    # leaves its values where they tell nothing)
+    after_edge = (first == order[0] and not before[first].values) or (
+        last == order[-1] and len(after[last].values) == expected[last])
+    before_edge = (last == order[-1] and not after[last].values) or (
+        first == order[0] and len(before[first].values) == expected[first])
+    if after_edge and not before_edge:
+        return _doubt_off_line(after, order, chosen, +1, "")
+    if before_edge and not after_edge:
+        return _doubt_off_line(before, order, chosen, -1, "")
+    reads = before if _values_precede_labels(after, before, expected) else after
+    return _doubt_off_line(reads, order, chosen, -1 if reads is before else +1,
+                           "表格首尾两端无法判断数值在标签之前还是之后")
 
 
 def _doubt_off_line(reads: dict[str, RowRead], order: list[str], chosen: dict[str, Anchor],
@@ -289,7 +319,7 @@ def _doubt_off_line(reads: dict[str, RowRead], order: list[str], chosen: dict[st
             continue
         i = order.index(key) if key in order else -1
         j = i + step
-        why = edge or ("表格中有的行标签找不到或不在其应有位置" if len(chosen) < len(order) else "")
+        why = edge
         if not why and i >= 0 and 0 <= j < len(order) and (
                 order[j] not in chosen or (chosen[order[j]].pos < read.anchor.pos) != (step < 0)):
             why = "相邻一行的标签不在其应有位置"
@@ -297,6 +327,41 @@ def _doubt_off_line(reads: dict[str, RowRead], order: list[str], chosen: dict[st
             out[key] = RowRead(key, read.anchor, read.tokens,
                                doubt=f"数值不在该行标签所在行，而在标签{side}；{why}，无法确定这些数值属于哪一行")
     return out
+
+
+def _hand_on_full_lines(after: dict[str, RowRead], expected: dict[str, int]) -> None:
+    """A row complete on its own label's line followed by one more full line of values, before a
+    next row that has none: that line is the next row's, printed above its label (a label centred in
+    a taller cell: "8.属于行政查询事项 0 … 0" / "0 … 0" / "1.本机关不掌握相关政府信息")."""
+    keys = [k for k in expected if k in after]
+    for k, nxt in zip(keys, keys[1:]):
+        read, following = after[k], after[nxt]
+        if read.anchor is None or following.values or any(t.tabbed for t in read.tokens):
+            continue
+        inline = [t for t in read.values if t.line == read.anchor.line]
+        rest = [t for t in read.values if t.line != read.anchor.line]
+        if len(inline) == expected[k] and len(rest) == expected[nxt] and len({t.line for t in rest}) == 1:
+            after[k] = RowRead(k, read.anchor, [t for t in read.tokens if t.line == read.anchor.line])
+            after[nxt] = RowRead(nxt, following.anchor, rest)
+
+
+def by_column(read: RowRead, lines: list[SourceLine]) -> RowRead:
+    """A row of column-laid text (pdftotext -layout) whose values stand on several lines (a wrapped
+    label: 总计 printed beside the label's first line, the other values on its second) is read
+    left to right by character column, not line by line. Values that share columns across lines
+    (one value per line: reading-order text) keep their order; a mix of both cannot be ordered."""
+    values = read.values
+    if read.doubt or len({t.line for t in values}) < 2 or any(t.tabbed for t in read.tokens):
+        return read
+    spans = [(t.start, t.start + len(t.raw)) for t in values]
+    overlapping = sum(1 for i, a in enumerate(spans) for b in spans[i + 1:] if a[0] < b[1] and b[0] < a[1])
+    if overlapping == 0:
+        return RowRead(read.key, read.anchor, sorted(read.tokens, key=lambda t: t.start))
+    per_line = Counter(t.line for t in values)
+    if all(count == 1 for count in per_line.values()):
+        return read
+    return RowRead(read.key, read.anchor, read.tokens,
+                   doubt="该行数值分布在几行上，各行数值的字符列位置相互重叠，无法确定各数值所属的列")
 
 
 def _has_inline_values(reads: dict[str, RowRead]) -> bool:

@@ -171,6 +171,9 @@ def _title(lines: list[SourceLine], first_heading_line: int | None) -> tuple[str
         if m:
             return m.group("t"), ln.no
     limit = first_heading_line if first_heading_line is not None else min(len(lines), 30)
+    found = _title_by_report_name(lines[:limit])
+    if found is not None:
+        return found
     chunks: list[str] = []
     start = None
     for ln in lines[:limit]:
@@ -195,6 +198,45 @@ def _title(lines: list[SourceLine], first_heading_line: int | None) -> tuple[str
     return title, start
 
 
+_TITLE_END = re.compile(r"(?:信息公开|政务公开|信息公开工作)[^。]{0,12}(?:年度报告|报告|年报)")
+_NOT_TITLE = re.compile(r"[>›»]|当前位置|首页|您现在的位置|来源[:：]|浏览次数|字号")
+_PAGE_NO = re.compile(r"^[-—－\s]*\d{1,3}[-—－\s]*$|^第\s*\d{1,3}\s*页")
+
+
+def _title_by_report_name(lines: list[SourceLine]) -> tuple[str, int] | None:
+    """The title found by its report name (…政府信息公开工作年度报告), whatever stands above it:
+    stray lines a converter leaves (a lone heading word, page headers and numbers, a breadcrumb,
+    the site's metadata table) are passed over; a title split over lines is joined with the
+    lines before it only when they name the body ("丙镇人民政府" + "2024年政府信息公开工作年度报告")."""
+    kept: list[tuple[str, int]] = []
+    for ln in lines:
+        text = ln.text.strip().lstrip("#").strip().strip("*").strip()
+        if not text or _HEADER_FIELD.match(text) or _NOT_TITLE.search(text) or _PAGE_NO.match(text):
+            continue
+        if "\t" in ln.text or ln.table is not None:
+            continue          # a cell of the site's metadata table
+        if len(text) > 60 or "。" in text:
+            break
+        kept.append((text, ln.no))
+        squeezed = re.sub(r"\s+", "", fold(text))
+        if not _TITLE_END.search(squeezed):
+            continue
+        if _plausible_agency(text):
+            return text, ln.no
+        for back in (1, 2):
+            if len(kept) > back:
+                joined = "".join(t for t, _ in kept[-1 - back:])
+                if _plausible_agency(joined):
+                    return joined, kept[-1 - back][1]
+        return text, ln.no
+    return None
+
+
+def _plausible_agency(title: str) -> bool:
+    agency = agency_from_title(title)
+    return agency is not None and body_kind(agency) is not None
+
+
 def agency_from_title(title: str) -> str | None:
     """The issuing body as the title states it (text before the year, or before the report name)."""
     t = re.sub(r"\s+", "", arabic_years(fold(title)))
@@ -206,6 +248,7 @@ def agency_from_title(title: str) -> str | None:
     else:
         name = _TITLE_SUFFIX.sub("", t)
     name = re.sub(r"关于$", "", name).strip("《》\"' ")
+    name = re.sub(r"^年度?(?=\S{2})", "", name)     # the year's digits lost by a text copy: "年上海市…"
     if re.search(r"报告|年报|信息公开|模板", name):
         return None       # the title names the report, not the body (a template, a generic title)
     if not name or name == t or len(name) < 2:

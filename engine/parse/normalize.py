@@ -25,7 +25,7 @@ _EXPLICIT = {
     "‘": "'", "’": "'", "＂": '"', "＇": "'",
     "：": ":", "；": ";", "，": ",", "、": "、", "。": "。", "．": ".",
     "\u3000": " ", "\u00a0": " ", "\u2002": " ", "\u2003": " ", "\u2009": " ", "\u200b": " ",
-    "\ufeff": " ", "\u202f": " ", "\u2007": " ",
+    "\ufeff": " ", "\u202f": " ", "\u2007": " ", "\f": " ", "\v": " ",
     "－": "-", "﹣": "-", "‐": "-", "‑": "-", "—": "—", "–": "—", "―": "—", "─": "—", "━": "—",
     "／": "/", "∕": "/",
 }
@@ -79,6 +79,15 @@ def label_pattern(label: str, *, gap: str = r"[ ]*+") -> str:
 
 
 _MD_ROW = re.compile(r"^[ ]*\|.*\|[ ]*$")
+# A page number line a PDF or its text copy leaves between a label and its values: "-3-", "— 3 —",
+# "- 12 -", "第 3 页", "3 / 6", "第3页 共6页" (after fold(): dashes are "-" or "—").
+_PAGE_NUMBER = re.compile(r"^[ ]*(?:[-—]+[ ]*\d{1,3}[ ]*[-—]+|第[ ]*\d{1,3}[ ]*页(?:[ ]*[,，]?[ ]*共[ ]*\d{1,3}[ ]*页)?"
+                          r"|\d{1,3}[ ]*/[ ]*\d{1,3})[ ]*$")
+
+
+def is_page_number(folded: str) -> bool:
+    """The line is nothing but a page number (see _PAGE_NUMBER)."""
+    return _PAGE_NUMBER.match(folded) is not None
 
 
 def markdown_row_as_tabs(folded: str) -> str:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from engine.model import Part, SourceLine
-from engine.parse.normalize import fold, label_pattern, markdown_row_as_tabs
+from engine.parse.normalize import fold, is_page_number, label_pattern, markdown_row_as_tabs
 from engine.template import PART_IDS
 
 _NUMERAL = {"一": "一", "二": "二", "三": "三", "四": "四", "五": "五", "六": "六"}
@@ -177,4 +177,6 @@ def segment_text(lines: list[SourceLine], l0: int, c0: int, l1: int, c1: int | N
 
 def fold_lines(lines: list[SourceLine]) -> list[str]:
     """Folded text of every line (same length as the original: positions stay valid)."""
-    return [markdown_row_as_tabs(fold(ln.text)) for ln in lines]
+    # a page number line is blanked (same length): it must not read as a value between a label and
+    # the values that continue after the page break
+    return [" " * len(f) if is_page_number(f) else markdown_row_as_tabs(f) for f in (fold(ln.text) for ln in lines)]
