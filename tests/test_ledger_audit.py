@@ -211,3 +211,15 @@ def test_concurrent_audits_on_one_ledger(season):
     refs = [json.loads((season / f"o-{i}" / "findings.json").read_text(encoding="utf-8"))["reports"][0]["reference_number"]
             for i in range(3)]
     assert refs[0] == refs[2] != refs[1]
+
+
+def test_both_versions_in_one_run_then_the_next_run_lists_the_fixes(season):
+    _put(season, JINCUN)
+    fixed = (SEEDS / JINCUN).read_text(encoding="utf-8").replace(*FIX_T802)
+    (season / "in" / "z-整改后.txt").write_text(fixed, encoding="utf-8")
+    first = _report(_audit("o"), "z-整改后.txt")
+    assert first["round"]["number"] == 2 and first["round"]["earlier"] == []
+    assert "一并审核" in first["round"]["note"] and "一并审核" in _letter(season, "o", first)
+    second = _report(_audit("o"), "z-整改后.txt")
+    assert "note" not in second["round"] and second["reference_number"] == first["reference_number"]
+    assert {e["rule_id"]: e["status"] for e in second["round"]["earlier"]}["XXGK-T802"] == "已整改"

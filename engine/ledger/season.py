@@ -218,14 +218,21 @@ class Season:
         y = year if year is not None else 0
         rnd = self.ledger.report_round(who, y, sha256, source, self.run_id)
         earlier: list[dict[str, Any]] = []
-        previous_ref = None
-        if rnd.previous_report_id is not None:
+        previous_ref = note = None
+        if rnd.previous_report_id is not None and self.ledger.report_row(rnd.previous_report_id)["first_run"] == self.run_id:
+            # both versions came in this one run: the earlier one's findings are not known yet
+            previous = self.ledger.report_row(rnd.previous_report_id)["source"]
+            note = f"上一轮报告（{previous}）在本次审核中一并审核，其问题的整改情况将在下次审核时逐条列出。"
+            previous_ref = self.ledger.existing_reference(who, y, rnd.number - 1)
+        elif rnd.previous_report_id is not None:
             earlier = [{"id": s.finding_id, "rule_id": s.rule_id, "title": s.title, "message": s.message,
                         "severity": s.severity} for s in self.ledger.letter_items(rnd.previous_report_id)]
             previous_ref = self.ledger.existing_reference(who, y, rnd.number - 1)
         letter = self.ledger.reference_number(who, y, rnd.number, ref_year, start, fmt)
         info = {"number": rnd.number, "kind": "复核" if rnd.is_review else "首次审核",
                 "previous_reference_number": previous_ref, "earlier": earlier}
+        if note:
+            info["note"] = note
         return Dispatch(rnd.report_id, info, letter.sequence, letter.text)
 
     def remember(self, report_id: int, findings: Iterable[Finding | dict[str, Any]]) -> None:

@@ -146,6 +146,9 @@ class Ledger:
                       (key, year, round_no, ref_year, seq, number, now_iso()))
             return LetterNumber(seq, number)
 
+    def report_row(self, report_id: int) -> sqlite3.Row:
+        return self.conn.execute("SELECT * FROM reports WHERE id=?", (report_id,)).fetchone()
+
     def existing_reference(self, agency: str | None, year: int, round_no: int) -> str | None:
         row = self.conn.execute("SELECT reference_number FROM letters WHERE agency_key=? AND year=? AND round=?",
                                 (agency_key(agency), year, round_no)).fetchone()
