@@ -7,6 +7,7 @@ and `from package import name` is an edge to the package's __init__ unless `name
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ENGINE = Path(__file__).resolve().parent.parent / "engine"
@@ -162,3 +163,45 @@ def test_no_module_is_over_500_lines():
         if n > MAX_LINES:
             long.append(f"{path.relative_to(ENGINE.parent)}: {n} lines")
     assert not long, f"modules over {MAX_LINES} lines: {long}"
+
+
+LAZY = re.compile(r"\blaz(y|ily)\b", re.IGNORECASE)
+
+
+def function_level_imports(path: Path) -> list[int]:
+    """Lines of the imports inside functions whose group carries no comment saying the load is
+    lazy on purpose (on the import's line, or on the comment lines right above its group)."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    tree = ast.parse("\n".join(lines), str(path))
+    bare = []
+    for fn in ast.walk(tree):
+        if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            continue
+        for node in ast.walk(fn):
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                i = node.lineno - 1
+                said = LAZY.search(lines[i])
+                while not said and i > 0:
+                    i -= 1
+                    text = lines[i].strip()
+                    if not (text.startswith(("#", "import ", "from ")) or text == ""):
+                        break
+                    said = LAZY.search(text)
+                if not said:
+                    bare.append(node.lineno)
+    return bare
+
+
+def test_imports_inside_functions_are_deliberate_lazy_loads():
+    bare = [f"{path.relative_to(ENGINE.parent)}:{line}" for path in sorted(ENGINE.rglob("*.py"))
+            for line in function_level_imports(path)]
+    assert not bare, ("imports inside functions without a comment saying why they are lazy "
+                      "(import at module level, or comment the deliberate lazy load): " + ", ".join(bare))
+
+
+def test_the_lazy_import_check_tells_bare_from_commented(tmp_path):
+    src = tmp_path / "m.py"
+    src.write_text("def f():\n    x = 1\n    import json\n    return json\n\n"
+                   "def g():\n    # a deliberate lazy load: heavy\n    import pandas\n    from x import y\n",
+                   encoding="utf-8")
+    assert function_level_imports(src) == [3]

@@ -13,13 +13,14 @@ from pathlib import Path
 
 from engine.cli.exits import EXIT_OK, EXIT_USAGE
 from engine.cli.zh_argparse import iso_date
+from engine.ledger import DEFAULT_LEDGER, Ledger, LedgerError, current_user
+from engine.ledger.db import default_ledger
 
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 CHARGE_LABELS = {"agency": "问题", "manual": "待人工核对"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    from engine.ledger import DEFAULT_LEDGER
 
     p = subparsers.add_parser(
         "review", help="审核结果复核：查看、确认、排除（豁免）或撤销对问题的决定",
@@ -62,9 +63,6 @@ def _usage(parser: argparse.ArgumentParser) -> int:
 
 
 def _open(args: argparse.Namespace, must_exist: bool = True):
-    from engine.ledger import Ledger, LedgerError
-    from engine.ledger.db import default_ledger
-
     args.ledger = args.ledger or default_ledger()
     if must_exist and not args.ledger.is_file():
         raise LedgerError(f"审核台账 {args.ledger} 不存在：请先用 audit 命令审核（或用 --ledger 指定台账文件）")
@@ -72,8 +70,6 @@ def _open(args: argparse.Namespace, must_exist: bool = True):
 
 
 def _run(action) -> int:
-    from engine.ledger import LedgerError
-
     try:
         return action()
     except LedgerError as exc:
@@ -82,8 +78,6 @@ def _run(action) -> int:
 
 
 def _by(args: argparse.Namespace) -> str:
-    from engine.ledger import current_user
-
     return (args.by or "").strip() or current_user()
 
 

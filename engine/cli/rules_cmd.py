@@ -5,9 +5,10 @@ import sys
 from pathlib import Path
 
 from engine.cli.exits import EXIT_RULES, EXIT_USAGE
-from engine.evaluate.examples import rules_lacking, run_examples
-from engine.rules import DEFAULT_RULES_DIR, RuleLoadError, load_catalog
-from engine.rules.doc import catalog_html, catalog_markdown, explain_text
+
+# The stages are imported inside the commands, deliberately: the CLI imports every command module
+# to build its parser, and the rule compiler with the fact extractors and the evaluators takes about
+# 1 s to import (cn2an alone 0.4 s) — `xxgk-audit --help` and `parse` need none of it.
 
 
 def register(subparsers) -> None:
@@ -35,6 +36,7 @@ def register(subparsers) -> None:
 
 
 def _load(directory):
+    from engine.rules import DEFAULT_RULES_DIR, RuleLoadError, load_catalog   # lazy: see above
     try:
         return load_catalog(directory or DEFAULT_RULES_DIR), None
     except RuleLoadError as exc:
@@ -54,6 +56,7 @@ def cmd_check(args) -> int:
 
 
 def cmd_test(args) -> int:
+    from engine.evaluate.examples import rules_lacking, run_examples   # lazy: see above
     catalog, code = _load(args.dir)
     if catalog is None:
         return code
@@ -76,6 +79,7 @@ def cmd_test(args) -> int:
 
 
 def cmd_doc(args) -> int:
+    from engine.rules.doc import catalog_html, catalog_markdown   # lazy: see above
     catalog, code = _load(args.dir)
     if catalog is None:
         return code
@@ -92,6 +96,7 @@ def cmd_doc(args) -> int:
 
 
 def cmd_explain(args) -> int:
+    from engine.rules.doc import explain_text   # lazy: see above
     catalog, code = _load(args.rules)
     if catalog is None:
         return code

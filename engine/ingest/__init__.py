@@ -5,8 +5,9 @@ Public interface (used by parse and the batch runner):
     sniff_format(path, head) -> str        the format by content first, extension second
 
 Each format has one reader module (text, pdf, docx, html) exposing `read(path, data, limits) -> Document`,
-listed in READERS below. A reader that is not installed yet is simply absent from the registry,
-and such files get the status `unsupported`.
+listed in READERS below by module name: a reader is imported when the first file of its format is
+read (deliberately lazy: a run of text reports never loads PDFium, python-docx or lxml). A format
+with no reader gets the status `unsupported`.
 """
 from __future__ import annotations
 
@@ -148,14 +149,9 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document
     if fmt in ("zip", "unknown"):
         raise IngestError("binary", f"文件 {path} 不是可识别的文本、PDF、Word 或网页文件", str(path))
     module_name = READERS.get(fmt)
-    try:
-        module = importlib.import_module(module_name) if module_name else None
-    except ModuleNotFoundError as exc:
-        if exc.name != module_name:
-            raise
-        module = None
-    if module is None:
+    if module_name is None:
         raise IngestError("unsupported", f"暂不支持读取 {fmt.upper()} 格式的文件：{path}", str(path))
+    module = importlib.import_module(module_name)
     try:
         doc = module.read(path, data, limits)
     except RecursionError:      # hostile nesting the reader's library walks recursively

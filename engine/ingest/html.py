@@ -94,6 +94,7 @@ def decode(path: Path, data: bytes) -> tuple[str, str, list[Diagnostic]]:
         return data.decode("utf-8"), "utf-8", notes
     except UnicodeDecodeError:
         pass
+    # a deliberate lazy load (like every reader's library): only for pages that are not UTF-8
     from charset_normalizer import from_bytes
     best = from_bytes(data).best()
     if best is None:
@@ -105,6 +106,7 @@ def decode(path: Path, data: bytes) -> tuple[str, str, list[Diagnostic]]:
 
 
 def parse_html(path: Path, text: str):
+    # a deliberate lazy load: the registry imports readers lazily, keep start-up light
     import lxml.html
     from lxml import etree
     # lxml refuses str input that carries an XML encoding declaration; the text is decoded already.

@@ -70,6 +70,7 @@ def decode_text(path: Path, data: bytes) -> tuple[str, str]:
 
 
 def _detected(path: Path, data: bytes) -> tuple[str, str]:
+    # a deliberate lazy load (like every reader's library): only for text that is not UTF-8
     from charset_normalizer import from_bytes
 
     best = from_bytes(data).best()

@@ -96,6 +96,7 @@ def load_agency_list(path: str | Path) -> list[AgencyEntry]:
 
 
 def _read_rows(path: Path) -> list[list[Any]]:
+    # a deliberate lazy load: pandas (~0.5 s) only when a list of agencies is read from a file
     import pandas as pd
 
     if not path.is_file():

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from engine.ingest import read_document
 from engine.model import Document, Report, Table
 from engine.parse import active as active_table
 from engine.parse import applications as applications_table
@@ -46,7 +47,6 @@ class NotAReportError(Exception):
 
 
 def parse_file(path: str | Path) -> Report:
-    from engine.ingest import read_document
 
     return parse_document(read_document(path))
 

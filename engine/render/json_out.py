@@ -8,8 +8,11 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections import Counter
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Iterable
+
+import jsonschema
 
 from engine import SCHEMAS_DIR
 from engine.model import AuditRecord, RecordHead
@@ -75,8 +78,6 @@ def dumps(document: dict[str, Any]) -> str:
 
 def validate_findings(document: dict[str, Any]) -> list[str]:
     """Schema problems of a findings document, as "path: message" strings (empty when valid)."""
-    import jsonschema
-
     schema = json.loads(FINDINGS_SCHEMA.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
@@ -84,8 +85,6 @@ def validate_findings(document: dict[str, Any]) -> list[str]:
 
 
 def _json_default(value: Any) -> Any:
-    from decimal import Decimal
-
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, (dt.date, dt.datetime)):

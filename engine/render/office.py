@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import jsonschema
 import yaml
 
 from engine import SCHEMAS_DIR
@@ -112,8 +113,6 @@ def _date_problems(data: dict[str, Any]) -> list[str]:
 
 
 def _validate(data: Any) -> list[str]:
-    import jsonschema
-
     schema = json.loads(OFFICE_SCHEMA.read_text(encoding="utf-8"))
     validator = jsonschema.Draft202012Validator(schema)
     return [_explain(e) for e in sorted(validator.iter_errors(data), key=lambda e: list(e.path))]

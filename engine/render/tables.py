@@ -8,11 +8,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import shutil
 import zipfile
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.writer.excel import ExcelWriter
 
 from engine.model import AuditRecord, AuditSummary
 from engine.render.labels import SEVERITY_LABELS, STATUS_LABELS, TABLE_LABELS, part_label
@@ -133,7 +138,6 @@ class SummaryWorkbook:
     header rows are bold and frozen."""
 
     def __init__(self, run_date: dt.date):
-        from openpyxl import Workbook
 
         self._stamp = dt.datetime.combine(run_date, dt.time())
         self._book = Workbook(write_only=True)
@@ -143,8 +147,6 @@ class SummaryWorkbook:
         self._findings = self._sheet_with_header("问题", FINDING_COLUMNS, (34, 24, 8, 22, 8, 10, 30, 60))
 
     def _sheet_with_header(self, name: str, columns: Iterable[str], widths: tuple[int, ...]) -> Any:
-        from openpyxl.cell import WriteOnlyCell
-        from openpyxl.styles import Font
 
         bold = Font(bold=True)
         sheet = self._book.create_sheet(name)
@@ -192,7 +194,6 @@ def save_reproducibly(book: Any, path: Path, stamp: dt.datetime) -> None:
     """Save through openpyxl's own writer into an archive that stamps every member with the run
     date as it is written, so the workbook is compressed once (a rewrite pass used to cost a
     decompress and a second deflate of the whole file)."""
-    from openpyxl.writer.excel import ExcelWriter
 
     with FixedTimeZip(path, stamp) as archive:
         ExcelWriter(book, archive).save()
@@ -223,7 +224,6 @@ class FixedTimeZip(zipfile.ZipFile):
         super().writestr(self._info(name), data)
 
     def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # noqa: D102
-        import shutil
 
         info = self._info(arcname or Path(filename).name)
         info.file_size = Path(filename).stat().st_size   # lets zipfile decide on zip64 as write() does

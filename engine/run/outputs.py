@@ -151,7 +151,7 @@ def _table_writer_main(conn: Any) -> None:
 
 
 def _write_tables(run: FinishedRun, out_dir: Path, stream: FindingsStream | None) -> None:
-    from engine.render import tables     # already imported by _table_writer_main
+    from engine.render import tables     # lazy: pandas; already imported by _table_writer_main
 
     if stream is None:
         raise RuntimeError("写表格的子进程没有收到审核开始的消息")
