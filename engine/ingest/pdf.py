@@ -25,6 +25,7 @@ between pages.
 """
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -215,7 +216,13 @@ def _positions(own: list[float], reference: list[float], left: float, right: flo
 
 
 def _position_of(x: float, xs: list[float]) -> int:
-    return min(range(len(xs)), key=lambda i: abs(xs[i] - x))
+    """The index of the position nearest to x (xs ascending; the first of two equally near)."""
+    i = bisect.bisect_left(xs, x)
+    if i == 0:
+        return 0
+    if i == len(xs):
+        return len(xs) - 1
+    return i if xs[i] - x < x - xs[i - 1] else i - 1
 
 
 def _merge_close(xs: list[float]) -> list[float]:

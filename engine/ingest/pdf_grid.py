@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cached_property
+from typing import NamedTuple
 from itertools import groupby
 
 SNAP = 3.0
@@ -28,8 +29,8 @@ MIN_LENGTH_AFTER = 3.0
 Box = tuple[float, float, float, float]     # x0, top, x1, bottom
 
 
-@dataclass(frozen=True, slots=True)
-class Edge:
+class Edge(NamedTuple):
+    """A horizontal or vertical ruling segment (a tuple: cheap to make by the thousand)."""
     orientation: str       # "h" | "v"
     x0: float
     top: float

@@ -59,7 +59,11 @@ def page_chars(page: pdfium.PdfPage, height: float) -> list[dict]:
         count = raw.FPDFText_CountChars(handle)
         rect = raw.FS_RECTF()
         rect_ref = ctypes.byref(rect)
-        get_unicode = raw.FPDFText_GetUnicode
+        # all the page's code units in one call (index-aligned with the characters), instead of
+        # one call per character: the per-call cost of ctypes is most of this function's time
+        units = (ctypes.c_ushort * (count + 1))()
+        if count:
+            raw.FPDFText_GetText(handle, 0, count, units)
         is_generated = raw.FPDFText_IsGenerated
         loose_box = raw.FPDFText_GetLooseCharBox
         map_error = raw.FPDFText_HasUnicodeMapError
@@ -71,9 +75,10 @@ def page_chars(page: pdfium.PdfPage, height: float) -> list[dict]:
         origin_x_ref, origin_y_ref = ctypes.byref(origin_x), ctypes.byref(origin_y)
         chars: list[dict] = []
         for i in range(count):
-            if is_generated(handle, i) == 1:
+            code = units[i]
+            # PDFium's own characters are the spaces and line ends it infers: only whitespace
+            if chr(code).isspace() and is_generated(handle, i) == 1:
                 continue
-            code = get_unicode(handle, i)
             if code == 0 or not loose_box(handle, i, rect_ref):
                 continue
             if map_error(handle, i) == 1:
@@ -174,31 +179,29 @@ def page_edges(page: pdfium.PdfPage, height: float) -> list[Edge]:
 
 
 def _subpaths(obj, matrix) -> list[tuple[list[tuple[float, float]], bool]]:
+    """The path's subpaths in page coordinates: (points, closed). The close flag is asked only of
+    a subpath's last segment (ctypes calls are the cost here)."""
     count = raw.FPDFPath_CountSegments(obj)
     if count <= 0 or count > MAX_SEGMENTS_PER_PATH:
         return []
+    get_segment, get_type, get_point = raw.FPDFPath_GetPathSegment, raw.FPDFPathSegment_GetType, raw.FPDFPathSegment_GetPoint
+    segments = [get_segment(obj, i) for i in range(count)]
+    kinds = [get_type(seg) for seg in segments]
     a, b, c, d, e, f = matrix
     x, y = ctypes.c_float(), ctypes.c_float()
     xr, yr = ctypes.byref(x), ctypes.byref(y)
     out: list[tuple[list[tuple[float, float]], bool]] = []
     points: list[tuple[float, float]] = []
-    closed = False
-    for i in range(count):
-        segment = raw.FPDFPath_GetPathSegment(obj, i)
-        if not raw.FPDFPathSegment_GetPoint(segment, xr, yr):
+    for i, segment in enumerate(segments):
+        if kinds[i] == _SEGMENT_MOVETO and points:
+            out.append((points, bool(raw.FPDFPathSegment_GetClose(segments[i - 1]))))
+            points = []
+        if not get_point(segment, xr, yr):
             continue
         px, py = x.value, y.value
-        point = (px * a + py * c + e, px * b + py * d + f)
-        if raw.FPDFPathSegment_GetType(segment) == _SEGMENT_MOVETO:
-            if points:
-                out.append((points, closed))
-            points, closed = [point], False
-        else:
-            points.append(point)
-        if raw.FPDFPathSegment_GetClose(segment):
-            closed = True
+        points.append((px * a + py * c + e, px * b + py * d + f))
     if points:
-        out.append((points, closed))
+        out.append((points, bool(raw.FPDFPathSegment_GetClose(segments[-1]))))
     return out
 
 
