@@ -26,6 +26,7 @@ from pathlib import Path
 
 from engine.run import Hooks
 from engine.ingest import IngestError, read_document, sniff_format
+from engine.rules import catalog_digest
 from engine.model import (Document, Evidence, Finding, Metadata, Part, Report, RuleResult, SourceLine,
                           Table)
 from engine.template import PART_IDS, TABLE_NAMES
@@ -83,10 +84,13 @@ class FakeRule:
 class FakeCatalog:
     rules: list[FakeRule] = field(default_factory=list)
     version: str = "fake-1"
+    digest: str = ""
+    digest_files: int = 0
 
 
 def fake_load_catalog(path) -> FakeCatalog:
-    return FakeCatalog([
+    digest, files = catalog_digest(Path(path))
+    return FakeCatalog(digest=digest, digest_files=files, rules=[
         FakeRule("R-PART", "缺少规定的部分", "error", "完整性", 5),
         FakeRule("R-WARN", "表述不规范", "warning", "规范性", 2),
         FakeRule("R-SUM", "表三总计不等于各列之和", "error", "一致性", 4),

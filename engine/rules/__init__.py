@@ -95,9 +95,10 @@ class Catalog:
     ruleset: dict[str, Any]                 # durable-rules rules mapping (compile.build_ruleset)
     clauses: dict[str, Clause]              # clause name -> clause
     requests: dict[str, list[dict]]         # extractor id -> requests
-    digest: str                             # sha256 over the directory's YAML files
+    digest: str                             # sha256 (hex) of the rules folder: catalog_digest
     directory: str
     files: list[str] = field(default_factory=list)
+    digest_files: int = 0                   # how many files the digest covers
 
     def rule(self, rule_id: str) -> Rule:
         for r in self.rules:
@@ -116,7 +117,7 @@ class Catalog:
         return Catalog(rules=rules, ruleset=build_ruleset(clauses),
                        clauses={c.name: c for c in clauses}, requests=_requests(clauses),
                        digest=self.digest + ":" + ",".join(sorted(rule_ids)),
-                       directory=self.directory, files=self.files)
+                       directory=self.directory, files=self.files, digest_files=self.digest_files)
 
 
 def load_catalog(path: str | Path = DEFAULT_RULES_DIR) -> Catalog:
@@ -137,18 +138,24 @@ def load_catalog(path: str | Path = DEFAULT_RULES_DIR) -> Catalog:
         problems.append((str(directory), 0, msg))
     if problems:
         raise RuleLoadError(problems)
+    digest, digest_files = catalog_digest(directory)
     return Catalog(rules=rules, ruleset=build_ruleset(clauses),
                    clauses={c.name: c for c in clauses}, requests=_requests(clauses),
-                   digest=catalog_digest(directory), directory=str(directory),
-                   files=[str(f) for f in files])
+                   digest=digest, directory=str(directory),
+                   files=[str(f) for f in files], digest_files=digest_files)
 
 
-def catalog_digest(directory: Path) -> str:
+def catalog_digest(directory: Path) -> tuple[str, int]:
+    """The one digest of the rules: sha256 (hex) over every YAML file under the rules folder that
+    decides an audit's outcome — rule files, scoring policy, signal lists, deadlines — by relative
+    name and bytes; office.yaml (the reviewing office's letterhead) is not part of the rules.
+    Returns the digest and how many files it covers (findings.json's `rules`)."""
+    files = sorted(p for p in directory.rglob("*")
+                   if p.is_file() and p.suffix in (".yaml", ".yml") and p.name != "office.yaml")
     h = hashlib.sha256()
-    for p in sorted(directory.iterdir()):
-        if p.is_file() and p.suffix in (".yaml", ".yml"):
-            h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
-    return h.hexdigest()
+    for p in files:
+        h.update(p.relative_to(directory).as_posix().encode() + b"\0" + p.read_bytes() + b"\0")
+    return h.hexdigest(), len(files)
 
 
 def _requests(clauses: list[Clause]) -> dict[str, list[dict]]:

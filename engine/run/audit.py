@@ -25,7 +25,6 @@ Nothing here prints: progress goes through the `progress` callback the CLI passe
 """
 from __future__ import annotations
 
-import hashlib
 import json
 import tempfile
 from collections import Counter
@@ -96,12 +95,19 @@ class Rules:
     catalog: Any
     rule_info: dict[str, RuleInfo]
     office: Office
-    digest: str             # "sha256:…" over the rule and scoring files
-    files: int              # how many files that digest covers
+
+    @property
+    def digest(self) -> str:
+        """The catalog's digest of the rules folder (engine.rules.catalog_digest), as findings.json gives it."""
+        return "sha256:" + self.catalog.digest
+
+    @property
+    def files(self) -> int:
+        return self.catalog.digest_files
 
     @property
     def version(self) -> str:
-        return str(getattr(self.catalog, "version", "") or self.digest[7:19])
+        return str(getattr(self.catalog, "version", "") or self.catalog.digest[:12])
 
 
 def load_rules(options: AuditOptions) -> Rules:
@@ -109,24 +115,7 @@ def load_rules(options: AuditOptions) -> Rules:
     office = load_office(options.office_file)
     load_scoring(options.scoring_file)      # checked here; each worker loads it for itself
     catalog = preload_catalog(options.hooks, Path(options.rules_dir))
-    digest, files = rules_digest(Path(options.rules_dir), options.scoring_file)
-    return Rules(catalog, catalog_rule_info(catalog), office, digest, files)
-
-
-def rules_digest(rules_dir: Path, scoring_path: Path) -> tuple[str, int]:
-    """sha256 over the rule and scoring files (relative names and bytes), and how many files."""
-    files = sorted(p for p in Path(rules_dir).rglob("*")
-                   if p.is_file() and p.suffix in (".yaml", ".yml") and p.name != "office.yaml")
-    if scoring_path.exists() and scoring_path.resolve() not in {p.resolve() for p in files}:
-        files.append(scoring_path)
-    h = hashlib.sha256()
-    for p in files:
-        try:
-            name = p.relative_to(rules_dir).as_posix()
-        except ValueError:
-            name = p.name
-        h.update(name.encode() + b"\0" + p.read_bytes() + b"\0")
-    return "sha256:" + h.hexdigest(), len(files)
+    return Rules(catalog, catalog_rule_info(catalog), office)
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,8 +28,7 @@ class Hooks:
 
 @dataclass
 class AuditOptions:
-    rules_dir: Path = DEFAULT_RULES_DIR
-    scoring_path: Path | None = None          # default: rules_dir/scoring.yaml
+    rules_dir: Path = DEFAULT_RULES_DIR      # the rules, with their scoring.yaml (and office.yaml, deadlines.yaml)
     office_path: Path | None = None           # default: rules_dir/office.yaml when present
     previous_dirs: list[Path] = field(default_factory=list)
     jobs: int = 1
@@ -48,7 +47,7 @@ class AuditOptions:
 
     @property
     def scoring_file(self) -> Path:
-        return Path(self.scoring_path or Path(self.rules_dir) / "scoring.yaml")
+        return Path(self.rules_dir) / "scoring.yaml"
 
     @property
     def office_file(self) -> Path | None:
