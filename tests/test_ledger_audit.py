@@ -92,6 +92,10 @@ def test_dismiss_rerun_waiver_expiry_and_undo(season, capsys):
     assert t802["title"] not in _letter(season, "o", after)
     assert after["score"] > before["score"]
     assert "XXGK-T802" not in {d["rule_id"] for d in after["scoring"]["deductions"]}
+    rows = list(openpyxl.load_workbook(season / "o" / "summary.xlsx", read_only=True)["问题"].iter_rows(values_only=True))
+    head = rows[0]
+    row = next(r for r in rows if r[head.index("问题编号")] == t802["id"])
+    assert row[head.index("复核状态")] == "已排除"
 
     # a waiver that ended before the audit date counts again, and says so
     assert main(["review", "dismiss", t802["id"], "--reason", "限期豁免", "--until", "2025-04-30"]) == 0

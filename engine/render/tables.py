@@ -19,7 +19,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.writer.excel import ExcelWriter
 
-from engine.model import AuditRecord, AuditSummary
+from engine.model import AuditRecord, AuditSummary, Finding
 from engine.render.labels import SEVERITY_LABELS, STATUS_LABELS, TABLE_LABELS, part_label
 from engine.template import describe_address
 
@@ -28,7 +28,7 @@ _CORE_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified
 REPORT_COLUMNS = ("来源文件", "状态", "说明", "单位", "年度", "模板", "得分", "等级", "错误", "警告", "提示",
                   "无法核对", "审核意见书", "文号", "审核引擎", "上年报告", "重复于", "SHA256")
 FINDING_COLUMNS = ("来源文件", "单位", "年度", "规则编号", "严重程度", "类别", "问题", "说明", "扣分", "部分", "表格",
-                   "单元格", "数值", "行号", "位置", "原文", "整改要求", "依据")
+                   "单元格", "数值", "行号", "位置", "原文", "整改要求", "依据", "问题编号", "复核状态")
 
 
 # Rows of the 报告 sheet and summary.csv are turned into frames this many at a time, so that a
@@ -75,7 +75,20 @@ def finding_rows(reports: Iterable[AuditRecord]) -> Iterator[dict[str, Any]]:
                 "数值": "；".join(f"{describe_address(k)}={v}" for k, v in values.items()),
                 "行号": ev.line, "位置": ev.where or "", "原文": ev.excerpt or "",
                 "整改要求": f.remedy or "", "依据": f.basis or "",
+                "问题编号": f.id or "", "复核状态": review_label(f),
             }
+
+
+def review_label(f: Finding) -> str:
+    """The 问题 sheet's 复核状态: what a review decision (xxgk-audit review, by 问题编号) made of it."""
+    d = f.decision or {}
+    if d.get("status") == "dismissed":
+        if d.get("expired"):
+            return f"豁免已于 {d.get('until')} 到期，重新计入"
+        return f"已排除（豁免至 {d['until']}）" if d.get("until") else "已排除"
+    if d.get("status") == "confirmed":
+        return "已确认"
+    return "" if f.counted else "待人工核对"
 
 
 def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
