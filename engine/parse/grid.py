@@ -37,7 +37,7 @@ Value policy (documented here because rules depend on it):
 One convention for an UNREADABLE ROW (too few values, too many, an ambiguous digit run): every cell
 of the row is kind "missing" — the cell's value cannot be located in the source — with raw = what
 the row states and the row's line; the diagnostic (ROW_TOO_FEW_VALUES / ROW_TOO_MANY_VALUES /
-DIGITS_AMBIGUOUS, engine/evaluate/extractors/structure.SHAPE_CODES) says why. Kind "text" is kept
+DIGITS_AMBIGUOUS, engine/facts/extractors/structure.SHAPE_CODES) says why. Kind "text" is kept
 for a CELL that states something that is not a number ("见附件", "3件" in a 万元 column).
 """
 from __future__ import annotations
