@@ -67,10 +67,13 @@ def aligned_line(line: dict, words: list[dict], text: str) -> Line:
 
 
 def segments_of(words: list[dict]) -> list[Segment]:
+    """Words closer than VALUE_GAP em joined; two numbers are never one (the figures of two narrow
+    columns can stand closer than that: "1 859" is 1 and 859)."""
     out: list[Segment] = []
     for w in sorted(words, key=lambda w: w["x0"]):
         em = max(w["bottom"] - w["top"], 1.0)
-        if out and w["x0"] - out[-1].x1 < VALUE_GAP * em:
+        both_numbers = bool(out) and out[-1].is_number and C.NUMBER.match(w["text"]) is not None
+        if out and w["x0"] - out[-1].x1 < VALUE_GAP * em and not both_numbers:
             s = out[-1]
             s.text += " " + w["text"]
             s.x1, s.top, s.bottom = max(s.x1, w["x1"]), min(s.top, w["top"]), max(s.bottom, w["bottom"])

@@ -14,7 +14,7 @@ from engine.ingest.grid import join_wrapped
 
 ALIGN_TOLERANCE = 1.0     # pt: values of one column share a left edge, a centre or a right edge
 
-_NUMBER = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?$")
+NUMBER = re.compile(r"^[-+]?\d[\d,，]*(?:\.\d+)?$")
 _OTHER_VALUE = re.compile(r"^(?:[—–\-－/／]+|无)$")
 
 
@@ -33,7 +33,7 @@ class Segment:
 
     @property
     def is_number(self) -> bool:
-        return _NUMBER.match(self.text) is not None
+        return NUMBER.match(self.text) is not None
 
     @property
     def is_value(self) -> bool:
