@@ -285,18 +285,19 @@ def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor],
             before[a.key] = RowRead(a.key, a, _values_before(lines, folded, prev_end, a))
         prev_end = Pos(a.line, a.end)
     # Which side of its label a row's values stand on is decided by the table's edges, where only
-    # one reading fits: nothing before the first row's label (or a full row after the last row's)
-    # means "after"; nothing after the last row's label (or a full row before the first row's)
-    # means "before". Both or neither: the rows read away from their label stay unknown.
+    # one reading fits: the first row's values after its label and nothing before it (or a full
+    # row after the last row's label) mean "after"; the last row's values before its label and
+    # nothing after it (or a full row before the first row's label) mean "before". Both or
+    # neither: the rows read away from their label stay unknown.
     order = list(expected)
     keys = [a.key for a in relevant if id(a) in chosen_ids]
     first, last = keys[0], keys[-1]
     # (the edge rows must be the template's own first and last rows: a label found out of place
     # leaves its values where they tell nothing)
-    after_edge = (first == order[0] and not before[first].values) or (
-        last == order[-1] and len(after[last].values) == expected[last])
-    before_edge = (last == order[-1] and not after[last].values) or (
-        first == order[0] and len(before[first].values) == expected[first])
+    after_edge = (first == order[0] and not before[first].values and len(after[first].values) == expected[first]) \
+        or (last == order[-1] and len(after[last].values) == expected[last])
+    before_edge = (last == order[-1] and not after[last].values and len(before[last].values) == expected[last]) \
+        or (first == order[0] and len(before[first].values) == expected[first])
     if after_edge and not before_edge:
         return _doubt_off_line(after, order, chosen, +1, "")
     if before_edge and not after_edge:
