@@ -121,3 +121,17 @@ def test_title_found_whatever_stands_above_it(tmp_path):
         assert (report.metadata.agency, report.metadata.year) == ("丙镇人民政府", 2024), before
     report = parse_text(tmp_path, body.replace(TITLE, "2025 年上海市人民政府办公厅政府信息公开工作年度报告\n", 1))
     assert (report.metadata.agency, report.metadata.year) == ("上海市人民政府办公厅", 2025)
+
+
+def test_one_table_per_row_with_blank_cells_keeps_them_in_place(tmp_path):
+    """Markdown rows under ### labels where some cells are blank (the 总计 column left empty): each
+    row is one TAB row of seven cells, so the values and the blanks keep their columns."""
+    def row(_k, label, v):
+        cells = [str(v[0]), "1", "", "", "", "", ""]
+        return (f"### {label}\n\n| {' | '.join(f'数据{i}' for i in range(1, 7))} | 总计 |\n"
+                f"| {' | '.join(['---'] * 7)} |\n| {' | '.join(cells)} |\n\n")
+    report = parse_text(tmp_path, build(row), ".md")
+    for key in ("一", "三.三.4", "四"):
+        assert value(report, f"applications.{key}.自然人") == Decimal(values_for(key)[0])
+        assert value(report, f"applications.{key}.商业企业") == Decimal(1)
+        assert report.cell(f"applications.{key}.总计").kind == "blank"

@@ -294,10 +294,10 @@ def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor],
     first, last = keys[0], keys[-1]
     # (the edge rows must be the template's own first and last rows: a label found out of place
     # leaves its values where they tell nothing)
-    after_edge = (first == order[0] and not before[first].values and len(after[first].values) == expected[first]) \
-        or (last == order[-1] and len(after[last].values) == expected[last])
-    before_edge = (last == order[-1] and not after[last].values and len(before[last].values) == expected[last]) \
-        or (first == order[0] and len(before[first].values) == expected[first])
+    after_edge = (first == order[0] and not before[first].values and _full(after[first], expected[first])) \
+        or (last == order[-1] and _full(after[last], expected[last]))
+    before_edge = (last == order[-1] and not after[last].values and _full(before[last], expected[last])) \
+        or (first == order[0] and _full(before[first], expected[first]))
     if after_edge and not before_edge:
         return _doubt_off_line(after, order, chosen, +1, "")
     if before_edge and not after_edge:
@@ -305,6 +305,14 @@ def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor],
     reads = before if _values_precede_labels(after, before, expected) else after
     return _doubt_off_line(reads, order, chosen, -1 if reads is before else +1,
                            "表格首尾两端无法判断数值在标签之前还是之后")
+
+
+def _full(read: RowRead, n: int) -> bool:
+    """The read holds a whole row: n values, or one TAB row of n cells (blank cells included)."""
+    if len(read.values) == n:
+        return True
+    cells = [t for t in read.tokens if t.tabbed and t.kind in (VALUE, EMPTY)]
+    return bool(read.values) and len(cells) == n and len({t.line for t in cells}) == 1
 
 
 def _doubt_off_line(reads: dict[str, RowRead], order: list[str], chosen: dict[str, Anchor],
