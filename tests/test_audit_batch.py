@@ -218,11 +218,12 @@ def test_existing_output_is_replaced_only_at_the_end(mixed, tmp_path):
     with pytest.raises(Exception):
         run_audit(["in"], out, options(rules_dir=bad_rules))
     assert (out / "findings.json").read_bytes() == before and (out / "stale.txt").exists()
-    # a successful run replaces everything but keeps hidden files such as .gitkeep
+    # a successful run replaces what it wrote but keeps what the user put there (issue 16), hidden
+    # files such as .gitkeep included
     run_audit(["in/a.txt"], out, options())
-    assert not (out / "stale.txt").exists() and (out / ".gitkeep").exists()
+    assert (out / "stale.txt").read_text() == "old" and (out / ".gitkeep").exists()
     assert [r["source"] for r in json.loads((out / "findings.json").read_text("utf-8"))["reports"]] == ["in/a.txt"]
-    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == [".out.lock"]
 
 
 def test_interrupted_run_leaves_no_partial_output(mixed, tmp_path, monkeypatch):
@@ -234,7 +235,7 @@ def test_interrupted_run_leaves_no_partial_output(mixed, tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         run_audit(["in"], tmp_path / "out", options())
     assert not (tmp_path / "out").exists()
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == [".out.lock"]
 
 
 def test_refuses_to_replace_a_folder_that_is_not_an_audit(mixed, tmp_path):

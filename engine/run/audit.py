@@ -26,7 +26,6 @@ Nothing here prints: progress goes through the `progress` callback the CLI passe
 from __future__ import annotations
 
 import json
-import tempfile
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -43,7 +42,7 @@ from engine.render.office import Office, load_office
 from engine.render.output import FinishedRun, OutputContext, RunOutput
 from engine.run.inputs import InputFile, expand_inputs, input_records
 from engine.run.options import AuditOptions, AuditRun, NullProgress
-from engine.run.outdir import check_output_path, staging_folder
+from engine.run.outdir import check_output_path, output_lock, reclaim, staging_folder, work_folder
 from engine.run import outputs
 from engine.run.pool import Crashed, TaskError, TaskTable, run_resilient
 from engine.run.records import STORED, Finished, RecordStore, catalog_rule_info
@@ -56,6 +55,13 @@ from engine.spool import Blob, shared_path
 def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) -> AuditRun:
     out = Path(out)
     check_output_path(out)
+    with output_lock(out):           # two runs on one OUT exclude each other (outdir.py)
+        reclaim(out)                 # what a killed run left beside OUT
+        check_output_path(out)
+        return _run_locked(inputs, out, options)
+
+
+def _run_locked(inputs: list[str | Path], out: Path, options: AuditOptions) -> AuditRun:
     run_outputs = [cls() for cls in outputs.RUN_OUTPUTS]     # the spreadsheet writer forks now
     season = None
     try:
@@ -64,7 +70,7 @@ def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) 
         previous = [f for d in options.previous_dirs for f in expand_inputs([d], exclude=out)]
         season = Season.open(SeasonOptions(options.ledger, options.run_date, options.agencies, options.deadlines_file,
                                            options.by, str(out)))
-        with staging_folder(out) as staging, tempfile.TemporaryDirectory(prefix="xxgk-audit-work-") as work:
+        with staging_folder(out) as staging, work_folder(out) as work:
             out_ctx = OutputContext(staging, rules.office, options.run_date)
             audit = Audit(options, rules, out_ctx, Path(work), run_outputs, season)
             try:

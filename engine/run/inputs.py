@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.ingest import Limits
 from engine.model import AuditRecord
+from engine.run.outdir import tool_prefixes
 
 
 class InputPathError(Exception):
@@ -25,6 +27,9 @@ class InputPathError(Exception):
 class InputFile:
     path: Path          # to open
     display: str        # as shown in every output: as given, or relative to the current directory
+    # (status, Chinese message) for an entry that is listed but not read: a FIFO, a device, a
+    # socket, a link leading outside the inputs or into a folder loop (see expand_inputs)
+    refused: tuple[str, str] | None = None
 
 
 def display_path(path: Path, given_root: Path, inside: Path | None) -> str:
@@ -44,57 +49,147 @@ def display_path(path: Path, given_root: Path, inside: Path | None) -> str:
 def expand_inputs(inputs: Iterable[str | Path], exclude: Path | None = None) -> list[InputFile]:
     """Every file under the inputs (folders recursively), sorted by display path; the same file
     reached twice (a folder and a file inside it) is listed once. `exclude` (the output folder, when
-    it lies inside an input folder) and its temporary siblings are not inputs."""
+    it lies inside an input folder) and its temporary siblings are not inputs.
+
+    What a hostile folder may hold is listed with a status instead of being read or skipped
+    silently: FIFOs, devices and sockets (reading one blocks forever or never ends); symbolic links
+    leading outside every INPUT the user named (followed only inside them); and a linked folder
+    that leads back into a folder being walked (a loop). Linked folders inside the inputs are
+    followed, each real folder walked once."""
     skip = os.path.realpath(exclude) if exclude is not None else None
-    skip_prefixes = (f".{exclude.name}.tmp-", f".{exclude.name}.old-") if exclude is not None else ()
-    found: dict[str, InputFile] = {}
-    seen_real: set[str] = set()
-    for raw in inputs:
-        given = Path(raw)
+    skip_prefixes = tool_prefixes(exclude) if exclude is not None else ()
+    givens = [Path(raw) for raw in inputs]
+    for raw, given in zip(inputs, givens):
         if not given.exists() and not given.is_symlink():
             raise InputPathError(f"输入路径不存在：{raw}")
+    roots = [os.path.realpath(g) for g in givens]
+    found: dict[str, InputFile] = {}
+    seen_real: set[str] = set()
+    walked: set[str] = set()
+    for given in givens:
         if given.is_dir():
-            for dirpath, dirnames, filenames in os.walk(given):
-                dirnames[:] = sorted(n for n in dirnames if not n.startswith(skip_prefixes)
-                                     and os.path.realpath(os.path.join(dirpath, n)) != skip)
-                for name in sorted(filenames):
-                    p = Path(dirpath) / name
-                    _add_input(found, display_path(p, given, p.relative_to(given)), p)
+            _walk(given, given, roots, skip, skip_prefixes, found, walked)
         else:
-            _add_input(found, display_path(given, given, None), given)
+            display = display_path(given, given, None)
+            _add_input(found, display, given, _refusal(given, display, None))
     out = []
     for disp in sorted(found):
         item = found[disp]
         real = os.path.realpath(item.path)
-        if real in seen_real:
+        if item.refused is None and real in seen_real:
             continue
         seen_real.add(real)
-        out.append(InputFile(item.path, disp))
+        out.append(InputFile(item.path, disp, item.refused))
     return out
 
 
-def _add_input(found: dict[str, InputFile], display: str, path: Path) -> None:
+def _inside(real: str, roots: list[str]) -> bool:
+    return any(real == r or real.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def _walk(top: Path, given: Path, roots: list[str], skip: str | None, skip_prefixes: tuple[str, ...],
+          found: dict[str, InputFile], walked: set[str]) -> None:
+    """Walk one INPUT folder: real sub-folders first, then the linked ones (so a file reached both
+    ways is shown by its real path); a linked folder is walked once, only inside the inputs, and
+    a link leading back to one of its own ancestors (a loop) is listed, not walked."""
+    pending: list[Path] = [top]
+    links: list[Path] = []
+    while pending or links:
+        if pending:
+            folder = pending.pop()
+        else:
+            link = links.pop(0)
+            display = display_path(link, given, link.relative_to(given))
+            real = os.path.realpath(link)
+            parent = os.path.realpath(link.parent)
+            if parent == real or parent.startswith(real.rstrip(os.sep) + os.sep):
+                _add_input(found, display, link, ("unsupported", f"{display} 是指回上级文件夹的符号链接（循环），未读取"))
+                continue
+            if not _inside(real, roots):
+                _add_input(found, display, link, ("unsupported", f"{display} 是指向输入之外的文件夹的符号链接，未读取"))
+                continue
+            folder = link
+        real_folder = os.path.realpath(folder)
+        if real_folder in walked or real_folder == skip:
+            continue
+        walked.add(real_folder)
+        try:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
+        except OSError as exc:
+            _add_input(found, display_path(folder, given, folder.relative_to(given)), folder,
+                       ("unreadable", f"无法读取文件夹 {folder}：{exc.strerror or exc}"))
+            continue
+        for entry in entries:
+            if entry.name.startswith(skip_prefixes):
+                continue
+            p = Path(entry.path)
+            try:
+                is_dir = entry.is_dir()           # follows links
+            except OSError:
+                is_dir = False
+            if is_dir:
+                (links if entry.is_symlink() else pending).append(p)
+            else:
+                display = display_path(p, given, p.relative_to(given))
+                _add_input(found, display, p, _refusal(p, display, roots))
+
+
+_SPECIAL = ((stat.S_ISFIFO, "命名管道（FIFO）"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"),
+            (stat.S_ISSOCK, "套接字"))
+
+
+def _refusal(path: Path, display: str, roots: list[str] | None) -> tuple[str, str] | None:
+    """Why a file is listed but not read, or None. A link the user named (roots None) is followed to
+    a regular file; a link found inside a folder only when it stays inside the inputs."""
+    try:
+        st = path.stat()
+    except OSError:
+        return ("unreadable", f"{display} 是无效的符号链接（目标不存在），无法读取") if path.is_symlink() else None
+    if not stat.S_ISREG(st.st_mode):
+        kind = next((name for test, name in _SPECIAL if test(st.st_mode)), "特殊文件")
+        return ("unsupported", f"{display} 是{kind}，不是普通文件，未读取")
+    if roots is not None and path.is_symlink() and not _inside(os.path.realpath(path), roots):
+        return ("unsupported", f"{display} 是指向输入之外的文件的符号链接，未读取")
+    return None
+
+
+def _add_input(found: dict[str, InputFile], display: str, path: Path,
+               refused: tuple[str, str] | None = None) -> None:
     """Two different files that would show the same display path (two absolute folders outside the
     current directory with the same name) are both kept: the second is shown by its full path."""
     existing = found.get(display)
     if existing is not None and os.path.realpath(existing.path) != os.path.realpath(path):
         display = Path(os.path.abspath(path)).as_posix()
-    found.setdefault(display, InputFile(path, ""))
+    found.setdefault(display, InputFile(path, "", refused))
 
 
 def file_digest(path: Path, limits: Limits) -> str | None:
-    """sha256 of a file, or None when it cannot be read or is over the size cap (the worker then
-    gives it its proper status)."""
+    """sha256 of a file, or None when it cannot be read, is not a regular file, is over the size cap
+    or is blank (zero bytes or only white space: its status is "empty", never "duplicate" of another
+    blank file); the worker then gives it its proper status."""
     try:
-        if path.stat().st_size > limits.max_bytes:
-            return None
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            for chunk in iter(lambda: fh.read(1 << 20), b""):
-                h.update(chunk)
-        return h.hexdigest()
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_size > limits.max_bytes:
+            return None
+        h = hashlib.sha256()
+        blank = True
+        remaining = limits.max_bytes + 1
+        while remaining > 0:
+            chunk = os.read(fd, min(1 << 20, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            blank = blank and not chunk.strip()
+            h.update(chunk)
+        return None if blank or remaining <= 0 else h.hexdigest()
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 @dataclass
@@ -113,6 +208,11 @@ def input_records(files: list[InputFile], previous_files: list[InputFile], limit
     keyed = [(f"in:{i:06d}", f, False) for i, f in enumerate(files)] + \
             [(f"prev:{i:06d}", f, True) for i, f in enumerate(previous_files)]
     for key, f, is_previous in keyed:
+        if f.refused is not None:
+            status, message = f.refused
+            inputs.records[key] = AuditRecord(source=f.display, status=status, sha256=None, message=message,
+                                              previous_only=is_previous)
+            continue
         sha = file_digest(f.path, limits)
         # "pending" until the parse worker gives the file its status
         record = inputs.records[key] = AuditRecord(source=f.display, status="pending", sha256=sha,

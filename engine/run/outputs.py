@@ -34,6 +34,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import multiprocessing
+import os
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ from engine.render.dashboard import Dashboard
 from engine.render.json_out import FindingsJson
 from engine.render.letters import HtmlLetters
 from engine.render.output import FinishedRun, OutputContext, ReportOutput, RunOutput
+from engine.run.lifeline import die_with_parent
 from engine.spool import Blob, read_text
 
 
@@ -51,7 +53,8 @@ class Spreadsheets(RunOutput):
     def __init__(self) -> None:
         ctx = multiprocessing.get_context("fork")
         self._conn, child = ctx.Pipe()
-        self._proc = ctx.Process(target=_table_writer_main, args=(child,), name="xxgk-audit-tables", daemon=True)
+        self._proc = ctx.Process(target=_table_writer_main, args=(child, os.getpid()), name="xxgk-audit-tables",
+                                 daemon=True)
         self._proc.start()
         child.close()
 
@@ -112,7 +115,8 @@ class FindingsStream:
         return self.order[self.done:]
 
 
-def _table_writer_main(conn: Any) -> None:
+def _table_writer_main(conn: Any, parent_pid: int) -> None:
+    die_with_parent(parent_pid)      # a killed run leaves no writer behind (lifeline.py)
     try:
         # lazy, deliberately: pandas and openpyxl are imported here, in the forked writer, on the
         # core the main process leaves idle while it loads the rules — never in the main process

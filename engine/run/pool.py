@@ -12,6 +12,7 @@ cannot fire) has its workers killed and is treated the same way.
 from __future__ import annotations
 
 import multiprocessing
+import os
 import signal
 from collections import deque
 from collections.abc import Mapping
@@ -20,6 +21,8 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
+
+from engine.run.lifeline import die_with_parent
 
 
 class TimeCapExceeded(BaseException):
@@ -79,9 +82,16 @@ class TaskTable(Mapping):
 
 
 def new_pool(jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:
-    # fork: workers start in milliseconds and inherit the loaded modules.
+    # fork: workers start in milliseconds and inherit the loaded modules. Each worker first ties its
+    # life to this process (lifeline.py): a killed run leaves no worker behind.
     return ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("fork"),
-                               initializer=initializer, initargs=initargs)
+                               initializer=_init_worker, initargs=(os.getpid(), initializer, initargs))
+
+
+def _init_worker(parent_pid: int, initializer: Callable[..., None] | None, initargs: tuple) -> None:
+    die_with_parent(parent_pid)
+    if initializer is not None:
+        initializer(*initargs)
 
 
 def run_resilient(fn: Callable[[Any], Any], tasks: Mapping[str, Any], jobs: int,

@@ -1,0 +1,44 @@
+"""Processes the run starts die with it (issue 16): a pool worker or the spreadsheet writer whose
+main process is killed (kill -9, OOM killer) must not live on holding inherited pipe ends.
+
+`die_with_parent(parent_pid)` runs first in every forked child: on Linux it asks the kernel for
+SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG, through ctypes); elsewhere (or if prctl is
+refused) a daemon thread checks the parent every second. Either way, a parent that died before the
+child got this far is noticed at once (the child is re-parented, getppid() changes).
+"""
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import os
+import signal
+import threading
+import time
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _prctl_pdeathsig() -> bool:
+    if not os.uname().sysname == "Linux":
+        return False
+    try:
+        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _watch_parent(parent_pid: int, every: float = 1.0) -> None:
+    def watch() -> None:
+        while True:
+            if os.getppid() != parent_pid:
+                os._exit(1)
+            time.sleep(every)
+    threading.Thread(target=watch, name="xxgk-audit-parent-watch", daemon=True).start()
+
+
+def die_with_parent(parent_pid: int) -> None:
+    if not _prctl_pdeathsig():
+        _watch_parent(parent_pid)
+    if os.getppid() != parent_pid:      # the parent died before the request took effect
+        os._exit(1)
