@@ -9,8 +9,9 @@ import json
 import sys
 
 from engine.cli.exits import EXIT_INPUT, EXIT_OK
+from engine import ingest, parse
 from engine.ingest import IngestError, read_document
-from engine import parse
+from engine.run.pool import TimeCapExceeded, time_cap
 
 
 def register(subparsers) -> None:
@@ -23,9 +24,15 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    limits = ingest.DEFAULT_LIMITS
     try:
-        doc = read_document(args.file)
-        report = parse.parse_document(doc)
+        with time_cap(limits.max_seconds):       # the same per-file cap as the batch
+            doc = read_document(args.file, limits)
+            report = parse.parse_document(doc)
+            model = report.to_json(with_lines=args.with_lines)
+    except TimeCapExceeded:
+        print(f"错误：文件 {args.file} 处理时间超过上限 {limits.max_seconds:g} 秒，已停止", file=sys.stderr)
+        return EXIT_INPUT
     except IngestError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)
         return EXIT_INPUT
@@ -36,6 +43,6 @@ def run(args) -> int:
         print(f"错误：解析 {args.file} 时发生内部错误（{type(exc).__name__}: {exc}），请将该文件提交给维护人员",
               file=sys.stderr)
         return EXIT_INPUT
-    json.dump(report.to_json(with_lines=args.with_lines), sys.stdout, ensure_ascii=False, indent=2)
+    json.dump(model, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return EXIT_OK

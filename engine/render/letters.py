@@ -25,8 +25,12 @@ LEGAL_BASIS = ("《中华人民共和国政府信息公开条例》第四十七�
                "关于印发〈中华人民共和国政府信息公开工作年度报告格式〉的通知》（国办公开办函〔2021〕30号）")
 
 # Characters Windows, macOS or Linux forbid in file names, plus controls and white space.
-_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\s]+')
+_UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\s#%&{}$!`\'=+@;^~\[\],]+')
+_UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"}
 _MAX_STEM = 60
+_MAX_STEM_BYTES = 120       # + "-年度不详-NNN.html" stays far below 255 bytes
+_WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
+                    *(f"LPT{i}" for i in range(1, 10))}
 MAX_CELLS_LISTED = 8      # a finding about a whole row lists its first cells and counts the rest
 
 
@@ -74,8 +78,22 @@ def format_number(value: Any) -> str:
 
 
 def safe_stem(agency: str | None, year: int | None) -> str:
-    name = _UNSAFE.sub("", unicodedata.normalize("NFC", agency or "")).strip(".") or "未识别单位"
-    return f"{name[:_MAX_STEM]}-{year if year is not None else '年度不详'}"
+    """A letter's file name stem from a safe subset of the agency's name: no control, format (bidi
+    overrides such as U+202E), private-use, unassigned or white-space characters, none of the
+    characters reserved by file systems, URLs or shells (# % ? & … break the dashboard's links),
+    at most _MAX_STEM_BYTES bytes of UTF-8 (file names are limited to 255 bytes), never a
+    Windows device name. findings.json gives each report's letter file beside its agency."""
+    text = _UNSAFE.sub("", unicodedata.normalize("NFC", agency or ""))
+    name = "".join(c for c in text if unicodedata.category(c) not in _UNSAFE_CATEGORIES)
+    name = _bytes_prefix(name[:_MAX_STEM], _MAX_STEM_BYTES).strip(".-_ ") or "未识别单位"
+    if name.split(".")[0].upper() in _WINDOWS_DEVICES:
+        name = f"_{name}"
+    return f"{name}-{year if year is not None else '年度不详'}"
+
+
+def _bytes_prefix(text: str, limit: int) -> str:
+    """The longest prefix of `text` whose UTF-8 form has at most `limit` bytes (whole characters)."""
+    return text.encode("utf-8")[:limit].decode("utf-8", "ignore")
 
 
 def assign_letter_names(items: list[tuple[str | None, int | None]]) -> list[str]:

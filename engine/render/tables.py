@@ -36,6 +36,41 @@ FINDING_COLUMNS = ("来源文件", "单位", "年度", "规则编号", "严重�
 REPORT_CHUNK = 500
 
 
+# A text cell starting with one of these is read as a formula by spreadsheet programs (CSV
+# injection: an agency named =HYPERLINK(…) would become a live link). In summary.csv such a cell
+# gets a leading apostrophe (OWASP's advice: shown as text); in summary.xlsx every text cell is
+# stored as a string, never as a formula (openpyxl otherwise writes "=…" as one).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_safe(value: Any) -> Any:
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+
+def frame_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
+    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
+    if not text:
+        return frame
+    out = frame.copy()
+    for c in text:
+        out[c] = out[c].map(csv_safe)
+    return out
+
+
+def _xlsx_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
+    """Values as appended to a write-only sheet; a text starting with "=" becomes an explicit
+    string cell (everything else is appended as is: the common case stays cheap)."""
+    out = []
+    for v in values:
+        if isinstance(v, str) and v.startswith("="):
+            from openpyxl.cell import WriteOnlyCell
+            cell = WriteOnlyCell(sheet, value=v)
+            cell.data_type = "s"
+            v = cell
+        out.append(v)
+    return out
+
+
 def report_row(r: AuditSummary | AuditRecord) -> dict[str, Any]:
     audited = r.status == "audited"
     counts = r.counts
@@ -103,7 +138,8 @@ def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
     with open(out_dir / "summary.csv", "w", encoding="utf-8-sig", newline="") as csv_file:
         for i, frame in enumerate(report_frames(document["reports"])):
             # %g: scores read 85 and 99.5, as in the letters
-            frame.to_csv(csv_file, index=False, header=(i == 0), lineterminator="\r\n", float_format="%g")
+            frame_for_csv(frame).to_csv(csv_file, index=False, header=(i == 0), lineterminator="\r\n",
+                                        float_format="%g")
             book.add_report_frame(frame)
     full = findings_of() if findings_of else document["reports"]
     book.add_findings(full)
@@ -179,9 +215,9 @@ class SummaryWorkbook:
         self.add_finding_rows(finding_rows(reports))
 
     def add_finding_rows(self, rows: Iterable[dict[str, Any]]) -> None:
-        append = self._findings.append
+        append, sheet = self._findings.append, self._findings
         for row in rows:
-            append([row[c] for c in FINDING_COLUMNS])
+            append(_xlsx_row(sheet, (row[c] for c in FINDING_COLUMNS)))
 
     def add_missing_agencies(self, agencies: Iterable[dict[str, Any]]) -> None:
         """Sheet 未报送单位: the listed agencies with no audited report (findings.json's missing_agencies)."""
@@ -194,7 +230,7 @@ class SummaryWorkbook:
         if tuple(reports.columns) != REPORT_COLUMNS:
             raise ValueError(f"报告表的列与 REPORT_COLUMNS 不一致：{list(reports.columns)}")
         for row in reports.astype(object).itertuples(index=False, name=None):
-            self._reports.append([None if pd.isna(v) else v for v in row])
+            self._reports.append(_xlsx_row(self._reports, (None if pd.isna(v) else v for v in row)))
 
     def save(self, path: Path, reports: pd.DataFrame | None = None) -> None:
         """Saves the workbook; `reports`: a last (or the only) per-report frame to add first."""
