@@ -80,3 +80,59 @@ def docx_with_compression(source: Path, method: int) -> bytes:
 
 def html_page(body: str, head: str = "") -> bytes:
     return (f"<html><head>{head}</head><body>{body}</body></html>").encode("utf-8")
+
+
+def pdf_with_stream(content: bytes | None = None, inflated_zero_bytes: int = 0) -> bytes:
+    """A one-page PDF whose page content stream is `content`, or a Flate stream inflating to
+    `inflated_zero_bytes` zero bytes (built in steps: the bomb never exists inflated here)."""
+    import zlib
+    if content is None:
+        z = zlib.compressobj(9)
+        parts = [z.compress(b"\0" * (1 << 20)) for _ in range(inflated_zero_bytes >> 20)]
+        body, filt = b"".join(parts) + z.flush(), b"/Filter /FlateDecode "
+    else:
+        body, filt = content, b""
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>",
+            b"<< " + filt + b"/Length " + str(len(body)).encode() + b" >>\nstream\n" + body + b"\nendstream"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for i, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += f"{i} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(out)
+    out += f"xref\n0 {len(objs) + 1}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
+    out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)
+
+
+def pdf_with_nested_forms(levels: int) -> bytes:
+    """A one-page PDF whose page draws form `levels`-1, each form drawing the one below twice."""
+    objs = {}
+    # 1 catalog, 2 pages, 3 page, 4 page content, forms from 5
+    n0 = 5
+    for i in range(levels):
+        num = n0 + i
+        if i == 0:
+            content = b"0 0 m 10 10 l S BT /F1 12 Tf 0 0 Td (x) Tj ET"
+            res = b"<< >>"
+        else:
+            content = b"q /X Do Q q /X Do Q"
+            res = b"<< /XObject << /X " + str(num - 1).encode() + b" 0 R >> >>"
+        objs[num] = b"<< /Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources " + res + b" /Length " + str(len(content)).encode() + b" >>\nstream\n" + content + b"\nendstream"
+    top = n0 + levels - 1
+    page_content = b"q /X Do Q"
+    objs[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
+    objs[2] = b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>"
+    objs[3] = b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R /Resources << /XObject << /X " + str(top).encode() + b" 0 R >> >> >>"
+    objs[4] = b"<< /Length " + str(len(page_content)).encode() + b" >>\nstream\n" + page_content + b"\nendstream"
+    out = bytearray(b"%PDF-1.4\n"); offsets = {}
+    for k in sorted(objs):
+        offsets[k] = len(out); out += f"{k} 0 obj\n".encode() + objs[k] + b"\nendobj\n"
+    xref = len(out); size = max(objs) + 1
+    out += f"xref\n0 {size}\n0000000000 65535 f \n".encode()
+    out += b"".join(f"{offsets[k]:010d} 00000 n \n".encode() for k in range(1, size))
+    out += f"trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    return bytes(out)

@@ -240,3 +240,60 @@ def test_a_sum_with_a_sixteen_digit_cell_is_not_assessable():
                              "at": "行政复议", "left": ["总计"],
                              "right": ["结果维持", "结果纠正", "其他结果", "尚未审结"]})
     assert fact["known"] is False and "review.行政复议.总计" in fact["unknown"]
+
+
+# ------------------------------------------------------------------------------------------
+# PDF
+# ------------------------------------------------------------------------------------------
+
+def test_a_flate_bomb_pdf_is_too_large_before_pdfium_inflates_it(tmp_path):
+    from tests.hostile_support import pdf_with_stream
+    path = tmp_path / "bomb.pdf"
+    path.write_bytes(pdf_with_stream(inflated_zero_bytes=600 << 20))      # ~600 KB on disk
+    result = run_bounded(f"""
+        import json, resource
+        from engine.ingest import IngestError, read_document
+        try:
+            read_document({str(path)!r}); status = "read"
+        except IngestError as exc:
+            status = exc.status
+        print(json.dumps({{"status": status,
+                          "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+    """)
+    assert result["status"] == "too_large" and result["peak_mb"] < 400
+
+
+def test_an_ordinary_flate_stream_is_read(tmp_path):
+    import zlib
+
+    from engine.ingest.pdf_guard import check_pdf
+    from engine.ingest import DEFAULT_LIMITS
+    from tests.hostile_support import pdf_with_stream
+    data = pdf_with_stream(b"BT /F1 12 Tf 72 720 Td (hello) Tj ET")
+    check_pdf(tmp_path / "x.pdf", data, DEFAULT_LIMITS)
+    flate = data.replace(b"<< /Length", b"<< /Filter /FlateDecode /Length").replace(
+        b"BT /F1 12 Tf 72 720 Td (hello) Tj ET", zlib.compress(b"BT ET " * 100_000))
+    check_pdf(tmp_path / "y.pdf", flate, DEFAULT_LIMITS)          # 600 KB inflated: no bomb
+
+
+def test_form_xobjects_drawing_each_other_are_too_large_before_pdfium(tmp_path):
+    """Each form draws the one below twice, 30 levels: 2^30 parses in PDFium (minutes, gigabytes)."""
+    from tests.hostile_support import pdf_with_nested_forms
+    path = tmp_path / "forms.pdf"
+    path.write_bytes(pdf_with_nested_forms(30))
+    result = run_bounded(f"""
+        import json
+        from engine.ingest import IngestError, read_document
+        try:
+            read_document({str(path)!r}); status = "read"
+        except IngestError as exc:
+            status = exc.status
+        print(json.dumps({{"status": status}}))
+    """)
+    assert result["status"] == "too_large"
+
+
+def test_a_few_nested_forms_are_read(tmp_path):
+    from engine.ingest.pdf_guard import check_forms
+    from tests.hostile_support import pdf_with_nested_forms
+    check_forms(tmp_path / "ok.pdf", pdf_with_nested_forms(6))      # 2^6 uses: an ordinary file

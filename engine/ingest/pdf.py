@@ -34,6 +34,7 @@ from engine.ingest import IngestError, Limits, sha256_of
 from engine.ingest.grid import (ABSENT, Deadline, LineCollector, clean_cell, collapse_cjk_gaps, join_wrapped,
                                 row_is_empty, row_text)
 from engine.ingest.pdf_aligned import Block, aligned_line, find_blocks
+from engine.ingest.pdf_guard import check_pdf
 from engine.ingest.pdf_page import (PASSWORD_ERRORS, cell_text, chars_in_box, find_tables, load_page, open_document,
                                     table_cells_text, word_lines)
 from engine.model import Diagnostic, Document
@@ -58,6 +59,7 @@ _PAGE_NUMBER = re.compile(r"^\s*+(?:[-–—－_]*+\s*+\d{1,4}+\s*+[-–—－_]
 
 def read(path: Path, data: bytes, limits: Limits) -> Document:
     deadline = Deadline(path, limits)
+    check_pdf(path, data, limits)          # decompression bombs, before PDFium inflates anything
     try:
         pdf = open_document(data)
         page_count = len(pdf)
