@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import multiprocessing
+import os
 import sys
 import tempfile
 import time
@@ -22,11 +23,11 @@ sys.path.insert(0, str(ROOT))
 from tests.fuzz_support import Tally, fuzz, load_seeds  # noqa: E402
 
 
-def _part(args: tuple[int, int, str, float]) -> Tally:
-    n, seed, workdir, binary_share = args
+def _part(args: tuple[int, int, str, float, float]) -> Tally:
+    n, seed, workdir, binary_share, fragment_share = args
     folder = Path(workdir) / f"w{seed}"
     folder.mkdir(parents=True, exist_ok=True)
-    return fuzz(n, seed, folder, binary_share=binary_share)
+    return fuzz(n, seed, folder, binary_share=binary_share, fragment_share=fragment_share)
 
 
 def main() -> int:
@@ -35,15 +36,18 @@ def main() -> int:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--chunk", type=int, default=2_000, help="inputs per task")
-    ap.add_argument("--binary-share", type=float, default=0.03, help="share of DOCX/PDF seeds")
+    ap.add_argument("--binary-share", type=float, default=0.02, help="share of DOCX/PDF seeds")
+    ap.add_argument("--fragment-share", type=float, default=0.85, help="share of text inputs cut to a fragment")
     ap.add_argument("--workdir", default=None, help="where inputs are written (default: a temporary folder)")
     args = ap.parse_args()
-    workdir = args.workdir or tempfile.mkdtemp(prefix="xxgk-fuzz-")
+    shm = "/dev/shm" if Path("/dev/shm").is_dir() and os.access("/dev/shm", os.W_OK) else None
+    workdir = args.workdir or tempfile.mkdtemp(prefix="xxgk-fuzz-", dir=shm)   # tmpfs: no disk I/O
     seeds = load_seeds()
     print(f"种子 {len(seeds)} 个（{', '.join(sorted({s.suffix for s in seeds}))}）；工作目录 {workdir}", flush=True)
     tasks, left, k = [], args.n, 0
     while left > 0:
-        tasks.append((min(args.chunk, left), args.seed * 100_000 + k, workdir, args.binary_share))
+        tasks.append((min(args.chunk, left), args.seed * 100_000 + k, workdir, args.binary_share,
+                      args.fragment_share))
         left -= args.chunk
         k += 1
     total = Tally()

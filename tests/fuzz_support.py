@@ -29,6 +29,7 @@ DOCUMENTS = HERE / "fixtures" / "documents"
 REAL = HERE.parent.parent / "shared" / "real"
 # A per-input cap far below the product's (the fuzzer must keep moving); a cap hit is a status.
 LIMITS = Limits(max_seconds=20.0)
+FRAGMENT_BYTES = 6000
 
 TOKENS = [b"\t" * 2000, b" " * 2000, b"9" * 300, "亿元".encode(), "万元".encode(), "第".encode() * 50,
           "一、总体情况\n".encode(), "（一）".encode() * 200, "二五".encode() * 500, b"\x00", b"\xff\xfe",
@@ -169,16 +170,20 @@ def mutate_text(data: bytes, rng: random.Random, pool: list[Seed]) -> bytes:
     return "\n".join(lines).encode("utf-8")
 
 
-def make_input(seed: Seed, rng: random.Random, pool: list[Seed]) -> bytes:
+def make_input(seed: Seed, rng: random.Random, pool: list[Seed], fragment_share: float = 0.5) -> bytes:
     if seed.suffix == ".docx" and rng.random() < 0.7:
         return mutate_docx(seed.data, rng, pool)
     data = seed.data
     if seed.suffix not in (".txt", ".html"):
         return mutate_bytes(data, rng, pool)
-    if rng.random() < 0.5:                  # a fragment: fast, and odd
+    if rng.random() < fragment_share:       # a fragment: fast, and odd
         lines = data.split(b"\n")
         a = rng.randrange(len(lines))
         data = b"\n".join(lines[a:a + rng.randint(3, 80)])
+        if len(data) > FRAGMENT_BYTES:      # a report on one physical line: a window of it
+            text = data.decode("utf-8", "replace")
+            a = rng.randrange(len(text))
+            data = text[a:a + FRAGMENT_BYTES // 3].encode("utf-8")
     return mutate_text(data, rng, pool) if rng.random() < 0.8 else mutate_bytes(data, rng, pool)
 
 
@@ -194,9 +199,10 @@ def run_one(path: Path) -> str:
 
 
 def fuzz(n: int, seed: int, workdir: Path, seeds: list[Seed] | None = None,
-         binary_share: float = 0.1) -> Tally:
+         binary_share: float = 0.1, fragment_share: float = 0.5) -> Tally:
     """n inputs from random.Random(seed); DOCX/PDF seeds are chosen with probability binary_share
-    (they cost ten times a text input)."""
+    (they cost ten times a text input), a text input is a fragment of its seed with probability
+    fragment_share (a few lines to a few dozen: cheap, and odd)."""
     rng = random.Random(seed)
     seeds = seeds or load_seeds()
     text = [s for s in seeds if s.suffix in (".txt", ".html")]
@@ -204,7 +210,7 @@ def fuzz(n: int, seed: int, workdir: Path, seeds: list[Seed] | None = None,
     tally = Tally()
     for i in range(n):
         s = rng.choice(binary if rng.random() < binary_share else text)
-        data = make_input(s, rng, seeds)
+        data = make_input(s, rng, seeds, fragment_share)
         path = workdir / f"fuzz{s.suffix}"
         path.write_bytes(data)
         tally.inputs += 1
