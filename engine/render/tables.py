@@ -63,7 +63,6 @@ def _xlsx_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
     out = []
     for v in values:
         if isinstance(v, str) and v.startswith("="):
-            from openpyxl.cell import WriteOnlyCell
             cell = WriteOnlyCell(sheet, value=v)
             cell.data_type = "s"
             v = cell
