@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
-from typing import Any, Iterable, Literal
+from typing import Any, Iterable, Literal, NamedTuple
 
 # --------------------------------------------------------------------------------------------
 # Ingest: a document as a sequence of lines, whatever its format
@@ -316,9 +316,9 @@ class RuleError:
     reason: str | None = None
 
 
-@dataclass
-class FindingBrief:
-    """What an AuditSummary keeps of a finding: enough to count and rank the rules that fail."""
+class FindingBrief(NamedTuple):
+    """What an AuditSummary keeps of a finding: enough to count and rank the rules that fail (a
+    tuple: the run reads every summary back from disk several times, and tuples unpickle fastest)."""
     rule_id: str
     title: str
     severity: str
