@@ -175,3 +175,12 @@ def test_concurrent_runs_on_one_ledger_do_not_corrupt_it(tmp_path):
         seqs = [r[0] for r in c.execute("SELECT sequence FROM letters ORDER BY sequence")]
         assert seqs == list(range(1, 52))               # 50 letters + 共同局 once, no number twice
         assert len(led.decisions()) == 50
+
+
+def test_review_location_names_a_few_cells_in_words():
+    from engine.ledger.store import _location
+
+    cells = ["review.行政复议.结果维持", "review.行政复议.结果纠正", "review.行政复议.其他结果", "review.行政复议.总计"]
+    text = _location({"where": "第86行", "cells": cells})
+    assert text == "第86行；表四“行政复议”之“结果维持”、表四“行政复议”之“结果纠正”、表四“行政复议”之“其他结果” 等 4 个单元格"
+    assert _location({"part": "二"}) is None and _location({"cells": ["X9"]}) == "X9"

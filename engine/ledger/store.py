@@ -26,6 +26,7 @@ from engine.ledger.agencies import AgencyEntry
 from engine.ledger.db import LedgerError, connect, transaction
 from engine.ledger.decisions import STATUSES, Decision, now_iso
 from engine.ledger.ids import agency_key
+from engine.template import describe_address
 
 
 @dataclass(frozen=True)
@@ -228,10 +229,25 @@ class Ledger:
                 for r in self.conn.execute("SELECT * FROM agencies ORDER BY rowid")]
 
 
+_CELLS_SHOWN = 3
+
+
 def _location(evidence: dict[str, Any] | None) -> str | None:
+    """Where a finding points, short enough for `review list`: the place in the source and the first
+    cells in words (表四“行政复议”之“结果维持”)."""
     ev = evidence or {}
-    parts = [ev.get("where"), "、".join(ev.get("cells") or []) or None]
-    return "；".join(p for p in parts if p) or None
+    cells = list(ev.get("cells") or [])
+    named = "、".join(_cell_name(c) for c in cells[:_CELLS_SHOWN])
+    if len(cells) > _CELLS_SHOWN:
+        named += f" 等 {len(cells)} 个单元格"
+    return "；".join(p for p in (ev.get("where"), named) if p) or None
+
+
+def _cell_name(address: str) -> str:
+    try:
+        return describe_address(address)
+    except (IndexError, KeyError, ValueError):     # an address outside the template: as written
+        return address
 
 
 def _stored(row: sqlite3.Row) -> StoredFinding:
