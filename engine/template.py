@@ -143,14 +143,6 @@ APPLICATION_ROWS = {
 }
 DEFAULT_APPLICATION_VARIANT = {"2021": "split", "2019": "single"}
 
-OUTCOME_GROUPS = {
-    "三.三": "（三）不予公开",
-    "三.四": "（四）无法提供",
-    "三.五": "（五）不予处理",
-    "三.六": "（六）其他处理",
-}
-
-
 def application_rows(variant: str = "split") -> tuple[AppRow, ...]:
     return APPLICATION_ROWS[variant]
 

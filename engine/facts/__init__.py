@@ -245,6 +245,9 @@ def fact_types() -> dict[str, dict[str, str]]:
                 raise FactError(f"extractor {ex.ID}: fact {name} declares reserved field(s) {reserved}")
             if len(fields) > MAX_ENGINE_FIELDS:
                 raise FactError(f"extractor {ex.ID}: fact {name} declares too many fields")
+            unknown = {k for k in fields.values() if k not in FIELD_KINDS}
+            if unknown:   # a misspelt kind would silently keep the field away from the engine
+                raise FactError(f"extractor {ex.ID}: fact {name} declares unknown kind(s) {unknown}")
             out[name] = {"type": "str", **fields}
     return out
 

@@ -61,11 +61,6 @@ def _jieba():
     return jieba
 
 
-def segment_for_search(text: str) -> list[str]:
-    """jieba search-mode tokens (long words plus their sub-words), so 政策解读 meets 解读."""
-    return list(_jieba().cut_for_search(text))
-
-
 def segment(text: str) -> list[str]:
     return list(_jieba().cut(text))
 

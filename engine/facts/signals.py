@@ -405,22 +405,11 @@ class SignalSet:
         return out
 
 
-_DEFAULT: SignalSet | None = None
-
-
 def load_signals(path: str | Path | None = None) -> SignalSet:
     """The signal set of a file (default rules/signals.yaml). Raises SignalLoadError (file:line)."""
     p = Path(path) if path is not None else DEFAULT_SIGNALS_FILE
     negation, signals = parse_signal_file(p)
     return SignalSet(negation, signals, str(p))
-
-
-def default_signals() -> SignalSet:
-    """rules/signals.yaml, loaded once per process."""
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = load_signals()
-    return _DEFAULT
 
 
 # --------------------------------------------------------------------------------------------

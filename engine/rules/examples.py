@@ -38,7 +38,6 @@ from engine.model import Cell, Diagnostic, Metadata, Part, Report, SourceLine, T
 from engine.parse import parse_file
 
 DASHES = {"—", "-", "/", "／", "－", "——", "--", "–"}
-EXPECTS = ("pass", "fail", "not_assessable", "not_applicable")
 
 
 def cell_from_value(address: str, value: Any) -> Cell | None:

@@ -57,7 +57,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from engine import template as T
 from engine.dialect import scaled
@@ -234,8 +234,6 @@ def default_evidence(clause: Clause, facts: dict[str, dict], report: Report,
 def _part_of(fact: dict) -> str | None:
     return fact.get("part") if isinstance(fact.get("part"), str) else None
 
-
-Describe = Callable[[Clause, dict, Report], dict]
 
 __all__ = ["BlockError", "Clause", "CompileContext", "all_of", "any_of", "one_of", "eq", "neq",
            "lt", "lte", "gt", "gte", "exists", "within", "not_exists", "same_fact", "joined", "is_type",
