@@ -98,6 +98,7 @@ def test_batch_audits_every_seed(batch):
         assert isinstance(r["score"], (int, float)) and r["grade"]
         for f in r["findings"]:
             assert set(f) >= {"id", "rule_id", "severity", "message", "decision"}
+            assert f["id"], "every finding has a stable id from the ledger"
 
 
 def test_get_unknown_batch_is_404(admin):
@@ -183,10 +184,39 @@ def test_decision_without_csrf_is_refused(admin, batch):
     assert r.status_code == 403
 
 
+def test_dismiss_rescored_then_undo(admin, batch):
+    client, csrf = admin
+    report = max((r for r in batch["reports"] if r["findings"]),
+                 key=lambda r: max(f["severity"] == "error" for f in r["findings"]))
+    finding = next(f for f in report["findings"] if f["severity"] in ("error", "warning"))
+    r = client.post(f"/api/findings/{finding['id']}/decision",
+                    json={"status": "dismissed", "reason": "经核实为转换问题", "batch": batch["id"]},
+                    headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200, r.text
+    after = wait_batch(client, batch["id"])
+    rescored = next(r for r in after["reports"] if r["id"] == report["id"])
+    decided = next(f for f in rescored["findings"] if f["id"] == finding["id"])
+    assert decided["decision"]["status"] == "dismissed"
+    assert decided["decision"]["reason"] == "经核实为转换问题" and decided["decision"]["by"] == "admin"
+    assert rescored["score"] > report["score"]
+    r = client.delete(f"/api/findings/{finding['id']}/decision", params={"batch": batch["id"]},
+                      headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200
+    again = wait_batch(client, batch["id"])
+    assert next(r for r in again["reports"] if r["id"] == report["id"])["score"] == report["score"]
 
 
 # -- downloads -----------------------------------------------------------------------------------
 
+def test_letter_docx_and_html_download(admin, batch):
+    client, _ = admin
+    rid = batch["reports"][0]["id"]
+    r = client.get(f"/api/batches/{batch['id']}/letters/{rid}.docx")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert zipfile.is_zipfile(__import__("io").BytesIO(r.content))
+    r = client.get(f"/api/batches/{batch['id']}/letters/{rid}.html")
+    assert r.status_code == 200 and "审核意见书" in r.text
 
 
 def test_letter_of_unknown_report_or_format_is_404(admin, batch):

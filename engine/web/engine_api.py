@@ -19,14 +19,16 @@ from engine.web.errors import WebError
 from engine.web.settings import WebSettings
 
 
-def audit_folder(inputs: Path, out: Path, ledger: Path, jobs: int, timeout: float,
+def audit_folder(inputs: Path, out: Path, ledger: Path, jobs: int, timeout: float, by: str,
                  progress: Callable[[str, int], Any]) -> str:
-    """Audit every file under `inputs` into `out` (replaced atomically); returns the Chinese summary."""
+    """Audit every file under `inputs` into `out` (replaced atomically) with the office's ledger (its
+    review decisions, rounds, reference numbers and list of agencies); returns the Chinese summary."""
     # Lazy: the run machinery (process pools, pandas in the spreadsheet writer) is only for workers.
     from engine.run import AuditOptions, run_audit
     from engine.ingest import Limits
 
-    options = AuditOptions(jobs=jobs, limits=Limits(max_seconds=timeout), progress=progress)
+    options = AuditOptions(jobs=jobs, limits=Limits(max_seconds=timeout), progress=progress,
+                           ledger=ledger, by=by)
     result = run_audit([inputs], out, options)
     counts = result.count_by_status()
     audited = counts.get("audited", 0)

@@ -23,14 +23,17 @@ class BatchRunner:
     def __init__(self, settings: WebSettings, db: WebDB):
         self.settings = settings
         self.db = db
-        self._queue: deque[str] = deque()
+        self._queue: deque[tuple[str, str]] = deque()
         self._running: dict[str, subprocess.Popen] = {}
         self._lock = threading.Lock()
         self._mark_interrupted()
 
-    def submit(self, batch_id: str) -> None:
+    def submit(self, batch_id: str, by: str) -> None:
+        """Queue an audit (or a re-audit after a decision) of the batch; `by` is recorded in the ledger."""
         with self._lock:
-            self._queue.append(batch_id)
+            if batch_id not in self._running and all(b != batch_id for b, _ in self._queue):
+                self.db.update_batch(batch_id, status="queued", phase="", done=0, total=0)
+            self._queue.append((batch_id, by))
         self._start_waiting()
 
     def batch_dir(self, batch_id: str) -> Path:
@@ -45,15 +48,20 @@ class BatchRunner:
 
     def _start_waiting(self) -> None:
         with self._lock:
-            while self._queue and len(self._running) < self.settings.concurrent_batches:
-                batch_id = self._queue.popleft()
-                self._running[batch_id] = self._spawn(batch_id)
+            waiting = list(self._queue)
+            self._queue.clear()
+            for batch_id, by in waiting:
+                # one audit of a batch at a time: a re-audit waits for the running one to finish
+                if batch_id in self._running or len(self._running) >= self.settings.concurrent_batches:
+                    self._queue.append((batch_id, by))
+                    continue
+                self._running[batch_id] = self._spawn(batch_id, by)
                 threading.Thread(target=self._watch, args=(batch_id,), daemon=True).start()
 
-    def _spawn(self, batch_id: str) -> subprocess.Popen:
+    def _spawn(self, batch_id: str, by: str) -> subprocess.Popen:
         s = self.settings
         cmd = [sys.executable, "-m", "engine.web.worker", str(self.batch_dir(batch_id)), str(s.ledger), batch_id,
-               "--jobs", str(s.jobs), "--timeout", str(s.file_timeout)]
+               "--jobs", str(s.jobs), "--timeout", str(s.file_timeout), "--by", by]
         # cwd = the batch folder: inputs then show as "in/<file>", never as a server path.
         log = open(self.batch_dir(batch_id) / "worker.log", "ab")
         try:
@@ -73,6 +81,9 @@ class BatchRunner:
                                  finished_at=_now())
         with self._lock:
             self._running.pop(batch_id, None)
+            again = any(b == batch_id for b, _ in self._queue)
+        if again:      # a decision came while it ran: its re-audit is next
+            self.db.update_batch(batch_id, status="queued", phase="", done=0, total=0)
         self._start_waiting()
 
     def _mark_interrupted(self) -> None:

@@ -33,7 +33,7 @@ def create_batch(state: AppState, session: Session, uploads: Iterable[Upload], t
     state.db.add_batch(batch_id, title, session.user.username, len(stored.files))
     if stored.refused:
         state.db.update_batch(batch_id, message="未接收：" + "；".join(f"{n}（{w}）" for n, w in stored.refused[:20]))
-    state.runner.submit(batch_id)
+    state.runner.submit(batch_id, session.user.username)
     return state.db.batch(batch_id)
 
 
@@ -94,7 +94,7 @@ def decide(state: AppState, session: Session, finding_id: str, status: str, reas
         raise WebError(404, f"没有编号为 {finding_id} 的问题。")
     engine_api.decide(state.settings.ledger, finding_id, status, session.user.username,
                       reason=reason.strip() or None, note=note.strip() or None, until=until)
-    state.runner.submit(batch.id)
+    state.runner.submit(batch.id, session.user.username)
     return batch
 
 
@@ -103,14 +103,15 @@ def undo(state: AppState, session: Session, finding_id: str, batch_id: str | Non
     if batch is None:
         raise WebError(404, f"没有编号为 {finding_id} 的问题。")
     engine_api.undo(state.settings.ledger, finding_id, session.user.username)
-    state.runner.submit(batch.id)
+    state.runner.submit(batch.id, session.user.username)
     return batch
 
 
 def _batch_with_finding(state: AppState, finding_id: str, batch_id: str | None) -> Batch | None:
     candidates = [batch_or_404(state, batch_id)] if batch_id else state.db.batches()
     for batch in candidates:
-        if batch.status == "done" and find_finding(batch_document(state, batch.id), finding_id):
+        # the previous results stay in place while a re-audit runs: a second decision may come meanwhile
+        if find_finding(batch_document(state, batch.id), finding_id):
             return batch
     return None
 

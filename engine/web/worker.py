@@ -29,7 +29,7 @@ class _Progress:
         pass
 
 
-def run_batch(batch_dir: Path, ledger: Path, batch_id: str, jobs: int, timeout: float) -> int:
+def run_batch(batch_dir: Path, ledger: Path, batch_id: str, jobs: int, timeout: float, by: str) -> int:
     # Lazy: the engine's run machinery is heavy and only this process needs it.
     from engine.web.engine_api import audit_folder
 
@@ -40,7 +40,7 @@ def run_batch(batch_dir: Path, ledger: Path, batch_id: str, jobs: int, timeout: 
         return _Progress(db, batch_id, description, total)
 
     try:
-        summary = audit_folder(Path("in"), batch_dir / "out", ledger, jobs, timeout, progress)
+        summary = audit_folder(Path("in"), batch_dir / "out", ledger, jobs, timeout, by, progress)
     except Exception as exc:          # reported on the page; the server stays up
         db.update_batch(batch_id, status="failed", message=f"审核未能完成：{exc}",
                         finished_at=dt.datetime.now().astimezone().isoformat(timespec="seconds"))
@@ -57,8 +57,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("batch_id")
     p.add_argument("--jobs", type=int, default=1)
     p.add_argument("--timeout", type=float, default=60.0)
+    p.add_argument("--by", default="web")
     args = p.parse_args(argv)
-    return run_batch(args.batch_dir, args.ledger, args.batch_id, args.jobs, args.timeout)
+    return run_batch(args.batch_dir, args.ledger, args.batch_id, args.jobs, args.timeout, args.by)
 
 
 if __name__ == "__main__":
