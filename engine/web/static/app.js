@@ -81,7 +81,8 @@ function setupProgress() {
       if (count) count.textContent = `${body.progress.done} / ${body.progress.total}`;
       const phase = document.getElementById("batch-phase");
       if (phase) phase.textContent = body.progress.phase;
-      document.getElementById("batch-status").textContent = body.status_label;
+      const label = document.getElementById("batch-status");
+      if (label) label.textContent = body.status_label;
       if (!["queued", "running"].includes(body.status)) {
         window.location.replace(window.location.pathname);
         return;
