@@ -50,6 +50,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--agencies", type=Path, default=None, metavar="FILE",
                    help="单位名单（CSV 或 XLSX，列：单位名称、类型，可选 别名、发布日期、链接），导入审核台账")
     p.add_argument("--by", default=None, metavar="姓名", help="审核人（记入审核台账；默认：当前系统用户）")
+    p.add_argument("--cluster", default=None, metavar="tcp://主机:8786",
+                   help="在 Dask 分布式集群上审核（调度器地址）；输入文件和输出文件夹须位于各工作节点都能以同一路径访问的共享存储上")
     p.set_defaults(func=run)
 
 
@@ -88,10 +90,11 @@ def run(args: argparse.Namespace) -> int:
                                      previous_dirs=list(args.previous), jobs=args.jobs,
                                      run_date=args.date or dt.date.today(), limits=limits,
                                      progress=_progress_factory(), ledger=args.ledger or default_ledger(),
-                                     agencies=args.agencies, by=(args.by or "").strip() or current_user())
+                                     agencies=args.agencies, by=(args.by or "").strip() or current_user(),
+                                     cluster=args.cluster)
     try:
         run_result = audit_run.run_audit(args.inputs, Path(args.output), options)
-    except (audit_run.InputPathError, audit_run.OutputPathError) as exc:
+    except (audit_run.InputPathError, audit_run.OutputPathError, audit_run.ClusterUnavailable) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return EXIT_USAGE
     except OfficeConfigError as exc:

@@ -156,7 +156,8 @@ class Audit:
         tasks = {key: ParseTask(key, str(f.path), f.display, str(self.work), options.hooks, options.limits)
                  for key, f in self.to_parse.items()}
         bar = self.progress("读取并解析", len(tasks))
-        parsed = run_resilient(parse_task, tasks, options.jobs, on_done=bar.update, stall_seconds=options.stall_seconds)
+        parsed = run_resilient(parse_task, tasks, options.jobs, on_done=bar.update, stall_seconds=options.stall_seconds,
+                               cluster=options.cluster)
         bar.close()
         for key, outcome in parsed.items():
             record = self.records[key]
@@ -235,13 +236,13 @@ class Audit:
             output.start(self.out, order)
         bar = self.progress("审核", len(tasks))
         evaluated = run_resilient(eval_task, tasks, options.jobs, init_eval_worker, (ctx,), on_done=bar.update,
-                                  stall_seconds=options.stall_seconds, keep=self.keep)
+                                  stall_seconds=options.stall_seconds, keep=self.keep, cluster=options.cluster)
         bar.close()
         # A durable-rules failure raised as an exception may come from the state the worker built up
         # on earlier reports: retry each such report alone in a fresh worker first.
         for key in sorted(k for k, v in evaluated.items() if isinstance(v, (TaskError, EngineFailed))):
             retry = run_resilient(eval_task, {key: tasks[key]}, 1, init_eval_worker, (ctx,),
-                                  stall_seconds=options.stall_seconds, keep=self.keep)
+                                  stall_seconds=options.stall_seconds, keep=self.keep, cluster=options.cluster)
             evaluated[key] = EngineFailed(retry[key].message) if isinstance(retry[key], TaskError) else retry[key]
         failed = sorted(k for k, v in evaluated.items() if isinstance(v, (Crashed, EngineFailed)))
         if failed:

@@ -44,6 +44,8 @@ class AuditOptions:
     agencies: Path | None = None              # the list of agencies (CSV/XLSX), imported into the ledger
     deadlines_path: Path | None = None        # default: rules_dir/deadlines.yaml when present
     by: str | None = None                     # who runs the audit (recorded in the ledger)
+    # a Dask scheduler ("tcp://host:8786"): per-report work runs on its workers (engine/run/cluster.py)
+    cluster: str | None = None
 
     @property
     def scoring_file(self) -> Path:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import signal
+import threading
 from collections import deque
 from collections.abc import Mapping
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
@@ -22,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
+from engine.run.cluster import ClusterPool
 from engine.run.lifeline import die_with_parent
 
 
@@ -31,7 +33,8 @@ class TimeCapExceeded(BaseException):
 
 @contextmanager
 def time_cap(seconds: float | None) -> Iterator[None]:
-    if not seconds or seconds <= 0:
+    # SIGALRM can only be handled in a process's main thread; a Dask worker runs tasks in others.
+    if not seconds or seconds <= 0 or threading.current_thread() is not threading.main_thread():
         yield
         return
 
@@ -81,7 +84,10 @@ class TaskTable(Mapping):
         return len(self._keys)
 
 
-def new_pool(jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple = ()) -> ProcessPoolExecutor:
+def new_pool(jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple = (),
+             cluster: str | None = None) -> ProcessPoolExecutor | ClusterPool:
+    if cluster:
+        return ClusterPool(cluster, initializer, initargs)
     # fork: workers start in milliseconds and inherit the loaded modules. Each worker first ties its
     # life to this process (lifeline.py): a killed run leaves no worker behind.
     return ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=multiprocessing.get_context("fork"),
@@ -98,8 +104,10 @@ def run_resilient(fn: Callable[[Any], Any], tasks: Mapping[str, Any], jobs: int,
                   initializer: Callable[..., None] | None = None, initargs: tuple = (),
                   on_done: Callable[[], None] | None = None,
                   stall_seconds: float | None = None,
-                  keep: Callable[[str, Any], Any] | None = None) -> dict[str, Any]:
-    """fn(task) for every task in worker processes; returns key -> result | Crashed | TaskError.
+                  keep: Callable[[str, Any], Any] | None = None,
+                  cluster: str | None = None) -> dict[str, Any]:
+    """fn(task) for every task in worker processes (local, or a Dask cluster's at `cluster`);
+    returns key -> result | Crashed | TaskError.
 
     `keep(key, result)` gives what is kept of each result as it arrives (e.g. spilled to disk);
     `on_done()` is called after each (a progress bar).
@@ -118,8 +126,8 @@ def run_resilient(fn: Callable[[Any], Any], tasks: Mapping[str, Any], jobs: int,
         what was never submitted stays in `queue`."""
         broken: list[str] = []
         stalled = False
-        window = 2 * max(1, jobs)
-        with new_pool(min(jobs, len(queue)), initializer, initargs) as pool:
+        with new_pool(min(jobs, len(queue)), initializer, initargs, cluster) as pool:
+            window = 2 * max(1, jobs, getattr(pool, "slots", 0))
             in_flight: dict[Any, str] = {}
             pool_ok = True
             while in_flight or (pool_ok and queue):
@@ -180,7 +188,10 @@ def run_resilient(fn: Callable[[Any], Any], tasks: Mapping[str, Any], jobs: int,
     return results
 
 
-def kill_workers(pool: ProcessPoolExecutor) -> None:
+def kill_workers(pool: ProcessPoolExecutor | ClusterPool) -> None:
+    if isinstance(pool, ClusterPool):
+        pool.kill()
+        return
     # ProcessPoolExecutor has no public way to stop a running task; killing its processes makes
     # the pool broken, which fails the in-flight futures with BrokenProcessPool.
     for proc in list((getattr(pool, "_processes", None) or {}).values()):
