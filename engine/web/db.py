@@ -49,6 +49,11 @@ MIGRATIONS: tuple[str, ...] = (
         finished_at TEXT
     );
     """,
+    # Each (re-)audit of a batch is a generation; a worker reports only for its own, so a re-audit
+    # asked for while another runs is never reported done by the older worker.
+    """
+    ALTER TABLE web_batches ADD COLUMN generation INTEGER NOT NULL DEFAULT 0;
+    """,
 )
 
 
@@ -84,6 +89,7 @@ class Batch:
     files: int
     message: str
     finished_at: str | None
+    generation: int = 0
 
     @property
     def status_label(self) -> str:
@@ -188,6 +194,24 @@ class WebDB:
         assignments = ", ".join(f"{name} = ?" for name in fields)
         with self.transaction() as conn:
             conn.execute(f"UPDATE web_batches SET {assignments} WHERE id = ?", (*fields.values(), batch_id))
+
+    def next_generation(self, batch_id: str) -> int:
+        """A new audit of the batch is queued: its generation number."""
+        with self.transaction() as conn:
+            conn.execute("UPDATE web_batches SET generation = generation + 1, status = 'queued', phase = '', "
+                         "done = 0, total = 0 WHERE id = ?", (batch_id,))
+            return conn.execute("SELECT generation FROM web_batches WHERE id = ?", (batch_id,)).fetchone()[0]
+
+    def update_generation(self, batch_id: str, generation: int, **fields: object) -> bool:
+        """update_batch, only while `generation` is the batch's latest; False when a newer one is queued."""
+        allowed = {"status", "phase", "done", "total", "message", "finished_at"}
+        if set(fields) - allowed or not fields:
+            raise ValueError(f"bad batch fields: {sorted(fields)}")
+        assignments = ", ".join(f"{name} = ?" for name in fields)
+        with self.transaction() as conn:
+            cur = conn.execute(f"UPDATE web_batches SET {assignments} WHERE id = ? AND generation = ?",
+                               (*fields.values(), batch_id, generation))
+            return cur.rowcount == 1
 
     def batch(self, batch_id: str) -> Batch | None:
         with self.connect() as conn:

@@ -23,17 +23,16 @@ class BatchRunner:
     def __init__(self, settings: WebSettings, db: WebDB):
         self.settings = settings
         self.db = db
-        self._queue: deque[tuple[str, str]] = deque()
-        self._running: dict[str, subprocess.Popen] = {}
+        self._queue: deque[tuple[str, int, str]] = deque()          # (batch, generation, by)
+        self._running: dict[str, tuple[subprocess.Popen, int]] = {}
         self._lock = threading.Lock()
         self._mark_interrupted()
 
     def submit(self, batch_id: str, by: str) -> None:
         """Queue an audit (or a re-audit after a decision) of the batch; `by` is recorded in the ledger."""
         with self._lock:
-            if batch_id not in self._running and all(b != batch_id for b, _ in self._queue):
-                self.db.update_batch(batch_id, status="queued", phase="", done=0, total=0)
-            self._queue.append((batch_id, by))
+            generation = self.db.next_generation(batch_id)
+            self._queue.append((batch_id, generation, by))
         self._start_waiting()
 
     def batch_dir(self, batch_id: str) -> Path:
@@ -43,25 +42,29 @@ class BatchRunner:
         with self._lock:
             running = list(self._running.values())
             self._queue.clear()
-        for proc in running:
+        for proc, _ in running:
             proc.terminate()
 
     def _start_waiting(self) -> None:
         with self._lock:
             waiting = list(self._queue)
             self._queue.clear()
-            for batch_id, by in waiting:
-                # one audit of a batch at a time: a re-audit waits for the running one to finish
-                if batch_id in self._running or len(self._running) >= self.settings.concurrent_batches:
-                    self._queue.append((batch_id, by))
+            for batch_id, generation, by in waiting:
+                # one audit of a batch at a time: a re-audit waits for the running one to finish;
+                # of several queued for one batch only the newest is worth running
+                newest = max(g for b, g, _ in waiting if b == batch_id)
+                if generation < newest:
                     continue
-                self._running[batch_id] = self._spawn(batch_id, by)
+                if batch_id in self._running or len(self._running) >= self.settings.concurrent_batches:
+                    self._queue.append((batch_id, generation, by))
+                    continue
+                self._running[batch_id] = (self._spawn(batch_id, generation, by), generation)
                 threading.Thread(target=self._watch, args=(batch_id,), daemon=True).start()
 
-    def _spawn(self, batch_id: str, by: str) -> subprocess.Popen:
+    def _spawn(self, batch_id: str, generation: int, by: str) -> subprocess.Popen:
         s = self.settings
         cmd = [sys.executable, "-m", "engine.web.worker", str(self.batch_dir(batch_id)), str(s.ledger), batch_id,
-               "--jobs", str(s.jobs), "--timeout", str(s.file_timeout), "--by", by]
+               str(generation), "--jobs", str(s.jobs), "--timeout", str(s.file_timeout), "--by", by]
         # cwd = the batch folder: inputs then show as "in/<file>", never as a server path.
         log = open(self.batch_dir(batch_id) / "worker.log", "ab")
         try:
@@ -72,18 +75,14 @@ class BatchRunner:
             log.close()
 
     def _watch(self, batch_id: str) -> None:
-        proc = self._running[batch_id]
+        proc, generation = self._running[batch_id]
         code = proc.wait()
         batch = self.db.batch(batch_id)
-        if batch is not None and batch.status in ("queued", "running"):
-            self.db.update_batch(batch_id, status="failed",
-                                 message=f"审核进程意外退出（退出码 {code}），请重新提交本批文件。",
-                                 finished_at=_now())
+        if batch is not None and batch.generation == generation and batch.status in ("queued", "running"):
+            self.db.update_generation(batch_id, generation, status="failed", finished_at=_now(),
+                                      message=f"审核进程意外退出（退出码 {code}），请重新提交本批文件。")
         with self._lock:
             self._running.pop(batch_id, None)
-            again = any(b == batch_id for b, _ in self._queue)
-        if again:      # a decision came while it ran: its re-audit is next
-            self.db.update_batch(batch_id, status="queued", phase="", done=0, total=0)
         self._start_waiting()
 
     def _mark_interrupted(self) -> None:

@@ -18,6 +18,7 @@ from engine.web.errors import WebError
 from engine.web.state import AppState
 from engine.web.db import Batch
 from engine.web.uploads import Upload, UploadError, store_uploads
+from engine.web.settings import REFUSED
 from engine.web.views import ReportView, find_finding, find_report, report_views
 
 
@@ -31,8 +32,9 @@ def create_batch(state: AppState, session: Session, uploads: Iterable[Upload], t
         raise WebError(exc.status, exc.message) from None
     title = title.strip()[:100] or f"{dt.date.today():%Y-%m-%d} 审核批次（{len(stored.files)} 个文件）"
     state.db.add_batch(batch_id, title, session.user.username, len(stored.files))
-    if stored.refused:
-        state.db.update_batch(batch_id, message="未接收：" + "；".join(f"{n}（{w}）" for n, w in stored.refused[:20]))
+    if stored.refused:      # shown with the batch's result (the worker adds it to its summary)
+        (folder / REFUSED).write_text("未接收：" + "；".join(f"{n}（{w}）" for n, w in stored.refused[:20]) + "。",
+                                      encoding="utf-8")
     state.runner.submit(batch_id, session.user.username)
     return state.db.batch(batch_id)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from engine.ingest import DEFAULT_LIMITS
 
 LEDGER_NAME = "xxgk-audit.sqlite"
+REFUSED = "refused.txt"          # in a batch's folder: the uploads that were not accepted, and why
 
 
 @dataclass(frozen=True)
