@@ -16,5 +16,7 @@ def pytest_configure(config: pytest.Config) -> None:
 def _ledger_in_tmp(tmp_path, monkeypatch):
     """An audit or review run without --ledger would create xxgk-audit.sqlite in the working directory
     (the checkout, for tests that do not chdir): every test gets its own default ledger in its
-    temporary folder instead, so no test writes into the checkout or sees another's decisions."""
-    monkeypatch.setattr("engine.ledger.db.DEFAULT_LEDGER", str(tmp_path / "xxgk-audit.sqlite"))
+    temporary folder instead (also for the CLI run in a subprocess), so no test writes into the
+    checkout or sees another's decisions."""
+    # beside the test's folder, not in it (tests list their folders); inherited by subprocesses
+    monkeypatch.setenv("XXGK_AUDIT_LEDGER", str(tmp_path.parent / f"{tmp_path.name}.xxgk-audit.sqlite"))

@@ -26,7 +26,7 @@ FIX_T802 = ("本机关2024年度未收取政府信息公开信息处理费。",
 @pytest.fixture
 def season(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr("engine.ledger.db.DEFAULT_LEDGER", "xxgk-audit.sqlite")   # the real default: in the cwd
+    monkeypatch.delenv("XXGK_AUDIT_LEDGER")        # the real default: xxgk-audit.sqlite in the cwd
     (tmp_path / "in").mkdir()
     return tmp_path
 

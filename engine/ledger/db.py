@@ -8,6 +8,7 @@ writer takes the lock before it reads what it will change and no update is lost.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from pathlib import Path
 from typing import Iterator
@@ -17,10 +18,14 @@ from engine.ledger.schema import MIGRATIONS, VERSION
 DEFAULT_LEDGER = "xxgk-audit.sqlite"
 
 
+LEDGER_ENV = "XXGK_AUDIT_LEDGER"
+
+
 def default_ledger() -> Path:
-    """The ledger used when --ledger is not given: DEFAULT_LEDGER in the working directory (read at
-    call time, so the test suite can point it into a temporary folder)."""
-    return Path(DEFAULT_LEDGER)
+    """The ledger used when --ledger is not given: $XXGK_AUDIT_LEDGER when set, else DEFAULT_LEDGER
+    in the working directory (read at call time: the test suite points it into a temporary folder,
+    for the CLI run in-process and in subprocesses alike)."""
+    return Path(os.environ.get(LEDGER_ENV) or DEFAULT_LEDGER)
 
 
 BUSY_TIMEOUT_S = 30.0
