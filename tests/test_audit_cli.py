@@ -31,7 +31,7 @@ def test_defaults_reports_in_to_audit_out_and_exit_0_despite_findings(workdir, c
     doc = json.loads((workdir / "audit_out" / "findings.json").read_text(encoding="utf-8"))
     assert doc["run_date"] == "2026-11-20"
     assert sorted(p.name for p in (workdir / "audit_out" / "letters").iterdir()) == [
-        "乙镇人民政府-2024.html", "甲镇人民政府-2024.html"]
+        "乙镇人民政府-2024.docx", "乙镇人民政府-2024.html", "甲镇人民政府-2024.docx", "甲镇人民政府-2024.html"]
 
 
 def test_fail_on(workdir, capsys):

@@ -47,16 +47,28 @@ def letter_of(out: Path, source: str) -> str:
     return (out / rec["letter"]).read_text(encoding="utf-8")
 
 
+def text_of(html: str) -> str:
+    """A letter's text as a reader sees it (tags dropped, entities decoded)."""
+    import html as html_module
+
+    return html_module.unescape(re.sub(r"<[^>]+>", "", html))
+
+
 # --- letters -----------------------------------------------------------------------------------
 
 def test_letter_contains_everything_an_office_sends(audit):
     html = letter_of(audit, "in/a.txt")
+    text = text_of(html)
     for expected in ("审核意见书", "公开审〔2026〕001号", "甲镇人民政府：", "第四十七条、第五十条", "国办公开办函〔2021〕30号",
                      "89 分", "良好", "报告缺少第五部分", "按模板补充该部分", "第五部分“存在的主要问题及改进情况”",
-                     "原文第4行", "<blockquote>缺少：五</blockquote>", "表三“（七）总计”行“自然人”列：5",
-                     "2026年12月11日", "15 个工作日内", "县政务公开工作领导小组办公室", "2026年11月20日",
-                     "（R-SUM，扣 4 分）", "（R-SUM，同一规则，已合并计分）", "（R-PART，扣 5 分）"):
-        assert expected in html, expected
+                     "原文第4行", "原文：“缺少：五”", "“自然人”列总计 5 与各项之和 4 不符",
+                     "2026年12月11日", "15个工作日内", "县政务公开工作领导小组办公室", "2026年11月20日",
+                     "【错误】表三总计不等于各列之和（扣 4 分）", "【错误】缺少规定的部分（扣 5 分）",
+                     "（文件名：a.txt）", "二、存在的问题", "三、整改要求"):
+        assert expected in text, expected
+    # one table row per finding, numbered through the letter; rule ids stay in findings.json
+    assert re.findall(r'<td class="no">(\d+)</td>', html) == ["1", "2", "3", "4"]
+    assert "R-SUM" not in html and "R-PART" not in html
 
 
 def test_letter_escapes_report_text(audit):
@@ -75,13 +87,13 @@ def test_letter_is_self_contained_and_prints_on_a4(audit):
 
 def test_letter_without_findings_says_so(audit):
     html = letter_of(audit, "in/b.txt")
-    assert "未发现需要整改的问题" in html and "100 分" in html and "优秀" in html
-    assert "前（15 个工作日内）完成整改" not in html
+    assert "未发现问题" in html and "无需整改" in html and "100 分" in html and "优秀" in html
+    assert "完成整改" not in html and "整改要求" not in html
 
 
 def test_letter_lists_not_assessable_items(audit):
     html = letter_of(audit, "in/c.txt")
-    assert "无法核对的事项" in html and "表二数字核对" in html and "表二缺失" in html
+    assert "未能核对的事项" in html and "表二数字核对：表二缺失" in html
 
 
 def test_letter_names_are_safe_and_unique():
@@ -106,9 +118,12 @@ def test_render_letter_with_fallback_note_and_values():
                                       "excerpt": None, "previous_source": None, "previous_cells": [],
                                       "previous_values": {}, "previous_line": None, "previous_where": None,
                                       "previous_excerpt": None}}]}
-    html = render_letter(AuditRecord.from_json(rec), Office(), RUN_DATE, letter_env())
+    html = text_of(render_letter(AuditRecord.from_json(rec), Office(), RUN_DATE, letter_env()))
     assert "改用参考引擎" in html and "99.5 分" in html and "表四“行政复议”之“总计”：3" in html
     assert "第7行：行数不足" in html and "请核实并更正上述内容。" in html
+    # a hint only: for reference, nothing to rectify
+    assert "二、提示事项" in html and "供参考，无需整改" in html and "【提示】标题" in html
+    assert "完成整改" not in html and "整改要求" not in html
 
 
 # --- office config -----------------------------------------------------------------------------
@@ -241,25 +256,26 @@ def test_findings_json_validates_and_schema_catches_errors(audit):
     assert len(problems) >= 3, problems
 
 
-def test_letter_lists_at_most_eight_cells_and_no_long_raw_values():
+def test_letter_lists_the_cells_that_matter_and_no_long_raw_values():
     cells = [f"review.{g}.{c}" for g in ("行政复议", "未经复议直接起诉", "复议后起诉")
              for c in ("结果维持", "结果纠正", "其他结果", "尚未审结", "总计")]
+    values = {c: 0 for c in cells} | {cells[0]: "dash", cells[1]: 7, cells[4]: 12, cells[2]: "0 0 0 0 0 0 0 0 0 0 0"}
     rec = {"source": "x.txt", "status": "audited", "agency": "丁镇", "year": 2024, "title": None, "template": "2021",
            "reference_number": "X", "score": 95, "grade": "优秀", "rules_evaluated": 1,
            "counts": {"error": 1, "warning": 0, "info": 0}, "engine_fallback": False, "engine_note": None,
            "previous_source": None, "agency_notes": [], "not_assessable": [], "diagnostics": [],
            "findings": [{"rule_id": "D", "severity": "error", "category": "c", "title": "行数值个数不对",
                          "message": "m", "points": 5, "basis": "", "remedy": "",
-                         "evidence": {"part": "四", "table": "review", "cells": cells,
-                                      "values": {c: "0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0" for c in cells} |
-                                                {cells[0]: "—", cells[1]: 7},
+                         "evidence": {"part": "四", "table": "review", "cells": cells, "values": values,
                                       "line": 9, "where": "第9行", "excerpt": "0\t0", "previous_source": None,
                                       "previous_cells": [], "previous_values": {}, "previous_line": None,
                                       "previous_where": None, "previous_excerpt": None}}]}
-    html = render_letter(AuditRecord.from_json(rec), Office(), RUN_DATE, letter_env())
-    assert html.count("<li>表四") == 8 and "等，共 15 个单元格" in html
+    html = text_of(render_letter(AuditRecord.from_json(rec), Office(), RUN_DATE, letter_env()))
+    # the stated total first, then the non-zero items; zeros only counted
+    listed = html[html.index("m（"):]
+    assert listed.index("表四“行政复议”之“总计”：12") < listed.index("表四“行政复议”之“结果纠正”：7")
+    assert "表四“行政复议”之“结果维持”：（填“—”）" in html and "等 5 个单元格" in html and "另有 9 个单元格为 0" in html
     assert "0 0 0 0" not in html
-    assert "表四“行政复议”之“结果维持”：—" in html and "表四“行政复议”之“结果纠正”：7" in html
 
 
 def test_streamed_findings_json_is_laid_out_like_json_dumps(audit, tmp_path):
@@ -272,3 +288,83 @@ def test_streamed_findings_json_is_laid_out_like_json_dumps(audit, tmp_path):
                               previous)
         expected = dumps({**head, "reports": reports, "previous_inputs": previous})
         assert (tmp_path / "f.json").read_text(encoding="utf-8") == expected
+
+
+# --- the office settings still hold the example values ---------------------------------------------
+
+def _docx_text(data: bytes) -> str:
+    import docx
+
+    d = docx.Document(io.BytesIO(data))
+    return "\n".join([p.text for p in d.paragraphs] + [c.text for t in d.tables for r in t.rows for c in r.cells])
+
+
+def test_default_office_is_flagged_in_every_letter_the_dashboard_and_the_cli(audit, capsys):
+    from engine.render.docx_letter import render_docx
+    from engine.render.letter_content import build_letter
+
+    doc = doc_of(audit)
+    assert doc["office"]["placeholders"] == ["落款单位名称（name）", "联系电话（contact）"]
+    assert "仍是示例值" in (audit / "index.html").read_text(encoding="utf-8")
+    for r in doc["reports"]:
+        if r["status"] == "audited":
+            assert "【发文前请注意】" in letter_of(audit, r["source"])
+            assert "仍是示例值" in _docx_text((audit / "letters" / Path(r["letter"]).with_suffix(".docx").name).read_bytes())
+    # a configured office: no warning anywhere
+    configured = Office(name="平潭综合实验区政务公开工作领导小组办公室", contact="电话：0591-23456789")
+    assert configured.placeholder_fields() == []
+    rec = AuditRecord.from_json(next(r for r in doc["reports"] if r["source"] == "in/a.txt"))
+    assert "发文前请注意" not in render_letter(rec, configured, RUN_DATE, letter_env())
+    assert "发文前请注意" not in _docx_text(render_docx(build_letter(rec, configured, RUN_DATE)))
+    assert "发文前请注意" in _docx_text(render_docx(build_letter(rec, Office(), RUN_DATE)))
+
+
+def test_cli_warns_while_the_office_holds_example_values(tmp_path, capsys):
+    from engine.cli import main
+
+    seed = Path(__file__).parent / "fixtures" / "seeds" / "002_6e41f544aa427844.txt"
+    assert main(["audit", str(seed), "-o", str(tmp_path / "a"), "--jobs", "1", "--date", "2026-11-20"]) == 0
+    assert "仍是示例值" in capsys.readouterr().err
+    office = tmp_path / "office.yaml"
+    office.write_text("name: 某县政务公开工作领导小组办公室\ncontact: 电话：0591-2345678\n", encoding="utf-8")
+    assert main(["audit", str(seed), "-o", str(tmp_path / "b"), "--jobs", "1", "--date", "2026-11-20",
+                 "--office", str(office)]) == 0
+    assert "仍是示例值" not in capsys.readouterr().err
+
+
+def test_letter_wording_follows_what_was_found(audit):
+    """Errors/warnings: rectification by a deadline; hints only: for reference; nothing: says so."""
+    from engine.render.letter_content import build_letter
+
+    doc = doc_of(audit)
+    rec = next(r for r in doc["reports"] if r["source"] == "in/a.txt")
+    assert build_letter(rec, Office(), RUN_DATE).kind == "rectify"
+    hints = {**rec, "findings": [dict(f, severity="info") for f in rec["findings"]]}
+    letter = build_letter(hints, Office(), RUN_DATE)
+    assert letter.kind == "hints" and "供参考，无需整改" in letter.closing.paragraphs[0]
+    html = text_of(render_letter(hints, Office(), RUN_DATE, letter_env()))
+    assert "整改要求" not in html and "完成整改" not in html and "建议：" in html
+    clean = {**rec, "findings": [], "not_assessable": []}
+    letter = build_letter(clean, Office(), RUN_DATE)
+    assert letter.kind == "clean" and "未发现问题" in letter.closing.paragraphs[0]
+    # findings resting on our own reading (charge "manual", 待人工核对) never reach the letter
+    manual = {**rec, "findings": [dict(f, charge="manual") for f in rec["findings"]]}
+    assert build_letter(manual, Office(), RUN_DATE).kind == "clean"
+
+
+def test_letters_show_file_names_not_paths():
+    from engine.render.letter_content import build_letter
+
+    rec = {"source": "batch/2024/pingtan-2019.txt", "status": "audited", "agency": "丁镇", "year": 2024,
+           "title": "丁镇2024年报", "reference_number": "X", "score": 90, "grade": "优秀",
+           "previous_source": "batch/2023/pingtan-2018.txt", "agency_notes": [], "not_assessable": [],
+           "diagnostics": [], "scoring": {},
+           "findings": [{"rule_id": "X", "severity": "warning", "title": "上年问题未回应",
+                         "message": "上一年度报告（batch/2023/pingtan-2018.txt）所列问题未回应", "points": 1,
+                         "basis": "国办公开办函〔2021〕30号；docs/template.md 关系9", "remedy": "逐条回应",
+                         "evidence": {"part": "五", "previous_source": "batch/2023/pingtan-2018.txt"}}]}
+    html = text_of(render_letter(rec, Office(), RUN_DATE, letter_env()))
+    assert "batch/" not in html and "docs/template.md" not in html
+    assert "pingtan-2019.txt" in html and "pingtan-2018.txt" in html and "国办公开办函〔2021〕30号" in html
+    letter = build_letter(rec, Office(), RUN_DATE)
+    assert letter.addressee == "丁镇"

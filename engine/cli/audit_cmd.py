@@ -136,11 +136,27 @@ def run(args: argparse.Namespace) -> int:
           f"发现错误 {summary['error']} 项、警告 {summary['warning']} 项、提示 {summary['info']} 项"
           f"{f'；{fallbacks} 份报告改用参考引擎审核' if fallbacks else ''}。"
           f"结果在 {out}/（总览 {out / 'index.html'}，审核意见书在 {out / 'letters'}/）。")
+    warning = _office_warning(args)
+    if warning:
+        print(warning, file=sys.stderr)
     if args.fail_on:
         wanted = ("error",) if args.fail_on == "error" else ("error", "warning")
         if run_result.count_findings(wanted):
             return EXIT_FINDINGS
     return EXIT_OK
+
+
+def _office_warning(args: argparse.Namespace) -> str | None:
+    """While the office settings hold the shipped example values, every run says so (as do the
+    dashboard and every letter): letters must not go out signed by an example office."""
+    from engine.render.office import load_office
+
+    default = args.rules / "office.yaml"
+    unset = load_office(args.office or (default if default.exists() else None)).placeholder_fields()
+    if not unset:
+        return None
+    return (f"注意：审核单位配置（{args.office or default}）中的{'、'.join(unset)}仍是示例值，"
+            "审核意见书上的落款和联系方式不是本单位信息。请修改后重新审核，再发出意见书。")
 
 
 def _status_order(item: tuple[str, int]) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,11 @@ from engine.score import _explain
 from engine.yaml_guard import read_yaml_text
 
 OFFICE_SCHEMA = SCHEMAS_DIR / "office.schema.json"
+
+
+# The example values rules/office.yaml ships with (and the built-in default name): no real office.
+PLACEHOLDER_NAMES = frozenset({"政务公开工作领导小组办公室", "县政务公开工作领导小组办公室"})
+PLACEHOLDER_PHONE = re.compile(r"0000-?0{6,8}")
 
 
 class OfficeConfigError(Exception):
@@ -58,9 +64,20 @@ class Office:
                 left -= 1
         return day
 
+    def placeholder_fields(self) -> list[str]:
+        """Which settings still hold the shipped example values (Chinese names): letters, the
+        dashboard and the CLI warn until the office has filled them in."""
+        unset = []
+        if self.name in PLACEHOLDER_NAMES:
+            unset.append("落款单位名称（name）")
+        if PLACEHOLDER_PHONE.search(self.contact or ""):
+            unset.append("联系电话（contact）")
+        return unset
+
     def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "contact": self.contact, "reference_prefix": self.reference_prefix,
-                "deadline_working_days": self.deadline_working_days}
+                "deadline_working_days": self.deadline_working_days,
+                "placeholders": self.placeholder_fields()}
 
 
 def load_office(path: str | Path | None) -> Office:

@@ -1,0 +1,520 @@
+"""What a 审核意见书 says, once, for both of its forms (HTML and DOCX): the forms only lay it out.
+
+    build_letter(record, office, run_date) -> Letter
+
+Kept short enough to print on 1–3 A4 pages: findings are grouped by rule (title, deduction, remedy
+and basis once per rule; one numbered table row per finding); a quote is cut to a window around
+what it concerns (a crawled report can be one 6,000-character line); empty-cell findings name the
+row once and its columns after it. The wording follows what was found: errors or warnings ask for
+rectification by a deadline, hints only are "供参考，无需整改", nothing found says so.
+Nothing internal reaches the agency: file paths become file names, findings charged to our own
+reading ("manual", 待人工核对) are left out, and rule ids stay in findings.json.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import PurePath
+from typing import Any
+
+from engine.model import AuditRecord, RecordHead, finding_json
+from engine.render.labels import CELL_KIND_LABELS, SEVERITY_LABELS, SEVERITY_ORDER, part_label
+from engine.render.office import Office
+from engine.template import all_known_addresses, describe_address
+
+LEGAL_BASIS = "《中华人民共和国政府信息公开条例》第四十七条、第五十条和《中华人民共和国政府信息公开工作年度报告格式》（国办公开办函〔2021〕30号）"
+QUOTE_MAX = 80               # characters a quote may have: about two lines of the findings table
+QUOTE_LEAD = 20              # characters kept before what a long quote concerns
+REASON_MAX = 90              # a not-assessable reason, first clause
+DIAGNOSTICS_LISTED = 5
+EMPTY_KINDS = {"blank", "dash", "none"}   # stated as empty by the agency ("missing" is explained by the rule)
+_NUMERALS = "一二三四五六七八九十"
+TABLE_SHORT = {"active": "表二", "applications": "表三", "review": "表四"}
+
+
+@dataclass
+class FindingRow:
+    no: int                   # numbered through the whole letter
+    text: str                 # what is wrong
+    where: str                # part / table / source line ("" when the text names the cells)
+    quote: str | None         # the row or sentence concerned, bounded
+    still_open: bool = False  # a 复核 round: the earlier letter asked for this already (【未整改】)
+
+
+@dataclass
+class RuleGroup:
+    heading: str              # （一）
+    severity: str             # error / warning / info
+    severity_label: str       # 错误 / 警告 / 提示
+    title: str
+    points: str               # 扣 5 分 / 不扣分
+    rows: list[FindingRow]
+    remedy: str
+    basis: str | None
+    paired: bool = False      # many short rows: two findings side by side per table row
+
+    def row_pairs(self) -> list[tuple[FindingRow, FindingRow | None]]:
+        return [(self.rows[i], self.rows[i + 1] if i + 1 < len(self.rows) else None)
+                for i in range(0, len(self.rows), 2)]
+
+
+@dataclass
+class Section:
+    heading: str              # 一、审核结论
+    paragraphs: list[str] = field(default_factory=list)
+    items: list[str] = field(default_factory=list)       # a plain list (not-assessable, diagnostics)
+    groups: list[RuleGroup] = field(default_factory=list)
+    rectified: list[tuple[int, str, str]] = field(default_factory=list)   # 复核: (序号, 原审核意见, 整改情况)
+
+
+@dataclass
+class Letter:
+    kind: str                 # "rectify" | "hints" | "clean"
+    title: str
+    reference_number: str
+    addressee: str
+    opening: str
+    sections: list[Section]
+    closing: Section          # 整改要求 / 处理意见: kept on the page of the signature
+    office_name: str
+    date_text: str
+    contact: str | None       # in the closing paragraph when rectification is asked; after the date otherwise
+    placeholder_warning: str | None
+    agency: str
+    year: int | None
+    finding_count: int
+
+
+def cn_date(day: dt.date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def format_number(value: Any) -> str:
+    if value is None:
+        return "（未填写）"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def cn_numeral(n: int) -> str:
+    if n <= 10:
+        return _NUMERALS[n - 1]
+    tens, ones = divmod(n, 10)
+    return f"{'' if tens == 1 else _NUMERALS[tens - 1]}十{_NUMERALS[ones - 1] if ones else ''}"
+
+
+# --- what stays internal ----------------------------------------------------------------------------
+
+def letter_findings(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """The findings a letter states: those that count — charged to the agency (a finding resting on
+    our own reading, charge "manual", is 待人工核对 and never put to the agency) and not set aside
+    by a review decision (engine/ledger: counted)."""
+    return [f for f in record.get("findings") or []
+            if f.get("charge", "agency") != "manual" and f.get("counted", True)]
+
+
+def letter_not_assessable(record: dict[str, Any]) -> list[dict[str, Any]]:
+    return [n for n in record.get("not_assessable") or [] if n.get("charge", "agency") != "manual"]
+
+
+class PathScrubber:
+    """Replaces every source path the record knows (its own, last year's, same-year reports') by the
+    file name alone: directories of the office's disk are no business of the agency's."""
+
+    def __init__(self, record: dict[str, Any]):
+        paths = {record.get("source"), record.get("previous_source"), *(record.get("same_year_sources") or [])}
+        for f in record.get("findings") or []:
+            paths.add((f.get("evidence") or {}).get("previous_source"))
+        self.pairs = sorted(((p, file_name(p)) for p in paths if p and file_name(p) != p),
+                            key=lambda pair: -len(pair[0]))
+
+    def __call__(self, text: str | None) -> str:
+        text = text or ""
+        for path, name in self.pairs:
+            text = text.replace(path, name)
+        return text
+
+
+def file_name(path: str | None) -> str:
+    return PurePath(str(path or "").replace("\\", "/")).name
+
+
+# --- bounded quotes ------------------------------------------------------------------------------
+
+def bounded_quote(excerpt: str | None, anchors: list[str]) -> str | None:
+    """The excerpt, or a window of it around the first anchor found (a row label, a stated value):
+    a whole crawled page is never quoted."""
+    text = " ".join((excerpt or "").split())
+    if not text:
+        return None
+    if len(text) <= QUOTE_MAX:
+        return text
+    at = next((text.find(a) for a in anchors if a and text.find(a) >= 0), 0)
+    start = max(0, at - QUOTE_LEAD)
+    end = min(len(text), start + QUOTE_MAX)
+    start = max(0, end - QUOTE_MAX)
+    return f"{'…' if start else ''}{text[start:end]}{'…' if end < len(text) else ''}"
+
+
+_QUOTED = re.compile(r"“([^“”]+)”")
+_ENUM = re.compile(r"^[（(][一二三四五六七八九十]+[）)]|^[一二三四五六七八九十]+、|^\d+[.．、]")
+
+
+def cell_anchors(cells: list[str]) -> list[str]:
+    """Row labels of the cells as they would be printed in the report, longest form first."""
+    anchors: list[str] = []
+    for address in cells[:3]:
+        for label in _QUOTED.findall(describe_address(address))[:1]:
+            anchors += [label, _ENUM.sub("", label)]
+    return [a for a in anchors if len(a) >= 2]
+
+
+# --- one finding, one row ------------------------------------------------------------------------
+
+def _row_and_column(address: str) -> tuple[str, str]:
+    """("表三“（一）予以公开”行", "自然人") from the letter wording of an address."""
+    text = describe_address(address)
+    m = re.match(r"^(.*)“([^“”]*)”列$", text) or re.match(r"^(.*)之“([^“”]*)”$", text)
+    return (m.group(1), m.group(2)) if m else (text, "")
+
+
+@functools.lru_cache(maxsize=None)
+def _row_cells(address: str) -> frozenset[str]:
+    """Every known cell of the address's row (same address up to the column)."""
+    prefix = address.rsplit(".", 1)[0]
+    return frozenset(a for a in all_known_addresses() if a.rsplit(".", 1)[0] == prefix)
+
+
+def empty_cells_text(cells: list[str], values: dict[str, Any]) -> str | None:
+    """For a finding about cells the agency left without a number (all blank / — / 无): each row
+    once, its columns after it. None when any cell holds a number (the rule's message then says
+    what the numbers are)."""
+    kinds = [values.get(c) for c in cells]
+    if not cells or not all(isinstance(k, str) and k in EMPTY_KINDS for k in kinds):
+        return None
+    rows: dict[str, list[str]] = {}
+    for c in cells:
+        row, col = _row_and_column(c)
+        rows.setdefault(row, []).append(col)
+    whole = {_row_and_column(c)[0] for c in cells
+             if set(a for a in cells if a.rsplit(".", 1)[0] == c.rsplit(".", 1)[0]) >= _row_cells(c)}
+    label = {"blank": "空白", "dash": "填“—”", "none": "填“无”"}
+    kind_text = "、".join(dict.fromkeys(label[k] for k in kinds))
+    described = "；".join(f"{row}（整行）" if row in whole else
+                         f"{row}{'、'.join(c for c in cols if c)}列" if any(cols) else row
+                         for row, cols in rows.items())
+    return f"{described}（{kind_text}）".replace("（整行）（空白）", "整行空白")
+
+
+CELLS_LISTED = 4
+PAIRED_FROM = 8              # a rule with more short findings than this lists two per table row
+PAIRED_TEXT = 60
+QUOTED_GROUP = 3             # a rule with more findings than this quotes no source rows of digits
+
+
+def shown_value(value: Any) -> str | None:
+    """A cell's stated value as the letter shows it; None for long text (a whole row is quoted)."""
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return format_number(value)
+    text = str(value).strip()
+    if text in CELL_KIND_LABELS:
+        return CELL_KIND_LABELS[text]
+    return text if 0 < len(text) <= 12 else None
+
+
+def _is_total(address: str) -> bool:
+    return address.endswith(".总计") or ".七." in address or address.endswith(".七")
+
+
+def cells_text(cells: list[str], values: dict[str, Any], message: str) -> str | None:
+    """The cells that matter, when the rule's message does not already state their numbers: stated
+    totals first, then non-zero items; zeros are only counted."""
+    # a cell we could not read ("missing") states nothing: the rule's message explains it
+    shown = [(c, shown_value(values.get(c))) for c in cells if values.get(c) != "missing"]
+    shown = [(c, v) for c, v in shown if v is not None]
+    if not shown or all(v in message for _, v in shown):
+        return None
+    zeros = [c for c, v in shown if v == "0" and not _is_total(c)]
+    ordered = ([(c, v) for c, v in shown if _is_total(c) and v != "0"]
+               + [(c, v) for c, v in shown if not _is_total(c) and v != "0"]
+               + [(c, v) for c, v in shown if _is_total(c) and v == "0"])
+    listed = [f"{describe_address(c)}：{v}" for c, v in ordered[:CELLS_LISTED]]
+    more = len(ordered) - len(listed)
+    tail = [f"等 {len(ordered)} 个单元格" if more > 0 else "", f"另有 {len(zeros)} 个单元格为 0" if zeros else ""]
+    return "、".join(listed) + "".join(f"，{t}" for t in tail if t)
+
+
+def year_pairs_text(ev: dict[str, Any]) -> str | None:
+    """A cross-year finding's cells, this year's next to last year's: 本年 A：0，上年 B：1."""
+    prev = list(ev.get("previous_cells") or [])
+    if not prev:
+        return None
+    cells, values, pvalues = list(ev.get("cells") or []), ev.get("values") or {}, ev.get("previous_values") or {}
+    pairs = []
+    for c, p in list(zip(cells, prev))[:CELLS_LISTED]:
+        v, pv = shown_value(values.get(c)), shown_value(pvalues.get(p))
+        pairs.append(f"本年{describe_address(c)}：{v if v is not None else '（未填写）'}，"
+                     f"上年{describe_address(p)}：{pv if pv is not None else '（未填写）'}")
+    return "；".join(pairs)
+
+
+def finding_where(ev: dict[str, Any]) -> str:
+    parts = []
+    if ev.get("table"):            # the table says the part; its number is enough
+        parts.append(TABLE_SHORT.get(ev["table"], ev["table"]))
+    elif ev.get("part"):
+        parts.append(part_label(ev["part"]))
+    if ev.get("where"):
+        parts.append("原文" + ev["where"])
+    elif ev.get("line"):
+        parts.append(f"原文第{ev['line']}行")
+    return "，".join(parts) or "全文"
+
+
+def finding_row(no: int, f: dict[str, Any], scrub: PathScrubber, quote_cells: bool = True,
+                remaining: frozenset[str] = frozenset()) -> FindingRow:
+    """One finding as a row of its rule's table. A finding about cells quotes its source row only
+    when its rule has few findings (`quote_cells`): the message states the numbers, and a rule
+    failing on twenty rows would otherwise fill pages with rows of digits."""
+    ev = f.get("evidence") or {}
+    cells = list(ev.get("cells") or [])
+    empty = empty_cells_text(cells, ev.get("values") or {})
+    text = empty or scrub(f.get("message"))
+    numbers = None if empty else (year_pairs_text(ev) or cells_text(cells, ev.get("values") or {}, text))
+    if numbers:
+        text = f"{text}（{numbers}）"
+    # an empty-cell finding names its row and columns: the row's digits add nothing
+    quote = None if empty or (cells and not quote_cells) else bounded_quote(ev.get("excerpt"), cell_anchors(cells))
+    # last year's row only for number comparisons; a text finding's message quotes last year already
+    prev_quote = bounded_quote(ev.get("previous_excerpt"), cell_anchors(list(ev.get("previous_cells") or []))) \
+        if ev.get("previous_cells") else None
+    if prev_quote and ev.get("previous_source"):
+        quote = (f"{quote}\n" if quote else "") + f"上年报告（{file_name(ev['previous_source'])}）：{prev_quote}"
+    where = "" if empty else scrub(finding_where(ev))      # the text names the table and row already
+    return FindingRow(no=no, text=text, where=where, quote=scrub(quote) if quote else None,
+                      still_open=bool(f.get("id")) and f.get("id") in remaining)
+
+
+def point_texts(record: dict[str, Any], findings: list[dict[str, Any]]) -> dict[str, str]:
+    """What each rule costs as the letter says it (after the scoring policy: a rule failing in
+    several places may count once)."""
+    deducted = {d["rule_id"]: d["points"] for d in (record.get("scoring") or {}).get("deductions", [])
+                if d.get("outcome") == "fail"}
+    out = {}
+    for f in findings:
+        points = deducted.get(f["rule_id"], f.get("points") or 0)
+        out[f["rule_id"]] = f"扣 {format_number(points)} 分" if points else "不扣分"
+    return out
+
+
+def rule_groups(record: dict[str, Any], findings: list[dict[str, Any]], scrub: PathScrubber) -> list[RuleGroup]:
+    remaining = frozenset(e["id"] for e in rectified_items(record) if e["status"] == "未整改")
+    order: dict[str, list[dict[str, Any]]] = {}
+    for f in sorted(findings, key=lambda f: SEVERITY_ORDER.get(f["severity"], 9)):   # stable: rule order kept
+        order.setdefault(f["rule_id"], []).append(f)
+    points = point_texts(record, findings)
+    groups, no = [], 0
+    for k, (rule_id, items) in enumerate(order.items(), start=1):
+        rows = []
+        for f in items:
+            no += 1
+            rows.append(finding_row(no, f, scrub, quote_cells=len(items) <= QUOTED_GROUP, remaining=remaining))
+        first = items[0]
+        remedies = {f.get("remedy") for f in items}
+        remedy = scrub(first.get("remedy")) if len(remedies) == 1 else "请对照上述各项逐一核实并更正。"
+        groups.append(RuleGroup(
+            heading=f"（{cn_numeral(k)}）", severity=first["severity"],
+            severity_label=SEVERITY_LABELS.get(first["severity"], first["severity"]),
+            title=first.get("title") or "", points=points[rule_id],
+            rows=rows, remedy=remedy or "请核实并更正上述内容。",
+            basis=public_basis(scrub(first.get("basis"))) or None,
+            paired=len(rows) > PAIRED_FROM and all(not r.quote and len(r.text) <= PAIRED_TEXT for r in rows)))
+    return groups
+
+
+# --- the other sections ----------------------------------------------------------------------------
+
+def short_reason(reason: str | None) -> str:
+    """A not-assessable reason's first clause, without its long parenthesised cell lists."""
+    first, sep, rest = _drop_long_parentheses(reason or "").partition("；")
+    first = first.strip()
+    if len(first) > REASON_MAX:
+        first = first[:REASON_MAX] + "…"
+    return first + ("等" if sep and rest.strip() else "")
+
+
+def _drop_long_parentheses(text: str, longest: int = 12) -> str:
+    """Removes every outermost （…） group longer than `longest` characters (nested groups such as
+    “第（一）项” inside it go with it); short ones — （一）, （空白） — stay."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "（":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch == "）" and depth:
+            depth -= 1
+            if depth == 0 and i - start - 1 <= longest:
+                out.append(text[start:i + 1])
+        elif depth == 0:
+            out.append(ch)
+    if depth:                        # unbalanced: keep the tail as written
+        out.append(text[start:])
+    return "".join(out)
+
+
+_INTERNAL_REFERENCE = re.compile(r"[\w.-]+/[\w./-]+\.(?:md|ya?ml|json)\b")
+
+
+def public_basis(text: str | None) -> str:
+    """A rule's basis without references to our own documentation (docs/template.md 关系9): the
+    agency gets the regulations, not our file names."""
+    kept = [part for part in re.split(r"[；;]", text or "") if part.strip() and not _INTERNAL_REFERENCE.search(part)]
+    return "；".join(p.strip() for p in kept)
+
+
+def letter_diagnostics(record: dict[str, Any], findings: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Parse diagnostics worth telling the agency: errors and warnings on lines no finding already
+    covers (rules turn most format problems into findings of their own)."""
+    covered = {(f.get("evidence") or {}).get("line") for f in findings} - {None}
+    return [d for d in record.get("diagnostics") or []
+            if d.get("severity") in ("error", "warning") and (d.get("line") is None or d.get("line") not in covered)]
+
+
+def diagnostic_items(record: dict[str, Any], findings: list[dict[str, Any]], scrub: PathScrubber) -> list[str]:
+    diags = letter_diagnostics(record, findings)
+    items = []
+    for d in diags[:DIAGNOSTICS_LISTED]:
+        where = f"{d['where']}：" if d.get("where") else (f"第{d['line']}行：" if d.get("line") else "")
+        items.append(scrub(where + (d.get("message") or "")))
+    if len(diags) > DIAGNOSTICS_LISTED:
+        items.append(f"另有 {len(diags) - DIAGNOSTICS_LISTED} 处同类格式问题。")
+    return items
+
+
+def conclusion_text(record: dict[str, Any], findings: list[dict[str, Any]], n_na: int) -> str:
+    counts = {s: sum(1 for f in findings if f["severity"] == s) for s in ("error", "warning", "info")}
+    score = f"得分 {format_number(record.get('score'))} 分，等级为“{record.get('grade')}”。"
+    if findings:
+        found = (f"发现问题 {len(findings)} 项，其中错误 {counts['error']} 项、警告 {counts['warning']} 项、"
+                 f"提示 {counts['info']} 项")
+    else:
+        found = "未发现问题"
+    na = f"；另有 {n_na} 项因报告内容缺失或无法识别未能核对" if n_na else ""
+    return f"经审核，{score}{found}{na}。"
+
+
+def closing(kind: str, office: Office, run_date: dt.date, heading: str) -> Section:
+    if kind == "rectify":
+        contact = f"（{office.contact}）" if office.contact else ""
+        text = (f"请你单位对照上述问题逐项整改，于{cn_date(office.deadline(run_date))}前"
+                f"（{office.deadline_working_days}个工作日内）完成整改，更正并重新发布年度报告，"
+                f"并将整改情况书面报送{office.name}{contact}。")
+        return Section(heading=f"{heading}、整改要求", paragraphs=[text])
+    if kind == "hints":
+        return Section(heading=f"{heading}、处理意见",
+                       paragraphs=["上述提示事项供参考，无需整改。请在今后编制年度报告时予以注意。"])
+    return Section(heading=f"{heading}、处理意见",
+                   paragraphs=["本次审核未发现问题，无需整改。请继续做好政府信息公开工作。"])
+
+
+def placeholder_warning(office: Office) -> str | None:
+    unset = office.placeholder_fields()
+    if not unset:
+        return None
+    return (f"【发文前请注意】审核单位配置（rules/office.yaml）中的{'、'.join(unset)}仍是示例值，"
+            "本意见书的落款和联系方式不是本单位信息。请填写后重新生成意见书。")
+
+
+def record_json(record: AuditRecord) -> dict[str, Any]:
+    """Every field of the record in its findings.json form (what the letter reads), whatever stage
+    of the run the record is at."""
+    out = {f.name: getattr(record, f.name) for f in fields(RecordHead)}
+    out.update(scoring=record.scoring, findings=[finding_json(f) for f in record.findings],
+               not_assessable=[vars(n).copy() for n in record.not_assessable],
+               diagnostics=[vars(d).copy() for d in record.diagnostics])
+    return out
+
+
+def rectified_items(record: dict[str, Any]) -> list[dict[str, Any]]:
+    """In a 复核 round, each finding of the earlier letter with 已整改/未整改 (已排除 ones are left out)."""
+    earlier = (record.get("round") or {}).get("earlier") or []
+    return [e for e in earlier if e.get("status") in ("已整改", "未整改")]
+
+
+def review_round(record: dict[str, Any]) -> bool:
+    return bool(record.get("round")) and (record["round"].get("number") or 1) > 1
+
+
+def rectification_section(record: dict[str, Any], scrub: PathScrubber) -> Section:
+    """复核 rounds: how each finding of the earlier letter stands now."""
+    rnd = record["round"]
+    items = rectified_items(record)
+    if rnd.get("note"):
+        intro = scrub(rnd["note"])
+    else:
+        earlier = (f"《审核意见书》（{rnd['previous_reference_number']}）" if rnd.get("previous_reference_number")
+                   else "上一轮审核意见")
+        intro = f"对照{earlier}，逐条复核如下{'' if items else '：上一轮未提出需要整改的问题'}。"
+    return Section(heading="原审核意见整改情况", paragraphs=[intro],
+                   rectified=[(k, f"{e.get('title') or e.get('rule_id')}：{scrub(e.get('message'))}", e["status"])
+                              for k, e in enumerate(items, start=1)])
+
+
+def build_letter(record: AuditRecord | dict[str, Any], office: Office, run_date: dt.date) -> Letter:
+    if isinstance(record, AuditRecord):
+        record = record_json(record)
+    scrub = PathScrubber(record)
+    findings = letter_findings(record)
+    na = letter_not_assessable(record)
+    kind = ("rectify" if any(f["severity"] in ("error", "warning") for f in findings)
+            else "hints" if findings else "clean")
+    agency = record.get("agency") or ""
+    year = record.get("year")
+    title = record.get("title")
+    source = file_name(record.get("source"))
+    again = review_round(record)
+    opening = (f"根据{LEGAL_BASIS}的规定，我办对你单位{f'{year}年度' if year else ''}政府信息公开工作年度报告"
+               f"{f'《{title}》' if title else ''}（文件名：{source}）进行了{'整改复核' if again else '审核'}。"
+               f"现将{'复核' if again else '审核'}意见告知如下。")
+
+    sections: list[Section] = [rectification_section(record, scrub)] if again else []
+    conclusion = Section(heading=f"{cn_numeral(len(sections) + 1)}、审核结论", paragraphs=[conclusion_text(record, findings, len(na))])
+    if record.get("engine_fallback") and record.get("engine_note"):
+        conclusion.paragraphs.append("说明：" + scrub(record["engine_note"]))
+    if record.get("previous_source"):
+        conclusion.paragraphs.append(f"跨年度核对所用的上一年度报告：{file_name(record['previous_source'])}。")
+    conclusion.paragraphs += ["说明：" + scrub(n) for n in record.get("agency_notes") or []]
+    sections.append(conclusion)
+
+    n = cn_numeral(len(sections) + 1)
+    problems = Section(heading=f"{n}、存在的问题" if kind == "rectify" else f"{n}、提示事项" if kind == "hints"
+                       else f"{n}、审核发现")
+    if findings:
+        problems.groups = rule_groups(record, findings, scrub)
+    else:
+        problems.paragraphs.append("经审核，未发现问题。")
+    sections.append(problems)
+    if na:
+        sections.append(Section(
+            heading=f"{cn_numeral(len(sections) + 1)}、未能核对的事项",
+            paragraphs=["以下事项因报告内容缺失或无法识别未能核对，请一并核实："],
+            items=[f"{n.get('title')}：{short_reason(scrub(n.get('reason')))}" if n.get("reason") else n.get("title", "")
+                   for n in na]))
+    diag_items = diagnostic_items(record, findings, scrub)
+    if diag_items:
+        sections.append(Section(heading=f"{cn_numeral(len(sections) + 1)}、报告格式问题说明",
+                                paragraphs=["读取报告时发现以下格式问题（可能影响核对结果）："], items=diag_items))
+    return Letter(
+        kind=kind, title="整改复核意见" if again else "审核意见书", reference_number=record.get("reference_number") or "",
+        addressee=agency or "（报告未载明发布单位）", opening=opening, sections=sections,
+        closing=closing(kind, office, run_date, cn_numeral(len(sections) + 1)),
+        office_name=office.name, date_text=cn_date(run_date),
+        contact=(office.contact or None) if kind != "rectify" else None,
+        placeholder_warning=placeholder_warning(office), agency=agency, year=year,
+        finding_count=len(findings))
