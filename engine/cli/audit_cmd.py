@@ -149,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
 def _office_warning(args: argparse.Namespace) -> str | None:
     """While the office settings hold the shipped example values, every run says so (as do the
     dashboard and every letter): letters must not go out signed by an example office."""
-    from engine.render.office import load_office
+    from engine.render.office import load_office     # lazy like the run itself: --help stays quick
 
     default = args.rules / "office.yaml"
     unset = load_office(args.office or (default if default.exists() else None)).placeholder_fields()

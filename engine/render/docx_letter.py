@@ -9,16 +9,19 @@ edits and signs it in WPS or Word. Same content as the HTML letter (both render 
 """
 from __future__ import annotations
 
+import datetime as dt
 import io
 import zipfile
 from pathlib import Path
 
 from docx import Document
+from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
+from lxml import etree
 
 from engine.model import AuditRecord
 from engine.render.letter_content import Letter, RuleGroup, Section, build_letter
@@ -104,8 +107,6 @@ STYLES = {
 def _styles(doc) -> None:
     """Paragraph styles for every kind of paragraph: an office restyles a whole letter in one place
     (and a run carries no formatting of its own, which keeps the file small and quick to write)."""
-    from docx.enum.style import WD_STYLE_TYPE
-
     normal = doc.styles["Normal"]
     _set_font(normal.font, normal.element, BODY_FONT, BODY_PT)
     normal.paragraph_format.space_before = normal.paragraph_format.space_after = Pt(0)
@@ -147,8 +148,6 @@ def _font_fallbacks(doc) -> None:
     table = next((p for p in doc.part.package.iter_parts() if str(p.partname) == "/word/fontTable.xml"), None)
     if table is None:
         return
-    from lxml import etree
-
     root = etree.fromstring(table.blob)
     for name, alt in FALLBACKS.items():
         font = etree.SubElement(root, qn("w:font"))
@@ -318,8 +317,6 @@ def _no_borders(table) -> None:
 # --- determinism -----------------------------------------------------------------------------------
 
 def _core_properties(doc, letter: Letter) -> None:
-    import datetime as dt
-
     props = doc.core_properties
     props.title = f"审核意见书 {letter.reference_number}"
     props.subject = f"{letter.agency}{letter.year or ''}年度政府信息公开工作年度报告审核意见"
