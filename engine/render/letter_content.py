@@ -103,9 +103,10 @@ def cn_numeral(n: int) -> str:
 def letter_findings(record: dict[str, Any]) -> list[dict[str, Any]]:
     """The findings a letter states: those that count — charged to the agency (a finding resting on
     our own reading, charge "manual", is 待人工核对 and never put to the agency) and not set aside
-    by a review decision (engine/ledger: counted)."""
+    by a review decision (engine/ledger: counted); an item 待人工核对 that a person confirmed is."""
     return [f for f in record.get("findings") or []
-            if f.get("charge", "agency") != "manual" and f.get("counted", True)]
+            if f.get("counted", True) and (f.get("charge", "agency") != "manual"
+                                           or (f.get("decision") or {}).get("status") == "confirmed")]
 
 
 def letter_not_assessable(record: dict[str, Any]) -> list[dict[str, Any]]:
