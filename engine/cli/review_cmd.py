@@ -15,8 +15,8 @@ from engine.cli.exits import EXIT_OK, EXIT_USAGE
 from engine.cli.zh_argparse import iso_date
 from engine.ledger import DEFAULT_LEDGER, Ledger, LedgerError, current_user
 from engine.ledger.db import default_ledger
+from engine.render.labels import SEVERITY_LABELS
 
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 CHARGE_LABELS = {"agency": "问题", "manual": "待人工核对"}
 
 

@@ -4,12 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
-STATUS_LABELS = {
-    "audited": "已审核", "not_a_report": "不是年度报告", "duplicate": "重复文件", "unreadable": "无法读取",
-    "empty": "空文件", "binary": "二进制文件", "unsupported": "不支持的格式", "scanned": "扫描件（无文字层）",
-    "too_large": "文件过大", "timeout": "处理超时", "broken": "文件损坏",
-}
+from engine.render.labels import SEVERITY_LABELS, STATUS_LABELS, TABLE_LABELS, part_label
+
 DECISION_LABELS = {"confirmed": "已确认", "dismissed": "已排除", "pending": "待审核"}
 
 
@@ -106,7 +102,8 @@ def _report_view(r: dict[str, Any]) -> ReportView:
 
 def _finding_view(f: dict[str, Any]) -> FindingView:
     ev = f.get("evidence") or {}
-    where = "，".join(x for x in (_part(ev.get("part")), _table(ev.get("table")), ev.get("where") or "") if x)
+    where = "，".join(x for x in (part_label(ev.get("part")), TABLE_LABELS.get(ev.get("table") or "", ""),
+                                 ev.get("where") or "") if x)
     rule_id = f.get("rule_id", "")
     return FindingView(
         id=f.get("id"), rule_id=rule_id, short_rule=rule_id.split("-")[-1], severity=f.get("severity", ""),
@@ -114,14 +111,6 @@ def _finding_view(f: dict[str, Any]) -> FindingView:
         title=f.get("title", ""), message=f.get("message", ""), points=f.get("points", 0), where=where,
         excerpt=(ev.get("excerpt") or "")[:400], cells=list(ev.get("cells") or [])[:12],
         charge=f.get("charge", "agency"), decision=f.get("decision"))
-
-
-def _part(part: str | None) -> str:
-    return f"第{part}部分" if part else ""
-
-
-def _table(table: str | None) -> str:
-    return {"active": "主动公开表", "applications": "依申请公开表", "review": "复议诉讼表"}.get(table or "", "")
 
 
 def find_report(document: dict[str, Any] | None, rid: str) -> ReportView | None:
