@@ -261,10 +261,15 @@ class Finding:
     basis: str
     remedy: str = ""                  # what to correct (Chinese)
     evidence: Evidence = field(default_factory=Evidence)
-    # Who the finding is charged to (CONTRACTS.md "Finding charge"): "agency" — a defect in what the
-    # agency published (scored, in the letter); "manual" — 待人工核对, it rests on our own reading
-    # uncertainty (listed, never scored, never in the letter unless a person confirms it).
+    # The machinery behind the finding (scores, thresholds, keyword lists): findings.json only,
+    # never in a letter (docs/charge.md).
+    details: dict[str, Any] = field(default_factory=dict)
+    # Who the finding is charged to (CONTRACTS.md "Finding charge", docs/charge.md): "agency" — a
+    # defect in what the agency published (scored, in the letter); "manual" — 待人工核对, it rests
+    # on our own reading uncertainty (listed, never scored, never in the letter unless a person
+    # confirms it).
     charge: Charge = "agency"
+    charge_reason: str = ""           # why, in Chinese, when the charge is "manual"
     # Set by the audit ledger (engine/ledger/season.py): the stable id (agency, year, rule, place),
     # the review decision in force (JSON form) and whether the finding counts — scored and in the
     # letter — after that decision and its charge.
@@ -284,6 +289,13 @@ class RuleResult:
     findings: list[Finding] = field(default_factory=list)    # outcome == fail: one or more
     reason: str | None = None          # not_assessable: which inputs were unknown; error: what broke
     cells: list[str] = field(default_factory=list)           # not_assessable: the unknown inputs
+    # not_assessable: "agency" when the unknown inputs are the agency's own blanks/omissions,
+    # "manual" (待人工核对) when they rest on our reading (docs/charge.md); None otherwise
+    charge: Charge | None = None
+    charge_reason: str = ""
+    # not_assessable (or fail) because of cells another finding already charges: that finding's
+    # rule id. Listed, never scored twice.
+    covered_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -292,6 +304,9 @@ class RuleResult:
             "findings": [f.to_json() for f in self.findings],
             "reason": self.reason,
             "cells": self.cells,
+            "charge": self.charge,
+            "charge_reason": self.charge_reason,
+            "covered_by": self.covered_by,
         }
 
 
@@ -307,6 +322,13 @@ class NotAssessable:
     title: str
     reason: str | None = None
     cells: list[str] = field(default_factory=list)
+    # CONTRACTS.md "Finding charge" (docs/charge.md): "manual" = 待人工核对 (our reading), "agency" =
+    # the agency's own blanks/omissions; covered_by: the rule whose finding already charges these
+    # cells; scored: whether it deducted points (only an agency item nothing covers)
+    charge: str | None = None
+    charge_reason: str = ""
+    covered_by: str | None = None
+    scored: bool = False
 
 
 @dataclass

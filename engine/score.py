@@ -10,7 +10,10 @@ The policy (documented in rules/scoring.yaml and the README):
   cap_factor × the rule's points);
 - a not-assessable rule deducts by `not_assessable` (nothing, or a fraction of its points with a total cap);
 - a rule that raised an error deducts nothing (it is the engine's fault, not the report's);
-- grade = the first entry of `grades` whose `min` the score reaches.
+- a finding charged "manual" (待人工核对) deducts nothing, nor does a not-assessable item that is
+  manual or covered by another finding (docs/charge.md);
+- grade = the first entry of `grades` whose `min` the score reaches, lowered to the `max_grade` of
+  every `grade_caps` entry the report's agency findings trigger (e.g. any error: not 优秀).
 Arithmetic is decimal so that scores are exact and identical on every machine.
 """
 from __future__ import annotations
@@ -64,6 +67,7 @@ class ScoringPolicy:
     category_caps: dict[str, Decimal]
     grades: list[tuple[str, Decimal]]        # sorted by min, highest first
     raw: dict[str, Any] = field(default_factory=dict)
+    caps: list["GradeCap"] = field(default_factory=list)
 
     def cap_of(self, category: str) -> Decimal:
         return self.category_caps.get(category, self.default_cap)
@@ -73,6 +77,24 @@ class ScoringPolicy:
             if score >= minimum:
                 return grade
         return self.grades[-1][0]
+
+    def rank(self, grade: str) -> int:
+        """0 for the best grade, larger for worse ones."""
+        return next((i for i, (g, _) in enumerate(self.grades) if g == grade), len(self.grades))
+
+
+@dataclass(frozen=True)
+class GradeCap:
+    """At most `max_grade` for a report with an agency finding of these rules (or this severity)."""
+    max_grade: str
+    why: str
+    rules: frozenset[str] = frozenset()
+    severity: str | None = None
+
+    def hit(self, finding_rules: dict[str, str]) -> list[str]:
+        """The rules (id -> severity of their counted findings) that trigger the cap."""
+        return sorted(rid for rid, sev in finding_rules.items()
+                      if rid in self.rules or (self.severity is not None and sev == self.severity))
 
 
 @dataclass
@@ -90,6 +112,8 @@ class Score:
     grade: str
     deductions: list[Deduction]
     by_category: dict[str, Decimal]           # after caps
+    grade_by_score: str = ""                  # before the grade caps
+    caps: list[dict[str, Any]] = field(default_factory=list)   # the caps that applied
 
     def score_json(self) -> int | float:
         return _num(self.score)
@@ -101,6 +125,8 @@ class Score:
             "by_category": {k: _num(v) for k, v in self.by_category.items()},
             "deductions": [{"rule_id": d.rule_id, "category": d.category, "outcome": d.outcome,
                             "points": _num(d.points), "findings": d.findings} for d in self.deductions],
+            "grade_by_score": self.grade_by_score or self.grade,
+            "caps": self.caps,
         }
 
 
@@ -136,6 +162,12 @@ def validate_scoring(data: Any) -> list[str]:
     validator = jsonschema.Draft202012Validator(schema)
     problems = [_explain(err) for err in sorted(validator.iter_errors(data), key=lambda e: list(e.path))]
     if not problems:
+        names = {g["grade"] for g in data["grades"]}
+        for i, cap in enumerate(data.get("grade_caps") or []):
+            if cap["max_grade"] not in names:
+                problems.append(f"grade_caps[{i}].max_grade：等级“{cap['max_grade']}”不在 grades 中")
+            if not cap.get("rules") and not cap.get("severity"):
+                problems.append(f"grade_caps[{i}]：应写明 rules 或 severity")
         mins = [g["min"] for g in data["grades"]]
         if 0 not in mins and min(mins) > 0:
             problems.append("grades：至少要有一个 min 为 0 的等级，否则低分报告没有等级")
@@ -189,6 +221,8 @@ def _policy_from(data: dict[str, Any]) -> ScoringPolicy:
         category_caps={k: d(v) for k, v in (data.get("categories") or {}).items()},
         grades=grades,
         raw=data,
+        caps=[GradeCap(c["max_grade"], c["why"], frozenset(c.get("rules") or ()), c.get("severity"))
+              for c in data.get("grade_caps") or []],
     )
 
 
@@ -202,9 +236,14 @@ def rule_points(info: RuleInfo | None, severity: str, policy: ScoringPolicy) -> 
     return policy.severity_points.get(severity, Decimal(0))
 
 
+def charged(findings) -> list:
+    """The findings charged to the agency: a 待人工核对 item (charge manual) is never scored."""
+    return [f for f in findings if getattr(f, "charge", "agency") != "manual"]
+
+
 def failed_rule_deduction(result: RuleResult, policy: ScoringPolicy) -> Decimal:
     """Points a failed rule deducts, by the repeated-findings policy."""
-    points = [Decimal(str(f.points)) for f in result.findings]
+    points = [Decimal(str(f.points)) for f in charged(result.findings)]
     if not points:
         return Decimal(0)
     top = max(points)
@@ -217,12 +256,16 @@ def score_results(results: Iterable[RuleResult], policy: ScoringPolicy,
                   rule_info: Callable[[str], RuleInfo | None] = lambda _id: None) -> Score:
     deductions: list[Deduction] = []
     na_total = Decimal(0)
+    finding_rules: dict[str, str] = {}       # rule id -> severity, for the agency's findings
     for result in sorted(results, key=lambda r: r.rule_id):
-        if result.outcome == "fail" and result.findings:
-            category = result.findings[0].category
-            deductions.append(Deduction(result.rule_id, category, "fail",
-                                        failed_rule_deduction(result, policy), len(result.findings)))
-        elif result.outcome == "not_assessable" and policy.na_policy == "fraction":
+        agency = charged(result.findings) if result.outcome == "fail" else []
+        if agency:
+            finding_rules[result.rule_id] = agency[0].severity
+            deductions.append(Deduction(result.rule_id, agency[0].category, "fail",
+                                        failed_rule_deduction(result, policy), len(agency)))
+        elif (result.outcome == "not_assessable" and policy.na_policy == "fraction"
+              and getattr(result, "charge", None) != "manual" and not getattr(result, "covered_by", None)):
+            # 待人工核对 items and items whose cells another finding already charges are not scored
             info = rule_info(result.rule_id)
             severity = info.severity if info else "warning"
             points = rule_points(info, severity, policy) * policy.na_fraction
@@ -237,7 +280,16 @@ def score_results(results: Iterable[RuleResult], policy: ScoringPolicy,
     by_category = {cat: min(total, policy.cap_of(cat)) for cat, total in sorted(raw_by_category.items())}
     score = max(Decimal(0), policy.start - sum(by_category.values(), Decimal(0)))
     score = score.quantize(Decimal("0.01"))
-    return Score(score=score, grade=policy.grade_of(score), deductions=deductions, by_category=by_category)
+    by_score = policy.grade_of(score)
+    grade, caps = by_score, []
+    for cap in policy.caps:
+        hit = cap.hit(finding_rules)
+        if hit and policy.rank(cap.max_grade) > policy.rank(grade):
+            grade = cap.max_grade
+        if hit:
+            caps.append({"max_grade": cap.max_grade, "why": cap.why, "rules": hit})
+    return Score(score=score, grade=grade, deductions=deductions, by_category=by_category,
+                 grade_by_score=by_score, caps=caps)
 
 
 def _num(value: Decimal) -> int | float:

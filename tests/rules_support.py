@@ -13,7 +13,7 @@ rules:
     severity: error
     category: 完整性
     points: 1
-    basis: 测试依据
+    basis: 常见要求：测试依据
     rationale: 测试理由
     remedy: 测试整改
     check: part_present

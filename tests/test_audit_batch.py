@@ -71,7 +71,7 @@ def test_mixed_batch_finishes_with_a_status_for_every_input(mixed, tmp_path):
     assert recs["in/scan.txt"]["format"] is None and "PDF" in recs["in/scan.txt"]["message"]
     # the audited ones have scores, letters and findings
     a = recs["in/a.txt"]
-    assert a["score"] == 89 and a["grade"] == "良好"          # 5 + 2 + 4 (R-SUM failing twice counts once)
+    assert a["score"] == 85 and a["grade"] == "良好"          # 5 + 2 + 4 + 4 (R-SUM failing twice: each counts, up to 2 × 4)
     assert a["counts"] == {"error": 3, "warning": 1, "info": 0}
     assert (tmp_path / "out" / a["letter"]).is_file()
     assert recs["in/sub/b.txt"]["score"] == 100 and recs["in/sub/b.txt"]["findings"] == []

@@ -34,11 +34,13 @@ def test_consistent_pair_holds_everywhere():
     assert [(f["this_v"], f["prev_v"]) for f in carry][:2] == [(Decimal(1), Decimal(1)), (Decimal(1), Decimal(1))]
     cont = by_type(facts, "xy_continuity")
     assert [(f["row"], f["holds"], f["expected"]) for f in cont] == [("规章", True, 0), ("行政规范性文件", True, 14)]
-    problems = by_type(facts, "xy_problem")
+    [look_back] = by_type(facts, "xy_problems")
+    problems = look_back["problems"]
     # problems are quoted NFKC-normalised (full-width commas read as ",")
     assert [p["problem"] for p in problems] == ["政策解读形式单一,图表图解、视频解读运用较少",
                                                 "村务公开栏更新不及时,部分村居公开内容滞后"]
-    assert all(p["score"] >= Decimal("0.5") for p in problems)
+    assert all(p["score"] >= 0.5 and p["answered"] for p in problems)
+    assert (look_back["n_problems"], look_back["n_unanswered"], look_back["unanswered"]) == (2, 0, [])
     sims = {f["part"]: f["similarity"] for f in by_type(facts, "xy_similarity")}
     assert sims["一"] < Decimal("0.3") and sims["五"] < Decimal("0.3")
     assert by_type(facts, "xy_same_year") == []
@@ -117,11 +119,11 @@ def test_two_2019_format_reports_have_no_continuity():
 def test_problems_not_taken_up_score_low_and_are_quoted():
     current, previous = consistent_pair()
     current.parts["五"].text = PART_FIVE_2023_SILENT
-    problems = by_type(facts_of(current, previous, ["problems"]), "xy_problem")
-    assert [p["index"] for p in problems] == [1, 2]
-    assert all(p["score"] < Decimal("0.5") for p in problems)
-    assert problems[0]["problem"].startswith("政策解读形式单一")
-    assert "解读" in problems[0]["missing"]
+    [look_back] = by_type(facts_of(current, previous, ["problems"]), "xy_problems")
+    assert [p["index"] for p in look_back["unanswered"]] == [1, 2]
+    assert all(p["score"] < 0.5 for p in look_back["problems"])
+    assert look_back["unanswered"][0]["problem"].startswith("政策解读形式单一")
+    assert "解读" not in look_back["problems"][0]["found"]
 
 
 def test_problem_extraction_stops_at_the_measures():
@@ -167,9 +169,10 @@ def test_problem_extraction_skips_the_review_of_last_year_and_reads_sentences():
 def test_problem_with_only_generic_words_is_not_assessable():
     current, previous = consistent_pair()
     previous.parts["五"].text = "存在的主要问题：一是工作机制有待进一步完善；二是村务公开栏更新不及时。"
-    problems = by_type(facts_of(current, previous, ["problems"]), "xy_problem")
-    assert [(p["index"], p["known"]) for p in problems] == [(1, False), (2, True)]
-    assert problems[0]["score"] is None
+    [look_back] = by_type(facts_of(current, previous, ["problems"]), "xy_problems")
+    # a problem of generic words only is not judged: it is never listed as unanswered
+    assert [(p["index"], bool(p["keywords"])) for p in look_back["problems"]] == [(1, False), (2, True)]
+    assert all(p["index"] != 1 for p in look_back["unanswered"])
 
 
 def test_problem_extraction_on_a_seed_text():

@@ -57,13 +57,17 @@ EXPECTED_OUTCOMES = {
            "XXGK-X705": "pass"},
 }
 # year -> the unanswered problems of last year's part 五 (index: a phrase of the problem)
+# Last year's problems whose rectification this year's report does not tell (judged by hand against
+# this year's whole report, not counting this year's own list of problems). 2022, 2023 (3), 2024 (3)
+# and 2025 (2) tell how policy interpretation was diversified; 2025's first problem
+# ("新时代…工作机制有待进一步调整和完善") names nothing one could check.
 EXPECTED_UNANSWERED = {
     2020: {1: "主动性和自觉性", 2: "人员编制", 3: "长效工作机制"},
     2021: {1: "标准化规范化", 2: "不够均衡", 3: "政务新媒体"},
     2022: {2: "政务公开渠道有限"},
     2023: {1: "重大行政决策预公开", 2: "重点领域信息公开深度不足"},
     2024: {1: "信息发布属性界定", 2: "开拓创新"},
-    2025: {1: "新时代政府信息公开工作机制", 2: "政策解读形式仍需创新", 3: "智能化、数字化手段"},
+    2025: {3: "智能化、数字化手段"},
 }
 
 
@@ -139,13 +143,17 @@ def test_valid_count_unknown_cells_are_the_flattened_row(audited):
 
 @pytest.mark.parametrize("year", sorted(EXPECTED_UNANSWERED))
 def test_unanswered_problems(audited, year):
+    """One finding for the whole look back, listing the unanswered problems in plain words; the
+    workings (keywords, shares, threshold) only in its details."""
     _, results = audited
-    findings = results[year]["XXGK-X703"].findings
-    stated = {}
-    for f in findings:
-        assert f.evidence.previous_source.endswith(f"pingtan-{year - 1}.txt")
-        assert f.evidence.part == "五"
-        stated[int(f.message.split("所列第", 1)[1].split("个问题", 1)[0])] = f.message
-    assert sorted(stated) == sorted(EXPECTED_UNANSWERED[year])
-    for index, phrase in EXPECTED_UNANSWERED[year].items():
-        assert phrase in stated[index]
+    [finding] = results[year]["XXGK-X703"].findings
+    assert finding.evidence.previous_source.endswith(f"pingtan-{year - 1}.txt")
+    assert finding.evidence.part == "五"
+    unanswered = [p["index"] for p in finding.details["problems"] if p["answered"] is False]
+    assert unanswered == sorted(EXPECTED_UNANSWERED[year])
+    for phrase in EXPECTED_UNANSWERED[year].values():
+        assert phrase in finding.message
+    assert f"以下{len(unanswered)}个问题" in finding.message
+    for machinery in ("%", "关键词", "阈值", "重合"):
+        assert machinery not in finding.message and machinery not in finding.remedy
+    assert finding.details["threshold"] == 0.5

@@ -6,6 +6,7 @@ a hand-built report and, once the parser is there, a parsed seed (木厂镇 2024
 from __future__ import annotations
 
 import copy
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -54,7 +55,7 @@ def _known(report, address):
 def previous_consistent_with(report):
     """Last year's report of the same body, consistent with `report` across years: its 四 is this
     year's 二, its 现行有效件数 is this year's minus 制发 plus 废止, its part 五 names as problems the
-    sentences this year's part 五 itself contains, and its parts 一 and 六 are different texts."""
+    sentences this year's part 一 reports as done, and its parts 一 and 六 are different texts."""
     prev = copy.deepcopy(report)
     prev.source = "previous-" + Path(report.source).name
     prev.sha256 = "prev-" + report.sha256
@@ -72,8 +73,10 @@ def previous_consistent_with(report):
         valid, issued, repealed = (_known(report, f"{base}.{c}") for c in ("现行有效件数", "本年制发件数", "本年废止件数"))
         if None not in (valid, issued, repealed):
             prev.tables["active"].cells[f"{base}.现行有效件数"].value = valid - issued + repealed
-    this_problems = cy.split_problems(report.parts["五"].text)
-    prev.parts["五"].text = ("（一）存在的主要问题：" + "；".join(f"{n}是{p}" for n, p in zip("一二三四五", this_problems))
+    # last year's problems are what this year's part 一 reports as done (restating this year's own
+    # problems would not answer them)
+    done = [s for s in re.split(r"[。；]", cy._flat(report.parts["一"].text)) if len(s) >= 8][:2]
+    prev.parts["五"].text = ("（一）存在的主要问题：" + "；".join(f"{n}是{p}不够到位" for n, p in zip("一二三四五", done))
                             + "。（二）改进措施：下一步将认真整改。")
     prev.parts["一"].text = PREVIOUS_PART_ONE
     prev.parts["六"].text = PREVIOUS_PART_SIX

@@ -74,7 +74,7 @@ def test_amounts_are_compared_with_the_precision_of_the_stated_values(tmp_path, 
             severity: error
             category: 准确性
             points: 1
-            basis: 测试
+            basis: 常见要求：测试
             rationale: 测试
             remedy: 测试
             check: sum_identity
@@ -121,7 +121,7 @@ def test_applies_scope_unknown_is_not_assessable_and_excluded_is_absent(tmp_path
             severity: warning
             category: 完整性
             points: 1
-            basis: 测试
+            basis: 常见要求：测试
             rationale: 测试
             remedy: 测试
             applies: {templates: ["2021"], body_kinds: [government], years: {from: 2021}}
@@ -137,7 +137,7 @@ def test_applies_scope_unknown_is_not_assessable_and_excluded_is_absent(tmp_path
             severity: warning
             category: 连续性
             points: 1
-            basis: 测试
+            basis: 常见要求：测试
             rationale: 测试
             remedy: 测试
             applies: {previous: true}

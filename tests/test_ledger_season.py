@@ -95,7 +95,9 @@ def test_ids_decisions_and_scoring(catalog, policy):
     report, _, results, scored = _audit(_ctx(), catalog)
     findings = [f for r in results if r.outcome == "fail" for f in r.findings]
     ids = [f.id for f in findings]
-    assert all(ids) and len(set(ids)) == len(ids) and all(f.counted and f.decision is None for f in findings)
+    assert all(ids) and len(set(ids)) == len(ids) and all(f.decision is None for f in findings)
+    # counted (scored, in the letter): the agency's findings; a 待人工核对 item only once confirmed
+    assert all(f.counted == (f.charge == "agency") for f in findings)
     full = score_results(scored, policy).score
     t802 = next(f for f in findings if f.rule_id == "XXGK-T802")
     dismiss = Decision(t802.id, "dismissed", "张三", "2025-04-30T00:00:00+00:00", reason="已口头说明")
@@ -129,8 +131,8 @@ def test_rounds_reference_numbers_and_rectification(tmp_path, catalog):
     report, _, results, _ = _audit(season.context, catalog)
     first = season.dispatch("金村镇人民政府", 2024, "a" * 64, "a.txt", 2025, 1, fmt)
     other = season.dispatch("陈区镇人民政府", 2024, "b" * 64, "b.txt", 2025, 1, fmt)
-    findings = [f for r in results for f in r.findings]
-    season.remember(first.report_id, findings)
+    season.remember(first.report_id, [f for r in results for f in r.findings])
+    findings = [f for r in results for f in r.findings if f.counted]     # what the letter listed
     season.close()
     assert (first.round["number"], first.reference_number, other.reference_number) == (1, "公开审〔2025〕001号",
                                                                                         "公开审〔2025〕002号")

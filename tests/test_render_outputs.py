@@ -60,7 +60,7 @@ def test_letter_contains_everything_an_office_sends(audit):
     html = letter_of(audit, "in/a.txt")
     text = text_of(html)
     for expected in ("审核意见书", "公开审〔2026〕001号", "甲镇人民政府：", "第四十七条、第五十条", "国办公开办函〔2021〕30号",
-                     "89 分", "良好", "报告缺少第五部分", "按模板补充该部分", "第五部分“存在的主要问题及改进情况”",
+                     "85 分", "良好", "报告缺少第五部分", "按模板补充该部分", "第五部分“存在的主要问题及改进情况”",
                      "原文第4行", "原文：“缺少：五”", "“自然人”列总计 5 与各项之和 4 不符",
                      "2026年12月11日", "15个工作日内", "县政务公开工作领导小组办公室", "2026年11月20日",
                      "【错误】表三总计不等于各列之和（扣 4 分）", "【错误】缺少规定的部分（扣 5 分）",
@@ -205,7 +205,7 @@ def test_summary_csv_has_bom_and_one_row_per_input(audit):
     assert raw.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8-sig"))))
     assert [r["来源文件"] for r in rows] == ["in/a.txt", "in/b.txt", "in/c.txt", "in/empty.txt"]
-    assert rows[0]["得分"] == "89" and rows[0]["等级"] == "良好" and rows[3]["状态"] == "空文件"
+    assert rows[0]["得分"] == "85" and rows[0]["等级"] == "良好" and rows[3]["状态"] == "空文件"
 
 
 def test_summary_xlsx_sheets(audit):

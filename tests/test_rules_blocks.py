@@ -22,7 +22,7 @@ rules:
     severity: warning
     category: 一致性
     points: 1
-    basis: 测试
+    basis: 常见要求：测试
     rationale: 测试
     remedy: 测试
     check: match

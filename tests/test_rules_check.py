@@ -111,7 +111,7 @@ rules:
     severity: error
     category: 准确性
     points: 1
-    basis: 测试
+    basis: 常见要求：测试
     rationale: 测试
     remedy: 测试
     check: match
@@ -258,3 +258,27 @@ def test_empty_year_range_is_refused(tmp_path):
                                 "    applies: {years: {from: 2024, to: 2021}}\n    check: part_present\n")
     (f, line, msg), = problems_of(tmp_path, text)
     assert line == line_of(text, "applies:") and "from" in msg
+
+
+@pytest.mark.parametrize("basis, complaint", [
+    ("国办公开办函〔2021〕30号 表三；docs/template.md 关系9", "引用了本项目的文件"),
+    ("国务院某某通知", "不在 sources.yaml 登记的来源中"),
+    ("《政府信息公开条例》第五十条；行业惯例", "不在 sources.yaml 登记的来源中"),
+])
+def test_basis_must_come_from_the_documented_sources(tmp_path, basis, complaint):
+    d = write_rules(tmp_path, MINIMAL_RULE.replace("常见要求：测试依据", basis))
+    with pytest.raises(RuleLoadError) as exc:
+        load_catalog(d)
+    [(_, line, msg)] = exc.value.problems
+    assert complaint in msg and line > 1
+
+
+def test_basis_sources_and_format_documents():
+    from engine.sources import format_doc, format_title, render_basis
+    assert format_doc("2019", 2020) == "国办公开办函〔2019〕60号"
+    assert format_doc("2021", 2024) == "国办公开办函〔2021〕30号"
+    assert format_doc(None, 2020) == "国办公开办函〔2019〕60号"      # template unknown: by year
+    assert format_doc("2019", 2023) == "国办公开办函〔2019〕60号"    # the format the report was made on
+    assert "有关事项的通知》（国办公开办函〔2019〕60号）" in format_title("2019", 2019)
+    assert render_basis("{format_doc} 年度报告格式 表三", "2021", 2022) == "国办公开办函〔2021〕30号 年度报告格式 表三"
+    assert "〔2019〕60号或" in render_basis("{format_doc} 表三", None, None)

@@ -102,7 +102,7 @@ def test_rule_errors_deduct_nothing(tmp_path):
 @pytest.mark.parametrize("score_points, grade", [(0, "优秀"), (10, "优秀"), (10.5, "良好"), (20, "良好"),
                                                  (21, "合格"), (40, "合格"), (40.01, "不合格")])
 def test_grade_thresholds(tmp_path, score_points, grade):
-    p = policy(tmp_path, default_cap=100, categories={})
+    p = policy(tmp_path, default_cap=100, categories={}, grade_caps=[])
     results = [fail("A", score_points)] if score_points else []
     assert score_results(results, p).grade == grade
 
@@ -140,3 +140,49 @@ def test_missing_required_key_and_bad_yaml(tmp_path):
     assert "不是有效的 YAML" in info.value.problems[0]
     with pytest.raises(ScoringConfigError, match="不存在"):
         load_scoring(tmp_path / "missing.yaml")
+
+
+# ------------------------------------------------------------------------ grade caps and charge
+
+def _finding(rule_id, points, severity="error", charge="agency"):
+    from engine.model import Finding
+    return Finding(rule_id, severity, "准确性", "t", "m", points, "b", charge=charge)
+
+
+def test_any_error_caps_the_grade_below_the_best(tmp_path):
+    p = policy(tmp_path)
+    s = score_results([RuleResult("XXGK-T806", "fail", findings=[_finding("XXGK-T806", 3)])], p)
+    assert (s.score, s.grade_by_score, s.grade) == (Decimal(97), "优秀", "良好")
+    assert s.caps == [{"max_grade": "良好", "why": "有“错误”级别的问题，不能评为优秀", "rules": ["XXGK-T806"]}]
+    # a warning does not cap
+    w = score_results([RuleResult("XXGK-T805", "fail", findings=[_finding("XXGK-T805", 1, "warning")])], p)
+    assert w.grade == "优秀" and w.caps == []
+
+
+def test_a_broken_identity_caps_the_grade_lower(tmp_path):
+    s = score_results([RuleResult("XXGK-R304", "fail", findings=[_finding("XXGK-R304", 5)])], policy(tmp_path))
+    assert (s.score, s.grade_by_score, s.grade) == (Decimal(95), "优秀", "合格")
+    assert [c["max_grade"] for c in s.caps] == ["良好", "合格"]
+
+
+def test_a_manual_finding_is_never_scored_nor_caps(tmp_path):
+    r = RuleResult("XXGK-D601", "fail", findings=[_finding("XXGK-D601", 5, charge="manual")])
+    s = score_results([r], policy(tmp_path))
+    assert (s.score, s.grade, s.deductions, s.caps) == (Decimal(100), "优秀", [], [])
+
+
+def test_manual_or_covered_not_assessable_items_are_not_scored(tmp_path):
+    p = policy(tmp_path, not_assessable={"policy": "fraction", "fraction": 0.5, "cap": 10})
+    info = {"X": RuleInfo("X", severity="error", points=4)}.get
+    manual = RuleResult("X", "not_assessable", charge="manual")
+    covered = RuleResult("X", "not_assessable", charge="agency", covered_by="XXGK-V202")
+    plain = RuleResult("X", "not_assessable", charge="agency")
+    assert score_results([manual], p, info).score == 100
+    assert score_results([covered], p, info).score == 100
+    assert score_results([plain], p, info).score == 98
+
+
+def test_a_cap_must_name_a_grade(tmp_path):
+    with pytest.raises(ScoringConfigError) as exc:
+        policy(tmp_path, grade_caps=[{"severity": "error", "max_grade": "极好", "why": "x"}])
+    assert "不在 grades 中" in str(exc.value)

@@ -120,17 +120,24 @@ def test_pingtan_narrative_agrees_with_its_tables(catalog, year, engine):
     got = outcomes(evaluate(report, catalog, engine=engine))
     assert got["XXGK-N901"] == "pass" and got["XXGK-N902"] == "pass"
     assert got["XXGK-T806"] == "pass"
-    # 2025: two requests dropped because the applicant did not pay after a fee notice, while part 六
-    # says only "无收取信息处理费情况" (Relation 10, a warning)
-    assert got["XXGK-N905"] == ("fail" if year == 2025 else "pass")
+    # 2025: two requests dropped because the applicant did not pay after a fee notice, and part 六
+    # says "无收取信息处理费情况": notices sent but not paid means nothing was collected — no
+    # contradiction (issue 12), so no N905
+    assert got["XXGK-N905"] == "pass"
 
 
-def test_pingtan_2025_fee_notice_finding(catalog):
+def test_pingtan_2025_no_fee_and_unpaid_notices_is_no_contradiction(catalog):
+    """(六)2 = 2 (notices sent, not paid) with "无收取信息处理费情况": nothing was collected, as said."""
     report = pingtan_report(2025, cells=dict(ZERO, **PT[2025]))
-    [finding] = by_rule(evaluate(report, catalog))["XXGK-N905"].findings
+    assert by_rule(evaluate(report, catalog))["XXGK-N905"].outcome == "pass"
+    # only a statement that no fee NOTICE was sent contradicts (六)2 > 0, and only as a note
+    report = pingtan_report(2025, cells=dict(ZERO, **PT[2025]))
+    report.parts["六"].text = "2025年，本机关未发出信息处理费收费通知。"
+    result = by_rule(evaluate(report, catalog))["XXGK-N905"]
+    [finding] = result.findings
     assert finding.evidence.cells == ["applications.三.六.2.总计"]
-    assert finding.message.startswith("报告称“2025年，无收取信息处理费情况。”")
-    assert finding.severity == "warning"
+    assert (finding.severity, finding.points) == ("info", 0)
+    assert "不需要改动表三" in finding.remedy
 
 
 def test_pingtan_2022_received_counts_the_carried_over_request(catalog):
@@ -158,7 +165,7 @@ rules:
     severity: warning
     category: 完整性
     points: 1
-    basis: 测试依据
+    basis: 常见要求：测试依据
     rationale: 测试理由
     remedy: 测试整改
     check: signal_present

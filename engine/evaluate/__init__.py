@@ -32,10 +32,12 @@ from __future__ import annotations
 from typing import Any
 
 from engine.evaluate import durable, reference
+from engine.evaluate.charge import assign_charges
 from engine.facts import FactSet, build_facts
 from engine.model import Finding, Report, RuleResult
 from engine.rules.blocks import default_describe, default_evidence
 from engine.rules.compile import fields_used as compute_fields_used
+from engine.sources import render_basis
 
 ENGINES = ("durable", "reference")
 MAX_REASONS = 3      # not-assessable reasons quoted in full; RuleResult.cells lists every input
@@ -61,7 +63,8 @@ def evaluate(report: Report, catalog, previous: Report | None = None,
             results.append(RuleResult(rule_id=rule.id, outcome="not_assessable", reason=scope))
             continue
         results.append(rule_result(rule, fired.get(rule.id, []), report, facts))
-    return results
+    # who each finding and not-assessable item is charged to: the agency, or 待人工核对
+    return assign_charges(report, results, {r.id: r.check for r in catalog.rules}, previous)
 
 
 def run_engine(catalog, facts: FactSet, engine: str) -> list[tuple[str, dict[str, str]]]:
@@ -99,6 +102,9 @@ def applicability(rule, report: Report, previous: Report | None) -> str | None:
     ap = rule.applies or {}
     md = report.metadata
     if ap.get("previous") and previous is None:
+        return "not_applicable"
+    if ap.get("previous") is False and previous is not None:
+        # the rule stands in for a cross-year rule when last year's report is not there
         return "not_applicable"
     if ap.get("previous_templates") and previous is not None:
         # cross-year rules comparing template-specific cells (e.g. 2019 vs 2021 `active` columns)
@@ -176,8 +182,10 @@ def finding(rule, clause, facts: dict[str, dict], report: Report) -> Finding:
     values = message_values(rule, clause, facts, report)
     return Finding(rule_id=rule.id, severity=rule.severity, category=rule.category,
                    title=rule.title, message=render(rule.message, values), points=rule.points,
-                   basis=rule.basis, remedy=render(rule.remedy, values),
-                   evidence=evidence_of(rule, clause, facts, report))
+                   basis=render_basis(rule.basis, report.metadata.template, report.metadata.year),
+                   remedy=render(rule.remedy, values),
+                   evidence=evidence_of(rule, clause, facts, report),
+                   details=rule.block.details(clause, facts, report) if hasattr(rule.block, "details") else {})
 
 
 class _Values(dict):

@@ -23,8 +23,10 @@ What is compared, and when (docs/template.md, Relations 6–8):
 - Relation 8, problems answered (`problem_matches`): last year's part 五 is cut into the problems it
   names (一是…二是…, （一）…, or sentences carrying a problem word) — only the problem section, not the
   improvement measures — and each problem's keywords (jieba precise mode, generic words removed) are
-  looked for in this year's whole part 五 (as substrings, so 解读 is found in 政策解读). The share of a problem's keywords found is its score; the
-  threshold lives in the rule.
+  looked for in this year's whole report except its own list of problems (`answer_text`; as
+  substrings, so 解读 is found in 政策解读). The largest share of a problem's keywords that one
+  sentence of that text carries together is its score; the
+  threshold lives in the rule, and the rule makes ONE finding listing the problems left unanswered.
 - Copy detection (`part_similarities`): per narrative part, the Jaccard similarity of character
   4-gram shingles after masking every number and dropping punctuation (so a copy with the dates
   changed scores 1.0).
@@ -178,15 +180,18 @@ _INTRO_WINDOW = 160
 _PROBLEMS_HEADING = re.compile(r"(?:存在的?主要问题|存在的问题|存在问题|主要问题)(?:和不足|及不足|及原因)?[:]")
 
 
-def problem_section(text: str) -> str:
+def problem_section(text: str, introduced_only: bool = False) -> str:
     """The part of a part-五 text that names problems: after its introduction ("存在的主要问题:",
-    "…不足,如:") and up to where the improvement measures begin."""
+    "…不足,如:") and up to where the improvement measures begin. `introduced_only`: "" when the
+    text has no such introduction (rather than its whole opening)."""
     # Whitespace carries no meaning in Chinese prose, but line wraps (PDF, folded YAML) split words.
     text = _flat(text)
     heading = _PROBLEMS_HEADING.search(text)
     intro = heading or _PROBLEMS_INTRO.search(text[:_INTRO_WINDOW])
     if intro:
         text = text[intro.end():]
+    elif introduced_only:
+        return ""
     m = _MEASURES_START.search(text, 1)
     return text[: m.start()] if m else text
 
@@ -233,7 +238,9 @@ DEFAULT_GENERIC_WORDS = frozenset(
     # words that describe a shortcoming or a verb of improvement, not what the problem is about
     "欠缺 缺少 缺乏 单一 难以 导致 较大 仍待 还要 进行 有力 突出 不齐 不过 程度 少数 多个 完善 机制 调整 "
     "不能 严格 按照 为主 其他 作用 充分发挥 多以 为此 "
-    "健全 优化 强化 落实 规范 进展 成果 以下 几个 做好 重点从 下一步 采取".split())
+    "健全 优化 强化 落实 规范 进展 成果 以下 几个 做好 重点从 下一步 采取 "
+    # words of every report's preamble ("新时代中国特色社会主义"), not of a problem
+    "时代 新时代 新形势 形势 要求 手段 运用".split())
 
 
 def keywords(text: str, generic: frozenset[str] = DEFAULT_GENERIC_WORDS) -> list[str]:
@@ -268,26 +275,45 @@ class ProblemMatch:
     previous_line: int | None = None
 
 
+def answer_text(report: Report) -> str:
+    """Where this year's report may take up last year's problems: its whole text (a rectification is
+    often told in part 一), without this year's own list of problems in part 五 — a problem merely
+    restated as still open is not an account of its rectification."""
+    texts = []
+    for pid, part in report.parts.items():
+        if not part.present or not part.text:
+            continue
+        text = _flat(part.text)
+        if pid == "五":
+            own = problem_section(part.text, introduced_only=True)
+            if own:
+                text = text.replace(own, "", 1)
+        texts.append(text)
+    return "".join(texts)
+
+
 def problem_matches(report: Report, previous: Report,
                     generic: frozenset[str] = DEFAULT_GENERIC_WORDS) -> list[ProblemMatch]:
-    """Each problem of last year's part 五 with how much of it this year's part 五 takes up.
-    Empty when either part 五 is missing or last year's names no problem."""
-    prev_part, this_part = previous.parts.get("五"), report.parts.get("五")
-    if prev_part is None or this_part is None or not prev_part.present or not this_part.present:
+    """Each problem of last year's part 五 with how much of it this year's report takes up
+    (`answer_text`). Empty when last year's part 五 is missing or names no problem."""
+    prev_part = previous.parts.get("五")
+    if prev_part is None or not prev_part.present:
         return []
     # The body's own name (平潭/综合/实验区) says nothing about a problem.
     generic = generic | frozenset(keywords(report.metadata.agency or "", frozenset()))
-    this_text = _flat(this_part.text or "")
+    this_text = answer_text(report)
     sentences = [s for s in re.split(r"(?<=[。；;！!？?])", this_text) if s]
     out = []
     prev_lines = _flat_lines(previous, prev_part.line_start, prev_part.line_end)
     for i, problem in enumerate(split_problems(prev_part.text or ""), 1):
         kws = keywords(problem, generic)
-        # A keyword is taken up when this year's text contains it: 解读 is found in 政策解读.
-        found = [k for k in kws if k in this_text]
+        # A problem is taken up where ONE sentence of this year's report carries its keywords
+        # together (as substrings: 解读 is found in 政策解读); words scattered over a whole report
+        # (政策 here, 形式 there) say nothing about the problem.
+        best = max(sentences, key=lambda s: sum(k in s for k in kws), default=None)
+        found = [k for k in kws if best is not None and k in best]
         score = round(len(found) / len(kws), 3) if kws else 0.0
-        best = max(sentences, key=lambda s: sum(k in s for k in found), default=None)
-        best_sentence = best if best is not None and found and any(k in best for k in found) else None
+        best_sentence = best if found else None
         out.append(ProblemMatch(i, problem, kws, found, score, best_sentence,
                                 _line_of(prev_lines, problem, prev_part.line_start)))
     return out

@@ -268,6 +268,33 @@ def scope_of(sentence_prefix: str) -> str | None:
     return chosen.group(0)
 
 
+# A figure for only part of what the table counts, in the figure's own clause: "其中…", one office
+# acting for the government ("区政府办代表区政府受理17件"), or — in a 区/县/市 government's report —
+# "本机关/本级" (the government's own office) as against the district-wide table. Never compared.
+_PARTIAL = re.compile(r"其中")
+# In a people's government's report only: its office acting for it counts part of the government's
+# requests (in the office's own report — 上海市人民政府办公厅 — the same words are its own scope).
+_PARTIAL_OFFICE = re.compile(r"代表|政府办|办公室|办公厅")
+_PARTIAL_OF_WIDE_BODY = re.compile(r"本机关|本级|本单位")
+_WIDE_LEVELS = frozenset({"省", "市", "州", "盟", "县", "旗", "区"})
+_CLAUSE_START = re.compile(r"[，,；;：:]")
+
+
+def partial_scope(sentence_prefix: str, metadata: Metadata | None) -> str | None:
+    """The word making a figure's scope narrower than the table's, in the figure's clause, or None."""
+    clause = _CLAUSE_START.split(sentence_prefix)[-1]
+    m = _PARTIAL.search(clause)
+    if m:
+        return m.group(0)
+    level = agency_level(metadata.agency if metadata else None)
+    if level is None:
+        return None
+    m = _PARTIAL_OFFICE.search(clause)
+    if m is None and level in _WIDE_LEVELS:
+        m = _PARTIAL_OF_WIDE_BODY.search(clause)
+    return m.group(0) if m else None
+
+
 def scope_is_own(scope: str | None, metadata: Metadata | None) -> bool | None:
     """Whether a figure with this scope word is the body's own (see module docstring)."""
     if scope is None:
@@ -307,9 +334,10 @@ def _figure_from(fp: _FigurePattern, match: re.Match, view: TextView, metadata: 
             if unit_group.startswith("万"):
                 value = value * 10000
     s, _ = view.sentence_span(start, end)
-    scope = scope_of(view.text[s:end])
+    partial = partial_scope(view.text[s:end], metadata)
+    scope = partial or scope_of(view.text[s:end])
     return Figure(kind=fp.kind, value=value, approx=approx, scope=scope,
-                  scope_own=scope_is_own(scope, metadata), part=view.part,
+                  scope_own=False if partial else scope_is_own(scope, metadata), part=view.part,
                   line=view.line_at(start), where=view.where_at(start),
                   excerpt=view.sentence(start, end), phrase=view.text[start:end], unit=unit)
 

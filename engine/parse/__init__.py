@@ -19,6 +19,7 @@ The parser reads only `Document.lines`, so every input format is parsed the same
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from engine.ingest import read_document
@@ -38,12 +39,20 @@ _REPORT_WORDS = ("信息公开", "政务公开")
 
 
 class NotAReportError(Exception):
-    """The document is readable but is not a government information-disclosure annual report."""
+    """The document is readable but is not a government information-disclosure annual report.
+    `status`: "not_a_report", or "blank_template" for the template itself (no figure, no agency)."""
 
-    def __init__(self, message: str, path: str | None = None):
+    def __init__(self, message: str, path: str | None = None, status: str = "not_a_report"):
         super().__init__(message)
         self.message = message
         self.path = path
+        self.status = status
+
+
+# A notice or circular about the annual reports ("关于做好2024年度政府信息公开工作年度报告编制发布工作
+# 的通知") names the six parts but is not a report: its title says what it is.
+_NOTICE_TITLE = re.compile(r"关于.{2,80}的(?:通知|通报|函|意见|工作方案|实施方案)$")
+_NOTICE_HEAD_LINES = 8
 
 
 def parse_file(path: str | Path) -> Report:
@@ -120,6 +129,25 @@ def set_reading(table: Table, lines: list) -> None:
         table.reading = "complete"
     else:
         table.reading = "partial"
+
+
+def refusal(report: Report) -> NotAReportError | None:
+    """What has the six parts but is not an agency's report is not audited (the run gives it this
+    error's status): the blank template — no figure in any table and no agency — and a notice or
+    circular that merely names the parts. None for a report. The parser itself still reads both
+    (`xxgk-audit parse` shows what it found)."""
+    figures = sum(1 for t in report.tables.values() for c in t.cells.values() if c.kind == "number")
+    if figures == 0 and not report.metadata.agency:
+        return NotAReportError(
+            f"文件 {report.source} 是未填写的年度报告模板：统计表中没有任何数字，也没有写明发布机关，不作审核",
+            report.source, status="blank_template")
+    head = [re.sub(r"\s+", "", ln.text) for ln in report.lines[:40] if ln.text.strip()][:_NOTICE_HEAD_LINES]
+    notice = next((h for h in head if _NOTICE_TITLE.search(h)), None)
+    if notice and figures == 0:
+        return NotAReportError(
+            f"文件 {report.source} 是通知或文件（“{notice[:60]}”），只列出了年度报告的组成部分，不是年度报告，不作审核",
+            report.source)
+    return None
 
 
 def _looks_like_report(folded: list[str], found_parts: int, found_tables: int) -> bool:

@@ -7,6 +7,8 @@ from engine.template import PART_TITLES, TABLE_TITLES
 STATUS_LABELS = {
     "audited": "已审核",
     "not_a_report": "不是政府信息公开年度报告",
+    "blank_template": "空白模板（未填写）",
+    "own_output": "本工具的审核输出（已跳过）",
     "duplicate": "重复文件",
     "unreadable": "无法读取",
     "empty": "空文件",

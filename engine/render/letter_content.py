@@ -23,8 +23,17 @@ from engine.render.labels import SEVERITY_LABELS, SEVERITY_ORDER, part_label
 from engine.render.letter_cells import (bounded_quote, cell_anchors, cells_text, empty_cells_text, format_number,
                                         shown_value, year_pairs_text)
 from engine.render.office import Office
+from engine.sources import format_title
 
-LEGAL_BASIS = "《中华人民共和国政府信息公开条例》第四十七条、第五十条和《中华人民共和国政府信息公开工作年度报告格式》（国办公开办函〔2021〕30号）"
+REGULATION = "《中华人民共和国政府信息公开条例》第四十七条、第五十条"
+
+
+def legal_basis_for(year: int | None, template: str | None) -> str:
+    """The letter's basis follows the report: the format in force for its year (国办公开办函〔2019〕60号
+    for the 2019–2020 reports, 〔2021〕30号 from 2021; by its template when the year is unknown;
+    rules/sources.yaml)."""
+    doc = format_title(template, year)
+    return f"{REGULATION}和{doc}" if doc else REGULATION
 REASON_MAX = 90              # a not-assessable reason, first clause
 DIAGNOSTICS_LISTED = 5
 PAIRED_FROM = 8              # a rule with more short findings than this lists two per table row
@@ -351,7 +360,7 @@ def build_letter(record: AuditRecord | dict[str, Any], office: Office, run_date:
     title = record.get("title")
     source = file_name(record.get("source"))
     again = review_round(record)
-    opening = (f"根据{LEGAL_BASIS}的规定，我办对你单位{f'{year}年度' if year else ''}政府信息公开工作年度报告"
+    opening = (f"根据{legal_basis_for(year, record.get('template'))}的规定，我办对你单位{f'{year}年度' if year else ''}政府信息公开工作年度报告"
                f"{f'《{title}》' if title else ''}（文件名：{source}）进行了{'整改复核' if again else '审核'}。"
                f"现将{'复核' if again else '审核'}意见告知如下。")
 

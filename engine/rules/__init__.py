@@ -25,6 +25,7 @@ import jsonschema
 from engine.dialect import discriminator
 from engine.facts import fact_types
 from engine.paths import RULES_DIR as DEFAULT_RULES_DIR
+from engine.sources import load_sources
 from engine.rules.blocks import BlockError, Clause, CompileContext
 from engine.rules.blocks.registry import BLOCKS
 from engine.rules.compile import alpha_share_problems, build_ruleset, check_clause, guard_references
@@ -278,6 +279,8 @@ def _compile_rule_checked(raw: dict, root: Any, i: int, path: Path, directory: P
         if raw.get(key):
             for msg in _placeholder_problems(raw[key], allowed):
                 problems.append((fname, at(key), msg))
+    for msg in load_sources(directory).basis_problems(raw["basis"]):
+        problems.append((fname, at("basis"), msg))
     if raw.get("reason"):
         for c in clauses:
             if c.role == "unknown":

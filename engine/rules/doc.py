@@ -6,6 +6,7 @@ import html
 import json
 
 from engine.rules.blocks.registry import BLOCKS
+from engine.sources import PLACEHOLDER, load_sources
 
 SEVERITY_ZH = {"error": "错误", "warning": "警告", "info": "提示"}
 EXPECT_ZH = {"pass": "通过", "fail": "不通过", "not_assessable": "不可核对", "not_applicable": "不适用"}
@@ -32,7 +33,7 @@ def rule_markdown(rule) -> str:
     block = BLOCKS[rule.check]
     lines = [f"### {rule.id} {rule.title}", "",
              f"- 严重程度：{SEVERITY_ZH[rule.severity]}　类别：{rule.category}　扣分：{rule.points:g}",
-             f"- 依据：{rule.basis}",
+             f"- 依据：{doc_basis(rule.basis)}",
              f"- 适用范围：{applies_text(rule.applies)}",
              f"- 理由：{rule.rationale}",
              f"- 整改要求：{rule.remedy}",
@@ -73,7 +74,7 @@ def catalog_html(catalog) -> str:
         rows.append(
             f"<section id='{r.id}'><h2>{r.id} {html.escape(r.title)}</h2><dl>"
             f"<dt>严重程度</dt><dd>{SEVERITY_ZH[r.severity]}（{html.escape(r.category)}，扣 {r.points:g} 分）</dd>"
-            f"<dt>依据</dt><dd>{html.escape(r.basis)}</dd>"
+            f"<dt>依据</dt><dd>{html.escape(doc_basis(r.basis))}</dd>"
             f"<dt>适用范围</dt><dd>{html.escape(applies_text(r.applies))}</dd>"
             f"<dt>理由</dt><dd>{html.escape(r.rationale)}</dd>"
             f"<dt>整改要求</dt><dd>{html.escape(r.remedy)}</dd>"
@@ -90,3 +91,9 @@ def catalog_html(catalog) -> str:
 def explain_text(rule) -> str:
     text = rule_markdown(rule)
     return text.replace("### ", "", 1)
+
+
+def doc_basis(basis: str) -> str:
+    """{format_doc} as the catalogue shows it: both format documents, chosen per report."""
+    docs = "／".join(f.doc for f in load_sources().formats)
+    return basis.replace(PLACEHOLDER, f"年度报告格式（按报告所用格式：{docs}）")

@@ -11,7 +11,7 @@ from engine.paths import SCHEMAS_DIR
 SCHEMA_PATH = SCHEMAS_DIR / "rule.schema.json"
 
 # Files in a rules directory that are not rule files (other stages' configuration).
-NON_RULE_FILES = frozenset({"scoring.yaml", "office.yaml", "deadlines.yaml"})
+NON_RULE_FILES = frozenset({"scoring.yaml", "office.yaml", "deadlines.yaml", "sources.yaml"})
 NON_RULE_PREFIXES = ("signals",)
 
 

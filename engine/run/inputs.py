@@ -32,6 +32,21 @@ class InputFile:
     refused: tuple[str, str] | None = None
 
 
+# An earlier run's output folder (findings.json beside its letters or overview) found inside an
+# input folder is the tool's own output: its files are listed with this status, never audited.
+OWN_OUTPUT = "own_output"
+OUTPUT_MARKER = "findings.json"
+OUTPUT_SIBLINGS = ("index.html", "letters", "summary.csv", "summary.xlsx")
+
+
+def is_output_folder(folder: Path) -> bool:
+    return (folder / OUTPUT_MARKER).is_file() and any((folder / n).exists() for n in OUTPUT_SIBLINGS)
+
+
+def own_output(display: str) -> tuple[str, str]:
+    return (OWN_OUTPUT, f"{display} 是本工具以前的审核输出（findings.json、审核意见书、总览等），不作为年度报告审核，已跳过")
+
+
 def display_path(path: Path, given_root: Path, inside: Path | None) -> str:
     """The display path of `path`, found as `inside` under the INPUT `given_root` (None: the INPUT
     itself)."""
@@ -94,6 +109,7 @@ def _walk(top: Path, given: Path, roots: list[str], skip: str | None, skip_prefi
     a link leading back to one of its own ancestors (a loop) is listed, not walked."""
     pending: list[Path] = [top]
     links: list[Path] = []
+    outputs: list[str] = []      # earlier output folders met so far (real paths)
     while pending or links:
         if pending:
             folder = pending.pop()
@@ -113,6 +129,9 @@ def _walk(top: Path, given: Path, roots: list[str], skip: str | None, skip_prefi
         if real_folder in walked or real_folder == skip:
             continue
         walked.add(real_folder)
+        if is_output_folder(folder):
+            outputs.append(real_folder.rstrip(os.sep) + os.sep)
+        in_output = _inside(real_folder, outputs)
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
         except OSError as exc:
@@ -131,7 +150,10 @@ def _walk(top: Path, given: Path, roots: list[str], skip: str | None, skip_prefi
                 (links if entry.is_symlink() else pending).append(p)
             else:
                 display = display_path(p, given, p.relative_to(given))
-                _add_input(found, display, p, _refusal(p, display, roots))
+                refused = _refusal(p, display, roots)
+                if refused is None and (in_output or entry.name == OUTPUT_MARKER):
+                    refused = own_output(display)
+                _add_input(found, display, p, refused)
 
 
 _SPECIAL = ((stat.S_ISFIFO, "命名管道（FIFO）"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"),

@@ -89,13 +89,16 @@ def build_record(base: AuditRecord, report: Report, results: list[RuleResult], p
     decisions took findings out (engine/ledger/season.py); every finding is listed all the same."""
     findings = [_quoted(f, report) for result in results if result.outcome == "fail" for f in result.findings]
     findings.sort(key=finding_sort_key)
+    score = score_results(results if scored is None else scored, policy, rule_info.get)
+    na_scored = {d.rule_id for d in score.deductions if d.outcome == "not_assessable"}
     not_assessable = sorted(
         (NotAssessable(r.rule_id, rule_info.get(r.rule_id, RuleInfo(r.rule_id)).title or r.rule_id, r.reason,
-                       list(r.cells)) for r in results if r.outcome == "not_assessable"),
+                       list(r.cells), charge=r.charge, charge_reason=r.charge_reason, covered_by=r.covered_by,
+                       scored=r.rule_id in na_scored)
+         for r in results if r.outcome == "not_assessable"),
         key=lambda n: n.rule_id)
     rule_errors = sorted((RuleError(r.rule_id, r.reason) for r in results if r.outcome == "error"),
                          key=lambda e: e.rule_id)
-    score = score_results(results if scored is None else scored, policy, rule_info.get)
     counts = Counter(f.severity for f in findings if f.counted)
     md = report.metadata
     return replace(base, agency=md.agency, year=md.year, template=md.template, body_kind=md.body_kind,

@@ -22,6 +22,7 @@ from typing import Any, Callable
 from engine.ingest import IngestError, Limits
 from engine.ledger.season import SeasonContext
 from engine.model import AuditRecord, Report
+from engine.parse import refusal
 from engine.render.office import Office
 from engine.render.json_out import report_text
 from engine.render.output import OutputContext, ReportOutput
@@ -95,13 +96,18 @@ def parse_task(task: ParseTask) -> Parsed:
             try:
                 report = parse_document(doc)
             except not_a_report_error as exc:
-                return Parsed("not_a_report", _clean_message(str(exc), task), format=doc.format)
+                # not_a_report, or blank_template (a template with no figures and no agency)
+                status = getattr(exc, "status", "not_a_report")
+                return Parsed(status, _clean_message(str(exc), task), format=doc.format)
     except TimeCapExceeded:
         return Parsed("timeout", f"文件 {task.display} 处理时间超过上限 {task.limits.max_seconds:g} 秒，已跳过")
     except Exception as exc:   # a bug in a reader or the parser must not stop the batch
         return Parsed("broken", f"程序在读取或解析文件 {task.display} 时出错（{type(exc).__name__}：{exc}），"
                                 f"请将该文件提供给维护人员")
     report.source = task.display
+    refused = refusal(report)        # the blank template, a notice naming the six parts
+    if refused is not None:
+        return Parsed(refused.status, refused.message, format=report.format)
     spill = spool_for(task.spill_dir, "report").put(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
     md = report.metadata
     return Parsed("audited", None, report.format, md.agency, md.year, md.template, md.body_kind, md.title, spill)

@@ -10,7 +10,8 @@ runner) need no previous report.
 Requests (one per rule), each {"rule": RULE_ID, "kind": …, …options}:
     kind "carryover"    Relation 6 — one `xy_carryover` fact per applicant column
     kind "continuity"   Relation 7 — one `xy_continuity` fact per active.item1 row (2021 ↔ 2021 only)
-    kind "problems"     Relation 8 — one `xy_problem` fact per problem of last year's part 五;
+    kind "problems"     Relation 8 — one `xy_problems` fact for last year's part 五 (when it names
+                        problems): those this year's report leaves unanswered, listed in it;
                         options "threshold" (judged only when given), "ignore_words": extra
                         generic words
     kind "similarity"   copy detection — one `xy_similarity` fact per narrative part in "parts";
@@ -40,9 +41,8 @@ FACT_TYPES = {
     "xy_continuity": {**VERDICT_FIELDS, "row": "str", "stated": "dec", "expected": "dec",
                       "prev_valid": "dec", "issued": "dec", "repealed": "dec", "addr": "str",
                       "unknown": "py", **PREVIOUS_FIELDS},
-    "xy_problem": {**VERDICT_FIELDS, "index": "int", "score": "dec", "percent": "int",
-                   "problem": "py", "keywords": "py", "found": "py", "missing": "py",
-                   "best_sentence": "py", **PREVIOUS_FIELDS},
+    "xy_problems": {**VERDICT_FIELDS, "n_problems": "int", "n_unanswered": "int", "unanswered": "py",
+                    "details": "py", **PREVIOUS_FIELDS},
     "xy_similarity": {**VERDICT_FIELDS, "similarity": "dec", "percent": "int", "chars": "int",
                       "previous_chars": "int", **PREVIOUS_FIELDS},
     "xy_same_year": {**VERDICT_FIELDS, "other_source": "py", "year": "int", "agency": "py"},
@@ -92,26 +92,22 @@ CHECKS = (
         request=lambda options, ctx: {"kind": "continuity"},
         reason="“{row}”行的件数无法读取（{unknown}），不能与上年报告衔接"),
     ComputedCheck(
-        id="previous_problems_answered", extractor=ID, fact_type="xy_problem",
-        summary="上年报告第五部分所列问题，本年第五部分逐条有所回应（关键词重合度不低于阈值）",
+        id="previous_problems_answered", extractor=ID, fact_type="xy_problems",
+        summary="上年报告第五部分所列问题，本年报告有整改说明；未说明的问题合并为一条问题逐一列出",
         options=_options(
             threshold={**_THRESHOLD, "required": True,
-                       "description": "问题关键词在本年第五部分出现的比例低于此值即视为未回应"},
+                       "description": "问题关键词在本年报告同一句中出现的比例低于此值即视为未说明（只写入 findings.json）"},
             ignore_words={"type": "array", "items": {"type": "string", "minLength": 1},
                           "description": "额外忽略的泛用词"}),
         message_fields={
-            "index": "上年问题的序号",
-            "problem": "上年报告所列问题原文",
-            "percent": "关键词重合度（百分数）",
-            "found": "本年第五部分出现的关键词",
-            "missing": "本年第五部分未出现的关键词",
-            "keywords": "问题的关键词",
+            "problems": "本年未说明整改情况的上年问题，逐条引用原文：（1）“…”；（2）“…”",
+            "count": "未说明的问题个数",
+            "total": "上年列出的问题个数",
             **_PREVIOUS_MESSAGE_FIELDS,
-            "threshold_percent": "规则设定的阈值（百分数）",
         },
         request=lambda options, ctx: {"kind": "problems", "threshold": options["threshold"],
                                       "ignore_words": list(options.get("ignore_words") or [])},
-        reason="上年第{index}个问题“{problem}”没有可比对的关键词"),
+        reason="上一年度报告第五部分所列问题没有可比对的内容"),
     ComputedCheck(
         id="similar_to_previous", extractor=ID, fact_type="xy_similarity",
         summary="正文某部分与上年报告同一部分高度雷同（去除数字后相似度不低于阈值）",
@@ -264,28 +260,46 @@ def continuity_facts(report: Report, previous: Report, req: dict) -> Iterable[di
             **_evidence(report, line), **previous_fields(report, previous, cmp.previous_cells)})
 
 
+MAX_PROBLEM_CHARS = 60
+
+
 def problem_facts(report: Report, previous: Report, req: dict) -> Iterable[dict[str, Any]]:
+    """One fact for the whole look back at last year's problems: one defect (problems whose
+    rectification this year's report does not tell) is one finding, the problems listed in it in
+    plain words. The workings — keywords, shares, threshold — go to `details` (findings.json),
+    never into the message."""
     generic = cy.DEFAULT_GENERIC_WORDS | frozenset(req.get("ignore_words") or ())
-    threshold = _threshold(req)
+    threshold = _threshold(req) or Decimal("0.5")
+    matches = cy.problem_matches(report, previous, generic)
+    if not matches:
+        return
+    judged = [m for m in matches if m.keywords]
+    unanswered = [m for m in judged if Decimal(str(m.score)) < threshold]
     part = report.parts.get("五")
-    for m in cy.problem_matches(report, previous, generic):
-        known = bool(m.keywords)
-        score = Decimal(str(m.score)) if known else None
-        missing = [k for k in m.keywords if k not in m.found]
-        yield _with_message({
-            "type": "xy_problem", "rule": req["rule"], "index": m.index, "known": known,
-            # answered: enough of the problem's keywords are found in this year's part 五
-            "holds": score >= threshold if known and threshold is not None else None,
-            "score": score, "percent": round(m.score * 100) if known else None,
-            "problem": m.problem, "keywords": m.keywords, "found": m.found, "missing": missing,
-            "best_sentence": m.best_sentence, "part": "五",
-            # the letter quotes the opening of this year's part 五, not a sentence that merely
-            # shares a word with the problem
-            **_evidence(report, part.line_start if part else None,
-                        cy.opening(part.text) if part else None),
-            **previous_fields(report, previous, None, m.previous_line, m.problem)},
-            found="、".join(m.found or []) or "（无）", missing="、".join(missing) or "（无）",
-            **({"threshold_percent": int(threshold * 100)} if threshold is not None else {}))
+    present = part is not None and part.present
+    first = unanswered[0] if unanswered else matches[0]
+    listed = "；".join(f"（{k}）{_quoted(m.problem)}" for k, m in enumerate(unanswered, 1))
+    yield _with_message({
+        "type": "xy_problems", "rule": req["rule"], "known": bool(judged), "holds": not unanswered,
+        "n_problems": len(matches), "n_unanswered": len(unanswered),
+        "unanswered": [{"index": m.index, "problem": m.problem} for m in unanswered],
+        "details": {"threshold": float(threshold),
+                    "problems": [{"index": m.index, "problem": m.problem, "keywords": m.keywords,
+                                  "found": m.found, "missing": [k for k in m.keywords if k not in m.found],
+                                  "score": m.score, "answered": (m not in unanswered) if m.keywords else None,
+                                  "best_sentence": m.best_sentence, "previous_line": m.previous_line}
+                                 for m in matches]},
+        "part": "五",
+        # the letter quotes the opening of this year's part 五, not a sentence that merely
+        # shares a word with the problem
+        **_evidence(report, part.line_start if present else None, cy.opening(part.text) if present else None),
+        **previous_fields(report, previous, None, first.previous_line, first.problem)},
+        problems=listed, count=str(len(unanswered)), total=str(len(matches)))
+
+
+def _quoted(problem: str) -> str:
+    text = problem.strip()
+    return f"“{text[:MAX_PROBLEM_CHARS]}…”" if len(text) > MAX_PROBLEM_CHARS else f"“{text}”"
 
 
 def similarity_facts(report: Report, previous: Report, req: dict) -> Iterable[dict[str, Any]]:

@@ -25,7 +25,8 @@ SHAPE_CODES = frozenset({"ROW_TOO_FEW_VALUES", "ROW_TOO_MANY_VALUES", "DIGITS_AM
 FACT_TYPES = {
     "part": {"part": "str", "present": "bool", "chars": "int", "line": "int", "heading": "py"},
     "table": {"name": "str", "present": "bool", "template": "str", "variant": "str",
-              "line": "int", "part": "str", "n_missing": "int", "n_blank": "int"},
+              "line": "int", "part": "str", "n_missing": "int", "n_blank": "int", "n_dash": "int",
+              "n_none": "int", "n_text": "int"},
     "row": {"table": "str", "row": "str", "present": "bool", "in_force": "bool",
             "malformed": "bool", "n_cells": "int", "n_missing": "int",
             "n_blank": "int", "n_dash": "int", "n_none": "int", "n_text": "int", "line": "int",
@@ -155,8 +156,8 @@ def _table_facts(report: Report, table: Table) -> Iterable[dict[str, Any]]:
     yield {"type": "table", "name": table.name, "present": table.present,
            "template": table_template(report, table) if table.present else None,
            "variant": table.variant, "line": table.line_start, "part": part,
-           "n_missing": sum(1 for c in cell_facts if c["kind"] == "missing"),
-           "n_blank": sum(1 for c in cell_facts if c["kind"] == "blank")}
+           **{f"n_{k}": sum(1 for c in cell_facts if c["kind"] == k)
+              for k in ("missing", "blank", "dash", "none", "text")}}
     yield from row_facts
     yield from cell_facts
 

@@ -8,7 +8,8 @@ Requests, each {"rule": RULE_ID, "kind": …, "file": signals.yaml path or ""}:
                     unknown (a cell it depends on is not a stated number) | approximate (约/余/多:
                     never compared as exact) | other_scope (a 全县/全市 total that is not the body's own).
     kind "fee"      {"sources": [amount, notices, dropped_unpaid]} — Relation 10: only when the
-                    report states that no fee was charged (signal `no_fee_statement`), one
+                    report states that no fee was charged (signal `no_fee_statement`, or the
+                    request's "statement": `no_fee_notice_statement`, no fee notice sent), one
                     `fee_conflict` fact per thing that contradicts it: an information-processing fee
                     amount > 0 or fee notices > 0 stated in the narrative (the body's own scope), or
                     applications 三.六.2 (requests dropped for unpaid fees) > 0. `active.item8`
@@ -52,10 +53,11 @@ _FIGURE_MESSAGE_FIELDS = {
 
 def _fee_request(options: dict[str, Any], ctx) -> dict[str, Any]:
     path, sset = catalog_signals(ctx)
-    if "no_fee_statement" not in sset.signals:
-        raise ctx.error(f"{path.name} 中缺少信号 no_fee_statement（本规则据此识别“未收取信息处理费”的表述）")
+    statement = options.get("statement") or "no_fee_statement"
+    if statement not in sset.signals:
+        raise ctx.error(f"{path.name} 中缺少信号 {statement}（本规则据此识别被核对的表述）")
     catalog_figures(ctx)
-    return {"kind": "fee", "sources": list(options["sources"]), "file": str(path)}
+    return {"kind": "fee", "sources": list(options["sources"]), "file": str(path), "statement": statement}
 
 
 CHECKS = (
@@ -87,7 +89,10 @@ CHECKS = (
                  "properties": {"sources": {
                      "type": "array", "minItems": 1, "uniqueItems": True,
                      "items": {"enum": list(FEE_SOURCES)},
-                     "description": "amount 收费金额；notices 收费通知；dropped_unpaid 表三（六）2"}}},
+                     "description": "amount 收费金额；notices 收费通知；dropped_unpaid 表三（六）2"},
+                     "statement": {"type": "string", "minLength": 1,
+                                   "description": "被核对的表述（signals.yaml 中的否定信号），默认 no_fee_statement"
+                                                  "（未收取信息处理费）；no_fee_notice_statement 为未发出收费通知"}}},
         message_fields={"statement": "“未收取信息处理费”的原话", "statement_where": "该表述的位置",
                         "label": "与之矛盾的项目", "stated": "该项目的数值",
                         "excerpt": "该项目所在句子或表格行",
@@ -181,7 +186,10 @@ def _fee_conflict(report: Report, base: dict[str, Any], **fields: Any) -> dict[s
 
 def fee_facts(report: Report, req: dict, figures: list) -> Iterable[dict[str, Any]]:
     sset = signal_set(req.get("file") or None)
-    statement = sset.evaluate(report, ["no_fee_statement"])["no_fee_statement"]
+    # the statement checked: "no fee was charged" (no_fee_statement), or "no fee notice was sent"
+    # (no_fee_notice_statement: only that contradicts requests dropped for unpaid notices)
+    signal = req.get("statement") or "no_fee_statement"
+    statement = sset.evaluate(report, [signal])[signal]
     if not statement.present:
         return          # no statement that no fee was charged: nothing it could contradict
     said = statement.first

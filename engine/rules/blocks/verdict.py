@@ -46,6 +46,11 @@ class VerdictBlock:
     def evidence(self, clause: Clause, facts: dict[str, dict], report: Report) -> Evidence:
         return verdict_evidence(facts["v"], report)
 
+    def details(self, clause: Clause, facts: dict[str, dict], report: Report) -> dict[str, Any]:
+        """The check's workings (scores, thresholds, keywords), for findings.json only: a verdict
+        fact may carry them in `details`."""
+        return dict(facts["v"].get("details") or {})
+
 
 def verdict_evidence(fact: dict[str, Any], report: Report) -> Evidence:
     """The evidence fields of a verdict fact, with the values the report states in its cells."""
