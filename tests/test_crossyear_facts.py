@@ -35,7 +35,7 @@ def test_consistent_pair_holds_everywhere():
     cont = by_type(facts, "xy_continuity")
     assert [(f["row"], f["holds"], f["expected"]) for f in cont] == [("规章", True, 0), ("行政规范性文件", True, 14)]
     [look_back] = by_type(facts, "xy_problems")
-    problems = look_back["problems"]
+    problems = look_back["details"]["problems"]
     # problems are quoted NFKC-normalised (full-width commas read as ",")
     assert [p["problem"] for p in problems] == ["政策解读形式单一,图表图解、视频解读运用较少",
                                                 "村务公开栏更新不及时,部分村居公开内容滞后"]
@@ -121,9 +121,9 @@ def test_problems_not_taken_up_score_low_and_are_quoted():
     current.parts["五"].text = PART_FIVE_2023_SILENT
     [look_back] = by_type(facts_of(current, previous, ["problems"]), "xy_problems")
     assert [p["index"] for p in look_back["unanswered"]] == [1, 2]
-    assert all(p["score"] < 0.5 for p in look_back["problems"])
+    assert all(p["score"] < 0.5 for p in look_back["details"]["problems"])
     assert look_back["unanswered"][0]["problem"].startswith("政策解读形式单一")
-    assert "解读" not in look_back["problems"][0]["found"]
+    assert "解读" not in look_back["details"]["problems"][0]["found"]
 
 
 def test_problem_extraction_stops_at_the_measures():
@@ -171,7 +171,7 @@ def test_problem_with_only_generic_words_is_not_assessable():
     previous.parts["五"].text = "存在的主要问题：一是工作机制有待进一步完善；二是村务公开栏更新不及时。"
     [look_back] = by_type(facts_of(current, previous, ["problems"]), "xy_problems")
     # a problem of generic words only is not judged: it is never listed as unanswered
-    assert [(p["index"], bool(p["keywords"])) for p in look_back["problems"]] == [(1, False), (2, True)]
+    assert [(p["index"], bool(p["keywords"])) for p in look_back["details"]["problems"]] == [(1, False), (2, True)]
     assert all(p["index"] != 1 for p in look_back["unanswered"])
 
 
