@@ -56,13 +56,16 @@ class Sources:
         return problems
 
     def format_for(self, template: str | None, year: int | None) -> FormatDoc | None:
-        if template:
-            for f in self.formats:
-                if f.template == template:
-                    return f
+        """The format the report is judged against: the one in force for its year (a 2024 report
+        made on the 2019 template is still judged against 〔2021〕30号); by its template when the
+        year is unknown."""
         if year is not None:
             for f in self.formats:
                 if (f.year_from is None or year >= f.year_from) and (f.year_to is None or year <= f.year_to):
+                    return f
+        if template:
+            for f in self.formats:
+                if f.template == template:
                     return f
         return None
 

@@ -278,7 +278,8 @@ def test_basis_sources_and_format_documents():
     assert format_doc("2019", 2020) == "国办公开办函〔2019〕60号"
     assert format_doc("2021", 2024) == "国办公开办函〔2021〕30号"
     assert format_doc(None, 2020) == "国办公开办函〔2019〕60号"      # template unknown: by year
-    assert format_doc("2019", 2023) == "国办公开办函〔2019〕60号"    # the format the report was made on
+    assert format_doc("2019", 2023) == "国办公开办函〔2021〕30号"    # the format in force for its year
+    assert format_doc("2021", None) == "国办公开办函〔2021〕30号"    # year unknown: by its template
     assert "有关事项的通知》（国办公开办函〔2019〕60号）" in format_title("2019", 2019)
     assert render_basis("{format_doc} 年度报告格式 表三", "2021", 2022) == "国办公开办函〔2021〕30号 年度报告格式 表三"
     assert "〔2019〕60号或" in render_basis("{format_doc} 表三", None, None)

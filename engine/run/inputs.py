@@ -130,7 +130,7 @@ def _walk(top: Path, given: Path, roots: list[str], skip: str | None, skip_prefi
             continue
         walked.add(real_folder)
         if is_output_folder(folder):
-            outputs.append(real_folder.rstrip(os.sep) + os.sep)
+            outputs.append(real_folder)
         in_output = _inside(real_folder, outputs)
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
