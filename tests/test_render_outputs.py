@@ -63,7 +63,7 @@ def test_letter_contains_everything_an_office_sends(audit):
                      "85 分", "良好", "报告缺少第五部分", "按模板补充该部分", "第五部分“存在的主要问题及改进情况”",
                      "原文第4行", "原文：“缺少：五”", "“自然人”列总计 5 与各项之和 4 不符",
                      "2026年12月11日", "15个工作日内", "县政务公开工作领导小组办公室", "2026年11月20日",
-                     "【错误】表三总计不等于各列之和（扣 4 分）", "【错误】缺少规定的部分（扣 5 分）",
+                     "【错误】表三总计不等于各列之和（扣 8 分）", "【错误】缺少规定的部分（扣 5 分）",
                      "（文件名：a.txt）", "二、存在的问题", "三、整改要求"):
         assert expected in text, expected
     # one table row per finding, numbered through the letter; rule ids stay in findings.json
