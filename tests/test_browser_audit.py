@@ -44,10 +44,11 @@ def test_dashboard_loads_sorts_and_links_work(audit_out, browser):
     browser.navigate((audit_out / "index.html").as_uri())
     assert browser.evaluate("document.title").startswith("政府信息公开工作年度报告审核总览")
     agencies = "Array.from(document.querySelectorAll('#ranking tbody tr td:nth-child(2)')).map(td => td.textContent.trim())"
-    assert browser.evaluate(agencies) == ["乙镇人民政府", "丙镇人民政府", "甲镇人民政府"]
-    # click 得分 (sorted descending at first) → ascending
-    browser.evaluate("document.querySelectorAll('#ranking th')[3].click()")
+    # worst first (grade, then errors, then score): the office's triage order
     assert browser.evaluate(agencies) == ["甲镇人民政府", "丙镇人民政府", "乙镇人民政府"]
+    # click 得分 → best score first
+    browser.evaluate("document.querySelectorAll('#ranking th')[3].click()")
+    assert browser.evaluate(agencies) == ["乙镇人民政府", "丙镇人民政府", "甲镇人民政府"]
     browser.evaluate("document.querySelectorAll('#ranking th')[1].click()")
     assert sorted(browser.evaluate(agencies)) == sorted(["乙镇人民政府", "丙镇人民政府", "甲镇人民政府"])
     assert browser.evaluate("document.querySelectorAll('#distribution rect').length") == 5

@@ -165,7 +165,7 @@ def test_dashboard_ranks_links_and_lists_everything(audit):
     html = (audit / "index.html").read_text(encoding="utf-8")
     doc = doc_of(audit)
     ranked = ranked_reports(typed(doc)["reports"])
-    assert [r.source for r in ranked] == ["in/b.txt", "in/c.txt", "in/a.txt"]
+    assert [r.source for r in ranked] == ["in/a.txt", "in/c.txt", "in/b.txt"]      # worst first
     rows = re.findall(r'<a href="(letters/[^"]+)">', html)
     assert rows == [r.letter for r in ranked]
     assert all((audit / link).is_file() for link in rows)

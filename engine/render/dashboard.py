@@ -54,9 +54,15 @@ class Subset(Sequence):
 
 
 def ranked_reports(reports: Sequence[RecordHead]) -> Subset:
-    """Audited reports, best score first; ties by source path (stable, deterministic)."""
-    order = sorted((-r.score, r.source, i) for i, r in enumerate(reports) if r.status == "audited")
-    return Subset(reports, [i for _score, _source, i in order])
+    """Audited reports, worst first — the office's triage order: lowest grade, then most errors, then
+    lowest score; ties by source path (stable, deterministic). A grade ranks by the best score any
+    report with it has (grades are score bands whatever scoring.yaml names them)."""
+    audited = [(i, r) for i, r in enumerate(reports) if r.status == "audited"]
+    grade_top: dict[str, float] = {}
+    for _i, r in audited:
+        grade_top[r.grade] = max(grade_top.get(r.grade, r.score), r.score)
+    order = sorted((grade_top[r.grade], -(r.counts or {}).get("error", 0), r.score, r.source, i) for i, r in audited)
+    return Subset(reports, [key[-1] for key in order])
 
 
 def other_reports(reports: Sequence[RecordHead]) -> Subset:
