@@ -208,6 +208,15 @@ def test_dismiss_rescored_then_undo(admin, batch):
 
 # -- downloads -----------------------------------------------------------------------------------
 
+def test_letter_docx_and_html_download(admin, batch):
+    client, _ = admin
+    rid = batch["reports"][0]["id"]
+    r = client.get(f"/api/batches/{batch['id']}/letters/{rid}.docx")
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert zipfile.is_zipfile(__import__("io").BytesIO(r.content))
+    r = client.get(f"/api/batches/{batch['id']}/letters/{rid}.html")
+    assert r.status_code == 200 and "审核意见书" in r.text
 
 
 def test_letter_of_unknown_report_or_format_is_404(admin, batch):
