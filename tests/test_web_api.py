@@ -239,3 +239,36 @@ def test_openapi_page_lists_the_endpoints(app):
     for p in ("/api/login", "/api/batches", "/api/batches/{batch_id}", "/api/findings/{finding_id}/decision",
               "/api/batches/{batch_id}/letters/{report_id}.{ext}"):
         assert p in paths
+
+
+# -- the list of agencies ------------------------------------------------------------------------
+
+def test_agency_list_import_page_and_missing_agencies(app, admin, batch):
+    client, csrf = admin
+    listing = "单位名称,类型\n金村镇人民政府,乡镇\n未报送测试局,部门\n".encode("utf-8-sig")
+    r = client.post("/agencies", files={"file": ("名单.csv", listing, "text/csv")}, data={"csrf_token": csrf},
+                    follow_redirects=False)
+    assert r.status_code == 303, r.text
+    page = client.get("/agencies").text
+    assert "当前名单（2 个单位）" in page and "未报送测试局" in page
+    # the next audit of the batch uses the list: the agency with no report is listed as missing
+    r = client.post(f"/api/findings/{_any_finding(batch)}/decision", json={"status": "confirmed", "batch": batch["id"]},
+                    headers={"X-CSRF-Token": csrf})
+    assert r.status_code == 200
+    wait_batch(client, batch["id"])
+    assert "未报送测试局" in client.get(f"/batches/{batch['id']}").text
+
+
+def test_agency_list_errors_are_chinese(admin):
+    client, csrf = admin
+    r = client.post("/agencies", files={"file": ("名单.txt", b"x", "text/plain")}, data={"csrf_token": csrf})
+    assert r.status_code == 422 and "CSV 或 XLSX" in r.text
+    r = client.post("/agencies", files={"file": ("名单.csv", "名称\n甲\n".encode(), "text/csv")},
+                    data={"csrf_token": csrf})
+    assert r.status_code == 422 and "单位名称" in r.text
+    r = client.post("/agencies", files={"file": ("名单.csv", b"a", "text/csv")}, data={"csrf_token": "forged"})
+    assert r.status_code == 403
+
+
+def _any_finding(batch) -> str:
+    return next(f["id"] for rep in batch["reports"] for f in rep["findings"])
