@@ -20,6 +20,8 @@ from functools import cached_property
 from typing import NamedTuple
 from itertools import groupby
 
+from engine.ingest.pdf_text import cluster_ids
+
 SNAP = 3.0
 JOIN = 3.0
 CROSS = 3.0
@@ -85,7 +87,7 @@ def _snap(edges: list[Edge], vertical: bool) -> list[Edge]:
     the cluster's mean position."""
     def key(e: Edge) -> float:
         return e.x0 if vertical else e.top
-    ids = _cluster_ids([key(e) for e in edges], SNAP)
+    ids = cluster_ids([key(e) for e in edges], SNAP)
     ordered = sorted(edges, key=lambda e: ids[key(e)])
     out: list[Edge] = []
     for _, group in groupby(ordered, key=lambda e: ids[key(e)]):
@@ -95,17 +97,6 @@ def _snap(edges: list[Edge], vertical: bool) -> list[Edge]:
             d = mean - key(e)
             out.append(Edge("v", e.x0 + d, e.top, e.x1 + d, e.bottom) if vertical
                        else Edge("h", e.x0, e.top + d, e.x1, e.bottom + d))
-    return out
-
-
-def _cluster_ids(values: list[float], tolerance: float) -> dict[float, int]:
-    out: dict[float, int] = {}
-    group, last = -1, None
-    for v in sorted(set(values)):
-        if last is None or v > last + tolerance:
-            group += 1
-        out[v] = group
-        last = v
     return out
 
 

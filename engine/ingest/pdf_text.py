@@ -17,7 +17,7 @@ Y_TOLERANCE = 3.0
 _LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
 
 
-def _cluster_ids(values, tolerance: float) -> dict[float, int]:
+def cluster_ids(values, tolerance: float) -> dict[float, int]:
     """pdfplumber's make_cluster_dict: distinct values sorted, chained within `tolerance`."""
     out: dict[float, int] = {}
     group = -1
@@ -32,7 +32,7 @@ def _cluster_ids(values, tolerance: float) -> dict[float, int]:
 
 def _cluster(objs: list[dict], tolerance: float, preserve_order: bool) -> list[list[dict]]:
     """pdfplumber's cluster_objects on `top`."""
-    ids = _cluster_ids((o["top"] for o in objs), tolerance)
+    ids = cluster_ids((o["top"] for o in objs), tolerance)
     tagged = [(o, ids[o["top"]]) for o in objs]
     if not preserve_order:
         tagged.sort(key=lambda t: t[1])

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
+from engine.ledger.db import transaction as ledger_transaction
+
 ROLES = {"admin": "管理员", "auditor": "审核员", "viewer": "查看"}
 BATCH_STATUS = {"queued": "排队中", "running": "审核中", "done": "已完成", "failed": "失败"}
 
@@ -115,14 +117,8 @@ class WebDB:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        with self.connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self.connect() as conn, ledger_transaction(conn):
+            yield conn
 
     def migrate(self) -> None:
         with self.transaction() as conn:
@@ -146,7 +142,7 @@ class WebDB:
         with self.transaction() as conn:
             cur = conn.execute(
                 "INSERT INTO web_users (username, role, password, created_at, created_by) VALUES (?, ?, ?, ?, ?)",
-                (username, role, password_hash, _now(), created_by))
+                (username, role, password_hash, now_iso(), created_by))
             return User(cur.lastrowid, username, role)
 
     def user_password(self, username: str) -> tuple[User, str] | None:
@@ -182,18 +178,20 @@ class WebDB:
     def add_batch(self, batch_id: str, title: str, created_by: str, files: int) -> None:
         with self.transaction() as conn:
             conn.execute("INSERT INTO web_batches (id, title, created_by, created_at, status, files) "
-                         "VALUES (?, ?, ?, ?, 'queued', ?)", (batch_id, title, created_by, _now(), files))
+                         "VALUES (?, ?, ?, ?, 'queued', ?)", (batch_id, title, created_by, now_iso(), files))
 
-    def update_batch(self, batch_id: str, **fields: object) -> None:
+    def update_batch(self, batch_id: str, generation: int | None = None, **fields: object) -> bool:
+        """Set some of a batch's fields; with `generation`, only while that is the batch's latest
+        (False when a newer audit of the batch is queued: the older worker's report is dropped)."""
         allowed = {"status", "phase", "done", "total", "message", "finished_at"}
-        unknown = set(fields) - allowed
-        if unknown:
-            raise ValueError(f"unknown batch fields: {sorted(unknown)}")
-        if not fields:
-            return
+        if set(fields) - allowed or not fields:
+            raise ValueError(f"bad batch fields: {sorted(fields)}")
         assignments = ", ".join(f"{name} = ?" for name in fields)
+        sql, args = f"UPDATE web_batches SET {assignments} WHERE id = ?", [*fields.values(), batch_id]
+        if generation is not None:
+            sql, args = sql + " AND generation = ?", [*args, generation]
         with self.transaction() as conn:
-            conn.execute(f"UPDATE web_batches SET {assignments} WHERE id = ?", (*fields.values(), batch_id))
+            return conn.execute(sql, args).rowcount == 1
 
     def next_generation(self, batch_id: str) -> int:
         """A new audit of the batch is queued: its generation number."""
@@ -201,17 +199,6 @@ class WebDB:
             conn.execute("UPDATE web_batches SET generation = generation + 1, status = 'queued', phase = '', "
                          "done = 0, total = 0 WHERE id = ?", (batch_id,))
             return conn.execute("SELECT generation FROM web_batches WHERE id = ?", (batch_id,)).fetchone()[0]
-
-    def update_generation(self, batch_id: str, generation: int, **fields: object) -> bool:
-        """update_batch, only while `generation` is the batch's latest; False when a newer one is queued."""
-        allowed = {"status", "phase", "done", "total", "message", "finished_at"}
-        if set(fields) - allowed or not fields:
-            raise ValueError(f"bad batch fields: {sorted(fields)}")
-        assignments = ", ".join(f"{name} = ?" for name in fields)
-        with self.transaction() as conn:
-            cur = conn.execute(f"UPDATE web_batches SET {assignments} WHERE id = ? AND generation = ?",
-                               (*fields.values(), batch_id, generation))
-            return cur.rowcount == 1
 
     def batch(self, batch_id: str) -> Batch | None:
         with self.connect() as conn:
@@ -235,5 +222,6 @@ def _statements(script: str) -> list[str]:
     return [s.strip() for s in script.split(";") if s.strip()]
 
 
-def _now() -> str:
+def now_iso() -> str:
+    """Local time with its offset, to the second: what the pages show as 提交时间/完成时间."""
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")

@@ -14,7 +14,7 @@ from typing import Any, Callable
 from engine import DEFAULT_RULES_DIR
 from engine.ledger import Ledger, LedgerError
 from engine.ledger.agencies import AgencyEntry, AgencyListError, load_agency_list
-from engine.rules import load_catalog
+from engine.rules import Rule, load_catalog
 from engine.web.errors import WebError
 from engine.web.settings import WebSettings
 
@@ -42,24 +42,10 @@ def read_results(out: Path) -> dict[str, Any] | None:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
-@dataclass(frozen=True)
-class RuleEntry:
-    id: str
-    short_id: str
-    title: str
-    severity: str
-    category: str
-    points: float
-    basis: str
-    rationale: str
-    remedy: str
-
-
 @lru_cache(maxsize=1)
-def rule_catalog() -> tuple[RuleEntry, ...]:
-    catalog = load_catalog(DEFAULT_RULES_DIR)
-    return tuple(RuleEntry(r.id, r.id.split("-")[-1], r.title, r.severity, r.category, r.points,
-                           r.basis, r.rationale, r.remedy) for r in catalog.rules)
+def rule_catalog() -> tuple[Rule, ...]:
+    """The shipped catalog's rules, loaded once per server process."""
+    return tuple(load_catalog(DEFAULT_RULES_DIR).rules)
 
 
 # -- the ledger: decisions, history, the list of agencies ----------------------------------------

@@ -7,7 +7,6 @@ nothing stays "审核中" forever.
 """
 from __future__ import annotations
 
-import datetime as dt
 import os
 import subprocess
 import sys
@@ -15,7 +14,7 @@ import threading
 from collections import deque
 from pathlib import Path
 
-from engine.web.db import WebDB
+from engine.web.db import WebDB, now_iso
 from engine.web.settings import WebSettings
 
 
@@ -79,7 +78,7 @@ class BatchRunner:
         code = proc.wait()
         batch = self.db.batch(batch_id)
         if batch is not None and batch.generation == generation and batch.status in ("queued", "running"):
-            self.db.update_generation(batch_id, generation, status="failed", finished_at=_now(),
+            self.db.update_batch(batch_id, generation, status="failed", finished_at=now_iso(),
                                       message=f"审核进程意外退出（退出码 {code}），请重新提交本批文件。")
         with self._lock:
             self._running.pop(batch_id, None)
@@ -88,8 +87,5 @@ class BatchRunner:
     def _mark_interrupted(self) -> None:
         for batch_id in self.db.interrupted_batches():
             self.db.update_batch(batch_id, status="failed", message="服务重启，审核被中断，请重新提交本批文件。",
-                                 finished_at=_now())
+                                 finished_at=now_iso())
 
-
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")

@@ -1,9 +1,12 @@
 """findings.json of a batch → what the pages and the API show. Read-only, no engine internals."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
+from pathlib import PurePosixPath
 from typing import Any
 
+from engine.render.docx_letter import docx_name
 from engine.render.labels import SEVERITY_LABELS, STATUS_LABELS, TABLE_LABELS, part_label
 
 DECISION_LABELS = {"confirmed": "已确认", "dismissed": "已排除", "pending": "待审核"}
@@ -53,16 +56,11 @@ class ReportView:
     counts: dict[str, int]
     findings: list[FindingView] = field(default_factory=list)
     unassessed: list[dict[str, Any]] = field(default_factory=list)
-    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def letter_docx(self) -> str | None:
-        docx = (self.raw.get("letters") or {}).get("docx") if isinstance(self.raw.get("letters"), dict) else None
-        if docx:
-            return docx
-        if self.letter and self.letter.endswith(".html"):
-            return self.letter[:-5] + ".docx"
-        return None
+        """Beside the HTML letter, named by the DOCX output itself."""
+        return str(PurePosixPath(self.letter).with_name(docx_name(self.letter))) if self.letter else None
 
     @property
     def manual_count(self) -> int:
@@ -78,7 +76,8 @@ class ReportView:
 def report_id(record: dict[str, Any]) -> str:
     """Stable within a batch: the file's digest (a duplicate points at the audited copy anyway)."""
     sha = record.get("sha256") or ""
-    return sha[:16] if sha else "src-" + str(abs(hash(record.get("source"))) % 10 ** 12)
+    # an input that could not be read has no digest: its path's, stable across processes (not hash())
+    return sha[:16] if sha else "src-" + hashlib.sha256(str(record.get("source")).encode()).hexdigest()[:12]
 
 
 def report_views(document: dict[str, Any] | None) -> list[ReportView]:
@@ -96,8 +95,7 @@ def _report_view(r: dict[str, Any]) -> ReportView:
         score=r.get("score"), grade=r.get("grade"), letter=r.get("letter"),
         counts={k: int(counts.get(k, 0)) for k in ("error", "warning", "info")},
         findings=[_finding_view(f) for f in r.get("findings") or []],
-        unassessed=list(r.get("not_assessable") or r.get("unassessed") or []),
-        raw=r)
+        unassessed=list(r.get("not_assessable") or []))
 
 
 def _finding_view(f: dict[str, Any]) -> FindingView:

@@ -7,11 +7,10 @@ Progress is written to the batch's row in the web tables, which the pages poll.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
-from engine.web.db import WebDB
+from engine.web.db import WebDB, now_iso
 from engine.web.settings import REFUSED
 
 
@@ -20,11 +19,11 @@ class _Progress:
 
     def __init__(self, db: WebDB, batch_id: str, generation: int, phase: str, total: int):
         self.db, self.batch_id, self.generation, self.done = db, batch_id, generation, 0
-        db.update_generation(batch_id, generation, phase=phase, done=0, total=total)
+        db.update_batch(batch_id, generation, phase=phase, done=0, total=total)
 
     def update(self, n: int = 1) -> None:
         self.done += n
-        self.db.update_generation(self.batch_id, self.generation, done=self.done)
+        self.db.update_batch(self.batch_id, self.generation, done=self.done)
 
     def close(self) -> None:
         pass
@@ -39,7 +38,7 @@ def run_batch(batch_dir: Path, ledger: Path, batch_id: str, generation: int, job
     # Every write is for this worker's generation only: when a newer audit of the batch is queued
     # (a decision came while this one ran), the batch stays "queued" for it, never "done" with
     # results that do not yet follow the decision.
-    db.update_generation(batch_id, generation, status="running", phase="准备", message="")
+    db.update_batch(batch_id, generation, status="running", phase="准备", message="")
     refused = batch_dir / REFUSED
 
     def progress(description: str, total: int) -> Any:
@@ -48,16 +47,13 @@ def run_batch(batch_dir: Path, ledger: Path, batch_id: str, generation: int, job
     try:
         summary = audit_folder(Path("in"), batch_dir / "out", ledger, jobs, timeout, by, progress)
     except Exception as exc:          # reported on the page; the server stays up
-        db.update_generation(batch_id, generation, status="failed", message=f"审核未能完成：{exc}", finished_at=_now())
+        db.update_batch(batch_id, generation, status="failed", message=f"审核未能完成：{exc}", finished_at=now_iso())
         return 1
     if refused.is_file():
         summary += refused.read_text(encoding="utf-8")
-    db.update_generation(batch_id, generation, status="done", phase="完成", message=summary, finished_at=_now())
+    db.update_batch(batch_id, generation, status="done", phase="完成", message=summary, finished_at=now_iso())
     return 0
 
-
-def _now() -> str:
-    return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
 def main(argv: list[str] | None = None) -> int:
