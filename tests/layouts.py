@@ -483,21 +483,28 @@ def compare(original: Report, variant: Report) -> Tally:
     return tally
 
 
-def error_findings(results) -> set[str]:
-    """Rule ids with an error finding charged to the agency (a finding without `charge` counts)."""
-    return {f.rule_id for r in results if r.outcome == "fail" for f in r.findings
+def _where(finding) -> tuple[str, str]:
+    """A finding by rule and the place it points at (table and cells, else the part): the ledger's
+    anchor (engine/ledger/ids.py), so a finding on another row is another finding."""
+    from engine.ledger.ids import anchor_of, evidence_map
+
+    return finding.rule_id, anchor_of(evidence_map(finding.evidence))
+
+
+def error_findings(results) -> set[tuple[str, str]]:
+    """Error findings charged to the agency (a finding without `charge` counts), by rule and place."""
+    return {_where(f) for r in results if r.outcome == "fail" for f in r.findings
             if f.severity == "error" and getattr(f, "charge", "agency") == "agency"}
 
 
-def new_error_findings(original: Report, variant: Report, catalog) -> set[str]:
-    """Error findings the variant gets and its original does not (reading limits must not become
-    the agency's defects)."""
+def new_error_findings(original: Report, variant: Report, catalog) -> set[tuple[str, str]]:
+    """Error findings charged to the agency that the variant gets and its original does not, by rule
+    and place (reading limits must not become the agency's defects)."""
     from engine.evaluate import evaluate
 
     # what the original has at all (even 待人工核对: a row of six values in copied text) is not new
     # when a variant laid out as a grid charges it to the agency
-    seen = {f.rule_id for r in evaluate(original, catalog) if r.outcome == "fail" for f in r.findings
-            if f.severity == "error"}
+    seen = {_where(f) for r in evaluate(original, catalog) if r.outcome == "fail" for f in r.findings}
     return error_findings(evaluate(variant, catalog)) - seen
 
 

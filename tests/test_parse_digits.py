@@ -91,3 +91,35 @@ def test_tab_separated_short_row_is_never_split():
     assert [c.kind for c in row_of(r, "一")] == ["missing"] * 7
     assert any(d.code == "ROW_TOO_FEW_VALUES" for d in r.diagnostics)
     assert not any(d.code.startswith("DIGITS") and d.table == "applications" for d in r.diagnostics)
+
+
+def test_only_split_that_breaks_the_row_identity_is_not_taken():
+    row_ok = lambda _k, c: sum(c[:-1]) == c[-1]          # noqa: E731
+    cands = {"三.一": splits(["258", "12", "1", "1"], 7)}
+    assert ints(cands["三.一"]) == [(2, 5, 8, 1, 2, 1, 1)]      # the only split …
+    fixed, why = choose_rows(cands, row_ok, None)
+    assert fixed == {} and "合计关系" in why["三.一"]            # … does not add up: values were lost
+
+
+def test_heading_run_into_a_row_label_with_values_lost_gives_no_value():
+    """A plain line where the group heading ran into the row label and three of the seven values were
+    lost ("三、本年度办（一）予以公开 258 12 1 1"): no cell of the row may get a value (it once gave
+    三.一.自然人 = 2 by splitting 258)."""
+    r = flattened("一、本年新收政府信息公开申请数量 272 12 1 0 0 0 285\n"
+                  "二、上年结转政府信息公开申请数量 0 0 0 0 0 0 0\n"
+                  "三、本年度办（一）予以公开 258 12 1 1\n"
+                  "（二）部分公开 0 0 0 0 0 0 0\n")
+    assert [c.kind for c in row_of(r, "三.一")] == ["missing"] * 7
+    assert all(c.value is None for c in row_of(r, "三.一"))
+    amb = [d for d in r.diagnostics if d.code == "DIGITS_AMBIGUOUS" and "applications.三.一.自然人" in d.cells]
+    assert amb and "258 12 1 1" in amb[0].message
+    assert [int(c.value) for c in row_of(r, "一")] == [272, 12, 1, 0, 0, 0, 285]
+
+
+def test_active_row_with_spaced_values_too_few_is_not_split():
+    text = HEAD.replace("行政规范性文件000", "行政规范性文件10 5") + "三、收到和处理政府信息公开申请情况 " + TAIL
+    r = parse_document(read(Path("a.txt"), text.encode("utf-8")))
+    cells = [r.cell(f"active.item1.行政规范性文件.{c}") for c in ("本年制发件数", "本年废止件数", "现行有效件数")]
+    assert all(c.value is None for c in cells)
+    assert any(d.code == "DIGITS_AMBIGUOUS" and d.table == "active" for d in r.diagnostics)
+    assert [int(r.cell(f"active.item1.规章.{c}").value) for c in ("本年制发件数", "本年废止件数", "现行有效件数")] == [0, 0, 0]

@@ -150,6 +150,12 @@ def _recover(key: str, read: RowRead, addrs: list[str], lines: list[SourceLine],
         cands = digits.splits([t.text for t in read.values], len(addrs))
     except digits.TooMany:
         cands = [(), ()]
+    if len(cands) == 1 and len(read.values) > 1:
+        # values set apart by spaces but fewer than the row's cells: with no identity to confirm a
+        # split, values lost from the row ("10 5" for three cells) cannot be told from values run
+        # together — only a row printed as ONE run is split
+        return [D.digits_ambiguous("active", key, run_text, len(addrs), line, addrs,
+                                   "数值之间有空格却少于栏目数，可能是丢失了数值，本表没有可用于校验的合计关系")]
     if len(cands) == 1:
         for a, v in zip(addrs, cands[0]):
             table.cells[a] = Cell(a, "number", v, run_text, line.no, line.where, recovered=True, read="digits")

@@ -5,9 +5,11 @@ Crawled pages sometimes lose the cell borders: a row's values become one digit r
 
 - every candidate split cuts each run into pieces without leading zeros ("0" itself is fine), and the
   pieces of all runs make exactly the row's number of cells;
-- if several candidates exist, the table's own identities choose: a row whose columns must add up
-  (requests table: 总计 = the six applicant columns; review table: each group's 总计 = its four
-  results) keeps the candidates that add up; rows still ambiguous are combined with the column
+- a row whose columns must add up (requests table: 总计 = the six applicant columns; review table:
+  each group's 总计 = its four results) keeps only the candidates that add up — even when the split
+  is the only one possible: "258 12 1 1" for a row of seven is likelier a row that lost values than
+  one run together, and its only split (2/5/8/1/2/1/1) does not add up; the active table (no row
+  identity) splits only a row printed as one run; rows still ambiguous are combined with the column
   identities (三.七 = sum of the outcome rows; 一 + 二 = 三.七 + 四) and a row is fixed only when every
   combination that satisfies all identities gives it the same split;
 - otherwise the row's cells stay unknown (DIGITS_AMBIGUOUS).
@@ -101,17 +103,19 @@ def choose_rows(candidates: dict[str, list[tuple[Decimal, ...]]],
     why: dict[str, str] = {}
     pending: dict[str, list[tuple[Decimal, ...]]] = {}
     for key, cands in candidates.items():
-        if len(cands) == 1:
-            fixed[key], why[key] = cands[0], "只有一种拆分方式"
-            continue
         if not cands:
             why[key] = "没有任何拆分方式能得到所需个数的数值"
             continue
+        # a split is a reconstruction: even the only one possible is certain only when the row's own
+        # identity holds — else the likelier story is values lost from the row ("258 12 1 1" for a
+        # row of seven), and the split would put wrong numbers in cells
         ok = [c for c in cands if row_ok(key, c)]
         if len(ok) == 1:
-            fixed[key], why[key] = ok[0], "满足本行合计关系的拆分只有一种"
+            fixed[key], why[key] = ok[0], ("只有一种拆分方式，且满足本行合计关系" if len(cands) == 1
+                                           else "满足本行合计关系的拆分只有一种")
         elif not ok:
-            why[key] = f"{len(cands)} 种拆分方式都不满足本行合计关系"
+            why[key] = ("唯一的拆分方式不满足本行合计关系，可能是该行丢失了数值" if len(cands) == 1
+                        else f"{len(cands)} 种拆分方式都不满足本行合计关系")
         else:
             pending[key] = ok
     if pending and table_ok is not None:
