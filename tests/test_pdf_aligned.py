@@ -115,3 +115,37 @@ def test_headers_carry_over_a_page_break():
                  line(word("二", 100, 100), word("6", 300, 100), word("8", 400, 100))]
     rows, _ = rows_of(next_page, carry)
     assert rows == [["一", "5", "", "7"], ["二", "6", "", "8"]]
+
+
+def test_rows_left_blank_in_tall_cells_do_not_split_the_table():
+    """Between two rows with figures, five numbered rows without any (tall cells, 40 pt apart):
+    the figures below them are still under the header's three columns."""
+    blank = [line(word(f"{k}.无", 100, 100 + 40 * (k - 1))) for k in range(2, 7)]
+    lines = [
+        line(word("项目", 100, 80), word("甲", 300, 80), word("乙", 350, 80), word("丙", 400, 80)),
+        line(word("1.有", 100, 100), word("5", 300, 100), word("7", 400, 100)),
+        *blank,
+        line(word("7.有", 100, 340), word("6", 300, 340), word("8", 400, 340)),
+    ]
+    rows, blocks = rows_of(lines)
+    assert len(blocks) == 1
+    assert rows[1:] == [["1.有", "5", "", "7"]] + [[f"{k}.无", "", "", ""] for k in range(2, 7)] + \
+        [["7.有", "6", "", "8"]]
+
+
+def test_consecutive_numbered_rows_without_figures_are_rows_of_their_own():
+    """3. / 4. / 5.(wrapped) / （六） without figures, above a row with figures: each numbered line is
+    its own blank row, the wrapped line joins 5., not 4."""
+    lines = [
+        line(word("项目", 100, 80), word("甲", 300, 80), word("乙", 350, 80)),
+        line(word("2.重复申请", 100, 100), word("5", 300, 100), word("4", 350, 100)),
+        line(word("3.要求提供", 100, 140)),
+        line(word("4.无正当理由", 100, 180)),
+        line(word("5.要求确认", 100, 220)),
+        line(word("获取信息", 100, 232)),
+        line(word("（六）其他处理", 100, 270)),
+        line(word("（七）总计", 100, 310), word("9", 300, 310), word("4", 350, 310)),
+    ]
+    rows, _ = rows_of(lines)
+    labels = [r[0] for r in rows[1:]]
+    assert labels == ["2.重复申请", "3.要求提供", "4.无正当理由", "5.要求确认获取信息", "（六）其他处理", "（七）总计"]

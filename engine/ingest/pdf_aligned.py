@@ -158,8 +158,7 @@ def _spans(lines: list[Line], page_width: float, carry: list[Line]) -> list[tupl
                 spans.append((start, last))
                 start, columns = None, []
             continue
-        fits = start is not None and line.top - lines[last].bottom <= BLOCK_GAP_LINES * height \
-            and C.fits(columns, values)
+        fits = start is not None and _continues(lines, last, i, height) and C.fits(columns, values)
         if not fits:
             if start is not None:
                 spans.append((start, last))
@@ -175,6 +174,14 @@ def _spans(lines: list[Line], page_width: float, carry: list[Line]) -> list[tupl
     if start is not None:
         spans.append((start, last))
     return spans
+
+
+def _continues(lines: list[Line], last: int, i: int, height: float) -> bool:
+    """Value line i continues the run whose last value line is `last`: near it, or reached through
+    label lines each near the one above (rows left blank in tall cells: 3.… 4.… （六）其他处理)."""
+    if lines[i].top - lines[last].bottom <= BLOCK_GAP_LINES * height:
+        return True
+    return all(_near(lines, k, k + 1, height) for k in range(last, i))
 
 
 def _header_above(lines: list[Line], start: int, floor: int, page_width: float, height: float) -> list[Line]:
@@ -236,7 +243,11 @@ def _block(header: list[Line], lines: list[Line], carried: list[Line]) -> Block 
         row.ambiguous = any(s.x1 > left and not s.is_value for s in row.line.segments)
     # lines of label text only (a header or a note across the value columns stays text)
     labels = [ln for ln in lines if not ln.values() and not any(s.x1 > left for s in ln.segments)]
-    own_rows = [r for r in (_own_row(ln, rows) for ln in labels) if r is not None]
+    own_rows: list[Row] = []
+    for ln in labels:          # top to bottom: a blank row found counts as a row for the lines below it
+        own = _own_row(ln, sorted(rows + own_rows, key=_centre))
+        if own is not None:
+            own_rows.append(own)
     own = {id(r.line) for r in own_rows}
     targets = sorted(rows + own_rows, key=_centre)
     for line in labels:

@@ -16,9 +16,9 @@ from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse import digits, units
 from engine.parse.rows import place_row
-from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, chain, label_first_chars, padding, read_rows,
-                               stop_label_pattern)
-from engine.parse.normalize import label_pattern
+from engine.parse.grid import (HEAD_CHARS, AnchorSet, Pos, Region, RowRead, chain, label_first_chars, padding,
+                               read_rows, stop_label_pattern)
+from engine.parse.normalize import label_pattern, squeeze
 from engine.template import ACTIVE_ITEMS, AMOUNT_COLUMNS, active_addresses
 
 _MARKERS = {
@@ -55,7 +55,12 @@ _ALIAS_FIRSTS = {k: "".join(a[0] for a in v) for k, v in _ALIASES.items()}
 
 
 def _row_pattern(row: str) -> str:
-    return "|".join(label_pattern(x) for x in (row, *_ALIASES.get(row, ())))
+    """The label, its aliases, and — for a long label — its first characters: a label wrapped in a
+    narrow cell ("其他对外管理服务" / "事项") is found by its head; the whole label wins where it stands."""
+    pats = [label_pattern(x) for x in (row, *_ALIASES.get(row, ()))]
+    if len(squeeze(row)) > HEAD_CHARS:
+        pats.append(label_pattern(squeeze(row)[:HEAD_CHARS]))
+    return "|".join(pats)
 
 
 def _anchor_set(template: str) -> AnchorSet:

@@ -59,6 +59,7 @@ class HeaderLabel:
     line: int             # 0-based index into Document.lines
     col: int              # character position in the line
     cell: int | None      # TAB cell index when the line is a TAB row
+    end: int = 0          # character position just after the label
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,11 @@ def header_columns(folded: list[str], region: Region, first_row: Pos) -> Header 
     return Header(tuple(x.column for x in order), min(x.line for x in leaves), grid)
 
 
+def header_labels(folded: list[str], region: Region, first_row: Pos) -> list[HeaderLabel]:
+    """Every label of the header (the group label and a 小计 included), in reading order."""
+    return _labels(folded, _header_start(folded, region, first_row), first_row)
+
+
 def _header_start(folded: list[str], region: Region, first_row: Pos) -> Pos:
     """After the last sentence end (。) before the first row label, within the region."""
     lo = max(region.start.line, first_row.line - _MAX_HEADER_LINES)
@@ -106,7 +112,8 @@ def _labels(folded: list[str], start: Pos, end: Pos) -> list[HeaderLabel]:
         tabbed = "\t" in text
         for m in _RX.finditer(text, a, b):
             column = _SPECS[int(m.lastgroup[1:])][0]
-            out.append(HeaderLabel(column, li, m.start(), text.count("\t", 0, m.start()) if tabbed else None))
+            out.append(HeaderLabel(column, li, m.start(), text.count("\t", 0, m.start()) if tabbed else None,
+                                   m.end()))
     return out
 
 

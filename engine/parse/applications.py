@@ -15,9 +15,11 @@ from decimal import Decimal
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse import digits, units
-from engine.parse.app_header import header_columns
-from engine.parse.grid import (Anchor, AnchorSet, Pos, Region, RowRead, chain, label_first_chars, padding, read_rows,
-                               row_label_pattern, stop_label_pattern)
+from engine.parse.app_header import header_columns, header_labels
+from engine.parse.layout_columns import Layout, label_spans
+from engine.parse.cells import EMPTY
+from engine.parse.grid import (Anchor, AnchorSet, Pos, Region, RowRead, cell_from_token, chain, label_first_chars,
+                               padding, read_rows, row_label_pattern, stop_label_pattern, unknown_cell)
 from engine.parse.rows import place_row
 from engine.parse.normalize import squeeze
 from engine.template import APPLICANT_COLUMNS, APPLICATION_ROWS, application_addresses, outcome_leaf_rows
@@ -88,6 +90,8 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
     width = len(columns)
     lead, trail = padding(list(reads.values()), {k: width for k in reads})
     runs: dict[str, RowRead] = {}
+    layout = None if by_header else _layout(lines, folded, region, first, reads)
+    placed: dict[str, list[Diagnostic]] = {}
     for key in order:
         addrs = [f"applications.{key}.{c}" for c in columns]
         read = reads.get(key)
@@ -96,15 +100,87 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
             table.mark_missing(canonical)
             diags.append(D.row_missing("applications", key, canonical))
             continue
+        if layout is not None and len(read.values) < width and layout.eligible(read, lines):
+            placed[key] = _place_aligned(key, addrs, read, layout, lines, table)
+            placed[key] += units.reconcile("applications", key, addrs, [None] * width, read, lines, table)
+            continue
         row_diags = place_row("applications", key, addrs, read, lines, table, lead, trail, runs)
         row_diags += units.reconcile("applications", key, addrs, [None] * width, read, lines, table)
         if by_header:
             row_diags = _drop_extra_columns(key, addrs, table, row_diags, runs, lines)
         diags.extend(row_diags)
+    if placed and not _sums_hold(table, variant, set(placed)):
+        for key in placed:          # a value under the wrong column breaks a sum: none of them is kept
+            addrs = [f"applications.{key}.{c}" for c in columns]
+            placed[key] = place_row("applications", key, addrs, reads[key], lines, table, lead, trail, runs)
+            placed[key] += units.reconcile("applications", key, addrs, [None] * width, reads[key], lines, table)
+    for row_diags in placed.values():
+        diags.extend(row_diags)
     if runs:
         diags.extend(recover_runs(runs, lines, table, variant))
     _set_span(table, anchors, chosen, reads, lines)
     return table, diags
+
+
+def _layout(lines: list[SourceLine], folded: list[str], region: Region, first: Anchor,
+            reads: dict[str, RowRead]) -> Layout | None:
+    """Columns by character position (engine/parse/layout_columns.py), when a row is short of values."""
+    if all(len(r.values) >= NCOL for r in reads.values()):
+        return None
+    found = [(x.column, x.line, x.col, x.end, x.cell is not None)
+             for x in header_labels(folded, region, Pos(first.line, first.start))]
+    spans = label_spans(found, APPLICANT_COLUMNS)
+    return None if spans is None else Layout.build(spans, list(reads.values()), lines, NCOL)
+
+
+def _place_aligned(key: str, addrs: list[str], read: RowRead, layout: Layout, lines: list[SourceLine],
+                   table: Table) -> list[Diagnostic]:
+    """A short row of column-laid text placed under the header's columns (blank where nothing stands)."""
+    toks, why = layout.place(read, lines)
+    row_line = lines[read.anchor.line]
+    if why:
+        raw = " ".join(t.raw for t in read.values)
+        for a in addrs:
+            table.cells[a] = unknown_cell(a, "missing", raw, row_line)
+        return [D.row_unplaced("applications", key, why, [t.raw for t in read.values], row_line, addrs)]
+    blanks = []
+    for a, t, col in zip(addrs, toks, APPLICANT_COLUMNS):
+        table.cells[a] = cell_from_token(a, t, lines[t.line], "aligned")
+        if t.kind == EMPTY:
+            blanks.append((a, col))
+    return [D.cell_blank("applications", key, [c for _, c in blanks], row_line, [a for a, _ in blanks])]
+
+
+def _sums_hold(table: Table, variant: str, aligned: set[str]) -> bool:
+    """The table's identities, wherever a row placed by position takes part and every figure is read.
+    A blank summand counts 0; a sum whose total or every summand is blank is not checked (the agency
+    left that level out: Shanghai 2019 gives 总计 only on the rows 一、二、（七）、四)."""
+    def val(key: str, col: str, total: bool = False) -> Decimal | None:
+        c = table.cells.get(f"applications.{key}.{col}")
+        if c is None or (total and c.kind == "blank"):
+            return None
+        return Decimal(0) if c.kind == "blank" else c.value if c.kind == "number" else None
+
+    def holds(left: list[Decimal | None], right: list[Decimal | None]) -> bool:
+        return None in left or None in right or sum(left) == sum(right)
+
+    def summands(pairs: list[tuple[str, str]]) -> list[Decimal | None]:
+        cells = [table.cells.get(f"applications.{k}.{c}") for k, c in pairs]
+        if all(c is not None and c.kind == "blank" for c in cells):
+            return [None]
+        return [val(k, c) for k, c in pairs]
+
+    for key in aligned:
+        if not holds(summands([(key, c) for c in APPLICANT_COLUMNS[:-1]]), [val(key, "总计", True)]):
+            return False
+    leaves = outcome_leaf_rows(variant)
+    for c in APPLICANT_COLUMNS:
+        total = val("三.七", c, True)
+        if not holds(summands([(k, c) for k in leaves]), [total]):
+            return False
+        if not holds([val("一", c), val("二", c)], [total, val("四", c)]):
+            return False
+    return True
 
 
 def _rows_fit(reads: dict[str, RowRead], columns: tuple[str, ...]) -> bool:
