@@ -142,3 +142,14 @@ def test_an_active_row_label_wrapped_in_a_narrow_cell_is_found_by_its_head(tmp_p
     assert [report.cell(f"{row}.{c}").value for c in ("上一年项目数量", "本年增/减", "处理决定数量")] == \
         [Decimal(7), Decimal(0), Decimal(7)]
     assert not [d for d in report.diagnostics if d.code == "ROW_MISSING" and any(a.startswith(row) for a in d.cells)]
+
+
+def test_a_header_label_wrapped_in_a_narrow_cell_spans_both_its_lines(tmp_path):
+    """"社会公益" / "组织": a value under "组织" only is still under 社会公益组织."""
+    header = HEADER.replace("社会公益组织", "社会公益    ") + " " * (AT["社会公益组织"] + 3) + "组织\n"
+    rows = {**ROWS, "三.四.1": [4, 1, None, 2, None, 1, 8], "一": [10, 3, None, 2, None, 1, 16],
+            "三.七": [12, 3, None, 2, None, 1, 18]}
+    shift = {k: {3: 4} for k in ("三.四.1", "一", "三.七")}
+    report = parse(tmp_path, table_text(rows, shift=shift, header=header))
+    assert report.cell("applications.三.四.1.社会公益组织").value == Decimal(2)
+    assert report.cell("applications.三.四.1.科研机构").kind == "blank"

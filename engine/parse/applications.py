@@ -16,7 +16,7 @@ from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse import digits, units
 from engine.parse.app_header import header_columns, header_labels
-from engine.parse.layout_columns import Layout, label_spans
+from engine.parse.layout_columns import Layout, label_spans, widen_wrapped
 from engine.parse.cells import EMPTY
 from engine.parse.grid import (Anchor, AnchorSet, Pos, Region, RowRead, cell_from_token, chain, label_first_chars,
                                padding, read_rows, row_label_pattern, stop_label_pattern, unknown_cell)
@@ -129,7 +129,7 @@ def _layout(lines: list[SourceLine], folded: list[str], region: Region, first: A
         return None
     found = [(x.column, x.line, x.col, x.end, x.cell is not None)
              for x in header_labels(folded, region, Pos(first.line, first.start))]
-    spans = label_spans(found, APPLICANT_COLUMNS)
+    spans = label_spans(widen_wrapped(found, folded, first.line), APPLICANT_COLUMNS)
     return None if spans is None else Layout.build(spans, list(reads.values()), lines, NCOL)
 
 

@@ -10,7 +10,7 @@ display width, CJK = 2, would move the labels away from their values).
 A value goes into a cell only when its column is certain; otherwise `place` says why and the row stays
 unknown:
 1. every column label of the header is found exactly once, on lines without TAB, in column order, no
-   two overlapping (`label_spans`);
+   two overlapping (`label_spans`); a label wrapped in a narrow cell spans its lines (`widen_wrapped`);
 2. the table's value columns — the spans of the values of all its rows that can be placed this way
    (lines without TAB, below the header, on the header's page: a page break starts other positions),
    merged where they overlap — each lie under exactly one label, and no label has two of them; a
@@ -25,11 +25,13 @@ A column with no value in a placed row is a blank cell (kind "blank", read "alig
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from engine.model import SourceLine
 from engine.parse.cells import EMPTY, Token
 from engine.parse.grid import RowRead
+from engine.parse.normalize import label_pattern, squeeze
 
 Span = tuple[int, int]
 
@@ -54,6 +56,29 @@ def label_spans(found: list[tuple[str, int, int, int, bool]], columns: tuple[str
         return None
     lines = [li for li, *_ in picked]
     return spans, min(lines), max(lines)
+
+
+WRAP_LINES = 2      # a header label wrapped in a narrow cell continues on at most this many lines
+
+
+def widen_wrapped(found: list[tuple[str, int, int, int, bool]], folded: list[str], end_line: int
+                  ) -> list[tuple[str, int, int, int, bool]]:
+    """Labels found by their first part only ("商业" of a cell printed "商业" / "企业"): the span
+    grows over the rest of the label printed in the lines below, where it starts under the part
+    found (its values may stand under either line)."""
+    out = []
+    for column, line, start, end, tabbed in found:
+        seen = squeeze(folded[line][start:end])
+        rest = squeeze(column)[len(seen):] if squeeze(column).startswith(seen) else ""
+        if rest and not tabbed:
+            rx = re.compile(label_pattern(rest))
+            for li in range(line + 1, min(line + WRAP_LINES, end_line - 1) + 1):
+                hits = [m for m in rx.finditer(folded[li]) if m.start() < end + 1 and start - 1 < m.end()]
+                if len(hits) == 1:
+                    start, end = min(start, hits[0].start()), max(end, hits[0].end())
+                    break
+        out.append((column, line, start, end, tabbed))
+    return out
 
 
 @dataclass(frozen=True)
