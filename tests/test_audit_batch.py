@@ -273,8 +273,8 @@ def test_same_body_and_year_reports_get_distinct_letters(tmp_path, monkeypatch):
     write(tmp_path / "in" / "2.txt", report_text("甲镇人民政府", 2024, "版本二"))
     run = run_audit(["in"], tmp_path / "out", options())
     recs = by_source(run)
-    assert recs["in/1.txt"]["letter"] == "letters/甲镇人民政府-2024.html"
-    assert recs["in/2.txt"]["letter"] == "letters/甲镇人民政府-2024-2.html"
+    assert recs["in/1.txt"]["letter"] == "letters/甲镇/甲镇人民政府-2024.html"
+    assert recs["in/2.txt"]["letter"] == "letters/甲镇/甲镇人民政府-2024-2.html"
     assert recs["in/1.txt"]["reference_number"] == "公开审〔2026〕001号"
     assert recs["in/2.txt"]["reference_number"] == "公开审〔2026〕002号"
     assert recs["in/1.txt"]["same_year_sources"] == ["in/2.txt"]

@@ -30,8 +30,9 @@ def test_defaults_reports_in_to_audit_out_and_exit_0_despite_findings(workdir, c
     assert "警告 1 项" in out and "audit_out/index.html" in out
     doc = json.loads((workdir / "audit_out" / "findings.json").read_text(encoding="utf-8"))
     assert doc["run_date"] == "2026-11-20"
-    assert sorted(p.name for p in (workdir / "audit_out" / "letters").iterdir()) == [
-        "乙镇人民政府-2024.docx", "乙镇人民政府-2024.html", "甲镇人民政府-2024.docx", "甲镇人民政府-2024.html"]
+    letters = workdir / "audit_out" / "letters"
+    assert sorted(p.relative_to(letters).as_posix() for p in letters.rglob("*") if p.is_file()) == [
+        "乙镇/乙镇人民政府-2024.docx", "乙镇/乙镇人民政府-2024.html", "甲镇/甲镇人民政府-2024.docx", "甲镇/甲镇人民政府-2024.html"]
 
 
 def test_fail_on(workdir, capsys):
@@ -76,7 +77,7 @@ def test_broken_scoring_config_exits_3(workdir, capsys, tmp_path):
 def test_office_option(workdir, capsys):
     (workdir / "office.yaml").write_text("name: 测试县政务公开办\nreference_prefix: 测审\n", encoding="utf-8")
     assert main(["audit", "--office", "office.yaml", "--date", "2026-01-05"]) == EXIT_OK
-    letter = (workdir / "audit_out" / "letters" / "甲镇人民政府-2024.html").read_text(encoding="utf-8")
+    letter = (workdir / "audit_out" / "letters" / "甲镇" / "甲镇人民政府-2024.html").read_text(encoding="utf-8")
     assert "测试县政务公开办" in letter and "测审〔2026〕001号" in letter
 
 

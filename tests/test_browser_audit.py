@@ -68,7 +68,7 @@ def test_dashboard_loads_sorts_and_links_work(audit_out, browser):
 
 
 def test_letter_loads_escapes_and_prints_on_a4(audit_out, browser):
-    letter = audit_out / "letters" / "甲镇人民政府-2024.html"
+    letter = audit_out / "letters" / "甲镇" / "甲镇人民政府-2024.html"
     browser.navigate(letter.as_uri())
     # the report's own markup is shown as text, never run
     assert browser.evaluate("document.querySelectorAll('img').length") == 0
@@ -90,7 +90,7 @@ def test_letter_loads_escapes_and_prints_on_a4(audit_out, browser):
 
 
 def test_letter_without_findings(audit_out, browser):
-    browser.navigate((audit_out / "letters" / "乙镇人民政府-2024.html").as_uri())
+    browser.navigate((audit_out / "letters" / "乙镇" / "乙镇人民政府-2024.html").as_uri())
     assert "未发现问题" in browser.evaluate("document.body.innerText")
     assert browser.console_errors() == []
 

@@ -115,7 +115,7 @@ def test_html_letters_print_on_three_pages_with_the_signature_on_the_closing_pag
 def test_docx_letters_print_on_three_pages_with_the_signature_on_the_closing_page(audit, tmp_path):
     out, doc = audit
     office, date = doc["office"]["name"], "2026年12月7日"
-    files = [out / "letters" / Path(r["letter"]).with_suffix(".docx").name for r in audited(doc)]
+    files = [out / Path(r["letter"]).with_suffix(".docx") for r in audited(doc)]
     subprocess.run(["soffice", f"-env:UserInstallation=file://{tmp_path}/lo", "--headless", "--convert-to", "pdf",
                     "--outdir", str(tmp_path / "pdf"), *map(str, files)],
                    check=True, capture_output=True, timeout=600)
@@ -144,12 +144,12 @@ def docx_text(path: Path) -> tuple[list[str], list[str]]:
 def test_docx_letters_say_what_the_html_letters_say(audit):
     out, doc = audit
     for r in audited(doc):
-        paragraphs, cells = docx_text(out / "letters" / Path(r["letter"]).with_suffix(".docx").name)
+        paragraphs, cells = docx_text(out / Path(r["letter"]).with_suffix(".docx"))
         text = "\n".join(paragraphs + cells)
         html = html_module.unescape(re.sub(r"<[^>]+>", "", (out / r["letter"]).read_text(encoding="utf-8")))
         assert "政府信息公开工作年度报告\n审核意见书" in paragraphs, r["letter"]
         assert r["reference_number"] in paragraphs and f"{r['agency'] or '（报告未载明发布单位）'}：" in paragraphs
-        closing = [p.text for t in docx.Document(str(out / "letters" / Path(r["letter"]).with_suffix(".docx").name)).tables
+        closing = [p.text for t in docx.Document(str(out / Path(r["letter"]).with_suffix(".docx"))).tables
                    for row in t.rows for c in row.cells for p in c.paragraphs][-2:]
         assert closing == [doc["office"]["name"], "2026年12月7日"]
         # each finding charged to the agency has its numbered row, in both forms
@@ -168,7 +168,7 @@ def test_no_letter_shows_a_directory(audit):
     out, doc = audit
     for r in audited(doc):
         html = (out / r["letter"]).read_text(encoding="utf-8")
-        paragraphs, cells = docx_text(out / "letters" / Path(r["letter"]).with_suffix(".docx").name)
+        paragraphs, cells = docx_text(out / Path(r["letter"]).with_suffix(".docx"))
         for text in (html, "\n".join(paragraphs + cells)):
             assert "batch/" not in text and "/real/" not in text and "/seeds/" not in text, r["letter"]
             assert Path(r["source"]).name in text
@@ -178,7 +178,7 @@ def test_no_letter_shows_a_directory(audit):
 def test_docx_letters_are_deterministic(audit, tmp_path):
     out, doc = audit
     r = audited(doc)[0]
-    first = (out / "letters" / Path(r["letter"]).with_suffix(".docx").name).read_bytes()
+    first = (out / Path(r["letter"]).with_suffix(".docx")).read_bytes()
     from engine.model import AuditRecord
     from engine.render.docx_letter import render_docx
     from engine.render.letter_content import build_letter

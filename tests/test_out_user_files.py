@@ -21,5 +21,5 @@ def test_rerun_keeps_the_users_files_and_replaces_its_own(tmp_path, capsys):
     assert (out / "我的批注.docx").read_bytes() == b"PK\x03\x04 notes"
     assert (out / "archive" / "2025" / "findings.json").read_text(encoding="utf-8") == "{}"
     assert '"run_date": "2026-11-23"' in (out / "findings.json").read_text(encoding="utf-8")
-    letters = sorted(p.suffix for p in (out / "letters").iterdir())
+    letters = sorted(p.suffix for p in (out / "letters").rglob("*") if p.is_file())
     assert letters == [".docx", ".html"]

@@ -78,7 +78,7 @@ def test_letter_escapes_report_text(audit):
 
 
 def test_letter_is_self_contained_and_prints_on_a4(audit):
-    for p in (audit / "letters").glob("*.html"):
+    for p in (audit / "letters").rglob("*.html"):
         html = p.read_text(encoding="utf-8")
         assert "@page { size: A4" in html
         assert not re.search(r"""(src|href)\s*=\s*["']?(https?:)?//""", html), p
@@ -282,12 +282,18 @@ def test_streamed_findings_json_is_laid_out_like_json_dumps(audit, tmp_path):
     from engine.render.json_out import dumps, report_text, write_findings_stream
 
     doc = doc_of(audit)
-    head = {k: v for k, v in doc.items() if k not in ("reports", "previous_inputs")}
-    for reports, previous in ((doc["reports"], []), ([], [{"source": "p", "status": "parsed"}])):
+    head = {k: v for k, v in doc.items() if k not in ("reports", "letters", "previous_inputs")}
+    assert doc["letters"]
+    for reports, letters, previous in ((doc["reports"], doc["letters"], []),
+                                       ([], [], [{"source": "p", "status": "parsed"}])):
         write_findings_stream(tmp_path / "f.json", head, (report_text(AuditRecord.from_json(r)) for r in reports),
-                              previous)
-        expected = dumps({**head, "reports": reports, "previous_inputs": previous})
+                              previous, letters)
+        expected = dumps({**head, "reports": reports, "letters": letters, "previous_inputs": previous})
         assert (tmp_path / "f.json").read_text(encoding="utf-8") == expected
+    # a large run: the same document without `reports`
+    write_findings_stream(tmp_path / "f.json", head, None, [], doc["letters"])
+    assert (tmp_path / "f.json").read_text(encoding="utf-8") == dumps({**head, "letters": doc["letters"],
+                                                                       "previous_inputs": []})
 
 
 # --- the office settings still hold the example values ---------------------------------------------
@@ -309,7 +315,7 @@ def test_default_office_is_flagged_in_every_letter_the_dashboard_and_the_cli(aud
     for r in doc["reports"]:
         if r["status"] == "audited":
             assert "【发文前请注意】" in letter_of(audit, r["source"])
-            assert "仍是示例值" in _docx_text((audit / "letters" / Path(r["letter"]).with_suffix(".docx").name).read_bytes())
+            assert "仍是示例值" in _docx_text((audit / Path(r["letter"]).with_suffix(".docx")).read_bytes())
     # a configured office: no warning anywhere
     configured = Office(name="平潭综合实验区政务公开工作领导小组办公室", contact="电话：0591-23456789")
     assert configured.placeholder_fields() == []

@@ -21,7 +21,7 @@ def test_no_english_kind_word_reaches_a_seed_letter(tmp_path):
     out = tmp_path / "out"
     inputs = Path(__file__).resolve().parents[1] / "reports_in"
     assert main(["audit", str(inputs), "-o", str(out), "--jobs", "1", "--ledger", str(tmp_path / "l.sqlite")]) == 0
-    for letter in (out / "letters").glob("*.html"):
+    for letter in (out / "letters").rglob("*.html"):
         text = letter.read_text(encoding="utf-8")
         for word in ("：missing<", "：blank<", "：dash<"):
             assert word not in text, (letter.name, word)

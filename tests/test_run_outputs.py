@@ -81,7 +81,7 @@ def test_record_groups_appear_only_once_reached():
     record = AuditRecord(source="x.txt", status="empty", message="空文件")
     assert list(record.to_json()) == ["source", "status", "message", "sha256", "duplicate_of", "format",
                                       "agency", "year", "template", "body_kind", "title"]
-    record.sequence, record.letter = 1, "letters/x.html"
+    record.sequence, record.letter = 1, "letters/x/x.html"
     assert "letter" in record.to_json() and "findings" not in record.to_json()
     record.engine = "durable"
     assert record.to_json()["findings"] == [] and record.summary().findings == []

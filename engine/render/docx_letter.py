@@ -1,4 +1,4 @@
-"""OUT/letters/<agency>-<year>.docx: the 审核意见书 as an editable Word file (python-docx), laid out
+"""OUT/letters/<folder>/<agency>-<year>.docx: the 审核意见书 as an editable Word file (python-docx), laid out
 as a 公文 after GB/T 9704 — title in 小标宋 2号, 文号, 主送, body in 仿宋_GB2312 3号 (Word and WPS
 fall back to 仿宋), 一、 headings in 黑体, （一） headings in 楷体, one findings table per rule, and the
 closing paragraph, 落款 and date kept together on the last page. An office adds its red header,
@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import zipfile
-from pathlib import Path
+from pathlib import PurePosixPath
 
 from docx import Document
 from docx.enum.style import WD_STYLE_TYPE
@@ -25,6 +25,7 @@ from lxml import etree
 
 from engine.model import AuditRecord
 from engine.render.letter_content import Letter, RuleGroup, Section, build_letter
+from engine.render.letters import letter_file
 from engine.render.output import ReportOutput
 
 BODY_FONT = "仿宋_GB2312"
@@ -62,18 +63,25 @@ def render_docx(letter: Letter) -> bytes:
 
 
 class DocxLetters(ReportOutput):
-    """OUT/letters/<name>.docx for every audited report, named as its HTML letter."""
+    """OUT/letters/<folder>/<name>.docx for every audited report, beside its HTML letter."""
 
     folder = "letters"
 
     def write(self, record: AuditRecord) -> None:
         data = render_docx(build_letter(record, self.ctx.office, self.ctx.run_date))
-        Path(self.ctx.out_dir, self.folder, docx_name(record.letter)).write_bytes(data)
+        path = letter_file(self.ctx.out_dir, record.letter, ".docx")
+        path.parent.mkdir(exist_ok=True)
+        path.write_bytes(data)
 
 
 def docx_name(letter: str) -> str:
-    """The DOCX letter's file name from the HTML letter's path (letters/甲镇-2024.html → 甲镇-2024.docx)."""
-    return Path(letter).with_suffix(".docx").name
+    """The DOCX letter's file name from the HTML letter's path (letters/甲镇/甲镇-2024.html → 甲镇-2024.docx)."""
+    return PurePosixPath(letter).with_suffix(".docx").name
+
+
+def docx_path(letter: str) -> str:
+    """The DOCX letter's path relative to OUT, beside the HTML letter (letters/甲镇/甲镇-2024.docx)."""
+    return str(PurePosixPath(letter).with_suffix(".docx"))
 
 
 # --- page and styles -------------------------------------------------------------------------------

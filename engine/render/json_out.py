@@ -1,7 +1,18 @@
 """OUT/findings.json: the machine-readable audit, described by schemas/findings.schema.json.
 
 Every other output (letters, index.html, spreadsheets) renders from this same document, so they can
-never disagree with it.
+never disagree with it. The same report records are also in OUT/findings.jsonl, one per line
+(engine/render/jsonl_out.py). findings.json holds them in its `reports` list only while they total
+at most INLINE_MAX_BYTES (a few thousand reports); above that `reports` is left out
+(`reports_inline`: false) and findings.jsonl is the one place they are: a 160,000-report run would
+otherwise write them twice, and findings.json would be a 2.4 GB document no reader can load.
+Readers go through `load_findings` / `iter_reports`, which work either way (docs/outputs.md).
+
+    document_head(...)          the top-level keys before `reports`
+    report_text(record)         one report as it appears in `reports` (indented)
+    load_findings(out_dir)      findings.json with `reports` filled in from findings.jsonl if left out
+    iter_reports(out_dir)       the report records one at a time, whichever file holds them
+    letters_table(summaries)    the top-level `letters` table: agency/report → letter files
 """
 from __future__ import annotations
 
@@ -9,10 +20,11 @@ import datetime as dt
 import json
 from collections import Counter
 from decimal import Decimal
-from pathlib import Path
-from typing import Any, Iterable
+from pathlib import Path, PurePosixPath
+from typing import Any, Iterable, Iterator
 
 import jsonschema
+from referencing import Registry, Resource
 
 from engine import SCHEMAS_DIR
 from engine.model import AuditRecord, RecordHead
@@ -21,7 +33,13 @@ from engine.render.office import Office
 from engine.render.output import FinishedRun, RunOutput
 
 FINDINGS_SCHEMA = SCHEMAS_DIR / "findings.schema.json"
+LINE_SCHEMA = SCHEMAS_DIR / "findings-line.schema.json"
 FORMAT_ID = "xxgk-audit/findings/1"
+FINDINGS_FILE = "findings.json"
+REPORTS_FILE = "findings.jsonl"
+# findings.json keeps its `reports` list up to this many bytes of report records (the seeds' records
+# are ~5-15 KB each: some 2,000-6,000 reports). A reader then needs a few hundred MB at most.
+INLINE_MAX_BYTES = 32 * 1024 * 1024
 
 
 def document_head(reports: Iterable[RecordHead], *, tool_version: str, rules_version: str, rules_digest: str,
@@ -50,21 +68,77 @@ def report_text(record: AuditRecord) -> str:
     return _nested(record.to_json(), 4)
 
 
-def write_findings_stream(path: Path, head: dict[str, Any], reports: Iterable[str],
-                          previous_inputs: list[dict[str, Any]]) -> None:
+def write_findings_stream(path: Path, head: dict[str, Any], reports: Iterable[str] | None,
+                          previous_inputs: list[dict[str, Any]],
+                          letters: Iterable[dict[str, Any]] = ()) -> None:
     """findings.json written report by report (`reports`: each report's report_text(), read from
-    disk one at a time), laid out exactly as json.dumps(document, indent=2) would."""
+    disk one at a time; None: left out, they are in findings.jsonl), laid out exactly as
+    json.dumps(document, indent=2) would."""
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("{\n")
         for key, value in head.items():
             fh.write(f"  {json.dumps(key)}: {_nested(value, 2)},\n")
-        fh.write('  "reports": [')
-        first = True
-        for text in reports:
-            fh.write(("\n" if first else ",\n") + "    " + text)
-            first = False
-        fh.write("]" if first else "\n  ]")
+        if reports is not None:
+            fh.write('  "reports": [')
+            _write_items(fh, reports)
+            fh.write(",\n")
+        fh.write('  "letters": [')
+        _write_items(fh, (_nested(entry, 4) for entry in letters))
         fh.write(f',\n  "previous_inputs": {_nested(previous_inputs, 2)}\n}}\n')
+
+
+def _write_items(fh: Any, texts: Iterable[str]) -> None:
+    first = True
+    for text in texts:
+        fh.write(("\n" if first else ",\n") + "    " + text)
+        first = False
+    fh.write("]" if first else "\n  ]")
+
+
+def letters_table(summaries: Iterable[RecordHead]) -> Iterator[dict[str, Any]]:
+    """findings.json's `letters`: for each report with a letter, in `reports` order, its agency,
+    year and source and the letter files (HTML and DOCX, relative to OUT). File names are made
+    safe (engine/render/letters.py safe_stem: no control, bidi or reserved characters, no # % ?,
+    bounded bytes, no Windows device names) and numbered when two reports share a name, so the
+    name alone may not say whose letter it is: `name_changed` marks those whose file name is not
+    exactly "<agency>-<year>"."""
+    for s in summaries:
+        if not s.letter:
+            continue
+        stem = PurePosixPath(s.letter).stem
+        yield {"source": s.source, "agency": s.agency, "year": s.year, "html": s.letter,
+               "docx": str(PurePosixPath(s.letter).with_suffix(".docx")),
+               "name_changed": stem != f"{s.agency}-{s.year if s.year is not None else '年度不详'}"}
+
+
+def load_findings(out_dir: str | Path) -> dict[str, Any] | None:
+    """OUT/findings.json as one document, with `reports` read from findings.jsonl when the run left
+    them out of it (a large run: this holds every record in memory — prefer iter_reports there).
+    None when OUT has no findings.json."""
+    path = Path(out_dir) / FINDINGS_FILE
+    if not path.is_file():
+        return None
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if "reports" not in document:
+        document["reports"] = list(_lines(Path(out_dir) / document.get("reports_file", REPORTS_FILE)))
+    return document
+
+
+def iter_reports(out_dir: str | Path) -> Iterator[dict[str, Any]]:
+    """The report records of OUT, one at a time, in `reports` order: from findings.jsonl (every run
+    writes it), else from findings.json (a result written before findings.jsonl existed)."""
+    lines = Path(out_dir) / REPORTS_FILE
+    if lines.is_file():
+        return _lines(lines)
+    document = load_findings(out_dir)
+    return iter(document["reports"] if document else [])
+
+
+def _lines(path: Path) -> Iterator[dict[str, Any]]:
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)
 
 
 def _nested(value: Any, indent: int) -> str:
@@ -84,6 +158,23 @@ def validate_findings(document: dict[str, Any]) -> list[str]:
             for e in sorted(validator.iter_errors(json.loads(dumps(document))), key=lambda e: list(e.absolute_path))]
 
 
+def validate_report_line(line: str) -> list[str]:
+    """Problems of one line of findings.jsonl (one line of JSON, valid against
+    schemas/findings-line.schema.json, which refers to findings.schema.json's report)."""
+    if "\n" in line.rstrip("\n"):
+        return ["(line): 一行只能有一份报告记录"]
+    try:
+        record = json.loads(line)
+    except ValueError as exc:
+        return [f"(line): 不是合法的 JSON：{exc}"]
+    findings = json.loads(FINDINGS_SCHEMA.read_text(encoding="utf-8"))
+    registry = Registry().with_resource(findings["$id"], Resource.from_contents(findings))
+    schema = json.loads(LINE_SCHEMA.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema, registry=registry)
+    return [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+            for e in sorted(validator.iter_errors(record), key=lambda e: list(e.absolute_path))]
+
+
 def _json_default(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
@@ -95,7 +186,11 @@ def _json_default(value: Any) -> Any:
 
 
 class FindingsJson(RunOutput):
-    """The Output that writes OUT/findings.json, streamed record by record."""
+    """The Output that writes OUT/findings.json, streamed record by record; the records only while
+    they total at most INLINE_MAX_BYTES (otherwise they are in findings.jsonl only)."""
 
     def write(self, run: FinishedRun) -> None:
-        write_findings_stream(self.ctx.out_dir / "findings.json", run.head, run.texts(), run.previous_inputs)
+        inline = sum(blob.length for blob in run.blobs.values()) <= INLINE_MAX_BYTES
+        head = {**run.head, "reports_file": REPORTS_FILE, "reports_inline": inline}
+        write_findings_stream(self.ctx.out_dir / FINDINGS_FILE, head, run.texts() if inline else None,
+                              run.previous_inputs, letters_table(run.summaries))

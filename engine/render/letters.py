@@ -1,7 +1,9 @@
-"""OUT/letters/<agency>-<year>.html: one 审核意见书 per audited report, ready to send.
+"""OUT/letters/<folder>/<agency>-<year>.html: one 审核意见书 per audited report, ready to send.
 
     letter_env() -> jinja2.Environment                  autoescape on: report text is always escaped
     assign_letter_names([(agency, year), ...]) -> [file name, ...]   safe and unique, in the given order
+    assign_letter_paths([(agency, year), ...]) -> ["letters/<folder>/<name>.html", ...]   (AuditRecord.letter)
+    letter_folder(name) -> str                           the sub-folder of a letter file name
     render_letter(record, office, run_date, env) -> str    record: an AuditRecord
     HtmlLetters                                          the Output (engine/render/output.py) that writes them
 """
@@ -29,6 +31,7 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\s#%&{}$!`\'=+@;^~\[\],]+')
 _UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"}
 _MAX_STEM = 60
 _MAX_STEM_BYTES = 120       # + "-年度不详-NNN.html" stays far below 255 bytes
+_FOLDER_CHARS = 2           # letters/<first characters of the file name>/ (see letter_folder)
 _WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                     *(f"LPT{i}" for i in range(1, 10))}
 
@@ -85,6 +88,25 @@ def assign_letter_names(items: list[tuple[str | None, int | None]]) -> list[str]
     return names
 
 
+def letter_folder(name: str) -> str:
+    """The sub-folder of letters/ a letter goes to: the first _FOLDER_CHARS characters of its (already
+    safe) file name, lower-cased. Agency names begin with their place (北京市…, 重庆市…, 甲镇…), so
+    this groups letters roughly by region with no lookup table, and keeps every folder to a few
+    thousand files even at 160,000 letters (one folder of 160,000 is unusable in Explorer or a zip).
+    Lower-cased so that two folders never differ only in case (they would merge on Windows and
+    macOS); stripped of dots, dashes and spaces at the ends (a leading dot hides a folder, a leading
+    dash reads as an option in a shell, Windows drops a trailing dot)."""
+    head = name[:_FOLDER_CHARS].lower().strip(".- ")
+    return head or "_"
+
+
+def assign_letter_paths(items: list[tuple[str | None, int | None]]) -> list[str]:
+    """Each letter's path relative to OUT, "letters/<folder>/<name>.html", in the order given: what
+    AuditRecord.letter holds and everything links through (the DOCX letter is the same path with
+    .docx). Names are unique over the whole run, not only within their folder."""
+    return [f"{HtmlLetters.folder}/{letter_folder(name)}/{name}" for name in assign_letter_names(items)]
+
+
 def render_letter(record: AuditRecord | dict[str, Any], office: Office, run_date: dt.date,
                   env: jinja2.Environment) -> str:
     """The HTML form of the letter; what it says comes from letter_content.build_letter (shared
@@ -93,7 +115,7 @@ def render_letter(record: AuditRecord | dict[str, Any], office: Office, run_date
 
 
 class HtmlLetters(ReportOutput):
-    """OUT/letters/<name>.html for every audited report (the name is the record's `letter`)."""
+    """OUT/letters/<folder>/<name>.html for every audited report, at the record's `letter` path."""
 
     folder = "letters"
 
@@ -103,4 +125,16 @@ class HtmlLetters(ReportOutput):
 
     def write(self, record: AuditRecord) -> None:
         html = render_letter(record, self.ctx.office, self.ctx.run_date, self.env)
-        Path(self.ctx.out_dir, self.folder, Path(record.letter).name).write_text(html, encoding="utf-8")
+        path = letter_file(self.ctx.out_dir, record.letter)
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(html, encoding="utf-8")
+
+
+def letter_file(out_dir: str | Path, letter: str | None, suffix: str = ".html") -> Path:
+    """Where the record's letter is written under OUT (`suffix` ".docx" for the Word form). The path
+    comes from assign_letter_paths; a path that is not letters/<folder>/<name> (a record made by
+    hand, a findings.json edited by someone) is refused rather than written elsewhere in OUT."""
+    parts = Path(letter or "").parts
+    if len(parts) != 3 or parts[0] != HtmlLetters.folder or any(p in ("", ".", "..") for p in parts):
+        raise ValueError(f"审核意见书路径不合规：{letter!r}（应为 letters/<子文件夹>/<文件名>.html）")
+    return Path(out_dir, *parts).with_suffix(suffix)

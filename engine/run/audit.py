@@ -37,7 +37,7 @@ from engine.ledger.season import Season, SeasonOptions
 from engine.model import AuditRecord, AuditSummary
 from engine.parse.agency import group_reports
 from engine.render.json_out import document_head
-from engine.render.letters import HtmlLetters, assign_letter_names
+from engine.render.letters import assign_letter_paths
 from engine.render.office import Office, load_office
 from engine.render.output import FinishedRun, OutputContext, RunOutput
 from engine.run.inputs import InputFile, expand_inputs, input_records
@@ -183,11 +183,11 @@ class Audit:
                 notes.setdefault(k, []).append(note.message)
         self.previous_of = grouping.previous
         self.audited = [k for k in parsed if not records[k].previous_only]
-        names = assign_letter_names([(records[k].agency, records[k].year) for k in self.audited])
+        letters = assign_letter_paths([(records[k].agency, records[k].year) for k in self.audited])
         office, run_date = self.rules.office, self.options.run_date
         for i, key in enumerate(self.audited):
             record, previous = records[key], grouping.previous.get(key)
-            record.letter = f"{HtmlLetters.folder}/{names[i]}"
+            record.letter = letters[i]
             record.sequence = office.sequence_start + i
             record.reference_number = office.reference_number(record.sequence, run_date)
             # with a ledger, the 文号 is the one this agency, year and round had before (or the

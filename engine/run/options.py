@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -11,6 +10,7 @@ from typing import Any, Callable
 
 from engine import DEFAULT_RULES_DIR
 from engine.ingest import DEFAULT_LIMITS, Limits
+from engine.render.json_out import load_findings
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,8 @@ class AuditOptions:
 @dataclass
 class AuditRun:
     """What a finished run returns. `summary` is findings.json's summary; the full document is read
-    back from OUT/findings.json on first access (the run itself never holds every finding in memory)."""
+    back from OUT/findings.json on first access (the run itself never holds every finding in memory;
+    a large run's records are read from findings.jsonl: engine.render.json_out.load_findings)."""
     out: Path
     summary: dict[str, Any]
     statuses: Counter
@@ -83,7 +84,10 @@ class AuditRun:
     @property
     def document(self) -> dict[str, Any]:
         if self._document is None:
-            self._document = json.loads((self.out / "findings.json").read_text(encoding="utf-8"))
+            document = load_findings(self.out)
+            if document is None:
+                raise FileNotFoundError(f"结果文件夹中没有 findings.json：{self.out}")
+            self._document = document
         return self._document
 
     @property

@@ -41,6 +41,7 @@ from typing import Any
 from engine.model import AuditRecord
 from engine.render.dashboard import Dashboard
 from engine.render.json_out import FindingsJson
+from engine.render.jsonl_out import FindingsLines
 from engine.render.docx_letter import DocxLetters
 from engine.render.letters import HtmlLetters
 from engine.render.output import FinishedRun, OutputContext, ReportOutput, RunOutput
@@ -177,4 +178,4 @@ def _write_tables(run: FinishedRun, out_dir: Path, stream: FindingsStream | None
 # The outputs, in the order they are written: the spreadsheets first (their side process then works
 # while this one writes the others).
 REPORT_OUTPUTS: tuple[type[ReportOutput], ...] = (HtmlLetters, DocxLetters)
-RUN_OUTPUTS: tuple[type[RunOutput], ...] = (Spreadsheets, FindingsJson, Dashboard)
+RUN_OUTPUTS: tuple[type[RunOutput], ...] = (Spreadsheets, FindingsLines, FindingsJson, Dashboard)

@@ -5,7 +5,6 @@ is the same engine as the command line, not a copy of it.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -14,6 +13,7 @@ from typing import Any, Callable
 from engine import DEFAULT_RULES_DIR
 from engine.ledger import Ledger, LedgerError
 from engine.ledger.agencies import AgencyEntry, AgencyListError, load_agency_list
+from engine.render.json_out import load_findings
 from engine.rules import Rule, load_catalog
 from engine.web.errors import WebError
 from engine.web.settings import WebSettings
@@ -36,10 +36,8 @@ def audit_folder(inputs: Path, out: Path, ledger: Path, jobs: int, timeout: floa
 
 
 def read_results(out: Path) -> dict[str, Any] | None:
-    path = out / "findings.json"
-    if not path.is_file():
-        return None
-    return json.loads(path.read_text(encoding="utf-8"))
+    """The batch's findings.json, its `reports` read from findings.jsonl when a large run left them out."""
+    return load_findings(out)
 
 
 @lru_cache(maxsize=1)

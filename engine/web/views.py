@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from pathlib import PurePosixPath
 from typing import Any
 
-from engine.render.docx_letter import docx_name
+from engine.render.docx_letter import docx_path
 from engine.render.labels import SEVERITY_LABELS, STATUS_LABELS, TABLE_LABELS, part_label
 
 DECISION_LABELS = {"confirmed": "已确认", "dismissed": "已排除", "pending": "待审核"}
@@ -60,7 +59,7 @@ class ReportView:
     @property
     def letter_docx(self) -> str | None:
         """Beside the HTML letter, named by the DOCX output itself."""
-        return str(PurePosixPath(self.letter).with_name(docx_name(self.letter))) if self.letter else None
+        return docx_path(self.letter) if self.letter else None
 
     @property
     def manual_count(self) -> int:
