@@ -88,20 +88,27 @@ def test_line_schema_catches_errors(batch, tmp_path):
     assert validate_report_line("{") and validate_report_line("{")[0].startswith("(line): 不是合法的 JSON")
 
 
-def test_jsonl_line_is_the_compact_form_of_the_indented_text():
-    tricky = {"a": "逗号,\n换行", "b": [1, 2.5, None, {"c": ", \\n"}], "d": {}, "e": [], "f": "  \"q\"  ",
-              "g": {"h": [[], {}, [{"i": "x,"}]]}}
-    text = json.dumps(tricky, ensure_ascii=False, indent=2).replace("\n", "\n    ")   # as nested in findings.json
-    line = jsonl_line(text)
-    assert line.endswith(b"\n") and line.count(b"\n") == 1
-    assert line.decode("utf-8") == json.dumps(tricky, ensure_ascii=False) + "\n"
+def test_a_record_is_one_line_of_json_in_both_files():
+    """report_text (what the worker spools) is one line whatever the strings hold; jsonl_line
+    refuses a text of several lines rather than write a broken JSON Lines file."""
+    from engine.model import AuditRecord
+    from engine.render.json_out import report_text
+
+    record = AuditRecord(source="in/a\nb.txt", status="empty", message="第一行\n第二行, \\n \u2028 \"引号\"",
+                         agency="甲镇\r\n", year=2024)
+    text = report_text(record)
+    assert "\n" not in text and "\r" not in text and json.loads(text)["message"] == record.message
+    assert text == json.dumps(json.loads(text), ensure_ascii=False)
+    assert jsonl_line(text) == (text + "\n").encode("utf-8")
+    with pytest.raises(ValueError, match="应为一行"):
+        jsonl_line(json.dumps({"a": 1}, indent=2))
 
 
 def _finished(tmp_path: Path, keys: list[str]) -> tuple[FinishedRun, dict[str, str]]:
     spool = Spool(tmp_path / "spool")
     (tmp_path / "spool").mkdir()
-    texts = {k: json.dumps({"source": k, "status": "audited", "note": "第一行\n第二行, 三"}, ensure_ascii=False,
-                           indent=2) for k in keys}
+    texts = {k: json.dumps({"source": k, "status": "audited", "note": "第一行\n第二行, 三"}, ensure_ascii=False)
+             for k in keys}
     blobs = {k: spool.put_text(texts[k]) for k in keys}
     run = FinishedRun(head={}, summaries=[], previous_inputs=[], rule_info={}, blobs=blobs)
     return run, texts

@@ -279,7 +279,21 @@ def test_letter_lists_the_cells_that_matter_and_no_long_raw_values():
 
 
 def test_streamed_findings_json_is_laid_out_like_json_dumps(audit, tmp_path):
+    """findings.json is json.dumps(document, indent=2) except that each report and each letter
+    entry is on one line (each report exactly as its line of findings.jsonl)."""
     from engine.render.json_out import dumps, report_text, write_findings_stream
+
+    def expected(document: dict) -> str:
+        one_line = {}
+        for key in ("reports", "letters"):
+            if key in document:
+                marks = [f"@@{key}{i}@@" for i in range(len(document[key]))]
+                one_line.update(zip(marks, (json.dumps(x, ensure_ascii=False) for x in document[key])))
+                document = {**document, key: marks}
+        text = dumps(document)
+        for mark, line in one_line.items():
+            text = text.replace(json.dumps(mark), line)
+        return text
 
     doc = doc_of(audit)
     head = {k: v for k, v in doc.items() if k not in ("reports", "letters", "previous_inputs")}
@@ -288,12 +302,19 @@ def test_streamed_findings_json_is_laid_out_like_json_dumps(audit, tmp_path):
                                        ([], [], [{"source": "p", "status": "parsed"}])):
         write_findings_stream(tmp_path / "f.json", head, (report_text(AuditRecord.from_json(r)) for r in reports),
                               previous, letters)
-        expected = dumps({**head, "reports": reports, "letters": letters, "previous_inputs": previous})
-        assert (tmp_path / "f.json").read_text(encoding="utf-8") == expected
+        text = (tmp_path / "f.json").read_text(encoding="utf-8")
+        assert text == expected({**head, "reports": reports, "letters": letters, "previous_inputs": previous})
+        assert json.loads(text) == json.loads(dumps({**head, "reports": reports, "letters": letters,
+                                                     "previous_inputs": previous}))
     # a large run: the same document without `reports`
     write_findings_stream(tmp_path / "f.json", head, None, [], doc["letters"])
-    assert (tmp_path / "f.json").read_text(encoding="utf-8") == dumps({**head, "letters": doc["letters"],
-                                                                       "previous_inputs": []})
+    assert (tmp_path / "f.json").read_text(encoding="utf-8") == expected({**head, "letters": doc["letters"],
+                                                                         "previous_inputs": []})
+    # each report's line in findings.jsonl is its entry in findings.json
+    lines = (audit / "findings.jsonl").read_text(encoding="utf-8").splitlines()
+    entries = [ln.strip().rstrip(",") for ln in (audit / "findings.json").read_text(encoding="utf-8").splitlines()
+               if ln.startswith('    {"source"')]
+    assert lines == entries[:len(lines)] and len(lines) == len(doc["reports"])
 
 
 # --- the office settings still hold the example values ---------------------------------------------

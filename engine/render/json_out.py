@@ -9,7 +9,7 @@ otherwise write them twice, and findings.json would be a 2.4 GB document no read
 Readers go through `load_findings` / `iter_reports`, which work either way (docs/outputs.md).
 
     document_head(...)          the top-level keys before `reports`
-    report_text(record)         one report as it appears in `reports` (indented)
+    report_text(record)         one report's JSON on one line (findings.jsonl, findings.json's `reports`)
     load_findings(out_dir)      findings.json with `reports` filled in from findings.jsonl if left out
     iter_reports(out_dir)       the report records one at a time, whichever file holds them
     letters_table(summaries)    the top-level `letters` table: agency/report → letter files
@@ -64,16 +64,20 @@ def document_head(reports: Iterable[RecordHead], *, tool_version: str, rules_ver
 
 
 def report_text(record: AuditRecord) -> str:
-    """One report's JSON as it appears inside findings.json's `reports` list."""
-    return _nested(record.to_json(), 4)
+    """One report's JSON text, on one line: a line of findings.jsonl and an entry of findings.json's
+    `reports`, as the evaluation worker spools it. Not indented, deliberately: json.dumps with
+    indent runs the pure-Python encoder (~2.5× slower per record than the C one), and one form for
+    both files means the main process never parses a record again to write either."""
+    return json.dumps(record.to_json(), ensure_ascii=False, default=_json_default)
 
 
 def write_findings_stream(path: Path, head: dict[str, Any], reports: Iterable[str] | None,
                           previous_inputs: list[dict[str, Any]],
                           letters: Iterable[dict[str, Any]] = ()) -> None:
     """findings.json written report by report (`reports`: each report's report_text(), read from
-    disk one at a time; None: left out, they are in findings.jsonl), laid out exactly as
-    json.dumps(document, indent=2) would."""
+    disk one at a time; None: left out, they are in findings.jsonl), laid out as
+    json.dumps(document, indent=2) would, except that each entry of `reports` and of `letters` is
+    on one line (the reports exactly as in findings.jsonl)."""
     with open(path, "w", encoding="utf-8") as fh:
         fh.write("{\n")
         for key, value in head.items():
@@ -83,7 +87,7 @@ def write_findings_stream(path: Path, head: dict[str, Any], reports: Iterable[st
             _write_items(fh, reports)
             fh.write(",\n")
         fh.write('  "letters": [')
-        _write_items(fh, (_nested(entry, 4) for entry in letters))
+        _write_items(fh, (json.dumps(entry, ensure_ascii=False) for entry in letters))
         fh.write(f',\n  "previous_inputs": {_nested(previous_inputs, 2)}\n}}\n')
 
 

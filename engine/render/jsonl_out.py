@@ -9,15 +9,13 @@ record is parsed again), so the file is in `reports` order, byte-identical whate
 whether the work ran locally or on a cluster. No record is ever held in memory, only one line's
 length per evaluated report.
 
-A line is the record's JSON exactly as json.dumps(record, ensure_ascii=False) writes it (default
-separators, no indentation), made from the indented text the worker spooled without parsing it:
-JSON text never holds a raw newline inside a string, so removing each newline with the indentation
-that follows it (and turning ",\\n" into ", ") is safe.
+A line is the record's text exactly as the evaluation worker spooled it (json_out.report_text:
+json.dumps(record, ensure_ascii=False), one line), so the main process only copies bytes; the same
+text is the record's entry in findings.json's `reports`.
 """
 from __future__ import annotations
 
 import os
-import re
 from array import array
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -26,14 +24,15 @@ from engine.render.json_out import REPORTS_FILE
 from engine.render.output import FinishedRun, OutputContext, RunOutput
 from engine.spool import Blob, read_blob
 
-_BREAK = re.compile(rb"(,?)\n *")
 PART_NAME = f".{REPORTS_FILE}.part"     # in the staging folder while streaming; gone before the swap
 
 
 def jsonl_line(text: bytes | str) -> bytes:
-    """One record's line (with its newline) from its indented findings.json text."""
-    data = text.encode("utf-8") if isinstance(text, str) else text
-    return _BREAK.sub(lambda m: b", " if m.group(1) else b"", data.strip()) + b"\n"
+    """One record's line (with its newline) from its spooled text (report_text: already one line)."""
+    data = (text.encode("utf-8") if isinstance(text, str) else text).strip()
+    if b"\n" in data:
+        raise ValueError("报告记录的 JSON 文本应为一行（json_out.report_text）")
+    return data + b"\n"
 
 
 class FindingsLines(RunOutput):
