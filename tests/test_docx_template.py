@@ -1,0 +1,58 @@
+"""The DOCX letters' fast writer: the package template is current, the zip is what zipfile writes,
+and text XML cannot carry never stops a letter."""
+from __future__ import annotations
+
+import io
+import zipfile
+import zlib
+
+from docx import Document
+
+from engine.render.docx_letter import Package, _Entry, render_docx, zip_bytes
+from engine.render.docx_template import TEMPLATE, _fixed_zip, build_template
+from engine.render.letter_content import FindingRow, Letter, RuleGroup, Section
+
+
+def test_the_committed_template_is_what_the_styles_code_builds():
+    # after a style change: .venv/bin/python scripts/build_letter_template.py
+    assert TEMPLATE.read_bytes() == build_template()
+
+
+def test_the_zip_writer_gives_zipfiles_bytes():
+    parts = [("[Content_Types].xml", b"<a/>" * 50), ("word/document.xml", "正文".encode() * 300), ("x/empty.xml", b"")]
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in parts:
+            z.writestr(name, data)
+    expected = _fixed_zip(buf.getvalue())
+    entries = []
+    for name, data in parts:
+        c = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        entries.append(_Entry(name.encode(), zlib.crc32(data), c.compress(data) + c.flush(), len(data)))
+    assert zip_bytes(entries) == expected
+
+
+def _letter(text: str) -> Letter:
+    row = FindingRow(1, text, "表三", f"原文\t{text}")
+    group = RuleGroup("（一）", "error", "错误", "标题", "扣 5 分", [row], "请更正。", "依据 & 说明")
+    return Letter("rectify", "审核意见书", "公开审〔2026〕1号", "甲镇", "开头", [Section("一、存在的问题", groups=[group])],
+                  Section("二、整改要求", ["请整改。"]), "某办公室", "2026年1月5日", None, None, "甲镇", 2024, 1)
+
+
+def test_text_xml_cannot_carry_is_dropped_and_the_rest_kept():
+    data = render_docx(_letter("填报\x0c有误 <5> & \x00完"))
+    text = "\n".join(c.text for t in Document(io.BytesIO(data)).tables for r in t.rows for c in r.cells)
+    assert "填报有误 <5> & 完" in text
+    assert "原文\t填报有误" in text
+
+
+def test_every_part_but_the_body_and_properties_comes_from_the_template():
+    package = Package(TEMPLATE.read_bytes())
+    data = render_docx(_letter("有误"))
+    with zipfile.ZipFile(io.BytesIO(data)) as z, zipfile.ZipFile(TEMPLATE) as t:
+        assert z.namelist() == t.namelist()
+        changed = {n for n in t.namelist() if z.read(n) != t.read(n)}
+        core = z.read("docProps/core.xml").decode()
+    assert changed == {Package.DOCUMENT, Package.CORE}
+    assert "<dc:title>审核意见书 公开审〔2026〕1号</dc:title>" in core and "@@" not in core
+    assert package.document_tail.startswith("<w:sectPr")
