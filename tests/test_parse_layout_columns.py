@@ -153,3 +153,28 @@ def test_a_header_label_wrapped_in_a_narrow_cell_spans_both_its_lines(tmp_path):
     report = parse(tmp_path, table_text(rows, shift=shift, header=header))
     assert report.cell("applications.三.四.1.社会公益组织").value == Decimal(2)
     assert report.cell("applications.三.四.1.科研机构").kind == "blank"
+
+
+def _at(pieces: dict[int, str]) -> str:
+    line = ""
+    for col, text in sorted(pieces.items()):
+        line += " " * (col - len(line)) + text
+    return line + "\n"
+
+
+STACKED = (_at({56: "自然", 70: "法人或其他组织", 89: "总"})
+           + _at({56: "人", 62: "商业", 67: "科研", 72: "社会公", 79: "法律服", 86: "其", 89: "计"})
+           + _at({62: "企业", 67: "机构", 72: "益组织", 79: "务机构", 86: "他"}))
+
+
+def test_header_labels_broken_over_lines_in_narrow_cells_give_the_columns(tmp_path):
+    """"自然" / "人", "社会公" / "益组织": each label's pieces stacked in its cell."""
+    report = parse(tmp_path, table_text(header=STACKED))
+    for key, expected in ROWS.items():
+        assert [c.value if c.kind == "number" else c.kind for c in row_cells(report, key)] == \
+            [Decimal(v) if v is not None else "blank" for v in expected], key
+
+
+def test_a_header_separated_from_the_rows_by_an_empty_line_is_not_used(tmp_path):
+    report = parse(tmp_path, table_text(header=STACKED + "\n"))
+    assert {c.kind for c in row_cells(report, "三.一")} == {"missing"}

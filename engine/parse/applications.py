@@ -15,8 +15,8 @@ from decimal import Decimal
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse import digits, units
-from engine.parse.app_header import header_columns, header_labels
-from engine.parse.layout_columns import Layout, label_spans, widen_wrapped
+from engine.parse.app_header import GROUP, header_columns, header_labels
+from engine.parse.layout_columns import Layout, header_zone, label_spans, stacked_labels, widen_wrapped
 from engine.parse.cells import EMPTY
 from engine.parse.grid import (Anchor, AnchorSet, Pos, Region, RowRead, cell_from_token, chain, label_first_chars,
                                padding, read_rows, row_label_pattern, stop_label_pattern, unknown_cell)
@@ -127,9 +127,13 @@ def _layout(lines: list[SourceLine], folded: list[str], region: Region, first: A
     """Columns by character position (engine/parse/layout_columns.py), when a row is short of values."""
     if all(len(r.values) >= NCOL for r in reads.values()):
         return None
+    zone = header_zone(lines, first.line, region.start.line)
+    if zone is None:
+        return None
     found = [(x.column, x.line, x.col, x.end, x.cell is not None)
-             for x in header_labels(folded, region, Pos(first.line, first.start))]
-    spans = label_spans(widen_wrapped(found, folded, first.line), APPLICANT_COLUMNS)
+             for x in header_labels(folded, region, Pos(first.line, first.start)) if x.line >= zone[0]]
+    spans = label_spans(widen_wrapped(found, folded, first.line), APPLICANT_COLUMNS) \
+        or label_spans(stacked_labels(folded, zone, (*APPLICANT_COLUMNS, GROUP)), APPLICANT_COLUMNS)
     return None if spans is None else Layout.build(spans, list(reads.values()), lines, NCOL)
 
 

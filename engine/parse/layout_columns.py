@@ -9,8 +9,10 @@ display width, CJK = 2, would move the labels away from their values).
 
 A value goes into a cell only when its column is certain; otherwise `place` says why and the row stays
 unknown:
-1. every column label of the header is found exactly once, on lines without TAB, in column order, no
-   two overlapping (`label_spans`); a label wrapped in a narrow cell spans its lines (`widen_wrapped`);
+1. the header is the block of lines right above the first row (`header_zone`); every column label is
+   found there exactly once, on lines without TAB, in column order, no two overlapping
+   (`label_spans`); a label wrapped in a narrow cell spans its lines (`widen_wrapped`, or
+   `stacked_labels` for a label broken anywhere: "自然" / "人");
 2. the table's value columns — the spans of the values of all its rows that can be placed this way
    (lines without TAB, below the header, on the header's page: a page break starts other positions),
    merged where they overlap — each lie under exactly one label, and no label has two of them; a
@@ -59,6 +61,42 @@ def label_spans(found: list[tuple[str, int, int, int, bool]], columns: tuple[str
 
 
 WRAP_LINES = 2      # a header label wrapped in a narrow cell continues on at most this many lines
+MAX_HEADER_LINES = 8
+_WORD = re.compile(r"\S+")
+
+
+def header_zone(lines: list[SourceLine], first_row: int, floor: int) -> tuple[int, int] | None:
+    """The header printed right above the table's first row: the lines up to the first empty one
+    (pdftotext leaves an empty line between text blocks), at most MAX_HEADER_LINES; (first, last)."""
+    top = first_row
+    while top - 1 > floor and first_row - top < MAX_HEADER_LINES and lines[top - 1].text.strip():
+        top -= 1
+    return (top, first_row - 1) if top < first_row else None
+
+
+def stacked_labels(folded: list[str], zone: tuple[int, int], names: tuple[str, ...]
+                   ) -> list[tuple[str, int, int, int, bool]]:
+    """Labels printed in narrow cells, broken over lines wherever the cell is full ("自然" / "人",
+    "社会公" / "益组织"): a word continued by the one word under it whose characters overlap it,
+    while the pieces spell the start of a label; (name, line, start, end, False) when they spell
+    it all, the span covering every piece."""
+    targets = {squeeze(n): n for n in names}
+    prefixes = {t[:k] for t in targets for k in range(1, len(t) + 1)}
+    words = {li: [(m.start(), m.end(), squeeze(m.group())) for m in _WORD.finditer(folded[li])]
+             for li in range(zone[0], zone[1] + 1)}
+    out = []
+    for li in range(zone[0], zone[1] + 1):
+        for s, e, text in words[li]:
+            acc, lo, hi, lj = text, s, e, li
+            while acc in prefixes and acc not in targets and lj < zone[1]:
+                below = [(a, b, t) for a, b, t in words[lj + 1] if a < hi and lo < b and acc + t in prefixes]
+                if len(below) != 1:
+                    break
+                a, b, t = below[0]
+                acc, lo, hi, lj = acc + t, min(lo, a), max(hi, b), lj + 1
+            if acc in targets:
+                out.append((targets[acc], li, lo, hi, False))
+    return out
 
 
 def widen_wrapped(found: list[tuple[str, int, int, int, bool]], folded: list[str], end_line: int
