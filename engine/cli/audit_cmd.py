@@ -11,6 +11,7 @@ from pathlib import Path
 from engine import DEFAULT_RULES_DIR
 from engine.cli.exits import EXIT_FINDINGS, EXIT_OK, EXIT_RULES, EXIT_USAGE
 from engine.cli.zh_argparse import iso_date, positive_float, positive_int
+from engine.ingest import DEFAULT_LIMITS
 from engine.ledger.db import DEFAULT_LEDGER, default_ledger
 from engine.render.labels import STATUS_LABELS
 
@@ -44,6 +45,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help="审核日期（印在意见书上，并据此计算整改期限；默认：今天）")
     p.add_argument("--timeout", type=positive_float, default=None, metavar="秒",
                    help="每个文件的处理时间上限（默认：60 秒）")
+    p.add_argument("--max-memory", type=positive_int, default=None, metavar="MB",
+                   help="每个文件的内存上限：读取和解析一个文件可用的内存，超过时该文件记为“文件过大”，"
+                        f"其余文件照常审核（默认：{DEFAULT_LIMITS.max_memory_mb} MB）")
     p.add_argument("--ledger", type=Path, default=None, metavar="FILE",
                    help=f"审核台账文件：记录人工复核决定、整改轮次、文号和单位名单，供以后的审核沿用"
                         f"（默认：当前文件夹中的 {DEFAULT_LEDGER}）")
@@ -74,7 +78,6 @@ def run(args: argparse.Namespace) -> int:
     # lazy, deliberately: the CLI imports every command module to build its parser, and the run's
     # modules (parser, rule loader, renderers, ledger: ~0.3 s) are needed only when auditing
     from engine import run as audit_run
-    from engine.ingest import DEFAULT_LIMITS
     from engine.ledger import LedgerError, current_user
     from engine.ledger.agencies import AgencyListError
     from engine.ledger.deadlines import DeadlineConfigError
@@ -85,7 +88,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.rules.is_dir():
         print(f"错误：规则文件夹不存在：{args.rules}", file=sys.stderr)
         return EXIT_USAGE
-    limits = DEFAULT_LIMITS if args.timeout is None else replace(DEFAULT_LIMITS, max_seconds=args.timeout)
+    limits = DEFAULT_LIMITS
+    if args.timeout is not None:
+        limits = replace(limits, max_seconds=args.timeout)
+    if args.max_memory is not None:
+        limits = replace(limits, max_memory_mb=args.max_memory)
     options = audit_run.AuditOptions(rules_dir=args.rules, office_path=args.office,
                                      previous_dirs=list(args.previous), jobs=args.jobs,
                                      run_date=args.date or dt.date.today(), limits=limits,

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import replace
 
 from engine.cli.exits import EXIT_INPUT, EXIT_OK
 from engine import ingest, parse
 from engine.ingest import IngestError, read_document
-from engine.run.pool import TimeCapExceeded, time_cap
+from engine.cli.zh_argparse import positive_int
+from engine.run.pool import TimeCapExceeded, file_caps
 
 
 def register(subparsers) -> None:
@@ -20,18 +22,25 @@ def register(subparsers) -> None:
                                           "以 JSON 输出报告模型（各部分、三张表的单元格、元数据、解析诊断）。")
     p.add_argument("file", metavar="FILE", help="报告文件")
     p.add_argument("--with-lines", action="store_true", help="同时输出报告的全部文本行（用于核对出处）")
+    p.add_argument("--max-memory", type=positive_int, default=None, metavar="MB",
+                   help=f"读取和解析该文件可用的内存上限（默认：{ingest.DEFAULT_LIMITS.max_memory_mb} MB）")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     limits = ingest.DEFAULT_LIMITS
+    if args.max_memory is not None:
+        limits = replace(limits, max_memory_mb=args.max_memory)
     try:
-        with time_cap(limits.max_seconds):       # the same per-file cap as the batch
+        with file_caps(limits):       # the same per-file time and memory caps as the batch
             doc = read_document(args.file, limits)
             report = parse.parse_document(doc)
             model = report.to_json(with_lines=args.with_lines)
     except TimeCapExceeded:
         print(f"错误：文件 {args.file} 处理时间超过上限 {limits.max_seconds:g} 秒，已停止", file=sys.stderr)
+        return EXIT_INPUT
+    except MemoryError:
+        print(f"错误：文件 {args.file} 处理时所需内存超过上限（{limits.max_memory_mb} MB），已停止", file=sys.stderr)
         return EXIT_INPUT
     except IngestError as exc:
         print(f"错误：{exc.message}", file=sys.stderr)

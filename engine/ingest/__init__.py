@@ -41,6 +41,9 @@ class Limits:
     max_zip_ratio: float = 200.0               # DOCX: compression ratio of any member
     max_pages: int = 300                       # PDF
     max_seconds: float = 60.0                  # per file, enforced by the batch runner
+    # per file: memory a worker may take beyond what it held when the file began (the batch runner
+    # and `parse` set it as a resource limit: an allocation past it raises MemoryError -> too_large)
+    max_memory_mb: int = 1024
     max_lines: int = 200_000
 
 
@@ -121,7 +124,11 @@ def read_bytes_bounded(path: Path, limits: Limits) -> bytes:
             os.set_blocking(fd, True)
         with os.fdopen(fd, "rb", closefd=True) as fh:
             fd = -1
-            data = fh.read(limits.max_bytes + 1)     # a file growing while read stays bounded
+            # st_size + 1, not max_bytes + 1: read() allocates its whole buffer first, 50 MB per
+            # file under a memory cap; a file growing while read still stays bounded
+            data = fh.read(st.st_size + 1)
+            if len(data) > st.st_size:
+                data += fh.read(limits.max_bytes + 1 - len(data))
     except OSError as exc:
         raise IngestError("unreadable", f"无法读取文件 {path}：{exc.strerror or exc}", str(path)) from None
     finally:
@@ -138,6 +145,16 @@ def sha256_of(data: bytes) -> str:
 
 def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document:
     path = Path(path)
+    try:
+        return _read(path, limits)
+    except RecursionError:      # hostile nesting the reader's library walks recursively
+        raise IngestError("broken", f"文件 {path} 的内部结构嵌套层级过深，无法读取", str(path)) from None
+    except MemoryError:         # over the worker's memory cap (engine.run.pool.memory_cap)
+        raise IngestError("too_large", f"文件 {path} 读取时所需内存超过上限（{limits.max_memory_mb} MB），"
+                          f"已停止读取", str(path)) from None
+
+
+def _read(path: Path, limits: Limits) -> Document:
     data = read_bytes_bounded(path, limits)
     if not data.strip():
         raise IngestError("empty", f"文件 {path} 是空文件", str(path))
@@ -152,12 +169,7 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document
     if module_name is None:
         raise IngestError("unsupported", f"暂不支持读取 {fmt.upper()} 格式的文件：{path}", str(path))
     module = importlib.import_module(module_name)
-    try:
-        doc = module.read(path, data, limits)
-    except RecursionError:      # hostile nesting the reader's library walks recursively
-        raise IngestError("broken", f"文件 {path} 的内部结构嵌套层级过深，无法读取", str(path)) from None
-    except MemoryError:
-        raise IngestError("too_large", f"文件 {path} 展开后所需内存超过上限，已停止读取", str(path)) from None
+    doc = module.read(path, data, limits)
     if len(doc.lines) > limits.max_lines:
         raise IngestError("too_large", f"文件 {path} 有 {len(doc.lines)} 行，超过上限 {limits.max_lines} 行", str(path))
     return doc

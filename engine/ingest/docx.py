@@ -118,6 +118,8 @@ def open_body(path: Path, data: bytes):
     try:
         document = docx.Document(io.BytesIO(data))
         return document.element.body
+    except MemoryError:        # the worker's memory cap: too_large (read_document), not broken
+        raise
     except Exception as exc:   # python-docx raises KeyError, ValueError, lxml errors, ... for bad parts
         raise IngestError("broken", f"文件 {path} 不是有效的 Word（.docx）文件：{type(exc).__name__}: {exc}",
                           str(path)) from None

@@ -63,6 +63,8 @@ def read(path: Path, data: bytes, limits: Limits) -> Document:
     try:
         pdf = open_document(data)
         page_count = len(pdf)
+    except MemoryError:        # the worker's memory cap: too_large (read_document), not broken
+        raise
     except Exception as exc:   # PdfiumError: a damaged file, a password, an unsupported security handler
         raise IngestError("broken", broken_message(path, exc), str(path)) from None
     try:
@@ -78,6 +80,8 @@ def read(path: Path, data: bytes, limits: Limits) -> Document:
             deadline.check()
             try:
                 page = load_page(pdf, number - 1)
+            except MemoryError:
+                raise
             except Exception as exc:
                 raise IngestError("broken", f"PDF 文件 {path} 第{number}页无法读取：{type(exc).__name__}: {exc}",
                                   str(path)) from None
@@ -85,7 +89,7 @@ def read(path: Path, data: bytes, limits: Limits) -> Document:
                 visible, cids = reader.read_page(page, number, deadline)
                 text_chars += visible
                 unmapped += cids
-            except IngestError:
+            except (IngestError, MemoryError):
                 raise
             except Exception as exc:
                 raise IngestError("broken", f"PDF 文件 {path} 第{number}页无法读取：{type(exc).__name__}: {exc}",
@@ -316,6 +320,8 @@ class _Reader:
             return 0, 0
         try:
             tables = page_tables(page)
+        except MemoryError:
+            raise
         except Exception as exc:   # a malformed drawing must not cost the page its text
             self.out.notes.append(Diagnostic(
                 code="PDF_TABLES_UNREADABLE", severity="warning", where=f"第{number}页",

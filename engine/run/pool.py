@@ -5,14 +5,16 @@
 A worker that dies (a native crash in the rule engine or a reader) breaks only the tasks it had in
 flight: those are retried in fresh pools, halving the group each time, until a task that still
 kills its worker when it runs alone is declared `Crashed`. Results therefore do not depend on
-`jobs` or on scheduling. Each task also runs under a per-file time cap (time_cap: SIGALRM), and a
-pool where nothing finishes for `stall_seconds` (a worker stuck in native code, where the alarm
-cannot fire) has its workers killed and is treated the same way.
+`jobs` or on scheduling. Each task also runs under a per-file time cap (time_cap: SIGALRM) and
+memory cap (memory_cap: RLIMIT_DATA; both at once: file_caps), and a pool where nothing finishes
+for `stall_seconds` (a worker stuck in native code, where the alarm cannot fire) has its workers
+killed and is treated the same way.
 """
 from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 import signal
 import threading
 from collections import deque
@@ -48,6 +50,64 @@ def time_cap(seconds: float | None) -> Iterator[None]:
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
+
+
+def _data_bytes() -> int | None:
+    """What this process holds now as counted by RLIMIT_DATA (VmData: heap and private writable
+    mappings), or None where /proc does not say (not Linux)."""
+    try:
+        with open("/proc/self/status", "rb") as fh:
+            for line in fh:
+                if line.startswith(b"VmData:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+@contextmanager
+def memory_cap(megabytes: float | None) -> Iterator[None]:
+    """Within the block this process may take at most `megabytes` more memory than it held when
+    the block began: one input that would take gigabytes (a reader's library expanding it) gets a
+    MemoryError, which the caller records as too_large, and the worker lives on for the next file.
+
+    RLIMIT_DATA (Linux ≥ 4.7 counts heap and private writable mappings: Python's, PDFium's and
+    lxml's allocations, not the address space libraries merely reserve), set relative to the
+    process's current data so that what a worker inherited or cached does not count against the
+    file. The soft limit is restored afterwards (only the soft one is lowered, so raising it back is
+    allowed). Not applied off the main thread (a Dask worker runs several tasks in one process) or
+    where /proc/self/status is missing; the time cap and the pool's stall watchdog still hold there.
+    """
+    if not megabytes or megabytes <= 0 or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held = _data_bytes()
+    try:
+        soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    except (OSError, ValueError, AttributeError):
+        held = None
+    if held is None:
+        yield
+        return
+    cap = held + int(megabytes * 1024 * 1024)
+    if hard != resource.RLIM_INFINITY:
+        cap = min(cap, hard)
+    if soft != resource.RLIM_INFINITY:
+        cap = min(cap, soft)        # never loosen a limit the user set
+    resource.setrlimit(resource.RLIMIT_DATA, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+
+
+@contextmanager
+def file_caps(limits: Any) -> Iterator[None]:
+    """The per-file caps of engine.ingest.Limits around one file's work, in a worker or in `parse`:
+    raises TimeCapExceeded past limits.max_seconds; an allocation past limits.max_memory_mb raises
+    MemoryError (record them as timeout / too_large: workers.cap_status)."""
+    with memory_cap(getattr(limits, "max_memory_mb", None)), time_cap(limits.max_seconds):
+        yield
 
 
 @dataclass

@@ -28,7 +28,7 @@ from engine.render.json_out import report_text
 from engine.render.output import OutputContext, ReportOutput
 from engine.run import outputs
 from engine.run.options import Hooks
-from engine.run.pool import TimeCapExceeded, time_cap
+from engine.run.pool import TimeCapExceeded, file_caps, time_cap
 from engine.run.records import Finished, build_record, catalog_rule_info
 from engine.score import RuleInfo, ScoringPolicy, load_scoring
 from engine.spool import Blob, read_blob, spool_for
@@ -80,6 +80,14 @@ def _clean_message(message: str, task: ParseTask) -> str:
     return message.replace(task.path, task.display) if task.path != task.display else message
 
 
+def cap_status(exc: BaseException, display: str, limits: Limits) -> tuple[str, str]:
+    """(status, Chinese message) for a file that ran into a per-file cap of pool.file_caps:
+    TimeCapExceeded -> timeout, MemoryError -> too_large."""
+    if isinstance(exc, MemoryError):
+        return "too_large", f"文件 {display} 处理时所需内存超过上限（{limits.max_memory_mb} MB），已跳过"
+    return "timeout", f"文件 {display} 处理时间超过上限 {limits.max_seconds:g} 秒，已跳过"
+
+
 def parse_task(task: ParseTask) -> Parsed:
     """Worker: one input → its Parsed; the Report itself is pickled into this worker's spool file
     in task.spill_dir."""
@@ -87,7 +95,7 @@ def parse_task(task: ParseTask) -> Parsed:
     parse_document = resolve(task.hooks.parse_document)
     not_a_report_error = resolve(task.hooks.not_a_report_error)
     try:
-        with time_cap(task.limits.max_seconds):
+        with file_caps(task.limits):
             try:
                 doc = read_document(task.path, task.limits)
             except IngestError as exc:
@@ -99,8 +107,8 @@ def parse_task(task: ParseTask) -> Parsed:
                 # not_a_report, or blank_template (a template with no figures and no agency)
                 status = getattr(exc, "status", "not_a_report")
                 return Parsed(status, _clean_message(str(exc), task), format=doc.format)
-    except TimeCapExceeded:
-        return Parsed("timeout", f"文件 {task.display} 处理时间超过上限 {task.limits.max_seconds:g} 秒，已跳过")
+    except (TimeCapExceeded, MemoryError) as exc:
+        return Parsed(*cap_status(exc, task.display, task.limits))
     except Exception as exc:   # a bug in a reader or the parser must not stop the batch
         return Parsed("broken", f"程序在读取或解析文件 {task.display} 时出错（{type(exc).__name__}：{exc}），"
                                 f"请将该文件提供给维护人员")
