@@ -136,3 +136,62 @@ def pdf_with_nested_forms(levels: int) -> bytes:
     out += b"".join(f"{offsets[k]:010d} 00000 n \n".encode() for k in range(1, size))
     out += f"trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def pdf_with_object_stream(levels: int, draws: int = 2, page_content: bytes | None = None,
+                           bottom: bytes = b"BT /F1 12 Tf 72 720 Td (nested) Tj ET") -> bytes:
+    """A PDF 1.5 file whose dictionaries (catalog, pages, page, resources, font) sit in a compressed
+    object stream with a cross-reference stream, as modern writers save them; only the streams
+    (page content, forms) are top-level objects. The page draws form `levels`-1; each form draws
+    the one below `draws` times through a resource dictionary that lives in the object stream;
+    the bottom form draws `bottom` (a word). `page_content` replaces the page's content when given."""
+    import zlib
+    font, page_res = 1, 2                     # in the object stream: 1..4 and the forms' resources
+    catalog, pages, page = 3, 4, 5
+    content = 6
+    forms = [7 + i for i in range(levels)]
+    form_res = [7 + levels + i for i in range(levels)]
+    objstm, xref = 7 + 2 * levels, 8 + 2 * levels
+    packed = {
+        font: b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        catalog: f"<< /Type /Catalog /Pages {pages} 0 R >>".encode(),
+        pages: f"<< /Type /Pages /Kids [{page} 0 R] /Count 1 >>".encode(),
+        page: f"<< /Type /Page /Parent {pages} 0 R /MediaBox [0 0 595 842] /Contents {content} 0 R "
+              f"/Resources {page_res} 0 R >>".encode(),
+        page_res: f"<< /Font << /F1 {font} 0 R >> /XObject << /X {forms[-1]} 0 R >> >>".encode(),
+    }
+    for i in range(levels):
+        below = f"/XObject << /X {forms[i - 1]} 0 R >> " if i else ""
+        packed[form_res[i]] = f"<< /Font << /F1 {font} 0 R >> {below}>>".encode()
+    streams = {content: page_content if page_content is not None else b"q /X Do Q"}
+    for i in range(levels):
+        body = bottom if i == 0 else b"q /X Do Q " * draws
+        streams[forms[i]] = body
+    order = sorted(packed)
+    offsets, blob = [], b""
+    for num in order:
+        offsets.append((num, len(blob)))
+        blob += packed[num] + b"\n"
+    header = b" ".join(f"{n} {o}".encode() for n, o in offsets) + b"\n"
+    stm = zlib.compress(header + blob)
+    out = bytearray(b"%PDF-1.5\n%\xe2\xe3\xcf\xd3\n")
+    where: dict[int, tuple[int, int, int]] = {n: (2, objstm, i) for i, n in enumerate(order)}
+    for num in sorted(streams):
+        extra = b" /Type /XObject /Subtype /Form /BBox [0 0 595 842]" if num in forms else b""
+        extra += f" /Resources {form_res[forms.index(num)]} 0 R".encode() if num in forms else b""
+        where[num] = (1, len(out), 0)
+        body = zlib.compress(streams[num])
+        out += f"{num} 0 obj\n<< /Filter /FlateDecode /Length {len(body)}".encode() + extra
+        out += b" >>\nstream\n" + body + b"\nendstream\nendobj\n"
+    where[objstm] = (1, len(out), 0)
+    out += (f"{objstm} 0 obj\n<< /Type /ObjStm /N {len(order)} /First {len(header)} /Filter /FlateDecode "
+            f"/Length {len(stm)} >>\nstream\n").encode() + stm + b"\nendstream\nendobj\n"
+    where[xref] = (1, len(out), 0)
+    rows = b"\x00\x00\x00\x00\x00\xff\xff" + b"".join(
+        bytes([where[n][0]]) + where[n][1].to_bytes(4, "big") + where[n][2].to_bytes(2, "big")
+        for n in range(1, xref + 1))
+    start = len(out)
+    out += (f"{xref} 0 obj\n<< /Type /XRef /Size {xref + 1} /W [1 4 2] /Root {catalog} 0 R "
+            f"/Length {len(rows)} >>\nstream\n").encode() + rows + b"\nendstream\nendobj\n"
+    out += f"startxref\n{start}\n%%EOF\n".encode()
+    return bytes(out)
