@@ -242,6 +242,29 @@ def test_a_sum_with_a_sixteen_digit_cell_is_not_assessable():
     assert fact["known"] is False and "review.行政复议.总计" in fact["unknown"]
 
 
+@pytest.mark.parametrize("engine", ["durable", "reference"])
+def test_a_sixteen_digit_cell_gets_a_reason_that_says_too_large_not_blank(tmp_path, engine):
+    """The sums a 16-digit cell enters are not assessable with a reason naming the value as too large
+    for the engine (not "未填有效数值", which blames a blank cell), charged to manual review (our
+    limit, never scored), and every other result of the report stands."""
+    from engine.evaluate import evaluate
+    from engine.parse import parse_document
+    from engine.rules import load_catalog
+    lines = seed_lines(0)
+    i = next(i for i, line in enumerate(lines) if line.startswith("一、本年新收政府信息公开申请数量"))
+    cells = lines[i].split("\t")
+    cells[2] = "1234567890123456"           # 自然人
+    path = tmp_path / "r.txt"
+    path.write_text(with_line(lines, i, "\t".join(cells)), encoding="utf-8")
+    results = evaluate(parse_document(read_document(path)), load_catalog(ROOT / "rules"), engine=engine)
+    huge = [r for r in results if r.outcome == "not_assessable" and "applications.一.自然人" in r.cells]
+    assert {r.rule_id for r in huge} >= {"XXGK-R301", "XXGK-R303"}
+    for r in huge:
+        assert "数值过大" in r.reason and "超出本程序能够计算的范围" in r.reason and "未填" not in r.reason
+        assert r.charge == "manual" and "数值过大" in r.charge_reason
+    assert not any(r.outcome == "error" for r in results)
+
+
 # ------------------------------------------------------------------------------------------
 # PDF
 # ------------------------------------------------------------------------------------------

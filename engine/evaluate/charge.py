@@ -17,7 +17,9 @@ scored, never in the letter as a defect — where the evidence rests on our read
     ruling lines): the blank may be a cell the conversion lost;
   - a row whose value count does not match its columns in such a table (a row of six values);
   - a table whose labels are in the text but which could not be read (Table.reading unreadable);
-  - a value the parser did not place with certainty (Cell.read None on a number).
+  - a value the parser did not place with certainty (Cell.read None on a number);
+  - a number too large for the rule engines to compute with (|value| ≥ ENGINE_DEC_BOUND ≈ 4.6e14):
+    the agency did write it, the limit is ours.
 A not-assessable item takes the charge of its unknown inputs (manual if any input is manual), and
 is `covered_by` the agency finding that already charges those cells (a missing table, the blank
 cells, a malformed row): listed, never scored twice. Items without cells (the year, the template
@@ -29,6 +31,7 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
+from engine.dialect import ENGINE_DEC_BOUND
 from engine.model import Cell, Finding, Report, RuleResult
 from engine.template import PART_OF_TABLE
 
@@ -51,6 +54,7 @@ WHY_ROW = "该表从文本中读取，行内数值个数与栏目不符可能是
 WHY_TABLE = "报告正文中有该表的栏目名称，但未能读出表格，需人工对照原件核对"
 WHY_VALUE = "有数值未能确定所在的行列，需人工对照原件核对"
 WHY_UNDECIDED = "本工具未能识别判断所需的信息，需人工核对"
+WHY_HUGE = "有数值过大，超出本工具能够计算的范围，需人工核对"
 
 
 def assign_charges(report: Report, results: list[RuleResult], checks: dict[str, str],
@@ -108,6 +112,8 @@ def cell_manual_reason(report: Report, address: str) -> str | None:
         return None if table.structured else WHY_BLANK
     if cell.kind == "number" and cell.read is None:
         return WHY_VALUE
+    if cell.kind == "number" and cell.value is not None and not -ENGINE_DEC_BOUND < cell.value < ENGINE_DEC_BOUND:
+        return WHY_HUGE
     return None          # a number placed with certainty, a dash, 无, text: as published
 
 

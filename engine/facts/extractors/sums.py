@@ -31,7 +31,7 @@ FACT_TYPES = {
     "sum": {"rule": "str", "inst": "str", "table": "str", "present": "bool", "known": "bool",
             "stated": "dec", "computed": "dec", "line": "int", "part": "str",
             "cells": "py", "left_cells": "py", "right_cells": "py", "unknown": "py",
-            "values": "py", "params": "py"},
+            "beyond": "bool", "beyond_cells": "py", "values": "py", "params": "py"},
 }
 
 
@@ -75,7 +75,7 @@ def sum_fact(report: Report, req: dict[str, Any],
             "params": dict(req.get("params", {})), "part": req.get("part")}
     if table is None or not table.present:
         return {**base, "present": False, "known": False, "cells": [], "left_cells": [],
-                "right_cells": [], "unknown": [], "values": {}}
+                "right_cells": [], "unknown": [], "beyond": False, "beyond_cells": [], "values": {}}
     left, right = _resolved(report, req, row_keys_of(report, table))
     if left is None or right is None or not left or not right:
         return None
@@ -83,12 +83,16 @@ def sum_fact(report: Report, req: dict[str, Any],
     cells = {a: get(a) or Cell(address=a, kind="missing") for a in left + right}
     # a value beyond the engine's range (a 16-digit cell) cannot be compared there: the identity is
     # not assessable (待人工核对) instead of a report the engines refuse
-    unknown = [a for a, c in cells.items() if not c.known or not -ENGINE_DEC_BOUND < c.value < ENGINE_DEC_BOUND]
+    beyond = [a for a, c in cells.items() if c.known and not -ENGINE_DEC_BOUND < c.value < ENGINE_DEC_BOUND]
+    unknown = [a for a, c in cells.items() if not c.known or a in beyond]
     lines = [cells[a].line for a in left if cells[a].line is not None] or \
             [c.line for c in cells.values() if c.line is not None]
     fact = {**base, "present": True, "known": not unknown, "cells": list(cells),
             "left_cells": list(left), "right_cells": list(right), "unknown": unknown,
             "values": {a: c.value for a, c in cells.items() if c.known},
+            # not assessable because a number is too large for the engine, not because a cell is
+            # blank: the reason must say which (beyond_cells empty: only the sum is too large)
+            "beyond": bool(beyond), "beyond_cells": beyond,
             "line": lines[0] if lines else None}
     if not unknown:
         stated = sum((cells[a].value for a in left), Decimal(0))
@@ -96,7 +100,7 @@ def sum_fact(report: Report, req: dict[str, Any],
         fact["stated"] = stated
         fact["computed"] = at_precision_of(computed, [cells[a].value for a in left])
         if not (-ENGINE_DEC_BOUND < stated < ENGINE_DEC_BOUND and -ENGINE_DEC_BOUND < computed < ENGINE_DEC_BOUND):
-            fact.update(known=False, unknown=list(cells))
+            fact.update(known=False, unknown=list(cells), beyond=True)
             del fact["stated"], fact["computed"]
     return fact
 

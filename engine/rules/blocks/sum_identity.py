@@ -42,7 +42,10 @@ MESSAGE_FIELDS = {
     "left_items": "左边各项及数值",
     "items": "右边各项及数值",
     "missing": "未填有效数值的单元格（不可核对时）",
+    "too_large": "数值过大、超出本程序计算范围的单元格（不可核对时）",
 }
+# |value| the rule engines compute with (engine.dialect.ENGINE_DEC_BOUND = 2^62 / 10^4), in words
+BOUND_WORDS = "约 4.6×10¹⁴"
 
 
 def _rows(table: str) -> list[str]:
@@ -111,8 +114,13 @@ def expand(options, ctx):
                all=[("s", all_of(*base, eq("known", True),
                                  {"$neq": {"stated": same_fact("computed")}}))]),
         Clause(role="unknown",
-               all=[("s", all_of(*base, eq("known", False)))],
+               all=[("s", all_of(*base, eq("known", False), eq("beyond", False)))],
                reason="{at}有未填有效数值的单元格（{missing}），无法核对加总关系"),
+        # a number the agency did write, too large to compute with: not a blank cell
+        Clause(role="unknown",
+               all=[("s", all_of(*base, eq("known", False), eq("beyond", True)))],
+               reason="{at}的{too_large}数值过大（绝对值达到" + BOUND_WORDS + "），超出本程序能够计算的范围，"
+                      "无法核对加总关系，请人工核对"),
     ]
 
 
@@ -148,13 +156,14 @@ def describe(clause, facts, report):
     if not s["present"]:
         return {"at": s["params"].get("at", ""), "stated_total": "", "computed_total": "",
                 "items": "", "left_items": "",
-                "missing": f"{T.TABLE_TITLES[s['table']]}缺失"}
+                "missing": f"{T.TABLE_TITLES[s['table']]}缺失", "too_large": ""}
     return {"at": s["params"].get("at", ""),
             "stated_total": fmt_value(s.get("stated")) if s.get("stated") is not None else "未知",
             "computed_total": fmt_value(s.get("computed")) if s.get("computed") is not None else "未知",
             "left_items": _items(s, s["left_cells"], axis_is_column),
             "items": _items(s, s["right_cells"], axis_is_column),
-            "missing": _few(s["unknown"])}
+            "missing": _few(s["unknown"]),
+            "too_large": _few(s["beyond_cells"]) if s.get("beyond_cells") else "各项之和"}
 
 
 def _few(cells: list[str], limit: int = 3) -> str:
