@@ -91,5 +91,5 @@ def test_parse_has_the_batch_time_cap(monkeypatch, capsys):
     from engine.ingest import Limits
     from tests.hostile_support import seed_path
     monkeypatch.setattr(engine.ingest, "DEFAULT_LIMITS", Limits(max_seconds=0.001))
-    code = parse_cmd.run(argparse.Namespace(file=str(seed_path(0)), with_lines=True))
+    code = parse_cmd.run(argparse.Namespace(file=str(seed_path(0)), with_lines=True, max_memory=None))
     assert code == EXIT_INPUT and "处理时间超过上限" in capsys.readouterr().err
