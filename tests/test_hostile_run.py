@@ -184,3 +184,19 @@ def test_kill_of_the_main_process_leaves_no_process_and_no_temporary_folder(tmp_
     done = _audit([str(_seed(0)), "-o", str(out), "--jobs", "1"])
     assert done.returncode == 0, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")) == [".out.lock"]  # … reclaimed
+
+
+def test_two_empty_files_are_each_empty_never_a_duplicate(tmp_path):
+    inp = tmp_path / "in"
+    inp.mkdir()
+    shutil.copy(_seed(0), inp / "a.txt")
+    (inp / "empty-1.txt").write_bytes(b"")
+    (inp / "empty-2.txt").write_bytes(b"")
+    out = tmp_path / "out"
+    done = _audit([str(inp), "-o", str(out), "--jobs", "1"])
+    assert done.returncode == 0, done.stderr
+    reports = {Path(r["source"]).name: r for r in json.loads((out / "findings.json").read_text("utf-8"))["reports"]}
+    for name in ("empty-1.txt", "empty-2.txt"):
+        assert reports[name]["status"] == "empty" and not reports[name]["duplicate_of"], reports[name]
+        assert "空文件" in reports[name]["message"]
+    assert reports["a.txt"]["status"] == "audited"
