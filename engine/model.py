@@ -401,6 +401,8 @@ class AuditSummary(RecordHead):
     not-assessable items to their rule ids."""
     findings: list[FindingBrief] = field(default_factory=list)
     not_assessable: list[str] = field(default_factory=list)
+    manual: int = 0                                    # AuditRecord.manual
+    deductions: dict[str, Any] = field(default_factory=dict)   # record.scoring's by_category
 
 
 @dataclass
@@ -417,11 +419,17 @@ class AuditRecord(RecordHead):
     def evaluated(self) -> bool:
         return self.engine is not None
 
+    @property
+    def manual(self) -> int:     # 待人工核对: manual findings no review decided yet + manual not-assessable items
+        return (sum(f.charge == "manual" and not f.decision for f in self.findings)
+                + sum(n.charge == "manual" for n in self.not_assessable))
+
     def summary(self) -> AuditSummary:
         head = {k: getattr(self, k) for k in _HEAD_KEYS}
         return AuditSummary(**head, findings=[FindingBrief(f.rule_id, f.title, f.severity) for f in self.findings
                                                         if f.counted],
-                            not_assessable=[n.rule_id for n in self.not_assessable])
+                            not_assessable=[n.rule_id for n in self.not_assessable], manual=self.manual,
+                            deductions=dict(self.scoring.get("by_category") or {}))
 
     def to_json(self) -> dict[str, Any]:
         out = {k: getattr(self, k) for k in _STATUS_KEYS}
@@ -486,14 +494,6 @@ def finding_from_json(data: dict[str, Any]) -> Finding:
     return Finding(**_known(data, _FINDING_KEYS), evidence=Evidence(**_known(data.get("evidence") or {}, _EVIDENCE_KEYS)))
 
 
-# --------------------------------------------------------------------------------------------
-# Helpers
-# --------------------------------------------------------------------------------------------
-
 def decimal_to_json(value: Decimal | None) -> int | float | None:
     """JSON number for a stated value: integers stay integers, amounts keep their decimals."""
-    if value is None:
-        return None
-    if value == value.to_integral_value():
-        return int(value)
-    return float(value)
+    return None if value is None else int(value) if value == value.to_integral_value() else float(value)

@@ -30,6 +30,10 @@ CELL_KIND_LABELS = {
     "none": "（填“无”）",
 }
 
+# Scoring categories in the order tables show them (rules/README.md lists them so); a category a
+# rules folder adds comes after these.
+CATEGORY_ORDER = ("完整性", "准确性", "规范性", "时效性", "一致性", "连续性")
+
 SEVERITY_LABELS = {"error": "错误", "warning": "警告", "info": "提示"}
 SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
 

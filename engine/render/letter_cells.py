@@ -30,18 +30,20 @@ def format_number(value: Any) -> str:
     return str(value)
 
 
-def bounded_quote(excerpt: str | None, anchors: list[str]) -> str | None:
-    """The excerpt, or a window of it around the first anchor found (a row label, a stated value):
-    a whole crawled page is never quoted."""
+def bounded_quote(excerpt: str | None, anchors: list[str], limit: int = QUOTE_MAX,
+                  lead: int = QUOTE_LEAD) -> str | None:
+    """The excerpt, or a window of `limit` characters of it around the first anchor found (a row
+    label, a stated value), starting `lead` characters before it: a whole crawled page is never
+    quoted."""
     text = " ".join((excerpt or "").split())
     if not text:
         return None
-    if len(text) <= QUOTE_MAX:
+    if len(text) <= limit:
         return text
     at = next((text.find(a) for a in anchors if a and text.find(a) >= 0), 0)
-    start = max(0, at - QUOTE_LEAD)
-    end = min(len(text), start + QUOTE_MAX)
-    start = max(0, end - QUOTE_MAX)
+    start = max(0, at - lead)
+    end = min(len(text), start + limit)
+    start = max(0, end - limit)
     return f"{'…' if start else ''}{text[start:end]}{'…' if end < len(text) else ''}"
 
 

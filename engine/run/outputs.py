@@ -172,7 +172,7 @@ def _write_tables(run: FinishedRun, out_dir: Path, stream: FindingsStream | None
             raise RuntimeError(f"报告 {summary.source} 有问题记录，但未经审核流程")
     rest = stream.remaining()
     tables.write_tables(run.overview, out_dir, stream.run_date, workbook=stream.book,
-                        findings_of=lambda: (stream.record(run.blobs[k]) for k in rest))
+                        findings_of=lambda: (stream.record(run.blobs[k]) for k in rest), rule_info=run.rule_info)
 
 
 # The outputs, in the order they are written: the spreadsheets first (their side process then works

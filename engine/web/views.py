@@ -5,8 +5,10 @@ import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.model import AuditRecord
 from engine.render.docx_letter import docx_path
 from engine.render.labels import SEVERITY_LABELS, STATUS_LABELS, TABLE_LABELS, part_label
+from engine.render.triage import main_problems
 
 DECISION_LABELS = {"confirmed": "已确认", "dismissed": "已排除", "pending": "待审核"}
 
@@ -26,6 +28,7 @@ class FindingView:
     cells: list[str]
     charge: str
     decision: dict[str, Any] | None
+    counted: bool = True
 
     @property
     def decision_status(self) -> str:
@@ -61,10 +64,11 @@ class ReportView:
         """Beside the HTML letter, named by the DOCX output itself."""
         return docx_path(self.letter) if self.letter else None
 
+    manual_count: int = 0      # AuditRecord.manual: one definition of 待人工核对
+
     @property
-    def manual_count(self) -> int:
-        return sum(1 for f in self.findings if f.charge == "manual") + \
-            sum(1 for u in self.unassessed if u.get("charge") == "manual")
+    def main_problems(self) -> list[str]:
+        return main_problems(self.findings)
 
     def to_api(self) -> dict[str, Any]:
         return {"id": self.id, "source": self.source, "status": self.status, "agency": self.agency,
@@ -94,7 +98,7 @@ def _report_view(r: dict[str, Any]) -> ReportView:
         score=r.get("score"), grade=r.get("grade"), letter=r.get("letter"),
         counts={k: int(counts.get(k, 0)) for k in ("error", "warning", "info")},
         findings=[_finding_view(f) for f in r.get("findings") or []],
-        unassessed=list(r.get("not_assessable") or []))
+        unassessed=list(r.get("not_assessable") or []), manual_count=AuditRecord.from_json(r).manual)
 
 
 def _finding_view(f: dict[str, Any]) -> FindingView:
@@ -107,7 +111,7 @@ def _finding_view(f: dict[str, Any]) -> FindingView:
         severity_label=SEVERITY_LABELS.get(f.get("severity", ""), f.get("severity", "")),
         title=f.get("title", ""), message=f.get("message", ""), points=f.get("points", 0), where=where,
         excerpt=(ev.get("excerpt") or "")[:400], cells=list(ev.get("cells") or [])[:12],
-        charge=f.get("charge", "agency"), decision=f.get("decision"))
+        charge=f.get("charge", "agency"), decision=f.get("decision"), counted=f.get("counted", True))
 
 
 def find_report(document: dict[str, Any] | None, rid: str) -> ReportView | None:
