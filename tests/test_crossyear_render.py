@@ -29,7 +29,7 @@ def _run(tmp_path, monkeypatch, years, edit=None):
 
 
 def _ranking_rows(html: str) -> dict[str, list[str]]:
-    """source -> the cells' texts of the dashboard's ranking table."""
+    """file name -> the cells' texts of the dashboard's ranking table (it shows file names, not paths)."""
     body = html.split('<table id="ranking"', 1)[1].split("</table>", 1)[0]
     rows = {}
     for tr in re.findall(r"<tr>(.*?)</tr>", body.split("<tbody>", 1)[1], re.S):
@@ -48,10 +48,10 @@ def test_dashboard_shows_score_change_since_last_year(tmp_path, monkeypatch):
     col = headers.index("较上年")
     assert headers[col - 1] == "得分"
     rows = _ranking_rows(html)
-    assert rows["in/pingtan-2021.txt"][col] == "—"         # 2020 is not among the inputs
+    assert rows["pingtan-2021.txt"][col] == "—"         # 2020 is not among the inputs
     for y in (2022, 2023):
         change = score[y] - score[y - 1]
-        shown = rows[f"in/pingtan-{y}.txt"][col]
+        shown = rows[f"pingtan-{y}.txt"][col]
         assert float(shown) == round(change, 2)
         assert shown.startswith("+") == (change > 0)
 
