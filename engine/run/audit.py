@@ -44,7 +44,7 @@ from engine.run.inputs import InputFile, expand_inputs, input_records
 from engine.run.options import AuditOptions, AuditRun, NullProgress
 from engine.run.outdir import check_output_path, output_lock, reclaim, staging_folder, work_folder
 from engine.run import outputs
-from engine.run.pool import Crashed, TaskError, TaskTable, run_resilient
+from engine.run.pool import Crashed, SharedPool, TaskError, TaskTable, run_resilient
 from engine.run.records import STORED, Finished, RecordStore, catalog_rule_info
 from engine.run.workers import (EngineFailed, EvalContext, EvalTask, Parsed, ParseTask, eval_task, init_eval_worker,
                                 parse_task, preload_catalog, reference_fallback)
@@ -74,6 +74,7 @@ def _run_locked(inputs: list[str | Path], out: Path, options: AuditOptions) -> A
             out_ctx = OutputContext(staging, rules.office, options.run_date)
             audit = Audit(options, rules, out_ctx, Path(work), run_outputs, season)
             try:
+                audit.start_workers(len(files) + len(previous))
                 audit.list_inputs(files, previous)
                 audit.parse()
                 audit.pair_and_name()
@@ -81,6 +82,7 @@ def _run_locked(inputs: list[str | Path], out: Path, options: AuditOptions) -> A
                 audit.remember()
                 summary, statuses = audit.write_outputs()
             finally:
+                audit.pool.close()
                 audit.store.close()
         return AuditRun(out=out, summary=summary, statuses=statuses)
     finally:
@@ -146,6 +148,16 @@ class Audit:
         self.previous_of: dict[str, str] = {}          # key -> key of last year's report
         self.audited: list[str] = []                   # the keys to evaluate, in key order
         self.store = RecordStore(work / "records")
+        self.ctx = EvalContext(options.hooks, str(options.rules_dir), str(options.scoring_file), out.office,
+                               options.run_date, str(out.out_dir), options.limits.max_seconds, str(self.store.folder),
+                               season.context)
+        self.pool = SharedPool(options.jobs, init_eval_worker, (self.ctx,), options.cluster)
+
+    def start_workers(self, files: int) -> None:
+        """The workers fork now, before this process holds anything per report (pool.py)."""
+        if files:
+            self.pool.jobs = max(1, min(self.options.jobs, files))
+            self.pool.start()
 
     def list_inputs(self, files: list[InputFile], previous: list[InputFile]) -> None:
         found = input_records(files, previous, self.options.limits)
@@ -157,7 +169,7 @@ class Audit:
                  for key, f in self.to_parse.items()}
         bar = self.progress("读取并解析", len(tasks))
         parsed = run_resilient(parse_task, tasks, options.jobs, on_done=bar.update, stall_seconds=options.stall_seconds,
-                               cluster=options.cluster)
+                               pools=self.pool)
         bar.close()
         for key, outcome in parsed.items():
             record = self.records[key]
@@ -227,16 +239,15 @@ class Audit:
         tasks = TaskTable(self.audited, self.eval_task)
         for cls in outputs.REPORT_OUTPUTS:
             cls.prepare(self.out.out_dir)
-        ctx = EvalContext(options.hooks, str(options.rules_dir), str(options.scoring_file), self.out.office,
-                          options.run_date, str(self.out.out_dir), options.limits.max_seconds, str(self.store.folder),
-                          self.season.context)
+        ctx = self.ctx
         # the output order (as write_outputs sorts); tasks run in key order, which is nearly it
         order = sorted(tasks, key=lambda k: (records[k].source, k))
         for output in self.outputs:
             output.start(self.out, order)
         bar = self.progress("审核", len(tasks))
-        evaluated = run_resilient(eval_task, tasks, options.jobs, init_eval_worker, (ctx,), on_done=bar.update,
-                                  stall_seconds=options.stall_seconds, keep=self.keep, cluster=options.cluster)
+        evaluated = run_resilient(eval_task, tasks, options.jobs, on_done=bar.update,
+                                  stall_seconds=options.stall_seconds, keep=self.keep, pools=self.pool)
+        self.pool.close()
         bar.close()
         # A durable-rules failure raised as an exception may come from the state the worker built up
         # on earlier reports: retry each such report alone in a fresh worker first.

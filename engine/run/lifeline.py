@@ -5,6 +5,9 @@ main process is killed (kill -9, OOM killer) must not live on holding inherited 
 SIGKILL when the parent dies (prctl PR_SET_PDEATHSIG, through ctypes); elsewhere (or if prctl is
 refused) a daemon thread checks the parent every second. Either way, a parent that died before the
 child got this far is noticed at once (the child is re-parented, getppid() changes).
+
+`name_process(name)` gives a child its own name in ps/top (xxgk-worker, xxgk-tables): what an
+operator (and benchmarks/scale.py, measuring each process's peak memory) tells them apart by.
 """
 from __future__ import annotations
 
@@ -42,3 +45,12 @@ def die_with_parent(parent_pid: int) -> None:
         _watch_parent(parent_pid)
     if os.getppid() != parent_pid:      # the parent died before the request took effect
         os._exit(1)
+
+
+def name_process(name: str) -> None:
+    """The process's name as ps and top show it (Linux: /proc/self/comm, at most 15 bytes)."""
+    try:
+        with open("/proc/self/comm", "w", encoding="ascii") as comm:
+            comm.write(name[:15])
+    except OSError:          # not Linux, or /proc not mounted: the name is only a convenience
+        pass

@@ -45,7 +45,7 @@ from engine.render.jsonl_out import FindingsLines
 from engine.render.docx_letter import DocxLetters
 from engine.render.letters import HtmlLetters
 from engine.render.output import FinishedRun, OutputContext, ReportOutput, RunOutput
-from engine.run.lifeline import die_with_parent
+from engine.run.lifeline import die_with_parent, name_process
 from engine.spool import Blob, read_text
 
 
@@ -119,6 +119,7 @@ class FindingsStream:
 
 def _table_writer_main(conn: Any, parent_pid: int) -> None:
     die_with_parent(parent_pid)      # a killed run leaves no writer behind (lifeline.py)
+    name_process("xxgk-tables")
     try:
         # lazy, deliberately: pandas and openpyxl are imported here, in the forked writer, on the
         # core the main process leaves idle while it loads the rules — never in the main process

@@ -9,9 +9,16 @@ kills its worker when it runs alone is declared `Crashed`. Results therefore do 
 memory cap (memory_cap: RLIMIT_DATA; both at once: file_caps), and a pool where nothing finishes
 for `stall_seconds` (a worker stuck in native code, where the alarm cannot fire) has its workers
 killed and is treated the same way.
+
+    SharedPool(jobs, initializer, initargs, cluster)   one pool for the run's phases (parse, evaluate)
+
+The run forks its workers once, early, while the main process holds no per-report state yet: a
+worker's memory then does not grow with the batch (a pool forked after the parse phase would
+inherit every record the main process keeps). A pool that breaks is replaced by a fresh one.
 """
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import os
 import resource
@@ -26,7 +33,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator
 
 from engine.run.cluster import ClusterPool
-from engine.run.lifeline import die_with_parent
+from engine.run.lifeline import die_with_parent, name_process
 
 
 class TimeCapExceeded(BaseException):
@@ -154,10 +161,44 @@ def new_pool(jobs: int, initializer: Callable[..., None] | None = None, initargs
                                initializer=_init_worker, initargs=(os.getpid(), initializer, initargs))
 
 
+class SharedPool:
+    """The run's pool of workers, forked by start() and used by run_resilient for every phase; a
+    broken pool is dropped (discard) and the next get() forks a fresh one."""
+
+    def __init__(self, jobs: int, initializer: Callable[..., None] | None = None, initargs: tuple = (),
+                 cluster: str | None = None):
+        self.jobs, self.initializer, self.initargs, self.cluster = jobs, initializer, initargs, cluster
+        self._pool: ProcessPoolExecutor | ClusterPool | None = None
+
+    def start(self) -> None:
+        """Forks the workers now (a process pool forks them at its first task)."""
+        pool = self.get()
+        if isinstance(pool, ProcessPoolExecutor):
+            pool.submit(int)
+
+    def get(self) -> ProcessPoolExecutor | ClusterPool:
+        if self._pool is None:
+            self._pool = new_pool(self.jobs, self.initializer, self.initargs, self.cluster)
+        return self._pool
+
+    def discard(self) -> None:
+        if self._pool is not None:
+            pool, self._pool = self._pool, None
+            pool.__exit__(None, None, None)       # a broken process pool shuts down at once
+
+    def close(self) -> None:
+        self.discard()
+
+
 def _init_worker(parent_pid: int, initializer: Callable[..., None] | None, initargs: tuple) -> None:
     die_with_parent(parent_pid)
+    name_process("xxgk-worker")
     if initializer is not None:
         initializer(*initargs)
+    # What the worker inherited and loaded once (modules, the catalog) lives as long as it does: out
+    # of the collector's sight, collections neither walk it again and again nor write into its pages
+    # (which fork shares with the main process until they are written).
+    gc.freeze()
 
 
 def run_resilient(fn: Callable[[Any], Any], tasks: Mapping[str, Any], jobs: int,
@@ -165,9 +206,12 @@ def run_resilient(fn: Callable[[Any], Any], tasks: Mapping[str, Any], jobs: int,
                   on_done: Callable[[], None] | None = None,
                   stall_seconds: float | None = None,
                   keep: Callable[[str, Any], Any] | None = None,
-                  cluster: str | None = None) -> dict[str, Any]:
+                  cluster: str | None = None, pools: SharedPool | None = None) -> dict[str, Any]:
     """fn(task) for every task in worker processes (local, or a Dask cluster's at `cluster`);
     returns key -> result | Crashed | TaskError.
+
+    `pools`: the run's shared pool (its own initializer and cluster apply); without it each attempt
+    forks a pool of its own (a fresh worker for a retry).
 
     `keep(key, result)` gives what is kept of each result as it arrives (e.g. spilled to disk);
     `on_done()` is called after each (a progress bar).
@@ -186,10 +230,10 @@ def run_resilient(fn: Callable[[Any], Any], tasks: Mapping[str, Any], jobs: int,
         what was never submitted stays in `queue`."""
         broken: list[str] = []
         stalled = False
-        with new_pool(min(jobs, len(queue)), initializer, initargs, cluster) as pool:
+        pool_ok = True
+        with _pool_from(pools, min(jobs, len(queue)), initializer, initargs, cluster) as (pool, alive):
             window = 2 * max(1, jobs, getattr(pool, "slots", 0))
             in_flight: dict[Any, str] = {}
-            pool_ok = True
             while in_flight or (pool_ok and queue):
                 while pool_ok and queue and len(in_flight) < window:
                     key = queue[0]
@@ -218,6 +262,7 @@ def run_resilient(fn: Callable[[Any], Any], tasks: Mapping[str, Any], jobs: int,
                         broken.append(key)
                     except Exception as exc:       # noqa: BLE001 — reported per task, never fatal
                         finish(key, TaskError(f"{type(exc).__name__}：{exc}"))
+            alive[0] = pool_ok
         return broken, stalled
 
     def attempt(keys: list[str]) -> None:
@@ -246,6 +291,23 @@ def run_resilient(fn: Callable[[Any], Any], tasks: Mapping[str, Any], jobs: int,
     if keys:
         attempt(keys)
     return results
+
+
+@contextmanager
+def _pool_from(pools: SharedPool | None, jobs: int, initializer: Callable[..., None] | None, initargs: tuple,
+               cluster: str | None) -> Iterator[tuple[Any, list[bool]]]:
+    """The pool for one attempt and a flag the attempt clears when the pool broke: the shared pool
+    (dropped if it broke or the attempt was interrupted), else a pool of its own, shut down after."""
+    if pools is None:
+        with new_pool(jobs, initializer, initargs, cluster) as pool:
+            yield pool, [True]
+        return
+    alive = [False]
+    try:
+        yield pools.get(), alive
+    finally:
+        if not alive[0]:
+            pools.discard()
 
 
 def kill_workers(pool: ProcessPoolExecutor | ClusterPool) -> None:
