@@ -45,7 +45,7 @@ from engine.run.options import AuditOptions, AuditRun, NullProgress
 from engine.run.outdir import check_output_path, output_lock, reclaim, staging_folder, work_folder
 from engine.run import outputs
 from engine.run.pool import Crashed, SharedPool, TaskError, TaskTable, run_resilient
-from engine.run.records import STORED, Finished, RecordStore, catalog_rule_info
+from engine.run.records import STORED, BaseRecords, Finished, RecordStore, catalog_rule_info
 from engine.run.workers import (EngineFailed, EvalContext, EvalTask, Parsed, ParseTask, eval_task, init_eval_worker,
                                 parse_task, preload_catalog, reference_fallback)
 from engine.score import RuleInfo, load_scoring
@@ -83,6 +83,7 @@ def _run_locked(inputs: list[str | Path], out: Path, options: AuditOptions) -> A
                 summary, statuses = audit.write_outputs()
             finally:
                 audit.pool.close()
+                audit.records.close()
                 audit.store.close()
         return AuditRun(out=out, summary=summary, statuses=statuses)
     finally:
@@ -133,8 +134,8 @@ def load_rules(options: AuditOptions) -> Rules:
 
 class Audit:
     """One run's state as its steps fill it in: a record per input file (key -> AuditRecord, keys
-    as inputs.input_records gives them), where each parsed report is spilled, the pairing by body
-    and year, and the store of finished records."""
+    as inputs.input_records gives them, kept on disk: BaseRecords), where each parsed report is
+    spilled, the pairing by body and year, and the store of finished records."""
 
     def __init__(self, options: AuditOptions, rules: Rules, out: OutputContext, work: Path,
                  run_outputs: list[RunOutput], season: Season):
@@ -142,12 +143,12 @@ class Audit:
         self.season = season
         self.ledger_ids: dict[str, int] = {}           # key -> the report's row in the audit ledger
         self.progress = options.progress or (lambda _description, _total: NullProgress())
-        self.records: dict[str, AuditRecord] = {}
         self.to_parse: dict[str, InputFile] = {}
         self.spills: dict[str, Blob] = {}              # key -> the parsed Report (a pickle)
         self.previous_of: dict[str, str] = {}          # key -> key of last year's report
         self.audited: list[str] = []                   # the keys to evaluate, in key order
         self.store = RecordStore(work / "records")
+        self.records = BaseRecords(self.store.folder)  # key -> the record so far (on disk)
         self.ctx = EvalContext(options.hooks, str(options.rules_dir), str(options.scoring_file), out.office,
                                options.run_date, str(out.out_dir), options.limits.max_seconds, str(self.store.folder),
                                season.context)
@@ -161,41 +162,55 @@ class Audit:
 
     def list_inputs(self, files: list[InputFile], previous: list[InputFile]) -> None:
         found = input_records(files, previous, self.options.limits)
-        self.records, self.to_parse = found.records, found.to_parse
+        for key, record in found.records.items():
+            self.records.save(key, record)
+        self.to_parse = found.to_parse
 
     def parse(self) -> None:
         options = self.options
-        tasks = {key: ParseTask(key, str(f.path), f.display, str(self.work), options.hooks, options.limits)
-                 for key, f in self.to_parse.items()}
+        work = str(self.work)
+        tasks = TaskTable(sorted(self.to_parse), lambda key: ParseTask(
+            key, str(self.to_parse[key].path), self.to_parse[key].display, work, options.hooks, options.limits))
         bar = self.progress("读取并解析", len(tasks))
-        parsed = run_resilient(parse_task, tasks, options.jobs, on_done=bar.update, stall_seconds=options.stall_seconds,
-                               pools=self.pool)
+        run_resilient(parse_task, tasks, options.jobs, on_done=bar.update, stall_seconds=options.stall_seconds,
+                      keep=self.parsed, pools=self.pool)
         bar.close()
-        for key, outcome in parsed.items():
-            record = self.records[key]
-            if isinstance(outcome, Crashed) and outcome.stalled:
-                outcome = Parsed("timeout", f"文件 {record.source} 处理时间过长（超过 {options.stall_seconds:g} 秒无响应），已跳过")
-            elif isinstance(outcome, (Crashed, TaskError)):
-                outcome = Parsed("broken", f"程序在读取或解析文件 {record.source} 时出错（{outcome.message}），"
-                                           f"请将该文件提供给维护人员")
-            outcome.apply_to(record)
-            if outcome.spill is not None:
-                self.spills[key] = shared_path(outcome.spill)
+        self.to_parse = {}
+
+    def parsed(self, key: str, outcome: Any) -> Any:
+        """A parse outcome applied to the input's record as it arrives (none is kept in memory)."""
+        record, stall_seconds = self.records[key], self.options.stall_seconds
+        if isinstance(outcome, Crashed) and outcome.stalled:
+            outcome = Parsed("timeout", f"文件 {record.source} 处理时间过长（超过 {stall_seconds:g} 秒无响应），已跳过")
+        elif isinstance(outcome, (Crashed, TaskError)):
+            outcome = Parsed("broken", f"程序在读取或解析文件 {record.source} 时出错（{outcome.message}），"
+                                       f"请将该文件提供给维护人员")
+        outcome.apply_to(record)
+        self.records.save(key, record)
+        if outcome.spill is not None:
+            self.spills[key] = shared_path(outcome.spill)
+        return STORED
 
     def pair_and_name(self) -> None:
         """Pairs each report with last year's (and notes same-year peers), then names the letters
         and numbers them, in source order."""
         records = self.records
-        parsed = sorted(k for k, r in records.items() if r.status == "audited")
-        grouping = group_reports([(k, records[k].agency, records[k].year, records[k].sha256) for k in parsed],
-                                 reference_only={k for k in parsed if records[k].previous_only})
+        parsed = sorted(k for k, status in records.statuses.items() if status == "audited")
+        items, reference_only = [], set()          # each record read back once, one at a time
+        for k in parsed:
+            record = records[k]
+            items.append((k, record.agency, record.year, record.sha256))
+            if record.previous_only:
+                reference_only.add(k)
+        grouping = group_reports(items, reference_only=reference_only)
         notes: dict[str, list[str]] = {}
         for note in grouping.notes:
             for k in note.keys:
                 notes.setdefault(k, []).append(note.message)
         self.previous_of = grouping.previous
-        self.audited = [k for k in parsed if not records[k].previous_only]
-        letters = assign_letter_paths([(records[k].agency, records[k].year) for k in self.audited])
+        self.audited = [k for k in parsed if k not in reference_only]
+        letters = assign_letter_paths([(agency, year) for k, agency, year, _sha in items if k not in reference_only])
+        del items
         office, run_date = self.rules.office, self.options.run_date
         for i, key in enumerate(self.audited):
             record, previous = records[key], grouping.previous.get(key)
@@ -211,9 +226,10 @@ class Audit:
                 record.sequence, record.reference_number = dispatch.sequence, dispatch.reference_number
                 record.round = dispatch.round
                 self.ledger_ids[key] = dispatch.report_id
-            record.previous_source = records[previous].source if previous else None
-            record.same_year_sources = [records[k].source for k in grouping.same_year.get(key, [])]
+            record.previous_source = records.sources[previous] if previous else None
+            record.same_year_sources = [records.sources[k] for k in grouping.same_year.get(key, [])]
             record.agency_notes = notes.get(key, [])
+            records.save(key, record)
 
     def eval_task(self, key: str) -> EvalTask:
         previous = self.previous_of.get(key)
@@ -241,7 +257,7 @@ class Audit:
             cls.prepare(self.out.out_dir)
         ctx = self.ctx
         # the output order (as write_outputs sorts); tasks run in key order, which is nearly it
-        order = sorted(tasks, key=lambda k: (records[k].source, k))
+        order = sorted(tasks, key=lambda k: (records.sources[k], k))
         for output in self.outputs:
             output.start(self.out, order)
         bar = self.progress("审核", len(tasks))
@@ -261,9 +277,9 @@ class Audit:
             for key in failed:
                 self.store.put(key, reference_fallback(tasks[key], evaluated[key].message))
                 self._ready(key)
-        for key, record in records.items():
+        for key in records:
             if key not in self.store:               # not evaluated: the status record is all there is
-                self.store.put(key, record)
+                self.store.put(key, records[key])
 
     def remember(self) -> None:
         """The ledger learns each evaluated report's findings (ids, charge, in the letter or not)."""
@@ -282,7 +298,7 @@ class Audit:
 
     def finished_run(self) -> FinishedRun:
         records, store = self.records, self.store
-        keys = sorted(records, key=lambda k: (records[k].source, k))
+        keys = sorted(records, key=lambda k: (records.sources[k], k))
         report_keys = [k for k in keys if k not in store.previous_only]
         # the summaries are read back from disk at each pass: never all in memory at once
         summaries = store.slims(report_keys)

@@ -19,6 +19,8 @@ Words used here:
 """
 from __future__ import annotations
 
+import pickle
+import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -29,7 +31,7 @@ from engine.model import AuditRecord, AuditSummary, Evidence, Finding, NotAssess
 from engine.render.json_out import report_text
 from engine.render.labels import SEVERITY_ORDER
 from engine.score import RuleInfo, ScoringPolicy, score_results
-from engine.spool import Blob, Spool, SpooledSequence, put_object, read_text, shared_path
+from engine.spool import Blob, Spool, SpooledSequence, put_object, read_blob, read_text, shared_path
 
 STORED = "stored"     # what run_resilient keeps of a finished record (the record itself is on disk)
 
@@ -154,6 +156,39 @@ class RecordStore:
 
     def text(self, key: str) -> str:
         return read_text(self.blobs[key])
+
+    def close(self) -> None:
+        self._spool.close()
+
+
+class BaseRecords:
+    """Every input's record so far (an AuditRecord without findings: status, metadata, letter name,
+    文号, round, previous and same-year sources), pickled into a spool each time it is set. The main
+    process keeps where each is, its source path (the output order) and its status — a few hundred
+    bytes a file instead of the record's few kilobytes (docs/scale.md)."""
+
+    def __init__(self, folder: Path):
+        self._spool = Spool(folder, "base-main")
+        self.blobs: dict[str, Blob] = {}
+        self.sources: dict[str, str] = {}
+        self.statuses: dict[str, str] = {}
+
+    def save(self, key: str, record: AuditRecord) -> None:
+        self.blobs[key] = put_object(self._spool, record)
+        self.sources[key] = record.source
+        self.statuses[key] = sys.intern(record.status)
+
+    def __getitem__(self, key: str) -> AuditRecord:
+        return pickle.loads(read_blob(self.blobs[key]))
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.blobs
+
+    def __iter__(self):
+        return iter(self.blobs)
+
+    def __len__(self) -> int:
+        return len(self.blobs)
 
     def close(self) -> None:
         self._spool.close()
