@@ -14,6 +14,8 @@ from engine.render import dashboard
 from engine.render.dashboard import write_dashboard
 from triage_support import audited, document, finding, triage_reports
 
+ARTIFACTS = Path(__file__).parent / "_artifacts"
+
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(chromium_path() is None, reason="chromium 未安装（scripts/test.sh 会自动安装）")]
 
@@ -57,6 +59,8 @@ def test_a_common_problem_filters_the_table_and_all_reports_come_back(tmp_path, 
     assert "表三总计不等于各列之和" in browser.evaluate("document.getElementById('filter-text').textContent")
     click(browser, 'button.problem[data-rule="R-I"]')
     assert browser.evaluate(AGENCIES) == ["甲镇人民政府", "丁镇人民政府"]
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.screenshot(ARTIFACTS / "dashboard-filtered.png")
     click(browser, "#filter-clear")
     # the rows the script renders are the rows the page was written with
     assert browser.evaluate(ROWS) == initial
@@ -88,6 +92,8 @@ def test_a_large_table_pages_filters_and_sorts_across_data_files(tmp_path, brows
     wait_for(browser, "!document.getElementById('filter-note').hidden")
     assert browser.evaluate(AGENCIES) == ["03镇", "06镇"]
     assert browser.evaluate("document.getElementById('pager').hidden") is True
+    ARTIFACTS.mkdir(exist_ok=True)
+    browser.screenshot(ARTIFACTS / "dashboard-paged-filtered.png")
     click(browser, "#filter-clear")
     assert browser.evaluate(AGENCIES) == ["01镇", "02镇", "03镇"]
     # 得分: best first over all reports

@@ -210,3 +210,30 @@ def test_sheets_continue_before_the_row_limit(tmp_path, monkeypatch):
         ["1镇人民政府", "2镇人民政府", "3镇人民政府"]
     links = [c.hyperlink.target for c in book["报告（2）"][2] if c.hyperlink]
     assert links == ["letters/3镇人民政府-2024.html", "letters/3镇人民政府-2024.docx"]
+
+
+# --- a whole run: every link opens a file the run wrote ---------------------------------------
+
+def test_in_a_run_every_link_of_the_workbook_and_the_overview_opens_a_letter(tmp_path):
+    from audit_support import audit_with_fake_hooks, report_text
+
+    out = audit_with_fake_hooks(tmp_path, {
+        "a.txt": report_text("甲镇人民政府", 2024, "缺少：五", "警告", "列：自然人,总计"),
+        "b.txt": report_text("乙镇人民政府", 2024),
+        "c.txt": report_text("丙镇人民政府", 2023, "表格缺失"),
+        "empty.txt": b"",
+    }, RUN_DATE)
+    book = load_workbook(out / "summary.xlsx")
+    links = [c.hyperlink.target for ws in book.worksheets for row in ws.iter_rows() for c in row if c.hyperlink]
+    assert len(links) == 6 and {Path(t).suffix for t in links} == {".html", ".docx"}
+    assert all((out / t).is_file() for t in links), links
+    for ws in book.worksheets:
+        assert ws.freeze_panes == "A2" and ws.auto_filter.ref
+    html = (out / "index.html").read_text(encoding="utf-8")
+    hrefs = lxml.html.fromstring(html).xpath('//table[@id="ranking"]//a/@href')
+    assert len(hrefs) == 3 and all((out / h).is_file() for h in hrefs)
+    assert set(hrefs) == {t for t in links if t.endswith(".html")}
+    rows = list(csv.DictReader(io.StringIO((out / "summary.csv").read_text(encoding="utf-8-sig"))))
+    assert {r["意见书（Word）"] for r in rows if r["意见书（Word）"]} == {t for t in links if t.endswith(".docx")}
+    jia = next(r for r in ranking(html) if r["单位"] == "甲镇人民政府")
+    assert jia["主要问题"] == "表三总计不等于各列之和；缺少规定的部分"      # two errors, in letter order

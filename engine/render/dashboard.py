@@ -232,8 +232,19 @@ def _dashboard_chunks(document: dict[str, Any], rule_info: dict[str, RuleInfo] |
         rules=frequent_rules(ranked, rule_info or {}),
         by_status=Counter(r.status for r in reports),
         status_labels=STATUS_LABELS,
-        grades=list(Counter(r.grade for r in ranked).items()),     # best grade first (ranked order)
+        **triage_totals(ranked),
     )
+
+
+def triage_totals(ranked: Iterable[RecordHead]) -> dict[str, Any]:
+    """The summary cards' figures from one pass over the audited reports: the number per grade
+    (in ranked order: worst grade first) and the 待人工核对 items."""
+    grades: Counter = Counter()
+    manual = 0
+    for r in ranked:
+        grades[r.grade] += 1
+        manual += r.manual
+    return {"grades": list(grades.items()), "manual_total": manual}
 
 
 def write_page_data(data_dir: Path, rows: Iterable[Row]) -> None:

@@ -54,11 +54,6 @@
     return out;
   }
 
-  function num(v) {
-    if (typeof v !== "number") { return String(v); }
-    return String(v);
-  }
-
   function td(tr, text, cls, v, title) {
     var cell = document.createElement("td");
     if (cls) { cell.className = cls; }
@@ -84,9 +79,9 @@
       agency.appendChild(flag);
     }
     td(tr, d[F.year] === null ? "—" : String(d[F.year]), "num", d[F.year] === null ? -1 : d[F.year]);
-    td(tr, num(d[F.score]), "num", d[F.score]);
+    td(tr, String(d[F.score]), "num", d[F.score]);
     if (d[F.change] !== null) {
-      td(tr, (d[F.change] > 0 ? "+" : "") + num(d[F.change]), "num change", d[F.change], "上年报告：" + baseName(d[F.prev]));
+      td(tr, (d[F.change] > 0 ? "+" : "") + String(d[F.change]), "num change", d[F.change], "上年报告：" + baseName(d[F.prev]));
     } else {
       td(tr, "—", "num change", -1000, d[F.prev] ? "上年报告未在本次审核：" + baseName(d[F.prev]) : "本次没有该单位上一年度的报告");
     }
