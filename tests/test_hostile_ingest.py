@@ -265,6 +265,24 @@ def test_a_sixteen_digit_cell_gets_a_reason_that_says_too_large_not_blank(tmp_pa
     assert not any(r.outcome == "error" for r in results)
 
 
+def test_a_sum_too_large_for_the_engine_is_manual_with_an_accurate_reason(tmp_path):
+    """Two 15-digit cells, each within the engine's range, whose sum is not: the row's identity is
+    not assessable because the SUM is too large (no cell to blame), charged to manual review."""
+    from engine.evaluate import evaluate
+    from engine.parse import parse_document
+    from engine.rules import load_catalog
+    lines = seed_lines(0)
+    i = next(i for i, line in enumerate(lines) if line.startswith("一、本年新收政府信息公开申请数量"))
+    cells = lines[i].split("\t")
+    cells[2] = cells[3] = "300000000000000"          # 自然人, 商业企业: 3 × 10^14 each
+    path = tmp_path / "r.txt"
+    path.write_text(with_line(lines, i, "\t".join(cells)), encoding="utf-8")
+    results = evaluate(parse_document(read_document(path)), load_catalog(ROOT / "rules"))
+    row = next(r for r in results if r.rule_id == "XXGK-R301" and r.outcome == "not_assessable")
+    assert "各项之和数值过大" in row.reason and "未填" not in row.reason
+    assert row.charge == "manual" and "数值过大" in row.charge_reason
+
+
 # ------------------------------------------------------------------------------------------
 # PDF
 # ------------------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ scored, never in the letter as a defect — where the evidence rests on our read
   - a row whose value count does not match its columns in such a table (a row of six values);
   - a table whose labels are in the text but which could not be read (Table.reading unreadable);
   - a value the parser did not place with certainty (Cell.read None on a number);
-  - a number too large for the rule engines to compute with (|value| ≥ ENGINE_DEC_BOUND ≈ 4.6e14):
-    the agency did write it, the limit is ours.
+  - a number too large for the rule engines to compute with (|value| ≥ ENGINE_DEC_BOUND ≈ 4.6e14),
+    or numbers whose sum is: the agency did write them, the limit is ours.
 A not-assessable item takes the charge of its unknown inputs (manual if any input is manual), and
 is `covered_by` the agency finding that already charges those cells (a missing table, the blank
 cells, a malformed row): listed, never scored twice. Items without cells (the year, the template
@@ -148,11 +148,25 @@ def _charge_not_assessable(r: RuleResult, report: Report, agency: list[Finding],
             r.charge, r.charge_reason = "manual", WHY_UNDECIDED
         return
     reasons = [why for why in (cell_manual_reason(report, a) for a in cells) if why]
+    if not reasons and _beyond_the_engine(report, cells):
+        reasons = [WHY_HUGE]
     if reasons:
         r.charge, r.charge_reason = "manual", reasons[0]
         return
     r.charge = "agency"
     r.covered_by = covering_rule(cells, agency, checks)
+
+
+def _beyond_the_engine(report: Report, cells: list[str]) -> bool:
+    """Numbers each within the engine's range whose sum is not (four 15-digit cells): the sum the
+    item needed is our limit too."""
+    total = 0
+    for a in cells:
+        table = report.tables.get(a.split(".", 1)[0])
+        cell = table.cells.get(a) if table is not None else None
+        if cell is not None and cell.kind == "number" and cell.value is not None:
+            total += abs(cell.value)
+    return total >= ENGINE_DEC_BOUND
 
 
 def covering_rule(cells: Iterable[str], agency: list[Finding], checks: dict[str, str]) -> str | None:
