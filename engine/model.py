@@ -366,7 +366,7 @@ class RecordHead:
     title: str | None = None
     previous_only: bool = False                # a --previous input: compared against, not audited
     # dispatch: audited reports
-    letter: str | None = None                  # "letters/<name>.html", relative to OUT
+    letter: str | None = None                  # "letters/<folder>/<name>.html", relative to OUT (docs/outputs.md)
     sequence: int | None = None                # the letter's sequence number (in the 文号)
     reference_number: str | None = None        # 文号
     previous_source: str | None = None         # last year's report of the same body, if any

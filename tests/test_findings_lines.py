@@ -15,7 +15,8 @@ from engine import DEFAULT_RULES_DIR
 from engine.render import json_out
 from engine.render.json_out import iter_reports, load_findings, validate_findings, validate_report_line
 from engine.render.jsonl_out import PART_NAME, FindingsLines, jsonl_line
-from engine.render.letters import assign_letter_paths, letter_file, letter_folder
+from engine.render import letters as letters_module
+from engine.render.letters import assign_letter_paths, letter_file, letter_folders
 from engine.render.office import Office
 from engine.render.output import FinishedRun, OutputContext
 from engine.run import AuditOptions, run_audit
@@ -225,17 +226,31 @@ def test_letters_table_maps_reports_to_their_letter_files(batch, tmp_path):
     assert {p.relative_to(out).as_posix() for p in (out / "letters").rglob("*") if p.is_file()} == listed
 
 
-def test_letter_folder_is_safe_and_deterministic():
-    assert letter_folder("北京市朝阳区人民政府-2024.html") == "北京"
-    assert letter_folder("ABC局-2024.html") == "ab"
-    assert letter_folder("a.b局-2024.html") == "a"          # no trailing dot (Windows drops it)
-    assert letter_folder("X-2024.html") == "x"
-    assert letter_folder("_CON-2024.html") == "_c"
-    assert letter_folder("-") == "_"
+def test_letter_folders_are_safe_and_deterministic():
+    assert letter_folders(["北京市朝阳区人民政府", "ABC局", "a.b局", "X", "CON", "-", None, "=Con1", "COM1x"]) == [
+        "北京", "ab", "a", "x", "_c", "未识", "未识", "co", "co"]
     paths = assign_letter_paths([("甲镇", 2024), ("甲镇", 2024), ("ABC", 2024), ("abc", 2024), (None, None)])
     assert paths == ["letters/甲镇/甲镇-2024.html", "letters/甲镇/甲镇-2024-2.html", "letters/ab/ABC-2024.html",
                      "letters/ab/abc-2024-2.html", "letters/未识/未识别单位-年度不详.html"]
-    assert paths == assign_letter_paths([("甲镇", 2024), ("甲镇", 2024), ("ABC", 2024), ("abc", 2024), (None, None)])
+
+
+def test_a_full_folder_is_split_by_one_more_character(monkeypatch):
+    """No folder holds more than _FOLDER_MAX letters unless they share the whole name; the folders
+    depend on the set of names, not their order."""
+    monkeypatch.setattr(letters_module, "_FOLDER_MAX", 3)
+    names = ["重庆市渝中区人民政府", "重庆市渝中区财政局", "重庆市江北区人民政府", "重庆市江北区教育局",
+             "重庆市", "重庆", "北京市人民政府", "com1局", "com1处", "com2局", "com局"] + ["甲镇人民政府"] * 5
+    folders = letter_folders(names)
+    assert dict(zip(names, folders)) == {
+        "重庆市渝中区人民政府": "重庆市渝", "重庆市渝中区财政局": "重庆市渝", "重庆市江北区人民政府": "重庆市江",
+        "重庆市江北区教育局": "重庆市江", "重庆市": "重庆市", "重庆": "重庆", "北京市人民政府": "北京",
+        "com1局": "_com1", "com1处": "_com1", "com2局": "_com2", "com局": "com局",     # COM1, COM2: devices
+        "甲镇人民政府": "甲镇人民政府"}
+    for shuffled in (list(reversed(range(len(names)))), sorted(range(len(names)), key=lambda i: names[i])):
+        again = letter_folders([names[i] for i in shuffled])
+        assert again == [folders[i] for i in shuffled]
+    counts = {f: folders.count(f) for f in folders}
+    assert all(n <= 3 for f, n in counts.items() if f != "甲镇人民政府")     # five letters of one name
 
 
 def test_letter_file_refuses_paths_outside_letters(tmp_path):

@@ -3,7 +3,7 @@
     letter_env() -> jinja2.Environment                  autoescape on: report text is always escaped
     assign_letter_names([(agency, year), ...]) -> [file name, ...]   safe and unique, in the given order
     assign_letter_paths([(agency, year), ...]) -> ["letters/<folder>/<name>.html", ...]   (AuditRecord.letter)
-    letter_folder(name) -> str                           the sub-folder of a letter file name
+    letter_folders([agency, ...]) -> [folder, ...]       the sub-folder of each agency's letter
     render_letter(record, office, run_date, env) -> str    record: an AuditRecord
     HtmlLetters                                          the Output (engine/render/output.py) that writes them
 """
@@ -31,7 +31,8 @@ _UNSAFE = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\s#%&{}$!`\'=+@;^~\[\],]+')
 _UNSAFE_CATEGORIES = {"Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp", "Mn", "Me"}
 _MAX_STEM = 60
 _MAX_STEM_BYTES = 120       # + "-年度不详-NNN.html" stays far below 255 bytes
-_FOLDER_CHARS = 2           # letters/<first characters of the file name>/ (see letter_folder)
+_FOLDER_CHARS = 2           # letters/<first characters of the agency's name>/ (see letter_folders)
+_FOLDER_MAX = 1000          # letters in one folder before it is split by one more character
 _WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10)),
                     *(f"LPT{i}" for i in range(1, 10))}
 
@@ -58,13 +59,19 @@ def safe_stem(agency: str | None, year: int | None) -> str:
     overrides such as U+202E), private-use, unassigned or white-space characters, none of the
     characters reserved by file systems, URLs or shells (# % ? & … break the dashboard's links),
     at most _MAX_STEM_BYTES bytes of UTF-8 (file names are limited to 255 bytes), never a
-    Windows device name. findings.json gives each report's letter file beside its agency."""
+    Windows device name. findings.json's `letters` table maps each letter file to its agency."""
+    return f"{_safe_name(agency)}-{year if year is not None else '年度不详'}"
+
+
+def _safe_name(agency: str | None) -> str:
     text = _UNSAFE.sub("", unicodedata.normalize("NFC", agency or ""))
     name = "".join(c for c in text if unicodedata.category(c) not in _UNSAFE_CATEGORIES)
     name = _bytes_prefix(name[:_MAX_STEM], _MAX_STEM_BYTES).strip(".-_ ") or "未识别单位"
-    if name.split(".")[0].upper() in _WINDOWS_DEVICES:
-        name = f"_{name}"
-    return f"{name}-{year if year is not None else '年度不详'}"
+    return _not_a_device(name)
+
+
+def _not_a_device(name: str) -> str:
+    return f"_{name}" if name.split(".")[0].upper() in _WINDOWS_DEVICES else name
 
 
 def _bytes_prefix(text: str, limit: int) -> str:
@@ -88,23 +95,42 @@ def assign_letter_names(items: list[tuple[str | None, int | None]]) -> list[str]
     return names
 
 
-def letter_folder(name: str) -> str:
-    """The sub-folder of letters/ a letter goes to: the first _FOLDER_CHARS characters of its (already
-    safe) file name, lower-cased. Agency names begin with their place (北京市…, 重庆市…, 甲镇…), so
-    this groups letters roughly by region with no lookup table, and keeps every folder to a few
-    thousand files even at 160,000 letters (one folder of 160,000 is unusable in Explorer or a zip).
-    Lower-cased so that two folders never differ only in case (they would merge on Windows and
-    macOS); stripped of dots, dashes and spaces at the ends (a leading dot hides a folder, a leading
-    dash reads as an option in a shell, Windows drops a trailing dot)."""
-    head = name[:_FOLDER_CHARS].lower().strip(".- ")
-    return head or "_"
+def letter_folders(agencies: list[str | None]) -> list[str]:
+    """The sub-folder of letters/ each agency's letter goes to: the first _FOLDER_CHARS characters
+    of its safe name, lower-cased; a folder that would hold more than _FOLDER_MAX letters is split
+    by one more character, and so on (重庆 → 重庆市 → 重庆市渝, 重庆市江 …), until it is small enough or
+    its letters share the whole name. Agency names begin with their place (北京市…, 重庆市…, 甲镇…),
+    so this groups letters roughly by region with no table of regions, and no folder holds more than
+    _FOLDER_MAX letters however the names are spread (one folder of 160,000 files is unusable in
+    Explorer, a zip tool or a network share). Deterministic: a folder depends on the batch's set of
+    names, never on their order. Lower-cased so that two folders never differ only in case (they
+    would merge on Windows and macOS); without dots, dashes or spaces at the ends (a leading dot
+    hides a folder, a leading dash reads as an option in a shell, Windows drops a trailing dot);
+    never a Windows device name."""
+    keys = [_safe_name(a).lower() for a in agencies]
+    folders = [""] * len(keys)
+    pending = [(list(range(len(keys))), _FOLDER_CHARS)]
+    while pending:
+        members, depth = pending.pop()
+        groups: dict[str, list[int]] = {}
+        for i in members:
+            groups.setdefault(keys[i][:depth], []).append(i)
+        for prefix, group in groups.items():
+            if len(group) > _FOLDER_MAX and any(len(keys[i]) > depth for i in group):
+                pending.append((group, depth + 1))
+            else:
+                name = _not_a_device(prefix.strip(".- ") or "_")
+                for i in group:
+                    folders[i] = name
+    return folders
 
 
 def assign_letter_paths(items: list[tuple[str | None, int | None]]) -> list[str]:
     """Each letter's path relative to OUT, "letters/<folder>/<name>.html", in the order given: what
     AuditRecord.letter holds and everything links through (the DOCX letter is the same path with
     .docx). Names are unique over the whole run, not only within their folder."""
-    return [f"{HtmlLetters.folder}/{letter_folder(name)}/{name}" for name in assign_letter_names(items)]
+    folders = letter_folders([agency for agency, _ in items])
+    return [f"{HtmlLetters.folder}/{folder}/{name}" for folder, name in zip(folders, assign_letter_names(items))]
 
 
 def render_letter(record: AuditRecord | dict[str, Any], office: Office, run_date: dt.date,
