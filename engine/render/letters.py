@@ -13,7 +13,7 @@ import datetime as dt
 import re
 import unicodedata
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import jinja2
 
@@ -60,7 +60,7 @@ def safe_stem(agency: str | None, year: int | None) -> str:
     characters reserved by file systems, URLs or shells (# % ? & … break the dashboard's links),
     at most _MAX_STEM_BYTES bytes of UTF-8 (file names are limited to 255 bytes), never a
     Windows device name. findings.json's `letters` table maps each letter file to its agency."""
-    return f"{_safe_name(agency)}-{year if year is not None else '年度不详'}"
+    return _stem(_safe_name(agency), year)
 
 
 def _safe_name(agency: str | None) -> str:
@@ -82,14 +82,41 @@ def _bytes_prefix(text: str, limit: int) -> str:
 def assign_letter_names(items: list[tuple[str | None, int | None]]) -> list[str]:
     """File names for the letters, in the order given (the batch passes source-path order): the
     first of a name keeps it, later ones get -2, -3 … (compared case-insensitively)."""
+    names = _safe_names(agency for agency, _ in items)
+    return _unique_names([_stem(name, year) for name, (_, year) in zip(names, items)])
+
+
+def _stem(name: str, year: int | None) -> str:
+    return f"{name}-{year if year is not None else '年度不详'}"
+
+
+def _safe_names(agencies: Iterable[str | None]) -> list[str]:
+    """_safe_name of each agency, each distinct name made safe once (a body's reports of several
+    years, duplicates: at 160,000 letters this is the costly part of naming them)."""
+    done: dict[str | None, str] = {}
+    out = []
+    for agency in agencies:
+        name = done.get(agency)
+        if name is None:
+            name = done[agency] = _safe_name(agency)
+        out.append(name)
+    return out
+
+
+def _unique_names(stems: list[str]) -> list[str]:
     used: set[str] = set()
+    last: dict[str, int] = {}          # stem (lower-cased) -> the last number given to it
     names = []
-    for agency, year in items:
-        stem = safe_stem(agency, year)
-        candidate, n = stem, 1
-        while candidate.lower() in used:
-            n += 1
-            candidate = f"{stem}-{n}"
+    for stem in stems:
+        key = stem.lower()
+        candidate, n = stem, last.get(key, 1)
+        if n > 1 or key in used:       # a later letter of a name: continue from its last number
+            while True:
+                n += 1
+                candidate = f"{stem}-{n}"
+                if candidate.lower() not in used:
+                    break
+            last[key] = n
         used.add(candidate.lower())
         names.append(f"{candidate}.html")
     return names
@@ -107,7 +134,10 @@ def letter_folders(agencies: list[str | None]) -> list[str]:
     would merge on Windows and macOS); without dots, dashes or spaces at the ends (a leading dot
     hides a folder, a leading dash reads as an option in a shell, Windows drops a trailing dot);
     never a Windows device name."""
-    keys = [_safe_name(a).lower() for a in agencies]
+    return _folders([name.lower() for name in _safe_names(agencies)])
+
+
+def _folders(keys: list[str]) -> list[str]:
     folders = [""] * len(keys)
     pending = [(list(range(len(keys))), _FOLDER_CHARS)]
     while pending:
@@ -129,8 +159,10 @@ def assign_letter_paths(items: list[tuple[str | None, int | None]]) -> list[str]
     """Each letter's path relative to OUT, "letters/<folder>/<name>.html", in the order given: what
     AuditRecord.letter holds and everything links through (the DOCX letter is the same path with
     .docx). Names are unique over the whole run, not only within their folder."""
-    folders = letter_folders([agency for agency, _ in items])
-    return [f"{HtmlLetters.folder}/{folder}/{name}" for folder, name in zip(folders, assign_letter_names(items))]
+    names = _safe_names(agency for agency, _ in items)
+    folders = _folders([name.lower() for name in names])
+    files = _unique_names([_stem(name, year) for name, (_, year) in zip(names, items)])
+    return [f"{HtmlLetters.folder}/{folder}/{file}" for folder, file in zip(folders, files)]
 
 
 def render_letter(record: AuditRecord | dict[str, Any], office: Office, run_date: dt.date,
