@@ -51,7 +51,7 @@ def _descendants(pid: int) -> set[int]:
 def _peak_kb(pid: int) -> tuple[int, str] | None:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
-        cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        cmd = Path(f"/proc/{pid}/comm").read_text().strip()     # xxgk-worker / xxgk-tables / python
     except OSError:
         return None
     hwm = next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmHWM:")), 0)
@@ -91,7 +91,7 @@ def main() -> int:
     print("各进程峰值常驻内存（VmHWM）：")
     for pid, (kb, cmd) in sorted(peaks.items(), key=lambda kv: -kv[1][0]):
         role = "主进程" if pid == proc.pid else "子进程"
-        print(f"  {role} {pid:>7}  {kb / 1024:7.1f} MB  {cmd[:60]}")
+        print(f"  {role} {pid:>7}  {kb / 1024:7.1f} MB  {cmd}")
     print(f"所有进程中最大的 max RSS（getrusage）：{largest / 1024:.1f} MB")
     if proc.returncode != 0:
         print(stderr[-2000:])
