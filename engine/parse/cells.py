@@ -19,8 +19,8 @@ more hyphens (markdown table rules "---") are TEXT, not dashes.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from decimal import Decimal, InvalidOperation
+from typing import NamedTuple
 
 EMPTY, VALUE, TEXT = "empty", "value", "text"
 
@@ -34,8 +34,9 @@ _NAME_WITH_NUMBER = re.compile(r"(?:数据|列|栏|字段|(?<![A-Za-z])[A-Za-z]+
 MAX_NUMBER_CHARS = 200
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):
+    """One value slot of a row's text. Immutable; a NamedTuple rather than a frozen dataclass: a
+    report makes hundreds of tokens and a frozen dataclass costs three times as much to build."""
     kind: str                 # EMPTY | VALUE | TEXT
     text: str                 # folded text of the token
     raw: str                  # the original text at the same place
@@ -94,7 +95,7 @@ def tokens_of_piece(folded: str, raw: str, line: int, start: int, tabbed: bool) 
                 # both, so that the table can convert or refuse it (engine/parse/units.py)
                 prev = out.pop()
                 r0 = prev.start - start
-                out.append(replace(prev, unit=piece, raw=raw[r0:rs + len(piece)]))
+                out.append(prev._replace(unit=piece, raw=raw[r0:rs + len(piece)]))
             else:
                 if out and out[-1].kind == TEXT and out[-1].start + len(out[-1].text) == ps:
                     prev = out.pop()

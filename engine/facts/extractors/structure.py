@@ -11,6 +11,7 @@ are unknown, and no per-cell rule judges them — the diagnostic is the finding.
 from __future__ import annotations
 
 import functools
+from collections import Counter
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -153,11 +154,11 @@ def _table_facts(report: Report, table: Table) -> Iterable[dict[str, Any]]:
             _, row_key, _ = split_address(addr)
             cell_facts.append(_cell_fact(table.cells[addr], row_key, row_key, part,
                                          addr in malformed))
+    kinds = Counter(c["kind"] for c in cell_facts)       # one pass, not one per kind
     yield {"type": "table", "name": table.name, "present": table.present,
            "template": table_template(report, table) if table.present else None,
            "variant": table.variant, "line": table.line_start, "part": part,
-           **{f"n_{k}": sum(1 for c in cell_facts if c["kind"] == k)
-              for k in ("missing", "blank", "dash", "none", "text")}}
+           **{f"n_{k}": kinds[k] for k in ("missing", "blank", "dash", "none", "text")}}
     yield from row_facts
     yield from cell_facts
 
@@ -201,7 +202,7 @@ def _row_fact(table: str, row_key: str, label: str, cells: list[Cell], part: str
 def _cell_fact(cell: Cell, row_key: str, label: str, part: str,
                malformed: bool = False) -> dict[str, Any]:
     table, col, amount, signed = _address_info(cell.address)
-    value: Decimal | None = cell.value if cell.known else None
+    value: Decimal | None = cell.value if cell.kind == "number" else None     # Cell.known, inlined
     return {"type": "cell", "addr": cell.address, "table": table, "row": row_key, "col": col,
             "kind": cell.kind, "v": value,
             "integral": None if value is None else value == value.to_integral_value(),

@@ -1,0 +1,140 @@
+"""CPU per text report, stage by stage, optionally side by side with another git commit.
+
+    .venv/bin/python benchmarks/stages.py [-n 100] [--rounds 3] [--against REV] [--profile STAGE]
+
+The reports are benchmarks/audit.py's synthetic text reports (the five seeds with their own agency
+names and consistent figures, a fifth of them with an injected defect). Stages, in CPU ms per
+report (time.process_time, garbage collector on, the setup frozen out of it as in the workers):
+
+    read       read_document(path)
+    parse      parse_document(document)
+    facts      build_facts(report, None, catalog.requests)
+    durable    evaluate(report, catalog, engine="durable")  (facts + engine + results + charges)
+    reference  evaluate(report, catalog, engine="reference")
+
+Each round measures every stage once over the whole corpus; the figure is the median over rounds.
+--against REV: the same measurement for REV (checked out in a temporary git worktree, removed
+afterwards), rounds alternating between the two trees in fresh processes, so both see the same
+machine load; the last column is the ratio (this tree / REV).
+--profile STAGE: cProfile of one stage over the corpus, top functions by own time (this tree only).
+Target (issue 14): parse ≤ 1.5 ms and durable ≤ 2 ms per report.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+STAGES = ("read", "parse", "facts", "durable", "reference")
+
+
+def measure(root: Path, corpus: Path, rounds: int, profile: str | None) -> dict[str, list[float]]:
+    """Runs in the child process, importing the engine of `root`."""
+    sys.path.insert(0, str(root))
+    import gc
+    import time
+
+    from engine.evaluate import evaluate
+    from engine.facts import build_facts
+    from engine.ingest import read_document
+    from engine.parse import parse_document
+    from engine.rules import DEFAULT_RULES_DIR, load_catalog
+
+    files = sorted(str(p) for p in corpus.glob("*.txt"))
+    catalog = load_catalog(DEFAULT_RULES_DIR)
+    docs = [read_document(f) for f in files]
+    reports = [parse_document(d) for d in docs]
+    evaluate(reports[0], catalog, engine="durable")      # the ruleset is created once per process
+    evaluate(reports[0], catalog, engine="reference")
+    runs = {
+        "read": lambda: [read_document(f) for f in files],
+        "parse": lambda: [parse_document(d) for d in docs],
+        "facts": lambda: [build_facts(r, None, catalog.requests) for r in reports],
+        "durable": lambda: [evaluate(r, catalog, engine="durable") for r in reports],
+        "reference": lambda: [evaluate(r, catalog, engine="reference") for r in reports],
+    }
+    gc.collect()
+    gc.freeze()            # the workers freeze what they loaded before the first report
+    if profile:
+        import cProfile
+        import pstats
+        prof = cProfile.Profile()
+        prof.enable()
+        runs[profile]()
+        prof.disable()
+        pstats.Stats(prof, stream=sys.stderr).sort_stats("tottime").print_stats(30)
+        return {}
+    out: dict[str, list[float]] = {s: [] for s in STAGES}
+    for _ in range(rounds):
+        for stage in STAGES:
+            c0 = time.process_time()
+            runs[stage]()
+            out[stage].append((time.process_time() - c0) * 1000 / len(files))
+            gc.collect()
+    return out
+
+
+def child(root: Path, corpus: Path, rounds: int) -> dict[str, list[float]]:
+    cmd = [sys.executable, __file__, "--child", str(root), "--corpus", str(corpus), "--rounds", str(rounds)]
+    return json.loads(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout)
+
+
+def make_corpus(n: int, folder: Path) -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from audit import generate           # benchmarks/audit.py's generator
+    generate(n, folder, defects=0.2)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("-n", type=int, default=100, help="synthetic reports (default 100)")
+    ap.add_argument("--rounds", type=int, default=3, help="rounds per tree (default 3)")
+    ap.add_argument("--against", metavar="REV", help="git commit to measure side by side")
+    ap.add_argument("--profile", choices=STAGES, help="cProfile one stage instead of timing")
+    ap.add_argument("--child", type=Path, help=argparse.SUPPRESS)
+    ap.add_argument("--corpus", type=Path, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        print(json.dumps(measure(args.child, args.corpus, args.rounds, None)))
+        return
+    with tempfile.TemporaryDirectory(prefix="xxgk-stages-") as tmp:
+        corpus = Path(tmp) / "reports"
+        corpus.mkdir()
+        make_corpus(args.n, corpus)
+        if args.profile:
+            measure(ROOT, corpus, 1, args.profile)
+            return
+        trees = {"this": ROOT}
+        if args.against:
+            old = Path(tmp) / "against"
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(old), args.against],
+                           check=True)
+            trees["against"] = old
+        try:
+            got: dict[str, dict[str, list[float]]] = {t: {s: [] for s in STAGES} for t in trees}
+            for _ in range(args.rounds):         # alternate: both trees see the same machine load
+                for name, root in trees.items():
+                    for stage, ms in child(root, corpus, 1).items():
+                        got[name][stage] += ms
+        finally:
+            if args.against:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=True)
+    print(f"{args.n} synthetic text reports, CPU ms per report (median of {args.rounds} rounds)")
+    head = f"{'stage':10s}{'this':>9s}" + (f"{args.against[:12]:>14s}{'ratio':>8s}" if args.against else "")
+    print(head)
+    for stage in STAGES:
+        a = statistics.median(got["this"][stage])
+        row = f"{stage:10s}{a:9.2f}"
+        if args.against:
+            b = statistics.median(got["against"][stage])
+            row += f"{b:14.2f}{a / b:8.2f}"
+        print(row)
+
+
+if __name__ == "__main__":
+    main()
