@@ -66,15 +66,16 @@ def tokens_of_piece(folded: str, raw: str, line: int, start: int, tabbed: bool) 
     stripped = folded.strip()
     if not stripped:
         return [Token(EMPTY, "", "", line, start, tabbed=tabbed)]
-    if _NAME_WITH_NUMBER.fullmatch(stripped) and not _UNIT.fullmatch(stripped.rstrip("0123456789 ")):
-        # a column name with a number (数据1, 列2, Column3): a converter's placeholder header, not a value
-        off = folded.index(stripped)
-        return [Token(TEXT, stripped, raw[off:off + len(stripped)], line, start + off, tabbed=tabbed)]
     if " " not in stripped:            # the common case: one word in the cell
+        # (tested first: a value word — digits, a dash, 无 — is never a column name like 数据1)
         kind = classify_word(stripped)
         if kind:
             off = folded.index(stripped)
             return [Token(VALUE, stripped, raw[off:off + len(stripped)], line, start + off, kind, tabbed)]
+    if _NAME_WITH_NUMBER.fullmatch(stripped) and not _UNIT.fullmatch(stripped.rstrip("0123456789 ")):
+        # a column name with a number (数据1, 列2, Column3): a converter's placeholder header, not a value
+        off = folded.index(stripped)
+        return [Token(TEXT, stripped, raw[off:off + len(stripped)], line, start + off, tabbed=tabbed)]
     out: list[Token] = []
     for w in _WORD.finditer(folded):
         word = w.group()

@@ -45,7 +45,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from engine.model import Cell, SourceLine
 from engine.parse.cells import EMPTY, TEXT, VALUE, Token, split_cells, tokens_of_piece
@@ -213,7 +213,7 @@ def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: 
     """
     toks: list[Token] = []
     started = False
-    whole = squeeze(label)
+    whole = _squeezed_label(label)
     for li in range(start.line, min(end.line, len(lines) - 1) + 1):
         f = folded[li]
         a = start.col if li == start.line else 0
@@ -246,6 +246,12 @@ def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: 
                 toks.append(t)
     # trailing empties after the last line of the row belong to the layout of the NEXT label's line
     return toks
+
+
+@lru_cache(maxsize=1024)
+def _squeezed_label(label: str) -> str:
+    """squeeze() of a row's label: the template's labels, squeezed once per process, not per row."""
+    return squeeze(label)
 
 
 def _label_piece(text: str, whole: str) -> bool:
