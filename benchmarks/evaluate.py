@@ -7,6 +7,8 @@ Reports: the seeds parsed by engine.parse (when the parser is available) plus ex
 the catalog and randomised variants of them, so the measurement covers clean and broken reports.
 Times include fact building, the engine run and building the RuleResults (not parsing); the
 fact building and the engine run (engine facts, the engine, activations) are also shown alone.
+For CPU per text report stage by stage (parse included), side by side with another commit, see
+benchmarks/stages.py.
 """
 from __future__ import annotations
 

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import NamedTuple
 
 EMPTY, VALUE, TEXT = "empty", "value", "text"
@@ -50,15 +51,23 @@ class Token(NamedTuple):
     def value(self) -> Decimal | None:
         if self.value_kind != "number":
             return None
-        try:
-            return Decimal(self.text.replace(",", ""))
-        except InvalidOperation:
-            return None
+        return _decimal(self.text)
 
     @property
     def is_digit_run(self) -> bool:
         """An unsigned integer of two or more digits: a candidate for being several cells run together."""
         return self.value_kind == "number" and len(self.text) > 1 and self.text.isdigit()
+
+
+@lru_cache(maxsize=4096)
+def _decimal(text: str) -> Decimal | None:
+    """Decimal of a number token's text (thousands commas dropped), None if it is none. Cached: a
+    report's tables repeat the same few figures (0, 1, 2 …) and a token's value is asked for
+    several times; Decimals are immutable, so sharing them is safe."""
+    try:
+        return Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
 
 
 def tokens_of_piece(folded: str, raw: str, line: int, start: int, tabbed: bool) -> list[Token]:

@@ -438,11 +438,14 @@ def positional_slots(tokens: list[Token], expected: int, lead: int, trail: int) 
     return None
 
 
+_CELL_KIND = {"number": "number", "dash": "dash", "none": "none"}     # a value token's kind → the cell's
+
+
 def cell_from_token(address: str, tok: Token, line: SourceLine, read: str) -> Cell:
     """The cell a token states; `read` says how the token was placed (engine/model.READ_HOW)."""
     if tok.kind == EMPTY:
         return Cell(address, "blank", None, "", line.no, line.where, read=read)
-    kind = {"number": "number", "dash": "dash", "none": "none"}[tok.value_kind]
+    kind = _CELL_KIND[tok.value_kind]
     return Cell(address, kind, tok.value if kind == "number" else None, tok.raw, line.no, line.where, read=read)
 
 

@@ -10,6 +10,7 @@ Request: {"rule": RULE_ID, "signal": NAME, "file": PATH}.
 """
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -59,12 +60,16 @@ CHECKS = (
 _CACHE: dict[tuple[str, float], SignalSet] = {}
 
 
+_DEFAULT_PATH = str(DEFAULT_SIGNALS_FILE)
+
+
 def signal_set(path: str | Path | None) -> SignalSet:
     """The signal set of a file, loaded once per process (and again if the file changed)."""
-    p = Path(path) if path else DEFAULT_SIGNALS_FILE
-    key = (str(p), p.stat().st_mtime)
+    # (asked once or twice per report: a string and os.stat, not a Path, for the default file)
+    name = str(Path(path)) if path else _DEFAULT_PATH
+    key = (name, os.stat(name).st_mtime)
     if key not in _CACHE:
-        _CACHE[key] = load_signals(p)
+        _CACHE[key] = load_signals(name)
     return _CACHE[key]
 
 
