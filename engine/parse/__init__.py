@@ -30,8 +30,10 @@ from engine.parse import diagnostics as D
 from engine.parse import review as review_table
 from engine.parse.grid import Pos, Region
 from engine.parse.metadata import extract_metadata
+from engine.parse import stream
 from engine.parse.parts import Heading, build_parts, find_headings, fold_lines
-from engine.template import DEFAULT_APPLICATION_VARIANT, PART_IDS
+from engine.template import (ACTIVE_ITEMS, APPLICANT_COLUMNS, DEFAULT_APPLICATION_VARIANT, PART_IDS,
+                             application_rows, review_addresses)
 
 __all__ = ["NotAReportError", "parse_document", "parse_file"]
 
@@ -87,6 +89,8 @@ def parse_document(doc: Document) -> Report:
     rev, d = review_table.extract(lines, folded, review_region, template)
     diagnostics.extend(d)
     tables: dict[str, Table] = {"active": act, "applications": apps, "review": rev}
+    _complete_from_stream(tables, lines, folded, active_region, apps_region, review_region, apps_variant,
+                          diagnostics)
     for table in tables.values():
         set_reading(table, lines)
 
@@ -109,6 +113,30 @@ def parse_document(doc: Document) -> Report:
     meta.template_evidence = _evidence(active_labels, variant_evidence)
     return Report(source=doc.path, format=doc.format, sha256=doc.sha256, metadata=meta, parts=parts,
                   tables=tables, diagnostics=diagnostics, lines=list(lines))
+
+
+def _complete_from_stream(tables: dict[str, Table], lines: list, folded: list[str], active_region: Region,
+                          apps_region: Region, review_region: Region, apps_variant: str,
+                          diagnostics: list) -> None:
+    """Reading-order text: cells the row reader left unknown, where the stream of labels and values
+    is certain (engine/parse/stream.py)."""
+    act, apps, rev = tables["active"], tables["applications"], tables["review"]
+    if act.present and act.template in ACTIVE_ITEMS:
+        region = active_table.table_start(folded, active_region) or active_region
+        shape = stream.Shape("active", [(f"{it.key}.{r}", [f"active.{it.key}.{r}.{c}" for c in it.columns])
+                                        for it in ACTIVE_ITEMS[act.template] for r in it.rows])
+        stream.complete(shape, act, lines, folded, region, active_table.ANCHORS[act.template].find(folded, region),
+                        diagnostics)
+    if apps.present:
+        by_header = any(d.code == "HEADER_COLUMNS" and d.table == "applications" for d in diagnostics)
+        shape = stream.Shape("applications", [(r.key, [f"applications.{r.key}.{c}" for c in APPLICANT_COLUMNS])
+                                              for r in application_rows(apps_variant)], adds_up=not by_header)
+        stream.complete(shape, apps, lines, folded, apps_region,
+                        applications_table.ANCHORS[apps_variant].find(folded, apps_region), diagnostics)
+    header = review_table.header_anchors(folded, review_region)
+    if rev.present or header:
+        shape = stream.Shape("review", [("data", review_addresses())], labelled=False)
+        stream.complete(shape, rev, lines, folded, review_region, header, diagnostics, may_find=True)
 
 
 def set_reading(table: Table, lines: list) -> None:

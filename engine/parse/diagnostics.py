@@ -21,6 +21,9 @@ Codes:
     REVIEW_BY_ORDER      the review table's header lacks its column labels (a conversion kept
                          only 行政复议 / 行政诉讼): the row under it is read in the template's order
                          (only when it has exactly fifteen cells)                          (info)
+    STREAM_ORDER         reading-order text (one cell per line, labels out of place): rows read
+                         from the stream of labels and values where it leaves no doubt
+                         (engine/parse/stream.py)                                           (info)
     TEMPLATE_MIXED       the tables follow different template generations                   (warning)
     YEAR_CONFLICT        the title's year and the statistics period's year differ            (warning)
 """
@@ -44,6 +47,7 @@ SEVERITY = {
     "UNIT_MISMATCH": "error",
     "HEADER_COLUMNS": "warning",
     "REVIEW_BY_ORDER": "info",
+    "STREAM_ORDER": "info",
     "TEMPLATE_MIXED": "warning",
     "YEAR_CONFLICT": "warning",
 }
@@ -163,6 +167,19 @@ def review_by_order(line: SourceLine | None, cells: list[str]) -> Diagnostic:
     return make("REVIEW_BY_ORDER",
                 "表四表头不完整（未见“结果维持”“尚未审结”等列名），其下一行的数值按模板顺序"
                 "（行政复议、未经复议直接起诉、复议后起诉各五列）读取，个数不是15个时按未知处理", line, "review", cells)
+
+
+def stream_order(table: str, rows: list[str], line: SourceLine | None, cells: list[str], partial: bool) -> Diagnostic:
+    if table == "review":
+        what = "表四数据行"
+    elif len(rows) > 3:
+        what = f"{TABLE_NUMBERS[table]}的 {len(rows)} 行"
+    else:
+        what = "、".join(row_title(table, r) for r in rows)
+    rest = "；其余各行仍无法确定" if partial else ""
+    return make("STREAM_ORDER",
+                f"{what}的数值按文本中标签与数值的先后顺序读出（每格一行、标签错位的文本，只在个数与行列完全吻合时"
+                f"读取）{rest}", line, table, cells)
 
 
 def template_mixed(active: str, applications: str) -> Diagnostic:

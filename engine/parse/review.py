@@ -54,6 +54,11 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
     return table, diags
 
 
+def header_anchors(folded: list[str], region: Region) -> list:
+    """The table's header labels in the region (行政复议, 行政诉讼, the groups and result columns)."""
+    return _HEADER.find(folded, region)
+
+
 def _row_of_fifteen(lines: list[SourceLine], folded: list[str], region: Region, header: list) -> list | None:
     """Under a broken header (行政复议 / 行政诉讼 seen, no column labels): the first row of values
     after it (one TAB row with its empty cells, or values with no empty cell between them). Its
