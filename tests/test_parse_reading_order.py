@@ -101,3 +101,54 @@ def test_text_with_several_values_per_line_is_left_to_the_row_reader():
     body += "".join(f"{label_of(k)} 0 0 0 0 0 0 0\n" for k in KEYS[3:])
     r = parse(document(body))
     assert not any(d.code == "STREAM_ORDER" for d in r.diagnostics)
+
+
+# 表二 as pdftotext draws the seeds' tables: some figures above their label, others below it, the
+# first row's figures among its column labels (distinct figures, so a misplaced one shows)
+ACTIVE_DRAWN = """二、主动公开政府信息情况
+第二十条第（一）项
+信息内容
+规章
+本年制发件数
+101
+本年废止件数
+102
+现行有效件数
+103
+行政规范性文件
+104
+105
+106
+第二十条第（五）项
+信息内容
+本年处理决定数量
+107
+行政许可
+第二十条第（六）项
+信息内容
+本年处理决定数量
+行政处罚
+108
+行政强制
+109
+第二十条第（八）项
+信息内容
+本年收费金额（单位：万元）
+110
+行政事业性收费
+"""
+
+
+def test_figures_above_some_labels_and_below_others_are_never_misplaced():
+    text = document(zero_stream(), review="0 " * 15)
+    text = text[:text.index("二、主动公开")] + ACTIVE_DRAWN + text[text.index("三、收到和处理"):]
+    r = parse(text)
+    expected = {"item1.行政规范性文件.本年制发件数": 104, "item1.行政规范性文件.现行有效件数": 106,
+                "item5.行政许可.本年处理决定数量": 107, "item6.行政处罚.本年处理决定数量": 108,
+                "item6.行政强制.本年处理决定数量": 109, "item8.行政事业性收费.本年收费金额": 110}
+    for tail, value in expected.items():
+        cell = r.cell(f"active.{tail}")
+        assert cell.kind == "missing" or cell.value == value, (tail, cell.value)
+    # the lone "103" above 行政规范性文件 is one cell, never split into 1 / 0 / 3
+    assert not any(c.read == "digits" for c in r.tables["active"].cells.values())
+    assert r.cell("active.item6.行政强制.本年处理决定数量").value == 109

@@ -123,14 +123,19 @@ def _complete_from_stream(tables: dict[str, Table], lines: list, folded: list[st
     act, apps, rev = tables["active"], tables["applications"], tables["review"]
     if act.present and act.template in ACTIVE_ITEMS:
         region = active_table.table_start(folded, active_region) or active_region
+        items = ACTIVE_ITEMS[act.template]
         shape = stream.Shape("active", [(f"{it.key}.{r}", [f"active.{it.key}.{r}.{c}" for c in it.columns])
-                                        for it in ACTIVE_ITEMS[act.template] for r in it.rows])
+                                        for it in items for r in it.rows],
+                             group={f"{it.key}.{r}": it.key for it in items for r in it.rows}, opens_group="item",
+                             heads=frozenset({"信息内容", *(it.label_of(c) for it in items for c in it.columns)}),
+                             labels={f"{it.key}.{r}": r for it in items for r in it.rows})
         stream.complete(shape, act, lines, folded, region, active_table.ANCHORS[act.template].find(folded, region),
                         diagnostics)
     if apps.present:
         by_header = any(d.code == "HEADER_COLUMNS" and d.table == "applications" for d in diagnostics)
         shape = stream.Shape("applications", [(r.key, [f"applications.{r.key}.{c}" for c in APPLICANT_COLUMNS])
-                                              for r in application_rows(apps_variant)], adds_up=not by_header)
+                                              for r in application_rows(apps_variant)], adds_up=not by_header,
+                             labels={r.key: r.label for r in application_rows(apps_variant)})
         stream.complete(shape, apps, lines, folded, apps_region,
                         applications_table.ANCHORS[apps_variant].find(folded, apps_region), diagnostics)
     header = review_table.header_anchors(folded, review_region)

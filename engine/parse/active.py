@@ -155,6 +155,11 @@ def _recover(key: str, read: RowRead, addrs: list[str], lines: list[SourceLine],
         cands = digits.splits([t.text for t in read.values], len(addrs))
     except digits.TooMany:
         cands = [(), ()]
+    if len(cands) == 1 and (read.anchor is None or any(t.line != read.anchor.line for t in read.values)):
+        # a number on a line of its own (reading-order text: one cell per line) is one cell, not
+        # a row run together ("103" above its label is not 1 / 0 / 3)
+        return [D.digits_ambiguous("active", key, run_text, len(addrs), line, addrs,
+                                   "数值不在该行标签所在行，不能当作连在一起的一行数字拆分")]
     if len(cands) == 1 and len(read.values) > 1:
         # values set apart by spaces but fewer than the row's cells: with no identity to confirm a
         # split, values lost from the row ("10 5" for three cells) cannot be told from values run

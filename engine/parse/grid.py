@@ -304,9 +304,15 @@ def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor],
         or (last == order[-1] and _full(after[last], expected[last]))
     before_edge = (last == order[-1] and not after[last].values and _full(before[last], expected[last])) \
         or (first == order[0] and _full(before[first], expected[first]))
-    if after_edge and not before_edge:
+    # ... and the other edge must not contradict it: the template's first row with no value before
+    # its label cannot be read "before", its last row with none after its label cannot be read
+    # "after" (reading-order text where some rows print their figure above the label and others
+    # below it: 行政处罚 / 4119 / 行政强制 / 195 would give 行政强制 4119)
+    before_contra = first == order[0] and not before[first].values
+    after_contra = last == order[-1] and not after[last].values
+    if after_edge and not before_edge and not after_contra:
         return _doubt_off_line(after, order, chosen, +1, "")
-    if before_edge and not after_edge:
+    if before_edge and not after_edge and not before_contra:
         return _doubt_off_line(before, order, chosen, -1, "")
     reads = before if _values_precede_labels(after, before, expected) else after
     return _doubt_off_line(reads, order, chosen, -1 if reads is before else +1,

@@ -12,11 +12,15 @@ only into cells the row reader left unknown ("missing"):
    the rows whose labels were found in place around it). Over several rows this is accepted only
    when every row adds up (requests table: 总计 = the six applicant columns) and reading the run
    column by column would not also add up with other values: identities confirm the order, they
-   never supply a value. Likewise a run before the first row label (rows 0 … b−1) and a run after
-   the template's last row (exactly n values).
+   never supply a value. Likewise a run before the first row label (rows 0 … b−1), a run after
+   the template's last row (exactly n values), and in 表二 a run after the last row of a 第二十条
+   item before the next item's header, or under an item's header before the label of its only row
+   (the label printed after its figure) with the next item's header right after that label.
+   A row whose own run (between its label and the next row's) is short stays unknown.
 2. What remains: the table's cells still unknown and the values of its region not yet placed (by
-   the row reader or by 1.). When they are exactly as many and all the same ("0" everywhere: the
-   common report with no requests), every cell gets that value whatever the order.
+   the row reader, by 1., or as a short row's own). When they are exactly as many and all the same
+   ("0" everywhere: the common report with no requests), every cell gets that value whatever the
+   order. A row whose label is nowhere in the region expects no value.
 Anything else stays unknown with the row reader's diagnostic. A row placed here gets an info
 diagnostic STREAM_ORDER and loses the row reader's diagnostics for it. A value placed here that
 contradicts a cell the row reader read makes the whole stream reading of the table void.
@@ -28,13 +32,14 @@ what the row reader gives.
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse.cells import VALUE, Token, tokens_of_piece
 from engine.parse.grid import Anchor, Region, cell_from_token
+from engine.parse.normalize import squeeze
 
 ALONE_SHARE = 0.6          # share of a region's values alone on their line for reading-order text
 MIN_VALUES = 3
@@ -57,6 +62,12 @@ class Shape:
     rows: list[tuple[str, list[str]]]          # (row key, addresses in column order)
     adds_up: bool = False                      # last column = sum of the others (row identity)
     labelled: bool = True                      # rows have labels (not the review table's one data row)
+    # the table's sub-tables (表二's 第二十条 items): row key -> its item; the header label that opens
+    # an item ("item") and the labels of an item's header (信息内容, its column labels)
+    group: dict[str, str] = field(default_factory=dict)
+    opens_group: str = ""
+    heads: frozenset[str] = frozenset()
+    labels: dict[str, str] = field(default_factory=dict)     # row key -> label (to tell it is in the text)
 
 
 def stream_events(lines: list[SourceLine], folded: list[str], region: Region, anchors: list[Anchor]) -> list[Event]:
@@ -122,14 +133,17 @@ def complete(shape: Shape, table: Table, lines: list[SourceLine], folded: list[s
     if not looks_like_reading_order(lines, folded, region, events):
         return
     placed: dict[str, Token] = {}
-    if shape.adds_up:
-        for rows, toks in _runs(shape, events):
-            placed.update(zip((a for k in rows for a in dict(shape.rows)[k]), toks))
+    runs, short = _runs(shape, events)
+    for rows, toks in runs:
+        placed.update(zip((a for k in rows for a in dict(shape.rows)[k]), toks))
     if any(table.cells.get(a) is not None and table.cells[a].kind != "missing"
            and not _same(table.cells[a], t) for a, t in placed.items()):
         return                  # the stream contradicts the row reader: trust neither reading here
     placed = {a: t for a, t in placed.items() if table.cells.get(a) is None or table.cells[a].kind == "missing"}
-    placed.update(_all_same(shape, table, addrs, events, placed, lines))
+    # the short rows' values may be theirs, or one may have strayed elsewhere in the stream: each
+    # reading is a count on its own, and at most one of them can match
+    placed.update(_all_same(shape, table, addrs, events, placed, {}, lines, folded, region)
+                  or _all_same(shape, table, addrs, events, placed, short, lines, folded, region))
     if not placed or (not table.present and len(placed) < len(addrs)):
         return
     if not table.present:
@@ -148,49 +162,73 @@ def _same(cell: Cell, tok: Token) -> bool:
     return cell.kind == kind and (kind != "number" or cell.value == tok.value)
 
 
-def _runs(shape: Shape, events: list[Event]) -> list[tuple[list[str], list[Token]]]:
-    """Runs of values whose rows are certain (rule 1 of the module docstring)."""
+def _runs(shape: Shape, events: list[Event]) -> tuple[list[tuple[list[str], list[Token]]], dict[str, list[Token]]]:
+    """Runs of values whose rows are certain (rule 1 of the module docstring), and the rows whose
+    run, between their own label and the next row's, is SHORT (fewer values than cells: a blank or
+    lost cell — the row stays unknown, its values are its own and leave the pool of rule 2)."""
     order = [k for k, _ in shape.rows]
     rank = {k: i for i, k in enumerate(order)}
-    width = {k: len(row) for k, row in shape.rows}
-    n = width[order[0]]
-    if any(w != n for w in width.values()):
-        return []
+    width = [len(row) for _, row in shape.rows]
     out: list[tuple[list[str], list[Token]]] = []
+    short: dict[str, list[Token]] = {}
     claimed: Counter = Counter()
-    i = 0
     seen_row = False
-    left: Event | None = None
+    i = 0
     while i < len(events):
         if events[i].kind != "value":
-            left = events[i]
-            seen_row = seen_row or (left.kind == "row" and left.key in rank)
+            seen_row = seen_row or (events[i].kind == "row" and events[i].key in rank)
             i += 1
             continue
         j = i
         while j < len(events) and events[j].kind == "value":
             j += 1
         run = [e.token for e in events[i:j]]
+        left = events[i - 1] if i else None
         right = events[j] if j < len(events) else None
-        rows = _rows_of_run(left, right, seen_row, len(run), n, order, rank)
-        if rows and (len(rows) == 1 or _order_confirmed(run, len(rows), n)):
-            out.append((rows, run))
-            claimed.update(rows)
+        after = events[j + 1] if j + 1 < len(events) else None
+        span = _span(shape, left, right, after, seen_row, rank)
+        if span is not None:
+            a, b = span
+            need = sum(width[a:b])
+            if len(run) == need and (b - a == 1 or (shape.adds_up and len(set(width[a:b])) == 1
+                                                    and _order_confirmed(run, b - a, width[a]))):
+                out.append((order[a:b], run))
+                claimed.update(order[a:b])
+            elif b - a == 1 and 0 < len(run) < need and left is not None and left.kind == "row":
+                short[order[a]] = run
+                claimed[order[a]] += 1
         i = j
-    return [(rows, run) for rows, run in out if all(claimed[k] == 1 for k in rows)]
+    ok = [(rows, run) for rows, run in out if all(claimed[k] == 1 for k in rows)]
+    return ok, {k: run for k, run in short.items() if claimed[k] == 1}
 
 
-def _rows_of_run(left: Event | None, right: Event | None, seen_row: bool, count: int, n: int,
-                 order: list[str], rank: dict[str, int]) -> list[str]:
+def _span(shape: Shape, left: Event | None, right: Event | None, after: Event | None, seen_row: bool,
+          rank: dict[str, int]) -> tuple[int, int] | None:
+    """The rows [a, b) a run between `left` and `right` can only belong to, or None."""
+    last = len(rank) - 1
     a = rank.get(left.key) if left is not None and left.kind == "row" else None
     b = rank.get(right.key) if right is not None and right.kind == "row" else None
-    if a is not None and b is not None and b > a and count == (b - a) * n:
-        return order[a:b]
-    if a is None and not seen_row and b is not None and b > 0 and count == b * n:
-        return order[:b]              # values before the first row label: the rows above it
-    if a == len(order) - 1 and (b is None or b <= a) and count == n:
-        return order[a:]              # the last row, ending the table (labels after it are out of place)
-    return []
+    if a is not None:
+        if b is not None and b > a:
+            return a, b                          # between the labels of rows a and b
+        if a == last and (b is None or b <= a):
+            return a, a + 1                      # after the table's last row (labels after it are out of place)
+        if right is not None and right.kind == "stop" and right.key == shape.opens_group and shape.group \
+                and (a == last or shape.group[shape.rows[a + 1][0]] != shape.group[shape.rows[a][0]]):
+            return a, a + 1                      # the last row of an item, before the next item's header
+        return None
+    if b is not None and not seen_row:
+        return 0, b                              # before the first row label: the rows above it
+    if b is not None and shape.group and left is not None and left.kind == "stop" and left.key in shape.heads:
+        # under an item's header, before the label of the item's only row, the item ending there
+        item = shape.group[shape.rows[b][0]]
+        only = [k for k, _ in shape.rows if shape.group[k] == item] == [shape.rows[b][0]]
+        ends = after is None or (after.kind == "stop" and after.key == shape.opens_group) or (
+            after.kind == "row" and after.key in rank and rank[after.key] == b + 1
+            and shape.group[after.key] != item)
+        if only and ends:
+            return b, b + 1
+    return None
 
 
 def _order_confirmed(run: list[Token], k: int, n: int) -> bool:
@@ -208,19 +246,27 @@ def _order_confirmed(run: list[Token], k: int, n: int) -> bool:
 
 
 def _all_same(shape: Shape, table: Table, addrs: list[str], events: list[Event], placed: dict[str, Token],
-              lines: list[SourceLine]) -> dict[str, Token]:
-    """Rule 2: the cells still unknown and the values not yet placed, as many and all the same."""
-    unknown = [a for a in addrs if a not in placed and (table.cells.get(a) is None or table.cells[a].kind == "missing")]
+              short: dict[str, list[Token]], lines: list[SourceLine], folded: list[str], region: Region
+              ) -> dict[str, Token]:
+    """Rule 2: the cells still unknown and the values not yet placed, as many and all the same.
+    Rows with a short run of their own keep it and stay unknown; the values of the whole pool
+    (theirs included) must then all be the same."""
+    rows = dict(shape.rows)
+    out_rows = {a for k in short for a in rows[k]}
+    unknown = [a for a in addrs if a not in placed and a not in out_rows
+               and (table.cells.get(a) is None or table.cells[a].kind == "missing")]
+    if not unknown:
+        return {}
     if shape.labelled:
         # a row whose label is nowhere in the region is not in the document (the 2019 table without
         # its 政府集中采购 row): it expects no value — were its values there after all, they would be
         # more than the cells and nothing is placed
+        text = _region_text(folded, region)
         found = {e.key for e in events if e.kind == "row"}
-        absent = {a for k, row in shape.rows if k not in found for a in row}
+        absent = {a for k, row in shape.rows if k not in found and not _label_in(shape.labels.get(k, ""), text)
+                  for a in row}
         unknown = [a for a in unknown if a not in absent]
-    if not unknown:
-        return {}
-    taken = {id(t) for t in placed.values()}
+    taken = {id(t) for t in placed.values()} | {id(t) for run in short.values() for t in run}
     free = [e.token for e in events if e.kind == "value" and id(e.token) not in taken]
     # the values the row reader placed leave the pool: each by its line and text
     pool: dict[tuple[int, str], list[Token]] = {}
@@ -237,10 +283,33 @@ def _all_same(shape: Shape, table: Table, addrs: list[str], events: list[Event],
             return {}            # a value the row reader took is not in the stream: do not count
         match.pop(0)
     left = [t for ts in pool.values() for t in ts]
-    if len(left) != len(unknown) or len({(t.value_kind, t.value, t.unit) for t in left}) != 1:
+    kinds = {(t.value_kind, t.value, t.unit) for t in [*left, *(t for run in short.values() for t in run)]}
+    if len(left) != len(unknown) or len(kinds) != 1:
         return {}
     left.sort(key=lambda t: (t.line, t.start))
     return dict(zip(unknown, left))
+
+
+def _region_text(folded: list[str], region: Region) -> str:
+    last = min(region.end.line, len(folded) - 1)
+    parts = []
+    for li in range(region.start.line, last + 1):
+        lo = region.start.col if li == region.start.line else 0
+        hi = region.end.col if li == region.end.line else len(folded[li])
+        parts.append(folded[li][lo:hi])
+    return squeeze("".join(parts))
+
+
+def _label_in(label: str, text: str) -> bool:
+    """The head of a row label (numbering left out) is in the text, even where the row reader did not
+    anchor the label (broken over lines: "其他对外管理服务" / "事项")."""
+    core = squeeze(label)
+    for sep in ("、", ".", "）", ")"):
+        head, mark, rest = core.partition(sep)
+        if mark and len(head) <= 3 and rest:
+            core = rest
+            break
+    return len(core) >= 2 and core[:6] in text
 
 
 def _resolve(shape: Shape, table: Table, filled: set[str], placed: dict[str, Token],
