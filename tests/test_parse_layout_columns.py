@@ -178,3 +178,13 @@ def test_header_labels_broken_over_lines_in_narrow_cells_give_the_columns(tmp_pa
 def test_a_header_separated_from_the_rows_by_an_empty_line_is_not_used(tmp_path):
     report = parse(tmp_path, table_text(header=STACKED + "\n"))
     assert {c.kind for c in row_cells(report, "三.一")} == {"missing"}
+
+
+@pytest.mark.parametrize("text, unit", [("5 万元", "万元"), ("3件", "件"), ("6          元", "")])
+def test_a_unit_belongs_to_the_number_only_right_beside_it(text, unit):
+    """In column-laid text a unit several spaces away is in another column ("6 … 元", the amount
+    "251000" wrapped onto the next line): it is text, not the unit of 6."""
+    from engine.parse.cells import VALUE, tokens_of_piece
+    toks = tokens_of_piece(text, text, 0, 0, False)
+    assert toks[0].kind == VALUE and toks[0].unit == unit
+    assert len(toks) == (2 if not unit else 1)

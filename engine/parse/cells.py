@@ -100,9 +100,12 @@ def tokens_of_piece(folded: str, raw: str, line: int, start: int, tabbed: bool) 
             pk = classify_word(piece)
             if pk == "number":
                 out.append(Token(VALUE, piece, raw[rs:rs + len(piece)], line, ps, pk, tabbed))
-            elif _UNIT.fullmatch(piece) and out and out[-1].kind == VALUE and not out[-1].unit:
+            elif _UNIT.fullmatch(piece) and out and out[-1].kind == VALUE and not out[-1].unit \
+                    and ps - out[-1].start - len(out[-1].text) <= 1:
                 # a unit right after a number (5 万元, 3件): kept on the value, whose raw now shows
-                # both, so that the table can convert or refuse it (engine/parse/units.py)
+                # both, so that the table can convert or refuse it (engine/parse/units.py); a unit
+                # farther away stands in another column of column-laid text (pdftotext -layout:
+                # "6        元" with the amount wrapped onto the next line) and is text
                 prev = out.pop()
                 r0 = prev.start - start
                 out.append(prev._replace(unit=piece, raw=raw[r0:rs + len(piece)]))
