@@ -24,6 +24,11 @@ Codes:
     STREAM_ORDER         reading-order text (one cell per line, labels out of place): rows read
                          from the stream of labels and values where it leaves no doubt
                          (engine/parse/stream.py)                                           (info)
+    STREAM_COLUMNS       reading-order text where a group of rows is emitted column by column:
+                         the rows read that way, the only reading in which every row and
+                         column adds up (engine/parse/stream_blocks.py)                     (info)
+    STREAM_AMBIGUOUS     reading-order text: several block readings add up and differ on
+                         these rows, which stay unknown (beside the row reader's diagnostic) (info)
     TEMPLATE_MIXED       the tables follow different template generations                   (warning)
     YEAR_CONFLICT        the title's year and the statistics period's year differ            (warning)
 """
@@ -48,6 +53,8 @@ SEVERITY = {
     "HEADER_COLUMNS": "warning",
     "REVIEW_BY_ORDER": "info",
     "STREAM_ORDER": "info",
+    "STREAM_COLUMNS": "info",
+    "STREAM_AMBIGUOUS": "info",
     "TEMPLATE_MIXED": "warning",
     "YEAR_CONFLICT": "warning",
 }
@@ -180,6 +187,24 @@ def stream_order(table: str, rows: list[str], line: SourceLine | None, cells: li
     return make("STREAM_ORDER",
                 f"{what}的数值按文本中标签与数值的先后顺序读出（每格一行、标签错位的文本，只在个数与行列完全吻合时"
                 f"读取）{rest}", line, table, cells)
+
+
+def _rows_named(table: str, rows: list[str]) -> str:
+    if len(rows) > 3:
+        return f"{TABLE_NUMBERS[table]}的 {len(rows)} 行"
+    return "、".join(row_title(table, r) for r in rows)
+
+
+def stream_columns(table: str, rows: list[str], line: SourceLine | None, cells: list[str]) -> Diagnostic:
+    return make("STREAM_COLUMNS",
+                f"{_rows_named(table, rows)}的数值在文本中按列成块排列（先列出一列的各行，再列下一列），"
+                f"按列读出：只有这一种读法使各行、各列的合计都吻合", line, table, cells)
+
+
+def stream_ambiguous(table: str, rows: list[str], readings: int, cells: list[str]) -> Diagnostic:
+    return make("STREAM_AMBIGUOUS",
+                f"{_rows_named(table, rows)}的数值在文本中的排列有 {readings} 种读法都能使合计吻合，"
+                f"各读法给出的数值不同，无法确定，该行数值按未知处理", None, table, cells)
 
 
 def template_mixed(active: str, applications: str) -> Diagnostic:

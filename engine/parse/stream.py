@@ -37,6 +37,7 @@ from decimal import Decimal
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
+from engine.parse import stream_blocks
 from engine.parse.cells import VALUE, Token, tokens_of_piece
 from engine.parse.grid import Anchor, Region, cell_from_token
 from engine.parse.normalize import squeeze
@@ -144,6 +145,11 @@ def complete(shape: Shape, table: Table, lines: list[SourceLine], folded: list[s
     # reading is a count on its own, and at most one of them can match
     placed.update(_all_same(shape, table, addrs, events, placed, {}, lines, folded, region)
                   or _all_same(shape, table, addrs, events, placed, short, lines, folded, region))
+    # rows emitted column by column (engine/parse/stream_blocks.py)
+    more, notes = stream_blocks.read(shape.name, shape.adds_up, _present_rows(shape, events, folded, region),
+                                     table, events, placed, lines)
+    placed.update(more)
+    diagnostics.extend(notes)
     if not placed or (not table.present and len(placed) < len(addrs)):
         return
     if not table.present:
@@ -288,6 +294,15 @@ def _all_same(shape: Shape, table: Table, addrs: list[str], events: list[Event],
         return {}
     left.sort(key=lambda t: (t.line, t.start))
     return dict(zip(unknown, left))
+
+
+def _present_rows(shape: Shape, events: list[Event], folded: list[str], region: Region
+                  ) -> list[tuple[str, list[str]]]:
+    """The rows whose label is in the region (anchored, or its head in the text): a row absent from
+    the document expects no value."""
+    found = {e.key for e in events if e.kind == "row"}
+    text = _region_text(folded, region)
+    return [(k, row) for k, row in shape.rows if k in found or _label_in(shape.labels.get(k, ""), text)]
 
 
 def _region_text(folded: list[str], region: Region) -> str:
