@@ -46,10 +46,17 @@ from engine.run.outdir import check_output_path, output_lock, reclaim, staging_f
 from engine.run import outputs
 from engine.run.pool import Crashed, SharedPool, TaskError, TaskTable, run_resilient
 from engine.run.records import STORED, BaseRecords, Finished, RecordStore, catalog_rule_info
+from engine.run.grouped import OnePassSteps
+from engine.run.probe import Probe
 from engine.run.workers import (EngineFailed, EvalContext, EvalTask, Parsed, ParseTask, eval_task, init_eval_worker,
                                 parse_task, preload_catalog, reference_fallback)
 from engine.score import RuleInfo, load_scoring
 from engine.spool import Blob, shared_path
+
+# One pass from bytes to finished record (onepass.py): text reports are probed, grouped, then parsed
+# and evaluated in one task each. Off with a ledger (its dispatch writes to the ledger as the letters
+# are numbered: numbering must not be speculative there), and for tests comparing with two phases.
+ONE_PASS = True
 
 
 def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) -> AuditRun:
@@ -132,7 +139,7 @@ def load_rules(options: AuditOptions) -> Rules:
 # --------------------------------------------------------------------------------------------
 
 
-class Audit:
+class Audit(OnePassSteps):
     """One run's state as its steps fill it in: a record per input file (key -> AuditRecord, keys
     as inputs.input_records gives them, kept on disk: BaseRecords), where each parsed report is
     spilled, the pairing by body and year, and the store of finished records."""
@@ -145,6 +152,12 @@ class Audit:
         self.progress = options.progress or (lambda _description, _total: NullProgress())
         self.to_parse: dict[str, InputFile] = {}
         self.spills: dict[str, Blob] = {}              # key -> the parsed Report (a pickle)
+        self.probes: dict[str, tuple[Probe, InputFile]] = {}   # key -> the probe's prediction (one pass)
+        self.one_pass = ONE_PASS and season.ledger is None
+        self.diverged = False                          # a prediction failed: outputs made ready again at the end
+        self.reference_only: set[str] = set()          # --previous reports: compared against, never audited
+        self.mismatched: dict[str, Parsed] = {}        # key -> its full parse, where the probe was wrong
+        self.failed: dict[str, EngineFailed] = {}      # key -> durable-rules' failure in a group task
         self.previous_of: dict[str, str] = {}          # key -> key of last year's report
         self.audited: list[str] = []                   # the keys to evaluate, in key order
         self.store = RecordStore(work / "records")
@@ -167,15 +180,22 @@ class Audit:
         self.to_parse = found.to_parse
 
     def parse(self) -> None:
+        """Every input parsed (its Report spilled), or — one pass — probed: its body and year
+        predicted, its parse left to the task that evaluates it (onepass.py)."""
+        if self.one_pass:
+            self.probe()
         options = self.options
         work = str(self.work)
-        tasks = TaskTable(sorted(self.to_parse), lambda key: ParseTask(
-            key, str(self.to_parse[key].path), self.to_parse[key].display, work, options.hooks, options.limits))
+        tasks = TaskTable(sorted(self.to_parse), lambda key: self.parse_task(key, work))
         bar = self.progress("读取并解析", len(tasks))
         run_resilient(parse_task, tasks, options.jobs, on_done=bar.update, stall_seconds=options.stall_seconds,
                       keep=self.parsed, pools=self.pool)
         bar.close()
         self.to_parse = {}
+
+    def parse_task(self, key: str, work: str | None = None) -> ParseTask:
+        f = self.to_parse[key] if key in self.to_parse else self.probes[key][1]
+        return ParseTask(key, str(f.path), f.display, work or str(self.work), self.options.hooks, self.options.limits)
 
     def parsed(self, key: str, outcome: Any) -> Any:
         """A parse outcome applied to the input's record as it arrives (none is kept in memory)."""
@@ -209,6 +229,7 @@ class Audit:
                 notes.setdefault(k, []).append(note.message)
         self.previous_of = grouping.previous
         self.audited = [k for k in parsed if k not in reference_only]
+        self.reference_only = reference_only
         letters = assign_letter_paths([(agency, year) for k, agency, year, _sha in items if k not in reference_only])
         del items
         office, run_date = self.rules.office, self.options.run_date
@@ -241,30 +262,50 @@ class Audit:
         if not isinstance(value, Finished):
             return value
         self.store.add(key, value)
-        self._ready(key)
+        if not self.diverged:
+            self._ready(key)
         return STORED
 
     def _ready(self, key: str) -> None:
         for output in self.outputs:
             output.ready(key, self.store.blobs[key])
 
+    def start_outputs(self) -> None:
+        records = self.records
+        # the output order (as write_outputs sorts); tasks run in key order, which is nearly it
+        order = sorted(self.audited, key=lambda k: (records.sources[k], k))
+        for output in self.outputs:
+            output.start(self.out, order)
+
+    def restart_outputs(self) -> None:
+        """After a failed prediction some records were made ready before they were final: the run
+        outputs start again, with every record final."""
+        for output in self.outputs:
+            output.close()
+        self.outputs[:] = [cls() for cls in outputs.RUN_OUTPUTS]
+        self.start_outputs()
+        for key in self.audited:
+            if key in self.store:
+                self._ready(key)
+
     def evaluate(self) -> None:
         """Every audited report evaluated, scored and its per-report outputs written; then every
         record (evaluated or not) is in the store."""
         options, records = self.options, self.records
-        tasks = TaskTable(self.audited, self.eval_task)
         for cls in outputs.REPORT_OUTPUTS:
             cls.prepare(self.out.out_dir)
         ctx = self.ctx
-        # the output order (as write_outputs sorts); tasks run in key order, which is nearly it
-        order = sorted(tasks, key=lambda k: (records.sources[k], k))
-        for output in self.outputs:
-            output.start(self.out, order)
-        bar = self.progress("审核", len(tasks))
-        evaluated = run_resilient(eval_task, tasks, options.jobs, on_done=bar.update,
-                                  stall_seconds=options.stall_seconds, keep=self.keep, pools=self.pool)
+        self.start_outputs()
+        if self.probes:
+            evaluated = self.evaluate_groups()
+        else:
+            bar = self.progress("审核", len(self.audited))
+            evaluated = run_resilient(eval_task, TaskTable(self.audited, self.eval_task), options.jobs,
+                                      on_done=bar.update, stall_seconds=options.stall_seconds, keep=self.keep,
+                                      pools=self.pool)
+            bar.close()
         self.pool.close()
-        bar.close()
+        tasks = TaskTable(self.audited, self.eval_task)
         # A durable-rules failure raised as an exception may come from the state the worker built up
         # on earlier reports: retry each such report alone in a fresh worker first.
         for key in sorted(k for k, v in evaluated.items() if isinstance(v, (TaskError, EngineFailed))):
@@ -276,7 +317,10 @@ class Audit:
             init_eval_worker(ctx)     # this process now plays the worker, with the reference engine
             for key in failed:
                 self.store.put(key, reference_fallback(tasks[key], evaluated[key].message))
-                self._ready(key)
+                if not self.diverged:
+                    self._ready(key)
+        if self.diverged:
+            self.restart_outputs()
         for key in records:
             if key not in self.store:               # not evaluated: the status record is all there is
                 self.store.put(key, records[key])

@@ -150,6 +150,12 @@ class RecordStore:
     def __contains__(self, key: str) -> bool:
         return key in self.slim_blobs
 
+    def discard(self, key: str) -> None:
+        """Forget a record that is to be made again (it stays in the spool, unread)."""
+        self.blobs.pop(key, None)
+        self.slim_blobs.pop(key, None)
+        self.previous_only.discard(key)
+
     def slims(self, keys: Iterable[str]) -> SpooledSequence:
         """The slim summaries of `keys`, in that order, read from disk as they are iterated."""
         return SpooledSequence([self.slim_blobs[k] for k in keys])

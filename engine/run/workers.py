@@ -91,6 +91,14 @@ def cap_status(exc: BaseException, display: str, limits: Limits) -> tuple[str, s
 def parse_task(task: ParseTask) -> Parsed:
     """Worker: one input → its Parsed; the Report itself is pickled into this worker's spool file
     in task.spill_dir."""
+    parsed, report = parse_one(task)
+    if report is not None:
+        parsed.spill = spool_for(task.spill_dir, "report").put(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+    return parsed
+
+
+def parse_one(task: ParseTask) -> tuple[Parsed, Report | None]:
+    """One input read and parsed: its Parsed (no spill) and, for a report to audit, the Report."""
     read_document = resolve(task.hooks.read_document)
     parse_document = resolve(task.hooks.parse_document)
     not_a_report_error = resolve(task.hooks.not_a_report_error)
@@ -99,26 +107,25 @@ def parse_task(task: ParseTask) -> Parsed:
             try:
                 doc = read_document(task.path, task.limits)
             except IngestError as exc:
-                return Parsed(exc.status, _clean_message(exc.message, task))
+                return Parsed(exc.status, _clean_message(exc.message, task)), None
             doc.path = task.display
             try:
                 report = parse_document(doc)
             except not_a_report_error as exc:
                 # not_a_report, or blank_template (a template with no figures and no agency)
                 status = getattr(exc, "status", "not_a_report")
-                return Parsed(status, _clean_message(str(exc), task), format=doc.format)
+                return Parsed(status, _clean_message(str(exc), task), format=doc.format), None
     except (TimeCapExceeded, MemoryError) as exc:
-        return Parsed(*cap_status(exc, task.display, task.limits))
+        return Parsed(*cap_status(exc, task.display, task.limits)), None
     except Exception as exc:   # a bug in a reader or the parser must not stop the batch
         return Parsed("broken", f"程序在读取或解析文件 {task.display} 时出错（{type(exc).__name__}：{exc}），"
-                                f"请将该文件提供给维护人员")
+                                f"请将该文件提供给维护人员"), None
     report.source = task.display
     refused = refusal(report)        # the blank template, a notice naming the six parts
     if refused is not None:
-        return Parsed(refused.status, refused.message, format=report.format)
-    spill = spool_for(task.spill_dir, "report").put(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+        return Parsed(refused.status, refused.message, format=report.format), None
     md = report.metadata
-    return Parsed("audited", None, report.format, md.agency, md.year, md.template, md.body_kind, md.title, spill)
+    return Parsed("audited", None, report.format, md.agency, md.year, md.template, md.body_kind, md.title), report
 
 
 # --------------------------------------------------------------------------------------------
@@ -216,8 +223,14 @@ def init_eval_worker(ctx: EvalContext) -> None:
 def eval_task(task: EvalTask) -> Finished | EngineFailed:
     """Worker: evaluate with durable-rules, score, write the per-report outputs, spool the record;
     only its summary and where it is travel back."""
-    worker = _worker
     report, previous = load_spills(task)
+    return evaluate_report(task, report, previous)
+
+
+def evaluate_report(task: EvalTask, report: Report, previous: Report | None) -> Finished | EngineFailed:
+    """Worker: one parsed report (with `task.base`, its record so far) evaluated with durable-rules,
+    scored, its per-report outputs written and its record spooled."""
+    worker = _worker
     try:
         with time_cap(worker.ctx.max_seconds):
             record = worker.record(task, report, previous, "durable")

@@ -1,0 +1,165 @@
+"""The main process's side of one pass (onepass.py): probing, the group tasks, putting right.
+
+    OnePassSteps     the steps of engine/run/audit.py's Audit that one pass adds:
+                     probe()               every text report's body and year predicted (probe.py)
+                     evaluate_groups()     the audited reports parsed and evaluated in group tasks
+                     correct(broken)       what a failed prediction or a failed task left undone,
+                                           done again with the two-phase path
+
+A failed prediction never shows in the outputs: the report's full parse is applied as the
+two-phase run would have applied it, the pairing and naming are done again from the records, and
+every record whose inputs changed (its record so far, last year's report) is made again; the run
+outputs, which may have been handed records that were not final, start again (Audit.restart_outputs).
+"""
+from __future__ import annotations
+
+import pickle
+from dataclasses import replace
+from glob import escape as glob_escape
+from pathlib import Path
+from typing import Any
+
+from engine.run.onepass import (PROBE_CHUNK, GroupTask, Member, MemberOutcome, ProbeChunk, agrees, group_task,
+                                plan_groups, probe_chunk)
+from engine.run.pool import TaskTable, run_resilient
+from engine.run.records import STORED
+from engine.run.workers import EngineFailed, Parsed, eval_task, parse_task
+from engine.spool import read_blob
+
+
+class OnePassSteps:
+    """Mixed into Audit (audit.py), whose state these steps read and fill in."""
+
+    def probe(self) -> None:
+        # --previous reports are parsed at once: one that is never last year's report of an audited
+        # one would have no group task to check its prediction
+        keys = sorted(k for k in self.to_parse if not k.startswith("prev:"))
+        chunks = {f"p:{i:06d}": ProbeChunk([(k, str(self.to_parse[k].path)) for k in keys[i:i + PROBE_CHUNK]],
+                                           self.options.limits)
+                  for i in range(0, len(keys), PROBE_CHUNK)}
+        bar = self.progress("预读", len(chunks))
+        run_resilient(probe_chunk, chunks, self.options.jobs, on_done=bar.update,
+                      stall_seconds=self.options.stall_seconds, keep=self.probed, pools=self.pool)
+        bar.close()
+
+    def probed(self, _chunk: str, outcome: Any) -> Any:
+        """A probe's predictions applied as parse outcomes (a failed chunk: its files are parsed)."""
+        if not isinstance(outcome, dict):
+            return None
+        for key, probe in outcome.items():
+            if probe is None:
+                continue
+            record = self.records[key]
+            Parsed("audited", None, probe.format, probe.agency, probe.year).apply_to(record)
+            self.records.save(key, record)
+            self.probes[key] = (probe, self.to_parse.pop(key))
+        return None
+
+    # -- one pass (onepass.py) ------------------------------------------------------------------
+
+    def evaluate_groups(self) -> dict[str, Any]:
+        """The audited reports evaluated in group tasks; then what a failed prediction or a failed
+        task left undone is put right (correct). Returns the reports durable-rules failed on."""
+        options = self.options
+        groups = {f"g:{i:06d}": members for i, members in enumerate(plan_groups(self.audited, self.previous_of))}
+        bar = self.progress("审核", len(groups))
+        done = run_resilient(group_task, TaskTable(groups, lambda g: self.group_task(groups[g])), options.jobs,
+                             on_done=bar.update, stall_seconds=options.stall_seconds, keep=self.kept_group,
+                             pools=self.pool)
+        bar.close()
+        broken = sorted(k for g, v in done.items() if v is not STORED for k, _ in groups[g])
+        if broken:
+            self.diverged = True
+        self.correct(broken)
+        return dict(self.failed)
+
+    def group_task(self, members: list[tuple[str, bool]]) -> GroupTask:
+        out = []
+        for key, evaluate in members:
+            spill = self.spills.get(key)
+            probe = self.probes[key][0] if spill is None else None
+            out.append(Member(key, self.parse_task(key) if spill is None else None, spill, probe,
+                              self.previous_of.get(key) if evaluate else None, self.records[key] if evaluate else None))
+        return GroupTask(out)
+
+    def kept_group(self, _group: str, value: Any) -> Any:
+        """A group task's outcomes: finished records to the store, failed predictions and rule-engine
+        failures noted for correct()."""
+        if not isinstance(value, dict):
+            return value                            # the task crashed or raised: correct() parses its files
+        outcome: MemberOutcome
+        for key, outcome in value.items():
+            if outcome.parsed is not None and key in self.probes and not agrees(outcome.parsed, self.probes[key][0]):
+                self.mismatched[key] = outcome.parsed
+                self.diverged = True
+            if isinstance(outcome.result, EngineFailed):
+                self.failed[key] = outcome.result
+            elif outcome.result is not None:
+                self.keep(key, outcome.result)
+        return STORED
+
+    def correct(self, broken: list[str]) -> None:
+        """What the group tasks left undone, put right with the two-phase path: the files of a
+        failed task parsed one by one (a crash is that file's alone), the full parse's outcome
+        where the probe was wrong, then the pairing and naming done again and every report whose
+        record so far or last year's report changed evaluated again (its stale letters removed);
+        reports not finished yet are evaluated from spills."""
+        unsure = [k for k in broken if k in self.probes and k not in self.spills]
+        self.forget_naming(unsure + sorted(self.mismatched))
+        self.parse_keys(unsure)
+        for key, parsed in sorted(self.mismatched.items()):
+            self.parsed(key, parsed)
+        for _attempt in range(3):
+            if self.diverged:
+                self.pair_again()
+            redo = [k for k in self.audited if k not in self.store and k not in self.failed]
+            need = sorted({k for r in redo + sorted(self.failed) for k in (r, self.previous_of.get(r))
+                           if k is not None and k not in self.spills})
+            statuses = [self.records.statuses[k] for k in need]
+            self.parse_keys(need)
+            if statuses == [self.records.statuses[k] for k in need]:
+                break
+            self.diverged = True        # a file parsed differently this time (a time cap): pair again
+        tasks = TaskTable(redo, self.eval_task)
+        bar = self.progress("审核（补充）", len(tasks)) if tasks else None
+        done = run_resilient(eval_task, tasks, self.options.jobs, on_done=bar.update if bar else None,
+                             stall_seconds=self.options.stall_seconds, keep=self.keep, pools=self.pool)
+        if bar:
+            bar.close()
+        self.failed.update({k: v for k, v in done.items() if v is not STORED})
+
+    def forget_naming(self, keys: list[str]) -> None:
+        """The letter, 文号 and pairing given on a prediction: gone (pair_again names what is audited)."""
+        for key in keys:
+            self.records.save(key, replace(self.records[key], letter=None, sequence=None, reference_number=None,
+                                           previous_source=None, same_year_sources=[], agency_notes=[]))
+
+    def parse_keys(self, keys: list[str]) -> None:
+        if keys:
+            tasks = TaskTable(keys, self.parse_task)
+            run_resilient(parse_task, tasks, self.options.jobs, stall_seconds=self.options.stall_seconds,
+                          keep=self.parsed, pools=self.pool)
+
+    def pair_again(self) -> None:
+        """Pairing and naming from the records as parsed; a finished record whose record so far or
+        last year's report changed is dropped (and its letters), to be evaluated again."""
+        old_blobs, old_previous = dict(self.records.blobs), dict(self.previous_of)
+        self.pair_and_name()
+        audited = set(self.audited)
+        for key in list(self.store.blobs):
+            old = pickle.loads(read_blob(old_blobs[key]))
+            if key in audited and old_previous.get(key) == self.previous_of.get(key) and old == self.records[key]:
+                continue
+            self.store.discard(key)
+            letter = old.letter
+            if letter:
+                remove_letters(self.out.out_dir, letter)
+        self.failed = {k: v for k, v in self.failed.items() if k in audited}
+
+
+def remove_letters(out_dir: Path, letter: str) -> None:
+    """Every per-report file written for a letter path (letters/<folder>/<name>.html, .docx …)."""
+    path = Path(out_dir) / letter
+    for stale in path.parent.glob(glob_escape(path.stem) + ".*"):
+        if "." not in stale.name[len(path.stem) + 1:]:
+            stale.unlink(missing_ok=True)

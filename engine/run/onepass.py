@@ -1,0 +1,203 @@
+"""One pass from bytes to finished record: the probe tasks and the group tasks of the run.
+
+    probe_chunk(ProbeChunk) -> {key: Probe | None}     the cheap first look at many files (probe.py)
+    plan_groups(keys, previous_of, probed) -> [[Member]]  the reports to evaluate, with last year's
+                                                       report in the same task
+    group_task(GroupTask) -> {key: MemberOutcome}      parse each member once, evaluate each with its
+                                                       predecessor in memory, return finished records
+
+Why: carrying every parsed Report from the parse phase to the evaluation phase through a pickle cost
+about as much CPU as the parse itself (a 41 KiB pickle for a 7 KiB text, written once and read up to
+twice). With the probe's prediction of each report's body and year the run groups the reports
+first; then a report is parsed in the task that evaluates it, and last year's report of the same
+body is parsed in that same task (before it) and handed over in memory. Only finished records
+(their summary and where their findings.json text is spooled) travel back.
+
+A member's full parse is checked against the probe's prediction: a member whose parse disagrees
+(another status, body or year) is not evaluated, and the run puts it right afterwards with the
+two-phase path (Audit.correct in audit.py), so the outputs never depend on the probe.
+"""
+from __future__ import annotations
+
+import pickle
+from collections import defaultdict
+from dataclasses import dataclass
+
+from engine.ingest import Limits
+from engine.model import AuditRecord, Report
+from engine.run.probe import Probe, probe_text
+from engine.run.records import Finished
+from engine.run.workers import EngineFailed, EvalTask, Parsed, ParseTask, evaluate_report, parse_one
+from engine.spool import Blob, read_blob
+
+# Reports evaluated in one group task at most: a body's reports of many years still spread over
+# the workers, and a task never holds more than a few Reports.
+MAX_GROUP = 8
+# Files probed in one probe task: the probe costs a fraction of a millisecond, a task's round trip
+# through the pool about as much.
+PROBE_CHUNK = 64
+
+
+# --------------------------------------------------------------------------------------------
+# The probe tasks
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ProbeChunk:
+    items: list[tuple[str, str]]      # (key, path to open)
+    limits: Limits
+
+
+def probe_chunk(task: ProbeChunk) -> dict[str, Probe | None]:
+    """Worker: the probe's prediction for each file (None: parse it in full)."""
+    out: dict[str, Probe | None] = {}
+    for key, path in task.items:
+        try:
+            out[key] = probe_text(path, task.limits)
+        except Exception:        # noqa: BLE001 — the full parse gives such a file its status
+            out[key] = None
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Planning the group tasks (main process)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Member:
+    """One report of a group task: parsed from its file (`parse`, checked against `expected`) or
+    read back from the first phase's spill; evaluated when it has a `base` record, with the member
+    `previous` (earlier in the same task) as last year's report."""
+    key: str
+    parse: ParseTask | None
+    spill: Blob | None
+    expected: Probe | None
+    previous: str | None
+    base: AuditRecord | None
+
+
+@dataclass(frozen=True)
+class GroupTask:
+    members: list[Member]
+
+
+def plan_groups(keys: list[str], previous_of: dict[str, str]) -> list[list[tuple[str, bool]]]:
+    """The group tasks for evaluating `keys` (in key order): each a list of (key, evaluate) in an
+    order where last year's report comes before the reports it is compared with. A body's chain
+    of years is one task (up to MAX_GROUP evaluated reports; a longer one is cut, and the report
+    before the cut is parsed again, not evaluated, in the next task); small groups share a task."""
+    wanted = set(keys)
+    # union-find over "previous of" links: a group is every report linked to another by them
+    parent: dict[str, str] = {}
+
+    def find(k: str) -> str:
+        root = k
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while parent.get(k, k) != root:
+            parent[k], k = root, parent[k]
+        return root
+
+    for k in keys:
+        p = previous_of.get(k)
+        if p is not None:
+            a, b = find(k), find(p)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    members: dict[str, list[str]] = defaultdict(list)
+    for k in keys:
+        members[find(k)].append(k)
+        p = previous_of.get(k)
+        if p is not None and p not in wanted:
+            members[find(p)].append(p)             # reference only: parsed, never evaluated
+    depth: dict[str, int] = {}
+
+    def depth_of(k: str) -> int:
+        chain = []
+        while k not in depth and k in previous_of:
+            chain.append(k)
+            k = previous_of[k]
+        d = depth.setdefault(k, 0)
+        for c in reversed(chain):
+            d += 1
+            depth[c] = d
+        return depth[chain[0]] if chain else d
+
+    tasks: list[list[tuple[str, bool]]] = []
+    current: list[tuple[str, bool]] = []
+    for root in sorted(members, key=lambda r: min(members[r])):
+        group = sorted(set(members[root]), key=lambda k: (depth_of(k), k))
+        evaluated = [k for k in group if k in wanted]
+        if current and _count(current) + len(evaluated) > MAX_GROUP:
+            tasks.append(current)
+            current = []
+        if len(evaluated) <= MAX_GROUP:
+            current.extend((k, k in wanted) for k in group)
+            continue
+        for start in range(0, len(evaluated), MAX_GROUP):
+            piece = evaluated[start:start + MAX_GROUP]
+            inside = set(piece)
+            task: list[tuple[str, bool]] = []
+            for k in piece:
+                p = previous_of.get(k)
+                if p is not None and p not in inside:
+                    inside.add(p)
+                    task.append((p, False))
+                task.append((k, True))
+            tasks.append(sorted(task, key=lambda m: (depth_of(m[0]), m[0])))
+    if current:
+        tasks.append(current)
+    return tasks
+
+
+def _count(task: list[tuple[str, bool]]) -> int:
+    return sum(1 for _k, evaluate in task if evaluate)
+
+
+# --------------------------------------------------------------------------------------------
+# The group task (worker)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class MemberOutcome:
+    """What a group task sends back for one member: `parsed`, the full parse's outcome of a member
+    read from its file when it disagrees with the probe or is not evaluated (None otherwise: the
+    prediction held); `result`, the finished record (or the rule engine's failure), None when the
+    member was not evaluated."""
+    parsed: Parsed | None
+    result: Finished | EngineFailed | None
+
+
+def agrees(parsed: Parsed, expected: Probe | None) -> bool:
+    """True when the full parse says what the probe predicted."""
+    return (expected is not None and parsed.status == "audited" and parsed.agency == expected.agency
+            and parsed.year == expected.year and parsed.format == expected.format)
+
+
+def group_task(task: GroupTask) -> dict[str, MemberOutcome]:
+    """Worker: each member parsed once (or read back from its spill), in order, and each member to
+    evaluate evaluated with its predecessor in memory."""
+    reports: dict[str, Report | None] = {}
+    out: dict[str, MemberOutcome] = {}
+    for m in task.members:
+        parsed = None
+        if m.spill is not None:
+            report: Report | None = pickle.loads(read_blob(m.spill))
+        else:
+            parsed, report = parse_one(m.parse)
+            if not agrees(parsed, m.expected):
+                report = None
+        result = None
+        previous = reports.get(m.previous) if m.previous is not None else None
+        if m.base is not None and report is not None and (m.previous is None or previous is not None):
+            parsed_sources = report.same_year_sources
+            report.same_year_sources = list(m.base.same_year_sources)
+            result = evaluate_report(EvalTask(m.key, None, None, m.base), report, previous)
+            report.same_year_sources = parsed_sources     # as parsed: it may be next year's previous
+        reports[m.key] = report
+        keep_parsed = parsed is not None and (m.base is None or report is None)
+        out[m.key] = MemberOutcome(parsed if keep_parsed else None, result)
+    return out

@@ -1,0 +1,146 @@
+"""One pass (engine/run/onepass.py, probe.py, grouped.py): the same outputs, byte for byte, as the
+two-phase run — with the probe right, with the probe wrong (another body, another year, a file that
+is not a report), with a body's chain of years longer than one group task, and when durable-rules
+fails on a report inside a group task."""
+from __future__ import annotations
+
+import datetime as dt
+import filecmp
+import shutil
+from pathlib import Path
+
+import pytest
+
+import engine.run.audit as audit_module
+import engine.run.onepass as onepass
+from engine import DEFAULT_RULES_DIR
+from engine.evaluate import evaluate as real_evaluate
+from engine.ingest import DEFAULT_LIMITS
+from engine.parse import parse_file
+from engine.run import AuditOptions, Hooks, run_audit
+from engine.run.onepass import MAX_GROUP, plan_groups
+from engine.run.probe import Probe, probe_text
+
+SEEDS = Path(__file__).parent / "fixtures" / "seeds"
+
+
+def seed_text(name: str) -> str:
+    return next(SEEDS.glob(f"{name}_*.txt")).read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory) -> Path:
+    # a snapshot: rule files may change while the suite runs
+    return shutil.copytree(DEFAULT_RULES_DIR, tmp_path_factory.mktemp("rules") / "rules")
+
+
+@pytest.fixture
+def corpus(tmp_path) -> Path:
+    """The seeds, a body's reports for more years than one group task takes (seed 000 retitled),
+    two different reports of one body and year, and a file that is not a report."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(seed, folder / seed.name)
+    text = seed_text("000")
+    year = parse_file(next(SEEDS.glob("000_*.txt"))).metadata.year
+    for i in range(MAX_GROUP + 3):
+        (folder / f"chain-{i:02d}.txt").write_text(text.replace(str(year), str(2010 + i)), encoding="utf-8")
+    (folder / "chain-05-copy.txt").write_text(text.replace(str(year), "2015") + "\n附：本报告另有说明。\n",
+                                              encoding="utf-8")
+    (folder / "notes.txt").write_text("会议纪要\n今天讨论了天气。\n", encoding="utf-8")
+    return folder
+
+
+def run(folder: Path, out: Path, rules: Path, one_pass: bool, monkeypatch, jobs: int = 2, **kw) -> Path:
+    monkeypatch.setattr(audit_module, "ONE_PASS", one_pass)
+    run_audit([folder], out, AuditOptions(jobs=jobs, run_date=dt.date(2026, 1, 5), rules_dir=rules, **kw))
+    return out
+
+
+def assert_same_tree(a: Path, b: Path) -> None:
+    names = sorted(str(p.relative_to(a)) for p in a.rglob("*"))
+    assert sorted(str(p.relative_to(b)) for p in b.rglob("*")) == names
+    for name in names:
+        if (a / name).is_file():
+            assert filecmp.cmp(a / name, b / name, shallow=False), name
+
+
+def test_probe_predicts_the_seeds_as_the_parser_reads_them():
+    for seed in sorted(SEEDS.glob("*.txt")):
+        probe = probe_text(str(seed), DEFAULT_LIMITS)
+        md = parse_file(seed).metadata
+        assert probe == Probe(md.agency, md.year, "txt"), seed.name
+
+
+def test_probe_leaves_what_it_cannot_tell_to_the_full_parse(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("会议纪要\n今天讨论了天气。\n", encoding="utf-8")
+    gbk = tmp_path / "gbk.txt"
+    gbk.write_bytes(seed_text("000").encode("gb18030"))
+    html = tmp_path / "r.html"
+    html.write_text("<html><body>" + seed_text("000") + "</body></html>", encoding="utf-8")
+    assert [probe_text(str(p), DEFAULT_LIMITS) for p in (notes, gbk, html)] == [None, None, None]
+
+
+def test_plan_groups_puts_last_year_first_and_cuts_long_chains():
+    keys = [f"in:{i:06d}" for i in range(20)]
+    previous_of = {keys[i]: keys[i - 1] for i in range(1, 12)}        # one chain of 12 years
+    previous_of[keys[15]] = "prev:000000"                              # last year given with --previous
+    tasks = plan_groups(keys, previous_of)
+    evaluated = [k for task in tasks for k, ev in task if ev]
+    assert sorted(evaluated) == keys
+    for task in tasks:
+        seen = set()
+        for k, ev in task:
+            if ev and k in previous_of:
+                assert previous_of[k] in seen          # its previous year is parsed before it, in the task
+            seen.add(k)
+        assert sum(ev for _k, ev in task) <= MAX_GROUP
+    assert ("prev:000000", False) in next(t for t in tasks if ("in:000015", True) in t)
+
+
+def test_one_pass_outputs_are_the_two_phase_outputs(corpus, tmp_path, rules, monkeypatch):
+    two = run(corpus, tmp_path / "two", rules, False, monkeypatch)
+    one = run(corpus, tmp_path / "one", rules, True, monkeypatch)
+    assert_same_tree(two, one)
+    one1 = run(corpus, tmp_path / "one1", rules, True, monkeypatch, jobs=1)
+    assert_same_tree(two, one1)
+
+
+def wrong_probe(path: str, limits):
+    """The real probe, wrong on purpose for a few files: another year, another body, a not-report
+    predicted to be a report."""
+    name = Path(path).name
+    if name == "notes.txt":
+        return Probe("某某镇人民政府", 2024, "txt")
+    probe = probe_text(path, limits)
+    if probe is None:
+        return None
+    if name == "chain-03.txt":
+        return Probe(probe.agency, probe.year + 1, probe.format)      # lands in another group
+    if name.startswith("001_"):
+        return Probe(probe.agency + "办公室", probe.year, probe.format)
+    return probe
+
+
+def test_wrong_predictions_are_put_right(corpus, tmp_path, rules, monkeypatch):
+    two = run(corpus, tmp_path / "two", rules, False, monkeypatch)
+    monkeypatch.setattr(onepass, "probe_text", wrong_probe)
+    one = run(corpus, tmp_path / "one", rules, True, monkeypatch)
+    assert_same_tree(two, one)
+
+
+def failing_evaluate(report, catalog, previous=None, engine="durable"):
+    """durable-rules failing on one report (the reference engine works)."""
+    if engine == "durable" and "chain-04" in (report.source or ""):
+        raise RuntimeError("durable-rules 出错（测试）")
+    return real_evaluate(report, catalog, previous=previous, engine=engine)
+
+
+def test_rule_engine_failure_inside_a_group_falls_back_as_in_two_phases(corpus, tmp_path, rules, monkeypatch):
+    hooks = Hooks(evaluate=f"{__name__}:failing_evaluate")
+    two = run(corpus, tmp_path / "two", rules, False, monkeypatch, hooks=hooks)
+    one = run(corpus, tmp_path / "one", rules, True, monkeypatch, hooks=hooks)
+    assert_same_tree(two, one)
+    assert "engine_fallback" in (one / "findings.json").read_text(encoding="utf-8")
