@@ -6,14 +6,17 @@ The steps, each a method of `Audit` below:
   load the rules      catalog, scoring policy and office, checked before any input is read
   list the inputs     every file, its display path and sha256; byte-identical files are audited
                       once (inputs.py)
-  parse               ingest + parse every input in a pool of worker processes (pool.py,
-                      workers.py); each parsed Report is spilled to disk
+  parse               in a pool of worker processes (pool.py, workers.py): the text reports probed
+                      (body and year predicted from the head: probe.py), every other input read
+                      and parsed, its Report spilled to disk
   pair and name       group the reports by body and year (engine.parse.agency), so each report is
                       compared with the same body's report of the year before — from the batch or
                       from --previous; give each audited report its letter's file name and 文号
-  evaluate            evaluate with durable-rules, score and write the per-report outputs, in
-                      workers; a report durable-rules cannot evaluate is retried alone, then
-                      evaluated here with the reference engine and flagged (workers.py)
+  evaluate            parse (or read back), evaluate with durable-rules, score and write the
+                      per-report outputs, one task per body's reports (onepass.py; a failed
+                      prediction is put right with the two-phase path: grouped.py); a report
+                      durable-rules cannot evaluate is retried alone, then evaluated here with the
+                      reference engine and flagged (workers.py)
   write the outputs   findings.json, index.html, summary.xlsx/csv from the stored records
                       (outputs.py), in a staging folder swapped into place as OUT (outdir.py)
 
