@@ -12,11 +12,11 @@ from decimal import Decimal
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
-from engine.parse import digits, units
+from engine.parse import digits, review_layout, units
 from engine.parse.rows import place_row
 from engine.parse.cells import EMPTY, VALUE
-from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, collect_tokens, label_first_chars,
-                               stop_label_pattern)
+from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, cell_from_token, collect_tokens,
+                               label_first_chars, stop_label_pattern)
 from engine.template import REVIEW_COLUMNS, REVIEW_GROUPS, REVIEW_PARTS, review_addresses
 
 NCELLS = len(REVIEW_GROUPS) * len(REVIEW_COLUMNS)
@@ -44,7 +44,17 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
     table.present = True
     read = RowRead("data", None, tokens)
     runs: dict[str, RowRead] = {}
-    diags += place_row("review", "data", addrs, read, lines, table, 0, 0, runs)
+    placed, why = _place_by_position(lines, folded, region, read, table, addrs)
+    if placed is not None:
+        # placed under the header's columns, not by order
+        diags = [d for d in diags if d.code != "REVIEW_BY_ORDER"] + placed
+    else:
+        row_diags = place_row("review", "data", addrs, read, lines, table, 0, 0, runs)
+        if why:     # the header's columns were found: say why position could not place the row
+            row_diags = [D.row_unplaced("review", "data", why, [t.raw for t in read.values],
+                                        lines[read.values[0].line], addrs)
+                         if d.code == "ROW_TOO_FEW_VALUES" else d for d in row_diags]
+        diags += row_diags
     diags += units.reconcile("review", "data", addrs, [None] * len(addrs), read, lines, table)
     if runs:
         diags.extend(_recover(read, lines, table, addrs))
@@ -80,6 +90,45 @@ def _row_of_fifteen(lines: list[SourceLine], folded: list[str], region: Region, 
            < (values[-1].line, values[-1].start)):
         return None
     return values
+
+
+def _place_by_position(lines: list[SourceLine], folded: list[str], region: Region, read: RowRead, table: Table,
+                       addrs: list[str]) -> tuple[list[Diagnostic] | None, str]:
+    """A short data row of column-laid text placed under the header's columns by character position
+    (engine/parse/review_layout.py): (the row's diagnostics, "") when placed; (None, why not) when
+    the header's columns were found but position does not place every value with certainty (the
+    value policy then decides), (None, "") when position does not apply."""
+    values = read.values
+    if not 0 < len(values) < NCELLS or any(t.tabbed for t in values):
+        return None, ""
+    cells, why = review_layout.place(lines, folded, values, region.start.line)
+    if cells is not None and not _groups_add_up(cells):
+        cells, why = None, "按字符位置对应后，各组“总计”等于前四项之和的关系不成立或无法核对，可能有数值对错了列"
+    if cells is None:
+        return None, why
+    blanks = []
+    for a, t in zip(addrs, cells):
+        table.cells[a] = cell_from_token(a, t, lines[t.line], "aligned")
+        if t.kind == EMPTY:
+            blanks.append(a)
+    cols = [".".join(a.split(".")[1:]) for a in blanks]
+    return ([D.cell_blank("review", "data", cols, lines[values[0].line], blanks)] if blanks else []), ""
+
+
+def _groups_add_up(cells: list) -> bool:
+    """Each group: 总计 = the four results, a blank counting 0; a group whose 总计 or every result is
+    blank is not checked (the agency's blank is its own finding)."""
+    width = len(REVIEW_COLUMNS)
+    for g in range(len(REVIEW_GROUPS)):
+        group = cells[g * width:(g + 1) * width]
+        if any(t.kind != EMPTY and t.value is None for t in group):
+            return False          # a dash or 无 beside figures: not an identity to check by position
+        parts, total = group[:-1], group[-1]
+        if total.kind == EMPTY or all(t.kind == EMPTY for t in parts):
+            continue
+        if sum((t.value for t in parts if t.kind != EMPTY), Decimal(0)) != total.value:
+            return False
+    return True
 
 
 def _recover(read: RowRead, lines: list[SourceLine], table: Table, addrs: list[str]) -> list[Diagnostic]:
