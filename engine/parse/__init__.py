@@ -30,7 +30,7 @@ from engine.parse import diagnostics as D
 from engine.parse import review as review_table
 from engine.parse.grid import Pos, Region
 from engine.parse.metadata import extract_metadata
-from engine.parse import stream
+from engine.parse import review_stream, stream
 from engine.parse.parts import Heading, build_parts, find_headings, fold_lines
 from engine.template import (ACTIVE_ITEMS, APPLICANT_COLUMNS, DEFAULT_APPLICATION_VARIANT, PART_IDS,
                              application_rows, review_addresses)
@@ -142,6 +142,7 @@ def _complete_from_stream(tables: dict[str, Table], lines: list, folded: list[st
     if rev.present or header:
         shape = stream.Shape("review", [("data", review_addresses())], labelled=False)
         stream.complete(shape, rev, lines, folded, review_region, header, diagnostics, may_find=True)
+    review_stream.complete(rev, lines, folded, review_region, diagnostics)
 
 
 def set_reading(table: Table, lines: list) -> None:
