@@ -128,14 +128,16 @@ def _complete_from_stream(tables: dict[str, Table], lines: list, folded: list[st
                                         for it in items for r in it.rows],
                              group={f"{it.key}.{r}": it.key for it in items for r in it.rows}, opens_group="item",
                              heads=frozenset({"信息内容", *(it.label_of(c) for it in items for c in it.columns)}),
-                             labels={f"{it.key}.{r}": r for it in items for r in it.rows})
+                             labels={f"{it.key}.{r}": r for it in items for r in it.rows},
+                             groups=tuple(it.label for it in items))
         stream.complete(shape, act, lines, folded, region, active_table.ANCHORS[act.template].find(folded, region),
                         diagnostics)
     if apps.present:
         by_header = any(d.code == "HEADER_COLUMNS" and d.table == "applications" for d in diagnostics)
         shape = stream.Shape("applications", [(r.key, [f"applications.{r.key}.{c}" for c in APPLICANT_COLUMNS])
                                               for r in application_rows(apps_variant)], adds_up=not by_header,
-                             labels={r.key: r.label for r in application_rows(apps_variant)})
+                             labels={r.key: r.label for r in application_rows(apps_variant)},
+                             groups=tuple(sorted({r.group for r in application_rows(apps_variant) if r.group})))
         stream.complete(shape, apps, lines, folded, apps_region,
                         applications_table.ANCHORS[apps_variant].find(folded, apps_region), diagnostics)
     header = review_table.header_anchors(folded, review_region)

@@ -128,7 +128,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
             if runs:
                 diags.extend(_recover(key, read, addrs, lines, table))
             if AMOUNT_COLUMNS.intersection(it.columns):
-                diags.extend(_check_amounts(key, read, addrs, lines, table, it.columns))
+                diags.extend(check_amounts(key, read, addrs, lines, table, it.columns))
             diags.extend(units.reconcile("active", key, addrs, [units.column_unit(it.label_of(c)) for c in it.columns],
                                          read, lines, table, [declared.get(c) for c in it.columns]))
     nos = [a.line for a in chosen.values()] + [t.line for r in reads.values() for t in r.tokens]
@@ -175,7 +175,7 @@ def _recover(key: str, read: RowRead, addrs: list[str], lines: list[SourceLine],
     return [D.digits_ambiguous("active", key, run_text, len(addrs), line, addrs, why)]
 
 
-def _check_amounts(key: str, read: RowRead, addrs: list[str], lines: list[SourceLine], table: Table,
+def check_amounts(key: str, read: RowRead, addrs: list[str], lines: list[SourceLine], table: Table,
                    columns: tuple[str, ...]) -> list[Diagnostic]:
     out = []
     for a, col in zip(addrs, columns):

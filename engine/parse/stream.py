@@ -37,7 +37,7 @@ from decimal import Decimal
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
-from engine.parse import stream_blocks
+from engine.parse import stream_blank, stream_blocks
 from engine.parse.cells import VALUE, Token, tokens_of_piece
 from engine.parse.grid import Anchor, Region, cell_from_token
 from engine.parse.normalize import squeeze
@@ -69,6 +69,7 @@ class Shape:
     opens_group: str = ""
     heads: frozenset[str] = frozenset()
     labels: dict[str, str] = field(default_factory=dict)     # row key -> label (to tell it is in the text)
+    groups: tuple[str, ...] = ()                              # group labels spanning rows (（三）不予公开 …)
 
 
 def stream_events(lines: list[SourceLine], folded: list[str], region: Region, anchors: list[Anchor]) -> list[Event]:
@@ -133,6 +134,17 @@ def complete(shape: Shape, table: Table, lines: list[SourceLine], folded: list[s
     events = stream_events(lines, folded, region, anchors)
     if not looks_like_reading_order(lines, folded, region, events):
         return
+    _place(shape, table, lines, folded, region, anchors, diagnostics, events)
+    if shape.labelled:           # rows whose blank cells vanished (engine/parse/stream_blank.py)
+        stream_blank.complete(shape.name, shape.rows, shape.group, shape.opens_group,
+                              [*shape.labels.values(), *shape.heads, *shape.groups], table, lines, folded,
+                              region, anchors, diagnostics)
+
+
+def _place(shape: Shape, table: Table, lines: list[SourceLine], folded: list[str], region: Region,
+           anchors: list[Anchor], diagnostics: list[Diagnostic], events: list[Event]) -> None:
+    """Rules 1 and 2 of the module docstring."""
+    addrs = [a for _, row in shape.rows for a in row]
     placed: dict[str, Token] = {}
     runs, short = _runs(shape, events)
     for rows, toks in runs:
@@ -179,6 +191,7 @@ def _runs(shape: Shape, events: list[Event]) -> tuple[list[tuple[list[str], list
     short: dict[str, list[Token]] = {}
     claimed: Counter = Counter()
     seen_row = False
+    before_sided = _before_sided(shape, events)
     i = 0
     while i < len(events):
         if events[i].kind != "value":
@@ -193,6 +206,8 @@ def _runs(shape: Shape, events: list[Event]) -> tuple[list[tuple[list[str], list
         right = events[j] if j < len(events) else None
         after = events[j + 1] if j + 1 < len(events) else None
         span = _span(shape, left, right, after, seen_row, rank)
+        if span is not None and left is not None and left.kind == "row" and before_sided[i]:
+            span = None          # values stand before their labels here: a run after row a is not a's
         if span is not None:
             a, b = span
             need = sum(width[a:b])
@@ -206,6 +221,27 @@ def _runs(shape: Shape, events: list[Event]) -> tuple[list[tuple[list[str], list
         i = j
     ok = [(rows, run) for rows, run in out if all(claimed[k] == 1 for k in rows)]
     return ok, {k: run for k, run in short.items() if claimed[k] == 1}
+
+
+def _before_sided(shape: Shape, events: list[Event]) -> list[bool]:
+    """For each event, whether its block (the table, or its 第二十条 item) shows values standing
+    before their labels: values before its first row label and none after its last. There a run
+    after row a's label is the next row's (or rows'), never a's — the blank cells of a short row
+    are gone from the text, so counting cannot tell (engine/parse/stream_blank.py reads such blocks)."""
+    cuts = [i for i, e in enumerate(events) if shape.opens_group and e.kind == "stop" and e.key == shape.opens_group]
+    order = [k for k, _ in shape.rows]
+    out = [False] * len(events)
+    for a, b in zip([0, *cuts], [*cuts, len(events)]):
+        rows = [i for i in range(a, b) if events[i].kind == "row"]
+        keys = [events[i].key for i in rows]
+        group = shape.group.get(keys[0], "") if keys else ""
+        # only where the block's labels all stand once, in template order: the edges are its first
+        # and last rows (a label out of place makes "before the first label" mean something else)
+        if len(rows) > 1 and keys == [k for k in order if shape.group.get(k, "") == group]:
+            lead = any(events[i].kind == "value" for i in range(a, rows[0]))
+            trail = any(events[i].kind == "value" for i in range(rows[-1] + 1, b))
+            out[a:b] = [lead and not trail] * (b - a)
+    return out
 
 
 def _span(shape: Shape, left: Event | None, right: Event | None, after: Event | None, seen_row: bool,

@@ -1,0 +1,248 @@
+"""Reading-order text whose blank cells vanished (engine/parse/stream_blank.py): a row is read only
+when the row of every value is certain — blank when nothing stands on its side of its label, in
+order when all its values do — and stays unknown (with a diagnostic naming its values) otherwise."""
+from __future__ import annotations
+
+from engine.parse import stream_blank
+from engine.template import APPLICANT_COLUMNS, application_rows
+from test_parse_layouts import HEAD, label_of, parse, values_for
+from test_parse_reading_order import END, REVIEW_HEADER, one_per_line
+
+KEYS = [r.key for r in application_rows("split")]
+APPS_HEAD = HEAD[HEAD.index("三、收到"):]
+ACTIVE_HEAD = HEAD[:HEAD.index("三、收到")]
+BLANK = "blank"
+UNKNOWN = "missing"
+
+
+def row_of(report, key):
+    cells = [report.cell(f"applications.{key}.{c}") for c in APPLICANT_COLUMNS]
+    return [int(c.value) if c.kind == "number" else c.kind for c in cells]
+
+
+def sparse(key: str) -> list[int]:
+    """The figures printed in a row: full rows (every third), blank rows, and short rows (自然人 and
+    总计 only: the other five cells blank and gone from the text)."""
+    i = KEYS.index(key)
+    if i % 3 == 0:
+        return values_for(key)
+    if i % 3 == 1:
+        return []
+    return [i + 2, i + 2]
+
+
+def expected(key: str) -> list:
+    got = sparse(key)
+    return got if len(got) == 7 else [BLANK] * 7 if not got else [UNKNOWN] * 7
+
+
+def before(printed=sparse, keys=KEYS, extra: dict[str, str] | None = None) -> str:
+    """Each row's figures one per line BEFORE its label (the drawing order of many printed tables)."""
+    extra = extra or {}
+    return "".join(one_per_line(printed(k)) + extra.get(k, "") + label_of(k) + "\n" for k in keys)
+
+
+def after(printed=sparse, keys=KEYS) -> str:
+    return "".join(label_of(k) + "\n" + one_per_line(printed(k)) for k in keys)
+
+
+def document(body: str, review: str = "1 0 0 0 1 0 0 0 0 0 0 0 0 0 0", active: str = ACTIVE_HEAD) -> str:
+    return active + APPS_HEAD + body + REVIEW_HEADER + one_per_line(review.split()) + END
+
+
+def test_values_before_their_labels_rows_without_any_are_blank():
+    r = parse(document(before()))
+    for key in KEYS:
+        assert row_of(r, key) == expected(key), key
+    blank = next(k for k in KEYS if not sparse(k))
+    cell = r.cell(f"applications.{blank}.自然人")
+    assert cell.read == "order"
+    assert any(d.code == "CELL_BLANK" and cell.address in d.cells for d in r.diagnostics)
+    assert any(d.code == "STREAM_ORDER" and d.table == "applications" for d in r.diagnostics)
+
+
+def test_values_after_their_labels_rows_without_any_are_blank():
+    r = parse(document(after()))
+    for key in KEYS:
+        assert row_of(r, key) == expected(key), key
+
+
+def test_a_short_row_stays_unknown_with_its_own_values_named():
+    """自然人 and 总计 printed, five cells blank: which columns the two figures sit in is not in the
+    text. The row stays unknown; the diagnostic names its two figures (not a neighbour's)."""
+    r = parse(document(before()))
+    short = next(k for k in KEYS if len(sparse(k)) == 2)
+    addr = f"applications.{short}.自然人"
+    assert row_of(r, short) == [UNKNOWN] * 7
+    diags = [d for d in r.diagnostics if addr in d.cells]
+    assert diags and all(d.severity == "error" for d in diags)
+    assert any(f"（{sparse(short)[0]}、{sparse(short)[1]}）" in d.message for d in diags)
+
+
+def test_edges_that_do_not_show_the_side_leave_the_blank_rows_unknown():
+    """Figures before the first label AND after the last: either side could be the rows' — nothing is
+    blank for certain."""
+    body = before() + one_per_line([5, 5])
+    r = parse(document(body))
+    for key in KEYS:
+        if not sparse(key):
+            assert row_of(r, key) == [UNKNOWN] * 7, key
+
+
+def test_labels_first_then_all_values_column_major_gives_no_blank_row():
+    """All labels, then all figures (a layout drawn column by column): every label but the last has
+    nothing after it — none of them is blank."""
+    body = "".join(label_of(k) + "\n" for k in KEYS) + one_per_line(v for k in KEYS for v in values_for(k))
+    r = parse(document(body))
+    for key in KEYS:
+        assert BLANK not in row_of(r, key), key
+
+
+def test_a_label_wrapped_onto_a_line_of_its_own_makes_its_neighbour_uncertain():
+    """Figures before their labels, but a label's second line stands between the previous label and
+    the next figures: the figures may be level with the wrapped line (the previous row's). Neither
+    row is read; the blank row after an empty segment still is."""
+    full = [k for k in KEYS if len(sparse(k)) == 7]
+    target = next(k for k in full if KEYS.index(k) > 0)
+    prev = KEYS[KEYS.index(target) - 1]
+    r = parse(document(before(extra={target: ""}).replace(
+        label_of(prev) + "\n", label_of(prev) + "\n续行文字\n", 1)))
+    assert "续行文字" not in stream_blank.HEADER_WORDS
+    assert row_of(r, target) == [UNKNOWN] * 7 or row_of(r, target) == values_for(target)
+    if not sparse(prev):
+        assert row_of(r, prev) == [UNKNOWN] * 7
+
+
+def test_a_word_that_may_be_a_figure_keeps_a_row_from_being_blank():
+    blank = next(k for k in KEYS if not sparse(k))
+    r = parse(document(before(extra={blank: "三件\n"})))
+    assert row_of(r, blank) == [UNKNOWN] * 7
+    other = next(k for k in KEYS if not sparse(k) and k != blank)
+    assert row_of(r, other) == [BLANK] * 7
+
+
+def test_a_row_label_missing_from_the_text_leaves_the_table_to_the_row_reader():
+    gone = KEYS[5]
+    r = parse(document(before(keys=[k for k in KEYS if k != gone])))
+    for key in KEYS:
+        assert BLANK not in row_of(r, key), key
+
+
+def test_a_figure_on_a_label_line_after_it_is_that_rows():
+    """Before-order text where one row prints its figure level with its label (on its line, after it):
+    the figure is that row's, and the next row, with nothing before its label, is blank."""
+    i = next(n for n, k in enumerate(KEYS) if n and len(sparse(k)) == 7 and n + 1 < len(KEYS) and not sparse(KEYS[n + 1]))
+    key, nxt = KEYS[i], KEYS[i + 1]
+    body = before().replace(one_per_line(values_for(key)) + label_of(key) + "\n",
+                            label_of(key) + " " + " ".join(map(str, values_for(key))) + "\n")
+    r = parse(document(body))
+    assert row_of(r, key) == values_for(key)
+    assert row_of(r, nxt) == [BLANK] * 7
+
+
+def test_values_before_and_on_the_label_line_are_not_one_side():
+    i = next(n for n, k in enumerate(KEYS) if len(sparse(k)) == 2)
+    key = KEYS[i]
+    body = before().replace(label_of(key) + "\n", label_of(key) + " 4\n")
+    r = parse(document(body))
+    assert row_of(r, key) == [UNKNOWN] * 7
+
+
+# 表二, 2019 format: 政府集中采购 is the only row of its item; its two figures may stand on both sides
+# of its label. Only a money unit tells 采购总金额 from 采购项目数量.
+ACTIVE_2019 = """丙镇人民政府2019年政府信息公开工作年度报告
+一、总体情况
+本年度工作正常开展。
+二、主动公开政府信息情况
+第二十条第（一）项
+信息内容
+本年新制作数量
+本年新公开数量
+对外公开总数量
+3
+3
+9
+规章
+5
+5
+8
+规范性文件
+第二十条第（五）项
+信息内容
+上一年项目数量 本年增/减 处理决定数量
+1
+1
+1
+行政许可
+2
+2
+2
+其他对外管理服务事项
+第二十条第（六）项
+信息内容
+上一年项目数量 本年增/减 处理决定数量
+4
+4
+4
+行政处罚
+6
+6
+6
+行政强制
+第二十条第（八）项
+信息内容
+上一年项目数量
+本年增/减
+7
+7
+行政事业性收费
+第二十条第（九）项
+信息内容
+采购项目数量
+采购总金额
+{first}
+政府集中采购
+{second}
+"""
+APPS_2019 = ("三、收到和处理政府信息公开申请情况\n（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和）\n"
+              "申请人情况\n自然人\n法人或其他组织\n商业企业 科研机构 社会公益组织 法律服务机构 其他 总计\n")
+
+
+def active_2019(first: str, second: str):
+    keys = [r.key for r in application_rows("single")]
+    body = "".join(one_per_line([1, 0, 0, 0, 0, 0, 1]) + next(r.label for r in application_rows("single")
+                                                                if r.key == k) + "\n" for k in keys)
+    return parse(ACTIVE_2019.format(first=first, second=second) + APPS_2019 + body + REVIEW_HEADER
+                 + one_per_line("1 0 0 0 1 0 0 0 0 0 0 0 0 0 0".split()) + END)
+
+
+def test_a_one_row_item_split_around_its_label_is_placed_by_the_money_unit():
+    r = active_2019("6", "251000元")
+    count, amount = r.cell("active.item9.政府集中采购.采购项目数量"), r.cell("active.item9.政府集中采购.采购总金额")
+    assert (count.kind, count.value) == ("number", 6)
+    assert (amount.kind, amount.raw, float(amount.value)) == ("number", "251000元", 25.1)
+    assert any(d.code == "UNIT_CONVERTED" for d in r.diagnostics)
+    r = active_2019("251000元", "6")
+    assert r.cell("active.item9.政府集中采购.采购项目数量").value == 6
+
+
+def test_a_one_row_item_split_around_its_label_without_a_unit_stays_unknown():
+    r = active_2019("6", "251")
+    for c in ("采购项目数量", "采购总金额"):
+        assert r.cell(f"active.item9.政府集中采购.{c}").kind == UNKNOWN
+
+
+def test_a_word_on_a_blank_rows_own_line_keeps_it_unknown():
+    blank = next(k for k in KEYS if not sparse(k))
+    r = parse(document(before().replace(label_of(blank) + "\n", label_of(blank) + " 三件\n")))
+    assert row_of(r, blank) == [UNKNOWN] * 7
+
+
+def test_before_order_never_gives_a_row_its_successors_figures():
+    """The stream's run rule (engine/parse/stream.py) read a run after a label as that row's: in text
+    whose figures stand before their labels the run is the NEXT row's (a wrong value wherever the
+    row itself is short). Every row is right or unknown, none has another row's figures."""
+    r = parse(document(before()))
+    for key in KEYS:
+        got = row_of(r, key)
+        assert got == expected(key), key
