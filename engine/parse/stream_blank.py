@@ -36,10 +36,13 @@ import re
 from dataclasses import dataclass, field
 
 from engine.model import Diagnostic, SourceLine, Table
+from engine.parse import active as active_table
 from engine.parse import diagnostics as D
+from engine.parse import units
 from engine.parse.cells import EMPTY, VALUE, Token, tokens_of_piece
 from engine.parse.grid import Anchor, Region, RowRead, cell_from_token
 from engine.parse.normalize import squeeze
+from engine.template import ACTIVE_ITEMS
 
 # numbering printed alone ("5.", "4.5." where a wrapped label put the next row's number on the line
 # above, "(三)", "二、"): part of a label, never a figure
@@ -335,10 +338,6 @@ def _active_units(table: Table, placed: set[str], reading: Reading, lines: list[
                   region: Region) -> list[Diagnostic]:
     """Units of the 表二 rows placed here, as the row reader treats them (engine/parse/units.py):
     251000元 in the 万元 column is 25.1; an amount run together with other digits is unknown."""
-    from engine.parse import active as active_table      # the table reader, which imports this module's callers
-    from engine.parse import units
-    from engine.template import ACTIVE_ITEMS
-
     items = ACTIVE_ITEMS.get(table.template or "", ())
     declared = units.declared_units(active_table.region_text(folded, region), {
         c: u for it in items for c in it.columns if (u := units.column_unit(it.label_of(c)))})
