@@ -16,7 +16,7 @@ from engine import DEFAULT_RULES_DIR
 from engine.model import AuditRecord
 from engine.render.dashboard import ranked_reports, render_dashboard
 from engine.render.json_out import validate_findings
-from engine.render.letters import assign_letter_names, letter_env, render_letter, safe_stem
+from engine.render.letters import HtmlLetters, assign_letter_names, letter_env, render_letter, safe_stem
 from engine.render.office import Office, OfficeConfigError, load_office
 from engine.render.tables import write_tables
 
@@ -124,6 +124,31 @@ def test_render_letter_with_fallback_note_and_values():
     # a hint only: for reference, nothing to rectify
     assert "二、提示事项" in html and "供参考，无需整改" in html and "【提示】标题" in html
     assert "完成整改" not in html and "整改要求" not in html
+
+
+def test_letter_content_is_built_once_for_both_forms(audit, tmp_path, monkeypatch):
+    """The worker writes the HTML and then the DOCX letter of a record: its content is built once,
+    and each form is what it is when built on its own; writing a form again builds it again."""
+    from engine.render import letter_content
+    from engine.render.docx_letter import DocxLetters, render_docx
+    from engine.render.output import OutputContext
+
+    record = next(r for r in typed(doc_of(audit))["reports"] if r.findings)
+    office, calls = Office(), []
+    original = letter_content.build_letter
+    monkeypatch.setattr(letter_content, "build_letter", lambda *a: calls.append(a[0]) or original(*a))
+    ctx = OutputContext(tmp_path, office, RUN_DATE)
+    HtmlLetters.prepare(tmp_path)
+    html, docx = HtmlLetters(ctx), DocxLetters(ctx)
+    html.write(record)
+    docx.write(record)
+    assert calls == [record]
+    html.write(record)
+    html.write(record)
+    assert len(calls) == 3
+    path = tmp_path / record.letter
+    assert path.read_text(encoding="utf-8") == render_letter(record, office, RUN_DATE, letter_env())
+    assert path.with_suffix(".docx").read_bytes() == render_docx(original(record, office, RUN_DATE))
 
 
 # --- office config -----------------------------------------------------------------------------

@@ -36,6 +36,7 @@ from engine.evaluate.charge import assign_charges
 from engine.facts import FactSet, build_facts
 from engine.model import Finding, Report, RuleResult
 from engine.rules.blocks import default_describe, default_evidence
+from engine.rules.compile import fact_filters as compute_fact_filters
 from engine.rules.compile import fields_used as compute_fields_used
 from engine.sources import render_basis
 
@@ -72,8 +73,10 @@ def run_engine(catalog, facts: FactSet, engine: str) -> list[tuple[str, dict[str
     used = fields_used(catalog)
     if engine == "durable":
         # the JSON text of FactSet.engine_facts, written directly and checked field by field
+        # facts no condition can match are left out (the reference evaluator, which the
+        # differential tests compare with, is given all of them)
         acts = durable.run(catalog.ruleset, None, key=catalog.digest, checked=True,
-                           payload=facts.engine_payload(used=used))
+                           payload=facts.engine_payload(used=used, sent=fact_filters(catalog)))
     else:
         acts = reference.run(catalog.ruleset, facts.engine_facts(used=used), key=catalog.digest)
     # one canonical order whatever the engine: by clause order, then fact ids
@@ -94,6 +97,20 @@ def fields_used(catalog) -> dict[str, frozenset[str]]:
             _FIELDS_USED.clear()
         # the ruleset is kept with its result so its id cannot be reused by another one
         _FIELDS_USED[key] = hit = (catalog.ruleset, compute_fields_used(catalog.ruleset))
+    return hit[1]
+
+
+_FACT_FILTERS: dict[tuple[str, int], tuple[dict, dict | None]] = {}
+
+
+def fact_filters(catalog) -> dict[str, tuple] | None:
+    """The catalog's engine.rules.compile.fact_filters, computed once per ruleset."""
+    key = (catalog.digest, id(catalog.ruleset))
+    hit = _FACT_FILTERS.get(key)
+    if hit is None or hit[0] is not catalog.ruleset:
+        if len(_FACT_FILTERS) > 64:
+            _FACT_FILTERS.clear()
+        _FACT_FILTERS[key] = hit = (catalog.ruleset, compute_fact_filters(catalog.ruleset))
     return hit[1]
 
 

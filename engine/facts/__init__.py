@@ -88,12 +88,19 @@ class FactSet:
         return out
 
 
-    def engine_payload(self, sid: str = "w", used: dict[str, frozenset[str]] | None = None) -> str:
+    def engine_payload(self, sid: str = "w", used: dict[str, frozenset[str]] | None = None,
+                       sent: dict[str, tuple] | None = None) -> str:
         """``json.dumps(self.engine_facts(sid, used), ensure_ascii=False)``, character for
         character, written directly (no intermediate dicts): what durable-rules is given. The
-        same checks run in the same order and raise the same FactError."""
-        forms = _forms(used, as_json=True)
-        out = [forms[f["type"]](f, sid) for f in self.facts]
+        same checks run in the same order and raise the same FactError.
+
+        `sent` (fact type -> the equalities of each condition on it, from
+        engine.rules.compile.fact_filters): a fact that meets none of its type's is checked but
+        left out (its id is not reused): it cannot match any condition, so no activation changes,
+        and a report's ~200 cell facts, most of which no condition can match, no longer cost the
+        JSON and the engine's parsing and matching. The reference evaluator is given every fact."""
+        forms = _forms(used, as_json=True, sent=sent)
+        out = [text for text in [forms[f["type"]](f, sid) for f in self.facts] if text is not None]
         out.append(f'{{"sid": {_enc(sid)}, "id": {_enc(str(len(self.facts)))}, '
                    f'"type": {_enc(SENTINEL_TYPE)}}}')
         return "[" + ", ".join(out) + "]"
@@ -103,20 +110,41 @@ FormFn = Callable[[dict[str, Any], str], Any]
 _FORMS_CACHE: dict[Any, tuple[Any, dict[str, FormFn]]] = {}
 
 
-def _forms(used: dict[str, frozenset[str]] | None, as_json: bool = False) -> dict[str, FormFn]:
+def _forms(used: dict[str, frozenset[str]] | None, as_json: bool = False,
+           sent: dict[str, tuple] | None = None) -> dict[str, FormFn]:
     """fact type -> the function giving its engine form (a dict, or its JSON text), for the
-    fields `used` (all when None)."""
-    key = (None if used is None else id(used), as_json)
+    fields `used` (all when None); with `sent` (JSON only), None for a fact no condition can match."""
+    key = (None if used is None else id(used), as_json, None if sent is None else id(sent))
     hit = _FORMS_CACHE.get(key)
-    if hit is None or hit[0] is not used:
+    if hit is None or hit[0] is not used or hit[1] is not sent:
         visible = engine_fields()
-        make = json_form_function if as_json else form_function
-        forms = {t: make(tuple((n, k, used is None or n in used.get(t, ())) for n, k in fields))
-                 for t, fields in visible.items()}
+        forms = {}
+        for t, fields in visible.items():
+            triples = tuple((n, k, used is None or n in used.get(t, ())) for n, k in fields)
+            if not as_json:
+                forms[t] = form_function(triples)
+            else:
+                forms[t] = json_form_function(triples, None if sent is None else _alternatives(sent.get(t, ()), fields))
         if len(_FORMS_CACHE) > 64:
             _FORMS_CACHE.clear()
-        _FORMS_CACHE[key] = hit = (used, forms)   # `used` kept alive: its id stays unique
-    return hit[1]
+        _FORMS_CACHE[key] = hit = (used, sent, forms)   # `used`, `sent` kept alive: their ids stay unique
+    return hit[2]
+
+
+def _alternatives(conditions: tuple, fields: tuple[tuple[str, str], ...]) -> tuple | None:
+    """The equalities of each condition on a fact type that this module can test as the engine
+    would: str constants on "str" fields, bool constants on "bool" fields (any other equality is
+    dropped from its condition: the engine alone decides it). None: some condition keeps no
+    equality, every fact of the type is sent; (): no condition names the type, none is sent."""
+    kinds = dict(fields)
+    out = []
+    for equalities in conditions:
+        kept = tuple((n, c) for n, c in equalities
+                     if (kinds.get(n) == "str" and c.__class__ is str) or (kinds.get(n) == "bool" and c.__class__ is bool))
+        if not kept:
+            return None
+        out.append(kept)
+    return tuple(out)
 
 
 def engine_form(fact: dict[str, Any], visible: tuple[tuple[str, str, bool], ...],
@@ -166,14 +194,28 @@ def _check_lines(name: str, kind: str, n: str) -> list[str]:
 
 
 @functools.lru_cache(maxsize=256)
-def json_form_function(visible: tuple[tuple[str, str, bool], ...]) -> FormFn:
+def json_form_function(visible: tuple[tuple[str, str, bool], ...], alternatives: tuple | None = None) -> FormFn:
     """Like form_function, but the function returns the JSON text json.dumps(ensure_ascii=False)
     would give for that dict (default separators; ints and scaled decimals by int.__repr__,
-    strings by json's own encode_basestring, bools as true/false)."""
+    strings by json's own encode_basestring, bools as true/false).
+
+    `alternatives` (see _alternatives): the fact is sent only when it has every equality of at
+    least one of them, tested on the values as the engine would see them (a bool field's value
+    by its truth, an absent field never equal); otherwise its fields are only checked and the
+    function returns None."""
     code = ["def form(fact, sid):",
-            "    get = fact.get",
-            "    parts = ['{\"sid\": ', _enc(sid), ', \"id\": ', _enc(fact['id']), "
-            "', \"type\": ', _enc(fact['type'])]"]
+            "    get = fact.get"]
+    if alternatives is not None:
+        code.append(f"    if not ({_sent_test(alternatives)}):")
+        for name, kind, _sent in visible:
+            if kind != "bool":
+                code.append(f"        v = get({name!r})")
+                code.append("        if v is not None:")
+                code.extend("    " + line for line in _check_lines(name, kind, repr(name)))
+                code.append("            pass")
+        code.append("        return None")
+    code.append("    parts = ['{\"sid\": ', _enc(sid), ', \"id\": ', _enc(fact['id']), "
+                "', \"type\": ', _enc(fact['type'])]")
     for name, kind, sent in visible:
         if kind == "bool" and not sent:
             continue
@@ -194,6 +236,24 @@ def json_form_function(visible: tuple[tuple[str, str, bool], ...]) -> FormFn:
     code.append("    parts.append('}')")
     code.append("    return ''.join(parts)")
     return _compiled_form(code, visible)
+
+
+def _sent_test(alternatives: tuple) -> str:
+    """Generated code: whether the fact (`get`) has every equality of some alternative."""
+    if not alternatives:
+        return "False"
+    tests = []
+    for equalities in alternatives:
+        parts = []
+        for name, const in equalities:
+            if const is True:
+                parts.append(f"get({name!r})")                       # bool(v) is True: v not None
+            elif const is False:
+                parts.append(f"(get({name!r}) is not None and not get({name!r}))")
+            else:
+                parts.append(f"get({name!r}) == {const!r}")
+        tests.append("(" + " and ".join(parts) + ")")
+    return " or ".join(tests)
 
 
 def _compiled_form(code: list[str], visible: tuple) -> FormFn:

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from engine.model import AuditRecord
-from engine.render.letter_content import FindingRow, Letter, RuleGroup, Section, build_letter
+from engine.render.letter_content import FindingRow, Letter, RuleGroup, Section, shared_letter
 from engine.render.letters import letter_file
 from engine.render.output import ReportOutput
 
@@ -55,7 +55,7 @@ class DocxLetters(ReportOutput):
     folder = "letters"
 
     def write(self, record: AuditRecord) -> None:
-        data = render_docx(build_letter(record, self.ctx.office, self.ctx.run_date))
+        data = render_docx(shared_letter(record, self.ctx.office, self.ctx.run_date, "docx"))
         path = letter_file(self.ctx.out_dir, record.letter, ".docx")
         path.parent.mkdir(exist_ok=True)
         path.write_bytes(data)

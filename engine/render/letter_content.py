@@ -1,6 +1,7 @@
 """What a 审核意见书 says, once, for both of its forms (HTML and DOCX): the forms only lay it out.
 
     build_letter(record, office, run_date) -> Letter
+    shared_letter(record, office, run_date, form) -> Letter   build_letter, built once for the two forms
 
 Kept short enough to print on 1–3 A4 pages: findings are grouped by rule (title, deduction, remedy
 and basis once per rule; one numbered table row per finding); a quote is cut to a window around
@@ -399,3 +400,22 @@ def build_letter(record: AuditRecord | dict[str, Any], office: Office, run_date:
         contact=(office.contact or None) if kind != "rectify" else None,
         placeholder_warning=placeholder_warning(office), agency=agency, year=year,
         finding_count=len(findings))
+
+
+# The letter the last form built, for the other form of the same record: (form, record, office,
+# run_date, letter). One slot: the worker writes a record's outputs one after the other.
+_LAST: list[tuple[str, Any, Office, dt.date, Letter]] = []
+
+
+def shared_letter(record: AuditRecord, office: Office, run_date: dt.date, form: str) -> Letter:
+    """build_letter for one form of the letter (`form`: "html", "docx"), built once for both: the
+    worker writes the HTML and then the DOCX letter of the same record, and building the content
+    costs as much as laying it out. The letter a form built is handed to the next call from
+    ANOTHER form for the same record object (same office and date), once; any other call builds
+    it afresh, so a record written twice in the same form is read again each time."""
+    last = _LAST.pop() if _LAST else None
+    if last is not None and last[0] != form and last[1] is record and last[2] is office and last[3] == run_date:
+        return last[4]
+    letter = build_letter(record, office, run_date)
+    _LAST.append((form, record, office, run_date, letter))
+    return letter

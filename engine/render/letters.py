@@ -19,7 +19,7 @@ import jinja2
 
 from engine.model import AuditRecord
 from engine.render.labels import SEVERITY_LABELS, TABLE_LABELS, part_label
-from engine.render.letter_content import build_letter, cn_date, format_number
+from engine.render.letter_content import build_letter, cn_date, format_number, shared_letter
 from engine.render.letter_content import shown_value as shown_value   # the dashboard's filter too
 from engine.render.office import Office
 from engine.render.output import OutputContext, ReportOutput
@@ -180,9 +180,11 @@ class HtmlLetters(ReportOutput):
     def __init__(self, ctx: OutputContext):
         super().__init__(ctx)
         self.env = letter_env()
+        # looked up once: get_template stats the template file on every call to see if it changed
+        self.template = self.env.get_template("letter.html.j2")
 
     def write(self, record: AuditRecord) -> None:
-        html = render_letter(record, self.ctx.office, self.ctx.run_date, self.env)
+        html = self.template.render(L=shared_letter(record, self.ctx.office, self.ctx.run_date, "html"))
         path = letter_file(self.ctx.out_dir, record.letter)
         path.parent.mkdir(exist_ok=True)
         path.write_text(html, encoding="utf-8")

@@ -263,3 +263,44 @@ def _collect_fields(expr: Any, ftype: str | None, aliases: dict[str, str | None]
     if isinstance(rv, dict):
         (src, other), = rv.items()
         used.setdefault(ftype if src == "$m" else aliases.get(src), set()).add(other)
+
+
+Equalities = tuple[tuple[str, Any], ...]
+
+
+def fact_filters(ruleset: dict[str, Any]) -> dict[str, tuple[Equalities, ...]] | None:
+    """fact type -> one tuple of (field, constant) equalities per condition on that type: a fact
+    can match that condition only if it has every one of them (each condition is an `$and` whose
+    plain `{field: constant}` / `$eq` tests are necessary; `$or`, comparisons, `$ex` and joins are
+    left out, so the equalities kept are necessary, never sufficient). A fact that meets the
+    equalities of none of its type's conditions matches no condition of the ruleset — no rule can
+    activate on it, nor does a rule here test for absence — so the evaluator need not send it to the
+    engine (FactSet.engine_payload); a type no condition names is not sent at all. None when some
+    condition has no `type` discriminator or a rule has more than `all` conditions: every fact may
+    then match, all are sent. Only str and bool constants are kept (the fact builder checks the
+    field's kind; ints are compared by the engine as doubles, so they are left to it)."""
+    filters: dict[str, list[Equalities]] = {}
+    for rule in ruleset.values():
+        if set(rule) - {"all", "pri"}:
+            return None
+        for cond in rule["all"]:
+            (_alias, expr), = cond.items()
+            ftype = discriminator(expr)
+            if ftype is None:
+                return None
+            filters.setdefault(ftype, []).append(tuple(_equalities(expr)))
+    return {t: tuple(dict.fromkeys(alts)) for t, alts in filters.items()}
+
+
+def _equalities(expr: Any) -> list[tuple[str, Any]]:
+    """The (field, constant) equalities every fact matching `expr` has (str and bool constants)."""
+    (key, value), = expr.items()
+    if key == "$and":
+        return [eq for sub in value for eq in _equalities(sub)]
+    if key == "$eq":
+        (key, value), = value.items()
+    elif key.startswith("$"):
+        return []
+    if key == "type" or value.__class__ not in (str, bool):
+        return []
+    return [(key, value)]
