@@ -246,3 +246,52 @@ def test_before_order_never_gives_a_row_its_successors_figures():
     for key in KEYS:
         got = row_of(r, key)
         assert got == expected(key), key
+
+
+# 总计 pinned by the identities (stream_blank.totals): 一 + 二 = 三.七 + 四 in the 总计 column.
+SHANGHAI_LIKE = {"一": [821, 35, 2, 1, 859], "二": [18, 18], "三.一": [258, 12, 1, 1], "三.二": [3],
+                 "三.七": [767, 35, 2, 1, 805], "四": [72, 72]}
+
+
+def printed_from(rows: dict[str, list[int]]):
+    return lambda key: rows.get(key, [])
+
+
+def test_totals_of_short_rows_pinned_by_the_identity_of_the_total_column():
+    """Rows 一, 二, 三.七, 四 print fewer figures than columns; each one's last figure is the sum of
+    the others and 859 + 18 = 805 + 72: the last figures are the rows' 总计 (any of them blank instead
+    would break the identity; all of them blank would need 821 + 35 + 2 + 1 = 859 by chance). The
+    applicant figures stay unknown: which columns they sit in is not in the text."""
+    r = parse(document(before(printed_from(SHANGHAI_LIKE))))
+    for key, total in (("一", 859), ("二", 18), ("三.七", 805), ("四", 72)):
+        assert row_of(r, key) == [UNKNOWN] * 6 + [total], key
+        cell = r.cell(f"applications.{key}.总计")
+        assert cell.read == "order"
+        rest = [f"applications.{key}.{c}" for c in APPLICANT_COLUMNS[:-1]]
+        diags = [d for d in r.diagnostics if set(rest) & set(d.cells)]
+        assert diags and all(cell.address not in d.cells for d in diags), key
+    assert row_of(r, "三.一") == [UNKNOWN] * 7           # 258 + 12 + 1 ≠ 1: its 总计 is blank or wrong
+    assert row_of(r, "三.三.1") == [BLANK] * 7
+
+
+def test_totals_stay_unknown_when_the_identity_does_not_hold():
+    rows = dict(SHANGHAI_LIKE, 四=[70, 70])
+    r = parse(document(before(printed_from(rows))))
+    for key in ("一", "二", "三.七", "四"):
+        assert row_of(r, key) == [UNKNOWN] * 7, key
+
+
+def test_totals_stay_unknown_when_every_total_blank_would_fit_as_well():
+    """一 and 三.七 print (5, 5), 二 and 四 nothing: 5 + 0 = 5 + 0, but so would the two 5s sit in two
+    applicant columns with 总计 left blank in both rows (0 + 0 = 0 + 0) — nothing tells them apart."""
+    r = parse(document(before(printed_from({"一": [5, 5], "三.一": [5], "三.七": [5, 5]}))))
+    for key in ("一", "三.七"):
+        assert row_of(r, key) == [UNKNOWN] * 7, key
+    assert row_of(r, "二") == [BLANK] * 7
+
+
+def test_totals_stay_unknown_when_a_row_of_the_identity_has_no_candidate():
+    rows = dict(SHANGHAI_LIKE, **{"三.七": [767, 35, 2, 1]})
+    r = parse(document(before(printed_from(rows))))
+    for key in ("一", "二", "三.七", "四"):
+        assert row_of(r, key) == [UNKNOWN] * 7, key

@@ -24,7 +24,7 @@ module reads such a stream block by block (the requests table is one block; each
    order. A block of one row whose values stand on both sides of its label is read only when the
    money column is told apart by a unit (采购总金额 "251000元" beside 采购项目数量 "6").
    A row with fewer values than columns and more than none stays unknown here (the column of each
-   value is not in the text) — see `totals` for the one column identities can pin.
+   value is not in the text) — but for its 总计 where the identities pin it (engine/parse/stream_totals.py).
 5. A row the row reader already read must be read the same way, else the whole table is left as
    the row reader gave it. Only cells still unknown ("missing") are filled; they are read "order",
    blank ones with CELL_BLANK (charged 待人工核对 like every blank of a text table), the rows with an
@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from engine.model import Diagnostic, SourceLine, Table
 from engine.parse import active as active_table
 from engine.parse import diagnostics as D
+from engine.parse import stream_totals
 from engine.parse import units
 from engine.parse.cells import EMPTY, VALUE, Token, tokens_of_piece
 from engine.parse.grid import Anchor, Region, RowRead, cell_from_token
@@ -330,6 +331,8 @@ def complete(name: str, rows: list[tuple[str, list[str]]], group: dict[str, str]
     if reading is None:
         return
     placed = apply(spec, table, reading, lines, diagnostics)
+    if name == "applications":
+        placed |= stream_totals.totals(name, rows, reading.short, table, lines, diagnostics, RESOLVED_CODES)
     if name == "active" and placed:
         diagnostics.extend(_active_units(table, placed, reading, lines, folded, region))
 
@@ -420,3 +423,4 @@ def _agrees(cell, tok: Token) -> bool:
     if tok.unit:                 # the row reader converted the unit (251000元 → 25.1 万元): as printed
         return cell.raw == tok.raw
     return cell.kind == kind and (kind != "number" or cell.value == tok.value)
+
