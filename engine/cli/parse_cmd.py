@@ -9,11 +9,9 @@ import json
 import sys
 from dataclasses import replace
 
+from engine import ingest
 from engine.cli.exits import EXIT_INPUT, EXIT_OK
-from engine import ingest, parse
-from engine.ingest import IngestError, read_document
 from engine.cli.zh_argparse import positive_int
-from engine.run.pool import TimeCapExceeded, file_caps
 
 
 def register(subparsers) -> None:
@@ -28,6 +26,12 @@ def register(subparsers) -> None:
 
 
 def run(args) -> int:
+    # lazy, deliberately: the CLI imports every command module to build its parser; the parser
+    # (~0.3 s to import) only when a file is parsed, and the caps without the rest of the run
+    from engine import parse
+    from engine.ingest import IngestError, read_document
+    from engine.run.pool import TimeCapExceeded, file_caps
+
     limits = ingest.DEFAULT_LIMITS
     if args.max_memory is not None:
         limits = replace(limits, max_memory_mb=args.max_memory)

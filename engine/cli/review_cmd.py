@@ -13,8 +13,7 @@ from pathlib import Path
 
 from engine.cli.exits import EXIT_OK, EXIT_USAGE
 from engine.cli.zh_argparse import iso_date
-from engine.ledger import DEFAULT_LEDGER, Ledger, LedgerError, current_user
-from engine.ledger.db import default_ledger
+from engine.ledger.db import DEFAULT_LEDGER, LedgerError, default_ledger
 from engine.render.labels import SEVERITY_LABELS
 
 CHARGE_LABELS = {"agency": "问题", "manual": "待人工核对"}
@@ -66,6 +65,10 @@ def _open(args: argparse.Namespace, must_exist: bool = True):
     args.ledger = args.ledger or default_ledger()
     if must_exist and not args.ledger.is_file():
         raise LedgerError(f"审核台账 {args.ledger} 不存在：请先用 audit 命令审核（或用 --ledger 指定台账文件）")
+    # lazy, deliberately: the ledger's store imports the parser (ids.py); the CLI imports every
+    # command module to build its parser, so only a review command pays for it
+    from engine.ledger.store import Ledger
+
     return Ledger(args.ledger)
 
 
@@ -78,6 +81,8 @@ def _run(action) -> int:
 
 
 def _by(args: argparse.Namespace) -> str:
+    from engine.ledger.decisions import current_user     # lazy like _open's Ledger
+
     return (args.by or "").strip() or current_user()
 
 

@@ -11,10 +11,29 @@ run; the ledger only remembers.
     agencies.load_agency_list / Registry    the list of agencies (--agencies)
     deadlines.load_deadlines / lateness     publication deadlines (条例第四十九条)
 """
-from engine.ledger.db import DEFAULT_LEDGER, LedgerError
-from engine.ledger.decisions import Decision, current_user
-from engine.ledger.ids import agency_key, assign_ids, make_id
-from engine.ledger.store import Ledger, ReviewItem, Round, StoredFinding
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Imported on first use (PEP 562 `__getattr__`): `engine.ledger.db` (DEFAULT_LEDGER, which the CLI's
+# help text names) must not import the parser through ids.py.
+_EXPORTS = {
+    "DEFAULT_LEDGER": "engine.ledger.db", "LedgerError": "engine.ledger.db",
+    "Decision": "engine.ledger.decisions", "current_user": "engine.ledger.decisions",
+    "agency_key": "engine.ledger.ids", "assign_ids": "engine.ledger.ids", "make_id": "engine.ledger.ids",
+    "Ledger": "engine.ledger.store", "ReviewItem": "engine.ledger.store", "Round": "engine.ledger.store",
+    "StoredFinding": "engine.ledger.store",
+}
 
 __all__ = ["DEFAULT_LEDGER", "LedgerError", "Decision", "current_user", "agency_key", "assign_ids", "make_id",
            "Ledger", "ReviewItem", "Round", "StoredFinding"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:           # a submodule not yet imported, or a wrong name
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)     # the lazy load itself
+    globals()[name] = value
+    return value

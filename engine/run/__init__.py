@@ -17,12 +17,31 @@ The modules, one job each:
     outputs.py   the list of outputs (REPORT_OUTPUTS, RUN_OUTPUTS); the spreadsheet writer process
     outdir.py    checking OUT and swapping the finished outputs into place
 """
-from engine.run.audit import run_audit
-from engine.run.cluster import ClusterUnavailable
-from engine.run.inputs import InputPathError, expand_inputs
-from engine.run.options import AuditOptions, AuditRun, Hooks
-from engine.run.outdir import OutputPathError
-from engine.run.pool import Crashed, run_resilient
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+# Where each public name lives. They are imported on first use (PEP 562 `__getattr__`), not here:
+# `engine.run.pool` (the per-file caps `xxgk-audit parse` uses) must not import the whole run —
+# rules, renderers, ledger — with it.
+_EXPORTS = {
+    "run_audit": "engine.run.audit",
+    "ClusterUnavailable": "engine.run.cluster",
+    "InputPathError": "engine.run.inputs", "expand_inputs": "engine.run.inputs",
+    "AuditOptions": "engine.run.options", "AuditRun": "engine.run.options", "Hooks": "engine.run.options",
+    "OutputPathError": "engine.run.outdir",
+    "Crashed": "engine.run.pool", "run_resilient": "engine.run.pool",
+}
 
 __all__ = ["AuditOptions", "AuditRun", "ClusterUnavailable", "Crashed", "Hooks", "InputPathError", "OutputPathError", "expand_inputs",
            "run_audit", "run_resilient"]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:           # a submodule not yet imported, or a wrong name
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)     # the lazy load itself
+    globals()[name] = value
+    return value
