@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections import Counter
+import tempfile
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
-from typing import Any, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 import jsonschema
 from referencing import Registry, Resource
@@ -30,7 +30,7 @@ from engine import SCHEMAS_DIR
 from engine.model import AuditRecord, RecordHead
 from engine.render.labels import STATUS_LABELS
 from engine.render.office import Office
-from engine.render.output import FinishedRun, RunOutput
+from engine.render.output import FinishedRun, RunCounts, RunOutput
 
 FINDINGS_SCHEMA = SCHEMAS_DIR / "findings.schema.json"
 LINE_SCHEMA = SCHEMAS_DIR / "findings-line.schema.json"
@@ -42,12 +42,12 @@ REPORTS_FILE = "findings.jsonl"
 INLINE_MAX_BYTES = 32 * 1024 * 1024
 
 
-def document_head(reports: Iterable[RecordHead], *, tool_version: str, rules_version: str, rules_digest: str,
-                  rule_files: int, run_date: dt.date, office: Office) -> dict[str, Any]:
+def document_head(reports: Iterable[RecordHead] | RunCounts, *, tool_version: str, rules_version: str,
+                  rules_digest: str, rule_files: int, run_date: dt.date, office: Office) -> dict[str, Any]:
     """Everything in findings.json before `reports`; `reports` may be AuditSummary objects (status,
-    findings' severities) — that is all the summary needs."""
-    by_status = Counter(r.status for r in reports)
-    severities = Counter(f.severity for r in reports for f in r.findings)
+    findings' severities) — that is all the summary needs — or their RunCounts, counted already."""
+    counts = reports if isinstance(reports, RunCounts) else RunCounts.of(reports)
+    by_status, severities = counts.by_status, counts.severities
     return {
         "format": FORMAT_ID,
         "tool": {"name": "xxgk-audit", "version": tool_version},
@@ -55,10 +55,10 @@ def document_head(reports: Iterable[RecordHead], *, tool_version: str, rules_ver
         "run_date": run_date.isoformat(),
         "office": office.to_json(),
         "summary": {
-            "inputs": len(reports),
+            "inputs": counts.inputs,
             "by_status": {s: by_status[s] for s in STATUS_LABELS if by_status[s]},
             "findings": {s: severities.get(s, 0) for s in ("error", "warning", "info")},
-            "engine_fallbacks": sum(1 for r in reports if r.engine_fallback),
+            "engine_fallbacks": counts.engine_fallbacks,
         },
     }
 
@@ -72,10 +72,10 @@ def report_text(record: AuditRecord) -> str:
 
 
 def write_findings_stream(path: Path, head: dict[str, Any], reports: Iterable[str] | None,
-                          previous_inputs: list[dict[str, Any]],
-                          letters: Iterable[dict[str, Any]] = ()) -> None:
+                          previous_inputs: list[dict[str, Any]], letters: Iterable[str | dict[str, Any]] = ()) -> None:
     """findings.json written report by report (`reports`: each report's report_text(), read from
-    disk one at a time; None: left out, they are in findings.jsonl), laid out as
+    disk one at a time; None: left out, they are in findings.jsonl; `letters`: the entries, or
+    each one's JSON text json.dumps(entry, ensure_ascii=False)), laid out as
     json.dumps(document, indent=2) would, except that each entry of `reports` and of `letters` is
     on one line (the reports exactly as in findings.jsonl)."""
     with open(path, "w", encoding="utf-8") as fh:
@@ -87,7 +87,7 @@ def write_findings_stream(path: Path, head: dict[str, Any], reports: Iterable[st
             _write_items(fh, reports)
             fh.write(",\n")
         fh.write('  "letters": [')
-        _write_items(fh, (json.dumps(entry, ensure_ascii=False) for entry in letters))
+        _write_items(fh, (e if isinstance(e, str) else json.dumps(e, ensure_ascii=False) for e in letters))
         fh.write(f',\n  "previous_inputs": {_nested(previous_inputs, 2)}\n}}\n')
 
 
@@ -107,12 +107,16 @@ def letters_table(summaries: Iterable[RecordHead]) -> Iterator[dict[str, Any]]:
     name alone may not say whose letter it is: `name_changed` marks those whose file name is not
     exactly "<agency>-<year>"."""
     for s in summaries:
-        if not s.letter:
-            continue
-        stem = PurePosixPath(s.letter).stem
-        yield {"source": s.source, "agency": s.agency, "year": s.year, "html": s.letter,
-               "docx": str(PurePosixPath(s.letter).with_suffix(".docx")),
-               "name_changed": stem != f"{s.agency}-{s.year if s.year is not None else '年度不详'}"}
+        if s.letter:
+            yield letter_entry(s)
+
+
+def letter_entry(s: RecordHead) -> dict[str, Any]:
+    """One report's entry of `letters` (letters_table)."""
+    stem = PurePosixPath(s.letter).stem
+    return {"source": s.source, "agency": s.agency, "year": s.year, "html": s.letter,
+            "docx": str(PurePosixPath(s.letter).with_suffix(".docx")),
+            "name_changed": stem != f"{s.agency}-{s.year if s.year is not None else '年度不详'}"}
 
 
 def load_findings(out_dir: str | Path) -> dict[str, Any] | None:
@@ -191,10 +195,37 @@ def _json_default(value: Any) -> Any:
 
 class FindingsJson(RunOutput):
     """The Output that writes OUT/findings.json, streamed record by record; the records only while
-    they total at most INLINE_MAX_BYTES (otherwise they are in findings.jsonl only)."""
+    they total at most INLINE_MAX_BYTES (otherwise they are in findings.jsonl only). Its `letters`
+    entries are written to a temporary file while the run reads the summaries once (observer), and
+    copied from there: nothing per report is kept in memory."""
+
+    def __init__(self) -> None:
+        self._letters: Any = None          # the `letters` entries, one JSON text a line
+
+    def observer(self) -> Callable[[RecordHead], None]:
+        self.close()
+        self._letters = tempfile.TemporaryFile("w+", encoding="utf-8", newline="\n", prefix="xxgk-letters-")
+        return self._observe
+
+    def _observe(self, summary: RecordHead) -> None:
+        if summary.letter:
+            self._letters.write(json.dumps(letter_entry(summary), ensure_ascii=False) + "\n")
+
+    def _observed_letters(self) -> Iterator[str]:
+        self._letters.seek(0)
+        for line in self._letters:
+            yield line[:-1]
 
     def write(self, run: FinishedRun) -> None:
         inline = sum(blob.length for blob in run.blobs.values()) <= INLINE_MAX_BYTES
         head = {**run.head, "reports_file": REPORTS_FILE, "reports_inline": inline}
+        letters = (self._observed_letters() if self._letters is not None
+                   else (json.dumps(entry, ensure_ascii=False) for entry in letters_table(run.summaries)))
         write_findings_stream(self.ctx.out_dir / FINDINGS_FILE, head, run.texts() if inline else None,
-                              run.previous_inputs, letters_table(run.summaries))
+                              run.previous_inputs, letters)
+        self.close()
+
+    def close(self) -> None:
+        if self._letters is not None:
+            self._letters.close()
+            self._letters = None

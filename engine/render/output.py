@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine.model import AuditRecord, AuditSummary
+from engine.model import AuditRecord, AuditSummary, RecordHead
 from engine.render.office import Office
 from engine.score import RuleInfo
 from engine.spool import Blob, read_text
@@ -77,16 +78,57 @@ class FinishedRun:
         return (AuditRecord.from_json(json.loads(t)) for t in self.texts())
 
 
+@dataclass
+class RunCounts:
+    """What findings.json's `summary` counts of the reports (json_out.document_head), gathered in the
+    one pass over them (read_summaries)."""
+    inputs: int = 0
+    by_status: Counter = field(default_factory=Counter)
+    severities: Counter = field(default_factory=Counter)
+    engine_fallbacks: int = 0
+
+    def add(self, r: RecordHead) -> None:
+        self.inputs += 1
+        self.by_status[r.status] += 1
+        self.severities.update(f.severity for f in r.findings)
+        self.engine_fallbacks += bool(r.engine_fallback)
+
+    @classmethod
+    def of(cls, reports: Iterable[RecordHead]) -> "RunCounts":
+        counts = cls()
+        for r in reports:
+            counts.add(r)
+        return counts
+
+
+def read_summaries(summaries: Iterable[AuditSummary], outputs: Iterable["RunOutput"]) -> RunCounts:
+    """The one pass of the main process over every report's summary (read back from disk one at a
+    time): the counts of findings.json's summary, and what each output gathers (its observer)."""
+    counts = RunCounts()
+    observers = [counts.add, *(o for o in (output.observer() for output in outputs) if o is not None)]
+    for summary in summaries:
+        for observe in observers:
+            observe(summary)
+    return counts
+
+
 class RunOutput:
     """Files written once per run. Instances are made when the run starts, before the rules load
     (an output may start a side process then: the spreadsheets do). The run calls, in this order:
     start(ctx, order) once the evaluated reports' output order is known; ready(key, blob) as each
-    of their records is final (in any order; an output may render it at once); write(run) when every
+    of their records is final (in any order; an output may render it at once); observer() and the
+    summaries through it once every record is known (read_summaries); write(run) when every
     record is known; wait() after every output's write (an error in a side process is raised there);
     close() always, even when the run failed."""
 
     def start(self, ctx: OutputContext, order: list[str]) -> None:
         self.ctx = ctx
+
+    def observer(self) -> Callable[[AuditSummary], None] | None:
+        """What this output does with each summary while the run reads them all once, in output
+        order, before any write() (read_summaries): an output that needs every report (a count, a
+        ranking) gathers it here instead of reading `run.summaries` again. None: nothing."""
+        return None
 
     def ready(self, key: str, blob: Blob) -> None:
         pass

@@ -42,7 +42,7 @@ from engine.parse.agency import group_reports
 from engine.render.json_out import document_head
 from engine.render.letters import assign_letter_paths
 from engine.render.office import Office, load_office
-from engine.render.output import FinishedRun, OutputContext, RunOutput
+from engine.render.output import FinishedRun, OutputContext, RunOutput, read_summaries
 from engine.run.inputs import InputFile, expand_inputs, input_records
 from engine.run.options import AuditOptions, AuditRun, NullProgress
 from engine.run.outdir import check_output_path, output_lock, reclaim, staging_folder, work_folder
@@ -341,15 +341,17 @@ class Audit(OnePassSteps):
             output.write(run)
         for output in self.outputs:
             output.wait()
-        return run.head["summary"], Counter(s.status for s in run.summaries)
+        return run.head["summary"], Counter(self.counts.by_status)
 
     def finished_run(self) -> FinishedRun:
         records, store = self.records, self.store
         keys = sorted(records, key=lambda k: (records.sources[k], k))
         report_keys = [k for k in keys if k not in store.previous_only]
-        # the summaries are read back from disk at each pass: never all in memory at once
+        # the summaries are read back from disk one at a time, once for every output here
+        # (read_summaries: the outputs' observers), never all in memory at once
         summaries = store.slims(report_keys)
-        head = document_head(summaries, tool_version=__version__, rules_version=self.rules.version,
+        self.counts = read_summaries(summaries, self.outputs)
+        head = document_head(self.counts, tool_version=__version__, rules_version=self.rules.version,
                              rules_digest=self.rules.digest, rule_files=self.rules.files,
                              run_date=self.options.run_date, office=self.rules.office)
         if self.season.context.registry:

@@ -168,9 +168,9 @@ def _write_tables(run: FinishedRun, out_dir: Path, stream: FindingsStream | None
     streamed = set(stream.order)
     if [k for k in report_keys if k in streamed] != stream.order:
         raise RuntimeError("问题表的报告顺序与 findings.json 不一致")
-    for key, summary in zip(report_keys, run.summaries):
-        if key not in streamed and summary.findings:
-            raise RuntimeError(f"报告 {summary.source} 有问题记录，但未经审核流程")
+    for i, key in enumerate(report_keys):      # only the records never streamed are read here
+        if key not in streamed and run.summaries[i].findings:
+            raise RuntimeError(f"报告 {run.summaries[i].source} 有问题记录，但未经审核流程")
     rest = stream.remaining()
     tables.write_tables(run.overview, out_dir, stream.run_date, workbook=stream.book,
                         findings_of=lambda: (stream.record(run.blobs[k]) for k in rest), rule_info=run.rule_info)
