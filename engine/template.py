@@ -12,6 +12,7 @@ Address grammar:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 TEMPLATES = ("2019", "2021")
 
@@ -207,8 +208,11 @@ def is_signed(address: str) -> bool:
     return address.startswith("active.") and address.rsplit(".", 1)[-1] in SIGNED_COLUMNS
 
 
+@lru_cache(maxsize=4096)
 def describe_address(address: str) -> str:
-    """Human (Chinese) wording of a cell address for letters: 表三“（一）予以公开”行“自然人”列."""
+    """Human (Chinese) wording of a cell address for letters: 表三“（一）予以公开”行“自然人”列.
+    Cached: it depends on the address and the template's constants only, and every finding,
+    letter and summary about cells asks for it."""
     parts = address.split(".")
     table = parts[0]
     if table == "applications":

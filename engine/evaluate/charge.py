@@ -147,11 +147,13 @@ def _charge_not_assessable(r: RuleResult, report: Report, agency: list[Finding],
         else:
             r.charge, r.charge_reason = "manual", WHY_UNDECIDED
         return
-    reasons = [why for why in (cell_manual_reason(report, a) for a in cells) if why]
-    if not reasons and _beyond_the_engine(report, cells):
-        reasons = [WHY_HUGE]
-    if reasons:
-        r.charge, r.charge_reason = "manual", reasons[0]
+    # the first cell resting on our reading gives the reason (a missing table's every cell would
+    # give the same one, each at the cost of searching the part's text)
+    reason = next((why for why in (cell_manual_reason(report, a) for a in cells) if why), None)
+    if reason is None and _beyond_the_engine(report, cells):
+        reason = WHY_HUGE
+    if reason:
+        r.charge, r.charge_reason = "manual", reason
         return
     r.charge = "agency"
     r.covered_by = covering_rule(cells, agency, checks)

@@ -32,6 +32,8 @@ engine/facts/extractors/registry.py:
     FACT_TYPES = {"sum": {"rule": "str", ...}}    # the fact types it produces and their fields
     def extract(ctx: FactContext) -> Iterable[dict]
     CHECKS = (ComputedCheck(...), ...)            # optional: computed checks (engine/facts/verdict.py)
+    FRESH_FACTS = True                            # optional: every fact yielded is a new dict held by
+                                                  # nothing else (not copied by build_facts)
 
 ``ctx.report`` / ``ctx.previous`` are the Reports; ``ctx.requests`` are the requests the compiled
 catalog addressed to this extractor (e.g. one per identity instance), so rule-specific aggregates
@@ -171,7 +173,18 @@ def _dec(fact: dict[str, Any], name: str, value: Any) -> int | None:
     value is data, not an extractor bug: it must never make the whole report unauditable."""
     if not -ENGINE_DEC_BOUND < value < ENGINE_DEC_BOUND:
         return None
-    return scaled(value)
+    # a report's figures are few distinct numbers (0, 1, 2 …): each is scaled once. Keyed by value
+    # (Decimal("1.0") == Decimal("1") == 1 hash alike and scale alike); NaN never gets here (the
+    # comparison above raises), a value scaled() refuses is never stored
+    out = _SCALED.get(value)
+    if out is None:
+        if len(_SCALED) >= 65536:
+            _SCALED.clear()
+        out = _SCALED[value] = scaled(value)
+    return out
+
+
+_SCALED: dict[Any, int] = {}
 
 
 # json.dumps(..., ensure_ascii=False) encodes strings with this function (the C one when available)
@@ -335,8 +348,11 @@ def build_facts(report: Report, previous: Report | None = None,
 
 def _checked(ex: Any, produced: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
     """Copies of the produced facts, each of a type the extractor declares with only declared
-    fields (the field kinds are checked when the facts are sent: form_function)."""
-    allowed = {name: frozenset(fields).union(("type",)) for name, fields in ex.FACT_TYPES.items()}
+    fields (the field kinds are checked when the facts are sent: form_function). An extractor
+    declaring FRESH_FACTS = True yields a new dict for every fact, held by nothing else: its facts
+    are taken as they are (a report's two hundred cell facts need no copy)."""
+    allowed = _allowed(ex.ID, ex.FACT_TYPES)
+    fresh = getattr(ex, "FRESH_FACTS", False) is True
     out = []
     for f in produced:
         keys = allowed.get(f.get("type"))
@@ -344,5 +360,18 @@ def _checked(ex: Any, produced: Iterable[dict[str, Any]]) -> list[dict[str, Any]
             raise FactError(f"提取器 {ex.ID} 产生了未声明的事实类型 {f.get('type')!r}")
         if not f.keys() <= keys:
             raise FactError(f"提取器 {ex.ID} 的事实 {f['type']} 含未声明字段 {sorted(set(f) - keys)}")
-        out.append(dict(f))
+        out.append(f if fresh else dict(f))
     return out
+
+
+_ALLOWED: dict[str, tuple[Any, dict[str, frozenset[str]]]] = {}
+
+
+def _allowed(ex_id: str, declared: dict[str, dict[str, str]]) -> dict[str, frozenset[str]]:
+    """fact type -> the keys its facts may have, per extractor (computed again if its
+    FACT_TYPES object is replaced)."""
+    hit = _ALLOWED.get(ex_id)
+    if hit is None or hit[0] is not declared:
+        hit = _ALLOWED[ex_id] = (declared, {name: frozenset(fields).union(("type",))
+                                            for name, fields in declared.items()})
+    return hit[1]

@@ -20,6 +20,7 @@ The parser reads only `Document.lines`, so every input format is parsed the same
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 
 from engine.ingest import read_document
@@ -121,30 +122,58 @@ def _complete_from_stream(tables: dict[str, Table], lines: list, folded: list[st
     """Reading-order text: cells the row reader left unknown, where the stream of labels and values
     is certain (engine/parse/stream.py)."""
     act, apps, rev = tables["active"], tables["applications"], tables["review"]
+    # stream.complete fills only cells the row reader left unknown, and only in reading-order text
+    # (never in a region with a TAB): a table with no unknown cell, or a TAB region, is not searched
+    # for its labels again (the shapes depend on the template only: built once per process)
     if act.present and act.template in ACTIVE_ITEMS:
-        region = active_table.table_start(folded, active_region) or active_region
-        items = ACTIVE_ITEMS[act.template]
-        shape = stream.Shape("active", [(f"{it.key}.{r}", [f"active.{it.key}.{r}.{c}" for c in it.columns])
-                                        for it in items for r in it.rows],
-                             group={f"{it.key}.{r}": it.key for it in items for r in it.rows}, opens_group="item",
-                             heads=frozenset({"信息内容", *(it.label_of(c) for it in items for c in it.columns)}),
-                             labels={f"{it.key}.{r}": r for it in items for r in it.rows},
-                             groups=tuple(it.label for it in items))
-        stream.complete(shape, act, lines, folded, region, active_table.ANCHORS[act.template].find(folded, region),
-                        diagnostics)
+        shape = _active_shape(act.template)
+        if _unread(shape, act):
+            region = active_table.table_start(folded, active_region) or active_region
+            if not stream.tabbed(lines, region):
+                stream.complete(shape, act, lines, folded, region,
+                                active_table.ANCHORS[act.template].find(folded, region), diagnostics)
     if apps.present:
         by_header = any(d.code == "HEADER_COLUMNS" and d.table == "applications" for d in diagnostics)
-        shape = stream.Shape("applications", [(r.key, [f"applications.{r.key}.{c}" for c in APPLICANT_COLUMNS])
-                                              for r in application_rows(apps_variant)], adds_up=not by_header,
-                             labels={r.key: r.label for r in application_rows(apps_variant)},
-                             groups=tuple(sorted({r.group for r in application_rows(apps_variant) if r.group})))
-        stream.complete(shape, apps, lines, folded, apps_region,
-                        applications_table.ANCHORS[apps_variant].find(folded, apps_region), diagnostics)
-    header = review_table.header_anchors(folded, review_region)
-    if rev.present or header:
-        shape = stream.Shape("review", [("data", review_addresses())], labelled=False)
-        stream.complete(shape, rev, lines, folded, review_region, header, diagnostics, may_find=True)
+        shape = _applications_shape(apps_variant, not by_header)
+        if _unread(shape, apps) and not stream.tabbed(lines, apps_region):
+            stream.complete(shape, apps, lines, folded, apps_region,
+                            applications_table.ANCHORS[apps_variant].find(folded, apps_region), diagnostics)
+    shape = _review_shape()
+    if (not rev.present or _unread(shape, rev)) and not stream.tabbed(lines, review_region):
+        header = review_table.header_anchors(folded, review_region)
+        if rev.present or header:
+            stream.complete(shape, rev, lines, folded, review_region, header, diagnostics, may_find=True)
     review_stream.complete(rev, lines, folded, review_region, diagnostics)
+
+
+@lru_cache(maxsize=None)
+def _active_shape(template: str) -> stream.Shape:
+    items = ACTIVE_ITEMS[template]
+    return stream.Shape("active", [(f"{it.key}.{r}", [f"active.{it.key}.{r}.{c}" for c in it.columns])
+                                   for it in items for r in it.rows],
+                        group={f"{it.key}.{r}": it.key for it in items for r in it.rows}, opens_group="item",
+                        heads=frozenset({"信息内容", *(it.label_of(c) for it in items for c in it.columns)}),
+                        labels={f"{it.key}.{r}": r for it in items for r in it.rows},
+                        groups=tuple(it.label for it in items))
+
+
+@lru_cache(maxsize=None)
+def _applications_shape(variant: str, adds_up: bool) -> stream.Shape:
+    return stream.Shape("applications", [(r.key, [f"applications.{r.key}.{c}" for c in APPLICANT_COLUMNS])
+                                         for r in application_rows(variant)], adds_up=adds_up,
+                        labels={r.key: r.label for r in application_rows(variant)},
+                        groups=tuple(sorted({r.group for r in application_rows(variant) if r.group})))
+
+
+@lru_cache(maxsize=None)
+def _review_shape() -> stream.Shape:
+    return stream.Shape("review", [("data", review_addresses())], labelled=False)
+
+
+def _unread(shape: stream.Shape, table: Table) -> bool:
+    """Some cell of the shape the row reader left unknown (the only cells stream.complete fills)."""
+    cells = table.cells
+    return any(cells.get(a) is None or cells[a].kind == "missing" for _, row in shape.rows for a in row)
 
 
 def set_reading(table: Table, lines: list) -> None:

@@ -109,11 +109,16 @@ def _values(raw: str, folded: str, li: int, a: int, b: int) -> list[Event]:
     return out
 
 
+def tabbed(lines: list[SourceLine], region: Region) -> bool:
+    """Some line of the region holds a TAB: a grid or TAB text, never reading-order text."""
+    return any("\t" in lines[i].text for i in range(region.start.line, min(region.end.line, len(lines) - 1) + 1))
+
+
 def looks_like_reading_order(lines: list[SourceLine], folded: list[str], region: Region, events: list[Event]) -> bool:
     values = [e.token for e in events if e.kind == "value"]
     if len(values) < MIN_VALUES:
         return False
-    if any("\t" in lines[i].text for i in range(region.start.line, min(region.end.line, len(lines) - 1) + 1)):
+    if tabbed(lines, region):
         return False
     per_line = Counter(t.line for t in values)
     alone = sum(1 for t in values if per_line[t.line] == 1)

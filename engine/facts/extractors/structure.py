@@ -19,6 +19,7 @@ from engine import template as T
 from engine.model import Cell, Report, Table
 
 ID = "structure"
+FRESH_FACTS = True      # each fact a new dict (engine/facts: not copied)
 
 # parse diagnostics meaning "the row is there but its values cannot be assigned to columns"
 SHAPE_CODES = frozenset({"ROW_TOO_FEW_VALUES", "ROW_TOO_MANY_VALUES", "DIGITS_AMBIGUOUS", "ROW_UNPLACED"})
@@ -142,10 +143,11 @@ def _table_facts(report: Report, table: Table) -> Iterable[dict[str, Any]]:
     in_force = demanded(report, table) if layout else True
     row_facts, cell_facts = [], []
     get = table.cells.get
+    add = cell_facts.append
     for row_key, label, addresses in layout:
         cells = [get(a) or Cell(address=a, kind="missing") for a in addresses]
-        cell_facts.extend(_cell_fact(c, row_key, label, part, c.address in malformed)
-                          for c in cells)
+        for c in cells:
+            add(_cell_fact(c, row_key, label, part, c.address in malformed))
         row_facts.append(_row_fact(table.name, row_key, label, cells, part, in_force, malformed))
     if table.present:
         # cells the parser produced outside the layout (another variant's rows) are still facts
@@ -203,9 +205,29 @@ def _cell_fact(cell: Cell, row_key: str, label: str, part: str,
                malformed: bool = False) -> dict[str, Any]:
     table, col, amount, signed = _address_info(cell.address)
     value: Decimal | None = cell.value if cell.kind == "number" else None     # Cell.known, inlined
+    integral = negative = None
+    if value is not None:
+        integral, negative = _integral_negative(value)
     return {"type": "cell", "addr": cell.address, "table": table, "row": row_key, "col": col,
             "kind": cell.kind, "v": value,
-            "integral": None if value is None else value == value.to_integral_value(),
-            "negative": None if value is None else value < 0,
+            "integral": integral,
+            "negative": negative,
             "amount": amount, "signed": signed,
             "malformed": malformed, "line": cell.line, "raw": cell.raw, "part": part, "label": label}
+
+
+_FLAGS: dict[Decimal, tuple[bool, bool]] = {}
+
+
+def _integral_negative(value: Decimal) -> tuple[bool, bool]:
+    """(whole number, below zero) of a cell's value: a report's figures are few distinct numbers,
+    each judged once (keyed by value: Decimal("1.0") and Decimal("1") are alike here)."""
+    try:
+        hit = _FLAGS.get(value)
+    except TypeError:          # a signalling NaN cannot be hashed: judged as before (it raises)
+        return value == value.to_integral_value(), value < 0
+    if hit is None:
+        if len(_FLAGS) >= 65536:
+            _FLAGS.clear()
+        hit = _FLAGS[value] = (value == value.to_integral_value(), value < 0)
+    return hit

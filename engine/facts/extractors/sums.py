@@ -23,9 +23,10 @@ from typing import Any, Iterable
 
 from engine.dialect import ENGINE_DEC_BOUND
 from engine.facts.extractors.structure import row_keys_of
-from engine.model import Cell, Report
+from engine.model import Report
 
 ID = "sums"
+FRESH_FACTS = True      # each fact a new dict (engine/facts: not copied)
 
 FACT_TYPES = {
     "sum": {"rule": "str", "inst": "str", "table": "str", "present": "bool", "known": "bool",
@@ -80,25 +81,35 @@ def sum_fact(report: Report, req: dict[str, Any],
     if left is None or right is None or not left or not right:
         return None
     get = table.cells.get
-    cells = {a: get(a) or Cell(address=a, kind="missing") for a in left + right}
-    # a value beyond the engine's range (a 16-digit cell) cannot be compared there: the identity is
-    # not assessable (待人工核对) instead of a report the engines refuse
-    beyond = [a for a, c in cells.items() if c.known and not -ENGINE_DEC_BOUND < c.value < ENGINE_DEC_BOUND]
-    unknown = [a for a, c in cells.items() if not c.known or a in beyond]
-    lines = [cells[a].line for a in left if cells[a].line is not None] or \
-            [c.line for c in cells.values() if c.line is not None]
+    cells = {a: get(a) for a in left + right}       # None: a cell the parser did not produce (missing)
+    # one pass over the cells: a value beyond the engine's range (a 16-digit cell) cannot be
+    # compared there: the identity is not assessable (待人工核对) instead of a report the engines refuse
+    beyond: list[str] = []
+    unknown: list[str] = []
+    values: dict[str, Decimal] = {}
+    for a, c in cells.items():
+        if c is not None and c.kind == "number" and c.value is not None:       # Cell.known, inlined
+            v = values[a] = c.value
+            if not -ENGINE_DEC_BOUND < v < ENGINE_DEC_BOUND:
+                beyond.append(a)
+                unknown.append(a)
+        else:
+            unknown.append(a)
+    line = next((c.line for a in left if (c := cells[a]) is not None and c.line is not None), None)
+    if line is None:
+        line = next((c.line for c in cells.values() if c is not None and c.line is not None), None)
     fact = {**base, "present": True, "known": not unknown, "cells": list(cells),
             "left_cells": list(left), "right_cells": list(right), "unknown": unknown,
-            "values": {a: c.value for a, c in cells.items() if c.known},
+            "values": values,
             # not assessable because a number is too large for the engine, not because a cell is
             # blank: the reason must say which (beyond_cells empty: only the sum is too large)
             "beyond": bool(beyond), "beyond_cells": beyond,
-            "line": lines[0] if lines else None}
+            "line": line}
     if not unknown:
-        stated = sum((cells[a].value for a in left), Decimal(0))
-        computed = sum((cells[a].value for a in right), Decimal(0))
+        stated = sum((values[a] for a in left), Decimal(0))
+        computed = sum((values[a] for a in right), Decimal(0))
         fact["stated"] = stated
-        fact["computed"] = at_precision_of(computed, [cells[a].value for a in left])
+        fact["computed"] = at_precision_of(computed, [values[a] for a in left])
         if not (-ENGINE_DEC_BOUND < stated < ENGINE_DEC_BOUND and -ENGINE_DEC_BOUND < computed < ENGINE_DEC_BOUND):
             fact.update(known=False, unknown=list(cells), beyond=True)
             del fact["stated"], fact["computed"]

@@ -13,6 +13,7 @@ not assessable. Messages can quote the stated total, the computed total and the 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from engine import template as T
 from engine.rules.blocks import (Clause, all_of, describe_cells, eq, fmt_value, is_type, same_fact,
@@ -74,6 +75,7 @@ def _columns(table: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=1024)
 def _row_label(table: str, key: str) -> str:
     if table == "applications":
         for variant in ("split", "single"):
@@ -124,6 +126,7 @@ def expand(options, ctx):
     ]
 
 
+@lru_cache(maxsize=1024)
 def _short_row(table: str, key: str) -> str:
     """A row as a reader knows it, without numbering or notes: 三.四.1 -> 本机关不掌握相关政府信息."""
     label = _row_label(table, key)
