@@ -295,3 +295,87 @@ def test_totals_stay_unknown_when_a_row_of_the_identity_has_no_candidate():
     r = parse(document(before(printed_from(rows))))
     for key in ("一", "二", "三.七", "四"):
         assert row_of(r, key) == [UNKNOWN] * 7, key
+
+
+# A 2019-format page printed to PDF and copied in reading order, the way pdftotext gives a
+# borderless web table: figures before their labels, a label's number glued onto the line above
+# ("4.5.保护…" / figure / "属于三类…"), one figure printed level with its label, group labels
+# standing among the rows. Hand-made figures.
+SINGLE_2019 = """（本列数据的勾稽关系为：第一项加第二项之和，等于第三项加第四项之和） 自然人
+法人或其他组织
+商业企业 科研机构 社会公益组织 法律服务机构 其他 总计
+640
+27
+3
+2
+672
+一、本年新收政府信息公开申请数量
+11
+11
+二、上年结转政府信息公开申请数量
+301
+17
+2
+（一）予以公开
+（二）部分公开（区分处理的，只计这一情形，不计其他情形） 6
+9
+1.属于国家秘密
+2.其他法律行政法规禁止公开
+3.危及“三安全一稳定”
+（三）不予公开 4.5.保护第三方合法权益
+4
+属于三类内部事务信息
+7
+2
+6.属于四类过程性信息
+7.属于行政执法案卷
+8
+3
+8.属于行政查询事项
+三、本年度办理结果
+190
+4
+1.本机关不掌握相关政府信息
+（四）无法提供 2.没有现成信息需要另行制作
+36
+3.补正后申请内容仍不明确
+52
+1
+1.信访举报投诉类申请
+2.重复申请
+（五）不予处理 3.要求提供公开出版物
+4.无正当理由大量反复申请
+5.要求行政机关确认或重新出具已获取信息
+（六）其他处理
+607
+25
+3
+2
+637
+（七）总计
+44
+2
+46
+四、结转下年度继续办理
+"""
+
+
+def test_a_2019_page_in_reading_order_with_blank_cells_gone():
+    text = (ACTIVE_2019.format(first="6", second="251000元") + "三、收到和处理政府信息公开申请情况\n" + SINGLE_2019
+            + REVIEW_HEADER + one_per_line("1 0 0 0 1 0 0 0 0 0 0 0 0 0 0".split()) + END)
+    r = parse(text)
+    assert r.cell("active.item9.政府集中采购.采购项目数量").value == 6
+    blank = ["三.三.2", "三.三.3", "三.三.4", "三.三.7", "三.四.2", "三.五.2", "三.五.3", "三.五.4", "三.五.5", "三.六"]
+    for key in blank:
+        assert row_of(r, key) == [BLANK] * 7, key
+    # 一: 640+27+3+2 = 672; 二: 11; 三.七: 607+25+3+2 = 637; 四: 44+2 = 46 — and 672 + 11 = 637 + 46
+    for key, total in (("一", 672), ("二", 11), ("三.七", 637), ("四", 46)):
+        assert row_of(r, key) == [UNKNOWN] * 6 + [total], key
+    # the figure level with its label is 三.二's; the one between "4.5." and "属于三类…" is 三.三.5's:
+    # both rows short, unknown, their diagnostics naming their own figure
+    for key, own in (("三.二", "6"), ("三.三.1", "9"), ("三.三.5", "4"), ("三.三.6", "7、2"), ("三.四.1", "190、4")):
+        assert row_of(r, key) == [UNKNOWN] * 7, key
+        addr = f"applications.{key}.自然人"
+        assert any(addr in d.cells and f"（{own}）" in d.message for d in r.diagnostics), key
+    for key in ("三.一", "三.三.8", "三.四.3", "三.五.1"):
+        assert row_of(r, key) == [UNKNOWN] * 7, key
