@@ -12,23 +12,27 @@ module reads such a stream block by block (the requests table is one block; each
 1. The side is the block's edges: values right before the first row's label and none after the last
    row's mean "before"; the converse means "after"; both or neither, nothing is read (a block of one
    row needs no side: every value of the block is its row's).
-2. Every row of the block must have its label in the text, once, in template order; a value standing
-   anywhere else (before the header's text, after text that ends the block) voids the block.
+2. Every row label of the table must stand in the text once, in template order, every row of a
+   block labelled; a value standing anywhere else (before the header's words, after the text that
+   ends the block, in an item without row labels) leaves the whole table alone.
 3. A row's values are the ones on its side of its label up to the neighbouring label, plus the ones
-   on its label's line after the label. A row whose segment holds text of its own line (a label
-   wrapped onto a line of its own, a word we cannot read) is uncertain when it has values — the value
-   may stand level with the wrapped label — and when it has none the text must be label text (it
-   could be a figure we cannot read). More values than columns in any segment: the side is wrong,
-   the table is left alone.
+   on its label's line after the label. A row whose segment holds text on a line of its own (a label
+   wrapped onto a line of its own) is uncertain when it has values — the value may stand level with
+   the wrapped label; a word that is neither numbering nor a piece of the table's labels (it could
+   be a figure we cannot read) makes it uncertain in any case, and so do values both before its
+   label and on its line. More values than columns in any segment: the side is not what the edges
+   say, the table is left alone.
 4. A certain row with no value: every cell is blank. With exactly as many values as columns: read in
    order. A block of one row whose values stand on both sides of its label is read only when the
-   money column is told apart by a unit (采购总金额 "251000元" beside 采购项目数量 "6").
+   money column is told apart by a unit (采购总金额 "251000元" beside 采购项目数量 "6"); one with no
+   value at all stays unknown (nothing in its block shows its figures were not drawn elsewhere).
    A row with fewer values than columns and more than none stays unknown here (the column of each
    value is not in the text) — but for its 总计 where the identities pin it (engine/parse/stream_totals.py).
 5. A row the row reader already read must be read the same way, else the whole table is left as
    the row reader gave it. Only cells still unknown ("missing") are filled; they are read "order",
    blank ones with CELL_BLANK (charged 待人工核对 like every blank of a text table), the rows with an
-   info STREAM_ORDER diagnostic replacing the row reader's.
+   info STREAM_ORDER diagnostic replacing the row reader's; a short row's diagnostic names its own
+   figures (the row reader, reading the wrong side, may have named a neighbour's).
 """
 from __future__ import annotations
 
