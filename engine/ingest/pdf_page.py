@@ -36,6 +36,34 @@ _FORM = raw.FPDF_PAGEOBJ_FORM
 _IMAGE = raw.FPDF_PAGEOBJ_IMAGE
 
 
+def _unchecked(function, restype):
+    """The PDFium function that pypdfium2's binding `function` calls, without the binding's
+    argument types: ctypes then checks and converts no argument, which makes a call about three
+    times cheaper (the per-character and per-path-segment calls are most of a page's reading).
+    Callers pass only ctypes objects (handles as pypdfium2 or these functions return them, byref)
+    and ints within a C int; a function returning a handle gets a pointer `restype`, so the handle
+    goes back in as a pointer."""
+    return ctypes.CFUNCTYPE(restype)(ctypes.cast(function, ctypes.c_void_p).value)
+
+
+_text_is_generated = _unchecked(raw.FPDFText_IsGenerated, ctypes.c_int)
+_text_loose_box = _unchecked(raw.FPDFText_GetLooseCharBox, ctypes.c_int)
+_text_map_error = _unchecked(raw.FPDFText_HasUnicodeMapError, ctypes.c_int)
+_text_font_size = _unchecked(raw.FPDFText_GetFontSize, ctypes.c_double)
+_text_matrix = _unchecked(raw.FPDFText_GetMatrix, ctypes.c_int)
+_text_origin = _unchecked(raw.FPDFText_GetCharOrigin, ctypes.c_int)
+_page_object = _unchecked(raw.FPDFPage_GetObject, raw.FPDF_PAGEOBJECT)
+_object_type = _unchecked(raw.FPDFPageObj_GetType, ctypes.c_int)
+_object_matrix_of = _unchecked(raw.FPDFPageObj_GetMatrix, ctypes.c_int)
+_form_count = _unchecked(raw.FPDFFormObj_CountObjects, ctypes.c_int)
+_form_object = _unchecked(raw.FPDFFormObj_GetObject, raw.FPDF_PAGEOBJECT)
+_path_count = _unchecked(raw.FPDFPath_CountSegments, ctypes.c_int)
+_path_segment = _unchecked(raw.FPDFPath_GetPathSegment, raw.FPDF_PATHSEGMENT)
+_segment_type = _unchecked(raw.FPDFPathSegment_GetType, ctypes.c_int)
+_segment_point = _unchecked(raw.FPDFPathSegment_GetPoint, ctypes.c_int)
+_segment_close = _unchecked(raw.FPDFPathSegment_GetClose, ctypes.c_int)
+
+
 def open_document(data: bytes) -> pdfium.PdfDocument:
     """The PDF held in `data` (raises pypdfium2's PdfiumError when it cannot be opened)."""
     return pdfium.PdfDocument(data)
@@ -53,63 +81,68 @@ def page_chars(page: pdfium.PdfPage, height: float) -> list[dict]:
     PDFium generates itself (spaces and line ends it infers) are left out: words are split by the
     distance between characters, as pdfplumber does. A character without a Unicode mapping gets
     the text "(cid:N)" as pdfminer gives it, so the caller can count undecodable glyphs."""
-    textpage = page.get_textpage()
+    handle = raw.FPDFText_LoadPage(page.raw)
+    if not handle:
+        raise pdfium.PdfiumError("Failed to load text page.")
     try:
-        handle = textpage.raw
         count = raw.FPDFText_CountChars(handle)
-        rect = raw.FS_RECTF()
-        rect_ref = ctypes.byref(rect)
         # all the page's code units in one call (index-aligned with the characters), instead of
         # one call per character: the per-call cost of ctypes is most of this function's time
         units = (ctypes.c_ushort * (count + 1))()
         if count:
             raw.FPDFText_GetText(handle, 0, count, units)
-        is_generated = raw.FPDFText_IsGenerated
-        loose_box = raw.FPDFText_GetLooseCharBox
-        map_error = raw.FPDFText_HasUnicodeMapError
-        font_size = raw.FPDFText_GetFontSize
-        char_matrix = raw.FPDFText_GetMatrix
-        matrix = raw.FS_MATRIX()
-        matrix_ref = ctypes.byref(matrix)
-        origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
-        origin_x_ref, origin_y_ref = ctypes.byref(origin_x), ctypes.byref(origin_y)
-        chars: list[dict] = []
-        for i in range(count):
-            code = units[i]
-            # PDFium's own characters are the spaces and line ends it infers: only whitespace
-            if chr(code).isspace() and is_generated(handle, i) == 1:
-                continue
-            if code == 0 or not loose_box(handle, i, rect_ref):
-                continue
-            if map_error(handle, i) == 1:
-                text = f"(cid:{code})"
-            else:
-                text = _char_text(code)
+        return _chars(handle, units[:count], height)
+    finally:
+        raw.FPDFText_ClosePage(handle)
+
+
+def _chars(handle, units: list[int], height: float) -> list[dict]:
+    rect = raw.FS_RECTF()
+    rect_ref = ctypes.byref(rect)
+    is_generated, loose_box, map_error = _text_is_generated, _text_loose_box, _text_map_error
+    font_size, char_matrix = _text_font_size, _text_matrix
+    matrix = raw.FS_MATRIX()
+    matrix_ref = ctypes.byref(matrix)
+    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
+    origin_x_ref, origin_y_ref = ctypes.byref(origin_x), ctypes.byref(origin_y)
+    hypot = math.hypot
+    chars: list[dict] = []
+    append = chars.append
+    for i, code in enumerate(units):
+        # PDFium's own characters are the spaces and line ends it infers: only whitespace
+        if code in _SPACES and is_generated(handle, i) == 1:
+            continue
+        if code == 0 or not loose_box(handle, i, rect_ref):
+            continue
+        if map_error(handle, i) == 1:
+            text = f"(cid:{code})"
+        else:
+            text = _char_text(code)
             if not text:
                 continue
-            size = font_size(handle, i) * (math.hypot(matrix.c, matrix.d) if char_matrix(handle, i, matrix_ref) else 1.0)
-            x0, x1, bottom = rect.left, rect.right, height - rect.bottom
-            tall = rect.top - rect.bottom
-            if x1 - x0 > 2 * size or tall > 2 * size:
-                # PDFium lays a glyph of a vertical-writing (-V) font out unscaled; pdfminer reads
-                # it as an upright glyph of one font size at its origin: do the same
-                raw.FPDFText_GetCharOrigin(handle, i, origin_x_ref, origin_y_ref)
-                x0, bottom = origin_x.value, height - origin_y.value
-                x1 = x0 + size
-            elif tall < 0.5 * size:
-                # a glyph PDFium boxes by its ink alone (一 in a font chromium embeds): put it on
-                # its baseline, with a typical descent below it
-                raw.FPDFText_GetCharOrigin(handle, i, origin_x_ref, origin_y_ref)
-                bottom = height - origin_y.value + TYPICAL_DESCENT * size
-            # pdfminer's glyph box is one font size tall above the descent; PDFium's loose box
-            # reaches the font's ascent, which differs between the CJK and Latin fonts of a line
-            top = bottom - size
-            chars.append({"text": text, "x0": x0, "x1": x1, "top": top, "bottom": bottom,
-                          "doctop": top, "upright": True, "width": x1 - x0,
-                          "height": bottom - top})
-        return chars
-    finally:
-        textpage.close()
+        size = font_size(handle, i) * (hypot(matrix.c, matrix.d) if char_matrix(handle, i, matrix_ref) else 1.0)
+        x0, x1, rect_bottom = rect.left, rect.right, rect.bottom
+        bottom = height - rect_bottom
+        tall = rect.top - rect_bottom
+        if x1 - x0 > 2 * size or tall > 2 * size:
+            # PDFium lays a glyph of a vertical-writing (-V) font out unscaled; pdfminer reads
+            # it as an upright glyph of one font size at its origin: do the same
+            _text_origin(handle, i, origin_x_ref, origin_y_ref)
+            x0, bottom = origin_x.value, height - origin_y.value
+            x1 = x0 + size
+        elif tall < 0.5 * size:
+            # a glyph PDFium boxes by its ink alone (一 in a font chromium embeds): put it on
+            # its baseline, with a typical descent below it
+            _text_origin(handle, i, origin_x_ref, origin_y_ref)
+            bottom = height - origin_y.value + TYPICAL_DESCENT * size
+        # pdfminer's glyph box is one font size tall above the descent; PDFium's loose box
+        # reaches the font's ascent, which differs between the CJK and Latin fonts of a line
+        append({"text": text, "x0": x0, "x1": x1, "top": bottom - size, "bottom": bottom})
+    return chars
+
+
+# The UTF-16 code units that are whitespace (str.isspace), looked up instead of tested per character
+_SPACES = frozenset(c for c in range(0x10000) if chr(c).isspace())
 
 
 def _char_text(code: int) -> str:
@@ -130,8 +163,8 @@ def walk_objects(page: pdfium.PdfPage, kinds: tuple[int, ...] = (_PATH,)):
     page, form XObjects entered (to MAX_FORM_DEPTH): yields (raw object handle, kind, matrix
     (a, b, c, d, e, f))."""
     handle = page.raw
-    get_type = raw.FPDFPageObj_GetType
-    top = [raw.FPDFPage_GetObject(handle, i) for i in range(raw.FPDFPage_CountObjects(handle))]
+    get_type, get_object = _object_type, _page_object
+    top = [get_object(handle, i) for i in range(raw.FPDFPage_CountObjects(handle))]
     stack = [(obj, _IDENTITY, 0) for obj in reversed(top)]
     while stack:
         obj, parent, depth = stack.pop()
@@ -139,7 +172,7 @@ def walk_objects(page: pdfium.PdfPage, kinds: tuple[int, ...] = (_PATH,)):
         if kind == _FORM:
             if depth < MAX_FORM_DEPTH:
                 matrix = _compose(_object_matrix(obj), parent)
-                inner = [raw.FPDFFormObj_GetObject(obj, i) for i in range(raw.FPDFFormObj_CountObjects(obj))]
+                inner = [_form_object(obj, i) for i in range(_form_count(obj))]
                 stack.extend((o, matrix, depth + 1) for o in reversed(inner))
         elif kind in kinds:
             yield obj, kind, _compose(_object_matrix(obj), parent)
@@ -150,7 +183,7 @@ _IDENTITY = (1.0, 0.0, 0.0, 1.0, 0.0, 0.0)
 
 def _object_matrix(obj) -> tuple[float, ...]:
     m = raw.FS_MATRIX()
-    if not raw.FPDFPageObj_GetMatrix(obj, ctypes.byref(m)):
+    if not _object_matrix_of(obj, ctypes.byref(m)):
         return _IDENTITY
     return (m.a, m.b, m.c, m.d, m.e, m.f)
 
@@ -181,10 +214,10 @@ def page_edges(page: pdfium.PdfPage, height: float) -> list[Edge]:
 def _subpaths(obj, matrix) -> list[tuple[list[tuple[float, float]], bool]]:
     """The path's subpaths in page coordinates: (points, closed). The close flag is asked only of
     a subpath's last segment (ctypes calls are the cost here)."""
-    count = raw.FPDFPath_CountSegments(obj)
+    count = _path_count(obj)
     if count <= 0 or count > MAX_SEGMENTS_PER_PATH:
         return []
-    get_segment, get_type, get_point = raw.FPDFPath_GetPathSegment, raw.FPDFPathSegment_GetType, raw.FPDFPathSegment_GetPoint
+    get_segment, get_type, get_point = _path_segment, _segment_type, _segment_point
     segments = [get_segment(obj, i) for i in range(count)]
     kinds = [get_type(seg) for seg in segments]
     a, b, c, d, e, f = matrix
@@ -194,14 +227,14 @@ def _subpaths(obj, matrix) -> list[tuple[list[tuple[float, float]], bool]]:
     points: list[tuple[float, float]] = []
     for i, segment in enumerate(segments):
         if kinds[i] == _SEGMENT_MOVETO and points:
-            out.append((points, bool(raw.FPDFPathSegment_GetClose(segments[i - 1]))))
+            out.append((points, bool(_segment_close(segments[i - 1]))))
             points = []
         if not get_point(segment, xr, yr):
             continue
         px, py = x.value, y.value
         points.append((px * a + py * c + e, px * b + py * d + f))
     if points:
-        out.append((points, bool(raw.FPDFPathSegment_GetClose(segments[-1]))))
+        out.append((points, bool(_segment_close(segments[-1]))))
     return out
 
 
