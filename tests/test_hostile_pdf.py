@@ -107,3 +107,13 @@ def test_the_fast_keyword_scans_find_what_their_regular_expressions_find():
         assert g._object_keywords(data) == [(m.start(), m.end(), int(m.group(1))) for m in g._OBJ.finditer(data)]
         assert g._stream_keywords(data) == [m.span() for m in defining_stream.finditer(data)]
         assert g._count_operators(data) == len(g._OPERATOR.findall(data))
+
+
+def test_the_operator_bound_is_never_below_the_count():
+    """check_forms skips counting when a page's bound on its operators is within the limit: the
+    bound must hold for the densest content (one-letter operators, one delimiter each)."""
+    from engine.ingest import pdf_guard as g
+
+    for chunk in (b"", b"q", b"q Q", b"q\nQ\nq", b" q Q q Q", b"q)Q]q>Q}q", b"'\"'", b"ab cd ef", b"1 0 0 1 0 0 cm"):
+        assert g._operator_bound(chunk) >= g._count_operators(chunk) == len(g._OPERATOR.findall(chunk))
+    assert g._operator_bound(b"q " * 1000 + b"q") == g._count_operators(b"q " * 1000 + b"q") == 1001

@@ -26,6 +26,7 @@ between pages.
 from __future__ import annotations
 
 import bisect
+import operator
 import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -35,8 +36,8 @@ from engine.ingest.grid import (ABSENT, Deadline, LineCollector, clean_cell, col
                                 row_is_empty, row_text)
 from engine.ingest.pdf_aligned import Block, aligned_line, find_blocks
 from engine.ingest.pdf_guard import check_pdf
-from engine.ingest.pdf_page import (PASSWORD_ERRORS, cell_text, chars_in_box, find_tables, load_page, open_document,
-                                    table_cells_text, word_lines)
+from engine.ingest.pdf_page import (PASSWORD_ERRORS, cell_text, find_tables, load_page, numbered_chars_in_box,
+                                    open_document, table_cells_text, word_lines)
 from engine.model import Diagnostic, Document
 
 # Beyond this many ruling edges on one page, table finding is skipped (it is quadratic in edges);
@@ -161,7 +162,9 @@ def table_grid(page, table, reference_xs: list[float] | None = None) -> PageTabl
     if not cells or len(cells) > MAX_CELLS_PER_TABLE:
         return None      # read as text: the per-cell work below is quadratic in cells
     rows = table.rows
-    texts, placed = table_cells_text(page, table)
+    if table.cell_texts is None:       # read once: a table that continues the previous page is laid out twice
+        table.cell_texts = table_cells_text(page, table)
+    texts, placed = table.cell_texts
     right = max(c[2] for c in cells)
     x0 = min(c[0] for c in cells)
     xs = _positions(sorted({c[0] for c in cells}), reference_xs or [], x0, right)
@@ -170,6 +173,7 @@ def table_grid(page, table, reference_xs: list[float] | None = None) -> PageTabl
     for row in rows:
         present = [b for b in row.cells if b is not None]
         y_ranges.append((present[0][1], min(b[3] for b in present)))
+    middles = [(a + b) / 2 for a, b in x_ranges]
     grid: list[list[str | None]] = []
     real: list[int] = []       # per row: number of cells that start in this row
     for r, (row, row_texts) in enumerate(zip(rows, texts)):
@@ -178,11 +182,14 @@ def table_grid(page, table, reference_xs: list[float] | None = None) -> PageTabl
         cy = (y_ranges[r][0] + y_ranges[r][1]) / 2
         across = [c for c in cells if c[1] <= cy < c[3]]      # the cells this row's middle crosses
         line: list[str | None] = []
-        for i in range(len(xs)):
+        for i, cx in enumerate(middles):
             if i in starts:
                 line.append(starts[i])
-            elif _covered(across, x_ranges[i], y_ranges[r]):
-                line.append("")          # a merged cell from the left or from above spans this position
+            elif any(c[0] <= cx < c[2] for c in across):
+                # a merged cell from the left or from above spans this position: some cell holds
+                # the position's centre (half-open on the right and bottom, as pdfplumber places a
+                # character in a cell; the cells of `across` already hold the row's middle)
+                line.append("")
             else:
                 line.append(ABSENT)
         grid.append(line)
@@ -240,25 +247,14 @@ def _merge_close(xs: list[float]) -> list[float]:
     return out
 
 
-def _inside(cx: float, cy: float, box) -> bool:
-    # pdfplumber's own rule for a character in a cell: half-open on the right and bottom
-    return box[0] <= cx < box[2] and box[1] <= cy < box[3]
-
-
-def _covered(cells, x_range, y_range) -> bool:
-    """Whether some detected cell covers the centre of a grid position (a spanned position)."""
-    cx = (x_range[0] + x_range[1]) / 2
-    cy = (y_range[0] + y_range[1]) / 2
-    return any(_inside(cx, cy, c) for c in cells)
-
-
 def _restore_orphans(page, table, grid, x_ranges, y_ranges, placed: set[int]) -> None:
     """Put characters that fall inside the table but outside every cell into their grid position
     when that position has no text (pdfplumber drops them): a cell whose top border is missing,
-    e.g. where a page break cut the table. `placed`: ids of the characters already in a cell."""
+    e.g. where a page break cut the table. `placed`: the characters already in a cell (their
+    places in content order)."""
     x0, top, x1, bottom = table.bbox
-    orphans = [ch for ch in chars_in_box(page, (x0, top, x1 + 1e-6, bottom + 1e-6))
-               if id(ch) not in placed and ch["text"].strip()]
+    orphans = [ch for n, ch in numbered_chars_in_box(page, (x0, top, x1 + 1e-6, bottom + 1e-6))
+               if n not in placed and ch["text"].strip()]
     if not orphans:
         return
     placed: dict[tuple[int, int], list] = {}
@@ -270,6 +266,19 @@ def _restore_orphans(page, table, grid, x_ranges, y_ranges, placed: set[int]) ->
     for (r, c), chars in placed.items():
         if not grid[r][c]:
             grid[r][c] = clean_cell(cell_text(chars))
+
+
+def _outside(page, tables: list[PageTable]) -> list[dict]:
+    """The page's characters, in content order, whose centre is outside every table's box (widened
+    by 1 on each side)."""
+    index = page.by_centre()
+    keys, items = index.keys, index.items
+    inside: set[int] = set()
+    for t in tables:
+        x0, top, x1, bottom = t.bbox
+        lo, hi = bisect.bisect_left(keys, top - 1), bisect.bisect_right(keys, bottom + 1)
+        inside.update(n for n, cx, _ in items[lo:hi] if x0 - 1 <= cx <= x1 + 1)
+    return [ch for n, ch in enumerate(page.chars) if n not in inside]
 
 
 def _cx(obj) -> float:
@@ -309,8 +318,9 @@ class _Reader:
         if len(chars) > MAX_CHARS_PER_PAGE:
             raise IngestError("too_large", f"PDF 文件 {self.path} 第{number}页有 {len(chars)} 个字符，超过上限",
                               str(self.path))
-        visible = sum(1 for ch in chars if ch["text"].strip())
-        unmapped = sum(1 for ch in chars if ch["text"].startswith("(cid:"))
+        texts = [ch["text"] for ch in chars]
+        visible = sum(map(bool, map(str.strip, texts)))           # counted in C: every character of every page
+        unmapped = sum(map(_IS_CID, texts))
         if visible == 0:
             if page.has_images:
                 self.out.notes.append(Diagnostic(
@@ -333,12 +343,7 @@ class _Reader:
         return visible, unmapped
 
     def _elements(self, page, tables: list[PageTable]) -> list[tuple[float, str, object]]:
-        def outside(obj) -> bool:
-            cx, cy = _cx(obj), _cy(obj)
-            return not any(t.bbox[0] - 1 <= cx <= t.bbox[2] + 1 and t.bbox[1] - 1 <= cy <= t.bbox[3] + 1
-                           for t in tables)
-
-        rest = [ch for ch in page.chars if outside(ch)] if tables else page.chars
+        rest = _outside(page, tables) if tables else page.chars
         elements: list[tuple[float, str, object]] = []
         height = page.height
         kept: list[tuple[dict, list[dict], str]] = []
@@ -451,6 +456,7 @@ class _Reader:
         return all(any(abs(x - y) <= X_TOLERANCE for y in large) for x in small)
 
 
+_IS_CID = operator.methodcaller("startswith", "(cid:")
 _NUMBER = re.compile(r"^[-+]?\d[\d,，.]*\s*(?:万元|元|件|个)?$")
 
 

@@ -15,7 +15,8 @@ The steps, all tolerances in points:
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+import bisect
+from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 from itertools import groupby
@@ -57,6 +58,9 @@ class Row:
 @dataclass
 class RuledTable:
     cells: list[Box]
+    # the texts of its cells and the characters placed in them (pdf_page.table_cells_text), kept
+    # by the reader once read
+    cell_texts: tuple | None = field(default=None, repr=False, compare=False)
 
     @property
     def bbox(self) -> Box:
@@ -78,8 +82,12 @@ class RuledTable:
 
 
 def find_tables(edges: list[Edge]) -> list[RuledTable]:
-    merged = [e for e in _merge([e for e in edges if e.length >= MIN_LENGTH_BEFORE]) if e.length >= MIN_LENGTH_AFTER]
+    merged = [e for e in _merge([e for e in edges if _length(e) >= MIN_LENGTH_BEFORE]) if _length(e) >= MIN_LENGTH_AFTER]
     return [RuledTable(group) for group in _tables(_cells(_crossings(merged)))]
+
+
+def _length(e: Edge) -> float:
+    return e.x1 - e.x0 if e.orientation == "h" else e.bottom - e.top
 
 
 def _snap(edges: list[Edge], vertical: bool) -> list[Edge]:
@@ -95,8 +103,11 @@ def _snap(edges: list[Edge], vertical: bool) -> list[Edge]:
         mean = sum(key(e) for e in group) / len(group)
         for e in group:
             d = mean - key(e)
-            out.append(Edge("v", e.x0 + d, e.top, e.x1 + d, e.bottom) if vertical
-                       else Edge("h", e.x0, e.top + d, e.x1, e.bottom + d))
+            if d == 0:
+                out.append(e)      # already there (most edges): the same edge as moving it by 0
+            else:
+                out.append(Edge("v", e.x0 + d, e.top, e.x1 + d, e.bottom) if vertical
+                           else Edge("h", e.x0, e.top + d, e.x1, e.bottom + d))
     return out
 
 
@@ -144,22 +155,41 @@ def _crossings(edges: list[Edge]) -> dict[tuple[float, float], tuple[list[Edge],
 def _cells(crossings) -> list[Box]:
     """For each crossing, in (x, top) order, the smallest rectangle to its lower right whose four
     corners are crossings joined by common edges."""
-    vertical = {p: frozenset(e.box for e in vs) for p, (vs, _) in crossings.items()}
-    horizontal = {p: frozenset(e.box for e in hs) for p, (_, hs) in crossings.items()}
+    # an edge stands for its box (two edges with one box are one): Edge tuples of one orientation
+    # are equal exactly when their boxes are
+    vertical = {p: frozenset(vs) for p, (vs, _) in crossings.items()}
+    horizontal = {p: frozenset(hs) for p, (_, hs) in crossings.items()}
     points = sorted(crossings)
-    by_x: dict[float, list] = {}
-    by_y: dict[float, list] = {}
+    # the crossings on each edge, ascending: those below p sharing a vertical edge with it are the
+    # ones after p on p's vertical edges (they have p's x), those to its right likewise
+    on_vertical: dict[Edge, list] = {}
+    on_horizontal: dict[Edge, list] = {}
     for p in points:
-        by_x.setdefault(p[0], []).append(p)
-        by_y.setdefault(p[1], []).append(p)
+        for e in vertical[p]:
+            on_vertical.setdefault(e, []).append(p)
+        for e in horizontal[p]:
+            on_horizontal.setdefault(e, []).append(p)
     cells = []
     for p in points:
-        below = [q for q in by_x[p[0]] if q > p and not vertical[p].isdisjoint(vertical[q])]
-        right = [q for q in by_y[p[1]] if q > p and not horizontal[p].isdisjoint(horizontal[q])]
+        below = _after(p, vertical[p], on_vertical)
+        right = _after(p, horizontal[p], on_horizontal)
         cell = _smallest(p, below, right, crossings, vertical, horizontal)
         if cell is not None:
             cells.append(cell)
     return cells
+
+
+def _after(p, edges: frozenset, on_edge: dict) -> list:
+    """The crossings after p (ascending, each once) on any of `edges`."""
+    if len(edges) == 1:
+        for e in edges:
+            points = on_edge[e]
+            return points[bisect.bisect_right(points, p):]
+    found = set()
+    for e in edges:
+        points = on_edge[e]
+        found.update(points[bisect.bisect_right(points, p):])
+    return sorted(found)
 
 
 def _smallest(p, below, right, crossings, vertical, horizontal) -> Box | None:
@@ -177,21 +207,27 @@ def _tables(cells: list[Box]) -> list[list[Box]]:
     def corners(c: Box):
         x0, top, x1, bottom = c
         return ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
-    remaining = list(cells)
+    # a table is a connected group of cells (linked by shared corners), its cells in the order
+    # given; which table a cell joins does not depend on the order they are looked at
+    at_corner: dict[tuple[float, float], list[int]] = {}
+    for i, cell in enumerate(cells):
+        for corner in corners(cell):
+            at_corner.setdefault(corner, []).append(i)
+    table_of = [-1] * len(cells)
     tables: list[list[Box]] = []
-    current: list[Box] = []
-    seen: set = set()
-    while remaining:
-        before = len(current)
-        for cell in list(remaining):
-            if not current or any(c in seen for c in corners(cell)):
-                seen.update(corners(cell))
-                current.append(cell)
-                remaining.remove(cell)
-        if len(current) == before:
-            tables.append(current)
-            current, seen = [], set()
-    if current:
-        tables.append(current)
+    for seed in range(len(cells)):
+        if table_of[seed] >= 0:
+            continue
+        table_of[seed] = len(tables)
+        members, stack = [], [seed]
+        while stack:
+            i = stack.pop()
+            members.append(i)
+            for corner in corners(cells[i]):
+                for j in at_corner[corner]:
+                    if table_of[j] < 0:
+                        table_of[j] = len(tables)
+                        stack.append(j)
+        tables.append([cells[i] for i in sorted(members)])
     tables.sort(key=lambda t: min((c[1], c[0]) for c in t))
     return [t for t in tables if len(t) > 1]

@@ -142,10 +142,27 @@ class _Content:
     inflated: int = 0                 # bytes inflated to count them
 
 
+class _Over(Exception):
+    """A page's bound on its operators passes the limit: count them exactly."""
+
+
 def check_forms(path: Path, data: bytes, streams: list[tuple[int, int]] | None = None) -> None:
     """Raise IngestError("too_large") if some form XObject would be drawn more than MAX_FORM_USES
     times, draws itself, nests deeper than MAX_FORM_NESTING, or a page would have more than
-    MAX_OPERATORS_PER_PAGE operators. `streams`: _stream_keywords(data) when already found."""
+    MAX_OPERATORS_PER_PAGE operators. `streams`: _stream_keywords(data) when already found.
+
+    Operators are first bounded by their content's length (an operator takes two bytes with the
+    delimiter before it): a page of ordinary size is then clear of the limit without the regular
+    expression looking at every byte. Only when a page's bound passes the limit is everything
+    checked again with the operators counted; nothing else depends on them, so the outcome (and
+    its message) is the counted check's."""
+    try:
+        _check_forms(path, data, streams, exact=False)
+    except _Over:
+        _check_forms(path, data, streams, exact=True)
+
+
+def _check_forms(path: Path, data: bytes, streams: list[tuple[int, int]] | None, exact: bool) -> None:
     objects = _scan_objects(data, streams)
     _read_object_streams(objects, data)
     contents: dict[int, _Content] = {}
@@ -155,7 +172,7 @@ def check_forms(path: Path, data: bytes, streams: list[tuple[int, int]] | None =
     def content(num: int) -> _Content:
         if num not in contents:
             head, start, end = objects.streams[num]
-            contents[num] = counted = _count_content(data, start, end, head)
+            contents[num] = counted = _count_content(data, start, end, head, exact)
             inflated[0] += counted.inflated
             if inflated[0] > MAX_TOTAL_BYTES:    # many small streams that each inflate a lot
                 raise IngestError("too_large", f"PDF 文件 {path} 的页面和表单内容解压后超过 "
@@ -202,6 +219,8 @@ def check_forms(path: Path, data: bytes, streams: list[tuple[int, int]] | None =
         drawn = [memo[f] for f in names.forms_named(head, page)] if own.draws else []
         operators = own.operators + own.draws * max((o for _u, o, _n in drawn), default=0)
         if operators > MAX_OPERATORS_PER_PAGE:
+            if not exact:
+                raise _Over
             raise IngestError("too_large", f"PDF 文件 {path} 有一页的绘制指令约 {operators} 条，超过每页上限 "
                               f"{MAX_OPERATORS_PER_PAGE} 条，已停止读取", str(path))
 
@@ -358,14 +377,16 @@ def _decoded(data: bytes, start: int, end: int, head: bytes, limit: int) -> byte
         return None
 
 
-def _count_content(data: bytes, start: int, end: int, head: bytes) -> _Content:
+def _count_content(data: bytes, start: int, end: int, head: bytes, exact: bool = True) -> _Content:
     """Operators and `Do` operators of a content stream, inflated step by step (memory stays flat;
-    a token split across two steps is counted twice: an over-count of one per megabyte)."""
+    a token split across two steps is counted twice: an over-count of one per megabyte). Not
+    `exact`: the operators bounded instead of counted (_operator_bound)."""
+    count = _count_operators if exact else _operator_bound
     if b"/Filter" in head and b"/FlateDecode" not in head:
         return _Content(0, 0)
     if b"/FlateDecode" not in head:
         chunk = data[start:end]
-        return _Content(_count_operators(chunk), len(_DO.findall(chunk)))
+        return _Content(count(chunk), len(_DO.findall(chunk)))
     d = zlib.decompressobj()
     operators = draws = 0
     pending = data[start:end]
@@ -378,7 +399,7 @@ def _count_content(data: bytes, start: int, end: int, head: bytes) -> _Content:
         if not chunk:
             break
         produced += len(chunk)
-        operators += _count_operators(chunk)
+        operators += count(chunk)
         draws += len(_DO.findall(chunk))
         pending = d.unconsumed_tail
     return _Content(operators, draws, produced)
@@ -387,3 +408,9 @@ def _count_content(data: bytes, start: int, end: int, head: bytes) -> _Content:
 def _count_operators(chunk: bytes) -> int:
     """len(_OPERATOR.findall(chunk)), at two thirds of its cost."""
     return len(_OPERATOR_AFTER.findall(chunk)) + (_OPERATOR_FIRST.match(chunk) is not None)
+
+
+def _operator_bound(chunk: bytes) -> int:
+    """At least _count_operators(chunk): an operator after a delimiter takes two bytes (the
+    matches do not overlap), one at the very start one."""
+    return (len(chunk) + 1) // 2

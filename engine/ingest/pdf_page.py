@@ -106,6 +106,7 @@ def _chars(handle, units: list[int], height: float) -> list[dict]:
     origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
     origin_x_ref, origin_y_ref = ctypes.byref(origin_x), ctypes.byref(origin_y)
     hypot = math.hypot
+    texts: dict[int, str] = {}         # _char_text of each code met on the page
     chars: list[dict] = []
     append = chars.append
     for i, code in enumerate(units):
@@ -117,7 +118,9 @@ def _chars(handle, units: list[int], height: float) -> list[dict]:
         if map_error(handle, i) == 1:
             text = f"(cid:{code})"
         else:
-            text = _char_text(code)
+            text = texts.get(code)
+            if text is None:
+                texts[code] = text = _char_text(code)
             if not text:
                 continue
         size = font_size(handle, i) * (hypot(matrix.c, matrix.d) if char_matrix(handle, i, matrix_ref) else 1.0)
@@ -164,8 +167,19 @@ def walk_objects(page: pdfium.PdfPage, kinds: tuple[int, ...] = (_PATH,)):
     (a, b, c, d, e, f))."""
     handle = page.raw
     get_type, get_object = _object_type, _page_object
-    top = [get_object(handle, i) for i in range(raw.FPDFPage_CountObjects(handle))]
-    stack = [(obj, _IDENTITY, 0) for obj in reversed(top)]
+    for i in range(raw.FPDFPage_CountObjects(handle)):
+        obj = get_object(handle, i)
+        kind = get_type(obj)
+        if kind == _FORM:
+            yield from _walk_form(obj, kinds)
+        elif kind in kinds:
+            yield obj, kind, _compose(_object_matrix(obj), _IDENTITY)
+
+
+def _walk_form(form, kinds: tuple[int, ...]):
+    """walk_objects inside a form XObject of the page's own content, depth first."""
+    get_type = _object_type
+    stack = [(form, _IDENTITY, 0)]
     while stack:
         obj, parent, depth = stack.pop()
         kind = get_type(obj)
@@ -258,8 +272,9 @@ def _subpath_edges(points, closed: bool, height: float) -> list[Edge]:
             orientation = "v"
         else:
             continue
-        left, right = min(x0, x1), max(x0, x1)
-        top, bottom = height - max(y0, y1), height - min(y0, y1)
+        # min and max, written out (the first of two equal values, as they return)
+        left, right = (x1 if x1 < x0 else x0), (x1 if x1 > x0 else x0)
+        top, bottom = height - (y1 if y1 > y0 else y0), height - (y1 if y1 < y0 else y0)
         out.append(Edge(orientation, left, top, right, bottom))
     return out
 
@@ -300,9 +315,9 @@ class PageView:
     def by_centre(self) -> "_CentreIndex":
         """The characters sorted by the height of their centre (built once per page)."""
         if self._by_centre is None:
-            items = sorted(((n, ch) for n, ch in enumerate(self.chars)),
-                           key=lambda item: (item[1]["top"] + item[1]["bottom"]) / 2)
-            self._by_centre = _CentreIndex([(ch["top"] + ch["bottom"]) / 2 for _, ch in items], items)
+            items = sorted(((ch["top"] + ch["bottom"]) / 2, n, (ch["x0"] + ch["x1"]) / 2, ch)
+                           for n, ch in enumerate(self.chars))      # n is unique: ch is never compared
+            self._by_centre = _CentreIndex([item[0] for item in items], [item[1:] for item in items])
         return self._by_centre
 
     @property
@@ -321,8 +336,8 @@ class PageView:
 
 @dataclass
 class _CentreIndex:
-    keys: list[float]                  # centre heights, ascending
-    items: list[tuple[int, dict]]      # (content order, character), in the same order
+    keys: list[float]                         # centre heights, ascending
+    items: list[tuple[int, float, dict]]      # (content order, centre across, character), in the same order
 
 
 def load_page(pdf: pdfium.PdfDocument, index: int) -> PageView:
@@ -357,29 +372,42 @@ def word_lines(chars: list[dict]) -> list[tuple[dict, list[dict]]]:
 def chars_in_box(view: PageView, box) -> list[dict]:
     """The page's characters whose centre is in `box` (x0, top, x1, bottom), half-open on the
     right and the bottom as pdfplumber has it, in content order."""
+    return [ch for _, ch in numbered_chars_in_box(view, box)]
+
+
+def numbered_chars_in_box(view: PageView, box) -> list[tuple[int, dict]]:
+    """`chars_in_box` with each character's place in content order: (place, character)."""
     index = view.by_centre()
     x0, top, x1, bottom = box
-    lo = bisect.bisect_left(index.keys, top)
-    hi = bisect.bisect_left(index.keys, bottom)
-    found = [(n, ch) for n, ch in index.items[lo:hi] if x0 <= (ch["x0"] + ch["x1"]) / 2 < x1]
-    found.sort(key=lambda item: item[0])
-    return [ch for _, ch in found]
+    keys = index.keys
+    found = [(n, ch) for n, cx, ch in index.items[bisect.bisect_left(keys, top):bisect.bisect_left(keys, bottom)]
+             if x0 <= cx < x1]
+    found.sort(key=_first)
+    return found
+
+
+def _first(item):
+    return item[0]
 
 
 def table_cells_text(view: PageView, table) -> tuple[list[list[str | None]], set[int]]:
     """What pdfplumber's Table.extract(x_tolerance=1.5) gives (per row, per cell: the text, "" for
-    a cell without characters, None where the row has no cell), and the ids of the characters
-    placed in some cell."""
+    a cell without characters, None where the row has no cell), and the places in content order
+    (numbered_chars_in_box) of the characters placed in some cell."""
     placed: set[int] = set()
     out: list[list[str | None]] = []
+    text = pdf_text.text
     for row in table.rows:
         texts: list[str | None] = []
         for cell in row.cells:
             if cell is None:
                 texts.append(None)
                 continue
-            chars = chars_in_box(view, cell)
-            placed.update(id(ch) for ch in chars)
-            texts.append(cell_text(chars) if chars else "")
+            found = numbered_chars_in_box(view, cell)
+            if not found:
+                texts.append("")
+                continue
+            placed.update(n for n, _ in found)
+            texts.append(text([ch for _, ch in found]))
         out.append(texts)
     return out, placed

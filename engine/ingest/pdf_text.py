@@ -12,9 +12,15 @@ grouping, with pdfplumber's defaults and x_tolerance 1.5:
 """
 from __future__ import annotations
 
+from operator import itemgetter
+
 X_TOLERANCE = 1.5
 Y_TOLERANCE = 3.0
 _LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
+# A character's text is one character (or "(cid:N)", which holds no ligature): replacing ligatures
+# in a word's joined text is replacing them character by character
+_LIGATURE_TABLE = str.maketrans(_LIGATURES)
+_X0 = itemgetter("x0")
 
 
 def cluster_ids(values, tolerance: float) -> dict[float, int]:
@@ -31,37 +37,51 @@ def cluster_ids(values, tolerance: float) -> dict[float, int]:
 
 
 def _cluster(objs: list[dict], tolerance: float, preserve_order: bool) -> list[list[dict]]:
-    """pdfplumber's cluster_objects on `top`."""
-    ids = cluster_ids((o["top"] for o in objs), tolerance)
-    tagged = [(o, ids[o["top"]]) for o in objs]
-    if not preserve_order:
-        tagged.sort(key=lambda t: t[1])
+    """pdfplumber's cluster_objects on `top`: runs of one cluster in the given order, or (not
+    preserving the order) one group per cluster, clusters ascending, members in the given order."""
+    ids = cluster_ids([o["top"] for o in objs], tolerance)
     groups: list[list[dict]] = []
-    previous = None
-    for o, g in tagged:
-        if g != previous:
-            groups.append([])
-            previous = g
-        groups[-1].append(o)
-    return groups
+    if preserve_order:
+        previous = None
+        for o in objs:
+            g = ids[o["top"]]
+            if g != previous:
+                groups.append([o])
+                previous = g
+            else:
+                groups[-1].append(o)
+        return groups
+    by_id: dict[int, list[dict]] = {}
+    for o in objs:
+        g = ids[o["top"]]
+        if g in by_id:
+            by_id[g].append(o)
+        else:
+            by_id[g] = [o]
+    return [by_id[g] for g in sorted(by_id)]
 
 
 def words(chars: list[dict]) -> list[dict]:
     """Words ({"text", "x0", "x1", "top", "bottom", "chars"}) in line order."""
     out: list[dict] = []
     for line in _cluster(chars, Y_TOLERANCE, preserve_order=False):
-        line.sort(key=lambda c: c["x0"])
+        line.sort(key=_X0)
         current: list[dict] = []
+        prev_x0 = prev_x1 = prev_top = 0.0
         for ch in line:
+            x0, top = ch["x0"], ch["top"]
             if ch["text"].isspace():
                 if current:
                     out.append(_word(current))
                 current = []
-            elif current and _begins_word(current[-1], ch):
+                continue
+            # a word ends where the next character starts left of the previous one, beyond its end, or off its line
+            if current and (x0 < prev_x0 or x0 > prev_x1 + X_TOLERANCE or abs(top - prev_top) > Y_TOLERANCE):
                 out.append(_word(current))
                 current = [ch]
             else:
                 current.append(ch)
+            prev_x0, prev_x1, prev_top = x0, ch["x1"], top
         if current:
             out.append(_word(current))
     return out
@@ -71,32 +91,35 @@ def _line_word_texts(line: list[dict]) -> list[str]:
     """The words of one line of characters sorted left to right (as `words`, texts only)."""
     out: list[str] = []
     current: list[str] = []
-    prev = None
+    prev_x0 = prev_x1 = prev_top = 0.0
     for ch in line:
-        if ch["text"].isspace():
+        text = ch["text"]
+        if text.isspace():
             if current:
-                out.append("".join(current))
-            current, prev = [], None
-            continue
-        if prev is not None and _begins_word(prev, ch):
-            out.append("".join(current))
+                out.append("".join(current).translate(_LIGATURE_TABLE))
             current = []
-        current.append(_LIGATURES.get(ch["text"], ch["text"]))
-        prev = ch
+            continue
+        x0, top = ch["x0"], ch["top"]
+        # a word ends as in `words`
+        if current and (x0 < prev_x0 or x0 > prev_x1 + X_TOLERANCE or abs(top - prev_top) > Y_TOLERANCE):
+            out.append("".join(current).translate(_LIGATURE_TABLE))
+            current = []
+        current.append(text)
+        prev_x0, prev_x1, prev_top = x0, ch["x1"], top
     if current:
-        out.append("".join(current))
+        out.append("".join(current).translate(_LIGATURE_TABLE))
     return out
 
 
-def _begins_word(prev: dict, cur: dict) -> bool:
-    return (cur["x0"] < prev["x0"] or cur["x0"] > prev["x1"] + X_TOLERANCE
-            or abs(cur["top"] - prev["top"]) > Y_TOLERANCE)
-
-
 def _word(chars: list[dict]) -> dict:
-    return {"text": "".join(_LIGATURES.get(c["text"], c["text"]) for c in chars),
-            "x0": min(c["x0"] for c in chars), "x1": max(c["x1"] for c in chars),
-            "top": min(c["top"] for c in chars), "bottom": max(c["bottom"] for c in chars), "chars": chars}
+    """A word of characters sorted by x0 (so the first has the least x0)."""
+    if len(chars) == 1:
+        c = chars[0]
+        return {"text": c["text"].translate(_LIGATURE_TABLE), "x0": c["x0"], "x1": c["x1"], "top": c["top"],
+                "bottom": c["bottom"], "chars": chars}
+    return {"text": "".join([c["text"] for c in chars]).translate(_LIGATURE_TABLE),
+            "x0": chars[0]["x0"], "x1": max([c["x1"] for c in chars]),
+            "top": min([c["top"] for c in chars]), "bottom": max([c["bottom"] for c in chars]), "chars": chars}
 
 
 def text(chars: list[dict]) -> str:
@@ -105,7 +128,7 @@ def text(chars: list[dict]) -> str:
         return ""
     tops = [c["top"] for c in chars]
     if max(tops) - min(tops) <= Y_TOLERANCE:      # one line (most cells): no clustering needed
-        return " ".join(_line_word_texts(sorted(chars, key=lambda c: c["x0"])))
+        return " ".join(_line_word_texts(sorted(chars, key=_X0)))
     return "\n".join(" ".join(w["text"] for w in line)
                      for line in _cluster(words(chars), Y_TOLERANCE, preserve_order=False))
 
