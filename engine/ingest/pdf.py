@@ -177,7 +177,7 @@ def table_grid(page, table, reference_xs: list[float] | None = None) -> PageTabl
     grid: list[list[str | None]] = []
     real: list[int] = []       # per row: number of cells that start in this row
     for r, (row, row_texts) in enumerate(zip(rows, texts)):
-        starts = {_position_of(box[0], xs): clean_cell(text)
+        starts = {_position_of(box[0], xs): _clean(text)
                   for box, text in zip(row.cells, row_texts) if box is not None}
         cy = (y_ranges[r][0] + y_ranges[r][1]) / 2
         across = [c for c in cells if c[1] <= cy < c[3]]      # the cells this row's middle crosses
@@ -216,6 +216,15 @@ def table_grid(page, table, reference_xs: list[float] | None = None) -> PageTabl
     boundaries = sorted({round(c[0], 1) for c in cells} | {round(c[2], 1) for c in cells})
     return PageTable(rows=grid[start:end], columns=_merge_close(boundaries), bbox=bbox,
                      tail_bottom=y_ranges[-1][1], positions=xs, source=table)
+
+
+def _clean(text: str | None) -> str:
+    """clean_cell(text), which leaves a text without any blank as it is (most cells: one figure)."""
+    if text:
+        words = text.split()
+        if len(words) == 1 and words[0] is text:
+            return text
+    return clean_cell(text)
 
 
 def _positions(own: list[float], reference: list[float], left: float, right: float) -> list[float]:
@@ -277,7 +286,8 @@ def _outside(page, tables: list[PageTable]) -> list[dict]:
     for t in tables:
         x0, top, x1, bottom = t.bbox
         lo, hi = bisect.bisect_left(keys, top - 1), bisect.bisect_right(keys, bottom + 1)
-        inside.update(n for n, cx, _ in items[lo:hi] if x0 - 1 <= cx <= x1 + 1)
+        left, right = x0 - 1, x1 + 1
+        inside.update([n for n, cx, _ in items[lo:hi] if left <= cx <= right])
     return [ch for n, ch in enumerate(page.chars) if n not in inside]
 
 

@@ -20,9 +20,12 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple
 from itertools import groupby
+from operator import itemgetter
 
 from engine.ingest.pdf_text import cluster_ids
 
+_X0 = itemgetter(1)       # Edge.x0
+_TOP = itemgetter(2)      # Edge.top
 SNAP = 3.0
 JOIN = 3.0
 CROSS = 3.0
@@ -93,16 +96,18 @@ def _length(e: Edge) -> float:
 def _snap(edges: list[Edge], vertical: bool) -> list[Edge]:
     """Edges within SNAP of one another (chained, by x for vertical, top for horizontal) moved to
     the cluster's mean position."""
-    def key(e: Edge) -> float:
-        return e.x0 if vertical else e.top
-    ids = cluster_ids([key(e) for e in edges], SNAP)
-    ordered = sorted(edges, key=lambda e: ids[key(e)])
+    keys = [e.x0 for e in edges] if vertical else [e.top for e in edges]
+    ids = cluster_ids(keys, SNAP)
+    cluster = [ids[k] for k in keys]
+    # edges (by their index) sorted by cluster, stably, and grouped: keys looked up, not recomputed
+    ordered = sorted(range(len(edges)), key=cluster.__getitem__)
     out: list[Edge] = []
-    for _, group in groupby(ordered, key=lambda e: ids[key(e)]):
+    for _, group in groupby(ordered, key=cluster.__getitem__):
         group = list(group)
-        mean = sum(key(e) for e in group) / len(group)
-        for e in group:
-            d = mean - key(e)
+        mean = sum(keys[i] for i in group) / len(group)
+        for i in group:
+            e = edges[i]
+            d = mean - keys[i]
             if d == 0:
                 out.append(e)      # already there (most edges): the same edge as moving it by 0
             else:
@@ -116,12 +121,12 @@ def _merge(edges: list[Edge]) -> list[Edge]:
     snapped = (_snap([e for e in edges if e.orientation == "v"], True)
                + _snap([e for e in edges if e.orientation == "h"], False))
 
-    def line(e: Edge) -> tuple[str, float]:
-        return ("h", e.top) if e.orientation == "h" else ("v", e.x0)
+    lines = [("h", e.top) if e.orientation == "h" else ("v", e.x0) for e in snapped]
     out: list[Edge] = []
-    for (orientation, _), group in groupby(sorted(snapped, key=line), key=line):
+    for (orientation, _), group in groupby(sorted(range(len(snapped)), key=lines.__getitem__),
+                                           key=lines.__getitem__):
         horizontal = orientation == "h"
-        ordered = sorted(group, key=lambda e: e.x0 if horizontal else e.top)
+        ordered = sorted((snapped[i] for i in group), key=_X0 if horizontal else _TOP)
         joined = [ordered[0]]
         for e in ordered[1:]:
             last = joined[-1]
@@ -204,15 +209,16 @@ def _smallest(p, below, right, crossings, vertical, horizontal) -> Box | None:
 
 def _tables(cells: list[Box]) -> list[list[Box]]:
     """Cells grouped into tables by shared corners, tables in (top, x0) order; single cells dropped."""
-    def corners(c: Box):
-        x0, top, x1, bottom = c
-        return ((x0, top), (x0, bottom), (x1, top), (x1, bottom))
     # a table is a connected group of cells (linked by shared corners), its cells in the order
     # given; which table a cell joins does not depend on the order they are looked at
+    corners = [((x0, top), (x0, bottom), (x1, top), (x1, bottom)) for x0, top, x1, bottom in cells]
     at_corner: dict[tuple[float, float], list[int]] = {}
-    for i, cell in enumerate(cells):
-        for corner in corners(cell):
-            at_corner.setdefault(corner, []).append(i)
+    for i, four in enumerate(corners):
+        for corner in four:
+            if corner in at_corner:
+                at_corner[corner].append(i)
+            else:
+                at_corner[corner] = [i]
     table_of = [-1] * len(cells)
     tables: list[list[Box]] = []
     for seed in range(len(cells)):
@@ -223,7 +229,7 @@ def _tables(cells: list[Box]) -> list[list[Box]]:
         while stack:
             i = stack.pop()
             members.append(i)
-            for corner in corners(cells[i]):
+            for corner in corners[i]:
                 for j in at_corner[corner]:
                     if table_of[j] < 0:
                         table_of[j] = len(tables)

@@ -315,8 +315,8 @@ class PageView:
     def by_centre(self) -> "_CentreIndex":
         """The characters sorted by the height of their centre (built once per page)."""
         if self._by_centre is None:
-            items = sorted(((ch["top"] + ch["bottom"]) / 2, n, (ch["x0"] + ch["x1"]) / 2, ch)
-                           for n, ch in enumerate(self.chars))      # n is unique: ch is never compared
+            items = sorted([((ch["top"] + ch["bottom"]) / 2, n, (ch["x0"] + ch["x1"]) / 2, ch)
+                            for n, ch in enumerate(self.chars)])     # n is unique: ch is never compared
             self._by_centre = _CentreIndex([item[0] for item in items], [item[1:] for item in items])
         return self._by_centre
 
@@ -382,12 +382,8 @@ def numbered_chars_in_box(view: PageView, box) -> list[tuple[int, dict]]:
     keys = index.keys
     found = [(n, ch) for n, cx, ch in index.items[bisect.bisect_left(keys, top):bisect.bisect_left(keys, bottom)]
              if x0 <= cx < x1]
-    found.sort(key=_first)
+    found.sort()             # by place: places are distinct, so characters are never compared
     return found
-
-
-def _first(item):
-    return item[0]
 
 
 def table_cells_text(view: PageView, table) -> tuple[list[list[str | None]], set[int]]:
@@ -407,7 +403,7 @@ def table_cells_text(view: PageView, table) -> tuple[list[list[str | None]], set
             if not found:
                 texts.append("")
                 continue
-            placed.update(n for n, _ in found)
+            placed.update([n for n, _ in found])
             texts.append(text([ch for _, ch in found]))
         out.append(texts)
     return out, placed

@@ -126,6 +126,9 @@ def text(chars: list[dict]) -> str:
     """pdfplumber's extract_text(chars, x_tolerance=1.5): lines joined by newlines."""
     if not chars:
         return ""
+    if len(chars) == 1:          # a cell of one character (a figure): its text, or none for a space
+        t = chars[0]["text"]
+        return "" if t.isspace() else t.translate(_LIGATURE_TABLE)
     tops = [c["top"] for c in chars]
     if max(tops) - min(tops) <= Y_TOLERANCE:      # one line (most cells): no clustering needed
         return " ".join(_line_word_texts(sorted(chars, key=_X0)))
