@@ -36,8 +36,8 @@ from engine.ingest.grid import (ABSENT, Deadline, LineCollector, clean_cell, col
                                 row_is_empty, row_text)
 from engine.ingest.pdf_aligned import Block, aligned_line, find_blocks
 from engine.ingest.pdf_guard import check_pdf
-from engine.ingest.pdf_page import (PASSWORD_ERRORS, cell_text, find_tables, load_page, numbered_chars_in_box,
-                                    open_document, table_cells_text, word_lines)
+from engine.ingest.pdf_page import (PASSWORD_ERRORS, cell_text, chars_outside, find_tables, load_page,
+                                    numbered_chars_in_box, open_document, table_cells_text, word_lines)
 from engine.model import Diagnostic, Document
 
 # Beyond this many ruling edges on one page, table finding is skipped (it is quadratic in edges);
@@ -277,20 +277,6 @@ def _restore_orphans(page, table, grid, x_ranges, y_ranges, placed: set[int]) ->
             grid[r][c] = clean_cell(cell_text(chars))
 
 
-def _outside(page, tables: list[PageTable]) -> list[dict]:
-    """The page's characters, in content order, whose centre is outside every table's box (widened
-    by 1 on each side)."""
-    index = page.by_centre()
-    keys, items = index.keys, index.items
-    inside: set[int] = set()
-    for t in tables:
-        x0, top, x1, bottom = t.bbox
-        lo, hi = bisect.bisect_left(keys, top - 1), bisect.bisect_right(keys, bottom + 1)
-        left, right = x0 - 1, x1 + 1
-        inside.update([n for n, cx, _ in items[lo:hi] if left <= cx <= right])
-    return [ch for n, ch in enumerate(page.chars) if n not in inside]
-
-
 def _cx(obj) -> float:
     return (obj["x0"] + obj["x1"]) / 2
 
@@ -353,7 +339,7 @@ class _Reader:
         return visible, unmapped
 
     def _elements(self, page, tables: list[PageTable]) -> list[tuple[float, str, object]]:
-        rest = _outside(page, tables) if tables else page.chars
+        rest = chars_outside(page, [t.bbox for t in tables]) if tables else page.chars
         elements: list[tuple[float, str, object]] = []
         height = page.height
         kept: list[tuple[dict, list[dict], str]] = []

@@ -40,9 +40,9 @@ def _unchecked(function, restype):
     """The PDFium function that pypdfium2's binding `function` calls, without the binding's
     argument types: ctypes then checks and converts no argument, which makes a call about three
     times cheaper (the per-character and per-path-segment calls are most of a page's reading).
-    Callers pass only ctypes objects (handles as pypdfium2 or these functions return them, byref)
-    and ints within a C int; a function returning a handle gets a pointer `restype`, so the handle
-    goes back in as a pointer."""
+    Callers pass only ctypes objects (handles as pypdfium2 or these functions return them, byref,
+    c_ulong) and ints where the function takes a C int; a function returning a handle gets a
+    pointer `restype`, so the handle goes back in as a pointer."""
     return ctypes.CFUNCTYPE(restype)(ctypes.cast(function, ctypes.c_void_p).value)
 
 
@@ -186,7 +186,8 @@ def _walk_form(form, kinds: tuple[int, ...]):
         if kind == _FORM:
             if depth < MAX_FORM_DEPTH:
                 matrix = _compose(_object_matrix(obj), parent)
-                inner = [_form_object(obj, i) for i in range(_form_count(obj))]
+                # the index is an unsigned long: passed as one (a bare int goes in as a C int)
+                inner = [_form_object(obj, ctypes.c_ulong(i)) for i in range(_form_count(obj))]
                 stack.extend((o, matrix, depth + 1) for o in reversed(inner))
         elif kind in kinds:
             yield obj, kind, _compose(_object_matrix(obj), parent)
@@ -373,6 +374,19 @@ def chars_in_box(view: PageView, box) -> list[dict]:
     """The page's characters whose centre is in `box` (x0, top, x1, bottom), half-open on the
     right and the bottom as pdfplumber has it, in content order."""
     return [ch for _, ch in numbered_chars_in_box(view, box)]
+
+
+def chars_outside(view: PageView, boxes) -> list[dict]:
+    """The page's characters, in content order, whose centre is outside every box (x0, top, x1,
+    bottom), each box widened by 1 on each side and closed."""
+    index = view.by_centre()
+    keys, items = index.keys, index.items
+    inside: set[int] = set()
+    for x0, top, x1, bottom in boxes:
+        lo, hi = bisect.bisect_left(keys, top - 1), bisect.bisect_right(keys, bottom + 1)
+        left, right = x0 - 1, x1 + 1
+        inside.update([n for n, cx, _ in items[lo:hi] if left <= cx <= right])
+    return [ch for n, ch in enumerate(view.chars) if n not in inside]
 
 
 def numbered_chars_in_box(view: PageView, box) -> list[tuple[int, dict]]:
