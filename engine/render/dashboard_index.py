@@ -32,6 +32,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
+from engine.render import posix_names
 from engine.render.letter_content import file_name
 from engine.render.triage import main_problems
 from engine.score import RuleInfo
@@ -40,8 +41,10 @@ from engine.score import RuleInfo
 BUCKETS = (("0–59", 0, 60), ("60–69", 60, 70), ("70–79", 70, 80), ("80–89", 80, 90), ("90–100", 90, 101))
 TOP_RULES = 10
 
-_SLOT = 64                       # bits per field of a packed ranking key
-_MASK = (1 << _SLOT) - 1
+# A packed ranking key, low bits first: position j among the audited (32 bits; without source
+# ranks it is also the source order), [source rank (32 bits)], score (64), errors (32), grade band.
+_J_BITS = 32
+_J_MASK = (1 << _J_BITS) - 1
 _MAX_ERRORS = (1 << 32) - 1
 
 
@@ -96,6 +99,11 @@ class _Stored(NamedTuple):
     source: str
     rules: list[str]
     fallback_note: str
+
+
+def _file_name(source: str) -> str:
+    """letter_content.file_name, without pathlib's parsing for a plain path (posix_names)."""
+    return posix_names.name(source) if "\\" not in source else file_name(source)
 
 
 class OffList(NamedTuple):
@@ -213,8 +221,9 @@ class DashboardIndex:
 
     @staticmethod
     def _within(errors: int, score: float, src_rank: int) -> int:
-        """The ranking key within a grade band: most errors, then lowest score, then source order."""
-        return ((_MAX_ERRORS - min(errors, _MAX_ERRORS)) << (2 * _SLOT)) | (_ordered(score) << _SLOT) | src_rank
+        """The ranking key within a grade band: most errors, then lowest score, then source order
+        (src_rank < 2**32)."""
+        return ((_MAX_ERRORS - min(errors, _MAX_ERRORS)) << 96) | (_ordered(score) << 32) | src_rank
 
     def _count_rules(self, counted: list[Any], gid: int, within: int) -> None:
         seen = set()
@@ -236,7 +245,7 @@ class DashboardIndex:
                          grade=r.grade or "", error=counts.get("error", 0), warning=counts.get("warning", 0),
                          info=counts.get("info", 0), manual=r.manual, not_assessable=len(r.not_assessable),
                          problems="；".join(main_problems(counted)), letter=r.letter or "",
-                         reference_number=r.reference_number or "", file=file_name(r.source), source=r.source,
+                         reference_number=r.reference_number or "", file=_file_name(r.source), source=r.source,
                          rules=sorted({f.rule_id for f in counted}),
                          fallback_note=(r.engine_note or "参考引擎") if r.engine_fallback else "")
         data = pickle.dumps(tuple(stored), protocol=pickle.HIGHEST_PROTOCOL)
@@ -253,17 +262,21 @@ class DashboardIndex:
         self._rows.flush()
         tops = sorted(set(self._grade_top))
         self._band = [bisect_left(tops, top) for top in self._grade_top]
-        shift = 3 * _SLOT
-        ranks = self._src_rank if self._src_rank is not None else range(len(self._grade))
-        keys = [(self._band[g] << (shift + _SLOT)) | (self._within(e, s, r) << _SLOT) | j
-                for j, (g, e, s, r) in enumerate(zip(self._grade, self._errors, self._score, ranks))]
+        band = self._band
+        if self._src_rank is None:        # the source rank is j itself: one field less to sort on
+            keys = [(band[g] << 128) | self._within(e, s, j)
+                    for j, (g, e, s) in enumerate(zip(self._grade, self._errors, self._score))]
+        else:
+            keys = [(band[g] << 160) | (self._within(e, s, r) << _J_BITS) | j
+                    for j, (g, e, s, r) in enumerate(zip(self._grade, self._errors, self._score, self._src_rank))]
         keys.sort()
-        self.ranked = array("q", (k & _MASK for k in keys))
+        self.ranked = array("q", (k & _J_MASK for k in keys))
         del keys
-        order = sorted(range(len(self._hash)), key=self._hash.__getitem__)
-        self._hash_order = array("q", order)
-        self._sorted_hashes = array("q", (self._hash[j] for j in order))
-        del order
+        # the source hashes in order, each packed with its j (one integer a report while sorting)
+        pairs = sorted(((h + (1 << 63)) << _J_BITS) | j for j, h in enumerate(self._hash))
+        self._hash_order = array("q", (k & _J_MASK for k in pairs))
+        self._sorted_hashes = array("q", ((k >> _J_BITS) - (1 << 63) for k in pairs))
+        del pairs
         return self
 
     # ---------------------------------------------------------------- reading back

@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import tempfile
 from decimal import Decimal
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
 import jsonschema
@@ -28,6 +28,7 @@ from referencing import Registry, Resource
 
 from engine import SCHEMAS_DIR
 from engine.model import AuditRecord, RecordHead
+from engine.render import posix_names
 from engine.render.labels import STATUS_LABELS
 from engine.render.office import Office
 from engine.render.output import FinishedRun, RunCounts, RunOutput
@@ -71,32 +72,34 @@ def report_text(record: AuditRecord) -> str:
     return json.dumps(record.to_json(), ensure_ascii=False, default=_json_default)
 
 
-def write_findings_stream(path: Path, head: dict[str, Any], reports: Iterable[str] | None,
+def write_findings_stream(path: Path, head: dict[str, Any], reports: Iterable[str | bytes] | None,
                           previous_inputs: list[dict[str, Any]], letters: Iterable[str | dict[str, Any]] = ()) -> None:
-    """findings.json written report by report (`reports`: each report's report_text(), read from
-    disk one at a time; None: left out, they are in findings.jsonl; `letters`: the entries, or
-    each one's JSON text json.dumps(entry, ensure_ascii=False)), laid out as
-    json.dumps(document, indent=2) would, except that each entry of `reports` and of `letters` is
-    on one line (the reports exactly as in findings.jsonl)."""
-    with open(path, "w", encoding="utf-8") as fh:
-        fh.write("{\n")
+    """findings.json written report by report (`reports`: each report's report_text(), as text or
+    as its UTF-8 bytes read from disk one at a time; None: left out, they are in findings.jsonl;
+    `letters`: the entries, or each one's JSON text json.dumps(entry, ensure_ascii=False)), laid out
+    as json.dumps(document, indent=2) would, except that each entry of `reports` and of `letters` is
+    on one line (the reports exactly as in findings.jsonl). Written as bytes: a record's spooled
+    text is copied, not decoded and encoded again."""
+    with open(path, "wb") as fh:
+        fh.write(b"{\n")
         for key, value in head.items():
-            fh.write(f"  {json.dumps(key)}: {_nested(value, 2)},\n")
+            fh.write(f"  {json.dumps(key)}: {_nested(value, 2)},\n".encode())
         if reports is not None:
-            fh.write('  "reports": [')
+            fh.write(b'  "reports": [')
             _write_items(fh, reports)
-            fh.write(",\n")
-        fh.write('  "letters": [')
+            fh.write(b",\n")
+        fh.write(b'  "letters": [')
         _write_items(fh, (e if isinstance(e, str) else json.dumps(e, ensure_ascii=False) for e in letters))
-        fh.write(f',\n  "previous_inputs": {_nested(previous_inputs, 2)}\n}}\n')
+        fh.write(f',\n  "previous_inputs": {_nested(previous_inputs, 2)}\n}}\n'.encode())
 
 
-def _write_items(fh: Any, texts: Iterable[str]) -> None:
+def _write_items(fh: Any, texts: Iterable[str | bytes]) -> None:
     first = True
     for text in texts:
-        fh.write(("\n" if first else ",\n") + "    " + text)
+        fh.write(b"\n    " if first else b",\n    ")
+        fh.write(text if isinstance(text, bytes) else text.encode())
         first = False
-    fh.write("]" if first else "\n  ]")
+    fh.write(b"]" if first else b"\n  ]")
 
 
 def letters_table(summaries: Iterable[RecordHead]) -> Iterator[dict[str, Any]]:
@@ -113,9 +116,8 @@ def letters_table(summaries: Iterable[RecordHead]) -> Iterator[dict[str, Any]]:
 
 def letter_entry(s: RecordHead) -> dict[str, Any]:
     """One report's entry of `letters` (letters_table)."""
-    stem = PurePosixPath(s.letter).stem
-    return {"source": s.source, "agency": s.agency, "year": s.year, "html": s.letter,
-            "docx": str(PurePosixPath(s.letter).with_suffix(".docx")),
+    stem, docx = posix_names.stem_and_docx(s.letter)
+    return {"source": s.source, "agency": s.agency, "year": s.year, "html": s.letter, "docx": docx,
             "name_changed": stem != f"{s.agency}-{s.year if s.year is not None else '年度不详'}"}
 
 
@@ -221,7 +223,7 @@ class FindingsJson(RunOutput):
         head = {**run.head, "reports_file": REPORTS_FILE, "reports_inline": inline}
         letters = (self._observed_letters() if self._letters is not None
                    else (json.dumps(entry, ensure_ascii=False) for entry in letters_table(run.summaries)))
-        write_findings_stream(self.ctx.out_dir / FINDINGS_FILE, head, run.texts() if inline else None,
+        write_findings_stream(self.ctx.out_dir / FINDINGS_FILE, head, run.raw_texts() if inline else None,
                               run.previous_inputs, letters)
         self.close()
 

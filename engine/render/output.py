@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ from typing import Any
 from engine.model import AuditRecord, AuditSummary, RecordHead
 from engine.render.office import Office
 from engine.score import RuleInfo
-from engine.spool import Blob, read_text
+from engine.spool import Blob, read_blob, read_text
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,20 @@ class FinishedRun:
     def texts(self) -> Iterator[str]:
         """Each record's JSON text, as it appears in findings.json's `reports`."""
         return (read_text(b) for b in self.blobs.values())
+
+    def raw_texts(self) -> Iterator[bytes]:
+        """The same texts as UTF-8 bytes, as they are spooled (one descriptor per spool file)."""
+        fds: dict[str, int] = {}
+        try:
+            for blob in self.blobs.values():
+                fd = fds.get(blob.path)
+                if fd is None:
+                    fd = fds[blob.path] = os.open(blob.path, os.O_RDONLY)
+                data = os.pread(fd, blob.length, blob.offset)
+                yield data if len(data) == blob.length else read_blob(blob)   # read_blob says what is wrong
+        finally:
+            for fd in fds.values():
+                os.close(fd)
 
     def records(self) -> Iterator[AuditRecord]:
         return (AuditRecord.from_json(json.loads(t)) for t in self.texts())
