@@ -162,22 +162,22 @@ def part_view(report: Report, part_id: str, keep_table_rows: bool = False) -> Te
         return None
     local_lines = [ln if (keep_table_rows or "\t" not in ln) else "" for ln in part.text.split("\n")]
     src = _source_lines_for(report, part.line_start, part.line_end, local_lines)
-    chars: list[str] = []
+    pieces: list[str] = []      # the kept lines' texts and line breaks, joined once at the end
     line_of: list[int | None] = []
     prev_soft = False   # previous kept line ended mid-sentence: join without a break
     for local, line_no in zip(local_lines, src):
         text = strip_spaces(local).strip() if local else ""
         if not text:
             continue    # blank lines are layout: seeds and PDFs put them inside sentences too
-        if chars:
+        if pieces:
             if not prev_soft:
-                chars.append("\n")
+                pieces.append("\n")
                 line_of.append(line_no)
-        chars.extend(text)
+        pieces.append(text)
         line_of.extend([line_no] * len(text))
         is_heading = bool(_SUBHEADING.match(text)) and len(text) <= 40 and "。" not in text
         prev_soft = not is_heading and text[-1] not in _SOFT_END_OK and len(text) >= 8
-    return TextView(part=part_id, text="".join(chars), line_of=line_of, lines=report.lines,
+    return TextView(part=part_id, text="".join(pieces), line_of=line_of, lines=report.lines,
                     fallback_line=part.line_start)
 
 

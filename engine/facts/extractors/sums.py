@@ -95,9 +95,17 @@ def sum_fact(report: Report, req: dict[str, Any],
                 unknown.append(a)
         else:
             unknown.append(a)
-    line = next((c.line for a in left if (c := cells[a]) is not None and c.line is not None), None)
-    if line is None:
-        line = next((c.line for c in cells.values() if c is not None and c.line is not None), None)
+    line = None                  # the first left-hand cell's line, else any cell's
+    for a in left:
+        c = cells[a]
+        if c is not None and c.line is not None:
+            line = c.line
+            break
+    else:
+        for c in cells.values():
+            if c is not None and c.line is not None:
+                line = c.line
+                break
     fact = {**base, "present": True, "known": not unknown, "cells": list(cells),
             "left_cells": list(left), "right_cells": list(right), "unknown": unknown,
             "values": values,
@@ -142,4 +150,10 @@ def _resolved(report: Report, req: dict[str, Any],
 def at_precision_of(value: Decimal, stated: list[Decimal]) -> Decimal:
     """`value` rounded to the fewest decimals among the stated values (integers: no decimals)."""
     places = min(max(0, -v.as_tuple().exponent) for v in stated) if stated else 0
-    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    quantum = _QUANTA.get(places)
+    if quantum is None:
+        quantum = _QUANTA[places] = Decimal(1).scaleb(-places)
+    return value.quantize(quantum, rounding=ROUND_HALF_UP)
+
+
+_QUANTA: dict[int, Decimal] = {}      # places -> 1E-places (the same few every time)
