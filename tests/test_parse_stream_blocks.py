@@ -181,3 +181,107 @@ def test_only_the_requests_table_with_its_identities_is_read():
     assert stream_blocks.read("applications", True, rows, Table("applications", present=True),
                               _events(values[:len(rows) * 7]), {}, lines) == ({}, [])
     assert stream_blocks.read("active", True, _rows(), Table("active", present=True), _events(values), {}, lines) == ({}, [])
+
+
+# ---- labels above some rows' values and below others' ----------------------------------------------
+
+def test_a_row_read_before_its_label_does_not_take_the_previous_rows_figures():
+    """Most rows print their figures above their label, but 三.二 prints them below its own and
+    三.三.1 … 三.三.3 come as a column block after their labels: the values between 三.二's label and
+    三.三.1's are 三.二's, not 三.三.1's (the row reader's "before" reading took them)."""
+    body = ""
+    for k in ("一", "二", "三.一"):
+        body += singles(TABLE[k]) + label_of(k) + "\n\n"
+    body += label_of("三.二") + "\n\n" + singles(TABLE["三.二"])
+    body += labels(["三.三.1", "三.三.2", "三.三.3"], ["（三）不予公开"]) + "\n"
+    body += by_columns(["三.三.1", "三.三.2", "三.三.3"])
+    for k in KEYS[KEYS.index("三.三.4"):]:
+        body += singles(TABLE[k]) + label_of(k) + "\n\n"
+    r = parse(HEAD + body + "三、本年度办理结果\n（四）无法提供\n（五）不予处理\n（六）其他处理\n" + TAIL)
+    for key in KEYS:
+        got = row_values(r, key)
+        assert all(g == "missing" or g == w for g, w in zip(got, TABLE[key])), key
+    assert row_values(r, "三.三.1") in (TABLE["三.三.1"], ["missing"] * 7)
+
+
+def test_a_run_that_adds_up_row_by_row_but_holds_a_column_block_is_not_read_row_by_row():
+    """Between the labels of 三.三.7 and 三.四.2: 三.三.7's seven figures one by one, then 三.三.8 and
+    三.四.1 two by two (a column block). Read row by row the 21 values add up too, giving 三.四.1
+    0 0 0 0 11 0 11 — but the blank lines do not cut the run into rows there."""
+    table = consistent_table({"三.三.7": [0, 0, 0, 10, 10, 0], "三.四.1": [0, 0, 0, 0, 0, 11]},
+                             two=[0, 0, 0, 1, 0, 0], four=[1, 0, 0, 0, 0, 1])
+    body = ""
+    for k in KEYS[:KEYS.index("三.三.7")]:
+        body += label_of(k) + "\n\n" + singles(table[k])
+    body += label_of("三.三.7") + "\n\n" + singles(table["三.三.7"]) + by_columns(["三.三.8", "三.四.1"], table)
+    body += label_of("三.四.2") + "\n\n" + singles(table["三.四.2"]) + labels(["三.三.8", "三.四.1"])
+    for k in KEYS[KEYS.index("三.四.3"):]:
+        body += label_of(k) + "\n\n" + singles(table[k])
+    r = parse(HEAD + body + "三、本年度办理结果\n（三）不予公开\n（四）无法提供\n（五）不予处理\n（六）其他处理\n" + TAIL)
+    for key in KEYS:
+        got = row_values(r, key)
+        assert all(g == "missing" or g == w for g, w in zip(got, table[key])), key
+    assert row_values(r, "三.四.1") == table["三.四.1"]       # the block reading: the only one that adds up
+
+
+# ---- random tables in random drawing orders: never a wrong value ----------------------------------
+
+GROUP_LABELS = ["三、本年度办理结果", "（三）不予公开", "（四）无法提供", "（五）不予处理", "（六）其他处理"]
+
+
+def _random_table(rng):
+    while True:
+        hi, zeros = rng.choice([2, 4, 9, 30]), rng.random()
+        out = {k: [(rng.randrange(hi) if rng.random() > zeros else 0) for _ in range(6)] for k in OUTCOMES}
+        two, four = [rng.randrange(3) for _ in range(6)], [rng.randrange(3) for _ in range(6)]
+        total = [sum(out[k][c] for k in OUTCOMES) for c in range(6)]
+        if all(total[c] + four[c] - two[c] >= 0 for c in range(6)):
+            return consistent_table(out, two, four)
+
+
+def _random_text(rng, table) -> str:
+    """Groups of 1–10 rows, each cell by cell (one block per cell, or the row as one block) or
+    column by column; each group's labels before it, or held back and printed later in a batch;
+    sometimes a label or a value lost."""
+    body, pending, i = "", [], 0
+    while i < len(KEYS):
+        keys = KEYS[i:i + min(rng.choice([1, 1, 1, 2, 3, 4, 8, 10]), len(KEYS) - i)]
+        i += len(keys)
+        if rng.random() < 0.4:
+            body += labels(keys) + "\n"
+        else:
+            pending += keys
+        if len(keys) == 1:
+            body += singles(table[keys[0]]) if rng.random() < 0.8 else "".join(f"{v}\n" for v in table[keys[0]]) + "\n"
+        elif rng.random() < 0.85:
+            body += by_columns(keys, table)
+        else:
+            body += singles([table[r][c] for c in range(7) for r in keys])
+        if pending and rng.random() < 0.4:
+            body += labels(pending, rng.sample(GROUP_LABELS, 2)) + "\n"
+            pending = []
+    body += labels(pending, GROUP_LABELS)
+    if rng.random() < 0.3:
+        body = body.replace(label_of(rng.choice(KEYS)) + "\n", "", 1)
+    if rng.random() < 0.2:
+        lines = body.split("\n")
+        del lines[rng.choice([n for n, line in enumerate(lines) if line.strip().isdigit()])]
+        body = "\n".join(lines)
+    return HEAD + body + TAIL
+
+
+def test_random_drawing_orders_never_give_a_wrong_value():
+    import random
+
+    rng = random.Random(20261206)
+    right = 0
+    for n in range(60):
+        table = _random_table(rng)
+        r = parse(_random_text(rng, table))
+        named = {a for d in r.diagnostics for a in d.cells if d.severity == "error"}
+        for key in KEYS:
+            for c, got, want in zip(APPLICANT_COLUMNS, row_values(r, key), table[key]):
+                assert got == "missing" or got == want, (n, key, c, got, want)
+                right += got == want
+                assert got != "missing" or f"applications.{key}.{c}" in named, (n, key, c)
+    assert right > 0.5 * 60 * len(KEYS) * 7         # most cells are read (the test can tell a reader that reads nothing)

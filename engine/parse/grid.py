@@ -310,13 +310,79 @@ def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor],
     # below it: 行政处罚 / 4119 / 行政强制 / 195 would give 行政强制 4119)
     before_contra = first == order[0] and not before[first].values
     after_contra = last == order[-1] and not after[last].values
+    sides = _label_sides(lines, folded, region, [a for a in relevant if id(a) in chosen_ids], expected, order)
     if after_edge and not before_edge and not after_contra:
-        return _doubt_off_line(after, order, chosen, +1, "")
+        return _doubt_off_line(after, order, chosen, +1, "", sides)
     if before_edge and not after_edge and not before_contra:
-        return _doubt_off_line(before, order, chosen, -1, "")
+        return _doubt_off_line(before, order, chosen, -1, "", sides)
     reads = before if _values_precede_labels(after, before, expected) else after
     return _doubt_off_line(reads, order, chosen, -1 if reads is before else +1,
-                           "表格首尾两端无法判断数值在标签之前还是之后")
+                           "表格首尾两端无法判断数值在标签之前还是之后", sides)
+
+
+def _label_sides(lines: list[SourceLine], folded: list[str], region: Region, rows: list[Anchor],
+                 expected: dict[str, int], order: list[str]) -> dict[str, str | None]:
+    """Which side of its label each row's values stand on, as the numbers of values between the row
+    labels tell it: in reading-order text each row's values stand right after its label ("after")
+    or right before it ("before"), so the values between two labels are the first row's (after)
+    and/or the second's (before). From the top, the values above the first label fix its side, each
+    gap then fixes the next row's; from the bottom likewise. A row both chains place, differently,
+    or neither places, is None (a lost value or a stray one breaks a chain from there on, and so does
+    a label not followed by the template's next row: the values between may be a missing row's).
+    Empty (no say) for text with TAB rows, where a row's blank cells are cells."""
+    last = min(region.end.line, len(lines) - 1)
+    if not rows or any("\t" in lines[i].text or "\t" in folded[i] for i in range(region.start.line, last + 1)):
+        return {}           # TAB rows (browser copies, Markdown tables): blank cells are cells there
+    bounds = [region.start] + [p for a in rows for p in (Pos(a.line, a.start), Pos(a.line, a.end))] + [region.end]
+    gaps = [_count_values(lines, folded, bounds[2 * i], bounds[2 * i + 1]) for i in range(len(rows) + 1)]
+    width = [expected.get(a.key, 0) for a in rows]
+    n = len(rows)
+    rank = {k: i for i, k in enumerate(order)}
+    linked = [rows[i].key in rank and rank.get(rows[i + 1].key) == rank[rows[i].key] + 1 for i in range(n - 1)]
+    down: list[str | None] = [None] * n
+    # a chain starts only at the template's own first (last) row: above a later row's label the
+    # values of rows whose labels are elsewhere may stand
+    side: str | None = None
+    if rows[0].key == order[0]:
+        side = "before" if gaps[0] == width[0] else "after" if gaps[0] == 0 else None
+    for i in range(n):
+        if i:
+            owed = width[i - 1] if down[i - 1] == "after" else 0
+            rest = gaps[i] - owed
+            side = None if down[i - 1] is None or not linked[i - 1] else \
+                "before" if rest == width[i] else "after" if rest == 0 else None
+        down[i] = side
+    up: list[str | None] = [None] * n
+    side = None
+    if rows[-1].key == order[-1]:
+        side = "after" if gaps[n] == width[-1] else "before" if gaps[n] == 0 else None
+    for i in range(n - 1, -1, -1):
+        if i < n - 1:
+            owed = width[i + 1] if up[i + 1] == "before" else 0
+            rest = gaps[i + 1] - owed
+            side = None if up[i + 1] is None or not linked[i] else \
+                "after" if rest == width[i] else "before" if rest == 0 else None
+        up[i] = side
+    out: dict[str, str | None] = {}
+    for a, d, u in zip(rows, down, up):
+        out[a.key] = d if u is None else u if d is None else d if d == u else None
+    return out
+
+
+def _count_values(lines: list[SourceLine], folded: list[str], start: Pos, end: Pos) -> int:
+    """Words between two positions that are each one value (a number, a dash, 无)."""
+    count = 0
+    for li in range(start.line, min(end.line, len(folded) - 1) + 1):
+        f = folded[li]
+        a = start.col if li == start.line else 0
+        b = end.col if li == end.line else len(f)
+        col = a
+        for word in f[a:b].split(" "):
+            if word:
+                toks = tokens_of_piece(word, lines[li].text[col:col + len(word)], li, col, False)
+                count += len(toks) == 1 and toks[0].kind == VALUE
+            col += len(word) + 1
+    return count
 
 
 def _full(read: RowRead, n: int) -> bool:
@@ -328,11 +394,14 @@ def _full(read: RowRead, n: int) -> bool:
 
 
 def _doubt_off_line(reads: dict[str, RowRead], order: list[str], chosen: dict[str, Anchor],
-                    step: int, edge: str) -> dict[str, RowRead]:
+                    step: int, edge: str, sides: dict[str, str | None] | None = None) -> dict[str, RowRead]:
     """Rows read away from their label's line (values on the lines after it, step +1, or before it,
     step -1) are certain only when the table's edges agree with that side (`edge` says how they do
     not) and the neighbouring template row on that side was found in its place: otherwise labels
-    and values are scrambled (reading-order text of a PDF) and the values could be another row's."""
+    and values are scrambled (reading-order text of a PDF) and the values could be another row's.
+    Likewise when the numbers of values between the labels do not place the row's values on that
+    side (`sides`, _label_sides): some labels above their values and others below them (三.二's
+    label, its figures, then 三.三.1's label: read "before", 三.三.1 would get 三.二's figures)."""
     out = dict(reads)
     side = "之后" if step > 0 else "之前"
     for key, read in reads.items():
@@ -344,6 +413,8 @@ def _doubt_off_line(reads: dict[str, RowRead], order: list[str], chosen: dict[st
         if not why and i >= 0 and 0 <= j < len(order) and (
                 order[j] not in chosen or (chosen[order[j]].pos < read.anchor.pos) != (step < 0)):
             why = "相邻一行的标签不在其应有位置"
+        if not why and sides and sides.get(key) != ("after" if step > 0 else "before"):
+            why = "各标签之间的数值个数表明，这些数值也可能属于相邻的一行"
         if why:
             out[key] = RowRead(key, read.anchor, read.tokens,
                                doubt=f"数值不在该行标签所在行，而在标签{side}；{why}，无法确定这些数值属于哪一行")

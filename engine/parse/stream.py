@@ -11,7 +11,8 @@ only into cells the row reader left unknown ("missing"):
    with exactly (b − a) × n values, belongs to rows a … b−1 read row by row (the drawing order of
    the rows whose labels were found in place around it). Over several rows this is accepted only
    when every row adds up (requests table: 总计 = the six applicant columns) and reading the run
-   column by column would not also add up with other values: identities confirm the order, they
+   column by column would not also add up with other values, nor would any other block reading of
+   it (stream_blocks.rows_only: some rows column by column): identities confirm the order, they
    never supply a value. Likewise a run before the first row label (rows 0 … b−1), a run after
    the template's last row (exactly n values), and in 表二 a run after the last row of a 第二十条
    item before the next item's header, or under an item's header before the label of its only row
@@ -217,7 +218,8 @@ def _runs(shape: Shape, events: list[Event]) -> tuple[list[tuple[list[str], list
             a, b = span
             need = sum(width[a:b])
             if len(run) == need and (b - a == 1 or (shape.adds_up and len(set(width[a:b])) == 1
-                                                    and _order_confirmed(run, b - a, width[a]))):
+                                                    and _order_confirmed(run, b - a, width[a])
+                                                    and stream_blocks.rows_only(run, b - a, width[a]))):
                 out.append((order[a:b], run))
                 claimed.update(order[a:b])
             elif b - a == 1 and 0 < len(run) < need and left is not None and left.kind == "row":

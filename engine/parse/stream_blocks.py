@@ -112,6 +112,20 @@ def paragraphs(events: list) -> tuple[list[Token], set[int]]:
     return values, breaks
 
 
+def rows_only(run: list[Token], k: int, w: int) -> bool:
+    """A run of k × w values between two labels (stream.py rule 1) read row by row is the only
+    block reading of it whose rows add up: another (some rows column by column) that adds up too
+    means the labels around the run do not tell its order. Blank lines inside the run bound the
+    blocks as in `read`; a run without any is one block of pdftotext and may be cut anywhere."""
+    breaks = {0, len(run)} | {i for i in range(1, len(run)) if run[i].line - run[i - 1].line > 1}
+    if len(breaks) == 2:
+        breaks = set(range(len(run) + 1))
+    rows = [(str(i), [""] * w) for i in range(k)]
+    readings = _readings(rows, w, run, breaks, {}, [])
+    by_rows = tuple(_sig(t) for t in run)
+    return bool(readings) and all(tuple(_sig(t) for t in r.tokens) == by_rows for r in readings)
+
+
 def _is_unknown(table: Table, addr: str) -> bool:
     cell = table.cells.get(addr)
     return cell is None or cell.kind == "missing"
