@@ -29,7 +29,6 @@ from engine.model import Metadata, SourceLine
 from engine.parse import _NOTICE_HEAD_LINES as NOTICE_HEAD_LINES, _NOTICE_TITLE as NOTICE_TITLE
 from engine.parse import _REPORT_WORDS as REPORT_WORDS
 from engine.parse.metadata import extract_metadata
-from engine.parse.normalize import fold
 from engine.parse.parts import build_parts, find_headings, fold_lines
 
 # Lines the probe reads: a title and the first part heading stand well within the first size; the
@@ -73,13 +72,12 @@ def probe_text(path: str, limits: Limits) -> Probe | None:
     if len(lines) > limits.max_lines:
         return None
     for size in HEAD_SIZES:
-        meta = _head_metadata(lines[:size], cut=len(lines) > size)
-        if meta is not None:
+        found = _head_metadata(lines[:size], cut=len(lines) > size)
+        if found is not None:
             break
     else:
         return None
-    head = lines[:HEAD_SIZES[0]]
-    folded = [fold(t) for t in head]
+    meta, folded = found
     squeezed = "".join(folded).replace(" ", "")
     if not any(w in squeezed for w in REPORT_WORDS):
         return None
@@ -89,13 +87,14 @@ def probe_text(path: str, limits: Limits) -> Probe | None:
     return Probe(meta.agency, meta.year, "md" if p.suffix.lower() in (".md", ".markdown") else "txt")
 
 
-def _head_metadata(texts: list[str], cut: bool) -> Metadata | None:
-    """The metadata the parser finds in these first lines, when the full text would give the same
+def _head_metadata(texts: list[str], cut: bool) -> tuple[Metadata, list[str]] | None:
+    """The metadata the parser finds in these first lines (and their folded text), when the full text would give the same
     body and year: the title and the first part heading in them, and the year stated in the title
     — or, when it is read from part 一 (the statistics period, the commonest year), part 一 whole
     in them (part 二's heading found)."""
     head = [SourceLine(no=i, text=t, where=f"第{i}行") for i, t in enumerate(texts, start=1)]
-    headings = find_headings(fold_lines(head), head)
+    folded = fold_lines(head)
+    headings = find_headings(folded, head)
     if not headings:
         return None
     first = min(h.line_index for h in headings.values())
@@ -106,4 +105,4 @@ def _head_metadata(texts: list[str], cut: bool) -> Metadata | None:
         return None
     if meta.year_source != "title" and "二" not in headings:
         return None
-    return meta
+    return meta, folded
