@@ -13,8 +13,8 @@ Words used here:
             worker reads it back from).
   slim      a record's summary (AuditSummary: findings reduced to rule id, title, severity), what
             the overview outputs read for every report.
-  Finished  what an evaluation worker sends back for a finished record: its summary and the Blob
-            of its findings.json text (which the worker spooled itself).
+  Finished  what an evaluation worker sends back for a finished record: the Blobs of its
+            findings.json text and of its pickled summary (which the worker spooled itself).
   STORED    what run_resilient keeps in memory of a finished record once it is in the store.
 """
 from __future__ import annotations
@@ -114,9 +114,11 @@ def build_record(base: AuditRecord, report: Report, results: list[RuleResult], p
 @dataclass
 class Finished:
     """A finished record as an evaluation worker hands it back: the worker rendered its findings.json
-    text (where the CPU is parallel) and spooled it at `blob`; `slim` is the summary the store keeps."""
-    slim: AuditSummary
+    text (where the CPU is parallel) and spooled it at `blob`, and pickled its slim summary (what the
+    store keeps) at `slim_blob` — only where they are crosses the pipe, and the main process neither
+    unpickles nor pickles anything per finished report."""
     blob: Blob
+    slim_blob: Blob
 
 
 class RecordStore:
@@ -138,8 +140,9 @@ class RecordStore:
         self._add(key, self._spool.put_text(report_text(record)), record.summary())
 
     def add(self, key: str, finished: Finished) -> None:
-        """A record a worker finished and spooled."""
-        self._add(key, shared_path(finished.blob), finished.slim)
+        """A record a worker finished and spooled (an evaluated report: never a --previous input)."""
+        self.blobs[key] = shared_path(finished.blob)
+        self.slim_blobs[key] = shared_path(finished.slim_blob)
 
     def _add(self, key: str, blob: Blob, slim: AuditSummary) -> None:
         self.blobs[key] = blob

@@ -31,7 +31,7 @@ from engine.run.options import Hooks
 from engine.run.pool import TimeCapExceeded, file_caps, time_cap
 from engine.run.records import Finished, build_record, catalog_rule_info
 from engine.score import RuleInfo, ScoringPolicy, load_scoring
-from engine.spool import Blob, read_blob, spool_for
+from engine.spool import Blob, put_object, read_blob, spool_for
 
 
 def resolve(name: str) -> Callable[..., Any]:
@@ -239,8 +239,8 @@ def evaluate_report(task: EvalTask, report: Report, previous: Report | None) -> 
     except Exception as exc:
         return EngineFailed(f"{type(exc).__name__}：{exc}")
     worker.write_outputs(record)
-    blob = spool_for(worker.ctx.records_dir, "record").put_text(report_text(record))
-    return Finished(record.summary(), blob)
+    spool = spool_for(worker.ctx.records_dir, "record")
+    return Finished(spool.put_text(report_text(record)), put_object(spool, record.summary()))
 
 
 def reference_fallback(task: EvalTask, why: str) -> AuditRecord:
