@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from engine.ingest import Limits
 from engine.model import AuditRecord, Report
+from engine.run.pool import TimeCapExceeded, time_cap
 from engine.run.probe import Probe, probe_text
 from engine.run.records import Finished
 from engine.run.workers import EngineFailed, EvalTask, Parsed, ParseTask, evaluate_report, parse_one
@@ -54,8 +55,9 @@ def probe_chunk(task: ProbeChunk) -> dict[str, Probe | None]:
     out: dict[str, Probe | None] = {}
     for key, path in task.items:
         try:
-            out[key] = probe_text(path, task.limits)
-        except Exception:        # noqa: BLE001 — the full parse gives such a file its status
+            with time_cap(task.limits.max_seconds):
+                out[key] = probe_text(path, task.limits)
+        except (Exception, TimeCapExceeded):   # noqa: BLE001 — the full parse gives such a file its status
             out[key] = None
     return out
 
