@@ -33,7 +33,7 @@ from engine.parse.parts import build_parts, find_headings, fold_lines
 
 # Lines the probe reads: a title and the first part heading stand well within the first size; the
 # second is for a year read from part 一, which must then be whole in them.
-HEAD_SIZES = (32, 160)
+HEAD_SIZES = (24, 160)
 # A larger text file is left to the full parse (its decoding may take the detector's time, and a
 # large report is rare): the probe must stay cheap whatever the input.
 MAX_PROBE_BYTES = 512 * 1024
