@@ -1,6 +1,7 @@
 """Benchmark of the whole audit run: N synthetic text reports → `xxgk-audit audit` outputs.
 
     .venv/bin/python benchmarks/audit.py [-n 1000] [--jobs 2] [--sizes 250,1000] [--defects 0.2] [--keep DIR]
+                                         [--two-phase]
 
 The reports are made from the five seeds (tests/fixtures/seeds): each copy gets its own agency name
 and, where the seed's tables are laid out as text rows, its own consistent figures (every identity of
@@ -128,7 +129,10 @@ def peak_rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024     # Linux: KiB
 
 
-def run(n: int, jobs: int, defects: float, keep: Path | None) -> None:
+def run(n: int, jobs: int, defects: float, keep: Path | None, two_phase: bool = False) -> None:
+    if two_phase:          # parse everything, then evaluate (the Report pickled in between)
+        import engine.run.audit
+        engine.run.audit.ONE_PASS = False
     with tempfile.TemporaryDirectory(prefix="xxgk-bench-") as tmp:
         base = keep or Path(tmp)
         inputs = base / "reports"
@@ -161,14 +165,16 @@ def main() -> None:
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--defects", type=float, default=0.2)
     ap.add_argument("--keep", type=Path, default=None, help="keep the generated reports and outputs here")
+    ap.add_argument("--two-phase", action="store_true",
+                    help="the two-phase run (parse all, then evaluate) instead of one pass, to compare in one tree")
     args = ap.parse_args()
     if args.sizes:
         import subprocess
         for size in args.sizes.split(","):     # a fresh process per size: peak RSS is per run
             subprocess.run([sys.executable, __file__, "-n", size, "--jobs", str(args.jobs),
-                            "--defects", str(args.defects)], check=True)
+                            "--defects", str(args.defects)] + (["--two-phase"] if args.two_phase else []), check=True)
         return
-    run(args.n, args.jobs, args.defects, args.keep)
+    run(args.n, args.jobs, args.defects, args.keep, args.two_phase)
 
 
 if __name__ == "__main__":
