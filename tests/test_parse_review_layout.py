@@ -42,13 +42,27 @@ def data_row(values: list[int | None], at: list[int], shift: dict[int, int] | No
     return line
 
 
+def wrapped_rows(values: list[int | None], at: list[int], wrap: set[int]) -> str:
+    """The data row with the figures of columns `wrap` broken after their first two digits, the
+    rest on the line below, under them (a figure wider than its narrow cell)."""
+    first, second = "", ""
+    for k, v in enumerate(values):
+        if v is None:
+            continue
+        text = str(v)
+        first = _put(first, at[k], text[:2] if k in wrap else text)
+        if k in wrap:
+            second = _put(second, at[k], text[2:])
+    return first + "\n" + second
+
+
 def document(tmp_path, values: list[int | None], at: list[int] = WIDE, shift: dict[int, int] | None = None,
-             empty_above: int = 1, head: list[str] | None = None) -> Path:
-    """Seed 001 with its 表四 replaced by the column-laid table."""
+             empty_above: int = 1, head: list[str] | None = None, rows: str | None = None) -> Path:
+    """Seed 001 with its 表四 replaced by the column-laid table (`rows`: the data row's lines as given)."""
     seed = SEED.read_text(encoding="utf-8")
     before, rest = seed.split("四、政府信息公开行政复议、行政诉讼情况")
     after = rest[rest.index("五、存在的主要问题及改进情况"):]
-    table = "\n".join([*(head or header(at)), *[""] * empty_above, data_row(values, at, shift)])
+    table = "\n".join([*(head or header(at)), *[""] * empty_above, rows or data_row(values, at, shift)])
     path = tmp_path / "layout.txt"
     path.write_text(before + "四、政府信息公开行政复议、行政诉讼情况\n" + table + "\n\n" + after, encoding="utf-8")
     return path
@@ -134,3 +148,40 @@ def test_a_header_missing_a_column_label_places_nothing_by_position(tmp_path):
     got, diags = cells(document(tmp_path, DISTINCT, head=head))
     assert {c.kind for c in got} == {"missing"}
     assert any(d.code == "ROW_TOO_FEW_VALUES" for d in diags)
+
+
+# figures of three digits, each group adding up
+WIDE_FIGURES = [81, 32, 40, 127, 280, 96, 82, 47, 76, 301, 247, 138, 125, 109, 619]
+
+
+def test_figures_wrapped_inside_their_cells_are_joined_with_the_piece_under_them(tmp_path):
+    wrap = {k for k, v in enumerate(WIDE_FIGURES) if v > 99}
+    got, diags = cells(document(tmp_path, WIDE_FIGURES, rows=wrapped_rows(WIDE_FIGURES, WIDE, wrap)))
+    assert as_values(got) == [Decimal(v) for v in WIDE_FIGURES]
+    assert any(d.code == "FIGURES_WRAPPED" and "“12”/“7”" in d.message for d in diags)
+
+
+def test_wrapped_figures_with_blank_cells_are_joined_then_placed_by_position(tmp_path):
+    values = [None] * 5 + [96, 82, 47, 76, 301] + [247, 138, 125, 109, 619]
+    wrap = {k for k, v in enumerate(values) if v is not None and v > 99}
+    got, _ = cells(document(tmp_path, values, rows=wrapped_rows(values, WIDE, wrap)))
+    assert as_values(got) == ["blank"] * 5 + [Decimal(v) for v in values[5:]]
+
+
+def test_joined_figures_that_break_a_group_identity_leave_the_row_unknown(tmp_path):
+    values = list(WIDE_FIGURES)
+    values[3] = 128                  # 81 + 32 + 40 + 128 ≠ 280: the join cannot be confirmed
+    wrap = {k for k, v in enumerate(values) if v > 99}
+    got, diags = cells(document(tmp_path, values, rows=wrapped_rows(values, WIDE, wrap)))
+    assert {c.kind for c in got} == {"missing"}
+    assert any(d.code == "ROW_UNPLACED" and "折行" in d.message for d in diags)
+    assert not any(d.code == "FIGURES_WRAPPED" for d in diags)
+
+
+def test_a_piece_under_two_figures_joins_nothing(tmp_path):
+    wrap = {k for k, v in enumerate(WIDE_FIGURES) if v > 99}
+    rows = wrapped_rows(WIDE_FIGURES, WIDE, wrap).split("\n")
+    rows[1] = rows[1] + " " * (WIDE[14] - 3 - len(rows[1])) + "55555"      # spans 尚未审结 and 总计 of 复议后起诉
+    got, diags = cells(document(tmp_path, WIDE_FIGURES, rows="\n".join(rows)))
+    assert {c.kind for c in got} == {"missing"}
+    assert not any(d.code == "FIGURES_WRAPPED" for d in diags)

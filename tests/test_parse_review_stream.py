@@ -132,3 +132,63 @@ def test_figures_read_by_the_row_reader_are_left_alone():
     assert not any(d.code == "STREAM_ORDER" for d in review_diags(r))
     assert all(isinstance(v, int) for v in cells(r))
     assert Decimal(8) == r.cell("review.复议后起诉.总计").value
+
+
+# 洪泽's drawing order: the wrapped pieces of the three groups' labels interleaved, the values in one
+# run, the right-most column (总计 and its figure) drawn after the rest
+INTERLEAVED = (TOP + "未经复议直接起诉\n复议后起诉\n结果\n维持\n结果\n纠正\n其他\n结果\n尚未\n总 计 结果 结果 其他\n审结\n"
+               "维持 纠正 结果\n尚未\n结果 结果 其他 尚未\n总 计\n审结\n维持 纠正 结果 审结\n")
+
+
+def test_a_run_of_fifteen_after_the_whole_header_is_read_in_order():
+    # the agency's own figures break an identity (10 + 1 printed as 总计 0): order, not sums, places them
+    figures = [10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0]
+    r = parse(document(INTERLEAVED + one_per_line(figures[:14]) + "总计\n" + one_per_line(figures[14:])))
+    assert cells(r) == figures
+    assert [d.code for d in review_diags(r)] == ["STREAM_ORDER"]
+
+
+def test_a_run_of_fifteen_under_a_header_missing_a_label_reads_nothing():
+    text = INTERLEAVED.replace("结果 结果 其他 尚未\n", "结果 结果 其他\n")
+    r = parse(document(text + one_per_line(FIGURES[:14]) + "总计\n" + one_per_line(FIGURES[14:])))
+    assert set(cells(r)) == {"missing"}
+
+
+def test_a_header_label_inside_the_run_reads_nothing_by_order():
+    # "总计" among the figures, not before the last one: which figures are whose is not told
+    r = parse(document(INTERLEAVED + one_per_line(FIGURES[:9]) + "总计\n" + one_per_line(FIGURES[9:])))
+    assert set(cells(r)) == {"missing"}
+
+
+def test_a_lone_number_closing_the_page_completes_the_run_only_when_every_group_adds_up():
+    figures = [10, 1, 0, 0, 0, 0, 0, 0, 0, 0, 5, 0, 0, 0, 0]
+    r = parse(document(header_first(figures[:14]), page_tail="5\n"))
+    assert set(cells(r)) == {"missing"}
+
+
+# figures of three digits, each group adding up
+WIDE = [81, 32, 40, 127, 280, 96, 82, 47, 76, 301, 247, 138, 125, 109, 619]
+
+
+def blocked(values: list, wrap: bool = True) -> str:
+    """pdftotext's blocks: each cell apart by an empty line; a figure of three digits wrapped in its
+    narrow cell as its first two digits over the last one, on adjacent lines."""
+    return "".join((f"{str(v)[:2]}\n{str(v)[2:]}\n\n" if wrap and v > 99 else f"{v}\n\n") for v in values)
+
+
+def test_figures_wrapped_inside_their_cells_are_joined_when_every_group_adds_up():
+    r = parse(document(header_first([]).rstrip("\n") + "\n\n" + blocked(WIDE)))
+    assert cells(r) == WIDE
+
+
+def test_wrapped_figures_that_do_not_add_up_read_nothing():
+    figures = list(WIDE)
+    figures[3] = 128              # 81 + 32 + 40 + 128 ≠ 280
+    r = parse(document(header_first([]).rstrip("\n") + "\n\n" + blocked(figures)))
+    assert set(cells(r)) == {"missing"}
+
+
+def test_values_without_empty_lines_between_them_are_not_joined_into_one_figure():
+    # one value per line, no blocks: "81" / "32" are two cells, and 15 of them read in order
+    r = parse(document(header_first(FIGURES)))
+    assert cells(r) == FIGURES

@@ -29,6 +29,9 @@ Codes:
                          column adds up (engine/parse/stream_blocks.py)                     (info)
     STREAM_AMBIGUOUS     reading-order text: several block readings add up and differ on
                          these rows, which stay unknown (beside the row reader's diagnostic) (info)
+    FIGURES_WRAPPED      column-laid text where 表四's figures wrapped inside their narrow cells
+                         ("12" over "7"): each joined with the piece under it, every group
+                         adding up (engine/parse/review_layout.py)                         (info)
     TEMPLATE_MIXED       the tables follow different template generations                   (warning)
     YEAR_CONFLICT        the title's year and the statistics period's year differ            (warning)
 """
@@ -53,6 +56,7 @@ SEVERITY = {
     "HEADER_COLUMNS": "warning",
     "REVIEW_BY_ORDER": "info",
     "STREAM_ORDER": "info",
+    "FIGURES_WRAPPED": "info",
     "STREAM_COLUMNS": "info",
     "STREAM_AMBIGUOUS": "info",
     "TEMPLATE_MIXED": "warning",
@@ -205,6 +209,12 @@ def stream_ambiguous(table: str, rows: list[str], readings: int, cells: list[str
     return make("STREAM_AMBIGUOUS",
                 f"{_rows_named(table, rows)}的数值在文本中的排列有 {readings} 种读法都能使合计吻合，"
                 f"各读法给出的数值不同，无法确定，该行数值按未知处理", None, table, cells)
+
+
+def figures_wrapped(pieces: list[str], line: SourceLine | None, cells: list[str]) -> Diagnostic:
+    return make("FIGURES_WRAPPED",
+                f"表四数据行的数值在单元格内折行（{'、'.join(pieces)}），按字符位置与下一行的数字接为一个数，"
+                "且各组“总计”等于前四项之和", line, "review", cells)
 
 
 def template_mixed(active: str, applications: str) -> Diagnostic:

@@ -43,6 +43,9 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
         tokens = collect_tokens(lines, folded, Pos(last.line, last.end), region.end)
     table.present = True
     read = RowRead("data", None, tokens)
+    wrapped = review_layout.join_wrapped(read.values)
+    if wrapped is not None:
+        read = RowRead("data", None, wrapped[0])
     runs: dict[str, RowRead] = {}
     placed, why = _place_by_position(lines, folded, region, read, table, addrs)
     if placed is not None:
@@ -55,6 +58,8 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
                                         lines[read.values[0].line], addrs)
                          if d.code == "ROW_TOO_FEW_VALUES" else d for d in row_diags]
         diags += row_diags
+    if wrapped is not None and not _confirm_wrapped(wrapped[1], read, lines, table, addrs, diags):
+        runs = {}
     diags += units.reconcile("review", "data", addrs, [None] * len(addrs), read, lines, table)
     if runs:
         diags.extend(_recover(read, lines, table, addrs))
@@ -113,6 +118,36 @@ def _place_by_position(lines: list[SourceLine], folded: list[str], region: Regio
             blanks.append(a)
     cols = [".".join(a.split(".")[1:]) for a in blanks]
     return ([D.cell_blank("review", "data", cols, lines[values[0].line], blanks)] if blanks else []), ""
+
+
+def _confirm_wrapped(joins: list[str], read: RowRead, lines: list[SourceLine], table: Table, addrs: list[str],
+                     diags: list[Diagnostic]) -> bool:
+    """Figures joined across their cell's wrap stand only when the row was placed and every group
+    adds up (a join is a reconstruction); else the row is unknown. Says what was joined."""
+    cells = [table.cells[a] for a in addrs]
+    line = lines[read.values[0].line]
+    if any(c.kind == "missing" for c in cells):
+        return False             # not placed: the row reader's diagnostics say why
+    if all(_adds_up(cells[g * len(REVIEW_COLUMNS):(g + 1) * len(REVIEW_COLUMNS)])
+                      for g in range(len(REVIEW_GROUPS))):
+        diags.append(D.figures_wrapped(joins, line, addrs))
+        return True
+    raw = " ".join(t.raw for t in read.values)
+    for a in addrs:
+        table.cells[a] = Cell(a, "missing", None, raw, line.no, line.where)
+    diags[:] = [d for d in diags if not (d.table == "review" and d.code in ("CELL_BLANK", "ROW_TOO_FEW_VALUES",
+                                                                              "ROW_TOO_MANY_VALUES", "ROW_UNPLACED"))]
+    diags.append(D.row_unplaced("review", "data", "数值在单元格内折行，接起后各组“总计”不等于前四项之和，无法确认",
+                                [t.raw for t in read.values], line, addrs))
+    return False
+
+
+def _adds_up(group: list[Cell]) -> bool:
+    """总计 = the four results, blanks counting 0, every cell a number or blank."""
+    if any(c.kind not in ("number", "blank") for c in group):
+        return False
+    vals = [c.value if c.kind == "number" else Decimal(0) for c in group]
+    return sum(vals[:-1], Decimal(0)) == vals[-1]
 
 
 def _groups_add_up(cells: list) -> bool:

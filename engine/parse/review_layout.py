@@ -22,6 +22,12 @@ stays unknown:
 4. a column with no value is a blank cell; the caller checks the groups' identities on the result
    (总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结, a blank counting 0) and drops the placement when
    one fails.
+
+Figures wider than their narrow cells wrap inside them: "127" printed "12" with "7" on the line
+below, under it (`join_wrapped`). The row's values then stand on two adjacent lines; each piece of
+the second line is joined to the one figure of the first line whose characters it overlaps — only
+when every piece overlaps exactly one figure, no figure gets two pieces, and all are plain digits.
+A join is a reconstruction: the caller keeps the row only when every group adds up.
 """
 from __future__ import annotations
 
@@ -96,6 +102,28 @@ def _below(words: dict[int, list[tuple[int, int, str]]], line: int, last: int, l
         if hits:
             return None
     return None
+
+
+def join_wrapped(values: list[Token]) -> tuple[list[Token], list[str]] | None:
+    """The row's figures with the pieces wrapped under them joined ("12" + "7" → "127"), and the
+    joins as "12/7"; None when the values do not stand that way."""
+    rows = sorted({t.line for t in values})
+    if len(rows) != 2 or rows[1] != rows[0] + 1 or any(t.tabbed for t in values):
+        return None
+    top = [t for t in values if t.line == rows[0]]
+    out = list(top)
+    joins = []
+    taken: set[int] = set()
+    for piece in (t for t in values if t.line == rows[1]):
+        s, e = piece.start, piece.start + len(piece.raw)
+        over = [i for i, t in enumerate(top) if t.start < e and s < t.start + len(t.raw)]
+        if len(over) != 1 or over[0] in taken or not (piece.raw.isdigit() and top[over[0]].raw.isdigit()):
+            return None
+        i = over[0]
+        taken.add(i)
+        out[i] = top[i]._replace(text=top[i].text + piece.text, raw=top[i].raw + piece.raw)
+        joins.append(f"“{top[i].raw}”/“{piece.raw}”")
+    return out, joins
 
 
 def place(lines: list[SourceLine], folded: list[str], values: list[Token], floor: int

@@ -8,23 +8,34 @@ labels come, and pdftotext may put the table's right-most column (its label "总
 the value alone) after everything else on the page — after the next parts' text.
 
 The row is read only where every value's column is certain:
-1. the header, read from the stream (group labels aside), must name the template's columns in their
-   order: the four result columns of 行政复议 (their pieces spelling the four labels, each broken
-   over two lines or not), its 总计, the same for 未经复议直接起诉, then for 复议后起诉. A header that
-   reads otherwise (pieces of two groups interleaved, text between the labels) reads nothing;
-2. the values are those after the header's first label, plus the page's tail: when the page the
-   table ends on closes (after the following parts' text) with a lone number, or "总计" and a lone
-   number, those are the table's (pdftotext's displaced right-most column; a page number line is
-   blanked before);
-3. fifteen values are the fifteen cells in stream order, when each value comes after its column's
-   label in the stream and every group adds up (总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结);
-4. any other count reads nothing. Fewer values mean blank or lost cells, which this text does not
+1. the table's words are header pieces, group labels and values, each value alone on its line; any
+   other text among them reads nothing. Its values are those after its first header word, plus the
+   page's tail: when the page the table ends on closes (after the following parts' text) with a
+   lone number, or "总计" and a lone number, those are the table's (pdftotext's displaced
+   right-most column) — unless another page of the document closes with a lone number too (its
+   pages are numbered that way);
+2. drawn group by group (`by_blocks`): the header pieces, read in order, name the template's columns
+   in their order — the four result columns of 行政复议 (their pieces spelling the four labels, each
+   broken over two lines or not), its 总计, the same for 未经复议直接起诉, then 复议后起诉 — and the
+   fifteen values, in stream order, each come after their own column's label, every group adding up
+   (总计 = 结果维持 + 结果纠正 + 其他结果 + 尚未审结);
+3. drawn header first (`header_first`): every header piece (all fifteen labels' characters, however
+   the wrapped pieces interleave) before a run of exactly fifteen values — the last one may follow a
+   lone "总计" (the right-most column moved after the rest) — is a row of fifteen under a broken
+   header and read in order, like the row reader's (REVIEW_BY_ORDER); when the fifteenth value is a
+   lone number closing the page, only if every group adds up;
+4. figures wider than their cells wrap inside them; pdftotext prints each cell as its own block,
+   blocks apart by an empty line, so a figure's pieces stand on adjacent lines ("12" / "7" for
+   127). Where 2 and 3 read nothing, they are tried again with such pieces joined, and then only
+   a reading where every group adds up is kept;
+5. any other count reads nothing. Fewer values mean blank or lost cells, which this text does not
    locate; even one short, the identities cannot say which cell is missing: a group's four values
    left always fit as its results with its 总计 missing, as well as any result missing.
 A table read here gets an info diagnostic STREAM_ORDER; the row reader's diagnostics are replaced.
 """
 from __future__ import annotations
 
+from collections import Counter
 from decimal import Decimal
 from itertools import product
 
@@ -40,6 +51,7 @@ TOTAL = REVIEW_COLUMNS[-1]
 RESULTS = REVIEW_COLUMNS[:-1]
 RESULT_CHARS = sum(len(c) for c in RESULTS)
 HEADER_CHARS = frozenset("".join(REVIEW_COLUMNS))
+HEADER_CHAR_COUNT = Counter("".join(REVIEW_COLUMNS) * len(REVIEW_GROUPS))   # every column label, once per group
 WIDTH = len(REVIEW_COLUMNS)
 NCELLS = WIDTH * len(REVIEW_GROUPS)
 UNITS = ("R", "T") * len(REVIEW_GROUPS)      # the header's column units in template order
@@ -64,13 +76,13 @@ def _unit_of(column: int) -> int:
     return 2 * (column // WIDTH) + (1 if column % WIDTH == WIDTH - 1 else 0)
 
 
-def stream(lines: list[SourceLine], folded: list[str], region: Region) -> tuple[list[str], list[tuple[Token, int]]] | None:
-    """(the header's units in stream order, [(value, units seen before it)]), or None when the
-    region does not read as rule 1 and 2 of the module docstring ask."""
-    units: list[str] = []
-    values: list[tuple[Token, int]] = []
-    acc = ""
-    started = False
+Event = tuple[str, object]      # ("piece", its text) | ("group", "") | ("value", Token)
+
+
+def stream(lines: list[SourceLine], folded: list[str], region: Region) -> tuple[list[Event], tuple[bool, Token] | None] | None:
+    """The table's events from its first header word on, and the page's tail (rule 2 of the module
+    docstring); None when other text stands among them or the text is not reading-order text."""
+    events: list[Event] = []
     last = min(region.end.line, len(folded) - 1)
     for li in range(region.start.line, last + 1):
         text = folded[li]
@@ -83,45 +95,117 @@ def stream(lines: list[SourceLine], folded: list[str], region: Region) -> tuple[
                 continue
             kind = _kind(word, lines[li].text[col:col + len(word)], li, col)
             col += len(word) + 1
-            if kind == "group":
-                if acc:
-                    return None          # a group label inside a column label: pieces interleaved
-                started = True
-                continue
             if isinstance(kind, Token):
-                if not started:
-                    continue             # a figure in the text above the table
-                if acc:
-                    return None
-                values.append((kind, len(units)))
-                continue
-            if kind == "piece":
-                started = True
-                acc += squeeze(word)
-                if acc == TOTAL:
-                    units.append("T")
-                    acc = ""
-                elif len(acc) >= RESULT_CHARS or TOTAL.startswith(acc):
-                    if len(acc) == RESULT_CHARS and _result_labels(acc):
-                        units.append("R")
-                        acc = ""
-                    elif not TOTAL.startswith(acc):
-                        return None
-                continue
-            if started:
-                return None              # other text among the table's labels and values
-    if acc or not started or not values:
-        return None
-    rows = [t.line for t, _ in values]
-    if len(set(rows)) != len(rows) or any("\t" in lines[i].text for i in range(region.start.line, last + 1)):
+                if events:               # a figure in the text above the table is not the table's
+                    events.append(("value", kind))
+            elif kind == "text":
+                if events:
+                    return None          # other text among the table's labels and values
+            else:
+                events.append((kind, squeeze(word) if kind == "piece" else ""))
+    rows = [e[1].line for e in events if e[0] == "value"]
+    if not rows or len(set(rows)) != len(rows) \
+            or any("\t" in lines[i].text for i in range(region.start.line, last + 1)):
         return None                      # not reading-order text: each value alone on its line
-    tail = _page_tail(lines, folded, region, rows[-1])
+    return events, _page_tail(lines, folded, region, rows[-1])
+
+
+def by_blocks(events: list[Event], tail: tuple[bool, Token] | None) -> list[Token] | None:
+    """Rule 3: the header's units in template order, fifteen values each after its own column's
+    label, every group adding up."""
+    units: list[str] = []
+    values: list[tuple[Token, int]] = []
+    acc = ""
+    for kind, item in events:
+        if kind == "group":
+            if acc:
+                return None              # a group label inside a column label: pieces interleaved
+        elif kind == "value":
+            if acc:
+                return None
+            values.append((item, len(units)))
+        else:
+            acc += item
+            if acc == TOTAL:
+                units.append("T")
+                acc = ""
+            elif len(acc) == RESULT_CHARS and _result_labels(acc):
+                units.append("R")
+                acc = ""
+            elif len(acc) >= RESULT_CHARS:
+                return None
+    if acc:
+        return None
     if tail:
         label, tok = tail
         if label:
             units.append("T")
         values.append((tok, len(units)))
-    return units, values
+    if tuple(units) != UNITS or len(values) != NCELLS:
+        return None
+    if any(seen <= _unit_of(c) for c, (_, seen) in enumerate(values)):
+        return None               # a value before its column's label: the stream does not say whose
+    toks = [t for t, _ in values]
+    return toks if _groups_add_up(toks) else None
+
+
+def header_first(events: list[Event], tail: tuple[bool, Token] | None, must_add_up: bool = False
+                 ) -> list[Token] | None:
+    """Rule 4: every header piece, then fifteen values in one run — the last one may come after a
+    lone "总计" (the right-most column moved after the rest) or close the page. Read in order like
+    a row of fifteen under a broken header; a figure found alone at the page's end only when every
+    group adds up."""
+    first = next(i for i, (kind, _) in enumerate(events) if kind == "value")
+    head, rest = events[:first], events[first:]
+    late = ""
+    values = [item for kind, item in rest if kind == "value"]
+    pieces = [i for i, (kind, _) in enumerate(rest) if kind != "value"]
+    if pieces:
+        # only a lone 总计 right before the last value
+        if tail or pieces != list(range(len(rest) - 1 - len(pieces), len(rest) - 1)) \
+                or any(rest[i][0] != "piece" for i in pieces):
+            return None
+        late = "".join(rest[i][1] for i in pieces)
+        if late != TOTAL:
+            return None
+    if tail:
+        label, tok = tail
+        late = TOTAL if label else ""
+        values.append(tok)
+    chars = Counter("".join(item for kind, item in head if kind == "piece") + late)
+    if chars != HEADER_CHAR_COUNT or len(values) != NCELLS:
+        return None
+    if (must_add_up or (tail and not tail[0])) and not _groups_add_up(values):
+        return None
+    return values
+
+
+def _join_wrapped(events: list[Event]) -> list[Event] | None:
+    """The events with each figure wrapped inside its cell joined: values on adjacent lines, with no
+    empty line between (pdftotext separates its blocks, each cell one, by an empty line: "12" / "7"
+    is one cell's "127"), all plain digits. None when no value is wrapped so, or a wrapped one is
+    not plain digits."""
+    out: list[Event] = []
+    wrapped = False
+    for kind, item in events:
+        if kind == "value" and out and out[-1][0] == "value" and out[-1][1].line + 1 == item.line:
+            prev = out[-1][1]
+            if not (prev.raw.isdigit() and item.raw.isdigit()):
+                return None
+            out[-1] = ("value", prev._replace(text=prev.text + item.text, raw=prev.raw + item.raw))
+            wrapped = True
+        else:
+            out.append((kind, item))
+    return out if wrapped else None
+
+
+def _groups_add_up(values: list[Token]) -> bool:
+    cell = [t.value for t in values]
+    for g in range(len(REVIEW_GROUPS)):
+        group = cell[g * WIDTH:(g + 1) * WIDTH]
+        if any(v is None for v in group) or sum(group[:-1], Decimal(0)) != group[-1]:
+            return False
+    return True
 
 
 def _kind(word: str, raw: str, li: int, col: int) -> str | Token:
@@ -187,20 +271,6 @@ def _lone_number(lines: list[SourceLine], folded: list[str], li: int) -> Token |
     return toks[0]
 
 
-def placement(units: list[str], values: list[tuple[Token, int]]) -> bool:
-    """The values are the fifteen cells in stream order (rule 3 of the module docstring)."""
-    if tuple(units) != UNITS or len(values) != NCELLS:
-        return False
-    if any(seen <= _unit_of(c) for c, (_, seen) in enumerate(values)):
-        return False              # a value before its column's label: the stream does not say whose
-    cell = [t.value for t, _ in values]
-    for g in range(len(REVIEW_GROUPS)):
-        group = cell[g * WIDTH:(g + 1) * WIDTH]
-        if any(v is None for v in group) or sum(group[:-1], Decimal(0)) != group[-1]:
-            return False
-    return True
-
-
 def complete(table: Table, lines: list[SourceLine], folded: list[str], region: Region,
              diagnostics: list[Diagnostic]) -> None:
     """Fill table 四 from the stream when the row reader left every cell unknown (module docstring)."""
@@ -210,14 +280,19 @@ def complete(table: Table, lines: list[SourceLine], folded: list[str], region: R
     read = stream(lines, folded, region)
     if read is None:
         return
-    units, values = read
-    if not placement(units, values):
+    events, tail = read
+    joined = _join_wrapped(events)
+    values = by_blocks(events, tail) or header_first(events, tail)
+    if values is None and joined is not None:
+        # figures wrapped inside their cells: a reconstruction, kept only where every group adds up
+        values = by_blocks(joined, tail) or header_first(joined, tail, must_add_up=True)
+    if values is None:
         return
-    for c, (tok, _) in enumerate(values):
-        table.cells[addrs[c]] = cell_from_token(addrs[c], tok, lines[tok.line], "order")
+    for a, tok in zip(addrs, values):
+        table.cells[a] = cell_from_token(a, tok, lines[tok.line], "order")
     if not table.present:
         table.present = True
         table.line_start = lines[region.start.line].no
-        table.line_end = max(lines[t.line].no for t, _ in values)
+        table.line_end = max(lines[t.line].no for t in values)
     diagnostics[:] = [d for d in diagnostics if not (d.table == "review" and d.code in RESOLVED)]
-    diagnostics.append(D.stream_order("review", ["data"], lines[values[0][0].line], addrs, False))
+    diagnostics.append(D.stream_order("review", ["data"], lines[values[0].line], addrs, False))
