@@ -192,3 +192,24 @@ def test_values_without_empty_lines_between_them_are_not_joined_into_one_figure(
     # one value per line, no blocks: "81" / "32" are two cells, and 15 of them read in order
     r = parse(document(header_first(FIGURES)))
     assert cells(r) == FIGURES
+
+
+def test_a_header_and_figures_no_reading_places_is_a_table_not_read_not_a_missing_table():
+    # the groups' blocks drawn out of order (淮安): every group adds up wherever it is put
+    scrambled = (TOP + RESULTS + "总计\n" + one_per_line(FIGURES[0:4]) + RESULTS + one_per_line(FIGURES[10:14])
+                 + "总计\n" + one_per_line(FIGURES[4:5]) + RESULTS + one_per_line(FIGURES[5:10]) + "总计\n"
+                 + one_per_line(FIGURES[14:15]))
+    r = parse(document(scrambled))
+    table = r.tables["review"]
+    assert set(cells(r)) == {"missing"}
+    assert table.present and table.reading == "unreadable"
+    codes = [d.code for d in review_diags(r)]
+    assert "TABLE_MISSING" not in codes
+    assert any(d.code == "ROW_UNPLACED" and len(d.cells) == 15 and d.severity == "error" for d in review_diags(r))
+
+
+def test_a_zero_closing_other_pages_is_no_page_number():
+    # other pages close with a table's figure 0 moved to their end: the tail is still the table's
+    text = document(header_first([0] * 14), page_tail="0\n", next_page="附件\n")
+    r = parse(text.replace("一、总体情况", "0\n\f一、总体情况", 1))
+    assert cells(r) == [0] * 15

@@ -12,8 +12,8 @@ The row is read only where every value's column is certain:
    other text among them reads nothing. Its values are those after its first header word, plus the
    page's tail: when the page the table ends on closes (after the following parts' text) with a
    lone number, or "总计" and a lone number, those are the table's (pdftotext's displaced
-   right-most column) — unless another page of the document closes with a lone number too (its
-   pages are numbered that way);
+   right-most column) — unless another page of the document closes with a lone number other than
+   0 too (its pages are numbered that way);
 2. drawn group by group (`by_blocks`): the header pieces, read in order, name the template's columns
    in their order — the four result columns of 行政复议 (their pieces spelling the four labels, each
    broken over two lines or not), its 总计, the same for 未经复议直接起诉, then 复议后起诉 — and the
@@ -42,7 +42,7 @@ from itertools import product
 from engine.model import Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse.cells import VALUE, Token, tokens_of_piece
-from engine.parse.grid import Region, cell_from_token
+from engine.parse.grid import Region, cell_from_token, unknown_cell
 from engine.parse.normalize import squeeze
 from engine.template import REVIEW_COLUMNS, REVIEW_GROUPS, review_addresses
 
@@ -249,15 +249,16 @@ def _page_tail(lines: list[SourceLine], folded: list[str], region: Region, last_
 
 
 def _numbered_pages(lines: list[SourceLine], folded: list[str], skip: int) -> bool:
-    """Another page of the document closes with a lone number too: the pages are numbered that way,
-    and the number closing the table's page is its page number."""
+    """Another page of the document closes with a lone number (not 0) too: the pages are numbered
+    that way, and the number closing the table's page is its page number."""
     for li in range(1, len(lines)):
         if "\f" in lines[li].text and li != skip:
             last = li - 1
             while last > 0 and not folded[last].strip():
                 last -= 1
-            if _lone_number(lines, folded, last):
-                return True
+            closing = _lone_number(lines, folded, last)
+            if closing is not None and closing.value != 0:
+                return True      # 0 is no page number: a table's figure moved to its page's end
     return False
 
 
@@ -287,6 +288,8 @@ def complete(table: Table, lines: list[SourceLine], folded: list[str], region: R
         # figures wrapped inside their cells: a reconstruction, kept only where every group adds up
         values = by_blocks(joined, tail) or header_first(joined, tail, must_add_up=True)
     if values is None:
+        if not table.present:
+            _unreadable(table, lines, events, tail, region, diagnostics, addrs)
         return
     for a, tok in zip(addrs, values):
         table.cells[a] = cell_from_token(a, tok, lines[tok.line], "order")
@@ -296,3 +299,24 @@ def complete(table: Table, lines: list[SourceLine], folded: list[str], region: R
         table.line_end = max(lines[t.line].no for t in values)
     diagnostics[:] = [d for d in diagnostics if not (d.table == "review" and d.code in RESOLVED)]
     diagnostics.append(D.stream_order("review", ["data"], lines[values[0].line], addrs, False))
+
+
+def _unreadable(table: Table, lines: list[SourceLine], events: list[Event], tail: tuple[bool, Token] | None,
+                region: Region, diagnostics: list[Diagnostic], addrs: list[str]) -> None:
+    """The table's header and values are in the text but no reading is certain: the table is there
+    (not "missing"), its cells unknown, and the diagnostic says so instead of TABLE_MISSING."""
+    labels = Counter("".join(item for kind, item in events if kind == "piece") + (TOTAL if tail and tail[0] else ""))
+    values = [item for kind, item in events if kind == "value"] + ([tail[1]] if tail else [])
+    if any(labels[c] < n for c, n in HEADER_CHAR_COUNT.items()) or len(values) < WIDTH:
+        return                   # not the whole header, or too few values to be its row
+    first = lines[values[0].line]
+    raw = " ".join(t.raw for t in values)
+    table.present = True
+    table.line_start = lines[region.start.line].no
+    table.line_end = max(lines[t.line].no for t in values)
+    for a in addrs:
+        table.cells[a] = unknown_cell(a, "missing", raw, first)
+    diagnostics[:] = [d for d in diagnostics if not (d.table == "review" and d.code == "TABLE_MISSING")]
+    diagnostics.append(D.row_unplaced(
+        "review", "data", f"表头与 {len(values)} 个数值在文本中交错排列（阅读顺序文本），无法确定各数值所属的列",
+        [t.raw for t in values], first, addrs))
