@@ -177,9 +177,8 @@ class Audit(OnePassSteps):
             self.pool.start()
 
     def list_inputs(self, files: list[InputFile], previous: list[InputFile]) -> None:
-        found = input_records(files, previous, self.options.limits)
-        for key, record in found.records.items():
-            self.records.save(key, record)
+        # each record spooled as it is made (mainmem: not a dict of every input's record first)
+        found = input_records(files, previous, self.options.limits, save=self.records.save)
         self.to_parse = found.to_parse
 
     def parse(self) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -222,29 +222,34 @@ class Inputs:
     to_parse: dict[str, InputFile]
 
 
-def input_records(files: list[InputFile], previous_files: list[InputFile], limits: Limits) -> Inputs:
+def input_records(files: list[InputFile], previous_files: list[InputFile], limits: Limits,
+                  save: Callable[[str, AuditRecord], None] | None = None) -> Inputs:
     """Records for the inputs; a file byte-identical to an earlier one (display-path order) is a
-    duplicate and is not parsed (a --previous file is never a duplicate: it is not audited)."""
+    duplicate and is not parsed (a --previous file is never a duplicate: it is not audited).
+    `save`: called with each finished record instead of keeping them all in `records` (the run
+    spools each at once: the records of a whole batch are never in memory together)."""
     inputs = Inputs({}, {})
-    first_of_digest: dict[str, str] = {}
+    put = save or inputs.records.__setitem__
+    first_of_digest: dict[str, str] = {}       # sha256 -> the display path of its first file
     keyed = [(f"in:{i:06d}", f, False) for i, f in enumerate(files)] + \
             [(f"prev:{i:06d}", f, True) for i, f in enumerate(previous_files)]
     for key, f, is_previous in keyed:
         if f.refused is not None:
             status, message = f.refused
-            inputs.records[key] = AuditRecord(source=f.display, status=status, sha256=None, message=message,
-                                              previous_only=is_previous)
+            put(key, AuditRecord(source=f.display, status=status, sha256=None, message=message,
+                                 previous_only=is_previous))
             continue
         sha = file_digest(f.path, limits)
         # "pending" until the parse worker gives the file its status
-        record = inputs.records[key] = AuditRecord(source=f.display, status="pending", sha256=sha,
-                                                   previous_only=is_previous)
+        record = AuditRecord(source=f.display, status="pending", sha256=sha, previous_only=is_previous)
         if sha is not None and not is_previous:
             if sha in first_of_digest:
-                first = inputs.records[first_of_digest[sha]].source
+                first = first_of_digest[sha]
                 record.status, record.duplicate_of = "duplicate", first
                 record.message = f"与 {first} 内容完全相同，只审核 {first}"
+                put(key, record)
                 continue
-            first_of_digest[sha] = key
+            first_of_digest[sha] = f.display
+        put(key, record)
         inputs.to_parse[key] = f
     return inputs
