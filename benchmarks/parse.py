@@ -3,7 +3,9 @@
 Usage:  .venv/bin/python benchmarks/parse.py [--repeat N] [--layouts-only]
 
 First a table of the layout corpus (tests/layouts.py): for each layout family, the original
-reports' cells that the variants give right, leave unknown (with a diagnostic), or get wrong.
+reports' cells that the variants give right, leave unknown (with a diagnostic), or get wrong; then
+the same over the seeds with distinct non-zero figures (tests/distinct.py: a misplaced value is a
+wrong value there, where the seeds' zeros would hide it).
 
 Target (issue 2): under 5 ms median per seed-sized report (text already read: parse_document only).
 Each section is one function returning rows (name, median ms, min ms); other engineers append their
@@ -101,6 +103,31 @@ def print_layout_table() -> None:
         print(f"  {family:<18} {t.total:>6} {t.right:>6} {t.unknown:>8} {t.wrong:>6} {100 * t.right / t.total:>7.1f}%")
 
 
+def print_distinct_table() -> None:
+    """The same over the seeds with DISTINCT non-zero figures keeping every identity
+    (tests/distinct.py): a value in the wrong row or column is a wrong value here, where the
+    seeds' zeros would hide it."""
+    import tempfile
+
+    sys.path.insert(0, str(ROOT / "tests"))
+    import distinct as D
+    import layouts as L
+    from engine.parse import parse_file
+
+    tallies: dict[str, L.Tally] = {f: L.Tally() for f in D.FAMILIES}
+    with tempfile.TemporaryDirectory() as tmp:
+        entries = D.build_corpus(Path(tmp))
+        for _, report, family, path in entries:
+            tallies[family].add(L.compare(report, parse_file(path)))
+    print(f"== 各数互不相同的种子（{len({m.name for m, *_ in entries})} 份，恒等关系成立）各版式的单元格")
+    print(f"  {'layout family':<22} {'cells':>6} {'right':>6} {'unknown':>8} {'wrong':>6} {'right %':>8}")
+    for family, t in tallies.items():
+        if t.total == 0:
+            print(f"  {family:<22} {'(not made here)':>38}")
+            continue
+        print(f"  {family:<22} {t.total:>6} {t.right:>6} {t.unknown:>8} {t.wrong:>6} {100 * t.right / t.total:>7.1f}%")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=50)
@@ -109,6 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--layouts-only", action="store_true", help="only the layout table (cells right / unknown / wrong)")
     args = ap.parse_args(argv)
     print_layout_table()
+    print_distinct_table()
     if args.layouts_only:
         return 0
     global CLOCK

@@ -9,8 +9,10 @@ only into cells the row reader left unknown ("missing"):
 
 1. A run of values between the label of row a and the label of row b (template order, b after a),
    with exactly (b − a) × n values, belongs to rows a … b−1 read row by row (the drawing order of
-   the rows whose labels were found in place around it). Over several rows this is accepted only
-   when every row adds up (requests table: 总计 = the six applicant columns) and reading the run
+   the rows whose labels were found in place around it). In a table with a row identity (requests
+   table: 总计 = the six applicant columns) this is accepted only when every row adds up — one row
+   too: the wrapped tails of the rows above (a 总计 printed below its row's other values) can stand
+   under a label, exactly as many as its cells — and reading the run
    column by column would not also add up with other values, nor would any other block reading of
    it (stream_blocks.rows_only: some rows column by column): identities confirm the order, they
    never supply a value. Likewise a run before the first row label (rows 0 … b−1), a run after
@@ -217,9 +219,11 @@ def _runs(shape: Shape, events: list[Event]) -> tuple[list[tuple[list[str], list
         if span is not None:
             a, b = span
             need = sum(width[a:b])
-            if len(run) == need and (b - a == 1 or (shape.adds_up and len(set(width[a:b])) == 1
-                                                    and _order_confirmed(run, b - a, width[a])
-                                                    and stream_blocks.rows_only(run, b - a, width[a]))):
+            # one row too must add up: values of rows above whose cells wrapped (a 总计 printed
+            # below the row's other values) can stand, as many as its cells, under its label
+            if len(run) == need and ((b - a == 1 and not shape.adds_up) or (
+                    shape.adds_up and len(set(width[a:b])) == 1 and _order_confirmed(run, b - a, width[a])
+                    and stream_blocks.rows_only(run, b - a, width[a]))):
                 out.append((order[a:b], run))
                 claimed.update(order[a:b])
             elif b - a == 1 and 0 < len(run) < need and left is not None and left.kind == "row":
