@@ -36,8 +36,8 @@ from engine.ingest.grid import (ABSENT, Deadline, LineCollector, clean_cell, col
                                 row_is_empty, row_text)
 from engine.ingest.pdf_aligned import Block, aligned_line, find_blocks
 from engine.ingest.pdf_guard import check_pdf
-from engine.ingest.pdf_page import (PASSWORD_ERRORS, cell_text, chars_outside, find_tables, load_page,
-                                    numbered_chars_in_box, open_document, table_cells_text, word_lines)
+from engine.ingest.pdf_page import (PASSWORD_ERRORS, cell_text, chars_in_box, chars_outside, fills_cell, find_tables,
+                                    load_page, numbered_chars_in_box, open_document, table_cells_text, word_lines)
 from engine.model import Diagnostic, Document
 
 # Beyond this many ruling edges on one page, table finding is skipped (it is quadratic in edges);
@@ -139,6 +139,7 @@ class PageTable:
     tail_bottom: float = 0.0           # bottom of the rows peeled off the end (read as text)
     positions: list[float] = field(default_factory=list)   # x of each grid position
     source: object = None              # the RuledTable, to lay it out again when it continues
+    filled: frozenset[int] = frozenset()   # positions of the last row whose figure fills its cell
 
 
 def page_tables(page) -> list[PageTable]:
@@ -214,8 +215,10 @@ def table_grid(page, table, reference_xs: list[float] | None = None) -> PageTabl
         return None
     bbox = (x0, y_ranges[start][0], right, y_ranges[end - 1][1])
     boundaries = sorted({round(c[0], 1) for c in cells} | {round(c[2], 1) for c in cells})
+    filled = frozenset(_position_of(box[0], xs) for box in rows[end - 1].cells
+                       if box is not None and fills_cell(chars_in_box(page, box), box))
     return PageTable(rows=grid[start:end], columns=_merge_close(boundaries), bbox=bbox,
-                     tail_bottom=y_ranges[-1][1], positions=xs, source=table)
+                     tail_bottom=y_ranges[-1][1], positions=xs, source=table, filled=filled)
 
 
 def _clean(text: str | None) -> str:
@@ -298,6 +301,7 @@ class _OpenTable:
     x_range: tuple[float, float]
     positions: list[float]
     last_cells: list[str | None] = field(default_factory=list)
+    last_filled: frozenset[int] = frozenset()    # PageTable.filled of the page's last table
 
 
 @dataclass
@@ -396,6 +400,7 @@ class _Reader:
             else:
                 current = _OpenTable(self.out.new_table(), 0, table.rows[:3], table.columns,
                                      (table.bbox[0], table.bbox[2]), table.positions)
+            current.last_filled = table.filled
             for cells in rows:
                 self.out.count_cells(len(cells))
                 current.last_cells = cells
@@ -432,9 +437,14 @@ class _Reader:
         """When the page break fell inside a row (Word and LibreOffice let a row break across
         pages), the new page starts with the rest of that row: join it to the row already read."""
         last = self.out.lines[-1] if self.out.lines else None
-        if not rows or last is None or last.table != current.number or not _is_fragment(current.last_cells, rows[0]):
+        if not rows or last is None or last.table != current.number:
             return rows
-        merged = _merge_rows(current.last_cells, rows[0])
+        if _is_fragment(current.last_cells, rows[0]):
+            merged = _merge_rows(current.last_cells, rows[0])
+        elif _figures_go_on(current.last_cells, rows[0], current.last_filled):
+            merged = _merge_figures(current.last_cells, rows[0])
+        else:
+            return rows
         current.last_cells = merged
         self.out.lines[-1] = replace(last, text=row_text(merged))
         return rows[1:]
@@ -470,6 +480,24 @@ def _is_fragment(previous: list[str | None], first: list[str | None]) -> bool:
     # each half has cells the other lacks (the figures on one page, the rest on the next); two
     # rows whose texts only meet (a header cut inside a tall merged cell) are different rows
     return any(b and not a for a, b in zip(previous, first)) and any(a and not b for a, b in zip(previous, first))
+
+
+_FIGURE_PIECE = re.compile(r"[0-9][0-9.]*")
+
+
+def _figures_go_on(previous: list[str | None], first: list[str | None], filled: frozenset[int]) -> bool:
+    """Whether `first` is nothing but the rest of figures wrapped inside their cells across the page
+    break ("261" at the foot of the page, "5" at the head of the next: 2615): no label, and every
+    text of it is digits under a figure that filled its cell on the page before (fills_cell)."""
+    if len(previous) != len(first):
+        return False
+    texts = [(i, b) for i, b in enumerate(first) if b]
+    return bool(texts) and all(_FIGURE_PIECE.fullmatch(b) and i in filled and previous[i]
+                               and _FIGURE_PIECE.fullmatch(previous[i]) for i, b in texts)
+
+
+def _merge_figures(previous: list[str | None], rest: list[str | None]) -> list[str | None]:
+    return [a + b if b else a for a, b in zip(previous, rest)]
 
 
 def _merge_rows(previous: list[str | None], rest: list[str | None]) -> list[str | None]:

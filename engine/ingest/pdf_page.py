@@ -434,6 +434,17 @@ _FIGURE_PIECE = re.compile(r"[0-9][0-9.]*")
 _FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
 
 
+def fills_cell(chars: list[dict], cell) -> bool:
+    """The cell holds a figure (digits) whose last line had no room left for another digit within
+    the cell's margins: the figure may go on below (on the next page, when a row breaks there)."""
+    found = text_lines(chars)
+    if not found or not all(_FIGURE_PIECE.fullmatch(line["text"]) for line in found):
+        return False
+    last = found[-1]
+    used = last["x1"] - last["x0"]
+    return (cell[2] - cell[0]) - used - used / len(last["text"]) < 2 * MAX_CELL_PADDING
+
+
 def wrapped_figure(chars: list[dict], cell) -> str | None:
     """One figure too wide for its cell, wrapped onto the next line(s) inside it ("2262" printed as
     "226" over "2"), or None. Certain only when every line is digits and no line but the last had
