@@ -25,7 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # Share of the distinct originals' cells a family must give right (the rest unknown with a
 # diagnostic; wrong is always 0). Below 98%: the pdftotext families of the portrait "pdf", where
 # the 4- and 5-digit 表三 figures wrap inside narrow cells (those rows stay unknown; the ruled-PDF
-# reader joins a wrapped figure, engine/ingest/pdf_page.wrapped_figure), and the reading-order
+# reader joins a wrapped figure, engine/ingest/pdf_wrap.py), and the reading-order
 # families (rows left unknown where the stream is not certain).
 FLOOR = {"docx": 1.0, "tabs": 1.0, "md-whole": 1.0, "md-per-row": 1.0, "word-html": 1.0,
          "borderless-pdf": 0.99, "pdf": 0.99, "pdftotext-layout": 0.80, "pdftotext-raw": 0.77,
@@ -149,7 +149,7 @@ def _chars(text: str, x0: float, top: float, advance: float = 5.25, size: float 
 
 
 def test_a_figure_wrapped_inside_its_pdf_cell_is_joined_only_when_it_had_no_room():
-    from engine.ingest.pdf_page import wrapped_figure
+    from engine.ingest.pdf_wrap import wrapped_figure
 
     narrow = (100.0, 0.0, 132.6, 40.0)                  # a 1.15 cm cell: "2262" does not fit
     assert wrapped_figure(_chars("226", 106.0, 2.0) + _chars("2", 106.0, 15.0), narrow) == "2262"
@@ -164,12 +164,12 @@ def test_a_figure_wrapped_inside_its_pdf_cell_is_joined_only_when_it_had_no_room
 def test_figures_wrapped_across_a_page_break_are_joined_only_under_figures_that_filled_their_cells():
     """seed 002's portrait PDF: the （七）总计 row breaks across the page with its figures wrapped
     ("261" at the foot of one page, "5" at the head of the next: 2615)."""
-    from engine.ingest.pdf import _figures_go_on, _merge_figures
+    from engine.ingest.pdf_wrap import figures_go_on, merge_figures
 
     before = ["", "（七）总计", "", "261", "187", "144"]
     after = ["", "", "", "5", "5", "95"]
-    assert _figures_go_on(before, after, frozenset({3, 4, 5}))
-    assert _merge_figures(before, after) == ["", "（七）总计", "", "2615", "1875", "14495"]
-    assert not _figures_go_on(before, after, frozenset({3, 4}))          # 144 had room: a new row
-    assert not _figures_go_on(before, ["", "四、结转", "", "5", "5", "95"], frozenset({3, 4, 5}))   # a label
-    assert not _figures_go_on(["", "总计", "", "结果", "x", "y"], after, frozenset({3, 4, 5}))    # no figures above
+    assert figures_go_on(before, after, frozenset({3, 4, 5}))
+    assert merge_figures(before, after) == ["", "（七）总计", "", "2615", "1875", "14495"]
+    assert not figures_go_on(before, after, frozenset({3, 4}))          # 144 had room: a new row
+    assert not figures_go_on(before, ["", "四、结转", "", "5", "5", "95"], frozenset({3, 4, 5}))   # a label
+    assert not figures_go_on(["", "总计", "", "结果", "x", "y"], after, frozenset({3, 4, 5}))    # no figures above

@@ -36,8 +36,9 @@ from engine.ingest.grid import (ABSENT, Deadline, LineCollector, clean_cell, col
                                 row_is_empty, row_text)
 from engine.ingest.pdf_aligned import Block, aligned_line, find_blocks
 from engine.ingest.pdf_guard import check_pdf
-from engine.ingest.pdf_page import (PASSWORD_ERRORS, cell_text, chars_in_box, chars_outside, fills_cell, find_tables,
-                                    load_page, numbered_chars_in_box, open_document, table_cells_text, word_lines)
+from engine.ingest.pdf_page import (PASSWORD_ERRORS, cell_text, chars_in_box, chars_outside, find_tables, load_page,
+                                    numbered_chars_in_box, open_document, table_cells_text, word_lines)
+from engine.ingest.pdf_wrap import figures_go_on, fills_cell, merge_figures
 from engine.model import Diagnostic, Document
 
 # Beyond this many ruling edges on one page, table finding is skipped (it is quadratic in edges);
@@ -441,8 +442,8 @@ class _Reader:
             return rows
         if _is_fragment(current.last_cells, rows[0]):
             merged = _merge_rows(current.last_cells, rows[0])
-        elif _figures_go_on(current.last_cells, rows[0], current.last_filled):
-            merged = _merge_figures(current.last_cells, rows[0])
+        elif figures_go_on(current.last_cells, rows[0], current.last_filled):
+            merged = merge_figures(current.last_cells, rows[0])
         else:
             return rows
         current.last_cells = merged
@@ -480,24 +481,6 @@ def _is_fragment(previous: list[str | None], first: list[str | None]) -> bool:
     # each half has cells the other lacks (the figures on one page, the rest on the next); two
     # rows whose texts only meet (a header cut inside a tall merged cell) are different rows
     return any(b and not a for a, b in zip(previous, first)) and any(a and not b for a, b in zip(previous, first))
-
-
-_FIGURE_PIECE = re.compile(r"[0-9][0-9.]*")
-
-
-def _figures_go_on(previous: list[str | None], first: list[str | None], filled: frozenset[int]) -> bool:
-    """Whether `first` is nothing but the rest of figures wrapped inside their cells across the page
-    break ("261" at the foot of the page, "5" at the head of the next: 2615): no label, and every
-    text of it is digits under a figure that filled its cell on the page before (fills_cell)."""
-    if len(previous) != len(first):
-        return False
-    texts = [(i, b) for i, b in enumerate(first) if b]
-    return bool(texts) and all(_FIGURE_PIECE.fullmatch(b) and i in filled and previous[i]
-                               and _FIGURE_PIECE.fullmatch(previous[i]) for i, b in texts)
-
-
-def _merge_figures(previous: list[str | None], rest: list[str | None]) -> list[str | None]:
-    return [a + b if b else a for a, b in zip(previous, rest)]
 
 
 def _merge_rows(previous: list[str | None], rest: list[str | None]) -> list[str | None]:

@@ -14,13 +14,13 @@ from __future__ import annotations
 import bisect
 import ctypes
 import math
-import re
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
 from engine.ingest import pdf_grid, pdf_text
+from engine.ingest.pdf_wrap import wrapped_figure
 from engine.ingest.pdf_grid import Edge
 
 # Nesting depth of form XObjects beyond which their objects are not visited (a form drawing a
@@ -426,42 +426,3 @@ def table_cells_text(view: PageView, table) -> tuple[list[list[str | None]], set
             texts.append(cell_text_)
         out.append(texts)
     return out, placed
-
-
-# A cell's inner margin, at most (Word, WPS and LibreOffice put 0.19 cm = 5.4 pt on each side).
-MAX_CELL_PADDING = 7.5
-_FIGURE_PIECE = re.compile(r"[0-9][0-9.]*")
-_FIGURE = re.compile(r"[0-9]+(?:\.[0-9]+)?")
-
-
-def fills_cell(chars: list[dict], cell) -> bool:
-    """The cell holds a figure (digits) whose last line had no room left for another digit within
-    the cell's margins: the figure may go on below (on the next page, when a row breaks there)."""
-    found = text_lines(chars)
-    if not found or not all(_FIGURE_PIECE.fullmatch(line["text"]) for line in found):
-        return False
-    last = found[-1]
-    used = last["x1"] - last["x0"]
-    return (cell[2] - cell[0]) - used - used / len(last["text"]) < 2 * MAX_CELL_PADDING
-
-
-def wrapped_figure(chars: list[dict], cell) -> str | None:
-    """One figure too wide for its cell, wrapped onto the next line(s) inside it ("2262" printed as
-    "226" over "2"), or None. Certain only when every line is digits and no line but the last had
-    room left for the next digit within the cell's margins: a figure the agency broke on purpose
-    ("5" over "3" in a cell wide enough for "53") is left as it is (two numbers)."""
-    found = text_lines(chars)
-    if len(found) < 2 or not all(_FIGURE_PIECE.fullmatch(line["text"]) for line in found):
-        return None
-    joined = "".join(line["text"] for line in found)
-    if not _FIGURE.fullmatch(joined):
-        return None
-    width = cell[2] - cell[0]
-    for line, below in zip(found, found[1:]):
-        used = line["x1"] - line["x0"]
-        digit = used / len(line["text"])
-        if width - used - digit >= 2 * MAX_CELL_PADDING:
-            return None
-        if below["top"] - line["bottom"] > below["bottom"] - below["top"]:
-            return None          # an empty line between: two paragraphs, not a wrap
-    return joined
