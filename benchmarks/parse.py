@@ -114,18 +114,21 @@ def print_distinct_table() -> None:
     import layouts as L
     from engine.parse import parse_file
 
-    tallies: dict[str, L.Tally] = {f: L.Tally() for f in D.FAMILIES}
+    tallies: dict[tuple[bool, str], L.Tally] = {(b, f): L.Tally() for b in (False, True) for f in D.FAMILIES}
     with tempfile.TemporaryDirectory() as tmp:
         entries = D.build_corpus(Path(tmp))
-        for _, report, family, path in entries:
-            tallies[family].add(L.compare(report, parse_file(path)))
-    print(f"== 各数互不相同的种子（{len({m.name for m, *_ in entries})} 份，恒等关系成立）各版式的单元格")
-    print(f"  {'layout family':<22} {'cells':>6} {'right':>6} {'unknown':>8} {'wrong':>6} {'right %':>8}")
-    for family, t in tallies.items():
-        if t.total == 0:
-            print(f"  {family:<22} {'(not made here)':>38}")
-            continue
-        print(f"  {family:<22} {t.total:>6} {t.right:>6} {t.unknown:>8} {t.wrong:>6} {100 * t.right / t.total:>7.1f}%")
+        for m, report, family, path in entries:
+            tallies[m.name.endswith("-blanks"), family].add(L.compare(report, parse_file(path)))
+    for blanks in (False, True):
+        names = {m.name for m, *_ in entries if m.name.endswith("-blanks") == blanks}
+        print(f"== 各数互不相同的种子（{len(names)} 份，恒等关系成立{'，另有空白单元格' if blanks else ''}）各版式的单元格")
+        print(f"  {'layout family':<22} {'cells':>6} {'right':>6} {'unknown':>8} {'wrong':>6} {'right %':>8}")
+        for family in D.FAMILIES:
+            t = tallies[blanks, family]
+            if t.total == 0:
+                print(f"  {family:<22} {'(not made here)':>38}")
+                continue
+            print(f"  {family:<22} {t.total:>6} {t.right:>6} {t.unknown:>8} {t.wrong:>6} {100 * t.right / t.total:>7.1f}%")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -193,6 +196,9 @@ def section_documents(repeat: int) -> list[tuple[str, float, float]]:
 SECTIONS.append(("读取并解析 PDF / DOCX / HTML", section_documents))
 
 
+if __name__ == "__main__":
+    sys.exit(main())
+
 
 # --------------------------------------------------------------------------------------------
 # PDF libraries (issue 14 item 3) — the PDF reader's section: ms per page on the real PDFs, the
@@ -250,8 +256,3 @@ def section_pdf_libraries(repeat: int) -> list[tuple[str, float, float]]:
 
 
 SECTIONS.append(("PDF 每页耗时：pdfplumber 与 pypdfium2（真实 PDF）", section_pdf_libraries))
-
-
-# last: every section above is appended to SECTIONS before main() runs
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,9 +14,12 @@ tests/fixtures/documents/make_fixtures.py):
   三.七 + 四 − 二 (so 一 + 二 = 三.七 + 四); 表四: 总计 = the four results; 表二: drawn, the 万元 cell
   with two decimals. A blank stays blank; a short row (six values) stays short; a cell the seed
   does not have (16 values for 15 columns) stays what it was. Every figure is non-zero and no two
-  figures of a document are equal.
-- the distinct seed text: the seed's text with its table values replaced in order (the labels, the
-  layout, the narrative untouched): the ORIGINAL every variant is compared with;
+  figures of a document are equal. The "-blanks" originals (BLANKS_SEEDS) also leave a few cells
+  blank, as agencies leave a cell for 0 (sums count it 0): in text a blank is where values shift.
+- the distinct seed text (family "text"): the seed's text with its table values replaced in order
+  (labels, layout untouched; the narrative's "no request received" given the table's numbers);
+- every variant is compared with the TRUTH (`truth`): the drawn figures in their places (a cell
+  that no layout can show — a short row — stays unknown);
 - its Word file (make_fixtures.build_docx with the distinct SeedSpec) and that file's PDF by
   LibreOffice (one soffice run for all seeds): families "docx" and "pdf", and the PDF feeds the
   pdftotext families. In these narrow portrait tables the 4- and 5-digit 表三 figures wrap inside
@@ -24,7 +27,7 @@ tests/fixtures/documents/make_fixtures.py):
   same Word file on landscape A4 with widened columns, where every figure fits its cell, gives
   "pdf-wide" and its pdftotext families "pdftotext-layout-wide", "pdftotext-raw-wide";
 - then every family of tests/layouts.py (tabs, Markdown whole / per row, Word-style HTML, borderless
-  PDF, pdftotext -layout and reading order), from the distinct original's parsed grid.
+  PDF, pdftotext -layout and reading order), rendered from the truth.
 """
 from __future__ import annotations
 
@@ -48,7 +51,7 @@ ROOT = L.ROOT
 FIXTURE_MAKER = ROOT / "tests" / "fixtures" / "documents" / "make_fixtures.py"
 
 # The families of this corpus: the distinct seed's own Word and PDF forms, then every layout family.
-FAMILIES = ("docx", "pdf", *L.FAMILIES, "pdf-wide", "pdftotext-layout-wide", "pdftotext-raw-wide")
+FAMILIES = ("text", "docx", "pdf", *L.FAMILIES, "pdf-wide", "pdftotext-layout-wide", "pdftotext-raw-wide")
 
 _VALUE = re.compile(r"\d+(?:\.\d+)?")
 LEAF_MAX = 250          # outcome rows' applicant figures and 表四 results are drawn from 1..LEAF_MAX
@@ -97,8 +100,9 @@ def _swap(printed: str, figure) -> str:
     return _VALUE.sub(str(figure), printed, count=1)
 
 
-def _applications(spec, draw: _Draw) -> dict[str, tuple[str, ...]] | None:
-    """表三 with distinct figures keeping relations 1–3; None when a computed sum collides."""
+def _applications(spec, draw: _Draw, blanks: int) -> dict[str, tuple[str, ...]] | None:
+    """表三 with distinct figures keeping relations 1–3 (a blank cell counts 0); None when a
+    computed sum collides. `blanks`: that many outcome rows get one applicant cell left blank."""
     variant = spec.variant
     leaves = outcome_leaf_rows(variant)
     width = len(APPLICANT_COLUMNS) - 1
@@ -106,6 +110,10 @@ def _applications(spec, draw: _Draw) -> dict[str, tuple[str, ...]] | None:
     for key in leaves:
         parts = [draw.fresh() for _ in range(width)]
         rows[key] = parts
+    whole = [k for k in leaves if len(spec.applications[k]) == len(APPLICANT_COLUMNS)]
+    blank = {(k, draw.rng.randrange(width)) for k in draw.rng.sample(whole, min(blanks, len(whole)))}
+    for k, c in blank:
+        rows[k][c] = 0
     rows["四"] = [draw.fresh() for _ in range(width)]
     rows["二"] = [draw.fresh() for _ in range(width)]
     rows["三.七"] = [sum(rows[k][c] for k in leaves) for c in range(width)]
@@ -119,28 +127,37 @@ def _applications(spec, draw: _Draw) -> dict[str, tuple[str, ...]] | None:
         if not draw.take(Decimal(figures[-1])):
             return None
         printed = spec.applications[row.key]
-        out[row.key] = tuple(_swap(p, f) for p, f in zip(printed, figures))
+        out[row.key] = tuple(_swap(p, "" if (row.key, c) in blank else f)
+                             for c, (p, f) in enumerate(zip(printed, figures)))
     return out
 
 
-def _review(spec, draw: _Draw) -> tuple[str, ...] | None:
+def _review(spec, draw: _Draw, blanks: int) -> tuple[str, ...] | None:
     """表四 with distinct figures, 总计 = the four results in each group; a blank group stays blank;
-    cells beyond the fifteen (seed 003's sixteenth column) get a figure of their own."""
-    figures: list[int] = []
-    for _ in REVIEW_GROUPS:
-        parts = [draw.fresh() for _ in REVIEW_COLUMNS[:-1]]
-        figures += [*parts, sum(parts)]
-        if not draw.take(Decimal(sum(parts))):
+    cells beyond the fifteen (seed 003's sixteenth column) get a figure of their own. `blanks`:
+    that many groups get one result left blank (counted 0)."""
+    figures: list[int | str] = []
+    blank = set(draw.rng.sample(range(len(REVIEW_GROUPS)), blanks)) if len(spec.review) == 15 else set()
+    for g, _ in enumerate(REVIEW_GROUPS):
+        parts: list[int | str] = [draw.fresh() for _ in REVIEW_COLUMNS[:-1]]
+        if g in blank:
+            parts[draw.rng.randrange(len(parts))] = ""
+        total = sum(p for p in parts if p != "")
+        figures += [*parts, total]
+        if not draw.take(Decimal(total)):
             return None
     figures += [draw.fresh() for _ in range(len(spec.review) - len(figures))]
     return tuple(_swap(p, f) for p, f in zip(spec.review, figures))
 
 
-def _active(spec, draw: _Draw) -> tuple[tuple[str, ...], ...]:
-    """表二 with distinct figures (no identity inside the table); the 万元 cell with two decimals."""
+def _active(spec, draw: _Draw, blanks: int) -> tuple[tuple[str, ...], ...]:
+    """表二 with distinct figures (no identity inside the table); the 万元 cell with two decimals.
+    `blanks`: that many rows of three cells get one left blank."""
     columns = [item.columns for item in ACTIVE_ITEMS[spec.template] for _ in item.rows]
+    wide = [i for i, printed in enumerate(spec.active) if len(printed) == 3 and all(p.strip() for p in printed)]
+    blank = {(i, draw.rng.randrange(3)) for i in draw.rng.sample(wide, min(blanks, len(wide)))}
     out = []
-    for printed, cols in zip(spec.active, columns):
+    for r, (printed, cols) in enumerate(zip(spec.active, columns)):
         row = []
         for i, p in enumerate(printed):
             col = cols[i] if i < len(cols) else None
@@ -149,47 +166,55 @@ def _active(spec, draw: _Draw) -> tuple[tuple[str, ...], ...]:
                 draw.take(Decimal(figure))
             else:
                 figure = draw.fresh()
-            row.append(_swap(p, figure))
+            row.append(_swap(p, "" if (r, i) in blank else figure))
         out.append(tuple(row))
     return tuple(out)
 
 
-def distinct_spec(spec):
-    """The seed's SeedSpec with distinct figures (deterministic per seed)."""
-    rng = random.Random(f"distinct-{spec.stem}")
+# Blank cells of the "blanks" originals: per table, how many rows get one cell left blank; the
+# seeds made so too (seed 002 states one cell per line: a blank there is an empty line, which no
+# reader can place).
+BLANKS = {"active": 2, "applications": 6, "review": 2}
+BLANKS_SEEDS = ("000", "001", "003", "004")
+
+
+def distinct_spec(spec, blanks: bool = False, draw_key: str = ""):
+    """The seed's SeedSpec with distinct figures (deterministic per seed and `draw_key`); `blanks`:
+    a few cells left blank as agencies leave a cell for 0 (BLANKS), the sums counting them 0."""
+    rng = random.Random(f"distinct-{spec.stem}{'-blanks' if blanks else ''}{draw_key}")
+    n = BLANKS if blanks else dict.fromkeys(BLANKS, 0)
     for _ in range(_TRIES):
         draw = _Draw(rng)
-        active = _active(spec, draw)
-        applications = _applications(spec, draw)
-        review = _review(spec, draw) if applications is not None else None
+        active = _active(spec, draw, n["active"])
+        applications = _applications(spec, draw, n["applications"])
+        review = _review(spec, draw, n["review"]) if applications is not None else None
         if applications is not None and review is not None:
             return dataclasses.replace(spec, active=active, applications=applications, review=review)
     raise RuntimeError(f"{spec.stem}: no distinct draw in {_TRIES} tries")
 
 
-def _spec_values(spec) -> list[str]:
-    """The spec's printed cells in the order the seed text states them (blanks left out)."""
+def _spec_cells(spec) -> list[str]:
+    """The spec's printed cells in the order the seed text states them (blanks included)."""
     keys = [r.key for r in application_rows(spec.variant)]
-    cells = [*(v for row in spec.active for v in row), *(v for k in keys for v in spec.applications[k]),
-             *spec.review]
-    return [c for c in cells if c.strip()]
+    return [*(v for row in spec.active for v in row), *(v for k in keys for v in spec.applications[k]),
+            *spec.review]
 
 
 def distinct_text(spec, distinct) -> str:
     """The seed's text with the values inside its three tables replaced, in order, by the distinct
     spec's figures. Fails when the seed's values are not the spec's (the spec was read by hand)."""
     lines = (L.SEEDS / f"{spec.stem}.txt").read_text(encoding="utf-8").split("\n")
-    old, new = iter(_spec_values(spec)), iter(_spec_values(distinct))
+    pairs = iter([(a, b) for a, b in zip(_spec_cells(spec), _spec_cells(distinct)) if a.strip()])
     for a, b in spec.tables:
         for i in range(a - 1, b):
             fields = lines[i].split("\t")
             for j, f in enumerate(fields):
                 if _VALUE.fullmatch(f.strip()):
-                    expected = next(old).strip()
-                    assert f.strip() == expected, (spec.stem, i + 1, f, expected)
-                    fields[j] = f.replace(f.strip(), next(new).strip())
+                    expected, figure = next(pairs)
+                    assert f.strip() == expected.strip(), (spec.stem, i + 1, f, expected)
+                    fields[j] = f.replace(f.strip(), figure.strip())
             lines[i] = "\t".join(fields)
-    assert next(old, None) is None, f"{spec.stem}: the seed text has fewer table values than its spec"
+    assert next(pairs, None) is None, f"{spec.stem}: the seed text has fewer table values than its spec"
     inside = {n for a, b in spec.tables for n in range(a - 1, b)}
     for i, line in enumerate(lines):
         if i not in inside:
@@ -219,7 +244,9 @@ def expected_cells(seed: Report, spec, distinct) -> dict[str, tuple[str, Decimal
     out = {}
     for table in seed.tables.values():
         for addr, cell in table.cells.items():
-            if cell.kind == "number":
+            if cell.kind == "number" and not mapping[addr].strip():
+                out[addr] = ("blank", None)
+            elif cell.kind == "number":
                 out[addr] = ("number", Decimal(mapping[addr].strip()))
             else:
                 out[addr] = (cell.kind, None)
@@ -280,8 +307,9 @@ def _libreoffice_pdfs(docs: list[Path], out: Path) -> None:
                         "--outdir", str(out), *map(str, docs)], check=True, capture_output=True, timeout=600)
 
 
-def build_originals(out: Path) -> list[DistinctOriginal]:
-    """The five seeds with distinct figures: text, Word file and (LibreOffice present) PDF."""
+def build_originals(out: Path, draw_key: str = "") -> list[DistinctOriginal]:
+    """The five seeds with distinct figures, and again with a few blank cells (BLANKS_SEEDS): text,
+    Word file and (LibreOffice present) PDF. `draw_key`: another draw (for a look beyond the tests')."""
     from engine.parse import parse_file
 
     maker = fixture_maker()
@@ -290,9 +318,10 @@ def build_originals(out: Path) -> list[DistinctOriginal]:
     maker.SEEDS_DIR = out / "texts"
     maker.SEEDS_DIR.mkdir(exist_ok=True)
     made = []
-    for spec in maker.SEEDS:
-        name = f"distinct-{spec.stem[:3]}"
-        distinct = distinct_spec(spec)
+    for spec, blanks in [*((s, False) for s in maker.SEEDS),
+                         *((s, True) for s in maker.SEEDS if s.stem[:3] in BLANKS_SEEDS)]:
+        name = f"distinct-{spec.stem[:3]}{'-blanks' if blanks else ''}"
+        distinct = distinct_spec(spec, blanks, draw_key)
         text = out / f"{name}.txt"
         text.write_text(distinct_text(spec, distinct), encoding="utf-8")
         shutil.copyfile(text, maker.SEEDS_DIR / f"{spec.stem}.txt")
@@ -309,14 +338,15 @@ def build_originals(out: Path) -> list[DistinctOriginal]:
     return made
 
 
-def build_corpus(out: Path) -> list[tuple[DistinctOriginal, Report, str, Path]]:
-    """(original, its parsed report, family, variant path) for every distinct seed and family."""
+def build_corpus(out: Path, draw_key: str = "") -> list[tuple[DistinctOriginal, Report, str, Path]]:
+    """(original, the truth: its parsed report holding the drawn figures, family, variant path) for
+    every distinct original and family; "text" is the distinct seed text itself."""
     from engine.parse import parse_file
 
     entries = []
-    for m in build_originals(out):
-        report = parse_file(m.text)
-        variants = {"docx": m.docx, **({"pdf": m.pdf} if m.pdf else {})}
+    for m in build_originals(out, draw_key):
+        report = truth(parse_file(m.text), m.expected)
+        variants = {"text": m.text, "docx": m.docx, **({"pdf": m.pdf} if m.pdf else {})}
         variants.update(L.build_variants(L.Original(m.name, m.text, m.pdf), report, out / m.name))
         if m.wide_pdf is not None:
             variants["pdf-wide"] = m.wide_pdf
@@ -326,6 +356,24 @@ def build_corpus(out: Path) -> list[tuple[DistinctOriginal, Report, str, Path]]:
                     variants[family] = made
         entries.extend((m, report, family, path) for family, path in variants.items())
     return entries
+
+
+def truth(report: Report, expected: dict[str, tuple[str, Decimal | None]]) -> Report:
+    """`report` with its cells replaced by the drawn figures (what every variant is compared with):
+    a cell the original's own reader left unknown — a blank where the seed's layout cannot show it —
+    is still the figure drawn for it; a cell no reader can read (a short row) stays unknown."""
+    import copy
+
+    from engine.model import Cell
+
+    out = copy.deepcopy(report)
+    for table in out.tables.values():
+        for addr, cell in table.cells.items():
+            kind, value = expected[addr]
+            if kind != "missing":        # (an unreadable row keeps the values it stated)
+                table.cells[addr] = Cell(addr, kind, value, raw="" if value is None else str(value),
+                                         line=cell.line, read=cell.read or "order")
+    return out
 
 
 def cells_of(report: Report) -> dict[str, tuple[str, Decimal | None]]:

@@ -38,7 +38,7 @@ from engine.ingest.pdf_aligned import Block, aligned_line, find_blocks
 from engine.ingest.pdf_guard import check_pdf
 from engine.ingest.pdf_page import (PASSWORD_ERRORS, cell_text, chars_in_box, chars_outside, find_tables, load_page,
                                     numbered_chars_in_box, open_document, table_cells_text, word_lines)
-from engine.ingest.pdf_wrap import figures_go_on, fills_cell, merge_figures
+from engine.ingest.pdf_wrap import figures_going_on, fills_cell
 from engine.model import Diagnostic, Document
 
 # Beyond this many ruling edges on one page, table finding is skipped (it is quadratic in edges);
@@ -440,11 +440,9 @@ class _Reader:
         last = self.out.lines[-1] if self.out.lines else None
         if not rows or last is None or last.table != current.number:
             return rows
-        if _is_fragment(current.last_cells, rows[0]):
-            merged = _merge_rows(current.last_cells, rows[0])
-        elif figures_go_on(current.last_cells, rows[0], current.last_filled):
-            merged = merge_figures(current.last_cells, rows[0])
-        else:
+        merged = (_merge_rows(current.last_cells, rows[0]) if _is_fragment(current.last_cells, rows[0])
+                  else figures_going_on(current.last_cells, rows[0], current.last_filled))
+        if merged is None:
             return rows
         current.last_cells = merged
         self.out.lines[-1] = replace(last, text=row_text(merged))

@@ -65,3 +65,10 @@ def figures_go_on(previous: list[str | None], first: list[str | None], filled: f
 
 def merge_figures(previous: list[str | None], rest: list[str | None]) -> list[str | None]:
     return [a + b if b else a for a, b in zip(previous, rest)]
+
+
+def figures_going_on(previous: list[str | None], first: list[str | None], filled: frozenset[int]
+                     ) -> list[str | None] | None:
+    """`previous` with the rest of its figures from `first` joined on when `first` is nothing but
+    that rest (figures_go_on), else None."""
+    return merge_figures(previous, first) if figures_go_on(previous, first, filled) else None

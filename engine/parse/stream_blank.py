@@ -22,7 +22,8 @@ module reads such a stream block by block (the requests table is one block; each
    be a figure we cannot read) makes it uncertain in any case, and so do values both before its
    label and on its line. More values than columns in any segment: the side is not what the edges
    say, the table is left alone.
-4. A certain row with no value: every cell is blank. With exactly as many values as columns: read in
+4. A certain row with no value: every cell is blank — unless some block's figures were taken by no
+   row at all (they may be this row's, drawn elsewhere). With exactly as many values as columns: read in
    order. A block of one row whose values stand on both sides of its label is read only when the
    money column is told apart by a unit (采购总金额 "251000元" beside 采购项目数量 "6"); one with no
    value at all stays unknown (nothing in its block shows its figures were not drawn elsewhere).
@@ -134,9 +135,19 @@ def read(spec: Spec, items: list[Item]) -> Reading | None:
         return None              # a label twice or out of order: which label is the row's is not certain
     marked = {it.line for it in items if it.kind in ("row", "stop")}
     out = Reading({}, set())
+    loose = False
     for a, b in _blocks(spec, items):
+        before = len(out.rows) + len(out.short) + len(out.uncertain)
         if not _read_block(spec, items, a, b, marked, out):
             return None
+        if before == len(out.rows) + len(out.short) + len(out.uncertain) \
+                and any(items[i].kind == "value" for i in range(a, b)):
+            loose = True         # a block whose figures no row took: whose they are is open
+    if loose:
+        # a row with no figure in its segment is blank only when every figure of the table has a
+        # row: drawn column by column, a row's figures can stand in another item's block (规章's
+        # 本年废止件数 and 现行有效件数 printed after the header of 第（六）项)
+        out.rows = {k: toks for k, toks in out.rows.items() if any(t.kind != EMPTY for t in toks)}
     return out
 
 
