@@ -32,8 +32,8 @@ FLOOR = {"text": 1.0, "docx": 1.0, "tabs": 1.0, "md-whole": 1.0, "md-per-row": 1
          "borderless-pdf": 0.99, "pdf": 1.0, "pdftotext-layout": 0.80, "pdftotext-raw": 0.77,
          "pdf-wide": 1.0, "pdftotext-layout-wide": 0.99, "pdftotext-raw-wide": 0.92}
 FLOOR_BLANKS = {"text": 0.95, "docx": 0.95, "tabs": 1.0, "md-whole": 1.0, "md-per-row": 0.99, "word-html": 0.95,
-                "borderless-pdf": 0.96, "pdf": 0.95, "pdftotext-layout": 0.57, "pdftotext-raw": 0.47,
-                "pdf-wide": 0.95, "pdftotext-layout-wide": 0.75, "pdftotext-raw-wide": 0.63}
+                "borderless-pdf": 0.96, "pdf": 0.95, "pdftotext-layout": 0.57, "pdftotext-raw": 0.46,
+                "pdf-wide": 0.95, "pdftotext-layout-wide": 0.75, "pdftotext-raw-wide": 0.62}
 
 
 @pytest.fixture(scope="module")
