@@ -13,8 +13,7 @@ run; the ledger only remembers.
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from engine.lazy import lazy_exports
 
 # Imported on first use (PEP 562 `__getattr__`): `engine.ledger.db` (DEFAULT_LEDGER, which the CLI's
 # help text names) must not import the parser through ids.py.
@@ -30,10 +29,4 @@ __all__ = ["DEFAULT_LEDGER", "LedgerError", "Decision", "current_user", "agency_
            "Ledger", "ReviewItem", "Round", "StoredFinding"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:           # a submodule not yet imported, or a wrong name
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)     # the lazy load itself
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())

@@ -19,8 +19,7 @@ The modules, one job each:
 """
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from engine.lazy import lazy_exports
 
 # Where each public name lives. They are imported on first use (PEP 562 `__getattr__`), not here:
 # `engine.run.pool` (the per-file caps `xxgk-audit parse` uses) must not import the whole run —
@@ -38,10 +37,4 @@ __all__ = ["AuditOptions", "AuditRun", "ClusterUnavailable", "Crashed", "Hooks",
            "run_audit", "run_resilient"]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:           # a submodule not yet imported, or a wrong name
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)     # the lazy load itself
-    globals()[name] = value
-    return value
+__getattr__ = lazy_exports(__name__, _EXPORTS, globals())
