@@ -62,6 +62,17 @@ class FactContext:
     report: Report
     previous: Report | None = None
     requests: list[dict[str, Any]] = field(default_factory=list)
+    # fact type -> its sent alternatives (see _alternatives); None: every fact is wanted
+    wanted: dict[str, tuple | None] | None = None
+
+    def keep(self, fact_type: str, names: tuple[str, ...]) -> Callable[..., bool] | None:
+        """For an extractor that can tell, before building a fact, whether the engine could use
+        it: a function of the fact's values of `names` (positionally) saying whether to build it,
+        or None when every fact of the type is to be built (no filter, or a filter on fields
+        not in `names`). Skipping is only a saving: build_facts drops unwanted facts anyway."""
+        if self.wanted is None:
+            return None
+        return _args_test(self.wanted.get(fact_type, ()), names)
 
 
 @dataclass
@@ -326,21 +337,39 @@ def fact_types() -> dict[str, dict[str, str]]:
 
 
 def build_facts(report: Report, previous: Report | None = None,
-                requests: dict[str, list[dict[str, Any]]] | None = None) -> FactSet:
-    """Run every registered extractor; number the facts 0..N-1."""
+                requests: dict[str, list[dict[str, Any]]] | None = None,
+                sent: dict[str, tuple] | None = None) -> FactSet:
+    """Run every registered extractor; number the facts 0..N-1.
+
+    `sent` (engine.rules.compile.fact_filters of the catalog, as given to FactSet.engine_payload):
+    only the facts engine_payload(sent=...) would send are kept, in the same order (numbered
+    0..N-1 among themselves), and extractors that can tell beforehand (FactContext.keep) do not
+    build the others at all: a report's ~200 cell facts, of which no condition can match most.
+    The activations are then the same up to fact numbering (order kept), so the findings are the
+    same. The facts left out are not checked (FactError) since they are never made; the reference
+    evaluator is given every fact (sent=None), which the differential tests compare with."""
     requests = requests or {}
     facts: list[dict[str, Any]] = []
     failures: dict[str, str] = {}
     failed_types: set[str] = set()
+    wanted = _wanted(sent) if sent is not None else None
+    tests = _dict_tests(sent) if sent is not None else None
     for ex in EXTRACTORS:
-        ctx = FactContext(report=report, previous=previous, requests=requests.get(ex.ID, []))
+        ctx = FactContext(report=report, previous=previous, requests=requests.get(ex.ID, []),
+                          wanted=wanted)
         try:
             produced = _checked(ex, ex.extract(ctx))
         except Exception as exc:   # an extractor bug must not kill the report: its rules error out
             failures[ex.ID] = f"{type(exc).__name__}: {exc}"
             failed_types.update(ex.FACT_TYPES)
             continue
-        facts.extend(produced)
+        if tests is None:
+            facts.extend(produced)
+        else:
+            for f in produced:
+                test = tests.get(f["type"], _NEVER)
+                if test is None or (test is not _NEVER and test(f.get)):
+                    facts.append(f)
     for i, f in enumerate(facts):
         f["id"] = str(i)
     return FactSet(facts=facts, failures=failures, failed_types=frozenset(failed_types))
@@ -375,3 +404,68 @@ def _allowed(ex_id: str, declared: dict[str, dict[str, str]]) -> dict[str, froze
         hit = _ALLOWED[ex_id] = (declared, {name: frozenset(fields).union(("type",))
                                             for name, fields in declared.items()})
     return hit[1]
+
+
+_NEVER = object()       # a fact type no condition names: never sent
+_WANTED: dict[int, tuple[Any, dict[str, tuple | None], dict[str, Any]]] = {}
+
+
+def _wanted_entry(sent: dict[str, tuple]) -> tuple[Any, dict[str, tuple | None], dict[str, Any]]:
+    """(sent, fact type -> alternatives, fact type -> test of a fact's `get` / None: all / _NEVER),
+    computed once per fact_filters object (kept alive so that its id stays unique)."""
+    hit = _WANTED.get(id(sent))
+    if hit is None or hit[0] is not sent:
+        if len(_WANTED) > 64:
+            _WANTED.clear()
+        visible = engine_fields()
+        alts = {t: _alternatives(sent[t], visible[t]) if t in sent else ()
+                for t in visible}
+        tests = {t: (None if a is None else _NEVER if not a else _dict_test(a))
+                 for t, a in alts.items()}
+        hit = _WANTED[id(sent)] = (sent, alts, tests)
+    return hit
+
+
+def _wanted(sent: dict[str, tuple]) -> dict[str, tuple | None]:
+    return _wanted_entry(sent)[1]
+
+
+def _dict_tests(sent: dict[str, tuple]) -> dict[str, Any]:
+    return _wanted_entry(sent)[2]
+
+
+@functools.lru_cache(maxsize=256)
+def _dict_test(alternatives: tuple) -> Callable[[Callable[[str], Any]], bool]:
+    """The test engine_payload(sent=...) makes (_sent_test) as a function of a fact's `get`."""
+    code = ["def test(get):", f"    return bool({_sent_test(alternatives)})"]
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(code), "<sent test>", "exec"), namespace)
+    return namespace["test"]
+
+
+@functools.lru_cache(maxsize=256)
+def _args_test(alternatives: tuple | None, names: tuple[str, ...]) -> Callable[..., bool] | None:
+    """The same test as _dict_test, as a function of the values of `names` (None standing for an
+    absent field); None when some equality is on a field not in `names`, or every fact is sent."""
+    if alternatives is None:
+        return None
+    arg = {n: f"a{i}" for i, n in enumerate(names)}
+    tests = []
+    for equalities in alternatives:
+        parts = []
+        for name, const in equalities:
+            if name not in arg:
+                return None
+            v = arg[name]
+            if const is True:
+                parts.append(v)
+            elif const is False:
+                parts.append(f"({v} is not None and not {v})")
+            else:
+                parts.append(f"{v} == {const!r}")
+        tests.append("(" + " and ".join(parts) + ")")
+    code = [f"def test({', '.join(arg.values())}):",
+            f"    return bool({' or '.join(tests) if tests else 'False'})"]
+    namespace: dict[str, Any] = {}
+    exec(compile("\n".join(code), "<keep test>", "exec"), namespace)
+    return namespace["test"]

@@ -11,7 +11,6 @@ are unknown, and no per-cell rule judges them — the diagnostic is the finding.
 from __future__ import annotations
 
 import functools
-from collections import Counter
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -118,13 +117,22 @@ def split_address(addr: str) -> tuple[str, str, str]:
     return table, row, col
 
 
+# the engine-visible str/bool fields of a row / cell, in the order FactContext.keep's test takes them
+ROW_KEYS = ("table", "row", "present", "in_force", "malformed", "part")
+CELL_KEYS = ("addr", "table", "row", "col", "kind", "integral", "negative", "amount", "signed",
+             "malformed", "part")
+
+
 def extract(ctx) -> Iterable[dict[str, Any]]:
     report = ctx.report
+    keep = getattr(ctx, "keep", None)
+    keep_row = keep("row", ROW_KEYS) if keep is not None else None
+    keep_cell = keep("cell", CELL_KEYS) if keep is not None else None
     for pid in T.PART_IDS:
         yield _part_fact(report, pid)
     for name in T.TABLE_NAMES:
         table = report.tables.get(name) or Table(name=name, present=False)
-        yield from _table_facts(report, table)
+        yield from _table_facts(report, table, keep_row, keep_cell)
 
 
 def _part_fact(report: Report, pid: str) -> dict[str, Any]:
@@ -136,33 +144,70 @@ def _part_fact(report: Report, pid: str) -> dict[str, Any]:
             "heading": part.heading if present else None}
 
 
-def _table_facts(report: Report, table: Table) -> Iterable[dict[str, Any]]:
+def _table_facts(report: Report, table: Table, keep_row=None, keep_cell=None) -> Iterable[dict[str, Any]]:
+    """The table's fact, then its rows', then its cells'. `keep_row` / `keep_cell` (see
+    FactContext.keep): when given, a row or cell fact is built only if the test says the engine
+    could use it (most cells: a whole number ≥ 0 no condition looks at); the table's counts are
+    over every cell all the same."""
     part = T.PART_OF_TABLE[table.name]
     layout = _layout_of(report, table) if table.present else ()
     malformed = {a for d in report.diagnostics if d.code in SHAPE_CODES for a in d.cells}
     in_force = demanded(report, table) if layout else True
     row_facts, cell_facts = [], []
+    counts = dict.fromkeys(_ROW_KINDS, 0)
     get = table.cells.get
     add = cell_facts.append
+    tname = table.name
     for row_key, label, addresses in layout:
-        cells = [get(a) or Cell(address=a, kind="missing") for a in addresses]
-        for c in cells:
-            add(_cell_fact(c, row_key, label, part, c.address in malformed))
-        row_facts.append(_row_fact(table.name, row_key, label, cells, part, in_force, malformed))
+        cells = [get(a) for a in addresses]        # None: the parser did not produce it (missing)
+        bad = present = False
+        for a, c in zip(addresses, cells):
+            if c is None:
+                kind = "missing"
+            else:
+                a, kind = c.address, c.kind       # (the address it is filed under)
+                if c.line is not None:
+                    present = True
+            if kind != "missing":
+                present = True
+            if kind in counts:
+                counts[kind] += 1
+            m = a in malformed if malformed else False
+            if m:
+                bad = True
+            if keep_cell is None or _cell_wanted(keep_cell, a, c, kind, row_key, part, m):
+                add(_cell_fact(c or Cell(address=a, kind="missing"), row_key, label, part, m))
+        if keep_row is None or keep_row(tname, row_key, bad or present, in_force, bad, part):
+            row_facts.append(_row_fact(tname, row_key, label,
+                                       [c or Cell(address=a, kind="missing") for a, c in zip(addresses, cells)],
+                                       part, in_force, malformed))
     if table.present:
         # cells the parser produced outside the layout (another variant's rows) are still facts
         expected = _layout_addresses(layout)
         for addr in sorted(a for a in table.cells if a not in expected):
             _, row_key, _ = split_address(addr)
-            cell_facts.append(_cell_fact(table.cells[addr], row_key, row_key, part,
-                                         addr in malformed))
-    kinds = Counter(c["kind"] for c in cell_facts)       # one pass, not one per kind
+            c = table.cells[addr]
+            if c.kind in counts:
+                counts[c.kind] += 1
+            m = addr in malformed
+            if keep_cell is None or _cell_wanted(keep_cell, addr, c, c.kind, row_key, part, m):
+                cell_facts.append(_cell_fact(c, row_key, row_key, part, m))
     yield {"type": "table", "name": table.name, "present": table.present,
            "template": table_template(report, table) if table.present else None,
            "variant": table.variant, "line": table.line_start, "part": part,
-           **{f"n_{k}": kinds[k] for k in ("missing", "blank", "dash", "none", "text")}}
+           **{f"n_{k}": counts[k] for k in _ROW_KINDS}}
     yield from row_facts
     yield from cell_facts
+
+
+def _cell_wanted(keep_cell, addr: str, cell: Cell | None, kind: str, row_key: str, part: str,
+                 malformed: bool) -> bool:
+    """keep_cell on the values _cell_fact would give the cell's fact (CELL_KEYS order)."""
+    table, col, amount, signed = _address_info(addr)
+    integral = negative = None
+    if kind == "number" and cell.value is not None:
+        integral, negative = _integral_negative(cell.value)
+    return keep_cell(addr, table, row_key, col, kind, integral, negative, amount, signed, malformed, part)
 
 
 @functools.lru_cache(maxsize=64)
