@@ -144,3 +144,27 @@ def test_fact_filters_keep_only_necessary_equalities():
     # a condition without a type test may match any fact: nothing is filtered
     assert compile_fact_filters({**ruleset, "c#0": {"all": [{"m": {"kind": "number"}}]}}) is None
     assert compile_fact_filters({**ruleset, "d#0": {"any": [{"m": {"type": "cell"}}]}}) is None
+
+
+def test_build_facts_sent_builds_exactly_the_sent_facts(catalog, fact_sets):
+    """build_facts(sent=...) (what durable is given) keeps exactly the facts engine_payload(sent=...)
+    sends of the full fact set, in the same order, with the same fields (only the ids differ: they
+    are renumbered), on the seeds and the rules' example reports (negative, fractional, text and
+    malformed cells …)."""
+    used, sent = fields_used(catalog), fact_filters(catalog)
+    reports = [parse_file(p) for p in SEEDS]
+    reports += [build_report(ex["report"]) for r in catalog.rules for ex in r.examples
+                if not ex["report"].get("file")][:40]
+    kept = 0
+    for report, every in zip(reports, fact_sets):
+        some = build_facts(report, None, catalog.requests, sent=sent)
+        assert [f["id"] for f in some.facts] == [str(i) for i in range(len(some.facts))]
+        strip = lambda payload: [{k: v for k, v in f.items() if k != "id"}   # noqa: E731
+                                 for f in json.loads(payload)]
+        assert strip(some.engine_payload(used=used, sent=sent)) == strip(every.engine_payload(used=used, sent=sent))
+        assert strip(some.engine_payload(used=used)) == strip(every.engine_payload(used=used, sent=sent))
+        full = {json.dumps({k: str(v) for k, v in f.items() if k != "id"}, sort_keys=True) for f in every.facts}
+        assert all(json.dumps({k: str(v) for k, v in f.items() if k != "id"}, sort_keys=True) in full
+                   for f in some.facts)      # the Python-side fields (messages, evidence) alike
+        kept += len(some.facts)
+    assert 0 < kept < 0.5 * sum(len(fs.facts) for fs in fact_sets)
