@@ -74,13 +74,13 @@ def tokens_of_piece(folded: str, raw: str, line: int, start: int, tabbed: bool) 
     """Tokens of one cell (or one slice of an untabbed line)."""
     stripped = folded.strip()
     if not stripped:
-        return [Token(EMPTY, "", "", line, start, tabbed=tabbed)]
+        return [_new(Token, (EMPTY, "", "", line, start, "", tabbed, ""))]
     if " " not in stripped:            # the common case: one word in the cell
         # (tested first: a value word — digits, a dash, 无 — is never a column name like 数据1)
-        kind = classify_word(stripped)
+        kind = word_kind(stripped)
         if kind:
-            off = folded.index(stripped)
-            return [Token(VALUE, stripped, raw[off:off + len(stripped)], line, start + off, kind, tabbed)]
+            off = folded.index(stripped) if len(stripped) != len(folded) else 0
+            return [_new(Token, (VALUE, stripped, raw[off:off + len(stripped)], line, start + off, kind, tabbed, ""))]
     if _NAME_WITH_NUMBER.fullmatch(stripped) and not _UNIT.fullmatch(stripped.rstrip("0123456789 ")):
         # a column name with a number (数据1, 列2, Column3): a converter's placeholder header, not a value
         off = folded.index(stripped)
@@ -89,15 +89,15 @@ def tokens_of_piece(folded: str, raw: str, line: int, start: int, tabbed: bool) 
     for w in _WORD.finditer(folded):
         word = w.group()
         ws = start + w.start()
-        kind = classify_word(word)
+        kind = word_kind(word)
         if kind:
-            out.append(Token(VALUE, word, raw[w.start():w.end()], line, ws, kind, tabbed))
+            out.append(_new(Token, (VALUE, word, raw[w.start():w.end()], line, ws, kind, tabbed, "")))
             continue
         for p in _PIECES.finditer(word):
             piece = p.group()
             ps = ws + p.start()
             rs = w.start() + p.start()
-            pk = classify_word(piece)
+            pk = word_kind(piece)
             if pk == "number":
                 out.append(Token(VALUE, piece, raw[rs:rs + len(piece)], line, ps, pk, tabbed))
             elif _UNIT.fullmatch(piece) and out and out[-1].kind == VALUE and not out[-1].unit \
@@ -130,6 +130,25 @@ def classify_word(word: str) -> str:
     if word == "无":
         return "none"
     return ""
+
+
+
+_new = tuple.__new__          # Token(...) without the generated __new__'s Python frame: same tuple
+_KINDS: dict[str, str] = {}   # classify_word of short words: a report's tables repeat the same few
+_KINDS_MAX = 4096             # entries (emptied when full)
+_KINDS_WORD = 24              # longer words are classified every time (kept out of the memo)
+
+
+def word_kind(word: str) -> str:
+    """classify_word(word), memoised for short words."""
+    kind = _KINDS.get(word)
+    if kind is None:
+        kind = classify_word(word)
+        if len(word) <= _KINDS_WORD:
+            if len(_KINDS) >= _KINDS_MAX:
+                _KINDS.clear()
+            _KINDS[word] = kind
+    return kind
 
 
 def split_cells(folded: str, raw: str, c0: int, c1: int) -> list[tuple[int, str, str]]:

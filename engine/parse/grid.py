@@ -43,12 +43,19 @@ for a CELL that states something that is not a number ("见附件", "3件" in a 
 from __future__ import annotations
 
 import re
+import re._constants as _c
+import re._parser as _parser
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from engine.model import Cell, SourceLine
-from engine.parse.cells import EMPTY, TEXT, VALUE, Token, split_cells, tokens_of_piece
+from engine.parse.cells import _KINDS, EMPTY, TEXT, VALUE, Token, tokens_of_piece, word_kind
+
+_new = tuple.__new__
+# What a VALUE token needs (engine/parse/cells.py): a digit, a dash or 无; a cell without any of
+# these tokenises to TEXT tokens only
+_MAYBE_VALUE = re.compile(r"\d|[—\-/\\]|无")
 from engine.parse.normalize import label_pattern, squeeze
 from engine.parse.sides import label_sides
 
@@ -148,38 +155,127 @@ class AnchorSet:
     """All labels of one table compiled into one alternation (searched once per region line).
 
     Each spec is (key, regex source, first characters). A look-ahead on the union of first
-    characters lets the regex engine skip most positions without trying every label.
+    characters lets the regex engine skip most positions without trying every label; at a position
+    that passes it, only the labels whose regex can start with that position's character are tried
+    (one branch per character, each holding those labels in their order): the regex engine tries
+    the alternatives of a branch one after the other, and a label that cannot start there costs as
+    much to fail as one that matches. The first characters of each label's regex come from the
+    parsed regex itself (_first_chars); a label whose regex it cannot follow is tried everywhere.
     """
 
     def __init__(self, rows: list[tuple[str, str, str]], stops: list[tuple[str, str, str]]):
         self.kinds: dict[str, tuple[str, str]] = {}
-        alts = []
         specs = [(k, "row", p, f) for k, p, f in rows] + [(k, "stop", p, f) for k, p, f in stops]
         # longer patterns first: at one position the most specific label wins
         specs.sort(key=lambda s: -len(s[2]))
+        self.specs = specs          # (key, kind, regex source, first characters), in the order tried
         firsts: set[str] = set()
-        for i, (key, kind, pat, first) in enumerate(specs):
-            name = f"a{i}"
-            self.kinds[name] = (key, kind)
-            alts.append(f"(?P<{name}>{pat})")
+        starts: list[frozenset[str] | None] = []
+        for key, kind, pat, first in specs:
             firsts.update(first)
+            starts.append(_first_chars(pat))
         klass = "".join(re.escape(c) for c in sorted(firsts))
-        self.rx = re.compile(f"(?=[{klass}])(?:{'|'.join(alts)})")
+        branches = []
+        for c in sorted(firsts):
+            alts = []
+            for i, ((key, kind, pat, _), can) in enumerate(zip(specs, starts)):
+                if can is None or c in can:
+                    name = f"a{i}_{len(branches)}"
+                    self.kinds[name] = (key, kind)
+                    alts.append(f"(?P<{name}>{pat})")
+            if alts:
+                branches.append(f"(?={re.escape(c)})(?:{'|'.join(alts)})")
+        rest = [i for i, can in enumerate(starts) if can is None]
+        if rest:         # a position whose character no branch names: the labels tried everywhere
+            alts = []
+            for i in rest:
+                name = f"a{i}_{len(branches)}"
+                self.kinds[name] = specs[i][:2]
+                alts.append(f"(?P<{name}>{specs[i][2]})")
+            branches.append(f"(?:{'|'.join(alts)})")
+        self.rx = re.compile(f"(?=[{klass}])(?:{'|'.join(branches)})") if branches else re.compile(r"(?!)")
 
     def find(self, folded: list[str], region: Region) -> list[Anchor]:
         out = []
-        for li in range(region.start.line, region.end.line + 1):
-            if li >= len(folded):
-                break
+        kinds = self.kinds
+        finditer = self.rx.finditer
+        last = min(region.end.line, len(folded) - 1)
+        for li in range(region.start.line, last + 1):
             text = folded[li]
             a = region.start.col if li == region.start.line else 0
             b = region.end.col if li == region.end.line else len(text)
             if a >= b:
                 continue
-            for m in self.rx.finditer(text, a, b):
-                key, kind = self.kinds[m.lastgroup]
+            for m in finditer(text, a, b):
+                key, kind = kinds[m.lastgroup]
                 out.append(Anchor(key, kind, li, m.start(), m.end()))
         return out
+
+
+def _first_chars(pattern: str) -> frozenset[str] | None:
+    """The characters a match of `pattern` can start with, read from the parsed regex; None when a
+    match could be empty or the regex uses what this does not follow (flags, look-arounds,
+    categories, negated sets, back-references): such a label is tried at every position."""
+    try:
+        tree = _parser.parse(pattern)
+    except re.error:
+        return None
+    if tree.state.flags & ~re.UNICODE:        # (re.UNICODE is the default of a str pattern)
+        return None
+    chars, nullable = _firsts_seq(list(tree))
+    return None if chars is None or nullable else frozenset(chars)
+
+
+
+def _firsts_seq(items: list) -> tuple[set[str] | None, bool]:
+    out: set[str] = set()
+    for op, av in items:
+        got, nullable = _firsts_op(op, av)
+        if got is None:
+            return None, True
+        out |= got
+        if not nullable:
+            return out, False
+    return out, True
+
+
+def _firsts_op(op, av) -> tuple[set[str] | None, bool]:
+    if op is _c.LITERAL:
+        return {chr(av)}, False
+    if op is _c.IN:
+        chars: set[str] = set()
+        for o, a in av:
+            if o is _c.LITERAL:
+                chars.add(chr(a))
+            elif o is _c.RANGE and a[1] - a[0] < 256:
+                chars.update(chr(x) for x in range(a[0], a[1] + 1))
+            else:
+                return None, True
+        return chars, False
+    if op is _c.SUBPATTERN:
+        _group, add_flags, del_flags, sub = av
+        if add_flags or del_flags:
+            return None, True
+        return _firsts_seq(list(sub))
+    if op is _c.ATOMIC_GROUP:
+        return _firsts_seq(list(av))
+    if op is _c.BRANCH:
+        chars = set()
+        nullable = False
+        for alt in av[1]:
+            got, n = _firsts_seq(list(alt))
+            if got is None:
+                return None, True
+            chars |= got
+            nullable = nullable or n
+        return chars, nullable
+    if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+        low, _high, sub = av
+        got, n = _firsts_seq(list(sub))
+        if got is None:
+            return None, True
+        return got, n or low == 0
+    return None, True
 
 
 def chain(anchors: list[Anchor], order: list[str]) -> dict[str, Anchor]:
@@ -213,8 +309,9 @@ def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: 
     "他处理"), not the end of the row: values printed beside a wrapped label's lines stay the row's.
     """
     toks: list[Token] = []
+    append = toks.append
     started = False
-    whole = _squeezed_label(label)
+    whole = _squeezed_label(label) if label else ""
     for li in range(start.line, min(end.line, len(lines) - 1) + 1):
         f = folded[li]
         a = start.col if li == start.line else 0
@@ -234,17 +331,42 @@ def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: 
                 continue
         tabbed = "\t" in f
         raw = lines[li].text
-        for k, (col, fc, rc) in enumerate(split_cells(f, raw, a, b)):
-            if k == 0 and li == start.line and not fc.strip():
-                continue            # the rest of the label's own cell
-            for t in tokens_of_piece(fc, rc, li, col, tabbed):
+        label_line = li == start.line
+        col = a
+        # the cells of line[a:b] (split_cells, inlined: this loop runs for every cell of every table)
+        for k, fc in enumerate(seg.split("\t")):
+            pos = col
+            col += len(fc) + 1
+            stripped = fc.strip()
+            if not stripped:
+                if k or not label_line:         # (k == 0 on the label's line: the rest of its cell)
+                    append(_new(Token, (EMPTY, "", "", li, pos, "", tabbed, "")))
+                continue
+            if " " not in stripped:     # tokens_of_piece's common case: one value word in the cell
+                kind = _KINDS.get(stripped)
+                if kind is None:
+                    kind = word_kind(stripped)
+                if kind:
+                    if len(stripped) != len(fc):
+                        pos += fc.index(stripped)
+                    started = True
+                    append(_new(Token, (VALUE, stripped, raw[pos:pos + len(stripped)], li, pos, kind, tabbed, "")))
+                    continue
+            if (tabbed or not started) and _MAYBE_VALUE.search(stripped) is None:
+                # a cell of text only (a label's rest, a group label): tokens_of_piece would give
+                # TEXT tokens alone, which end a started row (in a TAB row, whatever they say) or
+                # are passed over
+                if started:
+                    return toks
+                continue
+            for t in tokens_of_piece(fc, raw[pos:pos + len(fc)], li, pos, tabbed):
                 if t.kind == TEXT:
                     if started and not (whole and not tabbed and _label_piece(t.text, whole)):
                         return toks
                     continue
                 if t.kind == VALUE:
                     started = True
-                toks.append(t)
+                append(t)
     # trailing empties after the last line of the row belong to the layout of the NEXT label's line
     return toks
 

@@ -52,11 +52,35 @@ _TABLE = _FoldTable()
 _WS = re.compile(r"\s+")
 
 
+# Characters fold() leaves as they are, named so that a long text is not translated character by
+# character (str.translate costs ~50 ns per non-ASCII character): the ASCII ones that map to
+# themselves, the CJK Unified Ideographs (no decomposition in Unicode: tests/test_parse_fold.py
+# checks every one) and the CJK punctuation reports use most that no rule maps.
+_SAME = "".join(re.escape(chr(i)) for i in range(128) if chr(i) not in _EXPLICIT) + "\u4e00-\u9fff、。《》"
+_OTHER = re.compile(f"[^{_SAME}]")
+_LONG = 64          # shorter texts are translated directly
+
+
 def fold(text: str) -> str:
     """Length-preserving normalisation for matching (see module docstring)."""
-    out = text.translate(_TABLE)
+    out = text.translate(_TABLE) if len(text) < _LONG or text.isascii() else _fold_long(text)
     if "其它" in out:
         out = out.replace("其它", "其他")
+    return out
+
+
+def _fold_long(text: str) -> str:
+    """text.translate(_TABLE) by replacing each distinct character that folds to another (a report
+    has a dozen: ，（）：“” …). Same result: every character is mapped on its own, and what one maps
+    to is checked to map to itself, so no replacement is replaced again."""
+    out = text
+    for ch in set(_OTHER.findall(text)):
+        code = _TABLE[ord(ch)]
+        if code == ord(ch):
+            continue
+        if _TABLE[code] != code:
+            return text.translate(_TABLE)
+        out = out.replace(ch, chr(code))
     return out
 
 

@@ -179,4 +179,15 @@ def fold_lines(lines: list[SourceLine]) -> list[str]:
     """Folded text of every line (same length as the original: positions stay valid)."""
     # a page number line is blanked (same length): it must not read as a value between a label and
     # the values that continue after the page break
-    return [" " * len(f) if is_page_number(f) else markdown_row_as_tabs(f) for f in (fold(ln.text) for ln in lines)]
+    return [" " * len(f) if is_page_number(f) else markdown_row_as_tabs(f) for f in _fold_each(lines)]
+
+
+def _fold_each(lines: list[SourceLine]) -> list[str]:
+    """fold() of every line's text, folded as one text (one pass instead of one per line) when the
+    lines hold no line break of their own (fold() maps characters one to one and never makes or
+    takes away a line break, nor a "其它" across one)."""
+    texts = [ln.text for ln in lines]
+    joined = "\n".join(texts)
+    if joined.count("\n") != len(texts) - 1:
+        return [fold(t) for t in texts]
+    return fold(joined).split("\n") if texts else []
