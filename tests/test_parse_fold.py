@@ -11,7 +11,7 @@ import random
 import re
 
 from engine.parse import active, applications, review
-from engine.parse.grid import _first_chars
+from engine.parse.anchors import _first_chars
 from engine.parse.normalize import _EXPLICIT, _OTHER, _TABLE, fold
 
 
