@@ -309,8 +309,6 @@ def test_findings_sheet_streamed_in_output_order_whatever_the_ready_order(tmp_pa
     """The spreadsheet process fills the 问题 sheet while reports are still evaluated: a record is
     written only when every record before it in output order is ready, and the workbook is the same
     bytes as the one written in one go at the end."""
-    import pandas as pd
-
     from engine.run.outputs import FindingsStream as _FindingsStream
     from engine.model import AuditRecord
     from engine.render import tables
@@ -332,13 +330,13 @@ def test_findings_sheet_streamed_in_output_order_whatever_the_ready_order(tmp_pa
     assert stream.done == 0 and stream.remaining() == order     # waits for the first in order
     stream.ready("in:000000", blobs["in:000000"])
     assert stream.done == 3 and stream.remaining() == []
-    frame = pd.DataFrame([{c: None for c in tables.REPORT_COLUMNS}], columns=list(tables.REPORT_COLUMNS))
-    stream.book.save(tmp_path / "streamed.xlsx", frame)
-    tables.write_xlsx(tmp_path / "at_once.xlsx", frame, tables.finding_rows(map(AuditRecord.from_json, records.values())), RUN_DATE)
+    rows = [{c: None for c in tables.REPORT_COLUMNS}]
+    stream.book.save(tmp_path / "streamed.xlsx", rows)
+    tables.write_xlsx(tmp_path / "at_once.xlsx", rows, tables.finding_rows(map(AuditRecord.from_json, records.values())), RUN_DATE)
     assert (tmp_path / "streamed.xlsx").read_bytes() == (tmp_path / "at_once.xlsx").read_bytes()
     # a different ready order changes nothing either
     other = _FindingsStream(RUN_DATE, order)
     for key in ("in:000001", "in:000000", "in:000002"):
         other.ready(key, blobs[key])
-    other.book.save(tmp_path / "other.xlsx", frame)
+    other.book.save(tmp_path / "other.xlsx", rows)
     assert (tmp_path / "other.xlsx").read_bytes() == (tmp_path / "at_once.xlsx").read_bytes()

@@ -8,26 +8,19 @@ A sheet that would pass Excel's row limit (MAX_SHEET_ROWS) continues on "问题�
 with the same header. summary.csv holds the 报告 sheet's rows (same columns, the letters' relative
 paths as text), UTF-8 with BOM so that Excel on a Chinese Windows opens it correctly.
 
-The xlsx is made reproducible: workbook properties carry the run date and the zip members a fixed
-timestamp, so two runs on the same inputs give the same bytes.
+The xlsx is written by engine/render/xlsx_stream.py (rows streamed to temporary files, nothing kept
+per row, hyperlinks included) and made reproducible: a fixed date in its properties and on every zip
+member, so two runs on the same inputs give the same bytes. summary.csv is written row by row with
+the csv module, in the format pandas' DataFrame.to_csv gave it (floats with %g, empty for none).
+Neither pandas nor openpyxl is imported here: the writer process starts without them.
 """
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import functools
-import re
-import shutil
-import zipfile
-from copy import copy
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
-
-import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.writer.excel import ExcelWriter
 
 from engine.model import AuditRecord, AuditSummary, Finding, RecordHead
 from engine.render.docx_letter import docx_path
@@ -35,10 +28,10 @@ from engine.render.labels import CATEGORY_ORDER, SEVERITY_LABELS, STATUS_LABELS,
 from engine.render.letter_cells import bounded_quote, cell_anchors, shown_value
 from engine.render.letter_content import public_basis
 from engine.render.triage import main_problems
+from engine.render.xlsx_stream import STYLE_BOLD, XlsxBook, XlsxSheet
 from engine.score import RuleInfo
 from engine.template import describe_address
 
-_CORE_MODIFIED = re.compile(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)")
 
 # The 报告 columns; after 主要问题 come the points deducted per scoring category ("完整性扣分", …:
 # report_columns), then the rest.
@@ -50,8 +43,10 @@ FINDING_COLUMNS = ("来源文件", "单位", "年度", "规则编号", "严重�
                    "单元格", "数值", "行号", "位置", "原文", "整改要求", "依据", "问题编号", "复核状态")
 ENGINE_LABELS = {"durable": "规则引擎", "reference": "参考引擎（备用）"}
 
-# Excel's rows per sheet (header included). A module constant so that tests can lower it.
+# Excel's rows per sheet (header included) and hyperlinks per sheet (the 报告 sheet has two per
+# report: it continues on 报告（2） after 32,765 reports). Module constants so that tests can lower them.
 MAX_SHEET_ROWS = 1_048_576
+MAX_SHEET_LINKS = 65_530
 # What a finding's row shows: the first cells (then "等 N 个单元格") and a window of the source
 # text around them — a cell is read, not scrolled; findings.json has everything.
 CELLS_SHOWN = 6
@@ -59,15 +54,10 @@ QUOTE_CHARS = 200
 QUOTE_LEAD_CHARS = 60
 VALUE_CHARS = 20
 
-# Rows of the 报告 sheet and summary.csv are turned into frames this many at a time, so that a
-# large audit never has all of them in one frame (memory flat in the number of reports).
-REPORT_CHUNK = 500
-
-
 # A text cell starting with one of these is read as a formula by spreadsheet programs (CSV
 # injection: an agency named =HYPERLINK(…) would become a live link). In summary.csv such a cell
 # gets a leading apostrophe (OWASP's advice: shown as text); in summary.xlsx every text cell is
-# stored as a string, never as a formula (openpyxl otherwise writes "=…" as one).
+# stored as a string, never as a formula (xlsx_stream writes text as inline strings only).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -75,27 +65,14 @@ def csv_safe(value: Any) -> Any:
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
 
 
-def frame_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
-    text = [c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c])]
-    if not text:
-        return frame
-    out = frame.copy()
-    for c in text:
-        out[c] = out[c].map(csv_safe)
-    return out
-
-
-def _xlsx_row(sheet: Any, values: Iterable[Any]) -> list[Any]:
-    """Values as appended to a write-only sheet; a text starting with "=" becomes an explicit
-    string cell (everything else is appended as is: the common case stays cheap)."""
-    out = []
-    for v in values:
-        if isinstance(v, str) and v.startswith("="):
-            cell = WriteOnlyCell(sheet, value=v)
-            cell.data_type = "s"
-            v = cell
-        out.append(v)
-    return out
+def csv_cell(value: Any) -> Any:
+    """A 报告 value as summary.csv shows it: none empty, a float with %g (scores read 85 and 99.5, as
+    in the letters), text guarded against formulas (csv_safe)."""
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return "" if value != value else "%g" % value
+    return csv_safe(value)
 
 
 def scoring_categories(rule_info: dict[str, RuleInfo] | None, reports: Iterable[RecordHead] = ()) -> list[str]:
@@ -214,228 +191,132 @@ def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
     then yields the full AuditRecords one at a time for the 问题 sheet (default: document["reports"]).
     `workbook`: a SummaryWorkbook whose 问题 sheet already holds the findings of the first reports
     (filled while the run was still evaluating); `findings_of()` then yields the remaining ones.
-    `rule_info` (the catalog's rules) names the scoring categories of the deduction columns."""
+    `rule_info` (the catalog's rules) names the scoring categories of the deduction columns.
+    One pass over the reports: each row goes to the csv and the 报告 sheet, then is dropped."""
     book = workbook if workbook is not None else SummaryWorkbook(run_date)
-    categories = scoring_categories(rule_info, document["reports"])
-    book.start_reports(categories)
-    # utf-8-sig: the BOM once, at the top; each frame adds its rows
-    with open(out_dir / "summary.csv", "w", encoding="utf-8-sig", newline="") as csv_file:
-        for i, frame in enumerate(report_frames(document["reports"], categories=categories)):
-            # %g: scores read 85 and 99.5, as in the letters
-            frame_for_csv(frame).to_csv(csv_file, index=False, header=(i == 0), lineterminator="\r\n",
-                                        float_format="%g")
-            book.add_report_frame(frame)
-    full = findings_of() if findings_of else document["reports"]
-    book.add_findings(full)
-    if document.get("missing_agencies"):
-        book.add_missing_agencies(document["missing_agencies"])
-    book.save(out_dir / "summary.xlsx")
+    try:
+        categories = scoring_categories(rule_info, document["reports"])
+        book.start_reports(categories)
+        columns = report_columns(categories)
+        # utf-8-sig: the BOM once, at the top
+        with open(out_dir / "summary.csv", "w", encoding="utf-8-sig", newline="") as csv_file:
+            writer = csv.writer(csv_file, lineterminator="\r\n")
+            writer.writerow(columns)
+            for r in document["reports"]:
+                values = list(report_row(r, categories).values())
+                writer.writerow([csv_cell(v) for v in values])
+                book.add_report_values(values)
+        full = findings_of() if findings_of else document["reports"]
+        book.add_findings(full)
+        if document.get("missing_agencies"):
+            book.add_missing_agencies(document["missing_agencies"])
+        book.save(out_dir / "summary.xlsx")
+    finally:
+        book.close()
 
 
-def report_frames(reports: Iterable[AuditSummary | AuditRecord], chunk: int | None = None,
-                  categories: list[str] | None = None) -> Iterator[pd.DataFrame]:
-    """The per-report rows as frames of at most `chunk` (REPORT_CHUNK) rows; at least one frame."""
-    chunk = chunk or REPORT_CHUNK
-    categories = categories or []
-    rows: list[dict[str, Any]] = []
-    first = True
-    for r in reports:
-        rows.append(report_row(r, categories))
-        if len(rows) == chunk:
-            yield report_frame(rows, categories)
-            rows, first = [], False
-    if rows or first:
-        yield report_frame(rows, categories)
-
-
-def report_frame(rows: list[dict[str, Any]], categories: list[str] | None = None) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=list(report_columns(categories or [])))
-    for column in ("年度", "错误", "警告", "提示", "待人工核对", "无法核对"):
-        frame[column] = frame[column].astype("Int64")
-    return frame
-
-
-def write_xlsx(path: Path, reports: pd.DataFrame, findings: Iterable[dict[str, Any]], run_date: dt.date) -> None:
-    """Sheet 报告 from the per-report frame, sheet 问题 from the finding rows (finding_rows)."""
+def write_xlsx(path: Path, reports: Iterable[dict[str, Any]], findings: Iterable[dict[str, Any]],
+               run_date: dt.date) -> None:
+    """Sheet 报告 from per-report rows (report_row), sheet 问题 from the finding rows (finding_rows)."""
     book = SummaryWorkbook(run_date)
     book.add_finding_rows(findings)
-    book.start_reports([c[:-2] for c in reports.columns if c.endswith("扣分")])
     book.save(path, reports)
 
 
 class SheetSeries:
-    """One logical sheet of a write-only workbook: the header row bold and frozen, an autofilter
-    over all rows, and — before Excel's row limit (MAX_SHEET_ROWS) — a continuation sheet
-    "名称（2）", "名称（3）", … with the same header. The first sheet is created at once (so it keeps
-    its place among the sheets); the header may come later (`begin`), before the first row."""
+    """One logical sheet: the header row bold and frozen, an autofilter over all rows, and — before
+    Excel's row limit (MAX_SHEET_ROWS) or its hyperlink limit (MAX_SHEET_LINKS) — a continuation
+    sheet "名称（2）", "名称（3）", … with the same header. The first sheet is created at once (so it
+    keeps its place among the sheets); the header may come later (`begin`), before the first row."""
 
-    def __init__(self, book: Workbook, name: str, widths: tuple[int, ...], columns: Iterable[str] | None = None):
+    def __init__(self, book: XlsxBook, name: str, widths: tuple[int, ...], columns: Iterable[str] | None = None):
         self._book, self.name, self._widths = book, name, widths
-        self.sheets: list[tuple[Any, int]] = []      # (sheet, rows written: header included)
-        self._sheet = self._new_sheet(name)
-        self._rows = 0
+        self.sheets: list[XlsxSheet] = [book.add_sheet(name, widths)]
         self.columns: tuple[str, ...] = ()
         if columns is not None:
             self.begin(columns)
 
-    def _new_sheet(self, name: str) -> Any:
-        sheet = self._book.create_sheet(name)
-        for i, width in enumerate(self._widths):
-            sheet.column_dimensions[get_column_letter(i + 1)].width = width
-        sheet.freeze_panes = "A2"
-        return sheet
-
     def begin(self, columns: Iterable[str]) -> None:
         self.columns = tuple(str(c) for c in columns)
-        self._header()
+        self._header(self.sheets[-1])
 
-    def _header(self) -> None:
-        bold = Font(bold=True)
-        header = []
-        for column in self.columns:
-            cell = WriteOnlyCell(self._sheet, value=column)
-            cell.font = bold
-            header.append(cell)
-        self._sheet.append(header)
-        self._rows = 1
+    def _header(self, sheet: XlsxSheet) -> None:
+        sheet.write_row(self.columns, STYLE_BOLD)
+        sheet.autofilter = True
 
-    @property
-    def sheet(self) -> Any:
-        """The sheet the next row goes to (cells are made for it)."""
-        if self._rows >= MAX_SHEET_ROWS:
-            self._close_sheet()
-            self._sheet = self._new_sheet(f"{self.name}（{len(self.sheets) + 1}）")
-            self._header()
-        return self._sheet
-
-    def append(self, values: list[Any]) -> None:
-        """Appends a row made for `self.sheet` (ask for it first when the row holds cells)."""
-        self.sheet.append(values)
-        self._rows += 1
-
-    def _close_sheet(self) -> None:
-        if self.columns:
-            self._sheet.auto_filter.ref = f"A1:{get_column_letter(len(self.columns))}{self._rows}"
-        self.sheets.append((self._sheet, self._rows))
-
-    def close(self) -> None:
-        self._close_sheet()
+    def append(self, values: list[Any], links: dict[int, str] | None = None) -> None:
+        """The next row; `links`: column index → hyperlink target."""
+        sheet = self.sheets[-1]
+        if sheet.rows >= MAX_SHEET_ROWS or (links and sheet.links + len(links) > MAX_SHEET_LINKS):
+            sheet = self._book.add_sheet(f"{self.name}（{len(self.sheets) + 1}）", self._widths)
+            self.sheets.append(sheet)
+            self._header(sheet)
+        sheet.write_row(values, links=links)
 
 
 class SummaryWorkbook:
     """summary.xlsx built in two steps: the 问题 sheet is filled report by report as records become
-    available (add_findings, in output order), the 报告 sheet when every record is known (save).
+    available (add_findings, in output order), the 报告 sheet when every record is known.
 
-    openpyxl's write-only mode streams each sheet to its own temporary file (three times faster than
-    DataFrame.to_excel on thousands of findings and flat in memory) and writes strings inline, so the
-    order in which the two sheets receive their rows does not change the bytes: the workbook is the
-    same as when 报告 is written first. 报告 is created first so it stays the first sheet (its
-    continuation sheets, if a run ever needs them, come after the 问题 sheets)."""
+    Each sheet streams to its own temporary files (xlsx_stream), so the order in which the two sheets
+    receive their rows does not change the bytes: the workbook is the same as when 报告 is written
+    first. 报告 is created first so it stays the first sheet (its continuation sheets, if a run ever
+    needs them, come after the 问题 sheets)."""
 
     def __init__(self, run_date: dt.date):
         self._stamp = dt.datetime.combine(run_date, dt.time())
-        self._book = Workbook(write_only=True)
-        self._book.properties.creator = self._book.properties.lastModifiedBy = "xxgk-audit"
-        self._book.properties.created = self._book.properties.modified = self._stamp
+        self._book = XlsxBook(self._stamp, creator="xxgk-audit")
         self._reports = SheetSeries(self._book, "报告", (34, 12, 40, 24))
         self._findings = SheetSeries(self._book, "问题", (34, 24, 8, 22, 8, 10, 30, 60), FINDING_COLUMNS)
-        self._series = [self._reports, self._findings]
-        self._link_style: Any = None
+        self._links: tuple[int, ...] = ()
 
     def start_reports(self, categories: Iterable[str]) -> None:
         """The 报告 sheet's header: its deduction columns are the scoring categories."""
         if not self._reports.columns:
             self._reports.begin(report_columns(categories))
+            self._links = tuple(i for i, c in enumerate(self._reports.columns) if c in LINK_COLUMNS)
 
     def add_findings(self, reports: Iterable[AuditRecord]) -> None:
         """The findings of these full records (in output order) as rows of the 问题 sheet."""
         self.add_finding_rows(finding_rows(reports))
 
     def add_finding_rows(self, rows: Iterable[dict[str, Any]]) -> None:
-        series = self._findings
+        append = self._findings.append
         for row in rows:
-            series.append(_xlsx_row(series.sheet, (row[c] for c in FINDING_COLUMNS)))
+            append([row[c] for c in FINDING_COLUMNS])
 
     def add_missing_agencies(self, agencies: Iterable[dict[str, Any]]) -> None:
         """Sheet 未报送单位: the listed agencies with no audited report (findings.json's missing_agencies)."""
         series = SheetSeries(self._book, "未报送单位", (40, 8, 50), ("单位名称", "类型", "链接"))
-        self._series.append(series)
         for a in agencies:
-            series.append(_xlsx_row(series.sheet, (a["name"], a["kind"], a.get("url") or "")))
+            series.append([a["name"], a["kind"], a.get("url") or ""])
 
-    def add_report_frame(self, reports: pd.DataFrame) -> None:
-        """Rows of the 报告 sheet from a per-report frame (columns report_columns), in output order."""
-        self.start_reports([c[:-2] for c in reports.columns if c.endswith("扣分")])
-        if tuple(reports.columns) != self._reports.columns:
-            raise ValueError(f"报告表的列与表头不一致：{list(reports.columns)}")
-        links = [i for i, c in enumerate(reports.columns) if c in LINK_COLUMNS]
-        series = self._reports
-        for row in reports.astype(object).itertuples(index=False, name=None):
-            sheet = series.sheet
-            values = _xlsx_row(sheet, (None if pd.isna(v) else v for v in row))
-            for i in links:
-                if values[i]:
-                    values[i] = self._link(sheet, values[i])
-            series.append(values)
+    def add_report_values(self, values: list[Any]) -> None:
+        """One row of the 报告 sheet, its values in the order of its columns (report_row's), in
+        output order. The letters' paths link to the letters (relative: they open from the unpacked
+        folder)."""
+        if len(values) != len(self._reports.columns):
+            raise ValueError(f"报告表的列数与表头不一致：{len(values)} ≠ {len(self._reports.columns)}")
+        links = {i: values[i].replace(" ", "%20") for i in self._links if values[i]}
+        self._reports.append(values, links or None)
 
-    def _link(self, sheet: Any, target: str) -> WriteOnlyCell:
-        """A cell showing the letter's relative path, linked to it (opens from the unpacked folder)."""
-        cell = WriteOnlyCell(sheet, value=target)
-        cell.data_type = "s"
-        cell.hyperlink = target.replace(" ", "%20")
-        if self._link_style is None:         # one style lookup; then each link copies its index
-            cell.font = Font(color="0563C1", underline="single")
-            self._link_style = copy(cell._style)
-        else:
-            cell._style = copy(self._link_style)
-        return cell
+    def add_reports(self, rows: Iterable[dict[str, Any]]) -> None:
+        """Rows of the 报告 sheet as report_row gives them (keys: its columns; without a header yet,
+        the first row's keys make it)."""
+        for row in rows:
+            if not self._reports.columns:
+                self.start_reports([c[:-2] for c in row if c.endswith("扣分")])
+            if tuple(row) != self._reports.columns:
+                raise ValueError(f"报告表的列与表头不一致：{list(row)}")
+            self.add_report_values(list(row.values()))
 
-    def save(self, path: Path, reports: pd.DataFrame | None = None) -> None:
-        """Saves the workbook; `reports`: a last (or the only) per-report frame to add first."""
+    def save(self, path: Path, reports: Iterable[dict[str, Any]] | None = None) -> None:
+        """Saves the workbook; `reports`: last (or the only) rows of the 报告 sheet to add first."""
         if reports is not None:
-            self.add_report_frame(reports)
+            self.add_reports(reports)
         self.start_reports(())
-        for series in self._series:
-            series.close()
-        save_reproducibly(self._book, path, self._stamp)
+        self._book.save(path)
 
-
-def save_reproducibly(book: Any, path: Path, stamp: dt.datetime) -> None:
-    """Save through openpyxl's own writer into an archive that stamps every member with the run
-    date as it is written, so the workbook is compressed once (a rewrite pass used to cost a
-    decompress and a second deflate of the whole file)."""
-
-    with FixedTimeZip(path, stamp) as archive:
-        ExcelWriter(book, archive).save()
-
-
-class FixedTimeZip(zipfile.ZipFile):
-    """A zip for writing whose members all carry one timestamp and plain file permissions;
-    docProps/core.xml gets its save-time stamp replaced by the same date."""
-
-    def __init__(self, path: Path, stamp: dt.datetime):
-        super().__init__(path, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-        self._stamp = stamp
-        self._date_time = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
-
-    def _info(self, name: str) -> zipfile.ZipInfo:
-        info = zipfile.ZipInfo(name, date_time=self._date_time)
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o644 << 16
-        return info
-
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # noqa: D102
-        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
-        if isinstance(data, str):
-            data = data.encode("utf-8")
-        if name == "docProps/core.xml":   # openpyxl stamps the save time here
-            data = _CORE_MODIFIED.sub(rb"\g<1>" + self._stamp.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-                                      + rb"\g<2>", data)
-        super().writestr(self._info(name), data)
-
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # noqa: D102
-
-        info = self._info(arcname or Path(filename).name)
-        info.file_size = Path(filename).stat().st_size   # lets zipfile decide on zip64 as write() does
-        with open(filename, "rb") as fin, self.open(info, "w") as fout:
-            shutil.copyfileobj(fin, fout, 1 << 20)
+    def close(self) -> None:
+        """Drops the temporary files (save does it; for a run that stops before saving)."""
+        self._book.close()

@@ -17,7 +17,7 @@ to RUN_OUTPUTS). Nothing else changes: the run prepares the folders, hands every
 records, and moves everything written under ctx.out_dir into OUT atomically at the end.
 
 Spreadsheets: summary.xlsx and summary.csv are written by a process forked when the run starts, so
-that importing pandas and openpyxl (~0.5 s) happens on the core the main process leaves idle while
+that importing its modules happens on the core the main process leaves idle while
 it loads the rules, not at the end of the run. A plain forked Process with a pipe (no executor
 thread in this process while the worker pools fork later). Messages, in this order:
 
@@ -94,7 +94,7 @@ class FindingsStream:
     """The writer's side of start/ready: the 问题 sheet filled in `order` as far as records are ready."""
 
     def __init__(self, run_date: dt.date, order: list[str]):
-        from engine.render import tables     # lazy: pandas, imported in the writer process only
+        from engine.render import tables     # lazy: imported in the writer process only
 
         self.run_date = run_date
         self.order = order
@@ -121,11 +121,8 @@ def _table_writer_main(conn: Any, parent_pid: int) -> None:
     die_with_parent(parent_pid)      # a killed run leaves no writer behind (lifeline.py)
     name_process("xxgk-tables")
     try:
-        # lazy, deliberately: pandas and openpyxl are imported here, in the forked writer, on the
+        # lazy, deliberately: the writer's modules are imported here, in the forked writer, on the
         # core the main process leaves idle while it loads the rules — never in the main process
-        from openpyxl.cell import WriteOnlyCell      # noqa: F401 — used by tables.SummaryWorkbook
-        from openpyxl.styles import Font             # noqa: F401
-
         from engine.render import tables             # noqa: F401
         stream: FindingsStream | None = None
         failure: BaseException | None = None         # raised in the main process at finish
@@ -158,7 +155,7 @@ def _table_writer_main(conn: Any, parent_pid: int) -> None:
 
 
 def _write_tables(run: FinishedRun, out_dir: Path, stream: FindingsStream | None) -> None:
-    from engine.render import tables     # lazy: pandas; already imported by _table_writer_main
+    from engine.render import tables     # lazy: already imported by _table_writer_main
 
     if stream is None:
         raise RuntimeError("写表格的子进程没有收到审核开始的消息")
