@@ -35,7 +35,7 @@ from engine.evaluate import durable, reference
 from engine.evaluate.charge import assign_charges
 from engine.facts import FactSet, build_facts
 from engine.model import Finding, Report, RuleResult
-from engine.rules.blocks import default_describe, default_evidence
+from engine.rules.blocks import default_describe, default_evidence, evidence_cells
 from engine.rules.compile import fact_filters as compute_fact_filters
 from engine.rules.compile import fields_used as compute_fields_used
 from engine.sources import render_basis
@@ -48,27 +48,91 @@ def evaluate(report: Report, catalog, previous: Report | None = None,
              engine: str = "durable") -> list[RuleResult]:
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}")
+    plan = catalog_plan(catalog)
     # durable is given only the facts some condition could match (built only those: fewer cell
     # facts); the reference evaluator every fact, so the differential tests check the filter
     facts = build_facts(report, previous, catalog.requests,
                         sent=fact_filters(catalog) if engine == "durable" else None)
-    activations = run_engine(catalog, facts, engine)
     fired: dict[str, list[tuple[Any, dict[str, dict]]]] = {}
-    for name, ids in activations:
-        clause = catalog.clauses[name]
-        fired.setdefault(clause.rule_id, []).append(
-            (clause, {alias: facts.by_id(fid) for alias, fid in ids.items()}))
+    clause_of, by_id = plan.clause_of, facts.by_id
+    for name, ids in run_engine(catalog, facts, engine):
+        clause = clause_of[name]
+        hit = fired.get(clause.rule_id)
+        if hit is None:
+            fired[clause.rule_id] = hit = []
+        hit.append((clause, {alias: by_id(fid) for alias, fid in ids.items()}))
     results = []
-    for rule in catalog.rules:
-        scope = applicability(rule, report, previous)
-        if scope == "not_applicable":
-            continue
+    append = results.append
+    # a rule none of whose clauses fired passes, unless one of its fact extractors failed
+    # (rule_result then says so): the plain result is made here, without the general path
+    plain = not facts.failed_types
+    for rule, scope in plan.scoped(report, previous):
         if scope is not None:
-            results.append(RuleResult(rule_id=rule.id, outcome="not_assessable", reason=scope))
+            append(RuleResult(rule_id=rule.id, outcome="not_assessable", reason=scope))
             continue
-        results.append(rule_result(rule, fired.get(rule.id, []), report, facts))
+        hit = fired.get(rule.id)
+        if hit is None and plain:
+            append(RuleResult(rule_id=rule.id, outcome="pass"))
+        else:
+            append(rule_result(rule, hit or [], report, facts, plan))
     # who each finding and not-assessable item is charged to: the agency, or 待人工核对
-    return assign_charges(report, results, {r.id: r.check for r in catalog.rules}, previous)
+    return assign_charges(report, results, plan.checks, previous)
+
+
+class CatalogPlan:
+    """What evaluating a report needs from its catalog that no report changes, computed once per
+    catalog (per process): clause order and owners, each rule's check, the rules that apply to a
+    kind of report (applicability depends only on the report's metadata), the rendered bases."""
+
+    MAX_SCOPES = 256         # distinct (template, year, kind of body, last year's template) keys
+
+    def __init__(self, catalog):
+        self.catalog = catalog          # kept alive: its id keys the cache
+        self.order = {name: i for i, name in enumerate(catalog.clauses)}
+        self.clause_of = catalog.clauses
+        self.checks = {r.id: r.check for r in catalog.rules}
+        self._scopes: dict[tuple, tuple[tuple[Any, str | None], ...]] = {}
+        self._bases: dict[tuple, str] = {}
+
+    def scoped(self, report: Report, previous: Report | None) -> tuple[tuple[Any, str | None], ...]:
+        """(rule, None when it applies, else the not-assessable reason), in catalog order, for
+        every rule not excluded by `applicability`."""
+        md = report.metadata
+        key = (md.template, md.year, md.body_kind, previous is not None,
+               previous.metadata.template if previous is not None else None)
+        hit = self._scopes.get(key)
+        if hit is None:
+            if len(self._scopes) >= self.MAX_SCOPES:
+                self._scopes.clear()
+            hit = []
+            for rule in self.catalog.rules:
+                scope = applicability(rule, report, previous)
+                if scope != "not_applicable":
+                    hit.append((rule, scope))
+            self._scopes[key] = hit = tuple(hit)
+        return hit
+
+    def basis(self, rule, report: Report) -> str:
+        md = report.metadata
+        key = (rule.basis, md.template, md.year)
+        hit = self._bases.get(key)
+        if hit is None:
+            if len(self._bases) > 4096:
+                self._bases.clear()
+            self._bases[key] = hit = render_basis(rule.basis, md.template, md.year)
+        return hit
+
+
+_PLANS: dict[int, CatalogPlan] = {}
+
+
+def catalog_plan(catalog) -> CatalogPlan:
+    plan = _PLANS.get(id(catalog))
+    if plan is None or plan.catalog is not catalog:
+        if len(_PLANS) > 64:
+            _PLANS.clear()
+        _PLANS[id(catalog)] = plan = CatalogPlan(catalog)
+    return plan
 
 
 def run_engine(catalog, facts: FactSet, engine: str) -> list[tuple[str, dict[str, str]]]:
@@ -82,8 +146,10 @@ def run_engine(catalog, facts: FactSet, engine: str) -> list[tuple[str, dict[str
                            payload=facts.engine_payload(used=used, sent=fact_filters(catalog)))
     else:
         acts = reference.run(catalog.ruleset, facts.engine_facts(used=used), key=catalog.digest)
+    if len(acts) < 2:
+        return acts
     # one canonical order whatever the engine: by clause order, then fact ids
-    order = {name: i for i, name in enumerate(catalog.clauses)}
+    order = catalog_plan(catalog).order
     return sorted(acts, key=lambda a: (order.get(a[0], 1 << 30),
                                        [int(v) for v in a[1].values()]))
 
@@ -151,7 +217,8 @@ def applicability(rule, report: Report, previous: Report | None) -> str | None:
     return None
 
 
-def rule_result(rule, fired: list, report: Report, facts: FactSet) -> RuleResult:
+def rule_result(rule, fired: list, report: Report, facts: FactSet,
+                plan: CatalogPlan | None = None) -> RuleResult:
     broken = rule.fact_types & facts.failed_types if facts.failed_types else None
     if broken:
         why = "；".join(f"{k}: {v}" for k, v in facts.failures.items())
@@ -161,7 +228,7 @@ def rule_result(rule, fired: list, report: Report, facts: FactSet) -> RuleResult
         fails = [(c, f) for c, f in fired if c.role == "fail"]
         if fails:
             return RuleResult(rule_id=rule.id, outcome="fail",
-                              findings=[finding(rule, c, f, report) for c, f in fails])
+                              findings=[finding(rule, c, f, report, plan) for c, f in fails])
         unknown = [(c, f) for c, f in fired if c.role == "unknown"]
         if unknown:
             reasons, cells = [], []
@@ -170,7 +237,7 @@ def rule_result(rule, fired: list, report: Report, facts: FactSet) -> RuleResult
                 text = render(c.reason or rule.reason or "有输入未知，无法核对", values)
                 if text not in reasons:
                     reasons.append(text)
-                for a in evidence_of(rule, c, f, report).cells:
+                for a in cells_of(rule, c, f, report):
                     if a not in cells:
                         cells.append(a)
             if len(reasons) > MAX_REASONS:
@@ -198,11 +265,24 @@ def evidence_of(rule, clause, facts: dict[str, dict], report: Report):
     return default_evidence(clause, facts, report)
 
 
-def finding(rule, clause, facts: dict[str, dict], report: Report) -> Finding:
+def cells_of(rule, clause, facts: dict[str, dict], report: Report) -> list[str]:
+    """`evidence_of(...).cells`, without the rest of the evidence when the block can say."""
+    block = rule.block
+    if hasattr(block, "evidence"):
+        if hasattr(block, "evidence_cells"):
+            return block.evidence_cells(clause, facts, report)
+        return block.evidence(clause, facts, report).cells
+    return evidence_cells(facts)
+
+
+def finding(rule, clause, facts: dict[str, dict], report: Report,
+            plan: CatalogPlan | None = None) -> Finding:
     values = message_values(rule, clause, facts, report)
+    md = report.metadata
     return Finding(rule_id=rule.id, severity=rule.severity, category=rule.category,
                    title=rule.title, message=render(rule.message, values), points=rule.points,
-                   basis=render_basis(rule.basis, report.metadata.template, report.metadata.year),
+                   basis=(plan.basis(rule, report) if plan is not None
+                          else render_basis(rule.basis, md.template, md.year)),
                    remedy=render(rule.remedy, values),
                    evidence=evidence_of(rule, clause, facts, report),
                    details=rule.block.details(clause, facts, report) if hasattr(rule.block, "details") else {})

@@ -21,6 +21,9 @@ BLOCK INTERFACE — a block module defines:
         # Decimals, lists). Default: `default_describe` (every fact field + clause params).
     def evidence(clause: Clause, facts: dict[str, dict], report) -> engine.model.Evidence
         # Default: `default_evidence` (fields addr/cells/line/part/table of the matched facts).
+    def evidence_cells(clause: Clause, facts: dict[str, dict], report) -> list[str]
+        # with `evidence`: exactly `evidence(...).cells`, without building the rest (a not-
+        # assessable result lists only the cells of its unknown activations).
 
 CLAUSES — what `expand` returns. A Clause is one durable-rules rule of the compiled ruleset:
 

@@ -102,3 +102,7 @@ def describe(clause, facts, report):
 
 def evidence(clause, facts, report):
     return default_evidence(clause, facts, report, cells=cells_of(clause, facts, report))
+
+
+def evidence_cells(clause, facts, report) -> list[str]:
+    return cells_of(clause, facts, report)

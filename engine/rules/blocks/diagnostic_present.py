@@ -72,5 +72,8 @@ def details(clause, facts, report):
 
 
 def evidence(clause, facts, report):
-    d = facts["d"]
-    return default_evidence(clause, facts, report, cells=list(d.get("cells") or []))
+    return default_evidence(clause, facts, report, cells=evidence_cells(clause, facts, report))
+
+
+def evidence_cells(clause, facts, report) -> list[str]:
+    return list(facts["d"].get("cells") or [])

@@ -38,5 +38,9 @@ def describe(clause, facts, report):
 
 
 def evidence(clause, facts, report):
+    return default_evidence(clause, facts, report, cells=evidence_cells(clause, facts, report))
+
+
+def evidence_cells(clause, facts, report) -> list[str]:
     f = next(iter(facts.values()))
-    return default_evidence(clause, facts, report, cells=list(f.get("cells") or []))
+    return list(f.get("cells") or [])

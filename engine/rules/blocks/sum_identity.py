@@ -138,19 +138,26 @@ def _items(fact, cells, axis_is_column: bool) -> str:
     """"三.一=6、三.四.1=4，其余 14 项为 0": zero items are counted, not listed (the evidence
     keeps every stated value)."""
     out, zeros = [], 0
+    values = fact["values"]
+    many = len(cells) > 2
     for a in cells:
-        table, rest = a.split(".", 1)
-        row, col = rest.rsplit(".", 1)
-        name = _short_row(table, row) if axis_is_column else col
-        value = fact["values"].get(a)
-        if value is not None and value == 0 and len(cells) > 2:
+        value = values.get(a)
+        if value is not None and value == 0 and many:
             zeros += 1
             continue
-        out.append(f"{name}={fmt_value(value) if value is not None else '？'}")
+        out.append(f"{_item_name(a, axis_is_column)}={fmt_value(value) if value is not None else '？'}")
     text = "、".join(out) or "各项均为 0"
     if zeros and out:
         text += f"，其余 {zeros} 项为 0"
     return text
+
+
+@lru_cache(maxsize=4096)
+def _item_name(address: str, axis_is_column: bool) -> str:
+    """An item of a sum as _items names it: its row along a column, its column along a row."""
+    table, rest = address.split(".", 1)
+    row, col = rest.rsplit(".", 1)
+    return _short_row(table, row) if axis_is_column else col
 
 
 def describe(clause, facts, report):
@@ -176,6 +183,9 @@ def _few(cells: list[str], limit: int = 3) -> str:
 
 
 def evidence(clause, facts, report):
+    return default_evidence(clause, facts, report, cells=evidence_cells(clause, facts, report))
+
+
+def evidence_cells(clause, facts, report) -> list[str]:
     s = facts["s"]
-    cells = s["cells"] if clause.role == "fail" else s["unknown"]
-    return default_evidence(clause, facts, report, cells=list(cells))
+    return list(s["cells"] if clause.role == "fail" else s["unknown"])

@@ -56,6 +56,10 @@ def evidence(clause, facts, report):
     return ev
 
 
+def evidence_cells(clause, facts, report) -> list[str]:
+    return []
+
+
 def telltale_line(report, template: str | None):
     """The first source line carrying a label that only the `template` format has."""
     if template not in T.TEMPLATES:

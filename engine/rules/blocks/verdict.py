@@ -46,6 +46,9 @@ class VerdictBlock:
     def evidence(self, clause: Clause, facts: dict[str, dict], report: Report) -> Evidence:
         return verdict_evidence(facts["v"], report)
 
+    def evidence_cells(self, clause: Clause, facts: dict[str, dict], report: Report) -> list[str]:
+        return _cells(facts["v"])
+
     def details(self, clause: Clause, facts: dict[str, dict], report: Report) -> dict[str, Any]:
         """The check's workings (scores, thresholds, keywords), for findings.json only: a verdict
         fact may carry them in `details`."""
@@ -54,7 +57,7 @@ class VerdictBlock:
 
 def verdict_evidence(fact: dict[str, Any], report: Report) -> Evidence:
     """The evidence fields of a verdict fact, with the values the report states in its cells."""
-    cells = list(fact.get("cells") or ([fact["addr"]] if fact.get("addr") else []))
+    cells = _cells(fact)
     return Evidence(
         part=fact.get("part"), table=fact.get("table"), cells=cells,
         values=stated_values(report, cells) if cells else {},
@@ -64,3 +67,7 @@ def verdict_evidence(fact: dict[str, Any], report: Report) -> Evidence:
         previous_values=dict(fact.get("previous_values") or {}),
         previous_line=fact.get("previous_line"), previous_where=fact.get("previous_where"),
         previous_excerpt=fact.get("previous_excerpt"))
+
+
+def _cells(fact: dict[str, Any]) -> list[str]:
+    return list(fact.get("cells") or ([fact["addr"]] if fact.get("addr") else []))
