@@ -195,8 +195,7 @@ def default_describe(clause: Clause, facts: dict[str, dict], report: Report) -> 
     out: dict[str, Any] = {}
     for alias, fact in reversed(list(facts.items())):     # the first alias wins on a name clash
         for k, v in fact.items():
-            out[k] = fmt_value(v)
-            out[f"{alias}_{k}"] = fmt_value(v)
+            out[k] = out[f"{alias}_{k}"] = fmt_value(v)
         if "params" in fact and isinstance(fact["params"], dict):
             out.update({k: fmt_value(v) for k, v in fact["params"].items()})
     out.update({k: fmt_value(v) for k, v in clause.params.items()})

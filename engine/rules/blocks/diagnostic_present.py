@@ -5,6 +5,7 @@ cells stay unknown and the identities that need them are not assessable (templat
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from engine import template as T
 from engine.rules.blocks import Clause, all_of, default_evidence, eq, is_type
@@ -36,6 +37,7 @@ def expand(options, ctx):
                    requests=[request])]
 
 
+@lru_cache(maxsize=4096)
 def _row_label(address: str) -> str:
     text = T.describe_address(address)
     for sep in ("”行“", "”之“"):

@@ -3,6 +3,8 @@
 report on. A report whose year or template could not be determined is not assessable."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from engine import template as T
 from engine.rules.blocks import Clause, all_of, any_of, default_evidence, gte, is_type, lte, neq, not_exists
 
@@ -64,12 +66,7 @@ def telltale_line(report, template: str | None):
     """The first source line carrying a label that only the `template` format has."""
     if template not in T.TEMPLATES:
         return None
-    other = next(t for t in T.TEMPLATES if t != template)
-    def labels(t):
-        return {x for it in T.ACTIVE_ITEMS[t] for x in it.columns + it.rows}
-    theirs = labels(other)
-    # 规范性文件 (2019) is inside 行政规范性文件 (2021): such labels prove nothing
-    own = [x for x in labels(template) - theirs if not any(x in y for y in theirs)]
+    own = _own_labels(template)
     table = report.tables.get("active")
     lo, hi = 1, len(report.lines)
     if table is not None and table.present and table.line_start:
@@ -80,3 +77,15 @@ def telltale_line(report, template: str | None):
         if any(label in squashed for label in own):
             return ln
     return None
+
+
+@lru_cache(maxsize=8)
+def _own_labels(template: str) -> tuple[str, ...]:
+    """The labels of the proactive-disclosure table that only the `template` format has."""
+    other = next(t for t in T.TEMPLATES if t != template)
+
+    def labels(t):
+        return {x for it in T.ACTIVE_ITEMS[t] for x in it.columns + it.rows}
+    theirs = labels(other)
+    # 规范性文件 (2019) is inside 行政规范性文件 (2021): such labels prove nothing
+    return tuple(x for x in labels(template) - theirs if not any(x in y for y in theirs))
