@@ -3,7 +3,8 @@
 Usage:  .venv/bin/python benchmarks/parse.py [--repeat N] [--layouts-only]
 
 First a table of the layout corpus (tests/layouts.py): for each layout family, the original
-reports' cells that the variants give right, leave unknown (with a diagnostic), or get wrong; then
+reports' cells that the variants give right, leave unknown (with a diagnostic), or get wrong, and
+how many of them the variant's text does not determine at all (tests/placements.py); then
 the same over the seeds with distinct non-zero figures (tests/distinct.py: a misplaced value is a
 wrong value there, where the seeds' zeros would hide it).
 
@@ -93,14 +94,31 @@ def print_layout_table() -> None:
         for original in originals:
             report = parse_file(original.path)
             for family, path in L.build_variants(original, report, Path(tmp) / original.name).items():
-                tallies[family].add(L.compare(report, parse_file(path)))
+                tallies[family].add(L.compare(report, parse_file(path), family))
     print(f"== 版式语料：{len(originals)} 份原件（种子{'与 ../shared/real' if L.REAL.is_dir() else ''}）各版式的单元格")
-    print(f"  {'layout family':<18} {'cells':>6} {'right':>6} {'unknown':>8} {'wrong':>6} {'right %':>8}")
+    _print_tallies(tallies, 18)
+
+
+def _print_tallies(tallies, width: int) -> None:
+    """One line per family: cells right / unknown / not determined by the text / wrong, the share
+    right, and the share right of the cells the text determines (tests/placements.py; families
+    whose text keeps every cell's place determine them all)."""
+    print(f"  {'layout family':<{width}} {'cells':>6} {'right':>6} {'unknown':>8} {'not det.':>8} {'wrong':>6} "
+          f"{'right %':>8} {'of det. %':>9}")
     for family, t in tallies.items():
         if t.total == 0:
-            print(f"  {family:<18} {'(not made here)':>38}")
+            print(f"  {family:<{width}} {'(not made here)':>38}")
             continue
-        print(f"  {family:<18} {t.total:>6} {t.right:>6} {t.unknown:>8} {t.wrong:>6} {100 * t.right / t.total:>7.1f}%")
+        det = f"{100 * t.determinable_right / t.determinable:>8.1f}%" if t.determinable else f"{'—':>9}"
+        print(f"  {family:<{width}} {t.total:>6} {t.right:>6} {t.unknown:>8} {t.undetermined:>8} {t.wrong:>6} "
+              f"{100 * t.right / t.total:>7.1f}% {det}")
+        for note in (*t.guessed[:3], *t.unanalysed[:3]):
+            print(f"  {'':<{width}}   ! {note}")
+        if t.unconfirmed:
+            print(f"  {'':<{width}}   ! {t.unconfirmed} cells in tables whose figures the text shows in no order the"
+                  " analysis knows (wrapped or scattered figures): counted determined")
+    print("  not det. = cells whose value the text does not determine (several placements of its figures fit every"
+          " identity and the layout's order: tests/placements.py)")
 
 
 def print_distinct_table() -> None:
@@ -118,17 +136,11 @@ def print_distinct_table() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         entries = D.build_corpus(Path(tmp))
         for m, report, family, path in entries:
-            tallies[m.name.endswith("-blanks"), family].add(L.compare(report, parse_file(path)))
+            tallies[m.name.endswith("-blanks"), family].add(L.compare(report, parse_file(path), family))
     for blanks in (False, True):
         names = {m.name for m, *_ in entries if m.name.endswith("-blanks") == blanks}
         print(f"== 各数互不相同的种子（{len(names)} 份，恒等关系成立{'，另有空白单元格' if blanks else ''}）各版式的单元格")
-        print(f"  {'layout family':<22} {'cells':>6} {'right':>6} {'unknown':>8} {'wrong':>6} {'right %':>8}")
-        for family in D.FAMILIES:
-            t = tallies[blanks, family]
-            if t.total == 0:
-                print(f"  {family:<22} {'(not made here)':>38}")
-                continue
-            print(f"  {family:<22} {t.total:>6} {t.right:>6} {t.unknown:>8} {t.wrong:>6} {100 * t.right / t.total:>7.1f}%")
+        _print_tallies({family: tallies[blanks, family] for family in D.FAMILIES}, 22)
 
 
 def main(argv: list[str] | None = None) -> int:

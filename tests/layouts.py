@@ -30,6 +30,7 @@ unknown, or gets wrong (a different value or kind, or a value where the original
 from __future__ import annotations
 
 import html
+import re
 import shutil
 import subprocess
 import sys
@@ -42,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+import placements as P  # noqa: E402
 from borderless_pdf import borderless_from_html  # noqa: E402
 from engine.model import Report  # noqa: E402
 from engine.template import (ACTIVE_ITEMS, APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS,  # noqa: E402
@@ -433,6 +435,13 @@ class Tally:
     wrong: int = 0
     wrong_cells: list[str] = field(default_factory=list)
     silent_unknown: list[str] = field(default_factory=list)   # unknown without a diagnostic naming it
+    # cells the variant's text does not determine (tests/placements.py: several placements of its
+    # figures fit every identity and the layout's order, giving the cell different values)
+    undetermined: int = 0
+    determinable_right: int = 0                                # right cells among the determined ones
+    guessed: list[str] = field(default_factory=list)          # a value read where the text determines none
+    unanalysed: list[str] = field(default_factory=list)       # tables beyond the analysis (counted determined)
+    unconfirmed: int = 0       # cells of tables whose figures the text shows in no order the analysis knows
 
     def add(self, other: "Tally") -> None:
         self.right += other.right
@@ -440,10 +449,19 @@ class Tally:
         self.wrong += other.wrong
         self.wrong_cells += other.wrong_cells
         self.silent_unknown += other.silent_unknown
+        self.undetermined += other.undetermined
+        self.determinable_right += other.determinable_right
+        self.guessed += other.guessed
+        self.unanalysed += other.unanalysed
+        self.unconfirmed += other.unconfirmed
 
     @property
     def total(self) -> int:
         return self.right + self.unknown + self.wrong
+
+    @property
+    def determinable(self) -> int:
+        return self.total - self.undetermined
 
 
 def _same(a, b) -> bool:
@@ -454,22 +472,35 @@ def _same(a, b) -> bool:
     return True
 
 
-def compare(original: Report, variant: Report) -> Tally:
+def compare(original: Report, variant: Report, family: str | None = None) -> Tally:
     """The original's cells as the variant gives them. Unknown = the variant left the cell "missing"
-    where the original read it; a cell the original could not read must stay unknown."""
+    where the original read it; a cell the original could not read must stay unknown. With the
+    variant's `family`, a family whose text loses blank cells (ORDER_FAMILIES) also counts the cells
+    its text does not determine (`determination`)."""
     tally = Tally()
     named = {a for d in variant.diagnostics for a in d.cells}
     tables_flagged = {d.table for d in variant.diagnostics if d.table and not d.cells}
+    open_cells: set[str] = set()
+    if family in ORDER_FAMILIES:
+        det = determination(original, variant)
+        open_cells = det.undetermined
+        tally.unanalysed += [f"{original.metadata.agency} {n}: {why}" for n, why in det.unanalysed.items()]
+        tally.unconfirmed += sum(len(original.tables[n].cells) for n, how in det.order.items() if how == UNCONFIRMED)
     for name, table in original.tables.items():
         vtable = variant.tables.get(name)
         for addr, cell in table.cells.items():
             vcell = vtable.cells.get(addr) if vtable else None
+            undetermined = addr in open_cells
+            tally.undetermined += undetermined
+            if undetermined and vcell is not None and vcell.kind != "missing":
+                tally.guessed.append(f"{addr}: 文本不能确定此格，变体读出 {vcell.kind} {vcell.raw}")
             if cell.kind == "missing":
                 if vcell is not None and vcell.kind != "missing":
                     tally.wrong += 1
                     tally.wrong_cells.append(f"{addr}: 原文无法读出，变体读出 {vcell.kind} {vcell.raw}")
                 else:
                     tally.right += 1
+                    tally.determinable_right += not undetermined
                 continue
             if vcell is None or vcell.kind == "missing":
                 tally.unknown += 1
@@ -477,10 +508,193 @@ def compare(original: Report, variant: Report) -> Tally:
                     tally.silent_unknown.append(addr)
             elif _same(cell, vcell):
                 tally.right += 1
+                tally.determinable_right += not undetermined
             else:
                 tally.wrong += 1
                 tally.wrong_cells.append(f"{addr}: 原文 {cell.kind} {cell.raw}，变体 {vcell.kind} {vcell.raw}")
     return tally
+
+
+# ------------------------------------------------------------------------------------------
+# What the text determines (families whose text loses blank cells)
+# ------------------------------------------------------------------------------------------
+
+# Families where a blank cell prints nothing and the figures stand in reading order: which cells the
+# text leaves open is decided by tests/placements.py. In the others a cell keeps its place (a pipe or
+# a tab between cells, a character column, a grid cell): the text determines every cell.
+ORDER_FAMILIES = ("pdftotext-raw", "pdftotext-raw-wide")
+
+_FIGURE = re.compile(r"[0-9０-９][0-9０-９,，]*(?:\.[0-9０-９]+)?(?:元|万元|件|个|项|%)?|[—–\-/／]{1,2}|无")
+UNCONFIRMED = "not confirmed by the text: rows taken in column order"
+_PART_AFTER = {"active": ("二", "三"), "applications": ("三", "四"), "review": ("四", "五")}
+
+
+@dataclass
+class Determination:
+    undetermined: set[str] = field(default_factory=set)
+    values: dict[str, set] = field(default_factory=dict)         # cell -> its values across the fits
+    dropped: list[str] = field(default_factory=list)            # identities the original itself breaks
+    order: dict[str, str] = field(default_factory=dict)         # table -> how the text orders its figures
+    unanalysed: dict[str, str] = field(default_factory=dict)    # table -> why no answer (caps)
+
+
+def _figure_of(cell) -> tuple[str, object] | None:
+    """The cell as the analysis sees it: None for blank, else (kind, value)."""
+    return None if cell.kind == "blank" else (cell.kind, cell.value)
+
+
+def identities(table) -> list[P.Identity]:
+    """The template's sums over the table's cells (docs/template.md relations 1, 2, 3 and 4); the
+    总计 cells waive (a 总计 left blank is a sum not written)."""
+    out: list[P.Identity] = []
+    if table.name == "applications" and table.variant:
+        keys = [r.key for r in application_rows(table.variant)]
+        leaves = [k for k in keys if k not in ("一", "二", "三.七", "四")]
+        total = APPLICANT_COLUMNS[-1]
+        for k in keys:
+            row = [f"applications.{k}.{c}" for c in APPLICANT_COLUMNS]
+            out.append(P.Identity((row[-1],), tuple(row[:-1]), frozenset({row[-1]})))
+        for c in APPLICANT_COLUMNS:
+            for left, right in (((f"applications.三.七.{c}",), tuple(f"applications.{k}.{c}" for k in leaves)),
+                                ((f"applications.一.{c}", f"applications.二.{c}"),
+                                 (f"applications.三.七.{c}", f"applications.四.{c}"))):
+                out.append(P.Identity(left, right, frozenset(left + right) if c == total else frozenset()))
+    elif table.name == "review":
+        for g in REVIEW_GROUPS:
+            cells = [f"review.{g}.{c}" for c in REVIEW_COLUMNS]
+            out.append(P.Identity((cells[-1],), tuple(cells[:-1]), frozenset({cells[-1]})))
+    return out
+
+
+def _rows(table) -> list[tuple[str, list[str]]]:
+    """The table's units of order: each row's cells in column order (表四: its fifteen cells)."""
+    if table.name == "review":
+        return [("表四", [f"review.{g}.{c}" for g in REVIEW_GROUPS for c in REVIEW_COLUMNS])]
+    if table.name == "applications":
+        return [(r.key, [f"applications.{r.key}.{c}" for c in APPLICANT_COLUMNS])
+                for r in application_rows(table.variant)]
+    items = ACTIVE_ITEMS.get(table.template or "", ())
+    return [(f"{i.key}.{r}", [f"active.{i.key}.{r}.{c}" for c in i.columns]) for i in items for r in i.rows]
+
+
+def _text_figures(variant: Report, name: str) -> tuple[list[tuple[str, bool]], list[str]]:
+    """The figure tokens of the variant's text between the table's part heading and the next, in
+    text order: (token, True when other text stands between it and the figure before); and the
+    lines after that holding one figure alone (a cell pdftotext put at the end of the page)."""
+    first, nxt = (variant.parts[p] for p in _PART_AFTER[name])
+    if not first.present or not first.line_start:
+        return [], []
+    end = nxt.line_start if nxt.present and nxt.line_start and nxt.line_start > first.line_start else len(variant.lines) + 1
+    out: list[tuple[str, bool]] = []
+    gap = False
+    for ln in variant.lines[first.line_start:end - 1]:
+        for tok in ln.text.split():
+            if _FIGURE.fullmatch(tok):
+                out.append((tok, gap))
+                gap = False
+            else:
+                gap = True
+    later = [ln.text.strip() for ln in variant.lines[end - 1:] if _FIGURE.fullmatch(ln.text.strip())]
+    return out, later
+
+
+def _units(original: Report, variant: Report, name: str, det: Determination) -> list[P.Unit]:
+    """The table's units with the segments the variant's text shows: when the text gives every row's
+    figures in column order, one row after the other, each row is one segment; when it gives the one
+    unit's figures (表四) in another order, the runs between other text are the segments, in any
+    order; otherwise (not seen in the corpus) the rows' figures in column order, noted."""
+    table = original.tables[name]
+    rows = [(key, cells) for key, cells in _rows(table) if all(a in table.cells for a in cells)
+            and not any(table.cells[a].kind == "missing" for a in cells)]
+    figs = {key: tuple(f for f in (_figure_of(table.cells[a]) for a in cells) if f is not None) for key, cells in rows}
+    raws = [table.cells[a].raw.strip() for _, cells in rows for a in cells if table.cells[a].kind != "blank"]
+    text, later = _text_figures(variant, name)
+    tokens = [t for t, _ in text]
+    at = next((i for i in range(len(tokens) - len(raws) + 1) if tokens[i:i + len(raws)] == raws), None)
+    if raws and at is not None:
+        det.order[name] = "column order, row by row"
+        return [P.Unit(key, tuple(cells), (figs[key],) if figs[key] else ()) for key, cells in rows]
+    if len(rows) == 1 and raws:
+        key, cells = rows[0]
+        segments = _segments(table, cells, raws, text, later)
+        if segments is not None:
+            det.order[name] = f"runs in text order: {[len(s) for s in segments]}"
+            return [P.Unit(key, tuple(cells), tuple(tuple(s) for s in segments))]
+    det.order[name] = UNCONFIRMED
+    return [P.Unit(key, tuple(cells), (figs[key],) if figs[key] else ()) for key, cells in rows]
+
+
+def _segments(table, cells: list[str], raws: list[str], text: list[tuple[str, bool]],
+              later: list[str]) -> list[list] | None:
+    """One unit's figures as the text shows them: a stretch of the table's region holding exactly
+    its figures, cut into runs where other text stands between; when the region holds only some of
+    them, the others as figures standing alone on later lines, each a run of its own."""
+    by_raw = {}
+    for a in cells:
+        if table.cells[a].kind != "blank":
+            by_raw.setdefault(table.cells[a].raw.strip(), _figure_of(table.cells[a]))
+    tokens = [t for t, _ in text]
+    window = next((i for i in range(len(tokens) - len(raws) + 1)
+                   if sorted(tokens[i:i + len(raws)]) == sorted(raws)), None)
+    stray: list[str] = []
+    if window is None:
+        rest = list(raws)
+        for t in tokens:
+            if t not in rest:
+                return None
+            rest.remove(t)
+        for t in reversed(later):                  # the page's last lines first
+            if t in rest:
+                rest.remove(t)
+                stray.append(t)
+        if rest:
+            return None
+        window = 0
+    segments: list[list] = []
+    for n, (tok, gap) in enumerate(text[window:window + len(raws) - len(stray)]):
+        if n == 0 or gap:
+            segments.append([])
+        segments[-1].append(by_raw[tok])
+    return segments + [[by_raw[t]] for t in stray]
+
+
+_DETERMINATIONS: dict[tuple[int, int], tuple[Report, Report, Determination]] = {}
+
+
+def determination(original: Report, variant: Report) -> Determination:
+    """Which of the original's cells the variant's reading-order text determines (tests/placements.py):
+    the original's figures, in the order the variant's text shows them, placed every way that keeps
+    the identities the original itself keeps."""
+    key = (id(original), id(variant))
+    if key in _DETERMINATIONS and _DETERMINATIONS[key][0] is original and _DETERMINATIONS[key][1] is variant:
+        return _DETERMINATIONS[key][2]
+    det = Determination()
+    for name, table in original.tables.items():
+        if not table.present:
+            continue
+        units = _units(original, variant, name, det)
+        covered = {a for u in units for a in u.cells}
+        kept = []
+        for ident in identities(table):
+            if not set(ident.members) <= covered:
+                continue
+            if not P.holds(ident, {a: _figure_of(table.cells[a]) for a in ident.members}):
+                det.dropped.append(f"{name}: {'+'.join(ident.left)} = {'+'.join(ident.right)}")
+                continue
+            kept.append(ident)
+        try:
+            analysis = P.analyse(units, kept)
+        except P.TooLarge as exc:
+            det.unanalysed[name] = str(exc)
+            continue
+        truth = {a: _figure_of(table.cells[a]) for a in analysis.values}
+        if not analysis.fits or any(truth[a] not in v for a, v in analysis.values.items()):
+            det.unanalysed[name] = "the original's own placement does not fit (order model wrong)"
+            continue
+        det.values.update(analysis.values)
+        det.undetermined |= analysis.undetermined()
+    _DETERMINATIONS[key] = (original, variant, det)
+    return det
 
 
 def _where(finding) -> tuple[str, str]:
