@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 from array import array
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -74,16 +75,17 @@ class FindingsLines(RunOutput):
             self._append(run.blobs[key])
         self._fh.close()
         self._fh = None
-        streamed = set(self._order)
-        report_keys = list(run.blobs)
-        if [k for k in report_keys if k in streamed] != self._order:
+        # the streamed records must be those of findings.json, in its order: a walk over both
+        # orders (no set or list of every key: docs/scale.md)
+        report_keys = run.blobs
+        if not _is_subsequence(self._order, report_keys):
             raise RuntimeError("findings.jsonl 的报告顺序与 findings.json 不一致")
         part, final = out / PART_NAME, out / REPORTS_FILE
-        if len(streamed) == len(report_keys):
+        if len(self._order) == len(report_keys):
             os.replace(part, final)                 # every record was streamed, in order
             return
         with open(part, "rb") as src, open(final, "wb", buffering=0) as dst:
-            _merge(src.fileno(), dst, report_keys, streamed, self._lengths, run.blobs)
+            _merge(src.fileno(), dst, report_keys, self._order, self._lengths, run.blobs)
         part.unlink()
 
     def close(self) -> None:
@@ -92,15 +94,26 @@ class FindingsLines(RunOutput):
             self._fh = None
 
 
-def _merge(src: int, dst: Any, keys: list[str], streamed: set[str], lengths: array,
-           blobs: dict[str, Blob]) -> None:
-    """dst (unbuffered) = the streamed lines of the file `src` with the other records' lines put in
-    at their places; runs of consecutive streamed lines are copied as one range."""
+def _is_subsequence(order: Sequence[str], keys: Iterable[str]) -> bool:
+    """True when `order` is `keys` with some keys left out (keys are distinct): then the keys of
+    `keys` that are in `order` are exactly `order`, in its order."""
+    i = 0
+    for key in keys:
+        if i < len(order) and key == order[i]:
+            i += 1
+    return i == len(order)
+
+
+def _merge(src: int, dst: Any, keys: Iterable[str], order: Sequence[str], lengths: array,
+           blobs: Mapping[str, Blob]) -> None:
+    """dst (unbuffered) = the streamed lines (`order`, a subsequence of `keys`) of the file `src`
+    with the other records' lines put in at their places; runs of consecutive streamed lines are
+    copied as one range."""
     i = 0          # the next streamed line
     offset = 0     # where the streamed lines not yet copied start in src
     pending = 0    # how many bytes of them
     for key in keys:
-        if key in streamed:
+        if i < len(order) and key == order[i]:
             pending += lengths[i]
             i += 1
             continue

@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,18 +43,19 @@ from engine.render.json_out import document_head
 from engine.render.letters import assign_letter_paths
 from engine.render.office import Office, load_office
 from engine.render.output import FinishedRun, OutputContext, RunOutput, read_summaries
-from engine.run.inputs import InputFile, expand_inputs, input_records
+from engine.run.inputs import InputFile, InputTable, expand_inputs, input_records
+from engine.run.keyed import BlobTable
 from engine.run.options import AuditOptions, AuditRun, NullProgress
 from engine.run.outdir import check_output_path, output_lock, reclaim, staging_folder, work_folder
 from engine.run import outputs
 from engine.run.pool import Crashed, SharedPool, TaskError, TaskTable, run_resilient
 from engine.run.records import STORED, BaseRecords, Finished, RecordStore, catalog_rule_info
 from engine.run.grouped import OnePassSteps
-from engine.run.probe import Probe
+from engine.run.probe import ProbeTable
 from engine.run.workers import (EngineFailed, EvalContext, EvalTask, Parsed, ParseTask, eval_task, init_eval_worker,
                                 parse_task, preload_catalog, reference_fallback)
 from engine.score import RuleInfo, load_scoring
-from engine.spool import Blob, shared_path
+from engine.spool import shared_path
 
 # One pass from bytes to finished record (onepass.py): text reports are probed, grouped, then parsed
 # and evaluated in one task each. Off with a ledger (its dispatch writes to the ledger as the letters
@@ -153,9 +154,10 @@ class Audit(OnePassSteps):
         self.season = season
         self.ledger_ids: dict[str, int] = {}           # key -> the report's row in the audit ledger
         self.progress = options.progress or (lambda _description, _total: NullProgress())
-        self.to_parse: dict[str, InputFile] = {}
-        self.spills: dict[str, Blob] = {}              # key -> the parsed Report (a pickle)
-        self.probes: dict[str, tuple[Probe, InputFile]] = {}   # key -> the probe's prediction (one pass)
+        # per-input tables in a few bytes a key (keyed.py, docs/scale.md)
+        self.to_parse: MutableMapping[str, InputFile] = InputTable()
+        self.spills = BlobTable()                      # key -> the parsed Report (a pickle)
+        self.probes = ProbeTable()                     # key -> (the probe's prediction, its file) (one pass)
         self.one_pass = ONE_PASS and season.ledger is None
         self.diverged = False                          # a prediction failed: outputs made ready again at the end
         self.reference_only: set[str] = set()          # --previous reports: compared against, never audited
@@ -193,7 +195,7 @@ class Audit(OnePassSteps):
         run_resilient(parse_task, tasks, options.jobs, on_done=bar.update, stall_seconds=options.stall_seconds,
                       keep=self.parsed, pools=self.pool)
         bar.close()
-        self.to_parse = {}
+        self.to_parse = InputTable()
 
     def parse_task(self, key: str, work: str | None = None) -> ParseTask:
         f = self.to_parse[key] if key in self.to_parse else self.probes[key][1]
@@ -275,7 +277,7 @@ class Audit(OnePassSteps):
     def start_outputs(self) -> None:
         records = self.records
         # the output order (as write_outputs sorts); tasks run in key order, which is nearly it
-        order = sorted(self.audited, key=lambda k: (records.sources[k], k))
+        order = records.ordered(self.audited)
         for output in self.outputs:
             output.start(self.out, order)
 
@@ -344,8 +346,8 @@ class Audit(OnePassSteps):
 
     def finished_run(self) -> FinishedRun:
         records, store = self.records, self.store
-        keys = sorted(records, key=lambda k: (records.sources[k], k))
-        report_keys = [k for k in keys if k not in store.previous_only]
+        # in output order, a few bytes a key (keyed.py: no sort when inputs are numbered by source)
+        report_keys = records.ordered(k for k in records if k not in store.previous_only)
         # the summaries are read back from disk one at a time, once for every output here
         # (read_summaries: the outputs' observers), never all in memory at once
         summaries = store.slims(report_keys)
@@ -356,9 +358,8 @@ class Audit(OnePassSteps):
         if self.season.context.registry:
             head["missing_agencies"] = self.season.missing_agencies(
                 s.agency for s in summaries if s.status == "audited")
-        previous_inputs = previous_inputs_of(store.slims(k for k in keys if k in store.previous_only))
-        return FinishedRun(head, summaries, previous_inputs, self.rules.rule_info,
-                           {k: store.blobs[k] for k in report_keys})
+        previous_inputs = previous_inputs_of(store.slims(records.ordered(sorted(store.previous_only))))
+        return FinishedRun(head, summaries, previous_inputs, self.rules.rule_info, store.blobs.view(report_keys))
 
 
 def previous_inputs_of(summaries: Iterable[AuditSummary]) -> list[dict[str, Any]]:

@@ -18,7 +18,9 @@ put right afterwards (engine/run/audit.py: Audit.correct), so outputs never depe
 """
 from __future__ import annotations
 
+import os
 import re
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,6 +31,8 @@ from engine.model import Metadata, SourceLine
 from engine.parse import _NOTICE_HEAD_LINES as NOTICE_HEAD_LINES, _NOTICE_TITLE as NOTICE_TITLE
 from engine.parse import _REPORT_WORDS as REPORT_WORDS
 from engine.parse.metadata import extract_metadata
+from engine.run.inputs import InputFile
+from engine.run.keyed import PackedTable
 from engine.parse.parts import build_parts, find_headings, fold_lines
 
 # Lines the probe reads: a title and the first part heading stand well within the first size; the
@@ -40,12 +44,25 @@ MAX_PROBE_BYTES = 512 * 1024
 _SPACES = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Probe:
     """What the probe predicts of a report: its status is "audited", with this agency and year."""
     agency: str
     year: int
     format: str
+
+
+class ProbeTable(PackedTable):
+    """key -> (Probe, InputFile): the predictions the main process keeps until the group tasks have
+    checked them, packed (keyed.PackedTable): the agency, format and paths as UTF-8, the year."""
+
+    def _pack(self, value: tuple[Probe, InputFile]) -> tuple[str, int]:
+        probe, f = value
+        return f"{probe.agency}\0{probe.format}\0{os.fspath(f.path)}\0{f.display}", probe.year
+
+    def _unpack(self, text: str, year: int) -> tuple[Probe, InputFile]:
+        agency, fmt, path, display = text.split("\0")
+        return Probe(agency, year, sys.intern(fmt)), InputFile(Path(path), display)
 
 
 def probe_text(path: str, limits: Limits) -> Probe | None:

@@ -20,7 +20,6 @@ Words used here:
 from __future__ import annotations
 
 import pickle
-import sys
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -31,7 +30,8 @@ from engine.model import AuditRecord, AuditSummary, Evidence, Finding, NotAssess
 from engine.render.json_out import report_text
 from engine.render.labels import SEVERITY_ORDER
 from engine.score import RuleInfo, ScoringPolicy, score_results
-from engine.spool import Blob, Spool, SpooledSequence, put_object, read_blob, read_text, shared_path
+from engine.run.keyed import BlobTable, KeyList, SourceTable, StatusTable
+from engine.spool import Blob, Spool, SpooledSequence, put_object, read_blob, read_text
 
 STORED = "stored"     # what run_resilient keeps of a finished record (the record itself is on disk)
 
@@ -124,14 +124,15 @@ class Finished:
 class RecordStore:
     """Finished records spooled to disk: each record's findings.json text (by the evaluation worker
     that built it, or here) and its slim summary (pickled here). In memory it keeps only where each
-    is, so the main process does not hold the records, nor even their summaries: the dashboard, the
-    summary and the per-report rows read the summaries back one at a time (`slims`)."""
+    is (BlobTable: ~40 bytes a record), so the main process does not hold the records, nor even
+    their summaries: the dashboard, the summary and the per-report rows read the summaries back one
+    at a time (`slims`)."""
 
     def __init__(self, folder: Path):
         self.folder = folder
         folder.mkdir(parents=True, exist_ok=True)
-        self.blobs: dict[str, Blob] = {}        # key -> the record's findings.json text
-        self.slim_blobs: dict[str, Blob] = {}   # key -> its slim summary (pickled)
+        self.blobs = BlobTable()                # key -> the record's findings.json text
+        self.slim_blobs = BlobTable()           # key -> its slim summary (pickled)
         self.previous_only: set[str] = set()    # --previous inputs: compared against, not audited
         self._spool = Spool(folder, "record-main")
 
@@ -141,8 +142,8 @@ class RecordStore:
 
     def add(self, key: str, finished: Finished) -> None:
         """A record a worker finished and spooled (an evaluated report: never a --previous input)."""
-        self.blobs[key] = shared_path(finished.blob)
-        self.slim_blobs[key] = shared_path(finished.slim_blob)
+        self.blobs[key] = finished.blob
+        self.slim_blobs[key] = finished.slim_blob
 
     def _add(self, key: str, blob: Blob, slim: AuditSummary) -> None:
         self.blobs[key] = blob
@@ -161,7 +162,7 @@ class RecordStore:
 
     def slims(self, keys: Iterable[str]) -> SpooledSequence:
         """The slim summaries of `keys`, in that order, read from disk as they are iterated."""
-        return SpooledSequence([self.slim_blobs[k] for k in keys])
+        return SpooledSequence(self.slim_blobs.sequence(keys))
 
     def text(self, key: str) -> str:
         return read_text(self.blobs[key])
@@ -173,19 +174,19 @@ class RecordStore:
 class BaseRecords:
     """Every input's record so far (an AuditRecord without findings: status, metadata, letter name,
     文号, round, previous and same-year sources), pickled into a spool each time it is set. The main
-    process keeps where each is, its source path (the output order) and its status — a few hundred
-    bytes a file instead of the record's few kilobytes (docs/scale.md)."""
+    process keeps where each is, its source path (the output order) and its status, in arrays
+    (keyed.py): ~40 bytes and the source's UTF-8 bytes a file (docs/scale.md)."""
 
     def __init__(self, folder: Path):
         self._spool = Spool(folder, "base-main")
-        self.blobs: dict[str, Blob] = {}
-        self.sources: dict[str, str] = {}
-        self.statuses: dict[str, str] = {}
+        self.blobs = BlobTable()
+        self.sources = SourceTable()
+        self.statuses = StatusTable()
 
     def save(self, key: str, record: AuditRecord) -> None:
         self.blobs[key] = put_object(self._spool, record)
         self.sources[key] = record.source
-        self.statuses[key] = sys.intern(record.status)
+        self.statuses[key] = record.status
 
     def __getitem__(self, key: str) -> AuditRecord:
         return pickle.loads(read_blob(self.blobs[key]))
@@ -198,6 +199,11 @@ class BaseRecords:
 
     def __len__(self) -> int:
         return len(self.blobs)
+
+    def ordered(self, keys: Iterable[str]) -> KeyList:
+        """`keys` in output order: by source path, then key (no sort when the inputs were numbered
+        in source order, as input_records numbers them)."""
+        return self.sources.ordered(keys)
 
     def close(self) -> None:
         self._spool.close()

@@ -1,0 +1,344 @@
+"""Per-input tables of the main process kept in a few bytes per key (docs/scale.md).
+
+    KeyList          a list of input keys: 8 bytes a key
+    BlobTable        key -> Blob (where a blob is in a spool): 20 bytes a key
+    StatusTable      key -> status: 1 byte a key
+    SourceTable      key -> source path: its UTF-8 bytes and 12 bytes a key
+
+The run keys its inputs "in:000001" (INPUT files) and "prev:000001" (--previous files), numbered
+in display-path order (inputs.input_records). A dict keyed by such strings costs ~100–200 bytes per
+entry (the key, the hash slot, the value's objects); these tables keep an array per key prefix,
+indexed by the key's number, and build a key or a value only when it is read. Any other key (tests
+name their own) goes to a plain dict beside the arrays, so every key works.
+"""
+from __future__ import annotations
+
+import sys
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from itertools import repeat
+from typing import Any
+
+from engine.spool import Blob
+
+PREFIXES = ("in", "prev")
+_PREFIX_ID = {p: i for i, p in enumerate(PREFIXES)}
+_WIDE = len(PREFIXES)
+
+
+def key_code(key: str) -> int | None:
+    """The key's code (number × prefixes + prefix), None for a key not of the run's form."""
+    prefix, sep, digits = key.partition(":")
+    p = _PREFIX_ID.get(prefix)
+    if p is None or not sep or not digits.isascii() or not digits.isdigit():
+        return None
+    n = int(digits)
+    if f"{n:06d}" != digits:
+        return None
+    return n * _WIDE + p
+
+
+def code_key(code: int) -> str:
+    n, p = divmod(code, _WIDE)
+    return f"{PREFIXES[p]}:{n:06d}"
+
+
+class KeyList(Sequence):
+    """Keys in a given order, 8 bytes each (other keys: an index into a side list)."""
+
+    def __init__(self, keys: Iterable[str] = ()):
+        self._codes = array("q")
+        self._other: list[str] = []
+        for key in keys:
+            self.append(key)
+
+    def append(self, key: str) -> None:
+        code = key_code(key)
+        if code is None:
+            code = -1 - len(self._other)
+            self._other.append(key)
+        self._codes.append(code)
+
+    def _key(self, code: int) -> str:
+        return code_key(code) if code >= 0 else self._other[-1 - code]
+
+    def __len__(self) -> int:
+        return len(self._codes)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            out = KeyList()
+            out._codes, out._other = self._codes[i], self._other
+            return out
+        return self._key(self._codes[i])
+
+    def __iter__(self) -> Iterator[str]:
+        key = self._key
+        return (key(c) for c in self._codes)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and len(self) == len(other) and all(a == b for a, b in zip(self, other))
+
+    def __repr__(self) -> str:
+        return f"KeyList({list(self)!r})"
+
+
+class _Column:
+    """One array per key prefix, indexed by the key's number; `missing` where no key was set."""
+
+    def __init__(self, typecode: str, missing: int):
+        self.missing = missing
+        self.parts = [array(typecode) for _ in PREFIXES]
+
+    def get(self, code: int) -> int:
+        n, p = divmod(code, _WIDE)
+        part = self.parts[p]
+        return part[n] if n < len(part) else self.missing
+
+    def set(self, code: int, value: int) -> None:
+        n, p = divmod(code, _WIDE)
+        part = self.parts[p]
+        if n >= len(part):
+            part.extend(repeat(self.missing, n + 1 - len(part)))
+        part[n] = value
+
+    def codes(self) -> Iterator[int]:
+        """The codes set, by prefix, then number."""
+        missing = self.missing
+        for p, part in enumerate(self.parts):
+            for n, value in enumerate(part):
+                if value != missing:
+                    yield n * _WIDE + p
+
+
+class _Keyed(MutableMapping):
+    """A mapping whose run keys live in columns and other keys in `_other`."""
+
+    _present: _Column
+
+    def __init__(self) -> None:
+        self._other: dict[str, Any] = {}
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count + len(self._other)
+
+    def __iter__(self) -> Iterator[str]:
+        for code in self._present.codes():
+            yield code_key(code)
+        yield from list(self._other)
+
+    def __contains__(self, key: object) -> bool:
+        code = key_code(key) if isinstance(key, str) else None
+        if code is None:
+            return key in self._other
+        return self._present.get(code) != self._present.missing
+
+    def __getitem__(self, key: str) -> Any:
+        code = key_code(key)
+        if code is None:
+            return self._other[key]
+        if self._present.get(code) == self._present.missing:
+            raise KeyError(key)
+        return self._get(code)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        code = key_code(key)
+        if code is None:
+            self._other[key] = value
+            return
+        if self._present.get(code) == self._present.missing:
+            self._count += 1
+        self._set(code, value)
+
+    def __delitem__(self, key: str) -> None:
+        code = key_code(key)
+        if code is None:
+            del self._other[key]
+            return
+        if self._present.get(code) == self._present.missing:
+            raise KeyError(key)
+        self._count -= 1
+        self._present.set(code, self._present.missing)
+
+    def _get(self, code: int) -> Any:
+        raise NotImplementedError
+
+    def _set(self, code: int, value: Any) -> None:
+        raise NotImplementedError
+
+
+class BlobTable(_Keyed):
+    """key -> Blob: the spool file's number (the names are kept once each), offset and length."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._present = self._file = _Column("i", -1)
+        self._offset = _Column("q", 0)
+        self._length = _Column("q", 0)
+        self._paths: list[str] = []
+        self._path_ids: dict[str, int] = {}
+
+    def _get(self, code: int) -> Blob:
+        return Blob(self._paths[self._file.get(code)], self._offset.get(code), self._length.get(code))
+
+    def _set(self, code: int, blob: Blob) -> None:
+        path_id = self._path_ids.get(blob.path)
+        if path_id is None:
+            path_id = self._path_ids[blob.path] = len(self._paths)
+            self._paths.append(sys.intern(blob.path))
+        self._offset.set(code, blob.offset)
+        self._length.set(code, blob.length)
+        self._file.set(code, path_id)
+
+    def view(self, keys: Iterable[str]) -> "BlobView":
+        """The Blobs of `keys`, in that order (a mapping that pickles in a few bytes a key)."""
+        return BlobView(self, keys if isinstance(keys, KeyList) else KeyList(keys))
+
+    def sequence(self, keys: Iterable[str]) -> "BlobSequence":
+        """The Blobs of `keys` as a sequence, in that order."""
+        return BlobSequence(self, keys if isinstance(keys, KeyList) else KeyList(keys))
+
+
+class BlobView(Mapping):
+    """An ordered read-only selection of a BlobTable (FinishedRun.blobs)."""
+
+    def __init__(self, table: BlobTable, keys: KeyList):
+        self._table, self._keys = table, keys
+
+    def __getitem__(self, key: str) -> Blob:
+        return self._table[key]
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+
+class BlobSequence(Sequence):
+    """The Blobs of some keys of a BlobTable, by position (SpooledSequence's list of Blobs)."""
+
+    def __init__(self, table: BlobTable, keys: KeyList):
+        self._table, self._keys = table, keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        if isinstance(i, slice):
+            return BlobSequence(self._table, self._keys[i])
+        return self._table[self._keys[i]]
+
+    def __iter__(self) -> Iterator[Blob]:
+        table = self._table
+        return (table[k] for k in self._keys)
+
+
+class StatusTable(_Keyed):
+    """key -> status (one byte a key: the statuses are a handful of names)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._present = self._code = _Column("B", 0)
+        self._names: list[str] = [""]
+        self._ids: dict[str, int] = {}
+
+    def _get(self, code: int) -> str:
+        return self._names[self._code.get(code)]
+
+    def _set(self, code: int, status: str) -> None:
+        sid = self._ids.get(status)
+        if sid is None:
+            if len(self._names) > 255:
+                raise ValueError("too many distinct statuses")
+            sid = self._ids[status] = len(self._names)
+            self._names.append(sys.intern(status))
+        self._code.set(code, sid)
+
+
+class PackedStrings:
+    """Strings appended one after another as UTF-8 (a few bytes beyond the text itself each)."""
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("q")
+
+    def append(self, text: str) -> int:
+        self._data += text.encode("utf-8")
+        self._ends.append(len(self._data))
+        return len(self._ends) - 1
+
+    def __getitem__(self, i: int) -> str:
+        start = self._ends[i - 1] if i else 0
+        return self._data[start:self._ends[i]].decode("utf-8")
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+
+class PackedTable(_Keyed):
+    """key -> a value packed as one string and one integer (subclasses say how: `_pack`, `_unpack`);
+    the strings one after another as UTF-8. A value set again is appended again (the old bytes stay:
+    a table is for values set once or twice)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._present = self._index = _Column("q", -1)
+        self._number = _Column("q", 0)
+        self._strings = PackedStrings()
+
+    def _get(self, code: int) -> Any:
+        return self._unpack(self._strings[self._index.get(code)], self._number.get(code))
+
+    def _set(self, code: int, value: Any) -> None:
+        text, number = self._pack(value)
+        self._number.set(code, number)
+        self._index.set(code, self._strings.append(text))
+
+    def _pack(self, value: Any) -> tuple[str, int]:
+        raise NotImplementedError
+
+    def _unpack(self, text: str, number: int) -> Any:
+        raise NotImplementedError
+
+
+class SourceTable(PackedTable):
+    """key -> source path (PackedTable). Knows whether the sources of each prefix were set in key
+    order and strictly ascending (as the inputs are numbered): then the output order of such keys is
+    their key order (`ordered`), with no sort."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._ascending = [True] * _WIDE
+        self._last: list[tuple[int, str] | None] = [None] * _WIDE
+
+    def _pack(self, value: str) -> tuple[str, int]:
+        return value, 0
+
+    def _unpack(self, text: str, number: int) -> str:
+        return text
+
+    def _set(self, code: int, source: str) -> None:
+        if self._index.get(code) >= 0:
+            if self._get(code) == source:
+                return
+            self._ascending[code % _WIDE] = False         # a key's source changed: sort
+        n, p = divmod(code, _WIDE)
+        last = self._last[p]
+        if last is not None and (n <= last[0] or source <= last[1]):
+            self._ascending[p] = False
+        self._last[p] = (n, source)
+        super()._set(code, source)
+
+    def ordered(self, keys: Iterable[str]) -> KeyList:
+        """`keys` sorted by (source, key): the output order."""
+        keys = keys if isinstance(keys, KeyList) else KeyList(keys)
+        codes = keys._codes
+        prefixes = {c % _WIDE for c in codes if c >= 0}
+        if not keys._other and len(prefixes) <= 1 and all(self._ascending[p] for p in prefixes):
+            out = KeyList()
+            out._codes = array("q", sorted(codes))
+            return out
+        return KeyList(sorted(keys, key=lambda k: (self[k], k)))
+

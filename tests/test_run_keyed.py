@@ -1,0 +1,101 @@
+"""The main process's compact per-input tables (engine/run/keyed.py) behave as the dicts and lists
+they replace: same answers for every key, whatever the order of the operations."""
+from __future__ import annotations
+
+import pickle
+import random
+from pathlib import Path
+
+import pytest
+
+from engine.run.inputs import InputFile, InputList, InputTable
+from engine.run.keyed import BlobTable, KeyList, SourceTable, StatusTable, code_key, key_code
+from engine.run.probe import Probe, ProbeTable
+from engine.spool import Blob
+
+
+def test_key_codes_round_trip_and_other_keys_are_not_coded():
+    for key in ("in:000000", "in:000123", "prev:000007", "in:1234567"):
+        assert code_key(key_code(key)) == key
+    for key in ("in:12", "in:0000001", "x:000001", "in:00000a", "in000001", "prev:", "in:٠٠٠٠٠١"):
+        assert key_code(key) is None
+
+
+def _keys(rng: random.Random) -> list[str]:
+    return [rng.choice([f"in:{rng.randrange(50):06d}", f"prev:{rng.randrange(10):06d}", f"other{rng.randrange(5)}"])
+            for _ in range(300)]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_tables_answer_as_a_dict_does(seed):
+    rng = random.Random(seed)
+    tables = {"blobs": (BlobTable(), lambda: Blob(rng.choice(["/a/s-1.bin", "/a/s-2.bin"]), rng.randrange(10**12),
+                                                      rng.randrange(10**6))),
+              "statuses": (StatusTable(), lambda: rng.choice(["audited", "pending", "duplicate", "轻微"])),
+              "sources": (SourceTable(), lambda: rng.choice(["报告/甲.txt", "b.txt", "a/c.md"])),
+              "inputs": (InputTable(), lambda: InputFile(Path(rng.choice(["/x/年报.txt", "rel/b.txt"])),
+                                                         rng.choice(["d/年报.txt", "b.txt"]))),
+              "probes": (ProbeTable(), lambda: (Probe(rng.choice(["某某镇人民政府", "甲局"]), rng.randrange(2000, 2030),
+                                                      rng.choice(["txt", "md"])), InputFile(Path("/p/q.txt"), "q.txt")))}
+    for name, (table, value) in tables.items():
+        plain: dict = {}
+        for key in _keys(rng):
+            op = rng.random()
+            if op < 0.6:
+                v = value()
+                table[key] = v
+                plain[key] = v
+            elif op < 0.8:
+                assert table.pop(key, None) == plain.pop(key, None), name
+            else:
+                assert (key in table) == (key in plain), name
+                assert table.get(key) == plain.get(key), name
+        assert len(table) == len(plain), name
+        assert dict(table) == plain, name
+        assert sorted(table) == sorted(plain), name
+
+
+def test_source_order_without_a_sort_only_when_the_sources_ascend():
+    table = SourceTable()
+    for i, source in enumerate(["a/1.txt", "a/2.txt", "b/1.txt"]):
+        table[f"in:{i:06d}"] = source
+    table["prev:000000"] = "a/15.txt"
+    keys = ["in:000002", "in:000000", "in:000001"]
+    assert list(table.ordered(keys)) == ["in:000000", "in:000001", "in:000002"]
+    both = keys + ["prev:000000"]
+    assert list(table.ordered(both)) == sorted(both, key=lambda k: (table[k], k))
+    # numbered out of source order: the keys are sorted by source
+    table["in:000003"] = "a/0.txt"
+    keys.append("in:000003")
+    assert list(table.ordered(keys)) == ["in:000003", "in:000000", "in:000001", "in:000002"]
+    # the same source for two keys: the key breaks the tie
+    same = SourceTable()
+    same["in:000000"] = same["in:000001"] = "x.txt"
+    assert list(same.ordered(["in:000001", "in:000000"])) == ["in:000000", "in:000001"]
+
+
+def test_views_and_sequences_keep_the_given_order_and_pickle_small():
+    table = BlobTable()
+    for i in range(2000):
+        table[f"in:{i:06d}"] = Blob(f"/work/records/record-{i % 3}.bin", i * 1000, 900 + i)
+    keys = KeyList(f"in:{i:06d}" for i in reversed(range(0, 2000, 2)))
+    view = table.view(keys)
+    assert list(view) == list(keys)
+    assert list(view.values())[0] == Blob("/work/records/record-0.bin", 1998000, 2898)
+    seq = pickle.loads(pickle.dumps(table.sequence(keys)))
+    assert list(seq) == [table[k] for k in keys]
+    assert list(seq[3:5]) == [table[k] for k in list(keys)[3:5]]
+    assert len(pickle.dumps(table.sequence(keys))) < 40 * 2000     # a few bytes a key, not a Blob each
+    assert keys == list(keys) and list(keys) == keys
+
+
+def test_input_list_is_the_list_of_input_files():
+    items = [InputFile(Path("/in/a.txt"), "in/a.txt"), InputFile(Path("in/年报 b.txt"), "in/年报 b.txt", ("unsupported", "说明")),
+             InputFile(Path("c"), "c")]
+    packed = InputList()
+    for f in items:
+        packed.append(f.path, f.display, f.refused)
+    assert list(packed) == items
+    assert packed[-1] == items[-1] and packed[1:] == items[1:]
+    with pytest.raises(IndexError):
+        packed[3]
