@@ -16,8 +16,8 @@ import zipfile
 from pathlib import Path
 
 from engine.ingest import IngestError, Limits, sha256_of
-from engine.ingest.grid import (ABSENT, MAX_GRID_COLUMNS, Deadline, LineCollector, clean_cell,
-                                join_wrapped, row_is_empty, row_text)
+from engine.ingest.grid import (ABSENT, MAX_GRID_COLUMNS, SPANNED, Deadline, LineCollector, clean_cell,
+                                join_wrapped, row_is_empty, row_text, spanned_positions)
 from engine.model import Document
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -200,7 +200,7 @@ def _int_attr(el, name: str, default: int) -> int:
 
 
 def table_grid(tbl) -> list[list[str | None]]:
-    """The table as a grid of cell texts: spanned and vertically merged positions are "",
+    """The table as a grid of cell texts: spanned and vertically merged positions are SPANNED (""),
     positions the row has no cell for are ABSENT."""
     grid: list[list[str | None]] = []
     open_vmerge: dict[int, bool] = {}   # column -> a merge started above and may continue
@@ -220,13 +220,13 @@ def table_grid(tbl) -> list[list[str | None]]:
                     vmerge = vm.get(W + "val") or "continue"
             col = len(row)
             if vmerge == "continue" and open_vmerge.get(col):
-                text = ""   # the merged cell's text is in the row where the merge starts
+                text = SPANNED   # the merged cell's text is in the row where the merge starts
             else:
                 text = cell_text(tc)
             for k in range(span):
                 open_vmerge[col + k] = vmerge is not None
             row.append(text)
-            row.extend([""] * (span - 1))
+            row.extend([SPANNED] * (span - 1))
             if len(row) > MAX_GRID_COLUMNS:
                 break
         grid.append(row)
@@ -255,4 +255,5 @@ def emit_table(tbl, out: LineCollector, deadline: Deadline) -> None:
         deadline.check()
         out.count_cells(len(row))
         # Empty rows stay: an all-blank data row (e.g. the review table's only row) is blank, not missing.
-        out.add(row_text(row), f"第{number}个表格第{index}行", table=number, row=index)
+        out.add(row_text(row), f"第{number}个表格第{index}行", table=number, row=index,
+                spanned=spanned_positions(row))

@@ -3,7 +3,8 @@ TAB-joined lines, and the line collector that numbers lines and enforces the per
 
 The contract with the parser: a row of a real table grid is ONE SourceLine whose text is the row's
 cells joined by TAB. A merged cell's text appears once, in its first grid position; the positions
-it spans are empty strings, so blank cells stay visible between tabs. A position where the row
+it spans are empty strings (SPANNED, listed in SourceLine.spanned: layout, not blank cells), so
+blank cells stay visible between tabs. A position where the row
 has no cell at all (a short row: DOCX gridAfter, fewer <td> than the grid, an unruled area of a
 PDF row) is not a blank cell: trailing absent positions are left out of the line, so the parser
 sees a row with too few values instead of a blank value it would otherwise invent.
@@ -24,6 +25,15 @@ MAX_GRID_COLUMNS = 1000
 MAX_TABLE_CELLS = 400_000
 
 ABSENT = None   # a grid position the row has no cell for (as opposed to "" = an empty or spanned cell)
+
+
+class _Spanned(str):
+    """The "" of a grid position that a merged cell covers beyond its first position (its text is
+    in the first). Equal to "" everywhere; `spanned_positions` tells it from an empty cell."""
+    __slots__ = ()
+
+
+SPANNED = _Spanned("")
 
 _CJK = r"\u2e80-\u2fff\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef"
 _CJK_GAP = re.compile(rf"(?<=[{_CJK}])[ \t\u00a0]+(?=[{_CJK}])")
@@ -70,6 +80,11 @@ def row_text(cells: list[str | None]) -> str:
     return "\t".join("" if c is ABSENT else c for c in cells[:end])
 
 
+def spanned_positions(cells: list[str | None]) -> tuple[int, ...]:
+    """The positions of a grid row that a merged cell covers beyond its first (SourceLine.spanned)."""
+    return tuple(i for i, c in enumerate(cells) if type(c) is _Spanned)
+
+
 def row_is_empty(cells: list[str | None]) -> bool:
     return not any(cells)
 
@@ -100,11 +115,12 @@ class LineCollector:
     cells: int = 0
 
     def add(self, text: str, where: str, page: int | None = None, table: int | None = None,
-            row: int | None = None) -> SourceLine:
+            row: int | None = None, spanned: tuple[int, ...] = ()) -> SourceLine:
         if len(self.lines) >= self.limits.max_lines:
             raise IngestError("too_large", f"文件 {self.path} 超过 {self.limits.max_lines} 行上限，已停止读取",
                               str(self.path))
-        line = SourceLine(no=len(self.lines) + 1, text=text, where=where, page=page, table=table, row=row)
+        line = SourceLine(no=len(self.lines) + 1, text=text, where=where, page=page, table=table, row=row,
+                          spanned=spanned)
         self.lines.append(line)
         return line
 

@@ -17,8 +17,8 @@ import re
 from pathlib import Path
 
 from engine.ingest import IngestError, Limits, sha256_of
-from engine.ingest.grid import (ABSENT, MAX_GRID_COLUMNS, MAX_TABLE_CELLS, Deadline, LineCollector,
-                                clean_cell, join_wrapped, row_text)
+from engine.ingest.grid import (ABSENT, MAX_GRID_COLUMNS, MAX_TABLE_CELLS, SPANNED, Deadline, LineCollector,
+                                clean_cell, join_wrapped, row_text, spanned_positions)
 from engine.model import Diagnostic, Document
 
 # Browsers clamp rowspan at 65534; we also stop it at the end of its table section.
@@ -182,7 +182,8 @@ class _Walker:
         for index, row in enumerate(grid, 1):
             self.deadline.check()
             self.out.count_cells(len(row))
-            self.out.add(row_text(row), f"第{number}个表格第{index}行", table=number, row=index)
+            self.out.add(row_text(row), f"第{number}个表格第{index}行", table=number, row=index,
+                         spanned=spanned_positions(row))
 
 
 def is_layout_table(table) -> bool:
@@ -286,7 +287,7 @@ def table_grid(table, max_cells: int = MAX_TABLE_CELLS) -> list[list[str | None]
                 if len(target) < col + colspan:
                     target.extend([ABSENT] * (col + colspan - len(target)))
                 for dc in range(colspan):
-                    target[col + dc] = text if (dr == 0 and dc == 0) else ""
+                    target[col + dc] = text if (dr == 0 and dc == 0) else SPANNED
             col += colspan
             if col >= MAX_GRID_COLUMNS:
                 break

@@ -32,8 +32,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from engine.ingest import IngestError, Limits, sha256_of
-from engine.ingest.grid import (ABSENT, Deadline, LineCollector, clean_cell, collapse_cjk_gaps, join_wrapped,
-                                row_is_empty, row_text)
+from engine.ingest.grid import (ABSENT, SPANNED, Deadline, LineCollector, clean_cell, collapse_cjk_gaps,
+                                join_wrapped, row_is_empty, row_text, spanned_positions)
 from engine.ingest.pdf_aligned import Block, aligned_line, find_blocks
 from engine.ingest.pdf_guard import check_pdf
 from engine.ingest.pdf_page import (PASSWORD_ERRORS, cell_text, chars_in_box, chars_outside, find_tables, load_page,
@@ -191,7 +191,7 @@ def table_grid(page, table, reference_xs: list[float] | None = None) -> PageTabl
                 # a merged cell from the left or from above spans this position: some cell holds
                 # the position's centre (half-open on the right and bottom, as pdfplumber places a
                 # character in a cell; the cells of `across` already hold the row's middle)
-                line.append("")
+                line.append(SPANNED)
             else:
                 line.append(ABSENT)
         grid.append(line)
@@ -409,7 +409,8 @@ class _Reader:
                 line_on_page += 1
                 self.out.add(row_text(cells),
                              f"第{page_no}页（第{current.number}个表格第{current.rows_emitted}行）",
-                             page=page_no, table=current.number, row=current.rows_emitted)
+                             page=page_no, table=current.number, row=current.rows_emitted,
+                             spanned=spanned_positions(cells))
             ends_with_table = True
         self.open_table = current if ends_with_table else None
 

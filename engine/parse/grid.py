@@ -27,6 +27,8 @@ Value policy (documented here because rules depend on it):
   show more empty cells than its value count in front of its values: those are the positions its
   label cell spans, dropped from the front until the row has its width (Shanghai 2019 has no
   complete row to learn padding from). A row whose value cells are all empty is all blank.
+  Positions a merged cell covers beyond its first (SourceLine.spanned: the grid readers know them)
+  are dropped before any of this, so a grid row's blank cell is never taken for padding.
   Otherwise the row is malformed: ROW_TOO_FEW_VALUES, and ALL its cells are kind "missing" (which
   value belongs to which column cannot be known; the diagnostic quotes the values seen).
 - more values: ROW_TOO_MANY_VALUES, ALL the row's cells are kind "missing" with raw = the row's values
@@ -133,13 +135,18 @@ def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: 
         raw = lines[li].text
         label_line = li == start.line
         col = a
+        # a grid row's positions that a merged cell covers beyond its first are layout, not blank
+        # cells ("行政许可⇥161⇥⇥": one value merged over three columns; "规章⇥206⇥138⇥": a blank)
+        spanned = lines[li].spanned
+        first = f.count("\t", 0, a) if spanned else 0
         # the cells of line[a:b] (split_cells, inlined: this loop runs for every cell of every table)
         for k, fc in enumerate(seg.split("\t")):
             pos = col
             col += len(fc) + 1
             stripped = fc.strip()
             if not stripped:
-                if k or not label_line:         # (k == 0 on the label's line: the rest of its cell)
+                if (k or not label_line) and not (spanned and first + k in spanned):
+                    # (k == 0 on the label's line: the rest of its cell)
                     append(_new(Token, (EMPTY, "", "", li, pos, "", tabbed, "")))
                 continue
             if " " not in stripped:     # tokens_of_piece's common case: one value word in the cell
