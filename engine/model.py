@@ -34,10 +34,7 @@ class SourceLine:
     page: int | None = None
     table: int | None = None  # 1-based table index for DOCX/HTML/PDF grid rows
     row: int | None = None    # 1-based row within that table
-    # Grid rows: the 0-based TAB positions a merged cell covers beyond its first (gridSpan/vMerge,
-    # colspan/rowspan, a ruled PDF's merged box). Their "" is layout, not a blank cell: a row whose
-    # last cell is blank ("规章⇥206⇥138⇥") must not read like a value merged over the row's columns.
-    spanned: tuple[int, ...] = ()
+    spanned: tuple[int, ...] = ()   # grid rows: TAB positions a merged cell covers past its first (not blanks)
 
 
 @dataclass

@@ -407,8 +407,7 @@ class _Reader:
                 current.last_cells = cells
                 current.rows_emitted += 1
                 line_on_page += 1
-                self.out.add(row_text(cells),
-                             f"第{page_no}页（第{current.number}个表格第{current.rows_emitted}行）",
+                self.out.add(row_text(cells), f"第{page_no}页（第{current.number}个表格第{current.rows_emitted}行）",
                              page=page_no, table=current.number, row=current.rows_emitted,
                              spanned=spanned_positions(cells))
             ends_with_table = True
