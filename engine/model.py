@@ -217,7 +217,7 @@ class Report:
             "diagnostics": [d.to_json() for d in self.diagnostics],
         }
         if with_lines:
-            out["lines"] = [asdict(ln) for ln in self.lines]
+            out["lines"] = [{**asdict(ln), "spanned": list(ln.spanned)} for ln in self.lines]
         return out
 
 
