@@ -29,6 +29,7 @@ Nothing here prints: progress goes through the `progress` callback the CLI passe
 from __future__ import annotations
 
 import json
+from bisect import bisect_left
 from collections import Counter
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
@@ -44,7 +45,7 @@ from engine.render.letters import assign_letter_paths
 from engine.render.office import Office, load_office
 from engine.render.output import FinishedRun, OutputContext, RunOutput, read_summaries
 from engine.run.inputs import InputFile, InputTable, expand_inputs, input_records
-from engine.run.keyed import BlobTable
+from engine.run.keyed import BlobTable, PackedStrings
 from engine.run.options import AuditOptions, AuditRun, NullProgress
 from engine.run.outdir import check_output_path, output_lock, reclaim, staging_folder, work_folder
 from engine.run import outputs
@@ -88,7 +89,7 @@ def _run_locked(inputs: list[str | Path], out: Path, options: AuditOptions) -> A
                 audit.start_workers(len(files) + len(previous))
                 audit.list_inputs(files, previous)
                 audit.parse()
-                audit.pair_and_name()
+                audit.pair_and_name(lazy=bool(audit.probes))   # one pass: named as the tasks are made
                 audit.evaluate()
                 audit.remember()
                 summary, statuses = audit.write_outputs()
@@ -158,6 +159,7 @@ class Audit(OnePassSteps):
         self.to_parse: MutableMapping[str, InputFile] = InputTable()
         self.spills = BlobTable()                      # key -> the parsed Report (a pickle)
         self.probes = ProbeTable()                     # key -> (the probe's prediction, its file) (one pass)
+        self.naming: Naming | None = None              # one pass: the letters and pairing not yet in the records
         self.one_pass = ONE_PASS and season.ledger is None
         self.diverged = False                          # a prediction failed: outputs made ready again at the end
         self.reference_only: set[str] = set()          # --previous reports: compared against, never audited
@@ -215,14 +217,30 @@ class Audit(OnePassSteps):
             self.spills[key] = shared_path(outcome.spill)
         return STORED
 
-    def pair_and_name(self) -> None:
+    def predicted(self, key: str) -> bool:
+        """True for a probed input whose spooled record does not hold the prediction yet: it is still
+        "pending" as listed (one pass: the probe's outcome is not saved per key; record_so_far applies
+        it when the record is next read and saved)."""
+        return self.records.statuses[key] == "pending" and key in self.probes
+
+    def record_so_far(self, key: str) -> AuditRecord:
+        """The input's record so far, with the probe's prediction when it is not saved in it yet."""
+        record = self.records[key]
+        if self.predicted(key):
+            probe = self.probes[key][0]
+            Parsed("audited", None, probe.format, probe.agency, probe.year).apply_to(record)
+        return record
+
+    def pair_and_name(self, lazy: bool = False) -> None:
         """Pairs each report with last year's (and notes same-year peers), then names the letters
-        and numbers them, in source order."""
+        and numbers them, in source order. `lazy` (one pass): each record is given its name when
+        its group task is made (name), while the workers are busy, not here while they wait."""
         records = self.records
-        parsed = sorted(k for k, status in records.statuses.items() if status == "audited")
+        parsed = sorted(k for k, status in records.statuses.items()
+                        if status == "audited" or (status == "pending" and k in self.probes))
         items, reference_only = [], set()          # each record read back once, one at a time
         for k in parsed:
-            record = records[k]
+            record = self.record_so_far(k)
             items.append((k, record.agency, record.year, record.sha256))
             if record.previous_only:
                 reference_only.add(k)
@@ -236,25 +254,39 @@ class Audit(OnePassSteps):
         self.reference_only = reference_only
         letters = assign_letter_paths([(agency, year) for k, agency, year, _sha in items if k not in reference_only])
         del items
+        packed = PackedStrings()
+        for letter in letters:
+            packed.append(letter)
+        del letters
+        self.naming = Naming(packed, grouping.same_year, notes)
+        if not lazy:
+            for key in self.audited:
+                self.name(key)
+            self.naming = None
+
+    def name(self, key: str) -> AuditRecord:
+        """The record of an audited report given its letter, 文号 and pairing (pair_and_name), saved."""
+        naming, records = self.naming, self.records
         office, run_date = self.rules.office, self.options.run_date
-        for i, key in enumerate(self.audited):
-            record, previous = records[key], grouping.previous.get(key)
-            record.letter = letters[i]
-            record.sequence = office.sequence_start + i
-            record.reference_number = office.reference_number(record.sequence, run_date)
-            # with a ledger, the 文号 is the one this agency, year and round had before (or the
-            # next free one), and a resubmission is a 复核 round
-            dispatch = self.season.dispatch(record.agency, record.year, record.sha256 or "", record.source,
-                                            run_date.year, office.sequence_start,
-                                            lambda seq: office.reference_number(seq, run_date))
-            if dispatch is not None:
-                record.sequence, record.reference_number = dispatch.sequence, dispatch.reference_number
-                record.round = dispatch.round
-                self.ledger_ids[key] = dispatch.report_id
-            record.previous_source = records.sources[previous] if previous else None
-            record.same_year_sources = [records.sources[k] for k in grouping.same_year.get(key, [])]
-            record.agency_notes = notes.get(key, [])
-            records.save(key, record)
+        record, previous = self.record_so_far(key), self.previous_of.get(key)
+        sequence = bisect_left(self.audited, key)      # the index in source order (self.audited is sorted)
+        record.letter = naming.letters[sequence]
+        record.sequence = office.sequence_start + sequence
+        record.reference_number = office.reference_number(record.sequence, run_date)
+        # with a ledger, the 文号 is the one this agency, year and round had before (or the
+        # next free one), and a resubmission is a 复核 round
+        dispatch = self.season.dispatch(record.agency, record.year, record.sha256 or "", record.source,
+                                        run_date.year, office.sequence_start,
+                                        lambda seq: office.reference_number(seq, run_date))
+        if dispatch is not None:
+            record.sequence, record.reference_number = dispatch.sequence, dispatch.reference_number
+            record.round = dispatch.round
+            self.ledger_ids[key] = dispatch.report_id
+        record.previous_source = records.sources[previous] if previous else None
+        record.same_year_sources = [records.sources[k] for k in naming.same_year.get(key, [])]
+        record.agency_notes = naming.notes.get(key, [])
+        records.save(key, record)
+        return record
 
     def eval_task(self, key: str) -> EvalTask:
         previous = self.previous_of.get(key)
@@ -360,6 +392,15 @@ class Audit(OnePassSteps):
                 s.agency for s in summaries if s.status == "audited")
         previous_inputs = previous_inputs_of(store.slims(records.ordered(sorted(store.previous_only))))
         return FinishedRun(head, summaries, previous_inputs, self.rules.rule_info, store.blobs.view(report_keys))
+
+
+@dataclass
+class Naming:
+    """What pair_and_name gives the audited reports: each one's letter path (in self.audited's
+    order), same-year peers and agency notes."""
+    letters: PackedStrings      # a few bytes beyond the text a report (keyed.py), kept while the tasks are made
+    same_year: dict[str, list[str]]
+    notes: dict[str, list[str]]
 
 
 def previous_inputs_of(summaries: Iterable[AuditSummary]) -> list[dict[str, Any]]:

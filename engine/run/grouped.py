@@ -23,7 +23,7 @@ from engine.run.onepass import (PROBE_CHUNK, GroupTask, Member, MemberOutcome, P
                                 plan_groups, probe_chunk)
 from engine.run.pool import TaskTable, run_resilient
 from engine.run.records import STORED
-from engine.run.workers import EngineFailed, Parsed, eval_task, parse_task
+from engine.run.workers import EngineFailed, eval_task, parse_task
 from engine.spool import read_blob
 
 
@@ -49,9 +49,8 @@ class OnePassSteps:
         for key, probe in outcome.items():
             if probe is None:
                 continue
-            record = self.records[key]
-            Parsed("audited", None, probe.format, probe.agency, probe.year).apply_to(record)
-            self.records.save(key, record)
+            # the record itself is not read back and saved here: it stays "pending" until it is next
+            # read and saved, and takes the prediction then (Audit.predicted, record_so_far)
             self.probes[key] = (probe, self.to_parse.pop(key))
         return None
 
@@ -61,7 +60,8 @@ class OnePassSteps:
         """The audited reports evaluated in group tasks; then what a failed prediction or a failed
         task left undone is put right (correct). Returns the reports durable-rules failed on."""
         options = self.options
-        groups = {f"g:{i:06d}": members for i, members in enumerate(plan_groups(self.audited, self.previous_of))}
+        plan = plan_groups(self.audited, self.previous_of, options.jobs)
+        groups = {f"g:{i:06d}": members for i, members in enumerate(plan)}
         bar = self.progress("审核", len(groups))
         done = run_resilient(group_task, TaskTable(groups, lambda g: self.group_task(groups[g])), options.jobs,
                              on_done=bar.update, stall_seconds=options.stall_seconds, keep=self.kept_group,
@@ -71,6 +71,7 @@ class OnePassSteps:
         if broken:
             self.diverged = True
         self.correct(broken)
+        self.naming = None
         return dict(self.failed)
 
     def group_task(self, members: list[tuple[str, bool]]) -> GroupTask:
@@ -79,7 +80,7 @@ class OnePassSteps:
             spill = self.spills.get(key)
             probe = self.probes[key][0] if spill is None else None
             out.append(Member(key, self.parse_task(key) if spill is None else None, spill, probe,
-                              self.previous_of.get(key) if evaluate else None, self.records[key] if evaluate else None))
+                              self.previous_of.get(key) if evaluate else None, self.name(key) if evaluate else None))
         return GroupTask(out)
 
     def kept_group(self, _group: str, value: Any) -> Any:
@@ -131,7 +132,7 @@ class OnePassSteps:
     def forget_naming(self, keys: list[str]) -> None:
         """The letter, 文号 and pairing given on a prediction: gone (pair_again names what is audited)."""
         for key in keys:
-            self.records.save(key, replace(self.records[key], letter=None, sequence=None, reference_number=None,
+            self.records.save(key, replace(self.record_so_far(key), letter=None, sequence=None, reference_number=None,
                                            previous_source=None, same_year_sources=[], agency_notes=[]))
 
     def parse_keys(self, keys: list[str]) -> None:

@@ -85,11 +85,12 @@ class GroupTask:
     members: list[Member]
 
 
-def plan_groups(keys: list[str], previous_of: dict[str, str]) -> list[list[tuple[str, bool]]]:
+def plan_groups(keys: list[str], previous_of: dict[str, str], jobs: int = 1) -> list[list[tuple[str, bool]]]:
     """The group tasks for evaluating `keys` (in key order): each a list of (key, evaluate) in an
     order where last year's report comes before the reports it is compared with. A body's chain
     of years is one task (up to MAX_GROUP evaluated reports; a longer one is cut, and the report
-    before the cut is parsed again, not evaluated, in the next task); small groups share a task."""
+    before the cut is parsed again, not evaluated, in the next task); small groups share a task,
+    fewer of them towards the end (tail_size: the `jobs` workers then finish together)."""
     wanted = set(keys)
     # union-find over "previous of" links: a group is every report linked to another by them
     parent: dict[str, str] = {}
@@ -129,11 +130,13 @@ def plan_groups(keys: list[str], previous_of: dict[str, str]) -> list[list[tuple
 
     tasks: list[list[tuple[str, bool]]] = []
     current: list[tuple[str, bool]] = []
+    left = len(wanted)                 # evaluated reports not in a task before `current`
     for root in sorted(members, key=lambda r: min(members[r])):
         group = sorted(set(members[root]), key=lambda k: (depth_of(k), k))
         evaluated = [k for k in group if k in wanted]
-        if current and _count(current) + len(evaluated) > MAX_GROUP:
+        if current and _count(current) + len(evaluated) > tail_size(left, jobs):
             tasks.append(current)
+            left -= _count(current)
             current = []
         if len(evaluated) <= MAX_GROUP:
             current.extend((k, k in wanted) for k in group)
@@ -149,9 +152,17 @@ def plan_groups(keys: list[str], previous_of: dict[str, str]) -> list[list[tuple
                     task.append((p, False))
                 task.append((k, True))
             tasks.append(sorted(task, key=lambda m: (depth_of(m[0]), m[0])))
+            left -= len(piece)
     if current:
         tasks.append(current)
     return tasks
+
+
+def tail_size(left: int, jobs: int) -> int:
+    """Reports per shared task when `left` reports are still to be handed out: MAX_GROUP, and less
+    once fewer are left than two such tasks per worker, down to one — the run's last tasks are short,
+    so no worker is left waiting long for another finishing a full task."""
+    return max(1, min(MAX_GROUP, left // (2 * max(1, jobs))))
 
 
 def _count(task: list[tuple[str, bool]]) -> int:
