@@ -10,7 +10,10 @@ of them (--defects) gets an injected defect: a broken column total, or part 六'
 
 Prints, per size: reports/s for the whole run (parse, evaluate, score, letters, dashboard, tables),
 the CPU time of all its processes per report (steadier than the wall time on a shared machine; then
-split into the main process's and its children's), the peak RSS of the main process and of the largest child, and the statuses. Target on a 2-core machine
+split into the main process's, the workers' and the spreadsheet writer's), the peak RSS of the main
+process and of the largest child, the main process's steps (wall seconds from the start of the run,
+and its own CPU seconds in each: a step where the workers wait is serial time), and the statuses.
+Target on a 2-core machine
 (issue 14): ≥ 500 reports/s with --jobs 2 for 1,000 and 10,000 reports, the 10,000-report run within
 10% of 10× the 1,000-report one. benchmarks/scale.py gives each process's peak memory and the fit.
 """
@@ -129,6 +132,53 @@ def peak_rss_mb(who: int) -> float:
     return resource.getrusage(who).ru_maxrss / 1024     # Linux: KiB
 
 
+STEPS = ("load_rules", "list_inputs", "parse", "pair_and_name", "evaluate", "write_outputs")
+
+
+class Steps:
+    """The main process's steps of the run (engine/run/audit.py) timed from outside: wall start and
+    length, and this process's CPU in each; and the spreadsheet writer's CPU (its process reports it
+    on exit, through a file), so that the children's CPU splits into the writer's and the workers'."""
+
+    def __init__(self, folder: Path):
+        import engine.run.audit as audit
+        import engine.run.outputs as outputs
+
+        self.times: list[tuple[str, float, float, float]] = []
+        self.t0 = time.perf_counter()
+        self.writer_file = folder / "writer-cpu"
+        for name in STEPS:
+            owner = audit if name == "load_rules" else audit.Audit
+            setattr(owner, name, self._timed(name, getattr(owner, name)))
+        writer_main, writer_file = outputs._table_writer_main, self.writer_file
+
+        def timed_writer(*args):       # the target of the forked writer process (never pickled)
+            try:
+                writer_main(*args)
+            finally:
+                t = os.times()
+                writer_file.write_text(f"{t[0] + t[1]}")
+        outputs._table_writer_main = timed_writer
+
+    def _timed(self, name, fn):
+        def timed(*args, **kwargs):
+            w, c = time.perf_counter(), time.process_time()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                self.times.append((name, w - self.t0, time.perf_counter() - w, time.process_time() - c))
+        return timed
+
+    def writer_cpu(self) -> float | None:
+        try:
+            return float(self.writer_file.read_text())
+        except (OSError, ValueError):
+            return None
+
+    def line(self) -> str:
+        return "  ".join(f"{name} {start:.2f}+{wall:.2f}/{cpu:.2f}" for name, start, wall, cpu in self.times)
+
+
 def run(n: int, jobs: int, defects: float, keep: Path | None, two_phase: bool = False) -> None:
     if two_phase:          # parse everything, then evaluate (the Report pickled in between)
         import engine.run.audit
@@ -139,8 +189,9 @@ def run(n: int, jobs: int, defects: float, keep: Path | None, two_phase: bool = 
         inputs.mkdir(parents=True, exist_ok=True)
         made = generate(n, inputs, defects)
         options = AuditOptions(jobs=jobs, run_date=dt.date(2026, 1, 5))
+        steps = Steps(Path(tmp))
         cpu0 = os.times()
-        t0 = time.perf_counter()
+        t0 = steps.t0 = time.perf_counter()
         result = run_audit([inputs], base / "out", options)
         elapsed = time.perf_counter() - t0
         cpu1 = os.times()
@@ -152,8 +203,11 @@ def run(n: int, jobs: int, defects: float, keep: Path | None, two_phase: bool = 
         print(f"N={n:>5}  jobs={jobs}  {elapsed:7.2f} s  {n / elapsed:7.1f} reports/s  CPU {cpu / n * 1000:6.2f} ms/report  "
               f"peak RSS main {peak_rss_mb(resource.RUSAGE_SELF):6.1f} MB, largest child "
               f"{peak_rss_mb(resource.RUSAGE_CHILDREN):6.1f} MB")
-        print(f"         CPU ms/report: main {main_cpu / n * 1000:.2f}, children {child_cpu / n * 1000:.2f} "
-              f"(workers and the spreadsheet writer)")
+        writer = steps.writer_cpu()
+        split = (f"workers {(child_cpu - writer) / n * 1000:.2f}, spreadsheet writer {writer / n * 1000:.2f}"
+                 if writer is not None else "workers and the spreadsheet writer")
+        print(f"         CPU ms/report: main {main_cpu / n * 1000:.2f}, children {child_cpu / n * 1000:.2f} ({split})")
+        print(f"         main steps (start+wall/CPU s): {steps.line()}")
         print(f"         generated {dict(made)}; statuses {dict(statuses)}; findings {findings}; "
               f"reference-engine fallbacks {result.summary['engine_fallbacks']}")
 
