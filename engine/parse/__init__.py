@@ -173,7 +173,12 @@ def _review_shape() -> stream.Shape:
 def _unread(shape: stream.Shape, table: Table) -> bool:
     """Some cell of the shape the row reader left unknown (the only cells stream.complete fills)."""
     cells = table.cells
-    return any(cells.get(a) is None or cells[a].kind == "missing" for _, row in shape.rows for a in row)
+    for _, row in shape.rows:
+        for a in row:
+            cell = cells.get(a)
+            if cell is None or cell.kind == "missing":
+                return True
+    return False
 
 
 def set_reading(table: Table, lines: list) -> None:
@@ -218,8 +223,10 @@ def refusal(report: Report) -> NotAReportError | None:
 def _looks_like_report(folded: list[str], found_parts: int, found_tables: int) -> bool:
     if found_parts < 2 and found_tables == 0:
         return False
-    head = "".join(folded[:400])
-    return any(w in head.replace(" ", "") for w in _REPORT_WORDS) or found_tables >= 2
+    if found_tables >= 2:
+        return True
+    head = "".join(folded[:400]).replace(" ", "")
+    return any(w in head for w in _REPORT_WORDS)
 
 
 def _evidence(active_labels: list[str], variant_evidence: str) -> str | None:

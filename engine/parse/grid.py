@@ -52,7 +52,7 @@ from functools import cached_property, lru_cache
 from engine.model import Cell, SourceLine
 from engine.parse.anchors import (HEAD_CHARS, SHORT_CORE, Anchor, AnchorSet, Pos, Region,  # noqa: F401  (re-exported)
                                   label_first_chars, prefix_pattern, row_label_pattern, stop_label_pattern)
-from engine.parse.cells import _KINDS, EMPTY, TEXT, VALUE, Token, tokens_of_piece, word_kind
+from engine.parse.cells import _KINDS, EMPTY, TEXT, VALUE, Token, _decimal, tokens_of_piece, word_kind
 from engine.parse.normalize import squeeze
 from engine.parse.sides import label_sides
 
@@ -88,13 +88,16 @@ def chain(anchors: list[Anchor], order: list[str]) -> dict[str, Anchor]:
     n = len(rows)
     if not n:
         return {}
+    ranks = [rank[a.key] for a in rows]
     best = [1] * n
     prev = [-1] * n
-    for i in range(n):
-        ri = rank[rows[i].key]
+    for i in range(1, n):
+        ri, bi, pi = ranks[i], 1, -1
         for j in range(i):
-            if rank[rows[j].key] < ri and best[j] + 1 > best[i]:
-                best[i], prev[i] = best[j] + 1, j
+            # the first j that gives the longest chain (best[j] + 1 > bi)
+            if ranks[j] < ri and best[j] >= bi:
+                bi, pi = best[j] + 1, j
+        best[i], prev[i] = bi, pi
     i = max(range(n), key=lambda k: (best[k], -k))
     out: dict[str, Anchor] = {}
     while i >= 0:
@@ -344,13 +347,13 @@ def padding(rows: list[RowRead], expected: dict[str, int]) -> tuple[int, int]:
     """Layout padding (leading, trailing empty cells) seen on the table's complete rows."""
     lead = trail = 0
     for r in rows:
-        toks = r.tokens
         if len(r.values) != expected[r.key]:
             continue
-        first = next(i for i, t in enumerate(toks) if t.kind == VALUE)
-        last = max(i for i, t in enumerate(toks) if t.kind == VALUE)
-        lead = max(lead, sum(1 for t in toks[:first] if t.kind == EMPTY))
-        trail = max(trail, sum(1 for t in toks[last + 1:] if t.kind == EMPTY))
+        kinds = [t.kind for t in r.tokens]
+        first = kinds.index(VALUE)
+        last = len(kinds) - 1 - kinds[::-1].index(VALUE)
+        lead = max(lead, kinds[:first].count(EMPTY))
+        trail = max(trail, kinds[last + 1:].count(EMPTY))
     return lead, trail
 
 
@@ -386,9 +389,10 @@ _CELL_KIND = {"number": "number", "dash": "dash", "none": "none"}     # a value 
 def cell_from_token(address: str, tok: Token, line: SourceLine, read: str) -> Cell:
     """The cell a token states; `read` says how the token was placed (engine/model.READ_HOW)."""
     if tok.kind == EMPTY:
-        return Cell(address, "blank", None, "", line.no, line.where, read=read)
+        return Cell(address, "blank", None, "", line.no, line.where, False, read)
     kind = _CELL_KIND[tok.value_kind]
-    return Cell(address, kind, tok.value if kind == "number" else None, tok.raw, line.no, line.where, read=read)
+    return Cell(address, kind, _decimal(tok.text) if kind == "number" else None, tok.raw, line.no, line.where,
+                False, read)
 
 
 def unknown_cell(address: str, kind: str, raw: str, line: SourceLine | None) -> Cell:

@@ -37,7 +37,9 @@ _TITLE_SUFFIX = re.compile(r"(?:关于)?(?:\d{4}\s*年度?)?(?:本级)?(?:政府
 # Month and day in Arabic digits or Chinese numerals (一月一日, 十二月三十一日); years are converted to
 # Arabic digits beforehand by arabic_years().
 _MD = r"(?:\d{1,2}|[一二三四五六七八九十]{1,3})"
-_RANGE = (r"(?P<y1>\d{4})\s*年\s*(?P<m1>" + _MD + r")\s*月\s*(?P<d1>" + _MD + r")\s*[日号]\s*(?:起)?\s*"
+# (\d\d\d\d rather than \d{4}: a pattern that starts with a character set lets the regex engine skip
+# to the digits instead of trying every position)
+_RANGE = (r"(?P<y1>\d\d\d\d)\s*年\s*(?P<m1>" + _MD + r")\s*月\s*(?P<d1>" + _MD + r")\s*[日号]\s*(?:起)?\s*"
           r"(?:至|到|—{1,2}|-|~|〜)\s*")
 # A range with both years, wherever it is written (the historical reading).
 _PERIOD = re.compile(_RANGE + r"(?P<y2>\d{4})\s*年\s*(?P<m2>" + _MD + r")\s*月\s*(?P<d2>" + _MD + r")\s*[日号]")
@@ -47,7 +49,9 @@ _PERIOD = re.compile(_RANGE + r"(?P<y2>\d{4})\s*年\s*(?P<m2>" + _MD + r")\s*月
 _PERIOD_NAMED = re.compile(
     r"统计(?:期限|时限|周期|期间|时段|时间|区间|期)[^。；;!?\n]{0,12}?" + _RANGE
     + r"(?:(?P<y2>\d{4})\s*年\s*)?(?P<m2>" + _MD + r")\s*月\s*(?P<d2>" + _MD + r")\s*[日号]")
-_TEXT_YEAR = re.compile(r"(?<![\d(〔])(?P<y>20\d{2})\s*年")
+# a year not preceded by a digit, "(" or "〔" (written with the "2" first, the look-behind after it: a
+# pattern that starts with a literal is searched for that character, not tried at every position)
+_TEXT_YEAR = re.compile(r"(?P<y>2(?<![\d(〔]2)0\d{2})\s*年")
 _SIGNATURE_DATE = re.compile(r"^[ \t]*(?P<y>20\d{2})[ ]*年[ ]*(?P<m>\d{1,2})[ ]*月[ ]*(?P<d>\d{1,2})[ ]*日[ \t]*$")
 _INLINE_DATE = re.compile(r"(?:发布时间|发布日期)\s*[:：]\s*(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]\s*(?P<d>\d{1,2})")
 
@@ -80,13 +84,14 @@ def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_head
             meta.year, meta.year_source = int(m.group("y")), "title"
     head_text = "\n".join(ln.text for ln in lines[:first_heading_line or min(len(lines), 40)])
     body_text = head_text + "\n" + (parts["一"].text if parts["一"].present else "")
-    period = statistics_period(body_text) or statistics_period(_all_text(lines, 400_000))
+    body_folded = arabic_years(fold(body_text))
+    period = _period_in(body_folded) or statistics_period(_all_text(lines, 400_000))
     if period:
         meta.period_start, meta.period_end = period
         if meta.year is None:
             meta.year, meta.year_source = int(period[1][:4]), "period"
     if meta.year is None:
-        years = Counter(int(m.group("y")) for m in _TEXT_YEAR.finditer(arabic_years(fold(body_text))))
+        years = Counter(int(m.group("y")) for m in _TEXT_YEAR.finditer(body_folded))
         if years:
             meta.year, meta.year_source = years.most_common(1)[0][0], "text"
     meta.publication_date = _publication_date(lines)
@@ -102,7 +107,11 @@ def statistics_period(text: str) -> tuple[str, str] | None:
     calendar year ("内容涵盖2024年1月1日至2024年12月31日期间") — an unnamed shorter range is some
     campaign's dates, not the statistics period. Full-width digits and Chinese numerals are read; a
     range that is not a valid, forward range is no period."""
-    t = arabic_years(fold(text))
+    return _period_in(arabic_years(fold(text)))
+
+
+def _period_in(t: str) -> tuple[str, str] | None:
+    """statistics_period of a text already folded and with its years in Arabic digits."""
     for rx in (_PERIOD_NAMED, _PERIOD):
         for m in rx.finditer(t):
             y2 = m.group("y2") or m.group("y1")
@@ -218,7 +227,7 @@ def _title_by_report_name(lines: list[SourceLine]) -> tuple[str, int] | None:
         if len(text) > 60 or "。" in text:
             break
         kept.append((text, ln.no))
-        squeezed = re.sub(r"\s+", "", fold(text))
+        squeezed = _SPACES.sub("", fold(text))
         if not _TITLE_END.search(squeezed):
             continue
         if _plausible_agency(text):
@@ -232,6 +241,14 @@ def _title_by_report_name(lines: list[SourceLine]) -> tuple[str, int] | None:
     return None
 
 
+# (compiled once: re's own cache costs a lookup per call, and these run for every title line)
+_SPACES = re.compile(r"\s+")
+_TITLE_YEAR = re.compile(r"(?:19|20)\d{2}年度?")
+_ABOUT_END = re.compile(r"关于$")
+_YEAR_WORD_START = re.compile(r"^年度?(?=\S{2})")
+_NAMES_REPORT = re.compile(r"报告|年报|信息公开|模板")
+
+
 def _plausible_agency(title: str) -> bool:
     agency = agency_from_title(title)
     return agency is not None and body_kind(agency) is not None
@@ -239,17 +256,17 @@ def _plausible_agency(title: str) -> bool:
 
 def agency_from_title(title: str) -> str | None:
     """The issuing body as the title states it (text before the year, or before the report name)."""
-    t = re.sub(r"\s+", "", arabic_years(fold(title)))
-    m = re.search(r"(?:19|20)\d{2}年度?", t)
+    t = _SPACES.sub("", arabic_years(fold(title)))
+    m = _TITLE_YEAR.search(t)
     if m and m.start() > 0:
         name = t[:m.start()]
     elif m:           # "2019年上海市人民政府办公厅政府信息公开工作年度报告": the body follows the year
         name = _TITLE_SUFFIX.sub("", t[m.end():])
     else:
         name = _TITLE_SUFFIX.sub("", t)
-    name = re.sub(r"关于$", "", name).strip("《》\"' ")
-    name = re.sub(r"^年度?(?=\S{2})", "", name)     # the year's digits lost by a text copy: "年上海市…"
-    if re.search(r"报告|年报|信息公开|模板", name):
+    name = _ABOUT_END.sub("", name).strip("《》\"' ")
+    name = _YEAR_WORD_START.sub("", name)     # the year's digits lost by a text copy: "年上海市…"
+    if _NAMES_REPORT.search(name):
         return None       # the title names the report, not the body (a template, a generic title)
     if not name or name == t or len(name) < 2:
         return None if not name or len(name) < 2 else name

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import re
 
-from engine.model import Diagnostic, SourceLine, Table
+from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
-from engine.parse.grid import RowRead, cell_from_token, positional_slots, unknown_cell
+from engine.parse.cells import _decimal
+from engine.parse.grid import _CELL_KIND, RowRead, cell_from_token, positional_slots, unknown_cell
 
 _RUN = re.compile(r"-?\d+(?:\.\d+)?")
 
@@ -32,8 +33,13 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
         return [D.row_unplaced(table_name, key, read.doubt, [t.raw for t in values], row_line, addrs)]
     if len(values) == n:
         how = "grid" if _from_grid(values, lines) else "order"
+        cells = table.cells
         for a, t in zip(addrs, values):
-            table.cells[a] = cell_from_token(a, t, lines[t.line], how)
+            # cell_from_token of a VALUE token, inlined: this runs for nearly every cell of a report
+            line = lines[t.line]
+            kind = _CELL_KIND[t.value_kind]
+            cells[a] = Cell(a, kind, _decimal(t.text) if kind == "number" else None, t.raw, line.no, line.where,
+                            False, how)
         return []
     raw = [t.raw for t in values]
     if len(values) > n:
@@ -64,7 +70,12 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
 
 def _from_grid(tokens, lines: list[SourceLine]) -> bool:
     """The tokens are cells of a structured table (lines a grid reader emitted: SourceLine.table)."""
-    return bool(tokens) and all(lines[t.line].table is not None for t in tokens)
+    if not tokens:
+        return False
+    for t in tokens:
+        if lines[t.line].table is None:
+            return False
+    return True
 
 
 def _spaced_columns(values, lines: list[SourceLine]) -> bool:
