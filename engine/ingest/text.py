@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import codecs
 import re
+from dataclasses import fields
 from pathlib import Path
 
 from engine.ingest import DEFAULT_LIMITS, IngestError, Limits, sha256_of
@@ -32,14 +33,36 @@ def read(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Document:
     if not text.strip():
         raise IngestError("empty", f"文件 {path} 没有任何文字内容", str(path))
     lines = split_lines(text)
-    fmt = "md" if Path(path).suffix.lower() in (".md", ".markdown") else "txt"
+    suffix = (path if isinstance(path, Path) else Path(path)).suffix
+    fmt = "md" if suffix.lower() in (".md", ".markdown") else "txt"
     return Document(
         path=str(path),
         format=fmt,
-        lines=[SourceLine(no=i, text=t, where=f"第{i}行") for i, t in enumerate(lines, start=1)],
+        lines=source_lines(lines),
         sha256=sha256_of(data),
         encoding=encoding,
     )
+
+
+_new = object.__new__
+# the fields source_lines fills, in SourceLine's order (another SourceLine: the plain constructor)
+_FAST = tuple(f.name for f in fields(SourceLine)) == ("no", "text", "where", "page", "table", "row")
+
+
+def source_lines(texts: list[str]) -> list[SourceLine]:
+    """SourceLine(no=i, text=t, where="第i行") for each physical line. Built by filling each frozen
+    instance's __dict__ (fields in their order, as the generated __init__ does): that __init__ goes
+    through object.__setattr__ once per field, and a report has hundreds of lines (the same objects:
+    equal, same repr and pickle — tests/test_ingest_lines.py)."""
+    if not _FAST:
+        return [SourceLine(no=i, text=t, where=f"第{i}行") for i, t in enumerate(texts, start=1)]
+    out = []
+    append = out.append
+    for i, t in enumerate(texts, start=1):
+        line = _new(SourceLine)
+        line.__dict__.update(no=i, text=t, where=f"第{i}行", page=None, table=None, row=None)
+        append(line)
+    return out
 
 
 def split_lines(text: str) -> list[str]:

@@ -1,0 +1,19 @@
+"""engine/ingest/text.source_lines builds the same SourceLine objects as the constructor."""
+from __future__ import annotations
+
+import pickle
+
+from engine.ingest.text import source_lines
+from engine.model import SourceLine
+
+
+def test_source_lines_are_the_constructors_lines():
+    texts = ["标题", "", "一、总体情况\t0\t1", " 末行 "]
+    got = source_lines(texts)
+    want = [SourceLine(no=i, text=t, where=f"第{i}行") for i, t in enumerate(texts, start=1)]
+    assert got == want
+    assert repr(got) == repr(want)
+    assert [hash(x) for x in got] == [hash(x) for x in want]
+    assert [list(vars(x).items()) for x in got] == [list(vars(x).items()) for x in want]
+    assert pickle.dumps(got) == pickle.dumps(want)
+    assert source_lines([]) == []
