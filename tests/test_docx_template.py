@@ -8,7 +8,7 @@ import zlib
 
 from docx import Document
 
-from engine.render.docx_letter import Package, _Entry, render_docx, zip_bytes
+from engine.render.docx_letter import Package, _Entry, render_docx, xml_text, zip_bytes
 from engine.render.docx_template import TEMPLATE, _fixed_zip, build_template
 from engine.render.letter_content import FindingRow, Letter, RuleGroup, Section
 
@@ -56,3 +56,21 @@ def test_every_part_but_the_body_and_properties_comes_from_the_template():
     assert changed == {Package.DOCUMENT, Package.CORE}
     assert "<dc:title>审核意见书 公开审〔2026〕1号</dc:title>" in core and "@@" not in core
     assert package.document_tail.startswith("<w:sectPr")
+
+
+def test_package_write_is_zip_bytes_of_its_entries():
+    """Package.write assembles the zip from records made once; the bytes are zip_bytes' own."""
+    package = Package(TEMPLATE.read_bytes())
+    document = package.document_head + "<w:p/>" * 50 + package.document_tail
+    core = {"title": "审核意见书", "subject": "甲镇 & <乙>", "author": "办公室"}
+    core_xml = "".join(xml_text(core[p]) if i % 2 else p for i, p in enumerate(package.core))
+    parts = {Package.DOCUMENT: document, Package.CORE: core_xml}
+    entries = []
+    for entry in package.entries:
+        if isinstance(entry, str):
+            data = parts[entry].encode("utf-8")
+            c = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+            entry = _Entry(entry.encode(), zlib.crc32(data), c.compress(data) + c.flush(), len(data))
+        entries.append(entry)
+    assert package.write(document, core) == zip_bytes(entries)
+    assert package.write(document, core) == zip_bytes(entries)      # the records made once serve again

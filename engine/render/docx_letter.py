@@ -57,8 +57,11 @@ class DocxLetters(ReportOutput):
     def write(self, record: AuditRecord) -> None:
         data = render_docx(shared_letter(record, self.ctx.office, self.ctx.run_date, "docx"))
         path = letter_file(self.ctx.out_dir, record.letter, ".docx")
-        path.parent.mkdir(exist_ok=True)
-        path.write_bytes(data)
+        try:
+            path.write_bytes(data)
+        except FileNotFoundError:        # the first letter of its folder (not asked for every letter)
+            path.parent.mkdir(exist_ok=True)
+            path.write_bytes(data)
 
 
 def docx_name(letter: str) -> str:
@@ -277,19 +280,44 @@ class Package:
         self.document_head = head + body
         self.document_tail = tail          # the section properties (page size, margins) and the end
         self.core = re.split("@@(title|subject|author)@@", core)   # text, field, text, field …
+        # write(): (entry, its zip records or None for a part written per letter), made on first use
+        self._records: list[tuple[_Entry | str, tuple[bytes, bytes, bytes] | None]] | None = None
 
     def write(self, document: str, core: dict[str, str]) -> bytes:
+        """zip_bytes of the template's entries with the two parts written here, assembled from the
+        template entries' local records (header, name, data: the same for every letter) and their
+        central records (which only need the entry's offset), built once."""
         core_xml = "".join(xml_text(core[piece]) if i % 2 else piece for i, piece in enumerate(self.core))
         parts = {self.DOCUMENT: document, self.CORE: core_xml}
-        entries = []
-        for entry in self.entries:
-            if isinstance(entry, str):
+        if self._records is None:
+            self._records = [(entry, None if isinstance(entry, str) else _records(entry)) for entry in self.entries]
+        out, central = [], []
+        offset = 0
+        for entry, records in self._records:
+            if records is None:
                 data = parts[entry].encode("utf-8")
                 compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)   # as zipfile
-                entry = _Entry(entry.encode("ascii"), zlib.crc32(data), compressor.compress(data) + compressor.flush(),
-                               len(data))
-            entries.append(entry)
-        return zip_bytes(entries)
+                records = _records(_Entry(entry.encode("ascii"), zlib.crc32(data),
+                                          compressor.compress(data) + compressor.flush(), len(data)))
+            local, before, after = records
+            out.append(local)
+            central.append(before + offset.to_bytes(4, "little") + after)
+            offset += len(local)
+        directory = b"".join(central)
+        n = len(central)
+        end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, len(directory), offset, 0)
+        return b"".join(out) + directory + end
+
+
+def _records(e: _Entry) -> tuple[bytes, bytes, bytes]:
+    """An entry's local record (header, name, data) and its central record before and after the
+    entry's offset, as zip_bytes writes them."""
+    head = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, FIXED_DOS_TIME, FIXED_DOS_DATE,
+                       e.crc, len(e.compressed), e.size, len(e.name), 0)
+    record = struct.pack("<4s4B4H3L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0, 8, FIXED_DOS_TIME,
+                         FIXED_DOS_DATE, e.crc, len(e.compressed), e.size, len(e.name), 0, 0, 0, 0,
+                         0o644 << 16, 0)
+    return head + e.name + e.compressed, record[:-4], e.name
 
 
 def zip_bytes(entries: list[_Entry]) -> bytes:

@@ -186,8 +186,11 @@ class HtmlLetters(ReportOutput):
     def write(self, record: AuditRecord) -> None:
         html = self.template.render(L=shared_letter(record, self.ctx.office, self.ctx.run_date, "html"))
         path = letter_file(self.ctx.out_dir, record.letter)
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(html, encoding="utf-8")
+        try:
+            path.write_text(html, encoding="utf-8")
+        except FileNotFoundError:        # the first letter of its folder (not asked for every letter)
+            path.parent.mkdir(exist_ok=True)
+            path.write_text(html, encoding="utf-8")
 
 
 def letter_file(out_dir: str | Path, letter: str | None, suffix: str = ".html") -> Path:
