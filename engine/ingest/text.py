@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import fields
+from dataclasses import MISSING, fields
 from pathlib import Path
 
 from engine.ingest import DEFAULT_LIMITS, IngestError, Limits, sha256_of
@@ -45,8 +45,12 @@ def read(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Document:
 
 
 _new = object.__new__
-# the fields source_lines fills, in SourceLine's order (another SourceLine: the plain constructor)
-_FAST = tuple(f.name for f in fields(SourceLine)) == ("no", "text", "where", "page", "table", "row")
+# source_lines sets no, text and where, and every further field to its default (a SourceLine whose
+# first fields are others, or without defaults after them: the plain constructor)
+_FIELDS = fields(SourceLine)
+_FAST = tuple(f.name for f in _FIELDS[:3]) == ("no", "text", "where") and all(
+    f.default is not MISSING for f in _FIELDS[3:])
+_DEFAULTS = {f.name: f.default for f in _FIELDS[3:]}
 
 
 def source_lines(texts: list[str]) -> list[SourceLine]:
@@ -60,7 +64,7 @@ def source_lines(texts: list[str]) -> list[SourceLine]:
     append = out.append
     for i, t in enumerate(texts, start=1):
         line = _new(SourceLine)
-        line.__dict__.update(no=i, text=t, where=f"第{i}行", page=None, table=None, row=None)
+        line.__dict__.update(no=i, text=t, where=f"第{i}行", **_DEFAULTS)
         append(line)
     return out
 
