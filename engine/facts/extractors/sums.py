@@ -37,8 +37,9 @@ FACT_TYPES = {
 
 
 def extract(ctx) -> Iterable[dict[str, Any]]:
+    tables: dict[str, tuple] = {}      # this report's tables read once (see _table_values)
     for req in ctx.requests:
-        fact = sum_fact(ctx.report, req)
+        fact = sum_fact(ctx.report, req, tables=tables)
         if fact is not None:
             yield fact
 
@@ -68,45 +69,48 @@ def resolve_terms(report: Report, table_name: str, axis: str, at: str,
 
 
 def sum_fact(report: Report, req: dict[str, Any],
-             rows_of: dict[str, list[str]] | None = None) -> dict[str, Any] | None:
+             rows_of: dict[str, list[str]] | None = None,
+             tables: dict[str, tuple] | None = None) -> dict[str, Any] | None:
     """The `sum` fact of one request (None when the layout has no such row). `rows_of` is
-    accepted for compatibility and unused: the resolved terms are cached per layout."""
+    accepted for compatibility and unused: the resolved terms are cached per layout. `tables`:
+    where the report's tables are read once for all its requests (see _table_values)."""
     table = report.tables.get(req["table"])
-    base = {"type": "sum", "rule": req["rule"], "inst": req["inst"], "table": req["table"],
-            "params": dict(req.get("params", {})), "part": req.get("part")}
     if table is None or not table.present:
-        return {**base, "present": False, "known": False, "cells": [], "left_cells": [],
+        return {"type": "sum", "rule": req["rule"], "inst": req["inst"], "table": req["table"],
+                "params": dict(req.get("params", {})), "part": req.get("part"),
+                "present": False, "known": False, "cells": [], "left_cells": [],
                 "right_cells": [], "unknown": [], "beyond": False, "beyond_cells": [], "values": {}}
-    left, right = _resolved(report, req, row_keys_of(report, table))
-    if left is None or right is None or not left or not right:
+    plan = _resolved(report, req, row_keys_of(report, table))
+    if plan is None:
         return None
-    get = table.cells.get
-    cells = {a: get(a) for a in left + right}       # None: a cell the parser did not produce (missing)
-    # one pass over the cells: a value beyond the engine's range (a 16-digit cell) cannot be
-    # compared there: the identity is not assessable (待人工核对) instead of a report the engines refuse
-    beyond: list[str] = []
-    unknown: list[str] = []
-    values: dict[str, Decimal] = {}
-    for a, c in cells.items():
-        if c is not None and c.kind == "number" and c.value is not None:       # Cell.known, inlined
-            v = values[a] = c.value
-            if not -ENGINE_DEC_BOUND < v < ENGINE_DEC_BOUND:
-                beyond.append(a)
-                unknown.append(a)
-        else:
-            unknown.append(a)
+    left, right, addresses = plan
+    info = tables.get(req["table"]) if tables is not None else None
+    if info is None or info[0] is not table:
+        info = _table_values(table)
+        if tables is not None:
+            tables[req["table"]] = info
+    _, known, too_large, lines = info
+    values = {a: known[a] for a in addresses if a in known}
+    if len(values) == len(addresses) and not too_large:
+        unknown, beyond = [], []
+    else:
+        # a value beyond the engine's range (a 16-digit cell) cannot be compared there: the
+        # identity is not assessable (待人工核对) instead of a report the engines refuse
+        beyond = [a for a in addresses if a in too_large]
+        unknown = [a for a in addresses if a not in known or a in too_large]
     line = None                  # the first left-hand cell's line, else any cell's
     for a in left:
-        c = cells[a]
-        if c is not None and c.line is not None:
-            line = c.line
+        line = lines.get(a)
+        if line is not None:
             break
     else:
-        for c in cells.values():
-            if c is not None and c.line is not None:
-                line = c.line
+        for a in addresses:
+            line = lines.get(a)
+            if line is not None:
                 break
-    fact = {**base, "present": True, "known": not unknown, "cells": list(cells),
+    fact = {"type": "sum", "rule": req["rule"], "inst": req["inst"], "table": req["table"],
+            "params": dict(req.get("params", {})), "part": req.get("part"),
+            "present": True, "known": not unknown, "cells": list(addresses),
             "left_cells": list(left), "right_cells": list(right), "unknown": unknown,
             "values": values,
             # not assessable because a number is too large for the engine, not because a cell is
@@ -114,25 +118,47 @@ def sum_fact(report: Report, req: dict[str, Any],
             "beyond": bool(beyond), "beyond_cells": beyond,
             "line": line}
     if not unknown:
-        stated = sum((values[a] for a in left), Decimal(0))
-        computed = sum((values[a] for a in right), Decimal(0))
+        stated_values = [values[a] for a in left]
+        stated = sum(stated_values, _ZERO)
+        computed = sum([values[a] for a in right], _ZERO)
         fact["stated"] = stated
-        fact["computed"] = at_precision_of(computed, [values[a] for a in left])
+        fact["computed"] = at_precision_of(computed, stated_values)
         if not (-ENGINE_DEC_BOUND < stated < ENGINE_DEC_BOUND and -ENGINE_DEC_BOUND < computed < ENGINE_DEC_BOUND):
-            fact.update(known=False, unknown=list(cells), beyond=True)
+            fact.update(known=False, unknown=list(addresses), beyond=True)
             del fact["stated"], fact["computed"]
     return fact
 
 
-# (id(request), id(row keys)) -> (request, row keys, left, right): a request's terms resolve to the
+def _table_values(table) -> tuple:
+    """(table, address -> stated number, the addresses of numbers beyond the engine's range,
+    address -> line) of a table's cells: one pass, shared by the report's ~40 requests, each of
+    which then only looks its addresses up (Cell.known, inlined)."""
+    known: dict[str, Decimal] = {}
+    too_large: set[str] = set()
+    lines: dict[str, int] = {}
+    for a, c in table.cells.items():
+        if c is None:
+            continue
+        if c.kind == "number" and c.value is not None:
+            v = known[a] = c.value
+            if not -ENGINE_DEC_BOUND < v < ENGINE_DEC_BOUND:
+                too_large.add(a)
+        if c.line is not None:
+            lines[a] = c.line
+    return table, known, too_large, lines
+
+
+_ZERO = Decimal(0)
+
+# (id(request), id(row keys)) -> (request, row keys, terms, plan): a request's terms resolve to the
 # same addresses for every report whose table follows the same layout (row keys are the shared
 # tuples of structure.layout_row_keys); the objects are kept so that their ids stay unique
 _RESOLVED: dict[tuple[int, int], tuple] = {}
 
 
-def _resolved(report: Report, req: dict[str, Any],
-              rows: tuple[str, ...]) -> tuple[list[str] | None, list[str] | None]:
-    """(left, right) addresses of a request in a layout (resolve_terms), computed once."""
+def _resolved(report: Report, req: dict[str, Any], rows: tuple[str, ...]) -> tuple | None:
+    """The request's plan in a layout, computed once: (left, right, the distinct addresses of
+    left + right in order), or None when a side does not resolve (resolve_terms) or is empty."""
     key = (id(req), id(rows))
     hit = _RESOLVED.get(key)
     if hit is None or hit[0] is not req or hit[1] is not rows \
@@ -141,15 +167,20 @@ def _resolved(report: Report, req: dict[str, Any],
             _RESOLVED.clear()
         left = resolve_terms(report, req["table"], req["axis"], req["at"], req["left"], list(rows))
         right = resolve_terms(report, req["table"], req["axis"], req["at"], req["right"], list(rows))
-        hit = (req, rows, (req["axis"], req["at"], list(req["left"]), list(req["right"])),
-               left, right)
+        plan = None
+        if left and right:
+            plan = (tuple(left), tuple(right), tuple(dict.fromkeys(left + right)))
+        hit = (req, rows, (req["axis"], req["at"], list(req["left"]), list(req["right"])), plan)
         _RESOLVED[key] = hit
-    return hit[3], hit[4]
+    return hit[3]
 
 
 def at_precision_of(value: Decimal, stated: list[Decimal]) -> Decimal:
     """`value` rounded to the fewest decimals among the stated values (integers: no decimals)."""
-    places = min(max(0, -v.as_tuple().exponent) for v in stated) if stated else 0
+    if len(stated) == 1:        # the usual case: one stated total
+        places = max(0, -stated[0].as_tuple().exponent)
+    else:
+        places = min(max(0, -v.as_tuple().exponent) for v in stated) if stated else 0
     quantum = _QUANTA.get(places)
     if quantum is None:
         quantum = _QUANTA[places] = Decimal(1).scaleb(-places)
