@@ -320,12 +320,28 @@ def parse_signal_file(path: Path) -> tuple[list[re.Pattern], list[SignalDef]]:
 # Evaluation
 # --------------------------------------------------------------------------------------------
 
+def _one_regex(patterns: list[re.Pattern]) -> re.Pattern | None:
+    """One alternation searching for any of `patterns` (found iff one of them is found), or None
+    when they cannot be merged safely: different flags, or a group reference whose number or name
+    would change meaning in the merged pattern."""
+    if not patterns or len({p.flags for p in patterns}) > 1:
+        return None
+    if any(re.search(r"\\[1-9]|\(\?P=|\(\?\(", p.pattern) for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+    except re.error:
+        return None
+
+
 class SignalSet:
     def __init__(self, negation: list[re.Pattern], signals: list[SignalDef], source: str = ""):
         self.negation = negation
         self.signals = {s.id: s for s in signals}
         self.source = source
         self._cache: dict[tuple[str, int, int | None], tuple[re.Pattern | None, bool]] = {}
+        # the negation cues as one search (a clause is negative iff some cue occurs in it)
+        self._negation_rx = _one_regex(negation)
 
     @property
     def ids(self) -> list[str]:
@@ -346,8 +362,19 @@ class SignalSet:
     def polarity(self, view: TextView, start: int, end: int) -> Polarity:
         """negative when a negation cue sits in the match's clause (between ，；。): "未收取…信息处理费",
         "收取信息处理费0元"."""
-        clause = view.masked[view.clause_start(start):view.clause_end(end)]
-        return "negative" if any(cue.search(clause) for cue in self.negation) else "affirmative"
+        bounds = (view.clause_start(start), view.clause_end(end))
+        # several signals match in the same clause (信息处理费 …): judged once per view and clause
+        key = (self, bounds)
+        memo = view.memo
+        found = memo.get(key)
+        if found is None:
+            clause = view.masked[bounds[0]:bounds[1]]
+            if self._negation_rx is not None:
+                negative = self._negation_rx.search(clause) is not None
+            else:
+                negative = any(cue.search(clause) for cue in self.negation)
+            found = memo[key] = "negative" if negative else "affirmative"
+        return found
 
     def evaluate(self, report: Report, ids: list[str] | None = None) -> dict[str, SignalValue]:
         year = report.metadata.year if report.metadata else None
@@ -382,20 +409,51 @@ class SignalSet:
                                reason="报告年度未知，部分表述（如“上一年度”对应的年份）无法判断")
         return SignalValue(sig.id, present, hits[:MAX_HITS], missing)
 
-    def _hits(self, sig: SignalDef, group: str, rx: re.Pattern, view: TextView,
-              limit: int = MAX_GROUP_HITS) -> list[SignalHit]:
-        out: list[SignalHit] = []
-        masked = view.masked
-        for match in rx.finditer(masked):
-            if match.end() == match.start():
-                continue
+    def decide(self, report: Report, ids: list[str]) -> dict[str, bool | None]:
+        """{signal id: SignalValue.present} as evaluate() would give it, doing only what that
+        needs: the first accepted match of each group, no hit built (the facts of a signal that
+        is present are of no use to the engine, see text_signals)."""
+        year = report.metadata.year if report.metadata else None
+        views = {v.part: v for v in part_views(report)}
+        return {sid: self.decide_one(self.signals[sid], views, year) for sid in ids}
+
+    def decide_one(self, sig: SignalDef, views: dict[str, TextView], year: int | None) -> bool | None:
+        scanned = [views[p] for p in sig.parts if p in views]
+        if not scanned:
+            return None
+        missing = 0
+        unusable = False
+        for index in range(len(sig.groups)):
+            rx, left_out = self._group_regex(sig, index, year)
+            unusable = unusable or left_out
+            if rx is None or not any(next(self._accepted(sig, rx, view), None) is not None
+                                     for view in scanned):
+                missing += 1
+        present = not missing if sig.require == "all" else missing < len(sig.groups)
+        if not present and unusable:
+            return None
+        return present
+
+    def _accepted(self, sig: SignalDef, rx: re.Pattern, view: TextView):
+        """(start, end, polarity) of each match of `rx` in the view that counts for the signal
+        (not empty, not in an excluded sentence, of an accepted polarity), in order."""
+        for match in rx.finditer(view.masked):
             start, end = match.span()
-            s, e = view.sentence_span(start, end)
-            if any(x.search(view.text[s:e]) for x in sig.exclude):
+            if end == start:
                 continue
+            if sig.exclude:
+                s, e = view.sentence_span(start, end)
+                if any(x.search(view.text[s:e]) for x in sig.exclude):
+                    continue
             polarity = self.polarity(view, start, end)
             if sig.accept != "any" and polarity != sig.accept:
                 continue
+            yield start, end, polarity
+
+    def _hits(self, sig: SignalDef, group: str, rx: re.Pattern, view: TextView,
+              limit: int = MAX_GROUP_HITS) -> list[SignalHit]:
+        out: list[SignalHit] = []
+        for start, end, polarity in self._accepted(sig, rx, view):
             out.append(SignalHit(signal=sig.id, group=group, part=view.part,
                                  phrase=view.text[start:end], polarity=polarity,
                                  line=view.line_at(start), where=view.where_at(start),

@@ -14,6 +14,7 @@ What normalisation does, and why:
 """
 from __future__ import annotations
 
+import functools
 import re
 from bisect import bisect_left
 from dataclasses import dataclass, field
@@ -62,14 +63,22 @@ class TextView:
     lines: list = field(default_factory=list, repr=False)   # Report.lines, for SourceLine.where
     fallback_line: int | None = None     # the part's heading line
     masked: str = field(init=False, repr=False)
-    _sentence_ends: list[int] = field(init=False, repr=False)
-    _clause_ends: list[int] = field(init=False, repr=False)
+    # what the signals and figures judge once per view (e.g. a clause's polarity), keyed by them
+    memo: dict = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         # computed once: every match asks for its sentence, clause and the masked text
-        self.masked = mask_titles(self.text)
-        self._sentence_ends = [m.start() for m in _SENTENCE_END_RX.finditer(self.text)]
-        self._clause_ends = [m.start() for m in _CLAUSE_BREAK_RX.finditer(self.text)]
+        text = self.text
+        self.masked = mask_titles(text) if ("《" in text or "〈" in text or "<" in text) else text
+
+    # the boundaries are found once, when a first match asks for its sentence or clause
+    @functools.cached_property
+    def _sentence_ends(self) -> list[int]:
+        return [m.start() for m in _SENTENCE_END_RX.finditer(self.text)]
+
+    @functools.cached_property
+    def _clause_ends(self) -> list[int]:
+        return [m.start() for m in _CLAUSE_BREAK_RX.finditer(self.text)]
 
     def line_at(self, pos: int) -> int | None:
         if 0 <= pos < len(self.line_of) and self.line_of[pos] is not None:

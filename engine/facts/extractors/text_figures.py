@@ -17,6 +17,7 @@ Requests, each {"rule": RULE_ID, "kind": …, "file": signals.yaml path or ""}:
 """
 from __future__ import annotations
 
+import functools
 import json
 from decimal import Decimal
 from typing import Any, Iterable
@@ -189,12 +190,20 @@ def fee_facts(report: Report, req: dict, figures: list) -> Iterable[dict[str, An
     # the statement checked: "no fee was charged" (no_fee_statement), or "no fee notice was sent"
     # (no_fee_notice_statement: only that contradicts requests dropped for unpaid notices)
     signal = req.get("statement") or "no_fee_statement"
-    statement = sset.evaluate(report, [signal])[signal]
-    if not statement.present:
+    if not sset.decide(report, [signal])[signal]:
         return          # no statement that no fee was charged: nothing it could contradict
-    said = statement.first
-    base = {"type": "fee_conflict", "rule": req["rule"], "statement": said.excerpt,
+    # the statement's words are quoted only when something contradicts it (most reports: nothing)
+    yield from _conflicts(report, req, figures, lambda: _statement_base(report, req, sset, signal))
+
+
+def _statement_base(report: Report, req: dict, sset, signal: str) -> dict[str, Any]:
+    said = sset.evaluate(report, [signal])[signal].first
+    return {"type": "fee_conflict", "rule": req["rule"], "statement": said.excerpt,
             "statement_line": said.line, "statement_where": said.where}
+
+
+def _conflicts(report: Report, req: dict, figures: list, make_base) -> Iterable[dict[str, Any]]:
+    base = functools.cache(make_base)       # made on the first conflict, then shared
     sources = set(req.get("sources") or FEE_SOURCES)
     wanted = {"amount": "fee", "notices": "fee_notices"}
     for source, kind in wanted.items():
@@ -203,7 +212,7 @@ def fee_facts(report: Report, req: dict, figures: list) -> Iterable[dict[str, An
         for fig in figures:
             if fig.kind == kind and fig.value > 0 and fig.scope_own is True:
                 yield _fee_conflict(
-                    report, base, source=source, known=True, stated=fig.value,
+                    report, base(), source=source, known=True, stated=fig.value,
                     line=fig.line, part=fig.part, table=None,
                     label="信息处理费金额（元）" if source == "amount" else "收费通知数",
                     excerpt=fig.excerpt, where=fig.where, cells=[])
@@ -216,7 +225,7 @@ def fee_facts(report: Report, req: dict, figures: list) -> Iterable[dict[str, An
         if known and cell.value <= 0:
             return
         yield _fee_conflict(
-            report, base, source="dropped_unpaid", known=known,
+            report, base(), source="dropped_unpaid", known=known,
             stated=cell.value if known else None, line=cell.line, part="三",
             table="applications", label=describe_address(DROPPED_UNPAID),
             excerpt=report.line_text(cell.line), where=cell.where, cells=[DROPPED_UNPAID])

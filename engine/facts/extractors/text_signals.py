@@ -82,12 +82,27 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
             continue    # the same request from two clauses of one rule: one fact
         seen.add(key)
         by_file.setdefault(req.get("file") or "", []).append(req)
+    # with a fact filter (build_facts(sent=...)): whether each signal is present is decided first,
+    # cheaply (SignalSet.decide), and a signal is evaluated in full (hits, excerpts) only when the
+    # engine can use one of its facts — e.g. a signal that is absent; a present one fails no rule
+    keep = getattr(ctx, "keep", None)
+    wanted = keep("signal", ("rule", "name", "known", "holds", "present")) if keep is not None else None
     for file, reqs in by_file.items():
         sset = signal_set(file or None)
         names = sorted({r["signal"] for r in reqs})
-        values = sset.evaluate(ctx.report, names)
+        if wanted is not None:
+            decided = sset.decide(ctx.report, names)
+            reqs = [r for r in reqs if _wanted(wanted, r, decided[r["signal"]])]
+            names = sorted({r["signal"] for r in reqs})
+        values = sset.evaluate(ctx.report, names) if names else {}     # (no names: every signal)
         for req in reqs:
             yield signal_fact(req["rule"], sset, values[req["signal"]], ctx.report)
+
+
+def _wanted(test, req: dict[str, Any], present: bool | None) -> bool:
+    """The filter's test on the fields signal_fact gives a signal's fact (known, holds, present
+    all follow SignalValue.present)."""
+    return test(req["rule"], req["signal"], present is not None, present, present)
 
 
 def signal_fact(rule: str, sset: SignalSet, value: SignalValue, report) -> dict[str, Any]:
