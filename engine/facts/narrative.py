@@ -41,6 +41,7 @@ from ruamel.yaml.comments import CommentedMap
 
 from engine.facts.signals import (DEFAULT_SIGNALS_FILE, SignalLoadError, _line, compile_checked,
                                      load_yaml_document, signals_path)
+from engine.facts.literals import required_literals
 from engine.facts.text_source import TextView, part_views
 from engine.model import Metadata, Report
 from engine.template import APPLICANT_COLUMNS, REVIEW_COLUMNS
@@ -118,6 +119,8 @@ class _FigurePattern:
     context: re.Pattern | None
     line: int
     needs: re.Pattern | None = None      # speed only: skip a part whose text lacks this
+    # speed only: strings one of which every match contains (engine/facts/literals.py)
+    literals: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -205,7 +208,7 @@ def _parse_entry(kind: str, entry: Any, where: str, line: int, problems: list[st
     regex = compile_checked(_expand(pattern), where, problems)
     if regex is None:
         return None
-    return _FigurePattern(kind, regex, value, unless, context, line, needs)
+    return _FigurePattern(kind, regex, value, unless, context, line, needs, required_literals(regex))
 
 
 _DEFAULT: FigureSet | None = None
@@ -349,6 +352,8 @@ def figures_in_view(view: TextView, figure_set: FigureSet, metadata: Metadata | 
     out: list[Figure] = []
     taken: set[tuple[str, int, int]] = set()
     for fp in figure_set.patterns:
+        if fp.literals is not None and not any(s in masked for s in fp.literals):
+            continue            # certainly no match here
         if fp.needs is not None and fp.needs.search(masked) is None:
             continue
         for match in fp.regex.finditer(masked):

@@ -34,6 +34,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
+from engine.facts.literals import required_literals
 from engine.facts.text_source import PART_IDS, TextView, part_views
 from engine.model import Report
 from engine.paths import SIGNALS_FILE
@@ -342,6 +343,9 @@ class SignalSet:
         self._cache: dict[tuple[str, int, int | None], tuple[re.Pattern | None, bool]] = {}
         # the negation cues as one search (a clause is negative iff some cue occurs in it)
         self._negation_rx = _one_regex(negation)
+        # group regex -> strings one of which each of its matches contains (a part lacking all of
+        # them is not scanned: engine/facts/literals.py)
+        self._literals: dict[re.Pattern, tuple[str, ...] | None] = {}
 
     @property
     def ids(self) -> list[str]:
@@ -357,6 +361,8 @@ class SignalSet:
             usable = [f for f in filled if f is not None]
             regex = re.compile("|".join(f"(?:{f})" for f in usable)) if usable else None
             self._cache[key] = (regex, len(usable) < len(filled))
+            if regex is not None:
+                self._literals[regex] = required_literals(regex)
         return self._cache[key]
 
     def polarity(self, view: TextView, start: int, end: int) -> Polarity:
@@ -437,6 +443,9 @@ class SignalSet:
     def _accepted(self, sig: SignalDef, rx: re.Pattern, view: TextView):
         """(start, end, polarity) of each match of `rx` in the view that counts for the signal
         (not empty, not in an excluded sentence, of an accepted polarity), in order."""
+        literals = self._literals.get(rx)
+        if literals is not None and not any(s in view.masked for s in literals):
+            return              # certainly no match in this part
         for match in rx.finditer(view.masked):
             start, end = match.span()
             if end == start:

@@ -121,19 +121,35 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
             figures_by_file[file] = extract_figures(ctx.report, figure_set(file))
         return figures_by_file[file]
 
+    keep = getattr(ctx, "keep", None)
+    wanted = keep("figure", FIGURE_KEYS) if keep is not None else None
     seen: set[str] = set()
     for req in ctx.requests:
-        key = json.dumps(req, sort_keys=True, ensure_ascii=False)
+        key = _request_key(req)
         if key in seen:
             continue    # the same request from two clauses of one rule: one set of facts
         seen.add(key)
         file = req.get("file") or ""
         if req["kind"] == "figures":
-            yield from figure_facts(ctx.report, req, figures_of(file))
+            yield from figure_facts(ctx.report, req, figures_of(file), wanted)
         elif req["kind"] == "fee":
             yield from fee_facts(ctx.report, req, figures_of(file))
         else:
             raise ValueError(f"未知的叙述数字请求：{req['kind']!r}")
+
+
+# (id(request) -> (request, its key)): the catalog's requests live as long as the process and are
+# never changed; the object is kept so that its id is not reused
+_KEYS: dict[int, tuple[dict, str]] = {}
+
+
+def _request_key(req: dict) -> str:
+    hit = _KEYS.get(id(req))
+    if hit is None or hit[0] is not req:
+        if len(_KEYS) > 1024:
+            _KEYS.clear()
+        hit = _KEYS[id(req)] = (req, json.dumps(req, sort_keys=True, ensure_ascii=False))
+    return hit[1]
 
 
 def _readings_text(cmp) -> str:
@@ -149,13 +165,23 @@ def _fmt(value: Decimal | None) -> str:
     return "（未填有效数值）" if value is None else format(value.normalize(), "f")
 
 
-def figure_facts(report: Report, req: dict, figures: list) -> Iterable[dict[str, Any]]:
+# the engine-visible str/bool fields of a figure fact, in the order FactContext.keep's test takes them
+FIGURE_KEYS = ("rule", "kind", "status", "known", "holds", "approx", "scope_own", "part", "table")
+
+
+def figure_facts(report: Report, req: dict, figures: list, wanted=None) -> Iterable[dict[str, Any]]:
+    """`wanted` (FactContext.keep): a figure whose fact the engine cannot use (it agrees with the
+    table …) is not described."""
     kinds = set(req.get("kinds") or [])
     for fig in figures:
         if fig.kind not in kinds:
             continue
         cmp = compare_figure(fig, report)
         table = cmp.cells[0].split(".", 1)[0] if cmp.cells else None
+        if wanted is not None and not wanted(req["rule"], fig.kind, cmp.status, cmp.status != "unknown",
+                                             cmp.status != "contradict", fig.approx, fig.scope_own,
+                                             fig.part, table):
+            continue
         unknown = [describe_address(a) for a in cmp.unknown_cells]
         readings = _readings_text(cmp) if cmp.readings else ""
         yield {"type": "figure", "rule": req["rule"], "kind": fig.kind, "status": cmp.status,

@@ -1,0 +1,67 @@
+"""engine/facts/literals.py: the strings it derives are necessary — a text in which the pattern
+matches always contains one of them — on hand-made cases and on every pattern of the shipped
+signals file (figures and signal groups) over the seeds' narrative and random shuffles of it."""
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from engine.facts.extractors.text_figures import figure_set
+from engine.facts.extractors.text_signals import signal_set
+from engine.facts.literals import required_literals
+from engine.facts.text_source import part_views
+from engine.parse import parse_file
+
+SEEDS = sorted((Path(__file__).parent / "fixtures" / "seeds").glob("*.txt"))
+
+
+@pytest.mark.parametrize("pattern,expected", [
+    ("收费通知书?[^。]{0,8}", ("收费通知",)),
+    ("(?:信息处理费|处理费)\\d+元", ("处理费",)),          # 处理费 is in 信息处理费: one string
+    ("(?:甲乙|丙丁)x?", ("丙丁", "甲乙")),
+    ("(?:甲乙|丙丁)戊己庚", ("戊己庚",)),                  # one string beats two
+    ("甲?乙*", None), ("[甲乙]丙?", None), ("(?:甲|[乙丙])", None),
+    ("(?i:abc)", None), ("(?:甲乙){2,3}", ("甲乙",)), ("(?:a|b|c|d|e)", None),   # too many
+    ("(?=甲)乙", ("乙",)), ("", None),
+])
+def test_hand_cases(pattern, expected):
+    assert required_literals(re.compile(pattern)) == expected
+
+
+def test_ignorecase_gives_none():
+    assert required_literals(re.compile("abc", re.IGNORECASE)) is None
+
+
+def _patterns() -> list[re.Pattern]:
+    out = [fp.regex for fp in figure_set("").patterns]
+    sset = signal_set(None)
+    for sig in sset.signals.values():
+        for i in range(len(sig.groups)):
+            rx, _ = sset._group_regex(sig, i, 2023)
+            if rx is not None:
+                out.append(rx)
+    return out
+
+
+def test_literals_are_necessary_on_the_shipped_patterns():
+    texts = [v.masked for p in SEEDS for v in part_views(parse_file(p))]
+    rng = random.Random(7)
+    for t in list(texts):                 # clauses shuffled: other neighbours for each phrase
+        pieces = re.split("(?<=[，。；])", t)
+        for _ in range(3):
+            rng.shuffle(pieces)
+            texts.append("".join(pieces))
+    derived = matched = 0
+    for rx in _patterns():
+        literals = required_literals(rx)
+        if literals is None:
+            continue
+        derived += 1
+        for t in texts:
+            if rx.search(t):
+                matched += 1
+                assert any(s in t for s in literals), (rx.pattern, literals)
+    assert derived >= 15 and matched > 50
