@@ -230,7 +230,9 @@ def json_form_function(visible: tuple[tuple[str, str, bool], ...], alternatives:
     code = ["def form(fact, sid):",
             "    get = fact.get"]
     if alternatives is not None:
-        code.append(f"    if not ({_sent_test(alternatives)}):")
+        reads, test = _sent_test(alternatives)
+        code.extend(reads)
+        code.append(f"    if not ({test}):")
         for name, kind, _sent in visible:
             if kind != "bool":
                 code.append(f"        v = get({name!r})")
@@ -262,22 +264,28 @@ def json_form_function(visible: tuple[tuple[str, str, bool], ...], alternatives:
     return _compiled_form(code, visible)
 
 
-def _sent_test(alternatives: tuple) -> str:
-    """Generated code: whether the fact (`get`) has every equality of some alternative."""
+def _sent_test(alternatives: tuple) -> tuple[list[str], str]:
+    """Generated code: (lines reading each field the test needs once, from `get`; the expression
+    saying whether the fact has every equality of some alternative)."""
     if not alternatives:
-        return "False"
+        return [], "False"
+    names: dict[str, str] = {}
+    for equalities in alternatives:
+        for name, _const in equalities:
+            names.setdefault(name, f"_f{len(names)}")
     tests = []
     for equalities in alternatives:
         parts = []
         for name, const in equalities:
+            v = names[name]
             if const is True:
-                parts.append(f"get({name!r})")                       # bool(v) is True: v not None
+                parts.append(v)                                  # bool(v) is True: v not None
             elif const is False:
-                parts.append(f"(get({name!r}) is not None and not get({name!r}))")
+                parts.append(f"({v} is not None and not {v})")
             else:
-                parts.append(f"get({name!r}) == {const!r}")
+                parts.append(f"{v} == {const!r}")
         tests.append("(" + " and ".join(parts) + ")")
-    return " or ".join(tests)
+    return [f"    {v} = get({name!r})" for name, v in names.items()], " or ".join(tests)
 
 
 def _compiled_form(code: list[str], visible: tuple) -> FormFn:
@@ -437,7 +445,8 @@ def _dict_tests(sent: dict[str, tuple]) -> dict[str, Any]:
 @functools.lru_cache(maxsize=256)
 def _dict_test(alternatives: tuple) -> Callable[[Callable[[str], Any]], bool]:
     """The test engine_payload(sent=...) makes (_sent_test) as a function of a fact's `get`."""
-    code = ["def test(get):", f"    return bool({_sent_test(alternatives)})"]
+    reads, test = _sent_test(alternatives)
+    code = ["def test(get):", *reads, f"    return bool({test})"]
     namespace: dict[str, Any] = {}
     exec(compile("\n".join(code), "<sent test>", "exec"), namespace)
     return namespace["test"]

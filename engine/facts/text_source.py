@@ -174,8 +174,12 @@ def part_view(report: Report, part_id: str, keep_table_rows: bool = False) -> Te
     pieces: list[str] = []      # the kept lines' texts and line breaks, joined once at the end
     line_of: list[int | None] = []
     prev_soft = False   # previous kept line ended mid-sentence: join without a break
-    for local, line_no in zip(local_lines, src):
-        text = strip_spaces(local).strip() if local else ""
+    # horizontal spaces removed from the whole text at once: a run of them never spans a line
+    # break, and a line's first (last) character has a line break or nothing before (after) it,
+    # neither a digit, so each line comes out as strip_spaces(line) would give it
+    stripped = strip_spaces("\n".join(local_lines)).split("\n")
+    for local, line_no in zip(stripped, src):
+        text = local.strip() if local else ""
         if not text:
             continue    # blank lines are layout: seeds and PDFs put them inside sentences too
         if pieces:
@@ -184,8 +188,9 @@ def part_view(report: Report, part_id: str, keep_table_rows: bool = False) -> Te
                 line_of.append(line_no)
         pieces.append(text)
         line_of.extend([line_no] * len(text))
-        is_heading = bool(_SUBHEADING.match(text)) and len(text) <= 40 and "。" not in text
-        prev_soft = not is_heading and text[-1] not in _SOFT_END_OK and len(text) >= 8
+        # joined to the next line when it ends mid-sentence and is not a sub-heading
+        prev_soft = text[-1] not in _SOFT_END_OK and len(text) >= 8 and \
+            not (len(text) <= 40 and "。" not in text and _SUBHEADING.match(text))
     return TextView(part=part_id, text="".join(pieces), line_of=line_of, lines=report.lines,
                     fallback_line=part.line_start)
 

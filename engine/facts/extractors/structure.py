@@ -202,12 +202,26 @@ def _table_facts(report: Report, table: Table, keep_row=None, keep_cell=None) ->
 
 def _cell_wanted(keep_cell, addr: str, cell: Cell | None, kind: str, row_key: str, part: str,
                  malformed: bool) -> bool:
-    """keep_cell on the values _cell_fact would give the cell's fact (CELL_KEYS order)."""
-    table, col, amount, signed = _address_info(addr)
+    """keep_cell on the values _cell_fact would give the cell's fact (CELL_KEYS order). Those
+    values are fixed by the address and the row (table, column, amount, signed, part), the kind,
+    the malformed flag and the number's two flags: the test's answer is remembered for each."""
     integral = negative = None
     if kind == "number" and cell.value is not None:
         integral, negative = _integral_negative(cell.value)
-    return keep_cell(addr, table, row_key, col, kind, integral, negative, amount, signed, malformed, part)
+    key = (keep_cell, addr, row_key, part, kind, integral, negative, malformed)
+    hit = _WANTED.get(key)
+    if hit is None:
+        if len(_WANTED) >= 65536:
+            _WANTED.clear()
+        table, col, amount, signed = _address_info(addr)
+        hit = _WANTED[key] = keep_cell(addr, table, row_key, col, kind, integral, negative, amount,
+                                       signed, malformed, part)
+    return hit
+
+
+# (test, address, row, part, kind, integral, negative, malformed) -> keep: the tests are the
+# cached functions of engine/facts (FactContext.keep), alive as long as their filter
+_WANTED: dict[tuple, bool] = {}
 
 
 @functools.lru_cache(maxsize=64)
