@@ -74,6 +74,14 @@ class FactContext:
             return None
         return _args_test(self.wanted.get(fact_type, ()), names)
 
+    def may_keep(self, fact_type: str, names: tuple[str, ...]) -> Callable[..., bool] | None:
+        """Like keep, from only some of the fields: the function says False when no fact with
+        these values of `names` can be wanted whatever its other fields (a blank cell, a whole
+        number ≥ 0 …), True when one may be. None: no filter."""
+        if self.wanted is None:
+            return None
+        return _args_test(self.wanted.get(fact_type, ()), names, True)
+
 
 @dataclass
 class FactSet:
@@ -453,9 +461,12 @@ def _dict_test(alternatives: tuple) -> Callable[[Callable[[str], Any]], bool]:
 
 
 @functools.lru_cache(maxsize=256)
-def _args_test(alternatives: tuple | None, names: tuple[str, ...]) -> Callable[..., bool] | None:
+def _args_test(alternatives: tuple | None, names: tuple[str, ...],
+               partial: bool = False) -> Callable[..., bool] | None:
     """The same test as _dict_test, as a function of the values of `names` (None standing for an
-    absent field); None when some equality is on a field not in `names`, or every fact is sent."""
+    absent field); None when some equality is on a field not in `names`, or every fact is sent.
+    `partial`: an equality on a field not in `names` is taken as met (the function then says
+    whether the test MAY pass)."""
     if alternatives is None:
         return None
     arg = {n: f"a{i}" for i, n in enumerate(names)}
@@ -464,6 +475,8 @@ def _args_test(alternatives: tuple | None, names: tuple[str, ...]) -> Callable[.
         parts = []
         for name, const in equalities:
             if name not in arg:
+                if partial:
+                    continue
                 return None
             v = arg[name]
             if const is True:
@@ -472,7 +485,7 @@ def _args_test(alternatives: tuple | None, names: tuple[str, ...]) -> Callable[.
                 parts.append(f"({v} is not None and not {v})")
             else:
                 parts.append(f"{v} == {const!r}")
-        tests.append("(" + " and ".join(parts) + ")")
+        tests.append("(" + (" and ".join(parts) or "True") + ")")
     code = [f"def test({', '.join(arg.values())}):",
             f"    return bool({' or '.join(tests) if tests else 'False'})"]
     namespace: dict[str, Any] = {}

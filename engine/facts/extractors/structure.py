@@ -128,6 +128,9 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
     keep = getattr(ctx, "keep", None)
     keep_row = keep("row", ROW_KEYS) if keep is not None else None
     keep_cell = keep("cell", CELL_KEYS) if keep is not None else None
+    if keep_cell is not None:      # a quick first test on what varies from cell to cell
+        may = ctx.may_keep("cell", ("kind", "integral", "negative", "malformed"))
+        keep_cell = (keep_cell, may, {})
     for pid in T.PART_IDS:
         yield _part_fact(report, pid)
     for name in T.TABLE_NAMES:
@@ -202,24 +205,32 @@ def _table_facts(report: Report, table: Table, keep_row=None, keep_cell=None) ->
 
 def _cell_wanted(keep_cell, addr: str, cell: Cell | None, kind: str, row_key: str, part: str,
                  malformed: bool) -> bool:
-    """keep_cell on the values _cell_fact would give the cell's fact (CELL_KEYS order). Those
+    """`keep_cell` = (FactContext.keep's test on CELL_KEYS, may_keep's test on the flags, memo of
+    the latter) on the values _cell_fact would give the cell's fact. Those
     values are fixed by the address and the row (table, column, amount, signed, part), the kind,
     the malformed flag and the number's two flags: the test's answer is remembered for each."""
+    test, may, seen = keep_cell
     integral = negative = None
     if kind == "number" and cell.value is not None:
         integral, negative = _integral_negative(cell.value)
-    key = (keep_cell, addr, row_key, part, kind, integral, negative, malformed)
+    flags = (kind, integral, negative, malformed)
+    possible = seen.get(flags)
+    if possible is None:
+        possible = seen[flags] = may(*flags)
+    if not possible:
+        return False
+    key = (test, addr, row_key, part, flags)
     hit = _WANTED.get(key)
     if hit is None:
         if len(_WANTED) >= 65536:
             _WANTED.clear()
         table, col, amount, signed = _address_info(addr)
-        hit = _WANTED[key] = keep_cell(addr, table, row_key, col, kind, integral, negative, amount,
-                                       signed, malformed, part)
+        hit = _WANTED[key] = test(addr, table, row_key, col, kind, integral, negative, amount,
+                                  signed, malformed, part)
     return hit
 
 
-# (test, address, row, part, kind, integral, negative, malformed) -> keep: the tests are the
+# (test, address, row, part, (kind, integral, negative, malformed)) -> keep: the tests are the
 # cached functions of engine/facts (FactContext.keep), alive as long as their filter
 _WANTED: dict[tuple, bool] = {}
 
