@@ -65,3 +65,15 @@ def test_literals_are_necessary_on_the_shipped_patterns():
                 matched += 1
                 assert any(s in t for s in literals), (rx.pattern, literals)
     assert derived >= 15 and matched > 50
+
+
+def test_one_regex_finds_what_any_of_the_patterns_finds():
+    from engine.facts.literals import one_regex
+    cues = [re.compile(p) for p in ["未", "无(?![法论])", "(?<![\\d.])0(?:\\.0+)?元", "不存在"]]
+    merged = one_regex(cues)
+    assert merged is not None
+    for text in ["未收取", "无法", "无收费", "10元", "0元", "共0.00元", "不存在", "收取", ""]:
+        assert (merged.search(text) is not None) == any(c.search(text) for c in cues), text
+    assert one_regex([re.compile("(a)\\1")]) is None                      # a back reference
+    assert one_regex([re.compile("a"), re.compile("b", re.IGNORECASE)]) is None
+    assert one_regex([]) is None

@@ -1,4 +1,4 @@
-"""Necessary literals of a regular expression: a quick test that lets a scan be skipped.
+"""Regex shortcuts for the narrative extractors: necessary literals, and merged searches.
 
     literals = required_literals(regex)      # tuple of strings, or None
     if literals is not None and not any(s in text for s in literals): no match in text
@@ -8,6 +8,8 @@ tree: a run of literal characters every match must pass through, or one such run
 alternation). A substring test over a report's part is a fraction of the cost of scanning it with a
 pattern like "(?:约|近)?\\d+件…" that may start anywhere; the scan itself, and so every match and
 every result, is unchanged — the test only says where there is certainly nothing to find.
+
+    one_regex(patterns)                      # one search finding text iff one of them does
 """
 from __future__ import annotations
 
@@ -84,3 +86,17 @@ def _item(op, av) -> frozenset[str] | None:
     if op is getattr(_c, "ATOMIC_GROUP", None):
         return _sequence(list(av))
     return None                         # classes, any, anchors, lookarounds, references: nothing
+
+
+def one_regex(patterns: list[re.Pattern]) -> re.Pattern | None:
+    """One alternation searching for any of `patterns` (found iff one of them is found), or None
+    when they cannot be merged safely: different flags, or a group reference whose number or name
+    would change meaning in the merged pattern."""
+    if not patterns or len({p.flags for p in patterns}) > 1:
+        return None
+    if any(re.search(r"\\[1-9]|\(\?P=|\(\?\(", p.pattern) for p in patterns):
+        return None
+    try:
+        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+    except re.error:
+        return None

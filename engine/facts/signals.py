@@ -34,7 +34,7 @@ from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
-from engine.facts.literals import required_literals
+from engine.facts.literals import one_regex, required_literals
 from engine.facts.text_source import PART_IDS, TextView, part_views
 from engine.model import Report
 from engine.paths import SIGNALS_FILE
@@ -321,20 +321,6 @@ def parse_signal_file(path: Path) -> tuple[list[re.Pattern], list[SignalDef]]:
 # Evaluation
 # --------------------------------------------------------------------------------------------
 
-def _one_regex(patterns: list[re.Pattern]) -> re.Pattern | None:
-    """One alternation searching for any of `patterns` (found iff one of them is found), or None
-    when they cannot be merged safely: different flags, or a group reference whose number or name
-    would change meaning in the merged pattern."""
-    if not patterns or len({p.flags for p in patterns}) > 1:
-        return None
-    if any(re.search(r"\\[1-9]|\(\?P=|\(\?\(", p.pattern) for p in patterns):
-        return None
-    try:
-        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
-    except re.error:
-        return None
-
-
 class SignalSet:
     def __init__(self, negation: list[re.Pattern], signals: list[SignalDef], source: str = ""):
         self.negation = negation
@@ -342,7 +328,7 @@ class SignalSet:
         self.source = source
         self._cache: dict[tuple[str, int, int | None], tuple[re.Pattern | None, bool]] = {}
         # the negation cues as one search (a clause is negative iff some cue occurs in it)
-        self._negation_rx = _one_regex(negation)
+        self._negation_rx = one_regex(negation)
         # group regex -> strings one of which each of its matches contains (a part lacking all of
         # them is not scanned: engine/facts/literals.py)
         self._literals: dict[re.Pattern, tuple[str, ...] | None] = {}
