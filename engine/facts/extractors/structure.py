@@ -118,6 +118,7 @@ def split_address(addr: str) -> tuple[str, str, str]:
 
 
 # the engine-visible str/bool fields of a row / cell, in the order FactContext.keep's test takes them
+CELL_KINDS = ("number", "blank", "dash", "none", "text", "missing")      # model.CellKind
 ROW_KEYS = ("table", "row", "present", "in_force", "malformed", "part")
 CELL_KEYS = ("addr", "table", "row", "col", "kind", "integral", "negative", "amount", "signed",
              "malformed", "part")
@@ -130,7 +131,8 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
     keep_cell = keep("cell", CELL_KEYS) if keep is not None else None
     if keep_cell is not None:      # a quick first test on what varies from cell to cell
         may = ctx.may_keep("cell", ("kind", "integral", "negative", "malformed"))
-        keep_cell = (keep_cell, may, {})
+        of_kind = ctx.may_keep("cell", ("kind",))
+        keep_cell = (keep_cell, may, {}, frozenset(k for k in CELL_KINDS if not of_kind(k)))
     for pid in T.PART_IDS:
         yield _part_fact(report, pid)
     for name in T.TABLE_NAMES:
@@ -161,6 +163,7 @@ def _table_facts(report: Report, table: Table, keep_row=None, keep_cell=None) ->
     get = table.cells.get
     add = cell_facts.append
     tname = table.name
+    skip = keep_cell[3] if keep_cell is not None else ()      # kinds no cell fact is wanted of
     for row_key, label, addresses in layout:
         cells = [get(a) for a in addresses]        # None: the parser did not produce it (missing)
         bad = present = False
@@ -178,7 +181,7 @@ def _table_facts(report: Report, table: Table, keep_row=None, keep_cell=None) ->
             m = a in malformed if malformed else False
             if m:
                 bad = True
-            if keep_cell is None or _cell_wanted(keep_cell, a, c, kind, row_key, part, m):
+            if keep_cell is None or (kind not in skip and _cell_wanted(keep_cell, a, c, kind, row_key, part, m)):
                 add(_cell_fact(c or Cell(address=a, kind="missing"), row_key, label, part, m))
         if keep_row is None or keep_row(tname, row_key, bad or present, in_force, bad, part):
             row_facts.append(_row_fact(tname, row_key, label,
@@ -193,7 +196,7 @@ def _table_facts(report: Report, table: Table, keep_row=None, keep_cell=None) ->
             if c.kind in counts:
                 counts[c.kind] += 1
             m = addr in malformed
-            if keep_cell is None or _cell_wanted(keep_cell, addr, c, c.kind, row_key, part, m):
+            if keep_cell is None or (c.kind not in skip and _cell_wanted(keep_cell, addr, c, c.kind, row_key, part, m)):
                 cell_facts.append(_cell_fact(c, row_key, row_key, part, m))
     yield {"type": "table", "name": table.name, "present": table.present,
            "template": table_template(report, table) if table.present else None,
@@ -209,7 +212,7 @@ def _cell_wanted(keep_cell, addr: str, cell: Cell | None, kind: str, row_key: st
     the latter) on the values _cell_fact would give the cell's fact. Those
     values are fixed by the address and the row (table, column, amount, signed, part), the kind,
     the malformed flag and the number's two flags: the test's answer is remembered for each."""
-    test, may, seen = keep_cell
+    test, may, seen, _ = keep_cell
     integral = negative = None
     if kind == "number" and cell.value is not None:
         integral, negative = _integral_negative(cell.value)

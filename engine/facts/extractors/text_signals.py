@@ -61,12 +61,13 @@ _CACHE: dict[tuple[str, float], SignalSet] = {}
 
 
 _DEFAULT_PATH = str(DEFAULT_SIGNALS_FILE)
+_NAMES: dict[str | Path, str] = {}       # a request's file -> str(Path(file)), made once
 
 
 def signal_set(path: str | Path | None) -> SignalSet:
     """The signal set of a file, loaded once per process (and again if the file changed)."""
     # (asked once or twice per report: a string and os.stat, not a Path, for the default file)
-    name = str(Path(path)) if path else _DEFAULT_PATH
+    name = (_NAMES.get(path) or _NAMES.setdefault(path, str(Path(path)))) if path else _DEFAULT_PATH
     key = (name, os.stat(name).st_mtime)
     if key not in _CACHE:
         _CACHE[key] = load_signals(name)
