@@ -30,6 +30,7 @@ equals either; it contradicts only when it matches neither.
 """
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -240,6 +241,7 @@ def parse_number(text: str) -> Decimal | None:
     return Decimal(str(value)).normalize() if value is not None else None
 
 
+@functools.lru_cache(maxsize=1024)     # asked for every figure; the agency is the same all report
 def agency_level(agency: str | None) -> str | None:
     """The administrative level of a people's government named `agency` (市, 区, 镇 …), or None
     when the name is not a government's (a department, an office) or is unknown."""

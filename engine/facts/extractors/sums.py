@@ -177,7 +177,10 @@ def _resolved(report: Report, req: dict[str, Any], rows: tuple[str, ...]) -> tup
 
 def at_precision_of(value: Decimal, stated: list[Decimal]) -> Decimal:
     """`value` rounded to the fewest decimals among the stated values (integers: no decimals)."""
-    places = min(_places(v) for v in stated) if stated else 0
+    if len(stated) == 1:             # the usual case: one stated total
+        places = _places(stated[0])
+    else:
+        places = min(_places(v) for v in stated) if stated else 0
     quantum = _QUANTA.get(places)
     if quantum is None:
         quantum = _QUANTA[places] = Decimal(1).scaleb(-places)
