@@ -8,7 +8,9 @@ report (time.process_time, garbage collector on, the setup frozen out of it as i
 
     read       read_document(path)
     parse      parse_document(document)
-    facts      build_facts(report, None, catalog.requests)
+    facts      the facts evaluate(engine="durable") builds: build_facts(report, None, catalog.requests,
+               sent=fact_filters(catalog)) (only what the engine can use; a tree without `sent`: all)
+    facts_all  build_facts(report, None, catalog.requests): every fact (the reference evaluator's)
     durable    evaluate(report, catalog, engine="durable")  (facts + engine + results + charges)
     reference  evaluate(report, catalog, engine="reference")
     record     build_record(...)  (findings quoted and sorted, score, not-assessable items)
@@ -37,7 +39,7 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-STAGES = ("read", "parse", "facts", "durable", "reference", "record", "letters", "json")
+STAGES = ("read", "parse", "facts", "facts_all", "durable", "reference", "record", "letters", "json")
 WORKER = ("read", "parse", "durable", "record", "letters", "json")
 
 
@@ -80,10 +82,15 @@ def measure(root: Path, corpus: Path, rounds: int, profile: str | None) -> dict[
     ctx = OutputContext(out_dir, office, run_date)
     HtmlLetters.prepare(out_dir)
     letter_outputs = [HtmlLetters(ctx), DocxLetters(ctx)]
+    import inspect
+    from engine.evaluate import fact_filters
+    durable_facts = ({"sent": fact_filters(catalog)}
+                     if "sent" in inspect.signature(build_facts).parameters else {})
     runs = {
         "read": lambda: [read_document(f) for f in files],
         "parse": lambda: [parse_document(d) for d in docs],
-        "facts": lambda: [build_facts(r, None, catalog.requests) for r in reports],
+        "facts": lambda: [build_facts(r, None, catalog.requests, **durable_facts) for r in reports],
+        "facts_all": lambda: [build_facts(r, None, catalog.requests) for r in reports],
         "durable": lambda: [evaluate(r, catalog, engine="durable") for r in reports],
         "reference": lambda: [evaluate(r, catalog, engine="reference") for r in reports],
         "record": lambda: [build_record(b, r, res, policy, info, "durable")
