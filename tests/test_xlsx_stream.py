@@ -159,6 +159,16 @@ def test_no_row_is_kept_in_memory_after_it_is_written():
     book.close()
 
 
+def test_a_wide_row_gets_its_column_letters(tmp_path):
+    book = XlsxBook(STAMP)
+    book.add_sheet("宽").write_row(list(range(300)))
+    book.save(tmp_path / "t.xlsx")
+    ws = load_workbook(tmp_path / "t.xlsx")["宽"]
+    assert ws["KN1"].value == 299 and ws.max_column == 300
+    with pytest.raises(ValueError):
+        XlsxBook(STAMP).add_sheet("太宽").write_row([1] * (xlsx_stream.MAX_COLUMNS + 1))
+
+
 @pytest.mark.parametrize("index,letters", [(1, "A"), (26, "Z"), (27, "AA"), (52, "AZ"), (703, "AAA")])
 def test_column_letters(index, letters):
     assert column_letter(index) == letters
