@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, MutableMapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +45,7 @@ from engine.render.letters import assign_letter_paths
 from engine.render.office import Office, load_office
 from engine.render.output import FinishedRun, OutputContext, RunOutput, read_summaries
 from engine.run.inputs import InputFile, InputTable, expand_inputs, input_records
-from engine.run.keyed import BlobTable, PackedStrings
+from engine.run.keyed import BlobTable, KeyList, PackedStrings
 from engine.run.options import AuditOptions, AuditRun, NullProgress
 from engine.run.outdir import check_output_path, output_lock, reclaim, staging_folder, work_folder
 from engine.run import outputs
@@ -54,7 +54,7 @@ from engine.run.records import STORED, BaseRecords, Finished, RecordStore, catal
 from engine.run.grouped import OnePassSteps
 from engine.run.probe import ProbeTable
 from engine.run.workers import (EngineFailed, EvalContext, EvalTask, Parsed, ParseTask, eval_task, init_eval_worker,
-                                parse_task, preload_catalog, reference_fallback)
+                                parse_task, preload_catalog, prepare_eval_worker, reference_fallback)
 from engine.score import RuleInfo, load_scoring
 from engine.spool import shared_path
 
@@ -166,7 +166,7 @@ class Audit(OnePassSteps):
         self.mismatched: dict[str, Parsed] = {}        # key -> its full parse, where the probe was wrong
         self.failed: dict[str, EngineFailed] = {}      # key -> durable-rules' failure in a group task
         self.previous_of: dict[str, str] = {}          # key -> key of last year's report
-        self.audited: list[str] = []                   # the keys to evaluate, in key order
+        self.audited: Sequence[str] = KeyList()         # the keys to evaluate, in key order (8 B a key: keyed.py)
         self.store = RecordStore(work / "records")
         self.records = BaseRecords(self.store.folder)  # key -> the record so far (on disk)
         self.ctx = EvalContext(options.hooks, str(options.rules_dir), str(options.scoring_file), out.office,
@@ -177,6 +177,8 @@ class Audit(OnePassSteps):
     def start_workers(self, files: int) -> None:
         """The workers fork now, before this process holds anything per report (pool.py)."""
         if files:
+            if not self.options.cluster:
+                prepare_eval_worker(self.ctx)     # once here, inherited by every worker it forks
             self.pool.jobs = max(1, min(self.options.jobs, files))
             self.pool.start()
 
@@ -250,7 +252,7 @@ class Audit(OnePassSteps):
             for k in note.keys:
                 notes.setdefault(k, []).append(note.message)
         self.previous_of = grouping.previous
-        self.audited = [k for k in parsed if k not in reference_only]
+        self.audited = KeyList(k for k in parsed if k not in reference_only)
         self.reference_only = reference_only
         letters = assign_letter_paths([(agency, year) for k, agency, year, _sha in items if k not in reference_only])
         del items

@@ -19,8 +19,9 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
-from engine.run.onepass import (PROBE_CHUNK, GroupTask, Member, MemberOutcome, ProbeChunk, agrees, group_task,
-                                plan_groups, probe_chunk)
+from engine.run.keyed import KeyList
+from engine.run.onepass import (GroupTask, Member, MemberOutcome, ProbeChunk, agrees, group_task, plan_groups,
+                                probe_chunk, probe_size)
 from engine.run.pool import TaskTable, run_resilient
 from engine.run.records import STORED
 from engine.run.workers import EngineFailed, eval_task, parse_task
@@ -34,9 +35,14 @@ class OnePassSteps:
         # --previous reports are parsed at once: one that is never last year's report of an audited
         # one would have no group task to check its prediction
         keys = sorted(k for k in self.to_parse if not k.startswith("prev:"))
-        chunks = {f"p:{i:06d}": ProbeChunk([(k, str(self.to_parse[k].path)) for k in keys[i:i + PROBE_CHUNK]],
-                                           self.options.limits)
-                  for i in range(0, len(keys), PROBE_CHUNK)}
+        chunks, start = {}, 0
+        while start < len(keys):
+            # PROBE_CHUNK files a task, fewer towards the end (and for a small batch), so that every
+            # worker probes and they finish together
+            end = start + probe_size(len(keys) - start, self.options.jobs)
+            chunks[f"p:{len(chunks):06d}"] = ProbeChunk([(k, str(self.to_parse[k].path)) for k in keys[start:end]],
+                                                        self.options.limits)
+            start = end
         bar = self.progress("预读", len(chunks))
         run_resilient(probe_chunk, chunks, self.options.jobs, on_done=bar.update,
                       stall_seconds=self.options.stall_seconds, keep=self.probed, pools=self.pool)
@@ -60,23 +66,24 @@ class OnePassSteps:
         """The audited reports evaluated in group tasks; then what a failed prediction or a failed
         task left undone is put right (correct). Returns the reports durable-rules failed on."""
         options = self.options
-        plan = plan_groups(self.audited, self.previous_of, options.jobs)
-        groups = {f"g:{i:06d}": members for i, members in enumerate(plan)}
+        # each task's keys packed (keyed.KeyList) with its evaluate flags: a few bytes a report
+        groups = {f"g:{i:06d}": (KeyList(k for k, _ in members), bytes(e for _, e in members))
+                  for i, members in enumerate(plan_groups(self.audited, self.previous_of, options.jobs))}
         bar = self.progress("审核", len(groups))
         done = run_resilient(group_task, TaskTable(groups, lambda g: self.group_task(groups[g])), options.jobs,
                              on_done=bar.update, stall_seconds=options.stall_seconds, keep=self.kept_group,
                              pools=self.pool)
         bar.close()
-        broken = sorted(k for g, v in done.items() if v is not STORED for k, _ in groups[g])
+        broken = sorted(k for g, v in done.items() if v is not STORED for k in groups[g][0])
         if broken:
             self.diverged = True
         self.correct(broken)
         self.naming = None
         return dict(self.failed)
 
-    def group_task(self, members: list[tuple[str, bool]]) -> GroupTask:
+    def group_task(self, members: tuple[KeyList, bytes]) -> GroupTask:
         out = []
-        for key, evaluate in members:
+        for key, evaluate in zip(*members):
             spill = self.spills.get(key)
             probe = self.probes[key][0] if spill is None else None
             out.append(Member(key, self.parse_task(key) if spill is None else None, spill, probe,

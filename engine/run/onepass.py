@@ -165,6 +165,12 @@ def tail_size(left: int, jobs: int) -> int:
     return max(1, min(MAX_GROUP, left // (2 * max(1, jobs))))
 
 
+def probe_size(left: int, jobs: int) -> int:
+    """Files per probe task when `left` are still to be handed out: PROBE_CHUNK, less once fewer are
+    left than two such tasks per worker (tail_size's reason)."""
+    return max(1, min(PROBE_CHUNK, left // (2 * max(1, jobs))))
+
+
 def _count(task: list[tuple[str, bool]]) -> int:
     return sum(1 for _k, evaluate in task if evaluate)
 

@@ -209,9 +209,19 @@ def preload_catalog(hooks: Hooks, rules_dir: Path) -> Any:
     return catalog
 
 
+def prepare_eval_worker(ctx: EvalContext) -> None:
+    """In the main process, before the pool forks: the worker's state (the letters' templates
+    compiled …) built once here, for every forked worker to inherit instead of each building its own
+    (init_eval_worker finds it). Nothing native: rule-engine handles stay per worker."""
+    init_eval_worker(ctx)
+
+
 def init_eval_worker(ctx: EvalContext) -> None:
-    """Worker initializer: the catalog, scoring policy and per-report outputs, once per worker."""
+    """Worker initializer: the catalog, scoring policy and per-report outputs, once per worker —
+    or nothing, when the process forked from one that prepared them for this very context."""
     global _worker
+    if _worker is not None and _worker.ctx is ctx:
+        return
     catalog = _preloaded.get((ctx.hooks.load_catalog, ctx.rules_dir))
     if catalog is None:
         catalog = resolve(ctx.hooks.load_catalog)(Path(ctx.rules_dir))
