@@ -281,13 +281,28 @@ def test_totals_stay_unknown_when_the_identity_does_not_hold():
         assert row_of(r, key) == [UNKNOWN] * 7, key
 
 
-def test_totals_stay_unknown_when_every_total_blank_would_fit_as_well():
-    """一 and 三.七 print (5, 5), 二 and 四 nothing: 5 + 0 = 5 + 0, but so would the two 5s sit in two
-    applicant columns with 总计 left blank in both rows (0 + 0 = 0 + 0) — nothing tells them apart."""
+def test_totals_pinned_by_the_applicant_columns_as_well():
+    """一 and 三.七 print (5, 5), 三.一 (5), 二 and 四 nothing. The 总计 column alone would not tell
+    (5 + 0 = 5 + 0, and 0 + 0 = 0 + 0 with both 总计 left blank), but the applicant columns do
+    (engine/parse/stream_place.py): with 一's two 5s in two applicant columns, 三.七 needs a 5 in
+    each of them (一 + 二 = 三.七 + 四), and 三.七's second 5 would need a second outcome row. So both
+    rows' 总计 is 5; the column of the other 5 stays open (any of six, the same in all three rows)."""
     r = parse(document(before(printed_from({"一": [5, 5], "三.一": [5], "三.七": [5, 5]}))))
     for key in ("一", "三.七"):
-        assert row_of(r, key) == [UNKNOWN] * 7, key
+        assert row_of(r, key) == [UNKNOWN] * 6 + [5], key
+    assert row_of(r, "三.一") == [UNKNOWN] * 6 + [BLANK]
     assert row_of(r, "二") == [BLANK] * 7
+    note = next(d for d in r.diagnostics if "applications.一.自然人" in d.cells)
+    assert note.code == "ROW_TOO_FEW_VALUES" and "待人工核对" in note.message and "无法从文本确定" in note.message
+    assert "“总计”为 5" in note.message and "applications.一.总计" not in note.cells
+
+
+def test_figures_no_placement_fits_stay_unknown():
+    """一 prints (5, 5) and nothing else has figures: whichever way the two 5s are placed,
+    一 + 二 = 三.七 + 四 fails in some column (三.七 and 四 are blank): no placement fits, the agency's
+    table does not add up, and nothing is read from the sums."""
+    r = parse(document(before(printed_from({"一": [5, 5]}))))
+    assert row_of(r, "一") == [UNKNOWN] * 7
 
 
 def test_totals_stay_unknown_when_a_row_of_the_identity_has_no_candidate():
@@ -379,3 +394,42 @@ def test_a_2019_page_in_reading_order_with_blank_cells_gone():
         assert any(addr in d.cells and f"（{own}）" in d.message for d in r.diagnostics), key
     for key in ("三.一", "三.三.8", "三.四.3", "三.五.1"):
         assert row_of(r, key) == [UNKNOWN] * 7, key
+
+
+# Every cell the sums determine is read, and no other (engine/parse/stream_place.py), checked against
+# the reader-independent analysis of tests/placements.py on the same printed figures.
+CONSISTENT = {"一": [330, 15, 1, 346], "二": [20, 20], "三.一": [200, 10, 1], "三.二": [3], "三.四.1": [100, 5],
+              "三.五.1": [40], "三.七": [343, 15, 1, 359], "四": [7, 7]}
+
+
+def _analysis(report, printed: dict[str, list[int]]):
+    import layouts
+    import placements as P
+    from decimal import Decimal
+
+    table = report.tables["applications"]
+    units = [P.Unit(k, tuple(f"applications.{k}.{c}" for c in APPLICANT_COLUMNS),
+                    (tuple(("number", Decimal(v)) for v in printed[k]),) if printed.get(k) else ()) for k in KEYS]
+    return P.analyse(units, layouts.identities(table))
+
+
+def _content(cell):
+    return None if cell.kind == "blank" else ("number", cell.value) if cell.kind == "number" else cell.kind
+
+
+def test_every_cell_the_sums_determine_is_read_and_no_other():
+    for printed in (CONSISTENT, {"一": [5, 5], "三.一": [5], "三.七": [5, 5]},
+                    dict(CONSISTENT, **{"三.二": [], "三.三.1": [3]})):
+        r = parse(document(before(printed_from(printed))))
+        analysis = _analysis(r, printed)
+        assert analysis.fits
+        for addr, values in analysis.values.items():
+            cell = r.cell(addr)
+            if len(values) == 1:
+                assert cell.kind != "missing" and _content(cell) == next(iter(values)), addr
+            else:
+                assert cell.kind == "missing", addr
+    r = parse(document(before(printed_from(CONSISTENT))))
+    # the outcome rows' blank 总计 and the columns no figure can reach are read; 自然人 stays open
+    assert row_of(r, "三.一")[-1] == BLANK and row_of(r, "一")[-1] == 346
+    assert row_of(r, "三.一")[0] == UNKNOWN

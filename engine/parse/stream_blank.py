@@ -28,7 +28,8 @@ module reads such a stream block by block (the requests table is one block; each
    money column is told apart by a unit (采购总金额 "251000元" beside 采购项目数量 "6"); one with no
    value at all stays unknown (nothing in its block shows its figures were not drawn elsewhere).
    A row with fewer values than columns and more than none stays unknown here (the column of each
-   value is not in the text) — but for its 总计 where the identities pin it (engine/parse/stream_totals.py).
+   value is not in the text) — but for the cells the table's sums pin, whichever way its figures are
+   placed (engine/parse/stream_place.py; where no placement fits, the 总计 of engine/parse/stream_totals.py).
 5. A row the row reader already read must be read the same way, else the whole table is left as
    the row reader gave it. Only cells still unknown ("missing") are filled; they are read "order",
    blank ones with CELL_BLANK (charged 待人工核对 like every blank of a text table), the rows with an
@@ -43,7 +44,7 @@ from dataclasses import dataclass, field
 from engine.model import Diagnostic, SourceLine, Table
 from engine.parse import active as active_table
 from engine.parse import diagnostics as D
-from engine.parse import stream_totals
+from engine.parse import stream_place, stream_totals
 from engine.parse import units
 from engine.parse.cells import EMPTY, VALUE, Token, tokens_of_piece
 from engine.parse.grid import Anchor, Region, RowRead, cell_from_token
@@ -347,7 +348,10 @@ def complete(name: str, rows: list[tuple[str, list[str]]], group: dict[str, str]
         return
     placed = apply(spec, table, reading, lines, diagnostics)
     if name == "applications":
-        placed |= stream_totals.totals(name, rows, reading.short, table, lines, diagnostics, RESOLVED_CODES)
+        pinned = stream_place.place(name, rows, reading.short, table, lines, diagnostics, RESOLVED_CODES)
+        if pinned is None:
+            pinned = stream_totals.totals(name, rows, reading.short, table, lines, diagnostics, RESOLVED_CODES)
+        placed |= pinned
     if name == "active" and placed:
         diagnostics.extend(_active_units(table, placed, reading, lines, folded, region))
 
