@@ -290,6 +290,7 @@ def complete(table: Table, lines: list[SourceLine], folded: list[str], region: R
     if values is None:
         if not table.present:
             _unreadable(table, lines, events, tail, region, diagnostics, addrs)
+        _to_check(diagnostics)
         return
     for a, tok in zip(addrs, values):
         table.cells[a] = cell_from_token(a, tok, lines[tok.line], "order")
@@ -318,5 +319,21 @@ def _unreadable(table: Table, lines: list[SourceLine], events: list[Event], tail
         table.cells[a] = unknown_cell(a, "missing", raw, first)
     diagnostics[:] = [d for d in diagnostics if not (d.table == "review" and d.code == "TABLE_MISSING")]
     diagnostics.append(D.row_unplaced(
-        "review", "data", f"表头与 {len(values)} 个数值在文本中交错排列（阅读顺序文本），无法确定各数值所属的列",
+        "review", "data", f"表头与 {len(values)} 个数值在文本中交错排列（阅读顺序文本），文本的先后顺序不能确定各数值所属的列",
         [t.raw for t in values], first, addrs))
+
+
+def _to_check(diagnostics: list[Diagnostic]) -> None:
+    """The row stays unknown: its diagnostic says a person must look, and where (待人工核对: it rests
+    on what this text lets us read, never on the agency). With fewer values than cells the blank
+    cells left no place in the text, and the values fit the groups' sums in more than one way."""
+    for d in diagnostics:
+        if d.table != "review" or d.code not in ("ROW_TOO_FEW_VALUES", "ROW_UNPLACED") or "待人工核对" in d.message:
+            continue
+        why = "（空白单元格在文本中没有留下位置，这些数值放在不同的列都可能符合各组合计关系）" \
+            if d.code == "ROW_TOO_FEW_VALUES" else ""
+        where = f"{d.where}附近" if d.where else "文中"
+        message = d.message.rstrip("。")
+        tail = "，该行数值按未知处理"
+        message = message.replace(tail, why + tail) if tail in message else message + why
+        d.message = f"{message}，待人工核对：请查看{where}的原表，逐列核对"

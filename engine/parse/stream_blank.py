@@ -428,7 +428,12 @@ def _name_short_rows(spec: Spec, table: Table, reading: Reading, lines: list[Sou
         row = set(addrs)
         diagnostics[:] = [d for d in diagnostics if not (d.table == spec.name and d.code in RESOLVED_CODES
                                                          and row.intersection(d.cells))]
-        diagnostics.append(D.too_few(spec.name, key, len(addrs), [t.raw for t in toks], lines[toks[0].line], addrs))
+        line = lines[toks[0].line]
+        diagnostics.append(D.make(
+            "ROW_TOO_FEW_VALUES",
+            f"{D.row_title(spec.name, key)}应有 {len(addrs)} 个数值，文本中只有 {len(toks)} 个（{'、'.join(t.raw for t in toks)}），"
+            f"空白单元格在文本中已消失，无法确定各数值所属的列，按未知处理，待人工核对："
+            f"请查看{line.where or '文中'}附近该行的原表，逐列核对", line, spec.name, addrs))
 
 
 def _row_id(spec: Spec, key: str) -> str:
