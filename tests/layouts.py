@@ -577,33 +577,32 @@ def _rows(table) -> list[tuple[str, list[str]]]:
     return [(f"{i.key}.{r}", [f"active.{i.key}.{r}.{c}" for c in i.columns]) for i in items for r in i.rows]
 
 
-def _text_figures(variant: Report, name: str) -> tuple[list[tuple[str, str]], list[str]]:
+def _text_figures(variant: Report, name: str) -> tuple[list[tuple[str, bool]], list[str]]:
     """The figure tokens of the variant's text between the table's part heading and the next, in
-    text order: (token, the other text standing between it and the figure before, "" for none); and
-    the lines after that holding one figure alone (a cell pdftotext put at the end of the page)."""
+    text order: (token, True when other text stands between it and the figure before); and the
+    lines after that holding one figure alone (a cell pdftotext put at the end of the page)."""
     first, nxt = (variant.parts[p] for p in _PART_AFTER[name])
     if not first.present or not first.line_start:
         return [], []
     end = nxt.line_start if nxt.present and nxt.line_start and nxt.line_start > first.line_start else len(variant.lines) + 1
-    out: list[tuple[str, str]] = []
-    gap = ""
+    out: list[tuple[str, bool]] = []
+    gap = False
     for ln in variant.lines[first.line_start:end - 1]:
         for tok in ln.text.split():
             if _FIGURE.fullmatch(tok):
                 out.append((tok, gap))
-                gap = ""
+                gap = False
             else:
-                gap += tok
+                gap = True
     later = [ln.text.strip() for ln in variant.lines[end - 1:] if _FIGURE.fullmatch(ln.text.strip())]
     return out, later
 
 
 def _units(original: Report, variant: Report, name: str, det: Determination) -> list[P.Unit]:
     """The table's units with the segments the variant's text shows: when the text gives every row's
-    figures in column order, one row after the other (the row labels between them), each row is one
-    segment; the one unit of 表四 is cut into the runs that other text separates, in any order (the
-    reading order of pdftotext's blocks is no column order: 淮安 2024); otherwise (wrapped or
-    scattered figures) the rows' figures in column order, noted UNCONFIRMED."""
+    figures in column order, one row after the other, each row is one segment; when it gives the one
+    unit's figures (表四) in another order, the runs between other text are the segments, in any
+    order; otherwise (not seen in the corpus) the rows' figures in column order, noted."""
     table = original.tables[name]
     rows = [(key, cells) for key, cells in _rows(table) if all(a in table.cells for a in cells)
             and not any(table.cells[a].kind == "missing" for a in cells)]
@@ -612,7 +611,7 @@ def _units(original: Report, variant: Report, name: str, det: Determination) -> 
     text, later = _text_figures(variant, name)
     tokens = [t for t, _ in text]
     at = next((i for i in range(len(tokens) - len(raws) + 1) if tokens[i:i + len(raws)] == raws), None)
-    if raws and at is not None and len(rows) > 1:
+    if raws and at is not None:
         det.order[name] = "column order, row by row"
         return [P.Unit(key, tuple(cells), (figs[key],) if figs[key] else ()) for key, cells in rows]
     if len(rows) == 1 and raws:
@@ -625,14 +624,11 @@ def _units(original: Report, variant: Report, name: str, det: Determination) -> 
     return [P.Unit(key, tuple(cells), (figs[key],) if figs[key] else ()) for key, cells in rows]
 
 
-def _segments(table, cells: list[str], raws: list[str], text: list[tuple[str, str]],
+def _segments(table, cells: list[str], raws: list[str], text: list[tuple[str, bool]],
               later: list[str]) -> list[list] | None:
     """One unit's figures as the text shows them: a stretch of the table's region holding exactly
-    its figures, cut into runs where other text stands between (pdftotext's blocks, in no column
-    order: 淮安 2024), the runs in any order — one run in column order when the header was drawn
-    first (no text among the figures but a lone "总计" before the last one: the right-most column
-    drawn after the rest, 洪泽 2023); when the region holds only some of them, the others as
-    figures standing alone on later lines, each a run of its own."""
+    its figures, cut into runs where other text stands between; when the region holds only some of
+    them, the others as figures standing alone on later lines, each a run of its own."""
     by_raw = {}
     for a in cells:
         if table.cells[a].kind != "blank":
@@ -654,11 +650,8 @@ def _segments(table, cells: list[str], raws: list[str], text: list[tuple[str, st
         if rest:
             return None
         window = 0
-    run = text[window:window + len(raws) - len(stray)]
-    if not stray and all(not gap for _, gap in run[1:-1]) and run[-1][1] in ("", "总计"):
-        return [[by_raw[tok] for tok, _ in run]]
     segments: list[list] = []
-    for n, (tok, gap) in enumerate(run):
+    for n, (tok, gap) in enumerate(text[window:window + len(raws) - len(stray)]):
         if n == 0 or gap:
             segments.append([])
         segments[-1].append(by_raw[tok])
