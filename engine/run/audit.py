@@ -160,6 +160,7 @@ class Audit(OnePassSteps):
         self.spills = BlobTable()                      # key -> the parsed Report (a pickle)
         self.probes = ProbeTable()                     # key -> (the probe's prediction, its file) (one pass)
         self.naming: Naming | None = None              # one pass: the letters and pairing not yet in the records
+        self.pairing_items: list[tuple[str, str, int, str | None]] = []   # one pass: what pairing reads of a prediction
         self.one_pass = ONE_PASS and season.ledger is None
         self.diverged = False                          # a prediction failed: outputs made ready again at the end
         self.reference_only: set[str] = set()          # --previous reports: compared against, never audited
@@ -240,12 +241,21 @@ class Audit(OnePassSteps):
         records = self.records
         parsed = sorted(k for k, status in records.statuses.items()
                         if status == "audited" or (status == "pending" and k in self.probes))
-        items, reference_only = [], set()          # each record read back once, one at a time
+        # (key, agency, year, sha256): a prediction's as the probe step read it (probed), any other
+        # record read back here, one at a time
+        items = [item for item in self.pairing_items if self.predicted(item[0])]
+        self.pairing_items = []
+        reference_only = set()
         for k in parsed:
-            record = self.record_so_far(k)
+            if self.predicted(k):
+                continue
+            record = records[k]
             items.append((k, record.agency, record.year, record.sha256))
             if record.previous_only:
                 reference_only.add(k)
+        items.sort(key=lambda item: item[0])
+        if len(items) != len(parsed):          # a prediction the probe step did not note: read them all
+            items = [(k, r.agency, r.year, r.sha256) for k in parsed for r in (self.record_so_far(k),)]
         grouping = group_reports(items, reference_only=reference_only)
         notes: dict[str, list[str]] = {}
         for note in grouping.notes:

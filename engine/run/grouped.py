@@ -55,9 +55,11 @@ class OnePassSteps:
         for key, probe in outcome.items():
             if probe is None:
                 continue
-            # the record itself is not read back and saved here: it stays "pending" until it is next
-            # read and saved, and takes the prediction then (Audit.predicted, record_so_far)
+            # the record itself is not saved here: it stays "pending" until it is next read and saved,
+            # and takes the prediction then (Audit.predicted, record_so_far). What pairing reads of it
+            # is read now, while the workers probe, not in the pairing step while they wait.
             self.probes[key] = (probe, self.to_parse.pop(key))
+            self.pairing_items.append((key, probe.agency, probe.year, self.records[key].sha256))
         return None
 
     # -- one pass (onepass.py) ------------------------------------------------------------------
