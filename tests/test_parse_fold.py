@@ -68,3 +68,33 @@ def test_anchor_sets_match_like_the_plain_alternation():
             got = [(m.span(), aset.kinds[m.lastgroup]) for m in aset.rx.finditer(text)]
             want = [(m.span(), aset.specs[int(m.lastgroup[1:])][:2]) for m in plain.finditer(text)]
             assert got == want, text
+
+
+def test_header_labels_match_like_the_plain_alternation():
+    from engine.parse import app_header as H
+    plain = re.compile("|".join(f"(?P<c{i}>{p})" for i, (_, p) in enumerate(H._SPECS)))
+    rng = random.Random(17)
+    pieces = ["法人", "或其他", "组织", "自然人", "商业", "企业", "科研", "机构", "社会公益", "法律服务", "其他",
+              "总计", "小计", "合计", " ", "\t", "0", "其", "法"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces)[:rng.randint(1, 4)] for _ in range(rng.randint(1, 12)))
+        got = [(m.span(), H._COLUMN[m.lastgroup]) for m in H._RX.finditer(text)]
+        want = [(m.span(), H._SPECS[int(m.lastgroup[1:])][0]) for m in plain.finditer(text)]
+        assert got == want, text
+
+
+def test_anchor_sets_find_in_joined_lines_as_line_by_line():
+    from engine.parse.anchors import Pos, Region, _line_bound
+    sets = [*applications.ANCHORS.values(), *active.ANCHORS.values(), review._HEADER]
+    assert all(s.line_bound for s in sets)
+    assert not _line_bound(r"a\s") and not _line_bound(r"^a") and not _line_bound(r"[^x]")
+    rng = random.Random(13)
+    for aset in sets:
+        pieces = [*(k for k, *_ in aset.specs), "1.", "(2)", "（三）", "四、", "\t", "0", " ", "其它"]
+        for _ in range(300):
+            lines = [fold("".join(rng.choice(pieces)[:rng.randint(1, 12)] for _ in range(rng.randint(0, 6))))
+                     for _ in range(rng.randint(1, 8))]
+            a = rng.randrange(len(lines))
+            b = rng.randrange(a, len(lines) + 2)
+            region = Region(Pos(a, rng.randrange(0, 30)), Pos(b, rng.randrange(0, 60)))
+            assert aset.find(lines, region) == aset._find_by_line(lines, region), (lines, region)

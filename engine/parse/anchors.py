@@ -6,9 +6,12 @@ from __future__ import annotations
 import re
 import re._constants as _c
 import re._parser as _parser
+from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 from engine.parse.normalize import label_pattern, squeeze
+from engine.parse.regex_lead import leading_alternation
 
 _PREFIX_SPLIT = re.compile(r"^(?P<prefix>[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)?(?P<core>.*?)(?:（[^）]*）)?$")
 HEAD_CHARS = 6           # characters of a label's core that identify the row
@@ -109,6 +112,13 @@ class AnchorSet:
             firsts.update(first)
             starts.append(_first_chars(pat))
         klass = "".join(re.escape(c) for c in sorted(firsts))
+        lead = leading_alternation([pat for _, _, pat, _ in specs], "".join(sorted(firsts)))
+        if lead is not None:        # every branch starts with a literal: the fastest search
+            source, owners = lead
+            self.kinds = {f"g{k}": specs[i][:2] for k, i in enumerate(owners)}
+            self.rx = re.compile(source)
+            self.line_bound = _line_bound(source)
+            return
         branches = []
         for c in sorted(firsts):
             alts = []
@@ -128,8 +138,33 @@ class AnchorSet:
                 alts.append(f"(?P<{name}>{specs[i][2]})")
             branches.append(f"(?:{'|'.join(alts)})")
         self.rx = re.compile(f"(?=[{klass}])(?:{'|'.join(branches)})") if branches else re.compile(r"(?!)")
+        self.line_bound = _line_bound(self.rx.pattern)
 
     def find(self, folded: list[str], region: Region) -> list[Anchor]:
+        """The label matches in the region, line by line, in document order. A region of several
+        lines is searched as ONE text, its lines joined by line breaks (one regex scan instead of
+        one per line), when no label regex can match a line break nor anchor at a line's ends
+        (_line_bound): then no match can cross from one line into the next and each line's
+        matches are the ones searching it alone gives."""
+        first = region.start.line
+        last = min(region.end.line, len(folded) - 1)
+        if not self.line_bound or last <= first:
+            return self._find_by_line(folded, region)
+        texts = folded[first:last + 1]
+        # offsets[i]: where line first + i starts in the joined text
+        offsets = list(accumulate(map(_plus_one, map(len, texts)), initial=0))
+        pos = min(region.start.col, len(texts[0]))
+        end = offsets[-2] + (region.end.col if last == region.end.line else len(texts[-1]))
+        out = []
+        kinds = self.kinds
+        for m in self.rx.finditer("\n".join(texts), pos, end):
+            start = m.start()
+            i = bisect_right(offsets, start) - 1
+            key, kind = kinds[m.lastgroup]
+            out.append(Anchor(key, kind, first + i, start - offsets[i], m.end() - offsets[i]))
+        return out
+
+    def _find_by_line(self, folded: list[str], region: Region) -> list[Anchor]:
         out = []
         kinds = self.kinds
         finditer = self.rx.finditer
@@ -144,6 +179,57 @@ class AnchorSet:
                 key, kind = kinds[m.lastgroup]
                 out.append(Anchor(key, kind, li, m.start(), m.end()))
         return out
+
+
+_plus_one = (1).__add__
+
+
+def _line_bound(pattern: str) -> bool:
+    """No match of `pattern` can contain a line break, and it has no anchor (^ $ \\A \\Z) whose
+    meaning changes between a line searched alone and lines joined by line breaks; look-arounds
+    that cannot match a line break see the same at a line's ends either way."""
+    try:
+        tree = _parser.parse(pattern)
+    except re.error:
+        return False
+    return not tree.state.flags & ~re.UNICODE and _bound(list(tree))
+
+
+def _bound(items: list) -> bool:
+    for op, av in items:
+        if op is _c.LITERAL:
+            ok = av != 10
+        elif op is _c.NOT_LITERAL:
+            ok = av == 10
+        elif op is _c.ANY:                 # (no DOTALL: flags are refused above)
+            ok = True
+        elif op is _c.IN:
+            ok = all(_in_bound(o, a) for o, a in av)
+        elif op is _c.SUBPATTERN:
+            ok = not av[1] and not av[2] and _bound(list(av[3]))
+        elif op is _c.ATOMIC_GROUP:
+            ok = _bound(list(av))
+        elif op is _c.BRANCH:
+            ok = all(_bound(list(alt)) for alt in av[1])
+        elif op in (_c.MAX_REPEAT, _c.MIN_REPEAT, _c.POSSESSIVE_REPEAT):
+            ok = _bound(list(av[2]))
+        elif op in (_c.ASSERT, _c.ASSERT_NOT):
+            ok = _bound(list(av[1]))
+        else:                               # anchors, back-references, conditionals
+            ok = False
+        if not ok:
+            return False
+    return True
+
+
+def _in_bound(op, av) -> bool:
+    if op is _c.LITERAL:
+        return av != 10
+    if op is _c.RANGE:
+        return not av[0] <= 10 <= av[1]
+    if op is _c.CATEGORY:
+        return av in (_c.CATEGORY_DIGIT, _c.CATEGORY_WORD)
+    return False                            # a negated set, …
 
 
 def _first_chars(pattern: str) -> frozenset[str] | None:

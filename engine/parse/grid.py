@@ -117,26 +117,28 @@ def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: 
     append = toks.append
     started = False
     whole = _squeezed_label(label) if label else ""
-    for li in range(start.line, min(end.line, len(lines) - 1) + 1):
+    first, last = start.line, end.line
+    for li in range(first, min(last, len(lines) - 1) + 1):
         f = folded[li]
-        a = start.col if li == start.line else 0
-        b = end.col if li == end.line else len(f)
+        n = len(f)
+        a = start.col if li == first else 0
+        b = end.col if li == last else n
         if a >= b:
             continue
-        seg = f[a:b] if (a or b != len(f)) else f
+        seg = f[a:b] if (a or b != n) else f
+        label_line = li == first
         if not seg.strip():
             # a grid row's empty cells after its label (on the label's own line) are blank cells,
             # not nothing — whether the row came from a DOCX/HTML grid or a TAB-separated text
             # line; so is a line of nothing but empty cells (a grid row left blank, e.g. the review
             # table's) — but not the empty cells in front of the NEXT label on its line: those are
             # that row's
-            grid_row = (li == start.line and "\t" in seg) or (seg.count("\t") >= 2 and b == len(f)
-                                                              and not seg.strip(" \t"))
+            grid_row = (label_line and "\t" in seg) or (seg.count("\t") >= 2 and b == n
+                                                         and not seg.strip(" \t"))
             if not grid_row:
                 continue
         tabbed = "\t" in f
         raw = lines[li].text
-        label_line = li == start.line
         col = a
         # a grid row's positions that a merged cell covers beyond its first are layout, not blank
         # cells ("行政许可⇥161⇥⇥": one value merged over three columns; "规章⇥206⇥138⇥": a blank)
@@ -311,7 +313,7 @@ def by_column(read: RowRead, lines: list[SourceLine]) -> RowRead:
     left to right by character column, not line by line. Values that share columns across lines
     (one value per line: reading-order text) keep their order; a mix of both cannot be ordered."""
     values = read.values
-    if read.doubt or len({t.line for t in values}) < 2 or any(t.tabbed for t in read.tokens):
+    if read.doubt or any(t.tabbed for t in read.tokens) or len({t.line for t in values}) < 2:
         return read
     spans = [(t.start, t.start + len(t.raw)) for t in values]
     overlapping = sum(1 for i, a in enumerate(spans) for b in spans[i + 1:] if a[0] < b[1] and b[0] < a[1])
