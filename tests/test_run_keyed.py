@@ -99,3 +99,21 @@ def test_input_list_is_the_list_of_input_files():
     assert packed[-1] == items[-1] and packed[1:] == items[1:]
     with pytest.raises(IndexError):
         packed[3]
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_order_check_by_one_walk_is_the_filtered_comparison(seed):
+    """findings.jsonl and the 问题 sheet check their streamed order by one walk (is_subsequence)
+    instead of filtering a list of every key through a set: the same answer."""
+    from engine.render.jsonl_out import is_subsequence
+
+    rng = random.Random(seed)
+    for _ in range(300):
+        keys = [f"in:{i:06d}" for i in rng.sample(range(30), rng.randrange(0, 12))]
+        order = [k for k in keys if rng.random() < 0.6]
+        if rng.random() < 0.5 and order:
+            rng.shuffle(order)
+        if rng.random() < 0.2:
+            order.append(f"in:{rng.randrange(30, 40):06d}")
+        streamed = set(order)
+        assert is_subsequence(order, keys) == ([k for k in keys if k in streamed] == order), (keys, order)

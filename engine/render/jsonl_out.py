@@ -78,7 +78,7 @@ class FindingsLines(RunOutput):
         # the streamed records must be those of findings.json, in its order: a walk over both
         # orders (no set or list of every key: docs/scale.md)
         report_keys = run.blobs
-        if not _is_subsequence(self._order, report_keys):
+        if not is_subsequence(self._order, report_keys):
             raise RuntimeError("findings.jsonl 的报告顺序与 findings.json 不一致")
         part, final = out / PART_NAME, out / REPORTS_FILE
         if len(self._order) == len(report_keys):
@@ -94,7 +94,7 @@ class FindingsLines(RunOutput):
             self._fh = None
 
 
-def _is_subsequence(order: Sequence[str], keys: Iterable[str]) -> bool:
+def is_subsequence(order: Sequence[str], keys: Iterable[str]) -> bool:
     """True when `order` is `keys` with some keys left out (keys are distinct): then the keys of
     `keys` that are in `order` are exactly `order`, in its order."""
     i = 0

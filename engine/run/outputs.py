@@ -41,7 +41,7 @@ from typing import Any
 from engine.model import AuditRecord
 from engine.render.dashboard import Dashboard
 from engine.render.json_out import FindingsJson
-from engine.render.jsonl_out import FindingsLines
+from engine.render.jsonl_out import FindingsLines, is_subsequence
 from engine.render.docx_letter import DocxLetters
 from engine.render.letters import HtmlLetters
 from engine.render.output import FinishedRun, OutputContext, ReportOutput, RunOutput
@@ -161,12 +161,14 @@ def _write_tables(run: FinishedRun, out_dir: Path, stream: FindingsStream | None
         raise RuntimeError("写表格的子进程没有收到审核开始的消息")
     # the 问题 sheet is in output order: `order` must be that order, and no other record may carry
     # findings (only evaluated reports do)
-    report_keys = list(run.blobs)
-    streamed = set(stream.order)
-    if [k for k in report_keys if k in streamed] != stream.order:
+    # one walk over both orders: no set or list of every key (docs/scale.md)
+    if not is_subsequence(stream.order, run.blobs):
         raise RuntimeError("问题表的报告顺序与 findings.json 不一致")
-    for i, key in enumerate(report_keys):      # only the records never streamed are read here
-        if key not in streamed and run.summaries[i].findings:
+    order, j = stream.order, 0
+    for i, key in enumerate(run.blobs):        # only the records never streamed are read here
+        if j < len(order) and key == order[j]:
+            j += 1
+        elif run.summaries[i].findings:
             raise RuntimeError(f"报告 {run.summaries[i].source} 有问题记录，但未经审核流程")
     rest = stream.remaining()
     tables.write_tables(run.overview, out_dir, stream.run_date, workbook=stream.book,
