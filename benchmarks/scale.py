@@ -166,9 +166,16 @@ def main() -> None:
     growth = ", ".join(f"{name} {fit(files, [r[key] for r in rows])[1] * 1000:+.2f}"
                        for name, key in (("main", "main_mb"), ("worker", "worker_mb"), ("tables", "tables_mb")))
     print(f"peak RSS growth, MB per 1,000 files: {growth}")
+    if len(rows) > 2:       # the target is flat memory at scale: the two largest sizes alone
+        a, b = rows[-2], rows[-1]
+        per_k = 1000 / (b["files"] - a["files"])
+        top = ", ".join(f"{name} {(b[key] - a[key]) * per_k:+.2f}"
+                        for name, key in (("main", "main_mb"), ("worker", "worker_mb"), ("tables", "tables_mb")))
+        print(f"  between {a['files']} and {b['files']} files: {top}")
     small, large = rows[0], rows[-1]
     ratio = large["seconds"] / small["seconds"]
-    print(f"time ratio {large['files']}/{small['files']} files: {ratio:.2f} (linear: {large['files'] / small['files']:.2f})")
+    print(f"time ratio {large['files']}/{small['files']} files: {ratio:.2f} (linear: {large['files'] / small['files']:.2f}); "
+          f"CPU ratio {large['cpu'] / small['cpu']:.2f}")
 
 
 if __name__ == "__main__":
