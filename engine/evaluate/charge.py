@@ -60,34 +60,58 @@ WHY_HUGE = "有数值过大，超出本工具能够计算的范围，需人工�
 def assign_charges(report: Report, results: list[RuleResult], checks: dict[str, str],
                    previous: Report | None = None) -> list[RuleResult]:
     """`checks`: rule id -> its check (block id), from the catalog."""
+    reasons = CellReasons(report)
     for r in results:
         if r.outcome == "fail":
             for f in r.findings:
-                why = finding_manual_reason(f, checks.get(f.rule_id, ""), report, previous)
+                why = finding_manual_reason(f, checks.get(f.rule_id, ""), report, previous, reasons)
                 f.charge, f.charge_reason = ("manual", why) if why else ("agency", "")
                 if why:
                     f.counted = False
     agency = [f for r in results if r.outcome == "fail" for f in r.findings if f.charge == "agency"]
     for r in results:
         if r.outcome == "not_assessable":
-            _charge_not_assessable(r, report, agency, checks)
+            _charge_not_assessable(r, report, agency, checks, reasons)
     return results
+
+
+class CellReasons(dict):
+    """address -> cell_manual_reason(report, address), each computed once per report (the same
+    cells are inputs of several results; a missing table's text is searched once)."""
+
+    def __init__(self, report: Report):
+        super().__init__()
+        self.report = report
+        self._unreadable: dict[str, bool] = {}
+
+    def __missing__(self, address: str) -> str | None:
+        why = self[address] = cell_manual_reason(self.report, address, self.unreadable)
+        return why
+
+    def unreadable(self, report: Report, name: str) -> bool:
+        hit = self._unreadable.get(name)
+        if hit is None:
+            hit = self._unreadable[name] = table_unreadable(report, name)
+        return hit
 
 
 # --------------------------------------------------------------------------------------------
 # Findings
 # --------------------------------------------------------------------------------------------
 
-def finding_manual_reason(f: Finding, check: str, report: Report, previous: Report | None) -> str | None:
+def finding_manual_reason(f: Finding, check: str, report: Report, previous: Report | None,
+                          reasons: CellReasons | None = None) -> str | None:
     """Why the finding rests on our reading (it is then 待人工核对), or None (the agency's)."""
     ev = f.evidence
-    if check == TABLE_CHECK and ev.table and table_unreadable(report, ev.table):
+    if reasons is None:
+        reasons = CellReasons(report)
+    if check == TABLE_CHECK and ev.table and reasons.unreadable(report, ev.table):
         return WHY_TABLE
     if check == SHAPE_CHECK:
         # a row whose values do not match its columns: in a grid the agency's, in text ours
         return WHY_ROW if ev.table and not table_structured(report, ev.table) else None
     for address in ev.cells:
-        why = cell_manual_reason(report, address)
+        why = reasons[address]
         if why:
             return why
     for address in ev.previous_cells:
@@ -97,14 +121,15 @@ def finding_manual_reason(f: Finding, check: str, report: Report, previous: Repo
     return None
 
 
-def cell_manual_reason(report: Report, address: str) -> str | None:
-    """Why this cell's state rests on our reading, or None when it is what the agency published."""
+def cell_manual_reason(report: Report, address: str, unreadable=None) -> str | None:
+    """Why this cell's state rests on our reading, or None when it is what the agency published.
+    `unreadable`: table_unreadable, or a cached equivalent (CellReasons.unreadable)."""
     table_name = address.split(".", 1)[0]
     table = report.tables.get(table_name)
     if table is None:
         return None
     if not table.present:
-        return WHY_TABLE if table_unreadable(report, table_name) else None
+        return WHY_TABLE if (unreadable or table_unreadable)(report, table_name) else None
     cell: Cell | None = table.cells.get(address)
     if cell is None or cell.kind == "missing":
         return None if table.structured else WHY_MISSING
@@ -138,7 +163,8 @@ def table_unreadable(report: Report, name: str) -> bool:
 # Not-assessable items
 # --------------------------------------------------------------------------------------------
 
-def _charge_not_assessable(r: RuleResult, report: Report, agency: list[Finding], checks: dict[str, str]) -> None:
+def _charge_not_assessable(r: RuleResult, report: Report, agency: list[Finding], checks: dict[str, str],
+                           reasons: CellReasons) -> None:
     cells = [a for a in r.cells if not a.startswith("上年:")]
     if not cells:
         cover = next((f.rule_id for f in agency if checks.get(f.rule_id) in STRUCTURE_CHECKS), None)
@@ -149,7 +175,7 @@ def _charge_not_assessable(r: RuleResult, report: Report, agency: list[Finding],
         return
     # the first cell resting on our reading gives the reason (a missing table's every cell would
     # give the same one, each at the cost of searching the part's text)
-    reason = next((why for why in (cell_manual_reason(report, a) for a in cells) if why), None)
+    reason = next((why for why in (reasons[a] for a in cells) if why), None)
     if reason is None and _beyond_the_engine(report, cells):
         reason = WHY_HUGE
     if reason:

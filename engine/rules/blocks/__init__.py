@@ -19,6 +19,8 @@ BLOCK INTERFACE — a block module defines:
         # evaluation time: the values for the message placeholders of ONE failing (or unknown)
         # activation; `facts` maps the clause's aliases to the matched facts (Python form:
         # Decimals, lists). Default: `default_describe` (every fact field + clause params).
+        # A value that costs and that not every template uses may be a `Deferred(fn, *args)`:
+        # computed only if the message, remedy or reason places it.
     def evidence(clause: Clause, facts: dict[str, dict], report) -> engine.model.Evidence
         # Default: `default_evidence` (fields addr/cells/line/part/table of the matched facts).
     def evidence_cells(clause: Clause, facts: dict[str, dict], report) -> list[str]
@@ -187,6 +189,23 @@ def within(fld: str, values: list[Any], universe: list[Any] | tuple[Any, ...]) -
 # Default message values and evidence
 # ---------------------------------------------------------------------------------------------
 
+class Deferred:
+    """A message value computed only when a template uses it: str.format_map formats each value
+    it places (``format(value, spec)``), and the values a block describes are only ever placed in
+    a rule's message, remedy or reason. For values that cost (lists of items) and that many
+    templates do not use."""
+    __slots__ = ("fn", "args")
+
+    def __init__(self, fn, *args):
+        self.fn, self.args = fn, args
+
+    def __format__(self, spec: str) -> str:
+        return format(self.fn(*self.args), spec)
+
+    def __str__(self) -> str:
+        return str(self.fn(*self.args))
+
+
 def describe_cells(addresses: list[str]) -> str:
     return "、".join(T.describe_address(a) for a in addresses)
 
@@ -239,4 +258,4 @@ def _part_of(fact: dict) -> str | None:
 
 __all__ = ["BlockError", "Clause", "CompileContext", "all_of", "any_of", "one_of", "eq", "neq",
            "lt", "lte", "gt", "gte", "exists", "within", "not_exists", "same_fact", "joined", "is_type",
-           "dec_const", "default_describe", "default_evidence", "fmt_value", "describe_cells"]
+           "dec_const", "default_describe", "default_evidence", "fmt_value", "describe_cells", "Deferred"]

@@ -4,6 +4,7 @@ naming every cell concerned, grouped by row or by column (template Relation 12).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from engine import template as T
 from engine.rules.blocks import TABLES_OPTION, Clause, all_of, any_of, default_evidence, gt, is_type, within
@@ -64,16 +65,12 @@ def describe_table_cells(addresses: list[str]) -> str:
     by_col: dict[tuple[str, str], list[str]] = {}
     loose: list[str] = []
     for a in addresses:
-        text = T.describe_address(a)
-        m = _SPLIT.match(text)
-        if not m:
-            loose.append(text)
+        split = _split(a)
+        if split is None:
+            loose.append(T.describe_address(a))
             continue
-        row, col = m.group("row"), m.group("col") or m.group("grp_col")
+        row, col, prefix, label = split
         by_row.setdefault(row, []).append(col)
-        head = re.match(r"^(表[一二三四]|表二第二十条第（[一二三四五六七八九]）项)", row)
-        prefix = head.group(1) if head else ""
-        label = row[len(prefix):].removesuffix("行").removeprefix("“").removesuffix("”")
         by_col.setdefault((prefix, col), []).append(label)
     if len(by_col) < len(by_row):
         groups = [f"{prefix}“{col}”列的{_listed(rows, '行')}" for (prefix, col), rows in by_col.items()]
@@ -81,6 +78,20 @@ def describe_table_cells(addresses: list[str]) -> str:
         groups = [f"{row}{_listed(cols, '列')}" if row.endswith("行") else f"{row}之{_listed(cols, '项')}"
                   for row, cols in by_row.items()]
     return "；".join(groups + loose)
+
+
+@lru_cache(maxsize=8192)
+def _split(address: str) -> tuple[str, str, str, str] | None:
+    """(row part, column part, table prefix, row label) of the address's wording, None when it
+    has no column part: depends on the address only."""
+    m = _SPLIT.match(T.describe_address(address))
+    if not m:
+        return None
+    row, col = m.group("row"), m.group("col") or m.group("grp_col")
+    head = re.match(r"^(表[一二三四]|表二第二十条第（[一二三四五六七八九]）项)", row)
+    prefix = head.group(1) if head else ""
+    label = row[len(prefix):].removesuffix("行").removeprefix("“").removesuffix("”")
+    return row, col, prefix, label
 
 
 def describe(clause, facts, report):

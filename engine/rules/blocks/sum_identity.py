@@ -16,7 +16,7 @@ import re
 from functools import lru_cache
 
 from engine import template as T
-from engine.rules.blocks import (Clause, all_of, describe_cells, eq, fmt_value, is_type, same_fact,
+from engine.rules.blocks import (Clause, Deferred, all_of, describe_cells, eq, fmt_value, is_type, same_fact,
                                  default_evidence)
 
 ID = "sum_identity"
@@ -167,13 +167,14 @@ def describe(clause, facts, report):
         return {"at": s["params"].get("at", ""), "stated_total": "", "computed_total": "",
                 "items": "", "left_items": "",
                 "missing": f"{T.TABLE_TITLES[s['table']]}缺失", "too_large": ""}
+    # the lists of items cost, and the reasons of unknown activations use none of them
     return {"at": s["params"].get("at", ""),
             "stated_total": fmt_value(s.get("stated")) if s.get("stated") is not None else "未知",
             "computed_total": fmt_value(s.get("computed")) if s.get("computed") is not None else "未知",
-            "left_items": _items(s, s["left_cells"], axis_is_column),
-            "items": _items(s, s["right_cells"], axis_is_column),
-            "missing": _few(s["unknown"]),
-            "too_large": _few(s["beyond_cells"]) if s.get("beyond_cells") else "各项之和"}
+            "left_items": Deferred(_items, s, s["left_cells"], axis_is_column),
+            "items": Deferred(_items, s, s["right_cells"], axis_is_column),
+            "missing": Deferred(_few, s["unknown"]),
+            "too_large": Deferred(_few, s["beyond_cells"]) if s.get("beyond_cells") else "各项之和"}
 
 
 def _few(cells: list[str], limit: int = 3) -> str:
