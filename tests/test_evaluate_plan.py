@@ -78,3 +78,32 @@ def test_evidence_cells_are_the_cells_of_the_evidence(catalog):
             assert rule.block.evidence_cells(clause, bound, rep) == evidence_of(rule, clause, bound, rep).cells
             checked += 1
     assert checked > 50
+
+
+def test_deferred_message_values_are_computed_only_when_placed():
+    from engine.evaluate import _Values, render
+    from engine.rules.blocks import Deferred
+    calls = []
+
+    def items(tag):
+        calls.append(tag)
+        return f"项目{tag}"
+    values = _Values({"used": Deferred(items, 1), "unused": Deferred(items, 2), "n": 3})
+    assert render("{used}共{n}项", values) == "项目1共3项"
+    assert calls == [1]
+    assert str(Deferred(items, 4)) == "项目4"
+
+
+def test_cell_reasons_are_the_cell_manual_reasons(catalog):
+    from engine.evaluate.charge import CellReasons, cell_manual_reason
+    from engine.template import all_known_addresses
+    addresses = sorted(all_known_addresses())     # a missing table's cells too
+    seen = set()
+    for rep, _prev in example_pairs(catalog):
+        reasons = CellReasons(rep)
+        for address in addresses:
+            for _ in range(2):      # computed, then from the memo
+                why = reasons[address]
+                assert why == cell_manual_reason(rep, address)
+            seen.add(why)
+    assert len(seen) >= 3, seen       # the agency's (None) and at least two of our reasons
