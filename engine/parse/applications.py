@@ -14,12 +14,13 @@ from decimal import Decimal
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
-from engine.parse import digits, units
+from engine.parse import digits, review_layout, units, wrapped
 from engine.parse.app_header import GROUP, header_columns, header_labels
 from engine.parse.layout_columns import Layout, header_zone, label_spans, stacked_labels, widen_wrapped
 from engine.parse.cells import EMPTY
-from engine.parse.grid import (Anchor, AnchorSet, Pos, Region, RowRead, cell_from_token, chain, label_first_chars,
-                               padding, read_rows, row_label_pattern, stop_label_pattern, unknown_cell)
+from engine.parse.grid import (OVERLAP_DOUBT, Anchor, AnchorSet, Pos, Region, RowRead, cell_from_token, chain,
+                               label_first_chars, padding, read_rows, row_label_pattern, stop_label_pattern,
+                               unknown_cell)
 from engine.parse.rows import place_row
 from engine.parse.normalize import squeeze
 from engine.template import APPLICANT_COLUMNS, APPLICATION_ROWS, application_addresses, outcome_leaf_rows
@@ -88,6 +89,8 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
         diags.append(D.header_columns("applications", list(columns), list(APPLICANT_COLUMNS),
                                       lines[header.line]))
     width = len(columns)
+    if not by_header:
+        reads = {k: _join_wrapped(k, r, lines, diags) for k, r in reads.items()}
     lead, trail = padding(list(reads.values()), {k: width for k in reads})
     runs: dict[str, RowRead] = {}
     layout = None if by_header else _layout(lines, folded, region, first, reads)
@@ -153,6 +156,24 @@ def _place_aligned(key: str, addrs: list[str], read: RowRead, layout: Layout, li
         if t.kind == EMPTY:
             blanks.append((a, col))
     return [D.cell_blank("applications", key, [c for _, c in blanks], row_line, [a for a, _ in blanks])]
+
+
+def _join_wrapped(key: str, read: RowRead, lines: list[SourceLine], diags: list[Diagnostic]) -> RowRead:
+    """A row whose figures wrapped inside their narrow PDF cells (engine/parse/wrapped.py): the
+    pieces under the figures (-layout text) or the paragraphs of several pieces (reading order)
+    joined, kept only when that gives the row's seven figures and 总计 is the sum of the six."""
+    if read.doubt == OVERLAP_DOUBT:
+        joined = review_layout.join_wrapped(read.values)
+    elif not read.doubt and len(read.values) > NCOL:
+        stacked = wrapped.stacked_cells(read.values, lines)
+        joined = wrapped.join_stacked(stacked) if stacked is not None else None
+    else:
+        return read
+    if joined is None or len(joined[0]) != NCOL or not wrapped.adds_up(joined[0]):
+        return read
+    addrs = [f"applications.{key}.{c}" for c in APPLICANT_COLUMNS]
+    diags.append(D.figures_wrapped_row("applications", key, joined[1], lines[joined[0][0].line], addrs))
+    return RowRead(key, read.anchor, joined[0])
 
 
 def _sums_hold(table: Table, variant: str, aligned: set[str]) -> bool:

@@ -29,9 +29,9 @@ Codes:
                          column adds up (engine/parse/stream_blocks.py)                     (info)
     STREAM_AMBIGUOUS     reading-order text: several block readings add up and differ on
                          these rows, which stay unknown (beside the row reader's diagnostic) (info)
-    FIGURES_WRAPPED      column-laid text where 表四's figures wrapped inside their narrow cells
-                         ("12" over "7"): each joined with the piece under it, every group
-                         adding up (engine/parse/review_layout.py)                         (info)
+    FIGURES_WRAPPED      text copied out of a PDF where figures wrapped inside their narrow
+                         cells ("12" over "7"): each joined with its rest, the row's identity
+                         holding (engine/parse/wrapped.py, review_layout.py)                (info)
     TEMPLATE_MIXED       the tables follow different template generations                   (warning)
     YEAR_CONFLICT        the title's year and the statistics period's year differ            (warning)
 """
@@ -213,8 +213,15 @@ def stream_ambiguous(table: str, rows: list[str], readings: int, cells: list[str
 
 def figures_wrapped(pieces: list[str], line: SourceLine | None, cells: list[str]) -> Diagnostic:
     return make("FIGURES_WRAPPED",
-                f"表四数据行的数值在单元格内折行（{'、'.join(pieces)}），按字符位置与下一行的数字接为一个数，"
+                f"表四数据行的数值在单元格内折行（{'、'.join(pieces)}），已将折行的数字接为一个数，"
                 "且各组“总计”等于前四项之和", line, "review", cells)
+
+
+def figures_wrapped_row(table: str, row: str, pieces: list[str], line: SourceLine | None,
+                        cells: list[str]) -> Diagnostic:
+    return make("FIGURES_WRAPPED",
+                f"{row_title(table, row)}的数值在单元格内折行（{'、'.join(pieces)}），已将折行的数字接为一个数，"
+                "且该行“总计”等于各项之和", line, table, cells)
 
 
 def template_mixed(active: str, applications: str) -> Diagnostic:

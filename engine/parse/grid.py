@@ -307,6 +307,9 @@ def _hand_on_full_lines(after: dict[str, RowRead], expected: dict[str, int]) -> 
             after[nxt] = RowRead(nxt, following.anchor, rest)
 
 
+OVERLAP_DOUBT = "该行数值分布在几行上，各行数值的字符列位置相互重叠，无法确定各数值所属的列"
+
+
 def by_column(read: RowRead, lines: list[SourceLine]) -> RowRead:
     """A row of column-laid text (pdftotext -layout) whose values stand on several lines (a wrapped
     label: 总计 printed beside the label's first line, the other values on its second) is read
@@ -322,8 +325,7 @@ def by_column(read: RowRead, lines: list[SourceLine]) -> RowRead:
     per_line = Counter(t.line for t in values)
     if all(count == 1 for count in per_line.values()):
         return read
-    return RowRead(read.key, read.anchor, read.tokens,
-                   doubt="该行数值分布在几行上，各行数值的字符列位置相互重叠，无法确定各数值所属的列")
+    return RowRead(read.key, read.anchor, read.tokens, doubt=OVERLAP_DOUBT)
 
 
 def _has_inline_values(reads: dict[str, RowRead]) -> bool:

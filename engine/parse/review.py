@@ -13,6 +13,7 @@ from decimal import Decimal
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
 from engine.parse import digits, review_layout, units
+from engine.parse import wrapped as wrapped_figures
 from engine.parse.rows import place_row
 from engine.parse.cells import EMPTY, VALUE
 from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, cell_from_token, collect_tokens,
@@ -20,6 +21,7 @@ from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, cell_from_token,
 from engine.template import REVIEW_COLUMNS, REVIEW_GROUPS, REVIEW_PARTS, review_addresses
 
 NCELLS = len(REVIEW_GROUPS) * len(REVIEW_COLUMNS)
+STACKED_DOUBT = "数值分段排列，有的段落含几个数字，无法确定哪些数字属于同一个数"
 MIN_ROW_VALUES = 5      # under a broken header, fewer values than one group's are not the data row
 _HEADER = AnchorSet([], [(lbl, stop_label_pattern(lbl), label_first_chars(lbl)) for lbl in
                          (*REVIEW_GROUPS, "行政诉讼", *REVIEW_COLUMNS)])
@@ -44,6 +46,13 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
     table.present = True
     read = RowRead("data", None, tokens)
     wrapped = review_layout.join_wrapped(read.values)
+    stacked = wrapped_figures.stacked_cells(read.values, lines) if wrapped is None else None
+    if stacked is not None:
+        # reading-order text whose cells are paragraphs, some of several figure pieces: joined only
+        # when they read as wrapped figures (and every group adds up, below); never one by one
+        wrapped = wrapped_figures.join_stacked(stacked)
+        if wrapped is None:
+            read = RowRead("data", None, tokens, doubt=STACKED_DOUBT)
     if wrapped is not None:
         read = RowRead("data", None, wrapped[0])
     runs: dict[str, RowRead] = {}

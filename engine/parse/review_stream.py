@@ -283,7 +283,9 @@ def complete(table: Table, lines: list[SourceLine], folded: list[str], region: R
         return
     events, tail = read
     joined = _join_wrapped(events)
-    values = by_blocks(events, tail) or header_first(events, tail)
+    # a stream showing wrapped pieces ("23" / "4") read unjoined is a row of fifteen only by chance
+    # (ten figures of 行政复议's blank group in fifteen pieces): then it must add up too
+    values = by_blocks(events, tail) or header_first(events, tail, must_add_up=joined is not None)
     if values is None and joined is not None:
         # figures wrapped inside their cells: a reconstruction, kept only where every group adds up
         values = by_blocks(joined, tail) or header_first(joined, tail, must_add_up=True)
