@@ -25,15 +25,16 @@ ROOT = Path(__file__).resolve().parents[1]
 # Share of the cells a family must give right (the rest unknown with a diagnostic; wrong is always
 # 0), over the plain distinct originals and over the "-blanks" ones. Below 98%: the pdftotext
 # families of the portrait "pdf", where the 4- and 5-digit 表三 figures wrap inside narrow cells
-# (those rows stay unknown; the ruled-PDF reader joins a wrapped figure, engine/ingest/pdf_wrap.py),
+# (the ruled-PDF reader joins a wrapped figure, engine/ingest/pdf_wrap.py; the text readers join
+# the pieces only where the row's 总计 confirms it, engine/parse/wrapped.py, else the row is unknown),
 # the reading-order families (rows left unknown where the stream is not certain), and with blank
 # cells every text layout where a blank leaves no trace or an ambiguous one (the grids — Word,
 # Word-style HTML, ruled PDF — give every blank cell: SourceLine.spanned tells it from a merge).
 FLOOR = {"text": 1.0, "docx": 1.0, "tabs": 1.0, "md-whole": 1.0, "md-per-row": 1.0, "word-html": 1.0,
-         "borderless-pdf": 0.99, "pdf": 1.0, "pdftotext-layout": 0.80, "pdftotext-raw": 0.77,
+         "borderless-pdf": 0.99, "pdf": 1.0, "pdftotext-layout": 0.97, "pdftotext-raw": 0.84,
          "pdf-wide": 1.0, "pdftotext-layout-wide": 0.99, "pdftotext-raw-wide": 0.92}
 FLOOR_BLANKS = {"text": 0.95, "docx": 1.0, "tabs": 1.0, "md-whole": 1.0, "md-per-row": 0.99, "word-html": 1.0,
-                "borderless-pdf": 0.96, "pdf": 1.0, "pdftotext-layout": 0.57, "pdftotext-raw": 0.46,
+                "borderless-pdf": 0.96, "pdf": 1.0, "pdftotext-layout": 0.71, "pdftotext-raw": 0.48,
                 "pdf-wide": 1.0, "pdftotext-layout-wide": 0.75, "pdftotext-raw-wide": 0.62}
 
 
