@@ -706,10 +706,12 @@ def _where(finding) -> tuple[str, str]:
 
 
 def error_findings(results) -> set[tuple[str, str]]:
-    """Error findings that count against the agency — charged to it and counted (scored, in the
-    letter; a finding without `charge` counts) — by rule and place."""
+    """Findings that count against the agency — charged to it and counted (a finding without
+    `charge` counts), of severity error or scored (a warning with points is in the letter too) —
+    by rule and place."""
     return {_where(f) for r in results if r.outcome == "fail" for f in r.findings
-            if f.severity == "error" and getattr(f, "charge", "agency") == "agency" and getattr(f, "counted", True)}
+            if (f.severity == "error" or f.points) and getattr(f, "charge", "agency") == "agency"
+            and getattr(f, "counted", True)}
 
 
 def new_error_findings(original: Report, variant: Report, catalog) -> set[tuple[str, str]]:
