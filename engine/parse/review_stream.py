@@ -44,6 +44,7 @@ from engine.parse import diagnostics as D
 from engine.parse.cells import VALUE, Token, tokens_of_piece
 from engine.parse.grid import Region, cell_from_token, unknown_cell
 from engine.parse.normalize import squeeze
+from engine.parse.wrapped import stacked_cells
 from engine.template import REVIEW_COLUMNS, REVIEW_GROUPS, review_addresses
 
 GROUP_WORDS = frozenset({*REVIEW_GROUPS, "行政诉讼"})
@@ -283,9 +284,11 @@ def complete(table: Table, lines: list[SourceLine], folded: list[str], region: R
         return
     events, tail = read
     joined = _join_wrapped(events)
-    # a stream showing wrapped pieces ("23" / "4") read unjoined is a row of fifteen only by chance
-    # (ten figures of 行政复议's blank group in fifteen pieces): then it must add up too
-    values = by_blocks(events, tail) or header_first(events, tail, must_add_up=joined is not None)
+    # values in paragraphs set apart by empty lines, some of several pieces ("23" / "4"): figures
+    # wrapped in their cells; read unjoined they are a row of fifteen only by chance (ten figures
+    # of 行政复议's blank group in fifteen pieces), so then it must add up too
+    stacked = stacked_cells([item for kind, item in events if kind == "value"], lines) is not None
+    values = by_blocks(events, tail) or header_first(events, tail, must_add_up=stacked)
     if values is None and joined is not None:
         # figures wrapped inside their cells: a reconstruction, kept only where every group adds up
         values = by_blocks(joined, tail) or header_first(joined, tail, must_add_up=True)
