@@ -93,3 +93,20 @@ def test_an_html_table_keeps_a_trailing_blank_cell_apart_from_a_colspan(tmp_path
     doc = read_document(page)
     rows = [ln for ln in doc.lines if ln.table is not None]
     assert [(ln.text, ln.spanned) for ln in rows] == [("规章\t5\t3\t", ()), ("行政许可\t7\t\t", (2, 3))]
+
+
+def test_a_trailing_blank_is_no_padding_taught_by_a_narrower_row(tmp_path):
+    """The 2019 表二 (seed 003): the two-column 行政事业性收费 row ends with an empty cell under the
+    header's empty fourth column; that is no padding of the three-column rows, whose last cell
+    left blank ("行政处罚⇥118⇥169⇥") is a blank cell, not a row of two values."""
+    maker = D.fixture_maker()
+    spec = next(s for s in maker.SEEDS if s.stem.startswith("003_"))
+    active = [list(row) for row in spec.active]
+    active[4][2] = ""                                                  # 行政处罚's 处理决定数量
+    spec = dataclasses.replace(spec, active=tuple(tuple(r) for r in active))
+    report = parse_file(maker.build_docx(spec, tmp_path / "seed-003-blank.docx"))
+    cells = report.tables["active"].cells
+    assert (cells["active.item6.行政处罚.处理决定数量"].kind, cells["active.item6.行政处罚.处理决定数量"].read) == \
+        ("blank", "grid")
+    assert [c.kind for a, c in cells.items() if "行政处罚" in a] == ["number", "number", "blank"]
+    assert "ROW_TOO_FEW_VALUES" not in {d.code for d in report.diagnostics if d.table == "active"}

@@ -113,7 +113,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
     declared = units.declared_units(region_text(folded, region), {
         c: u for it in items for c in it.columns if (u := units.column_unit(it.label_of(c)))})
     reads = read_rows(lines, folded, anchors, chosen, region, width)
-    lead, trail = padding(list(reads.values()), width)
+    pads = _padding_by_width(reads, width)
     for it in items:
         for row in it.rows:
             key = f"{it.key}.{row}"
@@ -124,7 +124,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
                 diags.append(D.row_missing("active", key, addrs))
                 continue
             runs: dict[str, RowRead] = {}
-            diags.extend(place_row("active", key, addrs, read, lines, table, lead, trail, runs))
+            diags.extend(place_row("active", key, addrs, read, lines, table, *pads[width[key]], runs))
             if runs:
                 diags.extend(_recover(key, read, addrs, lines, table))
             if AMOUNT_COLUMNS.intersection(it.columns):
@@ -189,4 +189,17 @@ def check_amounts(key: str, read: RowRead, addrs: list[str], lines: list[SourceL
             table.cells[a] = Cell(a, "missing", None, cell.raw, line.no, line.where)
             out.append(D.digits_ambiguous("active", key, cell.raw, len(addrs), line, [a],
                                           f"金额有 {decimals} 位小数，显然连着其他数字，无法确定金额本身"))
+    return out
+
+
+def _padding_by_width(reads: dict[str, RowRead], width: dict[str, int]) -> dict[int, tuple[int, int]]:
+    """Layout padding per row width, learned from the complete rows of that width: in a grid the
+    two-column 收费 row ends with an empty cell under the header's empty fourth column, which is no
+    padding of the three-column rows ("行政处罚⇥118⇥169⇥": its last cell blank). A width without a
+    complete row takes what the whole table's complete rows show."""
+    table = padding(list(reads.values()), width)
+    out = {}
+    for n in set(width.values()):
+        rows = [r for k, r in reads.items() if width[k] == n]
+        out[n] = padding(rows, width) if any(len(r.values) == n for r in rows) else table
     return out
