@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from itertools import accumulate
 
 from engine.parse.normalize import label_pattern, squeeze
-from engine.parse.regex_lead import leading_alternation
+from engine.parse.regex_lead import Unsupported, leading_alternation, set_chars
 
 _PREFIX_SPLIT = re.compile(r"^(?P<prefix>[一二三四五六七八九十]+、|（[一二三四五六七八九十]+）|\d+\.)?(?P<core>.*?)(?:（[^）]*）)?$")
 HEAD_CHARS = 6           # characters of a label's core that identify the row
@@ -263,15 +263,10 @@ def _firsts_op(op, av) -> tuple[set[str] | None, bool]:
     if op is _c.LITERAL:
         return {chr(av)}, False
     if op is _c.IN:
-        chars: set[str] = set()
-        for o, a in av:
-            if o is _c.LITERAL:
-                chars.add(chr(a))
-            elif o is _c.RANGE and a[1] - a[0] < 256:
-                chars.update(chr(x) for x in range(a[0], a[1] + 1))
-            else:
-                return None, True
-        return chars, False
+        try:
+            return set(set_chars(av)), False
+        except Unsupported:
+            return None, True
     if op is _c.SUBPATTERN:
         _group, add_flags, del_flags, sub = av
         if add_flags or del_flags:

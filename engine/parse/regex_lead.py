@@ -26,7 +26,7 @@ _CATEGORIES = {_c.CATEGORY_DIGIT: r"\d", _c.CATEGORY_NOT_DIGIT: r"\D", _c.CATEGO
                _c.CATEGORY_NOT_SPACE: r"\S", _c.CATEGORY_WORD: r"\w", _c.CATEGORY_NOT_WORD: r"\W"}
 
 
-class _Unsupported(Exception):
+class Unsupported(Exception):
     pass
 
 
@@ -43,7 +43,7 @@ def leading_alternation(patterns: list[str], allowed: str) -> tuple[str, list[in
                 continue
             by_char.setdefault(ch, []).append(f"{_source(rest)}(?P<g{len(owners)}>)")
             owners.append(i)
-    except (_Unsupported, re.error, RecursionError):
+    except (Unsupported, re.error, RecursionError):
         return None
     if not by_char:
         return None
@@ -53,7 +53,7 @@ def leading_alternation(patterns: list[str], allowed: str) -> tuple[str, list[in
 def _items(pattern: str) -> list:
     tree = _parser.parse(pattern)
     if tree.state.flags & ~re.UNICODE or tree.state.groups > 1:
-        raise _Unsupported(pattern)          # flags, or capturing groups of its own
+        raise Unsupported(pattern)          # flags, or capturing groups of its own
     return list(tree)
 
 
@@ -61,16 +61,16 @@ def _pieces(items: list) -> list[tuple[str, list]]:
     """(first character, the items after it) for each way a match of `items` starts, in the order
     the regex engine tries them."""
     if not items:
-        raise _Unsupported("may match empty")
+        raise Unsupported("may match empty")
     (op, av), rest = items[0], items[1:]
     if op is _c.LITERAL:
         return [(chr(av), rest)]
     if op is _c.IN:
-        return [(ch, rest) for ch in _chars(av)]
+        return [(ch, rest) for ch in set_chars(av)]
     if op is _c.SUBPATTERN:
         group, add_flags, del_flags, sub = av
         if group is not None or add_flags or del_flags:
-            raise _Unsupported("group")
+            raise Unsupported("group")
         return _pieces(list(sub) + rest)
     if op is _c.BRANCH:
         return [piece for alt in av[1] for piece in _pieces(list(alt) + rest)]
@@ -80,8 +80,8 @@ def _pieces(items: list) -> list[tuple[str, list]]:
         if (low, high) == (0, 1) and op is _c.MAX_REPEAT:          # X? Y = X Y | Y
             return _pieces(sub + rest) + _pieces(rest)
         if len(sub) != 1 or sub[0][0] not in (_c.LITERAL, _c.IN) or low > 1:
-            raise _Unsupported("repeat")
-        chars = [chr(sub[0][1])] if sub[0][0] is _c.LITERAL else _chars(sub[0][1])
+            raise Unsupported("repeat")
+        chars = [chr(sub[0][1])] if sub[0][0] is _c.LITERAL else set_chars(sub[0][1])
         # one character of the run taken: the run goes on with at least low - 1 more
         more = [(op, (0, high if high is _c.MAXREPEAT else high - 1, sub))] if high != 1 else []
         taken = [(ch, more + rest) for ch in chars]
@@ -91,10 +91,12 @@ def _pieces(items: list) -> list[tuple[str, list]]:
             return taken + _pieces(rest)
         # a possessive run takes a character of its class whenever there is one: Y starts after it
         return taken + [piece for piece in _pieces(rest) if piece[0] not in chars]
-    raise _Unsupported(str(op))
+    raise Unsupported(str(op))
 
 
-def _chars(av: list) -> list[str]:
+def set_chars(av: list) -> list[str]:
+    """The characters of a parsed character set (literals and small ranges), in order; raises
+    Unsupported for anything else (categories, negation, large ranges)."""
     out: list[str] = []
     for op, a in av:
         if op is _c.LITERAL:
@@ -102,7 +104,7 @@ def _chars(av: list) -> list[str]:
         elif op is _c.RANGE and a[1] - a[0] < 256:
             out.extend(chr(x) for x in range(a[0], a[1] + 1))
         else:
-            raise _Unsupported("character set")
+            raise Unsupported("character set")
     return list(dict.fromkeys(out))
 
 
@@ -121,7 +123,7 @@ def _item_source(op, av) -> str:
     if op is _c.SUBPATTERN:
         group, add_flags, del_flags, sub = av
         if group is not None or add_flags or del_flags:
-            raise _Unsupported("group")
+            raise Unsupported("group")
         return f"(?:{_source(list(sub))})"
     if op is _c.BRANCH:
         return "(?:" + "|".join(_source(list(alt)) for alt in av[1]) + ")"
@@ -138,7 +140,7 @@ def _item_source(op, av) -> str:
         head = {(_c.ASSERT, 1): "(?=", (_c.ASSERT, -1): "(?<=", (_c.ASSERT_NOT, 1): "(?!",
                 (_c.ASSERT_NOT, -1): "(?<!"}[(op, direction)]
         return f"{head}{_source(list(sub))})"
-    raise _Unsupported(str(op))
+    raise Unsupported(str(op))
 
 
 def _set_source(op, av) -> str:
@@ -150,4 +152,4 @@ def _set_source(op, av) -> str:
         return "^"
     if op is _c.CATEGORY and av in _CATEGORIES:
         return _CATEGORIES[av]
-    raise _Unsupported("character set")
+    raise Unsupported("character set")
