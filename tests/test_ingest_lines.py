@@ -17,3 +17,12 @@ def test_source_lines_are_the_constructors_lines():
     assert [list(vars(x).items()) for x in got] == [list(vars(x).items()) for x in want]
     assert pickle.dumps(got) == pickle.dumps(want)
     assert source_lines([]) == []
+
+
+def test_source_lines_of_a_long_text_past_the_cached_line_numbers():
+    from engine.ingest import text as T
+
+    texts = [f"第{i}段" for i in range(T._WHERE_CACHED + 3)]
+    got = source_lines(texts)
+    assert [x.where for x in got[-5:]] == [f"第{i}行" for i in range(len(texts) - 4, len(texts) + 1)]
+    assert got == [SourceLine(no=i, text=t, where=f"第{i}行") for i, t in enumerate(texts, start=1)]

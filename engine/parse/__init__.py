@@ -56,6 +56,8 @@ class NotAReportError(Exception):
 # 的通知") names the six parts but is not a report: its title says what it is.
 _NOTICE_TITLE = re.compile(r"关于.{2,80}的(?:通知|通报|函|意见|工作方案|实施方案)$")
 _NOTICE_HEAD_LINES = 8
+_NOTICE_LINES = 40          # ... among the first non-empty lines of these
+_SPACE_RUN = re.compile(r"\s+")
 
 
 def parse_file(path: str | Path) -> Report:
@@ -206,17 +208,38 @@ def refusal(report: Report) -> NotAReportError | None:
     error's status): the blank template — no figure in any table and no agency — and a notice or
     circular that merely names the parts. None for a report. The parser itself still reads both
     (`xxgk-audit parse` shows what it found)."""
-    figures = sum(1 for t in report.tables.values() for c in t.cells.values() if c.kind == "number")
-    if figures == 0 and not report.metadata.agency:
+    # (the figures are counted only as far as the answer needs: does the report state any?)
+    if not report.metadata.agency and not _any_figure(report):
         return NotAReportError(
             f"文件 {report.source} 是未填写的年度报告模板：统计表中没有任何数字，也没有写明发布机关，不作审核",
             report.source, status="blank_template")
-    head = [re.sub(r"\s+", "", ln.text) for ln in report.lines[:40] if ln.text.strip()][:_NOTICE_HEAD_LINES]
-    notice = next((h for h in head if _NOTICE_TITLE.search(h)), None)
-    if notice and figures == 0:
+    notice = notice_title([ln.text for ln in report.lines[:_NOTICE_LINES]])
+    if notice and not _any_figure(report):
         return NotAReportError(
             f"文件 {report.source} 是通知或文件（“{notice[:60]}”），只列出了年度报告的组成部分，不是年度报告，不作审核",
             report.source)
+    return None
+
+
+def _any_figure(report: Report) -> bool:
+    return any(c.kind == "number" for t in report.tables.values() for c in t.cells.values())
+
+
+def notice_title(texts: list[str]) -> str | None:
+    """A notice's title (white space removed) among the first _NOTICE_HEAD_LINES non-empty lines of
+    these first lines of a text (refusal's test; the probe's too, engine/run/probe.py)."""
+    seen = 0
+    for t in texts[:_NOTICE_LINES]:
+        if not t.strip():
+            continue
+        # (a title "关于…的通知" has these characters whatever spaces stand between them)
+        if "关" in t and "的" in t:
+            head = _SPACE_RUN.sub("", t)
+            if _NOTICE_TITLE.search(head):
+                return head
+        seen += 1
+        if seen == _NOTICE_HEAD_LINES:
+            break
     return None
 
 

@@ -72,7 +72,11 @@ def arabic_years(text: str) -> str:
     return _CN_YEAR.sub(lambda m: m.group().translate(_CN_DIGITS), text)
 
 
-def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_heading_line: int | None) -> Metadata:
+def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_heading_line: int | None, *,
+                     identity_only: bool = False) -> Metadata:
+    """The report's metadata. identity_only: only the title, the agency and the year (the probe's
+    question, engine/run/probe.py) — the statistics period is then read only when the title states
+    no year, and the publication date and the kind of body are left unset."""
     meta = Metadata()
     title, title_line = _title(lines, first_heading_line)
     meta.title = title
@@ -82,6 +86,8 @@ def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_head
         m = _YEAR_IN_TITLE.search(arabic_years(fold(title)))
         if m:
             meta.year, meta.year_source = int(m.group("y")), "title"
+    if identity_only and meta.year is not None:
+        return meta
     head_text = "\n".join(ln.text for ln in lines[:first_heading_line or min(len(lines), 40)])
     body_text = head_text + "\n" + (parts["一"].text if parts["一"].present else "")
     body_folded = arabic_years(fold(body_text))
@@ -94,6 +100,8 @@ def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_head
         years = Counter(int(m.group("y")) for m in _TEXT_YEAR.finditer(body_folded))
         if years:
             meta.year, meta.year_source = years.most_common(1)[0][0], "text"
+    if identity_only:
+        return meta
     meta.publication_date = _publication_date(lines)
     meta.body_kind = body_kind(meta.agency)
     return meta

@@ -8,8 +8,9 @@ and today's two phases (parse everything, then evaluate) had to carry every pars
 worker to another through a pickle — costing most of what the parse itself costs. The probe lets the
 run group first and then parse each report once, in the task that evaluates it (workers.group_task).
 
-The probe reads the file's bytes and decodes them exactly as the text reader does, but builds lines
-only for the head (HEAD_SIZES) and runs the parser's own heading, title and metadata functions on it.
+The probe reads the file's bytes and decodes them exactly as the text reader does (once), but splits
+off only the head (HEAD_LINES) and runs the parser's own heading, title and metadata functions on it
+(extract_metadata's identity_only: the title, agency and year, nothing the prediction does not use).
 It answers only when the answer is what the full parse will almost surely say — a title naming the
 body, the year in it (or the statistics period below it), a part heading below it, the report words in the head, no notice's title —
 and None otherwise (the file then takes the full parse at once, as a PDF or a Word file does).
@@ -19,16 +20,15 @@ put right afterwards (engine/run/audit.py: Audit.correct), so outputs never depe
 from __future__ import annotations
 
 import os
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.ingest import IngestError, Limits, read_bytes_bounded, sniff_format
-from engine.ingest.text import decode_text, split_lines
-from engine.model import Metadata, SourceLine
+from engine.ingest.text import MIN_PRINTABLE_SHARE, printable_share, source_lines
+from engine.model import Metadata
 # the parser's own tests for a notice and for the report words (refusal, _looks_like_report)
-from engine.parse import _NOTICE_HEAD_LINES as NOTICE_HEAD_LINES, _NOTICE_TITLE as NOTICE_TITLE
+from engine.parse import _NOTICE_LINES as NOTICE_LINES, notice_title
 from engine.parse import _REPORT_WORDS as REPORT_WORDS
 from engine.parse.metadata import extract_metadata
 from engine.run.inputs import InputFile
@@ -41,7 +41,9 @@ HEAD_SIZES = (24, 160)
 # A larger text file is left to the full parse (its decoding may take the detector's time, and a
 # large report is rare): the probe must stay cheap whatever the input.
 MAX_PROBE_BYTES = 512 * 1024
-_SPACES = re.compile(r"\s+")
+# the lines the probe splits off the text: the largest head, and the lines refusal() reads for a
+# notice's title (the rest of the file is decoded, and its lines counted, never split)
+HEAD_LINES = max(*HEAD_SIZES, NOTICE_LINES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,19 +79,14 @@ def probe_text(path: str, limits: Limits) -> Probe | None:
     fmt = sniff_format(p, data[:4096])
     if fmt not in ("txt", "md"):
         return None
-    try:
-        data.decode("utf-8")          # else the reader's detector decides: leave it to the full read
-        text, _encoding = decode_text(p, data)
-    except (UnicodeDecodeError, IngestError):
+    text = _utf8_text(data)           # else the reader's detector decides: leave it to the full read
+    if text is None or not text.strip():
         return None
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        return None
-    lines = split_lines(text)
-    if len(lines) > limits.max_lines:
+    count, lines = head_lines(text, HEAD_LINES)
+    if count > limits.max_lines:
         return None
     for size in HEAD_SIZES:
-        found = _head_metadata(lines[:size], cut=len(lines) > size)
+        found = _head_metadata(lines[:size], cut=count > size)
         if found is not None:
             break
     else:
@@ -98,10 +95,31 @@ def probe_text(path: str, limits: Limits) -> Probe | None:
     squeezed = "".join(folded).replace(" ", "")
     if not any(w in squeezed for w in REPORT_WORDS):
         return None
-    notice_head = [_SPACES.sub("", t) for t in lines[:40] if t.strip()][:NOTICE_HEAD_LINES]
-    if any(NOTICE_TITLE.search(h) for h in notice_head):
+    if notice_title(lines) is not None:
         return None
     return Probe(meta.agency, meta.year, "md" if p.suffix.lower() in (".md", ".markdown") else "txt")
+
+
+def _utf8_text(data: bytes) -> str | None:
+    """The text the reader makes of UTF-8 bytes without NUL (decode_text, then the leading BOMs
+    stripped), decoded once; None when they are not UTF-8 or the reader would refuse them as binary."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if text.startswith("\ufeff"):
+        text = text[1:]               # decode_text reads a UTF-8 BOM as "utf-8-sig"
+    if printable_share(text) < MIN_PRINTABLE_SHARE:
+        return None
+    return text.lstrip("\ufeff")
+
+
+def head_lines(text: str, size: int) -> tuple[int, list[str]]:
+    """(how many lines split_lines(text) gives, its first `size` lines) without splitting the rest."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    count = text.count("\n") + (bool(text) and not text.endswith("\n"))
+    pieces = text.split("\n", size)
+    return count, (pieces if len(pieces) <= size else pieces[:size])[:count]
 
 
 def _head_metadata(texts: list[str], cut: bool) -> tuple[Metadata, list[str]] | None:
@@ -109,7 +127,7 @@ def _head_metadata(texts: list[str], cut: bool) -> tuple[Metadata, list[str]] | 
     body and year: the title and the first part heading in them, and the year stated in the title
     — or, when it is read from part 一 (the statistics period, the commonest year), part 一 whole
     in them (part 二's heading found)."""
-    head = [SourceLine(no=i, text=t, where=f"第{i}行") for i, t in enumerate(texts, start=1)]
+    head = source_lines(texts)
     folded = fold_lines(head)
     headings = find_headings(folded, head)
     if not headings:
@@ -117,7 +135,7 @@ def _head_metadata(texts: list[str], cut: bool) -> tuple[Metadata, list[str]] | 
     first = min(h.line_index for h in headings.values())
     if cut and first >= len(head) - 8:
         return None                   # the heading may be one the head cut off
-    meta = extract_metadata(head, build_parts(headings, head), first)
+    meta = extract_metadata(head, build_parts(headings, head), first, identity_only=True)
     if not meta.agency or meta.year is None:
         return None
     if meta.year_source != "title" and "二" not in headings:

@@ -1,0 +1,37 @@
+"""The probe decodes a text once and splits off only its head: the same text and the same first
+lines as the text reader (engine/ingest/text.py) gives."""
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import pytest
+
+from engine.ingest import IngestError
+from engine.ingest.text import decode_text, split_lines
+from engine.run.probe import _utf8_text, head_lines
+
+TEXTS = ["", "a", "a\n", "a\r\nb", "a\r\nb\r\n", "a\rb\r", "\n\n", "x\n" * 5, "x\n" * 6 + "y", "一\r\n\r\n二\n"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+@pytest.mark.parametrize("size", [1, 2, 5, 6, 7, 40])
+def test_head_lines_are_split_lines_first_lines(text, size):
+    whole = split_lines(text)
+    count, head = head_lines(text, size)
+    assert count == len(whole)
+    assert head == whole[:size]
+
+
+@pytest.mark.parametrize("data", [
+    "报告\n".encode(), codecs.BOM_UTF8 + "报告\n".encode(), codecs.BOM_UTF8 * 2 + "报告".encode(),
+    codecs.BOM_UTF8 + b"\x01" * 10 + b"ab", b"\x01\x02\x03abc", "报告".encode("gbk"),
+    codecs.BOM_UTF16_LE + "报告".encode("utf-16-le"),
+])
+def test_utf8_text_is_the_readers_text(data):
+    try:
+        text, encoding = decode_text(Path("x.txt"), data)
+        want = text.lstrip("\ufeff") if encoding in ("utf-8", "utf-8-sig") else None
+    except IngestError:
+        want = None
+    assert _utf8_text(data) == want
