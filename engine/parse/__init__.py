@@ -32,7 +32,7 @@ from engine.parse import review as review_table
 from engine.parse.grid import Pos, Region
 from engine.parse.metadata import extract_metadata
 from engine.parse import review_stream, stream
-from engine.parse.parts import Heading, build_parts, find_headings, fold_lines
+from engine.parse.parts import Heading, build_parts, find_headings, fold_texts
 from engine.template import (ACTIVE_ITEMS, APPLICANT_COLUMNS, DEFAULT_APPLICATION_VARIANT, PART_IDS,
                              application_rows, review_addresses)
 
@@ -67,7 +67,7 @@ def parse_file(path: str | Path) -> Report:
 
 def parse_document(doc: Document) -> Report:
     lines = doc.lines
-    folded = fold_lines(lines)
+    pure, folded = fold_texts(lines)
     headings = find_headings(folded, lines)
     parts = build_parts(headings, lines)
     end = _doc_end(folded)
@@ -107,7 +107,7 @@ def parse_document(doc: Document) -> Report:
     if active_template and variant and active_template == "2019" and variant == "split":
         diagnostics.append(D.template_mixed("2019", "2021"))
     first_heading = min((h.line_index for h in headings.values()), default=None)
-    meta = extract_metadata(lines, parts, first_heading)
+    meta = extract_metadata(lines, parts, first_heading, folded=pure)
     if (meta.year_source == "title" and meta.period_end and meta.period_start
             and int(meta.period_end[:4]) != meta.year):
         title_line = lines[meta.agency_line - 1] if meta.agency_line else None
@@ -174,13 +174,23 @@ def _review_shape() -> stream.Shape:
 
 def _unread(shape: stream.Shape, table: Table) -> bool:
     """Some cell of the shape the row reader left unknown (the only cells stream.complete fills)."""
-    cells = table.cells
-    for _, row in shape.rows:
-        for a in row:
-            cell = cells.get(a)
-            if cell is None or cell.kind == "missing":
-                return True
+    get = table.cells.get
+    for a in _addresses(shape):
+        cell = get(a)
+        if cell is None or cell.kind == "missing":
+            return True
     return False
+
+
+_SHAPE_ADDRESSES: dict[int, tuple[stream.Shape, tuple[str, ...]]] = {}
+
+
+def _addresses(shape: stream.Shape) -> tuple[str, ...]:
+    """The shape's cell addresses in its rows' order (the shapes are built once per process: above)."""
+    known = _SHAPE_ADDRESSES.get(id(shape))
+    if known is None or known[0] is not shape:
+        known = _SHAPE_ADDRESSES[id(shape)] = (shape, tuple(a for _, row in shape.rows for a in row))
+    return known[1]
 
 
 def set_reading(table: Table, lines: list) -> None:

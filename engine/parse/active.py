@@ -11,6 +11,7 @@ another number run into it ("24252.311082") and stays unknown.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
@@ -28,21 +29,20 @@ _MARKERS = {
 _MARKER_RX = {t: re.compile("|".join(label_pattern(m) for m in ms)) for t, ms in _MARKERS.items()}
 ITEM_HEADER = r"第[ ]*二[ ]*十[ ]*条[ ]*第?[ ]*\([ ]*[一二三四五六七八九十]+[ ]*\)[ ]*项"
 ITEM_HEADER_RX = re.compile(ITEM_HEADER)
+_SPACES = re.compile(r"\s+")
 _MAX_AMOUNT_DECIMALS = 4
 
 
 def detect_template(folded: list[str], region: Region) -> tuple[str | None, list[str]]:
     """('2019' | '2021' | None, the column labels seen)."""
     seen: dict[str, list[str]] = {"2019": [], "2021": []}
-    for li in range(region.start.line, min(region.end.line, len(folded) - 1) + 1):
-        text = folded[li]
-        a = region.start.col if li == region.start.line else 0
-        b = region.end.col if li == region.end.line else len(text)
-        for t, rx in _MARKER_RX.items():
-            for m in rx.finditer(text, a, b):
-                label = re.sub(r"\s+", "", m.group())
-                if label not in seen[t]:
-                    seen[t].append(label)
+    # searched in the region's lines joined (a label never runs over a line break), not line by line
+    text = region_text(folded, region)
+    for t, rx in _MARKER_RX.items():
+        for m in rx.finditer(text):
+            label = _SPACES.sub("", m.group())
+            if label not in seen[t]:
+                seen[t].append(label)
     if not seen["2019"] and not seen["2021"]:
         return None, []
     t = "2019" if len(seen["2019"]) > len(seen["2021"]) else "2021"
@@ -89,9 +89,29 @@ def table_start(folded: list[str], region: Region) -> Region | None:
     return None
 
 
+@dataclass(frozen=True)
+class _Layout:
+    """What extract needs of a template's items, worked out once per process."""
+    order: list[str]                       # row keys "item.row" in the table's order
+    width: dict[str, int]                  # row key -> its number of cells
+    column_units: dict[str, str]           # column -> the unit its label names
+    rows: list[tuple[str, tuple[str, ...], tuple[str | None, ...], bool]]   # key, columns, units, has an amount
+
+
+def _layout(template: str) -> _Layout:
+    items = ACTIVE_ITEMS[template]
+    rows = [(f"{it.key}.{row}", tuple(it.columns), tuple(units.column_unit(it.label_of(c)) for c in it.columns),
+             bool(AMOUNT_COLUMNS.intersection(it.columns))) for it in items for row in it.rows]
+    return _Layout(order=[key for key, *_ in rows], width={key: len(cols) for key, cols, *_ in rows},
+                   column_units={c: u for it in items for c in it.columns if (u := units.column_unit(it.label_of(c)))},
+                   rows=rows)
+
+
+_LAYOUTS = {t: _layout(t) for t in ACTIVE_ITEMS}
+
+
 def extract(lines: list[SourceLine], folded: list[str], region: Region, template: str,
             has_columns: bool = True) -> tuple[Table, list[Diagnostic]]:
-    items = ACTIVE_ITEMS[template]
     table = Table(name="active", present=False, template=template)
     # The table is there when its item headers (第二十条第（一）项) or its column labels are: row names
     # alone (行政许可, 行政处罚 …) also occur in narrative ("办理行政许可120件") and are no table.
@@ -102,35 +122,32 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
     region = start or region
     aset = ANCHORS[template]
     anchors = aset.find(folded, region)
-    order = [f"{it.key}.{row}" for it in items for row in it.rows]
-    chosen = chain(anchors, order)
+    layout = _LAYOUTS[template]
+    chosen = chain(anchors, layout.order)
     diags: list[Diagnostic] = []
     if not chosen:
         table.mark_missing(active_addresses(template))
         return table, [D.table_missing("active")]
     table.present = True
-    width = {f"{it.key}.{row}": len(it.columns) for it in items for row in it.rows}
-    declared = units.declared_units(region_text(folded, region), {
-        c: u for it in items for c in it.columns if (u := units.column_unit(it.label_of(c)))})
+    width = layout.width
+    declared = units.declared_units(region_text(folded, region), layout.column_units)
     reads = read_rows(lines, folded, anchors, chosen, region, width)
     pads = _padding_by_width(reads, width)
-    for it in items:
-        for row in it.rows:
-            key = f"{it.key}.{row}"
-            addrs = [f"active.{key}.{c}" for c in it.columns]
-            read = reads.get(key)
-            if read is None:
-                table.mark_missing(addrs)
-                diags.append(D.row_missing("active", key, addrs))
-                continue
-            runs: dict[str, RowRead] = {}
-            diags.extend(place_row("active", key, addrs, read, lines, table, *pads[width[key]], runs))
-            if runs:
-                diags.extend(_recover(key, read, addrs, lines, table))
-            if AMOUNT_COLUMNS.intersection(it.columns):
-                diags.extend(check_amounts(key, read, addrs, lines, table, it.columns))
-            diags.extend(units.reconcile("active", key, addrs, [units.column_unit(it.label_of(c)) for c in it.columns],
-                                         read, lines, table, [declared.get(c) for c in it.columns]))
+    for key, columns, row_units, has_amount in layout.rows:
+        addrs = [f"active.{key}.{c}" for c in columns]
+        read = reads.get(key)
+        if read is None:
+            table.mark_missing(addrs)
+            diags.append(D.row_missing("active", key, addrs))
+            continue
+        runs: dict[str, RowRead] = {}
+        diags.extend(place_row("active", key, addrs, read, lines, table, *pads[width[key]], runs))
+        if runs:
+            diags.extend(_recover(key, read, addrs, lines, table))
+        if has_amount:
+            diags.extend(check_amounts(key, read, addrs, lines, table, columns))
+        diags.extend(units.reconcile("active", key, addrs, list(row_units), read, lines, table,
+                                     [declared.get(c) for c in columns]))
     nos = [a.line for a in chosen.values()] + [t.line for r in reads.values() for t in r.tokens]
     table.line_start, table.line_end = lines[min(nos)].no, lines[max(nos)].no
     return table, diags

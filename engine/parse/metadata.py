@@ -73,10 +73,11 @@ def arabic_years(text: str) -> str:
 
 
 def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_heading_line: int | None, *,
-                     identity_only: bool = False) -> Metadata:
+                     identity_only: bool = False, folded: list[str] | None = None) -> Metadata:
     """The report's metadata. identity_only: only the title, the agency and the year (the probe's
     question, engine/run/probe.py) — the statistics period is then read only when the title states
-    no year, and the publication date and the kind of body are left unset."""
+    no year, and the publication date and the kind of body are left unset. folded: fold() of every
+    line's text when the caller has it (parts.fold_texts), not folded again here."""
     meta = Metadata()
     title, title_line = _title(lines, first_heading_line)
     meta.title = title
@@ -88,10 +89,14 @@ def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_head
             meta.year, meta.year_source = int(m.group("y")), "title"
     if identity_only and meta.year is not None:
         return meta
-    head_text = "\n".join(ln.text for ln in lines[:first_heading_line or min(len(lines), 40)])
-    body_text = head_text + "\n" + (parts["一"].text if parts["一"].present else "")
-    body_folded = arabic_years(fold(body_text))
-    period = _period_in(body_folded) or statistics_period(_all_text(lines, 400_000))
+    head = first_heading_line or min(len(lines), 40)
+    # (fold() of lines joined by line breaks is their folds joined: it maps characters one to one,
+    # never makes or takes away a line break, nor a "其它" across one)
+    head_folded = ("\n".join(folded[:head]) if folded is not None
+                   else fold("\n".join(ln.text for ln in lines[:head])))
+    body_folded = arabic_years(head_folded + "\n" + (fold(parts["一"].text) if parts["一"].present else ""))
+    period = _period_in(body_folded) or _period_in(arabic_years(
+        "\n".join(folded)[:_ALL_TEXT] if folded is not None else fold(_all_text(lines, _ALL_TEXT))))
     if period:
         meta.period_start, meta.period_end = period
         if meta.year is None:
@@ -102,7 +107,7 @@ def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_head
             meta.year, meta.year_source = years.most_common(1)[0][0], "text"
     if identity_only:
         return meta
-    meta.publication_date = _publication_date(lines)
+    meta.publication_date = _publication_date(lines, folded)
     meta.body_kind = body_kind(meta.agency)
     return meta
 
@@ -148,6 +153,10 @@ def _md(s: str) -> str:
     return str((_CN_UNITS[tens] if tens else 1) * 10 + (_CN_UNITS[ones] if ones else 0))
 
 
+# the statistics period is searched for in at most this much of the whole text
+_ALL_TEXT = 400_000
+
+
 def _all_text(lines: list[SourceLine], limit: int) -> str:
     return "\n".join(ln.text for ln in lines)[:limit]
 
@@ -159,23 +168,26 @@ def _iso(y: str, m: str, d: str) -> str | None:
     return f"{int(y):04d}-{mi:02d}-{di:02d}"
 
 
-def _publication_date(lines: list[SourceLine]) -> str | None:
-    for ln in lines[:15]:
+def _publication_date(lines: list[SourceLine], folded: list[str] | None = None) -> str | None:
+    def fold_of(i: int) -> str:
+        return folded[i] if folded is not None else fold(lines[i].text)
+
+    for i, ln in enumerate(lines[:15]):
         if "日" not in ln.text and "时间" not in ln.text:
             continue
-        m = _HEADER_DATE.match(fold(ln.text))
+        m = _HEADER_DATE.match(fold_of(i))
         if m:
             return _iso(m.group("y"), m.group("m"), m.group("d"))
-    for ln in lines[:60]:
+    for i, ln in enumerate(lines[:60]):
         if "发布" not in ln.text:
             continue
-        m = _INLINE_DATE.search(fold(ln.text))
+        m = _INLINE_DATE.search(fold_of(i))
         if m:
             return _iso(m.group("y"), m.group("m"), m.group("d"))
     # the date under the signature at the end of the report ("XX镇人民政府 / 2024年1月15日")
-    tail = [ln for ln in lines[-8:] if ln.text.strip()][-3:]
-    for ln in reversed(tail):
-        m = _SIGNATURE_DATE.match(fold(ln.text))
+    tail = [i for i in range(max(0, len(lines) - 8), len(lines)) if lines[i].text.strip()][-3:]
+    for i in reversed(tail):
+        m = _SIGNATURE_DATE.match(fold_of(i))
         if m:
             return _iso(m.group("y"), m.group("m"), m.group("d"))
     return None

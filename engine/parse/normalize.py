@@ -109,6 +109,13 @@ _PAGE_NUMBER = re.compile(r"^[ ]*(?:[-—]+[ ]*\d{1,3}[ ]*[-—]+|第[ ]*\d{1,3}
                           r"|\d{1,3}[ ]*/[ ]*\d{1,3})[ ]*$")
 
 
+# The same two line patterns searched in a text of many lines: a line after a line break ("\n" in place of
+# "^": a pattern starting with a literal is searched for it, not tried at every position; MULTILINE: "$"
+# before a line break). Neither pattern matches a line break inside.
+PAGE_NUMBER_AFTER_BREAK = re.compile("\n" + _PAGE_NUMBER.pattern.removeprefix("^"), re.MULTILINE)
+MD_ROW_AFTER_BREAK = re.compile("\n" + _MD_ROW.pattern.removeprefix("^"), re.MULTILINE)
+
+
 def is_page_number(folded: str) -> bool:
     """The line is nothing but a page number (see _PAGE_NUMBER)."""
     return _PAGE_NUMBER.match(folded) is not None

@@ -22,7 +22,9 @@ import re
 from dataclasses import dataclass
 
 from engine.model import Part, SourceLine
-from engine.parse.normalize import fold, is_page_number, label_pattern, markdown_row_as_tabs
+from engine.parse.normalize import (MD_ROW_AFTER_BREAK as _MD_ROW_AFTER_BREAK,
+                                    PAGE_NUMBER_AFTER_BREAK as _PAGE_NUMBER_AFTER_BREAK, fold,
+                                    is_page_number, label_pattern, markdown_row_as_tabs)
 from engine.template import PART_IDS
 
 _NUMERAL = {"一": "一", "二": "二", "三": "三", "四": "四", "五": "五", "六": "六"}
@@ -56,6 +58,10 @@ _TITLE_VARIANTS = {
 # blank run — a line of 40,000 tabs is one linear pass instead of a cubic backtrack.
 _LINE_START = re.compile(r"^[ \t]*+(?:#++[ \t]*+)?(?:\*\*)?[ \t]*+(?P<di>第[ \t]*+)?(?P<num>[一二三四五六])"
                          r"(?:[ \t]*+(?:部分[ \t]*+[、.,:]?|[、.,:])|[ \t]++)[ \t]*+(?P<rest>.*)$")
+
+
+# _LINE_START after the line break before the line (\n for ^; "$" before the next line break)
+_LINE_START_AFTER_BREAK = re.compile("\n" + _LINE_START.pattern.removeprefix("^"), re.MULTILINE)
 
 
 def _title_regex(pid: str) -> re.Pattern[str]:
@@ -104,18 +110,13 @@ def _is_flattened(line: str) -> bool:
 
 def _line_start_candidates(folded: list[str]) -> dict[str, list[Heading]]:
     out: dict[str, list[Heading]] = {}
-    for i, text in enumerate(folded):
-        if not text or text[0] not in " \t#*第一二三四五六":
-            continue
-        m = _LINE_START.match(text)
-        if not m:
-            continue
+    for i, text, m in _line_starts(folded):
         pid = m.group("num")
         rest = _SPACES.sub("", m.group("rest"))
         window = rest[:_KEYWORD_WINDOW + 6]
         if not any(0 <= window.find(k) <= _KEYWORD_WINDOW for k in _KEYWORDS[pid]):
             continue
-        start = m.start("di") if m.group("di") else m.start("num")
+        start = (m.start("di") if m.group("di") else m.start("num")) - m.start() - 1
         end = len(text.rstrip())
         if len(rest) > _SHORT_HEADING:
             tm = _TITLE_RES[pid].match(text, start)
@@ -124,6 +125,25 @@ def _line_start_candidates(folded: list[str]) -> dict[str, list[Heading]]:
             end = tm.end()
         out.setdefault(pid, []).append(Heading(pid, i, start, end, True))
     return out
+
+
+def _line_starts(folded: list[str]):
+    """(index, line, match) of every line _LINE_START matches, the match's positions counted from
+    the line's start minus one (the line break before it). Searched in the lines joined, when they
+    hold no line break of their own: the pattern starts with that break, so the search skips from
+    one line to the next instead of trying each line (a report has hundreds, a dozen match)."""
+    whole = "\n" + "\n".join(folded)
+    if whole.count("\n") != len(folded):
+        for i, text in enumerate(folded):
+            m = _LINE_START_AFTER_BREAK.match("\n" + text)
+            if m:
+                yield i, text, m
+        return
+    line, at = 0, 0
+    for m in _LINE_START_AFTER_BREAK.finditer(whole):
+        line += whole.count("\n", at, m.start() + 1)
+        at = m.start() + 1
+        yield line - 1, folded[line - 1], m
 
 
 def _inline_candidate(pid: str, folded: list[str], lines: list[SourceLine], after: tuple[int, int]) -> Heading | None:
@@ -143,6 +163,7 @@ def build_parts(headings: dict[str, Heading], lines: list[SourceLine]) -> dict[s
     """Part objects (all six) with heading as written, line range and body text."""
     ordered = sorted(headings.values(), key=lambda h: (h.line_index, h.start))
     parts: dict[str, Part] = {pid: Part(id=pid, present=False) for pid in PART_IDS}
+    texts = [ln.text for ln in lines] if ordered else []
     for k, h in enumerate(ordered):
         nxt = ordered[k + 1] if k + 1 < len(ordered) else None
         raw_line = lines[h.line_index].text
@@ -153,7 +174,7 @@ def build_parts(headings: dict[str, Heading], lines: list[SourceLine]) -> dict[s
             end_line, end_col = nxt.line_index, nxt.start
             if not lines[end_line].text[:end_col].strip(" \t#*"):
                 end_col = 0           # markdown marks of the next heading are not this part's text
-        body = segment_text(lines, h.line_index, h.end, end_line, end_col)
+        body = _segment(texts, h.line_index, h.end, end_line, end_col)
         if nxt is not None and end_col == 0 and end_line > h.line_index:
             last = end_line - 1           # next heading starts its own line
         else:
@@ -167,27 +188,51 @@ def build_parts(headings: dict[str, Heading], lines: list[SourceLine]) -> dict[s
 
 def segment_text(lines: list[SourceLine], l0: int, c0: int, l1: int, c1: int | None) -> str:
     """Original text from (line l0, column c0) to (line l1, column c1) — c1 None = end of line."""
+    return _segment([ln.text for ln in lines[l0:l1 + 1]], 0, c0, l1 - l0, c1)
+
+
+def _segment(texts: list[str], l0: int, c0: int, l1: int, c1: int | None) -> str:
+    """segment_text of the lines' texts."""
     if l0 == l1:
-        return lines[l0].text[c0:c1]
-    chunks = [lines[l0].text[c0:]]
-    chunks.extend(ln.text for ln in lines[l0 + 1:l1])
-    chunks.append(lines[l1].text[:c1] if c1 is not None else lines[l1].text)
-    return "\n".join(chunks)
+        return texts[l0][c0:c1]
+    return "\n".join([texts[l0][c0:], *texts[l0 + 1:l1], texts[l1][:c1]])
 
 
 def fold_lines(lines: list[SourceLine]) -> list[str]:
     """Folded text of every line (same length as the original: positions stay valid)."""
-    # a page number line is blanked (same length): it must not read as a value between a label and
-    # the values that continue after the page break
-    return [" " * len(f) if is_page_number(f) else markdown_row_as_tabs(f) for f in _fold_each(lines)]
+    return fold_texts(lines)[1]
 
 
-def _fold_each(lines: list[SourceLine]) -> list[str]:
-    """fold() of every line's text, folded as one text (one pass instead of one per line) when the
-    lines hold no line break of their own (fold() maps characters one to one and never makes or
-    takes away a line break, nor a "其它" across one)."""
+def fold_texts(lines: list[SourceLine]) -> tuple[list[str], list[str]]:
+    """(fold() of every line's text, the folded lines the parser reads): in the second, a page number
+    line is blanked (same length: it must not read as a value between a label and the values that
+    continue after the page break) and a markdown table row is a TAB row."""
     texts = [ln.text for ln in lines]
     joined = "\n".join(texts)
-    if joined.count("\n") != len(texts) - 1:
-        return [fold(t) for t in texts]
-    return fold(joined).split("\n") if texts else []
+    if not texts or joined.count("\n") != len(texts) - 1:
+        pure = [fold(t) for t in texts]
+        return pure, [" " * len(f) if is_page_number(f) else markdown_row_as_tabs(f) for f in pure]
+    # fold() of the lines folded as one text (one pass instead of one per line): the lines hold no
+    # line break of their own, and fold() maps characters one to one and never makes or takes away
+    # a line break, nor a "其它" across one
+    whole = fold(joined)
+    pure = whole.split("\n")
+    folded = list(pure)
+    # the page number lines and markdown rows found in the whole text, not tried line by line (a
+    # report has a few of them among hundreds of lines)
+    for i in _lines_after_break(_PAGE_NUMBER_AFTER_BREAK, whole, pure):
+        folded[i] = " " * len(pure[i])
+    if "|" in whole:
+        for i in _lines_after_break(_MD_ROW_AFTER_BREAK, whole, pure):
+            if not is_page_number(pure[i]):
+                folded[i] = markdown_row_as_tabs(pure[i])
+    return pure, folded
+
+
+def _lines_after_break(rx: re.Pattern[str], whole: str, pure: list[str]):
+    """Indexes of the lines of `whole` (its lines: `pure`) that `rx` (a line's pattern after "\n")
+    matches; the first line is tried on its own."""
+    if rx.match("\n" + pure[0]):
+        yield 0
+    for m in rx.finditer(whole):
+        yield whole.count("\n", 0, m.start() + 1)

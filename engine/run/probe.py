@@ -33,7 +33,7 @@ from engine.parse import _REPORT_WORDS as REPORT_WORDS
 from engine.parse.metadata import extract_metadata
 from engine.run.inputs import InputFile
 from engine.run.keyed import PackedTable
-from engine.parse.parts import build_parts, find_headings, fold_lines
+from engine.parse.parts import build_parts, find_headings, fold_texts
 
 # Lines the probe reads: a title and the first part heading stand well within the first size; the
 # second is for a year read from part 一, which must then be whole in them.
@@ -128,14 +128,14 @@ def _head_metadata(texts: list[str], cut: bool) -> tuple[Metadata, list[str]] | 
     — or, when it is read from part 一 (the statistics period, the commonest year), part 一 whole
     in them (part 二's heading found)."""
     head = source_lines(texts)
-    folded = fold_lines(head)
+    pure, folded = fold_texts(head)
     headings = find_headings(folded, head)
     if not headings:
         return None
     first = min(h.line_index for h in headings.values())
     if cut and first >= len(head) - 8:
         return None                   # the heading may be one the head cut off
-    meta = extract_metadata(head, build_parts(headings, head), first, identity_only=True)
+    meta = extract_metadata(head, build_parts(headings, head), first, identity_only=True, folded=pure)
     if not meta.agency or meta.year is None:
         return None
     if meta.year_source != "title" and "二" not in headings:

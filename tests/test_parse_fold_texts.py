@@ -1,0 +1,36 @@
+"""parts.fold_texts finds page number lines and markdown rows in the whole folded text: the same
+lines as trying every line on its own."""
+from __future__ import annotations
+
+import pytest
+
+from engine.ingest.text import source_lines
+from engine.model import SourceLine
+from engine.parse.normalize import fold, is_page_number, markdown_row_as_tabs
+from engine.parse.parts import fold_lines, fold_texts
+
+
+def _line_by_line(texts: list[str]) -> list[str]:
+    return [" " * len(fold(t)) if is_page_number(fold(t)) else markdown_row_as_tabs(fold(t)) for t in texts]
+
+
+CASES = [
+    [],
+    [""],
+    ["- 3 -"],
+    ["| 规章 | 0 | 1 |"],
+    ["- 3 -", "－ 4 －", "第 5 页", "3 / 6", "第3页 共6页", "正文 - 3 -", "12/2024年"],
+    ["二、主动公开政府信息情况", "| 信息内容 | 本年制发件数 |", "|---|---|", "| 规章 | 0 |", "", "— 2 —", "| 规章 | 0 |"],
+    ["abc|", " | a | b | ", "|a|", "|", "第 3 页", "", "  "],
+    ["一行\n两行", "- 3 -", "| a | b |"],            # a line holding a line break of its own
+    ["其", "它", "其它 - 3 -", "｜ a ｜ b ｜", "－３－"],
+]
+
+
+@pytest.mark.parametrize("texts", CASES)
+def test_fold_texts_same_as_line_by_line(texts):
+    lines = source_lines(texts)
+    pure, folded = fold_texts(lines)
+    assert pure == [fold(t) for t in texts]
+    assert folded == _line_by_line(texts) == fold_lines(lines)
+    assert [len(f) for f in folded] == [len(t) for t in texts]
