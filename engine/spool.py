@@ -63,6 +63,16 @@ class Spool:
     def put_text(self, text: str) -> Blob:
         return self.put(text.encode("utf-8"))
 
+    def put_many(self, items: list[bytes]) -> list[Blob]:
+        """Several blobs written with one system call (a finished record's few blobs): each one's
+        Blob, in order."""
+        first = self.put(b"".join(items))
+        blobs, offset = [], first.offset
+        for data in items:
+            blobs.append(Blob(first.path, offset, len(data)))
+            offset += len(data)
+        return blobs
+
     def _open(self) -> None:
         # a forked child inherits the parent's descriptor: it is left alone (the parent owns it)
         self._pid = os.getpid()
@@ -98,6 +108,42 @@ def read_text(blob: Blob) -> str:
     return read_blob(blob).decode("utf-8")
 
 
+class SpoolReader:
+    """Reads blobs keeping one descriptor open per spool file (read_blob opens and closes the file
+    each time, which costs more than reading a record): for a process reading thousands of blobs.
+    close() drops the descriptors (the spool files may then be removed)."""
+
+    def __init__(self) -> None:
+        self._fds: dict[str, int] = {}
+        self._pid = os.getpid()
+
+    def read(self, blob: Blob) -> bytes:
+        fd = self._fds.get(blob.path)
+        if fd is None:
+            if self._pid != os.getpid():       # forked: the descriptors are the parent's to close
+                self._fds, self._pid = {}, os.getpid()
+            fd = self._fds[blob.path] = os.open(blob.path, os.O_RDONLY)
+        return _checked(blob, os.pread(fd, blob.length, blob.offset))
+
+    def text(self, blob: Blob) -> str:
+        return self.read(blob).decode("utf-8")
+
+    def object(self, blob: Blob) -> Any:
+        return pickle.loads(self.read(blob))
+
+    def close(self) -> None:
+        fds, self._fds = self._fds, {}
+        if self._pid == os.getpid():
+            for fd in fds.values():
+                os.close(fd)
+
+    def __enter__(self) -> "SpoolReader":
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.close()
+
+
 _SPOOLS: dict[tuple[str, str], Spool] = {}
 
 
@@ -128,16 +174,9 @@ class SpooledSequence(Sequence):
 
     def __iter__(self):
         # one descriptor per spool file for the whole pass (a pass reads thousands of blobs)
-        fds: dict[str, int] = {}
-        try:
+        with SpoolReader() as reader:
             for blob in self.blobs:
-                fd = fds.get(blob.path)
-                if fd is None:
-                    fd = fds[blob.path] = os.open(blob.path, os.O_RDONLY)
-                yield pickle.loads(_checked(blob, os.pread(fd, blob.length, blob.offset)))
-        finally:
-            for fd in fds.values():
-                os.close(fd)
+                yield reader.object(blob)
 
 
 def put_object(spool: Spool, obj: Any) -> Blob:

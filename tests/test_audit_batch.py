@@ -340,3 +340,13 @@ def test_findings_sheet_streamed_in_output_order_whatever_the_ready_order(tmp_pa
         other.ready(key, blobs[key])
     other.book.save(tmp_path / "other.xlsx", rows)
     assert (tmp_path / "other.xlsx").read_bytes() == (tmp_path / "at_once.xlsx").read_bytes()
+    # the rows a worker spooled (finish_record) make the same sheet as the records' texts
+    from engine.run.workers import finish_record
+
+    finished = {k: finish_record(AuditRecord.from_json({**rec, "engine": "durable"}), spool) for k, rec in records.items()}
+    spooled = _FindingsStream(RUN_DATE, order)
+    for key in ("in:000002", "in:000000", "in:000001"):
+        spooled.ready(key, finished[key].blob, finished[key].rows)
+    spooled.book.save(tmp_path / "spooled.xlsx", rows)
+    spooled.close()
+    assert (tmp_path / "spooled.xlsx").read_bytes() == (tmp_path / "at_once.xlsx").read_bytes()

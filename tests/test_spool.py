@@ -85,3 +85,21 @@ def test_a_failed_write_sends_later_blobs_to_a_new_file(tmp_path, monkeypatch):
     after = spool.put(b"after")
     assert after.path != first.path and after.offset == 0
     assert read_blob(first) == b"first" and read_blob(after) == b"after"
+
+
+def test_put_many_writes_blobs_back_to_back_and_a_reader_reads_them(tmp_path):
+    from engine.spool import SpoolReader, put_object
+
+    spool = Spool(tmp_path)
+    before = spool.put(b"before")
+    blobs = spool.put_many([b"one", "二".encode(), b"", b"four"])
+    after = put_object(spool, {"x": 1})
+    assert [b.offset for b in blobs] == [6, 9, 12, 12] and after.offset == 16
+    with SpoolReader() as reader:
+        assert [reader.read(b) for b in blobs] == [b"one", "二".encode(), b"", b"four"]
+        assert reader.text(blobs[1]) == "二" and reader.object(after) == {"x": 1}
+        assert reader.read(before) == b"before"
+        os.truncate(before.path, 10)
+        with pytest.raises(SpoolError, match="不完整"):
+            reader.read(blobs[3])
+    assert reader._fds == {}          # closed on leaving the block

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 
 from engine.render.json_out import REPORTS_FILE
 from engine.render.output import FinishedRun, OutputContext, RunOutput
-from engine.spool import Blob, read_blob
+from engine.spool import Blob, SpoolReader, read_blob
 
 PART_NAME = f".{REPORTS_FILE}.part"     # in the staging folder while streaming; gone before the swap
 
@@ -45,13 +45,13 @@ class FindingsLines(RunOutput):
         self._done = 0                              # order[:done] are in the part file
         self._waiting: dict[str, Blob] = {}         # final records whose predecessors are not
         self._lengths = array("q")                  # the byte length of each streamed line
-
+        self._reader = SpoolReader()
     def start(self, ctx: OutputContext, order: list[str]) -> None:
         super().start(ctx, order)
         self._order = order
         self._fh = open(Path(ctx.out_dir) / PART_NAME, "wb")
 
-    def ready(self, key: str, blob: Blob) -> None:
+    def ready(self, key: str, blob: Blob, rows: Blob | None = None) -> None:
         if self._fh is None:
             return
         self._waiting[key] = blob
@@ -59,7 +59,7 @@ class FindingsLines(RunOutput):
             self._append(self._waiting.pop(self._order[self._done]))
 
     def _append(self, blob: Blob) -> None:
-        line = jsonl_line(read_blob(blob))
+        line = jsonl_line(self._reader.read(blob))
         assert self._fh is not None
         self._fh.write(line)
         self._lengths.append(len(line))
@@ -75,6 +75,7 @@ class FindingsLines(RunOutput):
             self._append(run.blobs[key])
         self._fh.close()
         self._fh = None
+        self._reader.close()
         # the streamed records must be those of findings.json, in its order: a walk over both
         # orders (no set or list of every key: docs/scale.md)
         report_keys = run.blobs
@@ -89,6 +90,7 @@ class FindingsLines(RunOutput):
         part.unlink()
 
     def close(self) -> None:
+        self._reader.close()
         if self._fh is not None:
             self._fh.close()
             self._fh = None

@@ -130,8 +130,8 @@ def read_summaries(summaries: Iterable[AuditSummary], outputs: Iterable["RunOutp
 class RunOutput:
     """Files written once per run. Instances are made when the run starts, before the rules load
     (an output may start a side process then: the spreadsheets do). The run calls, in this order:
-    start(ctx, order) once the evaluated reports' output order is known; ready(key, blob) as each
-    of their records is final (in any order; an output may render it at once); observer() and the
+    start(ctx, order) once the evaluated reports' output order is known; ready(key, blob, rows) as
+    each of their records is final (in any order; an output may render it at once); observer() and the
     summaries through it once every record is known (read_summaries); write(run) when every
     record is known; wait() after every output's write (an error in a side process is raised there);
     close() always, even when the run failed."""
@@ -145,8 +145,9 @@ class RunOutput:
         ranking) gathers it here instead of reading `run.summaries` again. None: nothing."""
         return None
 
-    def ready(self, key: str, blob: Blob) -> None:
-        pass
+    def ready(self, key: str, blob: Blob, rows: Blob | None = None) -> None:
+        """`blob`: the record's findings.json text; `rows`: its summary.xlsx 问题 rows, pickled
+        (finding_rows.finding_values), when the worker that finished it spooled them."""
 
     def write(self, run: FinishedRun) -> None:
         raise NotImplementedError

@@ -18,19 +18,19 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable
 
-from engine.model import AuditRecord, AuditSummary, Finding, RecordHead
+from engine.model import AuditRecord, AuditSummary, RecordHead
 from engine.render.docx_letter import docx_path
-from engine.render.labels import CATEGORY_ORDER, SEVERITY_LABELS, STATUS_LABELS, TABLE_LABELS, part_label
-from engine.render.letter_cells import bounded_quote, cell_anchors, shown_value
-from engine.render.letter_content import public_basis
+# the 问题 rows (finding_rows.py); their names stay importable from here
+from engine.render.finding_rows import (CELLS_SHOWN, FINDING_COLUMNS, QUOTE_CHARS, QUOTE_LEAD_CHARS,  # noqa: F401
+                                        VALUE_CHARS, cells_cell, finding_rows, finding_values, review_label,
+                                        values_cell)
+from engine.render.labels import CATEGORY_ORDER, STATUS_LABELS
 from engine.render.triage import main_problems
 from engine.render.xlsx_stream import STYLE_BOLD, XlsxBook, XlsxSheet
 from engine.score import RuleInfo
-from engine.template import describe_address
 
 
 # The 报告 columns; after 主要问题 come the points deducted per scoring category ("完整性扣分", …:
@@ -39,20 +39,12 @@ REPORT_HEAD = ("来源文件", "状态", "说明", "单位", "年度", "模板",
                "待人工核对", "无法核对", "主要问题")
 REPORT_TAIL = ("意见书（网页）", "意见书（Word）", "文号", "审核引擎", "上年报告", "重复于", "SHA256")
 LINK_COLUMNS = ("意见书（网页）", "意见书（Word）")
-FINDING_COLUMNS = ("来源文件", "单位", "年度", "规则编号", "严重程度", "类别", "问题", "说明", "扣分", "部分", "表格",
-                   "单元格", "数值", "行号", "位置", "原文", "整改要求", "依据", "问题编号", "复核状态")
 ENGINE_LABELS = {"durable": "规则引擎", "reference": "参考引擎（备用）"}
 
 # Excel's rows per sheet (header included) and hyperlinks per sheet (the 报告 sheet has two per
 # report: it continues on 报告（2） after 32,765 reports). Module constants so that tests can lower them.
 MAX_SHEET_ROWS = 1_048_576
 MAX_SHEET_LINKS = 65_530
-# What a finding's row shows: the first cells (then "等 N 个单元格") and a window of the source
-# text around them — a cell is read, not scrolled; findings.json has everything.
-CELLS_SHOWN = 6
-QUOTE_CHARS = 200
-QUOTE_LEAD_CHARS = 60
-VALUE_CHARS = 20
 
 # A text cell starting with one of these is read as a formula by spreadsheet programs (CSV
 # injection: an agency named =HYPERLINK(…) would become a live link). In summary.csv such a cell
@@ -129,58 +121,6 @@ def report_row(r: AuditSummary | AuditRecord, categories: Iterable[str] = ()) ->
         "重复于": r.duplicate_of or "",
         "SHA256": r.sha256 or "",
     }
-
-
-_describe = functools.lru_cache(maxsize=8192)(describe_address)
-
-
-def cells_cell(cells: list[str]) -> str:
-    """The first CELLS_SHOWN cells in words, then how many there are."""
-    shown = "；".join(_describe(c) for c in cells[:CELLS_SHOWN])
-    return shown + (f" 等 {len(cells)} 个单元格" if len(cells) > CELLS_SHOWN else "")
-
-
-def values_cell(values: dict[str, Any]) -> str:
-    """Stated values in words: 表三“…”行“自然人”列：5；…（空白）— never a token such as "=blank"."""
-    items = list(values.items())
-    parts = []
-    for address, value in items[:CELLS_SHOWN]:
-        text = shown_value(value)
-        if text is None:
-            raw = "" if value is None else str(value)
-            text = (raw[:VALUE_CHARS] + "…") if len(raw) > VALUE_CHARS else (raw or "（未填写）")
-        parts.append(f"{_describe(address)}：{text}")
-    return "；".join(parts) + (f" 等 {len(items)} 个单元格" if len(items) > CELLS_SHOWN else "")
-
-
-def finding_rows(reports: Iterable[AuditRecord]) -> Iterator[dict[str, Any]]:
-    for r in reports:
-        for f in r.findings:
-            ev = f.evidence
-            cells = list(ev.cells or [])
-            yield {
-                "来源文件": r.source, "单位": r.agency or "", "年度": r.year,
-                "规则编号": f.rule_id, "严重程度": SEVERITY_LABELS.get(f.severity, f.severity),
-                "类别": f.category, "问题": f.title, "说明": f.message, "扣分": f.points,
-                "部分": part_label(ev.part), "表格": TABLE_LABELS.get(ev.table or "", ""),
-                "单元格": cells_cell(cells), "数值": values_cell(ev.values or {}),
-                "行号": ev.line, "位置": ev.where or "",
-                "原文": bounded_quote(ev.excerpt, cell_anchors(cells), QUOTE_CHARS, QUOTE_LEAD_CHARS) or "",
-                "整改要求": f.remedy or "", "依据": public_basis(f.basis),
-                "问题编号": f.id or "", "复核状态": review_label(f),
-            }
-
-
-def review_label(f: Finding) -> str:
-    """The 问题 sheet's 复核状态: what a review decision (xxgk-audit review, by 问题编号) made of it."""
-    d = f.decision or {}
-    if d.get("status") == "dismissed":
-        if d.get("expired"):
-            return f"豁免已于 {d.get('until')} 到期，重新计入"
-        return f"已排除（豁免至 {d['until']}）" if d.get("until") else "已排除"
-    if d.get("status") == "confirmed":
-        return "已确认"
-    return "" if f.counted else "待人工核对"
 
 
 def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
@@ -284,6 +224,14 @@ class SummaryWorkbook:
         append = self._findings.append
         for row in rows:
             append([row[c] for c in FINDING_COLUMNS])
+
+    def add_finding_values(self, rows: Iterable[list[Any]]) -> None:
+        """Rows of the 问题 sheet as finding_values gives them (values in FINDING_COLUMNS order)."""
+        append = self._findings.append
+        for values in rows:
+            if len(values) != len(FINDING_COLUMNS):
+                raise ValueError(f"问题表的列数与表头不一致：{len(values)} ≠ {len(FINDING_COLUMNS)}")
+            append(values)
 
     def add_missing_agencies(self, agencies: Iterable[dict[str, Any]]) -> None:
         """Sheet 未报送单位: the listed agencies with no audited report (findings.json's missing_agencies)."""

@@ -311,7 +311,8 @@ class Audit(OnePassSteps):
             return value
         self.store.add(key, value)
         if not self.diverged:
-            self._ready(key)
+            for output in self.outputs:
+                output.ready(key, value.blob, value.rows)
         return STORED
 
     def _ready(self, key: str) -> None:

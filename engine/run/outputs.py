@@ -22,7 +22,8 @@ it loads the rules, not at the end of the run. A plain forked Process with a pip
 thread in this process while the worker pools fork later). Messages, in this order:
 
     start(run_date, order)      the keys whose records can have findings, in output order
-    ready(key, blob)            that key's record is final, spooled at blob (any order)
+    ready([(key, blob, rows)])  those keys' records are final, spooled at blob, their 问题 rows at
+                                rows (None: read the record) — any order, a few dozen a message
     finish(run, out_dir)        every record is final: the FinishedRun
 
 Between start and finish the writer fills the 问题 sheet with every record of `order` whose
@@ -46,13 +47,18 @@ from engine.render.docx_letter import DocxLetters
 from engine.render.letters import HtmlLetters
 from engine.render.output import FinishedRun, OutputContext, ReportOutput, RunOutput
 from engine.run.lifeline import die_with_parent, name_process
-from engine.spool import Blob, read_text
+from engine.spool import Blob, SpoolReader
 
 
 class Spreadsheets(RunOutput):
     """The Output that writes OUT/summary.xlsx and OUT/summary.csv, in a side process (above)."""
 
+    # ready records sent to the writer in messages of this many: one message a record cost the main
+    # process a pickle and a write, and the writer a read, per report
+    BATCH = 32
+
     def __init__(self) -> None:
+        self._batch: list[tuple[str, Blob, Blob | None]] = []
         ctx = multiprocessing.get_context("fork")
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_table_writer_main, args=(child, os.getpid()), name="xxgk-audit-tables",
@@ -64,10 +70,18 @@ class Spreadsheets(RunOutput):
         super().start(ctx, order)
         self._conn.send(("start", ctx.run_date, order))
 
-    def ready(self, key: str, blob: Blob) -> None:
-        self._conn.send(("ready", key, blob))
+    def ready(self, key: str, blob: Blob, rows: Blob | None = None) -> None:
+        self._batch.append((key, blob, rows))
+        if len(self._batch) >= self.BATCH:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._batch:
+            self._conn.send(("ready", self._batch))
+            self._batch = []
 
     def write(self, run: FinishedRun) -> None:
+        self._flush()
         # `run.summaries` travels as the list of where each summary is
         self._conn.send(("finish", run, self.ctx.out_dir))
 
@@ -99,19 +113,27 @@ class FindingsStream:
         self.run_date = run_date
         self.order = order
         self.done = 0                      # order[:done] are in the sheet
-        self.ready_blobs: dict[str, Blob] = {}
+        self.ready_blobs: dict[str, tuple[Blob, Blob | None]] = {}
         self.book = tables.SummaryWorkbook(run_date)
+        self.reader = SpoolReader()
 
-    @staticmethod
-    def record(blob: Blob) -> AuditRecord:
-        return AuditRecord.from_json(json.loads(read_text(blob)))
+    def record(self, blob: Blob) -> AuditRecord:
+        return AuditRecord.from_json(json.loads(self.reader.text(blob)))
 
-    def ready(self, key: str, blob: Blob) -> None:
-        self.ready_blobs[key] = blob
+    def ready(self, key: str, blob: Blob, rows: Blob | None = None) -> None:
+        """That key's record is final: its findings.json text at `blob`, its 问题 rows at `rows`
+        (finding_rows.finding_values, spooled by the worker; None: made here from the text)."""
+        self.ready_blobs[key] = (blob, rows)
         while self.done < len(self.order) and self.order[self.done] in self.ready_blobs:
-            key = self.order[self.done]
-            self.book.add_findings([self.record(self.ready_blobs.pop(key))])
+            blob, rows = self.ready_blobs.pop(self.order[self.done])
+            if rows is not None:
+                self.book.add_finding_values(self.reader.object(rows))
+            else:
+                self.book.add_findings([self.record(blob)])
             self.done += 1
+
+    def close(self) -> None:
+        self.reader.close()
 
     def remaining(self) -> list[str]:
         return self.order[self.done:]
@@ -136,7 +158,8 @@ def _table_writer_main(conn: Any, parent_pid: int) -> None:
                 if message[0] == "start":
                     stream = FindingsStream(*message[1:])
                 elif message[0] == "ready" and stream is not None:
-                    stream.ready(message[1], message[2])
+                    for item in message[1]:
+                        stream.ready(*item)
             except Exception as exc:    # noqa: BLE001 — handed to the main process at finish
                 failure = exc
     except (EOFError, KeyboardInterrupt, OSError):   # the run ended (or was interrupted) before finish
@@ -148,6 +171,9 @@ def _table_writer_main(conn: Any, parent_pid: int) -> None:
         outcome: BaseException | None = None
     except BaseException as exc:     # noqa: BLE001 — handed to the main process, raised there
         outcome = exc
+    finally:
+        if stream is not None:
+            stream.close()
     try:
         conn.send(outcome)
     except Exception:                # noqa: BLE001 — an exception that does not pickle

@@ -14,7 +14,8 @@ Words used here:
   slim      a record's summary (AuditSummary: findings reduced to rule id, title, severity), what
             the overview outputs read for every report.
   Finished  what an evaluation worker sends back for a finished record: the Blobs of its
-            findings.json text and of its pickled summary (which the worker spooled itself).
+            findings.json text, of its pickled summary and of its pickled 问题 sheet rows (which
+            the worker spooled itself).
   STORED    what run_resilient keeps in memory of a finished record once it is in the store.
 """
 from __future__ import annotations
@@ -114,11 +115,13 @@ def build_record(base: AuditRecord, report: Report, results: list[RuleResult], p
 @dataclass
 class Finished:
     """A finished record as an evaluation worker hands it back: the worker rendered its findings.json
-    text (where the CPU is parallel) and spooled it at `blob`, and pickled its slim summary (what the
-    store keeps) at `slim_blob` — only where they are crosses the pipe, and the main process neither
-    unpickles nor pickles anything per finished report."""
+    text (where the CPU is parallel) and spooled it at `blob`, pickled its slim summary (what the
+    store keeps) at `slim_blob` and its rows of summary.xlsx's 问题 sheet (finding_rows.finding_values)
+    at `rows` — only where they are crosses the pipe, and the main process neither unpickles nor
+    pickles anything per finished report; the spreadsheet writer reads the rows, not the record."""
     blob: Blob
     slim_blob: Blob
+    rows: Blob | None = None
 
 
 class RecordStore:

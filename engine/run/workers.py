@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import json
 import pickle
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -23,6 +24,7 @@ from engine.ingest import IngestError, Limits
 from engine.ledger.season import SeasonContext
 from engine.model import AuditRecord, Report
 from engine.parse import refusal
+from engine.render.finding_rows import finding_values, json_in_form
 from engine.render.office import Office
 from engine.render.json_out import report_text
 from engine.render.output import OutputContext, ReportOutput
@@ -31,7 +33,7 @@ from engine.run.options import Hooks
 from engine.run.pool import TimeCapExceeded, file_caps, time_cap
 from engine.run.records import Finished, build_record, catalog_rule_info
 from engine.score import RuleInfo, ScoringPolicy, load_scoring
-from engine.spool import Blob, put_object, read_blob, spool_for
+from engine.spool import Blob, Spool, read_blob, spool_for
 
 
 def resolve(name: str) -> Callable[..., Any]:
@@ -249,8 +251,17 @@ def evaluate_report(task: EvalTask, report: Report, previous: Report | None) -> 
     except Exception as exc:
         return EngineFailed(f"{type(exc).__name__}：{exc}")
     worker.write_outputs(record)
-    spool = spool_for(worker.ctx.records_dir, "record")
-    return Finished(spool.put_text(report_text(record)), put_object(spool, record.summary()))
+    return finish_record(record, spool_for(worker.ctx.records_dir, "record"))
+
+
+def finish_record(record: AuditRecord, spool: Spool) -> Finished:
+    """The record spooled as the main process and the spreadsheet writer read it: its findings.json
+    text, its pickled summary and its 问题 sheet rows (pickled), in one write."""
+    text = report_text(record).encode("utf-8")
+    rows = finding_values(record if json_in_form(record) else AuditRecord.from_json(json.loads(text)))
+    blob, slim, rows_blob = spool.put_many([text, pickle.dumps(record.summary(), protocol=pickle.HIGHEST_PROTOCOL),
+                                            pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)])
+    return Finished(blob, slim, rows_blob)
 
 
 def reference_fallback(task: EvalTask, why: str) -> AuditRecord:
