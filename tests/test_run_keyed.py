@@ -117,3 +117,34 @@ def test_order_check_by_one_walk_is_the_filtered_comparison(seed):
             order.append(f"in:{rng.randrange(30, 40):06d}")
         streamed = set(order)
         assert is_subsequence(order, keys) == ([k for k in keys if k in streamed] == order), (keys, order)
+
+
+@pytest.mark.parametrize("keys, probes", [
+    ([f"in:{i:06d}" for i in range(0, 40, 3)], [f"in:{i:06d}" for i in range(-1, 45)] + ["in:1000000", "prev:000001"]),
+    (sorted([f"in:{i:06d}" for i in (1, 5, 9)] + [f"prev:{i:06d}" for i in (0, 4)]), ["in:000004", "prev:000002", "x"]),
+    (sorted(["in:000002", "in:1000000", "in:999999"]), ["in:000003", "in:1000001", "in:999998"]),
+    (sorted(["a", "in:000004", "zz"]), ["in:000003", "b", "in:000005"]),
+    ([], ["in:000001"]),
+])
+def test_keylist_bisect_left_is_bisects(keys, probes):
+    import bisect
+
+    listed = KeyList(keys)
+    for key in probes:
+        assert listed.bisect_left(key) == bisect.bisect_left(keys, key), key
+    listed.append("prev:000009")         # appended after a search: checked again
+    assert listed.bisect_left("prev:000008") == bisect.bisect_left(keys + ["prev:000009"], "prev:000008")
+
+
+def test_blob_table_passes_over_keys_as_lookups_do():
+    table = BlobTable()
+    keys = ["in:000003", "prev:000001", "mine", "in:000000"]
+    for i, key in enumerate(keys):
+        table[key] = Blob(f"/s/{i % 2}.bin", i * 10, i + 1)
+    listed = KeyList(reversed(keys))
+    assert list(table.of(listed)) == [table[k] for k in reversed(keys)]
+    assert list(table.view(listed).values()) == list(table.sequence(listed)) == [table[k] for k in reversed(keys)]
+    with pytest.raises(KeyError):
+        list(table.of(KeyList(["in:000001"])))
+    with pytest.raises(KeyError):
+        list(table.of(KeyList(["in:000009"])))

@@ -26,6 +26,8 @@ from engine.render.output import FinishedRun, OutputContext, RunOutput
 from engine.spool import Blob, SpoolReader, read_blob
 
 PART_NAME = f".{REPORTS_FILE}.part"     # in the staging folder while streaming; gone before the swap
+# a line is ~10 KiB, more than the default buffer: lines gathered in 1 MiB before each write
+BUFFER = 1 << 20
 
 
 def jsonl_line(text: bytes | str) -> bytes:
@@ -49,7 +51,7 @@ class FindingsLines(RunOutput):
     def start(self, ctx: OutputContext, order: list[str]) -> None:
         super().start(ctx, order)
         self._order = order
-        self._fh = open(Path(ctx.out_dir) / PART_NAME, "wb")
+        self._fh = open(Path(ctx.out_dir) / PART_NAME, "wb", buffering=BUFFER)
 
     def ready(self, key: str, blob: Blob, rows: Blob | None = None) -> None:
         if self._fh is None:
@@ -69,7 +71,7 @@ class FindingsLines(RunOutput):
         out = Path(self.ctx.out_dir)
         if self._fh is None:                        # start was not called: nothing was streamed
             self._order = []
-            self._fh = open(out / PART_NAME, "wb")
+            self._fh = open(out / PART_NAME, "wb", buffering=BUFFER)
         # what never became ready (none in a normal run) is appended from the store now
         for key in self._order[self._done:]:
             self._append(run.blobs[key])

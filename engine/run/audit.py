@@ -29,9 +29,8 @@ Nothing here prints: progress goes through the `progress` callback the CLI passe
 from __future__ import annotations
 
 import json
-from bisect import bisect_left
 from collections import Counter
-from collections.abc import Iterable, MutableMapping, Sequence
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,7 +166,7 @@ class Audit(OnePassSteps):
         self.mismatched: dict[str, Parsed] = {}        # key -> its full parse, where the probe was wrong
         self.failed: dict[str, EngineFailed] = {}      # key -> durable-rules' failure in a group task
         self.previous_of: dict[str, str] = {}          # key -> key of last year's report
-        self.audited: Sequence[str] = KeyList()         # the keys to evaluate, in key order (8 B a key: keyed.py)
+        self.audited = KeyList()                       # the keys to evaluate, in key order (8 B a key: keyed.py)
         self.store = RecordStore(work / "records")
         self.records = BaseRecords(self.store.folder)  # key -> the record so far (on disk)
         self.ctx = EvalContext(options.hooks, str(options.rules_dir), str(options.scoring_file), out.office,
@@ -281,7 +280,7 @@ class Audit(OnePassSteps):
         naming, records = self.naming, self.records
         office, run_date = self.rules.office, self.options.run_date
         record, previous = self.record_so_far(key), self.previous_of.get(key)
-        sequence = bisect_left(self.audited, key)      # the index in source order (self.audited is sorted)
+        sequence = self.audited.bisect_left(key)      # the index in source order (self.audited is sorted)
         record.letter = naming.letters[sequence]
         record.sequence = office.sequence_start + sequence
         record.reference_number = office.reference_number(record.sequence, run_date)

@@ -13,6 +13,7 @@ name their own) goes to a plain dict beside the arrays, so every key works.
 """
 from __future__ import annotations
 
+import bisect
 import sys
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
@@ -27,15 +28,15 @@ _WIDE = len(PREFIXES)
 
 
 def key_code(key: str) -> int | None:
-    """The key's code (number × prefixes + prefix), None for a key not of the run's form."""
+    """The key's code (number × prefixes + prefix), None for a key not of the run's form (the number
+    in six digits or more, with no leading zero beyond six: as f"{n:06d}" writes it)."""
     prefix, sep, digits = key.partition(":")
     p = _PREFIX_ID.get(prefix)
-    if p is None or not sep or not digits.isascii() or not digits.isdigit():
+    if p is None or not digits.isdigit() or not digits.isascii():
         return None
-    n = int(digits)
-    if f"{n:06d}" != digits:
+    if len(digits) != 6 and (len(digits) < 6 or digits[0] == "0"):
         return None
-    return n * _WIDE + p
+    return int(digits) * _WIDE + p
 
 
 def code_key(code: int) -> str:
@@ -49,6 +50,7 @@ class KeyList(Sequence):
     def __init__(self, keys: Iterable[str] = ()):
         self._codes = array("q")
         self._other: list[str] = []
+        self._plain: tuple[int, int | None] = (-1, None)     # (len when checked, the prefix or None)
         for key in keys:
             self.append(key)
 
@@ -81,6 +83,27 @@ class KeyList(Sequence):
 
     def __repr__(self) -> str:
         return f"KeyList({list(self)!r})"
+
+    def _one_prefix(self) -> int | None:
+        """The prefix of every key when all are run keys of one prefix numbered below 10**6 (six
+        digits: their codes are then in the keys' string order); None otherwise."""
+        checked, prefix = self._plain
+        codes = self._codes
+        if checked != len(codes):
+            prefix = codes[0] % _WIDE if codes else None
+            if prefix is not None and (min(codes) < 0 or max(codes) >= 10**6 * _WIDE
+                                       or any(c % _WIDE != prefix for c in codes)):
+                prefix = None
+            self._plain = (len(codes), prefix)
+        return prefix
+
+    def bisect_left(self, key: str) -> int:
+        """bisect.bisect_left(self, key) for a list in sorted order: over the codes when they are in
+        the keys' order (no key string built per comparison)."""
+        code = key_code(key)
+        if code is not None and code < 10**6 * _WIDE and self._one_prefix() == code % _WIDE:
+            return bisect.bisect_left(self._codes, code)
+        return bisect.bisect_left(self, key)
 
 
 class _Column:
@@ -191,6 +214,21 @@ class BlobTable(_Keyed):
         self._length.set(code, blob.length)
         self._file.set(code, path_id)
 
+    def of(self, keys: "KeyList") -> Iterator[Blob]:
+        """The Blobs of `keys` (each must be set), in that order: a pass over many keys without a
+        key string built and parsed for each."""
+        paths, files, offsets, lengths = self._paths, self._file.parts, self._offset.parts, self._length.parts
+        other = keys._other
+        for code in keys._codes:
+            if code < 0:
+                yield self[other[-1 - code]]
+                continue
+            n, p = divmod(code, _WIDE)
+            part = files[p]
+            if n >= len(part) or part[n] < 0:
+                raise KeyError(code_key(code))
+            yield Blob(paths[part[n]], offsets[p][n], lengths[p][n])
+
     def view(self, keys: Iterable[str]) -> "BlobView":
         """The Blobs of `keys`, in that order (a mapping that pickles in a few bytes a key)."""
         return BlobView(self, keys if isinstance(keys, KeyList) else KeyList(keys))
@@ -215,6 +253,9 @@ class BlobView(Mapping):
     def __iter__(self) -> Iterator[str]:
         return iter(self._keys)
 
+    def values(self) -> Iterator[Blob]:     # type: ignore[override]
+        return self._table.of(self._keys)
+
 
 class BlobSequence(Sequence):
     """The Blobs of some keys of a BlobTable, by position (SpooledSequence's list of Blobs)."""
@@ -231,8 +272,7 @@ class BlobSequence(Sequence):
         return self._table[self._keys[i]]
 
     def __iter__(self) -> Iterator[Blob]:
-        table = self._table
-        return (table[k] for k in self._keys)
+        return self._table.of(self._keys)
 
 
 class StatusTable(_Keyed):

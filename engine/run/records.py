@@ -20,7 +20,6 @@ Words used here:
 """
 from __future__ import annotations
 
-import pickle
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
@@ -32,7 +31,7 @@ from engine.render.json_out import report_text
 from engine.render.labels import SEVERITY_ORDER
 from engine.score import RuleInfo, ScoringPolicy, score_results
 from engine.run.keyed import BlobTable, KeyList, SourceTable, StatusTable
-from engine.spool import Blob, Spool, SpooledSequence, put_object, read_blob, read_text
+from engine.spool import Blob, Spool, SpooledSequence, SpoolReader, put_object, read_text
 
 STORED = "stored"     # what run_resilient keeps of a finished record (the record itself is on disk)
 
@@ -182,6 +181,7 @@ class BaseRecords:
 
     def __init__(self, folder: Path):
         self._spool = Spool(folder, "base-main")
+        self._reader = SpoolReader()             # read back once or twice a report: no open() each time
         self.blobs = BlobTable()
         self.sources = SourceTable()
         self.statuses = StatusTable()
@@ -192,7 +192,7 @@ class BaseRecords:
         self.statuses[key] = record.status
 
     def __getitem__(self, key: str) -> AuditRecord:
-        return pickle.loads(read_blob(self.blobs[key]))
+        return self._reader.object(self.blobs[key])
 
     def __contains__(self, key: str) -> bool:
         return key in self.blobs
@@ -210,3 +210,4 @@ class BaseRecords:
 
     def close(self) -> None:
         self._spool.close()
+        self._reader.close()
