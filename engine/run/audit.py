@@ -51,7 +51,7 @@ from engine.run import outputs
 from engine.run.pool import Crashed, SharedPool, TaskError, TaskTable, run_resilient
 from engine.run.records import STORED, BaseRecords, Finished, RecordStore, catalog_rule_info
 from engine.run.grouped import OnePassSteps
-from engine.run.probe import ProbeTable
+from engine.run.probe import Probe, ProbeTable
 from engine.run.workers import (EngineFailed, EvalContext, EvalTask, Parsed, ParseTask, eval_task, init_eval_worker,
                                 parse_task, preload_catalog, prepare_eval_worker, reference_fallback)
 from engine.score import RuleInfo, load_scoring
@@ -201,8 +201,8 @@ class Audit(OnePassSteps):
         bar.close()
         self.to_parse = InputTable()
 
-    def parse_task(self, key: str, work: str | None = None) -> ParseTask:
-        f = self.to_parse[key] if key in self.to_parse else self.probes[key][1]
+    def parse_task(self, key: str, work: str | None = None, file: InputFile | None = None) -> ParseTask:
+        f = file or (self.to_parse[key] if key in self.to_parse else self.probes[key][1])
         return ParseTask(key, str(f.path), f.display, work or str(self.work), self.options.hooks, self.options.limits)
 
     def parsed(self, key: str, outcome: Any) -> Any:
@@ -225,11 +225,13 @@ class Audit(OnePassSteps):
         it when the record is next read and saved)."""
         return self.records.statuses[key] == "pending" and key in self.probes
 
-    def record_so_far(self, key: str) -> AuditRecord:
-        """The input's record so far, with the probe's prediction when it is not saved in it yet."""
+    def record_so_far(self, key: str, probe: Probe | None = None) -> AuditRecord:
+        """The input's record so far, with the probe's prediction when it is not saved in it yet
+        (`probe`: the key's prediction, when the caller has it at hand)."""
         record = self.records[key]
-        if self.predicted(key):
-            probe = self.probes[key][0]
+        # as predicted(key), from the record read anyway (its status is the one statuses holds)
+        if record.status == "pending" and (probe is not None or key in self.probes):
+            probe = probe or self.probes[key][0]
             Parsed("audited", None, probe.format, probe.agency, probe.year).apply_to(record)
         return record
 
@@ -275,11 +277,12 @@ class Audit(OnePassSteps):
                 self.name(key)
             self.naming = None
 
-    def name(self, key: str) -> AuditRecord:
-        """The record of an audited report given its letter, 文号 and pairing (pair_and_name), saved."""
+    def name(self, key: str, probe: Probe | None = None) -> AuditRecord:
+        """The record of an audited report given its letter, 文号 and pairing (pair_and_name), saved
+        (`probe`: its prediction, when the caller has it at hand)."""
         naming, records = self.naming, self.records
         office, run_date = self.rules.office, self.options.run_date
-        record, previous = self.record_so_far(key), self.previous_of.get(key)
+        record, previous = self.record_so_far(key, probe), self.previous_of.get(key)
         sequence = self.audited.bisect_left(key)      # the index in source order (self.audited is sorted)
         record.letter = naming.letters[sequence]
         record.sequence = office.sequence_start + sequence

@@ -85,11 +85,15 @@ class OnePassSteps:
 
     def group_task(self, members: tuple[KeyList, bytes]) -> GroupTask:
         out = []
+        spills = self.spills
         for key, evaluate in zip(*members):
-            spill = self.spills.get(key)
-            probe = self.probes[key][0] if spill is None else None
-            out.append(Member(key, self.parse_task(key) if spill is None else None, spill, probe,
-                              self.previous_of.get(key) if evaluate else None, self.name(key) if evaluate else None))
+            spill = spills.get(key) if spills else None     # none in a run of text reports only
+            probe = parse = None
+            if spill is None:
+                probe, f = self.probes[key]                  # unpacked once for the three uses
+                parse = self.parse_task(key, file=f)
+            out.append(Member(key, parse, spill, probe, self.previous_of.get(key) if evaluate else None,
+                              self.name(key, probe) if evaluate else None))
         return GroupTask(out)
 
     def kept_group(self, _group: str, value: Any) -> Any:

@@ -174,6 +174,15 @@ class _Keyed(MutableMapping):
             self._count += 1
         self._set(code, value)
 
+    def get(self, key: str, default: Any = None) -> Any:
+        # Mapping.get would raise and catch a KeyError for each key not set
+        code = key_code(key) if isinstance(key, str) else None
+        if code is None:
+            return self._other.get(key, default)
+        if self._present.get(code) == self._present.missing:
+            return default
+        return self._get(code)
+
     def __delitem__(self, key: str) -> None:
         code = key_code(key)
         if code is None:
