@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from engine.model import RecordHead
 from engine.render.labels import PREVIOUS_STATUS_LABELS, STATUS_LABELS
+from engine.render.letter_cells import format_number
 from engine.render.letter_content import file_name
 from engine.render.letters import letter_env
 from engine.render.dashboard_index import BUCKETS, DashboardIndex, NotInSourceOrder, Row
@@ -149,7 +150,46 @@ def _dashboard_chunks(document: dict[str, Any], rule_info: dict[str, RuleInfo] |
     env.filters["file_name"] = file_name
     env.filters["script_json"] = script_json
     return env.get_template("dashboard.html.j2").generate(doc=document, reason=not_audited_reason,
-                                                          status_labels=STATUS_LABELS, **figures)
+                                                          status_labels=STATUS_LABELS,
+                                                          ranking_rows=ranking_rows(first), **figures)
+
+
+def ranking_rows(rows: Iterable[Row]) -> Markup:
+    """The first page's rows of the ranking table (<tr> elements), exactly as the template's loop
+    over them rendered them (autoescaped, the same filters), but built here: the loop was most of
+    the main process's time in writing index.html (tests/test_dashboard_rows.py holds that loop and
+    checks the two agree)."""
+    out: list[str] = []
+    add = out.append
+    for r in rows:
+        rank = escape(r.rank)
+        add(f'<tr>\n  <td class="num" data-v="{rank}">{rank}</td>\n  <td>{escape(r.agency)}')
+        if r.fallback_note:
+            add(f' <span class="flag" title="{escape(r.fallback_note)}">（参考引擎）</span>')
+        year = r.year
+        add(f'</td>\n  <td class="num" data-v="{escape(year if year is not None else -1)}">'
+            f'{escape(year if year is not None else "—")}</td>\n'
+            f'  <td class="num" data-v="{escape(r.score)}">{escape(format_number(r.score))}</td>\n')
+        change = r.change
+        if change is not None:
+            add(f'<td class="num change" data-v="{escape(change)}" title="上年报告：'
+                f'{escape(file_name(r.previous_source))}">{"+" if change > 0 else ""}'
+                f'{escape(format_number(change))}</td>\n  ')
+        else:
+            title = ("上年报告未在本次审核：" + str(file_name(r.previous_source)) if r.previous_source
+                     else "本次没有该单位上一年度的报告")
+            add(f'<td class="num change" data-v="-1000" title="{escape(title)}">—</td>  ')
+        add(f'<td class="g-{escape(r.grade)}">{escape(r.grade)}</td>\n'
+            f'  <td class="num err" data-v="{escape(r.error)}">{escape(r.error)}</td>\n'
+            f'  <td class="num warn" data-v="{escape(r.warning)}">{escape(r.warning)}</td>\n'
+            f'  <td class="num" data-v="{escape(r.info)}">{escape(r.info)}</td>\n'
+            f'  <td class="num manual" data-v="{escape(r.manual)}">{escape(r.manual)}</td>\n'
+            f'  <td class="num" data-v="{escape(r.not_assessable)}">{escape(r.not_assessable)}</td>\n'
+            f'  <td class="problems">{escape(r.problems)}</td>\n  <td>')
+        if r.letter:
+            add(f'<a href="{escape(r.letter)}">{escape(r.reference_number or "意见书")}</a>')
+        add(f'</td>\n  <td class="src" title="{escape(r.source)}">{escape(r.file)}</td>\n</tr>\n')
+    return Markup("".join(out))
 
 
 def write_page_data(data_dir: Path, rows: Iterable[Row]) -> None:
