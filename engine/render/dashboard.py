@@ -16,6 +16,7 @@ once (dashboard_index.py: what it keeps of each; in a run, while the run reads t
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -154,41 +155,61 @@ def _dashboard_chunks(document: dict[str, Any], rule_info: dict[str, RuleInfo] |
                                                           ranking_rows=ranking_rows(first), **figures)
 
 
+def _html(value: Any) -> str:
+    """markupsafe.escape(value) as text, without a Markup object for each cell: a str is escaped
+    with markupsafe's replacements, an int is its digits."""
+    t = type(value)
+    if t is str:
+        if _SPECIAL.search(value) is None:
+            return value
+        return (value.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+                .replace("'", "&#39;").replace('"', "&#34;"))
+    if t is int:
+        return str(value)
+    return str(escape(value))
+
+
+_SPECIAL = re.compile("[&<>'\"]")
+
+
 def ranking_rows(rows: Iterable[Row]) -> Markup:
     """The first page's rows of the ranking table (<tr> elements), exactly as the template's loop
     over them rendered them (autoescaped, the same filters), but built here: the loop was most of
     the main process's time in writing index.html (tests/test_dashboard_rows.py holds that loop and
     checks the two agree)."""
+    e = _html
     out: list[str] = []
     add = out.append
     for r in rows:
-        rank = escape(r.rank)
-        add(f'<tr>\n  <td class="num" data-v="{rank}">{rank}</td>\n  <td>{escape(r.agency)}')
+        rank = e(r.rank)
+        add(f'<tr>\n  <td class="num" data-v="{rank}">{rank}</td>\n  <td>{e(r.agency)}')
         if r.fallback_note:
-            add(f' <span class="flag" title="{escape(r.fallback_note)}">（参考引擎）</span>')
+            add(f' <span class="flag" title="{e(r.fallback_note)}">（参考引擎）</span>')
         year = r.year
-        add(f'</td>\n  <td class="num" data-v="{escape(year if year is not None else -1)}">'
-            f'{escape(year if year is not None else "—")}</td>\n'
-            f'  <td class="num" data-v="{escape(r.score)}">{escape(format_number(r.score))}</td>\n')
+        add(f'</td>\n  <td class="num" data-v="{e(year if year is not None else -1)}">'
+            f'{e(year if year is not None else "—")}</td>\n'
+            f'  <td class="num" data-v="{e(r.score)}">{e(format_number(r.score))}</td>\n')
         change = r.change
         if change is not None:
-            add(f'<td class="num change" data-v="{escape(change)}" title="上年报告：'
-                f'{escape(file_name(r.previous_source))}">{"+" if change > 0 else ""}'
-                f'{escape(format_number(change))}</td>\n  ')
+            add(f'<td class="num change" data-v="{e(change)}" title="上年报告：'
+                f'{e(file_name(r.previous_source))}">{"+" if change > 0 else ""}'
+                f'{e(format_number(change))}</td>\n  ')
         else:
             title = ("上年报告未在本次审核：" + str(file_name(r.previous_source)) if r.previous_source
                      else "本次没有该单位上一年度的报告")
-            add(f'<td class="num change" data-v="-1000" title="{escape(title)}">—</td>  ')
-        add(f'<td class="g-{escape(r.grade)}">{escape(r.grade)}</td>\n'
-            f'  <td class="num err" data-v="{escape(r.error)}">{escape(r.error)}</td>\n'
-            f'  <td class="num warn" data-v="{escape(r.warning)}">{escape(r.warning)}</td>\n'
-            f'  <td class="num" data-v="{escape(r.info)}">{escape(r.info)}</td>\n'
-            f'  <td class="num manual" data-v="{escape(r.manual)}">{escape(r.manual)}</td>\n'
-            f'  <td class="num" data-v="{escape(r.not_assessable)}">{escape(r.not_assessable)}</td>\n'
-            f'  <td class="problems">{escape(r.problems)}</td>\n  <td>')
+            add(f'<td class="num change" data-v="-1000" title="{e(title)}">—</td>  ')
+        grade = e(r.grade)
+        error, warning, info, manual, na = e(r.error), e(r.warning), e(r.info), e(r.manual), e(r.not_assessable)
+        add(f'<td class="g-{grade}">{grade}</td>\n'
+            f'  <td class="num err" data-v="{error}">{error}</td>\n'
+            f'  <td class="num warn" data-v="{warning}">{warning}</td>\n'
+            f'  <td class="num" data-v="{info}">{info}</td>\n'
+            f'  <td class="num manual" data-v="{manual}">{manual}</td>\n'
+            f'  <td class="num" data-v="{na}">{na}</td>\n'
+            f'  <td class="problems">{e(r.problems)}</td>\n  <td>')
         if r.letter:
-            add(f'<a href="{escape(r.letter)}">{escape(r.reference_number or "意见书")}</a>')
-        add(f'</td>\n  <td class="src" title="{escape(r.source)}">{escape(r.file)}</td>\n</tr>\n')
+            add(f'<a href="{e(r.letter)}">{e(r.reference_number or "意见书")}</a>')
+        add(f'</td>\n  <td class="src" title="{e(r.source)}">{e(r.file)}</td>\n</tr>\n')
     return Markup("".join(out))
 
 
