@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from engine.model import AuditRecord, AuditSummary, RecordHead
-from engine.render.docx_letter import docx_path
+from engine.render import posix_names
 # the 问题 rows (finding_rows.py); their names stay importable from here
 from engine.render.finding_rows import (CELLS_SHOWN, FINDING_COLUMNS, QUOTE_CHARS, QUOTE_LEAD_CHARS,  # noqa: F401
                                         VALUE_CHARS, cells_cell, finding_rows, finding_values, review_label,
@@ -86,10 +86,11 @@ REPORT_COLUMNS = report_columns(CATEGORY_ORDER)     # the 报告 columns with th
 
 
 def letter_links(letter: str | None) -> tuple[str, str]:
-    """The HTML and Word letters' paths relative to OUT, from the record's own letter path."""
+    """The HTML and Word letters' paths relative to OUT, from the record's own letter path
+    (docx_letter.docx_path, by string operations: posix_names)."""
     if not letter:
         return "", ""
-    return letter, docx_path(letter)
+    return letter, posix_names.stem_and_docx(letter)[1]
 
 
 def report_row(r: AuditSummary | AuditRecord, categories: Iterable[str] = ()) -> dict[str, Any]:
@@ -144,7 +145,9 @@ def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
             writer.writerow(columns)
             for r in document["reports"]:
                 values = list(report_row(r, categories).values())
-                writer.writerow([csv_cell(v) for v in values])
+                # csv_cell, with its commonest cases (text that is no formula, an int) inline
+                writer.writerow([v if type(v) is int or (type(v) is str and not v.startswith(FORMULA_START))
+                                 else csv_cell(v) for v in values])
                 book.add_report_values(values)
         full = findings_of() if findings_of else document["reports"]
         book.add_findings(full)

@@ -138,19 +138,21 @@ class XlsxSheet:
         r = str(self.rows)
         plain = f' s="{style}"' if style else ""
         parts = [f'<row r="{r}">']
+        letters, needs_escape = _LETTERS, _ESCAPED.search
         for i, v in enumerate(values):
             if v is None or v == "":
                 continue
             s = plain
             if links is not None and i in links:
                 s = f' s="{STYLE_LINK}"'
-                self._link(_LETTERS[i] + r, links[i])
+                self._link(letters[i] + r, links[i])
             t = type(v)
             if t is str:
                 space = ' xml:space="preserve"' if v != v.strip() else ""
-                parts.append(f'<c r="{_LETTERS[i]}{r}"{s} t="inlineStr"><is><t{space}>{escape_text(v)}</t></is></c>')
+                text = escape_text(v) if needs_escape(v) else v
+                parts.append(f'<c r="{letters[i]}{r}"{s} t="inlineStr"><is><t{space}>{text}</t></is></c>')
             elif t is int:
-                parts.append(f'<c r="{_LETTERS[i]}{r}"{s}><v>{v}</v></c>')
+                parts.append(f'<c r="{letters[i]}{r}"{s}><v>{v}</v></c>')
             elif t is bool:
                 parts.append(f'<c r="{_LETTERS[i]}{r}"{s} t="b"><v>{int(v)}</v></c>')
             else:
