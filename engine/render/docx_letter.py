@@ -19,11 +19,12 @@ import re
 import struct
 import zlib
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from engine.model import AuditRecord
 from engine.render.letter_content import FindingRow, Letter, RuleGroup, Section, shared_letter
-from engine.render.letters import letter_file
+from engine.render.letters import letter_target, write_letter
 from engine.render.output import ReportOutput
 
 TEMPLATE = Path(__file__).parent / "templates" / "letter.docx"
@@ -56,12 +57,7 @@ class DocxLetters(ReportOutput):
 
     def write(self, record: AuditRecord) -> None:
         data = render_docx(shared_letter(record, self.ctx.office, self.ctx.run_date, "docx"))
-        path = letter_file(self.ctx.out_dir, record.letter, ".docx")
-        try:
-            path.write_bytes(data)
-        except FileNotFoundError:        # the first letter of its folder (not asked for every letter)
-            path.parent.mkdir(exist_ok=True)
-            path.write_bytes(data)
+        write_letter(letter_target(self.ctx.out_dir, record.letter, ".docx"), data)
 
 
 def docx_name(letter: str) -> str:
@@ -79,18 +75,22 @@ def docx_path(letter: str) -> str:
 # Characters XML 1.0 cannot carry (a form feed from a PDF's text …): dropped, a letter is always written
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BREAKS = re.compile("([\t\r\n])")
+# what xml_text changes: most text has none of it and is its own XML form
+_NOT_AS_IS = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def xml_text(text: str) -> str:
     """Text content escaped as lxml serializes it."""
+    if _NOT_AS_IS.search(text) is None:
+        return text
     if _NOT_XML.search(text):
         text = _NOT_XML.sub("", text)
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def _t(text: str) -> str:
-    # python-docx keeps leading or trailing white space with xml:space="preserve"
-    if len(text.strip()) < len(text):
+    # python-docx keeps leading or trailing white space (str.strip's) with xml:space="preserve"
+    if text and (text[0].isspace() or text[-1].isspace()):
         return f'<w:t xml:space="preserve">{xml_text(text)}</w:t>'
     return f"<w:t>{xml_text(text)}</w:t>"
 
@@ -123,6 +123,8 @@ def paragraph(runs: str, style: str, right_indent: int | None = None) -> str:
 
 def lines_runs(text: str) -> str:
     """A run per line, a break after each but the last (a multi-line paragraph)."""
+    if "\n" not in text:
+        return run(text)
     lines = text.split("\n")
     return "".join(run(chunk, br=i < len(lines) - 1) for i, chunk in enumerate(lines))
 
@@ -152,11 +154,11 @@ class _Table:
 
     def __post_init__(self) -> None:
         self.rows: list[str] = []
+        self.cell_heads = _cell_heads(self.widths)
 
     def row(self, cells: list[str], header: bool = False) -> None:
         """`cells`: each cell's paragraphs ("" for an empty cell, which still holds one empty paragraph)."""
-        tcs = "".join(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{w}"/></w:tcPr>{content or "<w:p/>"}</w:tc>'
-                      for w, content in zip(self.widths, cells))
+        tcs = "".join(f'{head}{content or "<w:p/>"}</w:tc>' for head, content in zip(self.cell_heads, cells))
         self.rows.append(f"<w:tr>{_HEADER_ROW if header else _ROW}{tcs}</w:tr>")
 
     def xml(self) -> str:
@@ -167,6 +169,16 @@ class _Table:
         return f"<w:tbl>{props}<w:tblGrid>{grid}</w:tblGrid>{''.join(self.rows)}</w:tbl>"
 
 
+@lru_cache(maxsize=None)
+def _cell_heads(widths: tuple[int, ...]) -> tuple[str, ...]:
+    return tuple(f'<w:tc><w:tcPr><w:tcW w:type="dxa" w:w="{w}"/></w:tcPr>' for w in widths)
+
+
+def number_cell(no: int) -> str:
+    """cell([str(no)], "LetterCellCenter"): digits need no escaping and have no white space."""
+    return f'<w:p><w:pPr><w:pStyle w:val="LetterCellCenter"/></w:pPr><w:r><w:t>{no}</w:t></w:r></w:p>'
+
+
 def cell(lines: list[str], style: str, bold: bool = False) -> str:
     """A cell's text: its first line in `style`, further lines (位置 / 原文) a size smaller."""
     out = [paragraph(run(lines[0], bold=bold), style)]
@@ -175,9 +187,18 @@ def cell(lines: list[str], style: str, bold: bool = False) -> str:
 
 
 def grid_table(headings: tuple[str, ...], widths_cm: tuple[float, ...]) -> _Table:
+    widths, header = _grid_head(headings, widths_cm)
+    table = _Table(widths)
+    table.rows.append(header)
+    return table
+
+
+@lru_cache(maxsize=None)
+def _grid_head(headings: tuple[str, ...], widths_cm: tuple[float, ...]) -> tuple[tuple[int, ...], str]:
+    """The column widths (twips) and heading row of a grid table: the same in every letter."""
     table = _Table(tuple(twips(w) for w in widths_cm))
     table.row([cell([h], "LetterCellCenter", bold=True) for h in headings], header=True)
-    return table
+    return table.widths, table.rows[0]
 
 
 def _marked(row: FindingRow) -> str:
@@ -205,7 +226,7 @@ class _Body:
         if section.rectified:
             table = grid_table(("序号", "原审核意见", "整改情况"), (1.3, 12.1, 2.2))
             for no, text, status in section.rectified:
-                table.row([cell([str(no)], "LetterCellCenter"), cell([text], "LetterCell"),
+                table.row([number_cell(no), cell([text], "LetterCell"),
                            cell([status], "LetterCellCenter")])
             self.out.append(table.xml())
         for k, item in enumerate(section.items, start=1):
@@ -218,9 +239,9 @@ class _Body:
         if group.paired:
             table = grid_table(("序号", "问题", "序号", "问题"), (1.1, 6.7, 1.1, 6.7))
             for a, b in group.row_pairs():
-                cells = [cell([str(a.no)], "LetterCellCenter"), cell([_marked(a)], "LetterCell"), "", ""]
+                cells = [number_cell(a.no), cell([_marked(a)], "LetterCell"), "", ""]
                 if b is not None:
-                    cells[2:] = [cell([str(b.no)], "LetterCellCenter"), cell([_marked(b)], "LetterCell")]
+                    cells[2:] = [number_cell(b.no), cell([_marked(b)], "LetterCell")]
                 table.row(cells)
         else:
             table = grid_table(("序号", "问题、位置及原文"), (1.3, 14.3))
@@ -229,7 +250,7 @@ class _Body:
                     text = [_marked(row), f"位置：{row.where}；原文：“{row.quote}”"]
                 else:
                     text = [f"{_marked(row)}（{row.where}）" if row.where else _marked(row)]
-                table.row([cell([str(row.no)], "LetterCellCenter"), cell(text, "LetterCell")])
+                table.row([number_cell(row.no), cell(text, "LetterCell")])
         self.out.append(table.xml())
         self.labelled("整改要求" if group.severity != "info" else "建议", group.remedy)
         if group.basis:
@@ -280,33 +301,67 @@ class Package:
         self.document_head = head + body
         self.document_tail = tail          # the section properties (page size, margins) and the end
         self.core = re.split("@@(title|subject|author)@@", core)   # text, field, text, field …
-        # write(): (entry, its zip records or None for a part written per letter), made on first use
-        self._records: list[tuple[_Entry | str, tuple[bytes, bytes, bytes] | None]] | None = None
+        # write(): the template's entries in runs between the parts written per letter, made on first use
+        self._plan: list[str | _Run] | None = None
 
     def write(self, document: str, core: dict[str, str]) -> bytes:
-        """zip_bytes of the template's entries with the two parts written here, assembled from the
-        template entries' local records (header, name, data: the same for every letter) and their
-        central records (which only need the entry's offset), built once."""
+        """zip_bytes of the template's entries with the two parts written here. The template's
+        entries between those two parts are copied as runs of local records (header, name, data: the
+        same for every letter, joined once); the central directory is each entry's record made once,
+        with its offset filled in."""
         core_xml = "".join(xml_text(core[piece]) if i % 2 else piece for i, piece in enumerate(self.core))
-        parts = {self.DOCUMENT: document, self.CORE: core_xml}
-        if self._records is None:
-            self._records = [(entry, None if isinstance(entry, str) else _records(entry)) for entry in self.entries]
+        if self._plan is None:
+            self._plan = _plan(self.entries)
         out, central = [], []
         offset = 0
-        for entry, records in self._records:
-            if records is None:
-                data = parts[entry].encode("utf-8")
+        for piece in self._plan:
+            if piece.__class__ is str:
+                data = (document if piece == self.DOCUMENT else core_xml).encode("utf-8")
                 compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)   # as zipfile
-                records = _records(_Entry(entry.encode("ascii"), zlib.crc32(data),
-                                          compressor.compress(data) + compressor.flush(), len(data)))
-            local, before, after = records
-            out.append(local)
-            central.append(before + offset.to_bytes(4, "little") + after)
-            offset += len(local)
-        directory = b"".join(central)
+                local, before, after = _records(_Entry(piece.encode("ascii"), zlib.crc32(data),
+                                                       compressor.compress(data) + compressor.flush(), len(data)))
+                out.append(local)
+                central.append(before + offset.to_bytes(4, "little") + after)
+                offset += len(local)
+            else:
+                out.append(piece.local)
+                central += [before + (offset + at).to_bytes(4, "little") + after for before, at, after in piece.central]
+                offset += len(piece.local)
+        out += central
         n = len(central)
-        end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, len(directory), offset, 0)
-        return b"".join(out) + directory + end
+        out.append(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, sum(map(len, central)), offset, 0))
+        return b"".join(out)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Consecutive template entries: their local records joined, and each one's central record
+    before and after its offset, with its offset from the run's start."""
+    local: bytes
+    central: tuple[tuple[bytes, int, bytes], ...]
+
+
+def _plan(entries: list[_Entry | str]) -> list[str | _Run]:
+    plan: list[str | _Run] = []
+    run_local: list[bytes] = []
+    run_central: list[tuple[bytes, int, bytes]] = []
+
+    def close() -> None:
+        if run_local:
+            plan.append(_Run(b"".join(run_local), tuple(run_central)))
+            run_local.clear()
+            run_central.clear()
+
+    for entry in entries:
+        if isinstance(entry, str):
+            close()
+            plan.append(entry)
+        else:
+            local, before, after = _records(entry)
+            run_central.append((before, sum(map(len, run_local)), after))
+            run_local.append(local)
+    close()
+    return plan
 
 
 def _records(e: _Entry) -> tuple[bytes, bytes, bytes]:

@@ -14,8 +14,10 @@ reading ("manual", 待人工核对) are left out, and rule ids stay in findings.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from pathlib import PurePath
 from typing import Any
 
@@ -23,6 +25,7 @@ from engine.model import AuditRecord, RecordHead, finding_json
 from engine.render.labels import SEVERITY_LABELS, SEVERITY_ORDER, part_label
 from engine.render.letter_cells import (bounded_quote, cell_anchors, cells_text, empty_cells_text, format_number,
                                         shown_value, year_pairs_text)
+from engine.render import posix_names
 from engine.render.office import Office
 from engine.sources import format_title
 
@@ -131,8 +134,8 @@ class PathScrubber:
         paths = {record.get("source"), record.get("previous_source"), *(record.get("same_year_sources") or [])}
         for f in record.get("findings") or []:
             paths.add((f.get("evidence") or {}).get("previous_source"))
-        self.pairs = sorted(((p, file_name(p)) for p in paths if p and file_name(p) != p),
-                            key=lambda pair: -len(pair[0]))
+        pairs = ((p, file_name(p)) for p in paths if p)
+        self.pairs = sorted(((p, name) for p, name in pairs if name != p), key=lambda pair: -len(pair[0]))
 
     def __call__(self, text: str | None) -> str:
         text = text or ""
@@ -142,7 +145,13 @@ class PathScrubber:
 
 
 def file_name(path: str | None) -> str:
-    return PurePath(str(path or "").replace("\\", "/")).name
+    text = str(path or "").replace("\\", "/")
+    # posix_names.name is PurePosixPath's name by string operations (pathlib's parsing is most of
+    # the cost of naming the two or three files a letter mentions)
+    return posix_names.name(text) if _POSIX else PurePath(text).name
+
+
+_POSIX = os.name == "posix"       # PurePath is PurePosixPath
 
 
 def finding_where(ev: dict[str, Any]) -> str:
@@ -253,6 +262,7 @@ def _drop_long_parentheses(text: str, longest: int = 12) -> str:
 _INTERNAL_REFERENCE = re.compile(r"[\w.-]+/[\w./-]+\.(?:md|ya?ml|json)\b")
 
 
+@lru_cache(maxsize=4096)       # a rule's basis (rules/*.yaml): a few hundred texts per catalog
 def public_basis(text: str | None) -> str:
     """A rule's basis without references to our own documentation (docs/template.md 关系9): the
     agency gets the regulations, not our file names."""
@@ -293,11 +303,7 @@ def conclusion_text(record: dict[str, Any], findings: list[dict[str, Any]], n_na
 
 def closing(kind: str, office: Office, run_date: dt.date, heading: str) -> Section:
     if kind == "rectify":
-        contact = f"（{office.contact}）" if office.contact else ""
-        text = (f"请你单位对照上述问题逐项整改，于{cn_date(office.deadline(run_date))}前"
-                f"（{office.deadline_working_days}个工作日内）完成整改，更正并重新发布年度报告，"
-                f"并将整改情况书面报送{office.name}{contact}。")
-        return Section(heading=f"{heading}、整改要求", paragraphs=[text])
+        return Section(heading=f"{heading}、整改要求", paragraphs=[rectify_request(office, run_date)])
     if kind == "hints":
         return Section(heading=f"{heading}、处理意见",
                        paragraphs=["上述提示事项供参考，无需整改。请在今后编制年度报告时予以注意。"])
@@ -305,12 +311,47 @@ def closing(kind: str, office: Office, run_date: dt.date, heading: str) -> Secti
                    paragraphs=["本次审核未发现问题，无需整改。请继续做好政府信息公开工作。"])
 
 
+def rectify_request(office: Office, run_date: dt.date) -> str:
+    return _by_office(_rectify_request, office, run_date)
+
+
+def _rectify_request(office: Office, run_date: dt.date) -> str:
+    contact = f"（{office.contact}）" if office.contact else ""
+    return (f"请你单位对照上述问题逐项整改，于{cn_date(office.deadline(run_date))}前"
+            f"（{office.deadline_working_days}个工作日内）完成整改，更正并重新发布年度报告，"
+            f"并将整改情况书面报送{office.name}{contact}。")
+
+
 def placeholder_warning(office: Office) -> str | None:
+    return _by_office(_placeholder_warning, office)
+
+
+def _placeholder_warning(office: Office) -> str | None:
     unset = office.placeholder_fields()
     if not unset:
         return None
     return (f"【发文前请注意】审核单位配置（rules/office.yaml）中的{'、'.join(unset)}仍是示例值，"
             "本意见书的落款和联系方式不是本单位信息。请填写后重新生成意见书。")
+
+
+_OFFICE_TEXTS: dict[tuple[Any, ...], str | None] = {}
+
+
+def _by_office(make: Any, office: Office, *args: Any) -> str | None:
+    """make(office, *args), made once per office settings (and run date): the same text for every
+    letter of a run, and the deadline is a walk over a calendar. An Office is a frozen dataclass,
+    compared and hashed by its settings; one made by hand with a list of holidays (unhashable)
+    is made afresh each time."""
+    key = (make, office, *args)
+    try:
+        return _OFFICE_TEXTS[key]
+    except KeyError:
+        text = _OFFICE_TEXTS[key] = make(office, *args)
+        if len(_OFFICE_TEXTS) > 64:     # a long-lived process going through many settings
+            _OFFICE_TEXTS.clear()
+        return text
+    except TypeError:
+        return make(office, *args)
 
 
 def record_json(record: AuditRecord) -> dict[str, Any]:
@@ -320,6 +361,17 @@ def record_json(record: AuditRecord) -> dict[str, Any]:
     out.update(scoring=record.scoring, findings=[finding_json(f) for f in record.findings],
                not_assessable=[vars(n).copy() for n in record.not_assessable],
                diagnostics=[vars(d).copy() for d in record.diagnostics])
+    return out
+
+
+def letter_record(record: AuditRecord) -> dict[str, Any]:
+    """record_json's keys and values for reading: the record's own attribute dicts and lists, not
+    copies of them (build_letter only reads; copying every finding was a third of its work). Has
+    the record's other attributes too (rule_errors), which the letter does not read."""
+    out = dict(vars(record))
+    out["findings"] = [{**vars(f), "evidence": vars(f.evidence)} for f in record.findings]
+    out["not_assessable"] = [vars(n) for n in record.not_assessable]
+    out["diagnostics"] = [vars(d) for d in record.diagnostics]
     return out
 
 
@@ -350,7 +402,7 @@ def rectification_section(record: dict[str, Any], scrub: PathScrubber) -> Sectio
 
 def build_letter(record: AuditRecord | dict[str, Any], office: Office, run_date: dt.date) -> Letter:
     if isinstance(record, AuditRecord):
-        record = record_json(record)
+        record = letter_record(record)
     scrub = PathScrubber(record)
     findings = letter_findings(record)
     na = letter_not_assessable(record)

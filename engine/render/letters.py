@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import unicodedata
 from pathlib import Path
@@ -185,19 +186,58 @@ class HtmlLetters(ReportOutput):
 
     def write(self, record: AuditRecord) -> None:
         html = self.template.render(L=shared_letter(record, self.ctx.office, self.ctx.run_date, "html"))
-        path = letter_file(self.ctx.out_dir, record.letter)
-        try:
-            path.write_text(html, encoding="utf-8")
-        except FileNotFoundError:        # the first letter of its folder (not asked for every letter)
-            path.parent.mkdir(exist_ok=True)
-            path.write_text(html, encoding="utf-8")
+        write_letter(letter_target(self.ctx.out_dir, record.letter), html.encode("utf-8"))
 
 
 def letter_file(out_dir: str | Path, letter: str | None, suffix: str = ".html") -> Path:
     """Where the record's letter is written under OUT (`suffix` ".docx" for the Word form). The path
     comes from assign_letter_paths; a path that is not letters/<folder>/<name> (a record made by
     hand, a findings.json edited by someone) is refused rather than written elsewhere in OUT."""
+    return Path(letter_target(out_dir, letter, suffix))
+
+
+_NOT_A_NAME = ("", ".", "..")
+
+
+def letter_target(out_dir: str | Path, letter: str | None, suffix: str = ".html") -> str:
+    """letter_file as a string: for a path as assign_letter_paths writes it (three plain names
+    joined by "/"), by string operations with pathlib's with_suffix rule; anything else goes
+    through pathlib's parsing and the check below (pathlib parsed every letter's path twice)."""
+    parts = letter.split("/") if isinstance(letter, str) else ()
+    if len(parts) == 3 and parts[0] == HtmlLetters.folder and parts[1] not in _NOT_A_NAME \
+            and parts[2] not in _NOT_A_NAME and os.sep == "/":
+        name = parts[2]
+        dot = name.rfind(".")                       # pathlib's suffix: a dot neither first nor last
+        stem = name[:dot] if 0 < dot < len(name) - 1 else name
+        return os.path.join(out_dir, parts[0], parts[1], stem + suffix)
+    return str(_checked_letter_file(out_dir, letter, suffix))
+
+
+def _checked_letter_file(out_dir: str | Path, letter: str | None, suffix: str) -> Path:
     parts = Path(letter or "").parts
-    if len(parts) != 3 or parts[0] != HtmlLetters.folder or any(p in ("", ".", "..") for p in parts):
+    if len(parts) != 3 or parts[0] != HtmlLetters.folder or any(p in _NOT_A_NAME for p in parts):
         raise ValueError(f"审核意见书路径不合规：{letter!r}（应为 letters/<子文件夹>/<文件名>.html）")
     return Path(out_dir, *parts).with_suffix(suffix)
+
+
+_WRITE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
+
+
+def write_letter(path: str, data: bytes) -> None:
+    """`data` to `path`, created or replaced as open(path, "wb") does (mode 0o666 less the umask),
+    without the file object open() builds around the descriptor; the letter's folder is made when
+    the first letter of it is written (not asked for every letter)."""
+    try:
+        fd = os.open(path, _WRITE_FLAGS, 0o666)
+    except FileNotFoundError:
+        try:
+            os.mkdir(os.path.dirname(path))
+        except FileExistsError:      # made meanwhile by the other worker
+            pass
+        fd = os.open(path, _WRITE_FLAGS, 0o666)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    finally:
+        os.close(fd)
