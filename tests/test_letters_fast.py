@@ -1,0 +1,141 @@
+"""The letters' shortcuts (engine/render/letters.py, letter_content.py, docx_letter.py) against the
+plain code they stand for: string paths against pathlib, the record view against record_json, the
+office's texts made once against made each time, the DOCX text runs against their definition."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import stat
+from pathlib import Path, PurePath
+
+import pytest
+
+from audit_support import audit_with_fake_hooks, report_text
+from engine.model import AuditRecord
+from engine.render import letter_content
+from engine.render.docx_letter import _NOT_XML, _t, cell, grid_table, number_cell, twips, xml_text
+from engine.render.letter_content import (build_letter, file_name, letter_record, placeholder_warning, record_json,
+                                          rectify_request)
+from engine.render.letters import letter_file, letter_target, write_letter
+from engine.render.office import Office
+
+RUN_DATE = dt.date(2026, 11, 20)
+
+
+def _pathlib_letter_file(out_dir, letter, suffix):
+    parts = Path(letter or "").parts
+    if len(parts) != 3 or parts[0] != "letters" or any(p in ("", ".", "..") for p in parts):
+        raise ValueError("refused")
+    return Path(out_dir, *parts).with_suffix(suffix)
+
+
+LETTER_PATHS = ["letters/甲镇/甲镇-2024.html", "letters/a/b", "letters/a/.html", "letters/a/b.", "letters/a/b.c.html",
+                "letters/a/..html", "letters/a/b.html/", "letters//a/b.html", "letters/./a/b.html", "./letters/a/b.html",
+                "letters/a/./b.html", "letters/a/b/c.html", "letters/../x.html", "letters/x.html", "/etc/x.html",
+                "other/a/b.html", "letters/a/../b.html", "letters/.../b.html", "letters/a b/c d.html", "", None]
+
+
+@pytest.mark.parametrize("letter", LETTER_PATHS)
+@pytest.mark.parametrize("suffix", [".html", ".docx"])
+def test_letter_target_is_pathlibs_answer(tmp_path, letter, suffix):
+    try:
+        expected = _pathlib_letter_file(tmp_path, letter, suffix)
+    except ValueError:
+        with pytest.raises(ValueError, match="审核意见书路径不合规"):
+            letter_target(tmp_path, letter, suffix)
+        return
+    assert Path(letter_target(tmp_path, letter, suffix)) == expected
+    assert letter_file(tmp_path, letter, suffix) == expected
+    assert letter_file(str(tmp_path), letter, suffix) == expected
+
+
+def test_write_letter_makes_the_folder_once_and_replaces_a_file(tmp_path):
+    (tmp_path / "letters").mkdir()
+    path = str(tmp_path / "letters" / "甲镇" / "甲镇-2024.html")
+    write_letter(path, "第一版".encode())
+    assert Path(path).read_bytes() == "第一版".encode()
+    write_letter(path, b"2")                     # replaced, not appended to
+    assert Path(path).read_bytes() == b"2"
+    write_letter(str(tmp_path / "letters" / "甲镇" / "b.docx"), bytes(range(256)) * 300)
+    assert (tmp_path / "letters" / "甲镇" / "b.docx").read_bytes() == bytes(range(256)) * 300
+    umask = os.umask(0)
+    os.umask(umask)
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o666 & ~umask      # as open(path, "wb")
+    with pytest.raises(FileNotFoundError):       # only the letter's own folder is made
+        write_letter(str(tmp_path / "nowhere" / "x" / "y.html"), b"")
+
+
+@pytest.mark.parametrize("path", ["in/a.txt", "a.txt", "/abs/dir/b.docx", "dir\\win\\c.pdf", "dir//d.txt", "dir/./e.txt",
+                                  "dir/", "./f.txt", ".", "", None, "a/b/..", "x/.hidden", "C:\\x\\y.txt"])
+def test_file_name_is_pathlibs_name(path):
+    assert file_name(path) == PurePath(str(path or "").replace("\\", "/")).name
+
+
+@pytest.fixture(scope="module")
+def records(tmp_path_factory) -> list[AuditRecord]:
+    import json
+
+    out = audit_with_fake_hooks(tmp_path_factory.mktemp("fast"), {
+        "a.txt": report_text("甲镇人民政府", 2024, "缺少：五", "警告：<script>x</script>", "列：自然人,总计"),
+        "b.txt": report_text("乙镇人民政府", 2024),
+        "c.txt": report_text("丙镇人民政府", 2023, "表格缺失", "警告"),
+    }, RUN_DATE)
+    doc = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    return [AuditRecord.from_json(r) for r in doc["reports"]]
+
+
+def test_letter_record_reads_as_record_json(records):
+    assert any(r.findings for r in records)
+    for record in records:
+        view, plain = letter_record(record), record_json(record)
+        assert {k: view[k] for k in plain} == plain
+        assert set(view) - set(plain) <= {"rule_errors"}
+        office = Office()
+        assert build_letter(record, office, RUN_DATE) == build_letter(plain, office, RUN_DATE)
+
+
+def test_office_texts_made_once_are_the_texts_made_each_time():
+    offices = [Office(), Office(deadline_working_days=3, holidays=("2026-11-23",), contact="电话：0591-23456789"),
+               Office(name="平潭综合实验区政务公开工作领导小组办公室", extra_working_days=("2026-11-22",))]
+    for office in offices:
+        for day in (RUN_DATE, dt.date(2026, 11, 21)):
+            assert rectify_request(office, day) == letter_content._rectify_request(office, day)
+            assert rectify_request(office, day) == rectify_request(office, day)
+        assert placeholder_warning(office) == letter_content._placeholder_warning(office)
+    # an Office made by hand with lists (unhashable) is served too
+    by_hand = Office(deadline_working_days=3, holidays=["2026-11-23"])
+    assert rectify_request(by_hand, RUN_DATE) == letter_content._rectify_request(by_hand, RUN_DATE)
+    assert "2026年11月26日" in rectify_request(by_hand, RUN_DATE)
+    assert placeholder_warning(by_hand) == letter_content._placeholder_warning(by_hand)
+
+
+def _plain_xml_text(text: str) -> str:
+    text = _NOT_XML.sub("", text)
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+def _plain_t(text: str) -> str:
+    if len(text.strip()) < len(text):
+        return f'<w:t xml:space="preserve">{_plain_xml_text(text)}</w:t>'
+    return f"<w:t>{_plain_xml_text(text)}</w:t>"
+
+
+TEXTS = ["甲镇", " 前空格", "后空格 ", "\u3000全角空格", "x\u3000", "\x0b竖表", "尾\x0c", "\x1c", "a\x85", "\xa0b",
+         "a & b < c > d", "回车\r", "\ud800孤", "\ufffe", "", "无特殊字符的一般文字，含数字 123。"]
+
+
+@pytest.mark.parametrize("text", TEXTS)
+def test_docx_text_is_its_definition(text):
+    assert xml_text(text) == _plain_xml_text(text)
+    assert _t(text) == _plain_t(text)
+
+
+def test_docx_made_once_pieces_are_the_pieces():
+    for no in (1, 9, 10, 123):
+        assert number_cell(no) == cell([str(no)], "LetterCellCenter")
+    table = grid_table(("序号", "问题"), (1.3, 14.3))
+    assert table.widths == (twips(1.3), twips(14.3))
+    assert table.rows[0].count("<w:tc>") == 2 and "<w:tblHeader" in table.rows[0]
+    again = grid_table(("序号", "问题"), (1.3, 14.3))
+    again.row([number_cell(1), ""])
+    assert len(again.rows) == 2 and len(table.rows) == 1      # each letter's table has its own rows
