@@ -11,6 +11,8 @@ seen ⇒ "split" (2021 template), else a "（六）其他处理" row with values
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
+from operator import attrgetter
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
@@ -26,6 +28,7 @@ from engine.parse.normalize import squeeze
 from engine.template import APPLICANT_COLUMNS, APPLICATION_ROWS, application_addresses, outcome_leaf_rows
 
 NCOL = len(APPLICANT_COLUMNS)
+_TOKEN_LINE = attrgetter("line")
 MIN_ROWS_FOR_TABLE = 3
 
 
@@ -96,7 +99,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
     layout = None if by_header else _layout(lines, folded, region, first, reads)
     placed: dict[str, list[Diagnostic]] = {}
     for key in order:
-        addrs = [f"applications.{key}.{c}" for c in columns]
+        addrs = list(_addresses(key, columns))
         read = reads.get(key)
         if read is None:
             canonical = [f"applications.{key}.{c}" for c in APPLICANT_COLUMNS]
@@ -108,7 +111,10 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
             placed[key] += units.reconcile("applications", key, addrs, [None] * width, read, lines, table)
             continue
         row_diags = place_row("applications", key, addrs, read, lines, table, lead, trail, runs)
-        row_diags += units.reconcile("applications", key, addrs, [None] * width, read, lines, table)
+        for t in read.values:
+            if t.unit:          # (units.reconcile has nothing to do for a row that prints no unit)
+                row_diags += units.reconcile("applications", key, addrs, [None] * width, read, lines, table)
+                break
         if by_header:
             row_diags = _drop_extra_columns(key, addrs, table, row_diags, runs, lines)
         diags.extend(row_diags)
@@ -123,6 +129,12 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
         diags.extend(recover_runs(runs, lines, table, variant))
     _set_span(table, anchors, chosen, reads, lines)
     return table, diags
+
+
+@lru_cache(maxsize=None)
+def _addresses(key: str, columns: tuple[str, ...]) -> tuple[str, ...]:
+    """A row's cell addresses under `columns` (template rows × a few column orders: made once)."""
+    return tuple(f"applications.{key}.{c}" for c in columns)
 
 
 def _layout(lines: list[SourceLine], folded: list[str], region: Region, first: Anchor,
@@ -312,6 +324,6 @@ def recover_runs(runs: dict[str, RowRead], lines: list[SourceLine], table: Table
 def _set_span(table: Table, anchors, chosen, reads, lines: list[SourceLine]) -> None:
     nos = [a.line for a in chosen.values()]
     for r in reads.values():
-        nos.extend(t.line for t in r.tokens)
+        nos.extend(map(_TOKEN_LINE, r.tokens))
     if nos:
         table.line_start, table.line_end = lines[min(nos)].no, lines[max(nos)].no

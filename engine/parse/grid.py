@@ -46,8 +46,8 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import lru_cache
+from operator import attrgetter
 
 from engine.model import Cell, SourceLine
 from engine.parse.anchors import (HEAD_CHARS, SHORT_CORE, Anchor, AnchorSet, Pos, Region,  # noqa: F401  (re-exported)
@@ -64,20 +64,41 @@ _new = tuple.__new__       # Token(...) without its generated __new__ (same tupl
 _MAYBE_VALUE = re.compile(r"\d|[—\-/\\]|无")
 
 MAX_ROW_MATCHES = 600    # label matches considered per table (guards the quadratic chain search)
+_ANCHOR_POS = attrgetter("line", "start")      # Anchor.pos, without the property's Python call
 
 
-@dataclass
 class RowRead:
-    """What the text says for one row: its anchor and the tokens after it."""
-    key: str
-    anchor: Anchor | None
-    tokens: list[Token] = field(default_factory=list)
-    # why the tokens cannot be given to this row with certainty (then its cells stay unknown)
-    doubt: str = ""
+    """What the text says for one row: its anchor and the tokens after it.
 
-    @cached_property
+    `doubt`: why the tokens cannot be given to this row with certainty (then its cells stay
+    unknown). A plain class with slots rather than a dataclass: every row of every table makes one,
+    and `values` is asked for many times (computed once, without functools.cached_property's lock).
+    """
+    __slots__ = ("key", "anchor", "tokens", "doubt", "_values")
+
+    def __init__(self, key: str, anchor: Anchor | None, tokens: list[Token] | None = None, doubt: str = ""):
+        self.key = key
+        self.anchor = anchor
+        self.tokens = [] if tokens is None else tokens
+        self.doubt = doubt
+        self._values = None
+
+    @property
     def values(self) -> list[Token]:
-        return [t for t in self.tokens if t.kind == VALUE]
+        values = self._values
+        if values is None:
+            values = self._values = [t for t in self.tokens if t.kind == VALUE]
+        return values
+
+    def __eq__(self, other):
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return (self.key, self.anchor, self.tokens, self.doubt) == (other.key, other.anchor, other.tokens, other.doubt)
+
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"RowRead(key={self.key!r}, anchor={self.anchor!r}, tokens={self.tokens!r}, doubt={self.doubt!r})"
 
 
 def chain(anchors: list[Anchor], order: list[str]) -> dict[str, Anchor]:
@@ -89,6 +110,10 @@ def chain(anchors: list[Anchor], order: list[str]) -> dict[str, Anchor]:
     if not n:
         return {}
     ranks = [rank[a.key] for a in rows]
+    if all(map(int.__lt__, ranks, ranks[1:])):
+        # every match in template order, each row once (a table read cleanly): the chain is all of
+        # them — the search below would give the same, built from the last back to the first
+        return {a.key: a for a in reversed(rows)}
     best = [1] * n
     prev = [-1] * n
     for i in range(1, n):
@@ -113,16 +138,22 @@ def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: 
     the label wrapped onto the next line ("行政机关不再处理其政府信息公开" / "申请", a group label's
     "他处理"), not the end of the row: values printed beside a wrapped label's lines stay the row's.
     """
+    return _collect(lines, folded, start.line, start.col, end.line, end.col, label)
+
+
+def _collect(lines: list[SourceLine], folded: list[str], first: int, start_col: int, last: int, end_col: int,
+             label: str) -> list[Token]:
+    """collect_tokens from (first, start_col) to (last, end_col), positions as plain numbers."""
     toks: list[Token] = []
     append = toks.append
+    kinds_get = _KINDS.get
     started = False
     whole = _squeezed_label(label) if label else ""
-    first, last = start.line, end.line
     for li in range(first, min(last, len(lines) - 1) + 1):
         f = folded[li]
         n = len(f)
-        a = start.col if li == first else 0
-        b = end.col if li == last else n
+        a = start_col if li == first else 0
+        b = end_col if li == last else n
         if a >= b:
             continue
         seg = f[a:b] if (a or b != n) else f
@@ -138,16 +169,30 @@ def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: 
             if not grid_row:
                 continue
         tabbed = "\t" in f
-        raw = lines[li].text
+        line = lines[li]
+        raw = line.text
+        # the raw text of the segment is its folded text (digits, ASCII): a cell's raw is its text
+        same = (raw == f) if seg is f else (raw[a:b] == seg)
         col = a
         # a grid row's positions that a merged cell covers beyond its first are layout, not blank
         # cells ("行政许可⇥161⇥⇥": one value merged over three columns; "规章⇥206⇥138⇥": a blank)
-        spanned = lines[li].spanned
+        spanned = line.spanned
         first = f.count("\t", 0, a) if spanned else 0
         # the cells of line[a:b] (split_cells, inlined: this loop runs for every cell of every table)
         for k, fc in enumerate(seg.split("\t")):
             pos = col
             col += len(fc) + 1
+            # the common cells first: a value word as it stands (a known value word has no space
+            # around it: the memo holds classify_word's words, which fullmatch a value), an empty cell
+            kind = kinds_get(fc)
+            if kind:
+                started = True
+                append(_new(Token, (VALUE, fc, fc if same else raw[pos:pos + len(fc)], li, pos, kind, tabbed, "")))
+                continue
+            if not fc:
+                if (k or not label_line) and not (spanned and first + k in spanned):
+                    append(_new(Token, (EMPTY, "", "", li, pos, "", tabbed, "")))
+                continue
             stripped = fc.strip()
             if not stripped:
                 if (k or not label_line) and not (spanned and first + k in spanned):
@@ -203,16 +248,22 @@ def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor],
     its label's own line and more rows find exactly their number of values before their label than
     after it, the values before each label are taken (`expected`: values per row, enables the check).
     """
-    ordered = [a for a in sorted(anchors, key=lambda a: a.pos)]
+    ordered = sorted(anchors, key=_ANCHOR_POS)
     chosen_ids = {id(a) for a in chosen.values()}
     relevant = [a for a in ordered if a.kind == "stop" or id(a) in chosen_ids]
     after: dict[str, RowRead] = {}
+    labels = labels or {}
+    region_end = region.end
+    count = len(relevant)
     for i, a in enumerate(relevant):
         if id(a) in chosen_ids:
-            nxt = relevant[i + 1] if i + 1 < len(relevant) else None
-            end = Pos(nxt.line, nxt.start) if nxt else region.end
-            after[a.key] = RowRead(a.key, a, collect_tokens(lines, folded, Pos(a.line, a.end), end,
-                                                            (labels or {}).get(a.key, "")))
+            if i + 1 < count:
+                nxt = relevant[i + 1]
+                end_line, end_col = nxt.line, nxt.start
+            else:
+                end_line, end_col = region_end.line, region_end.col
+            after[a.key] = RowRead(a.key, a, _collect(lines, folded, a.line, a.end, end_line, end_col,
+                                                      labels.get(a.key, "")))
     if expected is not None:
         _hand_on_full_lines(after, expected)
     after = {k: by_column(r, lines) for k, r in after.items()}
@@ -298,7 +349,8 @@ def _hand_on_full_lines(after: dict[str, RowRead], expected: dict[str, int]) -> 
     keys = [k for k in expected if k in after]
     for k, nxt in zip(keys, keys[1:]):
         read, following = after[k], after[nxt]
-        if read.anchor is None or following.values or any(t.tabbed for t in read.tokens):
+        toks = read.tokens
+        if read.anchor is None or following.values or (toks and toks[0].tabbed) or any(t.tabbed for t in toks):
             continue
         inline = [t for t in read.values if t.line == read.anchor.line]
         rest = [t for t in read.values if t.line != read.anchor.line]
@@ -316,7 +368,8 @@ def by_column(read: RowRead, lines: list[SourceLine]) -> RowRead:
     left to right by character column, not line by line. Values that share columns across lines
     (one value per line: reading-order text) keep their order; a mix of both cannot be ordered."""
     values = read.values
-    if read.doubt or any(t.tabbed for t in read.tokens) or len({t.line for t in values}) < 2:
+    toks = read.tokens
+    if read.doubt or (toks and toks[0].tabbed) or any(t.tabbed for t in toks) or len({t.line for t in values}) < 2:
         return read
     spans = [(t.start, t.start + len(t.raw)) for t in values]
     overlapping = sum(1 for i, a in enumerate(spans) for b in spans[i + 1:] if a[0] < b[1] and b[0] < a[1])
@@ -351,7 +404,8 @@ def padding(rows: list[RowRead], expected: dict[str, int]) -> tuple[int, int]:
     """Layout padding (leading, trailing empty cells) seen on the table's complete rows."""
     lead = trail = 0
     for r in rows:
-        if len(r.values) != expected[r.key]:
+        if len(r.values) != expected[r.key] or len(r.tokens) == len(r.values):
+            # (a row of values only — tokens are VALUE or EMPTY — shows no padding)
             continue
         kinds = [t.kind for t in r.tokens]
         first = kinds.index(VALUE)

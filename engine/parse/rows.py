@@ -34,12 +34,15 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
     if len(values) == n:
         how = "grid" if _from_grid(values, lines) else "order"
         cells = table.cells
+        at = -1
         for a, t in zip(addrs, values):
             # cell_from_token of a VALUE token, inlined: this runs for nearly every cell of a report
-            line = lines[t.line]
+            if t.line != at:        # (a row's values mostly stand on one line)
+                at = t.line
+                line = lines[at]
+                no, where = line.no, line.where
             kind = _CELL_KIND[t.value_kind]
-            cells[a] = Cell(a, kind, _decimal(t.text) if kind == "number" else None, t.raw, line.no, line.where,
-                            False, how)
+            cells[a] = Cell(a, kind, _decimal(t.text) if kind == "number" else None, t.raw, no, where, False, how)
         return []
     raw = [t.raw for t in values]
     if len(values) > n:

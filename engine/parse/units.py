@@ -69,8 +69,12 @@ def reconcile(table_name: str, key: str, addrs: list[str], units: list[str | Non
     None for a count column; header_units[i]: the unit the report's header declares for column i
     when it differs — the unit of its values printed without one)."""
     diags: list[Diagnostic] = []
-    if header_units is None and not any(t.unit for t in read.values):
-        return diags          # the common row: no unit printed and none declared, nothing to do
+    if header_units is None:
+        for t in read.values:
+            if t.unit:
+                break
+        else:
+            return diags      # the common row: no unit printed and none declared, nothing to do
     for i, (addr, col_unit) in enumerate(zip(addrs, units)):
         cell = table.cells.get(addr)
         if cell is None or not cell.known:
