@@ -154,14 +154,17 @@ def _forms(used: dict[str, frozenset[str]] | None, as_json: bool = False,
 
 def _alternatives(conditions: tuple, fields: tuple[tuple[str, str], ...]) -> tuple | None:
     """The equalities of each condition on a fact type that this module can test as the engine
-    would: str constants on "str" fields, bool constants on "bool" fields (any other equality is
-    dropped from its condition: the engine alone decides it). None: some condition keeps no
+    would: str constants on "str" fields, bool constants on "bool" fields, and a "dec" field
+    unequal to another "dec" field of the fact ((field, ("$neq", other)): see _neq_may_hold) (any
+    other equality is dropped from its condition: the engine alone decides it). None: some condition keeps no
     equality, every fact of the type is sent; (): no condition names the type, none is sent."""
     kinds = dict(fields)
     out = []
     for equalities in conditions:
         kept = tuple((n, c) for n, c in equalities
-                     if (kinds.get(n) == "str" and c.__class__ is str) or (kinds.get(n) == "bool" and c.__class__ is bool))
+                     if (kinds.get(n) == "str" and c.__class__ is str) or (kinds.get(n) == "bool" and c.__class__ is bool)
+                     or (c.__class__ is tuple and len(c) == 2 and c[0] == "$neq"
+                         and kinds.get(n) == "dec" and kinds.get(c[1]) == "dec"))
         if not kept:
             return None
         out.append(kept)
@@ -204,6 +207,24 @@ def _dec(fact: dict[str, Any], name: str, value: Any) -> int | None:
 
 
 _SCALED: dict[Any, int] = {}
+
+
+def _neq_may_hold(a: Any, b: Any) -> bool:
+    """Whether the engine may find two "dec" field values of a fact unequal ({"$neq": {a: {"$m":
+    b}}}): not when one is absent (None: not sent, no comparison matches), nor when they are equal
+    numbers (their engine forms are then the same integer, or both left out) — unless one of them
+    has no engine form (too many decimals: sending the fact raises FactError, which must still
+    happen). Anything else (unequal, or not numbers) may: the engine decides."""
+    if a is None or b is None:
+        return False
+    if a != b:
+        return True
+    try:
+        _dec(None, "", a)
+        _dec(None, "", b)
+    except Exception:        # the fact is kept, so that its check raises as before
+        return True
+    return False
 
 
 # json.dumps(..., ensure_ascii=False) encodes strings with this function (the C one when available)
@@ -279,14 +300,18 @@ def _sent_test(alternatives: tuple) -> tuple[list[str], str]:
         return [], "False"
     names: dict[str, str] = {}
     for equalities in alternatives:
-        for name, _const in equalities:
+        for name, const in equalities:
             names.setdefault(name, f"_f{len(names)}")
+            if const.__class__ is tuple:
+                names.setdefault(const[1], f"_f{len(names)}")
     tests = []
     for equalities in alternatives:
         parts = []
         for name, const in equalities:
             v = names[name]
-            if const is True:
+            if const.__class__ is tuple:                         # ("$neq", other field)
+                parts.append(f"_neq_may_hold({v}, {names[const[1]]})")
+            elif const is True:
                 parts.append(v)                                  # bool(v) is True: v not None
             elif const is False:
                 parts.append(f"({v} is not None and not {v})")
@@ -298,7 +323,7 @@ def _sent_test(alternatives: tuple) -> tuple[list[str], str]:
 
 def _compiled_form(code: list[str], visible: tuple) -> FormFn:
     namespace: dict[str, Any] = {"_bad_str": _bad_str, "_bad_int": _bad_int, "_dec": _dec,
-                                 "_enc": _enc, "_int_repr": int.__repr__}
+                                 "_enc": _enc, "_int_repr": int.__repr__, "_neq_may_hold": _neq_may_hold}
     exec(compile("\n".join(code), f"<engine form {len(visible)} fields>", "exec"), namespace)
     return namespace["form"]
 
@@ -455,7 +480,7 @@ def _dict_test(alternatives: tuple) -> Callable[[Callable[[str], Any]], bool]:
     """The test engine_payload(sent=...) makes (_sent_test) as a function of a fact's `get`."""
     reads, test = _sent_test(alternatives)
     code = ["def test(get):", *reads, f"    return bool({test})"]
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"_neq_may_hold": _neq_may_hold}
     exec(compile("\n".join(code), "<sent test>", "exec"), namespace)
     return namespace["test"]
 
@@ -474,12 +499,15 @@ def _args_test(alternatives: tuple | None, names: tuple[str, ...],
     for equalities in alternatives:
         parts = []
         for name, const in equalities:
-            if name not in arg:
+            other = const[1] if const.__class__ is tuple else name
+            if name not in arg or other not in arg:
                 if partial:
                     continue
                 return None
             v = arg[name]
-            if const is True:
+            if const.__class__ is tuple:                         # ("$neq", other field)
+                parts.append(f"_neq_may_hold({v}, {arg[other]})")
+            elif const is True:
                 parts.append(v)
             elif const is False:
                 parts.append(f"({v} is not None and not {v})")
@@ -488,6 +516,6 @@ def _args_test(alternatives: tuple | None, names: tuple[str, ...],
         tests.append("(" + (" and ".join(parts) or "True") + ")")
     code = [f"def test({', '.join(arg.values())}):",
             f"    return bool({' or '.join(tests) if tests else 'False'})"]
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"_neq_may_hold": _neq_may_hold}
     exec(compile("\n".join(code), "<keep test>", "exec"), namespace)
     return namespace["test"]

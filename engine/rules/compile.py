@@ -278,7 +278,9 @@ def fact_filters(ruleset: dict[str, Any]) -> dict[str, tuple[Equalities, ...]] |
     engine (FactSet.engine_payload); a type no condition names is not sent at all. None when some
     condition has no `type` discriminator or a rule has more than `all` conditions: every fact may
     then match, all are sent. Only str and bool constants are kept (the fact builder checks the
-    field's kind; ints are compared by the engine as doubles, so they are left to it)."""
+    field's kind; ints are compared by the engine as doubles, so they are left to it), and a field's
+    inequality to another field of the same fact as (field, ("$neq", other)) (engine.facts applies it
+    to two "dec" fields: equal numbers are equal to the engine too)."""
     filters: dict[str, list[Equalities]] = {}
     for rule in ruleset.values():
         if set(rule) - {"all", "pri"}:
@@ -299,6 +301,13 @@ def _equalities(expr: Any) -> list[tuple[str, Any]]:
         return [eq for sub in value for eq in _equalities(sub)]
     if key == "$eq":
         (key, value), = value.items()
+    elif key == "$neq":
+        # a field unequal to another field of the same fact ({"$m": other}): kept as
+        # (field, ("$neq", other)), which a consumer knowing only constants ignores
+        (key, value), = value.items()
+        if isinstance(value, dict) and set(value) == {"$m"} and isinstance(value["$m"], str):
+            return [(key, ("$neq", value["$m"]))]
+        return []
     elif key.startswith("$"):
         return []
     if key == "type" or value.__class__ not in (str, bool):

@@ -37,11 +37,81 @@ FACT_TYPES = {
 
 
 def extract(ctx) -> Iterable[dict[str, Any]]:
-    tables: dict[str, tuple] = {}      # this report's tables read once (see _table_values)
+    report = ctx.report
+    tables: dict[str, tuple] = {}      # this report's tables, each looked at once (see _table_state)
+    # with a fact filter (build_facts(sent=...)): a sum the engine cannot use (most of them: known,
+    # and the stated total equals the computed one) is judged from its numbers, never described
+    keep = getattr(ctx, "keep", None)
+    wanted = keep("sum", WANTED_KEYS) if keep is not None else None
+    reads: dict[str, _TableRead] = {}
     for req in ctx.requests:
-        fact = sum_fact(ctx.report, req, tables=tables)
+        if wanted is not None and _unwanted(report, req, reads, wanted):
+            continue
+        fact = sum_fact(report, req, tables=tables, wanted=wanted)
         if fact is not None:
             yield fact
+
+
+class _TableRead:
+    """One report's table as the sums read it: the stated number (or None) of each address of the
+    layout's address space (see _space), read once for all the requests on the table."""
+    __slots__ = ("rows", "get", "space", "values", "unknown", "big")
+
+    def __init__(self, report: Report, name: str):
+        table = report.tables.get(name)
+        self.rows = self.get = self.space = None
+        if table is not None and table.present:
+            self.rows = row_keys_of(report, table)
+            self.get = table.cells.get
+            self.space = _space(name, self.rows)[0]
+        self.values: list[Decimal | None] = []
+        self.unknown: set[int] = set()       # indices of addresses without a stated number
+        self.big = False                     # some number beyond the engine's range
+
+    def read(self) -> list[Decimal | None]:
+        """The values, read as far as the address space goes (it grows as plans are made)."""
+        values, space = self.values, self.space
+        if len(values) < len(space):
+            get = self.get
+            for a in space[len(values):]:
+                c = get(a)
+                v = c.value if c is not None and c.kind == "number" else None     # Cell.known
+                if v is None:
+                    self.unknown.add(len(values))
+                elif not -ENGINE_DEC_BOUND < v < ENGINE_DEC_BOUND:
+                    self.big = True
+                values.append(v)
+        return values
+
+
+def _unwanted(report: Report, req: dict[str, Any], reads: dict[str, "_TableRead"], wanted) -> bool:
+    """Whether the request's sum is known and `wanted` says the engine cannot use its fact (the
+    stated total equals the computed one): decided from the numbers alone, as sum_fact would
+    compute them; False whenever the fact is to be made or sum_fact decides (an absent table, a
+    blank cell, a number too large …)."""
+    name = req["table"]
+    read = reads.get(name)
+    if read is None:
+        read = reads[name] = _TableRead(report, name)
+    if read.rows is None:
+        return False
+    plan = _resolved(report, req, read.rows)
+    if plan is None:
+        return False
+    values = read.read()
+    if read.big or (read.unknown and not read.unknown.isdisjoint(plan[5])):
+        return False
+    stated_values = [values[i] for i in plan[3]]
+    stated = sum(stated_values, _ZERO)
+    total = sum([values[i] for i in plan[4]], _ZERO)
+    if not (-ENGINE_DEC_BOUND < stated < ENGINE_DEC_BOUND and -ENGINE_DEC_BOUND < total < ENGINE_DEC_BOUND):
+        return False
+    return not wanted(req["rule"], req["inst"], name, req.get("part"), True, True, False,
+                      stated, at_precision_of(total, stated_values))
+
+
+# the engine-visible fields of a sum fact FactContext.keep's test takes, in this order
+WANTED_KEYS = ("rule", "inst", "table", "part", "present", "known", "beyond", "stated", "computed")
 
 
 def layout_rows(report: Report, table_name: str) -> list[str]:
@@ -70,95 +140,107 @@ def resolve_terms(report: Report, table_name: str, axis: str, at: str,
 
 def sum_fact(report: Report, req: dict[str, Any],
              rows_of: dict[str, list[str]] | None = None,
-             tables: dict[str, tuple] | None = None) -> dict[str, Any] | None:
+             tables: dict[str, tuple] | None = None, wanted=None) -> dict[str, Any] | None:
     """The `sum` fact of one request (None when the layout has no such row). `rows_of` is
     accepted for compatibility and unused: the resolved terms are cached per layout. `tables`:
-    where the report's tables are read once for all its requests (see _table_values)."""
-    table = report.tables.get(req["table"])
-    if table is None or not table.present:
-        return {"type": "sum", "rule": req["rule"], "inst": req["inst"], "table": req["table"],
+    where the report's tables are looked at once for all its requests (see _table_state).
+    `wanted` (FactContext.keep's test on WANTED_KEYS): None too when it says the engine cannot
+    use the fact (then only its numbers are computed)."""
+    name = req["table"]
+    state = tables.get(name) if tables is not None else None
+    if state is None:
+        state = _table_state(report, name)
+        if tables is not None:
+            tables[name] = state
+    table, rows, get = state
+    if rows is None:
+        return {"type": "sum", "rule": req["rule"], "inst": req["inst"], "table": name,
                 "params": dict(req.get("params", {})), "part": req.get("part"),
                 "present": False, "known": False, "cells": [], "left_cells": [],
                 "right_cells": [], "unknown": [], "beyond": False, "beyond_cells": [], "values": {}}
-    plan = _resolved(report, req, row_keys_of(report, table))
+    plan = _resolved(report, req, rows)
     if plan is None:
         return None
-    left, right, addresses = plan
-    info = tables.get(req["table"]) if tables is not None else None
-    if info is None or info[0] is not table:
-        info = _table_values(table)
-        if tables is not None:
-            tables[req["table"]] = info
-    _, known, too_large, lines = info
-    values = {a: known[a] for a in addresses if a in known}
-    if len(values) == len(addresses) and not too_large:
+    left, right, addresses = plan[:3]
+    # the stated numbers of the cells (Cell.known, inlined), and those beyond the engine's range
+    values: dict[str, Decimal] = {}
+    too_large = None
+    for a in addresses:
+        c = get(a)
+        if c is not None and c.kind == "number":
+            v = c.value
+            if v is not None:
+                values[a] = v
+                if not -ENGINE_DEC_BOUND < v < ENGINE_DEC_BOUND:
+                    too_large = [a] if too_large is None else too_large + [a]
+    stated = computed = None
+    if len(values) == len(addresses) and too_large is None:
         unknown, beyond = [], []
+        stated_values = [values[a] for a in left]
+        stated = sum(stated_values, _ZERO)
+        total = sum([values[a] for a in right], _ZERO)
+        computed = at_precision_of(total, stated_values)
+        if not (-ENGINE_DEC_BOUND < stated < ENGINE_DEC_BOUND and -ENGINE_DEC_BOUND < total < ENGINE_DEC_BOUND):
+            # only the sum is too large for the engine: not assessable, no cell named (beyond_cells)
+            unknown, stated, computed = list(addresses), None, None
     else:
         # a value beyond the engine's range (a 16-digit cell) cannot be compared there: the
         # identity is not assessable (待人工核对) instead of a report the engines refuse
-        beyond = [a for a in addresses if a in too_large]
-        unknown = [a for a in addresses if a not in known or a in too_large]
+        beyond = too_large or []
+        unknown = [a for a in addresses if a not in values or a in beyond]
+    known = stated is not None
+    # a number too large: a cell (beyond_cells), or only the sum of cells all stated
+    too_big = not known and (bool(beyond) or len(values) == len(addresses))
+    if wanted is not None and not wanted(req["rule"], req["inst"], name, req.get("part"), True,
+                                         known, too_big, stated, computed):
+        return None
     line = None                  # the first left-hand cell's line, else any cell's
     for a in left:
-        line = lines.get(a)
-        if line is not None:
+        c = get(a)
+        if c is not None and c.line is not None:
+            line = c.line
             break
     else:
         for a in addresses:
-            line = lines.get(a)
-            if line is not None:
+            c = get(a)
+            if c is not None and c.line is not None:
+                line = c.line
                 break
-    fact = {"type": "sum", "rule": req["rule"], "inst": req["inst"], "table": req["table"],
+    fact = {"type": "sum", "rule": req["rule"], "inst": req["inst"], "table": name,
             "params": dict(req.get("params", {})), "part": req.get("part"),
-            "present": True, "known": not unknown, "cells": list(addresses),
+            "present": True, "known": known, "cells": list(addresses),
             "left_cells": list(left), "right_cells": list(right), "unknown": unknown,
             "values": values,
             # not assessable because a number is too large for the engine, not because a cell is
             # blank: the reason must say which (beyond_cells empty: only the sum is too large)
-            "beyond": bool(beyond), "beyond_cells": beyond,
+            "beyond": too_big, "beyond_cells": beyond,
             "line": line}
-    if not unknown:
-        stated_values = [values[a] for a in left]
-        stated = sum(stated_values, _ZERO)
-        computed = sum([values[a] for a in right], _ZERO)
+    if known:
         fact["stated"] = stated
-        fact["computed"] = at_precision_of(computed, stated_values)
-        if not (-ENGINE_DEC_BOUND < stated < ENGINE_DEC_BOUND and -ENGINE_DEC_BOUND < computed < ENGINE_DEC_BOUND):
-            fact.update(known=False, unknown=list(addresses), beyond=True)
-            del fact["stated"], fact["computed"]
+        fact["computed"] = computed
     return fact
 
 
-def _table_values(table) -> tuple:
-    """(table, address -> stated number, the addresses of numbers beyond the engine's range,
-    address -> line) of a table's cells: one pass, shared by the report's ~40 requests, each of
-    which then only looks its addresses up (Cell.known, inlined)."""
-    known: dict[str, Decimal] = {}
-    too_large: set[str] = set()
-    lines: dict[str, int] = {}
-    for a, c in table.cells.items():
-        if c is None:
-            continue
-        if c.kind == "number" and c.value is not None:
-            v = known[a] = c.value
-            if not -ENGINE_DEC_BOUND < v < ENGINE_DEC_BOUND:
-                too_large.add(a)
-        if c.line is not None:
-            lines[a] = c.line
-    return table, known, too_large, lines
+def _table_state(report: Report, name: str) -> tuple:
+    """(table, the row keys of its layout or None when the table is absent, its cells' get)."""
+    table = report.tables.get(name)
+    if table is None or not table.present:
+        return table, None, None
+    return table, row_keys_of(report, table), table.cells.get
 
 
 _ZERO = Decimal(0)
 
-# (id(request), id(row keys)) -> (request, row keys, terms, plan): a request's terms resolve to the
-# same addresses for every report whose table follows the same layout (row keys are the shared
-# tuples of structure.layout_row_keys); the objects are kept so that their ids stay unique
+# (id(request), id(row keys)) -> (request, row keys, the request's terms, plan): a request's terms
+# resolve to the same addresses for every report whose table follows the same layout (row keys are
+# the shared tuples of structure.layout_row_keys); the objects are kept so that their ids stay unique
 _RESOLVED: dict[tuple[int, int], tuple] = {}
 
 
 def _resolved(report: Report, req: dict[str, Any], rows: tuple[str, ...]) -> tuple | None:
     """The request's plan in a layout, computed once: (left, right, the distinct addresses of
-    left + right in order), or None when a side does not resolve (resolve_terms) or is empty."""
+    left + right in order, and the positions in the layout's address space (_space) of left, of
+    right and of all of them), or None when a side does not resolve (resolve_terms) or is empty."""
     key = (id(req), id(rows))
     hit = _RESOLVED.get(key)
     if hit is None or hit[0] is not req or hit[1] is not rows \
@@ -169,16 +251,38 @@ def _resolved(report: Report, req: dict[str, Any], rows: tuple[str, ...]) -> tup
         right = resolve_terms(report, req["table"], req["axis"], req["at"], req["right"], list(rows))
         plan = None
         if left and right:
-            plan = (tuple(left), tuple(right), tuple(dict.fromkeys(left + right)))
+            addresses, index = _space(req["table"], rows)
+            for a in left + right:
+                if a not in index:
+                    index[a] = len(addresses)
+                    addresses.append(a)
+            plan = (tuple(left), tuple(right), tuple(dict.fromkeys(left + right)),
+                    tuple(index[a] for a in left), tuple(index[a] for a in right),
+                    frozenset(index[a] for a in left + right))
         hit = (req, rows, (req["axis"], req["at"], list(req["left"]), list(req["right"])), plan)
         _RESOLVED[key] = hit
     return hit[3]
+
+
+# (table, id(row keys)) -> (row keys, addresses, address -> position): the addresses the requests
+# on a table of that layout read, numbered in the order their plans were made (it only grows)
+_SPACES: dict[tuple[str, int], tuple] = {}
+
+
+def _space(name: str, rows: tuple[str, ...]) -> tuple[list[str], dict[str, int]]:
+    key = (name, id(rows))
+    hit = _SPACES.get(key)
+    if hit is None or hit[0] is not rows:
+        hit = _SPACES[key] = (rows, [], {})
+    return hit[1], hit[2]
 
 
 def at_precision_of(value: Decimal, stated: list[Decimal]) -> Decimal:
     """`value` rounded to the fewest decimals among the stated values (integers: no decimals)."""
     if len(stated) == 1:             # the usual case: one stated total
         places = _places(stated[0])
+        if places == 0 and value.same_quantum(_ONE) and value.adjusted() < 28:
+            return value             # a whole number within the context's precision: quantize keeps it
     else:
         places = min(_places(v) for v in stated) if stated else 0
     quantum = _QUANTA.get(places)
