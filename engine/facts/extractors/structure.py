@@ -11,6 +11,7 @@ are unknown, and no per-cell rule judges them — the diagnostic is the finding.
 from __future__ import annotations
 
 import functools
+import operator
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -158,6 +159,11 @@ def _table_facts(report: Report, table: Table, keep_row=None, keep_cell=None) ->
     layout = _layout_of(report, table) if table.present else ()
     malformed = {a for d in report.diagnostics if d.code in SHAPE_CODES for a in d.cells}
     in_force = demanded(report, table) if layout else True
+    if keep_row is not None and keep_cell is not None and layout:
+        quick = _quick_table_facts(report, table, layout, part, in_force, keep_row, keep_cell, malformed)
+        if quick is not None:
+            yield from quick
+            return
     row_facts, cell_facts = [], []
     counts = dict.fromkeys(_ROW_KINDS, 0)
     get = table.cells.get
@@ -204,6 +210,100 @@ def _table_facts(report: Report, table: Table, keep_row=None, keep_cell=None) ->
            **{f"n_{k}": counts[k] for k in _ROW_KINDS}}
     yield from row_facts
     yield from cell_facts
+
+
+class _LayoutPlan:
+    """A layout's addresses flattened once: every address in layout order, the row (index into
+    the layout) of each, and the set of them."""
+    __slots__ = ("addresses", "row_of", "expected", "wanted_rows")
+
+    def __init__(self, layout: tuple):
+        self.addresses = tuple(a for _, _, addrs in layout for a in addrs)
+        self.row_of = tuple(i for i, (_, _, addrs) in enumerate(layout) for _ in addrs)
+        self.expected = _layout_addresses(layout)
+        # (keep_row, in_force, table, part) -> indices of the rows wanted when every cell is present
+        self.wanted_rows: dict[tuple, tuple[int, ...]] = {}
+
+
+@functools.lru_cache(maxsize=64)
+def _layout_plan(layout: tuple) -> _LayoutPlan:
+    return _LayoutPlan(layout)
+
+
+_KIND = operator.attrgetter("kind")
+
+
+def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, in_force: bool,
+                       keep_row, keep_cell, malformed: set[str]) -> list[dict[str, Any]] | None:
+    """_table_facts' facts for the usual table — no malformed cell, no cell outside the layout —
+    found with whole-table operations instead of a test per cell: the kinds counted once, the rows'
+    test asked once per layout for the rows whose cells are all there, and a number cell's test
+    once per distinct value. None for any other table (the general path then reads it)."""
+    plan = _layout_plan(layout)
+    get = table.cells.get
+    cells = list(map(get, plan.addresses))
+    whole = all(cells)              # every cell produced (a Cell is always true)
+    kinds = list(map(_KIND, cells)) if whole else [c.kind if c is not None else "missing" for c in cells]
+    if len(table.cells) != len(plan.expected) and table.cells.keys() - plan.expected:
+        return None                 # cells outside the layout
+    if malformed and not (malformed.isdisjoint(plan.addresses)
+                          and malformed.isdisjoint([c.address for c in cells if c is not None])):
+        return None                 # a malformed cell
+    tname = table.name
+    out: list[dict[str, Any]] = [
+        {"type": "table", "name": tname, "present": table.present,
+         "template": table_template(report, table) if table.present else None,
+         "variant": table.variant, "line": table.line_start, "part": part,
+         **{f"n_{k}": kinds.count(k) for k in _ROW_KINDS}}]
+    key = (keep_row, in_force, tname, part)
+    rows = plan.wanted_rows.get(key)
+    if rows is None:
+        if len(plan.wanted_rows) > 64:
+            plan.wanted_rows.clear()
+        rows = plan.wanted_rows[key] = tuple(
+            i for i, (row_key, _, _) in enumerate(layout) if keep_row(tname, row_key, True, in_force, False, part))
+    if "missing" in kinds:
+        # a row with a missing cell may be absent: its own test (the others' is the one above)
+        gaps = {plan.row_of[i] for i, k in enumerate(kinds) if k == "missing"}
+        rows = sorted({i for i in rows if i not in gaps} | {
+            i for i in gaps if keep_row(tname, layout[i][0], _row_present(get, layout[i][2]), in_force, False, part)})
+    for i in rows:
+        row_key, label, addresses = layout[i]
+        out.append(_row_fact(tname, row_key, label, [get(a) or Cell(address=a, kind="missing") for a in addresses],
+                             part, in_force, malformed))
+    test, may, seen, skip = keep_cell
+    present = set(kinds)
+    others = present - skip - {"number"}        # kinds other than numbers some cell fact may be of
+    numbers = None
+    if "number" in present and "number" not in skip:
+        numbers = set()
+        for v in {c.value for c, k in zip(cells, kinds) if k == "number"}:
+            integral = negative = None
+            if v is not None:
+                integral, negative = _integral_negative(v)
+            flags = ("number", integral, negative, False)
+            possible = seen.get(flags)
+            if possible is None:
+                possible = seen[flags] = may(*flags)
+            if possible:
+                numbers.add(v)
+    if others or numbers:
+        for i, (c, kind) in enumerate(zip(cells, kinds)):
+            if kind in others or (numbers and kind == "number" and c.value in numbers):
+                row_key, label, _ = layout[plan.row_of[i]]
+                a = c.address if c is not None else plan.addresses[i]    # (the address it is filed under)
+                if _cell_wanted(keep_cell, a, c, kind, row_key, part, False):
+                    out.append(_cell_fact(c or Cell(address=a, kind="missing"), row_key, label, part, False))
+    return out
+
+
+def _row_present(get, addresses: tuple[str, ...]) -> bool:
+    """Whether a row (no cell of it malformed) is present: some cell of it produced, or on a line."""
+    for a in addresses:
+        c = get(a)
+        if c is not None and (c.kind != "missing" or c.line is not None):
+            return True
+    return False
 
 
 def _cell_wanted(keep_cell, addr: str, cell: Cell | None, kind: str, row_key: str, part: str,
