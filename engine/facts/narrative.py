@@ -128,6 +128,16 @@ class _FigurePattern:
 class FigureSet:
     patterns: list[_FigurePattern] = field(default_factory=list)
 
+    def literals(self) -> frozenset[str]:
+        """Every string some pattern requires (_FigurePattern.literals), computed again when
+        patterns are added or replaced."""
+        patterns = self.patterns
+        key = (id(patterns), len(patterns), id(patterns[-1]) if patterns else None)
+        hit = self.__dict__.get("_literals")
+        if hit is None or hit[0] != key:
+            hit = self.__dict__["_literals"] = (key, frozenset(s for fp in self.patterns for s in fp.literals or ()))
+        return hit[1]
+
 
 # --------------------------------------------------------------------------------------------
 # Loading
@@ -353,8 +363,11 @@ def figures_in_view(view: TextView, figure_set: FigureSet, metadata: Metadata | 
     masked = view.masked
     out: list[Figure] = []
     taken: set[tuple[str, int, int]] = set()
+    # which of the patterns' required strings the text holds, each looked for once (the patterns
+    # share a few: 申请, 结转, 件 …)
+    held = {s for s in figure_set.literals() if s in masked}
     for fp in figure_set.patterns:
-        if fp.literals is not None and not any(s in masked for s in fp.literals):
+        if fp.literals is not None and held.isdisjoint(fp.literals):
             continue            # certainly no match here
         if fp.needs is not None and fp.needs.search(masked) is None:
             continue

@@ -418,20 +418,32 @@ class SignalSet:
         for index in range(len(sig.groups)):
             rx, left_out = self._group_regex(sig, index, year)
             unusable = unusable or left_out
-            if rx is None or not any(next(self._accepted(sig, rx, view), None) is not None
-                                     for view in scanned):
+            if rx is None or not self._any_accepted(sig, rx, scanned):
                 missing += 1
         present = not missing if sig.require == "all" else missing < len(sig.groups)
         if not present and unusable:
             return None
         return present
 
+    def _any_accepted(self, sig: SignalDef, rx: re.Pattern, views: list[TextView]) -> bool:
+        """Whether some view has a match of `rx` that counts for the signal (_accepted)."""
+        for view in views:
+            for _ in self._accepted(sig, rx, view):
+                return True
+        return False
+
     def _accepted(self, sig: SignalDef, rx: re.Pattern, view: TextView):
         """(start, end, polarity) of each match of `rx` in the view that counts for the signal
         (not empty, not in an excluded sentence, of an accepted polarity), in order."""
         literals = self._literals.get(rx)
-        if literals is not None and not any(s in view.masked for s in literals):
-            return              # certainly no match in this part
+        if literals is not None:
+            # whether the text holds one of them, asked once per view (groups share them)
+            held = view.memo.get(literals)
+            if held is None:
+                masked = view.masked
+                held = view.memo[literals] = any(s in masked for s in literals)
+            if not held:
+                return              # certainly no match in this part
         for match in rx.finditer(view.masked):
             start, end = match.span()
             if end == start:

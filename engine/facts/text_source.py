@@ -149,15 +149,27 @@ def _source_lines_for(report: Report, part_start: int | None, part_end: int | No
     lo = max(1, part_start or 1)
     hi = min(len(report.lines), part_end or len(report.lines))
     compact_src: dict[int, str] = {}
+    compacted: dict[str, str] = {}      # text -> _compact(text): a local line is usually its source line
+    lines = report.lines
     cursor = lo
     for i, local in enumerate(local_lines):
-        key = _compact(local)[:40] if local else ""
+        if not local:
+            continue
+        key = compacted.get(local)
+        if key is None:
+            key = compacted[local] = _compact(local)
+        key = key[:40]
         if not key:
             continue
         for no in range(cursor, hi + 1):
-            if no not in compact_src:
-                compact_src[no] = _compact(report.lines[no - 1].text)
-            if key in compact_src[no]:
+            src = compact_src.get(no)
+            if src is None:
+                text = lines[no - 1].text
+                src = compacted.get(text)
+                if src is None:
+                    src = compacted[text] = _compact(text)
+                compact_src[no] = src
+            if key in src:
                 result[i] = no
                 cursor = no
                 break

@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
 
 from engine.dialect import ENGINE_DEC_BOUND
+from engine.facts.forms import _neq_may_hold
 from engine.facts.extractors.structure import row_keys_of
 from engine.model import Report
 
@@ -43,9 +44,10 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
     # and the stated total equals the computed one) is judged from its numbers, never described
     keep = getattr(ctx, "keep", None)
     wanted = keep("sum", WANTED_KEYS) if keep is not None else None
-    reads: dict[str, _TableRead] = {}
-    for req in ctx.requests:
-        if wanted is not None and _unwanted(report, req, reads, wanted):
+    requests = ctx.requests
+    needed = _needed(report, requests, wanted) if wanted is not None and requests else None
+    for k, req in enumerate(requests):
+        if needed is not None and k not in needed:
             continue
         fact = sum_fact(report, req, tables=tables, wanted=wanted)
         if fact is not None:
@@ -55,7 +57,7 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
 class _TableRead:
     """One report's table as the sums read it: the stated number (or None) of each address of the
     layout's address space (see _space), read once for all the requests on the table."""
-    __slots__ = ("rows", "get", "space", "values", "unknown", "big")
+    __slots__ = ("rows", "get", "space")
 
     def __init__(self, report: Report, name: str):
         table = report.tables.get(name)
@@ -64,50 +66,122 @@ class _TableRead:
             self.rows = row_keys_of(report, table)
             self.get = table.cells.get
             self.space = _space(name, self.rows)[0]
-        self.values: list[Decimal | None] = []
-        self.unknown: set[int] = set()       # indices of addresses without a stated number
-        self.big = False                     # some number beyond the engine's range
 
-    def read(self) -> list[Decimal | None]:
-        """The values, read as far as the address space goes (it grows as plans are made)."""
-        values, space = self.values, self.space
-        if len(values) < len(space):
-            get = self.get
-            for a in space[len(values):]:
-                c = get(a)
-                v = c.value if c is not None and c.kind == "number" else None     # Cell.known
-                if v is None:
-                    self.unknown.add(len(values))
-                elif not -ENGINE_DEC_BOUND < v < ENGINE_DEC_BOUND:
-                    self.big = True
-                values.append(v)
+    def values(self) -> list[Decimal | None] | None:
+        """The values of the address space (Cell.known, inlined), or None when some number is
+        beyond the engine's range (sum_fact then judges every request on the table)."""
+        values = [c.value if c is not None and c.kind == "number" else None
+                  for c in map(self.get, self.space)]
+        for v in set(values):       # (a report's cells are a few distinct numbers)
+            if v is not None and not -ENGINE_DEC_BOUND < v < ENGINE_DEC_BOUND:
+                return None
         return values
 
 
-def _unwanted(report: Report, req: dict[str, Any], reads: dict[str, "_TableRead"], wanted) -> bool:
-    """Whether the request's sum is known and `wanted` says the engine cannot use its fact (the
-    stated total equals the computed one): decided from the numbers alone, as sum_fact would
-    compute them; False whenever the fact is to be made or sum_fact decides (an absent table, a
-    blank cell, a number too large …)."""
-    name = req["table"]
-    read = reads.get(name)
-    if read is None:
-        read = reads[name] = _TableRead(report, name)
-    if read.rows is None:
-        return False
-    plan = _resolved(report, req, read.rows)
-    if plan is None:
-        return False
-    values = read.read()
-    if read.big or (read.unknown and not read.unknown.isdisjoint(plan[5])):
-        return False
-    stated_values = [values[i] for i in plan[3]]
-    stated = sum(stated_values, _ZERO)
-    total = sum([values[i] for i in plan[4]], _ZERO)
-    if not (-ENGINE_DEC_BOUND < stated < ENGINE_DEC_BOUND and -ENGINE_DEC_BOUND < total < ENGINE_DEC_BOUND):
-        return False
-    return not wanted(req["rule"], req["inst"], name, req.get("part"), True, True, False,
-                      stated, at_precision_of(total, stated_values))
+def _needed(report: Report, requests: list[dict[str, Any]], wanted) -> set[int]:
+    """The positions of the requests whose fact `wanted` may keep, or that sum_fact must judge
+    (an absent table, a blank cell, a number too large …); every other request's sum is known and
+    its fact is one the engine cannot use (the stated total equals the computed one). Decided
+    with the layouts' batch (_Batch), computed the same way as sum_fact."""
+    names = _table_names(requests)
+    reads = [_TableRead(report, name) for name in names]
+    key = (id(requests), id(wanted), tuple(id(r.rows) for r in reads))
+    batch = _BATCHES.get(key)
+    if batch is None or batch.requests is not requests or batch.wanted is not wanted \
+            or any(a is not r.rows for a, r in zip(batch.rows, reads)):
+        if len(_BATCHES) > 256:
+            _BATCHES.clear()
+        batch = _BATCHES[key] = _Batch(report, requests, wanted, names, [r.rows for r in reads])
+    need: list[int] = []
+    batch.run(*[r.values() if r.rows is not None else None for r in reads], need)
+    return set(need)
+
+
+_NAMES: dict[int, tuple[list, tuple[str, ...]]] = {}
+
+
+def _table_names(requests: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The tables the requests are on, in order of first request (once per requests list)."""
+    hit = _NAMES.get(id(requests))
+    if hit is None or hit[0] is not requests:
+        if len(_NAMES) > 64:
+            _NAMES.clear()
+        hit = _NAMES[id(requests)] = (requests, tuple(dict.fromkeys(r["table"] for r in requests)))
+    return hit[1]
+
+
+class _Batch:
+    """The known-sum decisions of a list of requests (the catalog's, whose requests are never
+    changed) in given layouts, as straight-line code: for each request, the sums of its left and
+    right values (`_Z + v1 + v2 …`: builtins.sum's own order of additions), the engine's range,
+    at_precision_of (its fast path inlined) and the filter. `wanted`, with every field but
+    stated/computed fixed by the request, is A or (B and N(stated, computed)) where N is
+    _neq_may_hold (the only test the filter makes on "dec" fields, symmetric): A = wanted(…, None,
+    None), A or B = wanted(…, 1, 2). So a request is always needed (A), needed when N holds, or
+    never when its sum is known. A None value (blank cell) raises TypeError in the additions: the
+    request is then needed (sum_fact judges it), as is every request on an absent table or one
+    with a number beyond the engine's range (its values are None)."""
+
+    def __init__(self, report: Report, requests: list, wanted, names: tuple[str, ...], rows: list):
+        self.requests, self.wanted, self.rows = requests, wanted, rows
+        table_of = {name: j for j, name in enumerate(names)}
+        blocks: dict[int, list[str]] = {j: [] for j in range(len(names))}
+        on_table: dict[int, list[int]] = {j: [] for j in range(len(names))}
+        for k, req in enumerate(requests):
+            j = table_of[req["table"]]
+            if rows[j] is None:
+                on_table[j].append(k)
+                continue
+            plan = _resolved(report, req, rows[j])
+            if plan is None:
+                continue            # the layout has no such row: no fact
+            on_table[j].append(k)
+            fixed = (req["rule"], req["inst"], req["table"], req.get("part"), True, True, False)
+            if wanted(*fixed, None, None):
+                blocks[j].append(f"        add({k})")
+                continue
+            blocks[j].extend(_request_code(k, f"T{j}", plan[3], plan[4], wanted(*fixed, _ONE, _TWO)))
+        code = [f"def run({', '.join(f'T{j}' for j in range(len(names)))}, need):", "    add = need.append"]
+        for j in range(len(names)):
+            code.append(f"    if T{j} is None:")
+            code.append(f"        need.extend({tuple(on_table[j])!r})")
+            code.append("    else:")
+            code.extend(blocks[j] or ["        pass"])
+        namespace: dict[str, Any] = {"_Z": _ZERO, "_B": ENGINE_DEC_BOUND, "_ONE": _ONE,
+                                     "_at": at_precision_of, "_neq": _neq_may_hold}
+        exec(compile("\n".join(code), "<sum batch>", "exec"), namespace)
+        self.run = namespace["run"]
+
+
+def _request_code(k: int, t: str, left: tuple[int, ...], right: tuple[int, ...], may_be: bool) -> list[str]:
+    """_Batch's lines for one request on table `t` (indices into its values). `may_be`: whether its
+    fact can be wanted when known (then exactly when _neq_may_hold(stated, computed))."""
+    stated = " + ".join(["_Z"] + [f"{t}[{i}]" for i in left])
+    total = " + ".join(["_Z"] + [f"{t}[{i}]" for i in right])
+    if len(left) == 1:
+        v = f"{t}[{left[0]}]"
+        computed = (f"c = s2 if {v}.same_quantum(_ONE) and s2.same_quantum(_ONE) and s2.adjusted() < 28 "
+                    f"else _at(s2, [{v}])")
+    else:
+        computed = f"c = _at(s2, [{', '.join(f'{t}[{i}]' for i in left)}])"
+    lines = ["        try:",
+             f"            s1 = {stated}",
+             f"            s2 = {total}",
+             "        except TypeError:",
+             f"            add({k})",
+             "        else:",
+             "            if not (-_B < s1 < _B and -_B < s2 < _B):",
+             f"                add({k})",
+             "            else:",
+             f"                {computed}"]
+    if may_be:
+        lines.append("                if s1 != c or (not (s1.same_quantum(_ONE) and c.same_quantum(_ONE)) "
+                     f"and _neq(s1, c)): add({k})")
+    return lines
+
+
+# (id(requests), id(wanted), ids of the tables' row keys) -> _Batch (which keeps them alive)
+_BATCHES: dict[tuple, _Batch] = {}
 
 
 # the engine-visible fields of a sum fact FactContext.keep's test takes, in this order
@@ -239,8 +313,8 @@ _RESOLVED: dict[tuple[int, int], tuple] = {}
 
 def _resolved(report: Report, req: dict[str, Any], rows: tuple[str, ...]) -> tuple | None:
     """The request's plan in a layout, computed once: (left, right, the distinct addresses of
-    left + right in order, and the positions in the layout's address space (_space) of left, of
-    right and of all of them), or None when a side does not resolve (resolve_terms) or is empty."""
+    left + right in order, and the positions in the layout's address space (_space) of left and
+    of right), or None when a side does not resolve (resolve_terms) or is empty."""
     key = (id(req), id(rows))
     hit = _RESOLVED.get(key)
     if hit is None or hit[0] is not req or hit[1] is not rows \
@@ -257,8 +331,7 @@ def _resolved(report: Report, req: dict[str, Any], rows: tuple[str, ...]) -> tup
                     index[a] = len(addresses)
                     addresses.append(a)
             plan = (tuple(left), tuple(right), tuple(dict.fromkeys(left + right)),
-                    tuple(index[a] for a in left), tuple(index[a] for a in right),
-                    frozenset(index[a] for a in left + right))
+                    tuple(index[a] for a in left), tuple(index[a] for a in right))
         hit = (req, rows, (req["axis"], req["at"], list(req["left"]), list(req["right"])), plan)
         _RESOLVED[key] = hit
     return hit[3]
@@ -299,4 +372,5 @@ def _places(v: Decimal) -> int:
 
 
 _ONE = Decimal(1)
+_TWO = Decimal(2)
 _QUANTA: dict[int, Decimal] = {}      # places -> 1E-places (the same few every time)
