@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import re
-from bisect import bisect_left
 from dataclasses import dataclass, field
 
 from engine.model import Report
@@ -71,14 +70,25 @@ class TextView:
         text = self.text
         self.masked = mask_titles(text) if ("《" in text or "〈" in text or "<" in text) else text
 
-    # the boundaries are found once, when a first match asks for its sentence or clause
+    # a boundary before a position is searched for in the reversed text (made once, when a first
+    # match asks for its sentence or clause): one short regex search per question, where a list
+    # of every boundary of the part cost more than the few questions a part is asked
     @functools.cached_property
-    def _sentence_ends(self) -> list[int]:
-        return [m.start() for m in _SENTENCE_END_RX.finditer(self.text)]
+    def _reversed(self) -> str:
+        return self.text[::-1]
 
-    @functools.cached_property
-    def _clause_ends(self) -> list[int]:
-        return [m.start() for m in _CLAUSE_BREAK_RX.finditer(self.text)]
+    def _after_boundary(self, rx: re.Pattern, pos: int) -> int:
+        """The first index after the last boundary (a character `rx` matches) before `pos`, or 0."""
+        n = len(self.text)
+        if pos <= 0:
+            return 0
+        m = rx.search(self._reversed, n - pos if pos < n else 0)
+        return n - m.start() if m is not None else 0
+
+    def _boundary_at(self, rx: re.Pattern, pos: int) -> int:
+        """The index of the first boundary at or after `pos`, or the text's length."""
+        m = rx.search(self.text, pos if pos > 0 else 0)
+        return m.start() if m is not None else len(self.text)
 
     def line_at(self, pos: int) -> int | None:
         if 0 <= pos < len(self.line_of) and self.line_of[pos] is not None:
@@ -93,19 +103,11 @@ class TextView:
             return self.lines[line - 1].where
         return f"第{line}行"
 
-    @staticmethod
-    def _around(bounds: list[int], start: int, end: int, length: int) -> tuple[int, int]:
-        """(first index after the boundary before `start`, index of the boundary at/after `end`)."""
-        i = bisect_left(bounds, start)
-        s = bounds[i - 1] + 1 if i > 0 else 0
-        j = bisect_left(bounds, end)
-        e = bounds[j] if j < len(bounds) else length
-        return s, e
-
     def sentence_span(self, start: int, end: int) -> tuple[int, int]:
         """The sentence around text[start:end] (bounded by 。！？ and paragraph breaks; the closing
         punctuation included)."""
-        s, e = self._around(self._sentence_ends, start, end, len(self.text))
+        s = self._after_boundary(_SENTENCE_END_RX, start)
+        e = self._boundary_at(_SENTENCE_END_RX, end)
         if e < len(self.text) and self.text[e] in _SENTENCE_END:
             e += 1
         return s, e
@@ -122,12 +124,11 @@ class TextView:
 
     def clause_start(self, pos: int) -> int:
         """Start of the clause that holds position pos (after the previous ，；。 or line break)."""
-        return self._around(self._clause_ends, pos, pos, len(self.text))[0]
+        return self._after_boundary(_CLAUSE_BREAK_RX, pos)
 
     def clause_end(self, pos: int) -> int:
         """End of the clause that holds position pos-1 (the next ，；。 or line break, or the end)."""
-        i = bisect_left(self._clause_ends, pos)
-        return self._clause_ends[i] if i < len(self._clause_ends) else len(self.text)
+        return self._boundary_at(_CLAUSE_BREAK_RX, pos)
 
 
 def _compact(text: str) -> str:
