@@ -435,15 +435,12 @@ class SignalSet:
     def _accepted(self, sig: SignalDef, rx: re.Pattern, view: TextView):
         """(start, end, polarity) of each match of `rx` in the view that counts for the signal
         (not empty, not in an excluded sentence, of an accepted polarity), in order."""
-        literals = self._literals.get(rx)
-        if literals is not None:
-            # whether the text holds one of them, asked once per view (groups share them)
-            held = view.memo.get(literals)
-            if held is None:
-                masked = view.masked
-                held = view.memo[literals] = any(s in masked for s in literals)
-            if not held:
-                return              # certainly no match in this part
+        literals = self._literals.get(rx)       # whether the text holds one: once per view
+        held = view.memo.get(literals) if literals is not None else True
+        if held is None:
+            held = view.memo[literals] = any(s in view.masked for s in literals)
+        if not held:
+            return              # certainly no match in this part
         for match in rx.finditer(view.masked):
             start, end = match.span()
             if end == start:
