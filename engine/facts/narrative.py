@@ -40,8 +40,9 @@ from typing import Any, Literal
 
 from ruamel.yaml.comments import CommentedMap
 
+from engine.facts.signal_catalog import signals_path
 from engine.facts.signals import (DEFAULT_SIGNALS_FILE, SignalLoadError, _line, compile_checked,
-                                     load_yaml_document, signals_path)
+                                  load_yaml_document)
 from engine.facts.literals import required_literals
 from engine.facts.text_source import TextView, part_views
 from engine.model import Metadata, Report

@@ -426,20 +426,32 @@ class SignalSet:
         return present
 
     def _any_accepted(self, sig: SignalDef, rx: re.Pattern, views: list[TextView]) -> bool:
-        """Whether some view has a match of `rx` that counts for the signal (_accepted)."""
+        """Whether some view has a match of `rx` that counts for the signal (_accepted). When every
+        non-empty match counts (no exclusion, any polarity), the view's first match decides."""
+        plain = sig.accept == "any" and not sig.exclude
         for view in views:
+            if plain and self._may_match(rx, view):
+                m = rx.search(view.masked)
+                if m is None:
+                    continue
+                if m.end() > m.start():
+                    return True
             for _ in self._accepted(sig, rx, view):
                 return True
         return False
 
-    def _accepted(self, sig: SignalDef, rx: re.Pattern, view: TextView):
-        """(start, end, polarity) of each match of `rx` in the view that counts for the signal
-        (not empty, not in an excluded sentence, of an accepted polarity), in order."""
-        literals = self._literals.get(rx)       # whether the text holds one: once per view
+    def _may_match(self, rx: re.Pattern, view: TextView) -> bool:
+        """False when the view lacks every string a match of `rx` requires (asked once per view)."""
+        literals = self._literals.get(rx)
         held = view.memo.get(literals) if literals is not None else True
         if held is None:
             held = view.memo[literals] = any(s in view.masked for s in literals)
-        if not held:
+        return held
+
+    def _accepted(self, sig: SignalDef, rx: re.Pattern, view: TextView):
+        """(start, end, polarity) of each match of `rx` in the view that counts for the signal
+        (not empty, not in an excluded sentence, of an accepted polarity), in order."""
+        if not self._may_match(rx, view):
             return              # certainly no match in this part
         for match in rx.finditer(view.masked):
             start, end = match.span()
@@ -472,29 +484,3 @@ def load_signals(path: str | Path | None = None) -> SignalSet:
     p = Path(path) if path is not None else DEFAULT_SIGNALS_FILE
     negation, signals = parse_signal_file(p)
     return SignalSet(negation, signals, str(p))
-
-
-# --------------------------------------------------------------------------------------------
-# Compile time: the signals file of the rules directory being compiled. `ctx` is the rules'
-# CompileContext (rules_dir, cache shared per catalog load, error(message, *option path)).
-# --------------------------------------------------------------------------------------------
-
-def signals_path(ctx) -> Path:
-    """The signals file of the rules directory being compiled (rules/signals.yaml by default)."""
-    candidate = Path(ctx.rules_dir) / "signals.yaml" if ctx.rules_dir else None
-    return candidate if candidate is not None and candidate.is_file() else DEFAULT_SIGNALS_FILE
-
-
-def catalog_signals(ctx) -> tuple[Path, SignalSet]:
-    """The SignalSet of the catalog (cached in ctx.cache); a broken file is a compile error."""
-    path = signals_path(ctx)
-    key = ("signals", str(path))
-    if key not in ctx.cache:
-        try:
-            ctx.cache[key] = load_signals(path)
-        except SignalLoadError as exc:
-            ctx.cache[key] = exc
-    value = ctx.cache[key]
-    if isinstance(value, SignalLoadError):
-        raise ctx.error("信号文件有误：" + "；".join(value.problems[:3]))
-    return path, value

@@ -26,7 +26,7 @@ from engine.evidence import fmt_value, location
 from engine.facts.extractors.text_signals import signal_set
 from engine.facts.narrative import (CELL_READINGS, KIND_LABELS, catalog_figures, compare_figure,
                                     default_figures, extract_figures, load_figures)
-from engine.facts.signals import catalog_signals
+from engine.facts.signal_catalog import catalog_signals
 from engine.facts.verdict import VERDICT_FIELDS, ComputedCheck
 from engine.model import Report
 from engine.template import APPLICANT_COLUMNS, describe_address

@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from engine.evidence import location
-from engine.facts.signals import (DEFAULT_SIGNALS_FILE, SignalSet, SignalValue, catalog_signals,
-                                  load_signals)
+from engine.facts.signal_catalog import catalog_signals
+from engine.facts.signals import DEFAULT_SIGNALS_FILE, SignalSet, SignalValue, load_signals
 from engine.facts.verdict import VERDICT_FIELDS, ComputedCheck
 
 ID = "text_signals"
