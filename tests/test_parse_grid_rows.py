@@ -95,3 +95,21 @@ def test_row_read_values_and_equality():
     assert read != RowRead("k", None, list(toks), doubt="why")
     assert RowRead("k", None).tokens == [] and RowRead("k", None).values == []
     assert "doubt=''" in repr(RowRead("k", None))
+
+
+def test_positions_and_anchors_are_values():
+    a, b = Anchor("k", "row", 3, 4, 9), Anchor("k", "row", 3, 4, 9)
+    assert a == b and hash(a) == hash(b) and len({a, b}) == 1 and a.pos == (3, 4)
+    assert a != Anchor("k", "stop", 3, 4, 9)
+    assert Pos(1, 2) == Pos(1, 2) and hash(Pos(1, 2)) == hash(Pos(1, 2)) and Pos(1, 2).key() == (1, 2)
+
+
+def test_has_inline_values_looks_at_values_on_the_label_line_only():
+    from engine.parse.grid import _has_inline_values
+
+    lines, folded = _lines("行政许可", "5\t6", "行政处罚\t7")
+    below = RowRead("a", Anchor("a", "row", 0, 0, 4), collect_tokens(lines, folded, Pos(0, 4), Pos(2, 0)))
+    assert [t.text for t in below.values] == ["5", "6"]
+    assert not _has_inline_values({"a": below})
+    inline = RowRead("b", Anchor("b", "row", 2, 0, 4), collect_tokens(lines, folded, Pos(2, 4), Pos(2, 6)))
+    assert _has_inline_values({"a": below, "b": inline})

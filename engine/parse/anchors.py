@@ -18,7 +18,10 @@ HEAD_CHARS = 6           # characters of a label's core that identify the row
 SHORT_CORE = 4           # cores shorter than this need their numbering to be recognised
 
 
-@dataclass(frozen=True)
+# Pos, Region and Anchor are values (never changed once made; equal and hashed by their fields)
+# but not frozen dataclasses: a frozen dataclass's __init__ sets each field through
+# object.__setattr__, three times the cost, and a report makes hundreds of them.
+@dataclass(unsafe_hash=True)
 class Pos:
     line: int      # 0-based index into Document.lines
     col: int
@@ -27,13 +30,13 @@ class Pos:
         return (self.line, self.col)
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class Region:
     start: Pos
     end: Pos       # exclusive
 
 
-@dataclass(frozen=True)
+@dataclass(unsafe_hash=True)
 class Anchor:
     key: str
     kind: str      # "row" | "stop"
@@ -158,10 +161,11 @@ class AnchorSet:
         out = []
         kinds = self.kinds
         for m in self.rx.finditer("\n".join(texts), pos, end):
-            start = m.start()
+            start, stop = m.span()
             i = bisect_right(offsets, start) - 1
+            at = offsets[i]
             key, kind = kinds[m.lastgroup]
-            out.append(Anchor(key, kind, first + i, start - offsets[i], m.end() - offsets[i]))
+            out.append(Anchor(key, kind, first + i, start - at, stop - at))
         return out
 
     def _find_by_line(self, folded: list[str], region: Region) -> list[Anchor]:

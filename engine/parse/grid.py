@@ -67,28 +67,32 @@ MAX_ROW_MATCHES = 600    # label matches considered per table (guards the quadra
 _ANCHOR_POS = attrgetter("line", "start")      # Anchor.pos, without the property's Python call
 
 
+class _Values:
+    """RowRead.values: the VALUE tokens, computed on first use and then a plain attribute of the
+    read (what functools.cached_property does, without the lock it takes in Python 3.11)."""
+
+    def __get__(self, read, owner=None):
+        if read is None:
+            return self
+        values = read.__dict__["values"] = [t for t in read.tokens if t.kind == VALUE]
+        return values
+
+
 class RowRead:
     """What the text says for one row: its anchor and the tokens after it.
 
     `doubt`: why the tokens cannot be given to this row with certainty (then its cells stay
-    unknown). A plain class with slots rather than a dataclass: every row of every table makes one,
-    and `values` is asked for many times (computed once, without functools.cached_property's lock).
+    unknown). A plain class rather than a dataclass: every row of every table makes one, and
+    `values` is asked for many times.
     """
-    __slots__ = ("key", "anchor", "tokens", "doubt", "_values")
 
     def __init__(self, key: str, anchor: Anchor | None, tokens: list[Token] | None = None, doubt: str = ""):
         self.key = key
         self.anchor = anchor
         self.tokens = [] if tokens is None else tokens
         self.doubt = doubt
-        self._values = None
 
-    @property
-    def values(self) -> list[Token]:
-        values = self._values
-        if values is None:
-            values = self._values = [t for t in self.tokens if t.kind == VALUE]
-        return values
+    values = _Values()
 
     def __eq__(self, other):
         if other.__class__ is not self.__class__:
@@ -382,7 +386,15 @@ def by_column(read: RowRead, lines: list[SourceLine]) -> RowRead:
 
 
 def _has_inline_values(reads: dict[str, RowRead]) -> bool:
-    return any(t.kind == VALUE and t.line == r.anchor.line for r in reads.values() for t in r.tokens)
+    """Some row has a value on its label's own line."""
+    for r in reads.values():
+        values = r.values
+        if values:
+            line = r.anchor.line
+            for t in values:
+                if t.line == line:
+                    return True
+    return False
 
 
 def _values_before(lines: list[SourceLine], folded: list[str], start: Pos, a: Anchor) -> list[Token]:

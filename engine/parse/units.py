@@ -15,6 +15,7 @@ template fixes each column's unit: the 万元 amounts of table 二 (本年收费
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from decimal import MAX_EMAX, MIN_EMIN, Context, Decimal
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
@@ -29,6 +30,7 @@ COUNT_UNITS = frozenset({"件", "条", "个", "项", "次", "人次"})
 _LABEL_UNIT = re.compile(r"[（(]\s*(?:单位\s*[:：]\s*)?(?P<u>[^）)]+?)\s*[）)]\s*$")
 
 
+@lru_cache(maxsize=None)
 def column_unit(label: str) -> str | None:
     """The money unit a template column label declares ("本年收费金额（单位：万元）" → "万元"), else None
     (a count column)."""
@@ -50,13 +52,19 @@ def convert(value: Decimal, unit: str, to: str) -> Decimal:
     return out
 
 
+@lru_cache(maxsize=None)
+def _declared_rx(col: str) -> re.Pattern:
+    """A column label followed by its unit in brackets (template columns: compiled once)."""
+    return re.compile(label_pattern(col) + r"\s*\(\s*(?:单位\s*:?\s*)?(?P<u>亿元|万元|千元|元)\s*\)")
+
+
 def declared_units(text: str, columns: dict[str, str]) -> dict[str, str]:
     """column -> the money unit the report's own header declares for it, when it differs from the
     template's ("本年收费金额（单位：元）" in a report: its unit-less values are in 元). `text`: the table's
     folded text; `columns`: column -> template unit."""
     out = {}
     for col, unit in columns.items():
-        m = re.search(label_pattern(col) + r"\s*\(\s*(?:单位\s*:?\s*)?(?P<u>亿元|万元|千元|元)\s*\)", text)
+        m = _declared_rx(col).search(text)
         if m and MONEY_EXPONENT[m.group("u")] != MONEY_EXPONENT[unit]:
             out[col] = m.group("u")
     return out
@@ -69,11 +77,11 @@ def reconcile(table_name: str, key: str, addrs: list[str], units: list[str | Non
     None for a count column; header_units[i]: the unit the report's header declares for column i
     when it differs — the unit of its values printed without one)."""
     diags: list[Diagnostic] = []
-    if header_units is None:
-        for t in read.values:
-            if t.unit:
-                break
-        else:
+    for t in read.values:
+        if t.unit:
+            break
+    else:
+        if header_units is None or not any(header_units):
             return diags      # the common row: no unit printed and none declared, nothing to do
     for i, (addr, col_unit) in enumerate(zip(addrs, units)):
         cell = table.cells.get(addr)
