@@ -139,3 +139,16 @@ def test_docx_made_once_pieces_are_the_pieces():
     again = grid_table(("序号", "问题"), (1.3, 14.3))
     again.row([number_cell(1), ""])
     assert len(again.rows) == 2 and len(table.rows) == 1      # each letter's table has its own rows
+
+
+@pytest.mark.parametrize("text", TEXTS + ["两行\n文字", "制表\t符", "回车\r换行\n", "\n", "a\n\nb", " \n "])
+def test_docx_runs_made_directly_are_the_general_runs(text):
+    from engine.render.docx_letter import lines_runs, paragraph, run, text_run
+
+    if "\n" not in text and "\t" not in text and "\r" not in text:
+        assert text_run(text) == run(text)
+    expected = "".join(run(chunk, br=i < text.count("\n")) for i, chunk in enumerate(text.split("\n")))
+    assert lines_runs(text) == expected
+    assert cell([text, text], "LetterCell") == (paragraph(run(text), "LetterCell")
+                                                + paragraph(lines_runs(text), "LetterCellNote"))
+    assert cell([text], "LetterCellCenter", bold=True) == paragraph(run(text, bold=True), "LetterCellCenter")

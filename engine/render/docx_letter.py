@@ -116,6 +116,20 @@ def run(text: str | None, bold: bool = False, br: bool = False) -> str:
     return f"<w:r>{props}{content}</w:r>" if props or content else "<w:r/>"
 
 
+def text_run(text: str) -> str:
+    """run(text) for a text without tab, CR or LF (most of a letter's): one <w:t>."""
+    if not text:
+        return "<w:r/>"
+    escaped = text if _NOT_AS_IS.search(text) is None else xml_text(text)
+    if text[0].isspace() or text[-1].isspace():
+        return f'<w:r><w:t xml:space="preserve">{escaped}</w:t></w:r>'
+    return f"<w:r><w:t>{escaped}</w:t></w:r>"
+
+
+def _plain(text: str) -> bool:
+    return "\n" not in text and "\t" not in text and "\r" not in text
+
+
 def paragraph(runs: str, style: str, right_indent: int | None = None) -> str:
     indent = f'<w:ind w:right="{right_indent}"/>' if right_indent is not None else ""
     return f'<w:p><w:pPr><w:pStyle w:val="{style}"/>{indent}</w:pPr>{runs}</w:p>'
@@ -123,8 +137,8 @@ def paragraph(runs: str, style: str, right_indent: int | None = None) -> str:
 
 def lines_runs(text: str) -> str:
     """A run per line, a break after each but the last (a multi-line paragraph)."""
-    if "\n" not in text:
-        return run(text)
+    if _plain(text):
+        return text_run(text)
     lines = text.split("\n")
     return "".join(run(chunk, br=i < len(lines) - 1) for i, chunk in enumerate(lines))
 
@@ -181,9 +195,11 @@ def number_cell(no: int) -> str:
 
 def cell(lines: list[str], style: str, bold: bool = False) -> str:
     """A cell's text: its first line in `style`, further lines (位置 / 原文) a size smaller."""
-    out = [paragraph(run(lines[0], bold=bold), style)]
-    out += [paragraph(lines_runs(line), "LetterCellNote") for line in lines[1:]]
-    return "".join(out)
+    first = lines[0]
+    head = paragraph(text_run(first) if not bold and first and _plain(first) else run(first, bold=bold), style)
+    if len(lines) == 1:
+        return head
+    return head + "".join(paragraph(lines_runs(line), "LetterCellNote") for line in lines[1:])
 
 
 def grid_table(headings: tuple[str, ...], widths_cm: tuple[float, ...]) -> _Table:
@@ -214,7 +230,7 @@ class _Body:
         self.out: list[str] = []
 
     def para(self, text: str, style: str) -> None:
-        self.out.append(paragraph(lines_runs(text), style))
+        self.out.append(f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{lines_runs(text)}</w:p>')   # paragraph()
 
     def labelled(self, label: str, text: str) -> None:
         self.out.append(paragraph(run(f"{label}：", bold=True) + run(text), "LetterNote"))

@@ -53,11 +53,17 @@ _ENUM = re.compile(r"^[（(][一二三四五六七八九十]+[）)]|^[一二三�
 
 def cell_anchors(cells: list[str]) -> list[str]:
     """Row labels of the cells as they would be printed in the report, longest form first."""
+    return [a for address in cells[:3] for a in _address_anchors(address)]
+
+
+@functools.lru_cache(maxsize=4096)
+def _address_anchors(address: str) -> tuple[str, ...]:
+    """An address's row label and the label without its enumeration (（一）, 1.), each of 2
+    characters or more: depends on the template's constants only, as describe_address."""
     anchors: list[str] = []
-    for address in cells[:3]:
-        for label in _QUOTED.findall(describe_address(address))[:1]:
-            anchors += [label, _ENUM.sub("", label)]
-    return [a for a in anchors if len(a) >= 2]
+    for label in _QUOTED.findall(describe_address(address))[:1]:
+        anchors += [label, _ENUM.sub("", label)]
+    return tuple(a for a in anchors if len(a) >= 2)
 
 
 def _row_and_column(address: str) -> tuple[str, str]:

@@ -181,7 +181,10 @@ class HtmlLetters(ReportOutput):
     def __init__(self, ctx: OutputContext):
         super().__init__(ctx)
         self.env = letter_env()
-        # looked up once: get_template stats the template file on every call to see if it changed
+        # A run's letters all come from the templates as they were when it started: without
+        # auto_reload, get_template (and the {% include %} of the style sheet in every letter)
+        # does not stat the template file each time to see whether it changed.
+        self.env.auto_reload = False
         self.template = self.env.get_template("letter.html.j2")
 
     def write(self, record: AuditRecord) -> None:
