@@ -34,3 +34,26 @@ def test_fold_texts_same_as_line_by_line(texts):
     assert pure == [fold(t) for t in texts]
     assert folded == _line_by_line(texts) == fold_lines(lines)
     assert [len(f) for f in folded] == [len(t) for t in texts]
+
+
+HEADING_CASES = [
+    ["标题", "本报告包括：一、总体情况；二、主动公开政府信息情况；三、收到和处理政府信息公开申请情况", "正文"],
+    ["一、总体情况 今年…… 二、主动公开政府信息情况 表格…… 三、收到和处理政府信息公开申请情况 四、政府信息公开行政复议、行政诉讼情况"
+     " 五、存在的主要问题及改进情况 六、其他需要报告的事项 无。" * 3],
+    ["# 标题", "## 一、总体情况", "正文", "二、主动公开政府信息情况", "三、收到和处理政府信息公开申请情况",
+     "x 四、政府信息公开行政复议、行政诉讼情况", "五、存在的主要问题及改进情况", "六、其他需要报告的事项"],
+    ["二、主动公开政府信息情况 一、总体情况", "一、总体情况", ""],
+]
+
+
+@pytest.mark.parametrize("texts", HEADING_CASES)
+def test_headings_searched_in_joined_lines_as_line_by_line(texts):
+    from engine.parse import parts as P
+
+    folded = fold_lines(source_lines(texts))
+    joined, by_line = P._Joined(folded), P._Joined(folded)
+    by_line.whole = None                       # the line-by-line search (lines holding a line break)
+    assert P._line_start_candidates(folded, joined) == P._line_start_candidates(folded, by_line)
+    for after in [a for a in [(-1, -1), (0, 0), (0, 3), (1, 0), (len(folded) - 1, 0)] if a[0] < len(folded)]:
+        for pid in "一二三四五六":
+            assert P._inline_candidate(pid, folded, joined, after) == P._inline_candidate(pid, folded, by_line, after)

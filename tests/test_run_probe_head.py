@@ -35,3 +35,11 @@ def test_utf8_text_is_the_readers_text(data):
     except IngestError:
         want = None
     assert _utf8_text(data) == want
+
+
+@pytest.mark.parametrize("path", ["a/b.txt", "a/b.MD", "b.markdown", "a.b/c", "a/.txt", "a.", "x.tar.gz", "/r/报告.Txt",
+                                  "a/b.txt/", "..", "a/b"])
+def test_suffix_is_paths(path):
+    from engine.run.probe import _suffix
+
+    assert _suffix(path) == Path(path).suffix.lower()

@@ -80,14 +80,18 @@ def sniff_format(path: Path, head: bytes) -> str:
     Returns one of READERS' keys, or "doc" (old binary Word), "zip" (a zip that is not DOCX),
     or "unknown".
     """
+    return format_of(path.suffix.lower(), head)
+
+
+def format_of(suffix: str, head: bytes) -> str:
+    """sniff_format of a file whose name ends with `suffix` (lower case, as Path.suffix gives it)."""
     if head.startswith(b"%PDF-"):
         return "pdf"
     if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):   # OLE2: .doc / .xls / .ppt
         return "doc"
     if head.startswith(b"PK\x03\x04"):
-        return "docx" if path.suffix.lower() in (".docx", ".docm") or b"word/" in head else "zip"
+        return "docx" if suffix in (".docx", ".docm") or b"word/" in head else "zip"
     low = head[:2048].lower()
-    suffix = path.suffix.lower()
     if suffix in _HTML_EXTENSIONS or b"<html" in low or b"<!doctype html" in low or (
             b"<table" in low and b"<td" in low):
         return "html"

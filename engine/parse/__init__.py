@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from operator import attrgetter
 from pathlib import Path
 
 from engine.ingest import read_document
@@ -174,23 +175,26 @@ def _review_shape() -> stream.Shape:
 
 def _unread(shape: stream.Shape, table: Table) -> bool:
     """Some cell of the shape the row reader left unknown (the only cells stream.complete fills)."""
-    get = table.cells.get
-    for a in _addresses(shape):
-        cell = get(a)
-        if cell is None or cell.kind == "missing":
-            return True
-    return False
+    addrs, wanted = _addresses(shape)
+    cells = table.cells
+    if not wanted <= cells.keys():
+        return True
+    # (map and `in` run in C: a complete table's hundreds of cells are looked at without a Python loop)
+    return "missing" in map(_KIND, map(cells.__getitem__, addrs))
 
 
-_SHAPE_ADDRESSES: dict[int, tuple[stream.Shape, tuple[str, ...]]] = {}
+_KIND = attrgetter("kind")
+_SHAPE_ADDRESSES: dict[int, tuple[stream.Shape, tuple[str, ...], frozenset[str]]] = {}
 
 
-def _addresses(shape: stream.Shape) -> tuple[str, ...]:
-    """The shape's cell addresses in its rows' order (the shapes are built once per process: above)."""
+def _addresses(shape: stream.Shape) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The shape's cell addresses (in its rows' order, and as a set); the shapes are built once per
+    process (above), and so is this."""
     known = _SHAPE_ADDRESSES.get(id(shape))
     if known is None or known[0] is not shape:
-        known = _SHAPE_ADDRESSES[id(shape)] = (shape, tuple(a for _, row in shape.rows for a in row))
-    return known[1]
+        addrs = tuple(a for _, row in shape.rows for a in row)
+        known = _SHAPE_ADDRESSES[id(shape)] = (shape, addrs, frozenset(addrs))
+    return known[1], known[2]
 
 
 def set_reading(table: Table, lines: list) -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from functools import lru_cache
 
 from engine.model import Metadata, Part, SourceLine
 from engine.parse.normalize import fold
@@ -274,6 +275,8 @@ def _plausible_agency(title: str) -> bool:
     return agency is not None and body_kind(agency) is not None
 
 
+# (a title is read twice: by _title_by_report_name, and by extract_metadata for the agency it names)
+@lru_cache(maxsize=64)
 def agency_from_title(title: str) -> str | None:
     """The issuing body as the title states it (text before the year, or before the report name)."""
     t = _SPACES.sub("", arabic_years(fold(title)))

@@ -19,6 +19,7 @@ present=False. A Part's line range runs from its heading line to the line before
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from engine.model import Part, SourceLine
@@ -38,6 +39,7 @@ _KEYWORDS = {
     "五": ("问题", "改进", "不足"),
     "六": ("其他需要", "需要报告", "其他事项", "其他需报告"),
 }
+_KEYWORD_RX = {pid: re.compile("|".join(map(re.escape, words))) for pid, words in _KEYWORDS.items()}
 _KEYWORD_WINDOW = 24       # heading characters (spaces removed) in which a keyword must start
 _SHORT_HEADING = 60        # a line-start heading longer than this continues with body text
 
@@ -85,7 +87,8 @@ class Heading:
 
 def find_headings(folded: list[str], lines: list[SourceLine]) -> dict[str, Heading]:
     """The heading of each part found, in document order."""
-    line_start = _line_start_candidates(folded)
+    text = _Joined(folded)
+    line_start = _line_start_candidates(folded, text)
     # Headings on their own lines for most parts: the text is laid out in lines, and a numbered list
     # inside a long paragraph ("本报告包括：一、总体情况；二、主动公开政府信息情况…") is not a heading.
     line_mode = len(line_start) >= 3
@@ -93,7 +96,7 @@ def find_headings(folded: list[str], lines: list[SourceLine]) -> dict[str, Headi
     pos = (-1, -1)
     for pid in PART_IDS:
         cand = next((h for h in line_start.get(pid, ()) if (h.line_index, h.start) > pos), None)
-        inline = None if (line_mode and cand is not None) else _inline_candidate(pid, folded, lines, pos)
+        inline = None if (line_mode and cand is not None) else _inline_candidate(pid, folded, text, pos)
         if cand is None or (inline is not None and (inline.line_index, inline.start) < (cand.line_index, cand.start)
                             and _is_flattened(folded[inline.line_index])):
             cand = inline
@@ -108,18 +111,50 @@ def _is_flattened(line: str) -> bool:
     return len(line) > 300
 
 
-def _line_start_candidates(folded: list[str]) -> dict[str, list[Heading]]:
+class _Joined:
+    """The folded lines joined by line breaks, when they hold none of their own (whole is None
+    otherwise): the patterns that find headings never match a line break, so they are searched in
+    the whole text at once — skipping from one line (or one numeral) to the next inside the regex
+    engine instead of trying each of hundreds of lines — and a match's offset is turned back into
+    (line, column)."""
+
+    def __init__(self, folded: list[str]):
+        whole = "\n".join(folded)
+        self.whole = whole if folded and whole.count("\n") == len(folded) - 1 else None
+        self._starts: list[int] | None = None
+
+    def offset(self, line: int) -> int:
+        return self.starts[line]
+
+    def line_of(self, offset: int) -> int:
+        return bisect_right(self.starts, offset) - 1
+
+    @property
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            starts = [0]
+            at = self.whole.find("\n")
+            while at >= 0:
+                starts.append(at + 1)
+                at = self.whole.find("\n", at + 1)
+            self._starts = starts
+        return self._starts
+
+
+def _line_start_candidates(folded: list[str], text: _Joined) -> dict[str, list[Heading]]:
     out: dict[str, list[Heading]] = {}
-    for i, text, m in _line_starts(folded):
+    for i, line, m in _line_starts(folded, text):
         pid = m.group("num")
         rest = _SPACES.sub("", m.group("rest"))
-        window = rest[:_KEYWORD_WINDOW + 6]
-        if not any(0 <= window.find(k) <= _KEYWORD_WINDOW for k in _KEYWORDS[pid]):
+        # a keyword starting within the window: the leftmost of them all found (search(), not
+        # str.find per keyword: the same answer, one call)
+        k = _KEYWORD_RX[pid].search(rest, 0, _KEYWORD_WINDOW + 6)
+        if k is None or k.start() > _KEYWORD_WINDOW:
             continue
         start = (m.start("di") if m.group("di") else m.start("num")) - m.start() - 1
-        end = len(text.rstrip())
+        end = len(line.rstrip())
         if len(rest) > _SHORT_HEADING:
-            tm = _TITLE_RES[pid].match(text, start)
+            tm = _TITLE_RES[pid].match(line, start)
             if not tm:
                 continue          # a long paragraph that starts with a numeral: not a heading
             end = tm.end()
@@ -127,18 +162,16 @@ def _line_start_candidates(folded: list[str]) -> dict[str, list[Heading]]:
     return out
 
 
-def _line_starts(folded: list[str]):
+def _line_starts(folded: list[str], text: _Joined):
     """(index, line, match) of every line _LINE_START matches, the match's positions counted from
-    the line's start minus one (the line break before it). Searched in the lines joined, when they
-    hold no line break of their own: the pattern starts with that break, so the search skips from
-    one line to the next instead of trying each line (a report has hundreds, a dozen match)."""
-    whole = "\n" + "\n".join(folded)
-    if whole.count("\n") != len(folded):
-        for i, text in enumerate(folded):
-            m = _LINE_START_AFTER_BREAK.match("\n" + text)
+    the line's start minus one (the line break before it)."""
+    if text.whole is None:
+        for i, line in enumerate(folded):
+            m = _LINE_START_AFTER_BREAK.match("\n" + line)
             if m:
-                yield i, text, m
+                yield i, line, m
         return
+    whole = "\n" + text.whole
     line, at = 0, 0
     for m in _LINE_START_AFTER_BREAK.finditer(whole):
         line += whole.count("\n", at, m.start() + 1)
@@ -146,14 +179,21 @@ def _line_starts(folded: list[str]):
         yield line - 1, folded[line - 1], m
 
 
-def _inline_candidate(pid: str, folded: list[str], lines: list[SourceLine], after: tuple[int, int]) -> Heading | None:
+def _inline_candidate(pid: str, folded: list[str], text: _Joined, after: tuple[int, int]) -> Heading | None:
+    """The first full title of the part after position `after` (line, column), anywhere in a line."""
     rx = _TITLE_RES[pid]
+    if text.whole is not None:
+        m = rx.search(text.whole, 0 if after[0] < 0 else text.offset(after[0]) + after[1] + 1)
+        if m is None:
+            return None
+        i = text.line_of(m.start())
+        return Heading(pid, i, m.start() - text.offset(i), m.end() - text.offset(i), False)
     first = max(after[0], 0)
     for i in range(first, len(folded)):
-        text = folded[i]
-        if pid not in text:
+        line = folded[i]
+        if pid not in line:
             continue
-        m = rx.search(text, after[1] + 1 if i == after[0] else 0)
+        m = rx.search(line, after[1] + 1 if i == after[0] else 0)
         if m:
             return Heading(pid, i, m.start(), m.end(), False)
     return None

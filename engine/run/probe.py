@@ -24,7 +24,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from engine.ingest import IngestError, Limits, read_bytes_bounded, sniff_format
+from engine.ingest import IngestError, Limits, format_of, read_bytes_bounded
 from engine.ingest.text import MIN_PRINTABLE_SHARE, printable_share, source_lines
 from engine.model import Metadata
 # the parser's own tests for a notice and for the report words (refusal, _looks_like_report)
@@ -69,14 +69,15 @@ class ProbeTable(PackedTable):
 
 def probe_text(path: str, limits: Limits) -> Probe | None:
     """The prediction for a UTF-8 text report, or None: parse it in full now."""
-    p = Path(path)
+    path = os.fspath(path)
     try:
-        data = read_bytes_bounded(p, limits)
+        data = read_bytes_bounded(path, limits)
     except IngestError:
         return None
     if len(data) > MAX_PROBE_BYTES or b"\x00" in data or not data.strip():
         return None
-    fmt = sniff_format(p, data[:4096])
+    suffix = _suffix(path)
+    fmt = format_of(suffix, data[:4096])
     if fmt not in ("txt", "md"):
         return None
     text = _utf8_text(data)           # else the reader's detector decides: leave it to the full read
@@ -97,7 +98,14 @@ def probe_text(path: str, limits: Limits) -> Probe | None:
         return None
     if notice_title(lines) is not None:
         return None
-    return Probe(meta.agency, meta.year, "md" if p.suffix.lower() in (".md", ".markdown") else "txt")
+    return Probe(meta.agency, meta.year, "md" if suffix in (".md", ".markdown") else "txt")
+
+
+def _suffix(path: str) -> str:
+    """Path(path).suffix.lower(), without building the Path (the probe runs for every input)."""
+    name = os.path.basename(path.rstrip("/"))
+    i = name.rfind(".")
+    return name[i:].lower() if 0 < i < len(name) - 1 else ""
 
 
 def _utf8_text(data: bytes) -> str | None:
@@ -116,7 +124,8 @@ def _utf8_text(data: bytes) -> str | None:
 
 def head_lines(text: str, size: int) -> tuple[int, list[str]]:
     """(how many lines split_lines(text) gives, its first `size` lines) without splitting the rest."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     count = text.count("\n") + (bool(text) and not text.endswith("\n"))
     pieces = text.split("\n", size)
     return count, (pieces if len(pieces) <= size else pieces[:size])[:count]
