@@ -432,8 +432,8 @@ class AuditRecord(RecordHead):
                             not_assessable=[n.rule_id for n in self.not_assessable], manual=self.manual,
                             deductions=dict(self.scoring.get("by_category") or {}))
 
-    def to_json(self) -> dict[str, Any]:
-        out = {k: getattr(self, k) for k in _STATUS_KEYS}
+    def to_json(self, flat=None) -> dict[str, Any]:     # flat: _flat_json, or json_out.flat_view
+        out, flat = {k: getattr(self, k) for k in _STATUS_KEYS}, flat or _flat_json
         if self.previous_only:
             out["previous_only"] = True
         if self.sequence is not None:
@@ -445,10 +445,10 @@ class AuditRecord(RecordHead):
                 "engine": self.engine, "score": self.score, "grade": self.grade, "scoring": self.scoring,
                 "counts": self.counts, "rules_evaluated": self.rules_evaluated,
                 **({"agency_list": self.agency_list} if self.agency_list is not None else {}),
-                "findings": [finding_json(f) for f in self.findings],
-                "not_assessable": [_flat_json(n, _NOT_ASSESSABLE_KEYS) for n in self.not_assessable],
-                "rule_errors": [_flat_json(e, _RULE_ERROR_KEYS) for e in self.rule_errors],
-                "diagnostics": [_flat_json(d, _DIAGNOSTIC_KEYS) for d in self.diagnostics],
+                "findings": [finding_json(f, flat) for f in self.findings],
+                "not_assessable": [flat(n, _NOT_ASSESSABLE_KEYS) for n in self.not_assessable],
+                "rule_errors": [flat(e, _RULE_ERROR_KEYS) for e in self.rule_errors],
+                "diagnostics": [flat(d, _DIAGNOSTIC_KEYS) for d in self.diagnostics],
             })
         return out
 
@@ -484,10 +484,10 @@ def _known(data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     return {k: data[k] for k in names if k in data}
 
 
-def finding_json(f: Finding) -> dict[str, Any]:
+def finding_json(f: Finding, flat=_flat_json) -> dict[str, Any]:
     """A finding's JSON form (as Finding.to_json, without its deep copy)."""
-    out = _flat_json(f, _FINDING_KEYS)
-    out["evidence"] = _flat_json(f.evidence, _EVIDENCE_KEYS)
+    out = flat(f, _FINDING_KEYS)
+    out["evidence"] = flat(f.evidence, _EVIDENCE_KEYS)
     return out
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
+from operator import attrgetter
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
@@ -69,7 +70,20 @@ def report_text(record: AuditRecord) -> str:
     `reports`, as the evaluation worker spools it. Not indented, deliberately: json.dumps with
     indent runs the pure-Python encoder (~2.5× slower per record than the C one), and one form for
     both files means the main process never parses a record again to write either."""
-    return json.dumps(record.to_json(), ensure_ascii=False, default=_json_default)
+    return json.dumps(record.to_json(flat=flat_view), ensure_ascii=False, default=_json_default)
+
+
+_GETTERS: dict[tuple[str, ...], Callable[[Any], tuple]] = {}
+
+
+def flat_view(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """model._flat_json's dict (same keys, same order) whose list and dict values are the object's
+    own, not copies: for report_text, which encodes it at once and keeps nothing. One C call reads
+    every field (attrgetter of several names answers a tuple; the model's name tuples are fixed)."""
+    get = _GETTERS.get(names)
+    if get is None:
+        get = _GETTERS[names] = attrgetter(*names) if len(names) > 1 else (lambda o: (getattr(o, names[0]),))
+    return dict(zip(names, get(obj)))
 
 
 def write_findings_stream(path: Path, head: dict[str, Any], reports: Iterable[str | bytes] | None,
