@@ -29,6 +29,7 @@ from engine.render.office import Office
 from engine.render.json_out import report_text
 from engine.render.output import OutputContext, ReportOutput
 from engine.run import outputs
+from engine.run.catalog_cache import cached_catalog
 from engine.run.options import Hooks
 from engine.run.pool import TimeCapExceeded, file_caps, time_cap
 from engine.run.records import Finished, build_record, catalog_rule_info
@@ -204,8 +205,10 @@ _worker: EvalWorker | None = None
 
 
 def preload_catalog(hooks: Hooks, rules_dir: Path) -> Any:
-    """Loads the catalog in the main process (RuleLoadError goes to the CLI) for the workers to inherit."""
-    catalog = resolve(hooks.load_catalog)(rules_dir)
+    """Loads the catalog in the main process (RuleLoadError goes to the CLI) for the workers to inherit
+    (the real loader's through the cache of compiled catalogs: catalog_cache.py)."""
+    load = resolve(hooks.load_catalog)
+    catalog = cached_catalog(load, rules_dir) if hooks.load_catalog == Hooks.load_catalog else load(rules_dir)
     _preloaded.clear()
     _preloaded[(hooks.load_catalog, str(rules_dir))] = catalog
     return catalog
