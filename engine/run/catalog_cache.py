@@ -55,6 +55,7 @@ def code_digest() -> bytes:
     """sha256 over the engine package's and the schemas' files (path and bytes), once per process."""
     global _code_digest
     if _code_digest is None:
+        # lazy: the libraries (loaded by then anyway) only when a rules folder is loaded
         import jsonschema
         import ruamel.yaml
         h = hashlib.sha256(FORMAT)
@@ -77,6 +78,7 @@ def code_digest() -> bytes:
 
 
 def catalog_key(rules_dir: Path) -> str:
+    # lazy: the rules and facts packages are heavy, loaded only when a run loads its rules
     from engine.facts.signals import DEFAULT_SIGNALS_FILE
     from engine.rules import catalog_digest
     digest, files = catalog_digest(rules_dir)
