@@ -111,3 +111,23 @@ def test_only_the_most_recent_entries_are_kept(cache_home, rules, monkeypatch):
         cached_catalog(load_catalog, rules)
     assert len(list(cache_home.glob("catalog-*.pickle"))) == 2
     assert not list(Path(cache_home).glob(".*.tmp"))
+
+
+def test_warm_extractors_loads_the_sets_the_catalog_names_once(monkeypatch):
+    """Before the pool forks, the signal and figure sets of the catalog's requests are loaded into
+    the extractors' caches (the workers inherit them instead of each loading them)."""
+    from engine.facts.extractors import text_figures, text_signals
+    from engine.run.audit import warm_extractors
+    monkeypatch.setattr(text_figures, "_FIGURE_CACHE", {})
+    monkeypatch.setattr(text_signals, "_CACHE", {})
+    catalog = load_catalog(DEFAULT_RULES_DIR)
+    files = {r["file"] for reqs in catalog.requests.values() for r in reqs if r.get("file")}
+    assert files
+    warm_extractors(catalog)
+    assert set(text_figures._FIGURE_CACHE) == {r["file"] for r in catalog.requests["text_figures"] if r.get("file")}
+    assert {name for name, _mtime in text_signals._CACHE} == {
+        str(Path(r["file"])) for r in catalog.requests["text_signals"] if r.get("file")}
+    loaded = dict(text_signals._CACHE)
+    warm_extractors(catalog)
+    assert text_signals._CACHE == loaded and all(text_signals._CACHE[k] is loaded[k] for k in loaded)
+    warm_extractors(object())          # a substitute catalog without requests: nothing to load

@@ -179,6 +179,7 @@ class Audit(OnePassSteps):
         if files:
             if not self.options.cluster:
                 prepare_eval_worker(self.ctx)     # once here, inherited by every worker it forks
+                warm_extractors(self.rules.catalog)
             self.pool.jobs = max(1, min(self.options.jobs, files))
             self.pool.start()
 
@@ -407,6 +408,20 @@ class Audit(OnePassSteps):
                 s.agency for s in summaries if s.status == "audited")
         previous_inputs = previous_inputs_of(store.slims(records.ordered(sorted(store.previous_only))))
         return FinishedRun(head, summaries, previous_inputs, self.rules.rule_info, store.blobs.view(report_keys))
+
+
+def warm_extractors(catalog: Any) -> None:
+    """The signal and figure sets the catalog's requests name (rules/signals.yaml: ~30 ms of regex
+    compiling), loaded here before the pool forks: each worker would otherwise load them on its
+    first report, every worker the same. The extractors' own per-process caches keep them
+    (text_signals.signal_set: reloaded should the file change; text_figures.figure_set)."""
+    # lazy: the extractors are loaded with the catalog anyway; a substitute catalog (tests) may have none
+    from engine.facts.extractors import text_figures, text_signals
+    requests = getattr(catalog, "requests", None) or {}
+    for extractor, load in (("text_signals", lambda file: text_signals.signal_set(file or None)),
+                            ("text_figures", text_figures.figure_set)):
+        for file in sorted({req.get("file") or "" for req in requests.get(extractor, []) if isinstance(req, dict)}):
+            load(file)          # as the extractor asks for it (extract: signal_set(file or None), figure_set(file))
 
 
 @dataclass
