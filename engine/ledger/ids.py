@@ -47,7 +47,16 @@ def _text(evidence: Mapping[str, Any] | None) -> str:
 
 
 def make_id(agency: str, year: int | None, rule_id: str, anchor: str) -> str:
-    key = "\x1f".join((agency_key(agency), str(year or ""), rule_id, anchor))
+    return _keyed_id(_id_head(agency, year), rule_id, anchor)
+
+
+def _id_head(agency: str, year: int | None) -> str:
+    # the agency's and year's part of an id's key (normalising the name is most of an id's cost)
+    return f"{agency_key(agency)}\x1f{year or ''}"
+
+
+def _keyed_id(head: str, rule_id: str, anchor: str) -> str:
+    key = f"{head}\x1f{rule_id}\x1f{anchor}"
     return ID_PREFIX + hashlib.sha256(key.encode("utf-8")).hexdigest()[:_HEX_DIGITS]
 
 
@@ -72,11 +81,12 @@ def finding_ids(items: list[tuple[str, Any]], agency: str | None, year: int | No
     order = sorted(range(len(items)), key=lambda i: (full[i], tuple(str(t) for t in ties[i])))
     ids: list[str] = [""] * len(items)
     seen: Counter = Counter()
+    head = _id_head(agency or "", year) if items else ""     # make_id's, computed once per report
     for i in order:
         seen[full[i]] += 1
         n = seen[full[i]]
         rule_id, anchor = full[i]
-        ids[i] = make_id(agency or "", year, rule_id, anchor if n == 1 else f"{anchor}#{n}")
+        ids[i] = _keyed_id(head, rule_id, anchor if n == 1 else f"{anchor}#{n}")
     return ids
 
 

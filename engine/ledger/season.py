@@ -115,8 +115,12 @@ class SeasonContext:
             # what counts is scored; an item 待人工核对 nobody confirmed is never scored (it leaves the
             # rule failed with nothing to deduct); a rule whose findings were all dismissed passes
             keep = [_as_agency(f) for f in r.findings if f.counted]
-            dismissed = all(_dismissed(f, self.today, self.decisions) for f in r.findings)
-            scored.append(replace(r, findings=keep) if keep or not dismissed else replace(r, outcome="pass", findings=[]))
+            if keep and len(keep) == len(r.findings) and all(a is b for a, b in zip(keep, r.findings)):
+                scored.append(r)          # nothing taken out or re-charged: the result as it is
+            elif keep or not all(_dismissed(f, self.today, self.decisions) for f in r.findings):
+                scored.append(replace(r, findings=keep))
+            else:
+                scored.append(replace(r, outcome="pass", findings=[]))
         return scored
 
     def finish(self, record: Any, listing: Listing) -> None:
