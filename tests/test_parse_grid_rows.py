@@ -113,3 +113,16 @@ def test_has_inline_values_looks_at_values_on_the_label_line_only():
     assert not _has_inline_values({"a": below})
     inline = RowRead("b", Anchor("b", "row", 2, 0, 4), collect_tokens(lines, folded, Pos(2, 4), Pos(2, 6)))
     assert _has_inline_values({"a": below, "b": inline})
+
+
+def test_find_over_joined_lines_gives_each_line_its_own_matches():
+    from engine.parse.grid import AnchorSet, Region
+
+    aset = AnchorSet([("a", "行政许可", "行"), ("b", "行政处罚", "行")], [("s", "总计", "总")])
+    lines, folded = _lines("行政许可\t1\t行政处罚\t2", "", "说明", "总计\t3\t行政许可", "行政处罚", "x总计")
+    region = Region(Pos(0, 2), Pos(5, 3))
+    joined = aset.find(folded, region)
+    assert aset.line_bound
+    assert joined == aset._find_by_line(folded, region)
+    assert [(a.key, a.line, a.start, a.end) for a in joined] == [
+        ("b", 0, 7, 11), ("s", 3, 0, 2), ("a", 3, 5, 9), ("b", 4, 0, 4), ("s", 5, 1, 3)]

@@ -160,10 +160,12 @@ class AnchorSet:
         end = offsets[-2] + (region.end.col if last == region.end.line else len(texts[-1]))
         out = []
         kinds = self.kinds
+        i, at, nxt = 0, 0, offsets[1]         # the line of the last match, where it starts and ends
         for m in self.rx.finditer("\n".join(texts), pos, end):
             start, stop = m.span()
-            i = bisect_right(offsets, start) - 1
-            at = offsets[i]
+            if start >= nxt:                  # (matches come in order: most share a line or the next)
+                i = bisect_right(offsets, start) - 1
+                at, nxt = offsets[i], offsets[i + 1]
             key, kind = kinds[m.lastgroup]
             out.append(Anchor(key, kind, first + i, start - at, stop - at))
         return out

@@ -82,9 +82,12 @@ class Header:
     grid: bool
 
 
-def header_columns(folded: list[str], region: Region, first_row: Pos) -> Header | None:
-    """The applications header's column order, or None when it cannot be read (see module doc)."""
-    labels = _labels(folded, _header_start(folded, region, first_row), first_row)
+def header_columns(folded: list[str], region: Region, first_row: Pos,
+                   labels: list[HeaderLabel] | None = None) -> Header | None:
+    """The applications header's column order, or None when it cannot be read (see module doc).
+    `labels`: header_labels(folded, region, first_row) when the caller has them already."""
+    if labels is None:
+        labels = _labels(folded, _header_start(folded, region, first_row), first_row)
     leaves = _first_of_each([x for x in labels if x.column != GROUP])
     if sorted(x.column for x in leaves if x.column != SUBTOTAL) != sorted(APPLICANT_COLUMNS):
         return None

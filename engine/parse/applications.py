@@ -29,6 +29,7 @@ from engine.template import APPLICANT_COLUMNS, APPLICATION_ROWS, application_add
 
 NCOL = len(APPLICANT_COLUMNS)
 _TOKEN_LINE = attrgetter("line")
+_ANCHOR_POS = attrgetter("line", "start")      # Anchor.pos
 MIN_ROWS_FOR_TABLE = 3
 
 
@@ -76,11 +77,12 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
         diags.append(D.table_missing("applications"))
         return table, diags
     table.present = True
-    first = min(chosen.values(), key=lambda a: a.pos)
-    header = header_columns(folded, region, Pos(first.line, first.start))
+    first = min(chosen.values(), key=_ANCHOR_POS)
+    # the header's labels: its columns, and the columns' positions for a row short of values (_layout)
+    found_labels = header_labels(folded, region, Pos(first.line, first.start))
+    header = header_columns(folded, region, Pos(first.line, first.start), found_labels)
     columns = header.columns if header else APPLICANT_COLUMNS
-    labels = {r.key: ("三、本年度办理结果" if r.key.startswith("三.") else "") + (r.group or "") + r.label
-              for r in rows}
+    labels = _row_labels(variant)
     reads = read_rows(lines, folded, anchors, chosen, region, {k: len(columns) for k in order}, labels)
     if header and columns != APPLICANT_COLUMNS and not _rows_fit(reads, columns):
         # the rows contradict the header (its width, or 总计 adds up only in template order):
@@ -96,7 +98,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
         reads = {k: _join_wrapped(k, r, lines, diags) for k, r in reads.items()}
     lead, trail = padding(list(reads.values()), {k: width for k in reads})
     runs: dict[str, RowRead] = {}
-    layout = None if by_header else _layout(lines, folded, region, first, reads)
+    layout = None if by_header else _layout(lines, folded, region, first, reads, found_labels)
     placed: dict[str, list[Diagnostic]] = {}
     for key in order:
         addrs = list(_addresses(key, columns))
@@ -132,13 +134,21 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
 
 
 @lru_cache(maxsize=None)
+def _row_labels(variant: str) -> dict[str, str]:
+    """Each row's full label, its group labels included (read_rows: a wrapped label's pieces are no
+    row end). Made once per variant; read only."""
+    return {r.key: ("三、本年度办理结果" if r.key.startswith("三.") else "") + (r.group or "") + r.label
+            for r in APPLICATION_ROWS[variant]}
+
+
+@lru_cache(maxsize=None)
 def _addresses(key: str, columns: tuple[str, ...]) -> tuple[str, ...]:
     """A row's cell addresses under `columns` (template rows × a few column orders: made once)."""
     return tuple(f"applications.{key}.{c}" for c in columns)
 
 
 def _layout(lines: list[SourceLine], folded: list[str], region: Region, first: Anchor,
-            reads: dict[str, RowRead]) -> Layout | None:
+            reads: dict[str, RowRead], found_labels: list) -> Layout | None:
     """Columns by character position (engine/parse/layout_columns.py), when a row is short of values."""
     if all(len(r.values) >= NCOL for r in reads.values()):
         return None
@@ -146,7 +156,7 @@ def _layout(lines: list[SourceLine], folded: list[str], region: Region, first: A
     if zone is None:
         return None
     found = [(x.column, x.line, x.col, x.end, x.cell is not None)
-             for x in header_labels(folded, region, Pos(first.line, first.start)) if x.line >= zone[0]]
+             for x in found_labels if x.line >= zone[0]]
     spans = label_spans(widen_wrapped(found, folded, first.line), APPLICANT_COLUMNS) \
         or label_spans(stacked_labels(folded, zone, (*APPLICANT_COLUMNS, GROUP)), APPLICANT_COLUMNS)
     return None if spans is None else Layout.build(spans, list(reads.values()), lines, NCOL)

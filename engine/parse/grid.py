@@ -184,18 +184,19 @@ def _collect(lines: list[SourceLine], folded: list[str], first: int, start_col: 
         first = f.count("\t", 0, a) if spanned else 0
         # the cells of line[a:b] (split_cells, inlined: this loop runs for every cell of every table)
         for k, fc in enumerate(seg.split("\t")):
+            # the common cells first: an empty cell, a value word as it stands (a known value word
+            # has no space around it: the memo holds classify_word's words, which fullmatch a value)
+            if not fc:
+                if (k or not label_line) and not (spanned and first + k in spanned):
+                    append(_new(Token, (EMPTY, "", "", li, col, "", tabbed, "")))
+                col += 1
+                continue
             pos = col
             col += len(fc) + 1
-            # the common cells first: a value word as it stands (a known value word has no space
-            # around it: the memo holds classify_word's words, which fullmatch a value), an empty cell
             kind = kinds_get(fc)
             if kind:
                 started = True
                 append(_new(Token, (VALUE, fc, fc if same else raw[pos:pos + len(fc)], li, pos, kind, tabbed, "")))
-                continue
-            if not fc:
-                if (k or not label_line) and not (spanned and first + k in spanned):
-                    append(_new(Token, (EMPTY, "", "", li, pos, "", tabbed, "")))
                 continue
             stripped = fc.strip()
             if not stripped:
