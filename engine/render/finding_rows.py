@@ -29,6 +29,8 @@ QUOTE_LEAD_CHARS = 60
 VALUE_CHARS = 20
 
 _describe = functools.lru_cache(maxsize=8192)(describe_address)
+# a rule's basis is catalog text: a few distinct values in a run, each cleaned once
+_public_basis = functools.lru_cache(maxsize=1024)(public_basis)
 
 
 def cells_cell(cells: list[str]) -> str:
@@ -73,7 +75,7 @@ def _values(r: AuditRecord, f: Finding) -> list[Any]:
             cells_cell(cells), values_cell(ev.values or {}),
             ev.line, ev.where or "",
             bounded_quote(ev.excerpt, cell_anchors(cells), QUOTE_CHARS, QUOTE_LEAD_CHARS) or "",
-            f.remedy or "", public_basis(f.basis),
+            f.remedy or "", _public_basis(f.basis) if type(f.basis) is str else public_basis(f.basis),
             f.id or "", review_label(f)]
 
 
@@ -90,11 +92,8 @@ def finding_values(record: AuditRecord) -> list[list[Any]]:
 
 # The types a record's JSON text gives back (json.loads): a record holding only these in what its rows
 # read makes the same rows in the worker as from its text in the spreadsheet writer (json_in_form).
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def _scalar(value: Any) -> bool:
-    return type(value) in _SCALARS
+_SCALARS = frozenset((str, int, float, bool, type(None)))
+_STR = frozenset((str,))
 
 
 def json_in_form(record: AuditRecord) -> bool:
@@ -104,18 +103,20 @@ def json_in_form(record: AuditRecord) -> bool:
     that is not (no rule makes one today) has its rows made from the text instead."""
     if record.engine is None:                # not evaluated: its text lists no findings
         return not record.findings
-    if not (_scalar(record.source) and _scalar(record.agency) and _scalar(record.year)):
+    scalar = _SCALARS.issuperset
+    if not scalar(map(type, (record.source, record.agency, record.year))):
         return False
     for f in record.findings:
         ev = f.evidence
-        if not all(map(_scalar, (f.rule_id, f.severity, f.category, f.title, f.message, f.points, f.basis,
-                                 f.remedy, f.id, f.counted, ev.part, ev.table, ev.line, ev.where, ev.excerpt))):
+        if not scalar(map(type, (f.rule_id, f.severity, f.category, f.title, f.message, f.points, f.basis, f.remedy,
+                                 f.id, f.counted, ev.part, ev.table, ev.line, ev.where, ev.excerpt))):
             return False
-        if type(ev.cells) is not list or not all(type(c) is str for c in ev.cells):
+        cells, values, d = ev.cells, ev.values, f.decision
+        if type(cells) is not list or not _STR.issuperset(map(type, cells)):
             return False
-        if type(ev.values) is not dict or not all(type(k) is str and _scalar(v) for k, v in ev.values.items()):
+        if type(values) is not dict or not _STR.issuperset(map(type, values)) or not scalar(map(type, values.values())):
             return False
-        d = f.decision
-        if d is not None and (type(d) is not dict or not all(type(k) is str and _scalar(v) for k, v in d.items())):
+        if d is not None and (type(d) is not dict or not _STR.issuperset(map(type, d))
+                              or not scalar(map(type, d.values()))):
             return False
     return True
