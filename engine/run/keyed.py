@@ -25,18 +25,32 @@ from engine.spool import Blob
 PREFIXES = ("in", "prev")
 _PREFIX_ID = {p: i for i, p in enumerate(PREFIXES)}
 _WIDE = len(PREFIXES)
+# a code is number << 1 | prefix (= number × _WIDE + prefix: shifts, not divmod, on the hot paths)
+assert _WIDE == 2
+
+
+# the last key coded and its code: the run looks one key up in several tables in a row (its record,
+# status, source; where its blobs are), with the same string object
+_last: tuple[str | None, int | None] = (None, None)
 
 
 def key_code(key: str) -> int | None:
     """The key's code (number × prefixes + prefix), None for a key not of the run's form (the number
     in six digits or more, with no leading zero beyond six: as f"{n:06d}" writes it)."""
+    global _last
+    last = _last
+    if last[0] is key:
+        return last[1]
     prefix, sep, digits = key.partition(":")
     p = _PREFIX_ID.get(prefix)
     if p is None or not digits.isdigit() or not digits.isascii():
-        return None
-    if len(digits) != 6 and (len(digits) < 6 or digits[0] == "0"):
-        return None
-    return int(digits) * _WIDE + p
+        code = None
+    elif len(digits) != 6 and (len(digits) < 6 or digits[0] == "0"):
+        code = None
+    else:
+        code = int(digits) * _WIDE + p
+    _last = (key, code)
+    return code
 
 
 def code_key(code: int) -> str:
@@ -114,13 +128,13 @@ class _Column:
         self.parts = [array(typecode) for _ in PREFIXES]
 
     def get(self, code: int) -> int:
-        n, p = divmod(code, _WIDE)
-        part = self.parts[p]
+        part = self.parts[code & 1]
+        n = code >> 1
         return part[n] if n < len(part) else self.missing
 
     def set(self, code: int, value: int) -> None:
-        n, p = divmod(code, _WIDE)
-        part = self.parts[p]
+        n = code >> 1
+        part = self.parts[code & 1]
         if n >= len(part):
             part.extend(repeat(self.missing, n + 1 - len(part)))
         part[n] = value
@@ -214,6 +228,17 @@ class BlobTable(_Keyed):
     def _get(self, code: int) -> Blob:
         return Blob(self._paths[self._file.get(code)], self._offset.get(code), self._length.get(code))
 
+    def __getitem__(self, key: str) -> Blob:
+        # _Keyed's lookup in one step (read once or twice a report in the main process)
+        code = key_code(key)
+        if code is None:
+            return self._other[key]
+        n, p = code >> 1, code & 1
+        files = self._file.parts[p]
+        if n >= len(files) or files[n] < 0:
+            raise KeyError(key)
+        return Blob(self._paths[files[n]], self._offset.parts[p][n], self._length.parts[p][n])
+
     def _set(self, code: int, blob: Blob) -> None:
         path_id = self._path_ids.get(blob.path)
         if path_id is None:
@@ -232,7 +257,7 @@ class BlobTable(_Keyed):
             if code < 0:
                 yield self[other[-1 - code]]
                 continue
-            n, p = divmod(code, _WIDE)
+            n, p = code >> 1, code & 1
             part = files[p]
             if n >= len(part) or part[n] < 0:
                 raise KeyError(code_key(code))
