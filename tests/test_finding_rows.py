@@ -48,3 +48,21 @@ def test_a_record_not_in_json_form_gets_its_rows_from_its_text(tmp_path):
         assert reader.object(finished.rows) == finding_values(from_text(odd))
         assert reader.text(finished.blob) == report_text(odd)
         assert reader.object(finished.slim_blob) == odd.summary()
+
+
+def test_report_values_are_the_report_row_in_column_order():
+    from engine.render.tables import REPORT_COLUMNS, report_row, report_values, report_columns
+
+    audited = record()
+    audited.scoring = {"by_category": {"准确性": 2.0}}
+    audited.score, audited.grade, audited.counts = 98.0, "优秀", {"error": 1, "warning": 1, "info": 0}
+    audited.letter = "letters/甲/甲镇人民政府-2024.html"
+    skipped = AuditRecord(source="in/乙.pdf", status="not_a_report", message="不是年度报告")
+    categories = ["准确性", "完整性", "新类别"]
+    for r in (audited, audited.summary(), skipped, skipped.summary()):
+        row = report_row(r, categories)
+        assert list(row) == list(report_columns(categories))
+        assert report_values(r, categories) == list(row.values())
+    assert list(report_row(audited)) == list(report_columns([])) and len(REPORT_COLUMNS) > len(report_columns([]))
+    assert report_row(audited, categories)["意见书（Word）"] == "letters/甲/甲镇人民政府-2024.docx"
+    assert report_row(audited, categories)["准确性扣分"] == 2.0 and report_row(skipped, categories)["准确性扣分"] is None

@@ -94,34 +94,29 @@ def letter_links(letter: str | None) -> tuple[str, str]:
 
 
 def report_row(r: AuditSummary | AuditRecord, categories: Iterable[str] = ()) -> dict[str, Any]:
+    """The 报告 row of a report, keyed by its columns (report_columns(categories))."""
+    categories = list(categories)
+    return dict(zip(report_columns(categories), report_values(r, categories)))
+
+
+def report_values(r: AuditSummary | AuditRecord, categories: list[str]) -> list[Any]:
+    """The 报告 row's values in the order of report_columns(categories)."""
     audited = r.status == "audited"
-    counts = r.counts
-    deductions = (r.deductions if isinstance(r, AuditSummary) else r.scoring.get("by_category") or {}) if audited else {}
     html, docx = letter_links(r.letter)
-    return {
-        "来源文件": r.source,
-        "状态": STATUS_LABELS.get(r.status, r.status),
-        "说明": r.message or (r.engine_note or ""),
-        "单位": r.agency or "",
-        "年度": r.year,
-        "模板": r.template or "",
-        "得分": r.score if audited else None,
-        "等级": r.grade or "",
-        "错误": counts.get("error") if audited else None,
-        "警告": counts.get("warning") if audited else None,
-        "提示": counts.get("info") if audited else None,
-        "待人工核对": r.manual if audited else None,
-        "无法核对": len(r.not_assessable) if audited else None,
-        "主要问题": "；".join(main_problems(r.findings)) if audited else "",
-        **{f"{c}扣分": (deductions.get(c, 0) if audited else None) for c in categories},
-        "意见书（网页）": html,
-        "意见书（Word）": docx,
-        "文号": r.reference_number or "",
-        "审核引擎": ENGINE_LABELS.get(r.engine or "", ""),
-        "上年报告": r.previous_source or "",
-        "重复于": r.duplicate_of or "",
-        "SHA256": r.sha256 or "",
-    }
+    head = [r.source, STATUS_LABELS.get(r.status, r.status), r.message or (r.engine_note or ""), r.agency or "",
+            r.year, r.template or ""]
+    if audited:
+        counts = r.counts
+        deductions = r.deductions if isinstance(r, AuditSummary) else r.scoring.get("by_category") or {}
+        head += [r.score, r.grade or "", counts.get("error"), counts.get("warning"), counts.get("info"), r.manual,
+                 len(r.not_assessable), "；".join(main_problems(r.findings))]
+        head += [deductions.get(c, 0) for c in categories]
+    else:
+        head += [None, r.grade or "", None, None, None, None, None, ""]
+        head += [None] * len(categories)
+    head += [html, docx, r.reference_number or "", ENGINE_LABELS.get(r.engine or "", ""), r.previous_source or "",
+             r.duplicate_of or "", r.sha256 or ""]
+    return head
 
 
 def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
@@ -144,7 +139,7 @@ def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
             writer = csv.writer(csv_file, lineterminator="\r\n")
             writer.writerow(columns)
             for r in document["reports"]:
-                values = list(report_row(r, categories).values())
+                values = report_values(r, categories)
                 # csv_cell, with its commonest cases (text that is no formula, an int) inline
                 writer.writerow([v if type(v) is int or (type(v) is str and not v.startswith(FORMULA_START))
                                  else csv_cell(v) for v in values])
