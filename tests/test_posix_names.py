@@ -28,6 +28,11 @@ def test_names_are_pathlibs(path):
     assert not posix_names.kept_as_is(path) or str(p) == path     # conservative: pathlib decides the rest
 
 
+@pytest.mark.parametrize("file", ["b.html", "b", ".html", "b.", "b.c.html", "..html", "x..", ".b.c", "乙-2024.html"])
+def test_file_stem_is_pathlibs(file):
+    assert posix_names.file_stem(file) == PurePosixPath(file).stem
+
+
 def test_letter_entry_names_the_docx_beside_the_html():
     entry = letter_entry(RecordHead(source="in/a.txt", status="audited", agency="甲局", year=2024,
                                     letter="letters/甲/甲局-2024.html"))

@@ -23,6 +23,7 @@ from engine.render.labels import SEVERITY_LABELS, TABLE_LABELS, part_label
 from engine.render.letter_content import build_letter, cn_date, format_number, shared_letter
 from engine.render.letter_content import shown_value as shown_value   # the dashboard's filter too
 from engine.render.office import Office
+from engine.render import posix_names
 from engine.render.output import OutputContext, ReportOutput
 from engine.template import describe_address
 
@@ -209,10 +210,7 @@ def letter_target(out_dir: str | Path, letter: str | None, suffix: str = ".html"
     parts = letter.split("/") if isinstance(letter, str) else ()
     if len(parts) == 3 and parts[0] == HtmlLetters.folder and parts[1] not in _NOT_A_NAME \
             and parts[2] not in _NOT_A_NAME and os.sep == "/":
-        name = parts[2]
-        dot = name.rfind(".")                       # pathlib's suffix: a dot neither first nor last
-        stem = name[:dot] if 0 < dot < len(name) - 1 else name
-        return os.path.join(out_dir, parts[0], parts[1], stem + suffix)
+        return os.path.join(out_dir, parts[0], parts[1], posix_names.file_stem(parts[2]) + suffix)
     return str(_checked_letter_file(out_dir, letter, suffix))
 
 

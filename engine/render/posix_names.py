@@ -8,6 +8,7 @@ the largest part of its work per report.
 
     name(path)              PurePosixPath(path).name
     stem_and_docx(path)     PurePosixPath(path).stem, str(PurePosixPath(path).with_suffix(".docx"))
+    file_stem(file)         PurePosixPath(file).stem, for a file name (no "/")
 """
 from __future__ import annotations
 
@@ -31,6 +32,12 @@ def stem_and_docx(path: str) -> tuple[str, str]:
         p = PurePosixPath(path)
         return p.stem, str(p.with_suffix(".docx"))
     file = path.rpartition("/")[2]
-    dot = file.rfind(".")                       # pathlib's suffix: a dot neither first nor last
-    stem = file[:dot] if 0 < dot < len(file) - 1 else file
+    stem = file_stem(file)
     return stem, path[:len(path) - len(file)] + stem + ".docx"
+
+
+def file_stem(file: str) -> str:
+    """pathlib's stem of a file name: without its suffix, the part from a dot that is neither first
+    nor last."""
+    dot = file.rfind(".")
+    return file[:dot] if 0 < dot < len(file) - 1 else file
