@@ -274,5 +274,8 @@ def _lines_after_break(rx: re.Pattern[str], whole: str, pure: list[str]):
     matches; the first line is tried on its own."""
     if rx.match("\n" + pure[0]):
         yield 0
+    line, counted = 0, 0           # line breaks counted up to `counted`: each stretch of text once
     for m in rx.finditer(whole):
-        yield whole.count("\n", 0, m.start() + 1)
+        line += whole.count("\n", counted, m.start() + 1)
+        counted = m.start() + 1
+        yield line
