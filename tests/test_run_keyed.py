@@ -148,3 +148,40 @@ def test_blob_table_passes_over_keys_as_lookups_do():
         list(table.of(KeyList(["in:000001"])))
     with pytest.raises(KeyError):
         list(table.of(KeyList(["in:000009"])))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_digest_table_answers_as_a_dict_does(seed):
+    from engine.run.keyed import DigestTable
+    rng = random.Random(seed)
+    table, plain = DigestTable(), {}
+    for key in _keys(rng):
+        op = rng.random()
+        if op < 0.6:
+            value = (rng.randbytes(32).hex() if rng.random() < 0.7 else None, rng.random() < 0.5)
+            table[key] = plain[key] = value
+        elif op < 0.8 and key in plain:
+            del table[key], plain[key]
+        assert table.get(key) == plain.get(key)
+    assert dict(table) == plain and len(table) == len(plain)
+
+
+def test_base_records_keep_a_listed_record_without_pickling_it(tmp_path):
+    from engine.model import AuditRecord
+    from engine.run.records import BaseRecords
+    records = BaseRecords(tmp_path)
+    sha = "ab" * 32
+    records.pending("in:000000", "in/a.txt", sha)
+    records.pending("prev:000000", "old/a.txt", None, previous_only=True)
+    records.pending("in:000001", "in/b.txt", "not a digest")          # kept as given: pickled
+    assert "in:000000" not in records.blobs and "in:000001" in records.blobs
+    assert records["in:000000"] == AuditRecord(source="in/a.txt", status="pending", sha256=sha)
+    assert records["prev:000000"] == AuditRecord(source="old/a.txt", status="pending", previous_only=True)
+    assert records["in:000001"].sha256 == "not a digest"
+    assert records.sha256("in:000000") == sha and records.sha256("in:000001") == "not a digest"
+    assert sorted(records) == ["in:000000", "in:000001", "prev:000000"] and len(records) == 3
+    named = records["in:000000"]
+    named.letter = "letters/a/x.html"
+    records.save("in:000000", named)                     # saved otherwise: read back as saved
+    assert records["in:000000"].letter == "letters/a/x.html" and "in:000000" not in records.listed
+    records.close()

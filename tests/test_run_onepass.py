@@ -144,3 +144,49 @@ def test_rule_engine_failure_inside_a_group_falls_back_as_in_two_phases(corpus, 
     one = run(corpus, tmp_path / "one", rules, True, monkeypatch, hooks=hooks)
     assert_same_tree(two, one)
     assert "engine_fallback" in (one / "findings.json").read_text(encoding="utf-8")
+
+
+def duplicates_corpus(corpus: Path) -> Path:
+    """The corpus with byte-identical copies (of a report, of a file that is not one), two blank
+    files (each "empty", never a duplicate of the other) and a PDF's bytes renamed .txt."""
+    seed = next(corpus.glob("000_*.txt"))
+    shutil.copy(seed, corpus / "zz-copy-of-000.txt")
+    shutil.copy(seed, corpus / "0-copy-of-000.txt")          # listed first: the others are its copies
+    shutil.copy(corpus / "notes.txt", corpus / "notes-copy.txt")
+    (corpus / "blank1.txt").write_text("  \n", encoding="utf-8")
+    (corpus / "blank2.txt").write_text("  \n", encoding="utf-8")
+    return corpus
+
+
+def test_duplicates_from_the_probes_digests_are_the_listings(corpus, tmp_path, rules, monkeypatch):
+    """One pass hashes each file in the worker that probes it, not while listing: the same
+    duplicates, in the same display-path order, as the two-phase run finds while listing."""
+    folder = duplicates_corpus(corpus)
+    two = run(folder, tmp_path / "two", rules, False, monkeypatch)
+    one = run(folder, tmp_path / "one", rules, True, monkeypatch)
+    assert_same_tree(two, one)
+    import json
+    reports = {r["source"].rsplit("/", 1)[-1]: r for r in
+               json.loads((one / "findings.json").read_text(encoding="utf-8"))["reports"]}
+    assert reports["zz-copy-of-000.txt"]["duplicate_of"].endswith("0-copy-of-000.txt")
+    assert reports[next(corpus.glob("000_*.txt")).name]["status"] == "duplicate"
+    assert reports["notes.txt"]["status"] == "duplicate"      # "notes-copy" sorts first
+    assert reports["blank1.txt"]["status"] == reports["blank2.txt"]["status"] == "empty"
+
+
+def failing_probe_chunk(task):
+    """A probe task that fails on the files of the chain (its files' digests are taken by the main
+    process then, and the files parsed in full)."""
+    if any("chain-0" in path for _key, path in task.items):
+        raise RuntimeError("预读出错（测试）")
+    return onepass.probe_chunk(task)
+
+
+def test_a_failed_probe_task_still_finds_the_duplicates(corpus, tmp_path, rules, monkeypatch):
+    import engine.run.grouped as grouped
+    folder = duplicates_corpus(corpus)
+    shutil.copy(folder / "chain-01.txt", folder / "chain-01-copy.txt")
+    two = run(folder, tmp_path / "two", rules, False, monkeypatch)
+    monkeypatch.setattr(grouped, "probe_chunk", failing_probe_chunk)
+    one = run(folder, tmp_path / "one", rules, True, monkeypatch)
+    assert_same_tree(two, one)

@@ -185,7 +185,10 @@ class Audit(OnePassSteps):
 
     def list_inputs(self, files: list[InputFile], previous: list[InputFile]) -> None:
         # each record spooled as it is made (mainmem: not a dict of every input's record first)
-        found = input_records(files, previous, self.options.limits, save=self.records.save)
+        # one pass: each INPUT file is hashed by the worker that probes it (probe), not here while
+        # the workers wait; the duplicates are found from those digests (drop_duplicates)
+        found = input_records(files, previous, self.options.limits, save=self.records.save,
+                              pending=self.records.pending, digest_later=self.one_pass)
         self.to_parse = found.to_parse
 
     def parse(self) -> None:

@@ -19,6 +19,7 @@ from glob import escape as glob_escape
 from pathlib import Path
 from typing import Any
 
+from engine.run.inputs import duplicate_record, duplicates_of, file_digest
 from engine.run.keyed import KeyList
 from engine.run.onepass import (GroupTask, Member, MemberOutcome, ProbeChunk, agrees, group_task, plan_groups,
                                 probe_chunk, probe_size)
@@ -40,27 +41,46 @@ class OnePassSteps:
             # PROBE_CHUNK files a task, fewer towards the end (and for a small batch), so that every
             # worker probes and they finish together
             end = start + probe_size(len(keys) - start, self.options.jobs)
-            chunks[f"p:{len(chunks):06d}"] = ProbeChunk([(k, str(self.to_parse[k].path)) for k in keys[start:end]],
+            chunks[f"p:{len(chunks):06d}"] = ProbeChunk([(k, self.to_parse.path_of(k)) for k in keys[start:end]],
                                                         self.options.limits)
             start = end
         bar = self.progress("预读", len(chunks))
         run_resilient(probe_chunk, chunks, self.options.jobs, on_done=bar.update,
                       stall_seconds=self.options.stall_seconds, keep=self.probed, pools=self.pool)
         bar.close()
+        self.drop_duplicates(keys)
 
     def probed(self, _chunk: str, outcome: Any) -> Any:
-        """A probe's predictions applied as parse outcomes (a failed chunk: its files are parsed)."""
+        """A probe's digests and predictions applied as parse outcomes (a failed chunk: its files
+        are hashed here and parsed)."""
         if not isinstance(outcome, dict):
             return None
-        for key, probe in outcome.items():
+        records = self.records
+        for key, (sha, probe) in outcome.items():
+            records.pending(key, records.sources[key], sha)     # listed without it (digest_later)
             if probe is None:
                 continue
             # the record itself is not saved here: it stays "pending" until it is next read and saved,
             # and takes the prediction then (Audit.predicted, record_so_far). What pairing reads of it
             # is read now, while the workers probe, not in the pairing step while they wait.
             self.probes[key] = (probe, self.to_parse.pop(key))
-            self.pairing_items.append((key, probe.agency, probe.year, self.records[key].sha256))
+            self.pairing_items.append((key, probe.agency, probe.year, sha))
         return None
+
+    def drop_duplicates(self, keys: list[str]) -> None:
+        """The INPUT files listed without their sha256 (input_records' digest_later) given it — by the
+        probe, or here for a file whose probe task failed — and each file byte-identical to an earlier
+        one recorded as its duplicate (and neither probed nor parsed any further): as input_records
+        would have found them."""
+        records = self.records
+        unhashed = [k for k in keys if k in self.to_parse and records.listed.get(k, (None, False))[0] is None]
+        for key in unhashed:
+            records.pending(key, records.sources[key], file_digest(self.to_parse.path_of(key), self.options.limits))
+        digests = ((k, records.sha256(k)) for k in keys if records.statuses[k] == "pending")
+        for key, first in list(duplicates_of(digests)):
+            records.save(key, duplicate_record(records.sources[key], records.sha256(key), records.sources[first]))
+            self.probes.pop(key, None)
+            self.to_parse.pop(key, None)
 
     # -- one pass (onepass.py) ------------------------------------------------------------------
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from itertools import chain
 from dataclasses import dataclass
 from pathlib import Path
 
 from engine.ingest import Limits
 from engine.model import AuditRecord
-from engine.run.keyed import PackedStrings, PackedTable
+from engine.run.keyed import PackedStrings, PackedTable, key_code
 from engine.run.outdir import tool_prefixes
 
 
@@ -74,6 +74,15 @@ class InputTable(PackedTable):
         path, display = text.split("\0")
         return InputFile(Path(path), display)
 
+    def path_of(self, key: str) -> str:
+        """The path to open, as a string (no Path built)."""
+        code = key_code(key)
+        if code is None:
+            return os.fspath(self._other[key].path)
+        if self._index.get(code) < 0:
+            raise KeyError(key)
+        return self._strings[self._index.get(code)].partition("\0")[0]
+
 
 # An earlier run's output folder (findings.json beside its letters or overview) found inside an
 # input folder is the tool's own output: its files are listed with this status, never audited.
@@ -121,7 +130,8 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: Path | None = None) -> 
         if not given.exists() and not given.is_symlink():
             raise InputPathError(f"输入路径不存在：{raw}")
     roots = [os.path.realpath(g) for g in givens]
-    found: dict[str, tuple[str, tuple[str, str] | None]] = {}     # display -> (path, refusal)
+    # display -> (path, refusal, its real path when known without asking the file system again)
+    found: dict[str, tuple[str, tuple[str, str] | None, str | None]] = {}
     seen_real: set[str] = set()
     walked: set[str] = set()
     for given in givens:
@@ -132,8 +142,8 @@ def expand_inputs(inputs: Iterable[str | Path], exclude: Path | None = None) -> 
             _add_input(found, display, given, _refusal(given, display, None))
     out = InputList()
     for disp in sorted(found):
-        path, refused = found.pop(disp)
-        real = os.path.realpath(path)
+        path, refused, real = found.pop(disp)
+        real = real or os.path.realpath(path)
         if refused is None and real in seen_real:
             continue
         seen_real.add(real)
@@ -146,7 +156,7 @@ def _inside(real: str, roots: list[str]) -> bool:
 
 
 def _walk(top: Path, given: Path, roots: list[str], skip: str | None, skip_prefixes: tuple[str, ...],
-          found: dict[str, tuple[str, tuple[str, str] | None]], walked: set[str]) -> None:
+          found: dict[str, tuple[str, tuple[str, str] | None, str | None]], walked: set[str]) -> None:
     """Walk one INPUT folder: real sub-folders first, then the linked ones (so a file reached both
     ways is shown by its real path); a linked folder is walked once, only inside the inputs, and
     a link leading back to one of its own ancestors (a loop) is listed, not walked."""
@@ -175,6 +185,10 @@ def _walk(top: Path, given: Path, roots: list[str], skip: str | None, skip_prefi
         if is_output_folder(folder):
             outputs.append(real_folder)
         in_output = _inside(real_folder, outputs)
+        # a plain file's display path is its folder's (pathlib's answer, once a folder) and its name;
+        # its path as pathlib would give it (os.scandir joins "." and a name as "./name")
+        shown = display_path(folder, given, folder.relative_to(given))
+        folder_str = os.fspath(folder)
         try:
             entries = sorted(os.scandir(folder), key=lambda e: e.name, reverse=True)
         except OSError as exc:
@@ -184,19 +198,29 @@ def _walk(top: Path, given: Path, roots: list[str], skip: str | None, skip_prefi
         for entry in entries:
             if entry.name.startswith(skip_prefixes):
                 continue
-            p = Path(entry.path)
             try:
                 is_dir = entry.is_dir()           # follows links
             except OSError:
                 is_dir = False
             if is_dir:
-                (links if entry.is_symlink() else pending).append(p)
+                (links if entry.is_symlink() else pending).append(Path(entry.path))
+                continue
+            # a plain regular file (the directory entry's type says so: no stat) is shown and opened
+            # by strings, and its real path is its real folder's and its name; anything else (a
+            # link, a special file) takes pathlib's and the file system's answers
+            if entry.is_file(follow_symlinks=False):
+                display = f"{shown}/{entry.name}" if shown != "." else entry.name
+                refused = None
+                path: str | Path = entry.path if folder_str != "." else entry.name
+                known_real: str | None = os.path.join(real_folder, entry.name)
             else:
-                display = display_path(p, given, p.relative_to(given))
-                refused = _refusal(p, display, roots)
-                if refused is None and (in_output or entry.name == OUTPUT_MARKER):
-                    refused = own_output(display)
-                _add_input(found, display, p, refused)
+                path = Path(entry.path)
+                display = display_path(path, given, path.relative_to(given))
+                refused = _refusal(path, display, roots)
+                known_real = None
+            if refused is None and (in_output or entry.name == OUTPUT_MARKER):
+                refused = own_output(display)
+            _add_input(found, display, path, refused, known_real)
 
 
 _SPECIAL = ((stat.S_ISFIFO, "命名管道（FIFO）"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"),
@@ -218,14 +242,15 @@ def _refusal(path: Path, display: str, roots: list[str] | None) -> tuple[str, st
     return None
 
 
-def _add_input(found: dict[str, tuple[str, tuple[str, str] | None]], display: str, path: Path,
-               refused: tuple[str, str] | None = None) -> None:
+def _add_input(found: dict[str, tuple[str, tuple[str, str] | None, str | None]], display: str, path: str | Path,
+               refused: tuple[str, str] | None = None, real: str | None = None) -> None:
     """Two different files that would show the same display path (two absolute folders outside the
-    current directory with the same name) are both kept: the second is shown by its full path."""
+    current directory with the same name) are both kept: the second is shown by its full path.
+    `real`: the file's real path, when the caller knows it."""
     existing = found.get(display)
     if existing is not None and os.path.realpath(existing[0]) != os.path.realpath(path):
         display = Path(os.path.abspath(path)).as_posix()
-    found.setdefault(display, (os.fspath(path), refused))
+    found.setdefault(display, (os.fspath(path), refused, real))
 
 
 def file_digest(path: Path, limits: Limits) -> str | None:
@@ -266,13 +291,24 @@ class Inputs:
 
 
 def input_records(files: Sequence[InputFile], previous_files: Sequence[InputFile], limits: Limits,
-                  save: Callable[[str, AuditRecord], None] | None = None) -> Inputs:
+                  save: Callable[[str, AuditRecord], None] | None = None,
+                  pending: Callable[[str, str, str | None, bool], None] | None = None,
+                  digest_later: bool = False) -> Inputs:
     """Records for the inputs; a file byte-identical to an earlier one (display-path order) is a
     duplicate and is not parsed (a --previous file is never a duplicate: it is not audited).
     `save`: called with each finished record instead of keeping them all in `records` (the run
-    spools each at once: the records of a whole batch are never in memory together)."""
+    spools each at once: the records of a whole batch are never in memory together); `pending`:
+    called as pending(key, source, sha256, previous_only) for a file listed "pending" (its record
+    is nothing more), instead of `save`.
+    `digest_later`: the INPUT files are not hashed here (their sha256 is None, none is found a
+    duplicate): the worker that reads each file first hashes it (the one pass's probe), and the run
+    finds the duplicates from those digests (duplicates_of) — this process does not read every
+    file while the workers wait. --previous files are hashed here all the same."""
     inputs = Inputs({}, InputTable())
     put = save or inputs.records.__setitem__
+    if pending is None:
+        def pending(key: str, source: str, sha: str | None, is_previous: bool) -> None:
+            put(key, AuditRecord(source=source, status="pending", sha256=sha, previous_only=is_previous))
     # sha256 (32 bytes) -> the position of its first file in `files` (~0.15 KB a distinct file,
     # while the inputs are listed)
     first_of_digest: dict[bytes, int] = {}
@@ -284,18 +320,33 @@ def input_records(files: Sequence[InputFile], previous_files: Sequence[InputFile
             put(key, AuditRecord(source=f.display, status=status, sha256=None, message=message,
                                  previous_only=is_previous))
             continue
-        sha = file_digest(f.path, limits)
         # "pending" until the parse worker gives the file its status
-        record = AuditRecord(source=f.display, status="pending", sha256=sha, previous_only=is_previous)
+        sha = None if digest_later and not is_previous else file_digest(f.path, limits)
         if sha is not None and not is_previous:
             digest = bytes.fromhex(sha)
             if digest in first_of_digest:
-                first = files[first_of_digest[digest]].display
-                record.status, record.duplicate_of = "duplicate", first
-                record.message = f"与 {first} 内容完全相同，只审核 {first}"
-                put(key, record)
+                put(key, duplicate_record(f.display, sha, files[first_of_digest[digest]].display))
                 continue
             first_of_digest[digest] = i
-        put(key, record)
+        pending(key, f.display, sha, is_previous)
         inputs.to_parse[key] = f
     return inputs
+
+
+def duplicate_record(source: str, sha: str, first: str) -> AuditRecord:
+    """The record of an INPUT file byte-identical to `first`, an earlier one in display-path order."""
+    return AuditRecord(source=source, status="duplicate", sha256=sha, duplicate_of=first,
+                       message=f"与 {first} 内容完全相同，只审核 {first}")
+
+
+def duplicates_of(digests: Iterable[tuple[str, str | None]]) -> Iterator[tuple[str, str]]:
+    """(key, key of its first file) for each duplicate among (key, sha256) given in display-path
+    order (input_records' rule, for digests taken later: digest_later)."""
+    first_of_digest: dict[bytes, str] = {}
+    for key, sha in digests:
+        if sha is None:
+            continue
+        digest = bytes.fromhex(sha)
+        first = first_of_digest.setdefault(digest, key)
+        if first != key:
+            yield key, first

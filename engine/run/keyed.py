@@ -4,6 +4,7 @@
     BlobTable        key -> Blob (where a blob is in a spool): 20 bytes a key
     StatusTable      key -> status: 1 byte a key
     SourceTable      key -> source path: its UTF-8 bytes and 12 bytes a key
+    DigestTable      key -> (sha256 or None, a flag): 33 bytes a key
 
 The run keys its inputs "in:000001" (INPUT files) and "prev:000001" (--previous files), numbered
 in display-path order (inputs.input_records). A dict keyed by such strings costs ~100–200 bytes per
@@ -329,6 +330,31 @@ class StatusTable(_Keyed):
             sid = self._ids[status] = len(self._names)
             self._names.append(sys.intern(status))
         self._code.set(code, sid)
+
+
+class DigestTable(_Keyed):
+    """key -> (sha256 as hex or None, a flag): the 32 bytes of the digest and one byte a key."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._present = self._flags = _Column("b", -1)     # bit 0: a digest; bit 1: the flag
+        self._digests = [bytearray() for _ in PREFIXES]
+
+    def _get(self, code: int) -> tuple[str | None, bool]:
+        flags = self._flags.get(code)
+        if not flags & 1:
+            return None, bool(flags & 2)
+        n = (code >> 1) * 32
+        return self._digests[code & 1][n:n + 32].hex(), bool(flags & 2)
+
+    def _set(self, code: int, value: tuple[str | None, bool]) -> None:
+        sha, flag = value
+        digests, n = self._digests[code & 1], (code >> 1) * 32
+        if sha is not None:
+            if len(digests) < n + 32:
+                digests.extend(bytes(n + 32 - len(digests)))
+            digests[n:n + 32] = bytes.fromhex(sha)
+        self._flags.set(code, (sha is not None) | (2 if flag else 0))
 
 
 class PackedStrings:

@@ -1,6 +1,6 @@
 """One pass from bytes to finished record: the probe tasks and the group tasks of the run.
 
-    probe_chunk(ProbeChunk) -> {key: Probe | None}     the cheap first look at many files (probe.py)
+    probe_chunk(ProbeChunk) -> {key: (sha256, Probe | None)}  the cheap first look at many files (probe.py)
     plan_groups(keys, previous_of, probed) -> [[Member]]  the reports to evaluate, with last year's
                                                        report in the same task
     group_task(GroupTask) -> {key: MemberOutcome}      parse each member once, evaluate each with its
@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 from engine.ingest import Limits
 from engine.model import AuditRecord, Report
+from engine.run.inputs import file_digest
 from engine.run.pool import TimeCapExceeded, time_cap
 from engine.run.probe import Probe, probe_text
 from engine.run.records import Finished
@@ -52,15 +53,18 @@ class ProbeChunk:
     limits: Limits
 
 
-def probe_chunk(task: ProbeChunk) -> dict[str, Probe | None]:
-    """Worker: the probe's prediction for each file (None: parse it in full)."""
-    out: dict[str, Probe | None] = {}
+def probe_chunk(task: ProbeChunk) -> dict[str, tuple[str | None, Probe | None]]:
+    """Worker: each file's sha256 (inputs.file_digest: the main process finds the duplicates from
+    them) and the probe's prediction (None: parse it in full)."""
+    out: dict[str, tuple[str | None, Probe | None]] = {}
     for key, path in task.items:
+        sha = file_digest(path, task.limits)
         try:
             with time_cap(task.limits.max_seconds):
-                out[key] = probe_text(path, task.limits)
+                probe = probe_text(path, task.limits)
         except (Exception, TimeCapExceeded):   # noqa: BLE001 — the full parse gives such a file its status
-            out[key] = None
+            probe = None
+        out[key] = (sha, probe)
     return out
 
 

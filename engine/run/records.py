@@ -30,7 +30,7 @@ from engine.model import AuditRecord, AuditSummary, Evidence, Finding, NotAssess
 from engine.render.json_out import report_text
 from engine.render.labels import SEVERITY_ORDER
 from engine.score import RuleInfo, ScoringPolicy, score_results
-from engine.run.keyed import BlobTable, KeyList, SourceTable, StatusTable
+from engine.run.keyed import BlobTable, DigestTable, KeyList, SourceTable, StatusTable
 from engine.spool import Blob, Spool, SpooledSequence, SpoolReader, put_object, read_text
 
 STORED = "stored"     # what run_resilient keeps of a finished record (the record itself is on disk)
@@ -173,35 +173,68 @@ class RecordStore:
         self._spool.close()
 
 
+def _is_hex(text: str) -> bool:
+    try:
+        return len(bytes.fromhex(text)) == 32 and text == text.lower()
+    except ValueError:
+        return False       # the digest kept as bytes is given back in lower case
+
+
 class BaseRecords:
     """Every input's record so far (an AuditRecord without findings: status, metadata, letter name,
-    文号, round, previous and same-year sources), pickled into a spool each time it is set. The main
-    process keeps where each is, its source path (the output order) and its status, in arrays
-    (keyed.py): ~40 bytes and the source's UTF-8 bytes a file (docs/scale.md)."""
+    文号, round, previous and same-year sources), pickled into a spool each time it is set — except
+    a file as listed, still "pending" (`pending`): only its sha256 and a flag are kept, in arrays,
+    and its record is made again when read (most inputs are next read once, to be named, and
+    pickling and reading back a record that is nothing but its listing cost more than the rest of
+    listing it). The main process keeps where each is, its source path (the output order) and its
+    status, in arrays (keyed.py): ~40 bytes and the source's UTF-8 bytes a file (docs/scale.md)."""
 
     def __init__(self, folder: Path):
         self._spool = Spool(folder, "base-main")
         self._reader = SpoolReader()             # read back once or twice a report: no open() each time
-        self.blobs = BlobTable()
+        self.blobs = BlobTable()                 # the records pickled (none for a listed, pending one)
+        self.listed = DigestTable()              # the listed, pending ones: sha256 and --previous or not
         self.sources = SourceTable()
         self.statuses = StatusTable()
 
     def save(self, key: str, record: AuditRecord) -> None:
         self.blobs[key] = put_object(self._spool, record)
+        if self.listed and key in self.listed:
+            del self.listed[key]
         self.sources[key] = record.source
         self.statuses[key] = record.status
 
+    def pending(self, key: str, source: str, sha256: str | None, previous_only: bool = False) -> None:
+        """A listed input's record, AuditRecord(source=source, status="pending", sha256=sha256,
+        previous_only=previous_only), kept in a few bytes (no pickle) until it is saved otherwise."""
+        if sha256 is not None and not _is_hex(sha256):
+            self.save(key, AuditRecord(source=source, status="pending", sha256=sha256, previous_only=previous_only))
+            return
+        if key in self.blobs:
+            del self.blobs[key]
+        self.listed[key] = (sha256, previous_only)
+        self.sources[key] = source
+        self.statuses[key] = "pending"
+
+    def sha256(self, key: str) -> str | None:
+        """The record's sha256 (without reading back a saved record when it is still as listed)."""
+        listed = self.listed.get(key) if self.listed else None
+        return listed[0] if listed is not None else self[key].sha256
+
     def __getitem__(self, key: str) -> AuditRecord:
+        listed = self.listed.get(key) if self.listed else None
+        if listed is not None:
+            return AuditRecord(source=self.sources[key], status="pending", sha256=listed[0], previous_only=listed[1])
         return self._reader.object(self.blobs[key])
 
     def __contains__(self, key: str) -> bool:
-        return key in self.blobs
+        return key in self.statuses
 
     def __iter__(self):
-        return iter(self.blobs)
+        return iter(self.statuses)
 
     def __len__(self) -> int:
-        return len(self.blobs)
+        return len(self.statuses)
 
     def ordered(self, keys: Iterable[str]) -> KeyList:
         """`keys` in output order: by source path, then key (no sort when the inputs were numbered
