@@ -30,6 +30,7 @@ from engine.model import RecordHead
 from engine.render.labels import PREVIOUS_STATUS_LABELS, STATUS_LABELS
 from engine.render.letter_cells import format_number
 from engine.render.letter_content import file_name
+from engine.render.template_cache import bytecode_cache
 from engine.render.letters import letter_env
 from engine.render.dashboard_index import BUCKETS, DashboardIndex, NotInSourceOrder, Row
 from engine.render.output import FinishedRun, RunOutput
@@ -150,6 +151,7 @@ def _dashboard_chunks(document: dict[str, Any], rule_info: dict[str, RuleInfo] |
     env.filters["status"] = lambda s: PREVIOUS_STATUS_LABELS.get(s, s)
     env.filters["file_name"] = file_name
     env.filters["script_json"] = script_json
+    env.bytecode_cache = bytecode_cache(env)     # this environment's filters: its own compiled code
     return env.get_template("dashboard.html.j2").generate(doc=document, reason=not_audited_reason,
                                                           status_labels=STATUS_LABELS,
                                                           ranking_rows=ranking_rows(first), **figures)

@@ -25,6 +25,7 @@ from engine.render.letter_content import shown_value as shown_value   # the dash
 from engine.render.office import Office
 from engine.render import posix_names
 from engine.render.output import OutputContext, ReportOutput
+from engine.render.template_cache import bytecode_cache
 from engine.template import describe_address
 
 
@@ -53,6 +54,7 @@ def letter_env() -> jinja2.Environment:
     env.filters["severity"] = lambda s: SEVERITY_LABELS.get(s, s)
     env.filters["num"] = format_number
     env.filters["shown_value"] = shown_value
+    env.bytecode_cache = bytecode_cache(env)     # compiled once, kept between runs (template_cache.py)
     return env
 
 

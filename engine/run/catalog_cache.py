@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine import SCHEMAS_DIR
+from engine.render.template_cache import user_cache_folder
 
 ENGINE_DIR = Path(__file__).resolve().parent.parent
 # stored catalogs kept at most (the newest by use): one per rules folder and code version in use
@@ -38,15 +39,7 @@ FORMAT = b"catalog-cache 1"
 
 def cache_folder() -> Path | None:
     """The user's cache folder for the engine, or None when the cache is off or there is no home."""
-    if os.environ.get("XXGK_AUDIT_NO_CACHE"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME")
-    if not base:
-        home = os.path.expanduser("~")
-        if home == "~":
-            return None
-        base = os.path.join(home, ".cache")
-    return Path(base) / "xxgk-audit"
+    return user_cache_folder()
 
 
 _code_digest: bytes | None = None
