@@ -52,6 +52,7 @@ from engine.run.pool import Crashed, SharedPool, TaskError, TaskTable, run_resil
 from engine.run.records import STORED, BaseRecords, Finished, RecordStore, catalog_rule_info
 from engine.run.grouped import OnePassSteps
 from engine.run.probe import Probe, ProbeTable
+from engine.run.summary_pass import SummaryPass
 from engine.run.workers import (EngineFailed, EvalContext, EvalTask, Parsed, ParseTask, eval_task, init_eval_worker,
                                 parse_task, preload_catalog, prepare_eval_worker, reference_fallback)
 from engine.score import RuleInfo, load_scoring
@@ -162,6 +163,7 @@ class Audit(OnePassSteps):
         self.pairing_items: list[tuple[str, str, int, str | None]] = []   # one pass: what pairing reads of a prediction
         self.one_pass = ONE_PASS and season.ledger is None
         self.diverged = False                          # a prediction failed: outputs made ready again at the end
+        self.summary_pass: SummaryPass | None = None   # the outputs' pass over the summaries, as they are final
         self.reference_only: set[str] = set()          # --previous reports: compared against, never audited
         self.mismatched: dict[str, Parsed] = {}        # key -> its full parse, where the probe was wrong
         self.failed: dict[str, EngineFailed] = {}      # key -> durable-rules' failure in a group task
@@ -319,6 +321,8 @@ class Audit(OnePassSteps):
         if not self.diverged:
             for output in self.outputs:
                 output.ready(key, value.blob, value.rows)
+            if self.summary_pass is not None:
+                self.summary_pass.advance()
         return STORED
 
     def _ready(self, key: str) -> None:
@@ -331,12 +335,27 @@ class Audit(OnePassSteps):
         order = records.ordered(self.audited)
         for output in self.outputs:
             output.start(self.out, order)
+        # the records that are not evaluated are final already: in the store now, so that the
+        # outputs' pass over every summary (summary_pass.py) goes on past them while the workers
+        # evaluate (--previous inputs: not in that pass, stored at the end)
+        audited = self.audited
+        for key in records:
+            if key.startswith("prev:") or key in self.store:
+                continue
+            at = audited.bisect_left(key)
+            if at == len(audited) or audited[at] != key:
+                self.store.put(key, records[key])
+        self.summary_pass = SummaryPass(records.ordered(k for k in records if not k.startswith("prev:")), self.store,
+                                        self.outputs)
 
     def restart_outputs(self) -> None:
         """After a failed prediction some records were made ready before they were final: the run
         outputs start again, with every record final."""
         for output in self.outputs:
             output.close()
+        if self.summary_pass is not None:
+            self.summary_pass.close()
+            self.summary_pass = None             # read again at the end, every record final
         self.outputs[:] = [cls() for cls in outputs.RUN_OUTPUTS]
         self.start_outputs()
         for key in self.audited:
@@ -402,7 +421,9 @@ class Audit(OnePassSteps):
         # the summaries are read back from disk one at a time, once for every output here
         # (read_summaries: the outputs' observers), never all in memory at once
         summaries = store.slims(report_keys)
-        self.counts = read_summaries(summaries, self.outputs)
+        counts = self.summary_pass.complete(report_keys) if self.summary_pass is not None else None
+        self.summary_pass = None
+        self.counts = counts or read_summaries(summaries, self.outputs)
         head = document_head(self.counts, tool_version=__version__, rules_version=self.rules.version,
                              rules_digest=self.rules.digest, rule_files=self.rules.files,
                              run_date=self.options.run_date, office=self.rules.office)
