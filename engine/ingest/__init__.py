@@ -124,15 +124,11 @@ def read_bytes_bounded(path: Path, limits: Limits) -> bytes:
         if st.st_size > limits.max_bytes:
             raise IngestError("too_large", f"文件 {path} 大小为 {st.st_size / 1048576:.1f} MB，超过上限 "
                               f"{limits.max_bytes / 1048576:.0f} MB", str(path))
-        if hasattr(os, "set_blocking"):
-            os.set_blocking(fd, True)
-        with os.fdopen(fd, "rb", closefd=True) as fh:
-            fd = -1
-            # st_size + 1, not max_bytes + 1: read() allocates its whole buffer first, 50 MB per
-            # file under a memory cap; a file growing while read still stays bounded
-            data = fh.read(st.st_size + 1)
-            if len(data) > st.st_size:
-                data += fh.read(limits.max_bytes + 1 - len(data))
+        # st_size + 1, not max_bytes + 1: a read allocates its whole buffer first, 50 MB per file
+        # under a memory cap; a file growing while read still stays bounded
+        data = _read_to(fd, st.st_size + 1)
+        if len(data) > st.st_size:
+            data += _read_to(fd, limits.max_bytes + 1 - len(data))
     except OSError as exc:
         raise IngestError("unreadable", f"无法读取文件 {path}：{exc.strerror or exc}", str(path)) from None
     finally:
@@ -141,6 +137,24 @@ def read_bytes_bounded(path: Path, limits: Limits) -> bytes:
     if len(data) > limits.max_bytes:
         raise IngestError("too_large", f"文件 {path} 超过大小上限 {limits.max_bytes / 1048576:.0f} MB", str(path))
     return data
+
+
+def _read_to(fd: int, size: int) -> bytes:
+    """Up to `size` bytes of a regular file from its position, fewer only at its end: os.read on
+    the descriptor (a regular file's read never blocks, O_NONBLOCK or not), without the buffered
+    file object open() would build around it."""
+    data = os.read(fd, size)
+    if not data or len(data) == size:
+        return data
+    chunks = [data]
+    got = len(data)
+    while got < size:
+        chunk = os.read(fd, size - got)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        got += len(chunk)
+    return b"".join(chunks)
 
 
 def sha256_of(data: bytes) -> str:
@@ -160,7 +174,7 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document
 
 def _read(path: Path, limits: Limits) -> Document:
     data = read_bytes_bounded(path, limits)
-    if not data.strip():
+    if not data or data.isspace():        # (data.strip() without the copy)
         raise IngestError("empty", f"文件 {path} 是空文件", str(path))
 
     fmt = sniff_format(path, data[:4096])

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 from engine.ingest import DEFAULT_LIMITS, IngestError, Limits, sha256_of
@@ -30,18 +30,26 @@ MIN_PRINTABLE_SHARE = 0.95
 def read(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Document:
     text, encoding = decode_text(path, data)
     text = text.lstrip("\ufeff")
-    if not text.strip():
+    if not text or text.isspace():        # (text.strip() without the copy)
         raise IngestError("empty", f"文件 {path} 没有任何文字内容", str(path))
     lines = split_lines(text)
     suffix = (path if isinstance(path, Path) else Path(path)).suffix
     fmt = "md" if suffix.lower() in (".md", ".markdown") else "txt"
-    return Document(
+    return TextDocument(
         path=str(path),
         format=fmt,
         lines=source_lines(lines),
         sha256=sha256_of(data),
         encoding=encoding,
+        texts=lines,
     )
+
+
+@dataclass
+class TextDocument(Document):
+    """A text's Document, with every line's text as a list (lines[i].text), which the reader has
+    anyway: the parser reads them here instead of collecting them from the lines again."""
+    texts: list[str] | None = field(default=None, repr=False, compare=False)
 
 
 _new = object.__new__
@@ -131,6 +139,9 @@ def printable_share(text: str) -> float:
     if not text:
         return 1.0
     sample = text[:20000]
-    # a regex scan, not a per-character loop: this runs on every input file
+    # a regex scan, not a per-character loop: this runs on every input file (and almost every one
+    # has no such character: one search says so)
+    if _NOT_TEXT.search(sample) is None:
+        return 1.0
     bad = sum(1 for _ in _NOT_TEXT.finditer(sample))
     return 1.0 - bad / len(sample)

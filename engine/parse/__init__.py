@@ -20,8 +20,9 @@ The parser reads only `Document.lines`, so every input format is parsed the same
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-from operator import attrgetter
+from functools import lru_cache, partial
+from itertools import chain
+from operator import attrgetter, is_not
 from pathlib import Path
 
 from engine.ingest import read_document
@@ -33,7 +34,7 @@ from engine.parse import review as review_table
 from engine.parse.grid import Pos, Region
 from engine.parse.metadata import extract_metadata
 from engine.parse import review_stream, stream
-from engine.parse.parts import Heading, build_parts, find_headings, fold_texts
+from engine.parse.parts import Heading, build_parts, find_headings, fold_document, folded_part_text
 from engine.template import (ACTIVE_ITEMS, APPLICANT_COLUMNS, DEFAULT_APPLICATION_VARIANT, PART_IDS,
                              application_rows, review_addresses)
 
@@ -68,9 +69,13 @@ def parse_file(path: str | Path) -> Report:
 
 def parse_document(doc: Document) -> Report:
     lines = doc.lines
-    pure, folded = fold_texts(lines)
-    headings = find_headings(folded, lines)
-    parts = build_parts(headings, lines)
+    texts = getattr(doc, "texts", None)            # (the text reader's TextDocument has them)
+    if texts is None or len(texts) != len(lines):
+        texts = [ln.text for ln in lines]
+    folding = fold_document(texts)
+    pure, folded = folding.pure, folding.folded
+    headings = find_headings(folded, lines, whole=folding.folded_whole)
+    parts = build_parts(headings, lines, texts)
     end = _doc_end(folded)
 
     active_region = _region_of("二", headings, end)
@@ -108,7 +113,8 @@ def parse_document(doc: Document) -> Report:
     if active_template and variant and active_template == "2019" and variant == "split":
         diagnostics.append(D.template_mixed("2019", "2021"))
     first_heading = min((h.line_index for h in headings.values()), default=None)
-    meta = extract_metadata(lines, parts, first_heading, folded=pure)
+    meta = extract_metadata(lines, parts, first_heading, folded=pure, whole=folding.whole,
+                            part_one=folded_part_text(headings, texts, pure, "一"))
     if (meta.year_source == "title" and meta.period_end and meta.period_start
             and int(meta.period_end[:4]) != meta.year):
         title_line = lines[meta.agency_line - 1] if meta.agency_line else None
@@ -184,6 +190,8 @@ def _unread(shape: stream.Shape, table: Table) -> bool:
 
 
 _KIND = attrgetter("kind")
+_LINE = attrgetter("line")
+_NOT_NONE = partial(is_not, None)
 _SHAPE_ADDRESSES: dict[int, tuple[stream.Shape, tuple[str, ...], frozenset[str]]] = {}
 
 
@@ -205,13 +213,22 @@ def set_reading(table: Table, lines: list) -> None:
     (a number, a blank, a dash, 无 or text), "unreadable" when the table was not found or no cell was
     read, "partial" otherwise (some cells unknown, each with a diagnostic saying why).
     """
-    read = [c for c in table.cells.values() if c.kind != "missing"]
-    located = [c for c in table.cells.values() if c.line is not None]     # unreadable rows keep their line
-    table.structured = bool(table.present and located) and all(
-        0 < c.line <= len(lines) and lines[c.line - 1].table is not None for c in located)
-    if not table.present or not read:
+    cells = table.cells.values()
+    # (kinds and lines collected by map, in C: a table has a couple of hundred cells)
+    kinds = list(map(_KIND, cells))
+    unread = kinds.count("missing")
+    if table.present:
+        # the lines of the cells located (unreadable rows keep their line); a text's first one
+        # already says no
+        located = filter(_NOT_NONE, map(_LINE, cells))
+        first = next(located, None)
+        table.structured = first is not None and all(
+            0 < n <= len(lines) and lines[n - 1].table is not None for n in chain((first,), located))
+    else:
+        table.structured = False
+    if not table.present or unread == len(kinds):
         table.reading = "unreadable"
-    elif len(read) == len(table.cells):
+    elif not unread:
         table.reading = "complete"
     else:
         table.reading = "partial"

@@ -66,28 +66,29 @@ _CN_DIGITS = str.maketrans("〇零○一二三四五六七八九", "00012345678"
 _CN_YEAR = re.compile(r"[〇零○一二三四五六七八九]{4}(?=[ ]*年)")
 
 
+# _CN_YEAR's matches, looked for in the reversed text: a pattern starting with a literal is searched
+# for that character, a pattern starting with a set of characters as common as 一二三 is tried at
+# every one of them
+_CN_YEAR_REVERSED = re.compile(r"年[ ]*[〇零○一二三四五六七八九]{4}")
+
+
 def arabic_years(text: str) -> str:
     """二〇二三年 → 2023年 (length-preserving), so years written in Chinese numerals are found too."""
-    if "年" not in text:
+    if "年" not in text or not _CN_YEAR_REVERSED.search(text[::-1]):
         return text
     return _CN_YEAR.sub(lambda m: m.group().translate(_CN_DIGITS), text)
 
 
 def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_heading_line: int | None, *,
-                     identity_only: bool = False, folded: list[str] | None = None) -> Metadata:
+                     identity_only: bool = False, folded: list[str] | None = None, whole: str | None = None,
+                     part_one: str | None = None) -> Metadata:
     """The report's metadata. identity_only: only the title, the agency and the year (the probe's
     question, engine/run/probe.py) — the statistics period is then read only when the title states
     no year, and the publication date and the kind of body are left unset. folded: fold() of every
-    line's text when the caller has it (parts.fold_texts), not folded again here."""
-    meta = Metadata()
-    title, title_line = _title(lines, first_heading_line)
-    meta.title = title
-    if title:
-        meta.agency = agency_from_title(title)
-        meta.agency_line = title_line if meta.agency else None
-        m = _YEAR_IN_TITLE.search(arabic_years(fold(title)))
-        if m:
-            meta.year, meta.year_source = int(m.group("y")), "title"
+    line's text when the caller has it (parts.fold_texts), not folded again here; whole: those
+    joined by line breaks (parts.FoldedText.whole); part_one: fold() of part 一's text
+    (parts.folded_part_text)."""
+    meta = title_metadata(lines, first_heading_line, folded)
     if identity_only and meta.year is not None:
         return meta
     head = first_heading_line or min(len(lines), 40)
@@ -95,9 +96,14 @@ def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_head
     # never makes or takes away a line break, nor a "其它" across one)
     head_folded = ("\n".join(folded[:head]) if folded is not None
                    else fold("\n".join(ln.text for ln in lines[:head])))
-    body_folded = arabic_years(head_folded + "\n" + (fold(parts["一"].text) if parts["一"].present else ""))
-    period = _period_in(body_folded) or _period_in(arabic_years(
-        "\n".join(folded)[:_ALL_TEXT] if folded is not None else fold(_all_text(lines, _ALL_TEXT))))
+    if part_one is None:
+        part_one = fold(parts["一"].text) if parts["一"].present else ""
+    body_folded = arabic_years(head_folded + "\n" + part_one)
+    period = _period_in(body_folded)
+    if period is None:
+        if whole is None:
+            whole = "\n".join(folded) if folded is not None else fold(_all_text(lines, _ALL_TEXT))
+        period = _period_in(arabic_years(whole[:_ALL_TEXT]))
     if period:
         meta.period_start, meta.period_end = period
         if meta.year is None:
@@ -110,6 +116,22 @@ def extract_metadata(lines: list[SourceLine], parts: dict[str, Part], first_head
         return meta
     meta.publication_date = _publication_date(lines, folded)
     meta.body_kind = body_kind(meta.agency)
+    return meta
+
+
+def title_metadata(lines: list[SourceLine], first_heading_line: int | None,
+                   folded: list[str] | None = None) -> Metadata:
+    """The title and what it states: the agency, and the year (year_source "title") when it has one
+    (the start of extract_metadata; the probe's whole question when the title states the year)."""
+    meta = Metadata()
+    title, title_line = _title(lines, first_heading_line, folded)
+    meta.title = title
+    if title:
+        meta.agency = agency_from_title(title)
+        meta.agency_line = title_line if meta.agency else None
+        m = _YEAR_IN_TITLE.search(arabic_years(fold(title)))
+        if m:
+            meta.year, meta.year_source = int(m.group("y")), "title"
     return meta
 
 
@@ -173,18 +195,22 @@ def _publication_date(lines: list[SourceLine], folded: list[str] | None = None) 
     def fold_of(i: int) -> str:
         return folded[i] if folded is not None else fold(lines[i].text)
 
-    for i, ln in enumerate(lines[:15]):
-        if "日" not in ln.text and "时间" not in ln.text:
-            continue
-        m = _HEADER_DATE.match(fold_of(i))
-        if m:
-            return _iso(m.group("y"), m.group("m"), m.group("d"))
-    for i, ln in enumerate(lines[:60]):
-        if "发布" not in ln.text:
-            continue
-        m = _INLINE_DATE.search(fold_of(i))
-        if m:
-            return _iso(m.group("y"), m.group("m"), m.group("d"))
+    # (fold() leaves 日, 时间 and 发布 as they are: where the folded lines hold none, no line does)
+    top = "\n".join(folded[:60]) if folded is not None else None
+    if top is None or "日" in top or "时间" in top:
+        for i, ln in enumerate(lines[:15]):
+            if "日" not in ln.text and "时间" not in ln.text:
+                continue
+            m = _HEADER_DATE.match(fold_of(i))
+            if m:
+                return _iso(m.group("y"), m.group("m"), m.group("d"))
+    if top is None or "发布" in top:
+        for i, ln in enumerate(lines[:60]):
+            if "发布" not in ln.text:
+                continue
+            m = _INLINE_DATE.search(fold_of(i))
+            if m:
+                return _iso(m.group("y"), m.group("m"), m.group("d"))
     # the date under the signature at the end of the report ("XX镇人民政府 / 2024年1月15日")
     tail = [i for i in range(max(0, len(lines) - 8), len(lines)) if lines[i].text.strip()][-3:]
     for i in reversed(tail):
@@ -194,12 +220,16 @@ def _publication_date(lines: list[SourceLine], folded: list[str] | None = None) 
     return None
 
 
-def _title(lines: list[SourceLine], first_heading_line: int | None) -> tuple[str | None, int | None]:
-    """The report title as written and the line it starts on."""
-    for ln in lines[:15]:
-        m = _HEADER_TITLE.match(ln.text)
-        if m:
-            return m.group("t"), ln.no
+def _title(lines: list[SourceLine], first_heading_line: int | None,
+           folded: list[str] | None = None) -> tuple[str | None, int | None]:
+    """The report title as written and the line it starts on (folded: fold() of every line's text,
+    when the caller has it)."""
+    # (a header field "标题：…" holds 标题, which fold() leaves as it is)
+    if folded is None or "标题" in "\n".join(folded[:15]):
+        for ln in lines[:15]:
+            m = _HEADER_TITLE.match(ln.text)
+            if m:
+                return m.group("t"), ln.no
     limit = first_heading_line if first_heading_line is not None else min(len(lines), 30)
     found = _title_by_report_name(lines[:limit])
     if found is not None:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
+from itertools import accumulate
 from dataclasses import dataclass
 
 from engine.model import Part, SourceLine
@@ -85,16 +86,24 @@ class Heading:
     at_line_start: bool
 
 
-def find_headings(folded: list[str], lines: list[SourceLine]) -> dict[str, Heading]:
-    """The heading of each part found, in document order."""
-    text = _Joined(folded)
+def find_headings(folded: list[str], lines: list[SourceLine], *, whole: str | None = None,
+                  enough: str | None = None) -> dict[str, Heading]:
+    """The heading of each part found, in document order. whole: "\n".join(folded) when the caller
+    has it (FoldedText.folded_whole). enough: a part id — the search stops once that part was
+    looked for and some heading was found (the probe asks only where the first heading is and
+    whether part 二's is found: the later parts' searches cannot change those answers)."""
+    text = _Joined(folded, whole)
     line_start = _line_start_candidates(folded, text)
     # Headings on their own lines for most parts: the text is laid out in lines, and a numbered list
     # inside a long paragraph ("本报告包括：一、总体情况；二、主动公开政府信息情况…") is not a heading.
     line_mode = len(line_start) >= 3
     found: dict[str, Heading] = {}
     pos = (-1, -1)
+    stop = False
     for pid in PART_IDS:
+        if stop and found:
+            break
+        stop = stop or pid == enough
         cand = next((h for h in line_start.get(pid, ()) if (h.line_index, h.start) > pos), None)
         inline = None if (line_mode and cand is not None) else _inline_candidate(pid, folded, text, pos)
         if cand is None or (inline is not None and (inline.line_index, inline.start) < (cand.line_index, cand.start)
@@ -111,6 +120,9 @@ def _is_flattened(line: str) -> bool:
     return len(line) > 300
 
 
+_PLUS_ONE = (1).__add__
+
+
 class _Joined:
     """The folded lines joined by line breaks, when they hold none of their own (whole is None
     otherwise): the patterns that find headings never match a line break, so they are searched in
@@ -118,9 +130,12 @@ class _Joined:
     engine instead of trying each of hundreds of lines — and a match's offset is turned back into
     (line, column)."""
 
-    def __init__(self, folded: list[str]):
-        whole = "\n".join(folded)
-        self.whole = whole if folded and whole.count("\n") == len(folded) - 1 else None
+    def __init__(self, folded: list[str], whole: str | None = None):
+        if whole is None:
+            whole = "\n".join(folded)
+            whole = whole if folded and whole.count("\n") == len(folded) - 1 else None
+        self.whole = whole
+        self.folded = folded
         self._starts: list[int] | None = None
 
     def offset(self, line: int) -> int:
@@ -132,11 +147,10 @@ class _Joined:
     @property
     def starts(self) -> list[int]:
         if self._starts is None:
-            starts = [0]
-            at = self.whole.find("\n")
-            while at >= 0:
-                starts.append(at + 1)
-                at = self.whole.find("\n", at + 1)
+            # each line starts one past the previous line's end (the whole text holds no other
+            # line break): the lengths summed in C, not a find() per line
+            starts = list(accumulate(map(_PLUS_ONE, map(len, self.folded)), initial=0))
+            starts.pop()
             self._starts = starts
         return self._starts
 
@@ -199,31 +213,66 @@ def _inline_candidate(pid: str, folded: list[str], text: _Joined, after: tuple[i
     return None
 
 
-def build_parts(headings: dict[str, Heading], lines: list[SourceLine]) -> dict[str, Part]:
-    """Part objects (all six) with heading as written, line range and body text."""
-    ordered = sorted(headings.values(), key=lambda h: (h.line_index, h.start))
-    parts: dict[str, Part] = {pid: Part(id=pid, present=False) for pid in PART_IDS}
-    texts = [ln.text for ln in lines] if ordered else []
+def build_parts(headings: dict[str, Heading], lines: list[SourceLine],
+                texts: list[str] | None = None) -> dict[str, Part]:
+    """Part objects (all six) with heading as written, line range and body text (`texts`: every
+    line's text, when the caller has them)."""
+    ordered = sorted(headings.values(), key=_position)
+    if ordered and texts is None:
+        texts = [ln.text for ln in lines]
+    found: dict[str, Part] = {}
     for k, h in enumerate(ordered):
-        nxt = ordered[k + 1] if k + 1 < len(ordered) else None
-        raw_line = lines[h.line_index].text
+        raw_line = texts[h.line_index]
         heading = raw_line[h.start:h.end].strip().strip("*").strip()
-        if nxt is None:
-            end_line, end_col = len(lines) - 1, None
-        else:
-            end_line, end_col = nxt.line_index, nxt.start
-            if not lines[end_line].text[:end_col].strip(" \t#*"):
-                end_col = 0           # markdown marks of the next heading are not this part's text
+        end_line, end_col, last = _bounds(ordered, k, texts)
         body = _segment(texts, h.line_index, h.end, end_line, end_col)
-        if nxt is not None and end_col == 0 and end_line > h.line_index:
-            last = end_line - 1           # next heading starts its own line
-        else:
-            last = end_line
-        while last > h.line_index and not lines[last].text.strip():
-            last -= 1
-        parts[h.pid] = Part(id=h.pid, present=True, heading=heading, line_start=lines[h.line_index].no,
+        found[h.pid] = Part(id=h.pid, present=True, heading=heading, line_start=lines[h.line_index].no,
                             line_end=lines[last].no, text=body.strip())
-    return parts
+    return {pid: found.get(pid) or Part(id=pid, present=False) for pid in PART_IDS}
+
+
+def _position(h: Heading) -> tuple[int, int]:
+    return h.line_index, h.start
+
+
+def _bounds(ordered: list[Heading], k: int, texts: list[str]) -> tuple[int, int | None, int]:
+    """Where the body of the part under ordered[k] ends (line, column: None = end of line) and its
+    last non-blank line."""
+    h = ordered[k]
+    nxt = ordered[k + 1] if k + 1 < len(ordered) else None
+    if nxt is None:
+        end_line, end_col = len(texts) - 1, None
+    else:
+        end_line, end_col = nxt.line_index, nxt.start
+        if not texts[end_line][:end_col].strip(" \t#*"):
+            end_col = 0           # markdown marks of the next heading are not this part's text
+    if nxt is not None and end_col == 0 and end_line > h.line_index:
+        last = end_line - 1           # next heading starts its own line
+    else:
+        last = end_line
+    while last > h.line_index and not texts[last].strip():
+        last -= 1
+    return end_line, end_col, last
+
+
+def folded_part_text(headings: dict[str, Heading], texts: list[str], pure: list[str], pid: str) -> str:
+    """fold() of build_parts' text of part `pid` ("" when not found), cut from the folded lines
+    `pure` (fold() of each text) instead of folded again: fold() maps one character to one, so the
+    body's positions are the same in both; the ends are stripped where the original text is (fold()
+    makes some characters spaces that str.strip keeps); and a "其它" never spans the body's ends (it
+    starts after the heading's last character, a title word's or a line's end, and stops before the
+    next heading's numeral or a line break)."""
+    h = headings.get(pid)
+    if h is None:
+        return ""
+    ordered = sorted(headings.values(), key=_position)
+    end_line, end_col, _ = _bounds(ordered, ordered.index(h), texts)
+    body = _segment(texts, h.line_index, h.end, end_line, end_col)
+    kept = body.strip()
+    if not kept:
+        return ""
+    lead = len(body) - len(body.lstrip())
+    return _segment(pure, h.line_index, h.end, end_line, end_col)[lead:lead + len(kept)]
 
 
 def segment_text(lines: list[SourceLine], l0: int, c0: int, l1: int, c1: int | None) -> str:
@@ -247,26 +296,47 @@ def fold_texts(lines: list[SourceLine]) -> tuple[list[str], list[str]]:
     """(fold() of every line's text, the folded lines the parser reads): in the second, a page number
     line is blanked (same length: it must not read as a value between a label and the values that
     continue after the page break) and a markdown table row is a TAB row."""
-    texts = [ln.text for ln in lines]
-    joined = "\n".join(texts)
+    f = fold_document([ln.text for ln in lines])
+    return f.pure, f.folded
+
+
+@dataclass(frozen=True)
+class FoldedText:
+    """fold_texts' two lists, and each joined by line breaks when the lines hold none of their own
+    (None otherwise): the whole texts the heading and metadata searches read, made once."""
+    pure: list[str]
+    folded: list[str]
+    whole: str | None            # "\n".join(pure)
+    folded_whole: str | None     # "\n".join(folded)
+
+
+def fold_document(texts: list[str], joined: str | None = None) -> FoldedText:
+    """fold_texts of the lines' texts (`joined`: "\n".join(texts) when the caller has it, e.g. the
+    text reader's text)."""
+    if joined is None:
+        joined = "\n".join(texts)
     if not texts or joined.count("\n") != len(texts) - 1:
         pure = [fold(t) for t in texts]
-        return pure, [" " * len(f) if is_page_number(f) else markdown_row_as_tabs(f) for f in pure]
+        return FoldedText(pure, [" " * len(f) if is_page_number(f) else markdown_row_as_tabs(f) for f in pure],
+                          None, None)
     # fold() of the lines folded as one text (one pass instead of one per line): the lines hold no
     # line break of their own, and fold() maps characters one to one and never makes or takes away
     # a line break, nor a "其它" across one
     whole = fold(joined)
     pure = whole.split("\n")
     folded = list(pure)
+    changed = False
     # the page number lines and markdown rows found in the whole text, not tried line by line (a
     # report has a few of them among hundreds of lines)
     for i in _lines_after_break(_PAGE_NUMBER_AFTER_BREAK, whole, pure):
         folded[i] = " " * len(pure[i])
+        changed = True
     if "|" in whole:
         for i in _lines_after_break(_MD_ROW_AFTER_BREAK, whole, pure):
             if not is_page_number(pure[i]):
                 folded[i] = markdown_row_as_tabs(pure[i])
-    return pure, folded
+                changed = True
+    return FoldedText(pure, folded, whole, "\n".join(folded) if changed else whole)
 
 
 def _lines_after_break(rx: re.Pattern[str], whole: str, pure: list[str]):

@@ -30,10 +30,10 @@ from engine.model import Metadata
 # the parser's own tests for a notice and for the report words (refusal, _looks_like_report)
 from engine.parse import _NOTICE_LINES as NOTICE_LINES, notice_title
 from engine.parse import _REPORT_WORDS as REPORT_WORDS
-from engine.parse.metadata import extract_metadata
+from engine.parse.metadata import extract_metadata, title_metadata
 from engine.run.inputs import InputFile
 from engine.run.keyed import PackedTable
-from engine.parse.parts import build_parts, find_headings, fold_texts
+from engine.parse.parts import build_parts, find_headings, fold_document
 
 # Lines the probe reads: a title and the first part heading stand well within the first size; the
 # second is for a year read from part 一, which must then be whole in them.
@@ -74,14 +74,14 @@ def probe_text(path: str, limits: Limits) -> Probe | None:
         data = read_bytes_bounded(path, limits)
     except IngestError:
         return None
-    if len(data) > MAX_PROBE_BYTES or b"\x00" in data or not data.strip():
+    if len(data) > MAX_PROBE_BYTES or b"\x00" in data or not data or data.isspace():
         return None
     suffix = _suffix(path)
     fmt = format_of(suffix, data[:4096])
     if fmt not in ("txt", "md"):
         return None
     text = _utf8_text(data)           # else the reader's detector decides: leave it to the full read
-    if text is None or not text.strip():
+    if text is None or not text or text.isspace():
         return None
     count, lines = head_lines(text, HEAD_LINES)
     if count > limits.max_lines:
@@ -137,16 +137,22 @@ def _head_metadata(texts: list[str], cut: bool) -> tuple[Metadata, list[str]] | 
     — or, when it is read from part 一 (the statistics period, the commonest year), part 一 whole
     in them (part 二's heading found)."""
     head = source_lines(texts)
-    pure, folded = fold_texts(head)
-    headings = find_headings(folded, head)
+    f = fold_document(texts)
+    # (the search stops at part 二: where the first heading is and whether 二's is found are all
+    # that is asked of the later parts)
+    headings = find_headings(f.folded, head, whole=f.folded_whole, enough="二")
     if not headings:
         return None
     first = min(h.line_index for h in headings.values())
     if cut and first >= len(head) - 8:
         return None                   # the heading may be one the head cut off
-    meta = extract_metadata(head, build_parts(headings, head), first, identity_only=True, folded=pure)
+    meta = title_metadata(head, first, f.pure)
+    if meta.year is None:
+        # (part 一 ends at 二's heading when found; without it the answer is None whatever part 一 says)
+        meta = extract_metadata(head, build_parts(headings, head, texts), first, identity_only=True,
+                                folded=f.pure, whole=f.whole)
     if not meta.agency or meta.year is None:
         return None
     if meta.year_source != "title" and "二" not in headings:
         return None
-    return meta, folded
+    return meta, f.folded

@@ -1,0 +1,138 @@
+"""The parse skeleton's work done once: the folded text's joins (parts.fold_document), part 一's
+folded text cut from the folded lines (parts.folded_part_text), the heading search stopped once the
+probe's question is answered (find_headings(enough=)), the reader's line texts (TextDocument.texts),
+the reversed-text test of arabic_years, the metadata's header pre-checks and set_reading in C —
+each the same answer as the plain computation it replaces."""
+from __future__ import annotations
+
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from engine.ingest.text import TextDocument, read, source_lines
+from engine.model import Cell, Table
+from engine.parse import parse_document, set_reading
+from engine.parse import metadata as M
+from engine.parse import parts as P
+from engine.parse.normalize import fold
+
+SEEDS = sorted((Path(__file__).resolve().parents[2] / "shared" / "seeds").glob("*.txt"))
+REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
+
+TEXTS = [
+    "标题\n\n一、总体情况\n\u200b 正文其\n二、主动公开政府信息情况\n| a | b |\n- 3 -\n三、收到和处理政府信息公开申请情况\n",
+    "# 丙镇人民政府\n## 2024年政府信息公开工作年度报告\n### 一、总体情况\n\u3000其它事项\u200b\n\n## 二、主动公开政府信息情况\n",
+    "一、总体情况 今年…… 二、主动公开政府信息情况 表格…… 三、收到和处理政府信息公开申请情况 四、政府信息公开行政复议、行政诉讼情况"
+    " 五、存在的主要问题及改进情况 六、其他需要报告的事项 无。",
+    "二、主动公开政府信息情况 一、总体情况\n一、总体情况其\n它\n",
+    "报告\n一、总体情况\n\n\n",
+    "没有任何标题的一段文字。\n第二行",
+]
+
+
+def _texts():
+    out = list(TEXTS)
+    out += [p.read_text(encoding="utf-8") for p in SEEDS[:8]]
+    if REAL.is_dir():
+        out += [p.read_text(encoding="utf-8", errors="replace") for p in sorted(REAL.glob("*.txt"))[:20]]
+    return out
+
+
+def _doc(text: str):
+    return read(Path("r.md"), text.encode("utf-8"))
+
+
+@pytest.mark.parametrize("text", _texts())
+def test_skeleton_shortcuts_give_the_plain_answers(text):
+    doc = _doc(text)
+    lines = doc.lines
+    assert isinstance(doc, TextDocument) and doc.texts == [ln.text for ln in lines]
+    texts = doc.texts
+    f = P.fold_document(texts)
+    pure, folded = P.fold_texts(lines)
+    assert (f.pure, f.folded) == (pure, folded)
+    assert f.whole == "\n".join(pure) and f.folded_whole == "\n".join(folded)
+    headings = P.find_headings(folded, lines)
+    assert P.find_headings(folded, lines, whole=f.folded_whole) == headings
+    joined = P._Joined(folded)
+    starts = [0] + [m.end() for m in re.finditer("\n", joined.whole)]
+    assert joined.starts == starts
+    parts = P.build_parts(headings, lines)
+    assert P.build_parts(headings, lines, texts) == parts
+    assert list(parts) == list("一二三四五六")
+    for pid, part in parts.items():
+        assert P.folded_part_text(headings, texts, pure, pid) == (fold(part.text) if part.present else "")
+    first = min((h.line_index for h in headings.values()), default=None)
+    assert M.extract_metadata(lines, parts, first, folded=pure, whole=f.whole,
+                              part_one=P.folded_part_text(headings, texts, pure, "一")) == \
+        M.extract_metadata(lines, parts, first)
+    assert M._title(lines, first, pure) == M._title(lines, first)
+    assert M._publication_date(lines, pure) == M._publication_date(lines)
+
+
+@pytest.mark.parametrize("text", _texts())
+def test_heading_search_stopped_at_part_two_answers_the_probe(text):
+    lines = _doc(text).lines
+    folded = P.fold_lines(lines)
+    full = P.find_headings(folded, lines)
+    short = P.find_headings(folded, lines, enough="二")
+    assert min((h.line_index for h in short.values()), default=None) == \
+        min((h.line_index for h in full.values()), default=None)
+    assert short.get("一") == full.get("一") and short.get("二") == full.get("二")
+    assert short.items() <= full.items()
+
+
+def test_arabic_years_reversed_check_is_the_substitution():
+    rng = random.Random(5)
+    alphabet = "〇零○一二三四五六七八九年 2x"
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 14)))
+        want = text if "年" not in text else M._CN_YEAR.sub(lambda m: m.group().translate(M._CN_DIGITS), text)
+        assert M.arabic_years(text) == want
+    assert M.arabic_years("二〇二三 年度") == "2023 年度"
+
+
+def test_header_fields_still_found_with_the_folded_lines():
+    text = "标题：甲县人民政府2023年政府信息公开工作年度报告\n发布时间：2024-01-20\n一、总体情况\n正文\n"
+    lines = _doc(text).lines
+    pure = P.fold_lines(lines)
+    assert M._title(lines, 2, pure) == ("甲县人民政府2023年政府信息公开工作年度报告", 1)
+    assert M._publication_date(lines, pure) == "2024-01-20"
+
+
+def _set_reading_plain(table: Table, lines: list) -> tuple[bool, str]:
+    read = [c for c in table.cells.values() if c.kind != "missing"]
+    located = [c for c in table.cells.values() if c.line is not None]
+    structured = bool(table.present and located) and all(
+        0 < c.line <= len(lines) and lines[c.line - 1].table is not None for c in located)
+    reading = ("unreadable" if not table.present or not read
+               else "complete" if len(read) == len(table.cells) else "partial")
+    return structured, reading
+
+
+@pytest.mark.parametrize("present", [True, False])
+@pytest.mark.parametrize("cells", [
+    [], [("number", 1)], [("missing", None)], [("number", 1), ("missing", None)], [("blank", 0), ("number", 2)],
+    [("number", None), ("number", 3)], [("number", 9)], [("number", 2), ("number", 3)],
+])
+def test_set_reading_as_plainly_computed(present, cells):
+    from dataclasses import replace
+
+    grid = source_lines(["a", "b", "c"])
+    grid[1] = replace(grid[1], table=1)
+    grid[2] = replace(grid[2], table=1)
+    for lines in (grid, source_lines(["a", "b", "c"])):
+        table = Table(name="active", present=present,
+                      cells={f"c{i}": Cell(address=f"c{i}", kind=k, line=n) for i, (k, n) in enumerate(cells)})
+        set_reading(table, lines)
+        assert (table.structured, table.reading) == _set_reading_plain(table, lines)
+
+
+def test_parse_document_reads_the_readers_texts_or_the_lines():
+    from engine.model import Document
+
+    doc = _doc(TEXTS[1])
+    plain = Document(path=doc.path, format=doc.format, lines=doc.lines, sha256=doc.sha256)
+    assert parse_document(doc).to_json(with_lines=True) == parse_document(plain).to_json(with_lines=True)
