@@ -136,3 +136,20 @@ def test_parse_document_reads_the_readers_texts_or_the_lines():
     doc = _doc(TEXTS[1])
     plain = Document(path=doc.path, format=doc.format, lines=doc.lines, sha256=doc.sha256)
     assert parse_document(doc).to_json(with_lines=True) == parse_document(plain).to_json(with_lines=True)
+
+
+def test_fold_of_long_texts_is_translate():
+    from engine.parse import normalize as N
+
+    rng = random.Random(11)
+    wide = [chr(c) for c in [*range(0x20, 0x3000, 7), *range(0x3000, 0x3100), *range(0xFE00, 0x10000, 3),
+                             0x4E00, 0x4E8C, 0x1F600, 0x20000]] + list("其它，（）")
+    common = list("其它，（）：“”；abc一二三\u3000－—０１\t ")
+    for _ in range(800):
+        for alphabet in (wide, common):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(64, 300)))
+            want = text.translate(N._TABLE)
+            assert N._fold_long(text) == N._fold_distinct(text) == want
+            assert fold(text) == want.replace("其它", "其他")
+    many = "".join(chr(c) for c in range(0x1100, 0x1100 + 200))     # past _MAX_STOPS stops
+    assert N._fold_long(many * 2) == (many * 2).translate(N._TABLE)

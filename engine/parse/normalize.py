@@ -72,7 +72,35 @@ def fold(text: str) -> str:
 def _fold_long(text: str) -> str:
     """text.translate(_TABLE) by replacing each distinct character that folds to another (a report
     has a dozen: ，（）：“” …). Same result: every character is mapped on its own, and what one maps
-    to is checked to map to itself, so no replacement is replaced again."""
+    to is checked to map to itself, so no replacement is replaced again.
+
+    The characters to replace are found by running over the characters that stay (_kept_run(): a
+    possessive run of one character set, a tight loop inside the regex engine) and stopping at the
+    next one that does not: each distinct character is looked at once, as all its occurrences are
+    replaced at once (a search for any such character, or finding them all, tries the pattern at
+    every position: several times slower)."""
+    run = _KEPT_RUN or _kept_run()
+    out = text
+    end = len(text)
+    pos = run(out).end()
+    stops = 0
+    while pos < end:
+        ch = out[pos]
+        code = _TABLE[ord(ch)]
+        if code != ord(ch):
+            if _TABLE[code] != code:
+                return text.translate(_TABLE)
+            out = out.replace(ch, chr(code))     # one for one: positions stay
+        stops += 1
+        if stops > _MAX_STOPS:
+            return _fold_distinct(text)          # many characters outside the kept set
+        pos = run(out, pos + 1).end()
+    return out
+
+
+def _fold_distinct(text: str) -> str:
+    """_fold_long by finding every character outside _SAME first (a text of many characters the
+    kept set does not list: a stop for each of them would cost more)."""
     out = text
     for ch in set(_OTHER.findall(text)):
         code = _TABLE[ord(ch)]
@@ -82,6 +110,23 @@ def _fold_long(text: str) -> str:
             return text.translate(_TABLE)
         out = out.replace(ch, chr(code))
     return out
+
+
+_MAX_STOPS = 48
+# Blocks whose characters that fold() leaves as they are join _SAME in the kept set: Latin, general
+# punctuation, letter-like symbols and arrows, box drawing and shapes (○ is a zero), CJK punctuation,
+# the full-width forms — what reports write besides the CJK ideographs
+_KEPT_BLOCKS = ((0x80, 0x250), (0x2000, 0x2070), (0x2100, 0x2200), (0x2500, 0x2600), (0x3000, 0x3040),
+                (0xFE30, 0xFE50), (0xFF00, 0xFFF0))
+_KEPT_RUN = None
+
+
+def _kept_run():
+    """The kept set's run pattern's match method, built on first use (it folds ~2,000 characters)."""
+    global _KEPT_RUN
+    kept = "".join(re.escape(chr(c)) for lo, hi in _KEPT_BLOCKS for c in range(lo, hi) if _TABLE[c] == c)
+    _KEPT_RUN = re.compile(f"[{_SAME}{kept}]*+").match
+    return _KEPT_RUN
 
 
 def squeeze(text: str) -> str:
