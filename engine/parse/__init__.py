@@ -22,7 +22,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache, partial
 from itertools import chain
-from operator import attrgetter, is_not
+from operator import attrgetter, countOf, is_not
 from pathlib import Path
 
 from engine.ingest import read_document
@@ -214,9 +214,8 @@ def set_reading(table: Table, lines: list) -> None:
     read, "partial" otherwise (some cells unknown, each with a diagnostic saying why).
     """
     cells = table.cells.values()
-    # (kinds and lines collected by map, in C: a table has a couple of hundred cells)
-    kinds = list(map(_KIND, cells))
-    unread = kinds.count("missing")
+    # (kinds and lines looked at by map, in C: a table has a couple of hundred cells)
+    unread = countOf(map(_KIND, cells), "missing")
     if table.present:
         # the lines of the cells located (unreadable rows keep their line); a text's first one
         # already says no
@@ -226,7 +225,7 @@ def set_reading(table: Table, lines: list) -> None:
             0 < n <= len(lines) and lines[n - 1].table is not None for n in chain((first,), located))
     else:
         table.structured = False
-    if not table.present or unread == len(kinds):
+    if not table.present or unread == len(table.cells):
         table.reading = "unreadable"
     elif not unread:
         table.reading = "complete"

@@ -196,7 +196,7 @@ def _publication_date(lines: list[SourceLine], folded: list[str] | None = None) 
         return folded[i] if folded is not None else fold(lines[i].text)
 
     # (fold() leaves 日, 时间 and 发布 as they are: where the folded lines hold none, no line does)
-    top = "\n".join(folded[:60]) if folded is not None else None
+    top = "\n".join(folded[:15]) if folded is not None else None
     if top is None or "日" in top or "时间" in top:
         for i, ln in enumerate(lines[:15]):
             if "日" not in ln.text and "时间" not in ln.text:
@@ -204,7 +204,7 @@ def _publication_date(lines: list[SourceLine], folded: list[str] | None = None) 
             m = _HEADER_DATE.match(fold_of(i))
             if m:
                 return _iso(m.group("y"), m.group("m"), m.group("d"))
-    if top is None or "发布" in top:
+    if top is None or "发布" in top or "发布" in "\n".join(folded[15:60]):
         for i, ln in enumerate(lines[:60]):
             if "发布" not in ln.text:
                 continue

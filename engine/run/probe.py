@@ -147,12 +147,13 @@ def _head_metadata(texts: list[str], cut: bool) -> tuple[Metadata, list[str]] | 
     if cut and first >= len(head) - 8:
         return None                   # the heading may be one the head cut off
     meta = title_metadata(head, first, f.pure)
+    if not meta.agency:
+        return None                   # (the agency is the title's: nothing below can give one)
     if meta.year is None:
-        # (part 一 ends at 二's heading when found; without it the answer is None whatever part 一 says)
+        if "二" not in headings:
+            return None               # a year read below the title needs part 一 whole
         meta = extract_metadata(head, build_parts(headings, head, texts), first, identity_only=True,
                                 folded=f.pure, whole=f.whole)
-    if not meta.agency or meta.year is None:
-        return None
-    if meta.year_source != "title" and "二" not in headings:
-        return None
+        if meta.year is None:
+            return None
     return meta, f.folded
