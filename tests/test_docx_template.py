@@ -8,7 +8,8 @@ import zlib
 
 from docx import Document
 
-from engine.render.docx_letter import Package, _Entry, render_docx, xml_text, zip_bytes
+from engine.render.docx_letter import render_docx
+from engine.render.docx_package import Package, _Entry, xml_text, zip_bytes
 from engine.render.docx_template import TEMPLATE, _fixed_zip, build_template
 from engine.render.letter_content import FindingRow, Letter, RuleGroup, Section
 

@@ -13,7 +13,8 @@ import pytest
 from audit_support import audit_with_fake_hooks, report_text
 from engine.model import AuditRecord
 from engine.render import letter_content
-from engine.render.docx_letter import _NOT_XML, _t, cell, grid_table, number_cell, twips, xml_text
+from engine.render.docx_letter import _t, cell, grid_table, number_cell, twips
+from engine.render.docx_package import _NOT_XML, xml_text
 from engine.render.letter_content import (build_letter, file_name, letter_record, placeholder_warning, record_json,
                                           rectify_request)
 from engine.render.letters import letter_file, letter_target, write_letter
@@ -152,3 +153,59 @@ def test_docx_runs_made_directly_are_the_general_runs(text):
     assert cell([text, text], "LetterCell") == (paragraph(run(text), "LetterCell")
                                                 + paragraph(lines_runs(text), "LetterCellNote"))
     assert cell([text], "LetterCellCenter", bold=True) == paragraph(run(text, bold=True), "LetterCellCenter")
+
+
+@pytest.mark.parametrize("text", TEXTS + ["两行\n文字", "制表\t符", "回车\r换行\n", "\n", "a\n\nb", " \n ", "a", " ", "\u3000"])
+def test_docx_paragraphs_made_directly_are_the_general_paragraphs(text):
+    from engine.render.docx_letter import _Body, cell_para, lines_runs, para_xml, paragraph, run
+
+    assert para_xml(text, "LetterBody") == paragraph(lines_runs(text), "LetterBody")
+    assert cell_para(text, "LetterCell") == cell([text], "LetterCell")
+    body = _Body()
+    body.labelled("依据", text)
+    assert body.out == [paragraph(run("依据：", bold=True) + run(text), "LetterNote")]
+
+
+def _general_group_table(group):
+    """The findings table of a rule as the general pieces write it (grid_table, row, cell)."""
+    table = grid_table(("序号", "问题、位置及原文"), (1.3, 14.3))
+    for row in group.rows:
+        marked = f"【未整改】{row.text}" if row.still_open else row.text
+        if row.quote:
+            lines = [marked, f"位置：{row.where}；原文：“{row.quote}”"]
+        else:
+            lines = [f"{marked}（{row.where}）" if row.where else marked]
+        table.row([number_cell(row.no), cell(lines, "LetterCell")])
+    return table.xml()
+
+
+def test_docx_findings_table_and_closing_are_the_general_ones():
+    from engine.render.docx_letter import RIGHT_INDENT, _Body, _Table, closing_xml, lines_runs, paragraph
+    from engine.render.letter_content import FindingRow, RuleGroup
+
+    rows = [FindingRow(1, "甲 & <乙>", "表三，原文第3行", "原文\t一行\n两行", still_open=True),
+            FindingRow(12, " 前后空格 ", "", None), FindingRow(123, "数值\n换行", "全文", None),
+            FindingRow(7, "", "表二", "引文")]
+    group = RuleGroup("（一）", "error", "错误", "标题", "扣 5 分", rows, "请更正。", None)
+    body = _Body()
+    body.group(group)
+    assert body.out[1] == _general_group_table(group)
+    assert body.out[1].count("<w:tr>") == len(rows) + 1
+    paragraphs = ("请你单位整改 <如下>。", "第二段\n两行")
+    parts = [cell(["三、整改要求"], "LetterHeading")]
+    parts += [paragraph(lines_runs(p), "LetterBody") for p in paragraphs]
+    parts.append(paragraph(lines_runs(""), "LetterAddressee"))
+    parts += [paragraph(lines_runs(t), "LetterSign", RIGHT_INDENT) for t in ("某办公室", "2026年1月5日")]
+    table = _Table((twips(15.6),), grid=False)
+    table.row(["".join(parts)])
+    assert closing_xml("三、整改要求", paragraphs, "某办公室", "2026年1月5日") == table.xml()
+
+
+def test_a_runs_basis_is_legal_basis_for(records):
+    from engine.render.letter_content import legal_basis_for, run_basis
+
+    basis = run_basis()
+    for year, template in [(2019, None), (2021, None), (2024, "2021"), (None, "2019"), (None, None), (2018, "x")]:
+        assert basis(year, template) == legal_basis_for(year, template)
+    for record in records:
+        assert build_letter(record, Office(), RUN_DATE, basis) == build_letter(record, Office(), RUN_DATE)

@@ -7,7 +7,7 @@ letter_content.Letter).
     render_docx(letter) -> bytes      deterministic: fixed document dates and zip timestamps
     DocxLetters                       the Output (engine/render/output.py) writing them next to the HTML
 
-Speed: a letter is the package template (templates/letter.docx: styles, numbering, settings …, read
+Speed: a letter is the package template (engine/render/docx_package.py) (templates/letter.docx: styles, numbering, settings …, read
 once per process with its parts already compressed) plus two parts written here as text — the body
 (word/document.xml) and the core properties. The body is the WordprocessingML python-docx would
 write for the same calls (paragraphs with a style, runs, tables with fixed column widths), built as
@@ -16,24 +16,22 @@ strings: ~1 ms a letter instead of ~50 ms for python-docx opening, building and 
 from __future__ import annotations
 
 import re
-import struct
-import zlib
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path, PurePosixPath
+from pathlib import PurePosixPath
 
 from engine.model import AuditRecord
-from engine.render.letter_content import FindingRow, Letter, RuleGroup, Section, shared_letter
+from engine.render.docx_package import _NOT_AS_IS, template, xml_text
+from engine.render.letter_content import FindingRow, Letter, RuleGroup, Section, run_basis, shared_letter
 from engine.render.letters import letter_target, write_letter
-from engine.render.output import ReportOutput
+from engine.render.output import OutputContext, ReportOutput
 
-TEMPLATE = Path(__file__).parent / "templates" / "letter.docx"
-FIXED_DOS_TIME, FIXED_DOS_DATE = 0, (2000 - 1980) << 9 | 1 << 5 | 1      # 2000-01-01 00:00 (as the template)
 RIGHT_INDENT = 640    # twips: the 落款 and date two 3号 characters in from the right margin
 
 
 def render_docx(letter: Letter) -> bytes:
-    body = _Body()
+    package = template()
+    body = _Body(package.document_head)
     if letter.placeholder_warning:
         body.para(letter.placeholder_warning, "LetterWarning")
     body.para(f"政府信息公开工作年度报告\n{letter.title}", "LetterTitle")
@@ -43,11 +41,11 @@ def render_docx(letter: Letter) -> bytes:
     for section in letter.sections:
         body.section(section)
     body.closing(letter)
-    package = template()
+    body.out.append(package.document_tail)
     core = {"title": f"审核意见书 {letter.reference_number}",
             "subject": f"{letter.agency}{letter.year or ''}年度政府信息公开工作年度报告审核意见",
             "author": letter.office_name}
-    return package.write(package.document_head + "".join(body.out) + package.document_tail, core)
+    return package.write("".join(body.out), core)
 
 
 class DocxLetters(ReportOutput):
@@ -55,8 +53,12 @@ class DocxLetters(ReportOutput):
 
     folder = "letters"
 
+    def __init__(self, ctx: OutputContext):
+        super().__init__(ctx)
+        self.basis = run_basis()          # the format documents cited, as HtmlLetters
+
     def write(self, record: AuditRecord) -> None:
-        data = render_docx(shared_letter(record, self.ctx.office, self.ctx.run_date, "docx"))
+        data = render_docx(shared_letter(record, self.ctx.office, self.ctx.run_date, "docx", self.basis))
         write_letter(letter_target(self.ctx.out_dir, record.letter, ".docx"), data)
 
 
@@ -72,20 +74,7 @@ def docx_path(letter: str) -> str:
 
 # --- text --------------------------------------------------------------------------------------------
 
-# Characters XML 1.0 cannot carry (a form feed from a PDF's text …): dropped, a letter is always written
-_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _BREAKS = re.compile("([\t\r\n])")
-# what xml_text changes: most text has none of it and is its own XML form
-_NOT_AS_IS = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def xml_text(text: str) -> str:
-    """Text content escaped as lxml serializes it."""
-    if _NOT_AS_IS.search(text) is None:
-        return text
-    if _NOT_XML.search(text):
-        text = _NOT_XML.sub("", text)
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
 
 
 def _t(text: str) -> str:
@@ -141,6 +130,26 @@ def lines_runs(text: str) -> str:
         return text_run(text)
     lines = text.split("\n")
     return "".join(run(chunk, br=i < len(lines) - 1) for i, chunk in enumerate(lines))
+
+
+# A text that is its own run as it stands: not empty, no tab, CR or LF, nothing xml_text changes, no
+# white space at either end (str.isspace and the pattern's \s are the same test) — most of a letter.
+# Its run is <w:r><w:t>text</w:t></w:r> whichever of run, text_run or lines_runs writes it.
+_AS_IS_RUN = re.compile(r"(?!\s)[^\t\n\r&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]+(?<!\s)")
+
+
+def para_xml(text: str, style: str) -> str:
+    """paragraph(lines_runs(text), style) in one step for a text carried as it stands."""
+    if _AS_IS_RUN.fullmatch(text) is None:
+        return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{lines_runs(text)}</w:p>'
+    return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>'
+
+
+def cell_para(text: str, style: str) -> str:
+    """cell([text], style): the first line of a cell is one run (a line break inside it)."""
+    if _AS_IS_RUN.fullmatch(text) is None:
+        return paragraph(run(text), style)
+    return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>'
 
 
 def twips(cm: float) -> int:
@@ -221,26 +230,62 @@ def _marked(row: FindingRow) -> str:
     return f"【未整改】{row.text}" if row.still_open else row.text
 
 
+@dataclass(frozen=True)
+class _GridForm:
+    """The pieces of a grid table with a number column first, the same in every letter: the table up
+    to and with its heading row, and a row's XML around its number (then the second cell's head)."""
+    start: str                # <w:tbl>, properties, grid, heading row
+    row_head: str             # <w:tr>, row properties, first cell's head, the number's paragraph up to the digits
+    row_mid: str              # after the digits: end of the first cell, the second cell's head
+
+
+@lru_cache(maxsize=None)
+def _grid_form(headings: tuple[str, ...], widths_cm: tuple[float, ...]) -> _GridForm:
+    table = grid_table(headings, widths_cm)
+    start = table.xml()
+    start = start[:-len("</w:tbl>")]
+    heads = table.cell_heads
+    number = number_cell(0)
+    at = number.index("<w:t>0</w:t>") + len("<w:t>")
+    return _GridForm(start, f"<w:tr>{_ROW}{heads[0]}{number[:at]}", f"{number[at + 1:]}</w:tc>{heads[1]}")
+
+
+_RULE_TABLE = (("序号", "问题、位置及原文"), (1.3, 14.3))
+_PAIRED_TABLE = (("序号", "问题", "序号", "问题"), (1.1, 6.7, 1.1, 6.7))
+_RECTIFIED_TABLE = (("序号", "原审核意见", "整改情况"), (1.3, 12.1, 2.2))
+
+
+@lru_cache(maxsize=None)
+def _label_head(label: str) -> str:
+    """labelled()'s paragraph up to the text's run: the bold label."""
+    return f'<w:p><w:pPr><w:pStyle w:val="LetterNote"/></w:pPr>{run(f"{label}：", bold=True)}'
+
+
 # --- the body ----------------------------------------------------------------------------------------
 
 class _Body:
-    """The paragraphs and tables of word/document.xml's body, in order."""
+    """The paragraphs and tables of word/document.xml's body, in order (after `head`, when given:
+    the document's start, so that the whole part is joined once)."""
 
-    def __init__(self) -> None:
-        self.out: list[str] = []
+    def __init__(self, head: str = "") -> None:
+        self.out: list[str] = [head] if head else []
 
     def para(self, text: str, style: str) -> None:
-        self.out.append(f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{lines_runs(text)}</w:p>')   # paragraph()
+        self.out.append(para_xml(text, style))      # paragraph(lines_runs(text), style)
 
     def labelled(self, label: str, text: str) -> None:
-        self.out.append(paragraph(run(f"{label}：", bold=True) + run(text), "LetterNote"))
+        # paragraph(run(f"{label}：", bold=True) + run(text), "LetterNote")
+        if _AS_IS_RUN.fullmatch(text) is None:
+            self.out.append(f"{_label_head(label)}{run(text)}</w:p>")
+        else:
+            self.out.append(f"{_label_head(label)}<w:r><w:t>{text}</w:t></w:r></w:p>")
 
     def section(self, section: Section) -> None:
         self.para(section.heading, "LetterHeading")
         for text in section.paragraphs:
             self.para(text, "LetterBody")
         if section.rectified:
-            table = grid_table(("序号", "原审核意见", "整改情况"), (1.3, 12.1, 2.2))
+            table = grid_table(*_RECTIFIED_TABLE)
             for no, text, status in section.rectified:
                 table.row([number_cell(no), cell([text], "LetterCell"),
                            cell([status], "LetterCellCenter")])
@@ -253,21 +298,28 @@ class _Body:
     def group(self, group: RuleGroup) -> None:
         self.para(f"{group.heading}【{group.severity_label}】{group.title}（{group.points}）", "LetterSubheading")
         if group.paired:
-            table = grid_table(("序号", "问题", "序号", "问题"), (1.1, 6.7, 1.1, 6.7))
+            table = grid_table(*_PAIRED_TABLE)
             for a, b in group.row_pairs():
                 cells = [number_cell(a.no), cell([_marked(a)], "LetterCell"), "", ""]
                 if b is not None:
                     cells[2:] = [number_cell(b.no), cell([_marked(b)], "LetterCell")]
                 table.row(cells)
+            self.out.append(table.xml())
         else:
-            table = grid_table(("序号", "问题、位置及原文"), (1.3, 14.3))
+            # table.row([number_cell(row.no), cell(lines, "LetterCell")]) for each finding, from the
+            # table's pieces made once
+            form = _grid_form(*_RULE_TABLE)
+            xml = [form.start]
             for row in group.rows:
+                text = f"【未整改】{row.text}" if row.still_open else row.text
                 if row.quote:
-                    text = [_marked(row), f"位置：{row.where}；原文：“{row.quote}”"]
+                    content = cell_para(text, "LetterCell") + para_xml(f"位置：{row.where}；原文：“{row.quote}”",
+                                                                         "LetterCellNote")
                 else:
-                    text = [f"{_marked(row)}（{row.where}）" if row.where else _marked(row)]
-                table.row([number_cell(row.no), cell(text, "LetterCell")])
-        self.out.append(table.xml())
+                    content = cell_para(f"{text}（{row.where}）" if row.where else text, "LetterCell")
+                xml.append(f"{form.row_head}{row.no}{form.row_mid}{content}</w:tc></w:tr>")
+            xml.append("</w:tbl>")
+            self.out.append("".join(xml))
         self.labelled("整改要求" if group.severity != "info" else "建议", group.remedy)
         if group.basis:
             self.labelled("依据", group.basis)
@@ -276,159 +328,20 @@ class _Body:
         """整改要求 / 处理意见, 落款 and date in one borderless table row that may not split: Word,
         WPS and LibreOffice all move such a row whole to the next page, so the signature never
         stands alone on the last page (keep-with-next chains are not honoured alike by all three)."""
-        parts = [cell([letter.closing.heading], "LetterHeading")]
-        parts += [paragraph(lines_runs(text), "LetterBody") for text in letter.closing.paragraphs]
-        parts.append(paragraph(lines_runs(""), "LetterAddressee"))
-        parts += [paragraph(lines_runs(text), "LetterSign", RIGHT_INDENT) for text in (letter.office_name, letter.date_text)]
-        table = _Table((twips(15.6),), grid=False)
-        table.row(["".join(parts)])
-        self.out.append(table.xml())
+        self.out.append(closing_xml(letter.closing.heading, tuple(letter.closing.paragraphs),
+                                    letter.office_name, letter.date_text))
         if letter.contact:
             self.para(f"（联系方式：{letter.contact}）", "LetterContact")
 
 
-# --- the package -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class _Entry:
-    """A zip entry of the template, kept compressed: (name, crc, compressed size, size, deflated data)."""
-    name: bytes
-    crc: int
-    compressed: bytes
-    size: int
-
-
-class Package:
-    """The template package: every part but the body and the core properties copied as stored."""
-
-    DOCUMENT, CORE = "word/document.xml", "docProps/core.xml"
-
-    def __init__(self, data: bytes):
-        self.entries: list[_Entry | str] = []      # a name: a part written per letter
-        document = core = ""
-        for name, crc, size, raw in _read_zip(data):
-            if name in (self.DOCUMENT, self.CORE):
-                text = zlib.decompress(raw, -15).decode("utf-8")
-                document, core = (text, core) if name == self.DOCUMENT else (document, text)
-                self.entries.append(name)
-            else:
-                self.entries.append(_Entry(name.encode("ascii"), crc, raw, size))
-        head, body, tail = document.partition("<w:body>")
-        self.document_head = head + body
-        self.document_tail = tail          # the section properties (page size, margins) and the end
-        self.core = re.split("@@(title|subject|author)@@", core)   # text, field, text, field …
-        # write(): the template's entries in runs between the parts written per letter, made on first use
-        self._plan: list[str | _Run] | None = None
-
-    def write(self, document: str, core: dict[str, str]) -> bytes:
-        """zip_bytes of the template's entries with the two parts written here. The template's
-        entries between those two parts are copied as runs of local records (header, name, data: the
-        same for every letter, joined once); the central directory is each entry's record made once,
-        with its offset filled in."""
-        core_xml = "".join(xml_text(core[piece]) if i % 2 else piece for i, piece in enumerate(self.core))
-        if self._plan is None:
-            self._plan = _plan(self.entries)
-        out, central = [], []
-        offset = 0
-        for piece in self._plan:
-            if piece.__class__ is str:
-                data = (document if piece == self.DOCUMENT else core_xml).encode("utf-8")
-                compressor = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)   # as zipfile
-                local, before, after = _records(_Entry(piece.encode("ascii"), zlib.crc32(data),
-                                                       compressor.compress(data) + compressor.flush(), len(data)))
-                out.append(local)
-                central.append(before + offset.to_bytes(4, "little") + after)
-                offset += len(local)
-            else:
-                out.append(piece.local)
-                central += [before + (offset + at).to_bytes(4, "little") + after for before, at, after in piece.central]
-                offset += len(piece.local)
-        out += central
-        n = len(central)
-        out.append(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, sum(map(len, central)), offset, 0))
-        return b"".join(out)
-
-
-@dataclass(frozen=True)
-class _Run:
-    """Consecutive template entries: their local records joined, and each one's central record
-    before and after its offset, with its offset from the run's start."""
-    local: bytes
-    central: tuple[tuple[bytes, int, bytes], ...]
-
-
-def _plan(entries: list[_Entry | str]) -> list[str | _Run]:
-    plan: list[str | _Run] = []
-    run_local: list[bytes] = []
-    run_central: list[tuple[bytes, int, bytes]] = []
-
-    def close() -> None:
-        if run_local:
-            plan.append(_Run(b"".join(run_local), tuple(run_central)))
-            run_local.clear()
-            run_central.clear()
-
-    for entry in entries:
-        if isinstance(entry, str):
-            close()
-            plan.append(entry)
-        else:
-            local, before, after = _records(entry)
-            run_central.append((before, sum(map(len, run_local)), after))
-            run_local.append(local)
-    close()
-    return plan
-
-
-def _records(e: _Entry) -> tuple[bytes, bytes, bytes]:
-    """An entry's local record (header, name, data) and its central record before and after the
-    entry's offset, as zip_bytes writes them."""
-    head = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, FIXED_DOS_TIME, FIXED_DOS_DATE,
-                       e.crc, len(e.compressed), e.size, len(e.name), 0)
-    record = struct.pack("<4s4B4H3L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0, 8, FIXED_DOS_TIME,
-                         FIXED_DOS_DATE, e.crc, len(e.compressed), e.size, len(e.name), 0, 0, 0, 0,
-                         0o644 << 16, 0)
-    return head + e.name + e.compressed, record[:-4], e.name
-
-
-def zip_bytes(entries: list[_Entry]) -> bytes:
-    """The zip archive of deflated entries, byte for byte what zipfile writes for them with the fixed
-    timestamp (engine/render/docx_template._fixed_zip): local headers and data, the central
-    directory, the end record."""
-    out, central = [], []
-    offset = 0
-    for e in entries:
-        head = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, FIXED_DOS_TIME, FIXED_DOS_DATE,
-                           e.crc, len(e.compressed), e.size, len(e.name), 0)
-        out += [head, e.name, e.compressed]
-        central.append(struct.pack("<4s4B4H3L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0, 8, FIXED_DOS_TIME,
-                                   FIXED_DOS_DATE, e.crc, len(e.compressed), e.size, len(e.name), 0, 0, 0, 0,
-                                   0o644 << 16, offset) + e.name)
-        offset += len(head) + len(e.name) + len(e.compressed)
-    directory = b"".join(central)
-    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(entries), len(entries), len(directory), offset, 0)
-    return b"".join(out) + directory + end
-
-
-def _read_zip(data: bytes):
-    """(name, crc, size, deflated data) of each entry of a zip this module or zipfile wrote."""
-    _sig, _disk, _disk_cd, _here, count, _size, directory, _comment = struct.unpack_from("<4s4H2LH", data, len(data) - 22)
-    pos = directory
-    for _ in range(count):
-        (crc, csize, size, nlen, xlen, clen, offset) = struct.unpack_from("<16x3L3H8xL", data, pos)
-        name = data[pos + 46:pos + 46 + nlen].decode("utf-8")
-        pos += 46 + nlen + xlen + clen
-        lnlen, lxlen = struct.unpack_from("<26x2H", data, offset)
-        start = offset + 30 + lnlen + lxlen
-        yield name, crc, size, data[start:start + csize]
-
-
-_template: Package | None = None
-
-
-def template() -> Package:
-    """The package template, read once per process (a forked worker inherits it)."""
-    global _template
-    if _template is None:
-        _template = Package(TEMPLATE.read_bytes())
-    return _template
+@lru_cache(maxsize=64)
+def closing_xml(heading: str, paragraphs: tuple[str, ...], office_name: str, date_text: str) -> str:
+    """The closing table: the same for the letters of a run that ask the same (the office's settings
+    and the run date make the texts; the heading's number follows the sections before it)."""
+    parts = [cell([heading], "LetterHeading")]
+    parts += [paragraph(lines_runs(text), "LetterBody") for text in paragraphs]
+    parts.append(paragraph(lines_runs(""), "LetterAddressee"))
+    parts += [paragraph(lines_runs(text), "LetterSign", RIGHT_INDENT) for text in (office_name, date_text)]
+    table = _Table((twips(15.6),), grid=False)
+    table.row(["".join(parts)])
+    return table.xml()

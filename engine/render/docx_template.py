@@ -4,7 +4,7 @@
     TEMPLATE                      where the built package is kept (templates/letter.docx)
 
 Every DOCX letter is this package with its own document.xml and core properties
-(engine/render/docx_letter.py writes only those two parts per letter and copies the others, already
+(engine/render/docx_letter.py and docx_package.py write only those two parts per letter and copy the others, already
 compressed). Building the package takes python-docx ~0.5 s (its import and default template) and
 its styles part is 350 KB: done once here, not for each letter nor in each worker. The page and the
 styles are a 公文 after GB/T 9704 — title in 小标宋 2号, body in 仿宋_GB2312 3号 (Word and WPS fall back

@@ -19,7 +19,7 @@ import re
 from dataclasses import dataclass, field, fields
 from functools import lru_cache
 from pathlib import PurePath
-from typing import Any
+from typing import Any, Callable
 
 from engine.model import AuditRecord, RecordHead, finding_json
 from engine.render.labels import SEVERITY_LABELS, SEVERITY_ORDER, part_label
@@ -38,6 +38,14 @@ def legal_basis_for(year: int | None, template: str | None) -> str:
     rules/sources.yaml)."""
     doc = format_title(template, year)
     return f"{REGULATION}和{doc}" if doc else REGULATION
+
+
+def run_basis() -> Callable[[int | None, str | None], str]:
+    """legal_basis_for made once per (year, template) for the letters of one run (an output makes
+    it when it starts): the format list as it was then, not looked up on disk (sources.yaml's
+    modification time) for every letter."""
+    return lru_cache(maxsize=64)(legal_basis_for)
+
 REASON_MAX = 90              # a not-assessable reason, first clause
 DIAGNOSTICS_LISTED = 5
 PAIRED_FROM = 8              # a rule with more short findings than this lists two per table row
@@ -400,7 +408,9 @@ def rectification_section(record: dict[str, Any], scrub: PathScrubber) -> Sectio
                               for k, e in enumerate(items, start=1)])
 
 
-def build_letter(record: AuditRecord | dict[str, Any], office: Office, run_date: dt.date) -> Letter:
+def build_letter(record: AuditRecord | dict[str, Any], office: Office, run_date: dt.date,
+                 basis: Callable[[int | None, str | None], str] = legal_basis_for) -> Letter:
+    """The letter of a record; `basis`: legal_basis_for, or run_basis()'s for the letters of a run."""
     if isinstance(record, AuditRecord):
         record = letter_record(record)
     scrub = PathScrubber(record)
@@ -413,7 +423,7 @@ def build_letter(record: AuditRecord | dict[str, Any], office: Office, run_date:
     title = record.get("title")
     source = file_name(record.get("source"))
     again = review_round(record)
-    opening = (f"根据{legal_basis_for(year, record.get('template'))}的规定，我办对你单位{f'{year}年度' if year else ''}政府信息公开工作年度报告"
+    opening = (f"根据{basis(year, record.get('template'))}的规定，我办对你单位{f'{year}年度' if year else ''}政府信息公开工作年度报告"
                f"{f'《{title}》' if title else ''}（文件名：{source}）进行了{'整改复核' if again else '审核'}。"
                f"现将{'复核' if again else '审核'}意见告知如下。")
 
@@ -459,7 +469,8 @@ def build_letter(record: AuditRecord | dict[str, Any], office: Office, run_date:
 _LAST: list[tuple[str, Any, Office, dt.date, Letter]] = []
 
 
-def shared_letter(record: AuditRecord, office: Office, run_date: dt.date, form: str) -> Letter:
+def shared_letter(record: AuditRecord, office: Office, run_date: dt.date, form: str,
+                  basis: Callable[[int | None, str | None], str] = legal_basis_for) -> Letter:
     """build_letter for one form of the letter (`form`: "html", "docx"), built once for both: the
     worker writes the HTML and then the DOCX letter of the same record, and building the content
     costs as much as laying it out. The letter a form built is handed to the next call from
@@ -468,6 +479,6 @@ def shared_letter(record: AuditRecord, office: Office, run_date: dt.date, form: 
     last = _LAST.pop() if _LAST else None
     if last is not None and last[0] != form and last[1] is record and last[2] is office and last[3] == run_date:
         return last[4]
-    letter = build_letter(record, office, run_date)
+    letter = build_letter(record, office, run_date, basis)
     _LAST.append((form, record, office, run_date, letter))
     return letter

@@ -20,7 +20,7 @@ import jinja2
 
 from engine.model import AuditRecord
 from engine.render.labels import SEVERITY_LABELS, TABLE_LABELS, part_label
-from engine.render.letter_content import build_letter, cn_date, format_number, shared_letter
+from engine.render.letter_content import build_letter, cn_date, format_number, run_basis, shared_letter
 from engine.render.letter_content import shown_value as shown_value   # the dashboard's filter too
 from engine.render.office import Office
 from engine.render import posix_names
@@ -189,9 +189,10 @@ class HtmlLetters(ReportOutput):
         # does not stat the template file each time to see whether it changed.
         self.env.auto_reload = False
         self.template = self.env.get_template("letter.html.j2")
+        self.basis = run_basis()          # likewise the format documents the letters cite
 
     def write(self, record: AuditRecord) -> None:
-        html = self.template.render(L=shared_letter(record, self.ctx.office, self.ctx.run_date, "html"))
+        html = self.template.render(L=shared_letter(record, self.ctx.office, self.ctx.run_date, "html", self.basis))
         write_letter(letter_target(self.ctx.out_dir, record.letter), html.encode("utf-8"))
 
 
