@@ -209,3 +209,27 @@ def test_a_runs_basis_is_legal_basis_for(records):
         assert basis(year, template) == legal_basis_for(year, template)
     for record in records:
         assert build_letter(record, Office(), RUN_DATE, basis) == build_letter(record, Office(), RUN_DATE)
+
+
+@pytest.mark.parametrize("value", ["", "甲镇", "a & b < c > d \"e\" 'f'", "&amp;", 12, 0.5, None, True,
+                                   __import__("markupsafe").Markup("<b>已是标记</b>")])
+def test_output_escape_writes_what_markupsafe_escape_writes(value):
+    import markupsafe
+
+    from engine.render.letters import output_escape
+
+    assert str(output_escape(value)) == str(markupsafe.escape(value))
+
+
+def test_letters_rendered_with_the_fast_escape_are_the_plain_renders(records, tmp_path):
+    from engine.render.letters import HtmlLetters, letter_env
+    from engine.render.output import OutputContext
+
+    fast = HtmlLetters(OutputContext(tmp_path, Office(), RUN_DATE)).template
+    plain = letter_env().get_template("letter.html.j2")
+    assert fast.root_render_func.__globals__["escape"] is not plain.root_render_func.__globals__["escape"]
+    for record in records:
+        letter = build_letter(record, Office(), RUN_DATE)
+        letter.addressee = "<script>甲</script> & \"乙\" '丙'"
+        assert fast.render(L=letter) == plain.render(L=letter)
+        assert "&lt;script&gt;" in fast.render(L=letter)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
+import markupsafe
 
 from engine.model import AuditRecord
 from engine.render.labels import SEVERITY_LABELS, TABLE_LABELS, part_label
@@ -190,10 +191,34 @@ class HtmlLetters(ReportOutput):
         self.env.auto_reload = False
         self.template = self.env.get_template("letter.html.j2")
         self.basis = run_basis()          # likewise the format documents the letters cite
+        fast_output_escape(self.template)
 
     def write(self, record: AuditRecord) -> None:
         html = self.template.render(L=shared_letter(record, self.ctx.office, self.ctx.run_date, "html", self.basis))
         write_letter(letter_target(self.ctx.out_dir, record.letter), html.encode("utf-8"))
+
+
+# markupsafe's escape of a str without the Markup it wraps the result in (MarkupSafe 3)
+_ESCAPE_STR = getattr(markupsafe, "_escape_inner", None)
+
+
+def output_escape(value: Any) -> Any:
+    """markupsafe.escape(value) as a template's output writes it: the same text, a str for a str."""
+    if value.__class__ is str:
+        return _ESCAPE_STR(value)
+    return markupsafe.escape(value)
+
+
+def fast_output_escape(template: jinja2.Template) -> None:
+    """The template's {{ … }} escaped by output_escape instead of markupsafe.escape. With autoescape
+    the compiled template calls escape() on every value it outputs — about 60 per letter — and since
+    MarkupSafe 3.0 that is Python code wrapping markupsafe's C escape in a Markup (about 0.6 µs a
+    call, a third of rendering a letter). The values a template outputs are only joined into the
+    page, so a str in place of the Markup with the same text writes the same page. Nothing changes
+    when the installed jinja2/markupsafe are not the ones this applies to."""
+    namespace = template.root_render_func.__globals__       # the compiled template's module
+    if _ESCAPE_STR is not None and namespace.get("escape") is markupsafe.escape:
+        namespace["escape"] = output_escape
 
 
 def letter_file(out_dir: str | Path, letter: str | None, suffix: str = ".html") -> Path:
