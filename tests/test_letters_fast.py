@@ -233,3 +233,12 @@ def test_letters_rendered_with_the_fast_escape_are_the_plain_renders(records, tm
         letter.addressee = "<script>甲</script> & \"乙\" '丙'"
         assert fast.render(L=letter) == plain.render(L=letter)
         assert "&lt;script&gt;" in fast.render(L=letter)
+
+
+@pytest.mark.parametrize("excerpt", [None, "", "  ", "短句", "表三 （一）予以公开 自然人 5 " * 3, "甲" * 81, " x\n" * 50,
+                                     "前文" * 30 + "（一）予以公开" + "后文" * 30])
+def test_cells_quote_is_bounded_quote_with_the_cells_anchors(excerpt):
+    from engine.render.letter_cells import bounded_quote, cell_anchors, cells_quote
+
+    cells = ["applications.granted.自然人", "applications.total.总计"]
+    assert cells_quote(excerpt, cells) == bounded_quote(excerpt, cell_anchors(cells))

@@ -7,11 +7,13 @@ letter_content.Letter).
     render_docx(letter) -> bytes      deterministic: fixed document dates and zip timestamps
     DocxLetters                       the Output (engine/render/output.py) writing them next to the HTML
 
-Speed: a letter is the package template (engine/render/docx_package.py) (templates/letter.docx: styles, numbering, settings …, read
-once per process with its parts already compressed) plus two parts written here as text — the body
-(word/document.xml) and the core properties. The body is the WordprocessingML python-docx would
-write for the same calls (paragraphs with a style, runs, tables with fixed column widths), built as
-strings: ~1 ms a letter instead of ~50 ms for python-docx opening, building and saving a package.
+Speed: a letter is the package template (templates/letter.docx: styles, numbering, settings …, read
+once per process with its parts already compressed: docx_package.py) plus two parts written per letter
+— the body (word/document.xml) and the core properties. The body is the WordprocessingML python-docx
+would write for the same calls (paragraphs with a style, runs, tables with fixed column widths),
+built as strings from pieces made once (a findings table's start and rows, the closing of a run's
+letters): ~0.3 ms a letter, most of it deflating the body, instead of ~50 ms for python-docx opening,
+building and saving a package.
 """
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """The cells and quotes of a letter's findings, in the few words a printed letter has room for.
 
     bounded_quote(excerpt, anchors)        a window of a long source line around what it concerns
+    cells_quote(excerpt, cells)            bounded_quote with the cells' anchors
     cell_anchors(cells)                    the row labels to look for in that line
     empty_cells_text(cells, values)        blank cells named by row, then columns ("整行空白" for whole rows)
     cells_text(cells, values, message)     stated totals first, then non-zero items (when the message lacks them)
@@ -45,6 +46,14 @@ def bounded_quote(excerpt: str | None, anchors: list[str], limit: int = QUOTE_MA
     end = min(len(text), start + limit)
     start = max(0, end - limit)
     return f"{'…' if start else ''}{text[start:end]}{'…' if end < len(text) else ''}"
+
+
+def cells_quote(excerpt: str | None, cells: list[str]) -> str | None:
+    """bounded_quote(excerpt, cell_anchors(cells)), the anchors looked up only for a quote to cut."""
+    text = " ".join((excerpt or "").split())
+    if len(text) <= QUOTE_MAX:
+        return text or None
+    return bounded_quote(text, cell_anchors(cells))
 
 
 _QUOTED = re.compile(r"“([^“”]+)”")

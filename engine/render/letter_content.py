@@ -23,8 +23,8 @@ from typing import Any, Callable
 
 from engine.model import AuditRecord, RecordHead, finding_json
 from engine.render.labels import SEVERITY_LABELS, SEVERITY_ORDER, part_label
-from engine.render.letter_cells import (bounded_quote, cell_anchors, cells_text, empty_cells_text, format_number,
-                                        shown_value, year_pairs_text)
+from engine.render.letter_cells import (bounded_quote, cell_anchors, cells_quote, cells_text, empty_cells_text,
+                                        format_number, shown_value, year_pairs_text)
 from engine.render import posix_names
 from engine.render.office import Office
 from engine.sources import format_title
@@ -188,7 +188,7 @@ def finding_row(no: int, f: dict[str, Any], scrub: PathScrubber, quote_cells: bo
     if numbers:
         text = f"{text}（{numbers}）"
     # an empty-cell finding names its row and columns: the row's digits add nothing
-    quote = None if empty or (cells and not quote_cells) else bounded_quote(ev.get("excerpt"), cell_anchors(cells))
+    quote = None if empty or (cells and not quote_cells) else cells_quote(ev.get("excerpt"), cells)
     # last year's row only for number comparisons; a text finding's message quotes last year already
     prev_quote = bounded_quote(ev.get("previous_excerpt"), cell_anchors(list(ev.get("previous_cells") or []))) \
         if ev.get("previous_cells") else None
@@ -377,7 +377,11 @@ def letter_record(record: AuditRecord) -> dict[str, Any]:
     copies of them (build_letter only reads; copying every finding was a third of its work). Has
     the record's other attributes too (rule_errors), which the letter does not read."""
     out = dict(vars(record))
-    out["findings"] = [{**vars(f), "evidence": vars(f.evidence)} for f in record.findings]
+    findings = out["findings"] = []
+    for f in record.findings:
+        view = vars(f).copy()       # a dict's copy (twice as fast as {**vars(f), "evidence": …})
+        view["evidence"] = vars(f.evidence)
+        findings.append(view)
     out["not_assessable"] = [vars(n) for n in record.not_assessable]
     out["diagnostics"] = [vars(d) for d in record.diagnostics]
     return out
