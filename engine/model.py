@@ -89,16 +89,8 @@ class Cell:
         return self.kind == "number" and self.value is not None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "address": self.address,
-            "kind": self.kind,
-            "value": decimal_to_json(self.value),
-            "raw": self.raw,
-            "line": self.line,
-            "where": self.where,
-            "recovered": self.recovered,
-            "read": self.read,
-        }
+        return {"address": self.address, "kind": self.kind, "value": decimal_to_json(self.value), "raw": self.raw,
+                "line": self.line, "where": self.where, "recovered": self.recovered, "read": self.read}
 
 
 @dataclass
@@ -121,17 +113,9 @@ class Table:
             self.cells[a] = Cell(a, "missing")
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "present": self.present,
-            "template": self.template,
-            "variant": self.variant,
-            "line_start": self.line_start,
-            "line_end": self.line_end,
-            "structured": self.structured,
-            "reading": self.reading,
-            "cells": {k: c.to_json() for k, c in self.cells.items()},
-        }
+        return {"name": self.name, "present": self.present, "template": self.template, "variant": self.variant,
+                "line_start": self.line_start, "line_end": self.line_end, "structured": self.structured,
+                "reading": self.reading, "cells": {k: c.to_json() for k, c in self.cells.items()}}
 
 
 @dataclass
@@ -299,16 +283,9 @@ class RuleResult:
     covered_by: str | None = None
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "rule_id": self.rule_id,
-            "outcome": self.outcome,
-            "findings": [f.to_json() for f in self.findings],
-            "reason": self.reason,
-            "cells": self.cells,
-            "charge": self.charge,
-            "charge_reason": self.charge_reason,
-            "covered_by": self.covered_by,
-        }
+        return {"rule_id": self.rule_id, "outcome": self.outcome, "findings": [f.to_json() for f in self.findings],
+                "reason": self.reason, "cells": self.cells, "charge": self.charge, "charge_reason": self.charge_reason,
+                "covered_by": self.covered_by}
 
 
 # --------------------------------------------------------------------------------------------
@@ -405,6 +382,13 @@ class AuditSummary(RecordHead):
     manual: int = 0                                    # AuditRecord.manual
     deductions: dict[str, Any] = field(default_factory=dict)   # record.scoring's by_category
 
+    def __reduce__(self) -> tuple:
+        # pickled as its values (the default form repeats ~35 field names in every pickle), its
+        # briefs as plain tuples (a named tuple pickles through a Python-level call)
+        d = self.__dict__
+        return _summary_of, (tuple([d[k] if k != "findings" else None for k in _SUMMARY_KEYS]),
+                             list(map(tuple, self.findings)))
+
 
 @dataclass
 class AuditRecord(RecordHead):
@@ -426,11 +410,11 @@ class AuditRecord(RecordHead):
                 + sum(n.charge == "manual" for n in self.not_assessable))
 
     def summary(self) -> AuditSummary:
-        head = {k: getattr(self, k) for k in _HEAD_KEYS}
-        return AuditSummary(**head, findings=[FindingBrief(f.rule_id, f.title, f.severity) for f in self.findings
-                                                        if f.counted],
-                            not_assessable=[n.rule_id for n in self.not_assessable], manual=self.manual,
-                            deductions=dict(self.scoring.get("by_category") or {}))
+        head = self.__dict__
+        return _summary_of((*[head[k] for k in _HEAD_KEYS],
+                            [FindingBrief(f.rule_id, f.title, f.severity) for f in self.findings if f.counted],
+                            [n.rule_id for n in self.not_assessable], self.manual,
+                            dict(self.scoring.get("by_category") or {})))
 
     def to_json(self, flat=None) -> dict[str, Any]:     # flat: _flat_json, or json_out.flat_view
         out, flat = {k: getattr(self, k) for k in _STATUS_KEYS}, flat or _flat_json
@@ -461,6 +445,18 @@ class AuditRecord(RecordHead):
                    not_assessable=[NotAssessable(**_known(n, _NOT_ASSESSABLE_KEYS)) for n in data.get("not_assessable") or []],
                    rule_errors=[RuleError(**_known(e, _RULE_ERROR_KEYS)) for e in data.get("rule_errors") or []],
                    diagnostics=[Diagnostic(**_known(d, _DIAGNOSTIC_KEYS)) for d in data.get("diagnostics") or []])
+
+
+_SUMMARY_KEYS = tuple(f.name for f in fields(AuditSummary))
+
+
+def _summary_of(values: tuple, briefs: list[tuple] | None = None) -> AuditSummary:
+    """An AuditSummary from its field values in field order (its pickled form: AuditSummary.__reduce__)."""
+    summary = object.__new__(AuditSummary)
+    summary.__dict__.update(zip(_SUMMARY_KEYS, values))
+    if briefs is not None:
+        summary.findings = list(map(FindingBrief._make, briefs))
+    return summary
 
 
 _FINDING_KEYS = tuple(f.name for f in fields(Finding) if f.name != "evidence")

@@ -22,6 +22,7 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -257,7 +258,9 @@ def score_results(results: Iterable[RuleResult], policy: ScoringPolicy,
     deductions: list[Deduction] = []
     na_total = Decimal(0)
     finding_rules: dict[str, str] = {}       # rule id -> severity, for the agency's findings
-    for result in sorted(results, key=lambda r: r.rule_id):
+    # only failed and not-assessable results deduct (a pass or a rule error never does)
+    for result in sorted((r for r in results if r.outcome == "fail" or r.outcome == "not_assessable"),
+                         key=_rule_id):
         agency = charged(result.findings) if result.outcome == "fail" else []
         if agency:
             finding_rules[result.rule_id] = agency[0].severity
@@ -290,6 +293,9 @@ def score_results(results: Iterable[RuleResult], policy: ScoringPolicy,
             caps.append({"max_grade": cap.max_grade, "why": cap.why, "rules": hit})
     return Score(score=score, grade=grade, deductions=deductions, by_category=by_category,
                  grade_by_score=by_score, caps=caps)
+
+
+_rule_id = attrgetter("rule_id")
 
 
 def _num(value: Decimal) -> int | float:

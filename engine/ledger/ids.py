@@ -75,6 +75,11 @@ def finding_ids(items: list[tuple[str, Any]], agency: str | None, year: int | No
     with the same text before they are numbered, so the numbering does not follow the input order."""
     evs = [evidence_map(ev) for _, ev in items]
     anchors = [(rule_id, anchor_of(ev)) for (rule_id, _), ev in zip(items, evs)]
+    if len(set(anchors)) == len(anchors):
+        # every finding points at a place of its own (the usual case): no text, no numbering, so
+        # the order below does not matter
+        head = _id_head(agency or "", year) if items else ""
+        return [_keyed_id(head, rule_id, anchor) for rule_id, anchor in anchors]
     shared = Counter(anchors)
     full = [a if shared[a] == 1 else (a[0], f"{a[1]}|{_text(ev)}") for a, ev in zip(anchors, evs)]
     ties = tiebreak or [(ev.get("line") or 0,) for ev in evs]

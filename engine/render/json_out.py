@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import tempfile
+from json.encoder import c_make_encoder, encode_basestring
 from operator import attrgetter
 from decimal import Decimal
 from pathlib import Path
@@ -70,7 +71,24 @@ def report_text(record: AuditRecord) -> str:
     `reports`, as the evaluation worker spools it. Not indented, deliberately: json.dumps with
     indent runs the pure-Python encoder (~2.5× slower per record than the C one), and one form for
     both files means the main process never parses a record again to write either."""
-    return json.dumps(record.to_json(flat=flat_view), ensure_ascii=False, default=_json_default)
+    return _encode_report(record.to_json(flat=flat_view))
+
+
+def _encode_report(value: Any) -> str:
+    """json.dumps(value, ensure_ascii=False, default=_json_default), character for character: the
+    same C encoder, built once (json.dumps builds a JSONEncoder and its C encoder on every call)."""
+    encoder = _REPORT_ENCODER[0]
+    if encoder is None:
+        if c_make_encoder is None:           # an interpreter without the C encoder
+            return json.dumps(value, ensure_ascii=False, default=_json_default)
+        # the arguments JSONEncoder.iterencode passes for these options (indent None, separators
+        # ", " and ": ", sort_keys and skipkeys off, NaN allowed); no cycle check (a record is a tree)
+        encoder = _REPORT_ENCODER[0] = c_make_encoder(None, _json_default, encode_basestring, None,
+                                                      ": ", ", ", False, False, True)
+    return "".join(encoder(value, 0))
+
+
+_REPORT_ENCODER: list[Any] = [None]
 
 
 _GETTERS: dict[tuple[str, ...], Callable[[Any], tuple]] = {}

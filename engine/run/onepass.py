@@ -29,8 +29,9 @@ from engine.run.inputs import file_digest
 from engine.run.pool import TimeCapExceeded, time_cap
 from engine.run.probe import Probe, probe_text
 from engine.run.records import Finished
-from engine.run.workers import EngineFailed, EvalTask, Parsed, ParseTask, evaluate_report, parse_one
-from engine.spool import Blob, read_blob
+from engine.run.workers import (EngineFailed, EvalTask, Parsed, ParseTask, evaluate_to_blobs, parse_one, spool_records,
+                                worker_context)
+from engine.spool import Blob, read_blob, spool_for
 
 # Reports evaluated in one group task at most: a body's reports of many years still spread over
 # the workers, and a task holds only the Reports a later member compares with (group_task). Each
@@ -207,6 +208,7 @@ def group_task(task: GroupTask) -> dict[str, MemberOutcome]:
     evaluate evaluated with its predecessor in memory."""
     reports: dict[str, Report | None] = {}
     out: dict[str, MemberOutcome] = {}
+    done: list[tuple[MemberOutcome, list[bytes]]] = []     # finished records, spooled together at the end
     compared = {m.previous for m in task.members if m.previous is not None}   # kept for a later member
     for m in task.members:
         parsed = None
@@ -221,10 +223,17 @@ def group_task(task: GroupTask) -> dict[str, MemberOutcome]:
         if m.base is not None and report is not None and (m.previous is None or previous is not None):
             parsed_sources = report.same_year_sources
             report.same_year_sources = list(m.base.same_year_sources)
-            result = evaluate_report(EvalTask(m.key, None, None, m.base), report, previous)
+            result = evaluate_to_blobs(EvalTask(m.key, None, None, m.base), report, previous)
             report.same_year_sources = parsed_sources     # as parsed: it may be next year's previous
         if m.key in compared:
             reports[m.key] = report
         keep_parsed = parsed is not None and (m.base is None or report is None)
-        out[m.key] = MemberOutcome(parsed if keep_parsed else None, result)
+        out[m.key] = outcome = MemberOutcome(parsed if keep_parsed else None, result)
+        if isinstance(result, list):
+            done.append((outcome, result))
+    if done:
+        # one write for the task's records (the main process reads them only once the task is back)
+        finished = spool_records(spool_for(worker_context().records_dir, "record"), [blobs for _, blobs in done])
+        for (outcome, _), f in zip(done, finished):
+            outcome.result = f
     return out

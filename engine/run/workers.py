@@ -235,6 +235,11 @@ def init_eval_worker(ctx: EvalContext) -> None:
                          resolve(ctx.hooks.evaluate), [cls(output_ctx) for cls in outputs.REPORT_OUTPUTS])
 
 
+def worker_context() -> EvalContext:
+    """The evaluation worker's context (init_eval_worker ran in this process)."""
+    return _worker.ctx
+
+
 def eval_task(task: EvalTask) -> Finished | EngineFailed:
     """Worker: evaluate with durable-rules, score, write the per-report outputs, spool the record;
     only its summary and where it is travel back."""
@@ -245,6 +250,15 @@ def eval_task(task: EvalTask) -> Finished | EngineFailed:
 def evaluate_report(task: EvalTask, report: Report, previous: Report | None) -> Finished | EngineFailed:
     """Worker: one parsed report (with `task.base`, its record so far) evaluated with durable-rules,
     scored, its per-report outputs written and its record spooled."""
+    done = evaluate_to_blobs(task, report, previous)
+    if isinstance(done, EngineFailed):
+        return done
+    return spool_records(spool_for(_worker.ctx.records_dir, "record"), [done])[0]
+
+
+def evaluate_to_blobs(task: EvalTask, report: Report, previous: Report | None) -> list[bytes] | EngineFailed:
+    """evaluate_report without the spooling: the record's blobs (record_blobs), for the caller to
+    spool with others (a group task writes its records' blobs in one system call)."""
     worker = _worker
     try:
         with time_cap(worker.ctx.max_seconds):
@@ -254,17 +268,28 @@ def evaluate_report(task: EvalTask, report: Report, previous: Report | None) -> 
     except Exception as exc:
         return EngineFailed(f"{type(exc).__name__}：{exc}")
     worker.write_outputs(record)
-    return finish_record(record, spool_for(worker.ctx.records_dir, "record"))
+    return record_blobs(record)
 
 
 def finish_record(record: AuditRecord, spool: Spool) -> Finished:
     """The record spooled as the main process and the spreadsheet writer read it: its findings.json
     text, its pickled summary and its 问题 sheet rows (pickled), in one write."""
+    return spool_records(spool, [record_blobs(record)])[0]
+
+
+def record_blobs(record: AuditRecord) -> list[bytes]:
+    """What is spooled of a finished record, in Finished's order: its findings.json text (UTF-8),
+    its pickled summary, its pickled 问题 sheet rows."""
     text = report_text(record).encode("utf-8")
     rows = finding_values(record if json_in_form(record) else AuditRecord.from_json(json.loads(text)))
-    blob, slim, rows_blob = spool.put_many([text, pickle.dumps(record.summary(), protocol=pickle.HIGHEST_PROTOCOL),
-                                            pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)])
-    return Finished(blob, slim, rows_blob)
+    return [text, pickle.dumps(record.summary(), protocol=pickle.HIGHEST_PROTOCOL),
+            pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)]
+
+
+def spool_records(spool: Spool, records: list[list[bytes]]) -> list[Finished]:
+    """Several records' blobs (record_blobs) written with one system call: each record's Finished."""
+    blobs = spool.put_many([b for blobs in records for b in blobs])
+    return [Finished(*blobs[i:i + 3]) for i in range(0, len(blobs), 3)]
 
 
 def reference_fallback(task: EvalTask, why: str) -> AuditRecord:
