@@ -9,7 +9,7 @@ import zlib
 from docx import Document
 
 from engine.render.docx_letter import render_docx
-from engine.render.docx_package import Package, _Entry, xml_text, zip_bytes
+from engine.render.docx_package import LEVEL, Package, _Entry, xml_text, zip_bytes
 from engine.render.docx_template import TEMPLATE, _fixed_zip, build_template
 from engine.render.letter_content import FindingRow, Letter, RuleGroup, Section
 
@@ -70,7 +70,7 @@ def test_package_write_is_zip_bytes_of_its_entries():
     for entry in package.entries:
         if isinstance(entry, str):
             data = parts[entry].encode("utf-8")
-            c = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+            c = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
             entry = _Entry(entry.encode(), zlib.crc32(data), c.compress(data) + c.flush(), len(data))
         entries.append(entry)
     assert package.write(document, core) == zip_bytes(entries)
