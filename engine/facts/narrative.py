@@ -137,7 +137,22 @@ class FigureSet:
         hit = self.__dict__.get("_literals")
         if hit is None or hit[0] != key:
             hit = self.__dict__["_literals"] = (key, frozenset(s for fp in self.patterns for s in fp.literals or ()))
+            self.__dict__["_candidates"] = (key, {})
         return hit[1]
+
+    def candidates(self, held: frozenset[str]) -> tuple[_FigurePattern, ...]:
+        """The patterns, in order, that may match a text holding exactly the strings `held` of
+        literals(): those whose required strings (if any) meet it. Worked out once per set of
+        held strings (a report's parts hold one of a few), not pattern by pattern in every part."""
+        self.literals()          # (made again when the patterns change)
+        memo = self.__dict__["_candidates"][1]
+        hit = memo.get(held)
+        if hit is None:
+            if len(memo) > 256:
+                memo.clear()
+            hit = memo[held] = tuple(fp for fp in self.patterns
+                                     if fp.literals is None or not held.isdisjoint(fp.literals))
+        return hit
 
 
 # --------------------------------------------------------------------------------------------
@@ -366,10 +381,8 @@ def figures_in_view(view: TextView, figure_set: FigureSet, metadata: Metadata | 
     taken: set[tuple[str, int, int]] = set()
     # which of the patterns' required strings the text holds, each looked for once (the patterns
     # share a few: 申请, 结转, 件 …)
-    held = {s for s in figure_set.literals() if s in masked}
-    for fp in figure_set.patterns:
-        if fp.literals is not None and held.isdisjoint(fp.literals):
-            continue            # certainly no match here
+    held = frozenset([s for s in figure_set.literals() if s in masked])
+    for fp in figure_set.candidates(held):     # (the others certainly do not match here)
         if fp.needs is not None and fp.needs.search(masked) is None:
             continue
         for match in fp.regex.finditer(masked):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from engine.model import Report
@@ -58,9 +59,14 @@ class TextView:
     """One part's narrative text, normalised, with a source line for every character."""
     part: str
     text: str
-    line_of: list[int | None]            # per character: source line number (1-based) or None
+    line_of: list[int | None] | None     # per character: source line number (1-based) or None;
+                                         # None: found from `spans` when first asked (line_at)
     lines: list = field(default_factory=list, repr=False)   # Report.lines, for SourceLine.where
     fallback_line: int | None = None     # the part's heading line
+    # (part_view) the kept lines: where each starts in `text` (its joining line break included),
+    # its index among the part's local lines, and how to find those lines' source line numbers —
+    # asked only for the few positions a fact quotes, so most parts never need them
+    spans: "_LineSpans | None" = field(default=None, repr=False)
     masked: str = field(init=False, repr=False)
     # what the signals and figures judge once per view (e.g. a clause's polarity), keyed by them
     memo: dict = field(init=False, repr=False, default_factory=dict)
@@ -91,6 +97,9 @@ class TextView:
         return m.start() if m is not None else len(self.text)
 
     def line_at(self, pos: int) -> int | None:
+        if self.line_of is None:
+            line = self.spans.line_at(pos) if self.spans is not None and 0 <= pos < len(self.text) else None
+            return line if line is not None else self.fallback_line
         if 0 <= pos < len(self.line_of) and self.line_of[pos] is not None:
             return self.line_of[pos]
         return self.fallback_line
@@ -177,35 +186,66 @@ def _source_lines_for(report: Report, part_start: int | None, part_end: int | No
     return result
 
 
+class _LineSpans:
+    """The source line of each character of a view, kept as the start of each kept line in the
+    view's text (the line break joining it to the previous one included) and the local line it
+    came from; the source line numbers of the local lines (_source_lines_for) are found on the
+    first question. The same answers as a list with one entry per character (see part_view)."""
+    __slots__ = ("starts", "index", "report", "first", "last", "local_lines", "_src")
+
+    def __init__(self, starts: list[int], index: list[int], report: Report, first: int | None,
+                 last: int | None, local_lines: list[str]):
+        self.starts, self.index = starts, index
+        self.report, self.first, self.last, self.local_lines = report, first, last, local_lines
+        self._src: list[int | None] | None = None
+
+    def line_at(self, pos: int) -> int | None:
+        """The source line of the character at `pos` (0 <= pos < the text's length)."""
+        src = self._src
+        if src is None:
+            src = self._src = _source_lines_for(self.report, self.first, self.last, self.local_lines)
+        return src[self.index[bisect_right(self.starts, pos) - 1]]
+
+
 def part_view(report: Report, part_id: str, keep_table_rows: bool = False) -> TextView | None:
     """The normalised narrative of one part, or None when the part is absent."""
     part = report.parts.get(part_id)
     if part is None or not part.present:
         return None
-    local_lines = [ln if (keep_table_rows or "\t" not in ln) else "" for ln in part.text.split("\n")]
-    src = _source_lines_for(report, part.line_start, part.line_end, local_lines)
+    raw = part.text
+    if keep_table_rows or "\t" not in raw:
+        local_lines = raw.split("\n")
+        joined = raw
+    else:
+        local_lines = [ln if "\t" not in ln else "" for ln in raw.split("\n")]
+        joined = "\n".join(local_lines)
     pieces: list[str] = []      # the kept lines' texts and line breaks, joined once at the end
-    line_of: list[int | None] = []
+    starts: list[int] = []      # where each kept line starts in the text (its line break included)
+    index: list[int] = []       # its position among the local lines
+    pos = 0
     prev_soft = False   # previous kept line ended mid-sentence: join without a break
     # horizontal spaces removed from the whole text at once: a run of them never spans a line
     # break, and a line's first (last) character has a line break or nothing before (after) it,
     # neither a digit, so each line comes out as strip_spaces(line) would give it
-    stripped = strip_spaces("\n".join(local_lines)).split("\n")
-    for local, line_no in zip(stripped, src):
-        text = local.strip() if local else ""
+    for i, local in enumerate(strip_spaces(joined).split("\n")):
+        if not local:
+            continue
+        text = local.strip()
         if not text:
             continue    # blank lines are layout: seeds and PDFs put them inside sentences too
-        if pieces:
-            if not prev_soft:
-                pieces.append("\n")
-                line_of.append(line_no)
+        starts.append(pos)
+        index.append(i)
+        if pieces and not prev_soft:
+            pieces.append("\n")
+            pos += 1
         pieces.append(text)
-        line_of.extend([line_no] * len(text))
+        pos += len(text)
         # joined to the next line when it ends mid-sentence and is not a sub-heading
         prev_soft = text[-1] not in _SOFT_END_OK and len(text) >= 8 and \
             not (len(text) <= 40 and "。" not in text and _SUBHEADING.match(text))
-    return TextView(part=part_id, text="".join(pieces), line_of=line_of, lines=report.lines,
-                    fallback_line=part.line_start)
+    return TextView(part=part_id, text="".join(pieces), line_of=None, lines=report.lines,
+                    fallback_line=part.line_start,
+                    spans=_LineSpans(starts, index, report, part.line_start, part.line_end, local_lines))
 
 
 # The views of the most recent reports: signals and figures of one report are computed by several
