@@ -52,3 +52,63 @@ def test_a_pattern_matching_the_empty_string_is_read_past_it(tmp_path):
         assert decided == {sid: v.present for sid, v in sset.evaluate(report, ["maybe", "neg"]).items()}
     assert sset.decide(report_from_parts({"六": "收取规费。"}), ["maybe"]) == {"maybe": True}
     assert sset.decide(report_from_parts({"六": "没有"}), ["maybe"]) == {"maybe": False}
+
+
+_SHAPES = """version: 1
+negation: ['未', '没有']
+signals:
+  - id: all_literal_first
+    title: 先短语后模式
+    parts: [一, 五]
+    groups:
+      - name: 模式
+        patterns: ['整改[^。]{0,6}完成']
+      - name: 短语
+        phrases: [考核, 评议]
+      - name: 年度
+        patterns: ['{prev_year}年度?[^。]{0,10}问题']
+  - id: any_of
+    title: 任一
+    parts: [五]
+    require: any
+    groups:
+      - name: 年度短语
+        phrases: ['{year}年']
+      - name: 短语
+        phrases: [不足, 短板]
+      - name: 模式
+        patterns: ['问题[^。]{0,4}整改']
+  - id: literal_negative
+    title: 否定短语
+    parts: [六]
+    accept: negative
+    phrases: [处理费]
+  - id: literal_excluded
+    title: 排除句子
+    parts: [六]
+    phrases: [处理费]
+    exclude: ['《']
+"""
+_SHAPE_TEXTS = ["问题已整改完成。纳入考核。2023年度问题已整改。", "纳入考核，社会评议。", "整改工作完成。",
+                "2024年存在不足。", "存在短板。", "问题均已整改。", "没有问题。", "",
+                "未收取信息处理费。", "收取处理费5元。", "按《处理费办法》执行。", "处理费收取规范。"]
+
+
+@pytest.mark.parametrize("year", [None, 2024])
+def test_decide_reads_no_more_than_the_answer_needs(tmp_path, year):
+    """Early answers (require all: the first group missing; require any: the first hit), the
+    literal phrases' substring tests, and an entry left out for want of the year (unknown even
+    when an earlier group already missed) agree with evaluate() on every combination."""
+    path = tmp_path / "signals.yaml"
+    path.write_text(_SHAPES, encoding="utf-8")
+    sset = load_signals(path)
+    ids = list(sset.signals)
+    for one in _SHAPE_TEXTS:
+        for five in _SHAPE_TEXTS[:8]:
+            for six in (_SHAPE_TEXTS[0], *_SHAPE_TEXTS[8:]):
+                report = report_from_parts({"一": one or "无", "五": five or "无", "六": six or "无"}, year=year)
+                expected = {sid: v.present for sid, v in sset.evaluate(report, ids).items()}
+                assert sset.decide(report, ids) == expected, (one, five, six)
+    # an early miss still says unknown when a later group had to leave its entry out
+    report = report_from_parts({"一": "没有相关内容。", "五": "无"}, year=None)
+    assert sset.decide(report, ["all_literal_first"]) == {"all_literal_first": None}
