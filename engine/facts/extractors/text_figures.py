@@ -212,6 +212,8 @@ def _fee_conflict(report: Report, base: dict[str, Any], **fields: Any) -> dict[s
 
 
 def fee_facts(report: Report, req: dict, figures: list) -> Iterable[dict[str, Any]]:
+    if not _may_conflict(report, req, figures):
+        return          # nothing could contradict a statement: whether there is one is not asked
     sset = signal_set(req.get("file") or None)
     # the statement checked: "no fee was charged" (no_fee_statement), or "no fee notice was sent"
     # (no_fee_notice_statement: only that contradicts requests dropped for unpaid notices)
@@ -228,11 +230,29 @@ def _statement_base(report: Report, req: dict, sset, signal: str) -> dict[str, A
             "statement_line": said.line, "statement_where": said.where}
 
 
+def _may_conflict(report: Report, req: dict, figures: list) -> bool:
+    """Whether _conflicts yields anything (its tests, without building a conflict): most reports
+    state no fee and no fee notice, and drop no request for an unpaid fee."""
+    sources = set(req.get("sources") or FEE_SOURCES)
+    for source, kind in _FEE_KINDS.items():
+        if source in sources and any(fig.kind == kind and fig.value > 0 and fig.scope_own is True
+                                     for fig in figures):
+            return True
+    if "dropped_unpaid" in sources:
+        table = report.tables.get("applications")
+        if table is not None and table.present and DROPPED_UNPAID in table.cells:
+            cell = table.cells[DROPPED_UNPAID]
+            return not (cell.known and cell.value <= 0)
+    return False
+
+
+_FEE_KINDS = {"amount": "fee", "notices": "fee_notices"}      # source -> the figures' kind
+
+
 def _conflicts(report: Report, req: dict, figures: list, make_base) -> Iterable[dict[str, Any]]:
     base = functools.cache(make_base)       # made on the first conflict, then shared
     sources = set(req.get("sources") or FEE_SOURCES)
-    wanted = {"amount": "fee", "notices": "fee_notices"}
-    for source, kind in wanted.items():
+    for source, kind in _FEE_KINDS.items():
         if source not in sources:
             continue
         for fig in figures:
