@@ -185,3 +185,23 @@ def test_base_records_keep_a_listed_record_without_pickling_it(tmp_path):
     records.save("in:000000", named)                     # saved otherwise: read back as saved
     assert records["in:000000"].letter == "letters/a/x.html" and "in:000000" not in records.listed
     records.close()
+
+
+def test_digest_bytes_and_packed_files_without_paths():
+    from engine.run.keyed import DigestTable
+    table = DigestTable()
+    sha = "0f" * 32
+    table["in:000001"], table["in:000002"], table["other"] = (sha, False), (None, True), (sha, True)
+    assert table.digest("in:000001") == bytes.fromhex(sha) == table.digest("other")
+    assert table.digest("in:000002") is None and table.digest("in:000003") is None
+    files, probes = InputTable(), ProbeTable()
+    files["in:000001"] = InputFile(Path("dir/a b.txt"), "shown/a b.txt")
+    files["x"] = InputFile(Path("dir/x.txt"), "x.txt")
+    probe = Probe("某某镇人民政府", 2024, "txt")
+    for key in ("in:000001", "x"):
+        path = files.path_of(key)
+        probes[key] = (probe, files.take(key))
+        assert key not in files
+        assert probes.strings(key) == (probe, path, probes[key][1].display)
+        assert probes[key] == (probe, InputFile(Path(path), probes[key][1].display))
+    assert probes.strings("in:000001") == (probe, "dir/a b.txt", "shown/a b.txt")

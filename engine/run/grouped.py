@@ -25,7 +25,7 @@ from engine.run.onepass import (GroupTask, Member, MemberOutcome, ProbeChunk, ag
                                 probe_chunk, probe_size)
 from engine.run.pool import TaskTable, run_resilient
 from engine.run.records import STORED
-from engine.run.workers import EngineFailed, eval_task, parse_task
+from engine.run.workers import EngineFailed, ParseTask, eval_task, parse_task
 from engine.spool import read_blob
 
 
@@ -55,16 +55,16 @@ class OnePassSteps:
         are hashed here and parsed)."""
         if not isinstance(outcome, dict):
             return None
-        records = self.records
+        records, probes, to_parse, items = self.records, self.probes, self.to_parse, self.pairing_items
         for key, (sha, probe) in outcome.items():
-            records.pending(key, records.sources[key], sha)     # listed without it (digest_later)
+            records.digest_taken(key, sha)          # listed without it (digest_later)
             if probe is None:
                 continue
             # the record itself is not saved here: it stays "pending" until it is next read and saved,
             # and takes the prediction then (Audit.predicted, record_so_far). What pairing reads of it
             # is read now, while the workers probe, not in the pairing step while they wait.
-            self.probes[key] = (probe, self.to_parse.pop(key))
-            self.pairing_items.append((key, probe.agency, probe.year, sha))
+            probes[key] = (probe, to_parse.take(key))
+            items.append((key, probe.agency, probe.year, sha))
         return None
 
     def drop_duplicates(self, keys: list[str]) -> None:
@@ -73,10 +73,11 @@ class OnePassSteps:
         one recorded as its duplicate (and neither probed nor parsed any further): as input_records
         would have found them."""
         records = self.records
-        unhashed = [k for k in keys if k in self.to_parse and records.listed.get(k, (None, False))[0] is None]
-        for key in unhashed:
-            records.pending(key, records.sources[key], file_digest(self.to_parse.path_of(key), self.options.limits))
-        digests = ((k, records.sha256(k)) for k in keys if records.statuses[k] == "pending")
+        listed = records.listed
+        for key in keys:
+            if key in self.to_parse and listed.digest(key) is None:
+                records.digest_taken(key, file_digest(self.to_parse.path_of(key), self.options.limits))
+        digests = ((k, listed.digest(k)) for k in keys if records.statuses[k] == "pending")
         for key, first in list(duplicates_of(digests)):
             records.save(key, duplicate_record(records.sources[key], records.sha256(key), records.sources[first]))
             self.probes.pop(key, None)
@@ -106,12 +107,13 @@ class OnePassSteps:
     def group_task(self, members: tuple[KeyList, bytes]) -> GroupTask:
         out = []
         spills = self.spills
+        work, hooks, limits = str(self.work), self.options.hooks, self.options.limits
         for key, evaluate in zip(*members):
             spill = spills.get(key) if spills else None     # none in a run of text reports only
             probe = parse = None
             if spill is None:
-                probe, f = self.probes[key]                  # unpacked once for the three uses
-                parse = self.parse_task(key, file=f)
+                probe, path, display = self.probes.strings(key)       # unpacked once for the three uses
+                parse = ParseTask(key, path, display, work, hooks, limits)     # as Audit.parse_task makes it
             out.append(Member(key, parse, spill, probe, self.previous_of.get(key) if evaluate else None,
                               self.name(key, probe) if evaluate else None))
         return GroupTask(out)

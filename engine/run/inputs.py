@@ -74,6 +74,19 @@ class InputTable(PackedTable):
         path, display = text.split("\0")
         return InputFile(Path(path), display)
 
+    def take(self, key: str) -> str:
+        """The file's packed text ("path\0display", as ProbeTable takes it), removed from the table."""
+        code = key_code(key)
+        if code is None:
+            f = self._other.pop(key)
+            return f"{os.fspath(f.path)}\0{f.display}"
+        index = self._index.get(code)
+        if index < 0:
+            raise KeyError(key)
+        text = self._strings[index]
+        del self[key]
+        return text
+
     def path_of(self, key: str) -> str:
         """The path to open, as a string (no Path built)."""
         code = key_code(key)
@@ -339,14 +352,13 @@ def duplicate_record(source: str, sha: str, first: str) -> AuditRecord:
                        message=f"与 {first} 内容完全相同，只审核 {first}")
 
 
-def duplicates_of(digests: Iterable[tuple[str, str | None]]) -> Iterator[tuple[str, str]]:
-    """(key, key of its first file) for each duplicate among (key, sha256) given in display-path
-    order (input_records' rule, for digests taken later: digest_later)."""
+def duplicates_of(digests: Iterable[tuple[str, bytes | None]]) -> Iterator[tuple[str, str]]:
+    """(key, key of its first file) for each duplicate among (key, sha256 as 32 bytes) given in
+    display-path order (input_records' rule, for digests taken later: digest_later)."""
     first_of_digest: dict[bytes, str] = {}
-    for key, sha in digests:
-        if sha is None:
+    for key, digest in digests:
+        if digest is None:
             continue
-        digest = bytes.fromhex(sha)
         first = first_of_digest.setdefault(digest, key)
         if first != key:
             yield key, first

@@ -347,6 +347,18 @@ class DigestTable(_Keyed):
         n = (code >> 1) * 32
         return self._digests[code & 1][n:n + 32].hex(), bool(flags & 2)
 
+    def digest(self, key: str) -> bytes | None:
+        """The key's digest as 32 bytes (None: none, or the key not set), without the hex text."""
+        code = key_code(key)
+        if code is None:
+            sha = self._other.get(key, (None, False))[0]
+            return bytes.fromhex(sha) if sha is not None else None
+        flags = self._flags.get(code)
+        if flags < 0 or not flags & 1:              # not set, or set without a digest
+            return None
+        n = (code >> 1) * 32
+        return bytes(self._digests[code & 1][n:n + 32])
+
     def _set(self, code: int, value: tuple[str | None, bool]) -> None:
         sha, flag = value
         digests, n = self._digests[code & 1], (code >> 1) * 32

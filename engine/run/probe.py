@@ -32,7 +32,7 @@ from engine.parse import _NOTICE_LINES as NOTICE_LINES, notice_title
 from engine.parse import _REPORT_WORDS as REPORT_WORDS
 from engine.parse.metadata import extract_metadata, title_metadata
 from engine.run.inputs import InputFile
-from engine.run.keyed import PackedTable
+from engine.run.keyed import PackedTable, key_code
 from engine.parse.parts import build_parts, find_headings, fold_document
 
 # Lines the probe reads: a title and the first part heading stand well within the first size; the
@@ -58,13 +58,33 @@ class ProbeTable(PackedTable):
     """key -> (Probe, InputFile): the predictions the main process keeps until the group tasks have
     checked them, packed (keyed.PackedTable): the agency, format and paths as UTF-8, the year."""
 
-    def _pack(self, value: tuple[Probe, InputFile]) -> tuple[str, int]:
+    def __setitem__(self, key: str, value: tuple[Probe, InputFile | str]) -> None:
         probe, f = value
-        return f"{probe.agency}\0{probe.format}\0{os.fspath(f.path)}\0{f.display}", probe.year
+        if isinstance(f, str) and key_code(key) is None:      # kept as it is given: as an InputFile
+            path, display = f.split("\0")
+            value = (probe, InputFile(Path(path), display))
+        super().__setitem__(key, value)
+
+    def _pack(self, value: tuple[Probe, InputFile | str]) -> tuple[str, int]:
+        probe, f = value       # the file, or its text as InputTable packs it ("path\0display": InputTable.take)
+        packed = f if isinstance(f, str) else f"{os.fspath(f.path)}\0{f.display}"
+        return f"{probe.agency}\0{probe.format}\0{packed}", probe.year
 
     def _unpack(self, text: str, year: int) -> tuple[Probe, InputFile]:
         agency, fmt, path, display = text.split("\0")
         return Probe(agency, year, sys.intern(fmt)), InputFile(Path(path), display)
+
+    def strings(self, key: str) -> tuple[Probe, str, str]:
+        """(the prediction, the path to open, the display path): the value without a Path built."""
+        code = key_code(key)
+        if code is None:
+            probe, f = self._other[key]
+            return probe, os.fspath(f.path), f.display
+        index = self._index.get(code)
+        if index < 0:
+            raise KeyError(key)
+        agency, fmt, path, display = self._strings[index].split("\0")
+        return Probe(agency, self._number.get(code), sys.intern(fmt)), path, display
 
 
 def probe_text(path: str, limits: Limits) -> Probe | None:

@@ -216,6 +216,13 @@ class BaseRecords:
         self.sources[key] = source
         self.statuses[key] = "pending"
 
+    def digest_taken(self, key: str, sha256: str | None) -> None:
+        """A listed INPUT file's sha256, taken after it was listed (input_records' digest_later)."""
+        if sha256 is not None and not _is_hex(sha256):
+            self.pending(key, self.sources[key], sha256)
+            return
+        self.listed[key] = (sha256, False)
+
     def sha256(self, key: str) -> str | None:
         """The record's sha256 (without reading back a saved record when it is still as listed)."""
         listed = self.listed.get(key) if self.listed else None
