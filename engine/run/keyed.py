@@ -129,9 +129,10 @@ class _Column:
         self.parts = [array(typecode) for _ in PREFIXES]
 
     def get(self, code: int) -> int:
-        part = self.parts[code & 1]
-        n = code >> 1
-        return part[n] if n < len(part) else self.missing
+        try:                        # (codes are never negative: no index from the end)
+            return self.parts[code & 1][code >> 1]
+        except IndexError:
+            return self.missing
 
     def set(self, code: int, value: int) -> None:
         n = code >> 1
@@ -248,6 +249,14 @@ class BlobTable(_Keyed):
         self._offset.set(code, blob.offset)
         self._length.set(code, blob.length)
         self._file.set(code, path_id)
+
+    def at_code(self, code: int) -> Blob | None:
+        """The Blob of the run key coded `code` (KeyList's codes: ≥ 0), None when it is not set."""
+        n, p = code >> 1, code & 1
+        files = self._file.parts[p]
+        if n >= len(files) or files[n] < 0:
+            return None
+        return Blob(self._paths[files[n]], self._offset.parts[p][n], self._length.parts[p][n])
 
     def of(self, keys: "KeyList") -> Iterator[Blob]:
         """The Blobs of `keys` (each must be set), in that order: a pass over many keys without a

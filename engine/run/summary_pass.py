@@ -35,11 +35,13 @@ class SummaryPass:
         """Every summary observed whose predecessors in output order all are (final in the store)."""
         keys, slims, done = self.keys, self.store.slim_blobs, self.done
         observers, reader = self.observers, self._reader
-        while done < len(keys):
-            key = keys[done]
-            if key not in slims:
+        codes = keys._codes              # run keys by their codes: no key string made to look one up
+        while done < len(codes):
+            code = codes[done]
+            blob = slims.at_code(code) if code >= 0 else slims.get(keys[done])
+            if blob is None:
                 break
-            summary = reader.object(slims[key])
+            summary = reader.object(blob)
             for observe in observers:
                 observe(summary)
             done += 1
