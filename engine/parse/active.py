@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
-from engine.parse import digits, units
+from engine.parse import digits, plain, units
 from engine.parse.rows import place_row
 from engine.parse.grid import (HEAD_CHARS, AnchorSet, Pos, Region, RowRead, chain, label_first_chars, padding,
                                read_rows, stop_label_pattern)
@@ -96,6 +96,7 @@ class _Layout:
     width: dict[str, int]                  # row key -> its number of cells
     column_units: dict[str, str]           # column -> the unit its label names
     rows: list[tuple[str, tuple[str, ...], tuple[str | None, ...], bool]]   # key, columns, units, has an amount
+    addresses: list[tuple[str, tuple[str, ...]]]    # key -> its cells' addresses, in the table's order
 
 
 def _layout(template: str) -> _Layout:
@@ -104,7 +105,7 @@ def _layout(template: str) -> _Layout:
              bool(AMOUNT_COLUMNS.intersection(it.columns))) for it in items for row in it.rows]
     return _Layout(order=[key for key, *_ in rows], width={key: len(cols) for key, cols, *_ in rows},
                    column_units={c: u for it in items for c in it.columns if (u := units.column_unit(it.label_of(c)))},
-                   rows=rows)
+                   rows=rows, addresses=[(key, tuple(f"active.{key}.{c}" for c in cols)) for key, cols, *_ in rows])
 
 
 _LAYOUTS = {t: _layout(t) for t in ACTIVE_ITEMS}
@@ -131,6 +132,9 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
     table.present = True
     width = layout.width
     declared = units.declared_units(region_text(folded, region), layout.column_units)
+    fast = None if declared else plain.plain_rows(lines, folded, anchors, chosen, region, width)
+    if fast is not None:
+        return table, _place_plain(table, layout, fast, chosen, lines)
     reads = read_rows(lines, folded, anchors, chosen, region, width)
     pads = _padding_by_width(reads, width)
     for key, columns, row_units, has_amount in layout.rows:
@@ -151,6 +155,26 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
     nos = [a.line for a in chosen.values()] + [t.line for r in reads.values() for t in r.tokens]
     table.line_start, table.line_end = lines[min(nos)].no, lines[max(nos)].no
     return table, diags
+
+
+def _place_plain(table: Table, layout: _Layout, fast: tuple[plain.PlainRows, int], chosen: dict,
+                 lines: list[SourceLine]) -> list[Diagnostic]:
+    """The table's cells when every row found is a plain grid row (engine/parse/plain.py) and the
+    header declares no unit of its own: each row's values in order; a row not found is missing."""
+    rows, last_line = fast
+    diags = []
+    cells = table.cells
+    for key, addrs in layout.addresses:
+        row = rows.get(key)
+        if row is None:
+            addrs = list(addrs)
+            table.mark_missing(addrs)
+            diags.append(D.row_missing("active", key, addrs))
+            continue
+        plain.place(cells, addrs, row, lines)
+    nos = [a.line for a in chosen.values()]
+    table.line_start, table.line_end = lines[min(nos)].no, lines[max(max(nos), last_line)].no
+    return diags
 
 
 def region_text(folded: list[str], region: Region) -> str:

@@ -16,7 +16,7 @@ from operator import attrgetter
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
-from engine.parse import digits, review_layout, units, wrapped
+from engine.parse import digits, plain, review_layout, units, wrapped
 from engine.parse.app_header import GROUP, header_columns, header_labels
 from engine.parse.layout_columns import Layout, header_zone, label_spans, stacked_labels, widen_wrapped
 from engine.parse.cells import EMPTY
@@ -83,6 +83,10 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
     header = header_columns(folded, region, Pos(first.line, first.start), found_labels)
     columns = header.columns if header else APPLICANT_COLUMNS
     labels = _row_labels(variant)
+    if columns == APPLICANT_COLUMNS:
+        fast = plain.plain_rows(lines, folded, anchors, chosen, region, _widths(variant), labels)
+        if fast is not None:
+            return table, _place_plain(table, order, fast, chosen, lines)
     reads = read_rows(lines, folded, anchors, chosen, region, {k: len(columns) for k in order}, labels)
     if header and columns != APPLICANT_COLUMNS and not _rows_fit(reads, columns):
         # the rows contradict the header (its width, or 总计 adds up only in template order):
@@ -131,6 +135,32 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
         diags.extend(recover_runs(runs, lines, table, variant))
     _set_span(table, anchors, chosen, reads, lines)
     return table, diags
+
+
+def _place_plain(table: Table, order: list[str], fast: tuple[plain.PlainRows, int], chosen: dict[str, Anchor],
+                 lines: list[SourceLine]) -> list[Diagnostic]:
+    """The table's cells when every row found is a plain grid row (engine/parse/plain.py): each row's
+    values in template order; a row not found is missing, as the general way says."""
+    rows, last_line = fast
+    diags = []
+    cells = table.cells
+    for key in order:
+        row = rows.get(key)
+        if row is None:
+            canonical = [f"applications.{key}.{c}" for c in APPLICANT_COLUMNS]
+            table.mark_missing(canonical)
+            diags.append(D.row_missing("applications", key, canonical))
+            continue
+        plain.place(cells, _addresses(key, APPLICANT_COLUMNS), row, lines)
+    nos = [a.line for a in chosen.values()]
+    table.line_start, table.line_end = lines[min(nos)].no, lines[max(max(nos), last_line)].no
+    return diags
+
+
+@lru_cache(maxsize=None)
+def _widths(variant: str) -> dict[str, int]:
+    """Values per row: the template's seven columns for every row (made once per variant; read only)."""
+    return {r.key: NCOL for r in APPLICATION_ROWS[variant]}
 
 
 @lru_cache(maxsize=None)

@@ -146,12 +146,13 @@ def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: 
 
 
 def _collect(lines: list[SourceLine], folded: list[str], first: int, start_col: int, last: int, end_col: int,
-             label: str) -> list[Token]:
-    """collect_tokens from (first, start_col) to (last, end_col), positions as plain numbers."""
+             label: str, started: bool = False) -> list[Token]:
+    """collect_tokens from (first, start_col) to (last, end_col), positions as plain numbers.
+    `started`: the row has a value already (engine/parse/plain.py reads a row's label line itself
+    and asks for the rest of the row: start_col at the end of the label's line)."""
     toks: list[Token] = []
     append = toks.append
     kinds_get = _KINDS.get
-    started = False
     whole = _squeezed_label(label) if label else ""
     for li in range(first, min(last, len(lines) - 1) + 1):
         f = folded[li]
