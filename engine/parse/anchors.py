@@ -9,6 +9,7 @@ import re._parser as _parser
 from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import accumulate
+from typing import NamedTuple
 
 from engine.parse.normalize import label_pattern, squeeze
 from engine.parse.regex_lead import Unsupported, leading_alternation, set_chars
@@ -18,7 +19,7 @@ HEAD_CHARS = 6           # characters of a label's core that identify the row
 SHORT_CORE = 4           # cores shorter than this need their numbering to be recognised
 
 
-# Pos, Region and Anchor are values (never changed once made; equal and hashed by their fields)
+# Pos and Region are values (never changed once made; equal and hashed by their fields)
 # but not frozen dataclasses: a frozen dataclass's __init__ sets each field through
 # object.__setattr__, three times the cost, and a report makes hundreds of them.
 @dataclass(unsafe_hash=True)
@@ -36,8 +37,9 @@ class Region:
     end: Pos       # exclusive
 
 
-@dataclass(unsafe_hash=True)
-class Anchor:
+class Anchor(NamedTuple):
+    """A label found: a NamedTuple (made by AnchorSet.find through tuple.__new__, a fifth of a
+    dataclass's cost: a report's tables find about a hundred labels)."""
     key: str
     kind: str      # "row" | "stop"
     line: int
@@ -159,6 +161,7 @@ class AnchorSet:
         pos = min(region.start.col, len(texts[0]))
         end = offsets[-2] + (region.end.col if last == region.end.line else len(texts[-1]))
         out = []
+        append = out.append
         kinds = self.kinds
         i, at, nxt = 0, 0, offsets[1]         # the line of the last match, where it starts and ends
         for m in self.rx.finditer("\n".join(texts), pos, end):
@@ -167,7 +170,7 @@ class AnchorSet:
                 i = bisect_right(offsets, start) - 1
                 at, nxt = offsets[i], offsets[i + 1]
             key, kind = kinds[m.lastgroup]
-            out.append(Anchor(key, kind, first + i, start - at, stop - at))
+            append(_new(Anchor, (key, kind, first + i, start - at, stop - at)))
         return out
 
     def _find_by_line(self, folded: list[str], region: Region) -> list[Anchor]:
@@ -183,11 +186,12 @@ class AnchorSet:
                 continue
             for m in finditer(text, a, b):
                 key, kind = kinds[m.lastgroup]
-                out.append(Anchor(key, kind, li, m.start(), m.end()))
+                out.append(_new(Anchor, (key, kind, li, m.start(), m.end())))
         return out
 
 
 _plus_one = (1).__add__
+_new = tuple.__new__
 
 
 def _line_bound(pattern: str) -> bool:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from engine.parse.grid import Pos, Region
 from engine.parse.normalize import label_pattern
@@ -66,8 +67,9 @@ _RX, _COLUMN = _alternation(_SPECS)
 _MEMBERS = frozenset(LEGAL_PERSON_GROUP) | {SUBTOTAL}
 
 
-@dataclass(frozen=True)
-class HeaderLabel:
+class HeaderLabel(NamedTuple):
+    """A header label found (a NamedTuple: immutable, and made at a fraction of a frozen
+    dataclass's cost)."""
     column: str
     line: int             # 0-based index into Document.lines
     col: int              # character position in the line

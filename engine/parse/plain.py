@@ -46,7 +46,6 @@ def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor]
         return None
     chosen_ids = {id(a) for a in chosen.values()}
     relevant = [a for a in sorted(anchors, key=_ANCHOR_POS) if a.kind == "stop" or id(a) in chosen_ids]
-    kinds_get = _KINDS.get
     count = len(relevant)
     out: PlainRows = {}
     last_line = -1
@@ -59,55 +58,159 @@ def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor]
         else:
             end_line, end_col = region.end.line, region.end.col
         li = a.line
-        if end_line <= li:
-            return None
-        line = lines[li]
-        f = folded[li]
-        start = a.end
-        if start >= len(f):
-            return None
-        if line.spanned and li < f.count("\t", 0, start) <= end_line:
-            # (the general reader takes that count of TABs for the row's first line number: a later
-            # line of that number would be read as the label's line)
-            return None
-        seg = f[start:]
-        if "\t" in f:
-            fields = seg.split("\t")
-            head = fields[0]
-            if head and _MAYBE_VALUE.search(head) is not None:
-                return None         # the label's cell may state a value: the general reader decides
-            texts = [fc for fc in fields[1:] if fc]     # (empty cells: a label cell spanning columns,
-            kinds = list(map(kinds_get, texts))          # the grid's edge)
-            raw = line.text
-            same = raw[start:len(f)] == seg
-            if same and all(kinds):
-                row = (li, texts, kinds, texts)
-            else:
-                row = _tab_cells(li, fields, start, raw, same)
-                if row is None:
-                    return None
-        else:
-            row = _spaced_values(li, seg, start, line.text)
-            if row is None:
-                return None
-        if len(row[1]) != width[a.key]:
-            return None
-        out[a.key] = row
-        if li > last_line:
-            last_line = li
-        # the rest of the row: nothing, or only what gives no value (a next label's line whose
-        # cells before the label are empty is the common case, decided here without the reader)
-        if end_line == li + 1:
-            nf = folded[end_line]
-            if end_col < len(nf) and not nf[:end_col].strip():
+        label = labels.get(a.key, "") if labels else ""
+        w = width[a.key]
+        row = _label_line(lines[li], folded[li], li, a.end, end_line) if end_line > li else None
+        if row is not None and len(row[1]) == w:
+            last = _rest(lines, folded, li, end_line, end_col, label)
+            if last is not None:
+                out[a.key] = row
+                last_line = max(last_line, li, last)
                 continue
-        rest = _collect(lines, folded, li, len(f), end_line, end_col, labels.get(a.key, "") if labels else "", True)
-        for t in rest:
-            if t.kind == VALUE:
-                return None
-            if t.line > last_line:
-                last_line = t.line
+        # not plain on its label's line: the general reader's tokens for the row, taken when they
+        # are exactly the row's values with nothing for the rest of the machinery to do
+        got = _column_row(lines, folded, li, a.end, end_line, end_col, w)
+        if got is None:
+            got = _general_row(lines, folded, li, a.end, end_line, end_col, label, w)
+        if got is None:
+            return None
+        out[a.key], last = got
+        last_line = max(last_line, last)
     return out, last_line
+
+
+def _rest(lines: list[SourceLine], folded: list[str], li: int, end_line: int, end_col: int, label: str
+          ) -> int | None:
+    """After a plain label line, the rest of the row up to the next label: None when the general
+    reader finds a value there, else the last line it gives a token on (-1: none)."""
+    if end_line == li + 1:      # the common case, decided without the reader: the next label's
+        nf = folded[end_line]   # line, its cells before the label empty
+        if end_col < len(nf) and not nf[:end_col].strip():
+            return -1
+    last = -1
+    for t in _collect(lines, folded, li, len(folded[li]), end_line, end_col, label, True):
+        if t.kind == VALUE:
+            return None
+        last = t.line
+    return last
+
+
+def _label_line(line: SourceLine, f: str, li: int, start: int, end_line: int
+                ) -> tuple[int, list[str], list[str], list[str]] | None:
+    """The row's values on its label's line, when that line is read cell by cell exactly as the
+    general reader does (plain); None otherwise."""
+    if start >= len(f):
+        return None
+    if line.spanned and li < f.count("\t", 0, start) <= end_line:
+        # (the general reader takes that count of TABs for the row's first line number: a later
+        # line of that number would be read as the label's line)
+        return None
+    seg = f[start:]
+    if "\t" not in f:
+        return _spaced_values(li, seg, start, line.text)
+    fields = seg.split("\t")
+    head = fields[0]
+    if head and _MAYBE_VALUE.search(head) is not None:
+        return None         # the label's cell may state a value: the general reader decides
+    texts = [fc for fc in fields[1:] if fc]     # (empty cells: a label cell spanning columns, the
+    kinds = list(map(_KINDS.get, texts))         # grid's edge)
+    raw = line.text
+    same = raw[start:len(f)] == seg
+    if same and all(kinds):
+        return li, texts, kinds, texts
+    return _tab_cells(li, fields, start, raw, same)
+
+
+def _column_row(lines: list[SourceLine], folded: list[str], li: int, start: int, end_line: int, end_col: int,
+                width: int) -> tuple[tuple[list[int], list[str], list[str], list[str]], int] | None:
+    """A row printed one cell per line below its label (reading-order text of a table: the label
+    on its own line, then lines "⇥0", "⇥12" … up to the next label, whose line has nothing but
+    empty cells before it), read as grid._collect reads those lines: an empty cell and a value
+    each. None when the lines are not exactly that."""
+    if end_line <= li + 1:
+        return None
+    rest = folded[li][start:]
+    if rest and ("\t" in rest or _MAYBE_VALUE.search(rest) is not None or lines[li].spanned):
+        return None             # (the label's own rest, "信息公开申请数量", is passed over)
+    nf = folded[end_line]
+    if end_col >= len(nf) or nf[:end_col].strip():
+        return None
+    at: list[int] = []
+    texts: list[str] = []
+    kinds: list[str] = []
+    raws: list[str] = []
+    kinds_get = _KINDS.get
+    last = -1
+    tabbed = False
+    for k in range(li + 1, end_line):
+        f = folded[k]
+        if not f:
+            continue
+        line = lines[k]
+        if line.spanned:
+            return None
+        if not f.strip():
+            if f.count("\t") >= 2 and not f.strip(" \t"):
+                last = k        # a line of empty cells: empty tokens (the row's span)
+            continue
+        if "\t" in f:
+            head, _, word = f.partition("\t")
+            if head or "\t" in word:
+                return None
+            pos = 1
+            tabbed = cell_tab = True    # (an empty cell, then the value)
+        else:
+            word, pos, cell_tab = f, 0, False
+        kind = kinds_get(word)
+        if kind:
+            raw = word if line.text == f else line.text[pos:pos + len(word)]
+        else:
+            stripped = word.strip()
+            if " " in stripped:
+                return None
+            kind = kinds_get(stripped)
+            if kind is None:
+                kind = word_kind(stripped)
+            if not kind:
+                return None
+            pos += word.index(stripped)
+            word = stripped
+            raw = line.text[pos:pos + len(word)]
+        if not cell_tab and "." in word and len(word.rsplit(".", 1)[1]) > _MAX_PLAIN_DECIMALS:
+            return None         # (a value without TAB: active.check_amounts decides)
+        at.append(k)
+        texts.append(word)
+        kinds.append(kind)
+        raws.append(raw)
+        last = k
+    if len(texts) != width or not tabbed:
+        return None             # (values without any TAB on several lines: by_column orders them)
+    return (at, texts, kinds, raws), last
+
+
+def _general_row(lines: list[SourceLine], folded: list[str], li: int, start: int, end_line: int, end_col: int,
+                 label: str, width: int) -> tuple[tuple[list[int], list[str], list[str], list[str]], int] | None:
+    """A row from the general reader's tokens (grid._collect, as read_rows calls it), when they
+    hold exactly `width` values, none with a unit, and read_rows would keep them as they are: a
+    row with a TAB token (by_column reorders only text without TAB), else its values on one line
+    with no long decimal part (active.check_amounts). ((lines, texts, kinds, raws), last line)"""
+    toks = _collect(lines, folded, li, start, end_line, end_col, label)
+    values = [t for t in toks if t.kind == VALUE]
+    if len(values) != width:
+        return None
+    tabbed = False
+    for t in toks:
+        if t.tabbed:
+            tabbed = True
+            break
+    for t in values:
+        if t.unit or (not t.tabbed and "." in t.text and len(t.text.rsplit(".", 1)[1]) > _MAX_PLAIN_DECIMALS):
+            return None
+    if not tabbed and len({t.line for t in values}) > 1:
+        return None
+    row = ([t.line for t in values], [t.text for t in values], [t.value_kind for t in values],
+           [t.raw for t in values])
+    return row, max(t.line for t in toks)
 
 
 def _tab_cells(li: int, fields: list[str], start: int, raw: str, same: bool
@@ -175,12 +278,26 @@ def _spaced_values(li: int, seg: str, start: int, raw: str) -> tuple[int, list[s
     return li, texts, kinds, raws
 
 
-def place(table_cells: dict, addrs: tuple[str, ...] | list[str], row: tuple[int, list[str], list[str], list[str]],
-          lines: list[SourceLine]) -> None:
+def place(table_cells: dict, addrs: tuple[str, ...] | list[str],
+          row: tuple[int | list[int], list[str], list[str], list[str]], lines: list[SourceLine]) -> None:
     """A plain row's cells, in order (rows.place_row of a row with exactly its values, inlined)."""
-    li, texts, kinds, raws = row
-    line = lines[li]
+    at, texts, kinds, raws = row
+    if at.__class__ is not int:
+        _place_lines(table_cells, addrs, row, lines)
+        return
+    line = lines[at]
     no, where = line.no, line.where
     how = "order" if line.table is None else "grid"
     for a, text, kind, raw in zip(addrs, texts, kinds, raws):
         table_cells[a] = Cell(a, kind, _decimal(text) if kind == "number" else None, raw, no, where, False, how)
+
+
+def _place_lines(table_cells: dict, addrs, row: tuple[list[int], list[str], list[str], list[str]],
+                 lines: list[SourceLine]) -> None:
+    """place() of a row whose values stand on several lines (each cell keeps its value's line)."""
+    at, texts, kinds, raws = row
+    how = "grid" if all(lines[li].table is not None for li in at) else "order"
+    for a, li, text, kind, raw in zip(addrs, at, texts, kinds, raws):
+        line = lines[li]
+        table_cells[a] = Cell(a, kind, _decimal(text) if kind == "number" else None, raw, line.no, line.where,
+                              False, how)
