@@ -49,6 +49,7 @@ def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor]
     count = len(relevant)
     out: PlainRows = {}
     last_line = -1
+    kinds_get = _KINDS.get
     for i, a in enumerate(relevant):
         if id(a) not in chosen_ids:
             continue
@@ -57,24 +58,43 @@ def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor]
             end_line, end_col = nxt.line, nxt.start
         else:
             end_line, end_col = region.end.line, region.end.col
-        li = a.line
-        label = labels.get(a.key, "") if labels else ""
-        w = width[a.key]
-        row = _label_line(lines[li], folded[li], li, a.end, end_line) if end_line > li else None
+        key, li, start = a.key, a.line, a.end
+        w = width[key]
+        if end_line == li + 1:
+            # the common row, decided here: a TAB row of known value words after a label cell of
+            # text (or nothing), folded as printed, the next label's line empty before the label
+            f = folded[li]
+            line = lines[li]
+            nf = folded[end_line]
+            if "\t" in f and not line.spanned and end_col < len(nf) and not nf[:end_col].strip():
+                fields = f[start:].split("\t")
+                head = fields[0]
+                if not head or _MAYBE_VALUE.search(head) is None:
+                    texts = [fc for fc in fields[1:] if fc]
+                    if len(texts) == w:
+                        kinds = list(map(kinds_get, texts))
+                        raw = line.text
+                        if all(kinds) and (raw == f or raw[start:len(f)] == f[start:]):
+                            out[key] = (li, texts, kinds, texts)
+                            if li > last_line:
+                                last_line = li
+                            continue
+        label = labels.get(key, "") if labels else ""
+        row = _label_line(lines[li], folded[li], li, start, end_line) if end_line > li else None
         if row is not None and len(row[1]) == w:
             last = _rest(lines, folded, li, end_line, end_col, label)
             if last is not None:
-                out[a.key] = row
+                out[key] = row
                 last_line = max(last_line, li, last)
                 continue
         # not plain on its label's line: the general reader's tokens for the row, taken when they
         # are exactly the row's values with nothing for the rest of the machinery to do
-        got = _column_row(lines, folded, li, a.end, end_line, end_col, w)
+        got = _column_row(lines, folded, li, start, end_line, end_col, w)
         if got is None:
-            got = _general_row(lines, folded, li, a.end, end_line, end_col, label, w)
+            got = _general_row(lines, folded, li, start, end_line, end_col, label, w)
         if got is None:
             return None
-        out[a.key], last = got
+        out[key], last = got
         last_line = max(last_line, last)
     return out, last_line
 
@@ -301,3 +321,17 @@ def _place_lines(table_cells: dict, addrs, row: tuple[list[int], list[str], list
         line = lines[li]
         table_cells[a] = Cell(a, kind, _decimal(text) if kind == "number" else None, raw, line.no, line.where,
                               False, how)
+
+
+def place_values(table_cells: dict, addrs, values: list, lines: list[SourceLine]) -> None:
+    """Exactly a row's values (VALUE tokens) in order into its cells: rows.place_row of a row with
+    as many values as cells."""
+    how = "grid" if all(lines[t.line].table is not None for t in values) else "order"
+    at = -1
+    for a, t in zip(addrs, values):
+        if t.line != at:
+            at = t.line
+            line = lines[at]
+            no, where = line.no, line.where
+        kind = t.value_kind
+        table_cells[a] = Cell(a, kind, _decimal(t.text) if kind == "number" else None, t.raw, no, where, False, how)

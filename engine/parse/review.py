@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
-from engine.parse import digits, review_layout, units
+from engine.parse import digits, plain, review_layout, units
 from engine.parse import wrapped as wrapped_figures
 from engine.parse.rows import place_row
 from engine.parse.cells import EMPTY, VALUE
@@ -44,6 +44,23 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
         last = max(header, key=lambda a: (a.line, a.end))
         tokens = collect_tokens(lines, folded, Pos(last.line, last.end), region.end)
     table.present = True
+    values = [t for t in tokens if t.kind == VALUE]
+    if plain.ENABLED and len(values) == NCELLS and all(t.tabbed and not t.unit for t in values):
+        # a grid row of the fifteen values (the common table): no figure wrapped, no position to
+        # place by, no unit — the value policy places them in order, as below (tests/test_plain.py)
+        plain.place_values(table.cells, addrs, values, lines)
+    else:
+        diags = _read_row(lines, folded, region, tokens, table, addrs, diags)
+    first = min([a.line for a in header] + [t.line for t in tokens])
+    end = max([t.line for t in tokens] + [a.line for a in header])
+    table.line_start, table.line_end = lines[first].no, lines[end].no
+    return table, diags
+
+
+def _read_row(lines: list[SourceLine], folded: list[str], region: Region, tokens: list, table: Table,
+              addrs: list[str], diags: list[Diagnostic]) -> list[Diagnostic]:
+    """The data row's cells the general way: figures wrapped in their cells, placed by position
+    or by the value policy, units, digit runs."""
     read = RowRead("data", None, tokens)
     wrapped = review_layout.join_wrapped(read.values)
     stacked = wrapped_figures.stacked_cells(read.values, lines) if wrapped is None else None
@@ -72,10 +89,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
     diags += units.reconcile("review", "data", addrs, [None] * len(addrs), read, lines, table)
     if runs:
         diags.extend(_recover(read, lines, table, addrs))
-    first = min([a.line for a in header] + [t.line for t in tokens])
-    end = max([t.line for t in tokens] + [a.line for a in header])
-    table.line_start, table.line_end = lines[first].no, lines[end].no
-    return table, diags
+    return diags
 
 
 def header_anchors(folded: list[str], region: Region) -> list:
