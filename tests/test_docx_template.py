@@ -9,8 +9,8 @@ import zlib
 from docx import Document
 
 from engine.render.docx_letter import render_docx
-from engine.render.docx_package import LEVEL, Package, _Entry, xml_text, zip_bytes
-from engine.render.docx_template import TEMPLATE, _fixed_zip, build_template
+from engine.render.docx_package import LEVEL, STORED, Package, _Entry, xml_text, zip_bytes
+from engine.render.docx_template import FIXED_ZIP_TIME, TEMPLATE, _fixed_zip, build_template
 from engine.render.letter_content import FindingRow, Letter, RuleGroup, Section
 
 
@@ -25,11 +25,21 @@ def test_the_zip_writer_gives_zipfiles_bytes():
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         for name, data in parts:
             z.writestr(name, data)
-    expected = _fixed_zip(buf.getvalue())
+    expected_deflated = _fixed_zip(buf.getvalue())
+    buf = io.BytesIO()                   # the same with a stored entry, as _fixed_zip writes entries
+    with zipfile.ZipFile(buf, "w") as z:
+        methods = [zipfile.ZIP_DEFLATED] * len(parts) + [zipfile.ZIP_STORED]
+        for (name, data), method in zip(parts + [("docProps/core.xml", b"<stored/>")], methods):
+            entry = zipfile.ZipInfo(name, date_time=FIXED_ZIP_TIME)
+            entry.compress_type, entry.external_attr = method, 0o644 << 16
+            z.writestr(entry, data)
+    expected = buf.getvalue()
     entries = []
     for name, data in parts:
         c = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
         entries.append(_Entry(name.encode(), zlib.crc32(data), c.compress(data) + c.flush(), len(data)))
+    assert zip_bytes(entries) == expected_deflated
+    entries.append(_Entry(b"docProps/core.xml", zlib.crc32(b"<stored/>"), b"<stored/>", 9, STORED))
     assert zip_bytes(entries) == expected
 
 
@@ -68,7 +78,10 @@ def test_package_write_is_zip_bytes_of_its_entries():
     parts = {Package.DOCUMENT: document, Package.CORE: core_xml}
     entries = []
     for entry in package.entries:
-        if isinstance(entry, str):
+        if isinstance(entry, str) and entry == Package.CORE:       # stored
+            data = parts[entry].encode("utf-8")
+            entry = _Entry(entry.encode(), zlib.crc32(data), data, len(data), STORED)
+        elif isinstance(entry, str):
             data = parts[entry].encode("utf-8")
             c = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
             entry = _Entry(entry.encode(), zlib.crc32(data), c.compress(data) + c.flush(), len(data))

@@ -1,5 +1,6 @@
 """The DOCX letters' package: the template (templates/letter.docx, built by docx_template.py) with two
-parts written per letter (zlib level LEVEL), as zipfile would write it (fixed timestamps: deterministic bytes).
+parts written per letter (the body deflated at zlib level LEVEL, the core properties stored), as zipfile
+would write it (fixed timestamps: deterministic bytes).
 
     template() -> Package                      read once per process (a forked worker inherits it)
     Package.write(document, core) -> bytes     the letter's package: its word/document.xml and the
@@ -21,6 +22,9 @@ FIXED_DOS_TIME, FIXED_DOS_DATE = 0, (2000 - 1980) << 9 | 1 << 5 | 1      # 2000-
 # DOCX letter at zlib's default (6); level 1 takes half that time for a part ~10% larger (about 3.2 KB
 # instead of 2.9 KB in a 40 KB letter whose other parts come compressed from the template).
 LEVEL = 1
+# The core properties (title, subject, author: under 1 KB) are stored, not deflated: setting up a
+# deflate stream (~270 KB of zlib state) cost more than the few hundred bytes it saved.
+STORED, DEFLATED = 0, 8
 
 
 # Characters XML 1.0 cannot carry (a form feed from a PDF's text …): dropped, a letter is always written
@@ -47,6 +51,7 @@ class _Entry:
     crc: int
     compressed: bytes
     size: int
+    method: int = DEFLATED       # STORED: `compressed` is the data as it is
 
 
 class Package:
@@ -86,7 +91,8 @@ class Package:
         for piece in plan:
             if piece.__class__ is _Part:
                 data = (document if piece.name == self.DOCUMENT else core_xml).encode("utf-8")
-                deflated = zlib.compress(data, LEVEL, -15)      # a raw deflate stream, as zipfile writes
+                # a raw deflate stream, as zipfile writes
+                deflated = zlib.compress(data, LEVEL, -15) if piece.method == DEFLATED else data
                 sizes = _SIZES.pack(zlib.crc32(data), len(deflated), len(data))
                 out += (piece.local_head, sizes, piece.local_name, deflated)
                 central.append(b"".join((piece.central_head, sizes, piece.central_mid,
@@ -119,6 +125,7 @@ class _Part:
     (local_name: name length, extra length, name), of its central record (central_mid: from the
     name length to the offset), and the local record's size without the data."""
     name: str
+    method: int
     encoded: bytes
     local_head: bytes
     local_name: bytes
@@ -129,10 +136,11 @@ class _Part:
 
 def _part(name: str) -> _Part:
     encoded = name.encode("ascii")
-    local, before, _name = _records(_Entry(encoded, 0, b"", 0))
+    method = STORED if name == Package.CORE else DEFLATED
+    local, before, _name = _records(_Entry(encoded, 0, b"", 0, method))
     # _records: local = 14 bytes, crc and sizes (12), name and extra lengths (4), name; central
     # before its offset = 16 bytes, crc and sizes (12), lengths, comment, disk, attributes (14)
-    return _Part(name, encoded, local[:14], local[26:], before[:16], before[28:], len(local))
+    return _Part(name, method, encoded, local[:14], local[26:], before[:16], before[28:], len(local))
 
 
 def _plan(entries: list[_Entry | str]) -> list[_Part | _Run]:
@@ -161,25 +169,25 @@ def _plan(entries: list[_Entry | str]) -> list[_Part | _Run]:
 def _records(e: _Entry) -> tuple[bytes, bytes, bytes]:
     """An entry's local record (header, name, data) and its central record before and after the
     entry's offset, as zip_bytes writes them."""
-    head = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, FIXED_DOS_TIME, FIXED_DOS_DATE,
+    head = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, e.method, FIXED_DOS_TIME, FIXED_DOS_DATE,
                        e.crc, len(e.compressed), e.size, len(e.name), 0)
-    record = struct.pack("<4s4B4H3L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0, 8, FIXED_DOS_TIME,
+    record = struct.pack("<4s4B4H3L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0, e.method, FIXED_DOS_TIME,
                          FIXED_DOS_DATE, e.crc, len(e.compressed), e.size, len(e.name), 0, 0, 0, 0,
                          0o644 << 16, 0)
     return head + e.name + e.compressed, record[:-4], e.name
 
 
 def zip_bytes(entries: list[_Entry]) -> bytes:
-    """The zip archive of deflated entries, byte for byte what zipfile writes for them with the fixed
-    timestamp (engine/render/docx_template._fixed_zip): local headers and data, the central
-    directory, the end record."""
+    """The zip archive of deflated (or stored) entries, byte for byte what zipfile writes for them
+    with the fixed timestamp (engine/render/docx_template._fixed_zip): local headers and data, the
+    central directory, the end record."""
     out, central = [], []
     offset = 0
     for e in entries:
-        head = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, 8, FIXED_DOS_TIME, FIXED_DOS_DATE,
+        head = struct.pack("<4s5H3L2H", b"PK\x03\x04", 20, 0, e.method, FIXED_DOS_TIME, FIXED_DOS_DATE,
                            e.crc, len(e.compressed), e.size, len(e.name), 0)
         out += [head, e.name, e.compressed]
-        central.append(struct.pack("<4s4B4H3L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0, 8, FIXED_DOS_TIME,
+        central.append(struct.pack("<4s4B4H3L5H2L", b"PK\x01\x02", 20, 3, 20, 0, 0, e.method, FIXED_DOS_TIME,
                                    FIXED_DOS_DATE, e.crc, len(e.compressed), e.size, len(e.name), 0, 0, 0, 0,
                                    0o644 << 16, offset) + e.name)
         offset += len(head) + len(e.name) + len(e.compressed)
