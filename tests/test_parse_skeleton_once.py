@@ -22,6 +22,7 @@ SEEDS = sorted((Path(__file__).resolve().parents[2] / "shared" / "seeds").glob("
 REAL = Path(__file__).resolve().parents[2] / "shared" / "real"
 
 TEXTS = [
+    "x\n", "\nx\n\n", "a\r\nb\r\n", "a\rb", "一、总体情况\r\n\r\n",
     "标题\n\n一、总体情况\n\u200b 正文其\n二、主动公开政府信息情况\n| a | b |\n- 3 -\n三、收到和处理政府信息公开申请情况\n",
     "# 丙镇人民政府\n## 2024年政府信息公开工作年度报告\n### 一、总体情况\n\u3000其它事项\u200b\n\n## 二、主动公开政府信息情况\n",
     "一、总体情况 今年…… 二、主动公开政府信息情况 表格…… 三、收到和处理政府信息公开申请情况 四、政府信息公开行政复议、行政诉讼情况"
@@ -49,6 +50,7 @@ def test_skeleton_shortcuts_give_the_plain_answers(text):
     doc = _doc(text)
     lines = doc.lines
     assert isinstance(doc, TextDocument) and doc.texts == [ln.text for ln in lines]
+    assert doc.joined == "\n".join(doc.texts)
     texts = doc.texts
     f = P.fold_document(texts)
     pure, folded = P.fold_texts(lines)
@@ -133,7 +135,7 @@ def test_set_reading_as_plainly_computed(present, cells):
 def test_parse_document_reads_the_readers_texts_or_the_lines():
     from engine.model import Document
 
-    doc = _doc(TEXTS[1])
+    doc = _doc(next(t for t in TEXTS if t.startswith("# 丙镇")))
     plain = Document(path=doc.path, format=doc.format, lines=doc.lines, sha256=doc.sha256)
     assert parse_document(doc).to_json(with_lines=True) == parse_document(plain).to_json(with_lines=True)
 
@@ -153,3 +155,37 @@ def test_fold_of_long_texts_is_translate():
             assert fold(text) == want.replace("其它", "其他")
     many = "".join(chr(c) for c in range(0x1100, 0x1100 + 200))     # past _MAX_STOPS stops
     assert N._fold_long(many * 2) == (many * 2).translate(N._TABLE)
+
+
+def test_fold_of_short_texts_is_translate():
+    from engine.parse import normalize as N
+
+    rng = random.Random(13)
+    alphabet = list("其它，（）：“”；abc一二三\u3000－—０１\t ①Ａ") + [chr(c) for c in range(0xFF00, 0xFF60)]
+    for _ in range(3000):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 64)))
+        assert fold(text) == text.translate(N._TABLE).replace("其它", "其他")
+
+
+def _period_plain(t: str):
+    for rx in (M._PERIOD_NAMED, M._PERIOD):
+        for m in rx.finditer(t):
+            y2 = m.group("y2") or m.group("y1")
+            start = M._iso(m.group("y1"), M._md(m.group("m1")), M._md(m.group("d1")))
+            end = M._iso(y2, M._md(m.group("m2")), M._md(m.group("d2")))
+            if not (start and end and start <= end):
+                continue
+            if rx is M._PERIOD and not (start.endswith("-01-01") and end.endswith("-12-31")):
+                continue
+            return start, end
+    return None
+
+
+def test_unnamed_period_scan_starts_at_the_first_range():
+    rng = random.Random(17)
+    pieces = ["2024年1月1日至2024年12月31日", "2023 年 1 月 1 日—2023年12月31日", "12024年1月1日到2024年12月31日",
+              "2024年3月1日至2024年3月31日", "2024年13月1日至2024年12月31日", "统计期限为2024年1月1日至12月31日",
+              "年", "1", "2", " ", "\n", "至", "月", "日", "2024年", "0年1月1日-", "x", "2025年1月1日~2025年12月31日"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 10)))
+        assert M._period_in(text) == _period_plain(text), text

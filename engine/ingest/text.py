@@ -32,7 +32,7 @@ def read(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Document:
     text = text.lstrip("\ufeff")
     if not text or text.isspace():        # (text.strip() without the copy)
         raise IngestError("empty", f"文件 {path} 没有任何文字内容", str(path))
-    lines = split_lines(text)
+    lines, joined = _split(text)
     suffix = (path if isinstance(path, Path) else Path(path)).suffix
     fmt = "md" if suffix.lower() in (".md", ".markdown") else "txt"
     return TextDocument(
@@ -42,14 +42,17 @@ def read(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Document:
         sha256=sha256_of(data),
         encoding=encoding,
         texts=lines,
+        joined=joined,
     )
 
 
 @dataclass
 class TextDocument(Document):
-    """A text's Document, with every line's text as a list (lines[i].text), which the reader has
-    anyway: the parser reads them here instead of collecting them from the lines again."""
+    """A text's Document, with every line's text as a list (lines[i].text) and joined by line
+    breaks, which the reader has anyway: the parser reads them here instead of collecting and
+    joining them again."""
     texts: list[str] | None = field(default=None, repr=False, compare=False)
+    joined: str | None = field(default=None, repr=False, compare=False)     # "\n".join(texts)
 
 
 _new = object.__new__
@@ -86,11 +89,18 @@ def source_lines(texts: list[str]) -> list[SourceLine]:
 
 def split_lines(text: str) -> list[str]:
     """Physical lines, whatever the line ends (CRLF, CR, LF); a final line end adds no empty line."""
+    return _split(text)[0]
+
+
+def _split(text: str) -> tuple[list[str], str]:
+    """split_lines(text), and those lines joined by line breaks (the text with LF line ends, less a
+    final one)."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()
-    return lines
+        text = text[:-1]
+    return lines, text
 
 
 def decode_text(path: Path, data: bytes) -> tuple[str, str]:

@@ -70,9 +70,10 @@ def parse_file(path: str | Path) -> Report:
 def parse_document(doc: Document) -> Report:
     lines = doc.lines
     texts = getattr(doc, "texts", None)            # (the text reader's TextDocument has them)
+    joined = getattr(doc, "joined", None)
     if texts is None or len(texts) != len(lines):
-        texts = [ln.text for ln in lines]
-    folding = fold_document(texts)
+        texts, joined = [ln.text for ln in lines], None
+    folding = fold_document(texts, joined)
     pure, folded = folding.pure, folding.folded
     headings = find_headings(folded, lines, whole=folding.folded_whole)
     parts = build_parts(headings, lines, texts)

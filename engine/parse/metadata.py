@@ -146,10 +146,22 @@ def statistics_period(text: str) -> tuple[str, str] | None:
     return _period_in(arabic_years(fold(text)))
 
 
+# The part of _PERIOD from its first 年 on: where the text has none, it has no unnamed range; where
+# the first is, no range starts before the four digits ahead of it (the scan for _PERIOD, which
+# starts with a digit and is tried at every digit of the tables, begins there)
+_PERIOD_TAIL = re.compile(r"年\s*" + _MD + r"\s*月\s*" + _MD + r"\s*[日号]\s*(?:起)?\s*(?:至|到|—{1,2}|-|~|〜)\s*\d{4}\s*年")
+
+
 def _period_in(t: str) -> tuple[str, str] | None:
     """statistics_period of a text already folded and with its years in Arabic digits."""
     for rx in (_PERIOD_NAMED, _PERIOD):
-        for m in rx.finditer(t):
+        pos = 0
+        if rx is _PERIOD:
+            tail = _PERIOD_TAIL.search(t)
+            if tail is None:
+                continue
+            pos = _digits_before(t, tail.start())
+        for m in rx.finditer(t, pos):
             y2 = m.group("y2") or m.group("y1")
             start = _iso(m.group("y1"), _md(m.group("m1")), _md(m.group("d1")))
             end = _iso(y2, _md(m.group("m2")), _md(m.group("d2")))
@@ -159,6 +171,14 @@ def _period_in(t: str) -> tuple[str, str] | None:
                 continue
             return start, end
     return None
+
+
+def _digits_before(t: str, at: int) -> int:
+    """Where a year "dddd年" whose 年 is at `at` starts: before the white space ahead of 年 (_PERIOD's
+    \\s* takes all of it: a digit is no white space) and four characters more."""
+    while at > 0 and t[at - 1].isspace():
+        at -= 1
+    return max(0, at - 4)
 
 
 _CN_UNITS = {c: i for i, c in enumerate("〇一二三四五六七八九")}
