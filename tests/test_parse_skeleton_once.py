@@ -189,3 +189,33 @@ def test_unnamed_period_scan_starts_at_the_first_range():
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randrange(0, 10)))
         assert M._period_in(text) == _period_plain(text), text
+
+
+def test_no_other_character_folds_to_the_title_checks_characters():
+    # _title_by_report_name looks for 公 and 报 in the text as written before folding it: fold()
+    # must make them of no other character (the BMP and the compatibility ideographs); _title and
+    # _publication_date look for 标题, 日, 时间, 发布 in the folded lines: fold() must keep them
+    codes = [*range(0xD800), *range(0xE000, 0x10000), *range(0x2F800, 0x2FA20)]
+    assert not [hex(c) for c in codes if chr(c) not in "公报" and fold(chr(c)) in ("公", "报")]
+    assert all(fold(c) == c for c in "公报标题日时间发布")
+
+
+def test_probe_head_reads_the_title_from_the_lines_above_the_heading():
+    from engine.ingest import DEFAULT_LIMITS
+    from engine.run.probe import probe_text
+
+    def probe(text, tmp):
+        p = tmp / "r.txt"
+        p.write_text(text, encoding="utf-8")
+        return probe_text(str(p), DEFAULT_LIMITS)
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as d:
+        tmp = Path(d)
+        body = "一、总体情况\n正文\n二、主动公开政府信息情况\n三、收到和处理政府信息公开申请情况\n"
+        got = probe("丙镇人民政府\n2024年政府信息公开工作年度报告\n" + body, tmp)
+        assert (got.agency, got.year) == ("丙镇人民政府", 2024)
+        filler = "".join(f"第{i}行说明\n" for i in range(20))
+        got = probe(filler + "丙镇人民政府2023年政府信息公开工作年度报告\n" + body, tmp)
+        assert got is None or (got.agency, got.year) == ("丙镇人民政府", 2023)
+        assert probe("信息公开\n" + body, tmp) is None

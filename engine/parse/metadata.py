@@ -129,7 +129,7 @@ def title_metadata(lines: list[SourceLine], first_heading_line: int | None,
     if title:
         meta.agency = agency_from_title(title)
         meta.agency_line = title_line if meta.agency else None
-        m = _YEAR_IN_TITLE.search(arabic_years(fold(title)))
+        m = _YEAR_IN_TITLE.search(_title_folded(title))
         if m:
             meta.year, meta.year_source = int(m.group("y")), "title"
     return meta
@@ -298,8 +298,8 @@ def _title_by_report_name(lines: list[SourceLine]) -> tuple[str, int] | None:
         if len(text) > 60 or "。" in text:
             break
         kept.append((text, ln.no))
-        squeezed = _SPACES.sub("", fold(text))
-        if not _TITLE_END.search(squeezed):
+        # (_TITLE_END holds 公 and 报, and fold() makes no other character either)
+        if "公" not in text or "报" not in text or not _TITLE_END.search(_SPACES.sub("", fold(text))):
             continue
         if _plausible_agency(text):
             return text, ln.no
@@ -325,11 +325,17 @@ def _plausible_agency(title: str) -> bool:
     return agency is not None and body_kind(agency) is not None
 
 
+@lru_cache(maxsize=64)
+def _title_folded(title: str) -> str:
+    """arabic_years(fold(title)): what the agency and the year are read from (once per title)."""
+    return arabic_years(fold(title))
+
+
 # (a title is read twice: by _title_by_report_name, and by extract_metadata for the agency it names)
 @lru_cache(maxsize=64)
 def agency_from_title(title: str) -> str | None:
     """The issuing body as the title states it (text before the year, or before the report name)."""
-    t = _SPACES.sub("", arabic_years(fold(title)))
+    t = _SPACES.sub("", _title_folded(title))
     m = _TITLE_YEAR.search(t)
     if m and m.start() > 0:
         name = t[:m.start()]

@@ -86,9 +86,10 @@ class Heading:
     at_line_start: bool
 
 
-def find_headings(folded: list[str], lines: list[SourceLine], *, whole: str | None = None,
+def find_headings(folded: list[str], lines: list[SourceLine] | None = None, *, whole: str | None = None,
                   enough: str | None = None) -> dict[str, Heading]:
-    """The heading of each part found, in document order. whole: "\n".join(folded) when the caller
+    """The heading of each part found, in document order (read from the folded lines alone: `lines`
+    is not needed). whole: "\n".join(folded) when the caller
     has it (FoldedText.folded_whole). enough: a part id — the search stops once that part was
     looked for and some heading was found (the probe asks only where the first heading is and
     whether part 二's is found: the later parts' searches cannot change those answers)."""

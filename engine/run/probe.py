@@ -156,22 +156,24 @@ def _head_metadata(texts: list[str], cut: bool) -> tuple[Metadata, list[str]] | 
     body and year: the title and the first part heading in them, and the year stated in the title
     — or, when it is read from part 一 (the statistics period, the commonest year), part 一 whole
     in them (part 二's heading found)."""
-    head = source_lines(texts)
     f = fold_document(texts)
     # (the search stops at part 二: where the first heading is and whether 二's is found are all
     # that is asked of the later parts)
-    headings = find_headings(f.folded, head, whole=f.folded_whole, enough="二")
+    headings = find_headings(f.folded, whole=f.folded_whole, enough="二")
     if not headings:
         return None
     first = min(h.line_index for h in headings.values())
-    if cut and first >= len(head) - 8:
+    if cut and first >= len(texts) - 8:
         return None                   # the heading may be one the head cut off
-    meta = title_metadata(head, first, f.pure)
+    # the title is read from the lines above the first heading and the first 15 (made into
+    # SourceLines only as far as that; all of them for a year read below the title)
+    meta = title_metadata(source_lines(texts[:max(first, 15)]), first, f.pure)
     if not meta.agency:
         return None                   # (the agency is the title's: nothing below can give one)
     if meta.year is None:
         if "二" not in headings:
             return None               # a year read below the title needs part 一 whole
+        head = source_lines(texts)
         meta = extract_metadata(head, build_parts(headings, head, texts), first, identity_only=True,
                                 folded=f.pure, whole=f.whole)
         if meta.year is None:
