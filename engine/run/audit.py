@@ -378,11 +378,14 @@ class Audit(OnePassSteps):
                                       on_done=bar.update, stall_seconds=options.stall_seconds, keep=self.keep,
                                       pools=self.pool)
             bar.close()
-        self.pool.close()
+        self.pool.release()             # the workers exit while this process goes on
         tasks = TaskTable(self.audited, self.eval_task)
+        retries = sorted(k for k, v in evaluated.items() if isinstance(v, (TaskError, EngineFailed)))
+        if retries or any(isinstance(v, Crashed) for v in evaluated.values()):
+            self.pool.close()           # the workers gone before any other is forked
         # A durable-rules failure raised as an exception may come from the state the worker built up
         # on earlier reports: retry each such report alone in a fresh worker first.
-        for key in sorted(k for k, v in evaluated.items() if isinstance(v, (TaskError, EngineFailed))):
+        for key in retries:
             retry = run_resilient(eval_task, {key: tasks[key]}, 1, init_eval_worker, (ctx,),
                                   stall_seconds=options.stall_seconds, keep=self.keep, cluster=options.cluster)
             evaluated[key] = EngineFailed(retry[key].message) if isinstance(retry[key], TaskError) else retry[key]
