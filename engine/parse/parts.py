@@ -22,6 +22,7 @@ import re
 from bisect import bisect_right
 from itertools import accumulate
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from engine.model import Part, SourceLine
 from engine.parse.normalize import (MD_ROW_AFTER_BREAK as _MD_ROW_AFTER_BREAK,
@@ -77,8 +78,9 @@ _TITLE_RES = {pid: _title_regex(pid) for pid in PART_IDS}
 _SPACES = re.compile(r"\s+")
 
 
-@dataclass(frozen=True)
-class Heading:
+class Heading(NamedTuple):
+    """A part heading found (a NamedTuple: made by tuple.__new__, not a frozen dataclass's five
+    object.__setattr__ calls — a report has a dozen candidates)."""
     pid: str
     line_index: int      # 0-based index into the document lines
     start: int           # column of the heading's first character (in the line)
