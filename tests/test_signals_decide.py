@@ -78,6 +78,15 @@ signals:
         phrases: [不足, 短板]
       - name: 模式
         patterns: ['问题[^。]{0,4}整改']
+  - id: many_groups
+    title: 五组（命中可超过20处）
+    parts: [一]
+    groups:
+      - {name: 纳入, phrases: [纳入]}
+      - {name: 考核, phrases: [考核]}
+      - {name: 社会, phrases: [社会]}
+      - {name: 评议, patterns: ['评议']}
+      - {name: 整改, patterns: ['整改']}
   - id: literal_negative
     title: 否定短语
     parts: [六]
@@ -112,3 +121,34 @@ def test_decide_reads_no_more_than_the_answer_needs(tmp_path, year):
     # an early miss still says unknown when a later group had to leave its entry out
     report = report_from_parts({"一": "没有相关内容。", "五": "无"}, year=None)
     assert sset.decide(report, ["all_literal_first"]) == {"all_literal_first": None}
+
+
+def _told(value) -> tuple:
+    """What a signal's fact takes from a SignalValue or a SignalBrief."""
+    return (value.id, value.present, value.first, value.n_hits, value.negative_only,
+            list(value.missing), value.reason)
+
+
+@pytest.mark.parametrize("report", list(_reports()), ids=lambda r: r.source)
+def test_brief_is_evaluate(report):
+    sset = load_signals()
+    ids = list(sset.signals)
+    briefs, values = sset.brief(report, ids), sset.evaluate(report, ids)
+    assert {sid: _told(b) for sid, b in briefs.items()} == {sid: _told(v) for sid, v in values.items()}
+
+
+@pytest.mark.parametrize("year", [None, 2024])
+def test_brief_is_evaluate_on_every_shape(tmp_path, year):
+    """The limits (5 hits a group, 20 a signal; none when the year leaves the signal unknown) and
+    the first hit across groups and parts, on many hits: the same as evaluate()."""
+    path = tmp_path / "signals.yaml"
+    path.write_text(_SHAPES, encoding="utf-8")
+    sset = load_signals(path)
+    ids = list(sset.signals)
+    many = "。".join(["纳入考核，社会评议，整改已完成"] * 7) + "。"
+    for one in (*_SHAPE_TEXTS, many):
+        for five in (*_SHAPE_TEXTS[:8], many.replace("考核", "短板不足问题整改")):
+            report = report_from_parts({"一": one or "无", "五": five or "无",
+                                        "六": "未收取处理费。" * 8}, year=year)
+            briefs, values = sset.brief(report, ids), sset.evaluate(report, ids)
+            assert {s: _told(b) for s, b in briefs.items()} == {s: _told(v) for s, v in values.items()}

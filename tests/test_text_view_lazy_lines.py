@@ -5,6 +5,7 @@ one source line per character — on the seeds, the real reports and texts that 
 (table rows, soft-wrapped lines, blank and space-only lines, one physical line holding parts)."""
 from __future__ import annotations
 
+import random
 from pathlib import Path
 
 import pytest
@@ -62,6 +63,13 @@ def _same(report, modes=(False, True)) -> None:
             for pos in range(-2, len(old.text) + 2):
                 assert new.line_at(pos) == old.line_at(pos), (report.source, pid, pos)
                 assert new.where_at(pos) == old.where_at(pos), (report.source, pid, pos)
+            # asked out of order, on fresh views: the lines matched up to the first position
+            # asked, then all of them
+            rng = random.Random(len(old.text))
+            for _ in range(3):
+                view = part_view(report, pid, keep)
+                for pos in rng.sample(range(-2, len(old.text) + 2), min(8, len(old.text) + 4)):
+                    assert view.line_at(pos) == old.line_at(pos), (report.source, pid, pos)
 
 
 @pytest.mark.parametrize("path", SEEDS, ids=lambda p: p.stem)

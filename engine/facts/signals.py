@@ -78,6 +78,24 @@ class SignalValue:
         """True when there are accepted hits and every one is a negative statement."""
         return bool(self.hits) and all(h.polarity == "negative" for h in self.hits)
 
+    @property
+    def n_hits(self) -> int:
+        return len(self.hits)
+
+
+@dataclass
+class SignalBrief:
+    """What a signal's fact tells of its evaluation (SignalSet.brief): a SignalValue's present,
+    first hit, number of hits, negative_only, missing and reason, without describing the other
+    hits (their lines, places and sentences: most of the cost, of no use to the fact)."""
+    id: str
+    present: bool | None
+    first: SignalHit | None
+    n_hits: int
+    negative_only: bool
+    missing: list[str] = field(default_factory=list)
+    reason: str | None = None
+
 
 # --------------------------------------------------------------------------------------------
 # Evaluation
@@ -138,6 +156,46 @@ class SignalSet:
         views = {v.part: v for v in part_views(report)}
         return {sid: self.evaluate_one(self.signals[sid], views, year)
                 for sid in (ids or self.signals)}
+
+    def brief(self, report: Report, ids: list[str] | None = None) -> dict[str, SignalBrief]:
+        """evaluate() told as SignalBrief: the same hits found, only the first described."""
+        year = report.metadata.year if report.metadata else None
+        views = {v.part: v for v in part_views(report)}
+        return {sid: self.brief_one(self.signals[sid], views, year) for sid in (ids or self.signals)}
+
+    def brief_one(self, sig: SignalDef, views: dict[str, TextView], year: int | None) -> SignalBrief:
+        """evaluate_one's hits walked in the same order with the same limits, the first described."""
+        scanned = [views[p] for p in sig.parts if p in views]
+        if not scanned:
+            return SignalBrief(sig.id, None, None, 0, False,
+                               reason=f"报告缺少第{'、'.join(sig.parts)}部分，无法判断")
+        first: SignalHit | None = None
+        negative: list[bool] = []         # each hit's polarity is "negative", in evaluate's order
+        missing: list[str] = []
+        unusable = False
+        for index, group in enumerate(sig.groups):
+            rx, left_out = self._group_regex(sig, index, year)
+            unusable = unusable or left_out
+            found = 0
+            if rx is not None:
+                for view in scanned:
+                    for start, end, polarity in self._accepted(sig, rx, view):
+                        if first is None:
+                            first = self._hit(sig, group.name, view, start, end, polarity)
+                        negative.append(polarity == "negative")
+                        found += 1
+                        if found >= MAX_GROUP_HITS:
+                            break
+                    if found >= MAX_GROUP_HITS:
+                        break
+            if not found:
+                missing.append(group.name)
+        present = not missing if sig.require == "all" else len(missing) < len(sig.groups)
+        if not present and unusable:
+            return SignalBrief(sig.id, None, first, len(negative), bool(negative) and all(negative),
+                               missing, reason="报告年度未知，部分表述（如“上一年度”对应的年份）无法判断")
+        kept = negative[:MAX_HITS]
+        return SignalBrief(sig.id, present, first, len(kept), bool(kept) and all(kept), missing)
 
     def evaluate_one(self, sig: SignalDef, views: dict[str, TextView], year: int | None) -> SignalValue:
         scanned = [views[p] for p in sig.parts if p in views]
@@ -263,13 +321,16 @@ class SignalSet:
               limit: int = MAX_GROUP_HITS) -> list[SignalHit]:
         out: list[SignalHit] = []
         for start, end, polarity in self._accepted(sig, rx, view):
-            out.append(SignalHit(signal=sig.id, group=group, part=view.part,
-                                 phrase=view.text[start:end], polarity=polarity,
-                                 line=view.line_at(start), where=view.where_at(start),
-                                 excerpt=view.sentence(start, end)))
+            out.append(self._hit(sig, group, view, start, end, polarity))
             if len(out) >= limit:
                 break
         return out
+
+    @staticmethod
+    def _hit(sig: SignalDef, group: str, view: TextView, start: int, end: int, polarity: Polarity) -> SignalHit:
+        return SignalHit(signal=sig.id, group=group, part=view.part, phrase=view.text[start:end],
+                         polarity=polarity, line=view.line_at(start), where=view.where_at(start),
+                         excerpt=view.sentence(start, end))
 
 
 def _decide_plan(sig: SignalDef) -> tuple[tuple[int, ...], tuple[tuple[str, ...] | None, ...]]:

@@ -146,12 +146,15 @@ def _compact(text: str) -> str:
 
 
 def _source_lines_for(report: Report, part_start: int | None, part_end: int | None,
-                      local_lines: list[str]) -> list[int | None]:
+                      local_lines: list[str], upto: int | None = None) -> list[int | None]:
     """Source line number of each local line of a part's text, found by content in the part's range.
 
     The parser keeps a part's text as its lines joined by "\\n", but a single physical line may hold
     several parts (crawled pages put a whole report on one line), so lines are matched by content,
     moving forward, never by arithmetic on offsets. Empty local lines get None.
+
+    `upto`: only the local lines up to that index are matched (the later ones are left None): the
+    search moves forward from the first line, so those are the numbers the whole search gives them.
     """
     result: list[int | None] = [None] * len(local_lines)
     if not report.lines:
@@ -162,7 +165,7 @@ def _source_lines_for(report: Report, part_start: int | None, part_end: int | No
     compacted: dict[str, str] = {}      # text -> _compact(text): a local line is usually its source line
     lines = report.lines
     cursor = lo
-    for i, local in enumerate(local_lines):
+    for i, local in enumerate(local_lines if upto is None else local_lines[:upto + 1]):
         if not local:
             continue
         key = compacted.get(local)
@@ -191,20 +194,25 @@ class _LineSpans:
     view's text (the line break joining it to the previous one included) and the local line it
     came from; the source line numbers of the local lines (_source_lines_for) are found on the
     first question. The same answers as a list with one entry per character (see part_view)."""
-    __slots__ = ("starts", "index", "report", "first", "last", "local_lines", "_src")
+    __slots__ = ("starts", "index", "report", "first", "last", "local_lines", "_src", "_upto")
 
     def __init__(self, starts: list[int], index: list[int], report: Report, first: int | None,
                  last: int | None, local_lines: list[str]):
         self.starts, self.index = starts, index
         self.report, self.first, self.last, self.local_lines = report, first, last, local_lines
         self._src: list[int | None] | None = None
+        self._upto = -1         # the local lines matched so far: 0.._upto (all: len(local_lines))
 
     def line_at(self, pos: int) -> int | None:
         """The source line of the character at `pos` (0 <= pos < the text's length)."""
-        src = self._src
-        if src is None:
-            src = self._src = _source_lines_for(self.report, self.first, self.last, self.local_lines)
-        return src[self.index[bisect_right(self.starts, pos) - 1]]
+        i = self.index[bisect_right(self.starts, pos) - 1]
+        if i > self._upto:
+            # the lines up to this one the first time (a part's first figure is asked for most
+            # often, and rarely far down); every line when a later question goes further
+            upto = i if self._src is None else None
+            self._src = _source_lines_for(self.report, self.first, self.last, self.local_lines, upto)
+            self._upto = i if upto is not None else len(self.local_lines)
+        return self._src[i]
 
 
 def part_view(report: Report, part_id: str, keep_table_rows: bool = False) -> TextView | None:

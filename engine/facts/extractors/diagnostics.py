@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 ID = "diagnostics"
+FRESH_FACTS = True      # each fact a new dict (engine/facts: not copied)
 
 FACT_TYPES = {
     "diagnostic": {"code": "str", "severity": "str", "table": "str", "line": "int",
@@ -21,7 +22,12 @@ FACT_TYPES = {
 
 
 def extract(ctx) -> Iterable[dict[str, Any]]:
+    # a diagnostic fact the engine cannot use (no condition names the type: none is) is not made
+    keep = getattr(ctx, "keep", None)
+    keep_one = keep("diagnostic", ("code", "severity", "table")) if keep is not None else None
     for d in ctx.report.diagnostics:
+        if keep_one is not None and not keep_one(d.code, d.severity, d.table):
+            continue
         yield {"type": "diagnostic", "code": d.code, "severity": d.severity, "table": d.table,
                "line": d.line, "message": d.message, "cells": list(d.cells), "where": d.where}
     seen: set[str] = set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 ID = "metadata"
+FRESH_FACTS = True      # each fact a new dict (engine/facts: not copied)
 
 # metadata field -> (Chinese name, Metadata attribute(s) that must all be set)
 META_FIELDS = {
@@ -35,9 +36,14 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
            "line": active.line_start if active is not None and active.present else None,
            "template_evidence": md.template_evidence, "agency": md.agency,
            "source": ctx.report.source}
+    # a meta fact the engine cannot use (most: a field that is present) is not made
+    keep = getattr(ctx, "keep", None)
+    keep_meta = keep("meta", ("field", "present")) if keep is not None else None
     for name, (label, attrs) in META_FIELDS.items():
         values = [getattr(md, a) for a in attrs]
         present = all(v not in (None, "") for v in values)
+        if keep_meta is not None and not keep_meta(name, present):
+            continue
         yield {"type": "meta", "field": name, "present": present, "label": label,
                "value": "至".join(str(v) for v in values) if present else None,
                "line": md.agency_line if name == "agency" else None}

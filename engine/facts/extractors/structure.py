@@ -134,11 +134,19 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
         may = ctx.may_keep("cell", ("kind", "integral", "negative", "malformed"))
         of_kind = ctx.may_keep("cell", ("kind",))
         keep_cell = (keep_cell, may, {}, frozenset(k for k in CELL_KINDS if not of_kind(k)))
+    # a part fact the engine cannot use (most: a present part, no condition asks about) is not made
+    keep_part = keep("part", ("part", "present")) if keep is not None else None
     for pid in T.PART_IDS:
-        yield _part_fact(report, pid)
+        if keep_part is None or keep_part(pid, _part_present(report, pid)):
+            yield _part_fact(report, pid)
     for name in T.TABLE_NAMES:
         table = report.tables.get(name) or Table(name=name, present=False)
         yield from _table_facts(report, table, keep_row, keep_cell)
+
+
+def _part_present(report: Report, pid: str) -> bool:
+    part = report.parts.get(pid)
+    return bool(part and part.present)
 
 
 def _part_fact(report: Report, pid: str) -> dict[str, Any]:

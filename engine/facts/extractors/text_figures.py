@@ -32,6 +32,7 @@ from engine.model import Report
 from engine.template import APPLICANT_COLUMNS, describe_address
 
 ID = "text_figures"
+FRESH_FACTS = True      # each fact a new dict (engine/facts: not copied)
 
 FACT_TYPES = {
     "figure": {**VERDICT_FIELDS, "kind": "str", "status": "str", "stated": "dec", "approx": "bool",

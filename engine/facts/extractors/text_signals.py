@@ -16,10 +16,11 @@ from typing import Any, Iterable
 
 from engine.evidence import location
 from engine.facts.signal_catalog import catalog_signals
-from engine.facts.signals import DEFAULT_SIGNALS_FILE, SignalSet, SignalValue, load_signals
+from engine.facts.signals import DEFAULT_SIGNALS_FILE, SignalBrief, SignalSet, SignalValue, load_signals
 from engine.facts.verdict import VERDICT_FIELDS, ComputedCheck
 
 ID = "text_signals"
+FRESH_FACTS = True      # each fact a new dict (engine/facts: not copied)
 
 FACT_TYPES = {
     "signal": {**VERDICT_FIELDS, "name": "str", "present": "bool", "negative_only": "bool",
@@ -95,7 +96,8 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
             decided = sset.decide(ctx.report, names)
             reqs = [r for r in reqs if _wanted(wanted, r, decided[r["signal"]])]
             names = sorted({r["signal"] for r in reqs})
-        values = sset.evaluate(ctx.report, names) if names else {}     # (no names: every signal)
+        # (the hits after the first are counted, not described: see SignalSet.brief)
+        values = sset.brief(ctx.report, names) if names else {}     # (no names: every signal)
         for req in reqs:
             yield signal_fact(req["rule"], sset, values[req["signal"]], ctx.report)
 
@@ -106,7 +108,7 @@ def _wanted(test, req: dict[str, Any], present: bool | None) -> bool:
     return test(req["rule"], req["signal"], present is not None, present, present)
 
 
-def signal_fact(rule: str, sset: SignalSet, value: SignalValue, report) -> dict[str, Any]:
+def signal_fact(rule: str, sset: SignalSet, value: SignalValue | SignalBrief, report) -> dict[str, Any]:
     sig = sset.signals[value.id]
     hit = value.first
     part_id = hit.part if hit else next((p for p in sig.parts if report.parts.get(p) is not None
@@ -123,7 +125,7 @@ def signal_fact(rule: str, sset: SignalSet, value: SignalValue, report) -> dict[
     year = report.metadata.year if report.metadata else None
     return {"type": "signal", "rule": rule, "name": value.id, "known": value.present is not None,
             "holds": value.present, "present": value.present,
-            "negative_only": value.negative_only, "hits": len(value.hits),
+            "negative_only": value.negative_only, "hits": value.n_hits,
             "line": line, "part": part_id, "title": sig.title, "missing": list(value.missing),
             "reason": value.reason, "phrase": hit.phrase if hit else None, "excerpt": excerpt,
             "where": where if where is not None else location(report, line),
