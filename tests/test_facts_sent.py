@@ -131,6 +131,19 @@ def _variants():
     other = parse_file(seed)
     other.diagnostics.append(Diagnostic(code="ROW_TOO_FEW_VALUES", message="少", cells=["nowhere.x.y"]))
     yield other
+    # malformed cells read by the whole-table path: a text, a negative number and a missing cell
+    # among them, a row with a gap too, two tables, several rows
+    worse = _set(_set(_set(parse_file(seed), "applications.三.一.自然人", "text", None),
+                      "applications.三.一.商业企业", "number", "-1"), "applications.三.二.自然人", "missing")
+    worse.diagnostics.append(Diagnostic(code="ROW_TOO_MANY_VALUES", message="多", cells=[
+        "applications.三.一.自然人", "applications.三.一.商业企业", "applications.三.二.其他",
+        "review.行政复议.总计", "review.未经复议直接起诉.维持"]))
+    worse.diagnostics.append(Diagnostic(code="DIGITS_AMBIGUOUS", message="粘连", cells=["active.item1.规章.本年新制发件数"]))
+    yield worse
+    gone_bad = parse_file(seed)                               # a malformed cell the parser did not produce
+    del gone_bad.tables["applications"].cells["applications.三.七.总计"]
+    gone_bad.diagnostics.append(Diagnostic(code="ROW_UNPLACED", message="未定位", cells=["applications.三.七.总计"]))
+    yield gone_bad
 
 
 def test_whole_table_reading_gives_the_general_facts(catalog, monkeypatch):

@@ -243,10 +243,12 @@ _KIND = operator.attrgetter("kind")
 
 def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, in_force: bool,
                        keep_row, keep_cell, malformed: set[str]) -> list[dict[str, Any]] | None:
-    """_table_facts' facts for the usual table — no malformed cell, no cell outside the layout —
-    found with whole-table operations instead of a test per cell: the kinds counted once, the rows'
-    test asked once per layout for the rows whose cells are all there, and a number cell's test
-    once per distinct value. None for any other table (the general path then reads it)."""
+    """_table_facts' facts for the usual table — no cell outside the layout — found with
+    whole-table operations instead of a test per cell: the kinds counted once, the rows' test
+    asked once per layout for the rows whose cells are all there, and a number cell's test once
+    per distinct value; the rows and cells of malformed cells (a parse diagnostic names them)
+    tested one by one, as the general path does. None for any other table (the general path
+    then reads it)."""
     plan = _layout_plan(layout)
     get = table.cells.get
     cells = list(map(get, plan.addresses))
@@ -254,9 +256,10 @@ def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, i
     kinds = list(map(_KIND, cells)) if whole else [c.kind if c is not None else "missing" for c in cells]
     if len(table.cells) != len(plan.expected) and table.cells.keys() - plan.expected:
         return None                 # cells outside the layout
+    bad: set[int] = set()           # positions of malformed cells (by the address each is filed under)
     if malformed and not (malformed.isdisjoint(plan.addresses)
                           and malformed.isdisjoint([c.address for c in cells if c is not None])):
-        return None                 # a malformed cell
+        bad = {i for i, c in enumerate(cells) if (c.address if c is not None else plan.addresses[i]) in malformed}
     tname = table.name
     out: list[dict[str, Any]] = [
         {"type": "table", "name": tname, "present": table.present,
@@ -270,11 +273,14 @@ def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, i
             plan.wanted_rows.clear()
         rows = plan.wanted_rows[key] = tuple(
             i for i, (row_key, _, _) in enumerate(layout) if keep_row(tname, row_key, True, in_force, False, part))
-    if "missing" in kinds:
-        # a row with a missing cell may be absent: its own test (the others' is the one above)
-        gaps = {plan.row_of[i] for i, k in enumerate(kinds) if k == "missing"}
-        rows = sorted({i for i in rows if i not in gaps} | {
-            i for i in gaps if keep_row(tname, layout[i][0], _row_present(get, layout[i][2]), in_force, False, part)})
+    if "missing" in kinds or bad:
+        # a row with a missing cell may be absent, one with a malformed cell is present and
+        # malformed: their own tests (the others' is the one above)
+        bad_rows = {plan.row_of[i] for i in bad}
+        gaps = {plan.row_of[i] for i, k in enumerate(kinds) if k == "missing"} - bad_rows
+        rows = sorted({i for i in rows if i not in gaps and i not in bad_rows} | {
+            i for i in gaps if keep_row(tname, layout[i][0], _row_present(get, layout[i][2]), in_force, False, part)}
+            | {i for i in bad_rows if keep_row(tname, layout[i][0], True, in_force, True, part)})
     for i in rows:
         row_key, label, addresses = layout[i]
         out.append(_row_fact(tname, row_key, label, [get(a) or Cell(address=a, kind="missing") for a in addresses],
@@ -295,13 +301,15 @@ def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, i
                 possible = seen[flags] = may(*flags)
             if possible:
                 numbers.add(v)
-    if others or numbers:
+    if others or numbers or bad:
         for i, (c, kind) in enumerate(zip(cells, kinds)):
-            if kind in others or (numbers and kind == "number" and c.value in numbers):
+            m = i in bad if bad else False
+            if (kind in others or (numbers and kind == "number" and c.value in numbers)) if not m \
+                    else kind not in skip:
                 row_key, label, _ = layout[plan.row_of[i]]
                 a = c.address if c is not None else plan.addresses[i]    # (the address it is filed under)
-                if _cell_wanted(keep_cell, a, c, kind, row_key, part, False):
-                    out.append(_cell_fact(c or Cell(address=a, kind="missing"), row_key, label, part, False))
+                if _cell_wanted(keep_cell, a, c, kind, row_key, part, m):
+                    out.append(_cell_fact(c or Cell(address=a, kind="missing"), row_key, label, part, m))
     return out
 
 
