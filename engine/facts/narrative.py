@@ -145,7 +145,9 @@ class FigureSet:
         literals(): those whose required strings (if any) meet it. Worked out once per set of
         held strings (a report's parts hold one of a few), not pattern by pattern in every part."""
         self.literals()          # (made again when the patterns change)
-        memo = self.__dict__["_candidates"][1]
+        return self._candidates_in(self.__dict__["_candidates"][1], held)
+
+    def _candidates_in(self, memo: dict, held: frozenset[str]) -> tuple[_FigurePattern, ...]:
         hit = memo.get(held)
         if hit is None:
             if len(memo) > 256:
@@ -153,6 +155,11 @@ class FigureSet:
             hit = memo[held] = tuple(fp for fp in self.patterns
                                      if fp.literals is None or not held.isdisjoint(fp.literals))
         return hit
+
+    def plan(self) -> tuple[frozenset[str], dict]:
+        """(literals(), the memo of candidates): asked once per report (figures_in_view)."""
+        literals = self.literals()
+        return literals, self.__dict__["_candidates"][1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -254,6 +261,8 @@ def default_figures() -> FigureSet:
 
 def parse_number(text: str) -> Decimal | None:
     """Decimal of an Arabic or Chinese numeral as written; None when it is not one."""
+    if text.isascii() and text.isdigit():
+        return Decimal(text)        # (the usual figure: what the general reading below gives it)
     t = unicodedata.normalize("NFKC", text).replace(",", "")
     if re.fullmatch(r"\d+(?:\.\d+)?", t):
         return Decimal(t)
@@ -375,14 +384,17 @@ def _figure_from(fp: _FigurePattern, match: re.Match, view: TextView, metadata: 
                   excerpt=view.sentence(start, end), phrase=view.text[start:end], unit=unit)
 
 
-def figures_in_view(view: TextView, figure_set: FigureSet, metadata: Metadata | None) -> list[Figure]:
+def figures_in_view(view: TextView, figure_set: FigureSet, metadata: Metadata | None,
+                    plan: tuple[frozenset[str], dict] | None = None) -> list[Figure]:
+    """`plan`: figure_set.plan(), when the caller asks it once for several views."""
     masked = view.masked
     out: list[Figure] = []
     taken: set[tuple[str, int, int]] = set()
+    literals, memo = plan or figure_set.plan()
     # which of the patterns' required strings the text holds, each looked for once (the patterns
     # share a few: 申请, 结转, 件 …)
-    held = frozenset([s for s in figure_set.literals() if s in masked])
-    for fp in figure_set.candidates(held):     # (the others certainly do not match here)
+    held = frozenset([s for s in literals if s in masked])
+    for fp in figure_set._candidates_in(memo, held):     # (the others certainly do not match here)
         if fp.needs is not None and fp.needs.search(masked) is None:
             continue
         for match in fp.regex.finditer(masked):
@@ -407,9 +419,12 @@ def extract_figures(report: Report, figure_set: FigureSet | None = None) -> list
     """Every figure stated in the narrative of the report, in reading order."""
     fs = figure_set or default_figures()
     figures: list[Figure] = []
+    plan = fs.plan()
     for view in part_views(report):
-        found = figures_in_view(view, fs, report.metadata)
-        figures.extend(sorted(found, key=lambda f: (f.line or 0, view.text.find(f.phrase))))
+        found = figures_in_view(view, fs, report.metadata, plan)
+        if len(found) > 1:
+            found.sort(key=lambda f: (f.line or 0, view.text.find(f.phrase)))
+        figures.extend(found)
     return figures
 
 
