@@ -141,11 +141,8 @@ class FigureSet:
         return hit[1]
 
     def candidates(self, held: frozenset[str]) -> tuple[_FigurePattern, ...]:
-        """The patterns, in order, that may match a text holding exactly the strings `held` of
-        literals(): those whose required strings (if any) meet it. Worked out once per set of
-        held strings (a report's parts hold one of a few), not pattern by pattern in every part."""
-        self.literals()          # (made again when the patterns change)
-        return self._candidates_in(self.__dict__["_candidates"][1], held)
+        """The patterns, in order, whose required strings (if any) meet `held` (of literals())."""
+        return self._candidates_in(self.plan()[1], held)
 
     def _candidates_in(self, memo: dict, held: frozenset[str]) -> tuple[_FigurePattern, ...]:
         hit = memo.get(held)
@@ -157,9 +154,8 @@ class FigureSet:
         return hit
 
     def plan(self) -> tuple[frozenset[str], dict]:
-        """(literals(), the memo of candidates): asked once per report (figures_in_view)."""
-        literals = self.literals()
-        return literals, self.__dict__["_candidates"][1]
+        """(literals(), the memo of candidates), asked once per report (figures_in_view)."""
+        return self.literals(), self.__dict__["_candidates"][1]
 
 
 # --------------------------------------------------------------------------------------------
@@ -422,8 +418,7 @@ def extract_figures(report: Report, figure_set: FigureSet | None = None) -> list
     plan = fs.plan()
     for view in part_views(report):
         found = figures_in_view(view, fs, report.metadata, plan)
-        if len(found) > 1:
-            found.sort(key=lambda f: (f.line or 0, view.text.find(f.phrase)))
+        found.sort(key=lambda f: (f.line or 0, view.text.find(f.phrase)))
         figures.extend(found)
     return figures
 
