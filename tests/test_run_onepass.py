@@ -190,3 +190,32 @@ def test_a_failed_probe_task_still_finds_the_duplicates(corpus, tmp_path, rules,
     monkeypatch.setattr(grouped, "probe_chunk", failing_probe_chunk)
     one = run(folder, tmp_path / "one", rules, True, monkeypatch)
     assert_same_tree(two, one)
+
+
+def test_a_group_tasks_letters_are_written_after_its_reports_are_evaluated(corpus, tmp_path, rules, monkeypatch):
+    """Each group task evaluates its reports, then writes their letters one after the other
+    (workers.write_letters), every evaluated report's once."""
+    import itertools
+
+    import engine.run.workers as workers
+
+    log = tmp_path / "events.txt"             # appended to by the forked workers
+
+    def logged(kind, method):
+        def wrapper(self, *args, **kwargs):
+            result = method(self, *args, **kwargs)
+            record = result if kind == "eval" else args[0]
+            with open(log, "a", encoding="utf-8") as fh:
+                fh.write(f"{kind}\t{record.source}\n")
+            return result
+        return wrapper
+
+    monkeypatch.setattr(workers.EvalWorker, "record", logged("eval", workers.EvalWorker.record))
+    monkeypatch.setattr(workers.EvalWorker, "write_outputs", logged("write", workers.EvalWorker.write_outputs))
+    run(corpus, tmp_path / "out", rules, True, monkeypatch, jobs=1)
+    events = [line.split("\t") for line in log.read_text(encoding="utf-8").splitlines()]
+    runs = [(kind, [source for _, source in group]) for kind, group in itertools.groupby(events, key=lambda e: e[0])]
+    assert [kind for kind, _ in runs] == ["eval", "write"] * (len(runs) // 2) and len(runs) % 2 == 0
+    assert any(len(sources) > 1 for _, sources in runs)         # several reports to a task
+    for (_, evaluated), (_, written) in zip(runs[::2], runs[1::2]):
+        assert written == evaluated

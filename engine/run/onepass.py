@@ -30,7 +30,7 @@ from engine.run.pool import TimeCapExceeded, time_cap
 from engine.run.probe import Probe, probe_text
 from engine.run.records import Finished
 from engine.run.workers import (EngineFailed, EvalTask, Parsed, ParseTask, evaluate_to_blobs, parse_one, spool_records,
-                                worker_context)
+                                worker_context, write_letters)
 from engine.spool import Blob, read_blob, spool_for
 
 # Reports evaluated in one group task at most: a body's reports of many years still spread over
@@ -209,6 +209,7 @@ def group_task(task: GroupTask) -> dict[str, MemberOutcome]:
     reports: dict[str, Report | None] = {}
     out: dict[str, MemberOutcome] = {}
     done: list[tuple[MemberOutcome, list[bytes]]] = []     # finished records, spooled together at the end
+    letters: list[AuditRecord] = []                         # their letters, written together at the end
     compared = {m.previous for m in task.members if m.previous is not None}   # kept for a later member
     for m in task.members:
         parsed = None
@@ -223,7 +224,7 @@ def group_task(task: GroupTask) -> dict[str, MemberOutcome]:
         if m.base is not None and report is not None and (m.previous is None or previous is not None):
             parsed_sources = report.same_year_sources
             report.same_year_sources = list(m.base.same_year_sources)
-            result = evaluate_to_blobs(EvalTask(m.key, None, None, m.base), report, previous)
+            result = evaluate_to_blobs(EvalTask(m.key, None, None, m.base), report, previous, letters)
             report.same_year_sources = parsed_sources     # as parsed: it may be next year's previous
         if m.key in compared:
             reports[m.key] = report
@@ -231,6 +232,7 @@ def group_task(task: GroupTask) -> dict[str, MemberOutcome]:
         out[m.key] = outcome = MemberOutcome(parsed if keep_parsed else None, result)
         if isinstance(result, list):
             done.append((outcome, result))
+    write_letters(letters)
     if done:
         # one write for the task's records (the main process reads them only once the task is back)
         finished = spool_records(spool_for(worker_context().records_dir, "record"), [blobs for _, blobs in done])

@@ -256,9 +256,12 @@ def evaluate_report(task: EvalTask, report: Report, previous: Report | None) -> 
     return spool_records(spool_for(_worker.ctx.records_dir, "record"), [done])[0]
 
 
-def evaluate_to_blobs(task: EvalTask, report: Report, previous: Report | None) -> list[bytes] | EngineFailed:
+def evaluate_to_blobs(task: EvalTask, report: Report, previous: Report | None,
+                      letters: list[AuditRecord] | None = None) -> list[bytes] | EngineFailed:
     """evaluate_report without the spooling: the record's blobs (record_blobs), for the caller to
-    spool with others (a group task writes its records' blobs in one system call)."""
+    spool with others (a group task writes its records' blobs in one system call). With `letters`,
+    the record is added to it for the caller to write its outputs later (write_letters) instead
+    of now."""
     worker = _worker
     try:
         with time_cap(worker.ctx.max_seconds):
@@ -267,8 +270,20 @@ def evaluate_to_blobs(task: EvalTask, report: Report, previous: Report | None) -
         return EngineFailed(f"规则引擎处理时间超过 {worker.ctx.max_seconds:g} 秒")
     except Exception as exc:
         return EngineFailed(f"{type(exc).__name__}：{exc}")
-    worker.write_outputs(record)
+    if letters is None:
+        worker.write_outputs(record)
+    else:
+        letters.append(record)
     return record_blobs(record)
+
+
+def write_letters(records: list[AuditRecord]) -> None:
+    """The per-report outputs (the letters) of several records, one after the other: a group task
+    writes its reports' letters once they are all evaluated, while the letter code, templates and
+    zlib state stay in the processor's caches (written between parsing and evaluating the next
+    report, each letter cost ~0.1 ms more CPU in a real run). The outputs only read the record."""
+    for record in records:
+        _worker.write_outputs(record)
 
 
 def finish_record(record: AuditRecord, spool: Spool) -> Finished:
