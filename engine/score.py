@@ -233,7 +233,7 @@ def _policy_from(data: dict[str, Any]) -> ScoringPolicy:
 
 def rule_points(info: RuleInfo | None, severity: str, policy: ScoringPolicy) -> Decimal:
     if info is not None and info.points is not None:
-        return Decimal(str(info.points))
+        return _decimal(info.points)
     return policy.severity_points.get(severity, Decimal(0))
 
 
@@ -244,7 +244,7 @@ def charged(findings) -> list:
 
 def failed_rule_deduction(result: RuleResult, policy: ScoringPolicy) -> Decimal:
     """Points a failed rule deducts, by the repeated-findings policy."""
-    points = [Decimal(str(f.points)) for f in charged(result.findings)]
+    points = [_decimal(f.points) for f in charged(result.findings)]
     if not points:
         return Decimal(0)
     top = max(points)
@@ -296,6 +296,19 @@ def score_results(results: Iterable[RuleResult], policy: ScoringPolicy,
 
 
 _rule_id = attrgetter("rule_id")
+_DECIMALS: dict[tuple[type, Any], Decimal] = {}
+
+
+def _decimal(points: Any) -> Decimal:
+    """Decimal(str(points)), remembered per value and type (a catalog has a few distinct points;
+    2 and 2.0 give different Decimals, hence the type in the key)."""
+    key = (points.__class__, points)
+    hit = _DECIMALS.get(key)
+    if hit is None:
+        if len(_DECIMALS) > 4096:
+            _DECIMALS.clear()
+        hit = _DECIMALS[key] = Decimal(str(points))
+    return hit
 
 
 def _num(value: Decimal) -> int | float:

@@ -73,3 +73,29 @@ def test_ids_of_findings_at_distinct_places_are_each_place_s_own_id():
     twice = [("R1", Evidence(part="五", excerpt="甲")), ("R1", Evidence(part="五", excerpt="乙"))]
     assert len(set(finding_ids(twice, "甲", 2024))) == 2
     assert finding_ids(twice, "甲", 2024) == finding_ids(twice[::-1], "甲", 2024)[::-1]
+
+
+def test_points_become_the_decimal_of_their_text_whatever_was_seen_before():
+    from engine.score import _decimal
+    assert str(_decimal(2)) == "2" and str(_decimal(2.0)) == "2.0" and str(_decimal(2)) == "2"
+    assert _decimal(0.1) == Decimal("0.1")
+
+
+def test_the_record_built_is_the_base_with_the_evaluation(tmp_path):
+    from engine.model import Metadata, Report, RuleResult
+    from engine.run.records import build_record
+    from engine.score import RuleInfo, load_scoring
+    from engine import DEFAULT_RULES_DIR
+    base = AuditRecord(source="in/1.txt", status="audited", sequence=7, letter="letters/a.html", reference_number="〔2026〕7号")
+    report = Report(source="in/1.txt", format="txt", sha256="0" * 64,
+                    metadata=Metadata(agency="甲镇人民政府", year=2024, template="2021", body_kind="government"),
+                    parts={}, tables={})
+    results = [RuleResult("R2", "fail", findings=record(1).findings[:2]), RuleResult("R1", "pass"),
+               RuleResult("R3", "not_assessable", reason="缺少", cells=["b.1"]), RuleResult("R4", "error", reason="坏")]
+    rec = build_record(base, report, results, load_scoring(DEFAULT_RULES_DIR / "scoring.yaml"),
+                       {"R3": RuleInfo("R3", "某项")}, "durable")
+    assert type(rec) is AuditRecord and rec is not base and base.engine is None
+    assert (rec.sequence, rec.letter, rec.agency, rec.engine, rec.rules_evaluated) == (7, "letters/a.html", "甲镇人民政府", "durable", 4)
+    assert rec.counts == {"error": 0, "warning": 0, "info": 0} | {"error": 1}
+    assert [n.rule_id for n in rec.not_assessable] == ["R3"] and [e.rule_id for e in rec.rule_errors] == ["R4"]
+    assert [f.severity for f in rec.findings] == ["error", "warning"]

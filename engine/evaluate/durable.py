@@ -102,17 +102,23 @@ def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]] | None, key:
             started = E.start_action_for_state(h, offset)
             msg = started[1] if started else None
             sentinel_seen = False
+            loads, complete = json.loads, E.complete_and_start_action
             while msg:
-                for name, frame in json.loads(msg).items():
+                for name, frame in loads(msg).items():
                     if name == SENTINEL_RULE:
                         sentinel_seen = True
+                        continue
+                    if len(frame) == 1:
+                        for alias, f in frame.items():
+                            ids = {alias: str(f["id"])}
+                            key_ = (name, alias, ids[alias])
                     else:
                         ids = {alias: str(f["id"]) for alias, f in frame.items()}
                         key_ = (name, tuple(sorted(ids.items())))
-                        if key_ not in seen:      # one activation per $or branch: keep one
-                            seen.add(key_)
-                            out.append((name, ids))
-                msg = E.complete_and_start_action(h, offset)
+                    if key_ not in seen:      # one activation per $or branch: keep one
+                        seen.add(key_)
+                        out.append((name, ids))
+                msg = complete(h, offset)
             if not sentinel_seen:
                 raise EngineFailure("durable-rules 未触发哨兵规则")
             E.delete_state(h, SID)

@@ -118,9 +118,9 @@ class SeasonContext:
             if keep and len(keep) == len(r.findings) and all(a is b for a, b in zip(keep, r.findings)):
                 scored.append(r)          # nothing taken out or re-charged: the result as it is
             elif keep or not all(_dismissed(f, self.today, self.decisions) for f in r.findings):
-                scored.append(replace(r, findings=keep))
+                scored.append(_with(r, findings=keep))
             else:
-                scored.append(replace(r, outcome="pass", findings=[]))
+                scored.append(_with(r, outcome="pass", findings=[]))
         return scored
 
     def finish(self, record: Any, listing: Listing) -> None:
@@ -148,6 +148,16 @@ def counts(f: Finding, decision: Decision | None, today: dt.date) -> bool:
 def _dismissed(f: Finding, today: dt.date, decisions: dict[str, Decision]) -> bool:
     d = decisions.get(f.id or "")
     return d is not None and not d.counts(today)
+
+
+def _with(r: RuleResult, **changes: Any) -> RuleResult:
+    # dataclasses.replace without running __init__ again (the same values, shared as replace shares them)
+    if type(r) is not RuleResult:
+        return replace(r, **changes)
+    new = object.__new__(RuleResult)
+    new.__dict__.update(r.__dict__)
+    new.__dict__.update(changes)
+    return new
 
 
 def _as_agency(f: Finding) -> Finding:
