@@ -171,3 +171,28 @@ def test_fast_and_general_reading_agree_on_broken_rows(tmp_path):
         if fast != general:
             differ.append(path.name)
     assert differ == []
+
+
+def test_variant_detection_without_the_split_scan_agrees_with_both_scans(tmp_path):
+    """detect_variant skips the split labels' scan when no split-only row's head is in the region:
+    the variant and the anchors handed on are those of scanning both label sets."""
+    from engine.parse import _region_of, _doc_end
+    from engine.parse.applications import ANCHORS, _SPLIT_ONLY, detect_variant
+    from engine.parse.parts import find_headings, fold_texts
+
+    docs = _distinct_texts(tmp_path) + sorted((ROOT / "tests" / "fixtures" / "seeds").glob("*.txt"))
+    single = 0
+    for path in docs:
+        doc = read_document(path)
+        pure, folded = fold_texts(doc.lines)
+        region = _region_of("三", find_headings(folded, doc.lines), _doc_end(folded))
+        variant, _, found = detect_variant(doc.lines, folded, region)
+        split = ANCHORS["split"].find(folded, region)
+        expected = "split" if {a.key for a in split} & set(_SPLIT_ONLY) else None
+        if expected is None and any(a.key == "三.六" for a in ANCHORS["single"].find(folded, region)):
+            expected = "single"
+        assert variant == expected, path.name
+        for name, anchors in found.items():
+            assert anchors == ANCHORS[name].find(folded, region)
+        single += variant == "single"
+    assert single > 0

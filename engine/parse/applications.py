@@ -10,6 +10,7 @@ seen ⇒ "split" (2021 template), else a "（六）其他处理" row with values
 """
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 from functools import lru_cache
 from operator import attrgetter
@@ -24,7 +25,8 @@ from engine.parse.grid import (OVERLAP_DOUBT, Anchor, AnchorSet, Pos, Region, Ro
                                label_first_chars, padding, read_rows, row_label_pattern, stop_label_pattern,
                                unknown_cell)
 from engine.parse.rows import place_row
-from engine.parse.normalize import squeeze
+from engine.parse.anchors import _PREFIX_SPLIT, HEAD_CHARS
+from engine.parse.normalize import label_pattern, squeeze
 from engine.template import APPLICANT_COLUMNS, APPLICATION_ROWS, application_addresses, outcome_leaf_rows
 
 NCOL = len(APPLICANT_COLUMNS)
@@ -49,13 +51,32 @@ ANCHORS = _anchor_sets()
 _SPLIT_ONLY = [r.key for r in APPLICATION_ROWS["split"] if r.key.startswith("三.六.")][:2]
 
 
+def _split_core() -> re.Pattern:
+    """What every match of a split-only row label contains: its core's head (row_label_pattern
+    without the optional numbering; no line break inside). Not in the region's lines ⇒ the split
+    labels' scan cannot find those rows, and is not made (the 2019 table: one scan, not two)."""
+    heads = []
+    for r in APPLICATION_ROWS["split"]:
+        if r.key in _SPLIT_ONLY:
+            head = label_pattern(squeeze(_PREFIX_SPLIT.match(r.label).group("core"))[:HEAD_CHARS])
+            assert row_label_pattern(r.label).endswith(head), r.label     # (every match ends with it)
+            heads.append(head)
+    return re.compile("|".join(heads))
+
+
+_SPLIT_CORE = _split_core()
+
+
 def detect_variant(lines: list[SourceLine], folded: list[str], region: Region
                    ) -> tuple[str | None, str, dict[str, list[Anchor]]]:
     """(variant or None, evidence, the anchors found per variant — reused by extract())."""
-    found = {"split": ANCHORS["split"].find(folded, region)}
-    keys = {a.key for a in found["split"]}
-    if any(k in keys for k in _SPLIT_ONLY):
-        return "split", "表三“（六）其他处理”分为 3 行", found
+    found = {}
+    last = min(region.end.line, len(folded) - 1)
+    if _SPLIT_CORE.search("\n".join(folded[region.start.line:last + 1])) is not None:
+        found["split"] = ANCHORS["split"].find(folded, region)
+        keys = {a.key for a in found["split"]}
+        if any(k in keys for k in _SPLIT_ONLY):
+            return "split", "表三“（六）其他处理”分为 3 行", found
     found["single"] = ANCHORS["single"].find(folded, region)
     if any(a.key == "三.六" for a in found["single"]):
         return "single", "表三“（六）其他处理”为 1 行", found
