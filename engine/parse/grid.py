@@ -17,6 +17,10 @@ A table is read by ANCHORING ON THE TEMPLATE'S LABELS, not on layout:
    row's figures on the line above its label). Markdown rows "| a | b |" are TAB rows
    (engine/parse/normalize.markdown_row_as_tabs).
 
+A table whose every row found reads as exactly its values (a TAB row on the label's line, one
+value per line below the label, …) skips all of this: engine/parse/plain.py gives the same cells
+directly (tests/test_plain.py compares both ways); one row that does not sends the table here.
+
 Value policy (documented here because rules depend on it):
 - n values == expected columns: assigned in order; empty TAB cells around them are layout.
 - fewer values: empty TAB cells may be blank cells. Leading/trailing empty cells are layout padding
