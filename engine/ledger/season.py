@@ -30,6 +30,7 @@ from engine.ledger.deadlines import DeadlineConfig, guess_kind, lateness, load_d
 from engine.ledger.decisions import Decision
 from engine.ledger.ids import agency_key, finding_ids
 from engine.ledger.store import Ledger
+from engine.fastcopy import replaced
 from engine.model import Evidence, Finding, Report, RuleResult
 
 ROUND_KINDS = {1: "首次审核"}
@@ -151,13 +152,7 @@ def _dismissed(f: Finding, today: dt.date, decisions: dict[str, Decision]) -> bo
 
 
 def _with(r: RuleResult, **changes: Any) -> RuleResult:
-    # dataclasses.replace without running __init__ again (the same values, shared as replace shares them)
-    if type(r) is not RuleResult:
-        return replace(r, **changes)
-    new = object.__new__(RuleResult)
-    new.__dict__.update(r.__dict__)
-    new.__dict__.update(changes)
-    return new
+    return replaced(r, RuleResult, **changes)
 
 
 def _as_agency(f: Finding) -> Finding:
