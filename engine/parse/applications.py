@@ -129,9 +129,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
         addrs = list(_addresses(key, columns))
         read = reads.get(key)
         if read is None:
-            canonical = [f"applications.{key}.{c}" for c in APPLICANT_COLUMNS]
-            table.mark_missing(canonical)
-            diags.append(D.row_missing("applications", key, canonical))
+            diags.append(_row_missing(table, key))
             continue
         if layout is not None and len(read.values) < width and layout.eligible(read, lines):
             placed[key] = _place_aligned(key, addrs, read, layout, lines, table)
@@ -168,14 +166,20 @@ def _place_plain(table: Table, order: list[str], fast: tuple[plain.PlainRows, in
     for key in order:
         row = rows.get(key)
         if row is None:
-            canonical = [f"applications.{key}.{c}" for c in APPLICANT_COLUMNS]
-            table.mark_missing(canonical)
-            diags.append(D.row_missing("applications", key, canonical))
+            diags.append(_row_missing(table, key))
             continue
         plain.place(cells, _addresses(key, APPLICANT_COLUMNS), row, lines)
     nos = [a.line for a in chosen.values()]
     table.line_start, table.line_end = lines[min(nos)].no, lines[max(max(nos), last_line)].no
     return diags
+
+
+def _row_missing(table: Table, key: str) -> Diagnostic:
+    """A template row not found in the table: its cells marked missing (at their template addresses,
+    whatever the header's column order) and the diagnostic that says so."""
+    canonical = [f"applications.{key}.{c}" for c in APPLICANT_COLUMNS]
+    table.mark_missing(canonical)
+    return D.row_missing("applications", key, canonical)
 
 
 @lru_cache(maxsize=None)

@@ -27,21 +27,10 @@ from typing import Any
 
 import jinja2
 
+from engine.paths import user_cache_folder
+
 # compiled templates kept at most in a folder (the newest)
 KEEP = 32
-
-
-def user_cache_folder() -> Path | None:
-    """The user's cache folder for the engine, or None when caching is off or there is no home."""
-    if os.environ.get("XXGK_AUDIT_NO_CACHE"):
-        return None
-    base = os.environ.get("XDG_CACHE_HOME")
-    if not base:
-        home = os.path.expanduser("~")
-        if home == "~":
-            return None
-        base = os.path.join(home, ".cache")
-    return Path(base) / "xxgk-audit"
 
 
 class _QuietCache(jinja2.FileSystemBytecodeCache):

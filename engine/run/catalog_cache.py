@@ -28,18 +28,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine import SCHEMAS_DIR
-from engine.render.template_cache import user_cache_folder
+from engine.paths import user_cache_folder
 
 ENGINE_DIR = Path(__file__).resolve().parent.parent
 # stored catalogs kept at most (the newest by use): one per rules folder and code version in use
 KEEP = 8
 # bump when the stored form changes
 FORMAT = b"catalog-cache 1"
-
-
-def cache_folder() -> Path | None:
-    """The user's cache folder for the engine, or None when the cache is off or there is no home."""
-    return user_cache_folder()
 
 
 _code_digest: bytes | None = None
@@ -89,7 +84,7 @@ def catalog_key(rules_dir: Path) -> str:
 def cached_catalog(load: Callable[[Path], Any], rules_dir: Path) -> Any:
     """`load(rules_dir)`'s catalog, from the cache when one made from the same rules and code is
     stored, else loaded (its errors raised as they are) and stored."""
-    folder = cache_folder()
+    folder = user_cache_folder()
     if folder is None or not Path(rules_dir).is_dir():
         return load(rules_dir)
     try:
