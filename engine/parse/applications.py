@@ -123,7 +123,9 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
         reads = {k: _join_wrapped(k, r, lines, diags) for k, r in reads.items()}
     lead, trail = padding(list(reads.values()), {k: width for k in reads})
     runs: dict[str, RowRead] = {}
-    layout = None if by_header else _layout(lines, folded, region, first, reads, found_labels)
+    # the layout by character position, made when a short row could be placed by it (Layout.eligible:
+    # untabbed, certain, anchored); a TAB table's short rows never are
+    layout: Layout | None | bool = False
     placed: dict[str, list[Diagnostic]] = {}
     for key in order:
         addrs = list(_addresses(key, columns))
@@ -131,7 +133,9 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
         if read is None:
             diags.append(_row_missing(table, key))
             continue
-        if layout is not None and len(read.values) < width and layout.eligible(read, lines):
+        if layout is False and not by_header and len(read.values) < width and _may_align(read):
+            layout = _layout(lines, folded, region, first, reads, found_labels)
+        if layout and len(read.values) < width and layout.eligible(read, lines):
             placed[key] = _place_aligned(key, addrs, read, layout, lines, table)
             placed[key] += units.reconcile("applications", key, addrs, [None] * width, read, lines, table)
             continue
@@ -215,6 +219,16 @@ def _layout(lines: list[SourceLine], folded: list[str], region: Region, first: A
     spans = label_spans(widen_wrapped(found, folded, first.line), APPLICANT_COLUMNS) \
         or label_spans(stacked_labels(folded, zone, (*APPLICANT_COLUMNS, GROUP)), APPLICANT_COLUMNS)
     return None if spans is None else Layout.build(spans, list(reads.values()), lines, NCOL)
+
+
+def _may_align(read: RowRead) -> bool:
+    """What Layout.eligible asks of a row before any layout: certain, anchored, no TAB token."""
+    if read.doubt or read.anchor is None:
+        return False
+    for t in read.tokens:
+        if t.tabbed:
+            return False
+    return True
 
 
 def _place_aligned(key: str, addrs: list[str], read: RowRead, layout: Layout, lines: list[SourceLine],

@@ -85,6 +85,8 @@ def stream(lines: list[SourceLine], folded: list[str], region: Region) -> tuple[
     docstring); None when other text stands among them or the text is not reading-order text."""
     events: list[Event] = []
     last = min(region.end.line, len(folded) - 1)
+    if any("\t" in lines[i].text for i in range(region.start.line, last + 1)):
+        return None                      # not reading-order text (decided before reading its words)
     for li in range(region.start.line, last + 1):
         text = folded[li]
         lo = region.start.col if li == region.start.line else 0
@@ -105,8 +107,7 @@ def stream(lines: list[SourceLine], folded: list[str], region: Region) -> tuple[
             else:
                 events.append((kind, squeeze(word) if kind == "piece" else ""))
     rows = [e[1].line for e in events if e[0] == "value"]
-    if not rows or len(set(rows)) != len(rows) \
-            or any("\t" in lines[i].text for i in range(region.start.line, last + 1)):
+    if not rows or len(set(rows)) != len(rows):
         return None                      # not reading-order text: each value alone on its line
     return events, _page_tail(lines, folded, region, rows[-1])
 
