@@ -104,11 +104,17 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
     header = header_columns(folded, region, Pos(first.line, first.start), found_labels)
     columns = header.columns if header else APPLICANT_COLUMNS
     labels = _row_labels(variant)
+    # the rows read straight into their cells (engine/parse/plain.py): all of them, or the TAB rows
+    # whose values are exactly their label line's cells, the general reader reading the others
+    inline: plain.PlainRows = {}
+    edges = (0, 0)
     if columns == APPLICANT_COLUMNS:
-        fast = plain.plain_rows(lines, folded, anchors, chosen, region, _widths(variant), labels)
-        if fast is not None:
+        fast = plain.plain_rows(lines, folded, anchors, chosen, region, _widths(variant), labels, partial=True)
+        if fast.__class__ is plain.Partial:
+            inline, edges = fast.rows, (fast.lead, fast.trail)
+        elif fast is not None:
             return table, _place_plain(table, order, fast, chosen, lines)
-    reads = read_rows(lines, folded, anchors, chosen, region, {k: len(columns) for k in order}, labels)
+    reads = read_rows(lines, folded, anchors, chosen, region, {k: len(columns) for k in order}, labels, inline)
     if header and columns != APPLICANT_COLUMNS and not _rows_fit(reads, columns):
         # the rows contradict the header (its width, or 总计 adds up only in template order):
         # the header was misread, keep the template order
@@ -122,12 +128,17 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
     if not by_header:
         reads = {k: _join_wrapped(k, r, lines, diags) for k, r in reads.items()}
     lead, trail = padding(list(reads.values()), {k: width for k in reads})
+    lead, trail = max(lead, edges[0]), max(trail, edges[1])     # (the inline rows' padding)
     runs: dict[str, RowRead] = {}
     # the layout by character position, made when a short row could be placed by it (Layout.eligible:
     # untabbed, certain, anchored); a TAB table's short rows never are
     layout: Layout | None | bool = False
     placed: dict[str, list[Diagnostic]] = {}
     for key in order:
+        row = inline.get(key)
+        if row is not None:         # (exactly the row's values: place_row's cells in order)
+            plain.place(table.cells, _addresses(key, columns), row, lines)
+            continue
         addrs = list(_addresses(key, columns))
         read = reads.get(key)
         if read is None:

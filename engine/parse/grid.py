@@ -50,6 +50,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Collection
 from functools import lru_cache
 from operator import attrgetter
 
@@ -251,12 +252,17 @@ def _label_piece(text: str, whole: str) -> bool:
 
 def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor], chosen: dict[str, Anchor],
               region: Region, expected: dict[str, int] | None = None,
-              labels: dict[str, str] | None = None) -> dict[str, RowRead]:
+              labels: dict[str, str] | None = None, plain: Collection[str] = ()) -> dict[str, RowRead]:
     """For each chosen row anchor, the tokens up to the next anchor of any kind.
 
     PDF text sometimes puts a row's values on the line BEFORE its label. When no row has a value on
     its label's own line and more rows find exactly their number of values before their label than
     after it, the values before each label are taken (`expected`: values per row, enables the check).
+
+    `plain`: rows read already (engine/parse/plain.Partial: TAB rows whose values are exactly their
+    label line's cells), left out of the result. Such a row has values on its label's line (so the
+    rows are read after their labels) and changes no other row's reading (_hand_on_full_lines
+    passes over every pair it is in).
     """
     ordered = sorted(anchors, key=_ANCHOR_POS)
     chosen_ids = {id(a) for a in chosen.values()}
@@ -266,7 +272,7 @@ def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor],
     region_end = region.end
     count = len(relevant)
     for i, a in enumerate(relevant):
-        if id(a) in chosen_ids:
+        if id(a) in chosen_ids and a.key not in plain:
             if i + 1 < count:
                 nxt = relevant[i + 1]
                 end_line, end_col = nxt.line, nxt.start
@@ -275,9 +281,9 @@ def read_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor],
             after[a.key] = RowRead(a.key, a, _collect(lines, folded, a.line, a.end, end_line, end_col,
                                                       labels.get(a.key, "")))
     if expected is not None:
-        _hand_on_full_lines(after, expected)
+        _hand_on_full_lines(after, expected, plain)
     after = {k: by_column(r, lines) for k, r in after.items()}
-    if expected is None or _has_inline_values(after) or all(
+    if plain or expected is None or _has_inline_values(after) or all(
             len(r.values) == expected[k] for k, r in after.items()):
         return after
     before: dict[str, RowRead] = {}
@@ -352,12 +358,14 @@ def _doubt_off_line(reads: dict[str, RowRead], order: list[str], chosen: dict[st
     return out
 
 
-def _hand_on_full_lines(after: dict[str, RowRead], expected: dict[str, int]) -> None:
+def _hand_on_full_lines(after: dict[str, RowRead], expected: dict[str, int], plain: Collection[str] = ()) -> None:
     """A row complete on its own label's line followed by one more full line of values, before a
     next row that has none: that line is the next row's, printed above its label (a label centred in
     a taller cell: "8.属于行政查询事项 0 … 0" / "0 … 0" / "1.本机关不掌握相关政府信息")."""
-    keys = [k for k in expected if k in after]
+    keys = [k for k in expected if k in after or k in plain]
     for k, nxt in zip(keys, keys[1:]):
+        if k in plain or nxt in plain:
+            continue            # (a TAB row of values on its label's line, either way: passed over below)
         read, following = after[k], after[nxt]
         toks = read.tokens
         if read.anchor is None or following.values or (toks and toks[0].tabbed) or any(t.tabbed for t in toks):

@@ -23,6 +23,7 @@ label's line (tests/test_plain.py compares both paths over every layout and draw
 from __future__ import annotations
 
 from operator import attrgetter
+from typing import NamedTuple
 
 from engine.model import Cell, SourceLine
 from engine.parse.anchors import Anchor, Region
@@ -38,12 +39,26 @@ _ANCHOR_POS = attrgetter("line", "start")
 PlainRows = dict[str, tuple[int, list[str], list[str], list[str]]]
 
 
+class Partial(NamedTuple):
+    """A table some of whose rows are not plain (plain_rows(partial=True)): its TAB rows whose values
+    are exactly the cells of their label's line (the common row, decided inline), and the padding
+    those rows show, for the general reader to read the other rows around them."""
+    rows: PlainRows         # the inline rows only
+    lead: int               # the most empty cells before the first value of an inline row
+    trail: int              # ... after its last value
+
+
 def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor], chosen: dict[str, Anchor],
-               region: Region, width: dict[str, int], labels: dict[str, str] | None = None
-               ) -> tuple[PlainRows, int] | None:
-    """Every chosen row read as a plain row (module doc), or None when one of them is not."""
+               region: Region, width: dict[str, int], labels: dict[str, str] | None = None,
+               partial: bool = False) -> tuple[PlainRows, int] | Partial | None:
+    """Every chosen row read as a plain row (module doc), or None when one of them is not.
+
+    `partial`: when some row is not plain, a Partial (its inline rows) instead of None, if it has
+    any inline row; the caller reads the other rows the general way (grid.read_rows(plain=...))."""
     if not ENABLED or not chosen:
         return None
+    inline: dict[str, list[str]] | None = {} if partial else None
+    general: list[str] = []
     chosen_ids = {id(a) for a in chosen.values()}
     relevant = [a for a in sorted(anchors, key=_ANCHOR_POS) if a.kind == "stop" or id(a) in chosen_ids]
     count = len(relevant)
@@ -78,7 +93,12 @@ def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor]
                             out[key] = (li, texts, kinds, texts)
                             if li > last_line:
                                 last_line = li
+                            if inline is not None:
+                                inline[key] = fields
                             continue
+        if general:
+            general.append(key)     # (a partial reading already: the other rows go the general way)
+            continue
         label = labels.get(key, "") if labels else ""
         row = _label_line(lines[li], folded[li], li, start, end_line) if end_line > li else None
         if row is not None and len(row[1]) == w:
@@ -93,10 +113,35 @@ def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor]
         if got is None:
             got = _general_row(lines, folded, li, start, end_line, end_col, label, w)
         if got is None:
-            return None
+            if inline is None:
+                return None
+            general.append(key)
+            continue
         out[key], last = got
         last_line = max(last_line, last)
+    if general:
+        return _partial(out, inline) if inline else None
     return out, last_line
+
+
+def _partial(out: PlainRows, inline: dict[str, list[str]]) -> Partial:
+    """The inline rows of a partial reading and their padding: the general reader's tokens of such
+    a row are its line's cells after the label, an empty cell each or a value (grid._collect; no
+    merged cell, nothing after the line), so the empty cells before its first value and after its
+    last are what grid.padding learns from it."""
+    lead = trail = 0
+    for fields in inline.values():
+        cells = fields[1:]
+        if "" in cells:
+            k = 0
+            while not cells[k]:
+                k += 1
+            lead = max(lead, k)
+            k = 0
+            while not cells[-1 - k]:
+                k += 1
+            trail = max(trail, k)
+    return Partial({k: out[k] for k in inline}, lead, trail)
 
 
 def _rest(lines: list[SourceLine], folded: list[str], li: int, end_line: int, end_col: int, label: str
