@@ -34,6 +34,8 @@ class OutputContext:
     out_dir: Path            # the run's staging folder, moved into place as OUT when the run succeeds
     office: Office           # the reviewing office (name, 文号, deadline)
     run_date: dt.date        # the only date an output may carry (outputs are deterministic)
+    # the catalog's rules (titles, scoring categories) for the run outputs; None in the workers
+    rule_info: dict[str, RuleInfo] | None = field(default=None, compare=False)
 
 
 class ReportOutput:
@@ -65,6 +67,9 @@ class FinishedRun:
     previous_inputs: list[dict[str, Any]]  # the --previous inputs: source, status, message, agency, year
     rule_info: dict[str, RuleInfo]         # rule metadata by id (titles of rules that no report fails)
     blobs: dict[str, Blob]                 # the findings.json text of each record of `summaries`, in order
+    # the summaries went through the run's summary pass while it evaluated, each given to the outputs'
+    # summary sinks once, in this order (summary_pass.py): what a sink made of them stands
+    passed: bool = False
 
     @property
     def overview(self) -> dict[str, Any]:
@@ -143,6 +148,13 @@ class RunOutput:
         """What this output does with each summary while the run reads them all once, in output
         order, before any write() (read_summaries): an output that needs every report (a count, a
         ranking) gathers it here instead of reading `run.summaries` again. None: nothing."""
+        return None
+
+    def summary_sink(self) -> Callable[[Blob], None] | None:
+        """Where this output is told, in the same pass as observer() and in output order, where
+        each summary is spooled (a pickled AuditSummary) — for an output that reads the summaries in
+        another process. Only the pass made while the run evaluates (summary_pass.py) feeds it;
+        FinishedRun.passed says whether that pass covered `run.summaries` exactly. None: nothing."""
         return None
 
     def ready(self, key: str, blob: Blob, rows: Blob | None = None) -> None:

@@ -122,35 +122,70 @@ def report_values(r: AuditSummary | AuditRecord, categories: list[str]) -> list[
 def write_tables(document: dict[str, Any], out_dir: Path, run_date: dt.date,
                  findings_of: Callable[[], Iterable[AuditRecord]] | None = None,
                  workbook: "SummaryWorkbook | None" = None,
-                 rule_info: dict[str, RuleInfo] | None = None) -> None:
+                 rule_info: dict[str, RuleInfo] | None = None,
+                 reports: "ReportStream | None" = None) -> None:
     """summary.csv and summary.xlsx. `document["reports"]` may be AuditSummary objects; `findings_of()`
     then yields the full AuditRecords one at a time for the 问题 sheet (default: document["reports"]).
     `workbook`: a SummaryWorkbook whose 问题 sheet already holds the findings of the first reports
     (filled while the run was still evaluating); `findings_of()` then yields the remaining ones.
+    `reports`: the ReportStream (of `workbook`) that already wrote the 报告 rows of the first
+    `reports.rows` reports of `document["reports"]` (and their summary.csv rows) while the run was
+    evaluating; the rest are written here (all of them again, should its columns not be this run's).
     `rule_info` (the catalog's rules) names the scoring categories of the deduction columns.
     One pass over the reports: each row goes to the csv and the 报告 sheet, then is dropped."""
     book = workbook if workbook is not None else SummaryWorkbook(run_date)
     try:
         categories = scoring_categories(rule_info, document["reports"])
-        book.start_reports(categories)
-        columns = report_columns(categories)
-        # utf-8-sig: the BOM once, at the top
-        with open(out_dir / "summary.csv", "w", encoding="utf-8-sig", newline="") as csv_file:
-            writer = csv.writer(csv_file, lineterminator="\r\n")
-            writer.writerow(columns)
-            for r in document["reports"]:
-                values = report_values(r, categories)
-                # csv_cell, with its commonest cases (text that is no formula, an int) inline
-                writer.writerow([v if type(v) is int or (type(v) is str and not v.startswith(FORMULA_START))
-                                 else csv_cell(v) for v in values])
-                book.add_report_values(values)
+        if reports is None or reports.categories != categories:
+            if reports is not None:
+                reports.close()
+                book.restart_reports()
+            reports = ReportStream(book, out_dir, categories)
+        rest = document["reports"]
+        with reports:
+            for r in rest[reports.rows:] if reports.rows else rest:
+                reports.add(r)
         full = findings_of() if findings_of else document["reports"]
         book.add_findings(full)
         if document.get("missing_agencies"):
             book.add_missing_agencies(document["missing_agencies"])
         book.save(out_dir / "summary.xlsx")
     finally:
+        if reports is not None:
+            reports.close()
         book.close()
+
+
+class ReportStream:
+    """The 报告 sheet of a SummaryWorkbook and summary.csv (its rows), written one report at a time in
+    output order — while the run evaluates, as far as the reports are final (the spreadsheet writer:
+    engine/run/outputs.py), and the rest when the run ends (write_tables). `rows`: reports written."""
+
+    def __init__(self, book: "SummaryWorkbook", out_dir: Path, categories: list[str]):
+        self.book, self.categories = book, list(categories)
+        book.start_reports(self.categories)
+        self.rows = 0
+        # utf-8-sig: the BOM once, at the top
+        self._file = open(Path(out_dir) / "summary.csv", "w", encoding="utf-8-sig", newline="")
+        self._csv = csv.writer(self._file, lineterminator="\r\n")
+        self._csv.writerow(report_columns(self.categories))
+
+    def add(self, r: AuditSummary | AuditRecord) -> None:
+        values = report_values(r, self.categories)
+        # csv_cell, with its commonest cases (text that is no formula, an int) inline
+        self._csv.writerow([v if type(v) is int or (type(v) is str and not v.startswith(FORMULA_START))
+                            else csv_cell(v) for v in values])
+        self.book.add_report_values(values)
+        self.rows += 1
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> "ReportStream":
+        return self
+
+    def __exit__(self, *_exc: Any) -> None:
+        self.close()
 
 
 def write_xlsx(path: Path, reports: Iterable[dict[str, Any]], findings: Iterable[dict[str, Any]],
@@ -214,6 +249,15 @@ class SummaryWorkbook:
             self._reports.begin(report_columns(categories))
             self._links = tuple(i for i, c in enumerate(self._reports.columns) if c in LINK_COLUMNS)
 
+    def restart_reports(self) -> None:
+        """The 报告 sheet emptied (its rows are to be written again, perhaps with other columns)."""
+        old = self._reports
+        for sheet in old.sheets:
+            sheet.close()
+            self._book.sheets.remove(sheet)
+        self._reports = SheetSeries(self._book, "报告", old._widths)
+        self._links = ()
+
     def add_findings(self, reports: Iterable[AuditRecord]) -> None:
         """The findings of these full records (in output order) as rows of the 问题 sheet."""
         self.add_finding_rows(finding_rows(reports))
@@ -261,6 +305,11 @@ class SummaryWorkbook:
         if reports is not None:
             self.add_reports(reports)
         self.start_reports(())
+        # 报告 first, then 问题 and its continuation sheets, then 报告's, then any other (未报送单位):
+        # the same order whichever sheet received its rows first (the run streams both)
+        first, series = self._reports.sheets, (self._reports.sheets, self._findings.sheets)
+        others = [s for s in self._book.sheets if not any(s is t for sheets in series for t in sheets)]
+        self._book.sheets = [first[0], *self._findings.sheets, *first[1:], *others]
         self._book.save(path)
 
     def close(self) -> None:

@@ -83,7 +83,7 @@ def _run_locked(inputs: list[str | Path], out: Path, options: AuditOptions) -> A
         season = Season.open(SeasonOptions(options.ledger, options.run_date, options.agencies, options.deadlines_file,
                                            options.by, str(out)))
         with staging_folder(out) as staging, work_folder(out) as work:
-            out_ctx = OutputContext(staging, rules.office, options.run_date)
+            out_ctx = OutputContext(staging, rules.office, options.run_date, rules.rule_info)
             audit = Audit(options, rules, out_ctx, Path(work), run_outputs, season)
             try:
                 audit.start_workers(len(files) + len(previous))
@@ -434,7 +434,8 @@ class Audit(OnePassSteps):
             head["missing_agencies"] = self.season.missing_agencies(
                 s.agency for s in summaries if s.status == "audited")
         previous_inputs = previous_inputs_of(store.slims(records.ordered(sorted(store.previous_only))))
-        return FinishedRun(head, summaries, previous_inputs, self.rules.rule_info, store.blobs.view(report_keys))
+        return FinishedRun(head, summaries, previous_inputs, self.rules.rule_info, store.blobs.view(report_keys),
+                           passed=counts is not None)
 
 
 def warm_extractors(catalog: Any) -> None:

@@ -112,6 +112,11 @@ class KeyList(Sequence):
             self._plain = (len(codes), prefix)
         return prefix
 
+    def same(self, other: "KeyList") -> bool:
+        """self == other, compared as the arrays of codes (no key string built)."""
+        return self._codes == other._codes and [self._key(c) for c in self._codes if c < 0] == \
+            [other._key(c) for c in other._codes if c < 0]
+
     def bisect_left(self, key: str) -> int:
         """bisect.bisect_left(self, key) for a list in sorted order: over the codes when they are in
         the keys' order (no key string built per comparison)."""
@@ -299,6 +304,9 @@ class BlobView(Mapping):
 
     def values(self) -> Iterator[Blob]:     # type: ignore[override]
         return self._table.of(self._keys)
+
+    def keys_in_order(self) -> KeyList:
+        return self._keys
 
 
 class BlobSequence(Sequence):

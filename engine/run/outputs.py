@@ -21,14 +21,20 @@ that importing its modules happens on the core the main process leaves idle whil
 it loads the rules, not at the end of the run. A plain forked Process with a pipe (no executor
 thread in this process while the worker pools fork later). Messages, in this order:
 
-    start(run_date, order)      the keys whose records can have findings, in output order
-    ready([(key, blob, rows)])  those keys' records are final, spooled at blob, their 问题 rows at
-                                rows (None: read the record) — any order, a few dozen a message
+    start(run_date, order, out_dir, rule_info)
+                                the keys whose records can have findings, in output order
+    ready([(key, blob, rows)], [summary])
+                                those keys' records are final, spooled at blob, their 问题 rows at
+                                rows (None: read the record) — any order, a few dozen a message;
+                                and where the next summaries of the run's summary pass are spooled
+                                (summary_pass.py: every report's, in output order, as they are final)
     finish(run, out_dir)        every record is final: the FinishedRun
 
 Between start and finish the writer fills the 问题 sheet with every record of `order` whose
-predecessors are all ready, so most of the sheet is written while the workers are still
-evaluating; finish writes the rest, the 报告 sheet and summary.csv.
+predecessors are all ready, and the 报告 sheet and summary.csv with the summaries of the pass, so
+most of the workbook is written while the workers are still evaluating; finish writes the rest
+(all of 报告 again should the pass not have covered the run's reports: FinishedRun.passed) and
+packs the workbook.
 """
 from __future__ import annotations
 
@@ -37,7 +43,7 @@ import json
 import multiprocessing
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 
 from engine.model import AuditRecord
 from engine.render.dashboard import Dashboard
@@ -46,6 +52,7 @@ from engine.render.jsonl_out import FindingsLines, is_subsequence
 from engine.render.docx_letter import DocxLetters
 from engine.render.letters import HtmlLetters
 from engine.render.output import FinishedRun, OutputContext, ReportOutput, RunOutput
+from engine.run.keyed import KeyList
 from engine.run.lifeline import die_with_parent, name_process
 from engine.spool import Blob, SpoolReader
 
@@ -59,6 +66,7 @@ class Spreadsheets(RunOutput):
 
     def __init__(self) -> None:
         self._batch: list[tuple[str, Blob, Blob | None]] = []
+        self._summaries: list[Blob] = []       # the summary pass's, in its order
         ctx = multiprocessing.get_context("fork")
         self._conn, child = ctx.Pipe()
         self._proc = ctx.Process(target=_table_writer_main, args=(child, os.getpid()), name="xxgk-audit-tables",
@@ -68,17 +76,25 @@ class Spreadsheets(RunOutput):
 
     def start(self, ctx: OutputContext, order: list[str]) -> None:
         super().start(ctx, order)
-        self._conn.send(("start", ctx.run_date, order))
+        self._conn.send(("start", ctx.run_date, order, ctx.out_dir, ctx.rule_info))
 
     def ready(self, key: str, blob: Blob, rows: Blob | None = None) -> None:
         self._batch.append((key, blob, rows))
         if len(self._batch) >= self.BATCH:
             self._flush()
 
+    def summary_sink(self) -> Callable[[Blob], None]:
+        return self._summary
+
+    def _summary(self, blob: Blob) -> None:
+        self._summaries.append(blob)
+        if len(self._summaries) >= self.BATCH:
+            self._flush()
+
     def _flush(self) -> None:
-        if self._batch:
-            self._conn.send(("ready", self._batch))
-            self._batch = []
+        if self._batch or self._summaries:
+            self._conn.send(("ready", self._batch, self._summaries))
+            self._batch, self._summaries = [], []
 
     def write(self, run: FinishedRun) -> None:
         self._flush()
@@ -105,9 +121,12 @@ class Spreadsheets(RunOutput):
 
 
 class FindingsStream:
-    """The writer's side of start/ready: the 问题 sheet filled in `order` as far as records are ready."""
+    """The writer's side of start/ready: the 问题 sheet filled in `order` as far as records are ready;
+    with `out_dir` and `rule_info`, the 报告 sheet and summary.csv (tables.ReportStream) filled with
+    the summaries of the run's summary pass as they come (summary)."""
 
-    def __init__(self, run_date: dt.date, order: list[str]):
+    def __init__(self, run_date: dt.date, order: list[str], out_dir: Path | None = None,
+                 rule_info: dict[str, Any] | None = None):
         from engine.render import tables     # lazy: imported in the writer process only
 
         self.run_date = run_date
@@ -116,6 +135,14 @@ class FindingsStream:
         self.ready_blobs: dict[str, tuple[Blob, Blob | None]] = {}
         self.book = tables.SummaryWorkbook(run_date)
         self.reader = SpoolReader()
+        self.reports = None
+        if out_dir is not None and rule_info is not None:
+            self.reports = tables.ReportStream(self.book, out_dir, tables.scoring_categories(rule_info))
+
+    def summary(self, blob: Blob) -> None:
+        """The next summary of the run's summary pass (output order): its 报告 and summary.csv rows."""
+        if self.reports is not None:
+            self.reports.add(self.reader.object(blob))
 
     def record(self, blob: Blob) -> AuditRecord:
         return AuditRecord.from_json(json.loads(self.reader.text(blob)))
@@ -134,6 +161,8 @@ class FindingsStream:
 
     def close(self) -> None:
         self.reader.close()
+        if self.reports is not None:
+            self.reports.close()
 
     def remaining(self) -> list[str]:
         return self.order[self.done:]
@@ -160,6 +189,8 @@ def _table_writer_main(conn: Any, parent_pid: int) -> None:
                 elif message[0] == "ready" and stream is not None:
                     for item in message[1]:
                         stream.ready(*item)
+                    for blob in message[2]:
+                        stream.summary(blob)
             except Exception as exc:    # noqa: BLE001 — handed to the main process at finish
                 failure = exc
     except (EOFError, KeyboardInterrupt, OSError):   # the run ended (or was interrupted) before finish
@@ -188,17 +219,26 @@ def _write_tables(run: FinishedRun, out_dir: Path, stream: FindingsStream | None
     # the 问题 sheet is in output order: `order` must be that order, and no other record may carry
     # findings (only evaluated reports do)
     # one walk over both orders: no set or list of every key (docs/scale.md)
-    if not is_subsequence(stream.order, run.blobs):
-        raise RuntimeError("问题表的报告顺序与 findings.json 不一致")
     order, j = stream.order, 0
-    for i, key in enumerate(run.blobs):        # only the records never streamed are read here
-        if j < len(order) and key == order[j]:
-            j += 1
-        elif run.summaries[i].findings:
-            raise RuntimeError(f"报告 {run.summaries[i].source} 有问题记录，但未经审核流程")
+    keys = getattr(run.blobs, "keys_in_order", None)
+    if not (isinstance(order, KeyList) and keys is not None and order.same(keys())):   # every report evaluated
+        if not is_subsequence(order, run.blobs):
+            raise RuntimeError("问题表的报告顺序与 findings.json 不一致")
+        for i, key in enumerate(run.blobs):        # only the records never streamed are read here
+            if j < len(order) and key == order[j]:
+                j += 1
+            elif run.summaries[i].findings:
+                raise RuntimeError(f"报告 {run.summaries[i].source} 有问题记录，但未经审核流程")
     rest = stream.remaining()
+    # the 报告 rows written from the summary pass stand when that pass was over these very reports
+    reports = stream.reports
+    if reports is not None and not (run.passed and reports.rows == len(run.summaries)):
+        reports.close()
+        stream.book.restart_reports()
+        reports = stream.reports = None
     tables.write_tables(run.overview, out_dir, stream.run_date, workbook=stream.book,
-                        findings_of=lambda: (stream.record(run.blobs[k]) for k in rest), rule_info=run.rule_info)
+                        findings_of=lambda: (stream.record(run.blobs[k]) for k in rest), rule_info=run.rule_info,
+                        reports=reports)
 
 
 # The outputs, in the order they are written: the spreadsheets first (their side process then works

@@ -27,14 +27,16 @@ class SummaryPass:
     def __init__(self, keys: KeyList, store: RecordStore, outputs: Iterable[RunOutput]):
         self.keys, self.store = keys, store
         self.counts = RunCounts()
+        outputs = list(outputs)
         self.observers = [self.counts.add, *(o for o in (output.observer() for output in outputs) if o is not None)]
+        self.sinks = [s for s in (output.summary_sink() for output in outputs) if s is not None]
         self.done = 0                       # keys[:done] were observed
         self._reader = SpoolReader()
 
     def advance(self) -> None:
         """Every summary observed whose predecessors in output order all are (final in the store)."""
         keys, slims, done = self.keys, self.store.slim_blobs, self.done
-        observers, reader = self.observers, self._reader
+        observers, sinks, reader = self.observers, self.sinks, self._reader
         codes = keys._codes              # run keys by their codes: no key string made to look one up
         while done < len(codes):
             code = codes[done]
@@ -44,6 +46,8 @@ class SummaryPass:
             summary = reader.object(blob)
             for observe in observers:
                 observe(summary)
+            for sink in sinks:
+                sink(blob)
             done += 1
         self.done = done
 
