@@ -210,6 +210,8 @@ def test_a_group_tasks_letters_are_written_after_its_reports_are_evaluated(corpu
             return result
         return wrapper
 
+    import engine.run.grouped as grouped
+    monkeypatch.setattr(grouped, "WARM_WORKERS", False)       # its evaluations write no letter (warmup.py)
     monkeypatch.setattr(workers.EvalWorker, "record", logged("eval", workers.EvalWorker.record))
     monkeypatch.setattr(workers.EvalWorker, "write_outputs", logged("write", workers.EvalWorker.write_outputs))
     run(corpus, tmp_path / "out", rules, True, monkeypatch, jobs=1)

@@ -14,6 +14,7 @@ outputs, which may have been handed records that were not final, start again (Au
 from __future__ import annotations
 
 import pickle
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from glob import escape as glob_escape
 from pathlib import Path
@@ -25,8 +26,15 @@ from engine.run.onepass import (GroupTask, Member, MemberOutcome, ProbeChunk, ag
                                 probe_chunk, probe_size)
 from engine.run.pool import TaskTable, run_resilient
 from engine.run.records import STORED
+from engine.run.options import Hooks
+from engine.run.warmup import warm_worker
 from engine.run.workers import EngineFailed, ParseTask, eval_task, parse_task
 from engine.spool import read_blob
+
+# Each worker evaluates one probed report between the probe and the group tasks (warmup.py); off for
+# tests that compare with a run without it.
+WARM_WORKERS = True
+WARM_REPORTS = 3
 
 
 class OnePassSteps:
@@ -49,6 +57,27 @@ class OnePassSteps:
                       stall_seconds=self.options.stall_seconds, keep=self.probed, pools=self.pool)
         bar.close()
         self.drop_duplicates(keys)
+        self.warm_workers()
+
+    def warm_workers(self) -> None:
+        """Each worker given one probed report to evaluate and drop while this process pairs and names
+        the reports (warmup.py: its caches are then warm for its first group task); not waited for.
+        Local workers with the real stages only (a test's stand-ins keep their own count of calls)."""
+        pool, options = self.pool, self.options
+        if not WARM_WORKERS or options.cluster or options.hooks != Hooks() or not self.probes:
+            return
+        tasks = []
+        for key in self.probes:
+            _probe, path, display = self.probes.strings(key)
+            tasks.append(ParseTask(key, path, display, str(self.work), options.hooks, options.limits))
+            if len(tasks) == WARM_REPORTS:
+                break
+        executor = pool.get()
+        try:
+            for _ in range(pool.jobs):
+                executor.submit(warm_worker, tasks)     # each idle worker takes one (the queue is in order)
+        except (BrokenProcessPool, RuntimeError):       # broken or shut down: the group tasks fork a new one
+            pass
 
     def probed(self, _chunk: str, outcome: Any) -> Any:
         """A probe's digests and predictions applied as parse outcomes (a failed chunk: its files

@@ -1,0 +1,45 @@
+"""Each evaluation worker's lazily filled state made before its first group task, while the main
+process pairs and names the reports.
+
+    warm_worker(ParseTask)      worker: one report parsed and evaluated, everything but the caches dropped
+
+A worker's first evaluation fills per-process caches the later ones reuse: the signal groups'
+regexes, the facts' required literals and forms, the sums extractor's batches, the legal sources
+(~60 ms of CPU in all, ~15× a report). Done in the first group task, that time comes after the
+probe phase and the main process's serial pairing step, on the path of every run. Between the two
+phases the workers are idle while the main process pairs, names and plans (pair_and_name,
+plan_groups: ~45 ms at 1,000 reports, more at 10,000): the run hands each worker one probed report
+to evaluate then (OnePassSteps.warm_workers), and the caches are warm when the first group task
+comes.
+
+Nothing of that evaluation leaves the worker: no record is spooled, no letter written, no result
+returned; a failure is dropped (the report is evaluated again, for real, in its group task). The
+outputs never depend on it: a worker's results do not depend on which reports it evaluated before
+(outputs are the same whatever --jobs).
+"""
+from __future__ import annotations
+
+from engine.model import AuditRecord
+from engine.run.pool import TimeCapExceeded
+from engine.run.workers import EvalTask, ParseTask, evaluate_to_blobs, parse_one
+
+
+def warm_worker(tasks: list[ParseTask]) -> None:
+    """Worker: each task's report parsed, evaluated with durable-rules and rendered as the worker's
+    spool would hold it, then dropped."""
+    for task in tasks:
+        _warm(task)
+
+
+def _warm(task: ParseTask) -> None:
+    try:
+        parsed, report = parse_one(task)
+        if report is None or parsed.status != "audited":
+            return
+        base = AuditRecord(source=task.display, status="pending")
+        parsed.apply_to(base)
+        # under the worker's time cap; the record's letters are left in `unwritten`, not written
+        unwritten: list[AuditRecord] = []
+        evaluate_to_blobs(EvalTask(task.key, None, None, base), report, None, unwritten)
+    except (Exception, TimeCapExceeded):     # noqa: BLE001 — the group task evaluates it for real
+        return

@@ -1,0 +1,106 @@
+"""Each worker's warm-up between the probe and the group tasks (engine/run/warmup.py,
+OnePassSteps.warm_workers): it runs, it leaves nothing behind (no letter, no spooled record, no
+error for a file that is not a report or is gone), and the outputs are the same bytes without it."""
+from __future__ import annotations
+
+import datetime as dt
+import filecmp
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+import engine.run.grouped as grouped
+from engine import DEFAULT_RULES_DIR
+from engine.evaluate import evaluate as real_evaluate
+from engine.ingest import DEFAULT_LIMITS
+from engine.render.office import load_office
+from engine.run import AuditOptions, Hooks, run_audit
+from engine.run.warmup import warm_worker
+from engine.run.workers import EvalContext, ParseTask, init_eval_worker
+
+SEEDS = Path(__file__).parent / "fixtures" / "seeds"
+MARKS = "XXGK_TEST_WARM_MARKS"
+
+
+@pytest.fixture(scope="module")
+def rules(tmp_path_factory) -> Path:
+    # a snapshot: rule files may change while the suite runs
+    return shutil.copytree(DEFAULT_RULES_DIR, tmp_path_factory.mktemp("rules") / "rules")
+
+
+def corpus(folder: Path) -> Path:
+    folder.mkdir()
+    for seed in sorted(SEEDS.glob("*.txt")):
+        shutil.copy(seed, folder / seed.name)
+    (folder / "notes.txt").write_text("会议纪要\n今天讨论了天气。\n", encoding="utf-8")
+    return folder
+
+
+def marking_warm_worker(tasks):
+    """warm_worker, leaving a mark per call in the folder the test names (it runs in a worker)."""
+    folder = Path(os.environ[MARKS])
+    (folder / f"{os.getpid()}-{len(list(folder.iterdir()))}").write_text(" ".join(t.display for t in tasks))
+    return warm_worker(tasks)
+
+
+def stand_in_evaluate(report, catalog, previous=None, engine="durable"):
+    return real_evaluate(report, catalog, previous=previous, engine=engine)
+
+
+def tree(root: Path) -> list[str]:
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+def test_the_warm_up_runs_and_changes_no_output(tmp_path, rules, monkeypatch):
+    folder = corpus(tmp_path / "in")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    monkeypatch.setenv(MARKS, str(marks))
+    monkeypatch.setattr(grouped, "warm_worker", marking_warm_worker)
+    options = dict(jobs=2, run_date=dt.date(2026, 1, 5), rules_dir=rules)
+    run_audit([folder], tmp_path / "warm", AuditOptions(**options))
+    # one call per worker, each with the first probed reports (the seeds, in key order)
+    assert len(list(marks.iterdir())) == 2
+    for mark in marks.iterdir():
+        assert mark.read_text().split() == [f"in/{p.name}" for p in sorted(folder.glob("*.txt"))][:grouped.WARM_REPORTS]
+    monkeypatch.setattr(grouped, "WARM_WORKERS", False)
+    run_audit([folder], tmp_path / "cold", AuditOptions(**options))
+    assert len(list(marks.iterdir())) == 2
+    warm, cold = tmp_path / "warm", tmp_path / "cold"
+    assert tree(warm) == tree(cold)
+    for name in tree(warm):
+        if (warm / name).is_file():
+            assert filecmp.cmp(warm / name, cold / name, shallow=False), name
+
+
+def test_the_warm_up_is_left_out_with_stand_in_stages(tmp_path, rules, monkeypatch):
+    folder = corpus(tmp_path / "in")
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    monkeypatch.setenv(MARKS, str(marks))
+    monkeypatch.setattr(grouped, "warm_worker", marking_warm_worker)
+    hooks = Hooks(evaluate="engine.evaluate:evaluate")      # equal to the real ones: warmed
+    run_audit([folder], tmp_path / "a", AuditOptions(jobs=1, run_date=dt.date(2026, 1, 5), rules_dir=rules,
+                                                    hooks=hooks))
+    assert len(list(marks.iterdir())) == 1
+    hooks = Hooks(evaluate=f"{__name__}:stand_in_evaluate")
+    run_audit([folder], tmp_path / "b", AuditOptions(jobs=1, run_date=dt.date(2026, 1, 5), rules_dir=rules,
+                                                    hooks=hooks))
+    assert len(list(marks.iterdir())) == 1
+
+
+def test_warm_worker_leaves_nothing_behind(tmp_path, rules):
+    out, records, work = tmp_path / "out", tmp_path / "records", tmp_path / "work"
+    for folder in (out, records, work):
+        folder.mkdir()
+    (out / "letters").mkdir()
+    options = AuditOptions(rules_dir=rules)
+    init_eval_worker(EvalContext(Hooks(), str(rules), str(options.scoring_file), load_office(options.office_file),
+                                 dt.date(2026, 1, 5), str(out), 60.0, str(records)))
+    folder = corpus(tmp_path / "in")
+    tasks = [ParseTask(f"in:{i:06d}", str(path), path.name, str(work), Hooks(), DEFAULT_LIMITS)
+             for i, path in enumerate([*sorted(folder.iterdir()), folder / "gone.txt"])]
+    assert warm_worker(tasks) is None
+    assert tree(out) == ["letters"] and tree(records) == [] and tree(work) == []
