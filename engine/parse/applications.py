@@ -85,8 +85,7 @@ def detect_variant(lines: list[SourceLine], folded: list[str], region: Region
 
 def extract(lines: list[SourceLine], folded: list[str], region: Region, variant: str,
             template: str | None, found: dict[str, list[Anchor]] | None = None) -> tuple[Table, list[Diagnostic]]:
-    rows = APPLICATION_ROWS[variant]
-    order = [r.key for r in rows]
+    order = _order(variant)
     anchors = (found or {}).get(variant)
     if anchors is None:
         anchors = ANCHORS[variant].find(folded, region)
@@ -195,6 +194,12 @@ def _row_missing(table: Table, key: str) -> Diagnostic:
     canonical = [f"applications.{key}.{c}" for c in APPLICANT_COLUMNS]
     table.mark_missing(canonical)
     return D.row_missing("applications", key, canonical)
+
+
+@lru_cache(maxsize=None)
+def _order(variant: str) -> list[str]:
+    """The variant's row keys in template order (made once per variant; read only)."""
+    return [r.key for r in APPLICATION_ROWS[variant]]
 
 
 @lru_cache(maxsize=None)

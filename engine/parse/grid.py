@@ -112,7 +112,7 @@ class RowRead:
 
 def chain(anchors: list[Anchor], order: list[str]) -> dict[str, Anchor]:
     """The longest run of row anchors in document order whose keys follow the template order."""
-    rank = {k: i for i, k in enumerate(order)}
+    rank = _rank(tuple(order))
     # the chain search is quadratic: a table region never holds more than a few matches per row
     rows = [a for a in anchors if a.kind == "row" and a.key in rank][:MAX_ROW_MATCHES]
     n = len(rows)
@@ -138,6 +138,13 @@ def chain(anchors: list[Anchor], order: list[str]) -> dict[str, Anchor]:
         out[rows[i].key] = rows[i]
         i = prev[i]
     return out
+
+
+@lru_cache(maxsize=64)
+def _rank(order: tuple[str, ...]) -> dict[str, int]:
+    """Each key's place in a template order (the orders are the templates' and variants': made once;
+    read only)."""
+    return {k: i for i, k in enumerate(order)}
 
 
 def collect_tokens(lines: list[SourceLine], folded: list[str], start: Pos, end: Pos, label: str = "") -> list[Token]:

@@ -85,7 +85,7 @@ def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor]
                 fields = f[start:].split("\t")
                 head = fields[0]
                 if not head or _MAYBE_VALUE.search(head) is None:
-                    texts = [fc for fc in fields[1:] if fc]
+                    texts = list(filter(None, fields[1:]))
                     if len(texts) == w:
                         kinds = list(map(kinds_get, texts))
                         raw = line.text
@@ -177,8 +177,8 @@ def _label_line(line: SourceLine, f: str, li: int, start: int, end_line: int
     head = fields[0]
     if head and _MAYBE_VALUE.search(head) is not None:
         return None         # the label's cell may state a value: the general reader decides
-    texts = [fc for fc in fields[1:] if fc]     # (empty cells: a label cell spanning columns, the
-    kinds = list(map(_KINDS.get, texts))         # grid's edge)
+    texts = list(filter(None, fields[1:]))      # (empty cells: a label cell spanning columns, the
+    kinds = list(map(_KINDS.get, texts))        # grid's edge)
     raw = line.text
     same = raw[start:len(f)] == seg
     if same and all(kinds):

@@ -9,6 +9,7 @@ follow the policy of engine/parse/grid.py; runs are split with the group identit
 from __future__ import annotations
 
 from decimal import Decimal
+from operator import attrgetter
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
@@ -21,6 +22,10 @@ from engine.parse.grid import (AnchorSet, Pos, Region, RowRead, cell_from_token,
 from engine.template import REVIEW_COLUMNS, REVIEW_GROUPS, REVIEW_PARTS, review_addresses
 
 NCELLS = len(REVIEW_GROUPS) * len(REVIEW_COLUMNS)
+_ADDRESSES = tuple(review_addresses())      # (made once: each report's table takes a copy)
+_PARTS = frozenset(REVIEW_PARTS)
+_KEY = attrgetter("key")
+_LINE = attrgetter("line")
 STACKED_DOUBT = "数值分段排列，有的段落含几个数字，无法确定哪些数字属于同一个数"
 MIN_ROW_VALUES = 5      # under a broken header, fewer values than one group's are not the data row
 _HEADER = AnchorSet([], [(lbl, stop_label_pattern(lbl), label_first_chars(lbl)) for lbl in
@@ -30,11 +35,11 @@ _HEADER = AnchorSet([], [(lbl, stop_label_pattern(lbl), label_first_chars(lbl)) 
 def extract(lines: list[SourceLine], folded: list[str], region: Region, template: str | None
             ) -> tuple[Table, list[Diagnostic]]:
     table = Table(name="review", present=False, template=template)
-    addrs = review_addresses()
+    addrs = list(_ADDRESSES)
     header = _HEADER.find(folded, region)
     diags: list[Diagnostic] = []
     # the result columns identify the table: narrative also says 行政复议 / 行政诉讼 / 总计
-    if len({a.key for a in header} & set(REVIEW_PARTS)) < 2:
+    if len(_PARTS.intersection(map(_KEY, header))) < 2:
         tokens = _row_of_fifteen(lines, folded, region, header)
         if tokens is None:
             table.mark_missing(addrs)
@@ -51,8 +56,8 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, template
         plain.place_values(table.cells, addrs, values, lines)
     else:
         diags = _read_row(lines, folded, region, tokens, table, addrs, diags)
-    first = min([a.line for a in header] + [t.line for t in tokens])
-    end = max([t.line for t in tokens] + [a.line for a in header])
+    nos = [*map(_LINE, header), *map(_LINE, tokens)]
+    first, end = min(nos), max(nos)
     table.line_start, table.line_end = lines[first].no, lines[end].no
     return table, diags
 

@@ -57,6 +57,7 @@ WIDTH = len(REVIEW_COLUMNS)
 NCELLS = WIDTH * len(REVIEW_GROUPS)
 UNITS = ("R", "T") * len(REVIEW_GROUPS)      # the header's column units in template order
 # diagnostics of the row reader this reading replaces
+_ADDRESSES = tuple(review_addresses())
 RESOLVED = frozenset({"ROW_TOO_FEW_VALUES", "ROW_TOO_MANY_VALUES", "ROW_UNPLACED", "TABLE_MISSING",
                       "REVIEW_BY_ORDER", "DIGITS_AMBIGUOUS"})
 
@@ -277,9 +278,12 @@ def _lone_number(lines: list[SourceLine], folded: list[str], li: int) -> Token |
 def complete(table: Table, lines: list[SourceLine], folded: list[str], region: Region,
              diagnostics: list[Diagnostic]) -> None:
     """Fill table 四 from the stream when the row reader left every cell unknown (module docstring)."""
-    addrs = review_addresses()
-    if any(table.cells.get(a) is not None and table.cells[a].kind != "missing" for a in addrs):
-        return
+    cells = table.cells
+    for a in _ADDRESSES:
+        c = cells.get(a)
+        if c is not None and c.kind != "missing":
+            return               # (the row reader read the row: the first cell says so)
+    addrs = list(_ADDRESSES)
     read = stream(lines, folded, region)
     if read is None:
         return
