@@ -53,6 +53,15 @@ def test_tables_answer_as_a_dict_does(seed):
         assert len(table) == len(plain), name
         assert dict(table) == plain, name
         assert sorted(table) == sorted(plain), name
+        assert list(table.items()) == [(k, table[k]) for k in table], name      # StatusTable's own items()
+
+
+def test_key_lists_compare_by_their_codes():
+    keys = ["in:000002", "other", "prev:000001", "in:000000"]
+    assert KeyList(keys).same(KeyList(keys))
+    assert not KeyList(keys).same(KeyList(keys[:3]))
+    assert not KeyList(keys).same(KeyList(keys[:1] + ["another"] + keys[2:]))
+    assert not KeyList(keys).same(KeyList(["in:000003"] + keys[1:]))
 
 
 def test_source_order_without_a_sort_only_when_the_sources_ascend():

@@ -245,16 +245,23 @@ class Audit(OnePassSteps):
         """Pairs each report with last year's (and notes same-year peers), then names the letters
         and numbers them, in source order. `lazy` (one pass): each record is given its name when
         its group task is made (name), while the workers are busy, not here while they wait."""
-        records = self.records
-        parsed = sorted(k for k, status in records.statuses.items()
-                        if status == "audited" or (status == "pending" and k in self.probes))
+        records, probes = self.records, self.probes
+        parsed: list[str] = []
+        predicted: set[str] = set()        # as self.predicted(k), once a key
+        for k, status in records.statuses.items():
+            if status == "audited":
+                parsed.append(k)
+            elif status == "pending" and k in probes:
+                parsed.append(k)
+                predicted.add(k)
+        parsed.sort()
         # (key, agency, year, sha256): a prediction's as the probe step read it (probed), any other
         # record read back here, one at a time
-        items = [item for item in self.pairing_items if self.predicted(item[0])]
+        items = [item for item in self.pairing_items if item[0] in predicted]
         self.pairing_items = []
         reference_only = set()
         for k in parsed:
-            if self.predicted(k):
+            if k in predicted:
                 continue
             record = records[k]
             items.append((k, record.agency, record.year, record.sha256))
@@ -283,9 +290,11 @@ class Audit(OnePassSteps):
                 self.name(key)
             self.naming = None
 
-    def name(self, key: str, probe: Probe | None = None) -> AuditRecord:
+    def name(self, key: str, probe: Probe | None = None, save: bool = True) -> AuditRecord:
         """The record of an audited report given its letter, 文号 and pairing (pair_and_name), saved
-        (`probe`: its prediction, when the caller has it at hand)."""
+        (`probe`: its prediction, when the caller has it at hand). `save=False` (a group task's
+        member: its record travels with the task and comes back finished): not saved — naming again
+        gives the same record (OnePassSteps.save_names saves those the correction steps read)."""
         naming, records = self.naming, self.records
         office, run_date = self.rules.office, self.options.run_date
         record, previous = self.record_so_far(key, probe), self.previous_of.get(key)
@@ -305,7 +314,8 @@ class Audit(OnePassSteps):
         record.previous_source = records.sources[previous] if previous else None
         record.same_year_sources = [records.sources[k] for k in naming.same_year.get(key, [])]
         record.agency_notes = naming.notes.get(key, [])
-        records.save(key, record)
+        if save:
+            records.save(key, record)
         return record
 
     def eval_task(self, key: str) -> EvalTask:

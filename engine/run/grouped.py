@@ -18,7 +18,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import replace
 from glob import escape as glob_escape
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 from engine.run.inputs import duplicate_record, duplicates_of, file_digest
 from engine.run.keyed import KeyList
@@ -129,6 +129,7 @@ class OnePassSteps:
         broken = sorted(k for g, v in done.items() if v is not STORED for k in groups[g][0])
         if broken:
             self.diverged = True
+        self.save_names(groups.values())
         self.correct(broken)
         self.naming = None
         return dict(self.failed)
@@ -144,8 +145,19 @@ class OnePassSteps:
                 probe, path, display = self.probes.strings(key)       # unpacked once for the three uses
                 parse = ParseTask(key, path, display, work, hooks, limits)     # as Audit.parse_task makes it
             out.append(Member(key, parse, spill, probe, self.previous_of.get(key) if evaluate else None,
-                              self.name(key, probe) if evaluate else None))
+                              self.name(key, probe, save=False) if evaluate else None))
         return GroupTask(out)
+
+    def save_names(self, groups: Iterable[tuple[KeyList, bytes]]) -> None:
+        """The named records of the group tasks' members not finished (their task failed, durable-rules
+        failed on them, their prediction was wrong) saved: the correction steps read them. (A member's
+        named record is not saved when its task is made: the finished record is what the run keeps;
+        pair_again saves the finished ones' should it need them.)"""
+        store = self.store
+        for keys, evaluate in groups:
+            for key, flag in zip(keys, evaluate):
+                if flag and key not in store:
+                    self.name(key)
 
     def kept_group(self, _group: str, value: Any) -> Any:
         """A group task's outcomes: finished records to the store, failed predictions and rule-engine
@@ -208,6 +220,10 @@ class OnePassSteps:
     def pair_again(self) -> None:
         """Pairing and naming from the records as parsed; a finished record whose record so far or
         last year's report changed is dropped (and its letters), to be evaluated again."""
+        if self.naming is not None:          # the finished records' as named for their tasks, saved first
+            for key in self.audited:
+                if key in self.store:
+                    self.name(key)
         old_blobs, old_previous = dict(self.records.blobs), dict(self.previous_of)
         self.pair_and_name()
         audited = set(self.audited)

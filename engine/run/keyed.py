@@ -339,6 +339,15 @@ class StatusTable(_Keyed):
     def _get(self, code: int) -> str:
         return self._names[self._code.get(code)]
 
+    def items(self) -> Iterator[tuple[str, str]]:       # type: ignore[override]
+        """(key, status) of every key, in iteration order, read off the arrays (no lookup per key)."""
+        names = self._names
+        for p, part in enumerate(self._code.parts):
+            for n, sid in enumerate(part):
+                if sid:
+                    yield code_key(n * _WIDE + p), names[sid]
+        yield from [(key, self._other[key]) for key in list(self._other)]
+
     def _set(self, code: int, status: str) -> None:
         sid = self._ids.get(status)
         if sid is None:
