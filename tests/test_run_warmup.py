@@ -7,6 +7,7 @@ import datetime as dt
 import filecmp
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,39 @@ def test_warm_worker_leaves_nothing_behind(tmp_path, rules):
              for i, path in enumerate([*sorted(folder.iterdir()), folder / "gone.txt"])]
     assert warm_worker(tasks) is None
     assert tree(out) == ["letters"] and tree(records) == [] and tree(work) == []
+
+
+def test_warm_worker_stops_once_its_time_is_up(tmp_path, rules, monkeypatch):
+    """No report is begun after WARM_SECONDS (the group tasks wait behind the warm-up), and each
+    report's parse and evaluation are capped at it."""
+    import engine.run.warmup as warmup
+    import engine.run.workers as workers
+
+    out, records, work = tmp_path / "out", tmp_path / "records", tmp_path / "work"
+    for folder in (out, records, work):
+        folder.mkdir()
+    options = AuditOptions(rules_dir=rules)
+    init_eval_worker(EvalContext(Hooks(), str(rules), str(options.scoring_file), load_office(options.office_file),
+                                 dt.date(2026, 1, 5), str(out), 60.0, str(records)))
+    folder = corpus(tmp_path / "in")
+    tasks = [ParseTask(f"in:{i:06d}", str(path), path.name, str(work), Hooks(), DEFAULT_LIMITS)
+             for i, path in enumerate(sorted(folder.glob("0*.txt")))]
+    evaluated: list[str] = []
+    record = workers.EvalWorker.record
+
+    def counted(self, task, *args, **kwargs):
+        evaluated.append(task.key)
+        if slow:
+            time.sleep(10)          # past the cap: interrupted (TimeCapExceeded), dropped
+        return record(self, task, *args, **kwargs)
+
+    slow = False
+    monkeypatch.setattr(workers.EvalWorker, "record", counted)
+    warm_worker(tasks)
+    assert evaluated == [t.key for t in tasks]
+    evaluated.clear()
+    slow = True
+    monkeypatch.setattr(warmup, "WARM_SECONDS", 0.2)
+    started = time.monotonic()
+    warm_worker(tasks)
+    assert evaluated == [tasks[0].key] and time.monotonic() - started < 5

@@ -19,27 +19,43 @@ outputs never depend on it: a worker's results do not depend on which reports it
 """
 from __future__ import annotations
 
+import time
+from dataclasses import replace
+
+import engine.run.workers as workers
 from engine.model import AuditRecord
-from engine.run.pool import TimeCapExceeded
-from engine.run.workers import EvalTask, ParseTask, evaluate_to_blobs, parse_one
+from engine.run.pool import TimeCapExceeded, time_cap
+from engine.run.workers import EvalTask, ParseTask, parse_one, record_blobs
+
+# The warm-up's time: each report's parse and evaluation capped at this (a probed text report takes a
+# few milliseconds; one that takes longer is left to its group task), and no report begun after it.
+# The group tasks queued behind the warm-up then never wait long (the pool's stall watchdog kills a
+# pool that finishes nothing for max_seconds + a grace).
+WARM_SECONDS = 1.0
 
 
 def warm_worker(tasks: list[ParseTask]) -> None:
     """Worker: each task's report parsed, evaluated with durable-rules and rendered as the worker's
     spool would hold it, then dropped."""
+    start = time.monotonic()
+    if WARM_SECONDS <= 0:
+        return
     for task in tasks:
+        if time.monotonic() - start > WARM_SECONDS:
+            return
         _warm(task)
 
 
 def _warm(task: ParseTask) -> None:
+    cap = min(WARM_SECONDS, task.limits.max_seconds or WARM_SECONDS)
     try:
-        parsed, report = parse_one(task)
+        parsed, report = parse_one(replace(task, limits=replace(task.limits, max_seconds=cap)))
         if report is None or parsed.status != "audited":
             return
         base = AuditRecord(source=task.display, status="pending")
         parsed.apply_to(base)
-        # under the worker's time cap; the record's letters are left in `unwritten`, not written
-        unwritten: list[AuditRecord] = []
-        evaluate_to_blobs(EvalTask(task.key, None, None, base), report, None, unwritten)
+        with time_cap(cap):         # not evaluate_to_blobs: its cap is the run's, per file
+            record = workers._worker.record(EvalTask(task.key, None, None, base), report, None, "durable")
+            record_blobs(record)
     except (Exception, TimeCapExceeded):     # noqa: BLE001 — the group task evaluates it for real
         return
