@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import filecmp
+import os
 import shutil
 from pathlib import Path
 
@@ -15,11 +16,12 @@ import engine.run.audit as audit_module
 import engine.run.onepass as onepass
 from engine import DEFAULT_RULES_DIR
 from engine.evaluate import evaluate as real_evaluate
-from engine.ingest import DEFAULT_LIMITS
+from engine.ingest import DEFAULT_LIMITS, Limits
 from engine.parse import parse_file
 from engine.run import AuditOptions, Hooks, run_audit
+from engine.run.inputs import file_digest
 from engine.run.onepass import MAX_GROUP, plan_groups
-from engine.run.probe import Probe, probe_text
+from engine.run.probe import Probe, probe_file, probe_text
 
 SEEDS = Path(__file__).parent / "fixtures" / "seeds"
 
@@ -83,6 +85,27 @@ def test_probe_leaves_what_it_cannot_tell_to_the_full_parse(tmp_path):
     assert [probe_text(str(p), DEFAULT_LIMITS) for p in (notes, gbk, html)] == [None, None, None]
 
 
+def test_probe_file_reads_the_digest_file_digest_gives(tmp_path):
+    """The probe task reads each file once: its sha256 is file_digest's, None for what file_digest
+    leaves to the parse (blank, empty, missing, a folder, a FIFO, over the size cap)."""
+    files = {"report.txt": seed_text("000").encode("utf-8"), "gbk.txt": seed_text("001").encode("gb18030"),
+             "blank.txt": b" \r\n\t\x0b\x0c ", "empty.txt": b"", "nul.txt": b"\x00\x01abc",
+             "big.txt": b"x" * 100_001}
+    for name, data in files.items():
+        (tmp_path / name).write_bytes(data)
+    (tmp_path / "folder").mkdir()
+    os.mkfifo(tmp_path / "fifo")
+    limits = Limits(max_bytes=100_000)
+    for name in [*files, "folder", "fifo", "missing.txt"]:
+        path = str(tmp_path / name)
+        sha, probe = probe_file(path, limits)
+        assert sha == file_digest(path, limits), name
+        assert probe == probe_text(path, limits), name
+    sha, probe = probe_file(str(tmp_path / "report.txt"), limits)
+    assert sha is not None and probe is not None
+    assert probe_file(str(tmp_path / "big.txt"), limits) == (None, None)          # over the size cap
+
+
 def test_plan_groups_puts_last_year_first_and_cuts_long_chains():
     keys = [f"in:{i:06d}" for i in range(20)]
     previous_of = {keys[i]: keys[i - 1] for i in range(1, 12)}        # one chain of 12 years
@@ -124,9 +147,14 @@ def wrong_probe(path: str, limits):
     return probe
 
 
+def wrong_probe_file(path: str, limits):
+    """probe_file with wrong_probe's predictions."""
+    return probe_file(path, limits)[0], wrong_probe(path, limits)
+
+
 def test_wrong_predictions_are_put_right(corpus, tmp_path, rules, monkeypatch):
     two = run(corpus, tmp_path / "two", rules, False, monkeypatch)
-    monkeypatch.setattr(onepass, "probe_text", wrong_probe)
+    monkeypatch.setattr(onepass, "probe_file", wrong_probe_file)
     one = run(corpus, tmp_path / "one", rules, True, monkeypatch)
     assert_same_tree(two, one)
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from engine.ingest import Limits
 from engine.model import AuditRecord, Report
 from engine.run.inputs import file_digest
-from engine.run.pool import TimeCapExceeded, time_cap
-from engine.run.probe import Probe, probe_text
+from engine.run.pool import TimeCapExceeded, in_caps_scope, time_cap
+from engine.run.probe import Probe, probe_file
 from engine.run.records import Finished
 from engine.run.workers import (EngineFailed, EvalTask, Parsed, ParseTask, evaluate_to_blobs, parse_one, spool_records,
                                 worker_context, write_letters)
@@ -54,18 +54,17 @@ class ProbeChunk:
     limits: Limits
 
 
+@in_caps_scope
 def probe_chunk(task: ProbeChunk) -> dict[str, tuple[str | None, Probe | None]]:
     """Worker: each file's sha256 (inputs.file_digest: the main process finds the duplicates from
     them) and the probe's prediction (None: parse it in full)."""
     out: dict[str, tuple[str | None, Probe | None]] = {}
     for key, path in task.items:
-        sha = file_digest(path, task.limits)
         try:
             with time_cap(task.limits.max_seconds):
-                probe = probe_text(path, task.limits)
+                out[key] = probe_file(path, task.limits)     # the file read once for both
         except (Exception, TimeCapExceeded):   # noqa: BLE001 — the full parse gives such a file its status
-            probe = None
-        out[key] = (sha, probe)
+            out[key] = (file_digest(path, task.limits), None)
     return out
 
 
@@ -203,6 +202,7 @@ def agrees(parsed: Parsed, expected: Probe | None) -> bool:
             and parsed.year == expected.year and parsed.format == expected.format)
 
 
+@in_caps_scope
 def group_task(task: GroupTask) -> dict[str, MemberOutcome]:
     """Worker: each member parsed once (or read back from its spill), in order, and each member to
     evaluate evaluated with its predecessor in memory."""

@@ -1,6 +1,7 @@
 """A cheap first look at a text report: who published it and for which year, without parsing it.
 
     probe_text(path, limits) -> Probe | None
+    probe_file(path, limits) -> (sha256 | None, Probe | None)   the probe task's question: the file read once
 
 The run groups its reports by body and year before it evaluates them (each report is compared with
 its body's report of the year before). The full parse is the expensive part of reading a report,
@@ -22,6 +23,7 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
+from hashlib import sha256
 from pathlib import Path
 
 from engine.ingest import IngestError, Limits, format_of, read_bytes_bounded
@@ -89,12 +91,25 @@ class ProbeTable(PackedTable):
 
 def probe_text(path: str, limits: Limits) -> Probe | None:
     """The prediction for a UTF-8 text report, or None: parse it in full now."""
+    return probe_file(path, limits)[1]
+
+
+def probe_file(path: str, limits: Limits) -> tuple[str | None, Probe | None]:
+    """(the file's sha256 as inputs.file_digest gives it, probe_text's prediction), the file read
+    once for both."""
     path = os.fspath(path)
     try:
         data = read_bytes_bounded(path, limits)
     except IngestError:
-        return None
-    if len(data) > MAX_PROBE_BYTES or b"\x00" in data or not data or data.isspace():
+        return None, None        # (file_digest: not a regular file, unreadable or over the size cap)
+    if not data or data.isspace():
+        return None, None        # (file_digest: a blank file is left to the parse)
+    return sha256(data).hexdigest(), _probe_data(path, data, limits)
+
+
+def _probe_data(path: str, data: bytes, limits: Limits) -> Probe | None:
+    """probe_text of the file's bytes (neither empty nor blank)."""
+    if len(data) > MAX_PROBE_BYTES or b"\x00" in data:
         return None
     suffix = _suffix(path)
     fmt = format_of(suffix, data[:4096])
