@@ -26,3 +26,18 @@ def test_source_lines_of_a_long_text_past_the_cached_line_numbers():
     got = source_lines(texts)
     assert [x.where for x in got[-5:]] == [f"第{i}行" for i in range(len(texts) - 4, len(texts) + 1)]
     assert got == [SourceLine(no=i, text=t, where=f"第{i}行") for i, t in enumerate(texts, start=1)]
+
+
+def test_utf8_is_text_says_what_printable_share_says():
+    """The byte-level test agrees with the regex over the decoded text, character by character."""
+    from engine.ingest.text import _NOT_TEXT, printable_share, utf8_is_text
+
+    base = "一、总体情况\t（一）主动公开 0 1\r\n年度报告·°±×\u00a0\u3000，：“”\n"
+    for code in [*range(0, 0x250), 0x2028, 0x3000, 0xFEFF, 0xFF0C, 0xFFFC, 0xFFFD, 0xFFFF, 0x1F600]:
+        text = base + chr(code) + base
+        data = text.encode("utf-8", "surrogatepass")
+        want = _NOT_TEXT.search(text) is None
+        assert utf8_is_text(data) is want, hex(code)
+        assert (printable_share(text) == 1.0) is want, hex(code)
+    assert utf8_is_text(b"") and utf8_is_text("末尾\u00bf".encode())
+    assert not utf8_is_text("末尾\u0085".encode())

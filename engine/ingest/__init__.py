@@ -91,10 +91,13 @@ def format_of(suffix: str, head: bytes) -> str:
         return "doc"
     if head.startswith(b"PK\x03\x04"):
         return "docx" if suffix in (".docx", ".docm") or b"word/" in head else "zip"
-    low = head[:2048].lower()
-    if suffix in _HTML_EXTENSIONS or b"<html" in low or b"<!doctype html" in low or (
-            b"<table" in low and b"<td" in low):
+    if suffix in _HTML_EXTENSIONS:
         return "html"
+    # (every tag looked for starts with "<": a head without one, as a text report's, is not lowered)
+    if head.find(b"<", 0, 2048) >= 0:
+        low = head[:2048].lower()
+        if b"<html" in low or b"<!doctype html" in low or (b"<table" in low and b"<td" in low):
+            return "html"
     return _TEXT_EXTENSIONS.get(suffix, "txt")
 
 
@@ -126,7 +129,11 @@ def read_bytes_bounded(path: Path, limits: Limits) -> bytes:
                               f"{limits.max_bytes / 1048576:.0f} MB", str(path))
         # st_size + 1, not max_bytes + 1: a read allocates its whole buffer first, 50 MB per file
         # under a memory cap; a file growing while read still stays bounded
-        data = _read_to(fd, st.st_size + 1)
+        # (one read that returns st_size bytes, asked for one more, is the whole file: no second
+        # read to find its end; a shorter one — shrunk, or interrupted — goes on to the end)
+        data = os.read(fd, st.st_size + 1)
+        if 0 < len(data) < st.st_size:
+            data += _read_to(fd, st.st_size + 1 - len(data))
         if len(data) > st.st_size:
             data += _read_to(fd, limits.max_bytes + 1 - len(data))
     except OSError as exc:
@@ -137,6 +144,28 @@ def read_bytes_bounded(path: Path, limits: Limits) -> bytes:
     if len(data) > limits.max_bytes:
         raise IngestError("too_large", f"文件 {path} 超过大小上限 {limits.max_bytes / 1048576:.0f} MB", str(path))
     return data
+
+
+# readers loaded (importlib.import_module looks a module up through the import system each time)
+_LOADED: dict[str, object] = {}
+_TEXT_FORMATS = ("txt", "md")
+
+
+def path_text(path: str | os.PathLike) -> str:
+    """str(Path(path)) — the path as messages and Document.path give it (pathlib's normal form: no
+    "." parts, repeated or trailing slashes) — without building the Path when `path` is a str
+    already in that form (a batch's paths are)."""
+    if type(path) is str and path and "//" not in path and "/./" not in path and not path.startswith("./") \
+            and not path.endswith(("/", "/.")):
+        return path
+    return str(Path(path))
+
+
+def suffix_of(path: str) -> str:
+    """Path(path).suffix.lower() of a path in pathlib's normal form (path_text), without the Path."""
+    name = path[path.rfind("/") + 1:]
+    i = name.rfind(".")
+    return name[i:].lower() if 0 < i < len(name) - 1 else ""
 
 
 def _read_to(fd: int, size: int) -> bytes:
@@ -162,7 +191,7 @@ def sha256_of(data: bytes) -> str:
 
 
 def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document:
-    path = Path(path)
+    path = path_text(path)
     try:
         return _read(path, limits)
     except RecursionError:      # hostile nesting the reader's library walks recursively
@@ -172,12 +201,12 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document
                           f"已停止读取", str(path)) from None
 
 
-def _read(path: Path, limits: Limits) -> Document:
+def _read(path: str, limits: Limits) -> Document:
     data = read_bytes_bounded(path, limits)
     if not data or data.isspace():        # (data.strip() without the copy)
         raise IngestError("empty", f"文件 {path} 是空文件", str(path))
 
-    fmt = sniff_format(path, data[:4096])
+    fmt = format_of(suffix_of(path), data[:4096])
     if fmt == "doc":
         raise IngestError("unsupported",
                           f"文件 {path} 是旧版 Word（.doc）格式，暂不支持；请另存为 .docx 或 PDF 后再审核", str(path))
@@ -186,8 +215,9 @@ def _read(path: Path, limits: Limits) -> Document:
     module_name = READERS.get(fmt)
     if module_name is None:
         raise IngestError("unsupported", f"暂不支持读取 {fmt.upper()} 格式的文件：{path}", str(path))
-    module = importlib.import_module(module_name)
-    doc = module.read(path, data, limits)
+    module = _LOADED.get(module_name) or _LOADED.setdefault(module_name, importlib.import_module(module_name))
+    # (the text reader takes the path as text: the others as a Path, which their libraries may want)
+    doc = module.read(path if fmt in _TEXT_FORMATS else Path(path), data, limits)
     if len(doc.lines) > limits.max_lines:
         raise IngestError("too_large", f"文件 {path} 有 {len(doc.lines)} 行，超过上限 {limits.max_lines} 行", str(path))
     return doc

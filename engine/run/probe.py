@@ -27,7 +27,7 @@ from hashlib import sha256
 from pathlib import Path
 
 from engine.ingest import IngestError, Limits, format_of, read_bytes_bounded
-from engine.ingest.text import MIN_PRINTABLE_SHARE, printable_share, source_lines
+from engine.ingest.text import MIN_PRINTABLE_SHARE, printable_share, source_lines, utf8_is_text
 from engine.model import Metadata
 # the parser's own tests for a notice and for the report words (refusal, _looks_like_report)
 from engine.parse import _NOTICE_LINES as NOTICE_LINES, notice_title
@@ -152,7 +152,7 @@ def _utf8_text(data: bytes) -> str | None:
         return None
     if text.startswith("\ufeff"):
         text = text[1:]               # decode_text reads a UTF-8 BOM as "utf-8-sig"
-    if printable_share(text) < MIN_PRINTABLE_SHARE:
+    if not utf8_is_text(data) and printable_share(text) < MIN_PRINTABLE_SHARE:
         return None
     return text.lstrip("\ufeff")
 
