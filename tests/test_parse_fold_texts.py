@@ -57,3 +57,46 @@ def test_headings_searched_in_joined_lines_as_line_by_line(texts):
     for after in [a for a in [(-1, -1), (0, 0), (0, 3), (1, 0), (len(folded) - 1, 0)] if a[0] < len(folded)]:
         for pid in "一二三四五六":
             assert P._inline_candidate(pid, folded, joined, after) == P._inline_candidate(pid, folded, by_line, after)
+
+
+def _random_lines(seed: int) -> list[str]:
+    """Lines made of what the line-start patterns look at: blanks, markdown marks, 第, numerals,
+    separators, digits, dashes, pipes and words."""
+    import random
+
+    rng = random.Random(seed)
+    pieces = [" ", "  ", "\t", "#", "##", "**", "*", "第", "一", "二", "三", "四", "五", "六", "七", "、", ".", ",", ":",
+              "部分", "总体情况", "主动公开", "复议", "其他需要报告", "3", "12", "/", "-", "—", "页", "共", "|", "正文",
+              "（一）", "。", "其它", "", "１", "٣"]
+    whole_lines = ["- 3 -", " — 12 —", "第 3 页", "第3页 共6页", "3 / 6", "| 规章 | 0 |", " |x| ", "一、总体情况",
+                   "## 二、主动公开政府信息情况", "**三、收到和处理政府信息公开申请情况**", "第四部分 复议"]
+
+    def line() -> str:
+        if rng.random() < 0.4:          # a whole line of one of the kinds, with blanks or a word around it
+            return rng.choice(["", " ", "  ", "\t", "正"]) + rng.choice(whole_lines) + rng.choice(["", " ", "。", "-"])
+        return "".join(rng.choice(pieces) for _ in range(rng.randint(0, 7)))
+
+    return [line() for _ in range(rng.randint(1, 40))]
+
+
+@pytest.mark.parametrize("seed", range(300))
+def test_line_patterns_tried_where_their_hint_is_find_every_match(seed):
+    """The line-start, page-number and markdown-row patterns are matched only at the line breaks their
+    hint finds: the same matches as searching the whole text for them."""
+    import re
+
+    from engine.parse import parts as P
+    from engine.parse.normalize import MD_ROW_AFTER_BREAK, PAGE_NUMBER_AFTER_BREAK
+
+    pure, folded = fold_texts(source_lines(_random_lines(seed)))
+    whole = "\n".join(folded)
+    got = [(i, m.span(), m.groupdict()) for i, _, m in P._line_starts(folded, P._Joined(folded, whole))]
+    want = []
+    for m in P._LINE_START_AFTER_BREAK.finditer("\n" + whole):
+        want.append(("\n" + whole).count("\n", 0, m.start() + 1) - 1)
+        want[-1] = (want[-1], m.span(), m.groupdict())
+    assert got == want
+    for rx, hint in ((PAGE_NUMBER_AFTER_BREAK, P._PAGE_NUMBER_HINT), (MD_ROW_AFTER_BREAK, P._MD_ROW_HINT)):
+        by_line = [i for i, t in enumerate(pure) if rx.match("\n" + t)]
+        assert list(P._lines_after_break(rx, "\n".join(pure), pure, hint)) == by_line
+        assert by_line == [i for i, t in enumerate(pure) if re.match(rx.pattern.replace("\n", "^", 1), t)]
