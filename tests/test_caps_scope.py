@@ -1,4 +1,4 @@
-"""engine/run/pool.caps_scope: the per-file caps of many files paid once per task, each file still
+"""engine/run/caps.caps_scope: the per-file caps of many files paid once per task, each file still
 held to its own time and memory limit from its own start."""
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ import time
 import pytest
 
 from engine.ingest import Limits
-from engine.run import pool
-from engine.run.pool import TimeCapExceeded, caps_scope, file_caps, memory_cap, time_cap
+from engine.run import caps as pool
+from engine.run.caps import TimeCapExceeded, caps_scope, file_caps, memory_cap, time_cap
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_DATA and /proc as Linux has them")
 

@@ -196,7 +196,7 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document
         return _read(path, limits)
     except RecursionError:      # hostile nesting the reader's library walks recursively
         raise IngestError("broken", f"文件 {path} 的内部结构嵌套层级过深，无法读取", str(path)) from None
-    except MemoryError:         # over the worker's memory cap (engine.run.pool.memory_cap)
+    except MemoryError:         # over the worker's memory cap (engine.run.caps.memory_cap)
         raise IngestError("too_large", f"文件 {path} 读取时所需内存超过上限（{limits.max_memory_mb} MB），"
                           f"已停止读取", str(path)) from None
 

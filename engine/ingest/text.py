@@ -94,7 +94,8 @@ def split_lines(text: str) -> list[str]:
 def _split(text: str) -> tuple[list[str], str]:
     """split_lines(text), and those lines joined by line breaks (the text with LF line ends, less a
     final one)."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:          # (one scan finds none, as a rule: not two replace() passes)
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = text.split("\n")
     if lines and lines[-1] == "":
         lines.pop()

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from engine.ingest import Limits
 from engine.model import AuditRecord, Report
 from engine.run.inputs import file_digest
-from engine.run.pool import TimeCapExceeded, in_caps_scope, time_cap
+from engine.run.caps import TimeCapExceeded, in_caps_scope, time_cap
 from engine.run.probe import Probe, probe_file
 from engine.run.records import Finished
 from engine.run.workers import (EngineFailed, EvalTask, Parsed, ParseTask, evaluate_to_blobs, parse_one, spool_records,

@@ -16,6 +16,7 @@ import datetime as dt
 import importlib
 import json
 import pickle
+import sys
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Callable
@@ -40,7 +41,10 @@ from engine.spool import Blob, Spool, read_blob, spool_for
 def resolve(name: str) -> Callable[..., Any]:
     """The object a hook names ("module:attribute")."""
     module, _, attr = name.partition(":")
-    return getattr(importlib.import_module(module), attr)
+    # (a module imported already is taken from sys.modules: import_module goes through the import
+    # system's Python code first, and parse_one resolves three hooks per file)
+    loaded = sys.modules.get(module)
+    return getattr(loaded if loaded is not None else importlib.import_module(module), attr)
 
 
 # --------------------------------------------------------------------------------------------
