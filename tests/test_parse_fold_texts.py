@@ -100,3 +100,14 @@ def test_line_patterns_tried_where_their_hint_is_find_every_match(seed):
         by_line = [i for i, t in enumerate(pure) if rx.match("\n" + t)]
         assert list(P._lines_after_break(rx, "\n".join(pure), pure, hint)) == by_line
         assert by_line == [i for i, t in enumerate(pure) if re.match(rx.pattern.replace("\n", "^", 1), t)]
+
+
+def test_a_printable_text_without_a_space_holds_no_white_space():
+    """_line_start_candidates removes white space from a heading's rest only when it has a " " or
+    is not printable: every other character \\s matches is not printable."""
+    import re
+    import sys
+
+    spaces = re.findall(r"\s", "".join(map(chr, range(sys.maxunicode + 1))))
+    assert " " in spaces and "\u3000" in spaces and "\t" in spaces
+    assert all(c == " " or not c.isprintable() for c in spaces)

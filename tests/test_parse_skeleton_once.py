@@ -219,3 +219,37 @@ def test_probe_head_reads_the_title_from_the_lines_above_the_heading():
         got = probe(filler + "丙镇人民政府2023年政府信息公开工作年度报告\n" + body, tmp)
         assert got is None or (got.agency, got.year) == ("丙镇人民政府", 2023)
         assert probe("信息公开\n" + body, tmp) is None
+
+
+def _region_by_lists(pid, headings, end):
+    """parse._region_of as the lists of headings before and after the part spell it."""
+    from engine.parse import Pos, Region
+    from engine.template import PART_IDS
+
+    idx = PART_IDS.index(pid)
+    before = [headings[p] for p in PART_IDS[:idx + 1] if p in headings]
+    after = [headings[p] for p in PART_IDS[idx + 1:] if p in headings]
+    start = Pos(before[-1].line_index, before[-1].end) if before else Pos(0, 0)
+    stop = Pos(after[0].line_index, after[0].start) if after else end
+    if (stop.line, stop.col) < (start.line, start.col):
+        stop = end
+    return Region(start, stop)
+
+
+def test_regions_of_the_tables_are_those_the_heading_lists_give():
+    import engine.parse as parse
+    from engine.parse import Pos
+    from engine.template import PART_IDS
+
+    rng = random.Random(5)
+    end = Pos(90, 7)
+    for mask in range(64):
+        for _ in range(4):
+            headings = {}
+            for i, pid in enumerate(PART_IDS):
+                if mask >> i & 1:
+                    line = rng.randint(0, 95)          # out of order at times, past the end at times
+                    col = rng.randint(0, 9)
+                    headings[pid] = P.Heading(pid, line, col, col + rng.randint(0, 20), True)
+            for pid in PART_IDS:
+                assert parse._region_of(pid, headings, end) == _region_by_lists(pid, headings, end), (mask, pid)

@@ -298,14 +298,27 @@ def _doc_end(folded: list[str]) -> Pos:
     return Pos(len(folded) - 1, len(folded[-1]))
 
 
+# each part's id and those before it, nearest first; the ids after it, nearest first
+_FROM = {pid: PART_IDS[i::-1] for i, pid in enumerate(PART_IDS)}
+_AFTER = {pid: PART_IDS[i + 1:] for i, pid in enumerate(PART_IDS)}
+
+
 def _region_of(pid: str, headings: dict[str, Heading], end: Pos) -> Region:
     """From the part's heading (or the previous heading found) to the next heading found."""
-    idx = PART_IDS.index(pid)
-    before = [headings[p] for p in PART_IDS[:idx + 1] if p in headings]
-    after = [headings[p] for p in PART_IDS[idx + 1:] if p in headings]
-    start = Pos(before[-1].line_index, before[-1].end) if before else Pos(0, 0)
-    stop = Pos(after[0].line_index, after[0].start) if after else end
-    if (stop.line, stop.col) < (start.line, start.col):
+    start = stop = None
+    for p in _FROM[pid]:
+        h = headings.get(p)
+        if h is not None:
+            start = Pos(h.line_index, h.end)
+            break
+    for p in _AFTER[pid]:
+        h = headings.get(p)
+        if h is not None:
+            stop = Pos(h.line_index, h.start)
+            break
+    if start is None:
+        start = Pos(0, 0)
+    if stop is None or (stop.line, stop.col) < (start.line, start.col):
         stop = end
     return Region(start, stop)
 

@@ -168,7 +168,11 @@ def _line_start_candidates(folded: list[str], text: _Joined) -> dict[str, list[H
     out: dict[str, list[Heading]] = {}
     for i, line, m in _line_starts(folded, text):
         pid = m.group("num")
-        rest = _SPACES.sub("", m.group("rest"))
+        rest = m.group("rest")
+        # (no white space to remove, as a rule: a printable text without " " holds none — every other
+        # white-space character is a control or a separator, which are not printable)
+        if " " in rest or not rest.isprintable():
+            rest = _SPACES.sub("", rest)
         # a keyword starting within the window: the leftmost of them all found (search(), not
         # str.find per keyword: the same answer, one call)
         k = _KEYWORD_RX[pid].search(rest, 0, _KEYWORD_WINDOW + 6)
