@@ -124,6 +124,10 @@ def _variants():
     extra = parse_file(seed)                                  # a cell outside the layout
     extra.tables["review"].cells["review.别的.总计"] = Cell("review.别的.总计", "number", Decimal(1), "1")
     yield extra
+    swapped = parse_file(seed)                                # one cell missing, one outside the layout
+    del swapped.tables["applications"].cells["applications.一.自然人"]
+    swapped.tables["applications"].cells["applications.三.六.自然人"] = Cell("applications.三.六.自然人", "blank", None, "")
+    yield swapped
     bad = parse_file(seed)
     bad.diagnostics.append(Diagnostic(code="ROW_TOO_FEW_VALUES", message="少",
                                       cells=["applications.三.一.自然人"]))

@@ -254,8 +254,10 @@ def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, i
     cells = list(map(get, plan.addresses))
     whole = all(cells)              # every cell produced (a Cell is always true)
     kinds = list(map(_KIND, cells)) if whole else [c.kind if c is not None else "missing" for c in cells]
-    if len(table.cells) != len(plan.expected) and table.cells.keys() - plan.expected:
-        return None                 # cells outside the layout
+    # cells outside the layout: more cells than layout addresses found (a count, not the size of
+    # the layout: a missing cell and one outside the layout leave the sizes equal)
+    if len(table.cells) != (len(cells) if whole else len(cells) - cells.count(None)):
+        return None
     bad: set[int] = set()           # positions of malformed cells (by the address each is filed under)
     if malformed and not (malformed.isdisjoint(plan.addresses)
                           and malformed.isdisjoint([c.address for c in cells if c is not None])):
