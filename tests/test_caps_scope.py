@@ -151,3 +151,21 @@ def test_statm_is_reopened_in_a_forked_child():
     os.waitpid(pid, 0)
     assert got == b"1"
     assert pool._statm.fd == parent_fd
+
+
+def test_a_deadline_left_behind_by_a_block_stopped_in_its_finally_stops_no_later_block():
+    """An alarm can come as a block ends, raising before its deadline is released: a later block
+    drops such a past deadline instead of being stopped by it."""
+    with caps_scope():
+        with pytest.raises(TimeCapExceeded):
+            with time_cap(0.2):
+                _spin(2)
+        pool._scope.deadlines.append(time.monotonic() - 0.1)     # as if its release never ran
+        with time_cap(0.3):
+            pass                                                  # the timer stays armed for 0.3 s
+        with time_cap(0.8):
+            _spin(0.5)                                            # past the armed time: re-armed, not stopped
+        with pytest.raises(TimeCapExceeded):
+            with time_cap(0.2):
+                _spin(2)
+        assert pool._scope.deadlines == []

@@ -122,7 +122,7 @@ def time_cap(seconds: float | None) -> Iterator[None]:
         try:
             yield
         finally:
-            _scope.deadlines.remove(deadline)
+            _release(deadline)
         return
 
     def _alarm(_signum: int, _frame: Any) -> None:
@@ -139,15 +139,29 @@ def time_cap(seconds: float | None) -> Iterator[None]:
 
 def _arm(seconds: float) -> float:
     """A time cap of `seconds` begins inside caps_scope: its deadline, now in force (see there)."""
-    deadline = time.monotonic() + seconds
+    now = time.monotonic()
+    deadline = now + seconds
     if _scope.previous is _UNSET:
         _scope.previous = signal.signal(signal.SIGALRM, _scope_alarm)
-    _scope.deadlines.append(deadline)
+    deadlines = _scope.deadlines
+    if deadlines and min(deadlines) <= now:
+        # a deadline already past is a block's that ended as its alarm came (the alarm raised in
+        # its `finally`, before _release): dropped, or it would stop this block at the timer's
+        # next firing
+        deadlines[:] = [d for d in deadlines if d > now]
+    deadlines.append(deadline)
     armed = _scope.armed
     if armed is None or armed > deadline:
         _scope.armed = deadline
         signal.setitimer(signal.ITIMER_REAL, seconds)
     return deadline
+
+
+def _release(deadline: float) -> None:
+    """A time cap inside caps_scope ends: its deadline is no longer in force (dropped already when
+    a later block found it past)."""
+    if deadline in _scope.deadlines:
+        _scope.deadlines.remove(deadline)
 
 
 def _data_bytes() -> int | None:
@@ -269,7 +283,7 @@ def file_caps(limits: Any) -> Iterator[None]:
         try:
             yield
         finally:
-            _scope.deadlines.remove(deadline)
+            _release(deadline)
     finally:
         if limit is not None:
             resource.setrlimit(resource.RLIMIT_DATA, limit)
