@@ -14,6 +14,7 @@ because an agency cannot look them up.
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -88,9 +89,23 @@ def _load(path: str, mtime: float) -> Sources:
     return _parse(Path(path))
 
 
+# the shipped list as last loaded: (time.monotonic() of its file's stat, Sources). Letters ask for
+# it once per report (format_title): its file is stat'ed again only after RECHECK_SECONDS, not on
+# every call (time.monotonic makes no system call)
+_SHIPPED_SEEN: list = [float("-inf"), None]
+RECHECK_SECONDS = 1.0
+
+
 def load_sources(rules_dir: str | Path | None = None) -> Sources:
     """The sources list of a rules directory (its own sources.yaml, else the shipped one)."""
-    path = Path(rules_dir) / FILE_NAME if rules_dir is not None else SHIPPED
+    if rules_dir is None:
+        now = time.monotonic()
+        seen = _SHIPPED_SEEN
+        if seen[1] is None or now - seen[0] >= RECHECK_SECONDS:
+            seen[1] = _load(str(SHIPPED), SHIPPED.stat().st_mtime)
+            seen[0] = now
+        return seen[1]
+    path = Path(rules_dir) / FILE_NAME
     if not path.is_file():
         path = SHIPPED
     return _load(str(path), path.stat().st_mtime)

@@ -127,8 +127,10 @@ class SignalSet:
         key = (sig.id, index, year)
         if key not in self._cache:
             filled = [_fill(m.regex, year) for m in group.matchers]
-            usable = [f for f in filled if f is not None]
-            regex = re.compile("|".join(f"(?:{f})" for f in usable)) if usable else None
+            # a phrase (escaped text, no "|") goes in bare: an alternation whose branches all
+            # open with a character gets re's first-character skip; a pattern stays in (?:…)
+            usable = [f if m.phrase else f"(?:{f})" for m, f in zip(group.matchers, filled) if f is not None]
+            regex = re.compile("|".join(usable)) if usable else None
             self._cache[key] = (regex, len(usable) < len(filled))
             if regex is not None:
                 self._literals[regex] = required_literals(regex)

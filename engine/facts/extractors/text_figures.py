@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any, Iterable
 
 from engine.evidence import fmt_value, location
-from engine.facts.extractors.text_signals import signal_set
+from engine.facts.extractors.text_signals import catalog_signal_set
 from engine.facts.narrative import (CELL_READINGS, KIND_LABELS, catalog_figures, compare_figure,
                                     default_figures, extract_figures, load_figures)
 from engine.facts.signal_catalog import catalog_signals
@@ -215,7 +215,7 @@ def _fee_conflict(report: Report, base: dict[str, Any], **fields: Any) -> dict[s
 def fee_facts(report: Report, req: dict, figures: list) -> Iterable[dict[str, Any]]:
     if not _may_conflict(report, req, figures):
         return          # nothing could contradict a statement: whether there is one is not asked
-    sset = signal_set(req.get("file") or None)
+    sset = catalog_signal_set(req, req.get("file") or "")
     # the statement checked: "no fee was charged" (no_fee_statement), or "no fee notice was sent"
     # (no_fee_notice_statement: only that contradicts requests dropped for unpaid notices)
     signal = req.get("statement") or "no_fee_statement"

@@ -75,6 +75,25 @@ def signal_set(path: str | Path | None) -> SignalSet:
     return _CACHE[key]
 
 
+# id(owner) -> (owner, file -> SignalSet): the set a catalog's requests name, found (signal_set's
+# os.stat) once per catalog, i.e. once per run, instead of once per report; the owner (the
+# catalog's request list, or one request) is kept so that its id is not reused
+_BY_OWNER: dict[int, tuple[Any, dict[str, SignalSet]]] = {}
+
+
+def catalog_signal_set(owner: Any, file: str) -> SignalSet:
+    """signal_set(file or None), asked once per `owner` and file."""
+    hit = _BY_OWNER.get(id(owner))
+    if hit is None or hit[0] is not owner:
+        if len(_BY_OWNER) > 256:
+            _BY_OWNER.clear()
+        hit = _BY_OWNER[id(owner)] = (owner, {})
+    sset = hit[1].get(file)
+    if sset is None:
+        sset = hit[1][file] = signal_set(file or None)
+    return sset
+
+
 def extract(ctx) -> Iterable[dict[str, Any]]:
     by_file: dict[str, list[dict]] = {}
     seen: set[tuple] = set()
@@ -90,7 +109,7 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
     keep = getattr(ctx, "keep", None)
     wanted = keep("signal", ("rule", "name", "known", "holds", "present")) if keep is not None else None
     for file, reqs in by_file.items():
-        sset = signal_set(file or None)
+        sset = catalog_signal_set(ctx.requests, file)
         names = sorted({r["signal"] for r in reqs})
         if wanted is not None:
             decided = sset.decide(ctx.report, names)
