@@ -129,10 +129,13 @@ def _labels(folded: list[str], start: Pos, end: Pos) -> list[HeaderLabel]:
         b = end.col if li == end.line else len(text)
         tabbed = "\t" in text
         for m in _RX.finditer(text, a, b):
-            column = _COLUMN[m.lastgroup]
-            out.append(HeaderLabel(column, li, m.start(), text.count("\t", 0, m.start()) if tabbed else None,
-                                   m.end()))
+            s, e = m.span()
+            # (HeaderLabel through tuple.__new__: the same tuple without the generated __new__'s frame)
+            out.append(_new(HeaderLabel, (_COLUMN[m.lastgroup], li, s, text.count("\t", 0, s) if tabbed else None, e)))
     return out
+
+
+_new = tuple.__new__
 
 
 def _first_of_each(labels: list[HeaderLabel]) -> list[HeaderLabel]:
