@@ -112,7 +112,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
         if fast.__class__ is plain.Partial:
             inline, edges = fast.rows, (fast.lead, fast.trail)
         elif fast is not None:
-            return table, _place_plain(table, order, fast, chosen, lines)
+            return table, _place_plain(table, order, fast, chosen, lines, _template_addresses(variant))
     reads = read_rows(lines, folded, anchors, chosen, region, {k: len(columns) for k in order}, labels, inline)
     if header and columns != APPLICANT_COLUMNS and not _rows_fit(reads, columns):
         # the rows contradict the header (its width, or 总计 adds up only in template order):
@@ -171,7 +171,7 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
 
 
 def _place_plain(table: Table, order: list[str], fast: tuple[plain.PlainRows, int], chosen: dict[str, Anchor],
-                 lines: list[SourceLine]) -> list[Diagnostic]:
+                 lines: list[SourceLine], addresses: dict[str, tuple[str, ...]]) -> list[Diagnostic]:
     """The table's cells when every row found is a plain grid row (engine/parse/plain.py): each row's
     values in template order; a row not found is missing, as the general way says."""
     rows, last_line = fast
@@ -182,7 +182,7 @@ def _place_plain(table: Table, order: list[str], fast: tuple[plain.PlainRows, in
         if row is None:
             diags.append(_row_missing(table, key))
             continue
-        plain.place(cells, _addresses(key, APPLICANT_COLUMNS), row, lines)
+        plain.place(cells, addresses[key], row, lines)
     nos = [a.line for a in chosen.values()]
     table.line_start, table.line_end = lines[min(nos)].no, lines[max(max(nos), last_line)].no
     return diags
@@ -194,6 +194,12 @@ def _row_missing(table: Table, key: str) -> Diagnostic:
     canonical = [f"applications.{key}.{c}" for c in APPLICANT_COLUMNS]
     table.mark_missing(canonical)
     return D.row_missing("applications", key, canonical)
+
+
+@lru_cache(maxsize=None)
+def _template_addresses(variant: str) -> dict[str, tuple[str, ...]]:
+    """Each row's cell addresses in template column order (made once per variant; read only)."""
+    return {r.key: _addresses(r.key, APPLICANT_COLUMNS) for r in APPLICATION_ROWS[variant]}
 
 
 @lru_cache(maxsize=None)
