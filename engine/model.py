@@ -416,7 +416,9 @@ class AuditRecord(RecordHead):
                             [n.rule_id for n in self.not_assessable], self.manual,
                             dict(self.scoring.get("by_category") or {})))
 
-    def to_json(self, flat=None) -> dict[str, Any]:     # flat: _flat_json, or json_out.flat_view
+    def to_json(self, flat=None, findings=None) -> dict[str, Any]:
+        # flat: _flat_json, or json_out.flat_view; findings: what stands for the findings' list
+        # instead of their JSON forms (json_out.report_text writes them itself)
         out, flat = {k: getattr(self, k) for k in _STATUS_KEYS}, flat or _flat_json
         if self.previous_only:
             out["previous_only"] = True
@@ -429,7 +431,7 @@ class AuditRecord(RecordHead):
                 "engine": self.engine, "score": self.score, "grade": self.grade, "scoring": self.scoring,
                 "counts": self.counts, "rules_evaluated": self.rules_evaluated,
                 **({"agency_list": self.agency_list} if self.agency_list is not None else {}),
-                "findings": [finding_json(f, flat) for f in self.findings],
+                "findings": [finding_json(f, flat) for f in self.findings] if findings is None else findings,
                 "not_assessable": [flat(n, _NOT_ASSESSABLE_KEYS) for n in self.not_assessable],
                 "rule_errors": [flat(e, _RULE_ERROR_KEYS) for e in self.rule_errors],
                 "diagnostics": [flat(d, _DIAGNOSTIC_KEYS) for d in self.diagnostics],

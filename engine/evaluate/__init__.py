@@ -51,16 +51,16 @@ def evaluate(report: Report, catalog, previous: Report | None = None,
     plan = catalog_plan(catalog)
     # durable is given only the facts some condition could match (built only those: fewer cell
     # facts); the reference evaluator every fact, so the differential tests check the filter
-    facts = build_facts(report, previous, catalog.requests,
-                        sent=fact_filters(catalog) if engine == "durable" else None)
+    facts = build_facts(report, previous, catalog.requests, sent=plan.sent if engine == "durable" else None)
     fired: dict[str, list[tuple[Any, dict[str, dict]]]] = {}
-    clause_of, by_id = plan.clause_of, facts.by_id
-    for name, ids in run_engine(catalog, facts, engine):
+    clause_of, all_facts = plan.clause_of, facts.facts
+    for name, ids in run_engine(catalog, facts, engine, plan):
         clause = clause_of[name]
         hit = fired.get(clause.rule_id)
         if hit is None:
             fired[clause.rule_id] = hit = []
-        hit.append((clause, {alias: by_id(fid) for alias, fid in ids.items()}))
+        # FactSet.by_id, inline: fact ids are the facts' positions
+        hit.append((clause, {alias: all_facts[int(fid)] for alias, fid in ids.items()}))
     results = []
     append = results.append
     # a rule none of whose clauses fired passes, unless one of its fact extractors failed
@@ -68,15 +68,24 @@ def evaluate(report: Report, catalog, previous: Report | None = None,
     plain = not facts.failed_types
     for rule, scope in plan.scoped(report, previous):
         if scope is not None:
-            append(RuleResult(rule_id=rule.id, outcome="not_assessable", reason=scope))
+            append(RuleResult(rule.id, "not_assessable", [], scope))
             continue
         hit = fired.get(rule.id)
         if hit is None and plain:
-            append(RuleResult(rule_id=rule.id, outcome="pass"))
+            append(passed(rule.id))
         else:
             append(rule_result(rule, hit or [], report, facts, plan))
     # who each finding and not-assessable item is charged to: the agency, or 待人工核对
     return assign_charges(report, results, plan.checks, previous)
+
+
+def passed(rule_id: str, _new=object.__new__, _cls=RuleResult) -> RuleResult:
+    """RuleResult(rule_id, "pass"), without the dataclass __init__ (a report has a few dozen; its
+    fields are set here in the same order, the lists fresh for each)."""
+    r = _new(_cls)
+    r.rule_id, r.outcome, r.findings, r.reason, r.cells = rule_id, "pass", [], None, []
+    r.charge, r.charge_reason, r.covered_by = None, "", None
+    return r
 
 
 class CatalogPlan:
@@ -88,9 +97,13 @@ class CatalogPlan:
 
     def __init__(self, catalog):
         self.catalog = catalog          # kept alive: its id keys the cache
+        self.ruleset, self.digest = catalog.ruleset, catalog.digest     # as the plan was made for them
         self.order = {name: i for i, name in enumerate(catalog.clauses)}
         self.clause_of = catalog.clauses
         self.checks = {r.id: r.check for r in catalog.rules}
+        self.used = fields_used(catalog)
+        self.sent = fact_filters(catalog)
+
         self._scopes: dict[tuple, tuple[tuple[Any, str | None], ...]] = {}
         self._bases: dict[tuple, str] = {}
 
@@ -123,33 +136,49 @@ class CatalogPlan:
         return hit
 
 
+class BlockCalls:
+    """A rule's block's optional calls (describe, evidence, evidence_cells, details), looked up once
+    per rule and report (not per finding): None where the block has none (the defaults apply)."""
+    __slots__ = ("rule", "describe", "evidence", "evidence_cells", "details")
+
+    def __init__(self, rule):
+        block = rule.block
+        self.rule = rule
+        self.describe = getattr(block, "describe", None)
+        self.evidence = getattr(block, "evidence", None)
+        self.evidence_cells = getattr(block, "evidence_cells", None) if self.evidence is not None else None
+        self.details = getattr(block, "details", None)
+
+
 _PLANS: dict[int, CatalogPlan] = {}
 
 
 def catalog_plan(catalog) -> CatalogPlan:
     plan = _PLANS.get(id(catalog))
-    if plan is None or plan.catalog is not catalog:
+    if plan is None or plan.catalog is not catalog or plan.ruleset is not catalog.ruleset \
+            or plan.digest != catalog.digest:
         if len(_PLANS) > 64:
             _PLANS.clear()
         _PLANS[id(catalog)] = plan = CatalogPlan(catalog)
     return plan
 
 
-def run_engine(catalog, facts: FactSet, engine: str) -> list[tuple[str, dict[str, str]]]:
+def run_engine(catalog, facts: FactSet, engine: str,
+               plan: CatalogPlan | None = None) -> list[tuple[str, dict[str, str]]]:
+    plan = plan if plan is not None and plan.catalog is catalog else catalog_plan(catalog)
     # only the fields the catalog's conditions read are sent (smaller JSON, faster engine)
-    used = fields_used(catalog)
     if engine == "durable":
         # the JSON text of FactSet.engine_facts, written directly and checked field by field
         # facts no condition can match are left out (the reference evaluator, which the
         # differential tests compare with, is given all of them)
         acts = durable.run(catalog.ruleset, None, key=catalog.digest, checked=True,
-                           payload=facts.engine_payload(used=used, sent=fact_filters(catalog)))
+                           payload=facts.engine_payload(used=plan.used, sent=plan.sent))
     else:
-        acts = reference.run(catalog.ruleset, facts.engine_facts(used=used), key=catalog.digest)
+        acts = reference.run(catalog.ruleset, facts.engine_facts(used=plan.used), key=catalog.digest)
     if len(acts) < 2:
         return acts
     # one canonical order whatever the engine: by clause order, then fact ids
-    order = catalog_plan(catalog).order
+    order = plan.order
     return sorted(acts, key=lambda a: (order.get(a[0], 1 << 30),
                                        [int(v) for v in a[1].values()]))
 
@@ -224,81 +253,85 @@ def rule_result(rule, fired: list, report: Report, facts: FactSet,
         why = "；".join(f"{k}: {v}" for k, v in facts.failures.items())
         return RuleResult(rule_id=rule.id, outcome="error",
                           reason=f"事实提取失败（{'、'.join(sorted(broken))}）：{why}")
+    calls = BlockCalls(rule)
     try:
         fails = [(c, f) for c, f in fired if c.role == "fail"]
         if fails:
-            return RuleResult(rule_id=rule.id, outcome="fail",
-                              findings=[finding(rule, c, f, report, plan) for c, f in fails])
+            return RuleResult(rule.id, "fail", [finding(rule, c, f, report, plan, calls) for c, f in fails])
         unknown = [(c, f) for c, f in fired if c.role == "unknown"]
         if unknown:
             reasons, cells = [], []
             for c, f in unknown:
-                values = message_values(rule, c, f, report)
+                values = message_values(rule, c, f, report, calls)
                 text = render(c.reason or rule.reason or "有输入未知，无法核对", values)
                 if text not in reasons:
                     reasons.append(text)
-                for a in cells_of(rule, c, f, report):
+                for a in cells_of(rule, c, f, report, calls):
                     if a not in cells:
                         cells.append(a)
             if len(reasons) > MAX_REASONS:
                 reasons = reasons[:MAX_REASONS] + [f"另有 {len(reasons) - MAX_REASONS} 处同样无法核对"]
             return RuleResult(rule_id=rule.id, outcome="not_assessable",
                               reason="；".join(reasons), cells=cells)
-        return RuleResult(rule_id=rule.id, outcome="pass")
+        return passed(rule.id)
     except Exception as exc:   # a rule that breaks is reported loudly, never kills the report
         return RuleResult(rule_id=rule.id, outcome="error",
                           reason=f"规则求值出错：{type(exc).__name__}: {exc}")
 
 
-def message_values(rule, clause, facts: dict[str, dict], report: Report) -> dict[str, Any]:
+def message_values(rule, clause, facts: dict[str, dict], report: Report,
+                   calls: BlockCalls | None = None) -> dict[str, Any]:
     """The block's own values; every other placeholder falls back to `default_describe`, which
     is computed only if a message asks for something the block did not provide."""
-    block = rule.block
-    explicit = block.describe(clause, facts, report) if hasattr(block, "describe") else {}
-    return _Values(explicit, lambda: default_describe(clause, facts, report))
+    describe = (calls or BlockCalls(rule)).describe
+    return _Values(describe(clause, facts, report) if describe is not None else {}, clause, facts, report)
 
 
-def evidence_of(rule, clause, facts: dict[str, dict], report: Report):
-    block = rule.block
-    if hasattr(block, "evidence"):
-        return block.evidence(clause, facts, report)
+def evidence_of(rule, clause, facts: dict[str, dict], report: Report, calls: BlockCalls | None = None):
+    evidence = (calls or BlockCalls(rule)).evidence
+    if evidence is not None:
+        return evidence(clause, facts, report)
     return default_evidence(clause, facts, report)
 
 
-def cells_of(rule, clause, facts: dict[str, dict], report: Report) -> list[str]:
+def cells_of(rule, clause, facts: dict[str, dict], report: Report, calls: BlockCalls | None = None) -> list[str]:
     """`evidence_of(...).cells`, without the rest of the evidence when the block can say."""
-    block = rule.block
-    if hasattr(block, "evidence"):
-        if hasattr(block, "evidence_cells"):
-            return block.evidence_cells(clause, facts, report)
-        return block.evidence(clause, facts, report).cells
+    calls = calls or BlockCalls(rule)
+    if calls.evidence is not None:
+        if calls.evidence_cells is not None:
+            return calls.evidence_cells(clause, facts, report)
+        return calls.evidence(clause, facts, report).cells
     return evidence_cells(facts)
 
 
 def finding(rule, clause, facts: dict[str, dict], report: Report,
-            plan: CatalogPlan | None = None) -> Finding:
-    values = message_values(rule, clause, facts, report)
-    md = report.metadata
-    return Finding(rule_id=rule.id, severity=rule.severity, category=rule.category,
-                   title=rule.title, message=render(rule.message, values), points=rule.points,
-                   basis=(plan.basis(rule, report) if plan is not None
-                          else render_basis(rule.basis, md.template, md.year)),
-                   remedy=render(rule.remedy, values),
-                   evidence=evidence_of(rule, clause, facts, report),
-                   details=rule.block.details(clause, facts, report) if hasattr(rule.block, "details") else {})
+            plan: CatalogPlan | None = None, calls: BlockCalls | None = None) -> Finding:
+    calls = calls or BlockCalls(rule)
+    values = message_values(rule, clause, facts, report, calls)
+    if plan is not None:
+        basis = plan.basis(rule, report)
+    else:
+        md = report.metadata
+        basis = render_basis(rule.basis, md.template, md.year)
+    details = calls.details
+    return Finding(rule.id, rule.severity, rule.category, rule.title, render(rule.message, values), rule.points,
+                   basis, render(rule.remedy, values), evidence_of(rule, clause, facts, report, calls),
+                   details(clause, facts, report) if details is not None else {})
 
 
 class _Values(dict):
-    """Message values: explicit ones first, then the lazily computed defaults, then "（无）"."""
+    """Message values: explicit ones first, then the defaults (default_describe of the clause, its
+    facts and the report, computed when a message first asks for a value the block did not give),
+    then "（无）"."""
 
-    def __init__(self, explicit: dict[str, Any], defaults=None):
+    def __init__(self, explicit: dict[str, Any], clause=None, facts=None, report=None):
         super().__init__(explicit)
-        self._defaults, self._computed = defaults, None
+        self._of, self._computed = (clause, facts, report) if clause is not None else None, None
 
     def __missing__(self, key):
-        if self._defaults is not None:
+        if self._of is not None:
             if self._computed is None:
-                self._computed = self._defaults()
+                self._computed = default_describe(*self._of)
             if key in self._computed:
                 return self._computed[key]
         return "（无）"

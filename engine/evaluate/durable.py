@@ -20,12 +20,20 @@ actions. This driver follows the safe subset:
 from __future__ import annotations
 
 import json
+import re
 import threading
 from typing import Any
 
 from engine.dialect import RULESET_NAME, SENTINEL_RULE
 
 SID = "w"
+# An action's message is {"<rule>":{"<alias>":<fact>, …}} with each fact as we sent it (its text
+# echoed verbatim, every one opening with our sid and id: FactSet.engine_payload). A frame of one
+# fact — nearly all of them — is read from its first characters: a fact's opening {"sid": "w",
+# "id": " cannot occur inside a JSON string (its quotes would be escaped), so counting it counts
+# the facts. Anything else is decoded in full.
+_FACT_OPEN = '{"sid": "%s", "id": "' % SID
+_ONE_FACT = re.compile(r'\{"([^"\\]+)":\{"([^"\\]+)":' + re.escape(_FACT_OPEN) + r'([0-9]+)"')
 
 _LOCK = threading.Lock()
 _HANDLES: dict[str, int] = {}      # catalog ruleset digest -> handle
@@ -102,18 +110,15 @@ def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]] | None, key:
             started = E.start_action_for_state(h, offset)
             msg = started[1] if started else None
             sentinel_seen = False
-            loads, complete = json.loads, E.complete_and_start_action
+            complete = E.complete_and_start_action
             while msg:
-                for name, frame in loads(msg).items():
+                for name, ids in frames(msg):
                     if name == SENTINEL_RULE:
                         sentinel_seen = True
                         continue
-                    if len(frame) == 1:
-                        for alias, f in frame.items():
-                            ids = {alias: str(f["id"])}
-                            key_ = (name, alias, ids[alias])
+                    if len(ids) == 1:
+                        key_ = (name, *ids.items())
                     else:
-                        ids = {alias: str(f["id"]) for alias, f in frame.items()}
                         key_ = (name, tuple(sorted(ids.items())))
                     if key_ not in seen:      # one activation per $or branch: keep one
                         seen.add(key_)
@@ -129,3 +134,13 @@ def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]] | None, key:
                 raise EngineFailure(f"durable-rules 运行出错：{type(exc).__name__}: {exc}") from exc
             raise          # EngineFailure itself, or an interruption (time cap, Ctrl-C): unchanged
     return out
+
+
+def frames(msg: str) -> list[tuple[str, dict[str, str]]]:
+    """The (rule name, {alias: fact id}) of one action message: a frame of one fact from the
+    message's first characters (_ONE_FACT), any other decoded in full."""
+    m = _ONE_FACT.match(msg)
+    if m is not None and msg.count(_FACT_OPEN) == 1:
+        name, alias, fid = m.groups()
+        return [(name, {alias: fid})]
+    return [(name, {alias: str(f["id"]) for alias, f in frame.items()}) for name, frame in json.loads(msg).items()]

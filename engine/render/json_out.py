@@ -29,7 +29,7 @@ import jsonschema
 from referencing import Registry, Resource
 
 from engine import SCHEMAS_DIR
-from engine.model import AuditRecord, RecordHead
+from engine.model import _EVIDENCE_KEYS, _FINDING_KEYS, AuditRecord, Evidence, Finding, RecordHead, finding_json
 from engine.render import posix_names
 from engine.render.labels import STATUS_LABELS
 from engine.render.office import Office
@@ -71,7 +71,150 @@ def report_text(record: AuditRecord) -> str:
     `reports`, as the evaluation worker spools it. Not indented, deliberately: json.dumps with
     indent runs the pure-Python encoder (~2.5× slower per record than the C one), and one form for
     both files means the main process never parses a record again to write either."""
-    return _encode_report(record.to_json(flat=flat_view))
+    findings = record.findings
+    if record.engine is None or not findings or type(record) is not AuditRecord:
+        return _encode_report(record.to_json(flat=flat_view))
+    # the findings (most of the text) written by finding_text, spliced between the keys before
+    # them and the keys after them, each part encoded as before
+    before, after, seen = {}, {}, False
+    for key, value in record.to_json(flat=flat_view, findings=()).items():
+        if key == "findings":
+            seen = True
+        elif seen:
+            after[key] = value
+        else:
+            before[key] = value
+    text = [_encode_report(before)[:-1], ', "findings": [', ", ".join(map(finding_text, findings)), "]"]
+    if after:
+        text += [", ", _encode_report(after)[1:]]
+    else:
+        text.append("}")
+    return "".join(text)
+
+
+# finding_text's fragments, one per distinct run of constant values (a catalog has a few dozen rules,
+# each with one severity, category and title, a few points and bases)
+_HEADS: dict[tuple, str] = {}
+_MIDDLES: dict[tuple, str] = {}
+_SHORT: dict[Any, str] = {}          # encoded parts, tables and the like (a few distinct values)
+_FINDING_ORDER = ("rule_id", "severity", "category", "title", "message", "points", "basis", "remedy", "details",
+                  "charge", "charge_reason", "id", "decision", "counted")
+_EVIDENCE_ORDER = ("part", "table", "cells", "values", "line", "where", "excerpt", "previous_source",
+                   "previous_cells", "previous_values", "previous_line", "previous_where", "previous_excerpt")
+_NO_PREVIOUS = (', "previous_source": null, "previous_cells": [], "previous_values": {}, "previous_line": null,'
+                ' "previous_where": null, "previous_excerpt": null}}')
+_FAST_FINDINGS = _FINDING_ORDER == _FINDING_KEYS and _EVIDENCE_ORDER == _EVIDENCE_KEYS
+
+
+def finding_text(f: Finding) -> str:
+    """One finding's JSON text, as _encode_report(finding_json(f, flat_view)) writes it, character
+    for character: the runs of values a rule always gives the same (its id, severity, category and
+    title; its points and basis) encoded once per run, the rest value by value. Any value of a type
+    this does not write itself (a str subclass, a Decimal, a nested list …) sends the finding to the
+    general encoder."""
+    d, ev = f.__dict__, f.evidence.__dict__
+    text = _finding_text(d, ev) if _FAST_FINDINGS and type(f) is Finding and type(f.evidence) is Evidence else None
+    return text if text is not None else _encode_report(finding_json(f, flat_view))
+
+
+def _finding_text(d: dict[str, Any], ev: dict[str, Any]) -> str | None:
+    key = (d["rule_id"], d["severity"], d["category"], d["title"])
+    head = _HEADS.get(key)
+    if head is None:
+        if not all(type(v) is str for v in key) or len(_HEADS) > 4096:
+            return None
+        head = _HEADS[key] = ('{"rule_id": %s, "severity": %s, "category": %s, "title": %s, "message": '
+                              % tuple(map(encode_basestring, key)))
+    points, basis = d["points"], d["basis"]
+    cls = points.__class__
+    if cls is int:
+        key = (int, points, basis)
+    elif cls is float and points - points == 0:
+        key = (float, float.__repr__(points), basis)      # not the float itself: -0.0 == 0.0
+    else:
+        return None
+    middle = _MIDDLES.get(key)
+    if middle is None:
+        if type(basis) is not str or len(_MIDDLES) > 4096:
+            return None
+        middle = _MIDDLES[key] = f', "points": {key[1]}, "basis": {encode_basestring(basis)}, "remedy": '
+    message, remedy, details, decision = d["message"], d["remedy"], d["details"], d["decision"]
+    charge, reason, fid, counted = d["charge"], d["charge_reason"], d["id"], d["counted"]
+    part, table, cells, values = ev["part"], ev["table"], ev["cells"], ev["values"]
+    line, where, excerpt = ev["line"], ev["where"], ev["excerpt"]
+    if type(message) is not str or type(remedy) is not str or type(charge) is not str or type(reason) is not str \
+            or type(details) is not dict or (decision is not None and type(decision) is not dict) \
+            or (fid is not None and type(fid) is not str) or (counted is not True and counted is not False) \
+            or type(cells) is not list or type(values) is not dict \
+            or (line is not None and type(line) is not int) or (where is not None and type(where) is not str) \
+            or (excerpt is not None and type(excerpt) is not str):
+        return None
+    part, table = _short(part), _short(table)
+    if part is None or table is None:
+        return None
+    if cells:
+        for c in cells:
+            if type(c) is not str:
+                return None
+        cells = "[" + ", ".join(map(encode_basestring, cells)) + "]"
+    else:
+        cells = "[]"
+    if (ev["previous_source"] is None and not ev["previous_cells"] and not ev["previous_values"]
+            and ev["previous_line"] is None and ev["previous_where"] is None and ev["previous_excerpt"] is None
+            and type(ev["previous_cells"]) is list and type(ev["previous_values"]) is dict):
+        tail = _NO_PREVIOUS
+    else:      # cross-year evidence: the rest encoded as a whole
+        tail = ", " + _encode_report({k: ev[k] for k in _EVIDENCE_ORDER[7:]})[1:] + "}"
+    return (f'{head}{encode_basestring(message)}{middle}{encode_basestring(remedy)}, "details": '
+            f'{_flat_dict(details) if details else "{}"}, "charge": {encode_basestring(charge)}, "charge_reason": '
+            f'{encode_basestring(reason)}, "id": {"null" if fid is None else encode_basestring(fid)}, "decision": '
+            f'{"null" if decision is None else _flat_dict(decision)}, "counted": {"true" if counted else "false"}, '
+            f'"evidence": {{"part": {part}, "table": {table}, "cells": {cells}, "values": '
+            f'{_flat_dict(values) if values else "{}"}, "line": {"null" if line is None else int.__repr__(line)}, '
+            f'"where": {"null" if where is None else encode_basestring(where)}, "excerpt": '
+            f'{"null" if excerpt is None else encode_basestring(excerpt)}{tail}')
+
+
+def _short(value: Any) -> str | None:
+    """The JSON text of None or a str from a small set of values (parts, tables), remembered."""
+    text = _SHORT.get(value)
+    if text is None:
+        if value is not None and type(value) is not str:
+            return None
+        if len(_SHORT) > 1024:
+            _SHORT.clear()
+        text = _SHORT[value] = "null" if value is None else encode_basestring(value)
+    return text
+
+
+def _flat_dict(values: Any) -> str | None:
+    """The JSON text of a dict as the C encoder writes it (one of str keys and scalar values written
+    here, any other by that encoder), or None for what is not a dict."""
+    if type(values) is not dict:
+        return None
+    if not values:
+        return "{}"
+    items = []
+    for k, v in values.items():
+        if type(k) is not str:
+            return _encode_report(values)
+        cls = v.__class__
+        if cls is str:
+            text = encode_basestring(v)
+        elif cls is int:
+            text = int.__repr__(v)
+        elif v is None:
+            text = "null"
+        elif v is True:
+            text = "true"
+        elif v is False:
+            text = "false"
+        elif cls is float and v - v == 0:
+            text = float.__repr__(v)
+        else:
+            return _encode_report(values)
+        items.append(f"{encode_basestring(k)}: {text}")
+    return "{" + ", ".join(items) + "}"
 
 
 def _encode_report(value: Any) -> str:
