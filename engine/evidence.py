@@ -12,14 +12,18 @@ from engine.model import Report, decimal_to_json
 def stated_values(report: Report, cells: list[str]) -> dict[str, Any]:
     """address -> what the report states there: the number, or the kind (blank/dash/无/text…)."""
     out: dict[str, Any] = {}
+    tables = report.tables
     for a in cells:
-        c = report.cell(a)
+        table = tables.get(a.split(".", 1)[0])       # Report.cell, inline
+        c = table.cells.get(a) if table is not None else None
         if c is None:
             out[a] = "missing"
-        elif c.known:
-            out[a] = decimal_to_json(c.value)
         else:
-            out[a] = c.raw if c.kind == "text" else c.kind
+            kind = c.kind
+            if kind == "number" and c.value is not None:         # Cell.known
+                out[a] = decimal_to_json(c.value)
+            else:
+                out[a] = c.raw if kind == "text" else kind
     return out
 
 

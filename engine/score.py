@@ -244,7 +244,12 @@ def charged(findings) -> list:
 
 def failed_rule_deduction(result: RuleResult, policy: ScoringPolicy) -> Decimal:
     """Points a failed rule deducts, by the repeated-findings policy."""
-    points = [_decimal(f.points) for f in charged(result.findings)]
+    return _deduction(charged(result.findings), policy)
+
+
+def _deduction(agency: list, policy: ScoringPolicy) -> Decimal:
+    """failed_rule_deduction of a rule whose findings charged to the agency are `agency`."""
+    points = [_decimal(f.points) for f in agency]
     if not points:
         return Decimal(0)
     top = max(points)
@@ -265,7 +270,7 @@ def score_results(results: Iterable[RuleResult], policy: ScoringPolicy,
         if agency:
             finding_rules[result.rule_id] = agency[0].severity
             deductions.append(Deduction(result.rule_id, agency[0].category, "fail",
-                                        failed_rule_deduction(result, policy), len(agency)))
+                                        _deduction(agency, policy), len(agency)))
         elif (result.outcome == "not_assessable" and policy.na_policy == "fraction"
               and getattr(result, "charge", None) != "manual" and not getattr(result, "covered_by", None)):
             # 待人工核对 items and items whose cells another finding already charges are not scored

@@ -19,6 +19,7 @@ import unicodedata
 from collections import Counter
 from typing import Any, Iterable, Mapping, MutableMapping
 
+from engine.model import Evidence
 from engine.parse.agency import normalize_agency
 
 ID_PREFIX = "F"
@@ -64,6 +65,11 @@ def evidence_map(evidence: Any) -> Mapping[str, Any]:
     """Evidence as a mapping, whether given as findings.json's dict or as an Evidence object."""
     if evidence is None:
         return {}
+    cls = evidence.__class__
+    if cls is dict:
+        return evidence
+    if cls is Evidence:          # the usual case, without the slow ABC check below
+        return evidence.__dict__
     return evidence if isinstance(evidence, Mapping) else vars(evidence)
 
 

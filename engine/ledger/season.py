@@ -99,15 +99,19 @@ class SeasonContext:
 
     def review(self, results: list[RuleResult], report: Report) -> list[RuleResult]:
         """Give every finding its id, decision and `counted` (in place); return the results to score."""
-        findings = [f for r in results if r.outcome == "fail" for f in r.findings]
+        failed = [r for r in results if r.outcome == "fail"]
+        findings = [f for r in failed for f in r.findings]
         md = report.metadata
         ids = finding_ids([(f.rule_id, f.evidence) for f in findings], md.agency, md.year,
                           [(f.evidence.line or 0, f.message) for f in findings])
+        decisions, today = self.decisions, self.today
         for f, fid in zip(findings, ids):
-            decision = self.decisions.get(fid)
+            decision = decisions.get(fid) if decisions else None
             f.id = fid
-            f.decision = decision.to_json(self.today) if decision else None
-            f.counted = counts(f, decision, self.today)
+            f.decision = decision.to_json(today) if decision else None
+            f.counted = counts(f, decision, today)
+        if not failed:
+            return results
         scored = []
         for r in results:
             if r.outcome != "fail":
@@ -118,7 +122,7 @@ class SeasonContext:
             keep = [_as_agency(f) for f in r.findings if f.counted]
             if keep and len(keep) == len(r.findings) and all(a is b for a, b in zip(keep, r.findings)):
                 scored.append(r)          # nothing taken out or re-charged: the result as it is
-            elif keep or not all(_dismissed(f, self.today, self.decisions) for f in r.findings):
+            elif keep or not all(_dismissed(f, today, decisions) for f in r.findings):
                 scored.append(_with(r, findings=keep))
             else:
                 scored.append(_with(r, outcome="pass", findings=[]))

@@ -67,14 +67,16 @@ def review_label(f: Finding) -> str:
 def _values(r: AuditRecord, f: Finding) -> list[Any]:
     """One finding's row, in FINDING_COLUMNS order."""
     ev = f.evidence
-    cells = list(ev.cells or [])
+    cells, excerpt = ev.cells or [], ev.excerpt
+    # the anchors only for a quote long enough to be cut (bounded_quote reads them only then)
+    anchors = cell_anchors(list(cells)) if excerpt and len(excerpt) > QUOTE_CHARS else ()
     return [r.source, r.agency or "", r.year,
             f.rule_id, SEVERITY_LABELS.get(f.severity, f.severity),
             f.category, f.title, f.message, f.points,
             part_label(ev.part), TABLE_LABELS.get(ev.table or "", ""),
             cells_cell(cells), values_cell(ev.values or {}),
             ev.line, ev.where or "",
-            bounded_quote(ev.excerpt, cell_anchors(cells), QUOTE_CHARS, QUOTE_LEAD_CHARS) or "",
+            bounded_quote(excerpt, anchors, QUOTE_CHARS, QUOTE_LEAD_CHARS) or "",
             f.remedy or "", _public_basis(f.basis) if type(f.basis) is str else public_basis(f.basis),
             f.id or "", review_label(f)]
 

@@ -143,35 +143,31 @@ def _finding_text(d: dict[str, Any], ev: dict[str, Any]) -> str | None:
     part, table, cells, values = ev["part"], ev["table"], ev["cells"], ev["values"]
     line, where, excerpt = ev["line"], ev["where"], ev["excerpt"]
     if type(message) is not str or type(remedy) is not str or type(charge) is not str or type(reason) is not str \
-            or type(details) is not dict or (decision is not None and type(decision) is not dict) \
             or (fid is not None and type(fid) is not str) or (counted is not True and counted is not False) \
-            or type(cells) is not list or type(values) is not dict \
             or (line is not None and type(line) is not int) or (where is not None and type(where) is not str) \
             or (excerpt is not None and type(excerpt) is not str):
         return None
     part, table = _short(part), _short(table)
     if part is None or table is None:
         return None
-    if cells:
-        for c in cells:
-            if type(c) is not str:
-                return None
-        cells = "[" + ", ".join(map(encode_basestring, cells)) + "]"
-    else:
-        cells = "[]"
+    # containers by the C encoder itself (the same text in place or alone), the empty ones as constants
+    encode = _encode_report
     if (ev["previous_source"] is None and not ev["previous_cells"] and not ev["previous_values"]
             and ev["previous_line"] is None and ev["previous_where"] is None and ev["previous_excerpt"] is None
             and type(ev["previous_cells"]) is list and type(ev["previous_values"]) is dict):
         tail = _NO_PREVIOUS
     else:      # cross-year evidence: the rest encoded as a whole
-        tail = ", " + _encode_report({k: ev[k] for k in _EVIDENCE_ORDER[7:]})[1:] + "}"
+        tail = ", " + encode({k: ev[k] for k in _EVIDENCE_ORDER[7:]})[1:] + "}"
     return (f'{head}{encode_basestring(message)}{middle}{encode_basestring(remedy)}, "details": '
-            f'{_flat_dict(details) if details else "{}"}, "charge": {encode_basestring(charge)}, "charge_reason": '
-            f'{encode_basestring(reason)}, "id": {"null" if fid is None else encode_basestring(fid)}, "decision": '
-            f'{"null" if decision is None else _flat_dict(decision)}, "counted": {"true" if counted else "false"}, '
-            f'"evidence": {{"part": {part}, "table": {table}, "cells": {cells}, "values": '
-            f'{_flat_dict(values) if values else "{}"}, "line": {"null" if line is None else int.__repr__(line)}, '
-            f'"where": {"null" if where is None else encode_basestring(where)}, "excerpt": '
+            f'{"{}" if details == {} and type(details) is dict else encode(details)}, "charge": '
+            f'{encode_basestring(charge)}, "charge_reason": {encode_basestring(reason)}, "id": '
+            f'{"null" if fid is None else encode_basestring(fid)}, "decision": '
+            f'{"null" if decision is None else encode(decision)}, "counted": {"true" if counted else "false"}, '
+            f'"evidence": {{"part": {part}, "table": {table}, "cells": '
+            f'{"[]" if cells == [] and type(cells) is list else encode(cells)}, "values": '
+            f'{"{}" if values == {} and type(values) is dict else encode(values)}, "line": '
+            f'{"null" if line is None else int.__repr__(line)}, "where": '
+            f'{"null" if where is None else encode_basestring(where)}, "excerpt": '
             f'{"null" if excerpt is None else encode_basestring(excerpt)}{tail}')
 
 
@@ -185,36 +181,6 @@ def _short(value: Any) -> str | None:
             _SHORT.clear()
         text = _SHORT[value] = "null" if value is None else encode_basestring(value)
     return text
-
-
-def _flat_dict(values: Any) -> str | None:
-    """The JSON text of a dict as the C encoder writes it (one of str keys and scalar values written
-    here, any other by that encoder), or None for what is not a dict."""
-    if type(values) is not dict:
-        return None
-    if not values:
-        return "{}"
-    items = []
-    for k, v in values.items():
-        if type(k) is not str:
-            return _encode_report(values)
-        cls = v.__class__
-        if cls is str:
-            text = encode_basestring(v)
-        elif cls is int:
-            text = int.__repr__(v)
-        elif v is None:
-            text = "null"
-        elif v is True:
-            text = "true"
-        elif v is False:
-            text = "false"
-        elif cls is float and v - v == 0:
-            text = float.__repr__(v)
-        else:
-            return _encode_report(values)
-        items.append(f"{encode_basestring(k)}: {text}")
-    return "{" + ", ".join(items) + "}"
 
 
 def _encode_report(value: Any) -> str:

@@ -29,8 +29,8 @@ from engine.run.inputs import file_digest
 from engine.run.caps import TimeCapExceeded, in_caps_scope, time_cap
 from engine.run.probe import Probe, probe_file
 from engine.run.records import Finished
-from engine.run.workers import (EngineFailed, EvalTask, Parsed, ParseTask, evaluate_to_blobs, parse_one, spool_records,
-                                worker_context, write_letters)
+from engine.run.workers import (EngineFailed, EvalTask, Parsed, ParseTask, evaluate_record, parse_one, record_blobs,
+                                spool_records, worker_context, write_letters)
 from engine.spool import Blob, read_blob, spool_for
 
 # Reports evaluated in one group task at most: a body's reports of many years still spread over
@@ -204,13 +204,12 @@ def agrees(parsed: Parsed, expected: Probe | None) -> bool:
 
 @in_caps_scope
 def group_task(task: GroupTask) -> dict[str, MemberOutcome]:
-    """Worker: each member parsed once (or read back from its spill), in order, and each member to
-    evaluate evaluated with its predecessor in memory."""
-    reports: dict[str, Report | None] = {}
-    out: dict[str, MemberOutcome] = {}
-    done: list[tuple[MemberOutcome, list[bytes]]] = []     # finished records, spooled together at the end
-    letters: list[AuditRecord] = []                         # their letters, written together at the end
-    compared = {m.previous for m in task.members if m.previous is not None}   # kept for a later member
+    """Worker: each member parsed once (or read back from its spill), then each member to evaluate
+    evaluated with its predecessor in memory, then the finished records encoded, their letters
+    written and the records spooled. Stage by stage over the task's members, not member by member:
+    each stage's code and data (the parser's, the rule engine's, the encoders', the letters') stay
+    in the processor's caches from one report to the next."""
+    parsed_members: list[tuple[Member, Parsed | None, Report | None]] = []
     for m in task.members:
         parsed = None
         if m.spill is not None:
@@ -219,23 +218,29 @@ def group_task(task: GroupTask) -> dict[str, MemberOutcome]:
             parsed, report = parse_one(m.parse)
             if not agrees(parsed, m.expected):
                 report = None
+        parsed_members.append((m, parsed, report))
+    reports = {m.key: report for m, _, report in parsed_members}
+    out: dict[str, MemberOutcome] = {}
+    evaluated: list[tuple[MemberOutcome, AuditRecord]] = []
+    for m, parsed, report in parsed_members:
         result = None
         previous = reports.get(m.previous) if m.previous is not None else None
         if m.base is not None and report is not None and (m.previous is None or previous is not None):
             parsed_sources = report.same_year_sources
             report.same_year_sources = list(m.base.same_year_sources)
-            result = evaluate_to_blobs(EvalTask(m.key, None, None, m.base), report, previous, letters)
+            result = evaluate_record(EvalTask(m.key, None, None, m.base), report, previous)
             report.same_year_sources = parsed_sources     # as parsed: it may be next year's previous
-        if m.key in compared:
-            reports[m.key] = report
         keep_parsed = parsed is not None and (m.base is None or report is None)
         out[m.key] = outcome = MemberOutcome(parsed if keep_parsed else None, result)
-        if isinstance(result, list):
-            done.append((outcome, result))
-    write_letters(letters)
-    if done:
+        if isinstance(result, AuditRecord):
+            evaluated.append((outcome, result))
+    parsed_members.clear()
+    reports.clear()
+    if evaluated:
+        blobs = [record_blobs(record) for _, record in evaluated]
+        write_letters([record for _, record in evaluated])
         # one write for the task's records (the main process reads them only once the task is back)
-        finished = spool_records(spool_for(worker_context().records_dir, "record"), [blobs for _, blobs in done])
-        for (outcome, _), f in zip(done, finished):
+        finished = spool_records(spool_for(worker_context().records_dir, "record"), blobs)
+        for (outcome, _), f in zip(evaluated, finished):
             outcome.result = f
     return out

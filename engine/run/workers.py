@@ -266,19 +266,27 @@ def evaluate_to_blobs(task: EvalTask, report: Report, previous: Report | None,
     spool with others (a group task writes its records' blobs in one system call). With `letters`,
     the record is added to it for the caller to write its outputs later (write_letters) instead
     of now."""
+    record = evaluate_record(task, report, previous)
+    if isinstance(record, EngineFailed):
+        return record
+    if letters is None:
+        _worker.write_outputs(record)
+    else:
+        letters.append(record)
+    return record_blobs(record)
+
+
+def evaluate_record(task: EvalTask, report: Report, previous: Report | None) -> AuditRecord | EngineFailed:
+    """Worker: one parsed report evaluated with durable-rules and scored, under the time cap: its
+    record, or the engine's failure. Nothing written (record_blobs, write_letters)."""
     worker = _worker
     try:
         with time_cap(worker.ctx.max_seconds):
-            record = worker.record(task, report, previous, "durable")
+            return worker.record(task, report, previous, "durable")
     except TimeCapExceeded:
         return EngineFailed(f"规则引擎处理时间超过 {worker.ctx.max_seconds:g} 秒")
     except Exception as exc:
         return EngineFailed(f"{type(exc).__name__}：{exc}")
-    if letters is None:
-        worker.write_outputs(record)
-    else:
-        letters.append(record)
-    return record_blobs(record)
 
 
 def write_letters(records: list[AuditRecord]) -> None:
