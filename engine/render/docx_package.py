@@ -1,12 +1,14 @@
 """The DOCX letters' package: the template (templates/letter.docx, built by docx_template.py) with two
-parts written per letter (the body deflated at zlib level LEVEL, the core properties stored), as zipfile
-would write it (fixed timestamps: deterministic bytes).
+parts written per letter (the body and the core properties, both stored), as zipfile would write it
+(fixed timestamps: deterministic bytes).
 
     template() -> Package                      read once per process (a forked worker inherits it)
     Package.write(document, core) -> bytes     the letter's package: its word/document.xml and the
                                                core properties' fields (title, subject, author)
+    Package.write_body(body, core) -> bytes    the same, from the body between the template's start
+                                               and end of word/document.xml (made UTF-8 once)
     xml_text(text) -> str                      text content escaped as lxml serializes it
-    zip_bytes(entries) -> bytes                the zip of deflated entries (the definition write follows)
+    zip_bytes(entries) -> bytes                the zip of deflated or stored entries (what write follows)
 """
 from __future__ import annotations
 
@@ -18,12 +20,12 @@ from pathlib import Path
 
 TEMPLATE = Path(__file__).parent / "templates" / "letter.docx"
 FIXED_DOS_TIME, FIXED_DOS_DATE = 0, (2000 - 1980) << 9 | 1 << 5 | 1      # 2000-01-01 00:00 (as the template)
-# zlib level of the parts written per letter: the fastest. Deflating the body was half of writing a
-# DOCX letter at zlib's default (6); level 1 takes half that time for a part ~10% larger (about 3.2 KB
-# instead of 2.9 KB in a 40 KB letter whose other parts come compressed from the template).
-LEVEL = 1
-# The core properties (title, subject, author: under 1 KB) are stored, not deflated: setting up a
-# deflate stream (~270 KB of zlib state) cost more than the few hundred bytes it saved.
+# The parts written per letter are stored, not deflated. Deflating the body (~12 KB of XML, zlib level 1)
+# was the largest single cost of writing a letter — more than building its content — for ~9 KB of
+# file (a letter of ~50 KB instead of ~41 KB: the styles, numbering … parts that make most of it come
+# deflated from the template). Word, WPS, LibreOffice and python-docx read stored parts as any zip
+# tool does; what each part holds is the same either way. The core properties (under 1 KB) were
+# always stored: setting up a deflate stream (~270 KB of zlib state) cost more than it saved.
 STORED, DEFLATED = 0, 8
 
 
@@ -72,6 +74,10 @@ class Package:
         head, body, tail = document.partition("<w:body>")
         self.document_head = head + body
         self.document_tail = tail          # the section properties (page size, margins) and the end
+        # write_body(): the document's fixed start and end as UTF-8, and the CRC of the start
+        self._head = self.document_head.encode("utf-8")
+        self._tail = self.document_tail.encode("utf-8")
+        self._head_crc = zlib.crc32(self._head)
         self.core = re.split("@@(title|subject|author)@@", core)   # text, field, text, field …
         # write(): the template's entries in runs between the parts written per letter, made on first use
         self._plan: list[_Part | _Run] | None = None
@@ -82,22 +88,36 @@ class Package:
         same for every letter, joined once); the central directory is each entry's record made once,
         with its offset filled in; a part written here has its records' fixed bytes made once too,
         around its CRC and sizes."""
-        core_xml = "".join(xml_text(core[piece]) if i % 2 else piece for i, piece in enumerate(self.core))
+        data = document.encode("utf-8")
+        return self._write((data,), zlib.crc32(data), len(data), core)
+
+    def write_body(self, body: str, core: dict[str, str]) -> bytes:
+        """write(document_head + body + document_tail, core), with the document's fixed start and
+        end made UTF-8 (and the start's CRC) once: only the body is encoded and checked per letter."""
+        data = body.encode("utf-8")
+        crc = zlib.crc32(self._tail, zlib.crc32(data, self._head_crc))
+        return self._write((self._head, data, self._tail), crc, len(self._head) + len(data) + len(self._tail), core)
+
+    def _write(self, document: tuple[bytes, ...], crc: int, size: int, core: dict[str, str]) -> bytes:
+        """The package with word/document.xml made of the pieces `document` (its CRC and size given)."""
+        core_xml = "".join(xml_text(core[piece]) if i % 2 else piece for i, piece in enumerate(self.core)).encode("utf-8")
         plan = self._plan
         if plan is None:
             plan = self._plan = _plan(self.entries)
         out, central = [], []
         offset = 0
         for piece in plan:
-            if piece.__class__ is _Part:
-                data = (document if piece.name == self.DOCUMENT else core_xml).encode("utf-8")
-                # a raw deflate stream, as zipfile writes
-                deflated = zlib.compress(data, LEVEL, -15) if piece.method == DEFLATED else data
-                sizes = _SIZES.pack(zlib.crc32(data), len(deflated), len(data))
-                out += (piece.local_head, sizes, piece.local_name, deflated)
+            if piece.__class__ is _Part:       # stored: its data as it is
+                if piece.name == self.DOCUMENT:
+                    sizes = _SIZES.pack(crc, size, size)
+                    out += (piece.local_head, sizes, piece.local_name, *document)
+                else:
+                    size_core = len(core_xml)
+                    sizes = _SIZES.pack(zlib.crc32(core_xml), size_core, size_core)
+                    out += (piece.local_head, sizes, piece.local_name, core_xml)
                 central.append(b"".join((piece.central_head, sizes, piece.central_mid,
                                          offset.to_bytes(4, "little"), piece.encoded)))
-                offset += piece.local_size + len(deflated)
+                offset += piece.local_size + (size if piece.name == self.DOCUMENT else size_core)
             else:
                 out.append(piece.local)
                 central += [before + (offset + at).to_bytes(4, "little") + after for before, at, after in piece.central]
@@ -121,11 +141,10 @@ class _Run:
 
 @dataclass(frozen=True)
 class _Part:
-    """A part written per letter: the fixed bytes of its local record around the CRC and sizes
+    """A part written per letter (stored): the fixed bytes of its local record around the CRC and sizes
     (local_name: name length, extra length, name), of its central record (central_mid: from the
     name length to the offset), and the local record's size without the data."""
     name: str
-    method: int
     encoded: bytes
     local_head: bytes
     local_name: bytes
@@ -136,11 +155,10 @@ class _Part:
 
 def _part(name: str) -> _Part:
     encoded = name.encode("ascii")
-    method = STORED if name == Package.CORE else DEFLATED
-    local, before, _name = _records(_Entry(encoded, 0, b"", 0, method))
+    local, before, _name = _records(_Entry(encoded, 0, b"", 0, STORED))
     # _records: local = 14 bytes, crc and sizes (12), name and extra lengths (4), name; central
     # before its offset = 16 bytes, crc and sizes (12), lengths, comment, disk, attributes (14)
-    return _Part(name, method, encoded, local[:14], local[26:], before[:16], before[28:], len(local))
+    return _Part(name, encoded, local[:14], local[26:], before[:16], before[28:], len(local))
 
 
 def _plan(entries: list[_Entry | str]) -> list[_Part | _Run]:
