@@ -106,14 +106,16 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
     # the rows read straight into their cells (engine/parse/plain.py): all of them, or the TAB rows
     # whose values are exactly their label line's cells, the general reader reading the others
     inline: plain.PlainRows = {}
+    short: dict[str, list[str]] = {}
     edges = (0, 0)
     if columns == APPLICANT_COLUMNS:
         fast = plain.plain_rows(lines, folded, anchors, chosen, region, _widths(variant), labels, partial=True)
         if fast.__class__ is plain.Partial:
-            inline, edges = fast.rows, (fast.lead, fast.trail)
+            inline, short, edges = fast.rows, fast.short, (fast.lead, fast.trail)
         elif fast is not None:
             return table, _place_plain(table, order, fast, chosen, lines, _template_addresses(variant))
-    reads = read_rows(lines, folded, anchors, chosen, region, {k: len(columns) for k in order}, labels, inline)
+    reads = read_rows(lines, folded, anchors, chosen, region, {k: len(columns) for k in order}, labels,
+                      inline.keys() | short.keys() if short else inline)
     if header and columns != APPLICANT_COLUMNS and not _rows_fit(reads, columns):
         # the rows contradict the header (its width, or 总计 adds up only in template order):
         # the header was misread, keep the template order
@@ -139,6 +141,13 @@ def extract(lines: list[SourceLine], folded: list[str], region: Region, variant:
             plain.place(table.cells, _addresses(key, columns), row, lines)
             continue
         addrs = list(_addresses(key, columns))
+        values = short.get(key)
+        if values is not None:      # (place_row's ROW_TOO_FEW_VALUES for a short row: plain.plain_rows)
+            row_line = lines[chosen[key].line]
+            for a in addrs:
+                table.cells[a] = unknown_cell(a, "missing", " ".join(values), row_line)
+            diags.append(D.too_few("applications", key, width, values, row_line, addrs))
+            continue
         read = reads.get(key)
         if read is None:
             diags.append(_row_missing(table, key))

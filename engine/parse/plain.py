@@ -46,6 +46,7 @@ class Partial(NamedTuple):
     rows: PlainRows         # the inline rows only
     lead: int               # the most empty cells before the first value of an inline row
     trail: int              # ... after its last value
+    short: dict[str, list[str]]     # short rows: key -> the values (see plain_rows)
 
 
 def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor], chosen: dict[str, Anchor],
@@ -54,10 +55,15 @@ def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor]
     """Every chosen row read as a plain row (module doc), or None when one of them is not.
 
     `partial`: when some row is not plain, a Partial (its inline rows) instead of None, if it has
-    any inline row; the caller reads the other rows the general way (grid.read_rows(plain=...))."""
+    any inline or short row; the caller reads the other rows the general way (grid.read_rows(plain=
+    ...)). A SHORT row is an inline row with fewer values than cells and no empty cell at all: the
+    general reader reads it as exactly those values (TAB tokens on its label's line, nothing else),
+    which no padding or position can place (positional_slots needs an empty cell), no layout takes
+    (TAB) and no digit run splits (TAB): ROW_TOO_FEW_VALUES, whatever the rest of the table."""
     if not ENABLED or not chosen:
         return None
     inline: dict[str, list[str]] | None = {} if partial else None
+    short: dict[str, list[str]] = {}
     general: list[str] = []
     chosen_ids = {id(a) for a in chosen.values()}
     relevant = [a for a in sorted(anchors, key=_ANCHOR_POS) if a.kind == "stop" or id(a) in chosen_ids]
@@ -96,6 +102,13 @@ def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor]
                             if inline is not None:
                                 inline[key] = fields
                             continue
+                    elif inline is not None and 0 < len(texts) < w and len(texts) == len(fields) - 1:
+                        kinds = list(map(kinds_get, texts))
+                        raw = line.text
+                        if all(kinds) and (raw == f or raw[start:len(f)] == f[start:]):
+                            short[key] = texts
+                            general.append(key)     # (not plain: the table is read partly)
+                            continue
         if general:
             general.append(key)     # (a partial reading already: the other rows go the general way)
             continue
@@ -120,11 +133,11 @@ def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor]
         out[key], last = got
         last_line = max(last_line, last)
     if general:
-        return _partial(out, inline) if inline else None
+        return _partial(out, inline, short) if inline or short else None
     return out, last_line
 
 
-def _partial(out: PlainRows, inline: dict[str, list[str]]) -> Partial:
+def _partial(out: PlainRows, inline: dict[str, list[str]], short: dict[str, list[str]]) -> Partial:
     """The inline rows of a partial reading and their padding: the general reader's tokens of such
     a row are its line's cells after the label, an empty cell each or a value (grid._collect; no
     merged cell, nothing after the line), so the empty cells before its first value and after its
@@ -141,7 +154,7 @@ def _partial(out: PlainRows, inline: dict[str, list[str]]) -> Partial:
             while not cells[-1 - k]:
                 k += 1
             trail = max(trail, k)
-    return Partial({k: out[k] for k in inline}, lead, trail)
+    return Partial({k: out[k] for k in inline}, lead, trail, short)
 
 
 def _rest(lines: list[SourceLine], folded: list[str], li: int, end_line: int, end_col: int, label: str
