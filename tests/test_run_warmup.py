@@ -46,6 +46,16 @@ def marking_warm_worker(tasks):
     return warm_worker(tasks)
 
 
+@pytest.fixture
+def marks(tmp_path, monkeypatch) -> Path:
+    """The folder where the workers' warm-ups leave a mark per call (marking_warm_worker in place)."""
+    folder = tmp_path / "marks"
+    folder.mkdir()
+    monkeypatch.setenv(MARKS, str(folder))
+    monkeypatch.setattr(grouped, "warm_worker", marking_warm_worker)
+    return folder
+
+
 def stand_in_evaluate(report, catalog, previous=None, engine="durable"):
     return real_evaluate(report, catalog, previous=previous, engine=engine)
 
@@ -54,12 +64,8 @@ def tree(root: Path) -> list[str]:
     return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
 
 
-def test_the_warm_up_runs_and_changes_no_output(tmp_path, rules, monkeypatch):
+def test_the_warm_up_runs_and_changes_no_output(tmp_path, rules, marks, monkeypatch):
     folder = corpus(tmp_path / "in")
-    marks = tmp_path / "marks"
-    marks.mkdir()
-    monkeypatch.setenv(MARKS, str(marks))
-    monkeypatch.setattr(grouped, "warm_worker", marking_warm_worker)
     options = dict(jobs=2, run_date=dt.date(2026, 1, 5), rules_dir=rules)
     run_audit([folder], tmp_path / "warm", AuditOptions(**options))
     # one call per worker, each with the first probed reports (the seeds, in key order)
@@ -76,12 +82,8 @@ def test_the_warm_up_runs_and_changes_no_output(tmp_path, rules, monkeypatch):
             assert filecmp.cmp(warm / name, cold / name, shallow=False), name
 
 
-def test_the_warm_up_is_left_out_with_stand_in_stages(tmp_path, rules, monkeypatch):
+def test_the_warm_up_is_left_out_with_stand_in_stages(tmp_path, rules, marks, monkeypatch):
     folder = corpus(tmp_path / "in")
-    marks = tmp_path / "marks"
-    marks.mkdir()
-    monkeypatch.setenv(MARKS, str(marks))
-    monkeypatch.setattr(grouped, "warm_worker", marking_warm_worker)
     hooks = Hooks(evaluate="engine.evaluate:evaluate")      # equal to the real ones: warmed
     run_audit([folder], tmp_path / "a", AuditOptions(jobs=1, run_date=dt.date(2026, 1, 5), rules_dir=rules,
                                                     hooks=hooks))
