@@ -1,7 +1,7 @@
 """Benchmark of the whole audit run: N synthetic text reports → `xxgk-audit audit` outputs.
 
     .venv/bin/python benchmarks/audit.py [-n 1000] [--jobs 2] [--sizes 250,1000] [--defects 0.2] [--keep DIR]
-                                         [--two-phase]
+                                         [--two-phase] [--scratch DIR]
 
 The reports are made from the five seeds (tests/fixtures/seeds): each copy gets its own agency name
 and, where the seed's tables are laid out as text rows, its own consistent figures (every identity of
@@ -16,6 +16,12 @@ and its own CPU seconds in each: a step where the workers wait is serial time), 
 Target on a 2-core machine
 (issue 14): ≥ 500 reports/s with --jobs 2 for 1,000 and 10,000 reports, the 10,000-report run within
 10% of 10× the 1,000-report one. benchmarks/scale.py gives each process's peak memory and the fit.
+
+The reports and outputs go to a scratch folder deleted at exit: by default under /dev/shm when that
+is a writable tmpfs (else the system temporary folder, or TMPDIR when it is set). A disk can charge
+its own costs to the run (docs/scale.md, "The temporary folder's disk": on this VM's ext4 without a
+journal, file creation costs up to 0.9 ms for minutes after a run deleted its files); --scratch DIR
+measures on the disk of your choice. The first line printed names the folder and its file system.
 """
 from __future__ import annotations
 
@@ -179,11 +185,43 @@ class Steps:
         return "  ".join(f"{name} {start:.2f}+{wall:.2f}/{cpu:.2f}" for name, start, wall, cpu in self.times)
 
 
-def run(n: int, jobs: int, defects: float, keep: Path | None, two_phase: bool = False) -> None:
+def filesystem_of(path: Path) -> str:
+    """The type of the file system holding `path` (the longest mount point above it in /proc/mounts),
+    or "?" where that is unknown."""
+    best, kind = "", "?"
+    try:
+        mounts = Path("/proc/mounts").read_text().splitlines()
+    except OSError:
+        return kind
+    target = str(path.resolve())
+    for line in mounts:
+        fields = line.split()
+        if len(fields) < 3:
+            continue
+        point = fields[1].replace("\\040", " ")
+        inside = target == point or target.startswith(point.rstrip("/") + "/")
+        if inside and len(point) > len(best):
+            best, kind = point, fields[2]
+    return kind
+
+
+def default_scratch() -> Path | None:
+    """Where the scratch folder goes unless --scratch says: TMPDIR when it is set (the user chose),
+    else /dev/shm when it is a writable tmpfs, else the system temporary folder (None)."""
+    if os.environ.get("TMPDIR"):
+        return None
+    shm = Path("/dev/shm")
+    if shm.is_dir() and os.access(shm, os.W_OK) and filesystem_of(shm) == "tmpfs":
+        return shm
+    return None
+
+
+def run(n: int, jobs: int, defects: float, keep: Path | None, two_phase: bool = False,
+        scratch: Path | None = None) -> None:
     if two_phase:          # parse everything, then evaluate (the Report pickled in between)
         import engine.run.audit
         engine.run.audit.ONE_PASS = False
-    with tempfile.TemporaryDirectory(prefix="xxgk-bench-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="xxgk-bench-", dir=scratch) as tmp:
         base = keep or Path(tmp)
         inputs = base / "reports"
         inputs.mkdir(parents=True, exist_ok=True)
@@ -221,14 +259,22 @@ def main() -> None:
     ap.add_argument("--keep", type=Path, default=None, help="keep the generated reports and outputs here")
     ap.add_argument("--two-phase", action="store_true",
                     help="the two-phase run (parse all, then evaluate) instead of one pass, to compare in one tree")
+    ap.add_argument("--scratch", type=Path, default=None,
+                    help="folder for the generated reports and outputs (default: /dev/shm when it is a tmpfs)")
+    ap.add_argument("--size-of-sizes", action="store_true", help=argparse.SUPPRESS)   # a --sizes child: named once
     args = ap.parse_args()
+    scratch = args.scratch or default_scratch()
+    if args.keep is None and not args.size_of_sizes:
+        where = scratch or Path(tempfile.gettempdir())
+        print(f"scratch folder: {where} ({filesystem_of(where)})", flush=True)
     if args.sizes:
         import subprocess
         for size in args.sizes.split(","):     # a fresh process per size: peak RSS is per run
             subprocess.run([sys.executable, __file__, "-n", size, "--jobs", str(args.jobs),
-                            "--defects", str(args.defects)] + (["--two-phase"] if args.two_phase else []), check=True)
+                            "--defects", str(args.defects), "--scratch", str(scratch or tempfile.gettempdir()),
+                            "--size-of-sizes"] + (["--two-phase"] if args.two_phase else []), check=True)
         return
-    run(args.n, args.jobs, args.defects, args.keep, args.two_phase)
+    run(args.n, args.jobs, args.defects, args.keep, args.two_phase, scratch)
 
 
 if __name__ == "__main__":
