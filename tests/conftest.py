@@ -2,8 +2,16 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import settings
 
 from tests.real_support import REAL, SKIP_MESSAGE, under_ci
+
+# Under CI the property tests draw the same examples every run: a red CI is then a regression of the
+# commit, never a lucky draw (hypothesis' advice for CI). Local runs draw new examples each time and
+# keep failures in .hypothesis/; a failure they find becomes an explicit @example or fixture.
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+if under_ci():
+    settings.load_profile("ci")
 
 
 def pytest_configure(config: pytest.Config) -> None:
