@@ -12,6 +12,12 @@ The steps, all tolerances in points:
 4. cells: for each crossing (in (x, top) order), the smallest rectangle to its lower right whose
    four corners are crossings joined by common edges;
 5. tables: cells grouped by shared corners; a "table" of one cell is not a table.
+
+One step of our own, before 3: a row whose top (or bottom) line was left on the other side of a
+page break is closed (_close_open_ends). A browser printing a bordered HTML table draws the line
+between two rows once, as the upper row's bottom border: when the page breaks there, the lower row
+starts the next page with its column lines but no line above it, and pdfplumber's finder loses the
+row (its figures were read as text, and the row charged to the agency as missing or malformed).
 """
 from __future__ import annotations
 
@@ -31,6 +37,8 @@ JOIN = 3.0
 CROSS = 3.0
 MIN_LENGTH_BEFORE = 1.0
 MIN_LENGTH_AFTER = 3.0
+OPEN_END_COLUMNS = 3      # column lines ending together (a grid of two columns at least)
+OPEN_END_HEIGHT = 6.0     # from their ends to the closed line: a row's height at least
 
 Box = tuple[float, float, float, float]     # x0, top, x1, bottom
 
@@ -86,7 +94,60 @@ class RuledTable:
 
 def find_tables(edges: list[Edge]) -> list[RuledTable]:
     merged = [e for e in _merge([e for e in edges if _length(e) >= MIN_LENGTH_BEFORE]) if _length(e) >= MIN_LENGTH_AFTER]
-    return [RuledTable(group) for group in _tables(_cells(_crossings(merged)))]
+    return [RuledTable(group) for group in _tables(_cells(_crossings(_close_open_ends(merged))))]
+
+
+def _close_open_ends(edges: list[Edge]) -> list[Edge]:
+    """`edges` with a horizontal line added where a row was left open by a page break: three or
+    more column lines end together (top or bottom, within SNAP) where no horizontal line runs, and
+    the nearest horizontal line that closes at least three of them (it reaches the last of them, and
+    each of them within its extent crosses it) lies at least a row's height away. The added line
+    runs from the first of them to the last. Anything less (a frame's two sides, a line partly
+    closing the ends, a closed line too near to hold a row) is left as drawn."""
+    verticals = [e for e in edges if e.orientation == "v"]
+    if len(verticals) < OPEN_END_COLUMNS:
+        return edges
+    horizontals = [e for e in edges if e.orientation == "h"]
+    added = [line for at_top in (True, False) for group in _ending_together(verticals, at_top)
+             if (line := _closing_line(group, at_top, horizontals)) is not None]
+    return edges + added if added else edges
+
+
+def _ending_together(verticals: list[Edge], at_top: bool) -> list[list[Edge]]:
+    """The vertical edges grouped by where they end (top or bottom), chained within SNAP; groups
+    of OPEN_END_COLUMNS or more."""
+    end = _TOP if at_top else itemgetter(4)
+    groups: list[list[Edge]] = []
+    for e in sorted(verticals, key=end):
+        if groups and end(e) - end(groups[-1][-1]) <= SNAP:
+            groups[-1].append(e)
+        else:
+            groups.append([e])
+    return [g for g in groups if len(g) >= OPEN_END_COLUMNS]
+
+
+def _closing_line(group: list[Edge], at_top: bool, horizontals: list[Edge]) -> Edge | None:
+    ends = [e.top if at_top else e.bottom for e in group]
+    y = sum(ends) / len(ends)
+    left, right = min(e.x0 for e in group), max(e.x0 for e in group)
+    if any(abs(h.top - y) <= CROSS and h.x0 < right and h.x1 > left for h in horizontals):
+        return None                         # closed there, wholly or in part: as drawn
+    closing = [h for h in horizontals if _closes(h, group, right)]
+    if not closing:
+        return None
+    nearest = min(closing, key=lambda h: abs(h.top - y))
+    if abs(nearest.top - y) < OPEN_END_HEIGHT:
+        return None
+    return Edge("h", left, y, right, y)
+
+
+def _closes(h: Edge, group: list[Edge], right: float) -> bool:
+    """Whether `h` reaches the group's last column line and crosses every line of the group within
+    its extent, three of them at least."""
+    if abs(h.x1 - right) > CROSS:
+        return False
+    inside = [v for v in group if h.x0 - CROSS <= v.x0 <= h.x1 + CROSS]
+    return len(inside) >= OPEN_END_COLUMNS and all(v.top - CROSS <= h.top <= v.bottom + CROSS for v in inside)
 
 
 def _length(e: Edge) -> float:
