@@ -19,6 +19,8 @@ need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 # DOCX letters are converted to PDF by LibreOffice (headless) to count their pages.
 command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer)
+# summary.xlsx is opened by LibreOffice Calc (tests/test_summary_libreoffice.py).
+[ -e /usr/lib/libreoffice/program/libsclo.so ] || need+=(libreoffice-calc)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
 fc-list 2>/dev/null | grep -qiE 'Noto (Sans|Serif) CJK|WenQuanYi|Droid Sans Fallback' || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
