@@ -46,6 +46,7 @@ import functools
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
+from engine.code_cache import compiled
 from engine.dialect import ENGINE_DEC_BOUND, MAX_ENGINE_INT, SENTINEL_TYPE, FactError, scaled  # noqa: F401
 from engine.facts.extractors.registry import EXTRACTORS
 from engine.facts.forms import (MAX_ENGINE_STR, FormFn, _dec, _enc, _neq_may_hold,  # noqa: F401
@@ -299,7 +300,7 @@ def _dict_test(alternatives: tuple) -> Callable[[Callable[[str], Any]], bool]:
     reads, test = _sent_test(alternatives)
     code = ["def test(get):", *reads, f"    return bool({test})"]
     namespace: dict[str, Any] = {"_neq_may_hold": _neq_may_hold}
-    exec(compile("\n".join(code), "<sent test>", "exec"), namespace)
+    exec(compiled("\n".join(code), "<sent test>"), namespace)
     return namespace["test"]
 
 
@@ -335,5 +336,5 @@ def _args_test(alternatives: tuple | None, names: tuple[str, ...],
     code = [f"def test({', '.join(arg.values())}):",
             f"    return bool({' or '.join(tests) if tests else 'False'})"]
     namespace: dict[str, Any] = {"_neq_may_hold": _neq_may_hold}
-    exec(compile("\n".join(code), "<keep test>", "exec"), namespace)
+    exec(compiled("\n".join(code), "<keep test>"), namespace)
     return namespace["test"]

@@ -8,6 +8,7 @@ import functools
 import json
 from typing import Any, Callable
 
+from engine.code_cache import compiled
 from engine.dialect import ENGINE_DEC_BOUND, MAX_ENGINE_INT, FactError, scaled
 
 MAX_ENGINE_STR = 200
@@ -167,7 +168,7 @@ def _sent_test(alternatives: tuple) -> tuple[list[str], str]:
 def _compiled_form(code: list[str], visible: tuple) -> FormFn:
     namespace: dict[str, Any] = {"_bad_str": _bad_str, "_bad_int": _bad_int, "_dec": _dec,
                                  "_enc": _enc, "_int_repr": int.__repr__, "_neq_may_hold": _neq_may_hold}
-    exec(compile("\n".join(code), f"<engine form {len(visible)} fields>", "exec"), namespace)
+    exec(compiled("\n".join(code), f"<engine form {len(visible)} fields>"), namespace)
     return namespace["form"]
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
 
+from engine.code_cache import compiled
 from engine.dialect import ENGINE_DEC_BOUND
 from engine.facts.forms import _neq_may_hold
 from engine.facts.extractors.structure import row_keys_of
@@ -149,7 +150,7 @@ class _Batch:
             code.extend(blocks[j] or ["        pass"])
         namespace: dict[str, Any] = {"_Z": _ZERO, "_B": ENGINE_DEC_BOUND, "_ONE": _ONE,
                                      "_at": at_precision_of, "_neq": _neq_may_hold}
-        exec(compile("\n".join(code), "<sum batch>", "exec"), namespace)
+        exec(compiled("\n".join(code), "<sum batch>"), namespace)
         self.run = namespace["run"]
 
 
