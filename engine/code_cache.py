@@ -30,7 +30,7 @@ from types import CodeType
 
 from engine.paths import user_cache_folder
 
-# code files kept at most in the folder (the newest): a few dozen per catalog in use
+# files kept at most in a folder (the newest): a few dozen per catalog in use
 KEEP = 512
 # bump when the stored form changes
 FORMAT = b"code-cache 1"
@@ -38,8 +38,6 @@ FORMAT = b"code-cache 1"
 # (filename, source) -> code: compiled or read in this process (bounded: see compiled)
 _MEMO: dict[tuple[str, str], CodeType] = {}
 _MEMO_MAX = 256
-# the folder once looked up (False: not looked up yet; None: no cache)
-_folder: Path | None | bool = False
 
 
 def compiled(source: str, filename: str) -> CodeType:
@@ -49,46 +47,20 @@ def compiled(source: str, filename: str) -> CodeType:
     code = _MEMO.get(key)
     if code is not None:
         return code
-    folder = _cache_folder()
-    path = None
-    if folder is not None:
-        path = folder / (hashlib.sha256(b"%s\0%s" % (filename.encode("utf-8"), source.encode("utf-8")))
-                         .hexdigest() + ".bin")
-        code = _read(path, filename)
+    store = Store.named("code")
+    name = store.name_of(b"%s\0%s" % (filename.encode("utf-8"), source.encode("utf-8")))
+    code = _loaded(store.get(name), filename)
     if code is None:
         code = compile(source, filename, "exec")
-        if path is not None:
-            _write(path, code)
+        store.put(name, marshal.dumps(code))
     if len(_MEMO) >= _MEMO_MAX:
         _MEMO.clear()
     _MEMO[key] = code
     return code
 
 
-def _cache_folder() -> Path | None:
-    global _folder
-    if _folder is False:
-        _folder = None
-        base = user_cache_folder()
-        if base is not None:
-            tag = hashlib.sha256(FORMAT + sys.version.encode() + importlib.util.MAGIC_NUMBER).hexdigest()[:24]
-            folder = base / f"code-{tag}"
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-                _folder = folder
-            except OSError:
-                pass
-    return _folder
-
-
-def _read(path: Path, filename: str) -> CodeType | None:
-    try:
-        with open(path, "rb") as f:
-            data = f.read()
-    except OSError:
-        return None
-    digest, payload = data[:32], data[32:]
-    if len(digest) < 32 or hashlib.sha256(payload).digest() != digest:
+def _loaded(payload: bytes | None, filename: str) -> CodeType | None:
+    if payload is None:
         return None
     try:
         code = marshal.loads(payload)
@@ -97,21 +69,70 @@ def _read(path: Path, filename: str) -> CodeType | None:
     return code if isinstance(code, CodeType) and code.co_filename == filename else None
 
 
-def _write(path: Path, code: CodeType) -> None:
-    """Stored under a temporary name, then renamed: a reader never sees half a file (two processes
-    storing the same code at once both write the same bytes)."""
-    payload = marshal.dumps(code)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(tmp, "wb") as f:
-            f.write(hashlib.sha256(payload).digest() + payload)
-        os.replace(tmp, path)
-        _prune(path.parent)
-    except OSError:
+class Store:
+    """A folder of the user's cache for one kind of compiled thing (made for this Python and this
+    FORMAT): payloads by name, each file a sha256 of its payload then the payload, written under a
+    temporary name and renamed (a reader never sees half a file; a damaged one reads as absent).
+    Without a usable folder, nothing is found and nothing is kept."""
+
+    _stores: dict[str, "Store"] = {}
+
+    def __init__(self, folder: Path | None):
+        self.folder = folder
+
+    @classmethod
+    def named(cls, kind: str) -> "Store":
+        """The store of `kind`, looked up once per process."""
+        store = cls._stores.get(kind)
+        if store is None:
+            store = cls._stores[kind] = cls(_folder_for(kind))
+        return store
+
+    @staticmethod
+    def name_of(key: bytes) -> str:
+        return hashlib.sha256(key).hexdigest() + ".bin"
+
+    def get(self, name: str) -> bytes | None:
+        if self.folder is None:
+            return None
         try:
-            tmp.unlink()
+            with open(self.folder / name, "rb") as f:
+                data = f.read()
         except OSError:
-            pass
+            return None
+        digest, payload = data[:32], data[32:]
+        if len(digest) < 32 or hashlib.sha256(payload).digest() != digest:
+            return None
+        return payload
+
+    def put(self, name: str, payload: bytes) -> None:
+        if self.folder is None:
+            return
+        path = self.folder / name
+        tmp = path.with_name(f".{name}.{os.getpid()}.tmp")
+        try:
+            with open(tmp, "wb") as f:
+                f.write(hashlib.sha256(payload).digest() + payload)
+            os.replace(tmp, path)
+            _prune(self.folder)
+        except OSError:
+            try:
+                tmp.unlink()
+            except OSError:
+                pass
+
+
+def _folder_for(kind: str) -> Path | None:
+    base = user_cache_folder()
+    if base is None:
+        return None
+    tag = hashlib.sha256(FORMAT + sys.version.encode() + importlib.util.MAGIC_NUMBER).hexdigest()[:24]
+    folder = base / f"{kind}-{tag}"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
 
 
 def _prune(folder: Path) -> None:

@@ -32,7 +32,8 @@ LAYERS = (
 )
 BASE_MODULES = ("engine", "engine.model", "engine.template", "engine.dialect", "engine.evidence",
                 "engine.yamlfile", "engine.yaml_guard", "engine.spool", "engine.paths",
-                "engine.dates", "engine.sources", "engine.lazy", "engine.fastcopy", "engine.code_cache")
+                "engine.dates", "engine.sources", "engine.lazy", "engine.fastcopy", "engine.code_cache",
+                "engine.regex_cache")
 
 
 def module_name(path: Path) -> str:

@@ -21,7 +21,7 @@ def cache_home(tmp_path, monkeypatch):
 def fresh_process(monkeypatch):
     """As a new process sees the module: nothing compiled or looked up yet."""
     monkeypatch.setattr(code_cache, "_MEMO", {})
-    monkeypatch.setattr(code_cache, "_folder", False)
+    monkeypatch.setattr(code_cache.Store, "_stores", {})
 
 
 def run(code):

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import re
 
+from engine.regex_cache import derived, regex as cached_regex
+
 try:                                   # Python ≥ 3.11
     from re import _constants as _c, _parser as _p
 except ImportError:                    # pragma: no cover - older Pythons
@@ -26,7 +28,14 @@ MAX_ALTERNATIVES = 4       # more strings than this: testing them costs about wh
 
 def required_literals(regex: re.Pattern) -> tuple[str, ...] | None:
     """Strings one of which every match contains, or None when none can be derived (or the
-    pattern ignores case, or matches the empty string at some point without any literal)."""
+    pattern ignores case, or matches the empty string at some point without any literal).
+    Derived once per pattern and kept with the compiled patterns (engine/regex_cache.py)."""
+    if not isinstance(regex.pattern, str):
+        return _required_literals(regex)
+    return derived("literals", regex.pattern, regex.flags, lambda: _required_literals(regex), __file__)
+
+
+def _required_literals(regex: re.Pattern) -> tuple[str, ...] | None:
     if regex.flags & re.IGNORECASE:
         return None
     try:
@@ -97,6 +106,6 @@ def one_regex(patterns: list[re.Pattern]) -> re.Pattern | None:
     if any(re.search(r"\\[1-9]|\(\?P=|\(\?\(", p.pattern) for p in patterns):
         return None
     try:
-        return re.compile("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
+        return cached_regex("|".join(f"(?:{p.pattern})" for p in patterns), patterns[0].flags)
     except re.error:
         return None

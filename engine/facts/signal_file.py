@@ -13,6 +13,7 @@ from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError
 
 from engine.facts.text_source import PART_IDS
+from engine.regex_cache import regex as cached_regex
 from engine.yaml_guard import YamlLimitError, read_yaml_text
 from engine.yamlfile import NOT_PLAIN, round_trip_tree
 
@@ -101,7 +102,7 @@ def load_yaml_document(path: Path) -> Any:
 
 def compile_checked(regex: str, where: str, problems: list[str]) -> re.Pattern | None:
     try:
-        return re.compile(regex)
+        return cached_regex(regex)
     except re.error as exc:
         problems.append(f"{where}: 正则表达式无法编译（{exc}）：{regex}")
         return None
@@ -210,7 +211,7 @@ def _parse_signal(node: Any, path: str, problems: list[str]) -> SignalDef | None
         combined = "|".join(f"(?:{_fill(m.regex, 2000)})" for m in group.matchers)
         if group.matchers:
             try:
-                re.compile(combined)
+                cached_regex(combined)
             except re.error as exc:
                 problems.append(f"{path}:{group.matchers[0].line}: 信号 {sid} 的分组 {group.name} "
                                 f"的各项无法合并为一个正则表达式（{exc}），请勿使用命名分组")

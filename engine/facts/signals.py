@@ -38,6 +38,7 @@ from engine.facts.signal_file import (_PLACEHOLDER, SignalDef, SignalLoadError, 
 from engine.facts.text_source import TextView, part_views
 from engine.model import Report
 from engine.paths import SIGNALS_FILE
+from engine.regex_cache import regex as cached_regex
 
 DEFAULT_SIGNALS_FILE = SIGNALS_FILE
 
@@ -130,7 +131,7 @@ class SignalSet:
             # a phrase (escaped text, no "|") goes in bare: an alternation whose branches all
             # open with a character gets re's first-character skip; a pattern stays in (?:…)
             usable = [f if m.phrase else f"(?:{f})" for m, f in zip(group.matchers, filled) if f is not None]
-            regex = re.compile("|".join(usable)) if usable else None
+            regex = cached_regex("|".join(usable)) if usable else None
             self._cache[key] = (regex, len(usable) < len(filled))
             if regex is not None:
                 self._literals[regex] = required_literals(regex)
