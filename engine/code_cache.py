@@ -30,8 +30,9 @@ from types import CodeType
 
 from engine.paths import user_cache_folder
 
-# files kept at most in a folder (the newest): a few dozen per catalog in use
-KEEP = 512
+# files kept at most in a folder (the newest; checked at a process's first store): a few hundred per
+# catalog and signal file in use
+KEEP = 2048
 # bump when the stored form changes
 FORMAT = b"code-cache 1"
 
@@ -79,6 +80,7 @@ class Store:
 
     def __init__(self, folder: Path | None):
         self.folder = folder
+        self._pruned = False
 
     @classmethod
     def named(cls, kind: str) -> "Store":
@@ -114,7 +116,9 @@ class Store:
             with open(tmp, "wb") as f:
                 f.write(hashlib.sha256(payload).digest() + payload)
             os.replace(tmp, path)
-            _prune(self.folder)
+            if not self._pruned:          # once a process: a run stores a few hundred at most
+                self._pruned = True
+                _prune(self.folder)
         except OSError:
             try:
                 tmp.unlink()

@@ -83,4 +83,6 @@ def test_old_files_are_pruned(cache_home, monkeypatch):
     monkeypatch.setattr(code_cache, "KEEP", 3)
     for i in range(5):
         code_cache.compiled(f"def f(x):\n    return {i}\n", "<gen>")
+    fresh_process(monkeypatch)                  # pruned at a process's first store
+    code_cache.compiled("def f(x):\n    return 'last'\n", "<gen>")
     assert len(list(cache_home.glob("code-*/*.bin"))) == 3
