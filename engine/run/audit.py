@@ -54,8 +54,9 @@ from engine.run.grouped import OnePassSteps
 from engine.run.probe import Probe, ProbeTable
 from engine.run.summary_pass import SummaryPass
 from engine.run.workers import (EngineFailed, EvalContext, EvalTask, Parsed, ParseTask, eval_task, init_eval_worker,
-                                parse_task, preload_catalog, prepare_eval_worker, reference_fallback)
-from engine.score import RuleInfo, load_scoring
+                                parse_task, preload_catalog, preload_scoring, prepare_eval_worker,
+                                reference_fallback)
+from engine.score import RuleInfo
 from engine.spool import shared_path
 
 # One pass from bytes to finished record (onepass.py): text reports are probed, grouped, then parsed
@@ -134,7 +135,7 @@ class Rules:
 def load_rules(options: AuditOptions) -> Rules:
     """Raises OfficeConfigError, ScoringConfigError, RuleLoadError (the CLI's exit codes)."""
     office = load_office(options.office_file)
-    load_scoring(options.scoring_file)      # checked here; each worker loads it for itself
+    preload_scoring(options.scoring_file)   # checked here; the workers' state takes it (workers.py)
     catalog = preload_catalog(options.hooks, Path(options.rules_dir))
     return Rules(catalog, catalog_rule_info(catalog), office)
 

@@ -206,6 +206,9 @@ class EvalWorker:
 #   when it evaluates the reports no worker could (reference_fallback).
 _preloaded: dict[tuple[str, str], Any] = {}
 _worker: EvalWorker | None = None
+# the scoring policy the main process loaded (to check it before anything runs), by its path: the
+# process's worker state (init_eval_worker) takes it instead of reading and validating the file again
+_preloaded_scoring: dict[str, ScoringPolicy] = {}
 
 
 def preload_catalog(hooks: Hooks, rules_dir: Path) -> Any:
@@ -216,6 +219,15 @@ def preload_catalog(hooks: Hooks, rules_dir: Path) -> Any:
     _preloaded.clear()
     _preloaded[(hooks.load_catalog, str(rules_dir))] = catalog
     return catalog
+
+
+def preload_scoring(path: str | Path) -> ScoringPolicy:
+    """Loads the scoring policy in the main process (ScoringConfigError goes to the CLI), kept for
+    the worker state made in this process (prepare_eval_worker) and inherited by forked workers."""
+    policy = load_scoring(path)
+    _preloaded_scoring.clear()
+    _preloaded_scoring[str(path)] = policy
+    return policy
 
 
 def prepare_eval_worker(ctx: EvalContext) -> None:
@@ -235,7 +247,8 @@ def init_eval_worker(ctx: EvalContext) -> None:
     if catalog is None:
         catalog = resolve(ctx.hooks.load_catalog)(Path(ctx.rules_dir))
     output_ctx = OutputContext(Path(ctx.out_dir), ctx.office, ctx.run_date)
-    _worker = EvalWorker(ctx, catalog, catalog_rule_info(catalog), load_scoring(ctx.scoring_path),
+    policy = _preloaded_scoring.get(ctx.scoring_path) or load_scoring(ctx.scoring_path)
+    _worker = EvalWorker(ctx, catalog, catalog_rule_info(catalog), policy,
                          resolve(ctx.hooks.evaluate), [cls(output_ctx) for cls in outputs.REPORT_OUTPUTS])
 
 
