@@ -11,6 +11,8 @@ from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
 from typing import Any, Iterable, Literal, NamedTuple
 
+from engine.fastcopy import compact_pickle
+
 # --------------------------------------------------------------------------------------------
 # Ingest: a document as a sequence of lines, whatever its format
 # --------------------------------------------------------------------------------------------
@@ -102,8 +104,7 @@ class Table:
     line_start: int | None = None
     line_end: int | None = None
     cells: dict[str, Cell] = field(default_factory=dict)
-    # True when the table came from a real grid (HTML, DOCX, ruled PDF): a blank cell or a missing
-    # row is then what the agency published, not a limit of our reading.
+    # True for a real grid (HTML, DOCX, ruled PDF): a blank cell or missing row is then the agency's, not ours
     structured: bool = False
     reading: str = "unreadable"       # one of READINGS
 
@@ -390,6 +391,7 @@ class AuditSummary(RecordHead):
                              list(map(tuple, self.findings)))
 
 
+@compact_pickle
 @dataclass
 class AuditRecord(RecordHead):
     """One input file after the run: what findings.json holds for it, and what every output renders.

@@ -352,7 +352,8 @@ class FindingsJson(RunOutput):
 
     def _observe(self, summary: RecordHead) -> None:
         if summary.letter:
-            self._letters.write(json.dumps(letter_entry(summary), ensure_ascii=False) + "\n")
+            # json.dumps(…, ensure_ascii=False) with its C encoder built once (not once a report)
+            self._letters.write(_encode_report(letter_entry(summary)) + "\n")
 
     def _observed_letters(self) -> Iterator[str]:
         self._letters.seek(0)
@@ -363,7 +364,7 @@ class FindingsJson(RunOutput):
         inline = sum(blob.length for blob in run.blobs.values()) <= INLINE_MAX_BYTES
         head = {**run.head, "reports_file": REPORTS_FILE, "reports_inline": inline}
         letters = (self._observed_letters() if self._letters is not None
-                   else (json.dumps(entry, ensure_ascii=False) for entry in letters_table(run.summaries)))
+                   else (_encode_report(entry) for entry in letters_table(run.summaries)))
         write_findings_stream(self.ctx.out_dir / FINDINGS_FILE, head, run.raw_texts() if inline else None,
                               run.previous_inputs, letters)
         self.close()

@@ -90,6 +90,37 @@ class Member:
 class GroupTask:
     members: list[Member]
 
+    def __reduce__(self) -> tuple:
+        # pickled as one tuple of values a member (and the members' parse settings once): pickling
+        # each Member and ParseTask as an object was a third of the main process's cost of a task
+        shared, rows = None, []
+        for m in self.members:
+            p = m.parse
+            if p is not None and shared is None:
+                shared = (p.spill_dir, p.hooks, p.limits)
+            if p is not None and p.spill_dir is shared[0] and p.hooks is shared[1] and p.limits is shared[2]:
+                rows.append((m.key, p.key, p.path, p.display, m.spill, m.expected, m.previous, m.base))
+            else:
+                rows.append(m)           # any other member as it is
+        return _group_task_of, (shared, rows)
+
+
+def _group_task_of(shared: tuple | None, rows: list) -> GroupTask:
+    """The GroupTask of GroupTask.__reduce__'s form."""
+    members = []
+    for row in rows:
+        if type(row) is not tuple:
+            members.append(row)
+            continue
+        key, parse_key, path, display, spill, expected, previous, base = row
+        parse = object.__new__(ParseTask)
+        parse.__dict__.update(key=parse_key, path=path, display=display, spill_dir=shared[0], hooks=shared[1],
+                              limits=shared[2])
+        member = object.__new__(Member)
+        member.__dict__.update(key=key, parse=parse, spill=spill, expected=expected, previous=previous, base=base)
+        members.append(member)
+    return GroupTask(members)
+
 
 def plan_groups(keys: list[str], previous_of: dict[str, str], jobs: int = 1) -> list[list[tuple[str, bool]]]:
     """The group tasks for evaluating `keys` (in key order): each a list of (key, evaluate) in an

@@ -55,6 +55,11 @@ class Probe:
     year: int
     format: str
 
+    def __reduce__(self) -> tuple:
+        # its values (a slotted dataclass pickles through dataclasses' Python-level __getstate__ and
+        # __setstate__): a Probe crosses the pipe with every probed file and group task member
+        return Probe, (self.agency, self.year, self.format)
+
 
 class ProbeTable(PackedTable):
     """key -> (Probe, InputFile): the predictions the main process keeps until the group tasks have

@@ -133,6 +133,27 @@ class Finished:
     slim_blob: Blob
     rows: Blob | None = None
 
+    def __reduce__(self) -> tuple:
+        # the three places as numbers beside their one spool file (a group task's result holds one
+        # Finished a member: each Blob a named tuple made back through a Python-level call)
+        blob, slim, rows = self.blob, self.slim_blob, self.rows
+        if rows is not None and blob.path == slim.path == rows.path:
+            return _finished_of, (blob.path, blob.offset, blob.length, slim.offset, slim.length, rows.offset,
+                                  rows.length)
+        return Finished, (blob, slim, rows)
+
+
+_new_blob = tuple.__new__
+
+
+def _finished_of(path: str, *places: int) -> Finished:
+    """The Finished of Finished.__reduce__'s form."""
+    finished = object.__new__(Finished)
+    finished.blob = _new_blob(Blob, (path, places[0], places[1]))
+    finished.slim_blob = _new_blob(Blob, (path, places[2], places[3]))
+    finished.rows = _new_blob(Blob, (path, places[4], places[5]))
+    return finished
+
 
 class RecordStore:
     """Finished records spooled to disk: each record's findings.json text (by the evaluation worker
