@@ -241,14 +241,13 @@ class DashboardIndex:
                 rule.first[gid] = (within, f.title, f.severity)
 
     def _put_row(self, r: Any, counts: dict[str, int], counted: list[Any]) -> None:
-        stored = _Stored(agency=r.agency or "（未识别）", year=r.year, score=r.score, previous_source=r.previous_source,
-                         grade=r.grade or "", error=counts.get("error", 0), warning=counts.get("warning", 0),
-                         info=counts.get("info", 0), manual=r.manual, not_assessable=len(r.not_assessable),
-                         problems="；".join(main_problems(counted)), letter=r.letter or "",
-                         reference_number=r.reference_number or "", file=_file_name(r.source), source=r.source,
-                         rules=sorted({f.rule_id for f in counted}),
-                         fallback_note=(r.engine_note or "参考引擎") if r.engine_fallback else "")
-        data = pickle.dumps(tuple(stored), protocol=pickle.HIGHEST_PROTOCOL)
+        # _Stored's fields in its order, as the plain tuple the file holds (no named tuple made to be unmade)
+        stored = (r.agency or "（未识别）", r.year, r.score, r.previous_source, r.grade or "", counts.get("error", 0),
+                  counts.get("warning", 0), counts.get("info", 0), r.manual, len(r.not_assessable),
+                  "；".join(main_problems(counted)), r.letter or "", r.reference_number or "", _file_name(r.source),
+                  r.source, sorted({f.rule_id for f in counted}),
+                  (r.engine_note or "参考引擎") if r.engine_fallback else "")
+        data = pickle.dumps(stored, protocol=pickle.HIGHEST_PROTOCOL)
         self._rows.write(data)
         self._row_at.append(self._written)
         self._row_length.append(len(data))
@@ -303,7 +302,9 @@ class DashboardIndex:
             if stored.source == source:
                 found.append((j, stored))
             at += 1
-        return sorted(found, key=lambda item: item[0])
+        if len(found) > 1:                 # one report a source, as a rule: nothing to sort
+            found.sort(key=lambda item: item[0])
+        return found
 
     def _change(self, fd: int, j: int, stored: _Stored) -> float | None:
         """The score change since last year's report of the same body, when that report was audited
