@@ -9,7 +9,7 @@ import pytest
 
 from engine.ingest import IngestError
 from engine.ingest.text import decode_text, split_lines
-from engine.run.probe import _utf8_text, head_lines
+from engine.run.probe import NOTICE_LINES, HEAD_SIZES, _line_count, _utf8_text, head_lines
 
 TEXTS = ["", "a", "a\n", "a\r\nb", "a\r\nb\r\n", "a\rb\r", "\n\n", "x\n" * 5, "x\n" * 6 + "y", "一\r\n\r\n二\n"]
 
@@ -18,9 +18,14 @@ TEXTS = ["", "a", "a\n", "a\r\nb", "a\r\nb\r\n", "a\rb\r", "\n\n", "x\n" * 5, "x
 @pytest.mark.parametrize("size", [1, 2, 5, 6, 7, 40])
 def test_head_lines_are_split_lines_first_lines(text, size):
     whole = split_lines(text)
-    count, head = head_lines(text, size)
-    assert count == len(whole)
+    head, more = head_lines(text, size)
     assert head == whole[:size]
+    assert more is (len(whole) > size)
+    assert _line_count(text) == len(whole)
+
+
+def test_the_first_head_is_within_the_notice_lines():
+    assert HEAD_SIZES[0] <= NOTICE_LINES      # (the probe splits off NOTICE_LINES lines first)
 
 
 @pytest.mark.parametrize("data", [

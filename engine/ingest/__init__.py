@@ -190,10 +190,12 @@ def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document:
+def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS, sha256: str | None = None) -> Document:
+    """The file's Document. sha256: the file's digest when the caller has it already (the run's
+    probe took it, and the file's record says it): a text file is then not hashed again."""
     path = path_text(path)
     try:
-        return _read(path, limits)
+        return _read(path, limits, sha256)
     except RecursionError:      # hostile nesting the reader's library walks recursively
         raise IngestError("broken", f"文件 {path} 的内部结构嵌套层级过深，无法读取", str(path)) from None
     except MemoryError:         # over the worker's memory cap (engine.run.caps.memory_cap)
@@ -201,7 +203,7 @@ def read_document(path: str | Path, limits: Limits = DEFAULT_LIMITS) -> Document
                           f"已停止读取", str(path)) from None
 
 
-def _read(path: str, limits: Limits) -> Document:
+def _read(path: str, limits: Limits, sha256: str | None = None) -> Document:
     data = read_bytes_bounded(path, limits)
     if not data or data.isspace():        # (data.strip() without the copy)
         raise IngestError("empty", f"文件 {path} 是空文件", str(path))
@@ -217,7 +219,10 @@ def _read(path: str, limits: Limits) -> Document:
         raise IngestError("unsupported", f"暂不支持读取 {fmt.upper()} 格式的文件：{path}", str(path))
     module = _LOADED.get(module_name) or _LOADED.setdefault(module_name, importlib.import_module(module_name))
     # (the text reader takes the path as text: the others as a Path, which their libraries may want)
-    doc = module.read(path if fmt in _TEXT_FORMATS else Path(path), data, limits)
+    if fmt in _TEXT_FORMATS:
+        doc = module.read(path, data, limits, sha256)
+    else:
+        doc = module.read(Path(path), data, limits)
     if len(doc.lines) > limits.max_lines:
         raise IngestError("too_large", f"文件 {path} 有 {len(doc.lines)} 行，超过上限 {limits.max_lines} 行", str(path))
     return doc

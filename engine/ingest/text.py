@@ -27,7 +27,8 @@ from engine.model import Document, SourceLine
 MIN_PRINTABLE_SHARE = 0.95
 
 
-def read(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Document:
+def read(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS, sha256: str | None = None) -> Document:
+    """The text's Document (sha256: the bytes' digest when the caller has it: read_document's)."""
     text, encoding = decode_text(path, data)
     text = text.lstrip("\ufeff")
     if not text or text.isspace():        # (text.strip() without the copy)
@@ -38,7 +39,7 @@ def read(path: Path, data: bytes, limits: Limits = DEFAULT_LIMITS) -> Document:
         path=str(path),
         format=fmt,
         lines=source_lines(lines),
-        sha256=sha256_of(data),
+        sha256=sha256_of(data) if sha256 is None else sha256,
         encoding=encoding,
         texts=lines,
         joined=joined,
@@ -119,7 +120,7 @@ def decode_text(path: Path, data: bytes) -> tuple[str, str]:
         except UnicodeDecodeError:
             pass
         else:
-            return (text, "utf-8") if utf8_is_text(data) else _checked(path, text, "utf-8")
+            return (text, "utf-8") if utf8_is_text(data, text) else _checked(path, text, "utf-8")
     return _detected(path, data)
 
 
@@ -147,24 +148,35 @@ def _checked(path: Path, text: str, encoding: str) -> tuple[str, str]:
 _NOT_TEXT = re.compile("[\x00-\x08\x0e-\x1f\x7f-\x9f\ufffd]")
 
 
+# The bytes of the characters _NOT_TEXT finds that are one byte in UTF-8 (the C0 controls other than
+# white space, DEL), and 0xC2, which leads the C1 controls' two bytes (and U+0080–U+00BF's only)
+_BAD_BYTES = (*range(0x00, 0x09), *range(0x0E, 0x20), 0x7F, 0xC2)
+
+
+def utf8_is_text(data: bytes, text: str | None = None) -> bool:
+    """True when the text these UTF-8 bytes decode to (`text`, when the caller has it) holds no
+    character _NOT_TEXT finds (its printable_share is then 1.0), told at C speed: such a character
+    is a C0 control or DEL (one byte each), a C1 control (0xC2 0x80–0x9F) or U+FFFD (0xEF 0xBF 0xBD).
+    (The regex scan of the text costs several times more, on every input file; a `in` per byte
+    value is a memchr each, less than one translate of the bytes.)"""
+    if any(map(data.__contains__, _BAD_BYTES)):
+        at = data.find(b"\xc2")
+        if at < 0:
+            return False                # a C0 control or DEL
+        if data.translate(None, _TEXT_BYTES):
+            return False
+        while at >= 0:                  # (0xC2 leads U+0080–U+00BF only: rare in a report)
+            if at + 1 < len(data) and 0x80 <= data[at + 1] <= 0x9F:
+                return False
+            at = data.find(b"\xc2", at + 2)
+    # (U+FFFD: looked for in the decoded text, one code unit, when it is at hand — in the bytes, a
+    # full-width character's 0xEF leads as often as a third of the text)
+    return "\ufffd" not in text if text is not None else b"\xef\xbf\xbd" not in data
+
+
 # Every byte but those of the characters _NOT_TEXT finds that are one byte in UTF-8 (the C0
 # controls other than white space, DEL): deleted by bytes.translate, they leave those.
 _TEXT_BYTES = bytes(b for b in range(256) if not (b <= 0x08 or 0x0E <= b <= 0x1F or b == 0x7F))
-
-
-def utf8_is_text(data: bytes) -> bool:
-    """True when the text these UTF-8 bytes decode to holds no character _NOT_TEXT finds (its
-    printable_share is then 1.0), told from the bytes at C speed: such a character is a C0
-    control or DEL (one byte each), a C1 control (0xC2 0x80–0x9F) or U+FFFD (0xEF 0xBF 0xBD).
-    (The regex scan of the text costs several times more, on every input file.)"""
-    if data.translate(None, _TEXT_BYTES) or b"\xef\xbf\xbd" in data:
-        return False
-    at = data.find(b"\xc2")
-    while at >= 0:                      # (0xC2 leads U+0080–U+00BF only: rare in a report)
-        if at + 1 < len(data) and 0x80 <= data[at + 1] <= 0x9F:
-            return False
-        at = data.find(b"\xc2", at + 2)
-    return True
 
 
 def printable_share(text: str) -> float:

@@ -246,7 +246,8 @@ def group_task(task: GroupTask) -> dict[str, MemberOutcome]:
         if m.spill is not None:
             report: Report | None = pickle.loads(read_blob(m.spill))
         else:
-            parsed, report = parse_one(m.parse)
+            # (a member to evaluate has its named record: its file's digest is the probe's, not taken again)
+            parsed, report = parse_one(m.parse, m.base.sha256 if m.base is not None else None)
             if not agrees(parsed, m.expected):
                 report = None
         parsed_members.append((m, parsed, report))

@@ -10,7 +10,7 @@ worker to another through a pickle — costing most of what the parse itself cos
 run group first and then parse each report once, in the task that evaluates it (workers.group_task).
 
 The probe reads the file's bytes and decodes them exactly as the text reader does (once), but splits
-off only the head (HEAD_LINES) and runs the parser's own heading, title and metadata functions on it
+off only the head (NOTICE_LINES, or HEAD_SIZES' largest) and runs the parser's own heading, title and metadata functions on it
 (extract_metadata's identity_only: the title, agency and year, nothing the prediction does not use).
 It answers only when the answer is what the full parse will almost surely say — a title naming the
 body, the year in it (or the statistics period below it), a part heading below it, the report words in the head, no notice's title —
@@ -43,9 +43,9 @@ HEAD_SIZES = (24, 160)
 # A larger text file is left to the full parse (its decoding may take the detector's time, and a
 # large report is rare): the probe must stay cheap whatever the input.
 MAX_PROBE_BYTES = 512 * 1024
-# the lines the probe splits off the text: the largest head, and the lines refusal() reads for a
-# notice's title (the rest of the file is decoded, and its lines counted, never split)
-HEAD_LINES = max(*HEAD_SIZES, NOTICE_LINES)
+# (the probe splits off the first NOTICE_LINES lines — those refusal() reads for a notice's title,
+# no fewer than the first head size — and more only when the second size is asked for; the rest of
+# the file is decoded, never split)
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,11 +123,15 @@ def _probe_data(path: str, data: bytes, limits: Limits) -> Probe | None:
     text = _utf8_text(data)           # else the reader's detector decides: leave it to the full read
     if text is None or not text or text.isspace():
         return None
-    count, lines = head_lines(text, HEAD_LINES)
-    if count > limits.max_lines:
-        return None
+    if len(text) > limits.max_lines and _line_count(text) > limits.max_lines:
+        return None                   # (a text has at most as many lines as characters)
+    lines, more = head_lines(text, NOTICE_LINES)
     for size in HEAD_SIZES:
-        found = _head_metadata(lines[:size], cut=count > size)
+        if size > len(lines) and more:
+            lines, more = head_lines(text, size)      # (the first size does, as a rule)
+        # (more lines than `size` in the text: more than the head holds, or the head is `size` long
+        # and more follow)
+        found = _head_metadata(lines[:size], cut=len(lines) > size or more)
         if found is not None:
             break
     else:
@@ -157,18 +161,29 @@ def _utf8_text(data: bytes) -> str | None:
         return None
     if text.startswith("\ufeff"):
         text = text[1:]               # decode_text reads a UTF-8 BOM as "utf-8-sig"
-    if not utf8_is_text(data) and printable_share(text) < MIN_PRINTABLE_SHARE:
+    if not utf8_is_text(data, text) and printable_share(text) < MIN_PRINTABLE_SHARE:
         return None
     return text.lstrip("\ufeff")
 
 
-def head_lines(text: str, size: int) -> tuple[int, list[str]]:
-    """(how many lines split_lines(text) gives, its first `size` lines) without splitting the rest."""
+def head_lines(text: str, size: int) -> tuple[list[str], bool]:
+    """(the first `size` lines split_lines(text) gives, whether it gives more) without splitting the
+    rest or counting its lines."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    count = text.count("\n") + (bool(text) and not text.endswith("\n"))
     pieces = text.split("\n", size)
-    return count, (pieces if len(pieces) <= size else pieces[:size])[:count]
+    if len(pieces) > size:
+        return pieces[:size], pieces[size] != ""    # (the rest after the size-th line break)
+    if pieces[-1] == "":
+        pieces.pop()                  # a final line break adds no line
+    return pieces, False
+
+
+def _line_count(text: str) -> int:
+    """len(split_lines(text))."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.count("\n") + (bool(text) and not text.endswith("\n"))
 
 
 def _head_metadata(texts: list[str], cut: bool) -> tuple[Metadata, list[str]] | None:

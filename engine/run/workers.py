@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from engine.ingest import IngestError, Limits
+from engine.ingest import read_document as ingest_read_document
 from engine.ledger.season import SeasonContext
 from engine.model import AuditRecord, Report
 from engine.parse import refusal
@@ -104,15 +105,20 @@ def parse_task(task: ParseTask) -> Parsed:
     return parsed
 
 
-def parse_one(task: ParseTask) -> tuple[Parsed, Report | None]:
-    """One input read and parsed: its Parsed (no spill) and, for a report to audit, the Report."""
+def parse_one(task: ParseTask, sha256: str | None = None) -> tuple[Parsed, Report | None]:
+    """One input read and parsed: its Parsed (no spill) and, for a report to audit, the Report.
+    sha256: the file's digest as its record states it (the probe's), when the caller has it: the
+    reader then does not hash the file again (Report.sha256 is that digest)."""
     read_document = resolve(task.hooks.read_document)
     parse_document = resolve(task.hooks.parse_document)
     not_a_report_error = resolve(task.hooks.not_a_report_error)
     try:
         with file_caps(task.limits):
             try:
-                doc = read_document(task.path, task.limits)
+                if sha256 is None or read_document is not ingest_read_document:
+                    doc = read_document(task.path, task.limits)
+                else:
+                    doc = read_document(task.path, task.limits, sha256)
             except IngestError as exc:
                 return Parsed(exc.status, _clean_message(exc.message, task)), None
             doc.path = task.display
