@@ -23,6 +23,8 @@ from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from typing import NamedTuple
 
+from engine.model import Cell
+
 EMPTY, VALUE, TEXT = "empty", "value", "text"
 
 _WORD = re.compile(r"[^ \t]+")
@@ -57,6 +59,27 @@ class Token(NamedTuple):
     def is_digit_run(self) -> bool:
         """An unsigned integer of two or more digits: a candidate for being several cells run together."""
         return self.value_kind == "number" and len(self.text) > 1 and self.text.isdigit()
+
+
+_new_object = object.__new__
+
+
+def new_cell(address: str, kind: str, value: Decimal | None, raw: str, line: int | None, where: str | None,
+             recovered: bool, read: str | None) -> Cell:
+    """Cell(address, kind, value, raw, line, where, recovered, read): the same object — its fields set
+    in the dataclass's order, so its __dict__ is the one __init__ makes — without calling the class
+    (type call -> __init__ from C, a new interpreter frame: a third of a cell's cost; a report makes
+    a couple of hundred cells). tests/test_parse_cells.py holds the fields' order to Cell's."""
+    c = _new_object(Cell)
+    c.address = address
+    c.kind = kind
+    c.value = value
+    c.raw = raw
+    c.line = line
+    c.where = where
+    c.recovered = recovered
+    c.read = read
+    return c
 
 
 @lru_cache(maxsize=4096)

@@ -57,7 +57,7 @@ from operator import attrgetter
 from engine.model import Cell, SourceLine
 from engine.parse.anchors import (HEAD_CHARS, SHORT_CORE, Anchor, AnchorSet, Pos, Region,  # noqa: F401  (re-exported)
                                   label_first_chars, prefix_pattern, row_label_pattern, stop_label_pattern)
-from engine.parse.cells import _KINDS, EMPTY, TEXT, VALUE, Token, _decimal, tokens_of_piece, word_kind
+from engine.parse.cells import _KINDS, EMPTY, TEXT, VALUE, Token, _decimal, new_cell, tokens_of_piece, word_kind
 from engine.parse.normalize import squeeze
 from engine.parse.sides import label_sides
 
@@ -480,11 +480,13 @@ _CELL_KIND = {"number": "number", "dash": "dash", "none": "none"}     # a value 
 def cell_from_token(address: str, tok: Token, line: SourceLine, read: str) -> Cell:
     """The cell a token states; `read` says how the token was placed (engine/model.READ_HOW)."""
     if tok.kind == EMPTY:
-        return Cell(address, "blank", None, "", line.no, line.where, False, read)
+        return new_cell(address, "blank", None, "", line.no, line.where, False, read)
     kind = _CELL_KIND[tok.value_kind]
-    return Cell(address, kind, _decimal(tok.text) if kind == "number" else None, tok.raw, line.no, line.where,
-                False, read)
+    return new_cell(address, kind, _decimal(tok.text) if kind == "number" else None, tok.raw, line.no, line.where,
+                    False, read)
 
 
 def unknown_cell(address: str, kind: str, raw: str, line: SourceLine | None) -> Cell:
-    return Cell(address, kind, None, raw, line.no if line else None, line.where if line else None)
+    if line is None:
+        return new_cell(address, kind, None, raw, None, None, False, None)
+    return new_cell(address, kind, None, raw, line.no, line.where, False, None)

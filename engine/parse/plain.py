@@ -27,12 +27,13 @@ from typing import NamedTuple
 
 from engine.model import Cell, SourceLine
 from engine.parse.anchors import Anchor, Region
-from engine.parse.cells import _KINDS, TEXT, _decimal, tokens_of_piece, word_kind
+from engine.parse.cells import _KINDS, TEXT, _decimal, new_cell, tokens_of_piece, word_kind
 from engine.parse.grid import _MAYBE_VALUE, VALUE, _collect
 
 ENABLED = True            # tests turn it off to compare with the general path
 _MAX_PLAIN_DECIMALS = 4   # a longer decimal part in a row without TAB: active.check_amounts decides
 _ANCHOR_POS = attrgetter("line", "start")
+_new_object = object.__new__
 
 # key -> (label line index, the row's values: their texts, value kinds and raw texts); and the last
 # line any token of the table's rows stands on (the table's span)
@@ -367,7 +368,16 @@ def place(table_cells: dict, addrs: tuple[str, ...] | list[str],
     no, where = line.no, line.where
     how = "order" if line.table is None else "grid"
     for a, text, kind, raw in zip(addrs, texts, kinds, raws):
-        table_cells[a] = Cell(a, kind, _decimal(text) if kind == "number" else None, raw, no, where, False, how)
+        # Cell(a, kind, value, raw, no, where, False, how), its fields set in their order (cells.new_cell)
+        c = table_cells[a] = _new_object(Cell)
+        c.address = a
+        c.kind = kind
+        c.value = _decimal(text) if kind == "number" else None
+        c.raw = raw
+        c.line = no
+        c.where = where
+        c.recovered = False
+        c.read = how
 
 
 def _place_lines(table_cells: dict, addrs, row: tuple[list[int], list[str], list[str], list[str]],
@@ -377,8 +387,8 @@ def _place_lines(table_cells: dict, addrs, row: tuple[list[int], list[str], list
     how = "grid" if all(lines[li].table is not None for li in at) else "order"
     for a, li, text, kind, raw in zip(addrs, at, texts, kinds, raws):
         line = lines[li]
-        table_cells[a] = Cell(a, kind, _decimal(text) if kind == "number" else None, raw, line.no, line.where,
-                              False, how)
+        table_cells[a] = new_cell(a, kind, _decimal(text) if kind == "number" else None, raw, line.no, line.where,
+                                  False, how)
 
 
 def place_values(table_cells: dict, addrs, values: list, lines: list[SourceLine]) -> None:
@@ -392,4 +402,5 @@ def place_values(table_cells: dict, addrs, values: list, lines: list[SourceLine]
             line = lines[at]
             no, where = line.no, line.where
         kind = t.value_kind
-        table_cells[a] = Cell(a, kind, _decimal(t.text) if kind == "number" else None, t.raw, no, where, False, how)
+        table_cells[a] = new_cell(a, kind, _decimal(t.text) if kind == "number" else None, t.raw, no, where, False,
+                                  how)

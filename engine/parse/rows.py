@@ -18,6 +18,7 @@ from engine.parse.cells import _decimal
 from engine.parse.grid import _CELL_KIND, RowRead, cell_from_token, positional_slots, unknown_cell
 
 _RUN = re.compile(r"-?\d+(?:\.\d+)?")
+_new_object = object.__new__
 
 
 def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines: list[SourceLine],
@@ -42,7 +43,16 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
                 line = lines[at]
                 no, where = line.no, line.where
             kind = _CELL_KIND[t.value_kind]
-            cells[a] = Cell(a, kind, _decimal(t.text) if kind == "number" else None, t.raw, no, where, False, how)
+            # Cell(a, kind, value, t.raw, no, where, False, how), its fields set in order (cells.new_cell)
+            c = cells[a] = _new_object(Cell)
+            c.address = a
+            c.kind = kind
+            c.value = _decimal(t.text) if kind == "number" else None
+            c.raw = t.raw
+            c.line = no
+            c.where = where
+            c.recovered = False
+            c.read = how
         return []
     raw = [t.raw for t in values]
     if len(values) > n:
