@@ -31,7 +31,7 @@ import yaml
 
 from engine import SCHEMAS_DIR
 from engine.model import RuleResult
-from engine.yaml_guard import YamlLimitError, read_yaml_text
+from engine.yaml_guard import YamlLimitError, read_yaml_text, safe_load
 
 SCORING_SCHEMA = SCHEMAS_DIR / "scoring.schema.json"
 
@@ -146,7 +146,7 @@ def load_scoring(path: str | Path) -> ScoringPolicy:
     except YamlLimitError as exc:
         raise ScoringConfigError(str(path), [f"第{exc.line}行：{exc.problem}"]) from None
     try:
-        data = yaml.safe_load(text)
+        data = safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第{mark.line + 1}行：" if mark else ""

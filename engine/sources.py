@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
 
 from engine.paths import RULES_DIR
+from engine.yaml_guard import safe_load
 
 SHIPPED = RULES_DIR / "sources.yaml"
 FILE_NAME = "sources.yaml"
@@ -76,7 +76,7 @@ class Sources:
 
 
 def _parse(path: Path) -> Sources:
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = safe_load(path.read_text(encoding="utf-8")) or {}
     prefixes = tuple(str(s["prefix"]) for s in data.get("sources") or [])
     formats = tuple(FormatDoc(str(f["template"]), f["doc"], f.get("title") or f["doc"],
                               (f.get("years") or {}).get("from"), (f.get("years") or {}).get("to"))
