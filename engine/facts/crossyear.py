@@ -44,6 +44,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from engine.model import Cell, Report, decimal_to_json
+from engine.regex_cache import regex as cached_regex
 from engine.template import ACTIVE_ITEMS, APPLICANT_COLUMNS
 
 # --------------------------------------------------------------------------------------------
@@ -157,27 +158,27 @@ def continuity_rows(report: Report, previous: Report) -> list[CellComparison]:
 # A numeral run is only tried from its first character ((?<![一…十]) below and in the patterns that
 # follow): a match inside the run is also one from its start, and trying every position of a long
 # run would make the scan quadratic.
-_MEASURES_START = re.compile(
+_MEASURES_START = cached_regex(
     r"(?:\([一二三四五六七八九十\d]+\)|(?<![一二三四五六七八九十])[一二三四五六七八九十]++、)?"   # the measures' own sub-heading number
     r"(改进(措施|情况)|整改措施|下一步|下步|今后|为此|将采取以下措施|将从以下|"
     r"将重点从|(19|20)\d\d年[，,]?\s*(我区|我县|我市|我局|我委|我办|我镇|我街道|我们|本机关|将))")
 # Enumerators that open a problem (text is NFKC-normalised first, so （一） reads (一)): 一是 / (一) / 1. / 第一，
-_ENUMERATOR = re.compile(r"(?:(?<![一二三四五六七八九十])[一二三四五六七八九十]++是|\([一二三四五六七八九十\d]+\)|\(\d+\)|(?<![\d.])\d{1,2}[.、．](?!\d)|第[一二三四五六七八九十]+[，,、])")
+_ENUMERATOR = cached_regex(r"(?:(?<![一二三四五六七八九十])[一二三四五六七八九十]++是|\([一二三四五六七八九十\d]+\)|\(\d+\)|(?<![\d.])\d{1,2}[.、．](?!\d)|第[一二三四五六七八九十]+[，,、])")
 # A sentence names a problem when it carries one of these words.
-_PROBLEM_WORDS = re.compile(r"不足|有待|不够|欠缺|缺乏|不强|不高|不均衡|单一|薄弱|滞后|不到位|不规范|不完善|不及时|仍需|需要进一步|需进一步|"
+_PROBLEM_WORDS = cached_regex(r"不足|有待|不够|欠缺|缺乏|不强|不高|不均衡|单一|薄弱|滞后|不到位|不规范|不完善|不及时|仍需|需要进一步|需进一步|"
                             r"差距|问题|缓慢|尚未|较少|偏少|较弱|不全|不畅|不严|不深|不力|不佳|不明显|不充分|困难")
-_SENTENCE_END = re.compile(r"(?<=[。；;！!？?])")
+_SENTENCE_END = cached_regex(r"(?<=[。；;！!？?])")
 _MIN_PROBLEM_CHARS = 6
 
 
 # An introduction to the list of problems: "存在的主要问题:", "但仍存在一些不足,如:", "问题主要有以下几个方面:".
-_PROBLEMS_INTRO = re.compile(
+_PROBLEMS_INTRO = cached_regex(
     r"(?:存在的?主要问题|存在的问题|问题和不足|不足和问题|不足之处|薄弱环节|不足|问题)"
     r"[^。:;；]{0,14}?(?:如[:]?|[:]|主要(?:是|有|表现在)[:]?)")
 _INTRO_WINDOW = 160
 # An explicit sub-heading of the problems, wherever it stands (a review of last year's problems may
 # come first): "(二)存在的主要问题:".
-_PROBLEMS_HEADING = re.compile(r"(?:存在的?主要问题|存在的问题|存在问题|主要问题)(?:和不足|及不足|及原因)?[:]")
+_PROBLEMS_HEADING = cached_regex(r"(?:存在的?主要问题|存在的问题|存在问题|主要问题)(?:和不足|及不足|及原因)?[:]")
 
 
 def problem_section(text: str, introduced_only: bool = False) -> str:
@@ -215,11 +216,11 @@ def split_problems(text: str) -> list[str]:
     return out
 
 
-_LEADING = re.compile(r"^(?:[一二三四五六七八九十]+是|\([一二三四五六七八九十\d]+\)|\(\d+\)|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，,、])\s*")
+_LEADING = cached_regex(r"^(?:[一二三四五六七八九十]+是|\([一二三四五六七八九十\d]+\)|\(\d+\)|\d{1,2}[.、．]|第[一二三四五六七八九十]+[，,、])\s*")
 
 
-_HEADING_ONLY = re.compile(r"^(?:存在的?)?(?:主要)?(?:问题|不足)(?:和不足|及不足|及原因)?[:]?$")
-_TRAILING = re.compile(r"(?<!\s)\s*+(?:\([一二三四五六七八九十\d]+\)|(?<![一二三四五六七八九十])[一二三四五六七八九十]++[、.])\s*+$")
+_HEADING_ONLY = cached_regex(r"^(?:存在的?)?(?:主要)?(?:问题|不足)(?:和不足|及不足|及原因)?[:]?$")
+_TRAILING = cached_regex(r"(?<!\s)\s*+(?:\([一二三四五六七八九十\d]+\)|(?<![一二三四五六七八九十])[一二三四五六七八九十]++[、.])\s*+$")
 
 
 def _strip_problem(piece: str) -> str:
@@ -261,7 +262,7 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", text))
 
 
-_HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
+_HAS_HAN = cached_regex(r"[\u4e00-\u9fff]")
 
 
 @dataclass
@@ -337,9 +338,9 @@ def _line_of(lines: list[tuple[int, str]], text: str, fallback: int | None) -> i
 # Copy detection: similarity per part
 # --------------------------------------------------------------------------------------------
 
-_NUMBER = re.compile(r"[0-9０-９]++(?:[.．][0-9]+)?|(?<![〇零一二三四五六七八九十百千万])[〇零一二三四五六七八九十百千万]{2,}+"
+_NUMBER = cached_regex(r"[0-9０-９]++(?:[.．][0-9]+)?|(?<![〇零一二三四五六七八九十百千万])[〇零一二三四五六七八九十百千万]{2,}+"
                      r"(?=年|月|日|件|条|个|次|项)")
-_NOISE = re.compile(r"[\s\W_]+", re.UNICODE)
+_NOISE = cached_regex(r"[\s\W_]+", re.UNICODE)
 SHINGLE = 4     # characters: Chinese copy detection needs no word segmentation (and jieba is slow)
 
 

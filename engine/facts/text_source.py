@@ -20,22 +20,23 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from engine.model import Report
+from engine.regex_cache import regex as cached_regex
 
 PART_IDS = ("一", "二", "三", "四", "五", "六")
 
 _HSPACE_CHARS = " \u00a0\u3000\u2002\u2003\u2009\u200b"
-_HSPACE = re.compile(f"[{_HSPACE_CHARS}]+")
+_HSPACE = cached_regex(f"[{_HSPACE_CHARS}]+")
 _SENTENCE_END = "。！？!?"
 _SOFT_END_OK = set("。！？!?；;：:")
 # A sub-heading that stands on its own line: （一）…, (二)…, 一、…, 1.…, markdown #.
-_SUBHEADING = re.compile(
+_SUBHEADING = cached_regex(
     r"^(#+|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.．]|\d+[、.．]|[-*•])")
 _CLAUSE_BREAK = "，,；;。！？!?\n：:"
 # the positions of these characters are found by one regex scan, not a loop over characters
-_SENTENCE_END_RX = re.compile("[" + re.escape(_SENTENCE_END + "\n") + "]")
-_CLAUSE_BREAK_RX = re.compile("[" + re.escape(_CLAUSE_BREAK) + "]")
+_SENTENCE_END_RX = cached_regex("[" + re.escape(_SENTENCE_END + "\n") + "]")
+_CLAUSE_BREAK_RX = cached_regex("[" + re.escape(_CLAUSE_BREAK) + "]")
 # Book titles and quoted document names are citations, not statements: masked before matching.
-_TITLE = re.compile(r"《[^《》\n]{0,120}》|〈[^〈〉\n]{0,120}〉|<[^<>\n]{0,120}>")
+_TITLE = cached_regex(r"《[^《》\n]{0,120}》|〈[^〈〉\n]{0,120}〉|<[^<>\n]{0,120}>")
 
 
 _OTHER_HSPACE = tuple(_HSPACE_CHARS[1:])

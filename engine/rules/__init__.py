@@ -25,6 +25,7 @@ import jsonschema
 from engine.dialect import discriminator
 from engine.facts import fact_types
 from engine.paths import RULES_DIR as DEFAULT_RULES_DIR
+from engine.regex_cache import regex as cached_regex
 from engine.sources import load_sources
 from engine.rules.blocks import BlockError, Clause, CompileContext
 from engine.rules.blocks.registry import BLOCKS
@@ -35,7 +36,7 @@ from engine.yamlfile import YamlProblem, line_of, plain, read_yaml
 
 # A folded YAML string (`>-`) joins lines with a space; between two Chinese characters that space
 # is an artefact, never intended: rule authors may wrap long Chinese text freely.
-_FOLD_SPACE = re.compile(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’]) "
+_FOLD_SPACE = cached_regex(r"(?<=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’]) "
                          r"(?=[\u3000-\u303f\u4e00-\u9fff\uff00-\uffef“”‘’])")
 TEXT_FIELDS = ("title", "basis", "rationale", "remedy", "message", "reason")
 
