@@ -114,10 +114,10 @@ def test_only_the_most_recent_entries_are_kept(cache_home, rules, monkeypatch):
 
 
 def test_warm_extractors_loads_the_sets_the_catalog_names_once(monkeypatch):
-    """Before the pool forks, the signal and figure sets of the catalog's requests are loaded into
-    the extractors' caches (the workers inherit them instead of each loading them)."""
+    """As a worker starts (warmup.start_worker), the signal and figure sets of the catalog's requests
+    are loaded into the extractors' caches (not on its first report)."""
     from engine.facts.extractors import text_figures, text_signals
-    from engine.run.audit import warm_extractors
+    from engine.run.warmup import warm_extractors
     monkeypatch.setattr(text_figures, "_FIGURE_CACHE", {})
     monkeypatch.setattr(text_signals, "_CACHE", {})
     catalog = load_catalog(DEFAULT_RULES_DIR)

@@ -53,6 +53,7 @@ from engine.run.records import STORED, BaseRecords, Finished, RecordStore, catal
 from engine.run.grouped import OnePassSteps
 from engine.run.probe import Probe, ProbeTable
 from engine.run.summary_pass import SummaryPass
+from engine.run.warmup import start_worker
 from engine.run.workers import (EngineFailed, EvalContext, EvalTask, Parsed, ParseTask, eval_task, init_eval_worker,
                                 parse_task, preload_catalog, preload_scoring, prepare_eval_worker,
                                 reference_fallback)
@@ -175,14 +176,15 @@ class Audit(OnePassSteps):
         self.ctx = EvalContext(options.hooks, str(options.rules_dir), str(options.scoring_file), out.office,
                                options.run_date, str(out.out_dir), options.limits.max_seconds, str(self.store.folder),
                                season.context)
-        self.pool = SharedPool(options.jobs, init_eval_worker, (self.ctx,), options.cluster)
+        self.pool = SharedPool(options.jobs, start_worker, (self.ctx,), options.cluster)
 
     def start_workers(self, files: int) -> None:
-        """The workers fork now, before this process holds anything per report (pool.py)."""
+        """The workers fork now, before this process holds anything per report (pool.py), with the
+        state this process prepared for them (prepare_eval_worker); each loads the catalog's signal
+        and figure sets as it starts (warmup.start_worker), while this process lists the inputs."""
         if files:
             if not self.options.cluster:
                 prepare_eval_worker(self.ctx)     # once here, inherited by every worker it forks
-                warm_extractors(self.rules.catalog)
             self.pool.jobs = max(1, min(self.options.jobs, files))
             self.pool.start()
 
@@ -447,20 +449,6 @@ class Audit(OnePassSteps):
         previous_inputs = previous_inputs_of(store.slims(records.ordered(sorted(store.previous_only))))
         return FinishedRun(head, summaries, previous_inputs, self.rules.rule_info, store.blobs.view(report_keys),
                            passed=counts is not None)
-
-
-def warm_extractors(catalog: Any) -> None:
-    """The signal and figure sets the catalog's requests name (rules/signals.yaml: ~30 ms of regex
-    compiling), loaded here before the pool forks: each worker would otherwise load them on its
-    first report, every worker the same. The extractors' own per-process caches keep them
-    (text_signals.signal_set: reloaded should the file change; text_figures.figure_set)."""
-    # lazy: the extractors are loaded with the catalog anyway; a substitute catalog (tests) may have none
-    from engine.facts.extractors import text_figures, text_signals
-    requests = getattr(catalog, "requests", None) or {}
-    for extractor, load in (("text_signals", lambda file: text_signals.signal_set(file or None)),
-                            ("text_figures", text_figures.figure_set)):
-        for file in sorted({req.get("file") or "" for req in requests.get(extractor, []) if isinstance(req, dict)}):
-            load(file)          # as the extractor asks for it (extract: signal_set(file or None), figure_set(file))
 
 
 @dataclass

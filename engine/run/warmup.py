@@ -1,7 +1,14 @@
 """Each evaluation worker's lazily filled state made before its first group task, while the main
-process pairs and names the reports.
+process has other work than handing out tasks.
 
+    start_worker(EvalContext)   pool initializer: the worker's state (init_eval_worker), then the
+                                signal and figure sets its catalog names (warm_extractors)
     warm_worker(ParseTask)      worker: one report parsed and evaluated, everything but the caches dropped
+
+The signal and figure sets (rules/signals.yaml read, its patterns from engine/regex_cache.py's store:
+~10 ms) were loaded by the main process before the pool forked: on the path of every run, the main
+process alone then. A worker loads them as it starts, while the main process lists the inputs and
+the workers have no task yet (the core the main process leaves is idle then).
 
 A worker's first evaluation fills per-process caches the later ones reuse: the signal groups'
 regexes, the facts' required literals and forms, the sums extractor's batches, the legal sources
@@ -21,17 +28,38 @@ from __future__ import annotations
 
 import time
 from dataclasses import replace
+from typing import Any
 
 import engine.run.workers as workers
 from engine.model import AuditRecord
 from engine.run.pool import TimeCapExceeded, time_cap
-from engine.run.workers import EvalTask, ParseTask, parse_one, record_blobs
+from engine.run.workers import EvalContext, EvalTask, ParseTask, init_eval_worker, parse_one, record_blobs
 
 # The warm-up's time: each report's parse and evaluation capped at this (a probed text report takes a
 # few milliseconds; one that takes longer is left to its group task), and no report begun after it.
 # The group tasks queued behind the warm-up then never wait long (the pool's stall watchdog kills a
 # pool that finishes nothing for max_seconds + a grace).
 WARM_SECONDS = 1.0
+
+
+def start_worker(ctx: EvalContext) -> None:
+    """Pool initializer of the run's workers: init_eval_worker (nothing more to do when forked from
+    the process that prepared it), then warm_extractors for its catalog."""
+    init_eval_worker(ctx)
+    warm_extractors(workers._worker.catalog)
+
+
+def warm_extractors(catalog: Any) -> None:
+    """The signal and figure sets the catalog's requests name, loaded into the extractors' own
+    per-process caches (text_signals.signal_set: reloaded should the file change;
+    text_figures.figure_set) as the worker starts, not on its first report."""
+    # lazy: the extractors are loaded with the catalog anyway; a substitute catalog (tests) may have none
+    from engine.facts.extractors import text_figures, text_signals
+    requests = getattr(catalog, "requests", None) or {}
+    for extractor, load in (("text_signals", lambda file: text_signals.signal_set(file or None)),
+                            ("text_figures", text_figures.figure_set)):
+        for file in sorted({req.get("file") or "" for req in requests.get(extractor, []) if isinstance(req, dict)}):
+            load(file)          # as the extractor asks for it (extract: signal_set(file or None), figure_set(file))
 
 
 def warm_worker(tasks: list[ParseTask]) -> None:
