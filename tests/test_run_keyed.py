@@ -214,3 +214,32 @@ def test_digest_bytes_and_packed_files_without_paths():
         assert probes.strings(key) == (probe, path, probes[key][1].display)
         assert probes[key] == (probe, InputFile(Path(path), probes[key][1].display))
     assert probes.strings("in:000001") == (probe, "dir/a b.txt", "shown/a b.txt")
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_key_list_is_the_filtered_iteration(seed):
+    rng = random.Random(seed)
+    table = StatusTable()
+    for _ in range(60):
+        kind = rng.random()
+        key = (f"in:{rng.randrange(40):06d}" if kind < 0.5 else f"prev:{rng.randrange(40):06d}" if kind < 0.8
+               else rng.choice(["a", "prev:x", "in:7", "zz"]))
+        table[key] = rng.choice(["audited", "pending", "duplicate"])
+    without = set(rng.sample(list(table), 5))
+    for prefix in (None, "prev", "in"):
+        expected = [k for k in table if k not in without and (prefix is None or not k.startswith(prefix + ":"))]
+        got = table.key_list(without_prefix=prefix, without=without)
+        assert isinstance(got, KeyList) and list(got) == expected
+    assert list(table.key_list()) == list(table)
+
+
+def test_order_check_of_equal_key_lists_compares_their_codes():
+    from engine.render.jsonl_out import is_subsequence
+
+    table = BlobTable()
+    keys = [f"in:{i:06d}" for i in range(5)]
+    for i, k in enumerate(keys):
+        table[k] = Blob("/s", i, 1)
+    view = table.view(KeyList(keys))
+    assert is_subsequence(KeyList(keys), view)
+    assert is_subsequence(KeyList(keys[1:4]), view) and not is_subsequence(KeyList(keys[::-1]), view)

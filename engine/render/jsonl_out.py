@@ -101,6 +101,9 @@ class FindingsLines(RunOutput):
 def is_subsequence(order: Sequence[str], keys: Iterable[str]) -> bool:
     """True when `order` is `keys` with some keys left out (keys are distinct): then the keys of
     `keys` that are in `order` are exactly `order`, in its order."""
+    same, keys_in_order = getattr(order, "same", None), getattr(keys, "keys_in_order", None)
+    if same is not None and keys_in_order is not None and same(keys_in_order()):
+        return True                  # the run's key lists, equal: compared as arrays (keyed.KeyList.same)
     i = 0
     for key in keys:
         if i < len(order) and key == order[i]:

@@ -351,15 +351,17 @@ class Audit(OnePassSteps):
         # the records that are not evaluated are final already: in the store now, so that the
         # outputs' pass over every summary (summary_pass.py) goes on past them while the workers
         # evaluate (--previous inputs: not in that pass, stored at the end)
-        audited = self.audited
-        for key in records:
-            if key.startswith("prev:") or key in self.store:
+        # (the keys' codes walked, not their strings: a pass over every input while the workers wait)
+        audited = set(self.audited._codes)
+        keys = records.statuses.key_list(without_prefix="prev")
+        for i, code in enumerate(keys._codes):
+            if code >= 0 and code in audited:
                 continue
-            at = audited.bisect_left(key)
-            if at == len(audited) or audited[at] != key:
+            key = keys[i]
+            at = self.audited.bisect_left(key) if code < 0 else len(self.audited)   # a key of a test's own
+            if key not in self.store and (at == len(self.audited) or self.audited[at] != key):
                 self.store.put(key, records[key])
-        self.summary_pass = SummaryPass(records.ordered(k for k in records if not k.startswith("prev:")), self.store,
-                                        self.outputs)
+        self.summary_pass = SummaryPass(records.ordered(keys), self.store, self.outputs)
 
     def restart_outputs(self) -> None:
         """After a failed prediction some records were made ready before they were final: the run
@@ -433,7 +435,7 @@ class Audit(OnePassSteps):
     def finished_run(self) -> FinishedRun:
         records, store = self.records, self.store
         # in output order, a few bytes a key (keyed.py: no sort when inputs are numbered by source)
-        report_keys = records.ordered(k for k in records if k not in store.previous_only)
+        report_keys = records.ordered(records.statuses.key_list(without=store.previous_only))
         # the summaries are read back from disk one at a time, once for every output here
         # (read_summaries: the outputs' observers), never all in memory at once
         summaries = store.slims(report_keys)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import bisect
 import sys
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, MutableMapping, Sequence
 from itertools import repeat
 from typing import Any
 
@@ -177,6 +177,22 @@ class _Keyed(MutableMapping):
         if code is None:
             return key in self._other
         return self._present.get(code) != self._present.missing
+
+    def key_list(self, without_prefix: str | None = None, without: Collection[str] = ()) -> KeyList:
+        """The keys in iteration order but those of `without_prefix` (a run prefix: "prev") and those
+        in `without`, as a KeyList made from the codes (no key string built and parsed again for each:
+        the run's passes over every input)."""
+        skip = {code for code in map(key_code, without) if code is not None}
+        out, missing = KeyList(), self._present.missing
+        for p, part in enumerate(self._present.parts):
+            if PREFIXES[p] != without_prefix:
+                out._codes.extend(code for code in (n * _WIDE + p for n, value in enumerate(part) if value != missing)
+                                  if code not in skip)
+        head = None if without_prefix is None else without_prefix + ":"
+        for key in list(self._other):
+            if key not in without and (head is None or not key.startswith(head)):
+                out.append(key)
+        return out
 
     def __getitem__(self, key: str) -> Any:
         code = key_code(key)
