@@ -75,11 +75,17 @@ def _address_anchors(address: str) -> tuple[str, ...]:
     return tuple(a for a in anchors if len(a) >= 2)
 
 
+@functools.lru_cache(maxsize=4096)
 def _row_and_column(address: str) -> tuple[str, str]:
-    """("表三“（一）予以公开”行", "自然人") from the letter wording of an address."""
+    """("表三“（一）予以公开”行", "自然人") from the letter wording of an address (the template's
+    constants only, as describe_address)."""
     text = describe_address(address)
-    m = re.match(r"^(.*)“([^“”]*)”列$", text) or re.match(r"^(.*)之“([^“”]*)”$", text)
+    m = _COLUMN_LABEL.match(text) or _ITEM_LABEL.match(text)
     return (m.group(1), m.group(2)) if m else (text, "")
+
+
+_COLUMN_LABEL = re.compile(r"^(.*)“([^“”]*)”列$")
+_ITEM_LABEL = re.compile(r"^(.*)之“([^“”]*)”$")
 
 
 @functools.lru_cache(maxsize=None)
@@ -89,27 +95,36 @@ def _row_cells(address: str) -> frozenset[str]:
     return frozenset(a for a in all_known_addresses() if a.rsplit(".", 1)[0] == prefix)
 
 
+_EMPTY_LABELS = {"blank": "空白", "dash": "填“—”", "none": "填“无”"}
+
+
 def empty_cells_text(cells: list[str], values: dict[str, Any]) -> str | None:
     """For a finding about cells the agency left without a number (all blank / — / 无): each row
     once, its columns after it. None when any cell holds a number (the rule's message then says
     what the numbers are)."""
-    kinds = [values.get(c) for c in cells]
-    if not cells or not all(isinstance(k, str) and k in EMPTY_KINDS for k in kinds):
+    if not cells:
         return None
+    kinds = []
+    for c in cells:                  # most findings about cells state a number: stop at the first
+        k = values.get(c)
+        if not (isinstance(k, str) and k in EMPTY_KINDS):
+            return None
+        kinds.append(k)
     rows: dict[str, list[str]] = {}
     for c in cells:
         row, col = _row_and_column(c)
         rows.setdefault(row, []).append(col)
-    whole = {_row_and_column(c)[0] for c in cells
-             if set(a for a in cells if a.rsplit(".", 1)[0] == c.rsplit(".", 1)[0]) >= _row_cells(c)}
-    label = {"blank": "空白", "dash": "填“—”", "none": "填“无”"}
-    kind_text = "、".join(dict.fromkeys(label[k] for k in kinds))
+    # a row is whole when the finding names every known cell of it (cells grouped by their row's
+    # address once: each cell's row compared with every other cell's was quadratic)
+    by_prefix: dict[str, set[str]] = {}
+    for c in cells:
+        by_prefix.setdefault(c.rsplit(".", 1)[0], set()).add(c)
+    whole = {_row_and_column(c)[0] for c in cells if by_prefix[c.rsplit(".", 1)[0]] >= _row_cells(c)}
+    kind_text = "、".join(dict.fromkeys(_EMPTY_LABELS[k] for k in kinds))
     described = "；".join(f"{row}（整行）" if row in whole else
                          f"{row}{'、'.join(c for c in cols if c)}列" if any(cols) else row
                          for row, cols in rows.items())
     return f"{described}（{kind_text}）".replace("（整行）（空白）", "整行空白")
-
-
 
 
 def shown_value(value: Any) -> str | None:
@@ -132,17 +147,28 @@ def cells_text(cells: list[str], values: dict[str, Any], message: str) -> str | 
     """The cells that matter, when the rule's message does not already state their numbers: stated
     totals first, then non-zero items; zeros are only counted."""
     # a cell we could not read ("missing") states nothing: the rule's message explains it
-    shown = [(c, shown_value(values.get(c))) for c in cells if values.get(c) != "missing"]
-    shown = [(c, v) for c, v in shown if v is not None]
+    shown = []
+    for c in cells:
+        value = values.get(c)
+        if value != "missing":
+            v = shown_value(value)
+            if v is not None:
+                shown.append((c, v))
     if not shown or all(v in message for _, v in shown):
         return None
-    zeros = [c for c, v in shown if v == "0" and not _is_total(c)]
-    ordered = ([(c, v) for c, v in shown if _is_total(c) and v != "0"]
-               + [(c, v) for c, v in shown if not _is_total(c) and v != "0"]
-               + [(c, v) for c, v in shown if _is_total(c) and v == "0"])
+    # one pass: stated totals, non-zero items, zero totals (in that order), zero items only counted
+    totals, items, zero_totals, zeros = [], [], [], 0
+    for c, v in shown:
+        if _is_total(c):
+            (zero_totals if v == "0" else totals).append((c, v))
+        elif v == "0":
+            zeros += 1
+        else:
+            items.append((c, v))
+    ordered = totals + items + zero_totals
     listed = [f"{describe_address(c)}：{v}" for c, v in ordered[:CELLS_LISTED]]
     more = len(ordered) - len(listed)
-    tail = [f"等 {len(ordered)} 个单元格" if more > 0 else "", f"另有 {len(zeros)} 个单元格为 0" if zeros else ""]
+    tail = [f"等 {len(ordered)} 个单元格" if more > 0 else "", f"另有 {zeros} 个单元格为 0" if zeros else ""]
     return "、".join(listed) + "".join(f"，{t}" for t in tail if t)
 
 

@@ -249,22 +249,30 @@ def short_reason(reason: str | None) -> str:
 
 def _drop_long_parentheses(text: str, longest: int = 12) -> str:
     """Removes every outermost （…） group longer than `longest` characters (nested groups such as
-    “第（一）项” inside it go with it); short ones — （一）, （空白） — stay."""
-    out, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch == "（":
+    “第（一）项” inside it go with it); short ones — （一）, （空白） — stay. Goes from parenthesis to
+    parenthesis (a reason is a few hundred characters with a few groups); a "）" with no "（" open
+    is an ordinary character."""
+    if "（" not in text:
+        return text
+    out, depth, start, kept_from = [], 0, 0, 0
+    for m in _PARENTHESES.finditer(text):
+        i = m.start()
+        if m.group() == "（":
             if depth == 0:
+                out.append(text[kept_from:i])       # the text outside any group before it
                 start = i
             depth += 1
-        elif ch == "）" and depth:
+        elif depth:
             depth -= 1
-            if depth == 0 and i - start - 1 <= longest:
-                out.append(text[start:i + 1])
-        elif depth == 0:
-            out.append(ch)
-    if depth:                        # unbalanced: keep the tail as written
-        out.append(text[start:])
+            if depth == 0:
+                if i - start - 1 <= longest:
+                    out.append(text[start:i + 1])
+                kept_from = i + 1
+    out.append(text[start:] if depth else text[kept_from:])   # unbalanced: keep the tail as written
     return "".join(out)
+
+
+_PARENTHESES = re.compile("[（）]")
 
 
 _INTERNAL_REFERENCE = re.compile(r"[\w.-]+/[\w./-]+\.(?:md|ya?ml|json)\b")
@@ -298,7 +306,11 @@ def diagnostic_items(record: dict[str, Any], findings: list[dict[str, Any]], scr
 
 
 def conclusion_text(record: dict[str, Any], findings: list[dict[str, Any]], n_na: int) -> str:
-    counts = {s: sum(1 for f in findings if f["severity"] == s) for s in ("error", "warning", "info")}
+    counts = {"error": 0, "warning": 0, "info": 0}
+    for f in findings:               # one pass (a severity outside the three counts in none)
+        severity = f["severity"]
+        if severity in counts:
+            counts[severity] += 1
     score = f"得分 {format_number(record.get('score'))} 分，等级为“{record.get('grade')}”。"
     if findings:
         found = (f"发现问题 {len(findings)} 项，其中错误 {counts['error']} 项、警告 {counts['warning']} 项、"

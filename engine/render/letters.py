@@ -41,8 +41,21 @@ _WINDOWS_DEVICES = {"CON", "PRN", "AUX", "NUL", *(f"COM{i}" for i in range(1, 10
                     *(f"LPT{i}" for i in range(1, 10))}
 
 
+class LetterEnvironment(jinja2.Environment):
+    """jinja2.Environment whose templates keep their globals in one dict each instead of a ChainMap
+    over the environment's: every render makes a context from the template's globals (a letter
+    makes two, its own and the style sheet's it includes), and Jinja copies a ChainMap key by key
+    in Python (collections.ChainMap.__iter__ and __getitem__) — the letter's largest fixed cost
+    after its text. The same names and values, a template's own overlaying the environment's; the
+    letters' environment sets its globals once, before loading any template (as Jinja asks: "avoid
+    modifying any globals after a template is loaded"), so nothing is lost by copying them."""
+
+    def make_globals(self, d: dict[str, Any] | None) -> dict[str, Any]:     # type: ignore[override]
+        return {**self.globals, **d} if d else dict(self.globals)
+
+
 def letter_env() -> jinja2.Environment:
-    env = jinja2.Environment(
+    env = LetterEnvironment(
         loader=jinja2.PackageLoader("engine.render", "templates"),
         autoescape=True,                  # every template, whatever its extension
         undefined=jinja2.StrictUndefined,
