@@ -163,7 +163,10 @@ def test_docx_paragraphs_made_directly_are_the_general_paragraphs(text):
     assert cell_para(text, "LetterCell") == cell([text], "LetterCell")
     body = _Body()
     body.labelled("依据", text)
-    assert body.out == [paragraph(run("依据：", bold=True) + run(text), "LetterNote")]
+    assert b"".join(body.out) == paragraph(run("依据：", bold=True) + run(text), "LetterNote").encode()
+    body = _Body()
+    body.para(text, "LetterBody")
+    assert b"".join(body.out) == para_xml(text, "LetterBody").encode()
 
 
 def _general_group_table(group):
@@ -180,7 +183,7 @@ def _general_group_table(group):
 
 
 def test_docx_findings_table_and_closing_are_the_general_ones():
-    from engine.render.docx_letter import RIGHT_INDENT, _Body, _Table, closing_xml, lines_runs, paragraph
+    from engine.render.docx_letter import RIGHT_INDENT, _Body, _Table, closing_xml, lines_runs, paragraph, run
     from engine.render.letter_content import FindingRow, RuleGroup
 
     rows = [FindingRow(1, "甲 & <乙>", "表三，原文第3行", "原文\t一行\n两行", still_open=True),
@@ -189,8 +192,10 @@ def test_docx_findings_table_and_closing_are_the_general_ones():
     group = RuleGroup("（一）", "error", "错误", "标题", "扣 5 分", rows, "请更正。", None)
     body = _Body()
     body.group(group)
-    assert body.out[1] == _general_group_table(group)
-    assert body.out[1].count("<w:tr>") == len(rows) + 1
+    expected = (paragraph(lines_runs("（一）【错误】标题（扣 5 分）"), "LetterSubheading") + _general_group_table(group)
+                + paragraph(run("整改要求：", bold=True) + run("请更正。"), "LetterNote"))
+    assert b"".join(body.out) == expected.encode()
+    assert expected.count("<w:tr>") == len(rows) + 1
     paragraphs = ("请你单位整改 <如下>。", "第二段\n两行")
     parts = [cell(["三、整改要求"], "LetterHeading")]
     parts += [paragraph(lines_runs(p), "LetterBody") for p in paragraphs]
@@ -242,3 +247,175 @@ def test_cells_quote_is_bounded_quote_with_the_cells_anchors(excerpt):
 
     cells = ["applications.granted.自然人", "applications.total.总计"]
     assert cells_quote(excerpt, cells) == bounded_quote(excerpt, cell_anchors(cells))
+
+
+def test_as_is_is_the_pattern():
+    import random
+
+    from engine.render.docx_letter import _AS_IS_RUN, as_is
+
+    for c in range(0x10000):
+        assert as_is(chr(c)) == (_AS_IS_RUN.fullmatch(chr(c)) is not None), hex(c)
+    pool = [chr(c) for c in [*range(0x30), 0x3000, 0xa0, 0x85, 0x2028, 0xd800, 0xdfff, 0xfffe, 0xffff, 0xfeff,
+                             0x200b, 0x4e2d, 0x201c, 0x7f, 0x9f, 0x1f600]] + list("abc&<> ")
+    rnd = random.Random(3)
+    for text in TEXTS + ["".join(rnd.choice(pool) for _ in range(rnd.randint(0, 6))) for _ in range(20000)]:
+        assert as_is(text) == (_AS_IS_RUN.fullmatch(text) is not None), repr(text)
+
+
+def _plain_drop_long_parentheses(text, longest=12):
+    """letter_content._drop_long_parentheses as first written: character by character."""
+    out, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "（":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch == "）" and depth:
+            depth -= 1
+            if depth == 0 and i - start - 1 <= longest:
+                out.append(text[start:i + 1])
+        elif depth == 0:
+            out.append(ch)
+    if depth:
+        out.append(text[start:])
+    return "".join(out)
+
+
+def test_parentheses_dropped_from_group_to_group_as_character_by_character():
+    import random
+
+    from engine.render.letter_content import _drop_long_parentheses
+
+    rnd = random.Random(5)
+    texts = ["", "无括号", "（一）予以公开", "原因（表三“（一）予以公开”行“总计”列等 7 个单元格），无法核对；另有",
+             "）（", "（（））", "未闭合（甲乙丙丁戊己庚辛壬癸子丑寅", "a（b）c）d（e"]
+    texts += ["".join(rnd.choice("（）；a 一") for _ in range(rnd.randint(0, 30))) for _ in range(20000)]
+    for text in texts:
+        for longest in (0, 2, 12):
+            assert _drop_long_parentheses(text, longest) == _plain_drop_long_parentheses(text, longest), (text, longest)
+
+
+def _plain_empty_cells_text(cells, values):
+    """letter_cells.empty_cells_text as first written (each cell's row compared with every cell's)."""
+    import re
+
+    from engine.render.letter_cells import EMPTY_KINDS, _row_cells
+    from engine.template import describe_address
+
+    def row_and_column(address):
+        text = describe_address(address)
+        m = re.match(r"^(.*)“([^“”]*)”列$", text) or re.match(r"^(.*)之“([^“”]*)”$", text)
+        return (m.group(1), m.group(2)) if m else (text, "")
+
+    kinds = [values.get(c) for c in cells]
+    if not cells or not all(isinstance(k, str) and k in EMPTY_KINDS for k in kinds):
+        return None
+    rows = {}
+    for c in cells:
+        row, col = row_and_column(c)
+        rows.setdefault(row, []).append(col)
+    whole = {row_and_column(c)[0] for c in cells
+             if set(a for a in cells if a.rsplit(".", 1)[0] == c.rsplit(".", 1)[0]) >= _row_cells(c)}
+    label = {"blank": "空白", "dash": "填“—”", "none": "填“无”"}
+    kind_text = "、".join(dict.fromkeys(label[k] for k in kinds))
+    described = "；".join(f"{row}（整行）" if row in whole else
+                         f"{row}{'、'.join(c for c in cols if c)}列" if any(cols) else row
+                         for row, cols in rows.items())
+    return f"{described}（{kind_text}）".replace("（整行）（空白）", "整行空白")
+
+
+def _plain_cells_text(cells, values, message):
+    """letter_cells.cells_text as first written (several passes over the cells)."""
+    from engine.render.letter_cells import CELLS_LISTED, _is_total, shown_value
+    from engine.template import describe_address
+
+    shown = [(c, shown_value(values.get(c))) for c in cells if values.get(c) != "missing"]
+    shown = [(c, v) for c, v in shown if v is not None]
+    if not shown or all(v in message for _, v in shown):
+        return None
+    zeros = [c for c, v in shown if v == "0" and not _is_total(c)]
+    ordered = ([(c, v) for c, v in shown if _is_total(c) and v != "0"]
+               + [(c, v) for c, v in shown if not _is_total(c) and v != "0"]
+               + [(c, v) for c, v in shown if _is_total(c) and v == "0"])
+    listed = [f"{describe_address(c)}：{v}" for c, v in ordered[:CELLS_LISTED]]
+    more = len(ordered) - len(listed)
+    tail = [f"等 {len(ordered)} 个单元格" if more > 0 else "", f"另有 {len(zeros)} 个单元格为 0" if zeros else ""]
+    return "、".join(listed) + "".join(f"，{t}" for t in tail if t)
+
+
+def test_cells_texts_in_one_pass_are_the_texts_of_several():
+    import random
+
+    from engine.render.letter_cells import cells_text, empty_cells_text
+    from engine.template import all_known_addresses
+
+    addresses = sorted(all_known_addresses())
+    values = [None, 0, 1, 2.0, 2.5, "blank", "dash", "none", "missing", "x", True, "12", "", " 0 "]
+    rnd = random.Random(7)
+    whole_rows = 0
+    for _ in range(3000):
+        cells = rnd.sample(addresses, rnd.randint(0, 12))
+        if rnd.random() < 0.3:             # a whole row
+            prefix = rnd.choice(addresses).rsplit(".", 1)[0]
+            cells += [a for a in addresses if a.rsplit(".", 1)[0] == prefix]
+        pool = values if rnd.random() < 0.5 else ["blank", "dash", "none"]
+        cell_values = {c: rnd.choice(pool) for c in cells if rnd.random() < 0.95}
+        message = rnd.choice(["", "0", "1 2", "总计"])
+        empty = empty_cells_text(cells, cell_values)
+        assert empty == _plain_empty_cells_text(cells, cell_values)
+        whole_rows += bool(empty and ("整行" in empty))
+        assert cells_text(cells, cell_values, message) == _plain_cells_text(cells, cell_values, message)
+    assert whole_rows > 50
+
+
+def test_write_letter_writes_pieces_as_their_join(tmp_path, monkeypatch):
+    from engine.render import letters
+
+    (tmp_path / "letters").mkdir()
+    pieces = [b"PK", "甲".encode(), b"", bytes(range(256)) * 200, b"end"]
+    path = str(tmp_path / "letters" / "甲" / "a.docx")
+    write_letter(path, pieces)
+    assert Path(path).read_bytes() == b"".join(pieces)
+    write_letter(path, [b"x"] * 2000)              # more pieces than one writev takes: joined
+    assert Path(path).read_bytes() == b"x" * 2000
+    real = os.writev
+    monkeypatch.setattr(letters, "_WRITEV", lambda fd, parts: real(fd, parts[:2]))   # a short write
+    write_letter(path, pieces)
+    assert Path(path).read_bytes() == b"".join(pieces)
+    write_letter(path, [])
+    assert Path(path).read_bytes() == b""
+
+
+def test_docx_parts_are_the_package(records):
+    from engine.render.docx_letter import render_docx, render_docx_parts
+    from engine.render.docx_package import template
+
+    for record in records:
+        letter = build_letter(record, Office(), RUN_DATE)
+        parts = render_docx_parts(letter)
+        assert all(isinstance(p, bytes) for p in parts)
+        assert b"".join(parts) == render_docx(letter)
+    package = template()
+    body = "<w:p><w:r><w:t>甲 &amp; 乙</w:t></w:r></w:p>"
+    core = {"title": "审核意见书 X", "subject": "甲镇", "author": "某办"}
+    document = package.document_head + body + package.document_tail
+    assert package.write_body(body, core) == package.write_body(body.encode(), core) == package.write(document, core)
+
+
+def test_letter_templates_globals_are_the_environments(records):
+    import jinja2
+
+    from engine.render.letters import LetterEnvironment, letter_env
+
+    env = letter_env()
+    assert isinstance(env, LetterEnvironment)
+    template = env.get_template("letter.html.j2")
+    assert template.globals == dict(jinja2.Environment().make_globals(None), **env.globals)
+    assert env.make_globals({"x": 1, "range": 2}) == {**env.globals, "x": 1, "range": 2}
+    plain = jinja2.Environment(loader=env.loader, autoescape=True, undefined=jinja2.StrictUndefined,
+                               trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    plain.filters.update(env.filters)
+    for record in records:
+        letter = build_letter(record, Office(), RUN_DATE)
+        assert template.render(L=letter) == plain.get_template("letter.html.j2").render(L=letter)

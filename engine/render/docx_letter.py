@@ -32,6 +32,12 @@ RIGHT_INDENT = 640    # twips: the 落款 and date two 3号 characters in from t
 
 
 def render_docx(letter: Letter) -> bytes:
+    return b"".join(render_docx_parts(letter))
+
+
+def render_docx_parts(letter: Letter) -> list[bytes]:
+    """render_docx's bytes in pieces (joined, they are the package): what DocxLetters writes with
+    one writev, the ~50 KB of a letter never copied into one bytes object."""
     package = template()
     body = _Body()
     if letter.placeholder_warning:
@@ -46,7 +52,7 @@ def render_docx(letter: Letter) -> bytes:
     core = {"title": f"审核意见书 {letter.reference_number}",
             "subject": f"{letter.agency}{letter.year or ''}年度政府信息公开工作年度报告审核意见",
             "author": letter.office_name}
-    return package.write_body("".join(body.out), core)
+    return package.write_body_parts(b"".join(body.out), core)
 
 
 class DocxLetters(ReportOutput):
@@ -59,8 +65,8 @@ class DocxLetters(ReportOutput):
         self.basis = run_basis()          # the format documents cited, as HtmlLetters
 
     def write(self, record: AuditRecord) -> None:
-        data = render_docx(shared_letter(record, self.ctx.office, self.ctx.run_date, "docx", self.basis))
-        write_letter(letter_target(self.ctx.out_dir, record.letter, ".docx"), data)
+        parts = render_docx_parts(shared_letter(record, self.ctx.office, self.ctx.run_date, "docx", self.basis))
+        write_letter(letter_target(self.ctx.out_dir, record.letter, ".docx"), parts)
 
 
 def docx_name(letter: str) -> str:
@@ -139,16 +145,28 @@ def lines_runs(text: str) -> str:
 _AS_IS_RUN = re.compile(r"(?!\s)[^\t\n\r&<>\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]+(?<!\s)")
 
 
+def as_is(text: str) -> bool:
+    """_AS_IS_RUN.fullmatch(text) is not None, for most texts without the pattern: a printable text
+    (str.isprintable: no control, format, surrogate, unassigned or separator character but the
+    space) has none of the characters the pattern excludes but & < >, and no white space but the
+    space. Matching the pattern went character by character through its class, the largest
+    single cost of writing a letter's body; the str methods run in C over the text."""
+    if text.isprintable():
+        return bool(text) and "&" not in text and "<" not in text and ">" not in text \
+            and text[0] != " " and text[-1] != " "
+    return _AS_IS_RUN.fullmatch(text) is not None
+
+
 def para_xml(text: str, style: str) -> str:
     """paragraph(lines_runs(text), style) in one step for a text carried as it stands."""
-    if _AS_IS_RUN.fullmatch(text) is None:
+    if not as_is(text):
         return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr>{lines_runs(text)}</w:p>'
     return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>'
 
 
 def cell_para(text: str, style: str) -> str:
     """cell([text], style): the first line of a cell is one run (a line break inside it)."""
-    if _AS_IS_RUN.fullmatch(text) is None:
+    if not as_is(text):
         return paragraph(run(text), style)
     return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t>{text}</w:t></w:r></w:p>'
 
@@ -264,21 +282,49 @@ def _label_head(label: str) -> str:
 
 # --- the body ----------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=None)
+def _para_open(style: str) -> bytes:
+    """para_xml's paragraph (UTF-8) up to an as-is text: <w:p>, the style, the run and its <w:t>."""
+    return f'<w:p><w:pPr><w:pStyle w:val="{style}"/></w:pPr><w:r><w:t>'.encode()
+
+
+_PARA_CLOSE = b"</w:t></w:r></w:p>"
+
+
+@lru_cache(maxsize=None)
+def _row_pieces(headings: tuple[str, ...], widths_cm: tuple[float, ...]) -> tuple[bytes, bytes, bytes, bytes]:
+    """_grid_form's pieces in UTF-8: the table's start, a row's XML before and after its number, and
+    the first paragraph of the second cell up to an as-is text (style LetterCell)."""
+    form = _grid_form(headings, widths_cm)
+    return form.start.encode(), form.row_head.encode(), form.row_mid.encode(), _para_open("LetterCell")
+
+
+_ROW_CLOSE = b"</w:tc></w:tr>"
+_TABLE_CLOSE = b"</w:tbl>"
+_RUN_CLOSE = b"</w:t></w:r></w:p>"
+
+
 class _Body:
-    """The paragraphs and tables of word/document.xml's body, in order."""
+    """The paragraphs and tables of word/document.xml's body, in order, in UTF-8: the markup's bytes
+    made once, each text encoded by itself (encoding the whole body went character by character
+    through the markup too, most of its length)."""
 
     def __init__(self) -> None:
-        self.out: list[str] = []
+        self.out: list[bytes] = []
 
     def para(self, text: str, style: str) -> None:
-        self.out.append(para_xml(text, style))      # paragraph(lines_runs(text), style)
+        # para_xml(text, style).encode()
+        if as_is(text):
+            self.out += (_para_open(style), text.encode(), _PARA_CLOSE)
+        else:
+            self.out.append(para_xml(text, style).encode())
 
     def labelled(self, label: str, text: str) -> None:
         # paragraph(run(f"{label}：", bold=True) + run(text), "LetterNote")
-        if _AS_IS_RUN.fullmatch(text) is None:
-            self.out.append(f"{_label_head(label)}{run(text)}</w:p>")
+        if as_is(text):
+            self.out += (_label_open(label), text.encode(), _RUN_CLOSE)
         else:
-            self.out.append(f"{_label_head(label)}<w:r><w:t>{text}</w:t></w:r></w:p>")
+            self.out.append(f"{_label_head(label)}{run(text)}</w:p>".encode())
 
     def section(self, section: Section) -> None:
         self.para(section.heading, "LetterHeading")
@@ -289,7 +335,7 @@ class _Body:
             for no, text, status in section.rectified:
                 table.row([number_cell(no), cell([text], "LetterCell"),
                            cell([status], "LetterCellCenter")])
-            self.out.append(table.xml())
+            self.out.append(table.xml().encode())
         for k, item in enumerate(section.items, start=1):
             self.para(f"{k}. {item}", "LetterItem")
         for group in section.groups:
@@ -304,22 +350,28 @@ class _Body:
                 if b is not None:
                     cells[2:] = [number_cell(b.no), cell([_marked(b)], "LetterCell")]
                 table.row(cells)
-            self.out.append(table.xml())
+            self.out.append(table.xml().encode())
         else:
             # table.row([number_cell(row.no), cell(lines, "LetterCell")]) for each finding, from the
             # table's pieces made once
-            form = _grid_form(*_RULE_TABLE)
-            xml = [form.start]
+            start, row_head, row_mid, cell_open = _row_pieces(*_RULE_TABLE)
+            out = self.out
+            out.append(start)
             for row in group.rows:
                 text = f"【未整改】{row.text}" if row.still_open else row.text
                 if row.quote:
-                    content = cell_para(text, "LetterCell") + para_xml(f"位置：{row.where}；原文：“{row.quote}”",
-                                                                         "LetterCellNote")
+                    first, note = text, f"位置：{row.where}；原文：“{row.quote}”"
                 else:
-                    content = cell_para(f"{text}（{row.where}）" if row.where else text, "LetterCell")
-                xml.append(f"{form.row_head}{row.no}{form.row_mid}{content}</w:tc></w:tr>")
-            xml.append("</w:tbl>")
-            self.out.append("".join(xml))
+                    first, note = (f"{text}（{row.where}）" if row.where else text), None
+                out += (row_head, str(row.no).encode(), row_mid)
+                if as_is(first):                  # cell_para(first, "LetterCell")
+                    out += (cell_open, first.encode(), _PARA_CLOSE)
+                else:
+                    out.append(cell_para(first, "LetterCell").encode())
+                if note is not None:
+                    self.para(note, "LetterCellNote")
+                out.append(_ROW_CLOSE)
+            out.append(_TABLE_CLOSE)
         self.labelled("整改要求" if group.severity != "info" else "建议", group.remedy)
         if group.basis:
             self.labelled("依据", group.basis)
@@ -328,10 +380,21 @@ class _Body:
         """整改要求 / 处理意见, 落款 and date in one borderless table row that may not split: Word,
         WPS and LibreOffice all move such a row whole to the next page, so the signature never
         stands alone on the last page (keep-with-next chains are not honoured alike by all three)."""
-        self.out.append(closing_xml(letter.closing.heading, tuple(letter.closing.paragraphs),
-                                    letter.office_name, letter.date_text))
+        self.out.append(_closing_bytes(letter.closing.heading, tuple(letter.closing.paragraphs),
+                                       letter.office_name, letter.date_text))
         if letter.contact:
             self.para(f"（联系方式：{letter.contact}）", "LetterContact")
+
+
+@lru_cache(maxsize=None)
+def _label_open(label: str) -> bytes:
+    """labelled()'s paragraph (UTF-8) up to an as-is text: the bold label, the text's run and <w:t>."""
+    return f"{_label_head(label)}<w:r><w:t>".encode()
+
+
+@lru_cache(maxsize=64)
+def _closing_bytes(heading: str, paragraphs: tuple[str, ...], office_name: str, date_text: str) -> bytes:
+    return closing_xml(heading, paragraphs, office_name, date_text).encode()
 
 
 @lru_cache(maxsize=64)

@@ -7,6 +7,7 @@ parts written per letter (the body and the core properties, both stored), as zip
                                                core properties' fields (title, subject, author)
     Package.write_body(body, core) -> bytes    the same, from the body between the template's start
                                                and end of word/document.xml (made UTF-8 once)
+    Package.write_body_parts(body, core) -> [bytes, ...]   write_body in pieces (for os.writev)
     xml_text(text) -> str                      text content escaped as lxml serializes it
     zip_bytes(entries) -> bytes                the zip of deflated or stored entries (what write follows)
 """
@@ -91,15 +92,24 @@ class Package:
         data = document.encode("utf-8")
         return self._write((data,), zlib.crc32(data), len(data), core)
 
-    def write_body(self, body: str, core: dict[str, str]) -> bytes:
+    def write_body(self, body: str | bytes, core: dict[str, str]) -> bytes:
         """write(document_head + body + document_tail, core), with the document's fixed start and
-        end made UTF-8 (and the start's CRC) once: only the body is encoded and checked per letter."""
-        data = body.encode("utf-8")
+        end made UTF-8 (and the start's CRC) once: only the body is encoded and checked per letter.
+        `body`: the text, or its UTF-8."""
+        return b"".join(self.write_body_parts(body, core))
+
+    def write_body_parts(self, body: str | bytes, core: dict[str, str]) -> list[bytes]:
+        """write_body's bytes in pieces, for os.writev: joined, they are write_body's."""
+        data = body if body.__class__ is bytes else body.encode("utf-8")
         crc = zlib.crc32(self._tail, zlib.crc32(data, self._head_crc))
-        return self._write((self._head, data, self._tail), crc, len(self._head) + len(data) + len(self._tail), core)
+        return self._parts((self._head, data, self._tail), crc, len(self._head) + len(data) + len(self._tail), core)
 
     def _write(self, document: tuple[bytes, ...], crc: int, size: int, core: dict[str, str]) -> bytes:
-        """The package with word/document.xml made of the pieces `document` (its CRC and size given)."""
+        return b"".join(self._parts(document, crc, size, core))
+
+    def _parts(self, document: tuple[bytes, ...], crc: int, size: int, core: dict[str, str]) -> list[bytes]:
+        """The package with word/document.xml made of the pieces `document` (its CRC and size given),
+        in pieces."""
         core_xml = "".join(xml_text(core[piece]) if i % 2 else piece for i, piece in enumerate(self.core)).encode("utf-8")
         plan = self._plan
         if plan is None:
@@ -125,7 +135,7 @@ class Package:
         out += central
         n = len(central)
         out.append(struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, n, n, sum(map(len, central)), offset, 0))
-        return b"".join(out)
+        return out
 
 
 _SIZES = struct.Struct("<3L")      # crc, compressed size, size: in the local and central records alike
