@@ -216,3 +216,32 @@ def test_the_sum_batch_leaves_out_only_facts_the_filter_drops(catalog):
         batch = list(sums.extract(FactContext(report=report, requests=requests, wanted=_wanted(sent))))
         assert batch == by_request
     assert left_out > 0
+
+
+def test_whole_number_sums_decide_as_the_decimal_ones(catalog, monkeypatch):
+    """The sums' batch reads a table of whole numbers (exponent 0) as ints: the requests it says
+    are needed are those the Decimal reading says are, on the seeds and on tables with a broken
+    total, a blank, a decimal, a number written with an exponent and numbers near the engine's
+    range (sum or cell beyond it)."""
+    from engine.facts.extractors import sums
+    big = str(sums._WHOLE_BOUND - 1)
+    reports = [parse_file(p) for p in SEEDS]
+    seed = SEEDS[0]
+    reports += [_set(parse_file(seed), "applications.一.自然人", "number", "7"),
+                _set(parse_file(seed), "applications.一.自然人", "blank"),
+                _set(parse_file(seed), "applications.四.总计", "number", "2.5"),
+                _set(parse_file(seed), "review.行政复议.总计", "number", "3E+1"),
+                _set(parse_file(seed), "review.行政复议.结果维持", "number", big),
+                _set(_set(parse_file(seed), "review.行政复议.结果维持", "number", big),
+                     "review.行政复议.结果纠正", "number", big),
+                _set(parse_file(seed), "review.行政复议.结果维持", "number", str(sums._WHOLE_BOUND)),
+                _set(parse_file(seed), "review.行政复议.结果维持", "number", "-" + big)]
+    sent = fact_filters(catalog)
+    requests = catalog.requests["sums"]
+    wanted = FactContext(report=reports[0], wanted=_wanted(sent)).keep("sum", sums.WANTED_KEYS)
+    whole = [sums._needed(r, requests, wanted) for r in reports]
+    real_values = sums._TableRead.values
+    monkeypatch.setattr(sums._TableRead, "values",
+                        lambda self: (lambda got: got if got is None else (got[0], None))(real_values(self)))
+    assert [sums._needed(r, requests, wanted) for r in reports] == whole
+    assert len({frozenset(n) for n in whole}) >= 4

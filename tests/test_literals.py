@@ -77,3 +77,49 @@ def test_one_regex_finds_what_any_of_the_patterns_finds():
     assert one_regex([re.compile("(a)\\1")]) is None                      # a back reference
     assert one_regex([re.compile("a"), re.compile("b", re.IGNORECASE)]) is None
     assert one_regex([]) is None
+
+
+@pytest.mark.parametrize("pattern,expected", [
+    ("收费通知书?[^。]{0,8}", ("收费通知",)),
+    ("(?:信息处理费|处理费)\\d+元", ("信息处理费", "处理费")),
+    ("(?:甲乙|甲)丙", ("甲",)),                             # 甲乙 begins with 甲: its places are among 甲's
+    ("(?P<a>约|近)?(?<![\\d.])甲+", ("甲", "约", "近")),     # an optional first item, a lookbehind
+    ("^(?=甲)乙", ("乙",)), ("[甲乙]丙", ("乙", "甲")),
+    ("甲?乙*", None), ("[0-9]件", None), (".甲", None), ("(?i:abc)", None), ("", None),
+    ("(?:a|b|c|d|e|f|g|h|i|j|k|l|m)x", None),               # too many to look for
+])
+def test_start_strings_hand_cases(pattern, expected):
+    from engine.facts.literals import start_strings
+    assert start_strings(re.compile(pattern)) == expected
+
+
+def _texts() -> list[str]:
+    texts = [v.masked for p in SEEDS for v in part_views(parse_file(p))]
+    rng = random.Random(11)
+    for t in list(texts):                 # clauses shuffled: other neighbours for each phrase
+        pieces = re.split("(?<=[，。；])", t)
+        for _ in range(3):
+            rng.shuffle(pieces)
+            texts.append("".join(pieces))
+    return texts
+
+
+def test_finditer_at_finds_what_finditer_finds():
+    """Every pattern of the shipped signals file (and hand-made ones with overlapping start
+    strings, lookbehinds and matches ending where the next begins) over the seeds' narrative and
+    shuffles of it: the same matches (spans and groups), in the same order."""
+    from engine.facts.literals import finditer_at, scan_starts, start_strings
+    texts = _texts() + ["甲乙甲乙丙甲丙", "1甲乙2甲乙甲", "约3件近4件约约5件", ""]
+    hand = [re.compile(p) for p in ("(?:甲乙|甲)丙?", "(?<!\\d)甲乙", "(?:约|近)?\\d+件", "甲乙?甲?")]
+    derived = found = 0
+    for rx in _patterns() + hand:
+        starts = start_strings(rx)
+        if starts is None:
+            continue
+        derived += 1
+        for t in texts:
+            want = [(m.span(), m.groups()) for m in rx.finditer(t)]
+            assert [(m.span(), m.groups()) for m in finditer_at(rx, starts, t)] == want, (rx.pattern, t)
+            found += len(want)
+        assert scan_starts(rx) in (None, starts)
+    assert derived >= 20 and found > 200

@@ -3,6 +3,7 @@ with the tables, the seeds and the pingtan series (values read off the texts by 
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -269,3 +270,33 @@ def test_any_stated_count_is_read_back(n, chinese, approx):
     written = cn2an.an2cn(n) if chinese else str(n)
     [fig] = figures(f"本年度共收到政府信息公开申请{written}{approx}件，均已按期答复。")
     assert fig.kind == "received" and fig.value == n and fig.approx == bool(approx)
+
+
+def test_figures_look_up_their_line_place_and_sentence_when_read():
+    """A figure's line, place and sentence are those of its match in the view, looked up when
+    first read; a figure is read-only and compares by value."""
+    from engine.facts.narrative import Figure, default_figures, figures_in_view
+    from engine.facts.text_source import PART_IDS, part_view
+    from engine.parse import parse_file
+    seen = 0
+    for path in sorted((Path(__file__).parent / "fixtures" / "seeds").glob("*.txt")):
+        report = parse_file(path)
+        for pid in PART_IDS:
+            view = part_view(report, pid)
+            if view is None:
+                continue
+            for fig in figures_in_view(view, default_figures(), report.metadata):
+                start, end = fig._span[:2]
+                fresh = part_view(report, pid)
+                assert fig.phrase == fresh.text[start:end]
+                assert (fig.excerpt, fig.line, fig.where) == \
+                    (fresh.sentence(start, end), fresh.line_at(start), fresh.where_at(start))
+                eager = Figure(fig.kind, fig.value, fig.approx, fig.scope, fig.scope_own, fig.part,
+                               fig.line, fig.where, fig.excerpt, fig.phrase, fig.unit)
+                assert eager == fig and hash(eager) == hash(fig) and eager.to_json() == fig.to_json()
+                seen += 1
+    assert seen >= 5
+    with pytest.raises(AttributeError):
+        eager.line = 3
+    with pytest.raises(TypeError):
+        Figure("received", 1, False, None, True, "一")

@@ -43,7 +43,7 @@ from ruamel.yaml.comments import CommentedMap
 from engine.facts.signal_catalog import signals_path
 from engine.facts.signals import (DEFAULT_SIGNALS_FILE, SignalLoadError, _line, compile_checked,
                                   load_yaml_document)
-from engine.facts.literals import required_literals
+from engine.facts.literals import finditer_at, required_literals, scan_starts
 from engine.facts.text_source import TextView, part_views
 from engine.model import Metadata, Report
 from engine.template import APPLICANT_COLUMNS, REVIEW_COLUMNS
@@ -88,26 +88,89 @@ _LEVEL_OF_NAME = re.compile(
 _LEVEL_ALIASES = {"自治区": "省", "自治州": "州", "自治县": "县", "自治旗": "旗", "地区": "州"}
 
 
-@dataclass(frozen=True)
+_LATER = object()       # a Figure's line, place or sentence not looked up yet
+
+
 class Figure:
-    kind: str
-    value: Decimal
-    approx: bool
-    scope: str | None            # 全区, 各单位 … or None (the body's own wording)
-    scope_own: bool | None       # None: unknown (agency unknown)
-    part: str
-    line: int | None
-    where: str | None
-    excerpt: str
-    phrase: str                  # the matched text
-    unit: str | None = None      # fee: 元 (value converted to 元)
+    """A figure stated in the narrative. Its source line, place (SourceLine.where) and sentence
+    are looked up when first read, from the view and the match's span it keeps: most figures
+    agree with the tables and are never quoted (a line costs the matching of the part's lines
+    with the source, see text_source._LineSpans). Read-only, compared by value like the frozen
+    dataclass it was."""
+    __slots__ = ("kind", "value", "approx", "scope", "scope_own", "part", "phrase", "unit",
+                 "_line", "_where", "_excerpt", "_view", "_span")
+    _FIELDS = ("kind", "value", "approx", "scope", "scope_own", "part", "line", "where", "excerpt",
+               "phrase", "unit")
+
+    def __init__(self, kind: str, value: Decimal, approx: bool, scope: str | None,
+                 scope_own: bool | None, part: str, line: Any = _LATER, where: Any = _LATER,
+                 excerpt: Any = _LATER, phrase: str = "", unit: str | None = None,
+                 view: TextView | None = None, span: tuple[int, int, int, int] | None = None):
+        """`view` and `span` ((start, end) of the match, (start, end) of its sentence) stand in
+        for whichever of line, where and excerpt is not given."""
+        if view is None and _LATER in (line, where, excerpt):
+            raise TypeError("Figure: line, where and excerpt, or the view and span they are read from")
+        put = object.__setattr__
+        put(self, "kind", kind)
+        put(self, "value", value)
+        put(self, "approx", approx)
+        put(self, "scope", scope)
+        put(self, "scope_own", scope_own)
+        put(self, "part", part)
+        put(self, "phrase", phrase)
+        put(self, "unit", unit)
+        put(self, "_line", line)
+        put(self, "_where", where)
+        put(self, "_excerpt", excerpt)
+        put(self, "_view", view)
+        put(self, "_span", span)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError(f"Figure is read-only: cannot set {name}")
+
+    @property
+    def line(self) -> int | None:
+        if self._line is _LATER:
+            object.__setattr__(self, "_line", self._view.line_at(self._span[0]))
+        return self._line
+
+    @property
+    def where(self) -> str | None:
+        if self._where is _LATER:
+            line, view = self.line, self._view
+            # (TextView.where_at, from the line just found)
+            where = None if line is None else view.lines[line - 1].where if 1 <= line <= len(view.lines) \
+                else f"第{line}行"
+            object.__setattr__(self, "_where", where)
+        return self._where
+
+    @property
+    def excerpt(self) -> str:
+        if self._excerpt is _LATER:
+            start, end, s, e = self._span
+            object.__setattr__(self, "_excerpt", self._view.sentence_in(start, end, s, e))
+        return self._excerpt
 
     @property
     def comparable(self) -> bool:
         return not self.approx and self.scope_own is True
 
+    def _values(self) -> tuple:
+        return tuple(getattr(self, name) for name in self._FIELDS)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._values() == other._values()
+
+    def __hash__(self) -> int:
+        return hash(self._values())
+
+    def __repr__(self) -> str:
+        return "Figure(" + ", ".join(f"{n}={getattr(self, n)!r}" for n in self._FIELDS) + ")"
+
     def to_json(self) -> dict[str, Any]:
-        out = dict(self.__dict__)
+        out = {name: getattr(self, name) for name in self._FIELDS}
         out["value"] = str(self.value)
         return out
 
@@ -123,6 +186,8 @@ class _FigurePattern:
     needs: re.Pattern | None = None      # speed only: skip a part whose text lacks this
     # speed only: strings one of which every match contains (engine/facts/literals.py)
     literals: tuple[str, ...] | None = None
+    # speed only: strings one of which every match begins with (matches tried only there)
+    starts: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -238,7 +303,8 @@ def _parse_entry(kind: str, entry: Any, where: str, line: int, problems: list[st
     regex = compile_checked(_expand(pattern), where, problems)
     if regex is None:
         return None
-    return _FigurePattern(kind, regex, value, unless, context, line, needs, required_literals(regex))
+    return _FigurePattern(kind, regex, value, unless, context, line, needs, required_literals(regex),
+                          scan_starts(regex))
 
 
 _DEFAULT: FigureSet | None = None
@@ -371,13 +437,13 @@ def _figure_from(fp: _FigurePattern, match: re.Match, view: TextView, metadata: 
             unit = "元"
             if unit_group.startswith("万"):
                 value = value * 10000
-    s, _ = view.sentence_span(start, end)
-    partial = partial_scope(view.text[s:end], metadata)
-    scope = partial or scope_of(view.text[s:end])
-    return Figure(kind=fp.kind, value=value, approx=approx, scope=scope,
-                  scope_own=False if partial else scope_is_own(scope, metadata), part=view.part,
-                  line=view.line_at(start), where=view.where_at(start),
-                  excerpt=view.sentence(start, end), phrase=view.text[start:end], unit=unit)
+    s, e = view.sentence_span(start, end)
+    prefix = view.text[s:end]
+    partial = partial_scope(prefix, metadata)
+    scope = partial or scope_of(prefix)
+    # line, place and sentence looked up when read (most figures are never quoted)
+    return Figure(fp.kind, value, approx, scope, False if partial else scope_is_own(scope, metadata),
+                  view.part, phrase=view.text[start:end], unit=unit, view=view, span=(start, end, s, e))
 
 
 def figures_in_view(view: TextView, figure_set: FigureSet, metadata: Metadata | None,
@@ -393,7 +459,8 @@ def figures_in_view(view: TextView, figure_set: FigureSet, metadata: Metadata | 
     for fp in figure_set._candidates_in(memo, held):     # (the others certainly do not match here)
         if fp.needs is not None and fp.needs.search(masked) is None:
             continue
-        for match in fp.regex.finditer(masked):
+        starts = fp.starts
+        for match in fp.regex.finditer(masked) if starts is None else finditer_at(fp.regex, starts, masked):
             start, end = match.span()
             if any(k == fp.kind and not (end <= s or start >= e) for k, s, e in taken):
                 continue    # the same statement, already read by an earlier pattern of this kind
@@ -418,7 +485,8 @@ def extract_figures(report: Report, figure_set: FigureSet | None = None) -> list
     plan = fs.plan()
     for view in part_views(report):
         found = figures_in_view(view, fs, report.metadata, plan)
-        found.sort(key=lambda f: (f.line or 0, view.text.find(f.phrase)))
+        if len(found) > 1:      # (one figure: no line looked up to sort it)
+            found.sort(key=lambda f: (f.line or 0, view.text.find(f.phrase)))
         figures.extend(found)
     return figures
 

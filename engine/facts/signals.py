@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from engine.facts.literals import one_regex, required_literals
+from engine.facts.literals import finditer_at, one_regex, required_literals, scan_starts
 # the signal file's reading lives in signal_file.py; its names are this module's too
 from engine.facts.signal_file import (_PLACEHOLDER, SignalDef, SignalLoadError, _fill,  # noqa: F401
                                       _Group, _line, _Matcher, compile_checked, load_yaml_document,
@@ -113,6 +113,9 @@ class SignalSet:
         # group regex -> strings one of which each of its matches contains (a part lacking all of
         # them is not scanned: engine/facts/literals.py)
         self._literals: dict[re.Pattern, tuple[str, ...] | None] = {}
+        # group regex -> the strings one of its matches begins with (its matches are looked for
+        # only where they occur: engine/facts/literals.py), or None
+        self._starts: dict[re.Pattern, tuple[str, ...] | None] = {}
         # signal id -> (its groups in the order decide_one reads them, the phrases of each group
         # made only of phrases without placeholders, else None): see decide_one
         self._plans: dict[str, tuple[tuple[int, ...], tuple[tuple[str, ...] | None, ...]]] = {}
@@ -135,6 +138,7 @@ class SignalSet:
             self._cache[key] = (regex, len(usable) < len(filled))
             if regex is not None:
                 self._literals[regex] = required_literals(regex)
+                self._starts[regex] = scan_starts(regex)
         return self._cache[key]
 
     def polarity(self, view: TextView, start: int, end: int) -> Polarity:
@@ -285,7 +289,8 @@ class SignalSet:
         plain = sig.accept == "any" and not sig.exclude
         for view in views:
             if plain and self._may_match(rx, view):
-                m = rx.search(view.masked)
+                starts = self._starts.get(rx)
+                m = rx.search(view.masked) if starts is None else next(finditer_at(rx, starts, view.masked), None)
                 if m is None:
                     continue
                 if m.end() > m.start():
@@ -307,7 +312,8 @@ class SignalSet:
         (not empty, not in an excluded sentence, of an accepted polarity), in order."""
         if not self._may_match(rx, view):
             return              # certainly no match in this part
-        for match in rx.finditer(view.masked):
+        starts = self._starts.get(rx)
+        for match in rx.finditer(view.masked) if starts is None else finditer_at(rx, starts, view.masked):
             start, end = match.span()
             if end == start:
                 continue

@@ -171,6 +171,10 @@ class TextView:
     def sentence(self, start: int, end: int, limit: int = 160) -> str:
         """The sentence around a match, cut to `limit` characters around the match if longer."""
         s, e = self.sentence_span(start, end)
+        return self.sentence_in(start, end, s, e, limit)
+
+    def sentence_in(self, start: int, end: int, s: int, e: int, limit: int = 160) -> str:
+        """sentence(start, end, limit), given the sentence's span (s, e) = sentence_span(start, end)."""
         if e - s > limit:
             half = max(0, (limit - (end - start)) // 2)
             s2 = max(s, start - half)

@@ -18,7 +18,7 @@ yields no fact at all.
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from typing import Any, Iterable
 
 from engine.code_cache import compiled
@@ -68,15 +68,26 @@ class _TableRead:
             self.get = table.cells.get
             self.space = _space(name, self.rows)[0]
 
-    def values(self) -> list[Decimal | None] | None:
-        """The values of the address space (Cell.known, inlined), or None when some number is
-        beyond the engine's range (sum_fact then judges every request on the table)."""
+    def values(self) -> tuple[list[Decimal | None], list[int | None] | None] | None:
+        """The values of the address space (Cell.known, inlined) and, when every number is whole
+        and written without decimals (exponent 0: the usual table), the same as ints; or None
+        when some number is beyond the engine's range (sum_fact then judges every request on
+        the table)."""
         values = [c.value if c is not None and c.kind == "number" else None
                   for c in map(self.get, self.space)]
-        for v in set(values):       # (a report's cells are a few distinct numbers)
-            if v is not None and not -ENGINE_DEC_BOUND < v < ENGINE_DEC_BOUND:
-                return None
-        return values
+        whole = True
+        distinct = set(values)      # (a report's cells are a few distinct numbers)
+        for v in distinct:
+            if v is not None:
+                if not -ENGINE_DEC_BOUND < v < ENGINE_DEC_BOUND:
+                    return None
+                if whole and not v.same_quantum(_ONE):
+                    whole = False
+        if not whole:
+            return values, None
+        as_int = {v: int(v) for v in distinct if v is not None}
+        as_int[None] = None
+        return values, list(map(as_int.__getitem__, values))
 
 
 def _needed(report: Report, requests: list[dict[str, Any]], wanted) -> set[int]:
@@ -94,7 +105,14 @@ def _needed(report: Report, requests: list[dict[str, Any]], wanted) -> set[int]:
             _BATCHES.clear()
         batch = _BATCHES[key] = _Batch(report, requests, wanted, names, [r.rows for r in reads])
     need: list[int] = []
-    batch.run(*[r.values() if r.rows is not None else None for r in reads], need)
+    for read, (run, run_whole, on_table) in zip(reads, batch.tables):
+        got = read.values() if read.rows is not None else None
+        if got is None:
+            need.extend(on_table)       # an absent table, a number too large: sum_fact judges each
+        elif got[1] is not None:
+            run_whole(got[1], need)
+        else:
+            run(got[0], need)
     return set(need)
 
 
@@ -113,20 +131,26 @@ def _table_names(requests: list[dict[str, Any]]) -> tuple[str, ...]:
 
 class _Batch:
     """The known-sum decisions of a list of requests (the catalog's, whose requests are never
-    changed) in given layouts, as straight-line code: for each request, the sums of its left and
-    right values (`_Z + v1 + v2 …`: builtins.sum's own order of additions), the engine's range,
-    at_precision_of (its fast path inlined) and the filter. `wanted`, with every field but
-    stated/computed fixed by the request, is A or (B and N(stated, computed)) where N is
-    _neq_may_hold (the only test the filter makes on "dec" fields, symmetric): A = wanted(…, None,
-    None), A or B = wanted(…, 1, 2). So a request is always needed (A), needed when N holds, or
-    never when its sum is known. A None value (blank cell) raises TypeError in the additions: the
-    request is then needed (sum_fact judges it), as is every request on an absent table or one
-    with a number beyond the engine's range (its values are None)."""
+    changed) in given layouts, as straight-line code, one function per table: for each request,
+    the sums of its left and right values (`_Z + v1 + v2 …`: builtins.sum's own order of
+    additions), the engine's range, at_precision_of (its fast path inlined) and the filter.
+    `wanted`, with every field but stated/computed fixed by the request, is A or (B and
+    N(stated, computed)) where N is _neq_may_hold (the only test the filter makes on "dec"
+    fields, symmetric): A = wanted(…, None, None), A or B = wanted(…, 1, 2). So a request is
+    always needed (A), needed when N holds, or never when its sum is known. A None value (blank
+    cell) raises TypeError in the additions: the request is then needed (sum_fact judges it).
+
+    Each table has a second function for a table whose numbers are all whole and written without
+    decimals (exponent 0), given them as ints: the sums are then exact ints equal to the Decimal
+    sums (far below the context's 28 digits), the stated total rounded to no decimals is the sum
+    itself, N(stated, computed) is stated != computed, and the range test is the same on the
+    bound rounded up (_BI: a whole number is below a bound iff below its ceiling)."""
 
     def __init__(self, report: Report, requests: list, wanted, names: tuple[str, ...], rows: list):
         self.requests, self.wanted, self.rows = requests, wanted, rows
         table_of = {name: j for j, name in enumerate(names)}
         blocks: dict[int, list[str]] = {j: [] for j in range(len(names))}
+        whole: dict[int, list[str]] = {j: [] for j in range(len(names))}
         on_table: dict[int, list[int]] = {j: [] for j in range(len(names))}
         for k, req in enumerate(requests):
             j = table_of[req["table"]]
@@ -139,19 +163,20 @@ class _Batch:
             on_table[j].append(k)
             fixed = (req["rule"], req["inst"], req["table"], req.get("part"), True, True, False)
             if wanted(*fixed, None, None):
-                blocks[j].append(f"        add({k})")
+                blocks[j].append(f"    add({k})")
+                whole[j].append(f"    add({k})")
                 continue
-            blocks[j].extend(_request_code(k, f"T{j}", plan[3], plan[4], wanted(*fixed, _ONE, _TWO)))
-        code = [f"def run({', '.join(f'T{j}' for j in range(len(names)))}, need):", "    add = need.append"]
+            may_be = wanted(*fixed, _ONE, _TWO)
+            blocks[j].extend(_request_code(k, "T", plan[3], plan[4], may_be))
+            whole[j].extend(_whole_request_code(k, "T", plan[3], plan[4], may_be))
+        namespace: dict[str, Any] = {"_Z": _ZERO, "_B": ENGINE_DEC_BOUND, "_BI": _WHOLE_BOUND,
+                                     "_ONE": _ONE, "_at": at_precision_of, "_neq": _neq_may_hold}
+        self.tables = []
         for j in range(len(names)):
-            code.append(f"    if T{j} is None:")
-            code.append(f"        need.extend({tuple(on_table[j])!r})")
-            code.append("    else:")
-            code.extend(blocks[j] or ["        pass"])
-        namespace: dict[str, Any] = {"_Z": _ZERO, "_B": ENGINE_DEC_BOUND, "_ONE": _ONE,
-                                     "_at": at_precision_of, "_neq": _neq_may_hold}
-        exec(compiled("\n".join(code), "<sum batch>"), namespace)
-        self.run = namespace["run"]
+            code = ["def run(T, need):", "    add = need.append", *(blocks[j] or ["    pass"]),
+                    "def run_whole(T, need):", "    add = need.append", *(whole[j] or ["    pass"])]
+            exec(compiled("\n".join(code), "<sum batch>"), namespace)
+            self.tables.append((namespace["run"], namespace["run_whole"], tuple(on_table[j])))
 
 
 def _request_code(k: int, t: str, left: tuple[int, ...], right: tuple[int, ...], may_be: bool) -> list[str]:
@@ -165,19 +190,37 @@ def _request_code(k: int, t: str, left: tuple[int, ...], right: tuple[int, ...],
                     f"else _at(s2, [{v}])")
     else:
         computed = f"c = _at(s2, [{', '.join(f'{t}[{i}]' for i in left)}])"
-    lines = ["        try:",
-             f"            s1 = {stated}",
-             f"            s2 = {total}",
-             "        except TypeError:",
+    lines = ["    try:",
+             f"        s1 = {stated}",
+             f"        s2 = {total}",
+             "    except TypeError:",
+             f"        add({k})",
+             "    else:",
+             "        if not (-_B < s1 < _B and -_B < s2 < _B):",
              f"            add({k})",
              "        else:",
-             "            if not (-_B < s1 < _B and -_B < s2 < _B):",
-             f"                add({k})",
-             "            else:",
-             f"                {computed}"]
+             f"            {computed}"]
     if may_be:
-        lines.append("                if s1 != c or (not (s1.same_quantum(_ONE) and c.same_quantum(_ONE)) "
+        lines.append("            if s1 != c or (not (s1.same_quantum(_ONE) and c.same_quantum(_ONE)) "
                      f"and _neq(s1, c)): add({k})")
+    return lines
+
+
+def _whole_request_code(k: int, t: str, left: tuple[int, ...], right: tuple[int, ...],
+                        may_be: bool) -> list[str]:
+    """_request_code's decision on a table given as ints (see _Batch)."""
+    stated = " + ".join(["0"] + [f"{t}[{i}]" for i in left])
+    total = " + ".join(["0"] + [f"{t}[{i}]" for i in right])
+    lines = ["    try:",
+             f"        s1 = {stated}",
+             f"        s2 = {total}",
+             "    except TypeError:",
+             f"        add({k})",
+             "    else:",
+             "        if not (-_BI < s1 < _BI and -_BI < s2 < _BI):",
+             f"            add({k})"]
+    if may_be:
+        lines.append(f"        elif s1 != s2: add({k})")
     return lines
 
 
@@ -374,4 +417,6 @@ def _places(v: Decimal) -> int:
 
 _ONE = Decimal(1)
 _TWO = Decimal(2)
+# a whole number x is within the engine's range (-B < x < B) iff -_WHOLE_BOUND < x < _WHOLE_BOUND
+_WHOLE_BOUND = int(ENGINE_DEC_BOUND.to_integral_value(rounding=ROUND_CEILING))
 _QUANTA: dict[int, Decimal] = {}      # places -> 1E-places (the same few every time)
