@@ -239,6 +239,27 @@ def _layout_plan(layout: tuple) -> _LayoutPlan:
 
 
 _KIND = operator.attrgetter("kind")
+_VALUE = operator.attrgetter("value")
+
+
+def _possible(seen: dict, may, flags: tuple) -> bool:
+    """may(*flags), remembered in `seen` (see _cell_wanted)."""
+    possible = seen.get(flags)
+    if possible is None:
+        possible = seen[flags] = may(*flags)
+    return possible
+
+
+def _places(items: list, item) -> list[int]:
+    """The indices of `item` in `items` (list.index: no Python loop over the others)."""
+    out: list[int] = []
+    i = -1
+    try:
+        while True:
+            i = items.index(item, i + 1)
+            out.append(i)
+    except ValueError:
+        return out
 
 
 def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, in_force: bool,
@@ -293,7 +314,13 @@ def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, i
     numbers = None
     if "number" in present and "number" not in skip:
         numbers = set()
-        for v in {c.value for c, k in zip(cells, kinds) if k == "number"}:
+        # every cell's value when all are there, unless a number without a value (None, the value
+        # of the other kinds' cells) could be wanted: a value of a cell of another kind then only
+        # ever matches a number cell holding it, which puts it among the numbers' values anyway
+        values = set(map(_VALUE, cells)) if whole else None
+        if values is None or (None in values and _possible(seen, may, ("number", None, None, False))):
+            values = {c.value for c, k in zip(cells, kinds) if k == "number"}
+        for v in values:
             integral = negative = None
             if v is not None:
                 integral, negative = _integral_negative(v)
@@ -303,7 +330,15 @@ def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, i
                 possible = seen[flags] = may(*flags)
             if possible:
                 numbers.add(v)
-    if others or numbers or bad:
+    if others and not numbers and not bad:
+        # only cells of those kinds can make facts: found by list.index, in order
+        for i in sorted(i for k in others for i in _places(kinds, k)):
+            c, kind = cells[i], kinds[i]
+            row_key, label, _ = layout[plan.row_of[i]]
+            a = c.address if c is not None else plan.addresses[i]    # (the address it is filed under)
+            if _cell_wanted(keep_cell, a, c, kind, row_key, part, False):
+                out.append(_cell_fact(c or Cell(address=a, kind="missing"), row_key, label, part, False))
+    elif others or numbers or bad:
         for i, (c, kind) in enumerate(zip(cells, kinds)):
             m = i in bad if bad else False
             if (kind in others or (numbers and kind == "number" and c.value in numbers)) if not m \
