@@ -133,7 +133,14 @@ def scan_starts(regex: re.Pattern) -> tuple[str, ...] | None:
     """start_strings(regex) when looking for them is cheaper than re's own search: the pattern
     has no first character re skips to (it then tries every position), or a set of them and at
     most MAX_SET_STARTS start strings; None otherwise (re's own literal-prefix search is already
-    as fast as str.find). Speed only: finditer_at finds the same matches whatever this says."""
+    as fast as str.find). Speed only: finditer_at finds the same matches whatever this says.
+    Derived once per pattern and kept with the compiled patterns (engine/regex_cache.py)."""
+    if not isinstance(regex.pattern, str):
+        return None
+    return derived("starts", regex.pattern, regex.flags, lambda: _scan_starts(regex), __file__)
+
+
+def _scan_starts(regex: re.Pattern) -> tuple[str, ...] | None:
     starts = start_strings(regex)
     if starts is None:
         return None
