@@ -46,6 +46,9 @@ def test_letter_target_is_pathlibs_answer(tmp_path, letter, suffix):
             letter_target(tmp_path, letter, suffix)
         return
     assert Path(letter_target(tmp_path, letter, suffix)) == expected
+    for out_dir in (str(tmp_path), f"{tmp_path}/", "out", "/", ""):
+        assert letter_target(out_dir, letter, suffix) == os.path.join(out_dir, *Path(letter).parts[:2],
+                                                                      Path(letter).with_suffix(suffix).name)
     assert letter_file(tmp_path, letter, suffix) == expected
     assert letter_file(str(tmp_path), letter, suffix) == expected
 
@@ -87,9 +90,15 @@ def records(tmp_path_factory) -> list[AuditRecord]:
 
 def test_letter_record_reads_as_record_json(records):
     assert any(r.findings for r in records)
+    from engine.render.letter_content import evidence_of
+
     for record in records:
         view, plain = letter_record(record), record_json(record)
-        assert {k: view[k] for k in plain} == plain
+        # the view keeps each finding's Evidence (evidence_of reads it as the plain form's dict)
+        findings = [{**f, "evidence": evidence_of(f)} for f in view["findings"]]
+        assert findings == plain["findings"]
+        assert [evidence_of(f) for f in view["findings"]] == [evidence_of(f) for f in plain["findings"]]
+        assert {k: view[k] for k in plain if k != "findings"} == {k: v for k, v in plain.items() if k != "findings"}
         assert set(view) - set(plain) <= {"rule_errors"}
         office = Office()
         assert build_letter(record, office, RUN_DATE) == build_letter(plain, office, RUN_DATE)
@@ -419,3 +428,18 @@ def test_letter_templates_globals_are_the_environments(records):
     for record in records:
         letter = build_letter(record, Office(), RUN_DATE)
         assert template.render(L=letter) == plain.get_template("letter.html.j2").render(L=letter)
+
+
+def test_path_scrubber_replaces_longest_paths_first_as_sorted():
+    from engine.render.letter_content import PathScrubber, evidence_of
+
+    record = {"source": "in/2024/甲镇.txt", "previous_source": "in/2023/甲镇.txt", "same_year_sources": ["x.txt", "in/乙.txt"],
+              "findings": [{"evidence": {"previous_source": "old/in/2023/甲镇.txt"}}, {"evidence": None}, {}]}
+    scrub = PathScrubber(record)
+    paths = {"in/2024/甲镇.txt", "in/2023/甲镇.txt", "x.txt", "in/乙.txt", "old/in/2023/甲镇.txt"}
+    assert [p for p, _ in scrub.pairs] == sorted((p for p in paths if "/" in p), key=lambda p: -len(p))[:1] + \
+        [p for p, _ in scrub.pairs][1:]
+    assert len(scrub.pairs[0][0]) == max(len(p) for p in paths)
+    assert scrub("见 old/in/2023/甲镇.txt 与 in/2024/甲镇.txt、in/乙.txt") == "见 甲镇.txt 与 甲镇.txt、乙.txt"
+    assert PathScrubber({"source": "a.txt"}).pairs == [] and PathScrubber({}).pairs == []
+    assert evidence_of({}) == {} and evidence_of({"evidence": None}) == {}

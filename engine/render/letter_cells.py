@@ -41,6 +41,11 @@ def bounded_quote(excerpt: str | None, anchors: list[str], limit: int = QUOTE_MA
         return None
     if len(text) <= limit:
         return text
+    return _window(text, anchors, limit, lead)
+
+
+def _window(text: str, anchors: list[str], limit: int = QUOTE_MAX, lead: int = QUOTE_LEAD) -> str:
+    """bounded_quote's window of a text already on one line (longer than `limit`)."""
     at = next((text.find(a) for a in anchors if a and text.find(a) >= 0), 0)
     start = max(0, at - lead)
     end = min(len(text), start + limit)
@@ -53,7 +58,7 @@ def cells_quote(excerpt: str | None, cells: list[str]) -> str | None:
     text = " ".join((excerpt or "").split())
     if len(text) <= QUOTE_MAX:
         return text or None
-    return bounded_quote(text, cell_anchors(cells))
+    return _window(text, cell_anchors(cells))       # on one line already
 
 
 _QUOTED = re.compile(r"“([^“”]+)”")
@@ -139,6 +144,7 @@ def shown_value(value: Any) -> str | None:
     return text if 0 < len(text) <= 12 else None
 
 
+@functools.lru_cache(maxsize=4096)       # an address of the template (a few hundred)
 def _is_total(address: str) -> bool:
     return address.endswith(".总计") or ".七." in address or address.endswith(".七")
 
@@ -150,7 +156,9 @@ def cells_text(cells: list[str], values: dict[str, Any], message: str) -> str | 
     shown = []
     for c in cells:
         value = values.get(c)
-        if value != "missing":
+        if value.__class__ is int:           # shown_value of an int (most cells), without the call
+            shown.append((c, str(value)))
+        elif value != "missing":
             v = shown_value(value)
             if v is not None:
                 shown.append((c, v))

@@ -251,7 +251,12 @@ def letter_target(out_dir: str | Path, letter: str | None, suffix: str = ".html"
     parts = letter.split("/") if isinstance(letter, str) else ()
     if len(parts) == 3 and parts[0] == HtmlLetters.folder and parts[1] not in _NOT_A_NAME \
             and parts[2] not in _NOT_A_NAME and os.sep == "/":
-        return os.path.join(out_dir, parts[0], parts[1], posix_names.file_stem(parts[2]) + suffix)
+        base = os.fspath(out_dir)
+        if base.__class__ is str:
+            # os.path.join(base, *parts) for names that neither are empty nor begin with "/"
+            sep = "/" if base and not base.endswith("/") else ""
+            return f"{base}{sep}{parts[0]}/{parts[1]}/{posix_names.file_stem(parts[2])}{suffix}"
+        return os.path.join(base, parts[0], parts[1], posix_names.file_stem(parts[2]) + suffix)
     return str(_checked_letter_file(out_dir, letter, suffix))
 
 
