@@ -273,7 +273,7 @@ def test_as_is_is_the_pattern():
 
 
 def _plain_drop_long_parentheses(text, longest=12):
-    """letter_content._drop_long_parentheses as first written: character by character."""
+    """letter_cells._drop_long_parentheses as first written: character by character."""
     out, depth, start = [], 0, 0
     for i, ch in enumerate(text):
         if ch == "（":
@@ -294,7 +294,7 @@ def _plain_drop_long_parentheses(text, longest=12):
 def test_parentheses_dropped_from_group_to_group_as_character_by_character():
     import random
 
-    from engine.render.letter_content import _drop_long_parentheses
+    from engine.render.letter_cells import _drop_long_parentheses
 
     rnd = random.Random(5)
     texts = ["", "无括号", "（一）予以公开", "原因（表三“（一）予以公开”行“总计”列等 7 个单元格），无法核对；另有",

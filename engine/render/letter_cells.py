@@ -7,6 +7,7 @@
     cells_text(cells, values, message)     stated totals first, then non-zero items (when the message lacks them)
     year_pairs_text(evidence)              this year's cell next to last year's
     shown_value(value)                     a cell's stated value as letters show it
+    short_reason(reason)                   a not-assessable reason's first clause
 """
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from engine.template import all_known_addresses, describe_address
 QUOTE_MAX = 80               # characters a quote may have: about two lines of the findings table
 QUOTE_LEAD = 20              # characters kept before what a long quote concerns
 CELLS_LISTED = 4
+REASON_MAX = 90              # a not-assessable reason, first clause
 EMPTY_KINDS = {"blank", "dash", "none"}   # stated as empty by the agency ("missing" is explained by the rule)
 
 
@@ -194,3 +196,38 @@ def year_pairs_text(ev: dict[str, Any]) -> str | None:
     return "；".join(pairs)
 
 
+def short_reason(reason: str | None) -> str:
+    """A not-assessable reason's first clause, without its long parenthesised cell lists."""
+    first, sep, rest = _drop_long_parentheses(reason or "").partition("；")
+    first = first.strip()
+    if len(first) > REASON_MAX:
+        first = first[:REASON_MAX] + "…"
+    return first + ("等" if sep and rest.strip() else "")
+
+
+def _drop_long_parentheses(text: str, longest: int = 12) -> str:
+    """Removes every outermost （…） group longer than `longest` characters (nested groups such as
+    “第（一）项” inside it go with it); short ones — （一）, （空白） — stay. Goes from parenthesis to
+    parenthesis (a reason is a few hundred characters with a few groups); a "）" with no "（" open
+    is an ordinary character."""
+    if "（" not in text:
+        return text
+    out, depth, start, kept_from = [], 0, 0, 0
+    for m in _PARENTHESES.finditer(text):
+        i = m.start()
+        if m.group() == "（":
+            if depth == 0:
+                out.append(text[kept_from:i])       # the text outside any group before it
+                start = i
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                if i - start - 1 <= longest:
+                    out.append(text[start:i + 1])
+                kept_from = i + 1
+    out.append(text[start:] if depth else text[kept_from:])   # unbalanced: keep the tail as written
+    return "".join(out)
+
+
+_PARENTHESES = re.compile("[（）]")

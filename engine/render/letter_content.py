@@ -24,7 +24,7 @@ from typing import Any, Callable
 from engine.model import AuditRecord, Evidence, RecordHead, finding_json
 from engine.render.labels import SEVERITY_LABELS, SEVERITY_ORDER, part_label
 from engine.render.letter_cells import (bounded_quote, cell_anchors, cells_quote, cells_text, empty_cells_text,
-                                        format_number, shown_value, year_pairs_text)
+                                        format_number, short_reason, shown_value, year_pairs_text)
 from engine.render import posix_names
 from engine.render.office import Office
 from engine.sources import format_title
@@ -46,7 +46,6 @@ def run_basis() -> Callable[[int | None, str | None], str]:
     modification time) for every letter."""
     return lru_cache(maxsize=64)(legal_basis_for)
 
-REASON_MAX = 90              # a not-assessable reason, first clause
 DIAGNOSTICS_LISTED = 5
 PAIRED_FROM = 8              # a rule with more short findings than this lists two per table row
 PAIRED_TEXT = 60
@@ -244,43 +243,6 @@ def rule_groups(record: dict[str, Any], findings: list[dict[str, Any]], scrub: P
 
 
 # --- the other sections ----------------------------------------------------------------------------
-
-def short_reason(reason: str | None) -> str:
-    """A not-assessable reason's first clause, without its long parenthesised cell lists."""
-    first, sep, rest = _drop_long_parentheses(reason or "").partition("；")
-    first = first.strip()
-    if len(first) > REASON_MAX:
-        first = first[:REASON_MAX] + "…"
-    return first + ("等" if sep and rest.strip() else "")
-
-
-def _drop_long_parentheses(text: str, longest: int = 12) -> str:
-    """Removes every outermost （…） group longer than `longest` characters (nested groups such as
-    “第（一）项” inside it go with it); short ones — （一）, （空白） — stay. Goes from parenthesis to
-    parenthesis (a reason is a few hundred characters with a few groups); a "）" with no "（" open
-    is an ordinary character."""
-    if "（" not in text:
-        return text
-    out, depth, start, kept_from = [], 0, 0, 0
-    for m in _PARENTHESES.finditer(text):
-        i = m.start()
-        if m.group() == "（":
-            if depth == 0:
-                out.append(text[kept_from:i])       # the text outside any group before it
-                start = i
-            depth += 1
-        elif depth:
-            depth -= 1
-            if depth == 0:
-                if i - start - 1 <= longest:
-                    out.append(text[start:i + 1])
-                kept_from = i + 1
-    out.append(text[start:] if depth else text[kept_from:])   # unbalanced: keep the tail as written
-    return "".join(out)
-
-
-_PARENTHESES = re.compile("[（）]")
-
 
 _INTERNAL_REFERENCE = re.compile(r"[\w.-]+/[\w./-]+\.(?:md|ya?ml|json)\b")
 
