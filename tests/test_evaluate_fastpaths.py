@@ -3,6 +3,8 @@
 * durable.frames reads a one-fact action message from its first characters: the same (rule,
   {alias: id}) as decoding the whole message, whatever the fact's strings hold; a run with the
   shortcut disabled gives the same activations;
+* durable.run retracts each report's facts instead of deleting the sid: the sid holds no fact
+  after a report, and a report's activations are those of a fresh handle whatever ran before;
 * evaluate.passed is RuleResult(rule_id, "pass");
 * json_out.finding_text (a finding's JSON written from remembered fragments) is the general
   encoder's text for every finding, and falls back to it for values it does not write itself;
@@ -68,6 +70,20 @@ def test_activations_are_the_same_without_the_shortcut(catalog, reports, monkeyp
     slow = [run_engine(catalog, build_facts(r, p, catalog.requests), "durable") for r, p in reports]
     assert fast == slow
     assert sum(map(len, fast)) > 100
+
+
+def test_each_report_leaves_the_sid_empty_and_runs_as_on_a_fresh_handle(catalog, reports):
+    engine = durable._engine()
+    in_order = []
+    for r, p in reports:
+        in_order.append(run_engine(catalog, build_facts(r, p, catalog.requests), "durable"))
+        assert engine.get_facts(durable._HANDLES[catalog.digest], durable.SID) == "[]"
+    backwards = [run_engine(catalog, build_facts(r, p, catalog.requests), "durable") for r, p in reversed(reports)]
+    assert backwards[::-1] == in_order
+    for (r, p), acts in list(zip(reports, in_order))[::7]:
+        durable._HANDLES.pop(catalog.digest, None)       # a new handle (and sid) for this report alone
+        assert run_engine(catalog, build_facts(r, p, catalog.requests), "durable") == acts
+    assert sum(map(len, in_order)) > 100
 
 
 def test_passed_is_a_pass_result():

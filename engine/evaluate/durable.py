@@ -7,8 +7,14 @@ actions. This driver follows the safe subset:
 * `create_ruleset` once per process per catalog (ruleset creation leaks in the library);
 * facts only (`assert_facts`), never events; one report at a time on a handle, under a lock;
 * a constant sid ("w") and decimal fact ids "0".."N-1" (collision-free in its 32-bit hashes);
-* an always-firing sentinel fact/rule, so at least one action ran before `delete_state`
-  (deleting a sid that never dispatched frees an uninitialised pointer);
+* an always-firing sentinel fact/rule, so every report dispatches at least one action (a check
+  that the engine saw the whole payload);
+* after each report its facts are retracted (`retract_facts` with the same payload), not the sid
+  deleted: the sid's state — ~0.6M instructions of frame pools and indexes set up whenever a sid
+  is created — then serves every report of the handle. Measured here (300 reports × 100 rounds)
+  the activations stay identical to deleting the sid each time, memory flat, no action pending
+  after the retraction (no rule tests absence, so a retraction never activates anything). Any
+  failure there abandons the handle, as below;
 * `start_action_for_state` / `complete_and_start_action` until None; payloads are decoded here,
   and findings are built in Python from the fact ids;
 * activations are de-duplicated: measured here, a fact matching two branches of an `$or` (even two
@@ -126,9 +132,12 @@ def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]] | None, key:
                 msg = complete(h, offset)
             if not sentinel_seen:
                 raise EngineFailure("durable-rules 未触发哨兵规则")
-            E.delete_state(h, SID)
+            # the report's facts out again: the sid is left empty for the next report (module doc)
+            code = E.retract_facts(h, payload)[0]
+            if code not in (0, 1):
+                raise EngineFailure(f"durable-rules retract_facts 返回错误码 {code}")
         except BaseException as exc:
-            # the sid may be unsafe to delete (no action ran): abandon the handle either way
+            # the sid may hold this report's facts, or be unsafe to delete: abandon the handle
             _HANDLES.pop(key, None)
             if isinstance(exc, getattr(E, "error", ())) or isinstance(exc, (ValueError, KeyError)):
                 raise EngineFailure(f"durable-rules 运行出错：{type(exc).__name__}: {exc}") from exc

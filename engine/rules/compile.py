@@ -16,7 +16,8 @@ for every clause whatever block produced it:
   comparisons against an ABSENT referenced field inconsistently and a join whose first fact lacks
   the referenced field fails the whole report with error 311;
 * at most MAX_ALPHA_SHARE clauses that can match one fact (error 303 beyond 64);
-* one always-firing sentinel rule (`__sentinel__`, pri 65000) so `delete_state` is safe.
+* one always-firing sentinel rule (`__sentinel__`, pri 65000): every report dispatches an action
+  (the driver checks it fired; `delete_state` is only safe on a sid that dispatched one).
 
 Problems are returned as (path, message) pairs; the loader turns them into file:line.
 """
