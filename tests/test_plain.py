@@ -205,3 +205,24 @@ def test_variant_detection_without_the_split_scan_agrees_with_both_scans(tmp_pat
             assert anchors == ANCHORS[name].find(folded, region)
         single += variant == "single"
     assert single > 0
+
+
+def test_a_short_row_followed_by_padding_cells_is_read_short(monkeypatch):
+    """Seed 004's 表三 rows "(一) 予以公开⇥0⇥0⇥0⇥0⇥0⇥0⇥" (six values, then an empty cell that the
+    inline rows' trailing padding covers) are short rows (ROW_TOO_FEW_VALUES) without the general
+    reader, and the report is the one the general reader gives."""
+    got = []
+    original = plain.plain_rows
+
+    def recorded(*args, **kwargs):
+        out = original(*args, **kwargs)
+        got.append(out)
+        return out
+
+    monkeypatch.setattr(plain, "plain_rows", recorded)
+    path = ROOT / "tests" / "fixtures" / "seeds" / "004_62538884590742ab.txt"
+    fast, general = _both(path)
+    assert fast == general
+    partial = [r for r in got if r.__class__ is plain.Partial]
+    assert partial and partial[0].trail >= 1
+    assert {"三.一", "三.二"} <= partial[0].short.keys()

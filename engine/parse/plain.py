@@ -60,11 +60,13 @@ def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor]
     ...)). A SHORT row is an inline row with fewer values than cells and no empty cell at all: the
     general reader reads it as exactly those values (TAB tokens on its label's line, nothing else),
     which no padding or position can place (positional_slots needs an empty cell), no layout takes
-    (TAB) and no digit run splits (TAB): ROW_TOO_FEW_VALUES, whatever the rest of the table."""
+    (TAB) and no digit run splits (TAB): ROW_TOO_FEW_VALUES, whatever the rest of the table. So is
+    such a row followed by empty cells that the inline rows' trailing padding covers (_partial)."""
     if not ENABLED or not chosen:
         return None
     inline: dict[str, list[str]] | None = {} if partial else None
     short: dict[str, list[str]] = {}
+    trailing: dict[str, tuple[list[str], int]] = {}
     general: list[str] = []
     chosen_ids = {id(a) for a in chosen.values()}
     relevant = [a for a in sorted(anchors, key=_ANCHOR_POS) if a.kind == "stop" or id(a) in chosen_ids]
@@ -92,7 +94,9 @@ def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor]
                 fields = f[start:].split("\t")
                 head = fields[0]
                 if not head or _MAYBE_VALUE.search(head) is None:
-                    texts = list(filter(None, fields[1:]))
+                    texts = fields[1:]
+                    if "" in texts:         # (most rows have no empty cell: no filtering then)
+                        texts = list(filter(None, texts))
                     if len(texts) == w:
                         kinds = list(map(kinds_get, texts))
                         raw = line.text
@@ -103,13 +107,21 @@ def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor]
                             if inline is not None:
                                 inline[key] = fields
                             continue
-                    elif inline is not None and 0 < len(texts) < w and len(texts) == len(fields) - 1:
-                        kinds = list(map(kinds_get, texts))
-                        raw = line.text
-                        if all(kinds) and (raw == f or raw[start:len(f)] == f[start:]):
-                            short[key] = texts
-                            general.append(key)     # (not plain: the table is read partly)
-                            continue
+                    elif inline is not None and 0 < len(texts) < w:
+                        # the values first, then only empty cells (none: a short row; some: one when
+                        # the inline rows' padding takes them all, decided in _partial)
+                        n = len(texts)
+                        empties = len(fields) - 1 - n
+                        if not any(fields[n + 1:]):     # (so the first n cells are the values)
+                            kinds = list(map(kinds_get, texts))
+                            raw = line.text
+                            if all(kinds) and (raw == f or raw[start:len(f)] == f[start:]):
+                                if empties:
+                                    trailing[key] = (texts, empties)
+                                else:
+                                    short[key] = texts
+                                general.append(key)     # (not plain: the table is read partly)
+                                continue
         if general:
             general.append(key)     # (a partial reading already: the other rows go the general way)
             continue
@@ -134,15 +146,22 @@ def plain_rows(lines: list[SourceLine], folded: list[str], anchors: list[Anchor]
         out[key], last = got
         last_line = max(last_line, last)
     if general:
-        return _partial(out, inline, short) if inline or short else None
+        return _partial(out, inline, short, trailing) if inline or short else None
     return out, last_line
 
 
-def _partial(out: PlainRows, inline: dict[str, list[str]], short: dict[str, list[str]]) -> Partial:
+def _partial(out: PlainRows, inline: dict[str, list[str]], short: dict[str, list[str]],
+             trailing: dict[str, tuple[list[str], int]]) -> Partial:
     """The inline rows of a partial reading and their padding: the general reader's tokens of such
     a row are its line's cells after the label, an empty cell each or a value (grid._collect; no
     merged cell, nothing after the line), so the empty cells before its first value and after its
-    last are what grid.padding learns from it."""
+    last are what grid.padding learns from it.
+
+    `trailing`: rows of fewer values than cells, then only empty cells (key -> values, how many empty
+    cells). The table's trailing padding is at least the inline rows' (grid.padding over the other
+    rows can only raise it): when that takes every empty cell of such a row, positional_slots is left
+    with its values alone and no empty cell, and the row is ROW_TOO_FEW_VALUES like a short row,
+    whatever the other rows show. Otherwise the general reader reads it."""
     lead = trail = 0
     for fields in inline.values():
         cells = fields[1:]
@@ -155,6 +174,9 @@ def _partial(out: PlainRows, inline: dict[str, list[str]], short: dict[str, list
             while not cells[-1 - k]:
                 k += 1
             trail = max(trail, k)
+    for key, (texts, empties) in trailing.items():
+        if empties <= trail:
+            short[key] = texts
     return Partial({k: out[k] for k in inline}, lead, trail, short)
 
 
