@@ -16,7 +16,16 @@ def test_source_lines_are_the_constructors_lines():
     assert [hash(x) for x in got] == [hash(x) for x in want]
     assert [list(vars(x).items()) for x in got] == [list(vars(x).items()) for x in want]
     assert pickle.dumps(got) == pickle.dumps(want)
+    assert all(type(x) is SourceLine for x in got)
     assert source_lines([]) == []
+
+
+def test_source_lines_take_the_fast_way_with_todays_source_line():
+    """SourceLine's fields as source_lines fills them (no, text, where, then the defaults): a change
+    to them makes it fall back to the constructor, and this test says so."""
+    from engine.ingest import text as T
+
+    assert T._FAST
 
 
 def test_source_lines_of_a_long_text_past_the_cached_line_numbers():

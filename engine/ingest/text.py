@@ -56,34 +56,62 @@ class TextDocument(Document):
 
 
 _new = object.__new__
-# source_lines sets no, text and where, and every further field to its default (a SourceLine whose
-# first fields are others, or without defaults after them: the plain constructor)
-_FIELDS = fields(SourceLine)
-_FAST = tuple(f.name for f in _FIELDS[:3]) == ("no", "text", "where") and all(
-    f.default is not MISSING for f in _FIELDS[3:])
-_PROTOTYPE = {"no": 0, "text": "", "where": "", **{f.name: f.default for f in _FIELDS[3:]}}
 # "第i行" for the line numbers of ordinary reports, made once per process (formatting one is a good
 # part of what a line costs); longer texts format the rest as they come
 _WHERE_CACHED = 4096
 _WHERE = [f"第{i}行" for i in range(_WHERE_CACHED)]
 
 
+class _Line:
+    """A SourceLine while source_lines fills it: a plain class (no frozen __setattr__), whose
+    instance takes its fields as ordinary attribute stores and then becomes a SourceLine
+    (__class__ assignment: both are plain classes with a __dict__)."""
+
+
+def _fills_like_the_constructor() -> bool:
+    """source_lines' way gives the constructor's object: SourceLine's fields are no, text, where
+    and then page, table, row, spanned with these defaults (else the constructor is used)."""
+    if [(f.name, f.default) for f in fields(SourceLine)] != [
+            ("no", MISSING), ("text", MISSING), ("where", MISSING), ("page", None), ("table", None),
+            ("row", None), ("spanned", ())]:
+        return False
+    try:
+        line = _new(_Line)
+        line.no, line.text, line.where = 1, "", _WHERE[1]
+        line.page = line.table = line.row = None
+        line.spanned = ()
+        line.__class__ = SourceLine
+    except TypeError:
+        return False
+    want = SourceLine(no=1, text="", where=_WHERE[1])
+    return line == want and list(vars(line).items()) == list(vars(want).items())
+
+
+_FAST = _fills_like_the_constructor()
+
+
 def source_lines(texts: list[str]) -> list[SourceLine]:
-    """SourceLine(no=i, text=t, where="第i行") for each physical line. Built by filling each frozen
-    instance's __dict__ (fields in their order, as the generated __init__ does): that __init__ goes
-    through object.__setattr__ once per field, and a report has hundreds of lines (the same objects:
-    equal, same repr and pickle — tests/test_ingest_lines.py)."""
+    """SourceLine(no=i, text=t, where="第i行") for each physical line. Each built as a plain _Line
+    whose fields are stored in their order (as the generated __init__ sets them) and which then
+    becomes a SourceLine: that __init__ goes through object.__setattr__ once per field (a frozen
+    dataclass), and a report has hundreds of lines. The same objects: equal, same repr, vars and
+    pickle (tests/test_ingest_lines.py)."""
     if not _FAST:
         return [SourceLine(no=i, text=t, where=f"第{i}行") for i, t in enumerate(texts, start=1)]
-    out = [_new(SourceLine) for _ in texts]
-    where = _WHERE
-    cached = _WHERE_CACHED
-    for i, (line, t) in enumerate(zip(out, texts), start=1):
-        d = line.__dict__
-        d.update(_PROTOTYPE)
-        d["no"] = i
-        d["text"] = t
-        d["where"] = where[i] if i < cached else f"第{i}行"
+    out = []
+    append = out.append
+    new, cls, where, cached = _new, _Line, _WHERE, _WHERE_CACHED
+    for i, t in enumerate(texts, start=1):
+        line = new(cls)
+        line.no = i
+        line.text = t
+        line.where = where[i] if i < cached else f"第{i}行"
+        line.page = None
+        line.table = None
+        line.row = None
+        line.spanned = ()
+        line.__class__ = SourceLine
+        append(line)
     return out
 
 
