@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import importlib
 import os
+import re
 import stat
 from dataclasses import dataclass
 from pathlib import Path
@@ -93,13 +94,19 @@ def format_of(suffix: str, head: bytes) -> str:
         return "docx" if suffix in (".docx", ".docm") or b"word/" in head else "zip"
     if suffix in _HTML_EXTENSIONS:
         return "html"
-    # (every tag looked for starts with "<": a head without one, as a text report's, is not lowered)
+    # (the tags looked for in the first 2 KB, in any case; a search for "<" and a tag after it, not the
+    # head lowered: a text report's head has none, a markdown one a link or two "<http…>")
     if head.find(b"<", 0, 2048) >= 0:
-        low = head[:2048].lower()
-        if b"<html" in low or b"<!doctype html" in low or (b"<table" in low and b"<td" in low):
+        if _HTML_TAG.search(head, 0, 2048) is not None or (
+                _TABLE_TAG.search(head, 0, 2048) is not None and _TD_TAG.search(head, 0, 2048) is not None):
             return "html"
     return _TEXT_EXTENSIONS.get(suffix, "txt")
 
+
+# (the tags format_of looks for, in any case)
+_HTML_TAG = re.compile(rb"(?i)<(?:html|!doctype html)")
+_TABLE_TAG = re.compile(rb"(?i)<table")
+_TD_TAG = re.compile(rb"(?i)<td")
 
 _SPECIAL_KINDS = ((stat.S_ISFIFO, "命名管道（FIFO）"), (stat.S_ISCHR, "字符设备"), (stat.S_ISBLK, "块设备"),
                   (stat.S_ISSOCK, "套接字"))
