@@ -108,10 +108,11 @@ def test_finditer_at_finds_what_finditer_finds():
     """Every pattern of the shipped signals file (and hand-made ones with overlapping start
     strings, lookbehinds and matches ending where the next begins) over the seeds' narrative and
     shuffles of it: the same matches (spans and groups), in the same order."""
-    from engine.facts.literals import finditer_at, scan_starts, start_strings
+    from engine.facts.literals import finditer_at, places_of, scan_starts, start_strings
     texts = _texts() + ["甲乙甲乙丙甲丙", "1甲乙2甲乙甲", "约3件近4件约约5件", ""]
     hand = [re.compile(p) for p in ("(?:甲乙|甲)丙?", "(?<!\\d)甲乙", "(?:约|近)?\\d+件", "甲乙?甲?")]
     derived = found = 0
+    shared: dict[str, dict] = {t: {} for t in texts}       # one text's places, across the patterns
     for rx in _patterns() + hand:
         starts = start_strings(rx)
         if starts is None:
@@ -120,6 +121,8 @@ def test_finditer_at_finds_what_finditer_finds():
         for t in texts:
             want = [(m.span(), m.groups()) for m in rx.finditer(t)]
             assert [(m.span(), m.groups()) for m in finditer_at(rx, starts, t)] == want, (rx.pattern, t)
+            assert [(m.span(), m.groups()) for m in finditer_at(rx, starts, t, shared[t])] == want
             found += len(want)
         assert scan_starts(rx) in (None, starts)
     assert derived >= 20 and found > 200
+    assert all(places == {s: places_of(t, s) for s in places} for t, places in shared.items())

@@ -125,15 +125,14 @@ def one_regex(patterns: list[re.Pattern]) -> re.Pattern | None:
 
 
 MAX_STARTS = 12            # more start strings than this: finding each costs about what the scan does
-MAX_SET_STARTS = 2         # re skips to the next character of a first-character set itself: finding
-                           # more start strings than this costs more than that skip (measured)
 
 
 def scan_starts(regex: re.Pattern) -> tuple[str, ...] | None:
     """start_strings(regex) when looking for them is cheaper than re's own search: the pattern
-    has no first character re skips to (it then tries every position), or a set of them and at
-    most MAX_SET_STARTS start strings; None otherwise (re's own literal-prefix search is already
-    as fast as str.find). Speed only: finditer_at finds the same matches whatever this says.
+    has no first character re skips to (it then tries every position) or a set of them (re tests
+    every character against the set, ~50 instructions each, where str.find passes over it in one
+    or two); None when it begins with a literal string (re's own search for it is as fast as
+    str.find). Speed only: finditer_at finds the same matches whatever this says.
     Derived once per pattern and kept with the compiled patterns (engine/regex_cache.py)."""
     if not isinstance(regex.pattern, str):
         return None
@@ -147,8 +146,6 @@ def _scan_starts(regex: re.Pattern) -> tuple[str, ...] | None:
     try:
         tree = _p.parse(regex.pattern, regex.flags & ~re.UNICODE)
         if _k._get_literal_prefix(tree, regex.flags)[0]:
-            return None
-        if _k._get_charset_prefix(tree, regex.flags) and len(starts) > MAX_SET_STARTS:
             return None
     except Exception:                  # noqa: BLE001 - an internal API: look for the strings
         pass
@@ -219,35 +216,40 @@ def _starts(items: list) -> frozenset[str] | None:
     return None                         # the sequence may match the empty string
 
 
-def finditer_at(regex: re.Pattern, starts: tuple[str, ...], text: str):
+def places_of(text: str, s: str) -> list[int]:
+    """Every index at which `s` occurs in `text` (overlapping occurrences included)."""
+    out: list[int] = []
+    find = text.find
+    i = find(s)
+    while i >= 0:
+        out.append(i)
+        i = find(s, i + 1)
+    return out
+
+
+def finditer_at(regex: re.Pattern, starts: tuple[str, ...], text: str, places: dict | None = None):
     """regex.finditer(text)'s matches, for `starts` = start_strings(regex): a match is tried only
     where one of the strings occurs, from the end of the previous match on (every match is
     non-empty: it begins with one). regex.match(text, p) is the search's own try at p (a
-    lookbehind still sees the text before p)."""
-    match = regex.match
-    find = text.find
+    lookbehind still sees the text before p). `places`: start string -> places_of(text, it),
+    shared by the searches of one text (patterns often begin with the same words), filled here."""
+    if places is None:
+        places = {}
     if len(starts) == 1:
-        s = starts[0]
-        i = find(s)
-        while i >= 0:
-            m = match(text, i)
-            if m is None:
-                i = find(s, i + 1)
-            else:
-                yield m
-                i = find(s, m.end())
-        return
-    places: list[int] = []
-    for s in starts:
-        i = find(s)
-        while i >= 0:
-            places.append(i)
-            i = find(s, i + 1)
-    if not places:
-        return
-    places.sort()               # (no two strings begin at one place: none begins with another)
+        at = places.get(starts[0])
+        if at is None:
+            at = places[starts[0]] = places_of(text, starts[0])
+    else:
+        at = []
+        for s in starts:
+            got = places.get(s)
+            if got is None:
+                got = places[s] = places_of(text, s)
+            at += got
+        at.sort()           # (no two strings begin at one place: none begins with another)
+    match = regex.match
     pos = 0
-    for i in places:
+    for i in at:
         if i >= pos:
             m = match(text, i)
             if m is not None:

@@ -370,11 +370,12 @@ def figures_in_view(view: TextView, figure_set: FigureSet, metadata: Metadata | 
     # which of the patterns' required strings the text holds, each looked for once (the patterns
     # share a few: 申请, 结转, 件 …)
     held = frozenset([s for s in literals if s in masked])
+    places = view.places        # the start strings' places in the text, shared with the signals
     for fp in figure_set._candidates_in(memo, held):     # (the others certainly do not match here)
         if fp.needs is not None and fp.needs.search(masked) is None:
             continue
         starts = fp.starts
-        for match in fp.regex.finditer(masked) if starts is None else finditer_at(fp.regex, starts, masked):
+        for match in fp.regex.finditer(masked) if starts is None else finditer_at(fp.regex, starts, masked, places):
             start, end = match.span()
             if any(k == fp.kind and not (end <= s or start >= e) for k, s, e in taken):
                 continue    # the same statement, already read by an earlier pattern of this kind

@@ -137,7 +137,11 @@ class SignalSet:
             regex = cached_regex("|".join(usable)) if usable else None
             self._cache[key] = (regex, len(usable) < len(filled))
             if regex is not None:
-                self._literals[regex] = required_literals(regex)
+                literals = required_literals(regex)
+                if literals is None and all(m.phrase and not m.needs_year for m in group.matchers):
+                    # only phrases (re.escape(source)): every match is one of them, however many
+                    literals = tuple(m.source for m in group.matchers)
+                self._literals[regex] = literals
                 self._starts[regex] = scan_starts(regex)
         return self._cache[key]
 
@@ -290,7 +294,7 @@ class SignalSet:
         for view in views:
             if plain and self._may_match(rx, view):
                 starts = self._starts.get(rx)
-                m = rx.search(view.masked) if starts is None else next(finditer_at(rx, starts, view.masked), None)
+                m = rx.search(view.masked) if starts is None else next(finditer_at(rx, starts, view.masked, view.places), None)
                 if m is None:
                     continue
                 if m.end() > m.start():
@@ -313,7 +317,7 @@ class SignalSet:
         if not self._may_match(rx, view):
             return              # certainly no match in this part
         starts = self._starts.get(rx)
-        for match in rx.finditer(view.masked) if starts is None else finditer_at(rx, starts, view.masked):
+        for match in rx.finditer(view.masked) if starts is None else finditer_at(rx, starts, view.masked, view.places):
             start, end = match.span()
             if end == start:
                 continue

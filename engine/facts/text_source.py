@@ -117,6 +117,8 @@ class TextView:
     masked: str = field(init=False, repr=False)
     # what the signals and figures judge once per view (e.g. a clause's polarity), keyed by them
     memo: dict = field(init=False, repr=False, default_factory=dict)
+    # start string -> its places in `masked` (literals.finditer_at: shared by the patterns)
+    places: dict = field(init=False, repr=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         # computed once: every match asks for its sentence, clause and the masked text
