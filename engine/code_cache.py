@@ -28,7 +28,7 @@ import sys
 from pathlib import Path
 from types import CodeType
 
-from engine.paths import user_cache_folder
+from engine.paths import prune_newest, user_cache_folder
 
 # files kept at most in a folder (the newest; checked at a process's first store): a few hundred per
 # catalog and signal file in use
@@ -141,12 +141,4 @@ def _folder_for(kind: str) -> Path | None:
 
 def _prune(folder: Path) -> None:
     """At most KEEP files kept (the newest): code made from rules edited many times does not pile up."""
-    entries = [e for e in os.scandir(folder) if e.name.endswith(".bin")]
-    if len(entries) <= KEEP:
-        return
-    entries.sort(key=lambda e: e.stat().st_mtime_ns, reverse=True)
-    for entry in entries[KEEP:]:
-        try:
-            os.unlink(entry.path)
-        except OSError:
-            pass
+    prune_newest(folder, KEEP, lambda name: name.endswith(".bin"))

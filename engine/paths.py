@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Callable
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 RULES_DIR = REPO_ROOT / "rules"                  # the default rule catalog
@@ -27,3 +28,18 @@ def user_cache_folder() -> Path | None:
             return None
         base = os.path.join(home, ".cache")
     return Path(base) / "xxgk-audit"
+
+
+def prune_newest(folder: Path, keep: int, is_entry: Callable[[str], bool]) -> None:
+    """Of the files in `folder` whose names `is_entry` accepts, only the `keep` newest are kept (a
+    cache folder of compiled things: those made from files edited many times do not pile up).
+    A file that cannot be removed is left."""
+    entries = [e for e in os.scandir(folder) if is_entry(e.name)]
+    if len(entries) <= keep:
+        return
+    entries.sort(key=lambda e: e.stat().st_mtime_ns, reverse=True)
+    for entry in entries[keep:]:
+        try:
+            os.unlink(entry.path)
+        except OSError:
+            pass

@@ -20,14 +20,13 @@ turns it off.
 from __future__ import annotations
 
 import hashlib
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import jinja2
 
-from engine.paths import user_cache_folder
+from engine.paths import prune_newest, user_cache_folder
 
 # compiled templates kept at most in a folder (the newest)
 KEEP = 32
@@ -83,12 +82,4 @@ def bytecode_cache(env: jinja2.Environment) -> jinja2.BytecodeCache | None:
 def _prune(directory: Path) -> None:
     """At most KEEP compiled templates kept (the newest): one a template file in use, and the
     folders of templates edited or copied elsewhere do not pile up."""
-    entries = [e for e in os.scandir(directory) if e.name.startswith("__jinja2_")]
-    if len(entries) <= KEEP:
-        return
-    entries.sort(key=lambda e: e.stat().st_mtime_ns, reverse=True)
-    for entry in entries[KEEP:]:
-        try:
-            os.unlink(entry.path)
-        except OSError:
-            pass
+    prune_newest(directory, KEEP, lambda name: name.startswith("__jinja2_"))
