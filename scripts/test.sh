@@ -22,7 +22,9 @@ command -v soffice >/dev/null 2>&1 || need+=(libreoffice-writer)
 # summary.xlsx is opened by LibreOffice Calc (tests/test_summary_libreoffice.py).
 [ -e /usr/lib/libreoffice/program/libsclo.so ] || need+=(libreoffice-calc)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)
-fc-list 2>/dev/null | grep -qiE 'Noto (Sans|Serif) CJK|WenQuanYi|Droid Sans Fallback' || need+=(fonts-noto-cjk)
+# (grep reads all of fc-list's output: with -q it would quit at the first match, fc-list would die of
+# SIGPIPE, and pipefail would take the font for missing)
+fc-list 2>/dev/null | grep -iE 'Noto (Sans|Serif) CJK|WenQuanYi|Droid Sans Fallback' >/dev/null || need+=(fonts-noto-cjk)
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
         echo "安装测试所需的系统软件包: ${need[*]}"
