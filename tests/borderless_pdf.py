@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lxml import html as lxml_html
 
-from browser_support import Browser
+from browser_support import Browser, chromium_path
 from engine.model import Document
 
 PAGE_CSS = """
@@ -38,10 +38,6 @@ STYLES = {
     "right": "td { text-align: right; vertical-align: middle; padding: 1pt 4pt; }",
 }
 _NUMBER = re.compile(r"^[-+]?\d[\d,，.]*$")
-
-
-def chromium() -> str | None:
-    return shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def is_row(line) -> bool:
@@ -127,7 +123,7 @@ def _spannable(cells: list[str], i: int) -> bool:
 
 def print_pdf(html_path: Path, pdf_path: Path, timeout: float = 60.0) -> None:
     """Print an HTML file to PDF with headless chromium (raises when it fails)."""
-    exe = chromium()
+    exe = chromium_path()
     if exe is None:
         raise RuntimeError("chromium is not installed (scripts/test.sh installs it)")
     profile = pdf_path.parent / f".chromium-{pdf_path.stem}"
@@ -153,7 +149,7 @@ def borderless_from_html(html_path: Path, out_pdf: Path) -> Path | None:
     look, without borders, exactly like a row with blank cells at its end: its figures are put in
     one cell across the row's remaining width instead, as a run of figures whose columns the page
     does not show."""
-    if chromium() is None:
+    if chromium_path() is None:
         return None
     tree = lxml_html.fromstring(html_path.read_bytes())
     for table in tree.iter("table"):

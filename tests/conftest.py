@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import settings
 
+from tests.browser_support import Browser
 from tests.real_support import REAL, SKIP_MESSAGE, under_ci
 
 # Under CI the property tests draw the same examples every run: a red CI is then a regression of the
@@ -28,3 +29,13 @@ def _ledger_in_tmp(tmp_path, monkeypatch):
     checkout or sees another's decisions."""
     # beside the test's folder, not in it (tests list their folders); inherited by subprocesses
     monkeypatch.setenv("XXGK_AUDIT_LEDGER", str(tmp_path.parent / f"{tmp_path.name}.xxgk-audit.sqlite"))
+
+
+@pytest.fixture
+def browser(tmp_path):
+    """Headless chromium on a blank page, driven over its DevTools pipe (tests/browser_support.py);
+    closed after the test. Modules that drive the browser otherwise (Playwright) define their own."""
+    b = Browser(tmp_path / "profile")
+    b.open_page()
+    yield b
+    b.close()

@@ -45,6 +45,7 @@ if str(ROOT) not in sys.path:
 
 import placements as P  # noqa: E402
 from borderless_pdf import borderless_from_html  # noqa: E402
+from browser_support import chromium_path  # noqa: E402
 from engine.model import Report  # noqa: E402
 from engine.template import (ACTIVE_ITEMS, APPLICANT_COLUMNS, REVIEW_COLUMNS, REVIEW_GROUPS,  # noqa: E402
                              application_rows)
@@ -384,7 +385,7 @@ def pdftotext(pdf: Path, target: Path, layout: bool) -> Path | None:
 
 def chromium_pdf(html_path: Path, target: Path) -> Path | None:
     """The page printed to PDF by headless chromium (what "print to PDF" of the page gives)."""
-    exe = shutil.which("chromium") or shutil.which("chromium-browser")
+    exe = chromium_path()
     if not exe:
         return None
     with tempfile.TemporaryDirectory() as profile:

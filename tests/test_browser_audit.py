@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from audit_support import audit_with_fake_hooks, report_text
-from browser_support import Browser, chromium_path
+from browser_support import chromium_path
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(chromium_path() is None, reason="chromium 未安装（scripts/test.sh 会自动安装）")]
@@ -27,13 +27,6 @@ def audit_out(tmp_path_factory) -> Path:
         "x.txt": "无关文本\n",
     }, dt.date(2026, 11, 20))
 
-
-@pytest.fixture
-def browser(tmp_path):
-    b = Browser(tmp_path / "profile")
-    b.open_page()
-    yield b
-    b.close()
 
 
 def only_local(urls: list[str]) -> list[str]:

@@ -23,13 +23,6 @@ ROWS = "Array.from(document.querySelectorAll('#ranking tbody tr')).map(tr => Arr
 AGENCIES = "Array.from(document.querySelectorAll('#ranking tbody tr td:nth-child(2)')).map(td => td.textContent.trim())"
 
 
-@pytest.fixture
-def browser(tmp_path):
-    b = Browser(tmp_path / "profile")
-    b.open_page()
-    yield b
-    b.close()
-
 
 def click(browser: Browser, selector: str) -> None:
     browser.evaluate(f"document.querySelector({selector!r}).click()")
