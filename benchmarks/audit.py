@@ -21,13 +21,15 @@ The reports and outputs go to a scratch folder deleted at exit: by default under
 is a writable tmpfs (else the system temporary folder, or TMPDIR when it is set). A disk can charge
 its own costs to the run (docs/scale.md, "The temporary folder's disk": on this VM's ext4 without a
 journal, file creation costs up to 0.9 ms for minutes after a run deleted its files); --scratch DIR
-measures on the disk of your choice. The first line printed names the folder and its file system.
+measures on the disk of your choice. The first line printed names the folder and its file system, the
+second the interpreter (its version, executable and whether libpython is a shared library).
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import os
+import platform
 import random
 import re
 import resource
@@ -216,6 +218,21 @@ def default_scratch() -> Path | None:
     return None
 
 
+def interpreter() -> str:
+    """Which Python runs the benchmark: builds of one version differ by 10–20% in CPU (docs/scale.md,
+    "The interpreter"), so figures are compared only between runs on the same interpreter."""
+    linked = "libpython in the executable"
+    try:
+        maps = Path("/proc/self/maps").read_text()
+    except OSError:
+        maps = None
+    if maps is None:
+        linked = "libpython linkage unknown"
+    elif "libpython" in maps:
+        linked = "libpython as a shared library"
+    return f"{platform.python_version()} {os.path.realpath(sys.executable)} ({linked})"
+
+
 def run(n: int, jobs: int, defects: float, keep: Path | None, two_phase: bool = False,
         scratch: Path | None = None) -> None:
     if two_phase:          # parse everything, then evaluate (the Report pickled in between)
@@ -267,6 +284,7 @@ def main() -> None:
     if args.keep is None and not args.size_of_sizes:
         where = scratch or Path(tempfile.gettempdir())
         print(f"scratch folder: {where} ({filesystem_of(where)})", flush=True)
+        print(f"python: {interpreter()}", flush=True)
     if args.sizes:
         import subprocess
         for size in args.sizes.split(","):     # a fresh process per size: peak RSS is per run

@@ -49,6 +49,19 @@ def test_a_small_run_names_its_scratch_folder_and_leaves_nothing(tmp_path):
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert lines[0].startswith(f"scratch folder: {scratch} (")
-    assert lines[1].startswith("N=    3  jobs=1")
+    assert lines[1].startswith("python: 3.11.") and os.path.realpath(sys.executable) in lines[1]
+    assert lines[2].startswith("N=    3  jobs=1")
     assert "statuses {'audited': 3}" in done.stdout
     assert list(scratch.iterdir()) == []            # the run's folder deleted at exit
+
+
+def test_interpreter_names_version_executable_and_libpython_linkage(monkeypatch):
+    bench = bench_module()
+    line = bench.interpreter()
+    assert line.startswith(f"{sys.version_info.major}.{sys.version_info.minor}.")
+    maps = Path("/proc/self/maps").read_text()
+    assert ("libpython as a shared library" in line) == ("libpython" in maps)
+    real_read = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (_ for _ in ()).throw(OSError("no /proc"))
+                        if str(self) == "/proc/self/maps" else real_read(self, *a, **k))
+    assert bench.interpreter().endswith("(libpython linkage unknown)")
