@@ -177,9 +177,8 @@ class Report:
     tables: dict[str, Table]          # keys active, applications, review, always all three
     diagnostics: list[Diagnostic] = field(default_factory=list)
     lines: list[SourceLine] = field(default_factory=list, repr=False)   # not in JSON by default
-    # Sources (display paths) of OTHER, different reports of the same body and year in the batch
-    # (engine.parse.agency Grouping.same_year): set by the batch runner before evaluation; the
-    # cross-year extractor turns each into a finding naming the other report.
+    # Sources (display paths) of OTHER, different reports of the same body and year in the batch (engine.parse.
+    # agency Grouping.same_year): set by the batch runner; the cross-year extractor names each in a finding.
     same_year_sources: list[str] = field(default_factory=list, repr=False)
 
     def cell(self, address: str) -> Cell | None:
@@ -250,10 +249,9 @@ class Finding:
     # The machinery behind the finding (scores, thresholds, keyword lists): findings.json only,
     # never in a letter (docs/charge.md).
     details: dict[str, Any] = field(default_factory=dict)
-    # Who the finding is charged to (CONTRACTS.md "Finding charge", docs/charge.md): "agency" — a
-    # defect in what the agency published (scored, in the letter); "manual" — 待人工核对, it rests
-    # on our own reading uncertainty (listed, never scored, never in the letter unless a person
-    # confirms it).
+    # Who the finding is charged to (CONTRACTS.md "Finding charge", docs/charge.md): "agency" — a defect
+    # in what the agency published (scored, in the letter); "manual" — 待人工核对, it rests on our own
+    # reading uncertainty (listed, never scored, never in the letter unless a person confirms it).
     charge: Charge = "agency"
     charge_reason: str = ""           # why, in Chinese, when the charge is "manual"
     # Set by the audit ledger (engine/ledger/season.py): the stable id (agency, year, rule, place),
@@ -384,8 +382,7 @@ class AuditSummary(RecordHead):
     deductions: dict[str, Any] = field(default_factory=dict)   # record.scoring's by_category
 
     def __reduce__(self) -> tuple:
-        # pickled as its values (the default form repeats ~35 field names in every pickle), its
-        # briefs as plain tuples (a named tuple pickles through a Python-level call)
+        # as its values (the default form names ~35 fields), briefs as tuples (AuditRecord.summary_form)
         d = self.__dict__
         return _summary_of, (tuple([d[k] if k != "findings" else None for k in _SUMMARY_KEYS]),
                              list(map(tuple, self.findings)))
@@ -412,15 +409,17 @@ class AuditRecord(RecordHead):
                 + sum(n.charge == "manual" for n in self.not_assessable))
 
     def summary(self) -> AuditSummary:
-        head = self.__dict__
-        return _summary_of((*[head[k] for k in _HEAD_KEYS],
-                            [FindingBrief(f.rule_id, f.title, f.severity) for f in self.findings if f.counted],
-                            [n.rule_id for n in self.not_assessable], self.manual,
-                            dict(self.scoring.get("by_category") or {})))
+        return _summary_of(*self.summary_form())
 
-    def to_json(self, flat=None, findings=None) -> dict[str, Any]:
-        # flat: _flat_json, or json_out.flat_view; findings: what stands for the findings' list
-        # instead of their JSON forms (json_out.report_text writes them itself)
+    def summary_form(self) -> tuple[tuple, list[tuple]]:
+        """summary() as AuditSummary pickles it (_summary_of's arguments), without making it."""
+        head = self.__dict__
+        return ((*[head[k] for k in _HEAD_KEYS], None, [n.rule_id for n in self.not_assessable], self.manual,
+                 dict(self.scoring.get("by_category") or {})),
+                [(f.rule_id, f.title, f.severity) for f in self.findings if f.counted])
+
+    def to_json(self, flat=None, findings=None, lists: bool = True) -> dict[str, Any]:
+        # flat: _flat_json or json_out.flat_view; findings: stands for that list; lists False: without the 4 lists
         out, flat = {k: getattr(self, k) for k in _STATUS_KEYS}, flat or _flat_json
         if self.previous_only:
             out["previous_only"] = True
@@ -432,12 +431,13 @@ class AuditRecord(RecordHead):
             out.update({
                 "engine": self.engine, "score": self.score, "grade": self.grade, "scoring": self.scoring,
                 "counts": self.counts, "rules_evaluated": self.rules_evaluated,
-                **({"agency_list": self.agency_list} if self.agency_list is not None else {}),
-                "findings": [finding_json(f, flat) for f in self.findings] if findings is None else findings,
-                "not_assessable": [flat(n, _NOT_ASSESSABLE_KEYS) for n in self.not_assessable],
-                "rule_errors": [flat(e, _RULE_ERROR_KEYS) for e in self.rule_errors],
-                "diagnostics": [flat(d, _DIAGNOSTIC_KEYS) for d in self.diagnostics],
-            })
+                **({"agency_list": self.agency_list} if self.agency_list is not None else {})})
+            if lists:
+                out.update({
+                    "findings": [finding_json(f, flat) for f in self.findings] if findings is None else findings,
+                    "not_assessable": [flat(n, _NOT_ASSESSABLE_KEYS) for n in self.not_assessable],
+                    "rule_errors": [flat(e, _RULE_ERROR_KEYS) for e in self.rule_errors],
+                    "diagnostics": [flat(d, _DIAGNOSTIC_KEYS) for d in self.diagnostics]})
         return out
 
     @classmethod

@@ -249,13 +249,16 @@ def failed_rule_deduction(result: RuleResult, policy: ScoringPolicy) -> Decimal:
 
 def _deduction(agency: list, policy: ScoringPolicy) -> Decimal:
     """failed_rule_deduction of a rule whose findings charged to the agency are `agency`."""
+    if len(agency) == 1:
+        top = _decimal(agency[0].points)      # (one finding, the usual case: the same arithmetic)
+        return top if policy.repeat_policy == "once" else min(_ZERO + top, top * policy.cap_factor)
     points = [_decimal(f.points) for f in agency]
     if not points:
-        return Decimal(0)
+        return _ZERO
     top = max(points)
     if policy.repeat_policy == "once":
         return top
-    return min(sum(points, Decimal(0)), top * policy.cap_factor)
+    return min(sum(points, _ZERO), top * policy.cap_factor)
 
 
 def score_results(results: Iterable[RuleResult], policy: ScoringPolicy,
@@ -286,8 +289,8 @@ def score_results(results: Iterable[RuleResult], policy: ScoringPolicy,
     for ded in deductions:
         raw_by_category[ded.category] += ded.points
     by_category = {cat: min(total, policy.cap_of(cat)) for cat, total in sorted(raw_by_category.items())}
-    score = max(Decimal(0), policy.start - sum(by_category.values(), Decimal(0)))
-    score = score.quantize(Decimal("0.01"))
+    score = max(_ZERO, policy.start - sum(by_category.values(), _ZERO))
+    score = score.quantize(_CENT)
     by_score = policy.grade_of(score)
     grade, caps = by_score, []
     for cap in policy.caps:
@@ -301,6 +304,7 @@ def score_results(results: Iterable[RuleResult], policy: ScoringPolicy,
 
 
 _rule_id = attrgetter("rule_id")
+_ZERO, _CENT = Decimal(0), Decimal("0.01")
 _DECIMALS: dict[tuple[type, Any], Decimal] = {}
 
 

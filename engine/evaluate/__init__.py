@@ -60,21 +60,29 @@ def evaluate(report: Report, catalog, previous: Report | None = None,
         if hit is None:
             fired[clause.rule_id] = hit = []
         # FactSet.by_id, inline: fact ids are the facts' positions
-        hit.append((clause, {alias: all_facts[int(fid)] for alias, fid in ids.items()}))
+        if len(ids) == 1:
+            for alias, fid in ids.items():
+                hit.append((clause, {alias: all_facts[int(fid)]}))
+        else:
+            hit.append((clause, {alias: all_facts[int(fid)] for alias, fid in ids.items()}))
     results = []
     append = results.append
     # a rule none of whose clauses fired passes, unless one of its fact extractors failed
     # (rule_result then says so): the plain result is made here, without the general path
-    plain = not facts.failed_types
-    for rule, scope in plan.scoped(report, previous):
-        if scope is not None:
-            append(RuleResult(rule.id, "not_assessable", [], scope))
-            continue
-        hit = fired.get(rule.id)
-        if hit is None and plain:
-            append(passed(rule.id))
-        else:
-            append(rule_result(rule, hit or [], report, facts, plan))
+    get = fired.get
+    if not facts.failed_types:
+        for rule, scope in plan.scoped(report, previous):
+            if scope is None:
+                hit = get(rule.id)
+                append(passed(rule.id) if hit is None else rule_result(rule, hit, report, facts, plan))
+            else:
+                append(RuleResult(rule.id, "not_assessable", [], scope))
+    else:
+        for rule, scope in plan.scoped(report, previous):
+            if scope is None:
+                append(rule_result(rule, get(rule.id) or [], report, facts, plan))
+            else:
+                append(RuleResult(rule.id, "not_assessable", [], scope))
     # who each finding and not-assessable item is charged to: the agency, or 待人工核对
     return assign_charges(report, results, plan.checks, previous)
 
@@ -260,15 +268,14 @@ def rule_result(rule, fired: list, report: Report, facts: FactSet,
             return RuleResult(rule.id, "fail", [finding(rule, c, f, report, plan, calls) for c, f in fails])
         unknown = [(c, f) for c, f in fired if c.role == "unknown"]
         if unknown:
-            reasons, cells = [], []
+            reasons, cells = [], {}
             for c, f in unknown:
                 values = message_values(rule, c, f, report, calls)
                 text = render(c.reason or rule.reason or "有输入未知，无法核对", values)
                 if text not in reasons:
                     reasons.append(text)
-                for a in cells_of(rule, c, f, report, calls):
-                    if a not in cells:
-                        cells.append(a)
+                cells.update(dict.fromkeys(cells_of(rule, c, f, report, calls)))     # in order, once each
+            cells = list(cells)
             if len(reasons) > MAX_REASONS:
                 reasons = reasons[:MAX_REASONS] + [f"另有 {len(reasons) - MAX_REASONS} 处同样无法核对"]
             return RuleResult(rule_id=rule.id, outcome="not_assessable",

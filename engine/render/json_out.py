@@ -29,7 +29,8 @@ import jsonschema
 from referencing import Registry, Resource
 
 from engine import SCHEMAS_DIR
-from engine.model import _EVIDENCE_KEYS, _FINDING_KEYS, AuditRecord, Evidence, Finding, RecordHead, finding_json
+from engine.model import (_DIAGNOSTIC_KEYS, _EVIDENCE_KEYS, _FINDING_KEYS, _NOT_ASSESSABLE_KEYS, _RULE_ERROR_KEYS,
+                          AuditRecord, Diagnostic, Evidence, Finding, NotAssessable, RecordHead, finding_json)
 from engine.render import posix_names
 from engine.render.labels import STATUS_LABELS
 from engine.render.office import Office
@@ -71,25 +72,17 @@ def report_text(record: AuditRecord) -> str:
     `reports`, as the evaluation worker spools it. Not indented, deliberately: json.dumps with
     indent runs the pure-Python encoder (~2.5× slower per record than the C one), and one form for
     both files means the main process never parses a record again to write either."""
-    findings = record.findings
-    if record.engine is None or not findings or type(record) is not AuditRecord:
+    if record.engine is None or type(record) is not AuditRecord:
         return _encode_report(record.to_json(flat=flat_view))
-    # the findings (most of the text) written by finding_text, spliced between the keys before
-    # them and the keys after them, each part encoded as before
-    before, after, seen = {}, {}, False
-    for key, value in record.to_json(flat=flat_view, findings=()).items():
-        if key == "findings":
-            seen = True
-        elif seen:
-            after[key] = value
-        else:
-            before[key] = value
-    text = [_encode_report(before)[:-1], ', "findings": [', ", ".join(map(finding_text, findings)), "]"]
-    if after:
-        text += [", ", _encode_report(after)[1:]]
-    else:
-        text.append("}")
-    return "".join(text)
+    # the keys before the four lists by the C encoder; the lists (most of the text: findings,
+    # not-assessable items, rule errors, diagnostics, in to_json's order) item by item, each
+    # item's constant runs (keys, a rule's title) and cell addresses encoded once per process
+    head = _encode_report(record.to_json(flat=flat_view, lists=False))
+    return "".join((head[:-1], ', "findings": [', ", ".join(map(finding_text, record.findings)),
+                    '], "not_assessable": [', ", ".join(map(_not_assessable_text, record.not_assessable)),
+                    '], "rule_errors": [', ", ".join(_encode_report(flat_view(e, _RULE_ERROR_KEYS))
+                                                     for e in record.rule_errors),
+                    '], "diagnostics": [', ", ".join(map(_diagnostic_text, record.diagnostics)), "]}"))
 
 
 # finding_text's fragments, one per distinct run of constant values (a catalog has a few dozen rules,
@@ -104,6 +97,10 @@ _EVIDENCE_ORDER = ("part", "table", "cells", "values", "line", "where", "excerpt
 _NO_PREVIOUS = (', "previous_source": null, "previous_cells": [], "previous_values": {}, "previous_line": null,'
                 ' "previous_where": null, "previous_excerpt": null}}')
 _FAST_FINDINGS = _FINDING_ORDER == _FINDING_KEYS and _EVIDENCE_ORDER == _EVIDENCE_KEYS
+# the other items' fields as _not_assessable_text and _diagnostic_text write them
+_FAST_ITEMS = (_NOT_ASSESSABLE_KEYS == ("rule_id", "title", "reason", "cells", "charge", "charge_reason", "covered_by",
+                                        "scored")
+               and _DIAGNOSTIC_KEYS == ("code", "message", "line", "where", "severity", "table", "cells"))
 
 
 def finding_text(f: Finding) -> str:
@@ -164,11 +161,113 @@ def _finding_text(d: dict[str, Any], ev: dict[str, Any]) -> str | None:
             f'{"null" if fid is None else encode_basestring(fid)}, "decision": '
             f'{"null" if decision is None else encode(decision)}, "counted": {"true" if counted else "false"}, '
             f'"evidence": {{"part": {part}, "table": {table}, "cells": '
-            f'{"[]" if cells == [] and type(cells) is list else encode(cells)}, "values": '
-            f'{"{}" if values == {} and type(values) is dict else encode(values)}, "line": '
+            f'{_addresses(cells) or encode(cells)}, "values": {_values_text(values) or encode(values)}, "line": '
             f'{"null" if line is None else int.__repr__(line)}, "where": '
             f'{"null" if where is None else encode_basestring(where)}, "excerpt": '
             f'{"null" if excerpt is None else encode_basestring(excerpt)}{tail}')
+
+
+# cell addresses' JSON texts (a template has a few hundred addresses; findings, not-assessable items
+# and diagnostics list them, one a few dozen at times)
+_ADDRESSES: dict[str, str] = {}
+_STR_TYPE = frozenset((str,))
+_NA_HEADS: dict[tuple, str] = {}
+_DIAGNOSTIC_HEADS: dict[str, str] = {}
+
+
+def _address_texts(items: list) -> list[str] | None:
+    """The JSON texts of a list's items when they are all str (cell addresses), each remembered."""
+    if not _STR_TYPE.issuperset(map(type, items)):
+        return None
+    texts = [*map(_ADDRESSES.get, items)]
+    if None in texts:
+        if len(_ADDRESSES) > 8192:
+            _ADDRESSES.clear()
+        for i, text in enumerate(texts):
+            if text is None:
+                texts[i] = _ADDRESSES[items[i]] = encode_basestring(items[i])
+    return texts
+
+
+def _addresses(items: Any) -> str | None:
+    """The JSON text of a list of str (cell addresses); None for anything else (a tuple, another
+    item type: the general encoder's then)."""
+    if type(items) is not list:
+        return None
+    if not items:
+        return "[]"
+    texts = _address_texts(items)
+    return None if texts is None else "[" + ", ".join(texts) + "]"
+
+
+def _values_text(values: Any) -> str | None:
+    """The JSON text of stated values (str address -> int, str or None); None for anything else."""
+    if type(values) is not dict:
+        return None
+    if not values:
+        return "{}"
+    keys = _address_texts([*values])
+    if keys is None:
+        return None
+    out = []
+    for key, value in zip(keys, values.values()):
+        cls = value.__class__
+        if cls is str:
+            text = _short(value) if len(value) <= 16 else encode_basestring(value)
+        elif cls is int:
+            text = int.__repr__(value)
+        elif value is None:
+            text = "null"
+        else:
+            return None
+        out.append(f"{key}: {text}")
+    return "{" + ", ".join(out) + "}"
+
+
+def _not_assessable_text(n: NotAssessable) -> str:
+    """A not-assessable item's JSON text, as the general encoder writes it."""
+    d = n.__dict__ if type(n) is NotAssessable and _FAST_ITEMS else None
+    text = None
+    if d is not None:
+        rule_id, title, reason, charge = d["rule_id"], d["title"], d["reason"], d["charge"]
+        covered, scored = d["covered_by"], d["scored"]
+        cells = _addresses(d["cells"])
+        if (cells is not None and type(rule_id) is str and type(title) is str and type(d["charge_reason"]) is str
+                and (reason is None or type(reason) is str) and (charge is None or type(charge) is str)
+                and (covered is None or type(covered) is str) and (scored is True or scored is False)):
+            head = _NA_HEADS.get((rule_id, title))
+            if head is None:
+                if len(_NA_HEADS) > 4096:
+                    _NA_HEADS.clear()
+                head = _NA_HEADS[(rule_id, title)] = (f'{{"rule_id": {encode_basestring(rule_id)}, "title": '
+                                                      f'{encode_basestring(title)}, "reason": ')
+            text = (f'{head}{"null" if reason is None else encode_basestring(reason)}, "cells": {cells}, '
+                    f'"charge": {"null" if charge is None else encode_basestring(charge)}, "charge_reason": '
+                    f'{encode_basestring(d["charge_reason"])}, "covered_by": '
+                    f'{"null" if covered is None else encode_basestring(covered)}, "scored": '
+                    f'{"true" if scored else "false"}}}')
+    return text if text is not None else _encode_report(flat_view(n, _NOT_ASSESSABLE_KEYS))
+
+
+def _diagnostic_text(g: Diagnostic) -> str:
+    """A diagnostic's JSON text, as the general encoder writes it."""
+    d = g.__dict__ if type(g) is Diagnostic and _FAST_ITEMS else None
+    text = None
+    if d is not None:
+        code, message, line, where, severity = d["code"], d["message"], d["line"], d["where"], d["severity"]
+        table, cells = _short(d["table"]), _addresses(d["cells"])
+        if (cells is not None and table is not None and type(code) is str and type(message) is str
+                and type(severity) is str and (line is None or type(line) is int)
+                and (where is None or type(where) is str)):
+            head = _DIAGNOSTIC_HEADS.get(code)
+            if head is None:
+                if len(_DIAGNOSTIC_HEADS) > 4096:
+                    _DIAGNOSTIC_HEADS.clear()
+                head = _DIAGNOSTIC_HEADS[code] = f'{{"code": {encode_basestring(code)}, "message": '
+            text = (f'{head}{encode_basestring(message)}, "line": {"null" if line is None else int.__repr__(line)}, '
+                    f'"where": {"null" if where is None else encode_basestring(where)}, "severity": '
+                    f'{encode_basestring(severity)}, "table": {table}, "cells": {cells}}}')
+    return text if text is not None else _encode_report(flat_view(g, _DIAGNOSTIC_KEYS))
 
 
 def _short(value: Any) -> str | None:

@@ -24,7 +24,7 @@ from typing import Any, Callable
 from engine.ingest import IngestError, Limits
 from engine.ingest import read_document as ingest_read_document
 from engine.ledger.season import SeasonContext
-from engine.model import AuditRecord, Report
+from engine.model import AuditRecord, Report, _summary_of
 from engine.parse import refusal
 from engine.render.finding_rows import finding_values, json_in_form
 from engine.render.office import Office
@@ -328,8 +328,21 @@ def record_blobs(record: AuditRecord) -> list[bytes]:
     its pickled summary, its pickled 问题 sheet rows."""
     text = report_text(record).encode("utf-8")
     rows = finding_values(record if json_in_form(record) else AuditRecord.from_json(json.loads(text)))
-    return [text, pickle.dumps(record.summary(), protocol=pickle.HIGHEST_PROTOCOL),
+    # the summary pickled as AuditSummary pickles (its values), without making it
+    summary = _Pickled((_summary_of, record.summary_form())) if type(record) is AuditRecord else record.summary()
+    return [text, pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL),
             pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)]
+
+
+class _Pickled:
+    """What pickles as `form` (a callable and its arguments): the object that call makes."""
+    __slots__ = ("form",)
+
+    def __init__(self, form: tuple):
+        self.form = form
+
+    def __reduce__(self) -> tuple:
+        return self.form
 
 
 def spool_records(spool: Spool, records: list[list[bytes]]) -> list[Finished]:
