@@ -14,6 +14,7 @@ from engine.facts import build_facts
 from engine.ingest import read_document
 from engine.parse import parse_document
 from engine.rules import load_catalog
+from engine.rules.blocks import NOT_DESCRIBED, Clause, default_describe, default_value
 from engine.rules.examples import build_report
 from engine.sources import render_basis
 
@@ -107,3 +108,36 @@ def test_cell_reasons_are_the_cell_manual_reasons(catalog):
                 assert why == cell_manual_reason(rep, address)
             seen.add(why)
     assert len(seen) >= 3, seen       # the agency's (None) and at least two of our reasons
+
+
+def _described_keys(clause, bound):
+    out = set(default_describe(clause, bound, None))
+    for alias, fact in bound.items():
+        out.update(fact)
+        out.update(f"{alias}_{k}" for k in fact)
+        if isinstance(fact.get("params"), dict):
+            out.update(fact["params"])
+    return sorted(out | set(clause.params) | {"cell", "cells_desc", "not_a_value", "s_not_a_value"})
+
+
+def test_default_value_is_default_describes_value(catalog):
+    """A message value the block did not give is computed alone (default_value), as default_describe
+    would have it: every key of every activation of the examples, and facts whose names clash."""
+    checked = 0
+    for rep, prev in example_pairs(catalog):
+        facts = build_facts(rep, prev, catalog.requests)
+        for name, ids in run_engine(catalog, facts, "reference"):
+            clause = catalog.clauses[name]
+            bound = {alias: facts.by_id(fid) for alias, fid in ids.items()}
+            described = default_describe(clause, bound, rep)
+            for key in _described_keys(clause, bound):
+                assert default_value(clause, bound, key) == described.get(key, NOT_DESCRIBED), key
+                checked += 1
+    clash = Clause("fail", [], params={"p": 1})
+    for bound in ({"a": {"x": 1, "a_x": 2, "params": {"x": 3}}, "b": {"x": 4, "cells": ["applications.一.总计"], "cell": 5}},
+                  {"a": {"a_x": 2, "x": 1}, "b": {"a_x": 6, "params": {"a_x": 7, "p": 8}}},
+                  {"b": {"addr": "applications.一.总计", "params": [1]}, "a": {"cells": ["applications.二.总计"]}}):
+        described = default_describe(clash, bound, None)
+        for key in _described_keys(clash, bound):
+            assert default_value(clash, bound, key) == described.get(key, NOT_DESCRIBED), (bound, key)
+    assert checked > 1000

@@ -35,7 +35,7 @@ from engine.evaluate import durable, reference
 from engine.evaluate.charge import assign_charges
 from engine.facts import FactSet, build_facts
 from engine.model import Finding, Report, RuleResult
-from engine.rules.blocks import default_describe, default_evidence, evidence_cells
+from engine.rules.blocks import NOT_DESCRIBED, default_evidence, default_value, evidence_cells
 from engine.rules.compile import fact_filters as compute_fact_filters
 from engine.rules.compile import fields_used as compute_fields_used
 from engine.sources import render_basis
@@ -327,20 +327,20 @@ def finding(rule, clause, facts: dict[str, dict], report: Report,
 
 
 class _Values(dict):
-    """Message values: explicit ones first, then the defaults (default_describe of the clause, its
-    facts and the report, computed when a message first asks for a value the block did not give),
-    then "（无）"."""
+    """Message values: explicit ones first, then the defaults (default_describe's value of the
+    clause and its facts, computed for each value a message asks for that the block did not give:
+    default_value), then "（无）"."""
 
     def __init__(self, explicit: dict[str, Any], clause=None, facts=None, report=None):
         super().__init__(explicit)
-        self._of, self._computed = (clause, facts, report) if clause is not None else None, None
+        self._of = (clause, facts) if clause is not None else None
 
     def __missing__(self, key):
         if self._of is not None:
-            if self._computed is None:
-                self._computed = default_describe(*self._of)
-            if key in self._computed:
-                return self._computed[key]
+            value = default_value(*self._of, key)
+            if value is not NOT_DESCRIBED:
+                self[key] = value         # (asked again by the remedy, the reason)
+                return value
         return "（无）"
 
 

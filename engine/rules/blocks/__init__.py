@@ -224,6 +224,39 @@ def default_describe(clause: Clause, facts: dict[str, dict], report: Report) -> 
     return out
 
 
+NOT_DESCRIBED = object()
+
+
+def default_value(clause: Clause, facts: dict[str, dict], key: str) -> Any:
+    """default_describe(clause, facts, report).get(key, NOT_DESCRIBED), computing that one value:
+    the same writes looked up from the last that would win (the cells' wording, the clause's
+    params, then the facts from the first alias: its params, then its fields from the last)."""
+    if key == "cells_desc":
+        return describe_cells(evidence_cells(facts))
+    params = clause.params
+    if key in params:
+        return fmt_value(params[key])
+    for alias, fact in facts.items():
+        own = fact.get("params") if "params" in fact else None
+        if isinstance(own, dict) and key in own:
+            return fmt_value(own[key])
+        if key in fact or (key.startswith(alias + "_") and key[len(alias) + 1:] in fact):
+            return _last_write(fact, alias, key)
+    if key == "cell":
+        cells = evidence_cells(facts)
+        return describe_cells(cells[:1]) if cells else ""
+    return NOT_DESCRIBED
+
+
+def _last_write(fact: dict, alias: str, key: str) -> Any:
+    """The value default_describe's loop over one fact's fields leaves at `key` (the last field
+    written there: the field `key` itself, or `key` = alias + "_" + field)."""
+    for k in reversed(fact):
+        if k == key or key == f"{alias}_{k}":
+            return fmt_value(fact[k])
+    return NOT_DESCRIBED
+
+
 def evidence_cells(facts: dict[str, dict]) -> list[str]:
     cells: list[str] = []
     for fact in facts.values():
@@ -258,4 +291,4 @@ def _part_of(fact: dict) -> str | None:
 
 __all__ = ["BlockError", "Clause", "CompileContext", "all_of", "any_of", "one_of", "eq", "neq",
            "lt", "lte", "gt", "gte", "exists", "within", "not_exists", "same_fact", "joined", "is_type",
-           "dec_const", "default_describe", "default_evidence", "fmt_value", "describe_cells", "Deferred"]
+           "dec_const", "default_describe", "default_value", "NOT_DESCRIBED", "default_evidence", "fmt_value", "describe_cells", "Deferred"]
