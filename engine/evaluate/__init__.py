@@ -186,9 +186,8 @@ def run_engine(catalog, facts: FactSet, engine: str,
     if len(acts) < 2:
         return acts
     # one canonical order whatever the engine: by clause order, then fact ids
-    order = plan.order
-    return sorted(acts, key=lambda a: (order.get(a[0], 1 << 30),
-                                       [int(v) for v in a[1].values()]))
+    get = plan.order.get
+    return sorted(acts, key=lambda a: (get(a[0], 1 << 30), [*map(int, a[1].values())]))
 
 
 _FIELDS_USED: dict[tuple[str, int], tuple[dict, dict[str, frozenset[str]]]] = {}

@@ -116,8 +116,21 @@ def run(ruleset: dict[str, Any], engine_facts: list[dict[str, Any]] | None, key:
             started = E.start_action_for_state(h, offset)
             msg = started[1] if started else None
             sentinel_seen = False
-            complete = E.complete_and_start_action
+            complete, one_fact = E.complete_and_start_action, _ONE_FACT.match
             while msg:
+                m = one_fact(msg)
+                if m is not None and msg.count(_FACT_OPEN) == 1:
+                    # frames(msg), inline for a frame of one fact (nearly every one)
+                    name, alias, fid = m.groups()
+                    if name == SENTINEL_RULE:
+                        sentinel_seen = True
+                    else:
+                        key_ = (name, (alias, fid))
+                        if key_ not in seen:
+                            seen.add(key_)
+                            out.append((name, {alias: fid}))
+                    msg = complete(h, offset)
+                    continue
                 for name, ids in frames(msg):
                     if name == SENTINEL_RULE:
                         sentinel_seen = True

@@ -161,7 +161,8 @@ def _finding_text(d: dict[str, Any], ev: dict[str, Any]) -> str | None:
             f'{"null" if fid is None else encode_basestring(fid)}, "decision": '
             f'{"null" if decision is None else encode(decision)}, "counted": {"true" if counted else "false"}, '
             f'"evidence": {{"part": {part}, "table": {table}, "cells": '
-            f'{_addresses(cells) or encode(cells)}, "values": {_values_text(values) or encode(values)}, "line": '
+            f'{_addresses(cells) or encode(cells)}, "values": '
+            f'{"{}" if values == {} and type(values) is dict else encode(values)}, "line": '
             f'{"null" if line is None else int.__repr__(line)}, "where": '
             f'{"null" if where is None else encode_basestring(where)}, "excerpt": '
             f'{"null" if excerpt is None else encode_basestring(excerpt)}{tail}')
@@ -198,30 +199,6 @@ def _addresses(items: Any) -> str | None:
         return "[]"
     texts = _address_texts(items)
     return None if texts is None else "[" + ", ".join(texts) + "]"
-
-
-def _values_text(values: Any) -> str | None:
-    """The JSON text of stated values (str address -> int, str or None); None for anything else."""
-    if type(values) is not dict:
-        return None
-    if not values:
-        return "{}"
-    keys = _address_texts([*values])
-    if keys is None:
-        return None
-    out = []
-    for key, value in zip(keys, values.values()):
-        cls = value.__class__
-        if cls is str:
-            text = _short(value) if len(value) <= 16 else encode_basestring(value)
-        elif cls is int:
-            text = int.__repr__(value)
-        elif value is None:
-            text = "null"
-        else:
-            return None
-        out.append(f"{key}: {text}")
-    return "{" + ", ".join(out) + "}"
 
 
 def _not_assessable_text(n: NotAssessable) -> str:
