@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,13 @@ def _quoted(f: Finding, report: Report) -> Finding:
     return f if evidence is f.evidence else replace(f, evidence=evidence)
 
 
+_rule_id = attrgetter("rule_id")
+
+
+def _title(info: RuleInfo | None) -> str:
+    return info.title if info is not None else ""       # (a rule the catalog does not know: RuleInfo's "")
+
+
 def build_record(base: AuditRecord, report: Report, results: list[RuleResult], policy: ScoringPolicy,
                  rule_info: dict[str, RuleInfo], engine: str, scored: list[RuleResult] | None = None) -> AuditRecord:
     """The evaluated record: `base` (status and dispatch) with the report's metadata, its score and
@@ -102,12 +110,12 @@ def build_record(base: AuditRecord, report: Report, results: list[RuleResult], p
     score = score_results(results if scored is None else scored, policy, rule_info.get)
     na_scored = {d.rule_id for d in score.deductions if d.outcome == "not_assessable"}
     not_assessable = sorted(
-        (NotAssessable(r.rule_id, rule_info.get(r.rule_id, RuleInfo(r.rule_id)).title or r.rule_id, r.reason,
+        (NotAssessable(r.rule_id, _title(rule_info.get(r.rule_id)) or r.rule_id, r.reason,
                        list(r.cells), charge=r.charge, charge_reason=r.charge_reason, covered_by=r.covered_by,
                        scored=r.rule_id in na_scored)
          for r in unknown),
-        key=lambda n: n.rule_id)
-    rule_errors = sorted((RuleError(r.rule_id, r.reason) for r in errors), key=lambda e: e.rule_id)
+        key=_rule_id) if unknown else []
+    rule_errors = sorted((RuleError(r.rule_id, r.reason) for r in errors), key=_rule_id) if errors else []
     counts = {"error": 0, "warning": 0, "info": 0}
     for f in findings:
         if f.counted and f.severity in counts:
