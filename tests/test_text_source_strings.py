@@ -54,3 +54,17 @@ def test_mask_titles_equals_regex_on_random_text():
     for _ in range(5000):      # spans around the 120-character limit
         text = "".join(rnd.choice(pieces + ["x" * rnd.randint(0, 130)]) for _ in range(rnd.randint(0, 18)))
         assert mask_titles(text) == _mask_by_regex(text), repr(text)
+
+
+def test_mask_titles_of_one_bracket_kind_equals_regex():
+    # (texts with brackets of one kind only take mask_titles' shorter path)
+    rnd = random.Random(13)
+    for opening, closing in (("《", "》"), ("〈", "〉"), ("<", ">")):
+        alphabet = [opening, closing, "\n", "a", "中", " ", "》" if opening != "《" else "〉"]
+        for _ in range(20000):
+            text = "".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 20)))
+            assert mask_titles(text) == _mask_by_regex(text), repr(text)
+        for _ in range(3000):
+            text = "".join(rnd.choice([opening, closing, "\n", "x" * rnd.randint(0, 130)])
+                           for _ in range(rnd.randint(0, 14)))
+            assert mask_titles(text) == _mask_by_regex(text), repr(text)

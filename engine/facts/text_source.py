@@ -75,6 +75,9 @@ def mask_titles(text: str) -> str:
     the rest of its normalising): from each opening bracket, left to right, the first closing one
     within _TITLE_MAX characters, with no line break or other opening bracket of its kind between,
     makes a title; the search goes on after it (after the opening bracket when there is none)."""
+    held = [pair for pair in _TITLE_PAIRS if pair[0] in text]
+    if len(held) <= 1:          # brackets of one kind (the usual 《…》), or none
+        return _mask_kind(text, text.find(held[0][0]), *held[0]) if held else text
     pieces: list[str] = []
     done = 0                # text[:done] is in pieces
     pos = 0
@@ -95,6 +98,32 @@ def mask_titles(text: str) -> str:
         for m, (o, _) in enumerate(_TITLE_PAIRS):
             if 0 <= nxt[m] < pos:
                 nxt[m] = text.find(o, pos)
+    if not pieces:
+        return text
+    pieces.append(text[done:])
+    return "".join(pieces)
+
+
+def _mask_kind(text: str, i: int, opening: str, closing: str) -> str:
+    """mask_titles of a text holding brackets of one kind only (the usual 《…》), its first
+    opening bracket at `i`: the same rule, with no bookkeeping of the other kinds and no slices
+    (the line break and the other opening bracket are looked for between the two brackets)."""
+    find = text.find
+    pieces: list[str] = []
+    done = 0
+    while i >= 0:
+        j = find(closing, i + 1, i + _TITLE_MAX + 2)
+        if j >= 0 and find("\n", i + 1, j) < 0:
+            k = find(opening, i + 1, j)
+            if k < 0:
+                pieces.append(text[done:i])
+                pieces.append(" " * (j + 1 - i))
+                done = j + 1
+                i = find(opening, done)
+            else:
+                i = k           # (the next opening bracket: find(opening, i + 1))
+        else:
+            i = find(opening, i + 1)
     if not pieces:
         return text
     pieces.append(text[done:])
@@ -247,14 +276,22 @@ class _LineSpans:
     view's text (the line break joining it to the previous one included) and the local line it
     came from; the source line numbers of the local lines (_source_lines_for) are found on the
     first question. The same answers as a list with one entry per character (see part_view)."""
-    __slots__ = ("starts", "index", "report", "first", "last", "local_lines", "_src", "_upto")
+    __slots__ = ("starts", "index", "report", "first", "last", "raw_lines", "drop_rows", "_src", "_upto")
 
     def __init__(self, starts: list[int], index: list[int], report: Report, first: int | None,
-                 last: int | None, local_lines: list[str]):
+                 last: int | None, raw_lines: list[str], drop_rows: bool = False):
         self.starts, self.index = starts, index
-        self.report, self.first, self.last, self.local_lines = report, first, last, local_lines
+        self.report, self.first, self.last = report, first, last
+        self.raw_lines, self.drop_rows = raw_lines, drop_rows
         self._src: list[int | None] | None = None
-        self._upto = -1         # the local lines matched so far: 0.._upto (all: len(local_lines))
+        self._upto = -1         # the local lines matched so far: 0.._upto (all: len(raw_lines))
+
+    @property
+    def local_lines(self) -> list[str]:
+        """The part's lines, a table-grid row (TAB) blank when the view leaves them out."""
+        if not self.drop_rows:
+            return self.raw_lines
+        return [ln if "\t" not in ln else "" for ln in self.raw_lines]
 
     def line_at(self, pos: int) -> int | None:
         """The source line of the character at `pos` (0 <= pos < the text's length)."""
@@ -264,7 +301,7 @@ class _LineSpans:
             # often, and rarely far down); every line when a later question goes further
             upto = i if self._src is None else None
             self._src = _source_lines_for(self.report, self.first, self.last, self.local_lines, upto)
-            self._upto = i if upto is not None else len(self.local_lines)
+            self._upto = i if upto is not None else len(self.raw_lines)
         return self._src[i]
 
 
@@ -274,21 +311,27 @@ def part_view(report: Report, part_id: str, keep_table_rows: bool = False) -> Te
     if part is None or not part.present:
         return None
     raw = part.text
-    if keep_table_rows or "\t" not in raw:
-        local_lines = raw.split("\n")
-        joined = raw
+    raw_lines = raw.split("\n")
+    drop_rows = not keep_table_rows and "\t" in raw
+    # the local lines that can give text: not empty, not a table-grid row (the usual tables
+    # part is mostly rows: they are not looked at again)
+    if drop_rows:
+        kept = [i for i, ln in enumerate(raw_lines) if ln and "\t" not in ln]
     else:
-        local_lines = [ln if "\t" not in ln else "" for ln in raw.split("\n")]
-        joined = "\n".join(local_lines)
+        kept = [i for i, ln in enumerate(raw_lines) if ln]
+    # horizontal spaces removed from those lines at once: a run of them never spans a line
+    # break, and a line's first (last) character has a line break or nothing before (after) it,
+    # neither a digit, so each line comes out as strip_spaces(line) would give it
+    if len(kept) == len(raw_lines):
+        stripped = strip_spaces(raw).split("\n")
+    else:
+        stripped = strip_spaces("\n".join([raw_lines[i] for i in kept])).split("\n")
     pieces: list[str] = []      # the kept lines' texts and line breaks, joined once at the end
     starts: list[int] = []      # where each kept line starts in the text (its line break included)
     index: list[int] = []       # its position among the local lines
     pos = 0
     prev_soft = False   # previous kept line ended mid-sentence: join without a break
-    # horizontal spaces removed from the whole text at once: a run of them never spans a line
-    # break, and a line's first (last) character has a line break or nothing before (after) it,
-    # neither a digit, so each line comes out as strip_spaces(line) would give it
-    for i, local in enumerate(strip_spaces(joined).split("\n")):
+    for i, local in zip(kept, stripped):
         if not local:
             continue
         text = local.strip()
@@ -306,7 +349,7 @@ def part_view(report: Report, part_id: str, keep_table_rows: bool = False) -> Te
             not (len(text) <= 40 and "。" not in text and _SUBHEADING.match(text))
     return TextView(part=part_id, text="".join(pieces), line_of=None, lines=report.lines,
                     fallback_line=part.line_start,
-                    spans=_LineSpans(starts, index, report, part.line_start, part.line_end, local_lines))
+                    spans=_LineSpans(starts, index, report, part.line_start, part.line_end, raw_lines, drop_rows))
 
 
 # The views of the most recent reports: signals and figures of one report are computed by several

@@ -44,9 +44,7 @@ def _groups(report, rule: str, codes: set[str]) -> Iterable[dict[str, Any]]:
         if d.code in codes:
             groups.setdefault(d.table, []).append(d)
     for table, diags in groups.items():
-        cells: list[str] = []
-        for d in diags:
-            cells.extend(a for a in d.cells if a not in cells)
+        cells = list(dict.fromkeys([a for d in diags for a in d.cells]))    # in order, once each
         first = diags[0]
         yield {"type": "diagnostic_group", "rule": rule, "table": table, "n": len(diags),
                "line": first.line, "lines": [d.line for d in diags],

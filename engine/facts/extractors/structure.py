@@ -284,11 +284,12 @@ def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, i
                           and malformed.isdisjoint([c.address for c in cells if c is not None])):
         bad = {i for i, c in enumerate(cells) if (c.address if c is not None else plan.addresses[i]) in malformed}
     tname = table.name
+    present = set(kinds)            # (a kind no cell has is not counted)
     out: list[dict[str, Any]] = [
         {"type": "table", "name": tname, "present": table.present,
          "template": table_template(report, table) if table.present else None,
          "variant": table.variant, "line": table.line_start, "part": part,
-         **{f"n_{k}": kinds.count(k) for k in _ROW_KINDS}}]
+         **{f"n_{k}": kinds.count(k) if k in present else 0 for k in _ROW_KINDS}}]
     key = (keep_row, in_force, tname, part)
     rows = plan.wanted_rows.get(key)
     if rows is None:
@@ -309,7 +310,6 @@ def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, i
         out.append(_row_fact(tname, row_key, label, [get(a) or Cell(address=a, kind="missing") for a in addresses],
                              part, in_force, malformed))
     test, may, seen, skip = keep_cell
-    present = set(kinds)
     others = present - skip - {"number"}        # kinds other than numbers some cell fact may be of
     numbers = None
     if "number" in present and "number" not in skip:
