@@ -369,7 +369,7 @@ def figures_in_view(view: TextView, figure_set: FigureSet, metadata: Metadata | 
     literals, memo = plan or figure_set.plan()
     # which of the patterns' required strings the text holds, each looked for once (the patterns
     # share a few: 申请, 结转, 件 …)
-    held = frozenset([s for s in literals if s in masked])
+    held = frozenset(filter(masked.__contains__, literals))
     places = view.places        # the start strings' places in the text, shared with the signals
     for fp in figure_set._candidates_in(memo, held):     # (the others certainly do not match here)
         if fp.needs is not None and fp.needs.search(masked) is None:

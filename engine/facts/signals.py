@@ -188,7 +188,7 @@ class SignalSet:
             rx, left_out = self._group_regex(sig, index, year)
             unusable = unusable or left_out
             found = 0
-            if rx is not None:
+            if rx is not None and (self, sig.id, index, year) not in scanned[0].memo:
                 for view in scanned:
                     for start, end, polarity in self._accepted(sig, rx, view):
                         if first is None:
@@ -272,10 +272,16 @@ class SignalSet:
             if rx is None:
                 hit = False
             elif plain and literal is not None:
-                hit = any(p in view.masked for view in scanned for p in literal)
+                hit = False
+                for view in scanned:    # (map of the text's own `in`: no Python frame per phrase)
+                    if any(map(view.masked.__contains__, literal)):
+                        hit = True
+                        break
             else:
                 hit = self._any_accepted(sig, rx, scanned)
             if not hit:
+                # no accepted match in these views: brief_one need not look for one again
+                scanned[0].memo[(self, sig.id, index, year)] = None
                 missing += 1
                 if need_all:
                     decided = False
@@ -308,7 +314,7 @@ class SignalSet:
         literals = self._literals.get(rx)
         held = view.memo.get(literals) if literals is not None else True
         if held is None:
-            held = view.memo[literals] = any(s in view.masked for s in literals)
+            held = view.memo[literals] = any(map(view.masked.__contains__, literals))
         return held
 
     def _accepted(self, sig: SignalDef, rx: re.Pattern, view: TextView):

@@ -139,9 +139,15 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
     for pid in T.PART_IDS:
         if keep_part is None or keep_part(pid, _part_present(report, pid)):
             yield _part_fact(report, pid)
+    malformed = _malformed(report)
     for name in T.TABLE_NAMES:
         table = report.tables.get(name) or Table(name=name, present=False)
-        yield from _table_facts(report, table, keep_row, keep_cell)
+        yield from _table_facts(report, table, keep_row, keep_cell, malformed)
+
+
+def _malformed(report: Report) -> set[str]:
+    """The addresses of the cells a shape diagnostic names (see SHAPE_CODES)."""
+    return {a for d in report.diagnostics if d.code in SHAPE_CODES for a in d.cells}
 
 
 def _part_present(report: Report, pid: str) -> bool:
@@ -158,14 +164,16 @@ def _part_fact(report: Report, pid: str) -> dict[str, Any]:
             "heading": part.heading if present else None}
 
 
-def _table_facts(report: Report, table: Table, keep_row=None, keep_cell=None) -> Iterable[dict[str, Any]]:
+def _table_facts(report: Report, table: Table, keep_row=None, keep_cell=None,
+                 malformed: set[str] | None = None) -> Iterable[dict[str, Any]]:
     """The table's fact, then its rows', then its cells'. `keep_row` / `keep_cell` (see
     FactContext.keep): when given, a row or cell fact is built only if the test says the engine
     could use it (most cells: a whole number ≥ 0 no condition looks at); the table's counts are
     over every cell all the same."""
     part = T.PART_OF_TABLE[table.name]
     layout = _layout_of(report, table) if table.present else ()
-    malformed = {a for d in report.diagnostics if d.code in SHAPE_CODES for a in d.cells}
+    if malformed is None:
+        malformed = _malformed(report)
     in_force = demanded(report, table) if layout else True
     if keep_row is not None and keep_cell is not None and layout:
         quick = _quick_table_facts(report, table, layout, part, in_force, keep_row, keep_cell, malformed)
@@ -239,6 +247,7 @@ def _layout_plan(layout: tuple) -> _LayoutPlan:
 
 
 _KIND = operator.attrgetter("kind")
+_ADDRESS = operator.attrgetter("address")
 _VALUE = operator.attrgetter("value")
 
 
@@ -280,9 +289,11 @@ def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, i
     if len(table.cells) != (len(cells) if whole else len(cells) - cells.count(None)):
         return None
     bad: set[int] = set()           # positions of malformed cells (by the address each is filed under)
-    if malformed and not (malformed.isdisjoint(plan.addresses)
-                          and malformed.isdisjoint([c.address for c in cells if c is not None])):
-        bad = {i for i, c in enumerate(cells) if (c.address if c is not None else plan.addresses[i]) in malformed}
+    if malformed:
+        filed = list(map(_ADDRESS, cells)) if whole else \
+            [c.address if c is not None else a for c, a in zip(cells, plan.addresses)]
+        if not malformed.isdisjoint(filed):
+            bad = {i for a in malformed for i in _places(filed, a)}
     tname = table.name
     present = set(kinds)            # (a kind no cell has is not counted)
     out: list[dict[str, Any]] = [
