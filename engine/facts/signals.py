@@ -35,7 +35,7 @@ from engine.facts.literals import finditer_at, one_regex, required_literals, sca
 from engine.facts.signal_file import (_PLACEHOLDER, SignalDef, SignalLoadError, _fill,  # noqa: F401
                                       _Group, _line, _Matcher, compile_checked, load_yaml_document,
                                       parse_signal_file)
-from engine.facts.text_source import TextView, part_views
+from engine.facts.text_source import TextView, views_by_part
 from engine.model import Report
 from engine.paths import SIGNALS_FILE
 from engine.regex_cache import regex as cached_regex
@@ -164,14 +164,14 @@ class SignalSet:
 
     def evaluate(self, report: Report, ids: list[str] | None = None) -> dict[str, SignalValue]:
         year = report.metadata.year if report.metadata else None
-        views = {v.part: v for v in part_views(report)}
+        views = views_by_part(report)
         return {sid: self.evaluate_one(self.signals[sid], views, year)
                 for sid in (ids or self.signals)}
 
     def brief(self, report: Report, ids: list[str] | None = None) -> dict[str, SignalBrief]:
         """evaluate() told as SignalBrief: the same hits found, only the first described."""
         year = report.metadata.year if report.metadata else None
-        views = {v.part: v for v in part_views(report)}
+        views = views_by_part(report)
         return {sid: self.brief_one(self.signals[sid], views, year) for sid in (ids or self.signals)}
 
     def brief_one(self, sig: SignalDef, views: dict[str, TextView], year: int | None) -> SignalBrief:
@@ -240,7 +240,7 @@ class SignalSet:
         needs: the first accepted match of each group, no hit built (the facts of a signal that
         is present are of no use to the engine, see text_signals)."""
         year = report.metadata.year if report.metadata else None
-        views = {v.part: v for v in part_views(report)}
+        views = views_by_part(report)
         return {sid: self.decide_one(self.signals[sid], views, year) for sid in ids}
 
     def decide_one(self, sig: SignalDef, views: dict[str, TextView], year: int | None) -> bool | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from itertools import compress
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -293,14 +294,18 @@ def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, i
         filed = list(map(_ADDRESS, cells)) if whole else \
             [c.address if c is not None else a for c, a in zip(cells, plan.addresses)]
         if not malformed.isdisjoint(filed):
-            bad = {i for a in malformed for i in _places(filed, a)}
+            bad = set(compress(range(len(filed)), map(malformed.__contains__, filed)))
     tname = table.name
     present = set(kinds)            # (a kind no cell has is not counted)
     out: list[dict[str, Any]] = [
         {"type": "table", "name": tname, "present": table.present,
          "template": table_template(report, table) if table.present else None,
          "variant": table.variant, "line": table.line_start, "part": part,
-         **{f"n_{k}": kinds.count(k) if k in present else 0 for k in _ROW_KINDS}}]
+         "n_missing": kinds.count("missing") if "missing" in present else 0,
+         "n_blank": kinds.count("blank") if "blank" in present else 0,
+         "n_dash": kinds.count("dash") if "dash" in present else 0,
+         "n_none": kinds.count("none") if "none" in present else 0,
+         "n_text": kinds.count("text") if "text" in present else 0}]     # (the _ROW_KINDS)
     key = (keep_row, in_force, tname, part)
     rows = plan.wanted_rows.get(key)
     if rows is None:
@@ -312,7 +317,7 @@ def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, i
         # a row with a missing cell may be absent, one with a malformed cell is present and
         # malformed: their own tests (the others' is the one above)
         bad_rows = {plan.row_of[i] for i in bad}
-        gaps = {plan.row_of[i] for i, k in enumerate(kinds) if k == "missing"} - bad_rows
+        gaps = set(map(plan.row_of.__getitem__, _places(kinds, "missing"))) - bad_rows
         rows = sorted({i for i in rows if i not in gaps and i not in bad_rows} | {
             i for i in gaps if keep_row(tname, layout[i][0], _row_present(get, layout[i][2]), in_force, False, part)}
             | {i for i in bad_rows if keep_row(tname, layout[i][0], True, in_force, True, part)})
@@ -349,6 +354,23 @@ def _quick_table_facts(report: Report, table: Table, layout: tuple, part: str, i
             a = c.address if c is not None else plan.addresses[i]    # (the address it is filed under)
             if _cell_wanted(keep_cell, a, c, kind, row_key, part, False):
                 out.append(_cell_fact(c or Cell(address=a, kind="missing"), row_key, label, part, False))
+    elif (others or numbers or bad) and whole:
+        # the cells that can make a fact, found by C loops: those of the other kinds, the numbers
+        # holding one of `numbers`' values, the malformed ones; each then tested as below
+        found = set(bad)
+        for k in others:
+            found.update(_places(kinds, k))
+        if numbers:
+            found.update(i for i in compress(range(len(cells)), map(numbers.__contains__, map(_VALUE, cells)))
+                         if kinds[i] == "number")
+        for i in sorted(found):
+            c, kind = cells[i], kinds[i]
+            m = i in bad if bad else False
+            if (kind in others or (numbers and kind == "number" and c.value in numbers)) if not m \
+                    else kind not in skip:
+                row_key, label, _ = layout[plan.row_of[i]]
+                if _cell_wanted(keep_cell, c.address, c, kind, row_key, part, m):
+                    out.append(_cell_fact(c, row_key, label, part, m))
     elif others or numbers or bad:
         for i, (c, kind) in enumerate(zip(cells, kinds)):
             m = i in bad if bad else False

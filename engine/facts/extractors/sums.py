@@ -18,13 +18,15 @@ yields no fact at all.
 """
 from __future__ import annotations
 
+import operator
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+from itertools import filterfalse
 from typing import Any, Iterable
 
 from engine.code_cache import compiled
 from engine.dialect import ENGINE_DEC_BOUND
 from engine.facts.forms import _neq_may_hold
-from engine.facts.extractors.structure import row_keys_of
+from engine.facts.extractors.structure import _places as _indices_of, row_keys_of
 from engine.model import Report
 
 ID = "sums"
@@ -47,10 +49,8 @@ def extract(ctx) -> Iterable[dict[str, Any]]:
     wanted = keep("sum", WANTED_KEYS) if keep is not None else None
     requests = ctx.requests
     needed = _needed(report, requests, wanted) if wanted is not None and requests else None
-    for k, req in enumerate(requests):
-        if needed is not None and k not in needed:
-            continue
-        fact = sum_fact(report, req, tables=tables, wanted=wanted)
+    for k in sorted(needed) if needed is not None else range(len(requests)):    # (in request order)
+        fact = sum_fact(report, requests[k], tables=tables, wanted=wanted)
         if fact is not None:
             yield fact
 
@@ -73,8 +73,16 @@ class _TableRead:
         and written without decimals (exponent 0: the usual table), the same as ints; or None
         when some number is beyond the engine's range (sum_fact then judges every request on
         the table)."""
-        values = [c.value if c is not None and c.kind == "number" else None
-                  for c in map(self.get, self.space)]
+        cells = list(map(self.get, self.space))
+        if all(cells):      # every address produced (a Cell is always true): read by C loops
+            kinds = list(map(_KIND, cells))
+            values = list(map(_VALUE, cells))
+            for kind in set(kinds):
+                if kind != "number":
+                    for i in _indices_of(kinds, kind):
+                        values[i] = None
+        else:
+            values = [c.value if c is not None and c.kind == "number" else None for c in cells]
         whole = True
         distinct = set(values)      # (a report's cells are a few distinct numbers)
         for v in distinct:
@@ -305,7 +313,8 @@ def sum_fact(report: Report, req: dict[str, Any],
         # a value beyond the engine's range (a 16-digit cell) cannot be compared there: the
         # identity is not assessable (待人工核对) instead of a report the engines refuse
         beyond = too_large or []
-        unknown = [a for a in addresses if a not in values or a in beyond]
+        unknown = [a for a in addresses if a not in values or a in beyond] if beyond else \
+            list(filterfalse(values.__contains__, addresses))
     known = stated is not None
     # a number too large: a cell (beyond_cells), or only the sum of cells all stated
     too_big = not known and (bool(beyond) or len(values) == len(addresses))
@@ -348,6 +357,8 @@ def _table_state(report: Report, name: str) -> tuple:
 
 
 _ZERO = Decimal(0)
+_KIND = operator.attrgetter("kind")
+_VALUE = operator.attrgetter("value")
 
 # (id(request), id(row keys)) -> (request, row keys, the request's terms, plan): a request's terms
 # resolve to the same addresses for every report whose table follows the same layout (row keys are
