@@ -17,8 +17,6 @@ from __future__ import annotations
 import functools
 import re
 from bisect import bisect_right
-from itertools import accumulate, chain, compress, repeat
-from operator import add, contains, not_
 from dataclasses import dataclass, field
 
 from engine.model import Report
@@ -30,7 +28,6 @@ _HSPACE_CHARS = " \u00a0\u3000\u2002\u2003\u2009\u200b"
 _HSPACE = cached_regex(f"[{_HSPACE_CHARS}]+")
 _SENTENCE_END = "。！？!?"
 _SOFT_END_OK = set("。！？!?；;：:")
-_JOIN = {True: "", False: "\n"}        # a line ending mid-sentence (True) is joined without a break
 # A sub-heading that stands on its own line: （一）…, (二)…, 一、…, 1.…, markdown #.
 _SUBHEADING = cached_regex(
     r"^(#+|[（(][一二三四五六七八九十\d]+[)）]|[一二三四五六七八九十]+[、.．]|\d+[、.．]|[-*•])")
@@ -318,10 +315,10 @@ def part_view(report: Report, part_id: str, keep_table_rows: bool = False) -> Te
     drop_rows = not keep_table_rows and "\t" in raw
     # the local lines that can give text: not empty, not a table-grid row (the usual tables
     # part is mostly rows: they are not looked at again)
-    indices = range(len(raw_lines))
-    if drop_rows:       # (C loops: the lines without a TAB, then those not empty)
-        indices = compress(indices, map(not_, map(contains, raw_lines, repeat("\t"))))
-    kept = list(filter(raw_lines.__getitem__, indices))
+    if drop_rows:
+        kept = [i for i, ln in enumerate(raw_lines) if ln and "\t" not in ln]
+    else:
+        kept = [i for i, ln in enumerate(raw_lines) if ln]
     # horizontal spaces removed from those lines at once: a run of them never spans a line
     # break, and a line's first (last) character has a line break or nothing before (after) it,
     # neither a digit, so each line comes out as strip_spaces(line) would give it
@@ -329,20 +326,28 @@ def part_view(report: Report, part_id: str, keep_table_rows: bool = False) -> Te
         stripped = strip_spaces(raw).split("\n")
     else:
         stripped = strip_spaces("\n".join([raw_lines[i] for i in kept])).split("\n")
-    texts = list(map(str.strip, stripped))
-    index = kept                # each kept line's position among the local lines
-    if not all(texts):          # blank lines are layout: seeds and PDFs put them inside sentences too
-        mask = list(map(bool, texts))
-        texts, index = list(compress(texts, mask)), list(compress(kept, mask))
-    # a line that ends mid-sentence and is not a sub-heading is joined to the next one without a
-    # break: the separator before each line ("" for the first)
-    seps = [""]
-    seps += map(_JOIN.__getitem__, [
-        t[-1] not in _SOFT_END_OK and len(t) >= 8 and not (len(t) <= 40 and "。" not in t and _SUBHEADING.match(t))
-        for t in texts[:-1]])
-    # where each kept line starts in the text (its separator included)
-    starts = list(accumulate(map(add, map(len, seps), map(len, texts[:-1])), initial=0)) if texts else []
-    return TextView(part=part_id, text="".join(chain.from_iterable(zip(seps, texts))), line_of=None, lines=report.lines,
+    pieces: list[str] = []      # the kept lines' texts and line breaks, joined once at the end
+    starts: list[int] = []      # where each kept line starts in the text (its line break included)
+    index: list[int] = []       # its position among the local lines
+    pos = 0
+    prev_soft = False   # previous kept line ended mid-sentence: join without a break
+    for i, local in zip(kept, stripped):
+        if not local:
+            continue
+        text = local.strip()
+        if not text:
+            continue    # blank lines are layout: seeds and PDFs put them inside sentences too
+        starts.append(pos)
+        index.append(i)
+        if pieces and not prev_soft:
+            pieces.append("\n")
+            pos += 1
+        pieces.append(text)
+        pos += len(text)
+        # joined to the next line when it ends mid-sentence and is not a sub-heading
+        prev_soft = text[-1] not in _SOFT_END_OK and len(text) >= 8 and \
+            not (len(text) <= 40 and "。" not in text and _SUBHEADING.match(text))
+    return TextView(part=part_id, text="".join(pieces), line_of=None, lines=report.lines,
                     fallback_line=part.line_start,
                     spans=_LineSpans(starts, index, report, part.line_start, part.line_end, raw_lines, drop_rows))
 

@@ -18,7 +18,6 @@ yields no fact at all.
 """
 from __future__ import annotations
 
-import operator
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from itertools import filterfalse
 from typing import Any, Iterable
@@ -26,7 +25,7 @@ from typing import Any, Iterable
 from engine.code_cache import compiled
 from engine.dialect import ENGINE_DEC_BOUND
 from engine.facts.forms import _neq_may_hold
-from engine.facts.extractors.structure import _places as _indices_of, row_keys_of
+from engine.facts.extractors.structure import row_keys_of
 from engine.model import Report
 
 ID = "sums"
@@ -73,16 +72,8 @@ class _TableRead:
         and written without decimals (exponent 0: the usual table), the same as ints; or None
         when some number is beyond the engine's range (sum_fact then judges every request on
         the table)."""
-        cells = list(map(self.get, self.space))
-        if all(cells):      # every address produced (a Cell is always true): read by C loops
-            kinds = list(map(_KIND, cells))
-            values = list(map(_VALUE, cells))
-            for kind in set(kinds):
-                if kind != "number":
-                    for i in _indices_of(kinds, kind):
-                        values[i] = None
-        else:
-            values = [c.value if c is not None and c.kind == "number" else None for c in cells]
+        values = [c.value if c is not None and c.kind == "number" else None
+                  for c in map(self.get, self.space)]
         whole = True
         distinct = set(values)      # (a report's cells are a few distinct numbers)
         for v in distinct:
@@ -357,8 +348,6 @@ def _table_state(report: Report, name: str) -> tuple:
 
 
 _ZERO = Decimal(0)
-_KIND = operator.attrgetter("kind")
-_VALUE = operator.attrgetter("value")
 
 # (id(request), id(row keys)) -> (request, row keys, the request's terms, plan): a request's terms
 # resolve to the same addresses for every report whose table follows the same layout (row keys are
