@@ -268,9 +268,11 @@ def rule_result(rule, fired: list, report: Report, facts: FactSet,
         unknown = [(c, f) for c, f in fired if c.role == "unknown"]
         if unknown:
             reasons, cells = [], {}
+            describe = calls.describe
             for c, f in unknown:
-                values = message_values(rule, c, f, report, calls)
-                text = render(c.reason or rule.reason or "有输入未知，无法核对", values)
+                # message_values and render, inline
+                values = _Values(describe(c, f, report) if describe is not None else {}, c, f, report)
+                text = (c.reason or rule.reason or "有输入未知，无法核对").format_map(values)
                 if text not in reasons:
                     reasons.append(text)
                 cells.update(dict.fromkeys(cells_of(rule, c, f, report, calls)))     # in order, once each
@@ -287,8 +289,8 @@ def rule_result(rule, fired: list, report: Report, facts: FactSet,
 
 def message_values(rule, clause, facts: dict[str, dict], report: Report,
                    calls: BlockCalls | None = None) -> dict[str, Any]:
-    """The block's own values; every other placeholder falls back to `default_describe`, which
-    is computed only if a message asks for something the block did not provide."""
+    """The block's own values; every other placeholder falls back to default_describe's value
+    (default_value), computed only if a message asks for something the block did not provide."""
     describe = (calls or BlockCalls(rule)).describe
     return _Values(describe(clause, facts, report) if describe is not None else {}, clause, facts, report)
 

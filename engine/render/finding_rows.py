@@ -11,6 +11,7 @@ spreadsheet writer appends rows instead of parsing every record's JSON again (ou
 from __future__ import annotations
 
 import functools
+from itertools import islice
 from typing import Any, Iterable, Iterator
 
 from engine.model import AuditRecord, Finding
@@ -31,6 +32,7 @@ VALUE_CHARS = 20
 _describe = functools.lru_cache(maxsize=8192)(describe_address)
 # a rule's basis is catalog text: a few distinct values in a run, each cleaned once
 _public_basis = functools.lru_cache(maxsize=1024)(public_basis)
+_part_label = functools.lru_cache(maxsize=64)(part_label)       # 一 … 六 and None
 
 
 def cells_cell(cells: list[str]) -> str:
@@ -41,19 +43,20 @@ def cells_cell(cells: list[str]) -> str:
 
 def values_cell(values: dict[str, Any]) -> str:
     """Stated values in words: 表三“…”行“自然人”列：5；…（空白）— never a token such as "=blank"."""
-    items = list(values.items())
     parts = []
-    for address, value in items[:CELLS_SHOWN]:
+    for address, value in islice(values.items(), CELLS_SHOWN):
         text = shown_value(value)
         if text is None:
             raw = "" if value is None else str(value)
             text = (raw[:VALUE_CHARS] + "…") if len(raw) > VALUE_CHARS else (raw or "（未填写）")
         parts.append(f"{_describe(address)}：{text}")
-    return "；".join(parts) + (f" 等 {len(items)} 个单元格" if len(items) > CELLS_SHOWN else "")
+    return "；".join(parts) + (f" 等 {len(values)} 个单元格" if len(values) > CELLS_SHOWN else "")
 
 
 def review_label(f: Finding) -> str:
     """The 问题 sheet's 复核状态: what a review decision (xxgk-audit review, by 问题编号) made of it."""
+    if f.decision is None:
+        return "" if f.counted else "待人工核对"
     d = f.decision or {}
     if d.get("status") == "dismissed":
         if d.get("expired"):
@@ -73,7 +76,7 @@ def _values(r: AuditRecord, f: Finding) -> list[Any]:
     return [r.source, r.agency or "", r.year,
             f.rule_id, SEVERITY_LABELS.get(f.severity, f.severity),
             f.category, f.title, f.message, f.points,
-            part_label(ev.part), TABLE_LABELS.get(ev.table or "", ""),
+            _part_label(ev.part), TABLE_LABELS.get(ev.table or "", ""),
             cells_cell(cells), values_cell(ev.values or {}),
             ev.line, ev.where or "",
             bounded_quote(excerpt, anchors, QUOTE_CHARS, QUOTE_LEAD_CHARS) or "",

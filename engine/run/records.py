@@ -98,10 +98,15 @@ def build_record(base: AuditRecord, report: Report, results: list[RuleResult], p
     every finding, not-assessable item and rule error. `scored`: the results to score when review
     decisions took findings out (engine/ledger/season.py); every finding is listed all the same."""
     findings, unknown, errors = [], [], []
+    n_lines = len(report.lines)
     for result in results:
         outcome = result.outcome
         if outcome == "fail":
-            findings.extend(_quoted(f, report) for f in result.findings)
+            for f in result.findings:
+                ev = f.evidence
+                # _quoted only where it may fill something in (a line number, no excerpt or no place)
+                findings.append(_quoted(f, report) if ev.line and 0 < ev.line <= n_lines
+                                and (not ev.excerpt or not ev.where) else f)
         elif outcome == "not_assessable":
             unknown.append(result)
         elif outcome == "error":
