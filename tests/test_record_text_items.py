@@ -116,3 +116,14 @@ def test_the_spooled_summary_is_the_records_summary():
     summary = pickle.loads(record_blobs(rec)[1])
     assert summary == rec.summary() and list(summary.__dict__) == list(rec.summary().__dict__)
     assert [type(b).__name__ for b in summary.findings] == ["FindingBrief"]
+
+
+def test_the_spooled_rows_are_the_records_rows(evaluated):
+    import pickle
+
+    from engine.render.finding_rows import finding_values
+    from engine.run.workers import record_blobs
+    for results, report in evaluated:
+        rec = _record(findings=[f for r in results for f in r.findings])
+        rows = pickle.loads(record_blobs(rec)[2])
+        assert rows == finding_values(rec) and len(rows) == len(rec.findings)

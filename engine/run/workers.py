@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib
+import io
 import json
 import pickle
 import sys
@@ -330,8 +331,18 @@ def record_blobs(record: AuditRecord) -> list[bytes]:
     rows = finding_values(record if json_in_form(record) else AuditRecord.from_json(json.loads(text)))
     # the summary pickled as AuditSummary pickles (its values), without making it
     summary = _Pickled((_summary_of, record.summary_form())) if type(record) is AuditRecord else record.summary()
-    return [text, pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL),
-            pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL)]
+    return [text, pickle.dumps(summary, protocol=pickle.HIGHEST_PROTOCOL), _rows_pickle(rows)]
+
+
+def _rows_pickle(rows: list[list[Any]]) -> bytes:
+    """pickle.dumps(rows) without the memo (Pickler.fast): rows are lists of scalars, no object in
+    them refers to another, and remembering each string cost more than writing the few repeated
+    ones (a row's source and agency) again. Loads as the same rows."""
+    out = io.BytesIO()
+    pickler = pickle.Pickler(out, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.fast = True
+    pickler.dump(rows)
+    return out.getvalue()
 
 
 class _Pickled:
