@@ -143,12 +143,16 @@ def _reviewed_without_decisions(results: list[RuleResult], failed: list[RuleResu
     """SeasonContext.review when no decision is in force (every run without a ledger), the same
     results: what counts is what is charged to the agency; a failed rule is scored with its
     counted findings (a rule failed without any finding as a pass)."""
+    every = True
     for f, fid in zip(findings, ids):
         f.id = fid
         f.decision = None
-        f.counted = charge_of(f) != "manual"
-    if not failed:
-        return results
+        if charge_of(f) == "manual":
+            f.counted = every = False
+        else:
+            f.counted = True
+    if not failed or (every and all(r.findings for r in failed)):
+        return results            # every failed rule scored as it is
     scored = []
     for r in results:
         if r.outcome != "fail":
