@@ -50,3 +50,19 @@ def test_every_parsed_cell_has_the_fields_init_would_give():
                 assert list(vars(cell)) == FIELDS, (path.name, cell.address)
                 assert Cell(**vars(cell)) == cell
     assert checked >= 15
+
+
+def test_decimals_mapping_gives_what_decimal_gives(monkeypatch):
+    from engine.parse import cells
+    texts = ["0", "12", "1,234", "3.50", "-", "无", "1.2.3", "", "007", "12,345.6"]
+    for text in texts:
+        want = cells._decimal.__wrapped__(text)
+        got = cells.DECIMALS[text]
+        assert got == want and type(got) is type(want) and str(got) == str(want)
+    # bounded: emptied when full, the answers unchanged
+    monkeypatch.setattr(cells, "_DECIMALS_MAX", 3)
+    cells.DECIMALS.clear()
+    for text in texts * 2:
+        assert str(cells.DECIMALS[text]) == str(cells._decimal.__wrapped__(text))
+        assert len(cells.DECIMALS) <= 3
+    cells.DECIMALS.clear()

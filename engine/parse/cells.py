@@ -53,7 +53,7 @@ class Token(NamedTuple):
     def value(self) -> Decimal | None:
         if self.value_kind != "number":
             return None
-        return _decimal(self.text)
+        return DECIMALS[self.text]
 
     @property
     def is_digit_run(self) -> bool:
@@ -82,6 +82,21 @@ def new_cell(address: str, kind: str, value: Decimal | None, raw: str, line: int
     return c
 
 
+class _Decimals(dict):
+    """text -> _decimal(text), filled on first use (emptied when full): `DECIMALS[text]` is a C dict
+    lookup, where calling the lru_cache'd _decimal packs its argument into a tuple each time (the
+    cell loops ask once per number cell: a couple of hundred times a report)."""
+
+    def __missing__(self, text: str) -> Decimal | None:
+        if len(self) >= _DECIMALS_MAX:
+            self.clear()
+        value = self[text] = _decimal(text)
+        return value
+
+
+_DECIMALS_MAX = 4096
+
+
 @lru_cache(maxsize=4096)
 def _decimal(text: str) -> Decimal | None:
     """Decimal of a number token's text (thousands commas dropped), None if it is none. Cached: a
@@ -91,6 +106,9 @@ def _decimal(text: str) -> Decimal | None:
         return Decimal(text.replace(",", ""))
     except InvalidOperation:
         return None
+
+
+DECIMALS = _Decimals()
 
 
 def tokens_of_piece(folded: str, raw: str, line: int, start: int, tabbed: bool) -> list[Token]:

@@ -57,7 +57,7 @@ from operator import attrgetter
 from engine.model import Cell, SourceLine
 from engine.parse.anchors import (HEAD_CHARS, SHORT_CORE, Anchor, AnchorSet, Pos, Region,  # noqa: F401  (re-exported)
                                   label_first_chars, prefix_pattern, row_label_pattern, stop_label_pattern)
-from engine.parse.cells import _KINDS, EMPTY, TEXT, VALUE, Token, _decimal, new_cell, tokens_of_piece, word_kind
+from engine.parse.cells import _KINDS, EMPTY, TEXT, VALUE, Token, DECIMALS, new_cell, tokens_of_piece, word_kind
 from engine.parse.normalize import squeeze
 from engine.parse.sides import label_sides
 
@@ -482,7 +482,7 @@ def cell_from_token(address: str, tok: Token, line: SourceLine, read: str) -> Ce
     if tok.kind == EMPTY:
         return new_cell(address, "blank", None, "", line.no, line.where, False, read)
     kind = _CELL_KIND[tok.value_kind]
-    return new_cell(address, kind, _decimal(tok.text) if kind == "number" else None, tok.raw, line.no, line.where,
+    return new_cell(address, kind, DECIMALS[tok.text] if kind == "number" else None, tok.raw, line.no, line.where,
                     False, read)
 
 

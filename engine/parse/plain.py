@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 from engine.model import Cell, SourceLine
 from engine.parse.anchors import Anchor, Region
-from engine.parse.cells import _KINDS, TEXT, _decimal, new_cell, tokens_of_piece, word_kind
+from engine.parse.cells import _KINDS, TEXT, DECIMALS, new_cell, tokens_of_piece, word_kind
 from engine.parse.grid import _MAYBE_VALUE, VALUE, _collect
 
 ENABLED = True            # tests turn it off to compare with the general path
@@ -394,7 +394,7 @@ def place(table_cells: dict, addrs: tuple[str, ...] | list[str],
         c = table_cells[a] = _new_object(Cell)
         c.address = a
         c.kind = kind
-        c.value = _decimal(text) if kind == "number" else None
+        c.value = DECIMALS[text] if kind == "number" else None
         c.raw = raw
         c.line = no
         c.where = where
@@ -409,7 +409,7 @@ def _place_lines(table_cells: dict, addrs, row: tuple[list[int], list[str], list
     how = "grid" if all(lines[li].table is not None for li in at) else "order"
     for a, li, text, kind, raw in zip(addrs, at, texts, kinds, raws):
         line = lines[li]
-        table_cells[a] = new_cell(a, kind, _decimal(text) if kind == "number" else None, raw, line.no, line.where,
+        table_cells[a] = new_cell(a, kind, DECIMALS[text] if kind == "number" else None, raw, line.no, line.where,
                                   False, how)
 
 
@@ -424,5 +424,5 @@ def place_values(table_cells: dict, addrs, values: list, lines: list[SourceLine]
             line = lines[at]
             no, where = line.no, line.where
         kind = t.value_kind
-        table_cells[a] = new_cell(a, kind, _decimal(t.text) if kind == "number" else None, t.raw, no, where, False,
+        table_cells[a] = new_cell(a, kind, DECIMALS[t.text] if kind == "number" else None, t.raw, no, where, False,
                                   how)

@@ -14,7 +14,7 @@ import re
 
 from engine.model import Cell, Diagnostic, SourceLine, Table
 from engine.parse import diagnostics as D
-from engine.parse.cells import _decimal
+from engine.parse.cells import DECIMALS
 from engine.parse.grid import _CELL_KIND, RowRead, cell_from_token, positional_slots, unknown_cell
 
 _RUN = re.compile(r"-?\d+(?:\.\d+)?")
@@ -47,7 +47,7 @@ def place_row(table_name: str, key: str, addrs: list[str], read: RowRead, lines:
             c = cells[a] = _new_object(Cell)
             c.address = a
             c.kind = kind
-            c.value = _decimal(t.text) if kind == "number" else None
+            c.value = DECIMALS[t.text] if kind == "number" else None
             c.raw = t.raw
             c.line = no
             c.where = where
