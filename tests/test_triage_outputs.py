@@ -9,9 +9,11 @@ import datetime as dt
 import io
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import lxml.html
 import pytest
+from hypothesis import given, strategies as st
 from openpyxl import load_workbook
 
 from engine.render import dashboard, tables
@@ -39,6 +41,26 @@ def test_main_problems_are_the_most_serious_counted_findings_each_once():
     assert main_problems(jia.findings) == ["表三总计不等于各列之和", "表述不规范"]
     assert main_problems(jia.summary().findings) == main_problems(jia.findings)
     assert main_problems([]) == []
+
+
+def _main_problems_by_sorting(findings, limit):
+    """The definition main_problems keeps: counted findings sorted by severity then position, their
+    non-empty titles each once, the first `limit`."""
+    from engine.render.labels import SEVERITY_ORDER
+    ranked = sorted((SEVERITY_ORDER.get(f.severity, 9), i, f.title)
+                    for i, f in enumerate(findings) if getattr(f, "counted", True))
+    return list(dict.fromkeys(title for _sev, _i, title in ranked if title))[:limit]
+
+
+@given(st.lists(st.tuples(st.sampled_from(["error", "warning", "info", "odd", ""]),
+                          st.sampled_from(["甲", "乙", "丙", "", None]), st.sampled_from([True, False, None])),
+                max_size=9),
+       st.integers(min_value=-2, max_value=4))
+def test_main_problems_is_the_sorted_definition(items, limit):
+    # counted None: a finding without the attribute (as an AuditSummary's FindingBrief)
+    findings = [SimpleNamespace(severity=sev, title=title) if counted is None else
+                SimpleNamespace(severity=sev, title=title, counted=counted) for sev, title, counted in items]
+    assert main_problems(findings, limit) == _main_problems_by_sorting(findings, limit)
 
 
 def test_the_web_app_uses_the_same_main_problems_and_manual_count():

@@ -215,6 +215,7 @@ class DashboardIndex:
         for label, low, high in BUCKETS:
             if low <= score < high:
                 self.bucket_counts[label] += 1
+                break                                # the bands do not overlap
         counted = [f for f in r.findings if getattr(f, "counted", True)]
         self._count_rules(counted, gid, within)
         self._put_row(r, counts, counted)

@@ -19,8 +19,30 @@ def main_problems(findings: Iterable[Any], limit: int = MAIN_PROBLEMS) -> list[s
     once: errors before warnings before hints, in letter order within a severity. `findings`: any
     objects with `severity` and `title` (Finding, FindingBrief, the web app's views); one with
     `counted` false (待人工核对, dismissed) is not the agency's problem and is left out."""
-    ranked = sorted((SEVERITY_ORDER.get(f.severity, 9), i, f.title)
-                    for i, f in enumerate(findings) if getattr(f, "counted", True))
-    titles = list(dict.fromkeys(title for _sev, _i, title in ranked if title))
-    return titles[:limit]
+    if limit < 1:
+        ranked = sorted((SEVERITY_ORDER.get(f.severity, 9), i, f.title)
+                        for i, f in enumerate(findings) if getattr(f, "counted", True))
+        return list(dict.fromkeys(title for _sev, _i, title in ranked if title))[:limit]
+    # the titles bucketed by severity rank, each bucket in the findings' order (= a stable sort by
+    # rank), then the first `limit` distinct ones: no tuple and no sort a finding (every summary row
+    # of the dashboard and of the 报告 sheet asks)
+    by_rank: dict[int, list[str]] = {}
+    for f in findings:
+        if getattr(f, "counted", True):
+            title = f.title
+            if title:
+                rank = SEVERITY_ORDER.get(f.severity, 9)
+                titles = by_rank.get(rank)
+                if titles is None:
+                    by_rank[rank] = [title]
+                else:
+                    titles.append(title)
+    out: list[str] = []
+    for rank in sorted(by_rank) if len(by_rank) > 1 else by_rank:
+        for title in by_rank[rank]:
+            if title not in out:
+                out.append(title)
+                if len(out) == limit:
+                    return out
+    return out
 
