@@ -67,11 +67,11 @@ class _TableRead:
             self.get = table.cells.get
             self.space = _space(name, self.rows)[0]
 
-    def values(self) -> tuple[list[Decimal | None], list[int | None] | None] | None:
+    def values(self) -> tuple[list[Decimal | None], list[int | None] | None, int | None] | None:
         """The values of the address space (Cell.known, inlined) and, when every number is whole
-        and written without decimals (exponent 0: the usual table), the same as ints; or None
-        when some number is beyond the engine's range (sum_fact then judges every request on
-        the table)."""
+        and written without decimals (exponent 0: the usual table), the same as ints and the
+        largest magnitude among them; or None when some number is beyond the engine's range
+        (sum_fact then judges every request on the table)."""
         values = [c.value if c is not None and c.kind == "number" else None
                   for c in map(self.get, self.space)]
         whole = True
@@ -83,10 +83,11 @@ class _TableRead:
                 if whole and not v.same_quantum(_ONE):
                     whole = False
         if not whole:
-            return values, None
+            return values, None, None
         as_int = {v: int(v) for v in distinct if v is not None}
+        big = max(map(abs, as_int.values()), default=0)
         as_int[None] = None
-        return values, list(map(as_int.__getitem__, values))
+        return values, list(map(as_int.__getitem__, values)), big
 
 
 def _needed(report: Report, requests: list[dict[str, Any]], wanted) -> set[int]:
@@ -104,12 +105,13 @@ def _needed(report: Report, requests: list[dict[str, Any]], wanted) -> set[int]:
             _BATCHES.clear()
         batch = _BATCHES[key] = _Batch(report, requests, wanted, names, [r.rows for r in reads])
     need: list[int] = []
-    for read, (run, run_whole, on_table) in zip(reads, batch.tables):
+    for read, (run, run_whole, run_small, terms, on_table) in zip(reads, batch.tables):
         got = read.values() if read.rows is not None else None
         if got is None:
             need.extend(on_table)       # an absent table, a number too large: sum_fact judges each
         elif got[1] is not None:
-            run_whole(got[1], need)
+            # no sum of at most `terms` numbers can leave the engine's range: not tested
+            (run_small if got[2] * terms < _WHOLE_BOUND else run_whole)(got[1], need)
         else:
             run(got[0], need)
     return set(need)
@@ -150,6 +152,8 @@ class _Batch:
         table_of = {name: j for j, name in enumerate(names)}
         blocks: dict[int, list[str]] = {j: [] for j in range(len(names))}
         whole: dict[int, list[str]] = {j: [] for j in range(len(names))}
+        small: dict[int, list[str]] = {j: [] for j in range(len(names))}
+        terms = dict.fromkeys(range(len(names)), 1)     # the most terms of a side, per table
         on_table: dict[int, list[int]] = {j: [] for j in range(len(names))}
         for k, req in enumerate(requests):
             j = table_of[req["table"]]
@@ -164,18 +168,23 @@ class _Batch:
             if wanted(*fixed, None, None):
                 blocks[j].append(f"    add({k})")
                 whole[j].append(f"    add({k})")
+                small[j].append(f"    add({k})")
                 continue
             may_be = wanted(*fixed, _ONE, _TWO)
             blocks[j].extend(_request_code(k, "T", plan[3], plan[4], may_be))
             whole[j].extend(_whole_request_code(k, "T", plan[3], plan[4], may_be))
+            small[j].extend(_whole_request_code(k, "T", plan[3], plan[4], may_be, ranged=False))
+            terms[j] = max(terms[j], len(plan[3]), len(plan[4]))
         namespace: dict[str, Any] = {"_Z": _ZERO, "_B": ENGINE_DEC_BOUND, "_BI": _WHOLE_BOUND,
                                      "_ONE": _ONE, "_at": at_precision_of, "_neq": _neq_may_hold}
         self.tables = []
         for j in range(len(names)):
             code = ["def run(T, need):", "    add = need.append", *(blocks[j] or ["    pass"]),
-                    "def run_whole(T, need):", "    add = need.append", *(whole[j] or ["    pass"])]
+                    "def run_whole(T, need):", "    add = need.append", *(whole[j] or ["    pass"]),
+                    "def run_small(T, need):", "    add = need.append", *(small[j] or ["    pass"])]
             exec(compiled("\n".join(code), "<sum batch>"), namespace)
-            self.tables.append((namespace["run"], namespace["run_whole"], tuple(on_table[j])))
+            self.tables.append((namespace["run"], namespace["run_whole"], namespace["run_small"],
+                                terms[j], tuple(on_table[j])))
 
 
 def _request_code(k: int, t: str, left: tuple[int, ...], right: tuple[int, ...], may_be: bool) -> list[str]:
@@ -206,20 +215,26 @@ def _request_code(k: int, t: str, left: tuple[int, ...], right: tuple[int, ...],
 
 
 def _whole_request_code(k: int, t: str, left: tuple[int, ...], right: tuple[int, ...],
-                        may_be: bool) -> list[str]:
-    """_request_code's decision on a table given as ints (see _Batch)."""
-    stated = " + ".join(["0"] + [f"{t}[{i}]" for i in left])
-    total = " + ".join(["0"] + [f"{t}[{i}]" for i in right])
+                        may_be: bool, ranged: bool = True) -> list[str]:
+    """_request_code's decision on a table given as ints (see _Batch). `ranged` False: for a table
+    whose numbers are so small that no sum can leave the engine's range (not tested). A blank
+    cell (None) raises TypeError in an addition (a single term is added to 0 for that)."""
+    stated = " + ".join(([] if len(left) > 1 else ["0"]) + [f"{t}[{i}]" for i in left])
+    total = " + ".join(([] if len(right) > 1 else ["0"]) + [f"{t}[{i}]" for i in right])
     lines = ["    try:",
              f"        s1 = {stated}",
              f"        s2 = {total}",
              "    except TypeError:",
-             f"        add({k})",
-             "    else:",
-             "        if not (-_BI < s1 < _BI and -_BI < s2 < _BI):",
-             f"            add({k})"]
-    if may_be:
-        lines.append(f"        elif s1 != s2: add({k})")
+             f"        add({k})"]
+    if ranged:
+        lines += ["    else:",
+                  "        if not (-_BI < s1 < _BI and -_BI < s2 < _BI):",
+                  f"            add({k})"]
+        if may_be:
+            lines.append(f"        elif s1 != s2: add({k})")
+    elif may_be:
+        lines += ["    else:",
+                  f"        if s1 != s2: add({k})"]
     return lines
 
 
