@@ -249,3 +249,31 @@ def test_whole_number_sums_decide_as_the_decimal_ones(catalog, monkeypatch):
                         lambda self: (lambda got: got if got is None else (got[0], None, None))(real_values(self)))
     assert [sums._needed(r, requests, wanted) for r in reports] == whole
     assert len({frozenset(n) for n in whole}) >= 4
+
+
+def test_or_of_grouped_by_rule_equals_the_plain_disjunction():
+    """forms.or_of groups alternatives that all begin with `x == 'const'` into a conditional chain:
+    the same truth value as the plain disjunction, for every assignment."""
+    import itertools
+    import random
+
+    from engine.facts.forms import or_of
+    rnd = random.Random(5)
+    consts = ["R1", "R2", "R3"]
+    for _ in range(300):
+        tests = []
+        for _ in range(rnd.randint(3, 7)):
+            rest = [rnd.choice(["b", "not b", "c", "(c is not None and not c)", "b == c"])
+                    for _ in range(rnd.randint(0, 2))]
+            tests.append((("x", rnd.choice(consts)), [f"x == {rnd.choice(consts)!r}"] + rest))
+        for (first, parts) in tests:        # (the first test is the equality `first` names)
+            parts[0] = f"x == {first[1]!r}"
+        plain = " or ".join("(" + " and ".join(parts) + ")" for _, parts in tests)
+        grouped = or_of(tests)
+        assert grouped != plain and " if x == " in grouped
+        for x, b, c in itertools.product(consts + ["R9", None], [True, False, None], [True, False, None]):
+            env = {"x": x, "b": b, "c": c}
+            assert bool(eval(grouped, env)) == bool(eval(plain, env)), (grouped, env)
+    # alternatives not all beginning with one variable's equality: the plain disjunction
+    mixed = [(("x", "R1"), ["x == 'R1'", "b"]), (None, ["b"]), (("y", "R1"), ["y == 'R1'"])]
+    assert or_of(mixed) == "(x == 'R1' and b) or (b) or (y == 'R1')"

@@ -50,7 +50,7 @@ from engine.code_cache import compiled
 from engine.dialect import ENGINE_DEC_BOUND, MAX_ENGINE_INT, SENTINEL_TYPE, FactError, scaled  # noqa: F401
 from engine.facts.extractors.registry import EXTRACTORS
 from engine.facts.forms import (MAX_ENGINE_STR, FormFn, _dec, _enc, _neq_may_hold,  # noqa: F401
-                                _sent_test, engine_form, form_function, json_form_function)
+                                _sent_test, engine_form, form_function, json_form_function, or_of)
 from engine.model import Report
 
 FIELD_KINDS = ("str", "int", "bool", "dec", "py")
@@ -317,6 +317,7 @@ def _args_test(alternatives: tuple | None, names: tuple[str, ...],
     tests = []
     for equalities in alternatives:
         parts = []
+        first = None            # (variable, str constant) of the first equality, when it is one
         for name, const in equalities:
             other = const[1] if const.__class__ is tuple else name
             if name not in arg or other not in arg:
@@ -332,9 +333,10 @@ def _args_test(alternatives: tuple | None, names: tuple[str, ...],
                 parts.append(f"({v} is not None and not {v})")
             else:
                 parts.append(f"{v} == {const!r}")
-        tests.append("(" + (" and ".join(parts) or "True") + ")")
-    code = [f"def test({', '.join(arg.values())}):",
-            f"    return bool({' or '.join(tests) if tests else 'False'})"]
+            if len(parts) == 1 and const.__class__ is str and name == equalities[0][0]:
+                first = (v, const)
+        tests.append((first, parts))
+    code = [f"def test({', '.join(arg.values())}):", f"    return bool({or_of(tests)})"]
     namespace: dict[str, Any] = {"_neq_may_hold": _neq_may_hold}
     exec(compiled("\n".join(code), "<keep test>"), namespace)
     return namespace["test"]

@@ -161,8 +161,32 @@ def _sent_test(alternatives: tuple) -> tuple[list[str], str]:
                 parts.append(f"({v} is not None and not {v})")
             else:
                 parts.append(f"{v} == {const!r}")
-        tests.append("(" + " and ".join(parts) + ")")
-    return [f"    {v} = get({name!r})" for name, v in names.items()], " or ".join(tests)
+        first = equalities[0] if equalities else None
+        tests.append(((names[first[0]], first[1]) if first is not None and first[1].__class__ is str else None,
+                      parts))
+    return [f"    {v} = get({name!r})" for name, v in names.items()], or_of(tests)
+
+
+def or_of(tests: list[tuple[tuple[str, str] | None, list[str]]]) -> str:
+    """Generated code: the expression true when one of the alternatives holds, each alternative
+    given as (its first test when it is `variable == str constant`: (variable, constant), else
+    None; all its tests, that one first). When at least three alternatives all begin with an
+    equality of the same variable (the rule id of a fact type's conditions), they are grouped
+    by its constant into a chain of conditional expressions: the variable is compared once with
+    each constant instead of once per alternative, and the other tests are those of its group
+    (the same truth value: a value equals at most one of the constants, and an alternative of
+    another constant fails at its first test)."""
+    firsts = {t[0][0] if t[0] is not None else None for t in tests}
+    if len(tests) < 3 or len(firsts) != 1 or None in firsts:
+        return " or ".join("(" + (" and ".join(parts) or "True") + ")" for _, parts in tests) or "False"
+    groups: dict[str, list[str]] = {}
+    for (_, const), parts in tests:
+        groups.setdefault(const, []).append("(" + (" and ".join(parts[1:]) or "True") + ")")
+    var = firsts.pop()
+    expr = "False"
+    for const, rests in reversed(groups.items()):
+        expr = f"(({' or '.join(rests)}) if {var} == {const!r} else {expr})"
+    return expr
 
 
 def _compiled_form(code: list[str], visible: tuple) -> FormFn:
