@@ -20,9 +20,9 @@ from engine.fastcopy import compact_pickle
 SourceFormat = Literal["txt", "md", "pdf", "docx", "html"]
 
 
-@dataclass(frozen=True)
-class SourceLine:
-    """One line of the document as the parser sees it.
+class SourceLine(NamedTuple):
+    """One line of the document as the parser sees it (a NamedTuple: a reader makes hundreds, at C
+    speed — engine/ingest/text.source_lines — where a frozen dataclass costs an object with a dict).
 
     Table rows coming from real table grids (DOCX, HTML, ruled PDF tables) are rendered as one
     line with the cells joined by TAB, so the parser reads every format the same way.
@@ -201,7 +201,7 @@ class Report:
             "diagnostics": [d.to_json() for d in self.diagnostics],
         }
         if with_lines:
-            out["lines"] = [{**asdict(ln), "spanned": list(ln.spanned)} for ln in self.lines]
+            out["lines"] = [{**ln._asdict(), "spanned": list(ln.spanned)} for ln in self.lines]
         return out
 
 

@@ -90,7 +90,13 @@ def test_line_patterns_tried_where_their_hint_is_find_every_match(seed):
 
     pure, folded = fold_texts(source_lines(_random_lines(seed)))
     whole = "\n".join(folded)
-    got = [(i, m.span(), m.groupdict()) for i, _, m in P._line_starts(folded, P._Joined(folded, whole))]
+    # (_line_starts' match stops before the rest, which is the rest of the line)
+    got = [(i, (m.start(), m.start() + 1 + len(line)), {**m.groupdict(), "rest": line[m.end() - m.start() - 1:]})
+           for i, line, m in P._line_starts(folded, P._Joined(folded, whole))]
+    by_line = P._Joined(folded)
+    by_line.whole = None            # (the lines matched one by one)
+    assert [(i, g) for i, _, g in got] == [(i, {**m.groupdict(), "rest": line[m.end() - 1:]})
+                                          for i, line, m in P._line_starts(folded, by_line)]
     want = []
     for m in P._LINE_START_AFTER_BREAK.finditer("\n" + whole):
         want.append(("\n" + whole).count("\n", 0, m.start() + 1) - 1)

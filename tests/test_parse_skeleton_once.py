@@ -120,11 +120,9 @@ def _set_reading_plain(table: Table, lines: list) -> tuple[bool, str]:
     [("number", None), ("number", 3)], [("number", 9)], [("number", 2), ("number", 3)],
 ])
 def test_set_reading_as_plainly_computed(present, cells):
-    from dataclasses import replace
-
     grid = source_lines(["a", "b", "c"])
-    grid[1] = replace(grid[1], table=1)
-    grid[2] = replace(grid[2], table=1)
+    grid[1] = grid[1]._replace(table=1)
+    grid[2] = grid[2]._replace(table=1)
     for lines in (grid, source_lines(["a", "b", "c"])):
         table = Table(name="active", present=present,
                       cells={f"c{i}": Cell(address=f"c{i}", kind=k, line=n) for i, (k, n) in enumerate(cells)})

@@ -28,7 +28,7 @@ from __future__ import annotations
 import bisect
 import operator
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from engine.ingest import IngestError, Limits, sha256_of
@@ -445,7 +445,7 @@ class _Reader:
         if merged is None:
             return rows
         current.last_cells = merged
-        self.out.lines[-1] = replace(last, text=row_text(merged))
+        self.out.lines[-1] = last._replace(text=row_text(merged))
         return rows[1:]
 
     def _continues(self, table: PageTable) -> bool:

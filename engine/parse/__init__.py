@@ -57,6 +57,9 @@ class NotAReportError(Exception):
 # A notice or circular about the annual reports ("关于做好2024年度政府信息公开工作年度报告编制发布工作
 # 的通知") names the six parts but is not a report: its title says what it is.
 _NOTICE_TITLE = re.compile(r"关于.{2,80}的(?:通知|通报|函|意见|工作方案|实施方案)$")
+# the last character of every kind _NOTICE_TITLE names: a line whose last character (white space
+# aside) is none of them is no notice's title
+_NOTICE_LAST = "知报函见案"
 _NOTICE_HEAD_LINES = 8
 _NOTICE_LINES = 40          # ... among the first non-empty lines of these
 _SPACE_RUN = re.compile(r"\s+")
@@ -263,8 +266,9 @@ def notice_title(texts: list[str]) -> str | None:
     for t in texts[:_NOTICE_LINES]:
         if not t.strip():
             continue
-        # (a title "关于…的通知" has these characters whatever spaces stand between them)
-        if "关" in t and "的" in t:
+        # (a title "关于…的通知" has these characters whatever spaces stand between them, and ends with
+        # the last character of a kind of notice: a report's paragraph that names a notice goes on)
+        if "关" in t and "的" in t and t.rstrip()[-1:] in _NOTICE_LAST:
             head = _SPACE_RUN.sub("", t)
             if _NOTICE_TITLE.search(head):
                 return head

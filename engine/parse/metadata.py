@@ -224,7 +224,22 @@ def _publication_date(lines: list[SourceLine], folded: list[str] | None = None) 
             m = _HEADER_DATE.match(fold_of(i))
             if m:
                 return _iso(m.group("y"), m.group("m"), m.group("d"))
-    if top is None or "发布" in top or "发布" in "\n".join(folded[15:60]):
+    if top is not None:
+        # the lines holding 发布 found in their folds joined (fold() makes no other character 发 or
+        # 布, and leaves them as they are: the lines whose text holds 发布), not looked at one by one
+        head = "\n".join(folded[:60])
+        at = head.find("发布")
+        line, counted = 0, 0
+        while at >= 0:
+            line += head.count("\n", counted, at)
+            m = _INLINE_DATE.search(folded[line])
+            if m:
+                return _iso(m.group("y"), m.group("m"), m.group("d"))
+            counted = head.find("\n", at)
+            if counted < 0:
+                break
+            at = head.find("发布", counted)
+    else:
         for i, ln in enumerate(lines[:60]):
             if "发布" not in ln.text:
                 continue

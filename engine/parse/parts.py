@@ -66,6 +66,11 @@ _LINE_START = re.compile(r"^[ \t]*+(?:#++[ \t]*+)?(?:\*\*)?[ \t]*+(?P<di>第[ \t
 
 # _LINE_START after the line break before the line (\n for ^; "$" before the next line break)
 _LINE_START_AFTER_BREAK = re.compile("\n" + _LINE_START.pattern.removeprefix("^"), re.MULTILINE)
+# ... without its rest: what stands before the rest matches where _LINE_START does, and the rest is
+# then the rest of the line (".*" takes all of it, and "$" follows: a line holds no line break) — cut
+# from the line, not run over by the regex engine (a table row starting with a numeral goes on for
+# hundreds of characters)
+_LINE_HEAD_AFTER_BREAK = re.compile(_LINE_START_AFTER_BREAK.pattern.removesuffix("(?P<rest>.*)$"))
 # What every line _LINE_START matches starts with: the marks and blanks it may take before the numeral
 # (a possessive run of them stops where its numeral stands), then the numeral. Searched for first, it
 # is tried at each line break in a fraction of the time the whole pattern takes to fail there (a
@@ -168,11 +173,11 @@ def _line_start_candidates(folded: list[str], text: _Joined) -> dict[str, list[H
     out: dict[str, list[Heading]] = {}
     for i, line, m in _line_starts(folded, text):
         pid = m.group("num")
-        rest = m.group("rest")
+        rest = line[m.end() - m.start() - 1:]
         # (no white space to remove, as a rule: a printable text without " " holds none — every other
         # white-space character is a control or a separator, which are not printable)
         if " " in rest or not rest.isprintable():
-            rest = _SPACES.sub("", rest)
+            rest = _squeezed_head(rest)
         # a keyword starting within the window: the leftmost of them all found (search(), not
         # str.find per keyword: the same answer, one call)
         k = _KEYWORD_RX[pid].search(rest, 0, _KEYWORD_WINDOW + 6)
@@ -189,18 +194,37 @@ def _line_start_candidates(folded: list[str], text: _Joined) -> dict[str, list[H
     return out
 
 
+# what of a heading's rest, white space removed, _line_start_candidates reads: the keyword window and
+# whether it is longer than _SHORT_HEADING (a table row starting with a numeral — "三、本年度办理结果",
+# then its cells — is hundreds of characters of TABs and values)
+_REST_READ = max(_KEYWORD_WINDOW + 6, _SHORT_HEADING + 1)
+_REST_HEAD = _REST_READ + 8
+
+
+def _squeezed_head(rest: str) -> str:
+    """The rest without its white space (_SPACES.sub("", rest)) as far as _line_start_candidates
+    reads it: its first _REST_READ characters (the same as the whole one's, white space being
+    removed character by character) — the whole of it when it is shorter."""
+    if len(rest) > _REST_HEAD:
+        head = _SPACES.sub("", rest[:_REST_HEAD])
+        if len(head) >= _REST_READ:
+            return head
+    return _SPACES.sub("", rest)
+
+
 def _line_starts(folded: list[str], text: _Joined):
-    """(index, line, match) of every line _LINE_START matches, the match's positions counted from
+    """(index, line, match) of every line _LINE_START matches, the match (_LINE_HEAD_AFTER_BREAK's: up
+    to its rest, which is the rest of the line from the match's end) with its positions counted from
     the line's start minus one (the line break before it)."""
     if text.whole is None:
         for i, line in enumerate(folded):
-            m = _LINE_START_AFTER_BREAK.match("\n" + line)
+            m = _LINE_HEAD_AFTER_BREAK.match("\n" + line)
             if m:
                 yield i, line, m
         return
     whole = "\n" + text.whole
     line, at = 0, 0
-    match = _LINE_START_AFTER_BREAK.match
+    match = _LINE_HEAD_AFTER_BREAK.match
     for hint in _LINE_START_HINT.finditer(whole):
         m = match(whole, hint.start())
         if m is None:
