@@ -227,28 +227,3 @@ def test_a_short_row_followed_by_padding_cells_is_read_short(monkeypatch):
     assert partial and partial[0].trail >= 1
     assert {"三.一", "三.二"} <= partial[0].short.keys()
 
-
-def test_column_rows_read_a_list_at_a_time_as_line_by_line(monkeypatch):
-    """plain._column_cells (every line below the label a TAB and one value word) gives what
-    _column_row's line-by-line reading gives, on random blocks of such lines and near misses."""
-    from engine.model import SourceLine
-    from engine.parse.normalize import fold
-    rng = random.Random(11)
-    words = ["0", "12", "3.5", "-", "无", "", " 7", "7 ", "\t", "x", "1\t2", "　4", "1,234", "1.23456"]
-    for _ in range(3000):
-        n = rng.randint(0, 9)
-        texts = ["（一）予以公开"]
-        for _ in range(n):
-            w = rng.choice(words)
-            texts.append(rng.choice(["\t", "\t", "\t", "", " \t"]) + w if w or rng.random() < 0.5 else "")
-        texts.append("\t（二）部分公开")
-        lines = [SourceLine(no=i + 1, text=t, where=f"第{i + 1}行",
-                            spanned=(1,) if rng.random() < 0.03 else ()) for i, t in enumerate(texts)]
-        folded = [fold(t) for t in texts]
-        end = len(texts) - 1
-        width = rng.choice([n, n - 1, 7]) or 7
-        got = plain._column_row(lines, folded, 0, len("（一）予以公开"), end, 1, width)
-        monkeypatch.setattr(plain, "_column_cells", lambda *a: None)
-        want = plain._column_row(lines, folded, 0, len("（一）予以公开"), end, 1, width)
-        monkeypatch.undo()
-        assert got == want, texts

@@ -236,9 +236,6 @@ def _column_row(lines: list[SourceLine], folded: list[str], li: int, start: int,
     nf = folded[end_line]
     if end_col >= len(nf) or nf[:end_col].strip():
         return None
-    fast = _column_cells(lines, folded, li, end_line, width)
-    if fast is not None:
-        return fast or None
     at: list[int] = []
     texts: list[str] = []
     kinds: list[str] = []
@@ -290,33 +287,6 @@ def _column_row(lines: list[SourceLine], folded: list[str], li: int, start: int,
     if len(texts) != width or not tabbed:
         return None             # (values without any TAB on several lines: by_column orders them)
     return (at, texts, kinds, raws), last
-
-
-def _column_cells(lines: list[SourceLine], folded: list[str], li: int, end_line: int, width: int
-                  ) -> tuple[tuple[list[int], list[str], list[str], list[str]], int] | tuple[()] | None:
-    """_column_row's reading of the common lines, decided a list at a time: every non-empty line
-    below the label is a TAB then one known value word ("⇥0"), printed as folded, in no merged cell.
-    The row then, or () when that reading is None (a merged cell, or not `width` values); None when
-    some line is not of that kind (the line-by-line reading decides)."""
-    at = [k for k in range(li + 1, end_line) if folded[k]]
-    if not at:
-        return None
-    lined = [folded[k] for k in at]
-    texts = [f[1:] for f in lined if f[0] == "\t"]
-    if len(texts) != len(lined) or "\t" in "".join(texts):
-        return None
-    kinds = list(map(_KINDS.get, texts))
-    if not all(kinds):          # (a word not yet classified, or no value word)
-        return None
-    got = [lines[k] for k in at]
-    if [line.text for line in got] != lined:
-        return None
-    for line in got:
-        if line.spanned:
-            return ()
-    if len(texts) != width:
-        return ()
-    return (at, texts, kinds, texts), at[-1]
 
 
 def _general_row(lines: list[SourceLine], folded: list[str], li: int, start: int, end_line: int, end_col: int,
