@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import jinja2
-import markupsafe
 
 from engine.model import AuditRecord
 from engine.render.labels import SEVERITY_LABELS, TABLE_LABELS, part_label
@@ -27,6 +26,7 @@ from engine.render.office import Office
 from engine.render import posix_names
 from engine.render.output import OutputContext, ReportOutput
 from engine.render.template_cache import bytecode_cache
+from engine.render.template_codegen import LetterCodeGenerator, escape_str
 from engine.template import describe_address
 
 
@@ -48,7 +48,11 @@ class LetterEnvironment(jinja2.Environment):
     in Python (collections.ChainMap.__iter__ and __getitem__) — the letter's largest fixed cost
     after its text. The same names and values, a template's own overlaying the environment's; the
     letters' environment sets its globals once, before loading any template (as Jinja asks: "avoid
-    modifying any globals after a template is loaded"), so nothing is lost by copying them."""
+    modifying any globals after a template is loaded"), so nothing is lost by copying them.
+    Its templates compile to template_codegen's code (the same page with less work per render)."""
+
+    code_generator_class = LetterCodeGenerator
+    escape_str = escape_str          # what that code escapes a str with (markupsafe's C escape)
 
     def make_globals(self, d: dict[str, Any] | None) -> dict[str, Any]:     # type: ignore[override]
         return {**self.globals, **d} if d else dict(self.globals)
@@ -204,34 +208,10 @@ class HtmlLetters(ReportOutput):
         self.env.auto_reload = False
         self.template = self.env.get_template("letter.html.j2")
         self.basis = run_basis()          # likewise the format documents the letters cite
-        fast_output_escape(self.template)
 
     def write(self, record: AuditRecord) -> None:
         html = self.template.render(L=shared_letter(record, self.ctx.office, self.ctx.run_date, "html", self.basis))
         write_letter(letter_target(self.ctx.out_dir, record.letter), html.encode("utf-8"))
-
-
-# markupsafe's escape of a str without the Markup it wraps the result in (MarkupSafe 3)
-_ESCAPE_STR = getattr(markupsafe, "_escape_inner", None)
-
-
-def output_escape(value: Any) -> Any:
-    """markupsafe.escape(value) as a template's output writes it: the same text, a str for a str."""
-    if value.__class__ is str:
-        return _ESCAPE_STR(value)
-    return markupsafe.escape(value)
-
-
-def fast_output_escape(template: jinja2.Template) -> None:
-    """The template's {{ … }} escaped by output_escape instead of markupsafe.escape. With autoescape
-    the compiled template calls escape() on every value it outputs — about 60 per letter — and since
-    MarkupSafe 3.0 that is Python code wrapping markupsafe's C escape in a Markup (about 0.6 µs a
-    call, a third of rendering a letter). The values a template outputs are only joined into the
-    page, so a str in place of the Markup with the same text writes the same page. Nothing changes
-    when the installed jinja2/markupsafe are not the ones this applies to."""
-    namespace = template.root_render_func.__globals__       # the compiled template's module
-    if _ESCAPE_STR is not None and namespace.get("escape") is markupsafe.escape:
-        namespace["escape"] = output_escape
 
 
 def letter_file(out_dir: str | Path, letter: str | None, suffix: str = ".html") -> Path:

@@ -9,7 +9,8 @@ again as long as the template's text is the same: each stored template is checke
 checksum of its source, so an edited template (the letter templates are the user's to edit) is
 compiled afresh. What else shapes the compiled code — the Jinja and Python versions, the
 environment's syntax and whitespace options, autoescaping, its extensions and the names of its
-filters and tests (checked when a template is compiled) — makes the folder's name: another
+filters and tests (checked when a template is compiled), its code generator (and that generator's
+VERSION) — makes the folder's name: another
 environment never reads code compiled for this one.
 
 The folder is the user's cache folder ($XDG_CACHE_HOME/xxgk-audit, else ~/.cache/xxgk-audit, as the
@@ -60,6 +61,8 @@ def environment_key(env: jinja2.Environment) -> str:
         env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks, env.lstrip_blocks,
         env.newline_sequence, env.keep_trailing_newline, env.optimized, autoescape, env.is_async,
         env.finalize is not None, sorted(env.extensions), sorted(env.filters), sorted(env.tests),
+        f"{env.code_generator_class.__module__}.{env.code_generator_class.__qualname__}",
+        getattr(env.code_generator_class, "VERSION", None),
     ]
     return hashlib.sha256(repr(options).encode("utf-8")).hexdigest()
 
