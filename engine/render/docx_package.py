@@ -80,6 +80,9 @@ class Package:
         self._tail = self.document_tail.encode("utf-8")
         self._head_crc = zlib.crc32(self._head)
         self.core = re.split("@@(title|subject|author)@@", core)   # text, field, text, field …
+        # _parts(): the core properties' fixed texts as UTF-8 (made once), each field's value encoded alone
+        self._core = tuple((piece.encode("utf-8"), None) if i % 2 == 0 else (None, piece)
+                           for i, piece in enumerate(self.core))
         # write(): the template's entries in runs between the parts written per letter, made on first use
         self._plan: list[_Part | _Run] | None = None
 
@@ -110,7 +113,7 @@ class Package:
     def _parts(self, document: tuple[bytes, ...], crc: int, size: int, core: dict[str, str]) -> list[bytes]:
         """The package with word/document.xml made of the pieces `document` (its CRC and size given),
         in pieces."""
-        core_xml = "".join(xml_text(core[piece]) if i % 2 else piece for i, piece in enumerate(self.core)).encode("utf-8")
+        core_xml = b"".join(fixed if field is None else xml_text(core[field]).encode("utf-8") for fixed, field in self._core)
         plan = self._plan
         if plan is None:
             plan = self._plan = _plan(self.entries)
