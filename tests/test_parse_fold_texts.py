@@ -117,23 +117,3 @@ def test_a_printable_text_without_a_space_holds_no_white_space():
     spaces = re.findall(r"\s", "".join(map(chr, range(sys.maxunicode + 1))))
     assert " " in spaces and "\u3000" in spaces and "\t" in spaces
     assert all(c == " " or not c.isprintable() for c in spaces)
-
-
-@pytest.mark.parametrize("seed", range(300))
-def test_page_numbers_and_heading_starts_found_in_one_pass(seed):
-    """fold_document finds the page number lines and the heading line starts in one pass when the text
-    has no markdown row: the same folded lines, and the heading starts _line_starts finds in them."""
-    from engine.parse import parts as P
-    from engine.parse.normalize import fold, is_page_number
-
-    texts = [t.replace("|", "") for t in _random_lines(seed)]
-    f = P.fold_document(texts)
-    pure = [fold(t) for t in texts]
-    assert f.pure == pure
-    assert f.folded == [" " * len(t) if is_page_number(t) else t for t in pure]
-    assert f.heads is not None
-    by_line = P._Joined(f.folded)
-    by_line.whole = None
-    want = [(i, line, m.groupdict(), line[m.end() - 1:]) for i, line, m in P._line_starts(f.folded, by_line)]
-    assert [(i, line, m.groupdict(), line[m.end() - m.start() - 1:]) for i, line, m in f.heads] == want
-    assert P.find_headings(f.folded, whole=f.folded_whole, heads=f.heads) == P.find_headings(f.folded, whole=f.folded_whole)

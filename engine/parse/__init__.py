@@ -78,7 +78,7 @@ def parse_document(doc: Document) -> Report:
         texts, joined = [ln.text for ln in lines], None
     folding = fold_document(texts, joined)
     pure, folded = folding.pure, folding.folded
-    headings = find_headings(folded, lines, whole=folding.folded_whole, heads=folding.heads)
+    headings = find_headings(folded, lines, whole=folding.folded_whole)
     parts = build_parts(headings, lines, texts)
     end = _doc_end(folded)
 

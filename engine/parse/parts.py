@@ -100,14 +100,14 @@ class Heading(NamedTuple):
 
 
 def find_headings(folded: list[str], lines: list[SourceLine] | None = None, *, whole: str | None = None,
-                  enough: str | None = None, heads: list | None = None) -> dict[str, Heading]:
+                  enough: str | None = None) -> dict[str, Heading]:
     """The heading of each part found, in document order (read from the folded lines alone: `lines`
     is not needed). whole: "\n".join(folded) when the caller
     has it (FoldedText.folded_whole). enough: a part id — the search stops once that part was
     looked for and some heading was found (the probe asks only where the first heading is and
     whether part 二's is found: the later parts' searches cannot change those answers)."""
     text = _Joined(folded, whole)
-    line_start = _line_start_candidates(folded, text, heads)
+    line_start = _line_start_candidates(folded, text)
     # Headings on their own lines for most parts: the text is laid out in lines, and a numbered list
     # inside a long paragraph ("本报告包括：一、总体情况；二、主动公开政府信息情况…") is not a heading.
     line_mode = len(line_start) >= 3
@@ -169,10 +169,9 @@ class _Joined:
         return self._starts
 
 
-def _line_start_candidates(folded: list[str], text: _Joined, heads: list | None = None) -> dict[str, list[Heading]]:
-    """heads: _line_starts' answer when the caller has it (FoldedText.heads)."""
+def _line_start_candidates(folded: list[str], text: _Joined) -> dict[str, list[Heading]]:
     out: dict[str, list[Heading]] = {}
-    for i, line, m in (_line_starts(folded, text) if heads is None else heads):
+    for i, line, m in _line_starts(folded, text):
         pid = m.group("num")
         rest = line[m.end() - m.start() - 1:]
         # (no white space to remove, as a rule: a printable text without " " holds none — every other
@@ -350,9 +349,6 @@ class FoldedText:
     folded: list[str]
     whole: str | None            # "\n".join(pure)
     folded_whole: str | None     # "\n".join(folded)
-    # _line_starts' answer for the folded lines when fold_document found it in the same pass as the
-    # page numbers (None: find_headings looks for it)
-    heads: list | None = None
 
 
 def fold_document(texts: list[str], joined: str | None = None) -> FoldedText:
@@ -371,16 +367,6 @@ def fold_document(texts: list[str], joined: str | None = None) -> FoldedText:
     pure = whole.split("\n")
     folded = list(pure)
     changed = False
-    if "|" not in whole:
-        # no markdown row: the page number lines and the heading line starts found in one pass
-        heads = []
-        for i, m, page in _page_numbers_and_heads(whole, pure):
-            if page:
-                folded[i] = " " * len(pure[i])
-                changed = True
-            else:
-                heads.append((i, pure[i], m))
-        return FoldedText(pure, folded, whole, "\n".join(folded) if changed else whole, heads)
     # the page number lines and markdown rows found in the whole text, not tried line by line (a
     # report has a few of them among hundreds of lines)
     for i in _lines_after_break(_PAGE_NUMBER_AFTER_BREAK, whole, pure, _PAGE_NUMBER_HINT):
@@ -398,40 +384,6 @@ def fold_document(texts: list[str], joined: str | None = None) -> FoldedText:
 # (_LINE_START_HINT's reason): the blanks they may take, then the first character they match.
 _PAGE_NUMBER_HINT = re.compile(r"\n *+[-—第\d]")
 _MD_ROW_HINT = re.compile(r"\n *+\|")
-
-
-# Where a page number line or a heading line start may be: _PAGE_NUMBER_HINT's and _LINE_START_HINT's
-# lines at once (their blanks and marks, then the first character either pattern reads there)
-_LINE_KIND_HINT = re.compile(r"\n[ \t#*第]*+[一二三四五六\-—\d]")
-_NUMERALS = frozenset("一二三四五六")
-
-
-def _page_numbers_and_heads(whole: str, pure: list[str]):
-    """(index, match, is a page number) of every line of `whole` (its lines: `pure`, no markdown row
-    among them) that PAGE_NUMBER_AFTER_BREAK matches (match None) and of every line
-    _LINE_HEAD_AFTER_BREAK matches (a match in "\n" + whole, as _line_starts gives it), the two
-    tried where _LINE_KIND_HINT is found: one pass over the lines instead of two. A line where the
-    hint stops at a numeral can only be a heading's (a page number line has none before its digits),
-    any other only a page number's (a heading's numeral comes first after its marks). The heading
-    matches are those of the folded lines fold_document makes of `pure`: they differ only in the page
-    number lines, blanked, where no heading starts."""
-    text = "\n" + whole
-    line, counted = -1, 0
-    page, head = _PAGE_NUMBER_AFTER_BREAK.match, _LINE_HEAD_AFTER_BREAK.match
-    numerals = _NUMERALS
-    for hint in _LINE_KIND_HINT.finditer(text):
-        at = hint.start()
-        if text[hint.end() - 1] in numerals:
-            m = head(text, at)
-            if m is None:
-                continue
-            line += text.count("\n", counted, at + 1)
-            counted = at + 1
-            yield line, m, False
-        elif page(text, at) is not None:
-            line += text.count("\n", counted, at + 1)
-            counted = at + 1
-            yield line, None, True
 
 
 def _lines_after_break(rx: re.Pattern[str], whole: str, pure: list[str], hint: re.Pattern[str]):

@@ -194,7 +194,7 @@ def _head_metadata(texts: list[str], cut: bool) -> tuple[Metadata, list[str]] | 
     f = fold_document(texts)
     # (the search stops at part 二: where the first heading is and whether 二's is found are all
     # that is asked of the later parts)
-    headings = find_headings(f.folded, whole=f.folded_whole, enough="二", heads=f.heads)
+    headings = find_headings(f.folded, whole=f.folded_whole, enough="二")
     if not headings:
         return None
     first = min(h.line_index for h in headings.values())
