@@ -108,16 +108,20 @@ class LetterCodeGenerator(CodeGenerator):
     def _fast_escape(self) -> bool:
         return escape_str is not None and getattr(self.environment, "escape_str", None) is escape_str
 
+    def _as_jinja_does(self, frame: Frame, finalize: Any) -> bool:
+        """Whether an output expression is written as Jinja writes it (the str fast path needs a fixed
+        autoescape, no finalize and markupsafe's C escape)."""
+        return frame.eval_ctx.volatile or not frame.eval_ctx.autoescape or finalize.src is not None \
+            or not self._fast_escape()
+
     def _output_child_pre(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
-        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape or finalize.src is not None \
-                or not self._fast_escape():
+        if self._as_jinja_does(frame, finalize):
             super()._output_child_pre(node, frame, finalize)
             return
         self.write(f"({_ESCAPE_STR}({_VALUE}) if ({_VALUE} := ")
 
     def _output_child_post(self, node: nodes.Expr, frame: Frame, finalize: Any) -> None:
-        if frame.eval_ctx.volatile or not frame.eval_ctx.autoescape or finalize.src is not None \
-                or not self._fast_escape():
+        if self._as_jinja_does(frame, finalize):
             super()._output_child_post(node, frame, finalize)
             return
         self.write(f").__class__ is str else escape({_VALUE}))")
