@@ -49,16 +49,36 @@ def required_literals(regex: re.Pattern) -> tuple[str, ...] | None:
 
 
 def _required_literals(regex: re.Pattern) -> tuple[str, ...] | None:
-    if regex.flags & re.IGNORECASE:
-        return None
-    try:
-        tree = _p.parse(regex.pattern, regex.flags & ~re.UNICODE)
-    except Exception:                  # noqa: BLE001 - an internal API: no derivation, no shortcut
+    tree = _parsed(regex)
+    if tree is None:
         return None
     found = _sequence(list(tree))
     if found is None or not found or len(found) > MAX_ALTERNATIVES or any(not s for s in found):
         return None
     return tuple(sorted(found))
+
+
+def _parsed(regex: re.Pattern):
+    """The pattern's parse tree, or None when it ignores case or re's internal parser fails on it
+    (an internal API: then no derivation and no shortcut)."""
+    if regex.flags & re.IGNORECASE:
+        return None
+    try:
+        return _p.parse(regex.pattern, regex.flags & ~re.UNICODE)
+    except Exception:                  # noqa: BLE001
+        return None
+
+
+def _union(branches, walk) -> frozenset[str] | None:
+    """Every branch's strings by `walk`, or None when one branch has none (a match through it
+    could not be looked for)."""
+    out: set[str] = set()
+    for branch in branches:
+        got = walk(list(branch))
+        if got is None:
+            return None
+        out |= got
+    return frozenset(out)
 
 
 def _sequence(items: list) -> frozenset[str] | None:
@@ -98,13 +118,7 @@ def _item(op, av) -> frozenset[str] | None:
         low, _high, body = av
         return _sequence(list(body)) if low >= 1 else None
     if op is _c.BRANCH:
-        out: set[str] = set()
-        for branch in av[1]:
-            got = _sequence(list(branch))
-            if got is None:
-                return None
-            out |= got
-        return frozenset(out)
+        return _union(av[1], _sequence)
     if op is getattr(_c, "ATOMIC_GROUP", None):
         return _sequence(list(av))
     return None                         # classes, any, anchors, lookarounds, references: nothing
@@ -156,11 +170,8 @@ def start_strings(regex: re.Pattern) -> tuple[str, ...] | None:
     """Strings one of which every match of `regex` begins with, or None when none can be derived
     (or the pattern ignores case). Without a string that begins with another one of them (its
     places are among the other's)."""
-    if regex.flags & re.IGNORECASE:
-        return None
-    try:
-        tree = _p.parse(regex.pattern, regex.flags & ~re.UNICODE)
-    except Exception:                  # noqa: BLE001 - an internal API: no derivation, no shortcut
+    tree = _parsed(regex)
+    if tree is None:
         return None
     found = _starts(list(tree))
     if not found or len(found) > MAX_STARTS or any(not s for s in found):
@@ -189,13 +200,7 @@ def _starts(items: list) -> frozenset[str] | None:
                 return None
             return _starts(list(av[-1]))
         if op is _c.BRANCH:
-            out: set[str] = set()
-            for branch in av[1]:
-                got = _starts(list(branch))
-                if got is None:
-                    return None
-                out |= got
-            return frozenset(out)
+            return _union(av[1], _starts)
         if op in (_c.MAX_REPEAT, _c.MIN_REPEAT, getattr(_c, "POSSESSIVE_REPEAT", None)):
             low, _high, body = av
             got = _starts(list(body))
