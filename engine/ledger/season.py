@@ -105,14 +105,15 @@ class SeasonContext:
         ids = finding_ids([(f.rule_id, f.evidence) for f in findings], md.agency, md.year,
                           [(f.evidence.line or 0, f.message) for f in findings])
         decisions, today = self.decisions, self.today
-        if not decisions:
-            return _reviewed_without_decisions(results, failed, findings, ids)
+        as_charged = True       # every finding counted and the agency's: each failed rule scored as it is
         for f, fid in zip(findings, ids):
-            decision = decisions.get(fid)
+            decision = decisions.get(fid) if decisions else None
             f.id = fid
             f.decision = decision.to_json(today) if decision else None
             f.counted = counts(f, decision, today)
-        if not failed:
+            if not f.counted or charge_of(f) == "manual":
+                as_charged = False
+        if not failed or (as_charged and all(r.findings for r in failed)):
             return results
         scored = []
         for r in results:
@@ -136,36 +137,6 @@ class SeasonContext:
         record.agency_list = listing.to_json()
         if record.round and record.round.get("earlier"):
             record.round = {**record.round, "earlier": rectification(record.round["earlier"], record.findings)}
-
-
-def _reviewed_without_decisions(results: list[RuleResult], failed: list[RuleResult], findings: list[Finding],
-                               ids: list[str]) -> list[RuleResult]:
-    """SeasonContext.review when no decision is in force (every run without a ledger), the same
-    results: what counts is what is charged to the agency; a failed rule is scored with its
-    counted findings (a rule failed without any finding as a pass)."""
-    every = True
-    for f, fid in zip(findings, ids):
-        f.id = fid
-        f.decision = None
-        if charge_of(f) == "manual":
-            f.counted = every = False
-        else:
-            f.counted = True
-    if not failed or (every and all(r.findings for r in failed)):
-        return results            # every failed rule scored as it is
-    scored = []
-    for r in results:
-        if r.outcome != "fail":
-            scored.append(r)
-            continue
-        keep = [f for f in r.findings if f.counted]
-        if not r.findings:
-            scored.append(_with(r, outcome="pass", findings=[]))
-        elif len(keep) == len(r.findings):
-            scored.append(r)
-        else:
-            scored.append(_with(r, findings=keep))
-    return scored
 
 
 def charge_of(f: Finding) -> str:
