@@ -19,10 +19,6 @@ def main_problems(findings: Iterable[Any], limit: int = MAIN_PROBLEMS) -> list[s
     once: errors before warnings before hints, in letter order within a severity. `findings`: any
     objects with `severity` and `title` (Finding, FindingBrief, the web app's views); one with
     `counted` false (待人工核对, dismissed) is not the agency's problem and is left out."""
-    if limit < 1:
-        ranked = sorted((SEVERITY_ORDER.get(f.severity, 9), i, f.title)
-                        for i, f in enumerate(findings) if getattr(f, "counted", True))
-        return list(dict.fromkeys(title for _sev, _i, title in ranked if title))[:limit]
     # the titles bucketed by severity rank, each bucket in the findings' order (= a stable sort by
     # rank), then the first `limit` distinct ones: no tuple and no sort a finding (every summary row
     # of the dashboard and of the 报告 sheet asks)
@@ -44,5 +40,5 @@ def main_problems(findings: Iterable[Any], limit: int = MAIN_PROBLEMS) -> list[s
                 out.append(title)
                 if len(out) == limit:
                     return out
-    return out
+    return out[:limit] if limit < 1 else out      # a limit below 1 slices as a list's end does
 
