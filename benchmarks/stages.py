@@ -30,6 +30,7 @@ leaves the worker about 4 ms of CPU per report in all.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import json
 import statistics
@@ -39,6 +40,10 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.append(str(ROOT / "benchmarks"))       # last: its script names (parse, ledger) must shadow nothing
+
+from against import checkout                                         # noqa: E402
+
 STAGES = ("read", "parse", "facts", "facts_all", "durable", "reference", "record", "letters", "json")
 WORKER = ("read", "parse", "durable", "record", "letters", "json")
 
@@ -127,7 +132,6 @@ def child(root: Path, corpus: Path, rounds: int) -> dict[str, list[float]]:
 
 
 def make_corpus(n: int, folder: Path) -> None:
-    sys.path.insert(0, str(ROOT / "benchmarks"))
     from audit import generate           # benchmarks/audit.py's generator
     generate(n, folder, defects=0.2)
 
@@ -151,21 +155,15 @@ def main() -> None:
         if args.profile:
             measure(ROOT, corpus, 1, args.profile)
             return
-        trees = {"this": ROOT}
-        if args.against:
-            old = Path(tmp) / "against"
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-q", str(old), args.against],
-                           check=True)
-            trees["against"] = old
-        try:
+        with contextlib.ExitStack() as stack:
+            trees = {"this": ROOT}
+            if args.against:
+                trees["against"] = stack.enter_context(checkout(ROOT, args.against))
             got: dict[str, dict[str, list[float]]] = {t: {s: [] for s in STAGES} for t in trees}
             for _ in range(args.rounds):         # alternate: both trees see the same machine load
                 for name, root in trees.items():
                     for stage, ms in child(root, corpus, 1).items():
                         got[name][stage] += ms
-        finally:
-            if args.against:
-                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=True)
     print(f"{args.n} synthetic text reports, CPU ms per report (median of {args.rounds} rounds)")
     head = f"{'stage':10s}{'this':>9s}" + (f"{args.against[:12]:>14s}{'ratio':>8s}" if args.against else "")
     print(head)
