@@ -20,7 +20,7 @@ from engine.render import dashboard, tables
 from engine.render.dashboard import render_dashboard, write_dashboard
 from engine.render.tables import write_tables
 from engine.render.triage import main_problems
-from engine.web.views import report_views
+from engine.web.views import report_view
 from triage_support import audited, document, finding, triage_reports
 
 RUN_DATE = dt.date(2026, 11, 20)
@@ -65,7 +65,7 @@ def test_main_problems_is_the_sorted_definition(items, limit):
 
 def test_the_web_app_uses_the_same_main_problems_and_manual_count():
     reports = triage_reports()
-    views = report_views({"reports": [r.to_json() for r in reports]})
+    views = [report_view(r.to_json()) for r in reports]
     for view, record in zip(views, reports):
         assert view.main_problems == main_problems(record.findings)
         if record.status == "audited":

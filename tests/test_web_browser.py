@@ -95,12 +95,23 @@ def test_office_flow_in_the_browser(server, browser, tmp_path):
     assert "洪泽区人民政府" in body and "淮安市人民政府" in body and "金村镇人民政府" in body
     shot(page, "03-dashboard")
 
-    # the common-problems filter narrows the table
+    # the common-problems filter narrows the table (the server's: every page of the batch)
     chip = page.locator("button.chip[data-filter]").first
-    chip.click()
-    visible = [r for r in range(rows.count()) if rows.nth(r).is_visible()]
-    assert 0 < len(visible) <= rows.count()
-    page.locator("button.chip[data-filter='']").click()
+    with page.expect_navigation():
+        chip.click()
+    assert "problem=" in page.url
+    assert 0 < rows.count() <= len(SEEDS) + len(pdfs)
+    assert "符合条件的" in page.inner_text("#report-count")
+    with page.expect_navigation():
+        page.locator("button.chip[data-filter='']").click()
+    assert rows.count() == len(SEEDS) + len(pdfs)
+    # the agency search, then back to the whole batch
+    page.fill("input[name=q]", "洪泽")
+    with page.expect_navigation():
+        page.click("#filters button[type=submit]")
+    assert page.locator("#reports tbody td:first-child a").all_inner_texts() == ["洪泽区人民政府"]
+    with page.expect_navigation():
+        page.click("text=清除筛选")
 
     # open 洪泽 (a real defect in its table 四), dismiss one finding with a reason, see the score change
     page.click("#reports a:text-is(\"洪泽区人民政府\")")

@@ -6,9 +6,9 @@ Every state-changing call needs the session cookie and the CSRF token in the X-C
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal
 
-from fastapi import APIRouter, Header, Request, Response, UploadFile
+from fastapi import APIRouter, Header, Query, Request, Response, UploadFile
 from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
@@ -66,11 +66,57 @@ def api_batches(request: Request):
                         for b in state_of(request).db.batches()]}
 
 
-@router.get("/batches/{batch_id}", summary="批次状态、进度和每份报告的得分与问题")
-def api_batch(batch_id: str, request: Request):
+class ProgressOut(BaseModel):
+    phase: str = Field(description="当前阶段（中文）")
+    done: int = Field(description="本阶段已完成的文件数")
+    total: int = Field(description="本阶段的文件总数")
+
+
+class FindingOut(BaseModel):
+    id: str | None = Field(description="问题编号（稳定，用于确认/排除）")
+    rule_id: str
+    severity: str = Field(description="error、warning 或 info")
+    message: str
+    charge: str = Field(description="agency：单位的问题；manual：待人工核对")
+    decision: dict[str, Any] | None = Field(description="审核决定（无则为 null）")
+
+
+class ReportOut(BaseModel):
+    id: str = Field(description="报告编号（本批次内稳定）")
+    source: str
+    status: str = Field(description="audited 为已审核，其余为未审核的原因")
+    agency: str
+    year: int | None
+    score: int | float | None
+    grade: str | None
+    findings: list[FindingOut]
+
+
+class BatchOut(BaseModel):
+    id: str
+    title: str
+    status: str = Field(description="queued、running、done 或 failed")
+    status_label: str
+    progress: ProgressOut
+    message: str
+    created_by: str
+    created_at: str
+    reports: list[ReportOut] = Field(description="本页的报告（按审核结果中的顺序），每份带全部问题")
+    page: int = Field(description="本页页码（从 1 开始；超出范围时为最后一页）")
+    per_page: int = Field(description="每页报告数")
+    pages: int = Field(description="总页数（至少 1）")
+    total_reports: int = Field(description="本批次的报告总数（尚无结果时为 0）")
+
+
+@router.get("/batches/{batch_id}", response_model=BatchOut,
+            summary="批次状态、进度和一页报告的得分与问题（?page=、?per_page= 分页）")
+def api_batch(batch_id: str, request: Request,
+              page: int = Query(1, ge=1, description="页码，从 1 开始"),
+              per_page: int = Query(service.API_PER_PAGE, ge=1, le=service.API_MAX_PER_PAGE,
+                                    description=f"每页报告数（1 至 {service.API_MAX_PER_PAGE}）")):
     require_session(request)
     state = state_of(request)
-    return service.batch_json(state, service.batch_or_404(state, batch_id))
+    return service.batch_json(state, service.batch_or_404(state, batch_id), page, per_page)
 
 
 @router.post("/findings/{finding_id}/decision", summary="确认或排除一个问题（排除须写理由）")

@@ -5,15 +5,17 @@ is the same engine as the command line, not a copy of it.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 
 from engine import DEFAULT_RULES_DIR
 from engine.ledger import Ledger, LedgerError
 from engine.ledger.agencies import AgencyEntry, AgencyListError, load_agency_list
-from engine.render.json_out import load_findings
+from engine.render.json_out import FINDINGS_FILE, REPORTS_FILE, load_findings
 from engine.rules import Rule, load_catalog
 from engine.web.errors import WebError
 from engine.web.settings import WebSettings
@@ -36,8 +38,76 @@ def audit_folder(inputs: Path, out: Path, ledger: Path, jobs: int, timeout: floa
 
 
 def read_results(out: Path) -> dict[str, Any] | None:
-    """The batch's findings.json, its `reports` read from findings.jsonl when a large run left them out."""
+    """The batch's findings.json, its `reports` read from findings.jsonl when a large run left them out
+    (every record in memory: the results index reads them one at a time instead)."""
     return load_findings(out)
+
+
+def results_identity(out: Path) -> str | None:
+    """Which run's results OUT holds: findings.json's and findings.jsonl's inode, mtime and size.
+    A run replaces OUT as a whole (a new folder renamed into place), so a re-run changes it; None
+    while OUT has no findings.json."""
+    parts = []
+    for name in (FINDINGS_FILE, REPORTS_FILE):
+        try:
+            st = os.stat(out / name)
+        except FileNotFoundError:
+            if name == FINDINGS_FILE:
+                return None
+            continue
+        parts.append(f"{name}:{st.st_ino}:{st.st_mtime_ns}:{st.st_size}")
+    return ";".join(parts)
+
+
+@dataclass(frozen=True)
+class RecordLine:
+    """One report record of the results and where it is: its byte offset and length in
+    findings.jsonl, or None for a result written before findings.jsonl existed (then `position` in
+    findings.json's `reports`)."""
+    position: int
+    offset: int | None
+    length: int | None
+    record: dict[str, Any]
+
+
+def results_head(out: Path) -> dict[str, Any]:
+    """findings.json's top-level keys but `reports` (a small run's findings.json holds them too:
+    parsed here once, when the index is built)."""
+    document = json.loads((out / FINDINGS_FILE).read_text(encoding="utf-8"))
+    document.pop("reports", None)
+    return document
+
+
+def iter_record_lines(out: Path) -> Iterator[RecordLine]:
+    """The report records in `reports` order, one at a time, each with where it is."""
+    lines = out / REPORTS_FILE
+    if not lines.is_file():
+        document = load_findings(out) or {}
+        for position, record in enumerate(document.get("reports") or []):
+            yield RecordLine(position, None, None, record)
+        return
+    with open(lines, "rb") as fh:
+        offset, position = 0, 0
+        for line in fh:
+            if line.strip():
+                yield RecordLine(position, offset, len(line), json.loads(line))
+                position += 1
+            offset += len(line)
+
+
+def read_record(out: Path, position: int, offset: int | None, length: int | None) -> dict[str, Any] | None:
+    """One report record: `length` bytes read at `offset` of findings.jsonl (or, for an old result
+    without it, findings.json's reports[position]); None when the file is not what the index saw."""
+    if offset is None or length is None:
+        reports = (load_findings(out) or {}).get("reports") or []
+        return reports[position] if position < len(reports) else None
+    try:
+        with open(out / REPORTS_FILE, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(length)
+        return json.loads(data) if len(data) == length else None
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 @lru_cache(maxsize=1)

@@ -5,10 +5,13 @@ Forms post with the session's CSRF token in a hidden field; decisions work witho
 from __future__ import annotations
 
 import datetime as dt
-from collections import Counter
+from dataclasses import dataclass
+from functools import partial
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request, UploadFile
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, RedirectResponse
+from starlette.background import BackgroundTask
 
 from engine.web import engine_api, security, service
 from engine.web.auth import (Session, check_csrf, current_session, login, logout, require_admin, require_decider,
@@ -16,10 +19,11 @@ from engine.web.auth import (Session, check_csrf, current_session, login, logout
 from engine.web.errors import WebError
 from engine.web.state import state_of
 from engine.web.db import ROLES
+from engine.web.results_index import Filters, Page, ResultsIndex
 from engine.web.uploads import Upload
 
 router = APIRouter(include_in_schema=False)
-GRADE_ORDER = {"不合格": 0, "合格": 1, "良好": 2, "优秀": 3}
+PAGE_ROWS = 100          # reports per page of a batch
 
 
 def render(request: Request, template: str, session: Session | None, status_code: int = 200, **context):
@@ -77,21 +81,37 @@ async def batches_upload(request: Request, files: list[UploadFile], title: str =
 
 
 @router.get("/batches/{batch_id}")
-def batch_page(batch_id: str, request: Request):
+def batch_page(batch_id: str, request: Request, page: int = 1, grade: str = "", status: str = "", q: str = "",
+               problem: str = ""):
     session = require_session(request)
     state = state_of(request)
     batch = service.batch_or_404(state, batch_id)
-    document = service.batch_document(state, batch_id)
-    reports = service.batch_reports(state, batch_id)
-    audited = sorted((r for r in reports if r.status == "audited"), key=_worst_first)
-    others = [r for r in reports if r.status != "audited"]
-    common = Counter(f.title for r in audited for f in r.findings if f.charge != "manual").most_common(8)
-    return render(request, "batch.html", session, batch=batch, audited=audited, others=others, common=common,
-                  missing=(document or {}).get("missing_agencies") or [], document=document)
+    filters = Filters(grade=grade.strip(), status=status.strip(), agency=q.strip()[:100], problem=problem.strip())
+    listing = service.reading(state, batch_id, lambda index: BatchListing.of(index, filters, page))
+    return render(request, "batch.html", session, batch=batch, listing=listing, filters=filters,
+                  page_url=partial(_page_url, batch_id, filters))
 
 
-def _worst_first(view) -> tuple:
-    return (GRADE_ORDER.get(view.grade or "", 9), -view.counts["error"], view.score or 0, view.agency)
+@dataclass(frozen=True)
+class BatchListing:
+    """What the batch page shows of its results: one page of its reports, the filters' choices."""
+    page: Page
+    common: list[tuple[str, int]]
+    statuses: dict[str, tuple[str, int]]
+    grades: list[str]
+    missing: list
+
+    @classmethod
+    def of(cls, index: ResultsIndex, filters: Filters, number: int) -> "BatchListing":
+        return cls(index.page(filters, number, PAGE_ROWS), index.common(), index.counts_by_status(),
+                   index.grades(), index.missing_agencies)
+
+
+def _page_url(batch_id: str, filters: Filters, number: int) -> str:
+    query = {"grade": filters.grade, "status": filters.status, "q": filters.agency, "problem": filters.problem,
+             "page": number if number > 1 else ""}
+    text = urlencode({k: v for k, v in query.items() if v})
+    return f"/batches/{batch_id}" + (f"?{text}" if text else "")
 
 
 @router.get("/batches/{batch_id}/reports/{report_id}")
@@ -150,8 +170,10 @@ def letters_zip(batch_id: str, request: Request):
     require_session(request)
     state = state_of(request)
     service.batch_or_404(state, batch_id)
-    return Response(service.letters_zip(state, batch_id), media_type="application/zip",
-                    headers={"Content-Disposition": f'attachment; filename="letters-{batch_id}.zip"'})
+    path = service.letters_zip(state, batch_id)
+    # sent from disk and removed once sent (or the client went away)
+    return FileResponse(path, media_type="application/zip", filename=f"letters-{batch_id}.zip",
+                        background=BackgroundTask(path.unlink, missing_ok=True))
 
 
 @router.get("/agencies")
@@ -159,9 +181,9 @@ def agencies_page(request: Request):
     session = require_session(request)
     state = state_of(request)
     latest = next((b for b in state.db.batches() if b.status == "done"), None)
-    document = service.batch_document(state, latest.id) if latest else None
+    index = service.results(state, latest.id) if latest else None
     return render(request, "agencies.html", session, agencies=engine_api.agencies(state.settings.ledger),
-                  latest=latest, missing=(document or {}).get("missing_agencies") or [], error=None)
+                  latest=latest, missing=index.missing_agencies if index else [], error=None)
 
 
 @router.post("/agencies")

@@ -1,4 +1,4 @@
-"""findings.json of a batch → what the pages and the API show. Read-only, no engine internals."""
+"""A report record of a batch's results → what the pages and the API show. Read-only, no engine internals."""
 from __future__ import annotations
 
 import hashlib
@@ -83,13 +83,8 @@ def report_id(record: dict[str, Any]) -> str:
     return sha[:16] if sha else "src-" + hashlib.sha256(str(record.get("source")).encode()).hexdigest()[:12]
 
 
-def report_views(document: dict[str, Any] | None) -> list[ReportView]:
-    if not document:
-        return []
-    return [_report_view(r) for r in document.get("reports", [])]
-
-
-def _report_view(r: dict[str, Any]) -> ReportView:
+def report_view(r: dict[str, Any]) -> ReportView:
+    """One report record of findings.json/findings.jsonl as the pages show it."""
     counts = r.get("counts") or {}
     return ReportView(
         id=report_id(r), source=r.get("source", ""), status=r.get("status", ""),
@@ -112,15 +107,3 @@ def _finding_view(f: dict[str, Any]) -> FindingView:
         title=f.get("title", ""), message=f.get("message", ""), points=f.get("points", 0), where=where,
         excerpt=(ev.get("excerpt") or "")[:400], cells=list(ev.get("cells") or [])[:12],
         charge=f.get("charge", "agency"), decision=f.get("decision"), counted=f.get("counted", True))
-
-
-def find_report(document: dict[str, Any] | None, rid: str) -> ReportView | None:
-    return next((v for v in report_views(document) if v.id == rid), None)
-
-
-def find_finding(document: dict[str, Any] | None, fid: str) -> tuple[ReportView, FindingView] | None:
-    for view in report_views(document):
-        for f in view.findings:
-            if f.id == fid:
-                return view, f
-    return None

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.web.db import WebDB, now_iso
+from engine.web.results_index import build_index
 from engine.web.settings import REFUSED
 
 
@@ -51,6 +52,9 @@ def run_batch(batch_dir: Path, ledger: Path, batch_id: str, generation: int, job
         return 1
     if refused.is_file():
         summary += refused.read_text(encoding="utf-8")
+    # the pages' index of these results, built here once rather than by the first request after
+    db.update_batch(batch_id, generation, phase="整理结果")
+    build_index(batch_dir)
     db.update_batch(batch_id, generation, status="done", phase="完成", message=summary, finished_at=now_iso())
     return 0
 

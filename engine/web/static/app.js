@@ -93,7 +93,7 @@ function setupProgress() {
   setTimeout(poll, 500);
 }
 
-// ---- tables: click a header to sort; common problems filter the reports table ----------------
+// ---- tables: click a header to sort the rows shown (the batch page's filters and pages are the server's) ----
 function setupTables() {
   for (const table of document.querySelectorAll("table.sortable")) {
     table.querySelectorAll("th").forEach((th, col) => th.addEventListener("click", () => {
@@ -109,14 +109,6 @@ function setupTables() {
       rows.forEach((r) => body.appendChild(r));
     }));
   }
-  const table = document.getElementById("reports");
-  document.querySelectorAll("button.chip[data-filter]").forEach((chip) => chip.addEventListener("click", () => {
-    const wanted = chip.dataset.filter;
-    document.querySelectorAll("button.chip").forEach((c) => c.classList.toggle("active", c === chip && wanted));
-    for (const row of table.tBodies[0].rows) {
-      row.hidden = Boolean(wanted) && !row.dataset.problems.split("|").includes(wanted);
-    }
-  }));
 }
 
 document.addEventListener("DOMContentLoaded", () => { setupUpload(); setupProgress(); setupTables(); });
