@@ -6,6 +6,7 @@ import zipfile
 
 import pytest
 
+from engine.web.results_index import INDEX_NAME, Filters, results_index
 from tests.web_support import (ADMIN_PASSWORD, SEEDS, TestClient, add_user, login, make_app, seed_files,
                                wait_batch, zip_bytes)
 
@@ -99,6 +100,13 @@ def test_batch_audits_every_seed(batch):
         for f in r["findings"]:
             assert set(f) >= {"id", "rule_id", "severity", "message", "decision"}
             assert f["id"], "every finding has a stable id from the ledger"
+
+
+def test_the_worker_indexes_the_results_it_wrote(app, batch):
+    folder = app.state.xxgk.settings.batches / batch["id"]
+    built = (folder / INDEX_NAME).stat().st_mtime_ns
+    assert results_index(folder).page(Filters(), 1, 100).total == len(SEEDS)
+    assert (folder / INDEX_NAME).stat().st_mtime_ns == built          # the worker's index, not rebuilt
 
 
 def test_get_unknown_batch_is_404(admin):

@@ -4,6 +4,7 @@ the batch's whole results — and shows exactly what reading them whole showed."
 from __future__ import annotations
 
 import io
+import json
 import re
 import threading
 import zipfile
@@ -12,12 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from engine.render.json_out import load_findings
-from engine.web import engine_api, results_index, service
-from engine.web.results_index import GRADE_ORDER, INDEX_NAME, Filters, StaleIndex
-from engine.web.views import report_view
-from tests.web_scale_support import audit_seeds, synthetic_records, write_results
-from tests.web_support import TestClient, login, make_app
+from tests.web_support import TestClient, login, make_app  # first: skips the module without fastapi
+
+from engine.render.json_out import load_findings, write_findings_stream  # noqa: E402
+from engine.web import engine_api, results_index, service  # noqa: E402
+from engine.web.results_index import GRADE_ORDER, INDEX_NAME, Filters, StaleIndex  # noqa: E402
+from engine.web.views import report_view  # noqa: E402
+from tests.web_scale_support import audit_seeds, synthetic_records, write_results  # noqa: E402
 
 N = 450          # 5 pages of the batch page (100 rows), 9 of the API's at 50
 
@@ -271,3 +273,19 @@ def test_api_documents_the_paged_batch_view(client):
     fields = spec["components"]["schemas"]["BatchOut"]["properties"]
     assert {"reports", "page", "per_page", "pages", "total_reports", "progress"} <= set(fields)
     assert all(fields[k].get("description") for k in ("page", "pages", "total_reports"))
+
+
+def test_results_without_findings_jsonl_are_indexed_from_findings_json(client, app, seed_out):
+    """A batch audited before findings.jsonl existed: its records are findings.json's `reports`."""
+    batch_id = "20260105-000000-eeeeee"
+    out = add_batch(app, seed_out, batch_id, n=30)
+    records = [json.loads(line) for line in (out / "findings.jsonl").read_text(encoding="utf-8").splitlines()]
+    head = json.loads((out / "findings.json").read_text(encoding="utf-8"))
+    for key in ("reports_file", "reports_inline", "letters", "previous_inputs"):
+        head.pop(key, None)
+    write_findings_stream(out / "findings.json", head, [json.dumps(r, ensure_ascii=False) for r in records], [])
+    (out / "findings.jsonl").unlink()
+    wanted = report_view(records[17])
+    assert ids_of_sources(out, page_ids(client, batch_id)) == old_order(out)
+    r = client.get(f"/batches/{batch_id}/reports/{wanted.id}")
+    assert r.status_code == 200 and wanted.agency in r.text
