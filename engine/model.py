@@ -419,7 +419,7 @@ class AuditRecord(RecordHead):
                 [(f.rule_id, f.title, f.severity) for f in self.findings if f.counted])
 
     def to_json(self, flat=None, findings=None, lists: bool = True) -> dict[str, Any]:
-        # flat: _flat_json or json_out.flat_view; findings: stands for that list; lists False: without the 4 lists
+        # flat: _flat_json or record_text.flat_view; findings: stands for that list; lists False: without the 4 lists
         out, flat = {k: getattr(self, k) for k in _STATUS_KEYS}, flat or _flat_json
         if self.previous_only:
             out["previous_only"] = True

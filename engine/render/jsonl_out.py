@@ -9,7 +9,7 @@ record is parsed again), so the file is in `reports` order, byte-identical whate
 whether the work ran locally or on a cluster. No record is ever held in memory, only one line's
 length per evaluated report.
 
-A line is the record's text exactly as the evaluation worker spooled it (json_out.report_text:
+A line is the record's text exactly as the evaluation worker spooled it (record_text.report_text:
 json.dumps(record, ensure_ascii=False), one line), so the main process only copies bytes; the same
 text is the record's entry in findings.json's `reports`.
 """
@@ -34,7 +34,7 @@ def jsonl_line(text: bytes | str) -> bytes:
     """One record's line (with its newline) from its spooled text (report_text: already one line)."""
     data = (text.encode("utf-8") if isinstance(text, str) else text).strip()
     if b"\n" in data:
-        raise ValueError("报告记录的 JSON 文本应为一行（json_out.report_text）")
+        raise ValueError("报告记录的 JSON 文本应为一行（record_text.report_text）")
     return data + b"\n"
 
 

@@ -28,7 +28,7 @@ from typing import Any
 
 from engine.fastcopy import replaced
 from engine.model import AuditRecord, AuditSummary, Evidence, Finding, NotAssessable, Report, RuleError, RuleResult
-from engine.render.json_out import report_text
+from engine.render.record_text import report_text
 from engine.render.labels import SEVERITY_ORDER
 from engine.score import RuleInfo, ScoringPolicy, score_results
 from engine.run.keyed import BlobTable, DigestTable, KeyList, SourceTable, StatusTable

@@ -29,7 +29,7 @@ from engine.model import AuditRecord, Report, _summary_of
 from engine.parse import refusal
 from engine.render.finding_rows import finding_values, json_in_form
 from engine.render.office import Office
-from engine.render.json_out import report_text
+from engine.render.record_text import report_text
 from engine.render.output import OutputContext, ReportOutput
 from engine.run import outputs
 from engine.run.catalog_cache import cached_catalog
