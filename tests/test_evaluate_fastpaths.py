@@ -6,7 +6,7 @@
 * durable.run retracts each report's facts instead of deleting the sid: the sid holds no fact
   after a report, and a report's activations are those of a fresh handle whatever ran before;
 * evaluate.passed is RuleResult(rule_id, "pass");
-* json_out.finding_text (a finding's JSON written from remembered fragments) is the general
+* record_text.finding_text (a finding's JSON written from remembered fragments) is the general
   encoder's text for every finding, and falls back to it for values it does not write itself;
   report_text is json.dumps of the record's JSON form.
 """
@@ -24,7 +24,7 @@ from engine.evaluate import durable, evaluate, passed, run_engine
 from engine.facts import build_facts
 from engine.model import AuditRecord, Evidence, Finding, RuleResult, finding_json
 from engine.parse import parse_file
-from engine.render import json_out
+from engine.render import record_text
 from engine.rules import DEFAULT_RULES_DIR, load_catalog
 from engine.rules.examples import build_report
 
@@ -95,7 +95,7 @@ def test_passed_is_a_pass_result():
 
 
 def _general(f: Finding) -> str:
-    return json.dumps(finding_json(f), ensure_ascii=False, default=json_out._json_default)
+    return json.dumps(finding_json(f), ensure_ascii=False, default=record_text._json_default)
 
 
 def test_finding_text_is_the_general_encoding(catalog, reports):
@@ -103,7 +103,7 @@ def test_finding_text_is_the_general_encoding(catalog, reports):
     for rep, prev in reports:
         for result in evaluate(rep, catalog, previous=prev):
             for f in result.findings:
-                assert json_out.finding_text(f) == _general(f)
+                assert record_text.finding_text(f) == _general(f)
                 seen += 1
     assert seen > 100
 
@@ -142,8 +142,8 @@ class _Str(str):
 def test_finding_text_of_unusual_values(changes):
     f = _finding(**changes)
     before = copy.deepcopy(f)
-    assert json_out.finding_text(f) == _general(f)
-    assert json_out.finding_text(f) == _general(f)          # from the remembered fragments
+    assert record_text.finding_text(f) == _general(f)
+    assert record_text.finding_text(f) == _general(f)          # from the remembered fragments
     assert f == before or f.points != f.points
 
 
@@ -152,5 +152,5 @@ def test_report_text_with_findings_is_json_of_the_record(catalog, reports):
         results = evaluate(rep, catalog, previous=prev)
         rec = AuditRecord(source="a.txt", status="audited", engine="durable", score=90, sequence=1,
                           findings=[f for r in results for f in r.findings], rules_evaluated=len(results))
-        assert json_out.report_text(rec) == json.dumps(rec.to_json(), ensure_ascii=False,
-                                                      default=json_out._json_default)
+        assert record_text.report_text(rec) == json.dumps(rec.to_json(), ensure_ascii=False,
+                                                      default=record_text._json_default)

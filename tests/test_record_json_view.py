@@ -1,4 +1,4 @@
-"""json_out.report_text reads a record through flat_view (its lists and dicts not copied): the
+"""record_text.report_text reads a record through flat_view (its lists and dicts not copied): the
 same text as the record's copying to_json, and the record is left as it was."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 from engine.model import (_DIAGNOSTIC_KEYS, _EVIDENCE_KEYS, _FINDING_KEYS, _RULE_ERROR_KEYS, AuditRecord,
                           Diagnostic, Evidence, Finding, NotAssessable, RuleError, _flat_json)
-from engine.render import json_out
+from engine.render import record_text
 
 
 def _record() -> AuditRecord:
@@ -33,16 +33,16 @@ def test_flat_view_is_flat_json_without_copies():
     for obj, names in ((rec.findings[0], _FINDING_KEYS), (rec.findings[0].evidence, _EVIDENCE_KEYS),
                        (rec.rule_errors[0], _RULE_ERROR_KEYS), (rec.diagnostics[0], _DIAGNOSTIC_KEYS),
                        (rec.diagnostics[0], ("code",))):
-        view, flat = json_out.flat_view(obj, names), _flat_json(obj, names)
+        view, flat = record_text.flat_view(obj, names), _flat_json(obj, names)
         assert view == flat and list(view) == list(flat)
-    view = json_out.flat_view(rec.findings[0].evidence, _EVIDENCE_KEYS)
+    view = record_text.flat_view(rec.findings[0].evidence, _EVIDENCE_KEYS)
     assert view["cells"] is rec.findings[0].evidence.cells        # shared, not copied
 
 
 def test_report_text_equals_the_copying_json_form_and_leaves_the_record_alone():
     rec = _record()
     before = copy.deepcopy(rec)
-    text = json_out.report_text(rec)
-    assert text == json.dumps(rec.to_json(), ensure_ascii=False, default=json_out._json_default)
+    text = record_text.report_text(rec)
+    assert text == json.dumps(rec.to_json(), ensure_ascii=False, default=record_text._json_default)
     assert rec == before
     assert AuditRecord.from_json(json.loads(text)) == rec

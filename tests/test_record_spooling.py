@@ -12,7 +12,7 @@ from decimal import Decimal
 from engine.ledger.ids import anchor_of, finding_ids, make_id
 from engine.model import AuditRecord, AuditSummary, Evidence, Finding, FindingBrief, NotAssessable
 from engine.render.finding_rows import finding_values
-from engine.render.json_out import _encode_report, _json_default, report_text
+from engine.render.record_text import _encode_report, _json_default, report_text
 from engine.run import workers
 from engine.spool import Spool, SpoolReader
 

@@ -1,4 +1,4 @@
-"""The record's JSON text written item by item (json_out.report_text: not-assessable items and
+"""The record's JSON text written item by item (record_text.report_text: not-assessable items and
 diagnostics from remembered fragments, cell addresses' texts remembered) is json.dumps of its JSON
 form, whatever the items hold; and a review without decisions gives what the general review gives."""
 from __future__ import annotations
@@ -16,14 +16,14 @@ from engine.ledger.decisions import Decision
 from engine.ledger.season import SeasonContext
 from engine.model import AuditRecord, Diagnostic, Evidence, Finding, NotAssessable, RuleError, RuleResult
 from engine.parse import parse_file
-from engine.render import json_out
+from engine.render import record_text
 from engine.rules import DEFAULT_RULES_DIR, load_catalog
 
 SEEDS = sorted((Path(__file__).parent / "fixtures" / "seeds").glob("*.txt"))
 
 
 def _general(rec: AuditRecord) -> str:
-    return json.dumps(rec.to_json(), ensure_ascii=False, default=json_out._json_default)
+    return json.dumps(rec.to_json(), ensure_ascii=False, default=record_text._json_default)
 
 
 class _Str(str):
@@ -64,8 +64,8 @@ def _record(**changes) -> AuditRecord:
 def test_report_text_is_json_of_the_record(changes):
     rec = _record(**changes)
     before = copy.deepcopy(rec)
-    assert json_out.report_text(rec) == _general(rec)
-    assert json_out.report_text(rec) == _general(rec)       # from the remembered fragments
+    assert record_text.report_text(rec) == _general(rec)
+    assert record_text.report_text(rec) == _general(rec)       # from the remembered fragments
     assert rec == before
 
 

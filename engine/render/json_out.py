@@ -31,7 +31,8 @@ from engine.render import posix_names
 from engine.render.labels import STATUS_LABELS
 from engine.render.office import Office
 from engine.render.output import FinishedRun, RunCounts, RunOutput
-# the record's text (engine/render/record_text.py), here too for the readers and tests that take it from here
+# the record's text (engine/render/record_text.py); report_text and flat_view here too for the readers that
+# take them from here (benchmarks/stages.py --against an older commit, where only json_out has them)
 from engine.render.record_text import _encode_report, _json_default, flat_view, report_text  # noqa: F401
 
 FINDINGS_SCHEMA = SCHEMAS_DIR / "findings.schema.json"
