@@ -1,18 +1,26 @@
-"""Reading YAML files with line numbers (ruamel.yaml), so every problem in a rule, signal or
-configuration file can be reported as file:line. A leaf module, with engine/yaml_guard.py (the
-size, depth and alias limits checked before parsing).
+"""Reading YAML files with line numbers, so every problem in a rule, signal or configuration file
+can be reported as file:line. A leaf module, with engine/yaml_guard.py (the size, depth and alias
+limits checked before parsing).
 
 ruamel's round-trip loader keeps the line of every key and item and never constructs Python
 objects from tags, so YAML can carry no executable code. Duplicate keys are errors.
 
 ruamel's round-trip loader is pure Python and was most of the start-up time of an audit run (~0.4 s
-for the rules directory). `round_trip_tree` builds the same tree (ruamel's CommentedMap and
-CommentedSeq with the same line and column of every key and item, YAML 1.2 scalars) from libyaml's
-C parser, for documents that use only plain YAML: mappings, sequences, strings, decimal integers
-and floats, booleans and nulls. (Floats are plain floats: ruamel's ScalarFloat subclass only adds
-what it needs to write the number back in the same format, which nothing here does.) Anything else (anchors, merge keys, tags, timestamps, other number
-forms, duplicate keys) and every syntax error is left to ruamel itself, so its results and its
-error messages are unchanged.
+for the rules directory). `round_trip_tree` builds the same tree (mappings and sequences with the
+same keys, items, values and the same line and column of every key and item, YAML 1.2 scalars)
+from libyaml's C parser, for documents that use only plain YAML: mappings, sequences, strings,
+decimal integers and floats, booleans and nulls. Anything else (anchors, merge keys, tags,
+timestamps, other number forms, duplicate keys) and every syntax error is left to ruamel itself, so
+its results and its error messages are unchanged.
+
+The plain tree is made of this module's own light types, not ruamel's: LineMap and LineSeq (a dict
+and a list with ruamel's `lc`: line, col, key(k), value(k), item(i)); a block scalar is a str and a
+number a plain int or float (ruamel's LiteralScalarString, FoldedScalarString, ScalarInt and
+ScalarFloat only add what it needs to write the value back as it was written, which nothing here
+does). Importing ruamel.yaml costs ~6 ms (its package imports its whole loader and dumper), on the
+path of every audit run before the workers fork: the shipped files are plain, so a run never imports
+it (ruamel is imported only when a document is not plain). Code reading a tree tests for dict and
+list, which both kinds of tree are.
 """
 from __future__ import annotations
 
@@ -21,13 +29,9 @@ from pathlib import Path
 from typing import Any
 
 import yaml as pyyaml
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
-from ruamel.yaml.scalarint import ScalarInt
-from ruamel.yaml.scalarstring import FoldedScalarString, LiteralScalarString
 
 from engine.yaml_guard import YamlLimitError, read_yaml_text
+
 
 class YamlProblem(Exception):
     def __init__(self, line: int, message: str):
@@ -36,9 +40,8 @@ class YamlProblem(Exception):
 
 
 def read_yaml(path: Path) -> Any:
-    """The YAML document of `path` as ruamel nodes (dict/list subclasses with line info)."""
-    yaml = YAML(typ="rt", pure=True)
-    yaml.allow_duplicate_keys = False
+    """The YAML document of `path` as a tree of dict/list subclasses with line info (round_trip_tree's,
+    or ruamel's for a document that is not plain)."""
     try:
         text = read_yaml_text(path)
     except UnicodeDecodeError as exc:
@@ -48,6 +51,11 @@ def read_yaml(path: Path) -> Any:
     tree = round_trip_tree(text)
     if tree is not NOT_PLAIN:
         return tree
+    # lazy: ~6 ms to import, needed only for a document that is not plain YAML (module docstring)
+    from ruamel.yaml import YAML
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+    yaml = YAML(typ="rt", pure=True)
+    yaml.allow_duplicate_keys = False
     try:
         return yaml.load(text)
     except MarkedYAMLError as exc:
@@ -61,6 +69,49 @@ def read_yaml(path: Path) -> Any:
 
 NOT_PLAIN = object()      # round_trip_tree: "not plain YAML, ask ruamel"
 _TAG = "tag:yaml.org,2002:"
+
+
+class LineCol:
+    """Where a mapping or sequence and each of its keys or items are (0-based), as ruamel's `lc`:
+    `data` maps a key to [line, col, value line, value col], an index to [line, col]."""
+
+    __slots__ = ("line", "col", "data")
+
+    def __init__(self, line: int, col: int):
+        self.line, self.col = line, col
+        self.data: dict[Any, list[int]] | None = None
+
+    def key(self, k: Any) -> tuple[int, int] | None:
+        return self._pair(k, 0)
+
+    def value(self, k: Any) -> tuple[int, int] | None:
+        return self._pair(k, 2)
+
+    def item(self, idx: int) -> tuple[int, int] | None:
+        return self._pair(idx, 0)
+
+    def _pair(self, k: Any, at: int) -> tuple[int, int] | None:
+        if self.data is None:            # as ruamel's: nothing recorded yet
+            return None
+        entry = self.data[k]
+        return entry[at], entry[at + 1]
+
+    def add(self, k: Any, entry: list[int]) -> None:
+        if self.data is None:
+            self.data = {}
+        self.data[k] = entry
+
+
+class LineMap(dict):
+    """A mapping of a plain YAML document, with where it and its keys are (`lc`)."""
+
+    __slots__ = ("lc",)
+
+
+class LineSeq(list):
+    """A sequence of a plain YAML document, with where it and its items are (`lc`)."""
+
+    __slots__ = ("lc",)
 
 
 class _PlainLoader(getattr(pyyaml, "CSafeLoader", pyyaml.SafeLoader)):   # type: ignore[misc]
@@ -89,8 +140,8 @@ class _NotPlain(Exception):
 
 
 def round_trip_tree(text: str) -> Any:
-    """The document as ruamel's round-trip loader would give it, or NOT_PLAIN (see the module
-    docstring)."""
+    """The document as ruamel's round-trip loader would give it (keys, items, values, lines and
+    columns; in LineMap and LineSeq), or NOT_PLAIN (see the module docstring)."""
     loader = _PlainLoader(text)
     try:
         node = loader.get_single_node()
@@ -112,39 +163,32 @@ def _built(node: Any, seen: set[int]) -> Any:
     if isinstance(node, pyyaml.MappingNode):
         if tag != _TAG + "map":
             raise _NotPlain
-        out = CommentedMap()
-        out._yaml_set_line_col(node.start_mark.line, node.start_mark.column)
+        out = LineMap()
+        out.lc = lc = LineCol(node.start_mark.line, node.start_mark.column)
         for key_node, value_node in node.value:
             key = _built(key_node, seen)
             if not isinstance(key, (str, int)) or isinstance(key, bool) or key in out:
                 raise _NotPlain       # ruamel reports duplicate keys; odd keys are its business
             out[key] = _built(value_node, seen)
-            out._yaml_set_kv_line_col(key, [key_node.start_mark.line, key_node.start_mark.column,
-                                            value_node.start_mark.line, value_node.start_mark.column])
+            lc.add(key, [key_node.start_mark.line, key_node.start_mark.column,
+                         value_node.start_mark.line, value_node.start_mark.column])
         return out
     if isinstance(node, pyyaml.SequenceNode):
         if tag != _TAG + "seq":
             raise _NotPlain
-        seq = CommentedSeq()
-        seq._yaml_set_line_col(node.start_mark.line, node.start_mark.column)
+        seq = LineSeq()
+        seq.lc = lc = LineCol(node.start_mark.line, node.start_mark.column)
         for idx, child in enumerate(node.value):
             seq.append(_built(child, seen))
-            seq._yaml_set_idx_line_col(idx, [child.start_mark.line, child.start_mark.column])
+            lc.add(idx, [child.start_mark.line, child.start_mark.column])
         return seq
     value = node.value
     if tag == _TAG + "str":
-        if node.style == "|":
-            return LiteralScalarString(value)
-        if node.style == ">":
-            return FoldedScalarString(value)
-        return value
+        return value                # (a block scalar too: ruamel's str subclass only keeps its style)
     if node.style:                  # quoted or block (libyaml: "" for plain) with a non-str tag
         raise _NotPlain
     if tag == _TAG + "int":
-        digits = value.lstrip("+-")
-        if digits[0] == "0":        # ruamel keeps the width of a number written with leading zeros
-            return ScalarInt(int(value), width=len(digits))
-        return int(value)
+        return int(value)           # (ruamel's ScalarInt for 007 only keeps the width: the same value)
     if tag == _TAG + "float":
         return float(value)
     if tag == _TAG + "bool":
@@ -155,16 +199,16 @@ def _built(node: Any, seen: set[int]) -> Any:
 
 
 def line_of(node: Any, path: tuple | list, default: int = 1) -> int:
-    """1-based line of the deepest element of `path` found in the ruamel node tree."""
+    """1-based line of the deepest element of `path` found in the tree (round_trip_tree's or ruamel's)."""
     line = _node_line(node, default)
     for key in path:
-        if isinstance(node, CommentedMap) and key in node:
+        if isinstance(node, dict) and key in node:
             try:
                 line = node.lc.key(key)[0] + 1
             except (KeyError, TypeError, AttributeError):
                 pass
             node = node[key]
-        elif isinstance(node, CommentedSeq) and isinstance(key, int) and 0 <= key < len(node):
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
             try:
                 line = node.lc.item(key)[0] + 1
             except (KeyError, TypeError, AttributeError):
@@ -181,7 +225,7 @@ def _node_line(node: Any, default: int) -> int:
 
 
 def plain(node: Any) -> Any:
-    """ruamel nodes -> plain JSON-like Python (dict, list, str, int, float, bool, None)."""
+    """A tree (round_trip_tree's or ruamel's) -> plain JSON-like Python (dict, list, str, int, float, bool, None)."""
     if isinstance(node, dict):
         return {str(k) if not isinstance(k, (int, bool)) else k: plain(v) for k, v in node.items()}
     if isinstance(node, list):

@@ -38,8 +38,6 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any, Literal
 
-from ruamel.yaml.comments import CommentedMap
-
 from engine.facts.signal_catalog import signals_path
 from engine.facts.signals import (DEFAULT_SIGNALS_FILE, SignalLoadError, _line, compile_checked,
                                   load_yaml_document)
@@ -153,8 +151,8 @@ def load_figures(path: str | Path | None = None) -> FigureSet:
     doc = load_yaml_document(p)
     problems: list[str] = []
     out = FigureSet()
-    node = doc.get("figures") if isinstance(doc, CommentedMap) else None
-    if not isinstance(node, CommentedMap):
+    node = doc.get("figures") if isinstance(doc, dict) else None
+    if not isinstance(node, dict):
         raise SignalLoadError([f"{p}:1: 缺少 figures 映射（叙述中数字的识别模式）"])
     for kind in node:
         kln = _line(node, kind)
@@ -180,7 +178,7 @@ def _parse_entry(kind: str, entry: Any, where: str, line: int, problems: list[st
     unless = context = needs = None
     if isinstance(entry, str):
         pattern = entry
-    elif isinstance(entry, CommentedMap):
+    elif isinstance(entry, dict):
         unknown = set(entry) - {"pattern", "value", "unless", "context", "needs"}
         if unknown:
             problems.append(f"{where}: 模式中有未知字段 {', '.join(sorted(map(str, unknown)))}"

@@ -8,10 +8,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.error import MarkedYAMLError
-
 from engine.facts.text_source import PART_IDS
 from engine.regex_cache import regex as cached_regex
 from engine.yaml_guard import YamlLimitError, read_yaml_text
@@ -72,9 +68,9 @@ def _line(node: Any, key: Any = None, fallback: int = 0) -> int:
     try:
         if key is None:
             return node.lc.line + 1
-        if isinstance(node, CommentedMap):
+        if isinstance(node, dict):
             return node.lc.key(key)[0] + 1
-        if isinstance(node, CommentedSeq):
+        if isinstance(node, list):
             return node.lc.item(key)[0] + 1
     except (AttributeError, KeyError, TypeError, IndexError):
         pass
@@ -82,7 +78,8 @@ def _line(node: Any, key: Any = None, fallback: int = 0) -> int:
 
 
 def load_yaml_document(path: Path) -> Any:
-    """The round-trip YAML tree of a rules file (line numbers kept); SignalLoadError on bad YAML."""
+    """The round-trip YAML tree of a rules file (line numbers kept: engine/yamlfile.py, dicts and lists
+    with `lc`); SignalLoadError on bad YAML."""
     try:
         text = read_yaml_text(path)
     except (OSError, UnicodeDecodeError) as exc:
@@ -92,6 +89,8 @@ def load_yaml_document(path: Path) -> Any:
     tree = round_trip_tree(text)       # libyaml for plain YAML, ruamel for the rest and for errors
     if tree is not NOT_PLAIN:
         return tree
+    from ruamel.yaml import YAML       # lazy: ~6 ms, for a file that is not plain YAML (engine/yamlfile.py)
+    from ruamel.yaml.error import MarkedYAMLError
     try:
         return YAML(typ="rt").load(text)
     except MarkedYAMLError as exc:
@@ -149,7 +148,7 @@ def _matchers(node: Any, path: str, problems: list[str]) -> list[_Matcher]:
     return out
 
 
-def _unknown_keys(node: CommentedMap, allowed: set[str], path: str, what: str, problems: list[str]) -> None:
+def _unknown_keys(node: dict, allowed: set[str], path: str, what: str, problems: list[str]) -> None:
     for key in node:
         if key not in allowed:
             problems.append(f"{path}:{_line(node, key)}: {what}中有未知字段 {key!r}"
@@ -158,7 +157,7 @@ def _unknown_keys(node: CommentedMap, allowed: set[str], path: str, what: str, p
 
 def _parse_signal(node: Any, path: str, problems: list[str]) -> SignalDef | None:
     ln = _line(node)
-    if not isinstance(node, CommentedMap):
+    if not isinstance(node, dict):
         problems.append(f"{path}:{ln}: 每个信号应为一个映射（含 id、title、parts …）")
         return None
     _unknown_keys(node, _SIGNAL_KEYS, path, "信号定义", problems)
@@ -192,7 +191,7 @@ def _parse_signal(node: Any, path: str, problems: list[str]) -> SignalDef | None
             gnodes = []
         for i, g in enumerate(gnodes):
             gln = _line(gnodes, i, ln)
-            if not isinstance(g, CommentedMap) or not isinstance(g.get("name"), str):
+            if not isinstance(g, dict) or not isinstance(g.get("name"), str):
                 problems.append(f"{path}:{gln}: 信号 {sid} 的第 {i + 1} 组应含 name 与 phrases/patterns")
                 continue
             _unknown_keys(g, _GROUP_KEYS, path, f"信号 {sid} 的分组", problems)
@@ -229,7 +228,7 @@ def _parse_signal(node: Any, path: str, problems: list[str]) -> SignalDef | None
 def parse_signal_file(path: Path) -> tuple[list[re.Pattern], list[SignalDef]]:
     doc = load_yaml_document(path)
     problems: list[str] = []
-    if not isinstance(doc, CommentedMap):
+    if not isinstance(doc, dict):
         raise SignalLoadError([f"{path}:1: 信号文件应为映射，含 negation 与 signals"])
     _unknown_keys(doc, _TOP_KEYS, str(path), "信号文件顶层", problems)
     negation = []

@@ -21,6 +21,7 @@ XXGK_AUDIT_NO_CACHE=1 turns it off.
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 import os
 import pickle
 import sys
@@ -49,18 +50,26 @@ def code_digest() -> bytes:
     was ~15 ms of each run's start), once per process."""
     global _code_digest
     if _code_digest is None:
-        # lazy: the libraries (loaded by then anyway) only when a rules folder is loaded
-        import jsonschema
-        import ruamel.yaml
         h = hashlib.sha256(FORMAT)
         h.update(f"{sys.version}\0".encode())
-        for module in (ruamel.yaml, jsonschema):     # an upgrade rewrites the package's files
-            stat = os.stat(module.__file__)
-            h.update(f"{module.__file__}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        # the libraries' package files, found without importing them (ruamel.yaml is imported only for
+        # a rules file that is not plain YAML: engine/yamlfile.py); an upgrade rewrites them
+        for name in ("ruamel.yaml", "jsonschema"):
+            origin = _package_file(name)
+            stat = os.stat(origin)
+            h.update(f"{origin}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
         for root in (ENGINE_DIR, Path(SCHEMAS_DIR)):
             _tree_stamps(str(root), "", h)
         _code_digest = h.digest()
     return _code_digest
+
+
+def _package_file(name: str) -> str:
+    """The file of an installed package (its __init__.py: the module's __file__ once imported)."""
+    spec = importlib.util.find_spec(name)
+    if spec is None or spec.origin is None:
+        raise ImportError(name)
+    return spec.origin
 
 
 def _tree_stamps(folder: str, rel: str, h: Any) -> None:
