@@ -31,10 +31,10 @@ from engine.run.warmup import warm_worker
 from engine.run.workers import EngineFailed, ParseTask, eval_task, parse_task
 from engine.spool import read_blob
 
-# Each worker evaluates one probed report between the probe and the group tasks (warmup.py); off for
-# tests that compare with a run without it.
+# Each worker evaluates the first probed report(s) between the probe and the group tasks (warmup.py:
+# why one); off for tests that compare with a run without it.
 WARM_WORKERS = True
-WARM_REPORTS = 3
+WARM_REPORTS = 1
 
 
 class OnePassSteps:

@@ -11,13 +11,17 @@ process alone then. A worker loads them as it starts, while the main process lis
 the workers have no task yet (the core the main process leaves is idle then).
 
 A worker's first evaluation fills per-process caches the later ones reuse: the signal groups'
-regexes, the facts' required literals and forms, the sums extractor's batches, the legal sources
-(~60 ms of CPU in all, ~15× a report). Done in the first group task, that time comes after the
-probe phase and the main process's serial pairing step, on the path of every run. Between the two
-phases the workers are idle while the main process pairs, names and plans (pair_and_name,
-plan_groups: ~45 ms at 1,000 reports, more at 10,000): the run hands each worker one probed report
-to evaluate then (OnePassSteps.warm_workers), and the caches are warm when the first group task
-comes.
+regexes, the facts' required literals and forms, the sums extractor's batches, the legal sources,
+the rule engine's ruleset (~12 ms of CPU in all, ~4× a report, in session 12). Done in the first
+group task, that time comes after the probe phase and the main process's serial pairing step, on
+the path of every run. Between the two phases the workers are idle while the main process pairs,
+names and plans (pair_and_name, plan_groups: ~10 ms at 1,000 reports, ten times that at 10,000): the run
+hands each worker the first probed report to evaluate then (OnePassSteps.warm_workers), and the
+caches are warm when the first group task comes. One report, not more: most of the caches are
+filled by the first (a second and third report of other layouts added ~1 ms of filling each, and
+a whole evaluation, ~3.5 ms, that is thrown away); three reports outlasted the pairing step at
+1,000 reports (both workers still warming ~20 ms after the main process had its first group task
+ready), one does not.
 
 Nothing of that evaluation leaves the worker: no record is spooled, no letter written, no result
 returned; a failure is dropped (the report is evaluated again, for real, in its group task). The
