@@ -43,9 +43,10 @@ class YamlLimitError(yaml.YAMLError):
         return self.problem
 
 
-def read_yaml_text(path: str | Path) -> str:
-    """The text of a YAML file, checked (YamlLimitError). OSError and UnicodeDecodeError pass through
-    for the callers' own messages."""
+def read_yaml_text(path: str | Path, check: bool = True) -> str:
+    """The text of a YAML file, checked (YamlLimitError; `check=False`: only its size, for a caller
+    that checks the text itself when it has not read it before). OSError and UnicodeDecodeError pass
+    through for the callers' own messages."""
     path = Path(path)
     with open(path, "rb") as fh:
         st = os.fstat(fh.fileno())
@@ -55,7 +56,8 @@ def read_yaml_text(path: str | Path) -> str:
     if len(data) > MAX_YAML_BYTES:
         raise YamlLimitError(f"文件超过 {MAX_YAML_BYTES // 1048576} MB 上限，不是可读的配置文件")
     text = data.decode("utf-8")
-    check_yaml_text(text)
+    if check:
+        check_yaml_text(text)
     return text
 
 

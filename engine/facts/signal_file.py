@@ -10,7 +10,7 @@ from typing import Any, Literal
 
 from engine.facts.text_source import PART_IDS
 from engine.regex_cache import regex as cached_regex
-from engine.yaml_guard import YamlLimitError, read_yaml_text
+from engine.yaml_guard import YamlLimitError, check_yaml_text, read_yaml_text
 from engine.yamlfile import NOT_PLAIN, round_trip_tree
 
 _PLACEHOLDER = re.compile(r"\{(year|prev_year|next_year)\}")
@@ -77,17 +77,29 @@ def _line(node: Any, key: Any = None, fallback: int = 0) -> int:
     return fallback
 
 
+# The last plain document read, by its text: (text, tree). The signal set (signals.py) and the figure
+# set (narrative.py) are two readings of one file, made one after the other as each worker starts
+# (warmup.warm_extractors): the second takes the first's tree instead of checking and parsing the
+# same text again (~1.5 ms a worker). The tree is only read, never changed, by either.
+_LAST_READ: tuple[str, Any] | None = None
+
+
 def load_yaml_document(path: Path) -> Any:
     """The round-trip YAML tree of a rules file (line numbers kept: engine/yamlfile.py, dicts and lists
     with `lc`); SignalLoadError on bad YAML."""
+    global _LAST_READ
     try:
-        text = read_yaml_text(path)
+        text = read_yaml_text(path, check=False)
+        if _LAST_READ is not None and _LAST_READ[0] == text:
+            return _LAST_READ[1]
+        check_yaml_text(text)
     except (OSError, UnicodeDecodeError) as exc:
         raise SignalLoadError([f"{path}: 无法读取文件：{exc}"]) from exc
     except YamlLimitError as exc:
         raise SignalLoadError([f"{path}:{exc.line}: {exc.problem}"]) from None
     tree = round_trip_tree(text)       # libyaml for plain YAML, ruamel for the rest and for errors
     if tree is not NOT_PLAIN:
+        _LAST_READ = (text, tree)
         return tree
     from ruamel.yaml import YAML       # lazy: ~6 ms, for a file that is not plain YAML (engine/yamlfile.py)
     from ruamel.yaml.error import MarkedYAMLError
