@@ -28,9 +28,11 @@ Nothing here prints: progress goes through the `progress` callback the CLI passe
 """
 from __future__ import annotations
 
+import gc
 import json
 from collections import Counter
-from collections.abc import Iterable, MutableMapping
+from collections.abc import Iterable, Iterator, MutableMapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -78,8 +80,17 @@ def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) 
 def _run_locked(inputs: list[str | Path], out: Path, options: AuditOptions) -> AuditRun:
     run_outputs = [cls() for cls in outputs.RUN_OUTPUTS]     # the spreadsheet writer forks now
     season = None
+    frozen = False
     try:
-        rules = load_rules(options)
+        with collector_paused():
+            rules = load_rules(options)
+        # What the process holds now (the modules loading the rules imported, the catalog) lives as
+        # long as the run: out of the cyclic collector's sight for the run (unfrozen at its end,
+        # below), so that its collections do not walk it again and again. With the collector paused
+        # while loading, ~3 ms less of the main process's start before the workers fork (a young
+        # collection over what the imports made) and a few ms less later.
+        gc.freeze()
+        frozen = True
         files = expand_inputs(inputs, exclude=out)
         previous = [f for d in options.previous_dirs for f in expand_inputs([d], exclude=out)]
         season = Season.open(SeasonOptions(options.ledger, options.run_date, options.agencies, options.deadlines_file,
@@ -105,6 +116,22 @@ def _run_locked(inputs: list[str | Path], out: Path, options: AuditOptions) -> A
             season.close()
         for output in run_outputs:
             output.close()
+        if frozen:
+            gc.unfreeze()        # a process that runs again (tests, a server) collects them as before
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off for a while (as it was after): loading the rules imports
+    most of the engine, whose objects are all alive, and a collection in the middle walks them for
+    nothing."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 # --------------------------------------------------------------------------------------------
