@@ -84,11 +84,9 @@ def _run_locked(inputs: list[str | Path], out: Path, options: AuditOptions) -> A
     try:
         with collector_paused():
             rules = load_rules(options)
-        # What the process holds now (the modules loading the rules imported, the catalog) lives as
-        # long as the run: out of the cyclic collector's sight for the run (unfrozen at its end,
-        # below), so that its collections do not walk it again and again. With the collector paused
-        # while loading, ~3 ms less of the main process's start before the workers fork (a young
-        # collection over what the imports made) and a few ms less later.
+        # what the process holds now (the modules the rules imported, the catalog) lives as long as
+        # the run: out of the collector's sight until its end (below), its collections do not walk
+        # it again and again (with the pause: ~3 ms less before the workers fork, a few ms later)
         gc.freeze()
         frozen = True
         files = expand_inputs(inputs, exclude=out)

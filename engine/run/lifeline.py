@@ -12,7 +12,6 @@ operator (and benchmarks/scale.py, measuring each process's peak memory) tells t
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import os
 import signal
 import threading
@@ -21,12 +20,19 @@ import time
 _PR_SET_PDEATHSIG = 1
 
 
+def c_library() -> ctypes.CDLL:
+    """The C library's functions, as the process already has them (dlopen of the program itself:
+    libc is among what it loaded). Not ctypes.util.find_library("c"): on Linux that runs
+    `ldconfig -p` in a subprocess, ~1 ms in every forked worker as it starts. Raises OSError where
+    the platform cannot open the program."""
+    return ctypes.CDLL(None, use_errno=True)
+
+
 def _prctl_pdeathsig() -> bool:
     if not os.uname().sysname == "Linux":
         return False
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        return libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        return c_library().prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
     except (OSError, AttributeError):
         return False
 

@@ -19,7 +19,6 @@ Nothing is lost (issue 16):
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import errno
 import fcntl
 import json
@@ -30,6 +29,8 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from engine.run.lifeline import c_library
 
 MANIFEST = ".xxgk-audit.json"     # {"state": "staging" | "complete", "outputs": [top-level names]}
 _KINDS = ("tmp", "old", "work")
@@ -191,8 +192,7 @@ def _write_manifest(folder: Path, data: dict) -> None:
 def _exchange(a: Path, b: Path) -> bool:
     """Atomically exchange two paths (Linux renameat2 RENAME_EXCHANGE); False when unavailable."""
     try:
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
-        renameat2 = libc.renameat2
+        renameat2 = c_library().renameat2
     except (OSError, AttributeError):
         return False
     renameat2.argtypes = (ctypes.c_int, ctypes.c_char_p, ctypes.c_int, ctypes.c_char_p, ctypes.c_uint)
