@@ -39,11 +39,11 @@ def corpus(folder: Path) -> Path:
     return folder
 
 
-def marking_warm_worker(tasks):
+def marking_warm_worker(tasks, budget):
     """warm_worker, leaving a mark per call in the folder the test names (it runs in a worker)."""
     folder = Path(os.environ[MARKS])
     (folder / f"{os.getpid()}-{len(list(folder.iterdir()))}").write_text(" ".join(t.display for t in tasks))
-    return warm_worker(tasks)
+    return warm_worker(tasks, budget)
 
 
 @pytest.fixture
@@ -143,3 +143,45 @@ def test_warm_worker_stops_once_its_time_is_up(tmp_path, rules, monkeypatch):
     started = time.monotonic()
     warm_worker(tasks)
     assert evaluated == [tasks[0].key] and time.monotonic() - started < 5
+
+
+def test_reports_after_the_first_only_within_the_budget(tmp_path, rules, monkeypatch):
+    """The first report is always warmed; the next ones only while less than the budget (the main
+    process's expected pairing time) has gone: none with a budget of 0, all with a large one."""
+    import engine.run.workers as workers
+
+    out, records, work = tmp_path / "out", tmp_path / "records", tmp_path / "work"
+    for folder in (out, records, work):
+        folder.mkdir()
+    options = AuditOptions(rules_dir=rules)
+    init_eval_worker(EvalContext(Hooks(), str(rules), str(options.scoring_file), load_office(options.office_file),
+                                 dt.date(2026, 1, 5), str(out), 60.0, str(records)))
+    folder = corpus(tmp_path / "in")
+    tasks = [ParseTask(f"in:{i:06d}", str(path), path.name, str(work), Hooks(), DEFAULT_LIMITS)
+             for i, path in enumerate(sorted(folder.glob("0*.txt"))[:3])]
+    evaluated: list[str] = []
+    record = workers.EvalWorker.record
+    monkeypatch.setattr(workers.EvalWorker, "record",
+                        lambda self, task, *a, **k: evaluated.append(task.key) or record(self, task, *a, **k))
+    warm_worker(tasks, 0.0)
+    assert evaluated == [tasks[0].key]
+    evaluated.clear()
+    warm_worker(tasks, 30.0)
+    assert evaluated == [t.key for t in tasks]
+
+
+def budget_marking_warm_worker(tasks, budget):
+    """warm_worker, noting its budget in the file the test names (it runs in a worker)."""
+    with open(os.environ["XXGK_TEST_WARM_BUDGETS"], "a") as f:
+        f.write(f"{budget!r}\n")
+    return warm_worker(tasks, budget)
+
+
+def test_the_budget_grows_with_the_probed_reports(tmp_path, rules, monkeypatch):
+    """warm_workers hands each worker PAIRING_SECONDS per probed report as its budget."""
+    monkeypatch.setattr(grouped, "warm_worker", budget_marking_warm_worker)
+    monkeypatch.setenv("XXGK_TEST_WARM_BUDGETS", str(tmp_path / "budgets"))
+    folder = corpus(tmp_path / "in")           # the five seeds and a text that is no report
+    run_audit([folder], tmp_path / "out", AuditOptions(jobs=2, run_date=dt.date(2026, 1, 5), rules_dir=rules))
+    budgets = [float(x) for x in (tmp_path / "budgets").read_text().split()]
+    assert budgets == [grouped.PAIRING_SECONDS * len(list(SEEDS.glob("*.txt")))] * 2

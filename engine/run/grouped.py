@@ -31,10 +31,12 @@ from engine.run.warmup import warm_worker
 from engine.run.workers import EngineFailed, ParseTask, eval_task, parse_task
 from engine.spool import read_blob
 
-# Each worker evaluates the first probed report(s) between the probe and the group tasks (warmup.py:
-# why one); off for tests that compare with a run without it.
+# Each worker evaluates the first probed report between the probe and the group tasks, and the next
+# ones (up to WARM_REPORTS) while this process is expected to be still pairing and planning:
+# PAIRING_SECONDS a probed report (warmup.py); off for tests that compare with a run without it.
 WARM_WORKERS = True
-WARM_REPORTS = 1
+WARM_REPORTS = 3
+PAIRING_SECONDS = 10e-6         # pair_and_name and plan_groups: ~10 ms at 1,000 reports (session 12)
 
 
 class OnePassSteps:
@@ -60,8 +62,8 @@ class OnePassSteps:
         self.warm_workers()
 
     def warm_workers(self) -> None:
-        """Each worker given one probed report to evaluate and drop while this process pairs and names
-        the reports (warmup.py: its caches are then warm for its first group task); not waited for.
+        """Each worker given the first probed reports to evaluate and drop while this process pairs and
+        names the reports (warmup.py: its caches are then warm for its first group task); not waited for.
         Local workers with the real stages only (a test's stand-ins keep their own count of calls)."""
         pool, options = self.pool, self.options
         if not WARM_WORKERS or options.cluster or options.hooks != Hooks() or not self.probes:
@@ -72,10 +74,11 @@ class OnePassSteps:
             tasks.append(ParseTask(key, path, display, str(self.work), options.hooks, options.limits))
             if len(tasks) == WARM_REPORTS:
                 break
+        budget = PAIRING_SECONDS * len(self.probes)     # reports after the first: while this process pairs
         executor = pool.get()
         try:
             for _ in range(pool.jobs):
-                executor.submit(warm_worker, tasks)     # each idle worker takes one (the queue is in order)
+                executor.submit(warm_worker, tasks, budget)     # each idle worker takes one (the queue is in order)
         except (BrokenProcessPool, RuntimeError):       # broken or shut down: the group tasks fork a new one
             pass
 

@@ -3,7 +3,7 @@ process has other work than handing out tasks.
 
     start_worker(EvalContext)   pool initializer: the worker's state (init_eval_worker), then the
                                 signal and figure sets its catalog names (warm_extractors)
-    warm_worker(ParseTask)      worker: one report parsed and evaluated, everything but the caches dropped
+    warm_worker(tasks, budget)  worker: the first reports parsed and evaluated, everything but the caches dropped
 
 The signal and figure sets (rules/signals.yaml read, its patterns from engine/regex_cache.py's store:
 ~10 ms) were loaded by the main process before the pool forked: on the path of every run, the main
@@ -12,16 +12,17 @@ the workers have no task yet (the core the main process leaves is idle then).
 
 A worker's first evaluation fills per-process caches the later ones reuse: the signal groups'
 regexes, the facts' required literals and forms, the sums extractor's batches, the legal sources,
-the rule engine's ruleset (~12 ms of CPU in all, ~4× a report, in session 12). Done in the first
+the rule engine's ruleset (~12 ms of CPU in all, ~4x a report, in session 12). Done in the first
 group task, that time comes after the probe phase and the main process's serial pairing step, on
 the path of every run. Between the two phases the workers are idle while the main process pairs,
-names and plans (pair_and_name, plan_groups: ~10 ms at 1,000 reports, ten times that at 10,000): the run
-hands each worker the first probed report to evaluate then (OnePassSteps.warm_workers), and the
-caches are warm when the first group task comes. One report, not more: most of the caches are
-filled by the first (a second and third report of other layouts added ~1 ms of filling each, and
-a whole evaluation, ~3.5 ms, that is thrown away); three reports outlasted the pairing step at
-1,000 reports (both workers still warming ~20 ms after the main process had its first group task
-ready), one does not.
+names and plans (pair_and_name, plan_groups: ~10 ms at 1,000 reports, ten times that at 10,000):
+the run hands each worker the first probed reports to evaluate then (OnePassSteps.warm_workers),
+and the caches are warm when the first group task comes. The first report fills most of them; each
+further one (of another layout: ~1-3 ms more of filling, and a whole evaluation thrown away) is
+begun only while the main process is still expected to be pairing (~10 µs a probed report: the
+budget warm_workers hands over). Three reports at any size outlasted the pairing step below a few
+thousand reports (~20 ms of warm-up against ~10 ms of pairing at 1,000) and were all of the
+workers' time before their first group task in a small run.
 
 Nothing of that evaluation leaves the worker: no record is spooled, no letter written, no result
 returned; a failure is dropped (the report is evaluated again, for real, in its group task). The
@@ -66,14 +67,16 @@ def warm_extractors(catalog: Any) -> None:
             load(file)          # as the extractor asks for it (extract: signal_set(file or None), figure_set(file))
 
 
-def warm_worker(tasks: list[ParseTask]) -> None:
+def warm_worker(tasks: list[ParseTask], budget: float = WARM_SECONDS) -> None:
     """Worker: each task's report parsed, evaluated with durable-rules and rendered as the worker's
-    spool would hold it, then dropped."""
+    spool would hold it, then dropped; a report after the first only while less than `budget`
+    seconds have gone (the main process's expected pairing time: the module docstring)."""
     start = time.monotonic()
     if WARM_SECONDS <= 0:
         return
-    for task in tasks:
-        if time.monotonic() - start > WARM_SECONDS:
+    for i, task in enumerate(tasks):
+        elapsed = time.monotonic() - start
+        if elapsed > WARM_SECONDS or (i and elapsed > budget):
             return
         _warm(task)
 
