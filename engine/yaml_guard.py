@@ -61,17 +61,19 @@ def read_yaml_text(path: str | Path, check: bool = True) -> str:
     return text
 
 
-def safe_load(text: str) -> Any:
-    """yaml.safe_load(text), the document parsed by libyaml when it takes it (the same constructor
-    and resolver: the same values, ~5× faster than the pure parser); a document libyaml refuses is
-    parsed by the pure parser, so an error is safe_load's own, with its message and line."""
-    fast = getattr(yaml, "CSafeLoader", None)
+def safe_load(text: str, loader: type = yaml.SafeLoader, fast: type | None = None) -> Any:
+    """yaml.load(text, Loader=loader) (yaml.safe_load by default), the document parsed by libyaml
+    when it takes it (`fast`: `loader`'s constructor and resolver on libyaml's parser, CSafeLoader for
+    SafeLoader; the same values, ~5× faster than the pure parser); a document libyaml refuses is
+    parsed by the pure parser, so an error is the loader's own, with its message and line."""
+    if fast is None and loader is yaml.SafeLoader:
+        fast = getattr(yaml, "CSafeLoader", None)
     if fast is not None:
         try:
             return yaml.load(text, Loader=fast)
         except yaml.YAMLError:
             pass
-    return yaml.safe_load(text)
+    return yaml.load(text, Loader=loader)
 
 
 def check_yaml_text(text: str) -> None:

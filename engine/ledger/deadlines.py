@@ -22,7 +22,7 @@ import yaml
 
 from engine import DEFAULT_RULES_DIR
 from engine.ledger.agencies import KINDS
-from engine.yaml_guard import read_yaml_text
+from engine.yaml_guard import read_yaml_text, safe_load
 
 DEFAULT_DEADLINES = DEFAULT_RULES_DIR / "deadlines.yaml"
 
@@ -57,7 +57,7 @@ class DeadlineConfig:
 def load_deadlines(path: str | Path = DEFAULT_DEADLINES) -> DeadlineConfig:
     path = Path(path)
     try:
-        data = yaml.safe_load(read_yaml_text(path))
+        data = safe_load(read_yaml_text(path))
     except (OSError, UnicodeDecodeError) as exc:
         raise DeadlineConfigError(str(path), [f"无法读取：{exc.strerror or exc}"]) from None
     except yaml.YAMLError as exc:

@@ -19,7 +19,7 @@ import yaml
 from engine import SCHEMAS_DIR
 from engine.dates import date_problem
 from engine.score import _explain
-from engine.yaml_guard import read_yaml_text
+from engine.yaml_guard import read_yaml_text, safe_load
 
 OFFICE_SCHEMA = SCHEMAS_DIR / "office.schema.json"
 
@@ -85,7 +85,7 @@ def load_office(path: str | Path | None) -> Office:
         return Office()
     path = Path(path)
     try:
-        data = yaml.load(read_yaml_text(path), Loader=_TextDateLoader)
+        data = safe_load(read_yaml_text(path), _TextDateLoader, _FastTextDateLoader)
     except FileNotFoundError:
         raise OfficeConfigError(str(path), ["审核单位配置文件不存在"]) from None
     except (OSError, UnicodeDecodeError) as exc:
@@ -114,7 +114,11 @@ class _TextDateLoader(yaml.SafeLoader):
     reported by name (below) instead of failing inside the YAML reader."""
 
 
-_TextDateLoader.yaml_implicit_resolvers = {
+class _FastTextDateLoader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):   # type: ignore[misc]
+    """_TextDateLoader on libyaml's parser (yaml_guard.safe_load: the pure one reports the errors)."""
+
+
+_TextDateLoader.yaml_implicit_resolvers = _FastTextDateLoader.yaml_implicit_resolvers = {
     ch: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for ch, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()}
 
