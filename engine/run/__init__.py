@@ -16,6 +16,7 @@ The modules, one job each:
     records.py   building and scoring a report's AuditRecord; the spool-backed record store
     outputs.py   the list of outputs (REPORT_OUTPUTS, RUN_OUTPUTS); the spreadsheet writer process
     outdir.py    checking OUT and swapping the finished outputs into place
+    interpreter.py  the main process's collector and GIL switch interval for the run
 """
 from __future__ import annotations
 

@@ -31,8 +31,7 @@ from __future__ import annotations
 import gc
 import json
 from collections import Counter
-from collections.abc import Iterable, Iterator, MutableMapping
-from contextlib import contextmanager
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +45,7 @@ from engine.render.letters import assign_letter_paths
 from engine.render.office import Office, load_office
 from engine.render.output import FinishedRun, OutputContext, RunOutput, read_summaries
 from engine.run.inputs import InputFile, InputTable, expand_inputs, input_records
+from engine.run.interpreter import collector_paused, quick_handoffs
 from engine.run.keyed import BlobTable, KeyList, PackedStrings
 from engine.run.options import AuditOptions, AuditRun, NullProgress
 from engine.run.outdir import check_output_path, output_lock, reclaim, staging_folder, work_folder
@@ -71,7 +71,9 @@ ONE_PASS = True
 def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) -> AuditRun:
     out = Path(out)
     check_output_path(out)
-    with output_lock(out):           # two runs on one OUT exclude each other (outdir.py)
+    # two runs on one OUT exclude each other (outdir.py); tasks reach the workers without waiting
+    # for the GIL's 5 ms (interpreter.py)
+    with output_lock(out), quick_handoffs():
         reclaim(out)                 # what a killed run left beside OUT
         check_output_path(out)
         return _run_locked(inputs, out, options)
@@ -116,20 +118,6 @@ def _run_locked(inputs: list[str | Path], out: Path, options: AuditOptions) -> A
             output.close()
         if frozen:
             gc.unfreeze()        # a process that runs again (tests, a server) collects them as before
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """The cyclic garbage collector off for a while (as it was after): loading the rules imports
-    most of the engine, whose objects are all alive, and a collection in the middle walks them for
-    nothing."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
 
 
 # --------------------------------------------------------------------------------------------
