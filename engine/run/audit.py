@@ -84,12 +84,11 @@ def _run_locked(inputs: list[str | Path], out: Path, options: AuditOptions) -> A
     season = None
     frozen = False
     try:
-        with collector_paused():
-            rules = load_rules(options)
-        # what the process holds now (the modules the rules imported, the catalog) lives as long as
+        # what the process holds then (the modules the rules imported, the catalog) lives as long as
         # the run: out of the collector's sight until its end (below), its collections do not walk
-        # it again and again (with the pause: ~3 ms less before the workers fork, a few ms later)
-        gc.freeze()
+        # it again and again (~5 ms less before the workers fork, a few ms later: interpreter.py)
+        with collector_paused(then_freeze=True):
+            rules = load_rules(options)
         frozen = True
         files = expand_inputs(inputs, exclude=out)
         previous = [f for d in options.previous_dirs for f in expand_inputs([d], exclude=out)]

@@ -1,7 +1,8 @@
 """The main process's interpreter, set for the length of an audit run and put back after it
 (engine/run/audit.py), so that a caller that lives on (a test session, a server) keeps its own.
 
-    collector_paused()    the cyclic garbage collector off for a while (while the rules load)
+    collector_paused()    the cyclic garbage collector off while the rules load, then what they
+                          loaded frozen for the run
     quick_handoffs()      a thread waiting for the GIL gets it within SWITCH_SECONDS, not 5 ms
 
 A task submitted to the pool reaches a worker through two threads of this process (the executor's
@@ -23,14 +24,19 @@ SWITCH_SECONDS = 0.0005
 
 
 @contextmanager
-def collector_paused() -> Iterator[None]:
+def collector_paused(then_freeze: bool = False) -> Iterator[None]:
     """The cyclic garbage collector off for a while (as it was after): loading the rules imports
     most of the engine, whose objects are all alive, and a collection in the middle walks them for
-    nothing."""
+    nothing. `then_freeze`: once the block has run (without an exception), everything the process
+    holds is frozen (gc.freeze) before the collector is back on — else the first allocation after
+    would start a collection of the young generation, all that the block made (~2 ms after the
+    rules); the caller unfreezes (gc.unfreeze)."""
     was = gc.isenabled()
     gc.disable()
     try:
         yield
+        if then_freeze:
+            gc.freeze()
     finally:
         if was:
             gc.enable()
