@@ -65,6 +65,7 @@ class Spreadsheets(RunOutput):
     BATCH = 32
 
     def __init__(self) -> None:
+        self._answered = False                 # wait() has the writer's answer: it exits on its own
         self._batch: list[tuple[str, Blob, Blob | None]] = []
         self._summaries: list[Blob] = []       # the summary pass's, in its order
         ctx = multiprocessing.get_context("fork")
@@ -102,20 +103,24 @@ class Spreadsheets(RunOutput):
         self._conn.send(("finish", run, self.ctx.out_dir))
 
     def wait(self) -> None:
-        """Waits for the spreadsheets; an exception in the writer is raised here."""
+        """Waits for the spreadsheets (written and closed when the writer answers); an exception in
+        the writer is raised here. The writer's exit is joined by close(), at the run's very end:
+        meanwhile the run joins its workers and moves its outputs into place (the exit of a process
+        is ~1–2 ms of the kernel freeing its pages, which the run waited for here)."""
         try:
             outcome = self._conn.recv()
         except EOFError:
             self._proc.join()
             raise RuntimeError(f"写表格的子进程异常退出（退出码 {self._proc.exitcode}）") from None
-        self._proc.join()
+        self._answered = True
         if isinstance(outcome, BaseException):
             raise outcome
 
     def close(self) -> None:
-        # after wait() the writer has exited; otherwise the run failed: it has nothing to finish
+        # after wait() the writer has answered and exits on its own; otherwise the run failed: it
+        # has nothing to finish
         self._conn.close()
-        if self._proc.is_alive():
+        if not self._answered and self._proc.is_alive():
             self._proc.kill()
         self._proc.join()
 
