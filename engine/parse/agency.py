@@ -30,8 +30,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from array import array
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -169,70 +172,195 @@ def group_reports(items: list[tuple], reference_only: set[str] | frozenset[str] 
 
     `reference_only`: keys of reports given only for comparison (`--previous DIR`): they can be a
     report's previous year, but they are never a "same-year peer" of an audited report, and when an
-    audited report of the same body and year exists, it is the one used as previous year."""
-    grouping = Grouping()
+    audited report of the same body and year exists, it is the one used as previous year.
+    (group_indexed does the work on the reports' positions in `items`.)"""
     rows = [_unpack(it) for it in items]
-    normalised = {key: normalize_agency(agency) for key, agency, _, _ in rows}
-    bodies, ambiguities = resolve_bodies([n for n in normalised.values() if n])
-
-    for key, agency, year, _ in rows:
-        if normalised[key] is None:
-            grouping.notes.append(AgencyNote(
-                [key], "未能识别报告的发布机关，无法与其他年度或同年度报告对应", "AGENCY_UNKNOWN"))
-            continue
-        grouping.body[key] = bodies[normalised[key]]
-        if year is None:
-            grouping.notes.append(AgencyNote(
-                [key], f"未能识别{agency}报告的年度，无法进行跨年度比对", "YEAR_UNKNOWN"))
-    position = {k: i for i, k in enumerate(normalised)}
-    keys_by_body: dict[str, list[str]] = defaultdict(list)     # an index: no scan of every key per note
-    for k, n in normalised.items():
-        if n:
-            keys_by_body[bodies[n]].append(k)
-    keys_by_name: dict[str, list[str]] = defaultdict(list)
-    for k, n in normalised.items():
-        if n:
-            keys_by_name[n].append(k)
-    for name, tops in ambiguities:
-        wanted = set(keys_by_name[name]).union(*(keys_by_body[t] for t in tops))
-        keys = sorted(wanted, key=position.__getitem__)      # input order, as before
-        grouping.notes.append(AgencyNote(
-            keys, f"发布机关“{name}”可能是{'、'.join(f'“{t}”' for t in tops)}中的任一个，"
-                  f"未予合并，请核实", "AGENCY_AMBIGUOUS"))
-
-    by_body_year: dict[tuple[str, int], list[str]] = defaultdict(list)
-    sha_of = {key: sha for key, _, _, sha in rows}
-    for key, _, year, _ in rows:
-        if key in grouping.body and year is not None:
-            by_body_year[(grouping.body[key], year)].append(key)
-
-    for (body, year), keys in by_body_year.items():
-        audited = [k for k in keys if k not in reference_only]
-        distinct = _distinct_reports(audited, sha_of, grouping, body, year)
-        for key in audited:
-            others = [k for k in distinct.get(key, []) if k != key]
-            if others:
-                grouping.same_year[key] = others
-        prev = by_body_year.get((body, year - 1), [])
-        prev_audited = [k for k in prev if k not in reference_only]
-        prev_distinct = _representatives(prev_audited or prev, sha_of)
-        for key in audited:
-            if len(prev_distinct) == 1:
-                grouping.previous[key] = prev_distinct[0]
-        if len(prev_distinct) > 1 and audited:
-            grouping.notes.append(AgencyNote(
-                [*audited, *prev_distinct],
-                f"“{body}”{year - 1}年有{len(prev_distinct)}份不同的报告，无法确定与哪一份进行跨年度比对",
-                "PREVIOUS_AMBIGUOUS"))
+    keys = [key for key, _, _, _ in rows]
+    indexed = group_indexed(((agency, year) for _, agency, year, _ in rows),
+                            {i for i, k in enumerate(keys) if k in reference_only}, lambda i: rows[i][3])
+    grouping = Grouping()
+    grouping.previous = {keys[i]: keys[p] for i, p in indexed.previous.items()}
+    grouping.same_year = {keys[i]: [keys[o] for o in others] for i, others in indexed.same_year.items()}
+    grouping.body = {keys[i]: body for i, body in indexed.bodies()}
+    grouping.notes = [AgencyNote([keys[i] for i in note.keys], note.message, note.code) for note in indexed.notes]
     return grouping
 
 
-def _representatives(keys: list[str], sha_of: dict[str, str | None]) -> list[str]:
+_NO_YEAR = -(1 << 62)
+
+
+@dataclass
+class IndexedGrouping:
+    """group_indexed's answer, on the reports' positions (0, 1, … in the order given): the same as
+    Grouping's, with AgencyNote.keys holding positions."""
+    previous: dict[int, int]
+    same_year: dict[int, list[int]]
+    notes: list[AgencyNote]
+    names: list[str]              # the distinct normalised names
+    name_of: array                # per report: its name's number in `names`, -1 for none
+    body_of: array                # per name: the number of its body's name
+
+    def bodies(self) -> Iterator[tuple[int, str]]:
+        """(position, body id) of each report that has a name, in order (Grouping.body)."""
+        names, body_of = self.names, self.body_of
+        return ((i, names[body_of[n]]) for i, n in enumerate(self.name_of) if n >= 0)
+
+
+def group_indexed(rows: Iterable[tuple[str | None, int | None]], reference_only: set[int] | frozenset[int],
+                  sha_of: Callable[[int], str | None]) -> IndexedGrouping:
+    """group_reports on the reports' positions: `rows` gives each report's (agency, year) in order
+    (read once, as it is iterated); `reference_only` the positions of the --previous reports;
+    `sha_of(i)` a report's sha256, asked only of reports that share a body and year with another.
+
+    What it keeps per report is two array slots (its name's number, its year) and, while the
+    reports are put in body-and-year order, one integer; per distinct normalised name, the name and
+    its dict entry: the main process groups the reports of a national batch at once (docs/scale.md),
+    and a dict or list per report was ~1 KB a report (group_reports before session 12)."""
+    ids: dict[str, int] = {}                 # normalised name -> its number
+    name_of, year_of = array("l"), array("q")
+    notes: list[AgencyNote] = []
+    for i, (agency, year) in enumerate(rows):
+        name = normalize_agency(agency)
+        if name is None:
+            name_of.append(-1)
+            year_of.append(_NO_YEAR)
+            notes.append(AgencyNote([i], "未能识别报告的发布机关，无法与其他年度或同年度报告对应", "AGENCY_UNKNOWN"))
+            continue
+        n = ids.get(name)
+        if n is None:
+            n = ids[name] = len(ids)
+        name_of.append(n)
+        year_of.append(_NO_YEAR if year is None else year)
+        if year is None:
+            notes.append(AgencyNote([i], f"未能识别{agency}报告的年度，无法进行跨年度比对", "YEAR_UNKNOWN"))
+    names = list(ids)
+    body_of, ambiguities = _resolve_ids(names, ids)
+    del ids
+    notes.extend(_ambiguity_notes(ambiguities, names, name_of, body_of))
+    grouping = IndexedGrouping({}, {}, notes, names, name_of, body_of)
+    _pair_years(grouping, year_of, reference_only, sha_of)
+    return grouping
+
+
+def _resolve_ids(names: list[str], ids: dict[str, int]) -> tuple[array, list[tuple[int, list[int]]]]:
+    """resolve_bodies on the names' numbers: each name's body (a name's number) and the ambiguities
+    (name, its candidate bodies sorted by name), in resolve_bodies' order (longest name first)."""
+    unique = sorted(range(len(names)), key=names.__getitem__)
+    unique.sort(key=lambda n: len(names[n]), reverse=True)        # stable: (-len, name)
+    extenders: dict[int, list[int]] = {}
+    for longer in unique:
+        text = names[longer]
+        for start in range(1, len(text)):
+            suffix = ids.get(text[start:])
+            if suffix is not None and extends(text, names[suffix]):
+                extenders.setdefault(suffix, []).append(longer)
+    body_of = array("l", range(len(names)))
+    ambiguities: list[tuple[int, list[int]]] = []
+    for n in unique:
+        longer = extenders.get(n)
+        if not longer:
+            continue
+        tops = sorted({body_of[m] for m in longer}, key=names.__getitem__)
+        if len(tops) == 1:
+            body_of[n] = tops[0]
+        else:
+            ambiguities.append((n, tops))
+    return body_of, ambiguities
+
+
+def _ambiguity_notes(ambiguities: list[tuple[int, list[int]]], names: list[str], name_of: array,
+                     body_of: array) -> list[AgencyNote]:
+    """An AGENCY_AMBIGUOUS note per ambiguity: the reports of the short name and of every candidate
+    body, in input order."""
+    if not ambiguities:
+        return []
+    wanted_names = {n for n, _ in ambiguities}
+    wanted_bodies = {t for _, tops in ambiguities for t in tops}
+    by_name: dict[int, list[int]] = {}
+    by_body: dict[int, list[int]] = {}
+    for i, n in enumerate(name_of):
+        if n < 0:
+            continue
+        if n in wanted_names:
+            by_name.setdefault(n, []).append(i)
+        if body_of[n] in wanted_bodies:
+            by_body.setdefault(body_of[n], []).append(i)
+    notes = []
+    for n, tops in ambiguities:
+        positions = sorted(set(by_name.get(n, ())).union(*(by_body.get(t, ()) for t in tops)))
+        notes.append(AgencyNote(positions, f"发布机关“{names[n]}”可能是{'、'.join(f'“{names[t]}”' for t in tops)}"
+                                           f"中的任一个，未予合并，请核实", "AGENCY_AMBIGUOUS"))
+    return notes
+
+
+def _pair_years(grouping: IndexedGrouping, year_of: array, reference_only: set[int] | frozenset[int],
+                sha_of: Callable[[int], str | None]) -> None:
+    """Each report with a body and a year: its same-year peers and last year's report (group_reports'
+    rules). The reports are put in (body, year, position) order as one integer each, sorted: a body's
+    year and the year before are then neighbouring runs. What group_reports gave in the order of each
+    (body, year)'s first report (notes, pairs) is put back in that order."""
+    name_of, body_of, names = grouping.name_of, grouping.body_of, grouping.names
+    years = [y for y in year_of if y != _NO_YEAR]
+    if not years:
+        return
+    low, span, n = min(years), max(years) - min(years) + 2, len(year_of)
+    del years
+    order = [(body_of[name_of[i]] * span + (year_of[i] - low)) * n + i
+             for i in range(n) if year_of[i] != _NO_YEAR and name_of[i] >= 0]
+    order.sort()
+    later: list[tuple[int, int, Any]] = []       # (first position of the group, kind, what) to put in order
+    last_group, last_members = -1, []
+    at = 0
+    while at < len(order):
+        group = order[at] // n
+        members = []
+        while at < len(order) and order[at] // n == group:
+            members.append(order[at] - group * n)
+            at += 1
+        first = members[0]
+        body, year = names[body_of[name_of[first]]], year_of[first]
+        audited = [k for k in members if k not in reference_only]
+        if len(audited) > 1:
+            shas = {k: sha_of(k) for k in members}
+            dup_notes: list[AgencyNote] = []
+            distinct = _distinct_reports(audited, shas, dup_notes, body, year)
+            for note in dup_notes:
+                later.append((first, 0, note))
+            for k in audited:
+                others = [o for o in distinct.get(k, []) if o != k]
+                if others:
+                    later.append((first, 1, (k, others)))
+        prev = last_members if last_group == group - 1 else []
+        prev_audited = [k for k in prev if k not in reference_only]
+        prev_distinct = _representatives(prev_audited or prev, sha_of)
+        if len(prev_distinct) == 1:
+            for k in audited:
+                later.append((first, 2, (k, prev_distinct[0])))
+        if len(prev_distinct) > 1 and audited:
+            later.append((first, 0, AgencyNote(
+                [*audited, *prev_distinct],
+                f"“{body}”{year - 1}年有{len(prev_distinct)}份不同的报告，无法确定与哪一份进行跨年度比对",
+                "PREVIOUS_AMBIGUOUS")))
+        last_group, last_members = group, members
+    del order
+    later.sort(key=lambda item: item[0])         # stable: within a group, as made
+    for _first, kind, what in later:
+        if kind == 0:
+            grouping.notes.append(what)
+        elif kind == 1:
+            grouping.same_year[what[0]] = what[1]
+        else:
+            grouping.previous[what[0]] = what[1]
+
+
+def _representatives(keys: list, sha_of: Callable[[Any], str | None]) -> list:
     """One key per distinct file (same sha256 = same file), in input order."""
+    if len(keys) < 2:
+        return list(keys)
     seen: set[str] = set()
     out = []
     for key in keys:
-        sha = sha_of.get(key)
+        sha = sha_of(key)
         if sha is not None and sha in seen:
             continue
         if sha is not None:
@@ -241,8 +369,8 @@ def _representatives(keys: list[str], sha_of: dict[str, str | None]) -> list[str
     return out
 
 
-def _distinct_reports(keys: list[str], sha_of: dict[str, str | None], grouping: Grouping,
-                      body: str, year: int) -> dict[str, list[str]]:
+def _distinct_reports(keys: list, sha_of: dict[Any, str | None], notes: list[AgencyNote],
+                      body: str, year: int) -> dict[Any, list]:
     """For each key, the other keys of the same body and year that are different files; copies of one
     file are noted once and not treated as two reports."""
     by_sha: dict[str, list[str]] = defaultdict(list)
@@ -251,7 +379,7 @@ def _distinct_reports(keys: list[str], sha_of: dict[str, str | None], grouping: 
             by_sha[sha_of[key]].append(key)
     for copies in by_sha.values():
         if len(copies) > 1:
-            grouping.notes.append(AgencyNote(
+            notes.append(AgencyNote(
                 copies, f"“{body}”{year}年度报告的同一文件出现了{len(copies)}次", "DUPLICATE_FILE"))
     out: dict[str, list[str]] = {}
     for key in keys:

@@ -13,8 +13,9 @@ import datetime as dt
 import os
 import re
 import unicodedata
+from array import array
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Iterable, Iterator
 
 import jinja2
 
@@ -125,23 +126,27 @@ def _safe_names(agencies: Iterable[str | None]) -> list[str]:
     return out
 
 
-def _unique_names(stems: list[str]) -> list[str]:
+def _unique_names(stems: Iterable[str]) -> list[str]:
     used: set[str] = set()
     last: dict[str, int] = {}          # stem (lower-cased) -> the last number given to it
-    names = []
-    for stem in stems:
-        key = stem.lower()
-        candidate, n = stem, last.get(key, 1)
-        if n > 1 or key in used:       # a later letter of a name: continue from its last number
-            while True:
-                n += 1
-                candidate = f"{stem}-{n}"
-                if candidate.lower() not in used:
-                    break
-            last[key] = n
-        used.add(candidate.lower())
-        names.append(f"{candidate}.html")
-    return names
+    return [_unique_name(stem, used, last) for stem in stems]
+
+
+def _unique_name(stem: str, used: set[str], last: dict[str, int]) -> str:
+    """The file name of the letter whose stem is `stem`: the stem itself the first time, then
+    with -2, -3 … (`used`: the names given so far, lower-cased; `last`: the last number of each
+    stem numbered so far)."""
+    key = stem.lower()
+    candidate, n = stem, last.get(key, 1)
+    if n > 1 or key in used:       # a later letter of a name: continue from its last number
+        while True:
+            n += 1
+            candidate = f"{stem}-{n}"
+            if candidate.lower() not in used:
+                break
+        last[key] = n
+    used.add(candidate.lower())
+    return f"{candidate}.html"
 
 
 def letter_folders(agencies: list[str | None]) -> list[str]:
@@ -177,14 +182,38 @@ def _folders(keys: list[str]) -> list[str]:
     return folders
 
 
-def assign_letter_paths(items: list[tuple[str | None, int | None]]) -> list[str]:
+def assign_letter_paths(items: Iterable[tuple[str | None, int | None]]) -> list[str]:
     """Each letter's path relative to OUT, "letters/<folder>/<name>.html", in the order given: what
     AuditRecord.letter holds and everything links through (the DOCX letter is the same path with
     .docx). Names are unique over the whole run, not only within their folder."""
-    names = _safe_names(agency for agency, _ in items)
+    return list(letter_paths(items))
+
+
+_NO_YEAR = -(1 << 62)
+
+
+def letter_paths(items: Iterable[tuple[str | None, int | None]]) -> Iterator[str]:
+    """assign_letter_paths, each path made as it is asked for: the batch's run names every audited
+    report at once (engine/run/audit.py), so what is kept per report while naming is the safe name
+    (one string a distinct agency), the year in an array, the folder (one string a folder) and the
+    lower-cased names given so far — not a list of every stem, file name and path besides."""
+    names: list[str] = []
+    years = array("q")
+    done: dict[str | None, str] = {}       # as _safe_names: each distinct name made safe once
+    for agency, year in items:
+        name = done.get(agency)
+        if name is None:
+            name = done[agency] = _safe_name(agency)
+        names.append(name)
+        years.append(_NO_YEAR if year is None else year)
+    del done
     folders = _folders([name.lower() for name in names])
-    files = _unique_names([_stem(name, year) for name, (_, year) in zip(names, items)])
-    return [f"{HtmlLetters.folder}/{folder}/{file}" for folder, file in zip(folders, files)]
+    used: set[str] = set()
+    last: dict[str, int] = {}
+    for i, name in enumerate(names):
+        year = years[i]
+        file = _unique_name(_stem(name, None if year == _NO_YEAR else year), used, last)
+        yield f"{HtmlLetters.folder}/{folders[i]}/{file}"
 
 
 def render_letter(record: AuditRecord | dict[str, Any], office: Office, run_date: dt.date,

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import gc
 import json
+from array import array
 from collections import Counter
 from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
@@ -39,9 +40,9 @@ from typing import Any
 from engine import __version__
 from engine.ledger.season import Season, SeasonOptions
 from engine.model import AuditRecord, AuditSummary
-from engine.parse.agency import group_reports
+from engine.parse.agency import group_indexed
 from engine.render.json_out import document_head
-from engine.render.letters import assign_letter_paths
+from engine.render.letters import letter_paths
 from engine.render.office import Office, load_office
 from engine.render.output import FinishedRun, OutputContext, RunOutput, read_summaries
 from engine.run.inputs import InputFile, InputTable, expand_inputs, input_records
@@ -66,6 +67,7 @@ from engine.spool import shared_path
 # and evaluated in one task each. Off with a ledger (its dispatch writes to the ledger as the letters
 # are numbered: numbering must not be speculative there), and for tests comparing with two phases.
 ONE_PASS = True
+_NO_YEAR = -(1 << 62)       # a year not known, in pair_and_name's array of years
 
 
 def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) -> AuditRun:
@@ -100,6 +102,7 @@ def _run_locked(inputs: list[str | Path], out: Path, options: AuditOptions) -> A
             try:
                 audit.start_workers(len(files) + len(previous))
                 audit.list_inputs(files, previous)
+                del files, previous          # the records and the table of files to parse hold them now
                 audit.parse()
                 audit.pair_and_name(lazy=bool(audit.probes))   # one pass: named as the tasks are made
                 audit.evaluate()
@@ -174,7 +177,6 @@ class Audit(OnePassSteps):
         self.spills = BlobTable()                      # key -> the parsed Report (a pickle)
         self.probes = ProbeTable()                     # key -> (the probe's prediction, its file) (one pass)
         self.naming: Naming | None = None              # one pass: the letters and pairing not yet in the records
-        self.pairing_items: list[tuple[str, str, int, str | None]] = []   # one pass: what pairing reads of a prediction
         self.one_pass = ONE_PASS and season.ledger is None
         self.diverged = False                          # a prediction failed: outputs made ready again at the end
         self.summary_pass: SummaryPass | None = None   # the outputs' pass over the summaries, as they are final
@@ -261,45 +263,41 @@ class Audit(OnePassSteps):
         and numbers them, in source order. `lazy` (one pass): each record is given its name when
         its group task is made (name), while the workers are busy, not here while they wait."""
         records, probes = self.records, self.probes
-        parsed: list[str] = []
-        predicted: set[str] = set()        # as self.predicted(k), once a key
-        for k, status in records.statuses.items():
-            if status == "audited":
-                parsed.append(k)
-            elif status == "pending" and k in probes:
-                parsed.append(k)
-                predicted.add(k)
+        statuses = records.statuses
+        parsed = KeyList(k for k, status in statuses.items() if status == "audited"
+                         or (status == "pending" and k in probes))
         parsed.sort()
-        # (key, agency, year, sha256): a prediction's as the probe step read it (probed), any other
-        # record read back here, one at a time
-        items = [item for item in self.pairing_items if item[0] in predicted]
-        self.pairing_items = []
-        reference_only = set()
-        for k in parsed:
-            if k in predicted:
-                continue
-            record = records[k]
-            items.append((k, record.agency, record.year, record.sha256))
-            if record.previous_only:
-                reference_only.add(k)
-        items.sort(key=lambda item: item[0])
-        if len(items) != len(parsed):          # a prediction the probe step did not note: read them all
-            items = [(k, r.agency, r.year, r.sha256) for k in parsed for r in (self.record_so_far(k),)]
-        grouping = group_reports(items, reference_only=reference_only)
+        # what pairing and naming read of each report, packed (8 bytes and the agency's text a report):
+        # a prediction's from the probe table, any other record read back here, one at a time
+        agencies, years = PackedStrings(), array("q")
+        reference: set[int] = set()        # positions in `parsed` of the --previous reports
+        for i, k in enumerate(parsed):
+            if statuses[k] == "pending":   # predicted (self.predicted(k)): not saved with it yet
+                agency, year = probes.agency_year(k)
+            else:
+                record = records[k]
+                agency, year = record.agency, record.year
+                if record.previous_only:
+                    reference.add(i)
+            agencies.append(agency or "")  # (None and "" name no body and the same letter)
+            years.append(_NO_YEAR if year is None else year)
+        grouping = group_indexed(((agencies[i], None if y == _NO_YEAR else y) for i, y in enumerate(years)),
+                                 reference, lambda i: records.sha256(parsed[i]))
         notes: dict[str, list[str]] = {}
         for note in grouping.notes:
-            for k in note.keys:
-                notes.setdefault(k, []).append(note.message)
-        self.previous_of = grouping.previous
-        self.audited = KeyList(k for k in parsed if k not in reference_only)
-        self.reference_only = reference_only
-        letters = assign_letter_paths([(agency, year) for k, agency, year, _sha in items if k not in reference_only])
-        del items
+            for i in note.keys:
+                notes.setdefault(parsed[i], []).append(note.message)
+        self.previous_of = {parsed[i]: parsed[p] for i, p in grouping.previous.items()}
+        same_year = {parsed[i]: [parsed[o] for o in others] for i, others in grouping.same_year.items()}
+        del grouping
+        self.audited = KeyList(k for i, k in enumerate(parsed) if i not in reference)
+        self.reference_only = {parsed[i] for i in reference}
         packed = PackedStrings()
-        for letter in letters:
+        for letter in letter_paths((agencies[i] or None, None if years[i] == _NO_YEAR else years[i])
+                                          for i in range(len(parsed)) if i not in reference):
             packed.append(letter)
-        del letters
-        self.naming = Naming(packed, grouping.same_year, notes)
+        del agencies, years
+        self.naming = Naming(packed, same_year, notes)
         if not lazy:
             for key in self.audited:
                 self.name(key)

@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 from engine.run.inputs import duplicate_record, duplicates_of, file_digest
 from engine.run.keyed import KeyList
-from engine.run.onepass import (GroupTask, Member, MemberOutcome, ProbeChunk, agrees, group_task, plan_groups,
+from engine.run.onepass import (GroupTask, Member, MemberOutcome, ProbeChunk, agrees, group_task, iter_groups,
                                 probe_chunk, probe_size)
 from engine.run.pool import TaskTable, run_resilient
 from engine.run.records import STORED
@@ -45,15 +45,18 @@ class OnePassSteps:
     def probe(self) -> None:
         # --previous reports are parsed at once: one that is never last year's report of an audited
         # one would have no group task to check its prediction
-        keys = sorted(k for k in self.to_parse if not k.startswith("prev:"))
-        chunks, start = {}, 0
+        keys = KeyList(k for k in self.to_parse if not k.startswith("prev:"))
+        keys.sort()
+        bounds, start = {}, 0
         while start < len(keys):
             # PROBE_CHUNK files a task, fewer towards the end (and for a small batch), so that every
             # worker probes and they finish together
             end = start + probe_size(len(keys) - start, self.options.jobs)
-            chunks[f"p:{len(chunks):06d}"] = ProbeChunk([(k, self.to_parse.path_of(k)) for k in keys[start:end]],
-                                                        self.options.limits)
+            bounds[f"p:{len(bounds):06d}"] = (start, end)
             start = end
+        # each chunk's (key, path) list made as its task is submitted, not every file's at once
+        chunks = TaskTable(bounds, lambda chunk: ProbeChunk(
+            [(k, self.to_parse.path_of(k)) for k in keys[bounds[chunk][0]:bounds[chunk][1]]], self.options.limits))
         bar = self.progress("预读", len(chunks))
         run_resilient(probe_chunk, chunks, self.options.jobs, on_done=bar.update,
                       stall_seconds=self.options.stall_seconds, keep=self.probed, pools=self.pool)
@@ -87,16 +90,15 @@ class OnePassSteps:
         are hashed here and parsed)."""
         if not isinstance(outcome, dict):
             return None
-        records, probes, to_parse, items = self.records, self.probes, self.to_parse, self.pairing_items
+        records, probes, to_parse = self.records, self.probes, self.to_parse
         for key, (sha, probe) in outcome.items():
             records.digest_taken(key, sha)          # listed without it (digest_later)
             if probe is None:
                 continue
             # the record itself is not saved here: it stays "pending" until it is next read and saved,
-            # and takes the prediction then (Audit.predicted, record_so_far). What pairing reads of it
-            # is read now, while the workers probe, not in the pairing step while they wait.
+            # and takes the prediction then (Audit.predicted, record_so_far); pairing reads the
+            # prediction from the probe table and the digest from the listing (no copy of them here)
             probes[key] = (probe, to_parse.take(key))
-            items.append((key, probe.agency, probe.year, sha))
         return None
 
     def drop_duplicates(self, keys: list[str]) -> None:
@@ -123,7 +125,7 @@ class OnePassSteps:
         options = self.options
         # each task's keys packed (keyed.KeyList) with its evaluate flags: a few bytes a report
         groups = {f"g:{i:06d}": (KeyList(k for k, _ in members), bytes(e for _, e in members))
-                  for i, members in enumerate(plan_groups(self.audited, self.previous_of, options.jobs))}
+                  for i, members in enumerate(iter_groups(self.audited, self.previous_of, options.jobs))}
         bar = self.progress("审核", len(groups))
         done = run_resilient(group_task, TaskTable(groups, lambda g: self.group_task(groups[g])), options.jobs,
                              on_done=bar.update, stall_seconds=options.stall_seconds, keep=self.kept_group,

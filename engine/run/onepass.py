@@ -19,14 +19,17 @@ two-phase path (Audit.correct in audit.py), so the outputs never depend on the p
 """
 from __future__ import annotations
 
+import heapq
 import pickle
 from collections import defaultdict
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from engine.ingest import Limits
 from engine.model import AuditRecord, Report
 from engine.run.inputs import file_digest
 from engine.run.caps import TimeCapExceeded, in_caps_scope, time_cap
+from engine.run.keyed import KeyList
 from engine.run.probe import Probe, probe_file
 from engine.run.records import Finished
 from engine.run.workers import (EngineFailed, EvalTask, Parsed, ParseTask, evaluate_record, parse_one, record_blobs,
@@ -128,8 +131,17 @@ def plan_groups(keys: list[str], previous_of: dict[str, str], jobs: int = 1) -> 
     of years is one task (up to MAX_GROUP evaluated reports; a longer one is cut, and the report
     before the cut is parsed again, not evaluated, in the next task); small groups share a task,
     fewer of them towards the end (tail_size: the `jobs` workers then finish together)."""
-    wanted = set(keys)
-    # union-find over "previous of" links: a group is every report linked to another by them
+    return list(iter_groups(keys, previous_of, jobs))
+
+
+def iter_groups(keys: Sequence[str], previous_of: dict[str, str], jobs: int = 1) -> Iterator[list[tuple[str, bool]]]:
+    """plan_groups' tasks one at a time. What it holds per report is nothing for a report that has
+    no last year's report and is no other's (most of a batch: each is a group of its own, taken
+    in key order as `keys` are iterated); the linked reports' groups (union-find over the "previous
+    of" links) are built in dicts, as the main process plans a national batch at once."""
+    # the keys in a link: a report with last year's report, and that report
+    candidates = set(previous_of).union(previous_of.values())
+    wanted = {k for k in keys if k in candidates}            # those of them that are evaluated
     parent: dict[str, str] = {}
 
     def find(k: str) -> str:
@@ -140,18 +152,20 @@ def plan_groups(keys: list[str], previous_of: dict[str, str], jobs: int = 1) -> 
             parent[k], k = root, parent[k]
         return root
 
-    for k in keys:
-        p = previous_of.get(k)
-        if p is not None:
-            a, b = find(k), find(p)
-            if a != b:
-                parent[max(a, b)] = min(a, b)
     members: dict[str, list[str]] = defaultdict(list)
-    for k in keys:
+    links = sorted((k, p) for k, p in previous_of.items() if k in wanted)
+    linked = {k for link in links for k in link}
+    for k, p in links:
+        a, b = find(k), find(p)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    for k, p in links:
         members[find(k)].append(k)
-        p = previous_of.get(k)
-        if p is not None and p not in wanted:
-            members[find(p)].append(p)             # reference only: parsed, never evaluated
+        members[find(p)].append(p)     # evaluated or reference only (parsed, never evaluated)
+    del links
+    # a group's place is its first key: a linked group's root (union by the smaller root), any
+    # other report's own key
+    roots = sorted(members)
     depth: dict[str, int] = {}
 
     def depth_of(k: str) -> int:
@@ -165,18 +179,20 @@ def plan_groups(keys: list[str], previous_of: dict[str, str], jobs: int = 1) -> 
             depth[c] = d
         return depth[chain[0]] if chain else d
 
-    tasks: list[list[tuple[str, bool]]] = []
     current: list[tuple[str, bool]] = []
-    left = len(wanted)                 # evaluated reports not in a task before `current`
-    for root in sorted(members, key=lambda r: min(members[r])):
-        group = sorted(set(members[root]), key=lambda k: (depth_of(k), k))
-        evaluated = [k for k in group if k in wanted]
+    left = len(keys) if isinstance(keys, KeyList) else len(set(keys))   # evaluated reports not in a task before `current`
+    for first in _group_order(keys, linked, roots):
+        if first in members:
+            group = sorted(set(members[first]), key=lambda k: (depth_of(k), k))
+            evaluated = [k for k in group if k in wanted]
+        else:
+            group = evaluated = [first]
         if current and _count(current) + len(evaluated) > tail_size(left, jobs):
-            tasks.append(current)
+            yield current
             left -= _count(current)
             current = []
         if len(evaluated) <= MAX_GROUP:
-            current.extend((k, k in wanted) for k in group)
+            current.extend((k, first not in members or k in wanted) for k in group)
             continue
         for start in range(0, len(evaluated), MAX_GROUP):
             piece = evaluated[start:start + MAX_GROUP]
@@ -188,11 +204,28 @@ def plan_groups(keys: list[str], previous_of: dict[str, str], jobs: int = 1) -> 
                     inside.add(p)
                     task.append((p, False))
                 task.append((k, True))
-            tasks.append(sorted(task, key=lambda m: (depth_of(m[0]), m[0])))
+            yield sorted(task, key=lambda m: (depth_of(m[0]), m[0]))
             left -= len(piece)
     if current:
-        tasks.append(current)
-    return tasks
+        yield current
+
+
+def _group_order(keys: Sequence[str], linked: set[str], roots: list[str]) -> Iterator[str]:
+    """Each group's first key, in key order: the unlinked keys (each its own group) merged with the
+    linked groups' roots; the keys sorted here only when they are not given in order."""
+    alone = (k for k in keys if k not in linked)
+    if not _ascending(keys):
+        alone = iter(sorted(set(alone)))
+    return heapq.merge(alone, roots)
+
+
+def _ascending(keys: Sequence[str]) -> bool:
+    if isinstance(keys, KeyList):
+        probe = KeyList()
+        probe._codes, probe._other = keys._codes, keys._other
+        probe.sort()
+        return probe._codes is keys._codes          # sort() left it as it was: in order already
+    return all(a < b for a, b in zip(keys, keys[1:]))
 
 
 def tail_size(left: int, jobs: int) -> int:

@@ -81,6 +81,17 @@ class ProbeTable(PackedTable):
         agency, fmt, path, display = text.split("\0")
         return Probe(agency, year, sys.intern(fmt)), InputFile(Path(path), display)
 
+    def agency_year(self, key: str) -> tuple[str, int]:
+        """The predicted agency and year (what pairing reads), without the rest unpacked."""
+        code = key_code(key)
+        if code is None:
+            probe = self._other[key][0]
+            return probe.agency, probe.year
+        index = self._index.get(code)
+        if index < 0:
+            raise KeyError(key)
+        return self._strings[index].partition("\0")[0], self._number.get(code)
+
     def strings(self, key: str) -> tuple[Probe, str, str]:
         """(the prediction, the path to open, the display path): the value without a Path built."""
         code = key_code(key)
