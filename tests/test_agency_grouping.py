@@ -122,3 +122,89 @@ def test_ambiguity_note_lists_keys_in_input_order():
     g = group_reports([("z", "泽州县教育局", 2023), ("a", "教育局", 2023), ("m", "陵川县教育局", 2023)])
     note = next(n for n in g.notes if n.code == "AGENCY_AMBIGUOUS")
     assert note.keys == ["z", "a", "m"]
+
+
+def _reference_grouping(items, reference_only=frozenset()):
+    """group_reports as it was before group_indexed (dicts and lists per report): the compact
+    form must give the same pairs, peers, bodies and notes, in the same order."""
+    from collections import defaultdict
+    from engine.parse.agency import AgencyNote, Grouping, _unpack, resolve_bodies
+    grouping = Grouping()
+    rows = [_unpack(it) for it in items]
+    normalised = {key: normalize_agency(agency) for key, agency, _, _ in rows}
+    bodies, ambiguities = resolve_bodies([n for n in normalised.values() if n])
+    for key, agency, year, _ in rows:
+        if normalised[key] is None:
+            grouping.notes.append(AgencyNote([key], "未能识别报告的发布机关，无法与其他年度或同年度报告对应", "AGENCY_UNKNOWN"))
+            continue
+        grouping.body[key] = bodies[normalised[key]]
+        if year is None:
+            grouping.notes.append(AgencyNote([key], f"未能识别{agency}报告的年度，无法进行跨年度比对", "YEAR_UNKNOWN"))
+    position = {k: i for i, k in enumerate(normalised)}
+    keys_by_body, keys_by_name = defaultdict(list), defaultdict(list)
+    for k, n in normalised.items():
+        if n:
+            keys_by_body[bodies[n]].append(k)
+            keys_by_name[n].append(k)
+    for name, tops in ambiguities:
+        wanted = set(keys_by_name[name]).union(*(keys_by_body[t] for t in tops))
+        grouping.notes.append(AgencyNote(sorted(wanted, key=position.__getitem__),
+                                         f"发布机关“{name}”可能是{'、'.join(f'“{t}”' for t in tops)}中的任一个，未予合并，请核实",
+                                         "AGENCY_AMBIGUOUS"))
+    by_body_year = defaultdict(list)
+    sha_of = {key: sha for key, _, _, sha in rows}
+    for key, _, year, _ in rows:
+        if key in grouping.body and year is not None:
+            by_body_year[(grouping.body[key], year)].append(key)
+    for (body, year), keys in by_body_year.items():
+        audited = [k for k in keys if k not in reference_only]
+        by_sha = defaultdict(list)
+        for k in audited:
+            if sha_of[k] is not None:
+                by_sha[sha_of[k]].append(k)
+        for copies in by_sha.values():
+            if len(copies) > 1:
+                grouping.notes.append(AgencyNote(copies, f"“{body}”{year}年度报告的同一文件出现了{len(copies)}次", "DUPLICATE_FILE"))
+        for k in audited:
+            others = [o for o in audited if o != k and (sha_of[k] is None or sha_of[o] != sha_of[k])]
+            if others:
+                grouping.same_year[k] = others
+        prev = by_body_year.get((body, year - 1), [])
+        seen, prev_distinct = set(), []
+        for k in [k for k in prev if k not in reference_only] or prev:
+            if sha_of[k] is not None and sha_of[k] in seen:
+                continue
+            if sha_of[k] is not None:
+                seen.add(sha_of[k])
+            prev_distinct.append(k)
+        for k in audited:
+            if len(prev_distinct) == 1:
+                grouping.previous[k] = prev_distinct[0]
+        if len(prev_distinct) > 1 and audited:
+            grouping.notes.append(AgencyNote([*audited, *prev_distinct],
+                                             f"“{body}”{year - 1}年有{len(prev_distinct)}份不同的报告，无法确定与哪一份进行跨年度比对",
+                                             "PREVIOUS_AMBIGUOUS"))
+    return grouping
+
+
+def test_compact_grouping_equals_the_dict_form_on_random_batches():
+    import random
+    names = ["金村镇政府", "泽州县金村镇政府", "晋城市泽州县金村镇政府", "金村镇人民政府", "教育局", "泽州县教育局",
+             "陵川县教育局", "平潭综合实验区", "平潭综合实验区管委会", "县政府", "泽州县政府", None, "", "  ",
+             "ＸＸ县教育局", "XX县教育局", "某市某区卫健委", "卫健委", "某区卫健委"]
+    for seed in range(1500):
+        rng = random.Random(seed)
+        items, seen = [], set()
+        for j in range(rng.randint(0, 14)):
+            key = rng.choice(["in:", "prev:", "k"]) + str(rng.randint(0, 10**6) if rng.random() < .5 else j)
+            if key in seen:
+                continue
+            seen.add(key)
+            row = (key, rng.choice(names), rng.choice([2020, 2021, 2022, 2023, None, 2022, 2023]))
+            items.append(row + (rng.choice(["a", "b", "c", None]),) if rng.random() < .7 else row)
+        reference = {it[0] for it in items if rng.random() < .25}
+        a, b = _reference_grouping(items, reference), group_reports(items, reference_only=reference)
+        assert list(a.previous.items()) == list(b.previous.items()), seed
+        assert list(a.same_year.items()) == list(b.same_year.items()), seed
+        assert list(a.body.items()) == list(b.body.items()), seed
+        assert [(n.keys, n.message, n.code) for n in a.notes] == [(n.keys, n.message, n.code) for n in b.notes], seed

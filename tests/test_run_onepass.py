@@ -249,3 +249,100 @@ def test_a_group_tasks_letters_are_written_after_its_reports_are_evaluated(corpu
     assert any(len(sources) > 1 for _, sources in runs)         # several reports to a task
     for (_, evaluated), (_, written) in zip(runs[::2], runs[1::2]):
         assert written == evaluated
+
+
+def _reference_plan(keys, previous_of, jobs):
+    """plan_groups as it was before iter_groups (a dict entry and a list for every report)."""
+    from collections import defaultdict
+    from engine.run.onepass import tail_size
+    wanted, parent = set(keys), {}
+
+    def find(k):
+        while parent.get(k, k) != k:
+            k = parent[k]
+        return k
+    for k in keys:
+        p = previous_of.get(k)
+        if p is not None and find(k) != find(p):
+            a, b = find(k), find(p)
+            parent[max(a, b)] = min(a, b)
+    members = defaultdict(list)
+    for k in keys:
+        members[find(k)].append(k)
+        p = previous_of.get(k)
+        if p is not None and p not in wanted:
+            members[find(p)].append(p)
+
+    def depth_of(k):
+        d = 0
+        while k in previous_of:
+            k, d = previous_of[k], d + 1
+        return d
+    tasks, current, left = [], [], len(wanted)
+    count = lambda task: sum(1 for _k, e in task if e)     # noqa: E731
+    for root in sorted(members, key=lambda r: min(members[r])):
+        group = sorted(set(members[root]), key=lambda k: (depth_of(k), k))
+        evaluated = [k for k in group if k in wanted]
+        if current and count(current) + len(evaluated) > tail_size(left, jobs):
+            tasks.append(current)
+            left -= count(current)
+            current = []
+        if len(evaluated) <= MAX_GROUP:
+            current.extend((k, k in wanted) for k in group)
+            continue
+        for start in range(0, len(evaluated), MAX_GROUP):
+            piece, task = evaluated[start:start + MAX_GROUP], []
+            inside = set(piece)
+            for k in piece:
+                p = previous_of.get(k)
+                if p is not None and p not in inside:
+                    inside.add(p)
+                    task.append((p, False))
+                task.append((k, True))
+            tasks.append(sorted(task, key=lambda m: (depth_of(m[0]), m[0])))
+            left -= len(piece)
+    if current:
+        tasks.append(current)
+    return tasks
+
+
+def test_sparse_plan_equals_the_dict_form_on_random_batches():
+    import random
+    from engine.run.keyed import KeyList
+    for seed in range(1500):
+        rng = random.Random(seed)
+        n = rng.randint(0, 80)
+        pool = [f"in:{i:06d}" for i in range(n + 10)] + [f"prev:{i:06d}" for i in range(8)] + ["a", "zz"]
+        keys = sorted(rng.sample(pool, min(len(pool), n)))
+        previous_of = {}
+        if rng.random() < 0.2:                       # a long chain of years: cut into tasks
+            chain = keys[:rng.randint(0, len(keys))]
+            previous_of.update({chain[i]: chain[i - 1] for i in range(1, len(chain))})
+        for k in rng.sample(pool, min(len(pool), rng.randint(0, n // 2))):
+            p = rng.choice(pool)
+            seen, q = {k}, p                         # no cycle: a chain goes back in years
+            while q in previous_of and q not in seen:
+                seen.add(q)
+                q = previous_of[q]
+            if q not in seen and k not in previous_of:
+                previous_of[k] = p
+        jobs = rng.choice([1, 2, 4])
+        given = keys if rng.random() < 0.8 else rng.sample(keys, len(keys))
+        expected = _reference_plan(given, previous_of, jobs)
+        assert plan_groups(given, previous_of, jobs) == expected, seed
+        if given is keys:
+            assert plan_groups(KeyList(keys), previous_of, jobs) == expected, seed
+
+
+def test_key_list_sort_is_the_string_order():
+    import random
+    from engine.run.keyed import KeyList
+    rng = random.Random(5)
+    for _ in range(300):
+        keys = rng.sample([f"in:{i:06d}" for i in range(30)] + [f"prev:{i:06d}" for i in range(30)]
+                          + ["in:1000000", "in:999999", "x", "in:7"], rng.randint(0, 20))
+        if rng.random() < 0.5:
+            keys.sort(key=lambda k: (k.startswith("prev"), k))
+        listed = KeyList(keys)
+        listed.sort()
+        assert list(listed) == sorted(keys)
