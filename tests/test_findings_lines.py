@@ -258,3 +258,36 @@ def test_letter_file_refuses_paths_outside_letters(tmp_path):
     for bad in ("letters/../x.html", "letters/x.html", "/etc/x.html", "other/a/b.html", None, "letters/a/../b.html"):
         with pytest.raises(ValueError, match="审核意见书路径不合规"):
             letter_file(tmp_path, bad)
+
+
+def _reference_letter_paths(items):
+    """assign_letter_paths as it was before letter_paths (a list of every name, stem and path)."""
+    names = [letters_module._safe_name(agency) for agency, _ in items]
+    folders = letters_module._folders([name.lower() for name in names])
+    used, last, out = set(), {}, []
+    for name, (_, year), folder in zip(names, items, folders):
+        stem = letters_module._stem(name, year)
+        key, candidate, n = stem.lower(), stem, last.get(stem.lower(), 1)
+        if n > 1 or key in used:
+            while True:
+                n += 1
+                candidate = f"{stem}-{n}"
+                if candidate.lower() not in used:
+                    break
+            last[key] = n
+        used.add(candidate.lower())
+        out.append(f"letters/{folder}/{candidate}.html")
+    return out
+
+
+def test_letter_paths_made_one_at_a_time_equal_the_list_form(monkeypatch):
+    monkeypatch.setattr(letters_module, "_FOLDER_MAX", 5)         # folders split by more characters
+    names = ["重庆市渝中区教育局", "重庆市江北区教育局", "CON", "a.b", "Ab", "aB", "ab-2023", "ab", None, "", "甲-2023",
+             "甲", "x" * 80, "北京市", "北京", "..", "-x-", "重庆"]
+    for seed in range(600):
+        rng = random.Random(seed)
+        items = [(rng.choice(names) if rng.random() < .8 else f"重庆市{rng.randint(0, 30)}局",
+                  rng.choice([2023, 2022, None, 2])) for _ in range(rng.randint(0, 40))]
+        expected = _reference_letter_paths(items)
+        assert assign_letter_paths(items) == expected, seed
+        assert list(letters_module.letter_paths(iter(items))) == expected, seed

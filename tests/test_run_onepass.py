@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import filecmp
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -334,9 +335,10 @@ def test_sparse_plan_equals_the_dict_form_on_random_batches():
             assert plan_groups(KeyList(keys), previous_of, jobs) == expected, seed
 
 
-def test_key_list_sort_is_the_string_order():
+def test_in_key_order_is_the_string_order():
     import random
     from engine.run.keyed import KeyList
+    from engine.run.onepass import in_key_order
     rng = random.Random(5)
     for _ in range(300):
         keys = rng.sample([f"in:{i:06d}" for i in range(30)] + [f"prev:{i:06d}" for i in range(30)]
@@ -344,5 +346,25 @@ def test_key_list_sort_is_the_string_order():
         if rng.random() < 0.5:
             keys.sort(key=lambda k: (k.startswith("prev"), k))
         listed = KeyList(keys)
-        listed.sort()
-        assert list(listed) == sorted(keys)
+        ordered = in_key_order(listed)
+        assert list(ordered) == sorted(keys)
+        plain = all(re.fullmatch(r"(in|prev):\d{6}", k) for k in keys)     # run keys: no string made
+        assert (ordered is listed) == (keys == sorted(keys) and plain)
+
+
+def test_packed_duplicates_equal_the_dict_form():
+    import hashlib
+    import random
+    from engine.run.inputs import duplicates_of
+
+    def reference(digests):
+        first_of = {}
+        for key, digest in digests:
+            if digest is not None and first_of.setdefault(digest, key) != key:
+                yield key, first_of[digest]
+    pool = [hashlib.sha256(bytes([j])).digest() for j in range(6)]
+    pool += [pool[0][:8] + bytes(24), pool[1][:8] + b"x" * 24, None]       # the same first 8 bytes, other digests
+    for seed in range(1000):
+        rng = random.Random(seed)
+        items = [(rng.choice([f"in:{i:06d}", f"k{i}"]), rng.choice(pool)) for i in range(rng.randint(0, 30))]
+        assert list(duplicates_of(iter(items))) == list(reference(items)), seed

@@ -15,7 +15,7 @@ import re
 import unicodedata
 from array import array
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable, Iterator, Sequence
 
 import jinja2
 
@@ -164,14 +164,19 @@ def letter_folders(agencies: list[str | None]) -> list[str]:
     return _folders([name.lower() for name in _safe_names(agencies)])
 
 
-def _folders(keys: list[str]) -> list[str]:
+def _folders(keys: Sequence[str]) -> list[str]:
+    """letter_folders' folders of the lower-cased safe names `keys` (read by index, maybe more than
+    once each)."""
     folders = [""] * len(keys)
-    pending = [(list(range(len(keys))), _FOLDER_CHARS)]
+    pending = [(range(len(keys)), _FOLDER_CHARS)]
     while pending:
         members, depth = pending.pop()
-        groups: dict[str, list[int]] = {}
+        groups: dict[str, array] = {}       # the positions of each prefix's names, 4 bytes each
         for i in members:
-            groups.setdefault(keys[i][:depth], []).append(i)
+            group = groups.get(keys[i][:depth])
+            if group is None:
+                group = groups[keys[i][:depth]] = array("i")
+            group.append(i)
         for prefix, group in groups.items():
             if len(group) > _FOLDER_MAX and any(len(keys[i]) > depth for i in group):
                 pending.append((group, depth + 1))
@@ -194,26 +199,64 @@ _NO_YEAR = -(1 << 62)
 
 def letter_paths(items: Iterable[tuple[str | None, int | None]]) -> Iterator[str]:
     """assign_letter_paths, each path made as it is asked for: the batch's run names every audited
-    report at once (engine/run/audit.py), so what is kept per report while naming is the safe name
-    (one string a distinct agency), the year in an array, the folder (one string a folder) and the
-    lower-cased names given so far — not a list of every stem, file name and path besides."""
-    names: list[str] = []
+    report at once (engine/run/audit.py), so what is kept per report while naming is its safe name
+    packed as UTF-8 (one a distinct agency), the year in an array, the folder (one string a folder)
+    and the lower-cased names given so far — not a list of every name, stem, file name and path."""
+    names = _PackedNames()
     years = array("q")
-    done: dict[str | None, str] = {}       # as _safe_names: each distinct name made safe once
+    done: dict[str | None, int] = {}       # as _safe_names: each distinct name made safe once
     for agency, year in items:
-        name = done.get(agency)
-        if name is None:
-            name = done[agency] = _safe_name(agency)
-        names.append(name)
+        at = done.get(agency)
+        if at is None:
+            at = done[agency] = names.add(_safe_name(agency))
+        names.refer(at)
         years.append(_NO_YEAR if year is None else year)
     del done
-    folders = _folders([name.lower() for name in names])
+    folders = _folders(_LowerNames(names))
     used: set[str] = set()
     last: dict[str, int] = {}
-    for i, name in enumerate(names):
+    for i in range(len(years)):
         year = years[i]
-        file = _unique_name(_stem(name, None if year == _NO_YEAR else year), used, last)
+        file = _unique_name(_stem(names[i], None if year == _NO_YEAR else year), used, last)
         yield f"{HtmlLetters.folder}/{folders[i]}/{file}"
+
+
+class _PackedNames:
+    """letter_paths' safe names: each distinct one once as UTF-8 in a bytearray, and per report the
+    number of its name (a str is ~50 bytes more than its text, and most names are distinct)."""
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("q")
+        self._of = array("q")               # per report: the number of its name
+
+    def add(self, name: str) -> int:
+        self._data += name.encode("utf-8")
+        self._ends.append(len(self._data))
+        return len(self._ends) - 1
+
+    def refer(self, at: int) -> None:
+        self._of.append(at)
+
+    def __len__(self) -> int:
+        return len(self._of)
+
+    def __getitem__(self, i: int) -> str:
+        at = self._of[i]
+        return self._data[self._ends[at - 1] if at else 0:self._ends[at]].decode("utf-8")
+
+
+class _LowerNames:
+    """The names lower-cased as _folders reads them, one at a time (no list of them all)."""
+
+    def __init__(self, names: _PackedNames):
+        self._names = names
+
+    def __len__(self) -> int:
+        return len(self._names)
+
+    def __getitem__(self, i: int) -> str:
+        return self._names[i].lower()
 
 
 def render_letter(record: AuditRecord | dict[str, Any], office: Office, run_date: dt.date,

@@ -54,6 +54,7 @@ from engine.run import outputs
 from engine.run.pool import Crashed, SharedPool, TaskError, TaskTable, run_resilient
 from engine.run.records import STORED, BaseRecords, Finished, RecordStore, catalog_rule_info
 from engine.run.grouped import OnePassSteps
+from engine.run.onepass import in_key_order
 from engine.run.probe import Probe, ProbeTable
 from engine.run.summary_pass import SummaryPass
 from engine.run.warmup import start_worker
@@ -264,9 +265,8 @@ class Audit(OnePassSteps):
         its group task is made (name), while the workers are busy, not here while they wait."""
         records, probes = self.records, self.probes
         statuses = records.statuses
-        parsed = KeyList(k for k, status in statuses.items() if status == "audited"
-                         or (status == "pending" and k in probes))
-        parsed.sort()
+        parsed = in_key_order(KeyList(k for k, status in statuses.items() if status == "audited"
+                                      or (status == "pending" and k in probes)))
         # what pairing and naming read of each report, packed (8 bytes and the agency's text a report):
         # a prediction's from the probe table, any other record read back here, one at a time
         agencies, years = PackedStrings(), array("q")

@@ -22,8 +22,8 @@ from typing import Any, Iterable
 
 from engine.run.inputs import duplicate_record, duplicates_of, file_digest
 from engine.run.keyed import KeyList
-from engine.run.onepass import (GroupTask, Member, MemberOutcome, ProbeChunk, agrees, group_task, iter_groups,
-                                probe_chunk, probe_size)
+from engine.run.onepass import (GroupTask, Member, MemberOutcome, ProbeChunk, agrees, group_task, in_key_order,
+                                iter_groups, probe_chunk, probe_size)
 from engine.run.pool import TaskTable, run_resilient
 from engine.run.records import STORED
 from engine.run.options import Hooks
@@ -45,8 +45,7 @@ class OnePassSteps:
     def probe(self) -> None:
         # --previous reports are parsed at once: one that is never last year's report of an audited
         # one would have no group task to check its prediction
-        keys = KeyList(k for k in self.to_parse if not k.startswith("prev:"))
-        keys.sort()
+        keys = in_key_order(KeyList(k for k in self.to_parse if not k.startswith("prev:")))
         bounds, start = {}, 0
         while start < len(keys):
             # PROBE_CHUNK files a task, fewer towards the end (and for a small batch), so that every

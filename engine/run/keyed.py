@@ -117,25 +117,6 @@ class KeyList(Sequence):
         return self._codes == other._codes and [self._key(c) for c in self._codes if c < 0] == \
             [other._key(c) for c in other._codes if c < 0]
 
-    def sort(self) -> None:
-        """In the keys' string order, as sorted(keys) gives it; with no key string made when the
-        keys already are in it (run keys of six digits, a prefix's keys in number order: as a
-        table's keys are iterated)."""
-        codes = self._codes
-        if not self._other:
-            last = -1
-            for c in codes:
-                k = (c & 1) << 40 | c >> 1           # "in:…" before "prev:…", then by number
-                if c >= 10**6 * _WIDE or k < last:
-                    break
-                last = k
-            else:
-                return
-        ordered = sorted(self)
-        self._codes, self._other, self._plain = array("q"), [], (-1, None)
-        for key in ordered:
-            self.append(key)
-
     def bisect_left(self, key: str) -> int:
         """bisect.bisect_left(self, key) for a list in sorted order: over the codes when they are in
         the keys' order (no key string built per comparison)."""

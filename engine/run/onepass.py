@@ -221,11 +221,21 @@ def _group_order(keys: Sequence[str], linked: set[str], roots: list[str]) -> Ite
 
 def _ascending(keys: Sequence[str]) -> bool:
     if isinstance(keys, KeyList):
-        probe = KeyList()
-        probe._codes, probe._other = keys._codes, keys._other
-        probe.sort()
-        return probe._codes is keys._codes          # sort() left it as it was: in order already
+        return in_key_order(keys) is keys
     return all(a < b for a, b in zip(keys, keys[1:]))
+
+
+def in_key_order(keys: KeyList) -> KeyList:
+    """`keys` in their string order, as sorted(keys) gives it: `keys` itself, with no key string
+    made, when they already are in it (run keys of six digits, a prefix's keys in number order: as
+    a table's keys are iterated); else a new KeyList."""
+    last = -1
+    for c in keys._codes if not keys._other else (-1,):
+        k = (c & 1) << 40 | c >> 1                   # "in:…" before "prev:…", then by number
+        if c < 0 or c >= 10**6 * 2 or k < last:
+            return KeyList(sorted(keys))
+        last = k
+    return keys
 
 
 def tail_size(left: int, jobs: int) -> int:
