@@ -362,10 +362,13 @@ class Audit(OnePassSteps):
         # outputs' pass over every summary (summary_pass.py) goes on past them while the workers
         # evaluate (--previous inputs: not in that pass, stored at the end)
         # (the keys' codes walked, not their strings: a pass over every input while the workers wait)
-        audited = set(self.audited._codes)
+        audited = bytearray(max(self.audited._codes, default=-1) + 1)    # a byte a code: no set of them
+        for code in self.audited._codes:
+            if code >= 0:
+                audited[code] = 1
         keys = records.statuses.key_list(without_prefix="prev")
         for i, code in enumerate(keys._codes):
-            if code >= 0 and code in audited:
+            if 0 <= code < len(audited) and audited[code]:
                 continue
             key = keys[i]
             at = self.audited.bisect_left(key) if code < 0 else len(self.audited)   # a key of a test's own
@@ -404,21 +407,20 @@ class Audit(OnePassSteps):
                                       pools=self.pool)
             bar.close()
         self.pool.release()             # the workers exit while this process goes on
-        tasks = TaskTable(self.audited, self.eval_task)
         retries = sorted(k for k, v in evaluated.items() if isinstance(v, (TaskError, EngineFailed)))
         if retries or any(isinstance(v, Crashed) for v in evaluated.values()):
             self.pool.close()           # the workers gone before any other is forked
         # A durable-rules failure raised as an exception may come from the state the worker built up
         # on earlier reports: retry each such report alone in a fresh worker first.
         for key in retries:
-            retry = run_resilient(eval_task, {key: tasks[key]}, 1, init_eval_worker, (ctx,),
+            retry = run_resilient(eval_task, {key: self.eval_task(key)}, 1, init_eval_worker, (ctx,),
                                   stall_seconds=options.stall_seconds, keep=self.keep, cluster=options.cluster)
             evaluated[key] = EngineFailed(retry[key].message) if isinstance(retry[key], TaskError) else retry[key]
         failed = sorted(k for k, v in evaluated.items() if isinstance(v, (Crashed, EngineFailed)))
         if failed:
             init_eval_worker(ctx)     # this process now plays the worker, with the reference engine
             for key in failed:
-                self.store.put(key, reference_fallback(tasks[key], evaluated[key].message))
+                self.store.put(key, reference_fallback(self.eval_task(key), evaluated[key].message))
                 if not self.diverged:
                     self._ready(key)
         if self.diverged:
