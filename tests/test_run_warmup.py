@@ -94,17 +94,27 @@ def test_the_warm_up_is_left_out_with_stand_in_stages(tmp_path, rules, marks, mo
     assert len(list(marks.iterdir())) == 1
 
 
-def test_warm_worker_leaves_nothing_behind(tmp_path, rules):
+def worker_folders(tmp_path: Path, rules: Path) -> tuple[Path, Path, Path, Path]:
+    """This process made an evaluation worker writing under tmp_path (out, records, work), and the
+    corpus's folder."""
     out, records, work = tmp_path / "out", tmp_path / "records", tmp_path / "work"
     for folder in (out, records, work):
         folder.mkdir()
-    (out / "letters").mkdir()
     options = AuditOptions(rules_dir=rules)
     init_eval_worker(EvalContext(Hooks(), str(rules), str(options.scoring_file), load_office(options.office_file),
                                  dt.date(2026, 1, 5), str(out), 60.0, str(records)))
-    folder = corpus(tmp_path / "in")
-    tasks = [ParseTask(f"in:{i:06d}", str(path), path.name, str(work), Hooks(), DEFAULT_LIMITS)
-             for i, path in enumerate([*sorted(folder.iterdir()), folder / "gone.txt"])]
+    return out, records, work, corpus(tmp_path / "in")
+
+
+def warm_tasks(work: Path, paths: list[Path]) -> list[ParseTask]:
+    return [ParseTask(f"in:{i:06d}", str(path), path.name, str(work), Hooks(), DEFAULT_LIMITS)
+            for i, path in enumerate(paths)]
+
+
+def test_warm_worker_leaves_nothing_behind(tmp_path, rules):
+    out, records, work, folder = worker_folders(tmp_path, rules)
+    (out / "letters").mkdir()
+    tasks = warm_tasks(work, [*sorted(folder.iterdir()), folder / "gone.txt"])
     assert warm_worker(tasks) is None
     assert tree(out) == ["letters"] and tree(records) == [] and tree(work) == []
 
@@ -115,15 +125,8 @@ def test_warm_worker_stops_once_its_time_is_up(tmp_path, rules, monkeypatch):
     import engine.run.warmup as warmup
     import engine.run.workers as workers
 
-    out, records, work = tmp_path / "out", tmp_path / "records", tmp_path / "work"
-    for folder in (out, records, work):
-        folder.mkdir()
-    options = AuditOptions(rules_dir=rules)
-    init_eval_worker(EvalContext(Hooks(), str(rules), str(options.scoring_file), load_office(options.office_file),
-                                 dt.date(2026, 1, 5), str(out), 60.0, str(records)))
-    folder = corpus(tmp_path / "in")
-    tasks = [ParseTask(f"in:{i:06d}", str(path), path.name, str(work), Hooks(), DEFAULT_LIMITS)
-             for i, path in enumerate(sorted(folder.glob("0*.txt")))]
+    _out, _records, work, folder = worker_folders(tmp_path, rules)
+    tasks = warm_tasks(work, sorted(folder.glob("0*.txt")))
     evaluated: list[str] = []
     record = workers.EvalWorker.record
 
@@ -150,15 +153,8 @@ def test_reports_after_the_first_only_within_the_budget(tmp_path, rules, monkeyp
     process's expected pairing time) has gone: none with a budget of 0, all with a large one."""
     import engine.run.workers as workers
 
-    out, records, work = tmp_path / "out", tmp_path / "records", tmp_path / "work"
-    for folder in (out, records, work):
-        folder.mkdir()
-    options = AuditOptions(rules_dir=rules)
-    init_eval_worker(EvalContext(Hooks(), str(rules), str(options.scoring_file), load_office(options.office_file),
-                                 dt.date(2026, 1, 5), str(out), 60.0, str(records)))
-    folder = corpus(tmp_path / "in")
-    tasks = [ParseTask(f"in:{i:06d}", str(path), path.name, str(work), Hooks(), DEFAULT_LIMITS)
-             for i, path in enumerate(sorted(folder.glob("0*.txt"))[:3])]
+    _out, _records, work, folder = worker_folders(tmp_path, rules)
+    tasks = warm_tasks(work, sorted(folder.glob("0*.txt"))[:3])
     evaluated: list[str] = []
     record = workers.EvalWorker.record
     monkeypatch.setattr(workers.EvalWorker, "record",
