@@ -3,11 +3,17 @@ impossible date (2025-02-30) get different Chinese messages. A leaf module: the 
 configuration both use it.
 
     date_problem(text) -> str | None       why text is not a date (None when it is one)
+    NO_YEAR                                a report's year not known, in an array of years
 """
 from __future__ import annotations
 
 import datetime as dt
 import re
+
+# A report's year not known, where the years of a whole batch are kept in an array("q") instead of a
+# list of int | None (grouping and naming a national batch: engine/parse/agency.py,
+# engine/render/letters.py, engine/run/audit.py). No year a report states is this far from 0.
+NO_YEAR = -(1 << 62)
 
 _ISO_DATE = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 

@@ -36,6 +36,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.dates import NO_YEAR
+
 
 @dataclass
 class AgencyNote:
@@ -186,9 +188,6 @@ def group_reports(items: list[tuple], reference_only: set[str] | frozenset[str] 
     return grouping
 
 
-_NO_YEAR = -(1 << 62)
-
-
 @dataclass
 class IndexedGrouping:
     """group_indexed's answer, on the reports' positions (0, 1, … in the order given): the same as
@@ -223,14 +222,14 @@ def group_indexed(rows: Iterable[tuple[str | None, int | None]], reference_only:
         name = normalize_agency(agency)
         if name is None:
             name_of.append(-1)
-            year_of.append(_NO_YEAR)
+            year_of.append(NO_YEAR)
             notes.append(AgencyNote([i], "未能识别报告的发布机关，无法与其他年度或同年度报告对应", "AGENCY_UNKNOWN"))
             continue
         n = ids.get(name)
         if n is None:
             n = ids[name] = len(ids)
         name_of.append(n)
-        year_of.append(_NO_YEAR if year is None else year)
+        year_of.append(NO_YEAR if year is None else year)
         if year is None:
             notes.append(AgencyNote([i], f"未能识别{agency}报告的年度，无法进行跨年度比对", "YEAR_UNKNOWN"))
     names = list(ids)
@@ -300,13 +299,13 @@ def _pair_years(grouping: IndexedGrouping, year_of: array, reference_only: set[i
     year and the year before are then neighbouring runs. What group_reports gave in the order of each
     (body, year)'s first report (notes, pairs) is put back in that order."""
     name_of, body_of, names = grouping.name_of, grouping.body_of, grouping.names
-    years = [y for y in year_of if y != _NO_YEAR]
+    years = [y for y in year_of if y != NO_YEAR]
     if not years:
         return
     low, span, n = min(years), max(years) - min(years) + 2, len(year_of)
     del years
     order = [(body_of[name_of[i]] * span + (year_of[i] - low)) * n + i
-             for i in range(n) if year_of[i] != _NO_YEAR and name_of[i] >= 0]
+             for i in range(n) if year_of[i] != NO_YEAR and name_of[i] >= 0]
     order.sort()
     later: list[tuple[int, int, Any]] = []       # (first position of the group, kind, what) to put in order
     last_group, last_members = -1, []

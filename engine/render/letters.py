@@ -19,6 +19,7 @@ from typing import Any, Iterable, Iterator, Sequence
 
 import jinja2
 
+from engine.dates import NO_YEAR
 from engine.model import AuditRecord
 from engine.render.labels import SEVERITY_LABELS, TABLE_LABELS, part_label
 from engine.render.letter_content import build_letter, cn_date, format_number, run_basis, shared_letter
@@ -194,9 +195,6 @@ def assign_letter_paths(items: Iterable[tuple[str | None, int | None]]) -> list[
     return list(letter_paths(items))
 
 
-_NO_YEAR = -(1 << 62)
-
-
 def letter_paths(items: Iterable[tuple[str | None, int | None]]) -> Iterator[str]:
     """assign_letter_paths, each path made as it is asked for: the batch's run names every audited
     report at once (engine/run/audit.py), so what is kept per report while naming is its safe name
@@ -210,14 +208,14 @@ def letter_paths(items: Iterable[tuple[str | None, int | None]]) -> Iterator[str
         if at is None:
             at = done[agency] = names.add(_safe_name(agency))
         names.refer(at)
-        years.append(_NO_YEAR if year is None else year)
+        years.append(NO_YEAR if year is None else year)
     del done
     folders = _folders(_LowerNames(names))
     used: set[str] = set()
     last: dict[str, int] = {}
     for i in range(len(years)):
         year = years[i]
-        file = _unique_name(_stem(names[i], None if year == _NO_YEAR else year), used, last)
+        file = _unique_name(_stem(names[i], None if year == NO_YEAR else year), used, last)
         yield f"{HtmlLetters.folder}/{folders[i]}/{file}"
 
 

@@ -39,6 +39,7 @@ from typing import Any
 
 from engine import __version__
 from engine.ledger.season import Season, SeasonOptions
+from engine.dates import NO_YEAR
 from engine.model import AuditRecord, AuditSummary
 from engine.parse.agency import group_indexed
 from engine.render.json_out import document_head
@@ -68,7 +69,6 @@ from engine.spool import shared_path
 # and evaluated in one task each. Off with a ledger (its dispatch writes to the ledger as the letters
 # are numbered: numbering must not be speculative there), and for tests comparing with two phases.
 ONE_PASS = True
-_NO_YEAR = -(1 << 62)       # a year not known, in pair_and_name's array of years
 
 
 def run_audit(inputs: list[str | Path], out: str | Path, options: AuditOptions) -> AuditRun:
@@ -280,8 +280,8 @@ class Audit(OnePassSteps):
                 if record.previous_only:
                     reference.add(i)
             agencies.append(agency or "")  # (None and "" name no body and the same letter)
-            years.append(_NO_YEAR if year is None else year)
-        grouping = group_indexed(((agencies[i], None if y == _NO_YEAR else y) for i, y in enumerate(years)),
+            years.append(NO_YEAR if year is None else year)
+        grouping = group_indexed(((agencies[i], None if y == NO_YEAR else y) for i, y in enumerate(years)),
                                  reference, lambda i: records.sha256(parsed[i]))
         notes: dict[str, list[str]] = {}
         for note in grouping.notes:
@@ -293,7 +293,7 @@ class Audit(OnePassSteps):
         self.audited = KeyList(k for i, k in enumerate(parsed) if i not in reference)
         self.reference_only = {parsed[i] for i in reference}
         packed = PackedStrings()
-        for letter in letter_paths((agencies[i] or None, None if years[i] == _NO_YEAR else years[i])
+        for letter in letter_paths((agencies[i] or None, None if years[i] == NO_YEAR else years[i])
                                           for i in range(len(parsed)) if i not in reference):
             packed.append(letter)
         del agencies, years
