@@ -13,7 +13,8 @@ import pytest
 from audit_support import FAKE_HOOKS, report_text
 from engine import DEFAULT_RULES_DIR
 from engine.render import json_out
-from engine.render.json_out import iter_reports, load_findings, validate_findings, validate_report_line
+from engine.render.json_out import (iter_reports, load_findings, located_reports, report_at, validate_findings,
+                                    validate_report_line)
 from engine.render.jsonl_out import PART_NAME, FindingsLines, jsonl_line
 from engine.render import letters as letters_module
 from engine.render.letters import assign_letter_paths, letter_file, letter_folders
@@ -76,6 +77,16 @@ def test_jsonl_holds_findings_json_reports_one_per_line_and_validates(batch, tmp
         assert line == json.dumps(json.loads(line), ensure_ascii=False)    # the canonical one-line form
     assert not (out / PART_NAME).exists()
     assert list(iter_reports(out)) == doc["reports"]
+    # each record's place in the file: report_at reads it again alone, and only it
+    located = list(located_reports(out))
+    assert [record for _, _, record in located] == doc["reports"]
+    data = (out / "findings.jsonl").read_bytes()
+    for offset, length, record in located:
+        assert data[offset:offset + length].rstrip(b"\n") == json.dumps(record, ensure_ascii=False).encode()
+        assert report_at(out, offset, length) == record
+    offset, length, _ = located[-1]
+    assert report_at(out, offset, length + 1) is None             # past the end: not a whole record
+    assert report_at(out, offset + 1, length - 1) is None         # inside a line: not a record
 
 
 def test_line_schema_catches_errors(batch, tmp_path):
@@ -194,6 +205,7 @@ def test_reports_read_from_findings_json_when_there_is_no_jsonl(batch, tmp_path)
     run = run_audit(["in"], tmp_path / "out", options())
     (tmp_path / "out" / "findings.jsonl").unlink()       # a result written before findings.jsonl existed
     assert list(iter_reports(tmp_path / "out")) == run.document["reports"]
+    assert list(located_reports(tmp_path / "out")) == [(None, None, r) for r in run.document["reports"]]
     assert list(iter_reports(tmp_path / "nothing")) == []
 
 

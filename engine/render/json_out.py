@@ -12,6 +12,7 @@ Readers go through `load_findings` / `iter_reports`, which work either way (docs
     report_text(record)         one report's JSON on one line (engine/render/record_text.py)
     load_findings(out_dir)      findings.json with `reports` filled in from findings.jsonl if left out
     iter_reports(out_dir)       the report records one at a time, whichever file holds them
+    located_reports(out_dir)    the same with where each is in findings.jsonl; report_at reads one again
     letters_table(summaries)    the top-level `letters` table: agency/report → letter files
 """
 from __future__ import annotations
@@ -131,18 +132,45 @@ def load_findings(out_dir: str | Path) -> dict[str, Any] | None:
 def iter_reports(out_dir: str | Path) -> Iterator[dict[str, Any]]:
     """The report records of OUT, one at a time, in `reports` order: from findings.jsonl (every run
     writes it), else from findings.json (a result written before findings.jsonl existed)."""
+    return (record for _offset, _length, record in located_reports(out_dir))
+
+
+def located_reports(out_dir: str | Path) -> Iterator[tuple[int | None, int | None, dict[str, Any]]]:
+    """iter_reports' records, each with where its line is in findings.jsonl: (byte offset, length,
+    record); (None, None, record) for a result without findings.jsonl. A reader that keeps the
+    places reads one record again alone (report_at: the web app's results index)."""
     lines = Path(out_dir) / REPORTS_FILE
     if lines.is_file():
-        return _lines(lines)
+        yield from _located_lines(lines)
+        return
     document = load_findings(out_dir)
-    return iter(document["reports"] if document else [])
+    for record in document["reports"] if document else []:
+        yield None, None, record
+
+
+def report_at(out_dir: str | Path, offset: int, length: int) -> dict[str, Any] | None:
+    """The record whose line located_reports found at `offset` (`length` bytes) of findings.jsonl;
+    None when the file is gone or no longer holds a whole record there (OUT replaced since)."""
+    try:
+        with open(Path(out_dir) / REPORTS_FILE, "rb") as fh:
+            fh.seek(offset)
+            data = fh.read(length)
+        return json.loads(data) if len(data) == length else None
+    except (FileNotFoundError, ValueError):
+        return None
 
 
 def _lines(path: Path) -> Iterator[dict[str, Any]]:
-    with open(path, encoding="utf-8") as fh:
+    return (record for _offset, _length, record in _located_lines(path))
+
+
+def _located_lines(path: Path) -> Iterator[tuple[int, int, dict[str, Any]]]:
+    with open(path, "rb") as fh:
+        offset = 0
         for line in fh:
             if line.strip():
-                yield json.loads(line)
+                yield offset, len(line), json.loads(line)
+            offset += len(line)
 
 
 def _nested(value: Any, indent: int) -> str:

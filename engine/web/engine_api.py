@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator
 from engine import DEFAULT_RULES_DIR
 from engine.ledger import Ledger, LedgerError
 from engine.ledger.agencies import AgencyEntry, AgencyListError, load_agency_list
-from engine.render.json_out import FINDINGS_FILE, REPORTS_FILE, load_findings
+from engine.render.json_out import FINDINGS_FILE, REPORTS_FILE, load_findings, located_reports, report_at
 from engine.rules import Rule, load_catalog
 from engine.web.errors import WebError
 from engine.web.settings import WebSettings
@@ -80,19 +80,8 @@ def results_head(out: Path) -> dict[str, Any]:
 
 def iter_record_lines(out: Path) -> Iterator[RecordLine]:
     """The report records in `reports` order, one at a time, each with where it is."""
-    lines = out / REPORTS_FILE
-    if not lines.is_file():
-        document = load_findings(out) or {}
-        for position, record in enumerate(document.get("reports") or []):
-            yield RecordLine(position, None, None, record)
-        return
-    with open(lines, "rb") as fh:
-        offset, position = 0, 0
-        for line in fh:
-            if line.strip():
-                yield RecordLine(position, offset, len(line), json.loads(line))
-                position += 1
-            offset += len(line)
+    for position, (offset, length, record) in enumerate(located_reports(out)):
+        yield RecordLine(position, offset, length, record)
 
 
 def read_record(out: Path, position: int, offset: int | None, length: int | None) -> dict[str, Any] | None:
@@ -101,13 +90,7 @@ def read_record(out: Path, position: int, offset: int | None, length: int | None
     if offset is None or length is None:
         reports = (load_findings(out) or {}).get("reports") or []
         return reports[position] if position < len(reports) else None
-    try:
-        with open(out / REPORTS_FILE, "rb") as fh:
-            fh.seek(offset)
-            data = fh.read(length)
-        return json.loads(data) if len(data) == length else None
-    except (FileNotFoundError, ValueError):
-        return None
+    return report_at(out, offset, length)
 
 
 @lru_cache(maxsize=1)
